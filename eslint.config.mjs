@@ -1,0 +1,140 @@
+// Root ESLint flat config. Every project is linted with it (project folders hold no ESLint
+// config of their own unless they need extra rules). Module boundaries are enforced with two
+// tag dimensions; see CONTRIBUTING.md "Tags" for what each tag means.
+import nx from '@nx/eslint-plugin';
+
+/** Imports that turn a pure library into something with I/O, a transport or a logger. */
+const transportsCloudSdksAndLoggers = [
+  'ws',
+  'socket.io',
+  '@grpc/*',
+  '@aws-sdk/*',
+  'aws-sdk',
+  '@aws-lambda-powertools/*',
+  'pino',
+  'pino-*',
+  'winston',
+  'fastify',
+  'express',
+];
+
+/** What any library (every project that is not an app or a tool) may depend on, by type. */
+const libraryTypes = ['type:codec', 'type:contract', 'type:client', 'type:util'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/coverage', '**/node_modules', '**/generated', '**/.nx', 'tmp'],
+  },
+  {
+    // Project source only: config files (jest.config.cjs, ...) may reach into the workspace root.
+    files: ['**/*.ts', '**/*.mts', '**/*.cts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          checkDynamicDependenciesExceptions: [],
+          allow: [],
+          depConstraints: [
+            // ---- type: what kind of project may use what ----
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+            },
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+            },
+            {
+              // Pure codecs: bytes and messages in, bytes and messages out. No I/O stacks.
+              sourceTag: 'type:codec',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:util'],
+              bannedExternalImports: transportsCloudSdksAndLoggers,
+            },
+            {
+              sourceTag: 'type:util',
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: transportsCloudSdksAndLoggers,
+            },
+            {
+              // Wire contracts (e.g. protobuf definitions): may load schemas, never serve or log.
+              sourceTag: 'type:contract',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:util'],
+              bannedExternalImports: ['ws', '@aws-sdk/*', 'aws-sdk', 'pino', 'pino-*'],
+            },
+            {
+              // Service clients: talk HTTP themselves, take an injected logger.
+              sourceTag: 'type:client',
+              onlyDependOnLibsWithTags: ['type:codec', 'type:util'],
+              bannedExternalImports: ['ws', '@grpc/*', 'pino', 'pino-*', 'winston'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+            },
+            // ---- scope: which product area may use which ----
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            {
+              sourceTag: 'scope:audiohook',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:audiohook'],
+            },
+            { sourceTag: 'scope:byova', onlyDependOnLibsWithTags: ['scope:shared', 'scope:byova'] },
+            {
+              sourceTag: 'scope:connect',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:connect'],
+            },
+            { sourceTag: 'scope:chime', onlyDependOnLibsWithTags: ['scope:shared', 'scope:chime'] },
+            {
+              sourceTag: 'scope:genesys',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:genesys', 'scope:audiohook'],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      '@typescript-eslint/ban-ts-comment': [
+        'error',
+        { 'ts-expect-error': 'allow-with-description' },
+      ],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'describe', property: 'only', message: 'Focused tests hide failures.' },
+        { object: 'it', property: 'only', message: 'Focused tests hide failures.' },
+        { object: 'test', property: 'only', message: 'Focused tests hide failures.' },
+        { object: 'describe', property: 'skip', message: 'Skipped tests hide failures.' },
+        { object: 'it', property: 'skip', message: 'Skipped tests hide failures.' },
+        { object: 'test', property: 'skip', message: 'Skipped tests hide failures.' },
+      ],
+    },
+  },
+  {
+    // Libraries take options and an injected logger: no environment, no console.
+    files: ['libs/*/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-console': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Libraries never read process.env: take an option instead.',
+        },
+      ],
+    },
+  },
+];

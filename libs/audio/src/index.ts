@@ -1,0 +1,57 @@
+// Public API of @org/audio. Every export is listed by name.
+
+export { AudioError, AudioErrorCode, type AudioErrorOptions } from './lib/errors';
+export {
+  ALAW_SILENCE,
+  ULAW_SILENCE,
+  alawToLinear,
+  decodeAlaw,
+  decodeUlaw,
+  encodeAlaw,
+  encodeUlaw,
+  linearToAlaw,
+  linearToUlaw,
+  ulawToLinear,
+} from './lib/g711';
+export { HOST_BYTE_ORDER, int16ToL16, l16ToInt16, type ByteOrder } from './lib/l16';
+export {
+  WAV_HEADER_BYTES,
+  WAV_MAX_DATA_BYTES,
+  assertWavFormat,
+  encodeWav,
+  encodeWavHeader,
+  parseWav,
+  wavBlockAlign,
+  type ParseWavOptions,
+  type WavChunkInfo,
+  type WavEncoding,
+  type WavFile,
+  type WavFormat,
+} from './lib/wav';
+export {
+  MemoryWavSink,
+  WavWriter,
+  type WavSink,
+  type WavSummary,
+  type WavWriterOptions,
+  type WavWriterState,
+} from './lib/wav-writer';
+export { FileWavSink, openWavFile } from './lib/wav-file';
+export {
+  ChannelView,
+  deinterleave,
+  interleave,
+  mixToMono,
+  stereoToMono,
+  type SampleArray,
+} from './lib/channels';
+export { Resampler, designLowPass, resample, type ResamplerOptions } from './lib/resampler';
+export {
+  ToneGenerator,
+  alawSilence,
+  silence,
+  tone,
+  ulawSilence,
+  type ToneOptions,
+} from './lib/generators';
+export { fromDbfs, peak, peakDbfs, rms, rmsDbfs, toDbfs, toneAmplitude } from './lib/levels';

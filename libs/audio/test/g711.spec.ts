@@ -1,0 +1,142 @@
+import {
+  AudioError,
+  AudioErrorCode,
+  alawToLinear,
+  decodeAlaw,
+  decodeUlaw,
+  encodeAlaw,
+  encodeUlaw,
+  linearToAlaw,
+  linearToUlaw,
+  ulawToLinear,
+} from '@org/audio';
+import vectors from './fixtures/g711-vectors.json';
+
+// Independent bit-level formulations of G.711, written differently from the library on purpose
+// (no tables, exponent from the bit length), so that the tables are checked against arithmetic.
+function referenceUlawEncode(sample: number): number {
+  const negative = sample < 0;
+  const magnitude = Math.min(Math.abs(sample), 32635) + 0x84;
+  const exponent = 31 - Math.clz32(magnitude) - 7;
+  const mantissa = (magnitude >>> (exponent + 3)) & 0x0f;
+  return 0xff ^ ((negative ? 0x80 : 0) | (exponent << 4) | mantissa);
+}
+
+function referenceUlawDecode(byte: number): number {
+  const bits = 0xff ^ byte;
+  const exponent = (bits >>> 4) & 7;
+  const mantissa = bits & 0x0f;
+  const magnitude = (((mantissa << 3) | 0x84) << exponent) - 0x84;
+  return bits & 0x80 ? 0 - magnitude : magnitude;
+}
+
+function referenceAlawEncode(sample: number): number {
+  // 13-bit magnitude; negative values use one's complement, as G.711 A-law does.
+  const negative = sample < 0;
+  const magnitude = negative ? ~sample >> 3 : sample >> 3;
+  let code: number;
+  if (magnitude < 32) {
+    code = magnitude >> 1;
+  } else {
+    const segment = Math.min(31 - Math.clz32(magnitude) - 4, 8);
+    code = segment >= 8 ? 0x7f : (segment << 4) | ((magnitude >> segment) & 0x0f);
+  }
+  return (negative ? 0x00 : 0x80) ^ code ^ 0x55;
+}
+
+function referenceAlawDecode(byte: number): number {
+  const bits = byte ^ 0x55;
+  const segment = (bits >>> 4) & 7;
+  const mantissa = bits & 0x0f;
+  const magnitude =
+    segment === 0 ? (mantissa << 4) + 8 : ((mantissa << 4) + 0x108) << (segment - 1);
+  return bits & 0x80 ? magnitude : -magnitude;
+}
+
+describe('G.711 u-law', () => {
+  it.each(vectors.ulaw.decode)('decodes byte %i to %i', (byte, expected) => {
+    expect(ulawToLinear(byte)).toBe(expected);
+    expect(decodeUlaw(new Uint8Array([byte]))[0]).toBe(expected);
+  });
+
+  it.each(vectors.ulaw.encode)('encodes %i to byte %i', (sample, expected) => {
+    expect(linearToUlaw(sample)).toBe(expected);
+    expect(encodeUlaw(new Int16Array([sample]))[0]).toBe(expected);
+  });
+
+  it('decodes all 256 bytes exactly as the bit-level formulation', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const decoded = decodeUlaw(all);
+    for (let byte = 0; byte < 256; byte++) expect(decoded[byte]).toBe(referenceUlawDecode(byte));
+  });
+
+  it('encodes all 65,536 inputs exactly as the bit-level formulation', () => {
+    const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+    const encoded = encodeUlaw(all);
+    let mismatches = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (encoded[i] !== referenceUlawEncode(all[i] as number)) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+  });
+
+  it('gives the same result on the paired fast path and the byte path (odd offsets, odd lengths)', () => {
+    const bytes = Uint8Array.from({ length: 1001 }, (_, i) => (i * 37 + 11) & 0xff);
+    const aligned = decodeUlaw(bytes);
+    const odd = decodeUlaw(bytes.subarray(1));
+    const expected = Array.from(bytes, referenceUlawDecode);
+    expect(Array.from(aligned)).toEqual(expected);
+    expect(Array.from(odd)).toEqual(expected.slice(1));
+  });
+
+  it('writes into a caller-provided output and returns it', () => {
+    const output = new Int16Array(4);
+    expect(decodeUlaw(new Uint8Array([0xff, 0x80]), output)).toBe(output);
+    expect(Array.from(output)).toEqual([0, 32124, 0, 0]);
+    const bytes = new Uint8Array(3);
+    expect(encodeUlaw(new Int16Array([0, 1000]), bytes)).toBe(bytes);
+  });
+
+  it('rejects an output that is too small with a typed error', () => {
+    expect(() => decodeUlaw(new Uint8Array(8), new Int16Array(4))).toThrow(
+      expect.objectContaining({ code: AudioErrorCode.InvalidArgument }),
+    );
+    expect(() => encodeUlaw(new Int16Array(8), new Uint8Array(2))).toThrow(AudioError);
+  });
+
+  it('round-trips every byte except the duplicate zero (0x7F decodes to 0, which encodes to 0xFF)', () => {
+    for (let byte = 0; byte < 256; byte++) {
+      const back = linearToUlaw(ulawToLinear(byte));
+      expect(back).toBe(byte === 0x7f ? 0xff : byte);
+    }
+  });
+});
+
+describe('G.711 A-law', () => {
+  it.each(vectors.alaw.decode)('decodes byte %i to %i', (byte, expected) => {
+    expect(alawToLinear(byte)).toBe(expected);
+  });
+
+  it.each(vectors.alaw.encode)('encodes %i to byte %i', (sample, expected) => {
+    expect(linearToAlaw(sample)).toBe(expected);
+  });
+
+  it('decodes all 256 bytes exactly as the bit-level formulation', () => {
+    const decoded = decodeAlaw(Uint8Array.from({ length: 256 }, (_, i) => i));
+    for (let byte = 0; byte < 256; byte++) expect(decoded[byte]).toBe(referenceAlawDecode(byte));
+  });
+
+  it('encodes all 65,536 inputs exactly as the bit-level formulation', () => {
+    const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+    const encoded = encodeAlaw(all);
+    let mismatches = 0;
+    for (let i = 0; i < all.length; i++) {
+      if (encoded[i] !== referenceAlawEncode(all[i] as number)) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+  });
+
+  it('round-trips every byte', () => {
+    for (let byte = 0; byte < 256; byte++) expect(linearToAlaw(alawToLinear(byte))).toBe(byte);
+  });
+});

@@ -1,0 +1,69 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '../../..');
+const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
+
+interface LintResult {
+  messages: { ruleId: string | null; message: string }[];
+}
+
+/**
+ * Lints `code` as if it were the file `relativePath` of the workspace, with the root config.
+ * ESLint runs in a child process: its config is an ES module, which Jest's sandbox cannot import.
+ */
+function lint(relativePath: string, code: string): string[] {
+  const run = spawnSync(
+    process.execPath,
+    [eslintBin, '--format', 'json', '--stdin', '--stdin-filename', join(root, relativePath)],
+    { cwd: root, input: code, encoding: 'utf8' },
+  );
+  if (run.stdout.trim() === '') throw new Error(`eslint printed nothing: ${run.stderr}`);
+  const [result] = JSON.parse(run.stdout) as LintResult[];
+  return (result?.messages ?? []).map((m) => `${m.ruleId ?? 'parser'}: ${m.message}`);
+}
+
+describe('module boundaries', () => {
+  it('forbids a codec library (libs/audio) from importing ws', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "import { WebSocket } from 'ws';\nexport const probe = WebSocket;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /@nx\/enforce-module-boundaries: .*type:codec.* not allowed to import "ws"/,
+      ),
+    ]);
+  });
+
+  it('forbids a library from reading process.env', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "export const probe = process.env['HOME'];\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^no-restricted-syntax: Libraries never read process\.env/),
+    ]);
+  });
+
+  it('forbids a library from logging to the console', async () => {
+    const messages = await lint('libs/audio/src/lib/boundary-probe.ts', "console.log('probe');\n");
+    expect(messages).toEqual([expect.stringMatching(/^no-console:/)]);
+  });
+
+  it('allows a tool to import ws and a library', async () => {
+    const messages = await lint(
+      'tools/workspace/test/boundary-probe.ts',
+      "import { WebSocket } from 'ws';\nimport { decodeUlaw } from '@org/audio';\nexport const probe = [WebSocket, decodeUlaw];\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('forbids focused tests', async () => {
+    const messages = await lint(
+      'libs/audio/test/boundary-probe.spec.ts',
+      "describe.only('x', () => undefined);\n",
+    );
+    expect(messages).toEqual([expect.stringMatching(/^no-restricted-properties: .*Focused tests/)]);
+  });
+});
