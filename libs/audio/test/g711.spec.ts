@@ -9,7 +9,7 @@ import {
   linearToAlaw,
   linearToUlaw,
   ulawToLinear,
-} from '@org/audio';
+} from '../src';
 import vectors from './fixtures/g711-vectors.json';
 
 // Independent bit-level formulations of G.711, written differently from the library on purpose
