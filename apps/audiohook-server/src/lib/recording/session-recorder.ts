@@ -1,0 +1,216 @@
+// Records one session as `<recording uuid>.wav` (the selected format, frames appended as
+// received) and `<recording uuid>.json` (the sidecar log), as spec §17.4 describes. Entries are
+// held in memory until the session is known not to be a probe (`commit`); probes are dropped.
+
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { openWavFile, type WavEncoding, type WavWriter } from '@org/audio';
+import { ServerError, ServerErrorCode } from '../errors';
+import { SidecarWriter, type SidecarEntryType } from './sidecar';
+
+/** Files of a finished recording. */
+export interface RecordingFiles {
+  readonly id: string;
+  readonly startedAt: Date;
+  /** Absolute paths that exist on disk: the sidecar, and the WAV when media was selected. */
+  readonly paths: readonly string[];
+}
+
+export interface SessionRecorderOptions {
+  readonly directory: string;
+  /** WavWriter header policy; see the README (`RECORDING_HEADER_UPDATE`). @default 'close' */
+  readonly headerUpdate?: 'close' | 'append';
+  /** Entries kept in memory before `commit`; later ones are dropped. @default 256 */
+  readonly maxPendingEntries?: number;
+}
+
+/** The audio format to record: what the session negotiated. */
+export interface RecordingFormat {
+  readonly encoding: WavEncoding;
+  readonly sampleRate: number;
+  readonly channels: number;
+}
+
+/**
+ * @example
+ * ```ts
+ * const rec = new SessionRecorder({ directory: '/rec' });
+ * rec.log('httpInfo', { uri, headers });
+ * await rec.commit();
+ * await rec.startAudio({ encoding: 'ulaw', sampleRate: 8000, channels: 2 });
+ * rec.appendAudio(frame);
+ * const files = await rec.finish();
+ * ```
+ */
+export class SessionRecorder {
+  readonly id = randomUUID();
+  readonly startedAt = new Date();
+  readonly #startedHr = process.hrtime.bigint();
+  readonly #directory: string;
+  readonly #headerUpdate: 'close' | 'append';
+  readonly #maxPending: number;
+  #pending: { type: SidecarEntryType; data: unknown; at: bigint }[] = [];
+  #sidecar: SidecarWriter | undefined;
+  #wav: WavWriter | undefined;
+  #wavOpening: Promise<void> | undefined;
+  #state: 'buffering' | 'recording' | 'discarded' | 'finished' = 'buffering';
+  #audioError: unknown;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(options: SessionRecorderOptions) {
+    this.#directory = options.directory;
+    this.#headerUpdate = options.headerUpdate ?? 'close';
+    this.#maxPending = options.maxPendingEntries ?? 256;
+  }
+
+  get jsonPath(): string {
+    return join(this.#directory, `${this.id}.json`);
+  }
+
+  get wavPath(): string {
+    return join(this.#directory, `${this.id}.wav`);
+  }
+
+  /** True between `commit` and `finish`. */
+  get recording(): boolean {
+    return this.#state === 'recording';
+  }
+
+  /** Bytes accepted but not yet on disk (WAV queue plus sidecar buffer). */
+  get bufferedBytes(): number {
+    return (this.#wav?.pendingBytes ?? 0) + (this.#sidecar?.bufferedBytes ?? 0);
+  }
+
+  /** Audio bytes written to the WAV so far. */
+  get audioBytes(): number {
+    return this.#wav?.dataBytes ?? 0;
+  }
+
+  /** Adds a sidecar entry (buffered before `commit`, ignored after `discard`/`finish`). */
+  log(type: SidecarEntryType, data: unknown): void {
+    const at = process.hrtime.bigint();
+    if (this.#state === 'recording') this.#sidecar?.append(type, data, at);
+    else if (this.#state === 'buffering' && this.#pending.length < this.#maxPending) {
+      this.#pending.push({ type, data, at });
+    }
+  }
+
+  /** Creates the sidecar file and writes what was buffered. */
+  commit(): void {
+    if (this.#state !== 'buffering') return;
+    this.#sidecar = SidecarWriter.create(
+      this.jsonPath,
+      { timestamp: this.startedAt.toISOString(), id: this.id },
+      this.#startedHr,
+    );
+    for (const entry of this.#pending) this.#sidecar.append(entry.type, entry.data, entry.at);
+    this.#pending = [];
+    this.#state = 'recording';
+  }
+
+  /** Forgets everything (a probe, or a session that never authenticated). No file is made. */
+  discard(): void {
+    if (this.#state === 'buffering') {
+      this.#pending = [];
+      this.#state = 'discarded';
+    }
+  }
+
+  /** Creates the WAV file in the negotiated format. */
+  startAudio(format: RecordingFormat): Promise<void> {
+    if (this.#state !== 'recording' || this.#wavOpening !== undefined) {
+      return this.#wavOpening ?? Promise.resolve();
+    }
+    this.#wavOpening = openWavFile(this.wavPath, format, { headerUpdate: this.#headerUpdate }).then(
+      (writer) => {
+        this.#wav = writer;
+      },
+      (error: unknown) => {
+        this.#audioError = error;
+        throw new ServerError(ServerErrorCode.RecordingFailed, 'creating the WAV file failed', {
+          cause: error,
+        });
+      },
+    );
+    return this.#wavOpening;
+  }
+
+  /**
+   * Queues one received frame. Returns the bytes still buffered afterwards so the caller can
+   * apply back-pressure; `whenDrained` tells when to resume.
+   */
+  appendAudio(frame: Uint8Array): number {
+    const wav = this.#wav;
+    if (wav === undefined || wav.state !== 'open') return this.bufferedBytes;
+    // The frame buffer may be reused by the transport; keep a copy until it is written.
+    wav.append(frame.slice()).then(
+      () => this.#notifyDrain(),
+      (error: unknown) => {
+        this.#audioError ??= error;
+        this.#notifyDrain();
+      },
+    );
+    return this.bufferedBytes;
+  }
+
+  /** Resolves when at most `lowWaterBytes` remain buffered. */
+  whenDrained(lowWaterBytes: number): Promise<void> {
+    if (this.bufferedBytes <= lowWaterBytes) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.bufferedBytes <= lowWaterBytes) resolve();
+        else this.#drainWaiters.push(check);
+      };
+      this.#drainWaiters.push(check);
+      void this.#sidecar?.drained().then(() => this.#notifyDrain());
+    });
+  }
+
+  /** The first audio write failure, if any. */
+  get audioError(): unknown {
+    return this.#audioError;
+  }
+
+  /**
+   * Writes the `end` entry, finalizes the WAV header and closes both files. Safe to call more
+   * than once; returns the files on disk (none for a discarded recording).
+   */
+  async finish(): Promise<RecordingFiles> {
+    if (this.#state === 'buffering') this.discard();
+    const wasRecording = this.#state === 'recording';
+    this.#state = 'finished';
+    const paths: string[] = [];
+    if (!wasRecording) return { id: this.id, startedAt: this.startedAt, paths };
+    const failures: unknown[] = [];
+    if (this.#wavOpening !== undefined) {
+      await this.#wavOpening.catch(() => undefined);
+      if (this.#wav !== undefined) {
+        try {
+          await this.#wav.close();
+        } catch (error) {
+          failures.push(error);
+        }
+        paths.push(this.wavPath);
+      }
+    }
+    try {
+      await this.#sidecar?.close();
+    } catch (error) {
+      failures.push(error);
+    }
+    paths.push(this.jsonPath);
+    this.#notifyDrain();
+    if (failures.length > 0) {
+      throw new ServerError(ServerErrorCode.RecordingFailed, 'finishing the recording failed', {
+        cause: failures[0],
+      });
+    }
+    return { id: this.id, startedAt: this.startedAt, paths };
+  }
+
+  #notifyDrain(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}

@@ -1,0 +1,141 @@
+// Moves finished recordings to S3: multipart upload (lib-storage) with retries, then deletes the
+// local copy, and only after success. Files whose upload fails stay on disk for the start-up
+// sweep (`leftovers.ts`).
+
+import { createReadStream } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ServerError, ServerErrorCode } from '../errors';
+import type { AppLogger } from '../logging';
+import type { RecordingFiles } from './session-recorder';
+
+/** Where finished recordings go. */
+export interface RecordingSink {
+  /** Stores the files; resolves when they are safe (and, for S3, deleted locally). */
+  store(files: RecordingFiles): Promise<void>;
+}
+
+/** Keeps recordings where they are (no `RECORDING_S3_BUCKET`). */
+export class LocalRecordingSink implements RecordingSink {
+  async store(): Promise<void> {
+    // Nothing to do: the files are already in LOG_ROOT_DIR.
+  }
+}
+
+export interface S3RecordingSinkOptions {
+  readonly bucket: string;
+  /** Prepended to every key, e.g. `recordings/`. @default '' */
+  readonly prefix?: string;
+  readonly client: S3Client;
+  /** Attempts per file (first try included). @default 5 */
+  readonly attempts?: number;
+  /** First retry delay; doubles each time with ±25 % jitter. @default 500 */
+  readonly retryBaseMs?: number;
+  /** Multipart part size in bytes (≥ 5 MiB). @default 8 MiB */
+  readonly partSizeBytes?: number;
+  readonly logger: AppLogger;
+}
+
+/** `YYYY-MM-DD/<file name>` with the recording's UTC start date, as the reference names keys. */
+export function recordingKey(prefix: string, startedAt: Date, path: string): string {
+  return `${prefix}${startedAt.toISOString().slice(0, 10)}/${basename(path)}`;
+}
+
+function contentType(path: string): string {
+  return path.endsWith('.wav') ? 'audio/wav' : 'application/json';
+}
+
+/**
+ * @example
+ * ```ts
+ * const sink = new S3RecordingSink({ bucket: 'rec', client: new S3Client({}), logger });
+ * await sink.store(await recorder.finish());
+ * ```
+ */
+export class S3RecordingSink implements RecordingSink {
+  readonly #options: S3RecordingSinkOptions;
+  readonly #attempts: number;
+  readonly #retryBaseMs: number;
+  readonly #partSize: number;
+  #stopping = false;
+
+  constructor(options: S3RecordingSinkOptions) {
+    this.#options = options;
+    this.#attempts = options.attempts ?? 5;
+    this.#retryBaseMs = options.retryBaseMs ?? 500;
+    this.#partSize = options.partSizeBytes ?? 8 * 1024 * 1024;
+  }
+
+  /** Makes pending retries give up early (at shutdown); files then stay for the next start. */
+  stopRetrying(): void {
+    this.#stopping = true;
+  }
+
+  async store(files: RecordingFiles): Promise<void> {
+    const failures: ServerError[] = [];
+    // Upload the audio first: a sidecar in S3 should never point at audio that is not there.
+    const ordered = [...files.paths].sort(
+      (a, b) => Number(b.endsWith('.wav')) - Number(a.endsWith('.wav')),
+    );
+    for (const path of ordered) {
+      try {
+        await this.uploadFile(
+          path,
+          recordingKey(this.#options.prefix ?? '', files.startedAt, path),
+        );
+        await unlink(path);
+      } catch (error) {
+        failures.push(
+          error instanceof ServerError
+            ? error
+            : new ServerError(ServerErrorCode.UploadFailed, `upload of ${path} failed`, {
+                cause: error,
+              }),
+        );
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** Uploads one file with retries. */
+  async uploadFile(path: string, key: string): Promise<void> {
+    const { size } = await stat(path);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      try {
+        const upload = new Upload({
+          client: this.#options.client,
+          params: {
+            Bucket: this.#options.bucket,
+            Key: key,
+            Body: createReadStream(path),
+            ContentType: contentType(path),
+            ContentLength: size,
+          },
+          partSize: this.#partSize,
+          queueSize: 2,
+          leavePartsOnError: false,
+        });
+        await upload.done();
+        this.#options.logger.info({ key, bytes: size, attempt }, 'recording file uploaded');
+        return;
+      } catch (error) {
+        lastError = error;
+        this.#options.logger.warn(
+          { key, attempt, err: error instanceof Error ? error.message : String(error) },
+          'recording upload failed',
+        );
+        if (attempt === this.#attempts || this.#stopping) break;
+        const delay = this.#retryBaseMs * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    throw new ServerError(
+      ServerErrorCode.UploadFailed,
+      `upload of ${basename(path)} to s3://${this.#options.bucket}/${key} failed; the file is kept for the next start`,
+      { cause: lastError },
+    );
+  }
+}

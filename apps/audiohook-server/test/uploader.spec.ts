@@ -1,0 +1,94 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3RecordingSink, recordingKey } from '../src/lib/recording/uploader';
+import { sweepLeftovers } from '../src/lib/recording/leftovers';
+import { memoryLogger } from './helpers/logger';
+import { s3Client, startLocalS3, type LocalS3 } from './helpers/s3';
+
+let dir: string;
+let s3: LocalS3;
+
+beforeAll(async () => {
+  s3 = await startLocalS3();
+});
+afterAll(async () => {
+  await s3.close();
+});
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ahs-up-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const ID = '0f0f0f0f-1111-4222-8333-444444444444';
+const startedAt = new Date('2026-02-03T23:59:59.000Z');
+
+describe('recordingKey', () => {
+  it('names keys YYYY-MM-DD/<file> in UTC, after the prefix', () => {
+    expect(recordingKey('', startedAt, `/x/${ID}.wav`)).toBe(`2026-02-03/${ID}.wav`);
+    expect(recordingKey('rec/', startedAt, `/x/${ID}.json`)).toBe(`rec/2026-02-03/${ID}.json`);
+  });
+});
+
+describe('S3RecordingSink', () => {
+  it('uploads both files (multipart for a large WAV) and deletes them locally after success', async () => {
+    const wav = join(dir, `${ID}.wav`);
+    const json = join(dir, `${ID}.json`);
+    const big = Buffer.alloc(11 * 1024 * 1024, 9);
+    await writeFile(wav, big);
+    await writeFile(json, '{"header":{},"body":[]}');
+    const sink = new S3RecordingSink({
+      bucket: s3.bucket,
+      prefix: 'up1/',
+      client: s3.client,
+      partSizeBytes: 5 * 1024 * 1024,
+      logger: memoryLogger().logger,
+    });
+    await sink.store({ id: ID, startedAt, paths: [json, wav] });
+    expect(await readdir(dir)).toEqual([]);
+    expect((await s3.get(`up1/2026-02-03/${ID}.wav`)).length).toBe(big.length);
+    expect(Buffer.from(await s3.get(`up1/2026-02-03/${ID}.json`)).toString()).toBe(
+      '{"header":{},"body":[]}',
+    );
+  });
+
+  it('retries, then keeps the files when the store is unreachable; a later sweep uploads them', async () => {
+    const wav = join(dir, `${ID}.wav`);
+    await writeFile(wav, new Uint8Array(44));
+    await writeFile(
+      join(dir, `${ID}.json`),
+      '{"header":{"timestamp":"2026-02-03T10:00:00.000Z","id":"r"},"body":[\n{"timestamp":"PT0S","type":"end","data":{}}\n]}\n',
+    );
+    const dead = s3Client('http://127.0.0.1:9'); // nothing listens on the discard port
+    const log = memoryLogger();
+    const failing = new S3RecordingSink({
+      bucket: s3.bucket,
+      prefix: 'up2/',
+      client: dead,
+      attempts: 3,
+      retryBaseMs: 1,
+      logger: log.logger,
+    });
+    const first = await sweepLeftovers({ directory: dir, sink: failing, logger: log.logger });
+    dead.destroy();
+    expect(first).toMatchObject({ found: 1, stored: 0, failed: 1 });
+    expect(log.lines().filter((l) => l['msg'] === 'recording upload failed')).toHaveLength(6);
+    expect((await readdir(dir)).sort()).toEqual([`${ID}.json`, `${ID}.wav`]);
+
+    const working = new S3RecordingSink({
+      bucket: s3.bucket,
+      prefix: 'up2/',
+      client: s3.client,
+      logger: log.logger,
+    });
+    const second = await sweepLeftovers({ directory: dir, sink: working, logger: log.logger });
+    expect(second).toMatchObject({ found: 1, stored: 1, failed: 0 });
+    expect(await readdir(dir)).toEqual([]);
+    expect((await s3.keys()).filter((k) => k.startsWith('up2/'))).toEqual([
+      `up2/2026-02-03/${ID}.json`,
+      `up2/2026-02-03/${ID}.wav`,
+    ]);
+  });
+});
