@@ -1,0 +1,323 @@
+// Runtime validation (zod) of every AudioHook message and entity. Unknown extra fields are
+// accepted and dropped; the older draft forms the spec lists are accepted when receiving.
+
+import { z } from 'zod';
+import { isDuration } from './duration';
+
+/** Any 8-4-4-4-12 hexadecimal UUID (any version, any variant, case-insensitive). */
+export const UUID_PATTERN =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The reference implementation's UUID pattern: version 1-5, variant 8/9/a/b, or the nil UUID. */
+export const STRICT_UUID_PATTERN =
+  /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000)$/;
+
+/** The nil UUID; a `conversationId` equal to it marks a connection probe. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** Any BCP 47-style language tag: letters, digits and hyphens (`es`, `en-US`, `zh-Hans-CN`). */
+export const LANGUAGE_PATTERN = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
+
+/** The reference implementation's language pattern (`en-US`, `cmn-CN`). */
+export const STRICT_LANGUAGE_PATTERN = /^[a-z]{2,3}-[a-zA-Z]{2,3}$/;
+
+/** The protocol version every message carries. */
+export const PROTOCOL_VERSION = '2';
+
+/** Longest text message either side accepts, in characters. */
+export const MAX_TEXT_MESSAGE_LENGTH = 65_535;
+
+/** Audio formats of the protocol. */
+export const MEDIA_FORMATS = ['PCMU', 'L16'] as const;
+/** An audio format of the protocol. */
+export type MediaFormat = (typeof MEDIA_FORMATS)[number];
+
+/** Channel names of the protocol: `external` = the customer, `internal` = the agent/bot side. */
+export const MEDIA_CHANNELS = ['external', 'internal'] as const;
+/** A channel name. */
+export type MediaChannel = (typeof MEDIA_CHANNELS)[number];
+
+/** Reasons of a client `close`. */
+export const CLOSE_REASONS = ['end', 'error', 'disconnect', 'reconnect'] as const;
+/** Reason of a client `close`. */
+export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** Reasons of a server `disconnect`. */
+export const DISCONNECT_REASONS = ['completed', 'unauthorized', 'error'] as const;
+/** Reason of a server `disconnect`. */
+export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
+
+/** Error codes the protocol documents for client `error` messages. */
+export const CLIENT_ERROR_CODES = [400, 405, 408, 409, 413, 415, 429, 500, 503] as const;
+/** A documented client error code. */
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+/** How strictly received messages are validated. */
+export interface ValidationOptions {
+  /**
+   * `true`: the reference implementation's checks (UUID versions 1-5, `xx-XX` languages, only
+   * the documented enum values, every `open.media` entry valid). `false` (lenient): any UUID,
+   * any BCP 47-style language, unknown enum values accepted, unusable `open.media` entries
+   * dropped instead of failing the whole `open`.
+   * @default false
+   */
+  readonly strict?: boolean;
+}
+
+function build(strict: boolean) {
+  const uuid = z
+    .string()
+    .regex(strict ? STRICT_UUID_PATTERN : UUID_PATTERN, { message: 'Invalid UUID' });
+  const duration = z.string().refine(isDuration, { message: 'Invalid duration (PT<seconds>S)' });
+  const language = z
+    .string()
+    .regex(strict ? STRICT_LANGUAGE_PATTERN : LANGUAGE_PATTERN, { message: 'Invalid language' });
+  const nonNegativeInt = z.int().min(0);
+  const stringMap = z.record(z.string(), z.string());
+  const jsonObject = z.record(z.string(), z.unknown());
+  const extensible = <T extends readonly [string, ...string[]]>(values: T) =>
+    strict ? z.enum(values as unknown as [string, ...string[]]) : z.string().min(1);
+
+  const mediaParameter = z.object({
+    type: z.literal('audio'),
+    format: z.enum(MEDIA_FORMATS),
+    rate: z.literal(8000),
+    channels: z.array(z.enum(MEDIA_CHANNELS)).min(1).max(2),
+  });
+
+  // Lenient: an offer this library cannot use is dropped rather than failing the open.
+  const offeredMedia = strict
+    ? z.array(mediaParameter)
+    : z.array(z.unknown()).transform((items) =>
+        items.flatMap((item) => {
+          const parsed = mediaParameter.safeParse(item);
+          return parsed.success ? [parsed.data] : [];
+        }),
+      );
+
+  const participant = z.object({
+    id: uuid,
+    ani: strict ? z.string() : z.string().default(''),
+    aniName: strict ? z.string() : z.string().default(''),
+    dnis: strict ? z.string() : z.string().default(''),
+  });
+
+  const continuedSession = z.object({
+    id: uuid,
+    serverseq: nonNegativeInt,
+    clientseq: nonNegativeInt,
+  });
+
+  const open = z.object({
+    organizationId: uuid,
+    conversationId: uuid,
+    participant,
+    media: offeredMedia,
+    language: language.optional(),
+    supportedLanguages: z.boolean().optional(),
+    continuedSessions: z.array(continuedSession).optional(),
+    customConfig: jsonObject.optional(),
+    inputVariables: stringMap.optional(),
+  });
+
+  const entity = z.object({ type: z.string().min(1), data: z.unknown() });
+
+  const clientParameters = {
+    open,
+    close: z.object({ reason: extensible(CLOSE_REASONS) }),
+    ping: z.object({ rtt: duration.optional() }),
+    paused: z.object({}),
+    resumed: z.object({ start: duration, discarded: duration }),
+    discarded: z.object({ start: duration, discarded: duration }),
+    update: z.object({ language: strict ? language : language.optional() }),
+    error: z.object({
+      code: z.int().min(400).max(9999),
+      message: z.string(),
+      retryAfter: duration.optional(),
+    }),
+    dtmf: z.object({ digit: z.string() }),
+    playback_started: z.object({}),
+    playback_completed: z.object({}),
+    // Older draft forms (2022 era): empty parameters; tolerated, never produced.
+    reconnecting: z.object({}),
+    reconnected: z.object({}),
+  };
+
+  const eventParameters = z
+    .object({
+      entities: z.array(entity).optional(),
+      // Older draft: a single `entity`.
+      entity: entity.optional(),
+    })
+    .transform((value, ctx) => {
+      const entities = value.entities ?? (value.entity === undefined ? undefined : [value.entity]);
+      if (entities === undefined || entities.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['entities'],
+          message: 'entities must be a non-empty array',
+        });
+        return z.NEVER;
+      }
+      return { entities };
+    });
+
+  const serverParameters = {
+    opened: z.object({
+      media: z.array(mediaParameter),
+      startPaused: z.boolean().optional(),
+      discardTo: duration.optional(),
+      supportedLanguages: z.array(z.string()).optional(),
+    }),
+    closed: z.object({ outputVariables: stringMap.optional() }),
+    pong: z.object({}),
+    pause: z.object({}),
+    resume: z.object({}),
+    event: eventParameters,
+    disconnect: z.object({
+      reason: extensible(DISCONNECT_REASONS),
+      info: z.string().optional(),
+      outputVariables: stringMap.optional(),
+    }),
+    reconnect: z.object({
+      info: z.string().optional(),
+      // Older draft: `rebalance` | `error`.
+      reason: z.string().optional(),
+    }),
+    updated: z.object({}),
+  };
+
+  const clientEnvelope = z.object({
+    version: z.literal(PROTOCOL_VERSION),
+    id: uuid,
+    type: z.string().min(1),
+    seq: nonNegativeInt,
+    serverseq: nonNegativeInt,
+    position: duration,
+    parameters: jsonObject,
+  });
+
+  const serverEnvelope = z.object({
+    version: z.literal(PROTOCOL_VERSION),
+    id: uuid,
+    type: z.string().min(1),
+    seq: nonNegativeInt,
+    clientseq: nonNegativeInt,
+    parameters: jsonObject,
+  });
+
+  return {
+    uuid,
+    duration,
+    language,
+    mediaParameter,
+    participant,
+    continuedSession,
+    entity,
+    clientParameters,
+    serverParameters,
+    clientEnvelope,
+    serverEnvelope,
+  };
+}
+
+/** The lenient schema set (the default). */
+export const schemas = build(false);
+/** The strict (reference-equivalent) schema set. */
+export const strictSchemas = build(true);
+
+/** The schema set for the given options. */
+export function schemasFor(options: ValidationOptions = {}): typeof schemas {
+  return options.strict === true ? strictSchemas : schemas;
+}
+
+type ClientParams = typeof schemas.clientParameters;
+type ServerParams = typeof schemas.serverParameters;
+
+/** One audio format offered in `open` or selected in `opened`. */
+export type MediaParameter = z.output<typeof schemas.mediaParameter>;
+/** The participant of `open`. */
+export type Participant = z.output<typeof schemas.participant>;
+/** One entry of `open.continuedSessions`. */
+export type ContinuedSession = z.output<typeof schemas.continuedSession>;
+/** One entity of an `event` message: a `type` and free-form JSON `data`. */
+export type EventEntity = z.output<typeof schemas.entity>;
+
+/** Parameters of a client message type. */
+export type ClientParameters<T extends keyof ClientParams> = z.output<ClientParams[T]>;
+/** Parameters of a server message type. */
+export type ServerParameters<T extends keyof ServerParams> = z.output<ServerParams[T]>;
+
+/** Every client (Genesys → server) message type, including tolerated older-draft types. */
+export type ClientMessageType = keyof ClientParams;
+/** Every server (server → Genesys) message type. */
+export type ServerMessageType = keyof ServerParams;
+
+/** Parameters of `open`. */
+export type OpenParameters = ClientParameters<'open'>;
+/** Parameters of `close`. */
+export type CloseParameters = ClientParameters<'close'>;
+/** Parameters of `ping`. */
+export type PingParameters = ClientParameters<'ping'>;
+/** Parameters of `resumed`. */
+export type ResumedParameters = ClientParameters<'resumed'>;
+/** Parameters of `discarded`. */
+export type DiscardedParameters = ClientParameters<'discarded'>;
+/** Parameters of `update`. */
+export type UpdateParameters = ClientParameters<'update'>;
+/** Parameters of a client `error`. */
+export type ErrorParameters = ClientParameters<'error'>;
+/** Parameters of `dtmf`. */
+export type DtmfParameters = ClientParameters<'dtmf'>;
+/** Parameters of `opened`. */
+export type OpenedParameters = ServerParameters<'opened'>;
+/** Parameters of `closed`. */
+export type ClosedParameters = ServerParameters<'closed'>;
+/** Parameters of `event`. */
+export type EventParameters = ServerParameters<'event'>;
+/** Parameters of `disconnect`. */
+export type DisconnectParameters = ServerParameters<'disconnect'>;
+/** Parameters of `reconnect`. */
+export type ReconnectParameters = ServerParameters<'reconnect'>;
+
+/** Every client message type this library knows. */
+export const CLIENT_MESSAGE_TYPES = Object.keys(schemas.clientParameters) as ClientMessageType[];
+/** Every server message type this library knows. */
+export const SERVER_MESSAGE_TYPES = Object.keys(schemas.serverParameters) as ServerMessageType[];
+
+/** A client → server message of type `T`. */
+export interface ClientMessageOf<T extends ClientMessageType> {
+  readonly version: '2';
+  readonly id: string;
+  readonly type: T;
+  readonly seq: number;
+  readonly serverseq: number;
+  readonly position: string;
+  readonly parameters: ClientParameters<T>;
+}
+
+/** A server → client message of type `T`. */
+export interface ServerMessageOf<T extends ServerMessageType> {
+  readonly version: '2';
+  readonly id: string;
+  readonly type: T;
+  readonly seq: number;
+  readonly clientseq: number;
+  readonly parameters: ServerParameters<T>;
+}
+
+/** Any client → server message. Narrow on `type`. */
+export type ClientMessage = { [T in ClientMessageType]: ClientMessageOf<T> }[ClientMessageType];
+/** Any server → client message. Narrow on `type`. */
+export type ServerMessage = { [T in ServerMessageType]: ServerMessageOf<T> }[ServerMessageType];
+/** Any AudioHook message. */
+export type AudioHookMessage = ClientMessage | ServerMessage;
+
+/** The `open` message. */
+export type OpenMessage = ClientMessageOf<'open'>;
+/** The `opened` message. */
+export type OpenedMessage = ServerMessageOf<'opened'>;
+/** The `close` message. */
+export type CloseMessage = ClientMessageOf<'close'>;
+/** The `closed` message. */
+export type ClosedMessage = ServerMessageOf<'closed'>;

@@ -1,0 +1,243 @@
+// The abstract transport sessions run over, an in-memory pair for tests, and an adapter for
+// WebSocket objects shaped like `ws` (without importing it: this library does no I/O itself).
+
+import { AudioHookError, AudioHookErrorCode } from './errors';
+
+/** What a transport calls when something arrives. Set once by the session that owns it. */
+export interface TransportHandlers {
+  /** A text frame arrived. */
+  onText(text: string): void;
+  /** A binary frame arrived. */
+  onBinary(data: Uint8Array): void;
+  /** The connection closed (`code` 1005 when the peer gave none). */
+  onClose(code: number, reason: string): void;
+  /** The connection reported an error; `onClose` follows. */
+  onError?(error: Error): void;
+}
+
+/**
+ * A message-oriented, ordered, bidirectional connection: a WebSocket in production, an
+ * in-memory pair in tests. Sessions call `attach` once, then `sendText` / `sendBinary` / `close`.
+ *
+ * @example
+ * ```ts
+ * const transport: AudioHookTransport = fromWebSocket(socket);
+ * const session = new ServerSession({ transport });
+ * ```
+ */
+export interface AudioHookTransport {
+  /** Registers the owner's handlers. Frames that arrived earlier are delivered now. */
+  attach(handlers: TransportHandlers): void;
+  /** Sends one text frame. Ignored once the transport is closed. */
+  sendText(text: string): void;
+  /** Sends one binary frame. Ignored once the transport is closed. */
+  sendBinary(data: Uint8Array): void;
+  /** Closes the connection (WebSocket close code and reason are optional). */
+  close(code?: number, reason?: string): void;
+}
+
+type Frame = { kind: 'text'; text: string } | { kind: 'binary'; data: Uint8Array };
+
+/**
+ * One end of an in-memory transport pair. Frames are delivered asynchronously (in order, on
+ * the microtask queue) like a socket would, and every sent frame is also recorded in `sent`.
+ */
+export class InMemoryTransport implements AudioHookTransport {
+  /** Every frame sent from this end, in order (text as strings, binary as bytes). */
+  readonly sent: (string | Uint8Array)[] = [];
+  #handlers: TransportHandlers | undefined;
+  #backlog: (() => void)[] = [];
+  #peer: InMemoryTransport | undefined;
+  #closed = false;
+  #closeInfo: { code: number; reason: string } | undefined;
+
+  /** @internal Links two ends; use {@link createTransportPair}. */
+  link(peer: InMemoryTransport): void {
+    this.#peer = peer;
+  }
+
+  /** True once either end closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The code and reason this end was closed with, once closed. */
+  get closeInfo(): { code: number; reason: string } | undefined {
+    return this.#closeInfo;
+  }
+
+  /** Text frames sent from this end, parsed as JSON (for assertions). */
+  sentMessages<T = Record<string, unknown>>(): T[] {
+    return this.sent
+      .filter((f): f is string => typeof f === 'string')
+      .map((f) => JSON.parse(f) as T);
+  }
+
+  attach(handlers: TransportHandlers): void {
+    if (this.#handlers !== undefined) {
+      throw new AudioHookError(AudioHookErrorCode.InvalidState, 'transport is already attached');
+    }
+    this.#handlers = handlers;
+    const backlog = this.#backlog;
+    this.#backlog = [];
+    for (const deliver of backlog) deliver();
+  }
+
+  sendText(text: string): void {
+    this.#send({ kind: 'text', text });
+  }
+
+  sendBinary(data: Uint8Array): void {
+    // Copy: the sender may reuse its buffer after `send` returns, as with a real socket.
+    this.#send({ kind: 'binary', data: new Uint8Array(data) });
+  }
+
+  close(code?: number, reason = ''): void {
+    if (this.#closed) return;
+    const info = { code: code ?? 1005, reason };
+    this.#markClosed(info);
+    const peer = this.#peer;
+    if (peer !== undefined) peer.#markClosed(info);
+  }
+
+  /** Simulates the connection dropping (both ends see code 1006). */
+  drop(): void {
+    this.close(1006, 'connection dropped');
+  }
+
+  #markClosed(info: { code: number; reason: string }): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeInfo = info;
+    this.#deliver(() => this.#handlers?.onClose(info.code, info.reason));
+  }
+
+  #send(frame: Frame): void {
+    if (this.#closed) return;
+    this.sent.push(frame.kind === 'text' ? frame.text : frame.data);
+    const peer = this.#peer;
+    if (peer === undefined) return;
+    peer.#deliver(() => {
+      if (frame.kind === 'text') peer.#handlers?.onText(frame.text);
+      else peer.#handlers?.onBinary(frame.data);
+    });
+  }
+
+  #deliver(action: () => void): void {
+    queueMicrotask(() => {
+      if (this.#handlers === undefined) this.#backlog.push(action);
+      else action();
+    });
+  }
+}
+
+/**
+ * Two connected in-memory transports: what one sends, the other receives. For running a
+ * server session against a client session without sockets.
+ *
+ * @example
+ * ```ts
+ * const [serverSide, clientSide] = createTransportPair();
+ * const server = new ServerSession({ transport: serverSide });
+ * const client = new ClientSession({ transport: clientSide, ...options });
+ * ```
+ */
+export function createTransportPair(): [InMemoryTransport, InMemoryTransport] {
+  const a = new InMemoryTransport();
+  const b = new InMemoryTransport();
+  a.link(b);
+  b.link(a);
+  return [a, b];
+}
+
+/**
+ * The part of a `ws` WebSocket (or any look-alike) that {@link fromWebSocket} uses.
+ */
+export interface WebSocketLike {
+  send(data: string | Uint8Array, callback?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: unknown) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+const decoder = new TextDecoder();
+
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (Array.isArray(data)) {
+    const parts = data.map(toBytes);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  }
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  return new Uint8Array(0);
+}
+
+/**
+ * Wraps a `ws`-style WebSocket (`on('message', (data, isBinary) => …)`, `send`, `close`) as an
+ * {@link AudioHookTransport}. Messages that arrive before a session attaches are buffered.
+ * Send failures are reported through `onError` instead of being thrown.
+ *
+ * @example
+ * ```ts
+ * wss.on('connection', (socket, request) => {
+ *   const session = new ServerSession({ transport: fromWebSocket(socket), id: sessionId });
+ * });
+ * ```
+ */
+export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
+  let handlers: TransportHandlers | undefined;
+  const backlog: ((h: TransportHandlers) => void)[] = [];
+  let closed = false;
+  const dispatch = (action: (h: TransportHandlers) => void): void => {
+    if (handlers === undefined) backlog.push(action);
+    else action(handlers);
+  };
+  const onSendError = (error?: Error): void => {
+    if (error !== undefined && error !== null) dispatch((h) => h.onError?.(error));
+  };
+  socket.on('message', (data, isBinary) => {
+    const bytes = toBytes(data);
+    if (isBinary) dispatch((h) => h.onBinary(bytes));
+    else {
+      const text = typeof data === 'string' ? data : decoder.decode(bytes);
+      dispatch((h) => h.onText(text));
+    }
+  });
+  socket.on('close', (code, reason) => {
+    closed = true;
+    const text = typeof reason === 'string' ? reason : decoder.decode(toBytes(reason));
+    dispatch((h) => h.onClose(code, text));
+  });
+  socket.on('error', (error) => dispatch((h) => h.onError?.(error)));
+  return {
+    attach(next) {
+      if (handlers !== undefined) {
+        throw new AudioHookError(AudioHookErrorCode.InvalidState, 'transport is already attached');
+      }
+      handlers = next;
+      for (const action of backlog.splice(0)) action(next);
+    },
+    sendText(text) {
+      if (!closed) socket.send(text, onSendError);
+    },
+    sendBinary(data) {
+      if (!closed) socket.send(data, onSendError);
+    },
+    close(code, reason) {
+      if (closed) return;
+      try {
+        socket.close(code, reason);
+      } catch (error) {
+        onSendError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+  };
+}
