@@ -1,0 +1,102 @@
+/**
+ * Stable, machine-readable codes of every error `@org/cresta-handoff` throws. A code is never
+ * reused for a different meaning once released.
+ */
+export const CrestaErrorCode = {
+  /** Options passed to a constructor or function failed validation (a programming error). */
+  InvalidOptions: 'CRESTA_ERR_INVALID_OPTIONS',
+  /**
+   * The invocation configuration (action, region, domains, virtual agent name, credentials) failed
+   * one of the validation rules; the message is the upstream Lambda's message for that rule.
+   */
+  Validation: 'CRESTA_ERR_VALIDATION',
+  /** Loading OAuth credentials from Secrets Manager failed (bad ARN, bad secret, SDK failure). */
+  Secret: 'CRESTA_ERR_SECRET',
+  /** The OAuth token endpoint refused, failed or answered without a usable `access_token`. */
+  Token: 'CRESTA_ERR_TOKEN',
+  /** The API answered with a final status that is not a success (after any retries). */
+  HttpStatus: 'CRESTA_ERR_HTTP_STATUS',
+  /** Every attempt failed with a retryable error; `attempts` says how many were made. */
+  RetriesExhausted: 'CRESTA_ERR_RETRIES_EXHAUSTED',
+  /** The overall deadline ran out before a request could succeed. */
+  DeadlineExceeded: 'CRESTA_ERR_DEADLINE_EXCEEDED',
+  /** One attempt took longer than the per-attempt timeout (retryable). */
+  Timeout: 'CRESTA_ERR_TIMEOUT',
+  /** The connection failed: refused, reset, DNS, TLS (retryable). */
+  Network: 'CRESTA_ERR_NETWORK',
+  /** The caller aborted the request through its `AbortSignal` (never retried). */
+  Aborted: 'CRESTA_ERR_ABORTED',
+  /** A response body could not be parsed or does not have the documented structure. */
+  InvalidResponse: 'CRESTA_ERR_INVALID_RESPONSE',
+  /** A response body or a flattened Connect response is larger than the configured limit. */
+  ResponseTooLarge: 'CRESTA_ERR_RESPONSE_TOO_LARGE',
+  /** Flattening would give two different values the same Connect key. */
+  FlattenKeyCollision: 'CRESTA_ERR_FLATTEN_KEY_COLLISION',
+  /** Flattening met a value that cannot become a Connect key/value (e.g. too deep, bare scalar). */
+  FlattenUnsupported: 'CRESTA_ERR_FLATTEN_UNSUPPORTED',
+} as const;
+
+/** One of the {@link CrestaErrorCode} values. */
+export type CrestaErrorCode = (typeof CrestaErrorCode)[keyof typeof CrestaErrorCode];
+
+/** Options of {@link CrestaError}. */
+export interface CrestaErrorOptions extends ErrorOptions {
+  /** The final HTTP status, for {@link CrestaErrorCode.HttpStatus} and token errors. */
+  status?: number;
+  /** How many HTTP attempts were made, for retry and deadline errors. */
+  attempts?: number;
+  /** Whether this single failure may be retried (network errors, timeouts, 408/429/5xx). */
+  retryable?: boolean;
+  /** The configuration key or field the error is about, for validation errors. */
+  field?: string;
+}
+
+/**
+ * The one error class of `@org/cresta-handoff`. Every failure carries a stable
+ * {@link CrestaErrorCode}; the message is the upstream Lambda's message where one exists, so
+ * logs and alarms written for the upstream Lambda keep matching.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.generatePstnTransferData(request);
+ * } catch (err) {
+ *   if (err instanceof CrestaError && err.code === CrestaErrorCode.DeadlineExceeded) {
+ *     // take the flow's fallback path
+ *   }
+ * }
+ * ```
+ */
+export class CrestaError extends Error {
+  override readonly name = 'CrestaError';
+  /** Stable machine-readable code. */
+  readonly code: CrestaErrorCode;
+  /** Final HTTP status, when the error is about one. */
+  readonly status: number | undefined;
+  /** Number of HTTP attempts made, when the error ends a retry loop. */
+  readonly attempts: number | undefined;
+  /** Whether the failure of this single attempt may be retried. */
+  readonly retryable: boolean;
+  /** The configuration key the error is about, for validation errors. */
+  readonly field: string | undefined;
+
+  constructor(code: CrestaErrorCode, message: string, options: CrestaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.attempts = options.attempts;
+    this.retryable = options.retryable ?? false;
+    this.field = options.field;
+  }
+}
+
+/** Creates a {@link CrestaErrorCode.Validation} error with the given upstream message. */
+export function validationError(message: string, field?: string): CrestaError {
+  return new CrestaError(CrestaErrorCode.Validation, message, field === undefined ? {} : { field });
+}
+
+/** The message of any thrown value, for wrapping it in another message. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
