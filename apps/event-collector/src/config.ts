@@ -1,0 +1,406 @@
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { CollectorError } from './lib/errors';
+import { resolveGenesysEnv } from './lib/regions';
+
+/** The "is this an AudioHook event?" tests, applied in the configured order. */
+export type AudioHookMatcher = 'id-prefix' | 'entity-type' | 'name' | 'topic';
+
+/** Elasticsearch sink settings; absent when `ELASTIC_URL` is empty. */
+export interface ElasticConfig {
+  /** Base URL without a trailing slash. */
+  url: string;
+  /** The ready-made `Authorization` header value, if `ELASTIC_AUTH` is set. Secret. */
+  authorization: string | undefined;
+  index: string;
+  dataStream: boolean;
+  bulkSize: number;
+  flushIntervalMs: number;
+  maxRetries: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  queueMax: number;
+  timeoutMs: number;
+  spoolFile: string;
+  deadLetterFile: string;
+}
+
+/** The whole collector configuration, read once at start-up by {@link loadConfig}. */
+export interface CollectorConfig {
+  genesys: {
+    env: string;
+    loginBaseUrl: string;
+    apiBaseUrl: string;
+    clientId: string;
+    /** Secret: never logged. */
+    clientSecret: string;
+    subscribeIgnoreErrors: boolean;
+    tokenRefreshMarginMs: number;
+    minChannelCreateIntervalMs: number;
+    channelRefreshAgeMs: number;
+    heartbeatTimeoutMs: number;
+    pingIntervalMs: number;
+    pongTimeoutMs: number;
+    socketClosingReconnectDelayMs: number;
+    reconnectDelayMs: number;
+    maxReconnectDelayMs: number;
+    requestTimeoutMs: number;
+  };
+  topics: {
+    file: string | undefined;
+    /** True when TOPICS_FILE was set explicitly (then a missing file is an error). */
+    fileRequired: boolean;
+    override: string[] | undefined;
+    discover: boolean;
+    definitionsRefreshMs: number;
+  };
+  events: {
+    match: AudioHookMatcher[];
+    writeAll: boolean;
+    timestampSource: 'received' | 'event';
+    dedupeWindowMs: number;
+    dedupeMaxKeys: number;
+  };
+  backfill: { enabled: boolean; marginMs: number };
+  output: { file: string; maxFileSize: number; backupCount: number; queueMax: number };
+  elastic: ElasticConfig | undefined;
+  http: { host: string; port: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; consoleEvents: boolean };
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Cleans one raw environment value the way `.env` files are written in practice: trims it,
+ * drops an inline ` # comment`, and strips one pair of surrounding quotes. Empty becomes
+ * `undefined`, so the default applies.
+ */
+export function cleanEnvValue(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let v = raw.trim();
+  const quoted = /^(["'])(.*)\1$/s.exec(v);
+  if (quoted) {
+    v = (quoted[2] ?? '').trim();
+  } else {
+    const hash = /\s#/.exec(v);
+    if (hash) v = v.slice(0, hash.index).trim();
+    else if (v.startsWith('#')) v = '';
+  }
+  return v === '' ? undefined : v;
+}
+
+const TRUE = new Set(['true', '1', 'yes', 'y', 'on']);
+const FALSE = new Set(['false', '0', 'no', 'n', 'off']);
+
+const bool = (def: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return def;
+      const l = v.toLowerCase();
+      if (TRUE.has(l)) return true;
+      if (FALSE.has(l)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true/false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const num = (def: number, opts: { int?: boolean; min?: number; max?: number } = {}) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return def;
+      const n = Number(v);
+      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) || !Number.isFinite(n)) {
+        ctx.addIssue({ code: 'custom', message: `expected a number, got "${v}"` });
+        return z.NEVER;
+      }
+      if (opts.int && !Number.isInteger(n)) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      if (opts.min !== undefined && n < opts.min) {
+        ctx.addIssue({ code: 'custom', message: `must be >= ${opts.min}, got ${v}` });
+        return z.NEVER;
+      }
+      if (opts.max !== undefined && n > opts.max) {
+        ctx.addIssue({ code: 'custom', message: `must be <= ${opts.max}, got ${v}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const str = (def: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => v ?? def);
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/** An http(s) base URL; plain http only towards loopback, so secrets never cross a network in clear. */
+const baseUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `not a URL: "${v}"` });
+      return z.NEVER;
+    }
+    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be https:// (plain http:// is accepted only for 127.0.0.1/localhost)',
+      });
+      return z.NEVER;
+    }
+    return v.replace(/\/+$/, '');
+  });
+
+const MATCHERS: readonly AudioHookMatcher[] = ['id-prefix', 'entity-type', 'name', 'topic'];
+
+const envSchema = z.object({
+  GENESYS_ENV: str('usw2.pure.cloud').transform((v, ctx) => {
+    const env = resolveGenesysEnv(v);
+    if (env === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a known Genesys Cloud region key or domain (e.g. us-west-2 or usw2.pure.cloud)`,
+      });
+      return z.NEVER;
+    }
+    return env;
+  }),
+  GENESYS_CLIENT_ID: z.string({ error: 'is required (the OAuth client id)' }),
+  GENESYS_CLIENT_SECRET: z.string({ error: 'is required (the OAuth client secret)' }),
+  GENESYS_LOGIN_BASE_URL: baseUrl,
+  GENESYS_API_BASE_URL: baseUrl,
+  TOPICS_FILE: z.string().optional(),
+  TOPICS: z.string().optional(),
+  DISCOVER_TOPICS: bool(true),
+  DEFINITIONS_REFRESH_HOURS: num(24, { min: 0 }),
+  SUBSCRIBE_IGNORE_ERRORS: bool(true),
+  AUDIOHOOK_MATCH: str('id-prefix,entity-type,name,topic').transform((v, ctx) => {
+    const parts = v
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const bad = parts.filter((p) => !MATCHERS.includes(p as AudioHookMatcher));
+    if (bad.length > 0 || parts.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown matcher(s) ${bad.join(', ') || '(none given)'}; use ${MATCHERS.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return parts as AudioHookMatcher[];
+  }),
+  WRITE_ALL_EVENTS: bool(false),
+  TIMESTAMP_SOURCE: z.enum(['received', 'event']).optional(),
+  DEDUPE_WINDOW_H: num(24, { min: 0 }),
+  DEDUPE_MAX_KEYS: num(1_000_000, { int: true, min: 1000 }),
+  BACKFILL_ENABLED: bool(true),
+  BACKFILL_MARGIN_S: num(60, { min: 0 }),
+  OUTPUT_FILE: str('./audiohook_events.jsonl'),
+  MAX_FILE_SIZE: num(10 * 1024 * 1024, { int: true, min: 1024 }),
+  BACKUP_COUNT: num(5, { int: true, min: 1, max: 1000 }),
+  WRITE_QUEUE_MAX: num(10_000, { int: true, min: 1 }),
+  CONSOLE_OUTPUT: bool(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
+  ELASTIC_URL: z.string().optional(),
+  ELASTIC_AUTH: z.string().optional(),
+  ELASTIC_INDEX: str('genesys-audiohook').refine(
+    (v) =>
+      v === v.toLowerCase() &&
+      !/[\\/*?"<>|,# ]/.test(v) &&
+      !/^[-_+]/.test(v) &&
+      Buffer.byteLength(v) <= 255,
+    'is not a valid Elasticsearch index name (lowercase, no \\ / * ? " < > | , # or space, not starting with - _ +)',
+  ),
+  ELASTIC_DATASTREAM: bool(false),
+  BULK_SIZE: num(50, { int: true, min: 1, max: 10_000 }),
+  ELASTIC_FLUSH_INTERVAL_MS: num(5000, { int: true, min: 1 }),
+  ELASTIC_MAX_RETRIES: num(5, { int: true, min: 0 }),
+  ELASTIC_RETRY_BASE_MS: num(1000, { int: true, min: 1 }),
+  ELASTIC_RETRY_MAX_MS: num(30_000, { int: true, min: 1 }),
+  ELASTIC_QUEUE_MAX: num(10_000, { int: true, min: 1 }),
+  ELASTIC_TIMEOUT_MS: num(30_000, { int: true, min: 1 }),
+  ELASTIC_SPOOL_FILE: z.string().optional(),
+  ELASTIC_DEAD_LETTER_FILE: z.string().optional(),
+  HTTP_HOST: str('0.0.0.0'),
+  HTTP_PORT: num(8077, { int: true, min: 0, max: 65535 }),
+  RECONNECT_DELAY: num(1, { min: 0 }),
+  MAX_RECONNECT_DELAY: num(60, { min: 0 }),
+  HEARTBEAT_TIMEOUT_MS: num(65_000, { int: true, min: 1 }),
+  PING_INTERVAL_MS: num(30_000, { int: true, min: 0 }),
+  PONG_TIMEOUT_MS: num(10_000, { int: true, min: 1 }),
+  SOCKET_CLOSING_RECONNECT_DELAY_MS: num(0, { int: true, min: 0 }),
+  TOKEN_REFRESH_MARGIN_S: num(300, { min: 0 }),
+  MIN_CHANNEL_CREATE_INTERVAL_S: num(60, { min: 0 }),
+  CHANNEL_REFRESH_AGE_H: num(23, { min: 0 }),
+  HTTP_REQUEST_TIMEOUT_MS: num(30_000, { int: true, min: 1 }),
+  SHUTDOWN_TIMEOUT_MS: num(10_000, { int: true, min: 1 }),
+});
+
+/** Legacy `collector.py` names accepted as fallbacks, so existing `.env` files keep working. */
+const LEGACY_ALIASES: Record<string, string> = {
+  BULK_MAX_DOCS: 'BULK_SIZE',
+  HTTP_STATUS_HOST: 'HTTP_HOST',
+  HTTP_STATUS_PORT: 'HTTP_PORT',
+};
+
+/**
+ * Builds the `Authorization` header from `ELASTIC_AUTH`, with the semantics documented for the
+ * Python collector's `EnvironmentVariables.md`: `Bearer <t>` / `ApiKey <k>` are used verbatim,
+ * `user:pass` becomes Basic, and anything else is a bearer token.
+ *
+ * @example
+ * ```ts
+ * elasticAuthorization('elastic:changeme'); // 'Basic ZWxhc3RpYzpjaGFuZ2VtZQ=='
+ * elasticAuthorization('ApiKey dGVzdA=='); // 'ApiKey dGVzdA=='
+ * ```
+ */
+export function elasticAuthorization(value: string): string {
+  const m = /^(bearer|apikey|basic)\s+(.+)$/i.exec(value);
+  if (m) {
+    const scheme = (m[1] ?? '').toLowerCase();
+    const name = scheme === 'apikey' ? 'ApiKey' : scheme === 'basic' ? 'Basic' : 'Bearer';
+    return `${name} ${m[2] ?? ''}`;
+  }
+  if (value.includes(':')) return `Basic ${Buffer.from(value, 'utf8').toString('base64')}`;
+  return `Bearer ${value}`;
+}
+
+/**
+ * Reads and validates the configuration from an environment (normally `process.env`). Throws a
+ * {@link CollectorError} `COLLECTOR_ERR_CONFIG` that lists every bad variable; secrets never
+ * appear in the message.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig({ GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 's' });
+ * config.genesys.apiBaseUrl; // 'https://api.usw2.pure.cloud'
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined>): CollectorConfig {
+  const cleaned: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) cleaned[key] = cleanEnvValue(env[key]);
+  for (const [legacy, current] of Object.entries(LEGACY_ALIASES)) {
+    if (cleaned[current] === undefined) cleaned[current] = cleanEnvValue(env[legacy]);
+  }
+  if (cleaned['ELASTIC_FLUSH_INTERVAL_MS'] === undefined) {
+    const legacySeconds = cleanEnvValue(env['BULK_MAX_SECONDS']);
+    if (legacySeconds !== undefined && Number.isFinite(Number(legacySeconds))) {
+      cleaned['ELASTIC_FLUSH_INTERVAL_MS'] = String(Math.round(Number(legacySeconds) * 1000));
+    }
+  }
+
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
+    throw new CollectorError(
+      'COLLECTOR_ERR_CONFIG',
+      `Invalid configuration:\n  - ${lines.join('\n  - ')}`,
+    );
+  }
+  const e = parsed.data;
+  if (e.MAX_RECONNECT_DELAY < e.RECONNECT_DELAY) {
+    throw new CollectorError(
+      'COLLECTOR_ERR_CONFIG',
+      'Invalid configuration:\n  - MAX_RECONNECT_DELAY must be >= RECONNECT_DELAY',
+    );
+  }
+
+  let elastic: ElasticConfig | undefined;
+  if (e.ELASTIC_URL !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(e.ELASTIC_URL);
+    } catch {
+      throw new CollectorError(
+        'COLLECTOR_ERR_CONFIG',
+        'Invalid configuration:\n  - ELASTIC_URL is not a URL',
+      );
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new CollectorError(
+        'COLLECTOR_ERR_CONFIG',
+        'Invalid configuration:\n  - ELASTIC_URL must be http:// or https://',
+      );
+    }
+    const outDir = dirname(e.OUTPUT_FILE);
+    elastic = {
+      url: e.ELASTIC_URL.replace(/\/+$/, ''),
+      authorization:
+        e.ELASTIC_AUTH === undefined ? undefined : elasticAuthorization(e.ELASTIC_AUTH),
+      index: e.ELASTIC_INDEX,
+      dataStream: e.ELASTIC_DATASTREAM,
+      bulkSize: e.BULK_SIZE,
+      flushIntervalMs: e.ELASTIC_FLUSH_INTERVAL_MS,
+      maxRetries: e.ELASTIC_MAX_RETRIES,
+      retryBaseMs: e.ELASTIC_RETRY_BASE_MS,
+      retryMaxMs: e.ELASTIC_RETRY_MAX_MS,
+      queueMax: e.ELASTIC_QUEUE_MAX,
+      timeoutMs: e.ELASTIC_TIMEOUT_MS,
+      spoolFile: e.ELASTIC_SPOOL_FILE ?? join(outDir, 'elastic-spool.jsonl'),
+      deadLetterFile: e.ELASTIC_DEAD_LETTER_FILE ?? join(outDir, 'elastic-dead-letter.jsonl'),
+    };
+  }
+
+  const override =
+    e.TOPICS === undefined
+      ? undefined
+      : e.TOPICS.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+
+  return {
+    genesys: {
+      env: e.GENESYS_ENV,
+      loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
+      apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
+      clientId: e.GENESYS_CLIENT_ID,
+      clientSecret: e.GENESYS_CLIENT_SECRET,
+      subscribeIgnoreErrors: e.SUBSCRIBE_IGNORE_ERRORS,
+      tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_S * 1000,
+      minChannelCreateIntervalMs: e.MIN_CHANNEL_CREATE_INTERVAL_S * 1000,
+      channelRefreshAgeMs: e.CHANNEL_REFRESH_AGE_H * 3_600_000,
+      heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+      pingIntervalMs: e.PING_INTERVAL_MS,
+      pongTimeoutMs: e.PONG_TIMEOUT_MS,
+      socketClosingReconnectDelayMs: e.SOCKET_CLOSING_RECONNECT_DELAY_MS,
+      reconnectDelayMs: e.RECONNECT_DELAY * 1000,
+      maxReconnectDelayMs: e.MAX_RECONNECT_DELAY * 1000,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+    },
+    topics: {
+      file: e.TOPICS_FILE ?? './topics.json',
+      fileRequired: e.TOPICS_FILE !== undefined,
+      override: override && override.length > 0 ? override : undefined,
+      discover: e.DISCOVER_TOPICS,
+      definitionsRefreshMs: e.DEFINITIONS_REFRESH_HOURS * 3_600_000,
+    },
+    events: {
+      match: e.AUDIOHOOK_MATCH,
+      writeAll: e.WRITE_ALL_EVENTS,
+      timestampSource: e.TIMESTAMP_SOURCE ?? 'received',
+      dedupeWindowMs: e.DEDUPE_WINDOW_H * 3_600_000,
+      dedupeMaxKeys: e.DEDUPE_MAX_KEYS,
+    },
+    backfill: { enabled: e.BACKFILL_ENABLED, marginMs: e.BACKFILL_MARGIN_S * 1000 },
+    output: {
+      file: e.OUTPUT_FILE,
+      maxFileSize: e.MAX_FILE_SIZE,
+      backupCount: e.BACKUP_COUNT,
+      queueMax: e.WRITE_QUEUE_MAX,
+    },
+    elastic,
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    log: { level: e.LOG_LEVEL ?? 'info', consoleEvents: e.CONSOLE_OUTPUT },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,522 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CollectorConfig } from '../config';
+import { Backoff, sleep } from './backoff';
+import { ChannelSocket, type SocketClosed } from './channel-socket';
+import { CollectorError, GenesysApiError, describeError } from './errors';
+import type { CreatedChannel, GenesysApi } from './genesys/api-client';
+import { parseFrame } from './genesys/frames';
+import type { ChannelTopic, Envelope } from './genesys/schemas';
+import type { TokenProvider } from './genesys/token-provider';
+import type { Metrics } from './metrics';
+import { type AtTimer, runAt } from './timers';
+
+/** Where the manager is in the channel life cycle. */
+export type ChannelState =
+  'idle' | 'creating' | 'subscribing' | 'connecting' | 'live' | 'reconnecting' | 'stopped';
+
+/** What {@link ChannelManager.status} reports. */
+export interface ChannelStatus {
+  state: ChannelState;
+  connected: boolean;
+  /** A non-secret reference to the channel, see {@link channelRef}. */
+  channel: string | null;
+  expires: string | null;
+  connectedSince: string | null;
+  lastFrameAt: number | undefined;
+  lastHeartbeatAt: number | undefined;
+  reconnectAttempts: number;
+  lastError: string | undefined;
+  topics: TopicState[];
+}
+
+/** Per-topic subscription outcome, as exposed on `/health`. */
+export interface TopicState {
+  id: string;
+  state: string;
+  rejectionReason?: string;
+  missingPermissions?: string[];
+}
+
+export interface ChannelManagerOptions {
+  api: GenesysApi;
+  tokens: TokenProvider;
+  genesys: CollectorConfig['genesys'];
+  logger: Logger;
+  metrics: Metrics;
+  /** The topics to subscribe to (read on every subscribe). */
+  topics: () => readonly string[];
+  /** One notification event; return false to pause reading until `whenWritable` resolves. */
+  onEvent: (
+    envelope: Envelope & { eventBody: Record<string, unknown> },
+    ctx: { channelRef: string; receivedAt: number },
+  ) => boolean;
+  whenWritable: () => Promise<void>;
+  /** A window in which the collector was not connected (for the backfill). */
+  onGap: (gap: { start: number; end: number }) => void;
+  /** Injectable for tests. @default Math.random */
+  random?: () => number;
+}
+
+interface Connection {
+  channel: CreatedChannel;
+  socket: ChannelSocket;
+  ref: string;
+  log: Logger;
+  connectedAt: number;
+  sawFrame: boolean;
+}
+
+/** A short, stable, non-secret name for a channel (its id is the socket credential). */
+export function channelRef(channelId: string): string {
+  return `ch_${createHash('sha256').update(channelId).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * Keeps one notification channel subscribed and connected, for as long as the process runs:
+ *
+ * - creates a channel (never more than one per `MIN_CHANNEL_CREATE_INTERVAL_S`), PUTs the array
+ *   subscription body with `ignoreErrors`, and connects to `connectUri` verbatim;
+ * - on a drop, reconnects to the same channel with jittered backoff after a HEAD check, and
+ *   creates a new one only if the channel is gone (404, `{"result":"404"}`, `no_longer_subscribed`);
+ * - re-PUTs the subscriptions before the channel expires (`CHANNEL_REFRESH_AGE_H`, or earlier if
+ *   `expires` is sooner), and rolls over to an overlapping new channel on `socket_closing`, when
+ *   the token that created the channel is about to expire, or when the re-PUT fails. The old
+ *   socket stays open until the new one is live; duplicates are for the pipeline to drop.
+ */
+export class ChannelManager {
+  readonly #o: ChannelManagerOptions;
+  readonly #backoff: Backoff;
+  readonly #abort = new AbortController();
+  #state: ChannelState = 'idle';
+  #channel: CreatedChannel | undefined;
+  #active: Connection | undefined;
+  #establishing: Promise<void> | undefined;
+  #rolling: Promise<void> | undefined;
+  #timers: AtTimer[] = [];
+  #timersFor: CreatedChannel | undefined;
+  #lastCreateAt = 0;
+  #ttlMs = 24 * 3_600_000;
+  #lastSubscribedAt = 0;
+  #topicStates: TopicState[] = [];
+  #disconnectedAt: number | undefined;
+  #lastHeartbeatAt: number | undefined;
+  #lastError: string | undefined;
+  #session = 0;
+
+  constructor(options: ChannelManagerOptions) {
+    this.#o = options;
+    this.#backoff = new Backoff({
+      initialMs: options.genesys.reconnectDelayMs,
+      maxMs: options.genesys.maxReconnectDelayMs,
+      ...(options.random ? { random: options.random } : {}),
+    });
+  }
+
+  /** Starts connecting in the background; progress shows in {@link status}. */
+  start(): void {
+    this.#establish(false);
+  }
+
+  /** Stops reading: closes the socket(s) and cancels timers and in-flight calls. */
+  async stop(): Promise<void> {
+    this.#state = 'stopped';
+    this.#abort.abort();
+    this.#clearTimers();
+    const active = this.#active;
+    this.#active = undefined;
+    await active?.socket.close(1000, 'collector stopping');
+    await this.#establishing;
+    await this.#rolling;
+  }
+
+  /** Re-PUTs the (possibly changed) topic list on the current channel. */
+  async resubscribe(): Promise<void> {
+    const ch = this.#channel;
+    if (!ch || this.#stopped) return;
+    await this.#subscribe(ch);
+  }
+
+  status(): ChannelStatus {
+    const a = this.#active;
+    return {
+      state: this.#state,
+      connected: a?.socket.isOpen ?? false,
+      channel: this.#channel ? channelRef(this.#channel.id) : null,
+      expires: this.#channel ? new Date(this.#channel.expiresAt).toISOString() : null,
+      connectedSince: a ? new Date(a.connectedAt).toISOString() : null,
+      lastFrameAt: a?.socket.lastFrameAt,
+      lastHeartbeatAt: this.#lastHeartbeatAt,
+      reconnectAttempts: this.#backoff.attempts,
+      lastError: this.#lastError,
+      topics: this.#topicStates,
+    };
+  }
+
+  get #stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Runs the connect loop unless it is already running. */
+  #establish(delayFirst: boolean): void {
+    if (this.#establishing || this.#stopped) return;
+    this.#establishing = this.#establishLoop(delayFirst).finally(() => {
+      this.#establishing = undefined;
+    });
+  }
+
+  async #establishLoop(delayFirst: boolean): Promise<void> {
+    let delay = delayFirst ? this.#backoff.next() : 0;
+    while (!this.#stopped) {
+      if (delay > 0) {
+        this.#o.logger.info({ delayMs: delay }, 'reconnecting after delay');
+        await sleep(delay, this.#abort.signal);
+        if (this.#stopped) return;
+      }
+      try {
+        let ch = this.#channel;
+        if (ch && Date.now() < ch.expiresAt) {
+          this.#state = 'reconnecting';
+          this.#o.metrics.inc('reconnects');
+          if (!(await this.#o.api.channelExists(ch.id, this.#abort.signal))) {
+            this.#o.logger.warn({ channel: channelRef(ch.id) }, 'channel is gone (HEAD 404)');
+            ch = undefined;
+          }
+        } else {
+          ch = undefined;
+        }
+        ch ??= await this.#createAndSubscribe(true);
+        this.#channel = ch;
+        await this.#connect(ch);
+        return;
+      } catch (err) {
+        if (this.#stopped) return;
+        if (err instanceof CollectorError && err.code === 'COLLECTOR_ERR_CHANNEL_GONE') {
+          this.#channel = undefined;
+        }
+        this.#fail(err, 'could not (re)connect to a notification channel');
+        delay = this.#backoff.next();
+      }
+    }
+  }
+
+  async #createAndSubscribe(waitForRateLimit: boolean): Promise<CreatedChannel> {
+    const wait = this.#lastCreateAt + this.#o.genesys.minChannelCreateIntervalMs - Date.now();
+    if (wait > 0) {
+      if (!waitForRateLimit) {
+        throw new CollectorError(
+          'COLLECTOR_ERR_RATE_LIMITED',
+          'a channel was created less than MIN_CHANNEL_CREATE_INTERVAL_S ago',
+        );
+      }
+      this.#o.logger.info({ waitMs: wait }, 'waiting before creating another channel');
+      await sleep(wait, this.#abort.signal);
+      if (this.#stopped) throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
+    }
+    this.#state = 'creating';
+    this.#lastCreateAt = Date.now();
+    const ch = await this.#o.api.createChannel(this.#abort.signal);
+    this.#o.metrics.inc('channels_created');
+    this.#ttlMs = Math.max(1000, ch.expiresAt - ch.createdAt);
+    this.#o.logger.info(
+      { channel: channelRef(ch.id), expires: new Date(ch.expiresAt).toISOString() },
+      'created notification channel',
+    );
+    this.#state = 'subscribing';
+    await this.#subscribe(ch);
+    return ch;
+  }
+
+  async #subscribe(ch: CreatedChannel): Promise<void> {
+    const topics = [...new Set(this.#o.topics())];
+    if (topics.length === 0) {
+      this.#o.logger.warn('no topics to subscribe to; only heartbeats will arrive');
+    }
+    let results: ChannelTopic[];
+    try {
+      results = await this.#o.api.putSubscriptions(
+        ch.id,
+        topics,
+        this.#o.genesys.subscribeIgnoreErrors,
+        this.#abort.signal,
+      );
+    } catch (err) {
+      if (
+        err instanceof GenesysApiError &&
+        err.status === 400 &&
+        !this.#o.genesys.subscribeIgnoreErrors
+      ) {
+        // Without ignoreErrors one bad topic fails the whole call; ask again for per-topic results.
+        this.#o.logger.warn(
+          'subscription rejected as a whole (400); retrying with ignoreErrors=true',
+        );
+        results = await this.#o.api.putSubscriptions(ch.id, topics, true, this.#abort.signal);
+      } else {
+        throw err;
+      }
+    }
+    const byId = new Map(results.map((r) => [r.id, r]));
+    this.#topicStates = topics.map((id): TopicState => {
+      const r = byId.get(id);
+      if (!r) return { id, state: 'Rejected', rejectionReason: 'not returned by Genesys' };
+      const s: TopicState = { id, state: r.state ?? 'Permitted' };
+      if (r.rejectionReason !== undefined) s.rejectionReason = r.rejectionReason;
+      if (r.missingPermissions !== undefined) s.missingPermissions = r.missingPermissions;
+      return s;
+    });
+    this.#lastSubscribedAt = Date.now();
+    const rejected = this.#topicStates.filter((t) => t.state !== 'Permitted');
+    for (const t of rejected) {
+      this.#o.logger.warn(
+        {
+          topic: t.id,
+          state: t.state,
+          rejectionReason: t.rejectionReason,
+          missingPermissions: t.missingPermissions,
+        },
+        'topic subscription rejected',
+      );
+    }
+    const permitted = this.#topicStates.length - rejected.length;
+    if (permitted === 0 && topics.length > 0) {
+      this.#o.logger.error('no topic subscription was permitted: nothing will be received');
+    }
+    this.#o.logger.info(
+      { channel: channelRef(ch.id), permitted, rejected: rejected.length },
+      'subscribed',
+    );
+  }
+
+  async #connect(ch: CreatedChannel): Promise<void> {
+    this.#state = 'connecting';
+    this.#session += 1;
+    const ref = channelRef(ch.id);
+    const log = this.#o.logger.child({ session: `${ref}#${this.#session}` });
+    const conn: Connection = {
+      channel: ch,
+      ref,
+      log,
+      connectedAt: 0,
+      sawFrame: false,
+      socket: new ChannelSocket({
+        connectUri: ch.connectUri,
+        heartbeatTimeoutMs: this.#o.genesys.heartbeatTimeoutMs,
+        pingIntervalMs: this.#o.genesys.pingIntervalMs,
+        pongTimeoutMs: this.#o.genesys.pongTimeoutMs,
+        handshakeTimeoutMs: Math.min(10_000, this.#o.genesys.requestTimeoutMs),
+        logger: log,
+        onFrame: (text) => this.#onFrame(conn, text),
+        onClose: (closed) => this.#onClosed(conn, closed),
+      }),
+    };
+    await conn.socket.open();
+    conn.connectedAt = Date.now();
+    if (this.#stopped) {
+      await conn.socket.close(1000, 'collector stopping');
+      throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
+    }
+    this.#active = conn;
+    this.#state = 'live';
+    this.#lastError = undefined;
+    log.info('connected to notification channel');
+    this.#scheduleChannelTimers(ch);
+    if (this.#disconnectedAt !== undefined) {
+      const gap = { start: this.#disconnectedAt, end: conn.connectedAt };
+      this.#disconnectedAt = undefined;
+      this.#o.onGap(gap);
+    }
+  }
+
+  #onFrame(conn: Connection, text: string | null): boolean {
+    const m = this.#o.metrics;
+    m.inc('messages');
+    if (!conn.sawFrame) {
+      conn.sawFrame = true;
+      // The socket is proven: the next failure starts the backoff from the beginning again.
+      if (conn === this.#active) this.#backoff.reset();
+    }
+    if (text === null) {
+      m.inc('malformed_messages');
+      conn.log.warn('skipped a binary frame');
+      return true;
+    }
+    const frame = parseFrame(text);
+    switch (frame.kind) {
+      case 'heartbeat':
+        m.inc('heartbeats');
+        this.#lastHeartbeatAt = Date.now();
+        return true;
+      case 'pong':
+        m.inc('pongs');
+        return true;
+      case 'metadata':
+        conn.log.debug({ message: frame.message }, 'channel metadata');
+        return true;
+      case 'socket_closing':
+        m.inc('system_messages');
+        conn.log.warn('socket_closing received; switching to a new channel');
+        if (conn === this.#active) this.#rollover('socket_closing');
+        return true;
+      case 'system':
+        m.inc('system_messages');
+        conn.log.warn(
+          { topic: frame.topic, systemTopicType: frame.systemTopicType, reason: frame.reason },
+          'system message',
+        );
+        if (frame.systemTopicType === 'token_revoked') this.#o.tokens.invalidate();
+        if (
+          frame.systemTopicType === 'no_longer_subscribed' ||
+          frame.systemTopicType === 'token_revoked'
+        ) {
+          this.#channelGone(conn, frame.systemTopicType);
+        }
+        return true;
+      case 'result':
+        if (frame.result === '404') this.#channelGone(conn, 'result 404');
+        else conn.log.info({ result: frame.result, status: frame.status }, 'result frame');
+        return true;
+      case 'malformed':
+        m.inc('malformed_messages');
+        conn.log.warn({ reason: frame.reason, bytes: text.length }, 'skipped a malformed frame');
+        return true;
+      case 'event': {
+        const keep = this.#o.onEvent(frame.envelope, {
+          channelRef: conn.ref,
+          receivedAt: Date.now(),
+        });
+        if (!keep) void this.#o.whenWritable().then(() => conn.socket.resume());
+        return keep;
+      }
+    }
+  }
+
+  #channelGone(conn: Connection, why: string): void {
+    conn.log.warn({ why }, 'channel is gone; a new one will be created');
+    if (this.#channel === conn.channel) this.#channel = undefined;
+    conn.socket.kill('gone');
+  }
+
+  #onClosed(conn: Connection, closed: SocketClosed): void {
+    conn.log.info(
+      {
+        code: closed.code,
+        reason: closed.reason,
+        cause: closed.cause,
+        intentional: closed.intentional,
+      },
+      'socket closed',
+    );
+    if (closed.intentional || this.#stopped || conn !== this.#active) return;
+    this.#active = undefined;
+    // The gap starts at the last frame we know we received.
+    this.#disconnectedAt = conn.socket.lastFrameAt || Date.now();
+    this.#state = 'reconnecting';
+    if (this.#rolling) return; // the rollover in progress connects the replacement
+    this.#establish(true);
+  }
+
+  #rollover(reason: string): void {
+    if (this.#rolling || this.#stopped) return;
+    this.#rolling = this.#rolloverNow(reason).finally(() => {
+      this.#rolling = undefined;
+      if (!this.#active && !this.#stopped) this.#establish(true);
+    });
+  }
+
+  async #rolloverNow(reason: string): Promise<void> {
+    const old = this.#active;
+    try {
+      if (reason === 'socket_closing' && this.#o.genesys.socketClosingReconnectDelayMs > 0) {
+        await sleep(this.#o.genesys.socketClosingReconnectDelayMs, this.#abort.signal);
+      }
+      const ch = await this.#createAndSubscribe(false);
+      if (this.#stopped) return;
+      this.#channel = ch;
+      await this.#connect(ch);
+      this.#o.metrics.inc('rollovers');
+      this.#o.logger.info({ reason, from: old?.ref, to: channelRef(ch.id) }, 'rolled over');
+      if (old && old !== this.#active) await old.socket.close(1000, 'rolled over to a new channel');
+    } catch (err) {
+      if (this.#stopped) return;
+      this.#fail(err, `rollover (${reason}) failed; staying on the current channel`);
+      if (
+        reason === 'socket_closing' &&
+        old &&
+        old === this.#active &&
+        err instanceof CollectorError &&
+        err.code === 'COLLECTOR_ERR_RATE_LIMITED'
+      ) {
+        // No new channel allowed yet: reconnect to the same channel before the server closes it.
+        this.#active = undefined;
+        this.#disconnectedAt = old.socket.lastFrameAt || Date.now();
+        await old.socket.close(1000, 'reconnecting after socket_closing');
+      }
+    }
+  }
+
+  #scheduleChannelTimers(ch: CreatedChannel): void {
+    if (this.#timersFor === ch) return;
+    this.#clearTimers();
+    this.#timersFor = ch;
+    const renewAt = (): number => {
+      const byAge = this.#lastSubscribedAt + this.#o.genesys.channelRefreshAgeMs;
+      // Never cut it finer than 5% of the channel's life (or 1 s) before `expires`.
+      const safety = Math.max(1000, this.#ttlMs * 0.05);
+      return Math.min(byAge, ch.expiresAt - safety);
+    };
+    const armRenew = (): void => {
+      this.#timers.push(
+        runAt(renewAt(), () => {
+          void this.#renew(ch).then((ok) => {
+            if (ok && this.#timersFor === ch) armRenew();
+          });
+        }),
+      );
+    };
+    armRenew();
+    this.#timers.push(
+      runAt(ch.tokenRefreshAt, () => {
+        if (this.#channel === ch) this.#rollover('the token that created the channel is expiring');
+      }),
+    );
+  }
+
+  /** Re-PUTs the subscriptions, which extends the channel; rolls over if that fails. */
+  async #renew(ch: CreatedChannel): Promise<boolean> {
+    if (this.#channel !== ch || this.#stopped) return false;
+    try {
+      await this.#subscribe(ch);
+      ch.expiresAt = Date.now() + this.#ttlMs;
+      this.#o.metrics.inc('subscription_refreshes');
+      this.#o.logger.info(
+        { channel: channelRef(ch.id), expires: new Date(ch.expiresAt).toISOString() },
+        'subscriptions refreshed; channel extended',
+      );
+      return true;
+    } catch (err) {
+      if (this.#stopped) return false;
+      this.#fail(err, 'subscription refresh failed; rolling over to a new channel');
+      this.#rollover('subscription refresh failed');
+      return false;
+    }
+  }
+
+  #clearTimers(): void {
+    for (const t of this.#timers) t.cancel();
+    this.#timers = [];
+    this.#timersFor = undefined;
+  }
+
+  #fail(err: unknown, message: string): void {
+    this.#lastError = describeError(err);
+    this.#o.metrics.inc('errors');
+    this.#o.logger.error(
+      {
+        err: this.#lastError,
+        code: err instanceof CollectorError ? err.code : undefined,
+        correlationId: err instanceof GenesysApiError ? err.correlationId : undefined,
+      },
+      message,
+    );
+  }
+}

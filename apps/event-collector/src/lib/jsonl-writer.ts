@@ -1,0 +1,218 @@
+import { type FileHandle, mkdir, open, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { Backoff, sleep } from './backoff';
+import { CollectorError, describeError } from './errors';
+
+export interface JsonlWriterOptions {
+  file: string;
+  /** Rotate before a write would take the file past this many bytes. @default 10485760 */
+  maxFileSize: number;
+  /** Rotated files kept as `<file>.1` (newest) … `<file>.N` (oldest). @default 5 */
+  backupCount: number;
+  /** Queue depth at which {@link JsonlWriter.enqueue} asks the producer to pause. @default 10000 */
+  queueMax: number;
+  logger: Logger;
+  onRotate?: () => void;
+  onWriteError?: (err: unknown) => void;
+}
+
+/**
+ * Appends JSON lines to a file through a bounded in-memory queue, one `write` per batch, with
+ * size-based rotation (`.1` … `.N`, oldest deleted), fsync at each rotation and at close. Lines
+ * are never split across files, and a failed write keeps its lines queued and retries, so an
+ * accepted line is only ever lost with the process's memory, never by the writer.
+ *
+ * @example
+ * ```ts
+ * const w = new JsonlWriter({ file: 'events.jsonl', maxFileSize: 10 << 20, backupCount: 5, queueMax: 10_000, logger });
+ * await w.open();
+ * if (!w.enqueue(JSON.stringify(record))) await w.whenWritable();
+ * await w.close();
+ * ```
+ */
+export class JsonlWriter {
+  readonly #o: JsonlWriterOptions;
+  #fh: FileHandle | undefined;
+  #size = 0;
+  #queue: string[] = [];
+  #pumping: Promise<void> | undefined;
+  #waiters: (() => void)[] = [];
+  #closed = false;
+  #lastError: string | undefined;
+  #written = 0;
+
+  constructor(options: JsonlWriterOptions) {
+    this.#o = options;
+  }
+
+  /** Opens (creating parent folders) and repairs a last line that lacks its newline. */
+  async open(): Promise<void> {
+    try {
+      await mkdir(dirname(this.#o.file), { recursive: true });
+      this.#fh = await open(this.#o.file, 'a+');
+      const st = await this.#fh.stat();
+      this.#size = st.size;
+      if (st.size > 0) {
+        const last = Buffer.alloc(1);
+        await this.#fh.read(last, 0, 1, st.size - 1);
+        // A file ending mid-line (e.g. the sample's example file) would glue our first record to it.
+        if (last[0] !== 0x0a) await this.#writeAll(Buffer.from('\n'));
+      }
+    } catch (err) {
+      throw new CollectorError(
+        'COLLECTOR_ERR_OUTPUT',
+        `cannot open output file ${this.#o.file}: ${describeError(err)}`,
+        { cause: err },
+      );
+    }
+  }
+
+  /**
+   * Queues one line (without its newline). Returns false once the queue is at `queueMax`: the
+   * line is still accepted, but the producer should pause until {@link whenWritable}.
+   */
+  enqueue(line: string): boolean {
+    if (this.#closed) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'writer is closed');
+    this.#queue.push(line);
+    this.#pumping ??= this.#pump().finally(() => {
+      this.#pumping = undefined;
+    });
+    return this.#queue.length < this.#o.queueMax;
+  }
+
+  /** Resolves when the queue has drained below half of `queueMax`. */
+  whenWritable(): Promise<void> {
+    if (this.#queue.length < this.#o.queueMax / 2) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Lines waiting to be written. */
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  get written(): number {
+    return this.#written;
+  }
+
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Resolves once every line queued so far is written (not necessarily fsynced). */
+  async flush(): Promise<void> {
+    while (this.#pumping) await this.#pumping;
+  }
+
+  /** Writes everything queued, fsyncs and closes. Idempotent. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    const fh = this.#fh;
+    this.#fh = undefined;
+    if (fh) {
+      await fh.sync().catch(() => undefined);
+      await fh.close();
+    }
+    this.#release();
+  }
+
+  async #pump(): Promise<void> {
+    const backoff = new Backoff({ initialMs: 100, maxMs: 5000 });
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      try {
+        await this.#writeBatch(batch);
+        backoff.reset();
+        this.#lastError = undefined;
+      } catch (err) {
+        // Keep the unwritten lines, in order, ahead of anything queued meanwhile.
+        this.#queue = batch.concat(this.#queue);
+        this.#lastError = describeError(err);
+        this.#o.onWriteError?.(err);
+        this.#o.logger.error({ err: this.#lastError, queued: this.#queue.length }, 'write failed');
+        await sleep(backoff.next());
+        if (!this.#fh) await this.open().catch(() => undefined);
+      }
+      if (this.#queue.length < this.#o.queueMax / 2) this.#release();
+    }
+    this.#release();
+  }
+
+  /** Writes lines, rotating between lines; on failure, the unwritten rest is re-thrown to the pump. */
+  async #writeBatch(lines: string[]): Promise<void> {
+    let parts: string[] = [];
+    let bytes = 0;
+    let done = 0;
+    const commit = async (): Promise<void> => {
+      if (parts.length === 0) return;
+      await this.#writeAll(Buffer.from(parts.join(''), 'utf8'));
+      this.#written += parts.length;
+      done += parts.length;
+      parts = [];
+      bytes = 0;
+    };
+    try {
+      for (const line of lines) {
+        const text = `${line}\n`;
+        const len = Buffer.byteLength(text, 'utf8');
+        if (this.#size + bytes + len > this.#o.maxFileSize && this.#size + bytes > 0) {
+          await commit();
+          await this.#rotate();
+        }
+        parts.push(text);
+        bytes += len;
+      }
+      await commit();
+    } catch (err) {
+      lines.splice(0, done);
+      throw err;
+    }
+  }
+
+  async #writeAll(buf: Buffer): Promise<void> {
+    const fh = this.#fh;
+    if (!fh) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'output file is not open');
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+      off += bytesWritten;
+      this.#size += bytesWritten;
+    }
+  }
+
+  async #rotate(): Promise<void> {
+    const fh = this.#fh;
+    this.#fh = undefined;
+    if (fh) {
+      await fh.sync();
+      await fh.close();
+    }
+    const f = this.#o.file;
+    for (let i = this.#o.backupCount - 1; i >= 1; i -= 1) {
+      if (await exists(`${f}.${i}`)) await rename(`${f}.${i}`, `${f}.${i + 1}`);
+    }
+    await rename(f, `${f}.1`);
+    this.#fh = await open(f, 'a+');
+    this.#size = 0;
+    this.#o.onRotate?.();
+    this.#o.logger.info({ file: f, backups: this.#o.backupCount }, 'rotated output file');
+  }
+
+  #release(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const fn of w) fn();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
