@@ -1,0 +1,85 @@
+import {
+  ChimeSDKMediaPipelinesClient,
+  type ChimeSDKMediaPipelinesClientConfig,
+} from '@aws-sdk/client-chime-sdk-media-pipelines';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { RecorderConfig } from './config';
+import { CallStore } from './lib/call-store';
+import { createHandler, type RecorderHandler } from './lib/handler';
+import type { RecorderLogger } from './lib/logger';
+import { backoffRetryStrategy, sdkPipelineCreator } from './lib/pipeline-client';
+import { Recorder } from './lib/recorder';
+
+/** What the composition root can be given instead of its defaults (tests, the local harness). */
+export interface AppOverrides {
+  logger: RecorderLogger;
+  /** Merged into the DynamoDB client configuration (endpoint, region, credentials). */
+  dynamoDb?: DynamoDBClientConfig;
+  /** Merged into the media-pipelines client configuration. */
+  mediaPipelines?: ChimeSDKMediaPipelinesClientConfig;
+  now?: () => number;
+  newId?: () => string;
+}
+
+/** The composed recorder. */
+export interface RecorderApp {
+  handler: RecorderHandler;
+  recorder: Recorder;
+  store: CallStore;
+  /** Releases the SDK clients' sockets. */
+  close(): void;
+}
+
+/**
+ * The composition root: builds the SDK clients (which read `AWS_REGION`, credentials and the
+ * standard `AWS_ENDPOINT_URL*` variables themselves), the store, the recorder and the handler.
+ *
+ * @example
+ * ```ts
+ * const app = createApp(loadConfig(process.env), { logger });
+ * export const handler = app.handler;
+ * ```
+ */
+export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp {
+  const dynamo = new DynamoDBClient({ ...o.dynamoDb });
+  const documents = DynamoDBDocumentClient.from(dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const mediaPipelines = new ChimeSDKMediaPipelinesClient({
+    retryStrategy: backoffRetryStrategy(config.pipelineMaxAttempts, config.pipelineRetryBaseMs),
+    ...o.mediaPipelines,
+  });
+  const store = new CallStore({
+    client: documents,
+    tableName: config.tableName,
+    dueIndexName: config.dueIndexName,
+    consistentReads: config.consistentReads,
+    ttlHours: config.stateTtlHours,
+    sweepShards: config.sweepShards,
+  });
+  const recorder = new Recorder({
+    settings: config,
+    store,
+    pipelines: sdkPipelineCreator(mediaPipelines),
+    logger: o.logger,
+    ...(o.now ? { now: o.now } : {}),
+    ...(o.newId ? { newId: o.newId } : {}),
+  });
+  const handler = createHandler({
+    recorder,
+    logger: o.logger,
+    voiceConnectorIds: config.voiceConnectorIds,
+    debugEvents: config.logLevel === 'DEBUG',
+    redactPii: config.redactPii,
+  });
+  return {
+    handler,
+    recorder,
+    store,
+    close() {
+      dynamo.destroy();
+      mediaPipelines.destroy();
+    },
+  };
+}

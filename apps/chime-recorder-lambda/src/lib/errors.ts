@@ -1,0 +1,74 @@
+/**
+ * Stable, machine-readable codes of every error the recorder raises or records on a call item
+ * (`failureCode`). Codes are never reused for a different meaning once released.
+ */
+export const RecorderErrorCode = {
+  /** An environment variable is missing or invalid; raised at cold start. */
+  ConfigInvalid: 'CHIME_REC_ERR_CONFIG_INVALID',
+  /** An event does not match the schema of its detail type; it is logged and dropped. */
+  EventMalformed: 'CHIME_REC_ERR_EVENT_MALFORMED',
+  /** A timestamp is not an ISO-8601 date-time. */
+  TimestampInvalid: 'CHIME_REC_ERR_TIMESTAMP_INVALID',
+  /** The S3 destination does not match the API pattern (and `DESTINATION_INVALID_CHARS=reject`). */
+  DestinationInvalid: 'CHIME_REC_ERR_DESTINATION_INVALID',
+  /** CreateMediaInsightsPipeline answered with a permanent error (4xx other than throttling). */
+  PipelineRejected: 'CHIME_REC_ERR_PIPELINE_REJECTED',
+  /** CreateMediaInsightsPipeline kept failing with throttling, 5xx or network errors. */
+  PipelineUnavailable: 'CHIME_REC_ERR_PIPELINE_UNAVAILABLE',
+  /** No leg of the call ever reported a stream, so there is nothing to record. */
+  NoStreams: 'CHIME_REC_ERR_NO_STREAMS',
+  /** Only one leg reported a stream and `REQUIRE_BOTH_LEGS=true`. */
+  SingleLeg: 'CHIME_REC_ERR_SINGLE_LEG',
+  /** The pipeline reported `chime:MediaInsightsPermanentFailure` after it was created. */
+  PipelineFailed: 'CHIME_REC_ERR_PIPELINE_FAILED',
+  /** An item read from the call table does not have the shape this recorder writes. */
+  StateCorrupt: 'CHIME_REC_ERR_STATE_CORRUPT',
+} as const;
+
+/** One of the {@link RecorderErrorCode} values. */
+export type RecorderErrorCode = (typeof RecorderErrorCode)[keyof typeof RecorderErrorCode];
+
+/** Options of {@link RecorderError}. */
+export interface RecorderErrorOptions extends ErrorOptions {
+  /**
+   * Whether trying again later can succeed (throttling, 5xx). Permanent errors are recorded on the
+   * call item instead of being retried.
+   * @default false
+   */
+  retryable?: boolean;
+  /** Extra, non-personal facts for the log line (HTTP status, AWS error name, zod issue paths). */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error class of the recorder. Every failure it raises carries a stable `code`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   loadConfig(process.env);
+ * } catch (err) {
+ *   if (err instanceof RecorderError && err.code === RecorderErrorCode.ConfigInvalid) {
+ *     console.error(err.message); // lists every bad variable
+ *   }
+ * }
+ * ```
+ */
+export class RecorderError extends Error {
+  override readonly name = 'RecorderError';
+  readonly code: RecorderErrorCode;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: RecorderErrorCode, message: string, options: RecorderErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Whether `err` is a {@link RecorderError}, optionally with the given code. */
+export function isRecorderError(err: unknown, code?: RecorderErrorCode): err is RecorderError {
+  return err instanceof RecorderError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,113 @@
+/** Structured attributes of one log line. Never put phone numbers or SIP headers here. */
+export type LogAttributes = Readonly<Record<string, unknown>>;
+
+/**
+ * The logger the recorder writes to. The Lambda entry adapts the Powertools logger to it; tests
+ * pass {@link memoryLogger}.
+ */
+export interface RecorderLogger {
+  debug(message: string, attributes?: LogAttributes): void;
+  info(message: string, attributes?: LogAttributes): void;
+  warn(message: string, attributes?: LogAttributes): void;
+  error(message: string, attributes?: LogAttributes): void;
+  /** A logger that adds `keys` (e.g. the transaction id of the call) to every line. */
+  child(keys: LogAttributes): RecorderLogger;
+}
+
+/** The subset of `@aws-lambda-powertools/logger`'s `Logger` the adapter needs. */
+export interface PowertoolsLike {
+  debug(message: string, ...extra: Record<string, unknown>[]): void;
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * Adapts a Powertools logger: attributes become top-level keys of the JSON line.
+ *
+ * @example
+ * ```ts
+ * const log = fromPowertools(new Logger({ serviceName: 'chime-recorder' }));
+ * log.child({ transactionId }).info('pipeline created', { pipelineId });
+ * ```
+ */
+export function fromPowertools(target: PowertoolsLike, keys: LogAttributes = {}): RecorderLogger {
+  const write =
+    (level: Level) =>
+    (message: string, attributes: LogAttributes = {}) =>
+      target[level](message, { ...keys, ...attributes });
+  return {
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (more) => fromPowertools(target, { ...keys, ...more }),
+  };
+}
+
+/** One line captured by {@link memoryLogger}. */
+export interface LogEntry {
+  level: Level;
+  message: string;
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * A logger that keeps every line in `entries`; for tests and the local harness.
+ *
+ * @example
+ * ```ts
+ * const log = memoryLogger();
+ * log.info('hello', { a: 1 });
+ * log.entries; // [{ level: 'info', message: 'hello', attributes: { a: 1 } }]
+ * ```
+ */
+export function memoryLogger(): RecorderLogger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const make = (keys: LogAttributes): RecorderLogger => {
+    const write =
+      (level: Level) =>
+      (message: string, attributes: LogAttributes = {}) => {
+        entries.push({ level, message, attributes: { ...keys, ...attributes } });
+      };
+    return {
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+      child: (more) => make({ ...keys, ...more }),
+    };
+  };
+  return Object.assign(make({}), { entries });
+}
+
+const PII_KEYS = new Set([
+  'fromNumber',
+  'toNumber',
+  'inviteHeaders',
+  'updateHeaders',
+  'siprecMetadata',
+  'sdp',
+]);
+
+/**
+ * A copy of a raw event with phone numbers, SIP headers, SDP and SIPREC metadata replaced by
+ * `"[redacted]"`, for DEBUG dumps.
+ *
+ * @example
+ * ```ts
+ * redactEvent({ detail: { fromNumber: '+1815…', callId: 'x' } });
+ * // { detail: { fromNumber: '[redacted]', callId: 'x' } }
+ * ```
+ */
+export function redactEvent(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactEvent(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = PII_KEYS.has(k) ? '[redacted]' : redactEvent(v, depth + 1);
+  }
+  return out;
+}

@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import type { CallItem, CallStore } from './call-store';
+import { isRecorderError, RecorderError } from './errors';
+import type { PipelineStateEvent, StreamingEvent } from './events';
+import { decide, type FinalizeReason, type FinalizeSettings, planRecording } from './finalize';
+import type { RecorderLogger } from './logger';
+import type { PipelineCreator } from './pipeline-client';
+import { buildPipelineRequest, type RequestSettings } from './pipeline-request';
+
+/** The settings the recorder reads (a subset of the app configuration). */
+export interface RecorderSettings extends FinalizeSettings, RequestSettings {
+  finalizeAfterMs: number;
+  maxCallDurationMs: number;
+  maxCreateAttempts: number;
+  createRetryAfterMs: number;
+  trackPipelineStatus: boolean;
+  sweepBatchSize: number;
+}
+
+/** Dependencies of {@link Recorder}. */
+export interface RecorderOptions {
+  settings: RecorderSettings;
+  store: CallStore;
+  pipelines: PipelineCreator;
+  logger: RecorderLogger;
+  /** @default Date.now */
+  now?: () => number;
+  /** Claim ids. @default crypto.randomUUID */
+  newId?: () => string;
+}
+
+/** What handling one event did; the Lambda handler returns it (useful in tests and replays). */
+export type Outcome =
+  | { outcome: 'stored'; transactionId: string }
+  | { outcome: 'waiting'; transactionId: string; why: string }
+  | { outcome: 'claimed-elsewhere'; transactionId: string }
+  | { outcome: 'already-finalized'; transactionId: string; state: string }
+  | {
+      outcome: 'pipeline-created';
+      transactionId: string;
+      pipelineId?: string;
+      reason: FinalizeReason;
+    }
+  | { outcome: 'retry-scheduled'; transactionId: string; retryAtMs: number; code: string }
+  | { outcome: 'pipeline-failed'; transactionId: string; code: string }
+  | { outcome: 'status-updated'; transactionId: string; pipelineStatus: string }
+  | { outcome: 'ignored'; reason: string; transactionId?: string };
+
+/** What one sweep did. */
+export interface SweepOutcome {
+  outcome: 'swept';
+  examined: number;
+  created: number;
+  failed: number;
+  retried: number;
+  errors: number;
+  /** The sweep stopped early because the invocation was running out of time. */
+  truncated: boolean;
+}
+
+/**
+ * The recording logic: stores each leg, claims the pipeline creation exactly once per call,
+ * builds and sends the request, and records the outcome. The Lambda handler feeds it validated
+ * events; the scheduled sweep finalises calls that no event will complete.
+ *
+ * @example
+ * ```ts
+ * const recorder = new Recorder({ settings, store, pipelines, logger });
+ * await recorder.onStreamingEvent(event);
+ * await recorder.sweep(() => context.getRemainingTimeInMillis());
+ * ```
+ */
+export class Recorder {
+  readonly #s: RecorderSettings;
+  readonly #store: CallStore;
+  readonly #pipelines: PipelineCreator;
+  readonly #log: RecorderLogger;
+  readonly #now: () => number;
+  readonly #newId: () => string;
+
+  constructor(o: RecorderOptions) {
+    this.#s = o.settings;
+    this.#store = o.store;
+    this.#pipelines = o.pipelines;
+    this.#log = o.logger;
+    this.#now = o.now ?? Date.now;
+    this.#newId = o.newId ?? randomUUID;
+  }
+
+  /** Handles one validated `Chime VoiceConnector Streaming Status` event. */
+  async onStreamingEvent(ev: StreamingEvent): Promise<Outcome> {
+    const tx = ev.transactionId;
+    const log = this.#log.child({ transactionId: tx, callId: ev.callId });
+    const role = 'role' in ev ? ev.role : undefined;
+    log.info('streaming status', {
+      streamingStatus: ev.status,
+      leg: role,
+      eventId: ev.eventId,
+      voiceConnectorId: ev.voiceConnectorId,
+    });
+    if (ev.status === 'UPDATED') {
+      // A re-INVITE or hold: the call goes on, and nothing about the recording changes.
+      return { outcome: 'ignored', reason: 'UPDATED does not end a call', transactionId: tx };
+    }
+    const now = this.#now();
+    if (ev.status === 'STARTED' || ev.status === 'ENDED') {
+      await this.#store.recordLeg(ev, now);
+    } else if (ev.role !== undefined) {
+      await this.#store.recordLegFailure({ ...ev, role: ev.role }, now);
+    }
+    if (ev.status === 'FAILED') {
+      log.warn('streaming failed', { leg: role ?? 'unknown', failureReason: ev.failureReason });
+    }
+    const call = await this.#store.touchCall(ev, now);
+    if (call.state === 'CREATED' || call.state === 'RECORDED' || call.state === 'FAILED') {
+      if (
+        (ev.status === 'STARTED' || ev.status === 'ENDED') &&
+        call.state !== 'FAILED' &&
+        !(call.streamArns ?? []).includes(ev.streamArn)
+      ) {
+        log.warn(
+          'leg reported after the pipeline was created; its stream is not in the recording',
+          {
+            leg: role,
+          },
+        );
+      }
+      return { outcome: 'already-finalized', transactionId: tx, state: call.state };
+    }
+    const ending = ev.status === 'ENDED' || ev.status === 'FAILED';
+    const dueAtMs = ending
+      ? now + this.#s.finalizeAfterMs
+      : call.firstSeenAtMs + this.#s.maxCallDurationMs;
+    if (call.state === undefined && (call.dueAtMs === undefined || call.dueAtMs > dueAtMs)) {
+      await this.#store.scheduleDue(tx, dueAtMs);
+    }
+    // A STARTED never completes a call (an ENDED carries the same facts), unless streaming has
+    // already failed for the whole call.
+    if (ev.status === 'STARTED' && call.streamingFailedAtMs === undefined) {
+      return { outcome: 'stored', transactionId: tx };
+    }
+    return this.#evaluate(tx, 'event', log);
+  }
+
+  /** Handles one validated `Media Insights State Change` event. */
+  async onPipelineStateEvent(ev: PipelineStateEvent): Promise<Outcome> {
+    if (!this.#s.trackPipelineStatus) {
+      return { outcome: 'ignored', reason: 'TRACK_PIPELINE_STATUS is false' };
+    }
+    if (
+      ev.mediaInsightsPipelineConfigurationArn !== undefined &&
+      ev.mediaInsightsPipelineConfigurationArn !== this.#s.pipelineConfigurationArn
+    ) {
+      return { outcome: 'ignored', reason: 'another pipeline configuration' };
+    }
+    if (ev.transactionId === undefined) {
+      return { outcome: 'ignored', reason: 'no transactionId in the event' };
+    }
+    const change = pipelineChange(ev);
+    if (change === undefined) {
+      return {
+        outcome: 'ignored',
+        reason: `event type ${ev.eventType}`,
+        transactionId: ev.transactionId,
+      };
+    }
+    const log = this.#log.child({ transactionId: ev.transactionId });
+    const changed = await this.#store.applyPipelineChange(
+      ev.transactionId,
+      ev.mediaInsightsPipelineArn,
+      change,
+      this.#now(),
+    );
+    if (!changed) {
+      log.debug('pipeline event does not match a created pipeline of this recorder', {
+        eventType: ev.eventType,
+      });
+      return {
+        outcome: 'ignored',
+        reason: 'no matching created pipeline',
+        transactionId: ev.transactionId,
+      };
+    }
+    const attrs = { eventType: ev.eventType, pipelineArn: ev.mediaInsightsPipelineArn };
+    if (change.state === 'FAILED') {
+      log.error('recording failed', { ...attrs, failureReason: ev.failureReason });
+    } else if (change.failureReason !== undefined) {
+      log.warn('recording hit a temporary failure; the service retries it', {
+        ...attrs,
+        failureReason: ev.failureReason,
+      });
+    } else {
+      log.info(change.state === 'RECORDED' ? 'recording complete' : 'recording status', attrs);
+    }
+    return {
+      outcome: 'status-updated',
+      transactionId: ev.transactionId,
+      pipelineStatus: change.pipelineStatus,
+    };
+  }
+
+  /**
+   * Finalises every due call: one-leg calls and calls with a missing ENDED after
+   * `finalizeAfterMs`, calls with no ENDED at all after `maxCallDurationMs`, creates that stayed
+   * unavailable, and claims of crashed invocations. Stops early when `remainingMs()` drops below
+   * five seconds; the next sweep continues.
+   */
+  async sweep(remainingMs: () => number = () => Number.POSITIVE_INFINITY): Promise<SweepOutcome> {
+    const result: SweepOutcome = {
+      outcome: 'swept',
+      examined: 0,
+      created: 0,
+      failed: 0,
+      retried: 0,
+      errors: 0,
+      truncated: false,
+    };
+    const now = this.#now();
+    for (let shard = 0; shard < this.#store.shards; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#store.queryDue(
+          String(shard),
+          now,
+          this.#s.sweepBatchSize,
+          startKey,
+        );
+        for (const tx of page.transactionIds) {
+          if (remainingMs() < 5_000) {
+            result.truncated = true;
+            this.#log.warn('sweep stopped early to finish inside the invocation', { ...result });
+            return result;
+          }
+          result.examined++;
+          const log = this.#log.child({ transactionId: tx });
+          try {
+            const o = await this.#sweepOne(tx, log);
+            if (o.outcome === 'pipeline-created') result.created++;
+            else if (o.outcome === 'pipeline-failed') result.failed++;
+            else if (o.outcome === 'retry-scheduled') result.retried++;
+          } catch (err) {
+            // One broken call must not stop the others from being recorded.
+            result.errors++;
+            log.error('sweep could not finalise the call', errorAttributes(err));
+          }
+        }
+        startKey = page.nextKey;
+      } while (startKey !== undefined);
+    }
+    if (result.examined > 0) this.#log.info('sweep finished', { ...result });
+    return result;
+  }
+
+  async #sweepOne(tx: string, log: RecorderLogger): Promise<Outcome> {
+    const snapshot = await this.#store.load(tx);
+    const state = snapshot.call?.state;
+    if (state === 'CREATED' || state === 'RECORDED' || state === 'FAILED') {
+      await this.#store.clearDue(tx);
+      return { outcome: 'already-finalized', transactionId: tx, state };
+    }
+    const d = decide(snapshot, this.#now(), 'sweep', this.#s);
+    if (d.action !== 'create') {
+      return d.action === 'wait'
+        ? { outcome: 'waiting', transactionId: tx, why: d.why }
+        : { outcome: 'already-finalized', transactionId: tx, state: d.state };
+    }
+    return this.#finalize(tx, d.reason, log);
+  }
+
+  async #evaluate(tx: string, trigger: 'event' | 'sweep', log: RecorderLogger): Promise<Outcome> {
+    const snapshot = await this.#store.load(tx);
+    const d = decide(snapshot, this.#now(), trigger, this.#s);
+    if (d.action === 'done')
+      return { outcome: 'already-finalized', transactionId: tx, state: d.state };
+    if (d.action === 'wait') {
+      log.debug('waiting before creating the pipeline', { why: d.why });
+      return { outcome: 'waiting', transactionId: tx, why: d.why };
+    }
+    return this.#finalize(tx, d.reason, log);
+  }
+
+  async #finalize(tx: string, reason: FinalizeReason, log: RecorderLogger): Promise<Outcome> {
+    const claimId = this.#newId();
+    const claimed = await this.#store.claim(tx, claimId, this.#now(), this.#s.claimLeaseMs);
+    if (claimed === undefined) {
+      log.debug('another invocation holds the pipeline claim');
+      return { outcome: 'claimed-elsewhere', transactionId: tx };
+    }
+    // Read again after winning the claim, so a leg stored meanwhile is part of the recording.
+    const snapshot = await this.#store.load(tx);
+    const call: CallItem = snapshot.call ?? claimed;
+    let request;
+    let plan;
+    try {
+      plan = planRecording(snapshot, this.#now(), this.#s);
+      request = buildPipelineRequest(call, plan, this.#s);
+    } catch (err) {
+      if (!isRecorderError(err)) throw err;
+      return this.#fail(tx, claimId, err, log);
+    }
+    if (request.destination.sanitized.length > 0) {
+      log.warn('replaced characters the S3 destination pattern rejects in the object name', {
+        placeholders: request.destination.sanitized,
+        key: request.destination.key,
+      });
+    }
+    try {
+      const created = await this.#pipelines.create(request.input);
+      const ours = await this.#store.markCreated(
+        tx,
+        claimId,
+        {
+          ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
+          ...(created.pipelineArn ? { pipelineArn: created.pipelineArn } : {}),
+          ...(created.status ? { pipelineStatus: created.status } : {}),
+          destination: request.destination.arn,
+          ...(request.token ? { clientRequestToken: request.token } : {}),
+          streamArns: plan.legs.map((l) => l.streamArn),
+          legsRecorded: plan.legs.map((l) => l.role),
+          recordingStartMs: plan.startMs,
+          recordingEndMs: plan.endMs,
+          partial: plan.partial,
+          reason,
+        },
+        this.#now(),
+      );
+      if (!ours) {
+        log.warn('the pipeline claim was taken over while the pipeline was being created', {
+          pipelineId: created.pipelineId,
+        });
+      }
+      log.info('media insights pipeline created', {
+        pipelineId: created.pipelineId,
+        reason,
+        legs: plan.legs.map((l) => l.role),
+        partial: plan.partial,
+        openEnded: plan.openEnded,
+        startTimestamp: new Date(plan.startMs).toISOString(),
+        endTimestamp: new Date(plan.endMs).toISOString(),
+        destinationKey: request.destination.key,
+      });
+      return {
+        outcome: 'pipeline-created',
+        transactionId: tx,
+        reason,
+        ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
+      };
+    } catch (err) {
+      if (!isRecorderError(err)) throw err;
+      if (err.retryable && (claimed.createAttempts ?? 1) < this.#s.maxCreateAttempts) {
+        const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+        await this.#store.release(tx, claimId, retryAtMs, err.code, err.message, this.#now());
+        log.warn('could not create the pipeline; the sweep retries it', {
+          ...errorAttributes(err),
+          attempt: claimed.createAttempts,
+          retryAt: new Date(retryAtMs).toISOString(),
+        });
+        return { outcome: 'retry-scheduled', transactionId: tx, retryAtMs, code: err.code };
+      }
+      return this.#fail(tx, claimId, err, log);
+    }
+  }
+
+  async #fail(
+    tx: string,
+    claimId: string,
+    err: RecorderError,
+    log: RecorderLogger,
+  ): Promise<Outcome> {
+    await this.#store.markFailed(tx, claimId, err.code, err.message, this.#now());
+    log.error('call not recorded', errorAttributes(err));
+    return { outcome: 'pipeline-failed', transactionId: tx, code: err.code };
+  }
+}
+
+function pipelineChange(ev: PipelineStateEvent) {
+  const reason = ev.failureReason === undefined ? {} : { failureReason: ev.failureReason };
+  switch (ev.eventType) {
+    case 'chime:MediaInsightsInProgress':
+      return { pipelineStatus: 'InProgress' };
+    case 'chime:MediaInsightsPaused':
+      return { pipelineStatus: 'Paused' };
+    case 'chime:MediaInsightsStopped':
+      return { pipelineStatus: 'Stopped', state: 'RECORDED' as const };
+    case 'chime:MediaInsightsTemporaryFailure':
+      return { pipelineStatus: 'TemporaryFailure', failureReason: ev.failureReason ?? 'unknown' };
+    case 'chime:MediaInsightsPermanentFailure':
+      return { pipelineStatus: 'Failed', state: 'FAILED' as const, ...reason };
+    default:
+      return undefined;
+  }
+}
+
+/** Log attributes of an error: code, message and the non-personal details. */
+export function errorAttributes(err: unknown): Record<string, unknown> {
+  if (err instanceof RecorderError) {
+    return { errorCode: err.code, error: err.message, ...err.details };
+  }
+  if (err instanceof Error) return { errorCode: err.name, error: err.message };
+  return { errorCode: 'Unknown', error: String(err) };
+}
