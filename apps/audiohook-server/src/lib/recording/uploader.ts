@@ -13,12 +13,16 @@ import type { RecordingFiles } from './session-recorder';
 
 /** Where finished recordings go. */
 export interface RecordingSink {
+  /** `local` keeps files in place; `s3` moves them. */
+  readonly kind: 'local' | 's3';
   /** Stores the files; resolves when they are safe (and, for S3, deleted locally). */
   store(files: RecordingFiles): Promise<void>;
 }
 
 /** Keeps recordings where they are (no `RECORDING_S3_BUCKET`). */
 export class LocalRecordingSink implements RecordingSink {
+  readonly kind = 'local';
+
   async store(): Promise<void> {
     // Nothing to do: the files are already in LOG_ROOT_DIR.
   }
@@ -55,6 +59,7 @@ function contentType(path: string): string {
  * ```
  */
 export class S3RecordingSink implements RecordingSink {
+  readonly kind = 's3';
   readonly #options: S3RecordingSinkOptions;
   readonly #attempts: number;
   readonly #retryBaseMs: number;

@@ -1,0 +1,238 @@
+// Wires one accepted WebSocket to a protocol ServerSession: per-session logger (pino child plus
+// sidecar entries), metrics, recording with back-pressure, and the end-of-session upload.
+
+import type { IncomingMessage } from 'node:http';
+import {
+  formatDuration,
+  fromWebSocket,
+  ServerSession,
+  type AudioHookLogger,
+  type MediaParameter,
+  type ServerSessionOptions,
+} from '@org/audiohook-protocol';
+import type { WebSocket } from 'ws';
+import type { AppLogger } from './logging';
+import { infoLabel, type ServerMetrics } from './metrics';
+import { SessionRecorder, type RecordingFormat } from './recording/session-recorder';
+import type { RecordingSink } from './recording/uploader';
+
+/** Which endpoint a session came in on (a metrics label, too). */
+export type EndpointName = 'audiohook' | 'voicetranscription' | 'loadtest';
+
+/** What every session of the server shares. */
+export interface SessionEnvironment {
+  readonly logger: AppLogger;
+  readonly metrics: ServerMetrics;
+  readonly recording:
+    | {
+        readonly directory: string;
+        readonly headerUpdate: 'close' | 'append';
+        readonly maxBufferedBytes: number;
+        readonly sink: RecordingSink;
+      }
+    | undefined;
+  /** Session options from the configuration (timeouts etc.). */
+  readonly sessionOptions: Partial<ServerSessionOptions>;
+  /** Tracks work that must finish before the process exits (uploads). */
+  readonly track: (work: Promise<unknown>) => void;
+}
+
+/** Headers every AudioHook upgrade carries (validated by the gateway). */
+export interface SessionHeaders {
+  readonly sessionId: string;
+  readonly organizationId: string;
+  readonly correlationId: string | undefined;
+}
+
+export interface WiredSession {
+  readonly session: ServerSession;
+  readonly logger: AppLogger;
+  readonly recorder: SessionRecorder | undefined;
+}
+
+const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+/** The sidecar keeps a copy of the upgrade request, minus the credential. */
+function requestInfo(request: IncomingMessage): { uri: string; headers: Record<string, unknown> } {
+  const headers: Record<string, unknown> = { ...request.headers };
+  if (headers['x-api-key'] !== undefined) headers['x-api-key'] = '[redacted]';
+  return { uri: request.url ?? '/', headers };
+}
+
+/** Maps negotiated media to the WAV format of the recording. */
+export function recordingFormat(media: MediaParameter): RecordingFormat {
+  return {
+    encoding: media.format === 'PCMU' ? 'ulaw' : 'pcm16',
+    sampleRate: media.rate,
+    channels: media.channels.length,
+  };
+}
+
+/**
+ * Creates the protocol session for `socket` and attaches logging, metrics and (when `record` is
+ * true and recording is configured) the recorder. Endpoint behaviour is added by the caller.
+ */
+export function wireSession(
+  socket: WebSocket,
+  request: IncomingMessage,
+  headers: SessionHeaders,
+  endpoint: EndpointName,
+  env: SessionEnvironment,
+  options: { readonly record: boolean; readonly logLevel?: string } & Partial<ServerSessionOptions>,
+): WiredSession {
+  const { record, logLevel, ...sessionOverrides } = options;
+  const logger = env.logger.child(
+    {
+      sessionId: headers.sessionId,
+      organizationId: headers.organizationId,
+      ...(headers.correlationId === undefined ? {} : { correlationId: headers.correlationId }),
+      endpoint,
+    },
+    logLevel === undefined ? {} : { level: logLevel },
+  );
+  const recorder =
+    record && env.recording !== undefined
+      ? new SessionRecorder({
+          directory: env.recording.directory,
+          headerUpdate: env.recording.headerUpdate,
+        })
+      : undefined;
+  recorder?.log('httpInfo', requestInfo(request));
+
+  const sessionLogger: AudioHookLogger = {
+    debug: (fields, msg) => log('debug', fields, msg),
+    info: (fields, msg) => log('info', fields, msg),
+    warn: (fields, msg) => log('warn', fields, msg),
+    error: (fields, msg) => log('error', fields, msg),
+  };
+  function log(level: keyof typeof SIDECAR_LEVELS, fields: Record<string, unknown>, msg: string) {
+    logger[level](fields, msg);
+    if (recorder !== undefined && logger.isLevelEnabled(level)) {
+      recorder.log('logger', { level: SIDECAR_LEVELS[level], msg });
+    }
+  }
+
+  const session = new ServerSession({
+    ...env.sessionOptions,
+    ...sessionOverrides,
+    transport: fromWebSocket(socket),
+    id: headers.sessionId,
+    organizationId: headers.organizationId,
+    logger: sessionLogger,
+  });
+
+  const { metrics } = env;
+  metrics.sessionsActive.inc({ endpoint });
+  let openReceivedAt: bigint | undefined;
+  session.on('clientMessage', (message) => {
+    if (message.type === 'open') openReceivedAt = process.hrtime.bigint();
+    recorder?.log('audiohook', { dir: 'in', message });
+  });
+  session.on('serverMessage', (message) => {
+    recorder?.log('audiohook', { dir: 'out', message });
+    if (message.type === 'disconnect') {
+      const params = message.parameters as { reason: string; info?: string };
+      metrics.disconnects.inc({ reason: params.reason, info: infoLabel(params.info) });
+    }
+  });
+  session.on('opened', (media) => {
+    if (openReceivedAt !== undefined) {
+      const seconds = Number(process.hrtime.bigint() - openReceivedAt) / 1e9;
+      metrics.openLatency.observe({ endpoint }, seconds);
+    }
+    logger.info(
+      {
+        media: media ?? null,
+        probe: session.isProbe,
+        conversationId: session.openMessage?.parameters.conversationId,
+      },
+      'session opened',
+    );
+  });
+  session.on('ping', (rtt) => {
+    if (rtt !== undefined) recorder?.log('statistics', { rtt: formatDuration(rtt) });
+  });
+
+  if (recorder !== undefined && env.recording !== undefined) {
+    const { maxBufferedBytes, sink } = env.recording;
+    session.addOpenHandler(async ({ isProbe, selectedMedia }) => {
+      if (isProbe) {
+        recorder.discard();
+        return;
+      }
+      recorder.commit();
+      if (selectedMedia !== undefined) await recorder.startAudio(recordingFormat(selectedMedia));
+    });
+    let paused = false;
+    session.on('audio', (frame) => {
+      metrics.audioBytes.inc({ endpoint }, frame.data.length);
+      const buffered = recorder.appendAudio(frame.data);
+      // Back-pressure: stop reading the socket while the disk is behind, so a slow disk bounds
+      // memory per connection instead of growing it.
+      if (buffered > maxBufferedBytes && !paused) {
+        paused = true;
+        socket.pause();
+        void recorder.whenDrained(maxBufferedBytes / 2).then(() => {
+          paused = false;
+          socket.resume();
+        });
+      }
+    });
+    session.addFiniHandler(async () => {
+      try {
+        const files = await recorder.finish();
+        if (files.paths.length === 0) return;
+        logger.info({ recordingId: files.id, files: files.paths }, 'recording finished');
+        const stored = sink.store(files).then(
+          () => {
+            if (sink.kind === 's3') metrics.uploads.inc({ result: 'ok' });
+          },
+          (error: unknown) => {
+            metrics.uploads.inc({ result: 'failed' });
+            logger.error(
+              {
+                recordingId: files.id,
+                err: error instanceof Error ? error.message : String(error),
+              },
+              'recording upload failed; the files stay on disk for the next start',
+            );
+          },
+        );
+        env.track(stored);
+      } catch (error) {
+        logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'recording could not be finished',
+        );
+      }
+    });
+  } else {
+    session.on('audio', (frame) => metrics.audioBytes.inc({ endpoint }, frame.data.length));
+  }
+
+  session.on('end', (stats) => {
+    metrics.sessionsActive.dec({ endpoint });
+    metrics.sessionsTotal.inc({ endpoint, outcome: outcomeOf(session.state, lastState) });
+    logger.info({ stats, state: lastState }, 'session ended');
+  });
+  let lastState = session.state;
+  session.on('state', (state, previous) => {
+    if (state !== 'FINALIZING' && state !== 'DISCONNECTED') lastState = state;
+    logger.debug({ state, previous }, 'session state');
+  });
+
+  return { session, logger, recorder };
+}
+
+function outcomeOf(_final: string, last: string): string {
+  switch (last) {
+    case 'CLOSED':
+      return 'closed';
+    case 'UNAUTHORIZED':
+      return 'unauthorized';
+    case 'SIGNALED-ERROR':
+      return 'error';
+    default:
+      return 'dropped';
+  }
+}

@@ -1,0 +1,58 @@
+// Entry point: read the configuration once, build the app, start it, stop it gracefully on
+// SIGTERM/SIGINT (a second signal exits at once).
+
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, { localDefaults: process.argv.includes('--local-defaults') });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`audiohook-server: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const app = createApp(config);
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      app.logger.warn({ signal }, 'second signal: exiting now');
+      app.logger.flush();
+      process.exit(1);
+    }
+    app.logger.info({ signal }, 'shutting down');
+    app.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: String(error) }, 'shutdown failed');
+        app.logger.flush();
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('unhandledRejection', (reason) => {
+    // A bug, but one session's failure must not take every other call down with it.
+    app.logger.error(
+      { err: reason instanceof Error ? reason.stack : String(reason) },
+      'unhandled rejection',
+    );
+  });
+  try {
+    await app.start();
+  } catch (error) {
+    app.logger.fatal(
+      { err: error instanceof Error ? error.message : String(error) },
+      'start failed',
+    );
+    app.logger.flush();
+    process.exit(1);
+  }
+}
+
+void main();
