@@ -1,5 +1,5 @@
 import { RecorderErrorCode } from '../src/lib/errors';
-import { fixture, Harness, sampleCall, type RawEvent, type TestApp } from './helpers/harness';
+import { fixture, Harness, sampleCall, type TestApp } from './helpers/harness';
 
 let h: Harness;
 let app: TestApp;
