@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { Deadline } from './deadline';
 import { CrestaError, CrestaErrorCode, messageOf } from './errors';
 import { type HttpResponse, type HttpTransport, NodeHttpTransport } from './http-transport';
@@ -85,31 +85,32 @@ export interface FetchAiAgentHandoffInput {
   readonly correlationId: string;
 }
 
+const ORIGIN = /^https?:\/\/[^/?#]+\/?$/;
+const origin = z.string().check(z.regex(ORIGIN, 'must be an http(s) origin without a path'));
+const optionalNumber = z.optional(z.number());
+
 const optionsSchema = z.object({
-  apiBase: z.string().regex(/^https?:\/\/[^/?#]+\/?$/, 'must be an http(s) origin without a path'),
-  authBase: z
-    .string()
-    .regex(/^https?:\/\/[^/?#]+\/?$/, 'must be an http(s) origin without a path')
-    .optional(),
+  apiBase: origin,
+  authBase: z.optional(origin),
   auth: z.discriminatedUnion('kind', [
     z.object({
       kind: z.literal('oauth'),
-      clientId: z.string().min(1),
-      clientSecret: z.string().min(1),
+      clientId: z.string().check(z.minLength(1)),
+      clientSecret: z.string().check(z.minLength(1)),
     }),
-    z.object({ kind: z.literal('apiKey'), apiKey: z.string().min(1) }),
+    z.object({ kind: z.literal('apiKey'), apiKey: z.string().check(z.minLength(1)) }),
   ]),
-  retry: z
-    .object({
-      maxRetries: z.number().int().optional(),
-      baseDelayMs: z.number().min(0).optional(),
-      attemptTimeoutMs: z.number().positive().optional(),
-      honorRetryAfter: z.boolean().optional(),
-      maxRetryAfterMs: z.number().min(0).optional(),
-    })
-    .optional(),
-  apiKeyHeader: z.enum(['authorization', 'x-api-key']).optional(),
-  maxResponseBytes: z.number().int().positive().optional(),
+  retry: z.optional(
+    z.object({
+      maxRetries: optionalNumber,
+      baseDelayMs: optionalNumber,
+      attemptTimeoutMs: optionalNumber,
+      honorRetryAfter: z.optional(z.boolean()),
+      maxRetryAfterMs: optionalNumber,
+    }),
+  ),
+  apiKeyHeader: z.optional(z.enum(['authorization', 'x-api-key'])),
+  maxResponseBytes: z.optional(z.number().check(z.positive())),
 });
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;

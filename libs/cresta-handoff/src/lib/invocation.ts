@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { CrestaAuth } from './client';
 import {
   apiBaseForRegion,
@@ -83,16 +83,17 @@ export interface ResolvedInvocation {
   readonly authSource: 'secretsManager' | 'oauthParameters' | 'apiKey';
 }
 
+const optionalString = z.optional(z.string());
 const inputSchema = z.object({
-  action: z.string().optional(),
-  region: z.string().optional(),
-  apiDomain: z.string().optional(),
-  authDomain: z.string().optional(),
-  virtualAgentName: z.string().optional(),
-  oauthClientId: z.string().optional(),
-  oauthClientSecret: z.string().optional(),
-  oauthSecretArn: z.string().optional(),
-  apiKey: z.string().optional(),
+  action: optionalString,
+  region: optionalString,
+  apiDomain: optionalString,
+  authDomain: optionalString,
+  virtualAgentName: optionalString,
+  oauthClientId: optionalString,
+  oauthClientSecret: optionalString,
+  oauthSecretArn: optionalString,
+  apiKey: optionalString,
 });
 
 /**
