@@ -1,0 +1,305 @@
+// The composition root: builds every part of the gateway from the configuration, starts them in
+// order (connectors, gRPC, dashboard) and stops them in reverse.
+
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import { ConnectionLog } from './lib/connection-log';
+import { LexConnector } from './lib/connectors/lex';
+import { LocalAudioConnector } from './lib/connectors/local-audio';
+import type { Connector } from './lib/connectors/types';
+import { ConversationRegistry } from './lib/conversations';
+import { DashboardAuth } from './lib/dashboard/auth';
+import { DashboardServer, type DashboardData } from './lib/dashboard/server';
+import { GrpcGateway } from './lib/grpc-server';
+import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
+import { JwtValidator } from './lib/jwt';
+import { GatewayMetrics } from './lib/metrics';
+import { AgentRouter } from './lib/router';
+
+export const GATEWAY_VERSION = '1.0.0';
+
+/** Options of {@link createGateway}. */
+export interface CreateGatewayOptions {
+  readonly logger?: Logger;
+  /** Environment for secrets named in the config (dashboard token, session secret). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces connectors built from the config (tests). */
+  readonly connectors?: readonly Connector[];
+  /** For tests of JWT validation. */
+  readonly jwtFetch?: typeof fetch;
+}
+
+/** A running (or startable) gateway. */
+export interface Gateway {
+  start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }>;
+  stop(): Promise<void>;
+  readonly router: AgentRouter;
+  readonly registry: ConversationRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+}
+
+/** Builds a connector from its YAML entry. */
+export function createConnector(
+  key: string,
+  entry: ConnectorEntry,
+  config: GatewayConfig,
+  logger: Logger,
+): Connector {
+  switch (entry.type) {
+    case 'local_audio_connector':
+    case 'local_audio':
+      return new LocalAudioConnector({ key, config: entry.config, baseDir: config.baseDir });
+    case 'aws_lex_connector':
+    case 'aws_lex':
+      return new LexConnector({ key, config: entry.config, logger });
+  }
+}
+
+export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
+  const env = options.env ?? {};
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logging.level,
+      base: { service: 'byova-gateway' },
+      redact: ['authorization', '*.authorization'],
+    });
+  const connections = new ConnectionLog(config.monitoring.event_history);
+  let grpc: GrpcGateway | undefined;
+  const connectors =
+    options.connectors ??
+    Object.entries(config.connectors).map(([key, entry]) =>
+      createConnector(key, entry, config, logger),
+    );
+  let usable: Connector[] = [];
+  const router = new AgentRouter([]);
+  let activeRouter = router;
+  const registry = new ConversationRegistry({
+    idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
+    reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
+    logger,
+    get metrics() {
+      return metrics;
+    },
+    connections,
+  });
+  const metrics: GatewayMetrics = new GatewayMetrics(
+    () => registry.size,
+    () => grpc?.activeStreams ?? 0,
+  );
+  const health = new HealthService(() => activeRouter.agents().length);
+  const jwtConfig = config.jwt_validation;
+  const jwt = jwtConfig.enabled
+    ? new JwtValidator({
+        allowedIssuers: jwtConfig.allowed_issuers,
+        datasourceUrl: jwtConfig.datasource_url,
+        schemaUuid: jwtConfig.datasource_schema_uuid,
+        audience: jwtConfig.audience,
+        subject: jwtConfig.subject,
+        clockToleranceSeconds: jwtConfig.clock_tolerance_seconds,
+        cacheMs: jwtConfig.cache_duration_minutes * 60_000,
+        fetchTimeoutMs: jwtConfig.jwks_timeout_ms,
+        ...(options.jwtFetch !== undefined ? { fetch: options.jwtFetch } : {}),
+      })
+    : undefined;
+  let dashboard: DashboardServer | undefined;
+  const startedAt = Date.now();
+
+  const data: DashboardData = {
+    grpcStatus: () => health.status(),
+    status: () => {
+      const statuses = health.statuses();
+      const serving = Object.values(statuses).filter((s) => s === 'SERVING').length;
+      const total = Object.keys(statuses).length;
+      return {
+        status: 'running',
+        available_agents: activeRouter.agents().map((a) => a.id),
+        default_agent: activeRouter.agents().find((a) => a.isDefault)?.id ?? null,
+        active_sessions: registry.all().map((c) => c.id),
+        total_agents: activeRouter.agents().length,
+        total_sessions: metrics.conversations.get(),
+        total_connectors: usable.length,
+        uptime: `${Math.round((Date.now() - startedAt) / 1000)}s`,
+        uptime_seconds: (Date.now() - startedAt) / 1000,
+        last_updated: new Date().toISOString(),
+        health: {
+          overall_healthy: serving === total,
+          grpc_status: serving === total ? 'SERVING' : serving === 0 ? 'NOT_SERVING' : 'DEGRADED',
+          services: statuses,
+          serving_services: serving,
+          total_services: total,
+        },
+      };
+    },
+    config: () => ({
+      gateway: {
+        name: 'BYOVA Gateway',
+        version: GATEWAY_VERSION,
+        host: config.gateway.host,
+        grpc_port: grpc?.port ?? config.gateway.port,
+        web_port: config.monitoring.port,
+        idle_timeout_seconds: config.gateway.idle_timeout_seconds,
+      },
+      connectors: usable.map((c) => ({
+        name: c.key,
+        type: c.kind,
+        reply_mode: c.replyMode,
+        agents: c.agents().map((a) => a.id),
+      })),
+      monitoring: {
+        enabled: config.monitoring.enabled,
+        host: config.monitoring.host,
+        port: config.monitoring.port,
+      },
+      voice_activity_detection: config.voice_activity_detection,
+      jwt_validation: {
+        enabled: jwtConfig.enabled,
+        enforce_validation: jwtConfig.enforce_validation,
+        datasource_url: jwtConfig.datasource_url,
+        allowed_issuers: jwtConfig.allowed_issuers,
+      },
+      authentication: { enabled: config.authentication.enabled },
+      audio_recording: config.audio_recording,
+    }),
+    connections: () => {
+      const events = connections.events();
+      const active = registry.all().map((c) => ({
+        conversation_id: c.id,
+        agent_id: c.agentId,
+        customer_org_id: c.customerOrgId,
+        rpc_sessions: c.openStreams,
+        welcome_sent: c.welcomed,
+        turns: c.turns,
+        status: 'Active',
+        started_at: c.startedAt / 1000,
+        idle_seconds: (Date.now() - c.lastActivity) / 1000,
+      }));
+      const history = events.filter((e) => e.event_type === 'end');
+      return {
+        active_conversations: active,
+        history,
+        connection_events: events,
+        total_active: active.length,
+        total_history: history.length,
+      };
+    },
+    sessions: () => ({
+      count: registry.size,
+      sessions: registry.all().map((c) => ({
+        conversation_id: c.id,
+        agent_id: c.agentId,
+        connector: c.connector.key,
+        reply_mode: c.connector.replyMode,
+        open_streams: c.openStreams,
+        welcome_sent: c.welcomed,
+        dtmf_mode: c.dtmfMode,
+        turns: c.turns,
+        input_mode: c.input.inputMode,
+        age_seconds: (Date.now() - c.startedAt) / 1000,
+        idle_seconds: (Date.now() - c.lastActivity) / 1000,
+      })),
+    }),
+    metrics: () => metrics.render(),
+  };
+
+  async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
+    // A connector that cannot start is left out (its agents are not listed), as long as one works.
+    const results = await Promise.allSettled(connectors.map((c) => c.init()));
+    usable = connectors.filter((c, i) => {
+      const result = results[i];
+      if (result?.status === 'rejected') {
+        logger.error(
+          { connector: c.key, err: result.reason as Error },
+          'connector failed to start; its agents are not offered',
+        );
+        return false;
+      }
+      return true;
+    });
+    activeRouter = new AgentRouter(usable);
+    if (activeRouter.agents().length === 0)
+      logger.error('no virtual agent is available; health reports NOT_SERVING');
+    grpc = new GrpcGateway({
+      config,
+      registry,
+      router: activeRouter,
+      metrics,
+      connections,
+      logger,
+      recordingDir: config.audio_recording.enabled
+        ? resolveConfigPath(config, config.audio_recording.output_dir)
+        : undefined,
+      health,
+      jwt,
+    });
+    const grpcPort = await grpc.listen();
+    registry.startReaper();
+    let monitoringPort: number | undefined;
+    if (config.monitoring.enabled) {
+      let auth: DashboardAuth | undefined;
+      if (config.authentication.enabled) {
+        const token = env[config.authentication.token_env];
+        if (token === undefined || token === '') {
+          throw new Error(
+            `authentication.enabled needs the dashboard token in $${config.authentication.token_env}`,
+          );
+        }
+        auth = new DashboardAuth({
+          token,
+          secret: env[config.authentication.session.secret_key_env],
+          sessionTtlMs: config.authentication.session.timeout_hours * 3_600_000,
+        });
+      }
+      dashboard = new DashboardServer({
+        host: config.monitoring.host,
+        port: config.monitoring.port,
+        pingPath: config.monitoring.ping_path,
+        auth,
+        data,
+        logger: logger.child({ component: 'dashboard' }),
+      });
+      monitoringPort = await dashboard.listen();
+    }
+    logger.info(
+      {
+        grpc: `${config.gateway.host}:${grpcPort}`,
+        monitoring:
+          monitoringPort !== undefined
+            ? `http://${config.monitoring.host}:${monitoringPort}/`
+            : 'disabled',
+        agents: activeRouter.agents().map((a) => a.id),
+        jwt_validation: jwtConfig.enabled,
+        health_services: HEALTH_SERVICE_NAMES.length,
+      },
+      'BYOVA gateway started',
+    );
+    return { grpcPort, monitoringPort };
+  }
+
+  async function stop(): Promise<void> {
+    health.shutdown();
+    await grpc?.close(config.gateway.shutdown_grace_seconds * 1000);
+    await registry.close('shutdown');
+    await dashboard?.close();
+    await Promise.allSettled(connectors.map((c) => c.close()));
+    logger.info('BYOVA gateway stopped');
+  }
+
+  return {
+    start,
+    stop,
+    get router() {
+      return activeRouter;
+    },
+    registry,
+    metrics,
+    logger,
+  };
+}
+
+/** Default config file shipped next to the built bundle and in the source tree. */
+export function defaultConfigPath(mainDir: string): string {
+  return join(mainDir, 'config', 'default.yaml');
+}

@@ -1,0 +1,428 @@
+// The AWS Lex V2 connector. Bots are discovered with ListBots / ListBotAliases (every page), or
+// fixed in the YAML. Each turn is one RecognizeUtterance: text for the session start and DTMF
+// entries (the keys as their characters), 16-bit PCM for utterances (8 kHz with the `audio/lpcm`
+// type by default, else resampled to 16 kHz), with an audio/pcm answer converted to u-law 8 kHz.
+// Intent state and dialog action decide between continuing, ending the session and transferring;
+// Lex's own audio is kept on terminal replies. Session attributes round-trip through sessionState.
+
+import {
+  LexModelsV2Client,
+  ListBotAliasesCommand,
+  ListBotsCommand,
+} from '@aws-sdk/client-lex-models-v2';
+import { LexRuntimeV2Client, RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
+import { int16ToL16, l16ToInt16, resample } from '@org/audio';
+import type { JsonObject, ReplyPrompt, TurnReply } from '@org/byova';
+import type { Logger } from 'pino';
+import type { LexConfig } from '../../config';
+import { inputPreferences } from '../input-config';
+import { pcmToWxccUlaw } from '../prompt-audio';
+import {
+  decodeLexHeader,
+  encodeLexHeader,
+  type LexInterpretation,
+  type LexMessage,
+  type LexSessionState,
+} from './lex-codec';
+import type {
+  AgentDescriptor,
+  Connector,
+  ConnectorEvent,
+  ConnectorSession,
+  InputPreferences,
+  SessionContext,
+  Utterance,
+} from './types';
+
+/** A bot the connector talks to. */
+export interface LexBot {
+  readonly botId: string;
+  readonly botAliasId: string;
+  readonly botName: string;
+}
+
+export interface LexConnectorOptions {
+  readonly key: string;
+  readonly config: LexConfig;
+  readonly logger: Logger;
+  /** Injected clients (tests); built from the config otherwise. */
+  readonly runtime?: LexRuntimeV2Client;
+  readonly models?: LexModelsV2Client;
+}
+
+/** Lex session ids allow 2-100 characters of [0-9a-zA-Z._:-]. */
+export function lexSessionId(conversationId: string): string {
+  return `session_${conversationId.replace(/[^0-9A-Za-z._:-]/g, '_')}`.slice(0, 100);
+}
+
+export class LexConnector implements Connector {
+  readonly key: string;
+  readonly kind = 'aws_lex';
+  readonly replyMode: 'wav' | 'chunk';
+  readonly input: InputPreferences;
+  readonly config: LexConfig;
+  readonly runtime: LexRuntimeV2Client;
+  readonly #models: LexModelsV2Client;
+  readonly #logger: Logger;
+  #bots = new Map<string, LexBot>();
+
+  constructor(options: LexConnectorOptions) {
+    this.key = options.key;
+    this.config = options.config;
+    this.#logger = options.logger.child({ connector: options.key });
+    this.replyMode = options.config.reply_mode;
+    this.input = inputPreferences(options.config.input);
+    const common = {
+      region: options.config.region_name,
+      maxAttempts: options.config.max_retries + 1,
+    };
+    this.runtime =
+      options.runtime ??
+      new LexRuntimeV2Client({
+        ...common,
+        ...(options.config.endpoint !== undefined ? { endpoint: options.config.endpoint } : {}),
+      });
+    const modelsEndpoint = options.config.models_endpoint ?? options.config.endpoint;
+    this.#models =
+      options.models ??
+      new LexModelsV2Client({
+        ...common,
+        ...(modelsEndpoint !== undefined ? { endpoint: modelsEndpoint } : {}),
+      });
+  }
+
+  /** The request timeout of every AWS call. */
+  signal(): AbortSignal {
+    return AbortSignal.timeout(this.config.timeout * 1000);
+  }
+
+  async init(): Promise<void> {
+    const { bot_id: botId, bot_alias_id: botAliasId } = this.config;
+    const bots: LexBot[] =
+      botId !== undefined && botAliasId !== undefined
+        ? [{ botId, botAliasId, botName: this.config.bot_name ?? botId }]
+        : await this.#discover();
+    if (bots.length === 0) throw new Error('no Lex bot with an alias was found');
+    this.#bots = new Map(
+      bots.map((bot) => [`${this.config.agent_id_prefix}: ${bot.botName}`, bot]),
+    );
+    this.#logger.info({ bots: bots.map((b) => b.botName) }, 'Lex bots ready');
+  }
+
+  async #discover(): Promise<LexBot[]> {
+    const found: LexBot[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#models.send(
+        new ListBotsCommand({ maxResults: 50, ...(nextToken ? { nextToken } : {}) }),
+        {
+          abortSignal: this.signal(),
+        },
+      );
+      for (const summary of page.botSummaries ?? []) {
+        if (summary.botId === undefined || summary.botName === undefined) continue;
+        if (this.config.bot_names.length > 0 && !this.config.bot_names.includes(summary.botName))
+          continue;
+        const alias = await this.#latestAlias(summary.botId);
+        if (alias === undefined) {
+          this.#logger.warn({ bot: summary.botName }, 'Lex bot has no alias; skipped');
+          continue;
+        }
+        found.push({ botId: summary.botId, botAliasId: alias, botName: summary.botName });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  async #latestAlias(botId: string): Promise<string | undefined> {
+    let best: { id: string; at: number } | undefined;
+    let nextToken: string | undefined;
+    do {
+      const page = await this.#models.send(
+        new ListBotAliasesCommand({ botId, maxResults: 50, ...(nextToken ? { nextToken } : {}) }),
+        { abortSignal: this.signal() },
+      );
+      for (const alias of page.botAliasSummaries ?? []) {
+        if (alias.botAliasId === undefined) continue;
+        const at = (alias.lastUpdatedDateTime ?? alias.creationDateTime)?.getTime() ?? 0;
+        if (best === undefined || at > best.at) best = { id: alias.botAliasId, at };
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return best?.id;
+  }
+
+  agents(): readonly AgentDescriptor[] {
+    return [...this.#bots.entries()].map(([id, bot]) => ({
+      id,
+      name: bot.botName,
+      isDefault: false,
+      attributes: {
+        bot_id: bot.botId,
+        bot_alias_id: bot.botAliasId,
+        locale_id: this.config.locale_id,
+      },
+    }));
+  }
+
+  bot(agentId: string): LexBot | undefined {
+    return this.#bots.get(agentId);
+  }
+
+  openSession(context: SessionContext): ConnectorSession {
+    const bot = this.#bots.get(context.agentId);
+    if (bot === undefined) throw new Error(`no Lex bot for agent ${context.agentId}`);
+    return new LexSession(this, bot, context);
+  }
+
+  errorReply(): TurnReply {
+    return {
+      prompts: [{ text: this.config.error_text }],
+      event: { type: 'CUSTOM_EVENT', name: 'error_occurred' },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.runtime.destroy();
+    this.#models.destroy();
+  }
+}
+
+type Outcome =
+  | { readonly kind: 'continue' }
+  | { readonly kind: 'end' | 'transfer'; readonly reason: string; readonly intentName: string };
+
+class LexSession implements ConnectorSession {
+  readonly #connector: LexConnector;
+  readonly #bot: LexBot;
+  readonly #context: SessionContext;
+  readonly #sessionId: string;
+  #attributes: Record<string, string>;
+  #errors = 0;
+  readonly #transcript: string[] = [];
+
+  constructor(connector: LexConnector, bot: LexBot, context: SessionContext) {
+    this.#connector = connector;
+    this.#bot = bot;
+    this.#context = context;
+    this.#sessionId = lexSessionId(context.conversationId);
+    this.#attributes = {
+      ...connector.config.session_attributes,
+      wxcc_conversation_id: context.conversationId,
+      ...(context.customerOrgId !== '' ? { wxcc_customer_org_id: context.customerOrgId } : {}),
+    };
+  }
+
+  async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {
+    // Flow parameters of SESSION_START become session attributes (strings, as Lex requires).
+    for (const [key, value] of Object.entries(event.parameters)) {
+      this.#attributes[key] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    const config = this.#connector.config;
+    return this.#turn({ text: config.initial_trigger_text }, true);
+  }
+
+  async utterance(utterance: Utterance): Promise<TurnReply> {
+    const config = this.#connector.config;
+    const eightK = /sample-rate=8000/.test(config.audio_request_content_type);
+    const targetRate = eightK ? 8000 : 16000;
+    let samples =
+      utterance.sampleRate === targetRate
+        ? utterance.samples
+        : resample(utterance.samples, utterance.sampleRate, targetRate);
+    const maxSamples = Math.floor(config.max_utterance_bytes / 2);
+    if (samples.length > maxSamples) {
+      this.#context.logger.warn(
+        { samples: samples.length },
+        'utterance longer than max_utterance_bytes; truncated',
+      );
+      samples = samples.subarray(0, maxSamples);
+    }
+    return this.#turn(
+      { audio: int16ToL16(samples, 'le'), contentType: config.audio_request_content_type },
+      false,
+    );
+  }
+
+  async dtmf(keys: string): Promise<TurnReply | null> {
+    if (keys === '') return null;
+    return this.#turn({ text: keys }, false);
+  }
+
+  async event(_event: ConnectorEvent): Promise<TurnReply | null> {
+    // START_OF_DTMF, NO_INPUT and custom events: keep the virtual agent active with a plain FINAL.
+    return null;
+  }
+
+  async end(reason: string): Promise<void> {
+    this.#context.logger.debug({ reason }, 'Lex session released');
+  }
+
+  async #turn(
+    input: { text: string } | { audio: Uint8Array; contentType: string },
+    isStart: boolean,
+  ): Promise<TurnReply> {
+    const connector = this.#connector;
+    const config = connector.config;
+    const logger = this.#context.logger;
+    let response;
+    try {
+      response = await connector.runtime.send(
+        new RecognizeUtteranceCommand({
+          botId: this.#bot.botId,
+          botAliasId: this.#bot.botAliasId,
+          localeId: config.locale_id,
+          sessionId: this.#sessionId,
+          requestContentType:
+            'text' in input ? config.text_request_content_type : input.contentType,
+          responseContentType: config.response_content_type,
+          inputStream: 'text' in input ? Buffer.from(input.text, 'utf8') : input.audio,
+          sessionState: encodeLexHeader({ sessionAttributes: this.#attributes }),
+        }),
+        { abortSignal: connector.signal() },
+      );
+    } catch (error) {
+      return this.#failure(error);
+    }
+    this.#errors = 0;
+    const messages = decodeLexHeader<LexMessage[]>(response.messages) ?? [];
+    const interpretations = decodeLexHeader<LexInterpretation[]>(response.interpretations) ?? [];
+    const sessionState = decodeLexHeader<LexSessionState>(response.sessionState);
+    const heard =
+      decodeLexHeader<string>(response.inputTranscript) ??
+      ('text' in input && !isStart ? input.text : undefined);
+    if (sessionState?.sessionAttributes !== undefined)
+      this.#attributes = { ...this.#attributes, ...sessionState.sessionAttributes };
+    let audio: Uint8Array | undefined;
+    try {
+      const bytes = await response.audioStream?.transformToByteArray();
+      if (bytes !== undefined && bytes.length >= 2)
+        audio = this.#toUlaw(bytes, response.contentType ?? config.response_content_type);
+    } catch (error) {
+      logger.warn({ err: error }, 'Lex audio could not be read; replying with text');
+    }
+    const text = messages
+      .map((m) => m.content ?? '')
+      .filter((c) => c !== '')
+      .join(' ');
+    if (heard) this.#transcript.push(`caller: ${heard}`);
+    if (text) this.#transcript.push(`bot: ${text}`);
+    const outcome = this.#outcome(interpretations, sessionState);
+    logger.info(
+      {
+        lex_input_mode: response.inputMode,
+        outcome: outcome.kind,
+        messages: messages.length,
+        audio_bytes: audio?.length ?? 0,
+      },
+      'Lex turn',
+    );
+    const prompt: ReplyPrompt = {
+      ...(text !== '' ? { text } : {}),
+      ...(audio !== undefined ? { audio } : {}),
+      bargeIn: outcome.kind === 'continue' && config.barge_in_enabled,
+    };
+    const prompts = text !== '' || audio !== undefined ? [prompt] : [];
+    if (outcome.kind === 'continue') return { prompts };
+    return {
+      prompts,
+      event: {
+        type: outcome.kind === 'end' ? 'SESSION_END' : 'TRANSFER_TO_AGENT',
+        name: outcome.kind === 'end' ? config.event_names.session_end : config.event_names.transfer,
+        metadata: {
+          reason: outcome.reason,
+          intent_name: outcome.intentName,
+          bot_name: this.#bot.botName,
+          conversation_id: this.#context.conversationId,
+        },
+      },
+      transcript: this.#transcript.join('\n'),
+    };
+  }
+
+  #toUlaw(bytes: Uint8Array, contentType: string): Uint8Array | undefined {
+    if (!contentType.startsWith('audio/pcm')) {
+      this.#context.logger.warn(
+        { contentType },
+        'Lex audio is not audio/pcm; use response_content_type audio/pcm',
+      );
+      return undefined;
+    }
+    // audio/pcm from Lex is 16 kHz 16-bit little-endian, headerless.
+    const even = bytes.length % 2 === 0 ? bytes : bytes.subarray(0, bytes.length - 1);
+    return pcmToWxccUlaw(l16ToInt16(even, 'le'), 16000);
+  }
+
+  #outcome(
+    interpretations: readonly LexInterpretation[],
+    state: LexSessionState | undefined,
+  ): Outcome {
+    const config = this.#connector.config;
+    let intent = interpretations[0]?.intent;
+    if (
+      intent?.state === undefined ||
+      ['InProgress', 'Waiting', 'FulfillmentInProgress'].includes(intent.state)
+    ) {
+      intent = state?.intent ?? intent;
+    }
+    const name = intent?.name ?? '';
+    const continues = config.continue_intents.includes(name);
+    const isTransferIntent =
+      config.transfer_intent_name !== '' &&
+      name.toLowerCase() === config.transfer_intent_name.toLowerCase();
+    switch (intent?.state) {
+      case 'Failed':
+        return { kind: 'transfer', reason: 'intent_failed', intentName: name };
+      case 'Fulfilled':
+      case 'ReadyForFulfillment':
+        if (isTransferIntent)
+          return { kind: 'transfer', reason: 'transfer_intent', intentName: name };
+        if (!continues) {
+          return {
+            kind: 'end',
+            reason:
+              intent.state === 'Fulfilled' ? 'intent_fulfilled' : 'intent_ready_for_fulfillment',
+            intentName: name,
+          };
+        }
+        break;
+      default:
+        break;
+    }
+    if (state?.dialogAction?.type === 'Close' && !continues) {
+      return { kind: 'end', reason: 'dialog_closed', intentName: name };
+    }
+    return { kind: 'continue' };
+  }
+
+  async #failure(error: unknown): Promise<TurnReply> {
+    const config = this.#connector.config;
+    this.#errors += 1;
+    const name = (error as { name?: string }).name ?? 'Error';
+    this.#context.logger.error(
+      { err: error, consecutive_errors: this.#errors },
+      'Lex RecognizeUtterance failed',
+    );
+    const prompt: ReplyPrompt = { text: config.error_text };
+    if (config.escalate_after_errors > 0 && this.#errors >= config.escalate_after_errors) {
+      return {
+        prompts: [prompt],
+        event: {
+          type: 'TRANSFER_TO_AGENT',
+          name: config.event_names.transfer,
+          metadata: {
+            reason: 'lex_error',
+            error: name,
+            bot_name: this.#bot.botName,
+            conversation_id: this.#context.conversationId,
+          },
+        },
+      };
+    }
+    return {
+      prompts: [prompt],
+      event: { type: 'CUSTOM_EVENT', name: 'error_occurred', metadata: { error: name } },
+    };
+  }
+}

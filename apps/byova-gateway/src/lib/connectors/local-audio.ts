@@ -1,0 +1,154 @@
+// The local audio connector: a scripted virtual agent that plays prompt files. Welcome on
+// SESSION_START; DTMF entries mapped to actions (default: 5 transfers, 6 says goodbye); optionally
+// the default prompt after each caller utterance; NO_INPUT and other events get a plain FINAL (or
+// a re-prompt).
+
+import { join } from 'node:path';
+import type { TurnReply } from '@org/byova';
+import type { LocalAudioConfig } from '../../config';
+import { inputPreferences } from '../input-config';
+import { loadPromptFile } from '../prompt-audio';
+import type {
+  AgentDescriptor,
+  Connector,
+  ConnectorEvent,
+  ConnectorSession,
+  InputPreferences,
+  SessionContext,
+} from './types';
+
+type PromptName = 'welcome' | 'transfer' | 'goodbye' | 'error' | 'default';
+
+/** Options of {@link LocalAudioConnector}. */
+export interface LocalAudioConnectorOptions {
+  readonly key: string;
+  readonly config: LocalAudioConfig;
+  /** Directory that `audio_base_path` is relative to. */
+  readonly baseDir: string;
+}
+
+export class LocalAudioConnector implements Connector {
+  readonly key: string;
+  readonly kind = 'local_audio';
+  readonly replyMode: 'wav' | 'chunk';
+  readonly input: InputPreferences;
+  readonly #config: LocalAudioConfig;
+  readonly #baseDir: string;
+  readonly #audio = new Map<PromptName, Uint8Array>();
+
+  constructor(options: LocalAudioConnectorOptions) {
+    this.key = options.key;
+    this.#config = options.config;
+    this.#baseDir = options.baseDir;
+    this.replyMode = options.config.reply_mode;
+    this.input = inputPreferences(options.config.input);
+  }
+
+  /** The agent id, `Local Audio: <agent_id>` as the Python gateway advertises it. */
+  get agentId(): string {
+    return `Local Audio: ${this.#config.agent_id}`;
+  }
+
+  async init(): Promise<void> {
+    const base = join(this.#baseDir, this.#config.audio_base_path);
+    const files = this.#config.audio_files;
+    await Promise.all(
+      (Object.keys(files) as PromptName[]).map(async (name) => {
+        this.#audio.set(name, await loadPromptFile(join(base, files[name])));
+      }),
+    );
+  }
+
+  /** Duration of a loaded prompt in ms (for the dashboard and tests). */
+  promptDurationMs(name: PromptName): number {
+    return ((this.#audio.get(name)?.length ?? 0) * 1000) / 8000;
+  }
+
+  agents(): readonly AgentDescriptor[] {
+    return [{ id: this.agentId, name: this.#config.agent_id, isDefault: true }];
+  }
+
+  prompt(name: PromptName, bargeIn = false): TurnReply['prompts'][number] {
+    const audio = this.#audio.get(name);
+    return { text: this.#config.texts[name], ...(audio !== undefined ? { audio } : {}), bargeIn };
+  }
+
+  openSession(context: SessionContext): ConnectorSession {
+    return new LocalAudioSession(this, this.#config, context);
+  }
+
+  errorReply(): TurnReply {
+    return {
+      prompts: [this.prompt('error')],
+      event: { type: 'CUSTOM_EVENT', name: 'error_occurred' },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#audio.clear();
+  }
+}
+
+class LocalAudioSession implements ConnectorSession {
+  readonly #connector: LocalAudioConnector;
+  readonly #config: LocalAudioConfig;
+  readonly #context: SessionContext;
+
+  constructor(connector: LocalAudioConnector, config: LocalAudioConfig, context: SessionContext) {
+    this.#connector = connector;
+    this.#config = config;
+    this.#context = context;
+  }
+
+  async start(): Promise<TurnReply> {
+    return { prompts: [this.#connector.prompt('welcome', this.#config.barge_in.welcome)] };
+  }
+
+  async utterance(): Promise<TurnReply | null> {
+    if (!this.#config.respond_to_speech) return null;
+    return { prompts: [this.#connector.prompt('default', this.#config.barge_in.default)] };
+  }
+
+  async dtmf(keys: string): Promise<TurnReply | null> {
+    if (keys === '') return this.#noInput();
+    const action = this.#config.dtmf_actions[keys];
+    switch (action) {
+      case 'transfer':
+        return {
+          prompts: [this.#connector.prompt('transfer')],
+          event: {
+            type: 'TRANSFER_TO_AGENT',
+            name: 'transfer_requested',
+            metadata: { reason: 'dtmf', conversation_id: this.#context.conversationId },
+          },
+        };
+      case 'goodbye':
+        return {
+          prompts: [this.#connector.prompt('goodbye')],
+          event: { type: 'SESSION_END', name: 'session_ended', metadata: { reason: 'dtmf' } },
+        };
+      case 'default':
+        return { prompts: [this.#connector.prompt('default', this.#config.barge_in.default)] };
+      case 'error':
+        return { prompts: [this.#connector.prompt('error')] };
+      default:
+        this.#context.logger.debug({ digits: keys.length }, 'DTMF entry without an action');
+        return null;
+    }
+  }
+
+  async event(event: ConnectorEvent): Promise<TurnReply | null> {
+    if (event.type === 'NO_INPUT') return this.#noInput();
+    return null;
+  }
+
+  #noInput(): TurnReply | null {
+    return this.#config.reprompt_on_no_input
+      ? { prompts: [this.#connector.prompt('default', this.#config.barge_in.default)] }
+      : null;
+  }
+
+  async end(): Promise<void> {
+    // Nothing is held per session: prompts are shared, recording is the gateway's job.
+  }
+}

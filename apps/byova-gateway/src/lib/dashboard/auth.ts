@@ -1,0 +1,96 @@
+// Dashboard authentication: an access token (from an environment variable) exchanged on the login
+// page for an HMAC-signed session cookie, or sent directly as `Authorization: Bearer <token>` by
+// scripts and Prometheus. Tokens and signatures are compared in constant time.
+
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export const SESSION_COOKIE = 'byova_session';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time string comparison (hashing first equalises the lengths). */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+export interface DashboardAuthOptions {
+  readonly token: string;
+  /** Signs session cookies; random per process when absent (sessions end on restart). */
+  readonly secret: string | undefined;
+  readonly sessionTtlMs: number;
+  readonly now?: () => number;
+}
+
+export class DashboardAuth {
+  readonly #token: string;
+  readonly #secret: Buffer;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(options: DashboardAuthOptions) {
+    if (options.token.length < 12)
+      throw new Error('the dashboard token must have at least 12 characters');
+    this.#token = options.token;
+    this.#secret =
+      options.secret !== undefined && options.secret !== ''
+        ? Buffer.from(options.secret)
+        : randomBytes(32);
+    this.#ttlMs = options.sessionTtlMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Checks a token typed on the login page. */
+  checkToken(candidate: string): boolean {
+    return safeEqual(candidate, this.#token);
+  }
+
+  /** A new session cookie value: `<expiry ms>.<nonce>.<hmac>`. */
+  issueSession(): { value: string; maxAgeSeconds: number } {
+    const expires = this.#now() + this.#ttlMs;
+    const body = `${expires}.${randomBytes(12).toString('base64url')}`;
+    return { value: `${body}.${this.#sign(body)}`, maxAgeSeconds: Math.floor(this.#ttlMs / 1000) };
+  }
+
+  #sign(body: string): string {
+    return createHmac('sha256', this.#secret).update(body).digest('base64url');
+  }
+
+  #validSession(value: string): boolean {
+    const lastDot = value.lastIndexOf('.');
+    if (lastDot <= 0) return false;
+    const body = value.slice(0, lastDot);
+    const signature = value.slice(lastDot + 1);
+    if (!safeEqual(signature, this.#sign(body))) return false;
+    const expires = Number(body.split('.')[0]);
+    return Number.isFinite(expires) && expires > this.#now();
+  }
+
+  /** Whether a request carries a valid session cookie or bearer token. */
+  isAuthenticated(request: IncomingMessage): boolean {
+    const header = request.headers.authorization;
+    if (header !== undefined && /^bearer\s+/i.test(header)) {
+      return this.checkToken(header.replace(/^bearer\s+/i, '').trim());
+    }
+    const cookie = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+    return cookie !== undefined && this.#validSession(cookie);
+  }
+}
+
+/** Parses a Cookie header. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      // A malformed cookie is ignored, as browsers do.
+    }
+  }
+  return out;
+}

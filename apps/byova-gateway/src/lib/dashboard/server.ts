@@ -1,0 +1,202 @@
+// The monitoring HTTP server: the live dashboard page, its JSON API, /health, the Cisco-style ping,
+// and Prometheus /metrics. With authentication enabled every data endpoint needs a session cookie
+// or a bearer token; /health and the ping stay open for load balancers.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { type DashboardAuth, SESSION_COOKIE } from './auth';
+import { dashboardHtml, loginHtml } from './page';
+
+/** What the dashboard shows; each function builds one endpoint's JSON. */
+export interface DashboardData {
+  status(): object;
+  config(): object;
+  connections(): object;
+  sessions(): object;
+  metrics(): string;
+  grpcStatus(): string;
+}
+
+export interface DashboardServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly pingPath: string;
+  readonly auth: DashboardAuth | undefined;
+  readonly data: DashboardData;
+  readonly logger: Logger;
+}
+
+const MAX_BODY = 4096;
+
+function send(
+  res: ServerResponse,
+  code: number,
+  body: string,
+  type: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(code, {
+    'content-type': type,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
+  });
+  res.end(body);
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  send(res, code, JSON.stringify(body), 'application/json; charset=utf-8');
+}
+
+function redirect(
+  res: ServerResponse,
+  location: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(302, { location, 'cache-control': 'no-store', ...headers });
+  res.end();
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const parts: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      parts.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export class DashboardServer {
+  readonly #options: DashboardServerOptions;
+  readonly #server: Server;
+
+  constructor(options: DashboardServerOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => {
+      this.#route(req, res).catch((error: unknown) => {
+        options.logger.error({ err: error, path: req.url }, 'dashboard request failed');
+        if (!res.headersSent) json(res, 500, { status: 'error', message: 'internal error' });
+        else res.end();
+      });
+    });
+    this.#server.keepAliveTimeout = 5000;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(this.#options.port, this.#options.host, () => {
+        this.#server.off('error', reject);
+        resolve((this.#server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const path = url.pathname;
+    const { auth, data } = this.#options;
+    const method = req.method ?? 'GET';
+
+    if (path === '/health' && method === 'GET') {
+      json(res, 200, {
+        status: 'healthy',
+        service: 'BYOVA Gateway Monitoring',
+        grpc_status: data.grpcStatus(),
+        timestamp: new Date().toISOString(),
+      });
+      return;
+    }
+    if (path === this.#options.pingPath && method === 'GET') {
+      const serving = data.grpcStatus() === 'SERVING';
+      json(res, serving ? 200 : 503, {
+        serviceName: 'voiceva',
+        serviceType: 'REQUIRED',
+        serviceState: serving ? 'online' : 'offline',
+        message: serving ? 'voiceva is ONLINE' : 'voiceva is OFFLINE',
+        lastUpdated: new Date().toISOString(),
+      });
+      return;
+    }
+    if (path === '/login') {
+      if (auth === undefined) return redirect(res, '/');
+      if (method === 'GET') {
+        return send(
+          res,
+          200,
+          loginHtml(url.searchParams.get('error') ?? undefined),
+          'text/html; charset=utf-8',
+        );
+      }
+      if (method === 'POST') {
+        const body = await readBody(req);
+        const token = body === undefined ? '' : (new URLSearchParams(body).get('token') ?? '');
+        if (!auth.checkToken(token)) {
+          this.#options.logger.warn({ remote: req.socket.remoteAddress }, 'dashboard login failed');
+          return redirect(res, '/login?error=Invalid%20access%20token');
+        }
+        const session = auth.issueSession();
+        return redirect(res, '/', {
+          'set-cookie': `${SESSION_COOKIE}=${session.value}; Max-Age=${session.maxAgeSeconds}; Path=/; HttpOnly; SameSite=Strict`,
+        });
+      }
+    }
+    if (path === '/logout') {
+      return redirect(res, auth === undefined ? '/' : '/login', {
+        'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`,
+      });
+    }
+    if (path === '/auth/status' && method === 'GET') {
+      json(res, 200, {
+        enabled: auth !== undefined,
+        authenticated: auth === undefined || auth.isAuthenticated(req),
+      });
+      return;
+    }
+
+    const routes: Record<string, () => void> = {
+      '/': () =>
+        send(
+          res,
+          200,
+          dashboardHtml({ authEnabled: auth !== undefined }),
+          'text/html; charset=utf-8',
+        ),
+      '/api/status': () => json(res, 200, data.status()),
+      '/status': () => json(res, 200, data.status()),
+      '/api/config': () => json(res, 200, data.config()),
+      '/api/connections': () => json(res, 200, data.connections()),
+      '/api/debug/sessions': () => json(res, 200, data.sessions()),
+      '/metrics': () => send(res, 200, data.metrics(), 'text/plain; version=0.0.4; charset=utf-8'),
+    };
+    const handler = routes[path];
+    if (handler === undefined) return json(res, 404, { error: 'not found' });
+    if (method !== 'GET' && method !== 'HEAD') {
+      return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
+        allow: 'GET',
+      });
+    }
+    if (auth !== undefined && !auth.isAuthenticated(req)) {
+      if (path === '/') return redirect(res, '/login');
+      return json(res, 401, { error: 'authentication required' });
+    }
+    handler();
+  }
+}

@@ -1,0 +1,220 @@
+// The gRPC listener: VoiceVirtualAgent (ProcessCallerInput, ListVirtualAgents) and grpc.health.v1,
+// with JWT validation of every call when enabled.
+
+import {
+  Server,
+  ServerCredentials,
+  status,
+  type Metadata,
+  type ServerDuplexStream,
+  type ServerUnaryCall,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import {
+  loadByovaGrpcObject,
+  type HealthHandlers,
+  type ListVARequest__Output,
+  type ListVAResponse,
+  type VoiceVARequest__Output,
+  type VoiceVAResponse,
+} from '@org/byova';
+import { CallerInputStream, type CallerInputDeps } from './caller-input';
+import type { HealthService } from './health';
+import { JwtValidationError, extractToken, type JwtValidator } from './jwt';
+
+export interface GrpcGatewayOptions extends CallerInputDeps {
+  readonly health: HealthService;
+  /** Undefined: JWT validation is off. */
+  readonly jwt: JwtValidator | undefined;
+}
+
+type AuthResult =
+  { readonly ok: true } | { readonly ok: false; readonly code: status; readonly details: string };
+
+export class GrpcGateway {
+  readonly #options: GrpcGatewayOptions;
+  readonly #server: Server;
+  readonly #streams = new Set<CallerInputStream>();
+  #port: number | undefined;
+
+  constructor(options: GrpcGatewayOptions) {
+    this.#options = options;
+    const limits = options.config.gateway;
+    this.#server = new Server({
+      'grpc.max_receive_message_length': limits.max_message_bytes,
+      'grpc.max_send_message_length': limits.max_message_bytes,
+      'grpc.max_concurrent_streams': limits.max_concurrent_streams,
+    });
+    const { com, grpc } = loadByovaGrpcObject();
+    this.#server.addService(com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent.service, {
+      ProcessCallerInput: (call: ServerDuplexStream<VoiceVARequest__Output, VoiceVAResponse>) =>
+        this.#processCallerInput(call),
+      ListVirtualAgents: (
+        call: ServerUnaryCall<ListVARequest__Output, ListVAResponse>,
+        callback: sendUnaryData<ListVAResponse>,
+      ) => {
+        this.#listVirtualAgents(call, callback).catch((error: unknown) => {
+          options.logger.error({ err: error }, 'ListVirtualAgents failed');
+          callback({
+            code: status.INTERNAL,
+            details: `Internal server error: ${(error as Error).message}`,
+          });
+        });
+      },
+    });
+    const health = options.health.handlers();
+    const exempt = options.config.jwt_validation.exempt_health;
+    const healthImpl: HealthHandlers = {
+      Check: (call, callback) => {
+        if (exempt) return health.Check(call, callback);
+        void this.#authorize(call.metadata, 'Health/Check').then((auth) =>
+          auth.ok
+            ? health.Check(call, callback)
+            : callback({ code: auth.code, details: auth.details }),
+        );
+      },
+      List: (call, callback) => {
+        if (exempt) return health.List(call, callback);
+        void this.#authorize(call.metadata, 'Health/List').then((auth) =>
+          auth.ok
+            ? health.List(call, callback)
+            : callback({ code: auth.code, details: auth.details }),
+        );
+      },
+      Watch: (call) => {
+        if (exempt) return health.Watch(call);
+        void this.#authorize(call.metadata, 'Health/Watch').then((auth) =>
+          auth.ok
+            ? health.Watch(call)
+            : call.emit('error', { code: auth.code, details: auth.details }),
+        );
+      },
+    };
+    this.#server.addService(grpc.health.v1.Health.service, healthImpl);
+  }
+
+  /** The bound port (after {@link listen}). */
+  get port(): number {
+    if (this.#port === undefined) throw new Error('the gRPC server is not listening');
+    return this.#port;
+  }
+
+  get activeStreams(): number {
+    return this.#streams.size;
+  }
+
+  listen(): Promise<number> {
+    const { host, port } = this.#options.config.gateway;
+    const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    return new Promise((resolve, reject) => {
+      this.#server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+        if (error !== null) {
+          reject(
+            new Error(`cannot listen for gRPC on ${address}: ${error.message}`, { cause: error }),
+          );
+          return;
+        }
+        this.#port = bound;
+        resolve(bound);
+      });
+    });
+  }
+
+  /** Stops accepting calls; open streams get `graceMs` to finish, then are cancelled. */
+  async close(graceMs: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        for (const stream of this.#streams) stream.abort('the gateway is shutting down');
+        this.#server.forceShutdown();
+        done = true;
+        resolve();
+      }, graceMs);
+      this.#server.tryShutdown(() => {
+        clearTimeout(timer);
+        if (!done) {
+          done = true;
+          resolve();
+        }
+      });
+    });
+  }
+
+  async #authorize(metadata: Metadata, method: string): Promise<AuthResult> {
+    const validator = this.#options.jwt;
+    if (validator === undefined) return { ok: true };
+    const { logger, metrics, config } = this.#options;
+    const enforce = config.jwt_validation.enforce_validation;
+    const raw = metadata.get('authorization')[0];
+    const token = extractToken(raw === undefined ? undefined : String(raw));
+    if (token === undefined) {
+      metrics.jwtRejections.inc({ reason: 'missing' });
+      logger.warn({ method, enforced: enforce }, 'call without a JWT');
+      return enforce
+        ? {
+            ok: false,
+            code: status.UNAUTHENTICATED,
+            details: 'Missing JWT token in authorization metadata',
+          }
+        : { ok: true };
+    }
+    try {
+      await validator.validate(token);
+      return { ok: true };
+    } catch (error) {
+      const reason = error instanceof JwtValidationError ? error.reason : 'internal';
+      const message =
+        error instanceof JwtValidationError ? error.message : 'unexpected validation error';
+      metrics.jwtRejections.inc({ reason });
+      logger.warn({ method, reason, enforced: enforce }, `JWT rejected: ${message}`);
+      return enforce
+        ? { ok: false, code: status.UNAUTHENTICATED, details: `JWT validation failed: ${message}` }
+        : { ok: true };
+    }
+  }
+
+  #processCallerInput(call: ServerDuplexStream<VoiceVARequest__Output, VoiceVAResponse>): void {
+    const stream = new CallerInputStream(call, this.#options);
+    this.#streams.add(stream);
+    stream.onClose = () => this.#streams.delete(stream);
+    if (this.#options.jwt === undefined) {
+      stream.start();
+      return;
+    }
+    // Hold requests until the token is checked; grpc-js buffers them in the paused stream.
+    call.pause();
+    void this.#authorize(call.metadata, 'ProcessCallerInput').then((auth) => {
+      if (auth.ok) {
+        stream.start();
+        call.resume();
+        return;
+      }
+      this.#streams.delete(stream);
+      this.#options.metrics.rpcs.inc({ method: 'ProcessCallerInput', code: status[auth.code] });
+      call.emit('error', { code: auth.code, details: auth.details });
+    });
+  }
+
+  async #listVirtualAgents(
+    call: ServerUnaryCall<ListVARequest__Output, ListVAResponse>,
+    callback: sendUnaryData<ListVAResponse>,
+  ): Promise<void> {
+    const auth = await this.#authorize(call.metadata, 'ListVirtualAgents');
+    if (!auth.ok) {
+      this.#options.metrics.rpcs.inc({ method: 'ListVirtualAgents', code: status[auth.code] });
+      callback({ code: auth.code, details: auth.details });
+      return;
+    }
+    const agents = this.#options.router.agents();
+    this.#options.metrics.rpcs.inc({ method: 'ListVirtualAgents', code: 'OK' });
+    callback(null, {
+      virtual_agents: agents.map((agent) => ({
+        virtual_agent_id: agent.id,
+        virtual_agent_name: agent.name,
+        is_default: agent.isDefault,
+        attributes: { ...(agent.attributes ?? {}) },
+      })),
+    });
+  }
+}

@@ -1,0 +1,105 @@
+// The standard gRPC health service (grpc.health.v1): Check, List and Watch. SERVING while at least
+// one virtual agent is routable and the gateway is not shutting down; NOT_FOUND for unknown
+// service names, as the health specification requires.
+
+import {
+  status,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import type {
+  HealthCheckRequest__Output,
+  HealthCheckResponse,
+  HealthHandlers,
+  HealthListResponse,
+} from '@org/byova';
+import { VOICE_VIRTUAL_AGENT_SERVICE } from '@org/byova';
+
+type ServingStatus = 'SERVING' | 'NOT_SERVING';
+
+/** Service names the gateway answers for ('' = the whole server). */
+export const HEALTH_SERVICE_NAMES = [
+  '',
+  'byova.gateway',
+  'byova.VoiceVirtualAgentService',
+  VOICE_VIRTUAL_AGENT_SERVICE,
+] as const;
+
+export class HealthService {
+  readonly #agentCount: () => number;
+  #shuttingDown = false;
+  readonly #watchers = new Set<{
+    service: string;
+    call: ServerWritableStream<HealthCheckRequest__Output, HealthCheckResponse>;
+    last: ServingStatus | 'SERVICE_UNKNOWN';
+  }>();
+
+  constructor(agentCount: () => number) {
+    this.#agentCount = agentCount;
+  }
+
+  status(): ServingStatus {
+    return !this.#shuttingDown && this.#agentCount() > 0 ? 'SERVING' : 'NOT_SERVING';
+  }
+
+  /** Statuses by service name. */
+  statuses(): Record<string, ServingStatus> {
+    return Object.fromEntries(HEALTH_SERVICE_NAMES.map((name) => [name, this.status()]));
+  }
+
+  /** Marks every service NOT_SERVING and tells the watchers. */
+  shutdown(): void {
+    this.#shuttingDown = true;
+    this.notify();
+    for (const watcher of this.#watchers) watcher.call.end();
+    this.#watchers.clear();
+  }
+
+  /** Pushes the current status to watchers whose status changed. */
+  notify(): void {
+    for (const watcher of this.#watchers) {
+      const next = (HEALTH_SERVICE_NAMES as readonly string[]).includes(watcher.service)
+        ? this.status()
+        : 'SERVICE_UNKNOWN';
+      if (next !== watcher.last) {
+        watcher.last = next;
+        watcher.call.write({ status: next });
+      }
+    }
+  }
+
+  handlers(): HealthHandlers {
+    return {
+      Check: (
+        call: ServerUnaryCall<HealthCheckRequest__Output, HealthCheckResponse>,
+        callback: sendUnaryData<HealthCheckResponse>,
+      ) => {
+        if (!(HEALTH_SERVICE_NAMES as readonly string[]).includes(call.request.service)) {
+          callback({ code: status.NOT_FOUND, details: `unknown service: ${call.request.service}` });
+          return;
+        }
+        callback(null, { status: this.status() });
+      },
+      List: (_call, callback: sendUnaryData<HealthListResponse>) => {
+        callback(null, {
+          statuses: Object.fromEntries(
+            HEALTH_SERVICE_NAMES.map((name) => [name, { status: this.status() }]),
+          ),
+        });
+      },
+      Watch: (call: ServerWritableStream<HealthCheckRequest__Output, HealthCheckResponse>) => {
+        const known = (HEALTH_SERVICE_NAMES as readonly string[]).includes(call.request.service);
+        const first: ServingStatus | 'SERVICE_UNKNOWN' = known ? this.status() : 'SERVICE_UNKNOWN';
+        const watcher = { service: call.request.service, call, last: first };
+        call.write({ status: first });
+        if (this.#shuttingDown) {
+          call.end();
+          return;
+        }
+        this.#watchers.add(watcher);
+        call.on('cancelled', () => this.#watchers.delete(watcher));
+      },
+    };
+  }
+}
