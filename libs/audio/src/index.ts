@@ -9,6 +9,7 @@ export {
   decodeUlaw,
   encodeAlaw,
   encodeUlaw,
+  g711Acceleration,
   linearToAlaw,
   linearToUlaw,
   ulawToLinear,

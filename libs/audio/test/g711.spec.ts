@@ -9,7 +9,9 @@ import {
   linearToAlaw,
   linearToUlaw,
   ulawToLinear,
+  g711Acceleration,
 } from '../src';
+import { setG711SimdEnabled } from '../src/lib/g711';
 import vectors from './fixtures/g711-vectors.json';
 
 // Independent bit-level formulations of G.711, written differently from the library on purpose
@@ -53,7 +55,17 @@ function referenceAlawDecode(byte: number): number {
   return bits & 0x80 ? magnitude : -magnitude;
 }
 
-describe('G.711 u-law', () => {
+describe.each([
+  ['WebAssembly SIMD', true],
+  ['tables', false],
+])('G.711 u-law (%s)', (_, simd) => {
+  beforeAll(() => setG711SimdEnabled(simd));
+  afterAll(() => setG711SimdEnabled(true));
+
+  it('reports the implementation in use', () => {
+    expect(g711Acceleration()).toBe(simd ? 'wasm-simd' : 'tables');
+  });
+
   it.each(vectors.ulaw.decode)('decodes byte %i to %i', (byte, expected) => {
     expect(ulawToLinear(byte)).toBe(expected);
     expect(decodeUlaw(new Uint8Array([byte]))[0]).toBe(expected);
@@ -87,6 +99,32 @@ describe('G.711 u-law', () => {
     const expected = Array.from(bytes, referenceUlawDecode);
     expect(Array.from(aligned)).toEqual(expected);
     expect(Array.from(odd)).toEqual(expected.slice(1));
+  });
+
+  it.each([31, 32, 33, 1000, 16384, 16400, 40000])(
+    'decodes and encodes %i samples (block and group borders) like the reference',
+    (length) => {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 151 + 7) & 0xff);
+      const expected = Array.from(bytes, referenceUlawDecode);
+      expect(Array.from(decodeUlaw(bytes))).toEqual(expected);
+      const into = new Int16Array(length + 3);
+      expect(decodeUlaw(bytes, into)).toBe(into);
+      expect(Array.from(into.subarray(0, length))).toEqual(expected);
+      const linear = Int16Array.from({ length }, (_, i) => ((i * 7919) & 0xffff) - 32768);
+      const encoded = Array.from(linear, referenceUlawEncode);
+      expect(Array.from(encodeUlaw(linear))).toEqual(encoded);
+      const bytesOut = new Uint8Array(length);
+      expect(Array.from(encodeUlaw(linear, bytesOut))).toEqual(encoded);
+    },
+  );
+
+  it('reads inputs at any byte offset', () => {
+    const backing = Uint8Array.from({ length: 1001 }, (_, i) => (i * 13) & 0xff);
+    const view = backing.subarray(3, 903);
+    expect(Array.from(decodeUlaw(view))).toEqual(Array.from(view, referenceUlawDecode));
+    const samples = new Int16Array(1000).map((_, i) => i * 61 - 30000);
+    const sub = samples.subarray(5, 905);
+    expect(Array.from(encodeUlaw(sub))).toEqual(Array.from(sub, referenceUlawEncode));
   });
 
   it('writes into a caller-provided output and returns it', () => {

@@ -5,8 +5,13 @@
 // bit-exact to the reference. Bulk encode is one table lookup per sample (a 64 KiB table indexed by
 // the sample's 16 bits). Bulk decode of aligned buffers converts two bytes per lookup through a
 // 256 KiB pair table that is built on first use.
+//
+// Bulk u-law conversion of more than a few samples runs in a WebAssembly SIMD kernel
+// (src/wasm/g711.wat, 16 samples per step) where the runtime supports it, and falls back to the
+// tables otherwise. Both paths are bit-exact; the tests compare them over every input.
 
 import { AudioErrorCode, AudioError } from './errors';
+import { G711_WASM_BASE64 } from './generated/g711';
 
 const ULAW_BIAS = 0x84;
 const ULAW_CLIP = 32635;
@@ -110,6 +115,123 @@ let alawPairTable: Uint32Array | undefined;
 /** Below this many bytes the pair table is not worth its first-use cost or its cache footprint. */
 const PAIR_DECODE_MIN_BYTES = 64;
 
+// The few WebAssembly JS-API members used here (the Node.js type definitions leave them out).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
+interface SimdKernels {
+  readonly bytes: Uint8Array;
+  readonly samples: Int16Array;
+  readonly decode: (src: number, dst: number, n: number) => void;
+  readonly encode: (src: number, dst: number, n: number) => void;
+}
+
+/** Samples per kernel call: input and output of one block fit the module's one 64 KiB page. */
+const SIMD_BLOCK = 16384;
+/** Byte offset of the output region in the kernel's memory. */
+const SIMD_OUT = 32768;
+/** Below this many samples the call into WebAssembly costs more than it saves. */
+const SIMD_MIN_SAMPLES = 32;
+
+let simdKernels: SimdKernels | null | undefined;
+let simdEnabled = true;
+
+function loadSimd(): SimdKernels | null {
+  if (simdKernels !== undefined) return simdKernels;
+  try {
+    const binary = Uint8Array.from(atob(G711_WASM_BASE64), (c) => c.charCodeAt(0));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), {});
+    const { memory, ulaw_decode, ulaw_encode } = instance.exports as {
+      memory: { buffer: ArrayBuffer };
+      ulaw_decode: SimdKernels['decode'];
+      ulaw_encode: SimdKernels['encode'];
+    };
+    simdKernels = {
+      bytes: new Uint8Array(memory.buffer),
+      samples: new Int16Array(memory.buffer),
+      decode: ulaw_decode,
+      encode: ulaw_encode,
+    };
+  } catch {
+    // No WebAssembly SIMD in this runtime: the table-driven code does the work.
+    simdKernels = null;
+  }
+  return simdKernels;
+}
+
+/**
+ * Which implementation bulk u-law conversion uses: `'wasm-simd'` or `'tables'`.
+ *
+ * @example
+ * ```ts
+ * g711Acceleration(); // 'wasm-simd' on Node.js 16.4+ and current browsers
+ * ```
+ */
+export function g711Acceleration(): 'wasm-simd' | 'tables' {
+  return simdEnabled && loadSimd() !== null ? 'wasm-simd' : 'tables';
+}
+
+/** @internal Switches the SIMD path off or on again (tests compare both paths). */
+export function setG711SimdEnabled(enabled: boolean): void {
+  simdEnabled = enabled;
+}
+
+function simdFor(length: number): SimdKernels | null {
+  return simdEnabled && length >= SIMD_MIN_SAMPLES ? loadSimd() : null;
+}
+
+const roundUp16 = (n: number): number => (n + 15) & ~15;
+
+// The kernels work on whole groups of 16 samples. A shorter last group reads whatever the
+// kernel's memory holds after the input; the results for those extra samples are never copied
+// out, so no tail loop is needed.
+
+function decodeUlawSimd(
+  kernels: SimdKernels,
+  input: Uint8Array,
+  output: Int16Array | undefined,
+): Int16Array {
+  const length = input.length;
+  const outStart = SIMD_OUT / 2;
+  if (length <= SIMD_BLOCK && output === undefined) {
+    kernels.bytes.set(input, 0);
+    kernels.decode(0, SIMD_OUT, roundUp16(length));
+    // slice() allocates and copies in one step (no zero-fill of a fresh array first).
+    return kernels.samples.slice(outStart, outStart + length);
+  }
+  const out = checkedOutput(output, length, (n) => new Int16Array(n));
+  for (let offset = 0; offset < length; offset += SIMD_BLOCK) {
+    const count = Math.min(SIMD_BLOCK, length - offset);
+    kernels.bytes.set(input.subarray(offset, offset + count), 0);
+    kernels.decode(0, SIMD_OUT, roundUp16(count));
+    out.set(kernels.samples.subarray(outStart, outStart + count), offset);
+  }
+  return out;
+}
+
+function encodeUlawSimd(
+  kernels: SimdKernels,
+  input: Int16Array,
+  output: Uint8Array | undefined,
+): Uint8Array {
+  const length = input.length;
+  if (length <= SIMD_BLOCK && output === undefined) {
+    kernels.samples.set(input, 0);
+    kernels.encode(0, SIMD_OUT, roundUp16(length));
+    return kernels.bytes.slice(SIMD_OUT, SIMD_OUT + length);
+  }
+  const out = checkedOutput(output, length, (n) => new Uint8Array(n));
+  for (let offset = 0; offset < length; offset += SIMD_BLOCK) {
+    const count = Math.min(SIMD_BLOCK, length - offset);
+    kernels.samples.set(input.subarray(offset, offset + count), 0);
+    kernels.encode(0, SIMD_OUT, roundUp16(count));
+    out.set(kernels.bytes.subarray(SIMD_OUT, SIMD_OUT + count), offset);
+  }
+  return out;
+}
+
 function checkedOutput<T extends Int16Array | Uint8Array>(
   output: T | undefined,
   length: number,
@@ -134,16 +256,29 @@ function decodeWith(
   const length = input.length;
   const out = checkedOutput(output, length, (n) => new Int16Array(n));
   let i = 0;
-  if (length >= PAIR_DECODE_MIN_BYTES && input.byteOffset % 2 === 0 && out.byteOffset % 4 === 0) {
-    const pairs = pairTable();
-    const pairCount = length >> 1;
-    const in16 = new Uint16Array(input.buffer, input.byteOffset, pairCount);
-    const out32 = new Uint32Array(out.buffer, out.byteOffset, pairCount);
-    for (let p = 0; p < pairCount; p++) out32[p] = pairs[in16[p] as number] as number;
-    i = pairCount << 1;
+  if (
+    length - i >= PAIR_DECODE_MIN_BYTES &&
+    (input.byteOffset + i) % 2 === 0 &&
+    (out.byteOffset + 2 * i) % 4 === 0
+  ) {
+    const pairCount = (length - i) >> 1;
+    const in16 = new Uint16Array(input.buffer, input.byteOffset + i, pairCount);
+    const out32 = new Uint32Array(out.buffer, out.byteOffset + 2 * i, pairCount);
+    decodePairs(in16, out32, pairTable());
+    i += pairCount << 1;
   }
   for (; i < length; i++) out[i] = table[input[i] as number] as number;
   return out;
+}
+
+// The loops below run to the length of the arrays they index, which lets the engine drop the
+// bounds checks.
+function decodePairs(in16: Uint16Array, out32: Uint32Array, pairs: Uint32Array): void {
+  for (let p = 0; p < in16.length; p++) out32[p] = pairs[in16[p] as number] as number;
+}
+
+function encodeBits(bits: Uint16Array, out: Uint8Array, table: Uint8Array): void {
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i] as number] as number;
 }
 
 function encodeWith(
@@ -151,10 +286,8 @@ function encodeWith(
   output: Uint8Array | undefined,
   table: Uint8Array,
 ): Uint8Array {
-  const length = input.length;
-  const out = checkedOutput(output, length, (n) => new Uint8Array(n));
-  const bits = new Uint16Array(input.buffer, input.byteOffset, length);
-  for (let i = 0; i < length; i++) out[i] = table[bits[i] as number] as number;
+  const out = checkedOutput(output, input.length, (n) => new Uint8Array(n));
+  encodeBits(new Uint16Array(input.buffer, input.byteOffset, input.length), out, table);
   return out;
 }
 
@@ -206,6 +339,8 @@ export function linearToAlaw(sample: number): number {
  * ```
  */
 export function decodeUlaw(input: Uint8Array, output?: Int16Array): Int16Array {
+  const simd = simdFor(input.length);
+  if (simd !== null) return decodeUlawSimd(simd, input, output);
   return decodeWith(
     input,
     output,
@@ -226,6 +361,8 @@ export function decodeUlaw(input: Uint8Array, output?: Int16Array): Int16Array {
  * ```
  */
 export function encodeUlaw(input: Int16Array, output?: Uint8Array): Uint8Array {
+  const simd = simdFor(input.length);
+  if (simd !== null) return encodeUlawSimd(simd, input, output);
   return encodeWith(input, output, ULAW_ENCODE_TABLE);
 }
 
