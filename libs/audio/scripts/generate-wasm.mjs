@@ -12,7 +12,9 @@ let stale = 0;
 mkdirSync(join(root, 'src/lib/generated'), { recursive: true });
 for (const file of readdirSync(join(root, 'src/wasm')).filter((f) => f.endsWith('.wat'))) {
   const name = basename(file, '.wat');
-  const module = wabt.parseWat(file, readFileSync(join(root, 'src/wasm', file), 'utf8'), { simd: true });
+  const module = wabt.parseWat(file, readFileSync(join(root, 'src/wasm', file), 'utf8'), {
+    simd: true,
+  });
   module.validate();
   const { buffer } = module.toBinary({ write_debug_names: false });
   module.destroy();
