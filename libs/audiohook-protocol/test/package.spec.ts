@@ -1,0 +1,141 @@
+// Builds the publishable package, packs it with `npm pack`, installs the tarball into a scratch
+// project outside the workspace (offline, with its runtime dependencies packed from the
+// workspace's node_modules and an empty npm cache) and runs a server/client exchange through it.
+
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+jest.setTimeout(120_000);
+
+const root = join(__dirname, '../../..');
+const dist = join(root, 'dist/libs/audiohook-protocol');
+const consumer = join(__dirname, 'fixtures/package-consumer');
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false' },
+  });
+}
+
+describe('the published package', () => {
+  let scratch: string;
+  let app: string;
+
+  beforeAll(() => {
+    run(process.execPath, [join(root, 'libs/audiohook-protocol/scripts/build.mjs')], root);
+    scratch = mkdtempSync(join(tmpdir(), 'audiohook-protocol-pack-'));
+    const tarballs = join(scratch, 'tarballs');
+    const pack = (dir: string): void => {
+      run(
+        'npm',
+        ['pack', dir, '--pack-destination', tarballs, '--ignore-scripts', '--silent'],
+        scratch,
+      );
+    };
+    run('mkdir', ['-p', tarballs], scratch);
+    pack(dist);
+    const manifest = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    for (const name of Object.keys(manifest.dependencies)) pack(join(root, 'node_modules', name));
+    app = join(scratch, 'app');
+    run('mkdir', ['-p', app], scratch);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+    const files = readdirSync(tarballs).map((f) => join(tarballs, f));
+    run(
+      'npm',
+      [
+        'install',
+        '--offline',
+        '--cache',
+        join(scratch, 'npm-cache'),
+        '--no-audit',
+        '--no-fund',
+        '--ignore-scripts',
+        ...files,
+      ],
+      app,
+    );
+    for (const file of readdirSync(consumer)) copyFileSync(join(consumer, file), join(app, file));
+  }, 180_000);
+
+  afterAll(() => {
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('ships ESM, CJS, declarations, an exports map and exact dependencies', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(app, 'node_modules/@org/audiohook-protocol/package.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(manifest['exports']).toEqual({
+      '.': {
+        types: './types/audiohook-protocol/src/index.d.ts',
+        import: './index.mjs',
+        require: './index.cjs',
+      },
+      './package.json': './package.json',
+    });
+    for (const version of Object.values(manifest['dependencies'] as Record<string, string>)) {
+      expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('runs a server/client exchange through import', () => {
+    const output = JSON.parse(run(process.execPath, ['exchange.mjs'], app)) as Record<
+      string,
+      unknown
+    >;
+    expect(output).toEqual({
+      clean: true,
+      closeReason: 'end',
+      samples: 4800,
+      position: 600_000_000,
+      parsed: 1_500_000_000,
+    });
+  });
+
+  it('runs the exchange through require', () => {
+    expect(JSON.parse(run(process.execPath, ['exchange.cjs'], app))).toEqual({
+      clean: true,
+      audioBytes: 6400,
+    });
+  });
+
+  it('type-checks a consumer against the shipped declarations', () => {
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    expect(() =>
+      run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--skipLibCheck',
+          'false',
+          '--types',
+          'node',
+          '--typeRoots',
+          join(root, 'node_modules/@types'),
+          'consumer.ts',
+        ],
+        app,
+      ),
+    ).not.toThrow();
+  });
+});
