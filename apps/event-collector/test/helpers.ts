@@ -129,11 +129,11 @@ export async function waitFor<T>(
   what: string,
   check: () => T | Promise<T>,
   timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | null | undefined | '' | 0>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
-    if (v) return v as NonNullable<T>;
+    if (v) return v as Exclude<T, false | null | undefined | '' | 0>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

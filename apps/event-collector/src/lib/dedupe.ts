@@ -29,6 +29,10 @@ export class DedupeWindow {
   checkAndAdd(key: string, now = Date.now()): boolean {
     this.#evict(now);
     if (this.#seen.has(key)) return false;
+    if (this.#seen.size >= this.#maxKeys) {
+      const oldest = this.#seen.keys().next();
+      if (!oldest.done) this.#seen.delete(oldest.value);
+    }
     this.#seen.set(key, now);
     return true;
   }
@@ -40,7 +44,7 @@ export class DedupeWindow {
   #evict(now: number): void {
     const cutoff = now - this.#windowMs;
     for (const [k, t] of this.#seen) {
-      if (t >= cutoff && this.#seen.size < this.#maxKeys) break;
+      if (t >= cutoff) break;
       this.#seen.delete(k);
     }
   }

@@ -36,7 +36,8 @@ export class JsonlWriter {
   #fh: FileHandle | undefined;
   #size = 0;
   #queue: string[] = [];
-  #pumping: Promise<void> | undefined;
+  #pumping: Promise<void> = Promise.resolve();
+  #running = false;
   #waiters: (() => void)[] = [];
   #closed = false;
   #lastError: string | undefined;
@@ -75,9 +76,12 @@ export class JsonlWriter {
   enqueue(line: string): boolean {
     if (this.#closed) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'writer is closed');
     this.#queue.push(line);
-    this.#pumping ??= this.#pump().finally(() => {
-      this.#pumping = undefined;
-    });
+    if (!this.#running) {
+      // Set synchronously, and cleared synchronously when the pump's loop ends: a line queued
+      // in between can never be stranded without a pump.
+      this.#running = true;
+      this.#pumping = this.#pump();
+    }
     return this.#queue.length < this.#o.queueMax;
   }
 
@@ -102,7 +106,7 @@ export class JsonlWriter {
 
   /** Resolves once every line queued so far is written (not necessarily fsynced). */
   async flush(): Promise<void> {
-    while (this.#pumping) await this.#pumping;
+    while (this.#running) await this.#pumping;
   }
 
   /** Writes everything queued, fsyncs and closes. Idempotent. */
@@ -120,25 +124,32 @@ export class JsonlWriter {
 
   async #pump(): Promise<void> {
     const backoff = new Backoff({ initialMs: 100, maxMs: 5000 });
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      try {
-        await this.#writeBatch(batch);
-        backoff.reset();
-        this.#lastError = undefined;
-      } catch (err) {
-        // Keep the unwritten lines, in order, ahead of anything queued meanwhile.
-        this.#queue = batch.concat(this.#queue);
-        this.#lastError = describeError(err);
-        this.#o.onWriteError?.(err);
-        this.#o.logger.error({ err: this.#lastError, queued: this.#queue.length }, 'write failed');
-        await sleep(backoff.next());
-        if (!this.#fh) await this.open().catch(() => undefined);
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue;
+        this.#queue = [];
+        try {
+          await this.#writeBatch(batch);
+          backoff.reset();
+          this.#lastError = undefined;
+        } catch (err) {
+          // Keep the unwritten lines, in order, ahead of anything queued meanwhile.
+          this.#queue = batch.concat(this.#queue);
+          this.#lastError = describeError(err);
+          this.#o.onWriteError?.(err);
+          this.#o.logger.error(
+            { err: this.#lastError, queued: this.#queue.length },
+            'write failed',
+          );
+          await sleep(backoff.next());
+          if (!this.#fh) await this.open().catch(() => undefined);
+        }
+        if (this.#queue.length < this.#o.queueMax / 2) this.#release();
       }
-      if (this.#queue.length < this.#o.queueMax / 2) this.#release();
+    } finally {
+      this.#running = false;
+      this.#release();
     }
-    this.#release();
   }
 
   /** Writes lines, rotating between lines; on failure, the unwritten rest is re-thrown to the pump. */

@@ -72,6 +72,8 @@ export interface LoggedRequest {
   body: string;
   auth: string | undefined;
   status: number;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 
 type Injected = { status: number; headers?: Record<string, string>; body?: unknown };
@@ -366,6 +368,7 @@ export class FakeGenesys {
       body,
       auth: req.headers.authorization,
       status: 0,
+      at: Date.now(),
     };
     this.requests.push(log);
     const origEnd = res.end.bind(res);

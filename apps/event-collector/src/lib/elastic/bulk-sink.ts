@@ -263,7 +263,6 @@ export class ElasticSink {
   }
 
   async #deadLetter(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {
-    this.#metrics.inc('elastic_dead_lettered', docs.length);
     this.#log.error(
       { docs: docs.length, status, file: this.#c.deadLetterFile },
       'Elasticsearch rejected document(s) permanently; written to the dead-letter file',
@@ -286,6 +285,7 @@ export class ElasticSink {
     } catch (err) {
       this.#log.error({ err: describeError(err) }, 'cannot write the dead-letter file');
     }
+    this.#metrics.inc('elastic_dead_lettered', docs.length);
   }
 
   #enterSpooling(docs: ElasticDoc[]): void {

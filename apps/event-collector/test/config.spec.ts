@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanEnvValue, loadConfig } from '../src/config';
+import { CollectorError } from '../src/lib/errors';
+import { resolveGenesysEnv } from '../src/lib/regions';
+
+const required = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret' };
+
+function parseDotEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line);
+    if (m) out[m[1] ?? ''] = m[2] ?? '';
+  }
+  return out;
+}
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(CollectorError);
+    expect((err as CollectorError).code).toBe('COLLECTOR_ERR_CONFIG');
+    return (err as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('loadConfig', () => {
+  it('reads the Python collector .env (inline comments, quotes, blanks) with its defaults', () => {
+    const env = parseDotEnv(readFileSync(join(__dirname, 'fixtures/legacy.env'), 'utf8'));
+    const c = loadConfig(env);
+    expect(c.genesys).toMatchObject({
+      env: 'usw2.pure.cloud',
+      loginBaseUrl: 'https://login.usw2.pure.cloud',
+      apiBaseUrl: 'https://api.usw2.pure.cloud',
+      clientId: 'your-client-id',
+      clientSecret: 'your-client-secret',
+      subscribeIgnoreErrors: true,
+      heartbeatTimeoutMs: 65_000,
+      channelRefreshAgeMs: 23 * 3_600_000,
+    });
+    expect(c.output).toEqual({
+      file: './audiohook_events.jsonl',
+      maxFileSize: 10485760,
+      backupCount: 5,
+      queueMax: 10_000,
+    });
+    expect(c.http).toEqual({ host: '0.0.0.0', port: 8077 });
+    expect(c.elastic).toBeUndefined();
+    expect(c.topics).toMatchObject({ file: './topics.json', fileRequired: true, discover: true });
+  });
+
+  it('accepts a region key and resolves it to the environment domain', () => {
+    expect(loadConfig({ ...required, GENESYS_ENV: 'eu-central-1' }).genesys.apiBaseUrl).toBe(
+      'https://api.mypurecloud.de',
+    );
+    expect(resolveGenesysEnv('MYPURECLOUD.COM.AU')).toBe('mypurecloud.com.au');
+  });
+
+  it('refuses an environment outside the allow-list, so credentials never go to an arbitrary host', () => {
+    expect(configError({ ...required, GENESYS_ENV: 'evil.example.com' })).toContain('GENESYS_ENV');
+  });
+
+  it('names every missing or invalid variable in one start-up error, without echoing secrets', () => {
+    const msg = configError({
+      GENESYS_CLIENT_SECRET: 'hunter2',
+      MAX_FILE_SIZE: '10MB',
+      HTTP_PORT: '99999',
+      CONSOLE_OUTPUT: 'maybe',
+    });
+    expect(msg).toContain('GENESYS_CLIENT_ID is required');
+    expect(msg).toContain('MAX_FILE_SIZE expected a number, got "10MB"');
+    expect(msg).toContain('HTTP_PORT must be <= 65535');
+    expect(msg).toContain('CONSOLE_OUTPUT expected true/false');
+    expect(msg).not.toContain('hunter2');
+  });
+
+  it('allows plain-http base URLs only towards loopback', () => {
+    expect(
+      loadConfig({ ...required, GENESYS_API_BASE_URL: 'http://127.0.0.1:9000/' }).genesys
+        .apiBaseUrl,
+    ).toBe('http://127.0.0.1:9000');
+    expect(
+      configError({ ...required, GENESYS_LOGIN_BASE_URL: 'http://login.example.com' }),
+    ).toContain('GENESYS_LOGIN_BASE_URL must be https://');
+  });
+
+  it('builds the Elasticsearch settings, with spool and dead-letter files beside the output', () => {
+    const c = loadConfig({
+      ...required,
+      ELASTIC_URL: 'https://es:9200/',
+      ELASTIC_AUTH: 'u:p',
+      OUTPUT_FILE: '/data/out.jsonl',
+    });
+    expect(c.elastic).toMatchObject({
+      url: 'https://es:9200',
+      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+      index: 'genesys-audiohook',
+      bulkSize: 50,
+      spoolFile: '/data/elastic-spool.jsonl',
+      deadLetterFile: '/data/elastic-dead-letter.jsonl',
+    });
+    expect(
+      configError({ ...required, ELASTIC_URL: 'https://es', ELASTIC_INDEX: 'Bad Index' }),
+    ).toContain('ELASTIC_INDEX');
+  });
+
+  it('accepts the legacy collector.py names as fallbacks', () => {
+    const c = loadConfig({
+      ...required,
+      ELASTIC_URL: 'http://es:9200',
+      BULK_MAX_DOCS: '200',
+      BULK_MAX_SECONDS: '5',
+      HTTP_STATUS_PORT: '9000',
+    });
+    expect(c.elastic?.bulkSize).toBe(200);
+    expect(c.elastic?.flushIntervalMs).toBe(5000);
+    expect(c.http.port).toBe(9000);
+  });
+
+  it('parses TOPICS, AUDIOHOOK_MATCH and the switches', () => {
+    const c = loadConfig({
+      ...required,
+      TOPICS: ' AUDIOHOOK-0001 , v2.operations.events.AUDIOHOOK-0002 ',
+      AUDIOHOOK_MATCH: 'name,id-prefix',
+      WRITE_ALL_EVENTS: 'yes',
+      TIMESTAMP_SOURCE: 'event',
+      BACKFILL_ENABLED: 'off',
+    });
+    expect(c.topics.override).toEqual(['AUDIOHOOK-0001', 'v2.operations.events.AUDIOHOOK-0002']);
+    expect(c.events).toMatchObject({
+      match: ['name', 'id-prefix'],
+      writeAll: true,
+      timestampSource: 'event',
+    });
+    expect(c.backfill.enabled).toBe(false);
+    expect(configError({ ...required, AUDIOHOOK_MATCH: 'id-prefix,guess' })).toContain(
+      'unknown matcher(s) guess',
+    );
+  });
+});
+
+describe('cleanEnvValue', () => {
+  it.each([
+    ['  42  # comment', '42'],
+    ['"quoted # not a comment"', 'quoted # not a comment'],
+    ["'single'", 'single'],
+    ['value#hash', 'value#hash'],
+    ['   ', undefined],
+    ['# only a comment', undefined],
+  ])('cleans %j to %j', (raw, expected) => {
+    expect(cleanEnvValue(raw)).toBe(expected);
+  });
+});
