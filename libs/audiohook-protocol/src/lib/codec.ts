@@ -138,7 +138,10 @@ export function validateParameters(
     throw new AudioHookError(
       AudioHookErrorCode.UnknownMessageType,
       `'${type}' is not a supported ${direction} message`,
-      { messageType: type, path: ['type'] },
+      {
+        messageType: type,
+        issues: [{ path: ['type'], message: `unsupported ${direction} message type` }],
+      },
     );
   }
   const result = (table[type] as z.ZodType).safeParse(parameters);

@@ -66,11 +66,18 @@ export class InMemoryTransport implements AudioHookTransport {
     return this.#closeInfo;
   }
 
-  /** Text frames sent from this end, parsed as JSON (for assertions). */
+  /** Text frames sent from this end that are JSON, parsed (for assertions). */
   sentMessages<T = Record<string, unknown>>(): T[] {
-    return this.sent
-      .filter((f): f is string => typeof f === 'string')
-      .map((f) => JSON.parse(f) as T);
+    const messages: T[] = [];
+    for (const frame of this.sent) {
+      if (typeof frame !== 'string') continue;
+      try {
+        messages.push(JSON.parse(frame) as T);
+      } catch {
+        // Not JSON (a test may send garbage on purpose): not a message.
+      }
+    }
+    return messages;
   }
 
   attach(handlers: TransportHandlers): void {

@@ -1,0 +1,223 @@
+import { EventEmitter } from 'node:events';
+import {
+  AudioHookError,
+  InMemoryTransport,
+  ManualClock,
+  TokenBucket,
+  TypedEmitter,
+  createTransportPair,
+  flushMicrotasks,
+  fromWebSocket,
+  silentLogger,
+  systemClock,
+  type TransportHandlers,
+  type WebSocketLike,
+} from '../src';
+
+function recorder(): TransportHandlers & { log: unknown[][] } {
+  const log: unknown[][] = [];
+  return {
+    log,
+    onText: (text) => log.push(['text', text]),
+    onBinary: (data) => log.push(['binary', Array.from(data)]),
+    onClose: (code, reason) => log.push(['close', code, reason]),
+    onError: (error) => log.push(['error', error.message]),
+  };
+}
+
+describe('plumbing', () => {
+  describe('InMemoryTransport', () => {
+    it('delivers frames in order, buffers until attached and records what was sent', async () => {
+      const [a, b] = createTransportPair();
+      a.sendText('one');
+      const bytes = new Uint8Array([1, 2]);
+      a.sendBinary(bytes);
+      bytes[0] = 9;
+      await flushMicrotasks();
+      const handlers = recorder();
+      b.attach(handlers);
+      expect(handlers.log).toEqual([
+        ['text', 'one'],
+        ['binary', [1, 2]],
+      ]);
+      expect(a.sentMessages()).toEqual([]);
+      a.sendText('{"x":1}');
+      await flushMicrotasks();
+      expect(a.sentMessages()).toEqual([{ x: 1 }]);
+      expect(() => b.attach(recorder())).toThrow(AudioHookError);
+    });
+
+    it('closes both ends once, with 1005 when no code is given, and drops later sends', async () => {
+      const [a, b] = createTransportPair();
+      const ha = recorder();
+      const hb = recorder();
+      a.attach(ha);
+      b.attach(hb);
+      b.close();
+      b.close(1000);
+      a.sendText('late');
+      await flushMicrotasks();
+      expect(ha.log).toEqual([['close', 1005, '']]);
+      expect(hb.log).toEqual([['close', 1005, '']]);
+      expect(a.closed && b.closed).toBe(true);
+      expect(a.closeInfo).toEqual({ code: 1005, reason: '' });
+    });
+
+    it('simulates a dropped connection with 1006', async () => {
+      const [a, b] = createTransportPair();
+      const hb = recorder();
+      b.attach(hb);
+      a.drop();
+      await flushMicrotasks();
+      expect(hb.log).toEqual([['close', 1006, 'connection dropped']]);
+    });
+
+    it('accepts an unlinked end', () => {
+      const lone = new InMemoryTransport();
+      lone.sendText('x');
+      expect(lone.sent).toEqual(['x']);
+    });
+  });
+
+  describe('fromWebSocket', () => {
+    class FakeSocket extends EventEmitter {
+      sent: unknown[] = [];
+      closedWith: unknown[] | undefined;
+      failSends = false;
+      throwOnClose = false;
+      send(data: string | Uint8Array, callback?: (error?: Error) => void): void {
+        this.sent.push(data);
+        callback?.(this.failSends ? new Error('send failed') : undefined);
+      }
+      close(code?: number, reason?: string): void {
+        if (this.throwOnClose) throw new Error('close failed');
+        this.closedWith = [code, reason];
+      }
+    }
+
+    it('maps ws messages, close and errors to handlers, buffering until attached', () => {
+      const socket = new FakeSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike);
+      socket.emit('message', Buffer.from('{"a":1}'), false);
+      socket.emit('message', Buffer.from([1, 2, 3]), true);
+      socket.emit('message', new Uint8Array([4]).buffer, true);
+      socket.emit('message', [Buffer.from([5]), Buffer.from([6])], true);
+      socket.emit('message', 'text', false);
+      socket.emit('message', 42, true);
+      const handlers = recorder();
+      transport.attach(handlers);
+      socket.emit('error', new Error('boom'));
+      socket.emit('close', 1000, Buffer.from('bye'));
+      expect(handlers.log).toEqual([
+        ['text', '{"a":1}'],
+        ['binary', [1, 2, 3]],
+        ['binary', [4]],
+        ['binary', [5, 6]],
+        ['text', 'text'],
+        ['binary', []],
+        ['error', 'boom'],
+        ['close', 1000, 'bye'],
+      ]);
+      transport.sendText('ignored after close');
+      expect(socket.sent).toEqual([]);
+      expect(() => transport.attach(recorder())).toThrow(AudioHookError);
+    });
+
+    it('sends text and binary, and reports send and close failures as errors', () => {
+      const socket = new FakeSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike);
+      const handlers = recorder();
+      transport.attach(handlers);
+      transport.sendText('t');
+      transport.sendBinary(new Uint8Array([1]));
+      socket.failSends = true;
+      transport.sendText('x');
+      socket.throwOnClose = true;
+      transport.close(1000, 'done');
+      expect(socket.sent).toHaveLength(3);
+      expect(handlers.log).toEqual([
+        ['error', 'send failed'],
+        ['error', 'close failed'],
+      ]);
+      socket.throwOnClose = false;
+      transport.close(1001);
+      expect(socket.closedWith).toEqual([1001, undefined]);
+      socket.emit('close', 1001, 'string reason');
+      transport.close();
+      expect(handlers.log.at(-1)).toEqual(['close', 1001, 'string reason']);
+    });
+  });
+
+  describe('clocks', () => {
+    it('fires ManualClock timers in order and lets cleared timers go', async () => {
+      const clock = new ManualClock(100);
+      const fired: string[] = [];
+      clock.setTimeout(() => fired.push('b'), 20);
+      const a = clock.setTimeout(() => fired.push('a'), 10);
+      clock.setTimeout(() => clock.setTimeout(() => fired.push('c'), 5), 15);
+      clock.clearTimeout(a);
+      expect(clock.pending).toBe(2);
+      await clock.advance(30);
+      expect(fired).toEqual(['b', 'c']);
+      expect(clock.now()).toBe(130);
+    });
+
+    it('uses unref’d real timers in systemClock', async () => {
+      const start = systemClock.now();
+      await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 5));
+      expect(systemClock.now()).toBeGreaterThanOrEqual(start);
+      const handle = systemClock.setTimeout(() => undefined, 1000);
+      systemClock.clearTimeout(handle);
+    });
+  });
+
+  describe('TypedEmitter', () => {
+    class Demo extends TypedEmitter<{ ping: [n: number] }> {
+      fire(n: number): Error[] {
+        return this.emit('ping', n);
+      }
+    }
+    it('supports on, once, off and reports listener errors', () => {
+      const demo = new Demo();
+      const seen: number[] = [];
+      const listener = (n: number): void => void seen.push(n);
+      demo.on('ping', listener).once('ping', (n) => seen.push(n * 10));
+      demo.on('ping', () => {
+        throw new Error('listener bug');
+      });
+      expect(demo.fire(1).map((e) => e.message)).toEqual(['listener bug']);
+      demo.off('ping', listener);
+      demo.fire(2);
+      expect(seen).toEqual([1, 10]);
+      expect(demo.listenerCount('ping')).toBe(1);
+      expect(new Demo().fire(1)).toEqual([]);
+    });
+  });
+
+  describe('TokenBucket', () => {
+    it('allows a burst, then the rate', async () => {
+      const clock = new ManualClock(0);
+      const bucket = new TokenBucket({ ratePerSecond: 5, burst: 25, clock });
+      let taken = 0;
+      while (bucket.tryTake()) taken++;
+      expect(taken).toBe(25);
+      expect(bucket.msUntilNext()).toBe(200);
+      await clock.advance(1000);
+      expect(Math.floor(bucket.tokens)).toBe(5);
+      await clock.advance(60_000);
+      expect(bucket.tokens).toBe(25);
+      expect(bucket.msUntilNext()).toBe(0);
+    });
+    it('rejects a zero rate or burst', () => {
+      expect(() => new TokenBucket({ ratePerSecond: 0 })).toThrow(AudioHookError);
+      expect(() => new TokenBucket({ burst: 0 })).toThrow(AudioHookError);
+      expect(new TokenBucket().ratePerSecond).toBe(5);
+    });
+  });
+
+  it('has a silent logger that accepts every level', () => {
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+      expect(silentLogger[level]({}, 'x')).toBeUndefined();
+    }
+  });
+});
