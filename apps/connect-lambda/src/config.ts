@@ -165,6 +165,9 @@ const envSchema = z.object({
   AWS_LAMBDA_RUNTIME_API: text(),
 });
 
+/** Every environment variable the Lambda reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 const asBool = (v: string | undefined, fallback: boolean): boolean =>
   v === undefined ? fallback : /^(true|1|yes)$/i.test(v);
 const asMs = (v: string | undefined, fallback: number): number =>

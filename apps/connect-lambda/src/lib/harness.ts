@@ -43,6 +43,11 @@ interface HarnessArgs {
 
 function parseArgs(argv: readonly string[]): HarnessArgs | string {
   const args: HarnessArgs = { fake: false, verbose: false, help: false };
+  // Accept `--event=<file>` as well as `--event <file>`.
+  argv = argv.flatMap((arg) => {
+    const eq = arg.indexOf('=');
+    return arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
+  });
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = (): string | undefined => {

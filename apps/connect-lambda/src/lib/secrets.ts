@@ -7,6 +7,7 @@ import {
   parseOAuthSecret,
   parseSecretArn,
 } from '@org/cresta-handoff';
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 
 /** What the loader needs from `GetSecretValue`'s answer. */
 export interface SecretValue {
@@ -42,7 +43,10 @@ export interface SecretCredentialsLoaderOptions {
  */
 export function sdkSecretsClientFactory(endpoint: string | undefined): SecretsClientFactory {
   return async (region) => {
-    const sdk = await import('@aws-sdk/client-secrets-manager');
+    // A lazy `require`, not `import()`: the Lambda runtime's SDK is found through NODE_PATH, which
+    // ESM resolution ignores, and loading it on first use keeps it out of cold starts without a
+    // secret ARN.
+    const sdk = require('@aws-sdk/client-secrets-manager') as typeof SecretsManagerSdk;
     const client = new sdk.SecretsManagerClient({
       region,
       ...(endpoint === undefined ? {} : { endpoint }),

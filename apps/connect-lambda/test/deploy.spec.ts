@@ -1,0 +1,121 @@
+import { CONFIG_VARIABLES, INVOCATION_KEYS, loadConfig } from '../src/config';
+import { readTemplate } from './support/cloudformation';
+import { appJson } from './support/helpers';
+
+interface FlowAction {
+  Identifier: string;
+  Type: string;
+  Parameters: Record<string, unknown>;
+  Transitions: { NextAction?: string; Errors?: { NextAction: string; ErrorType: string }[] };
+}
+
+const template = readTemplate('deploy', 'template.yaml');
+const resources = template['Resources'] as Record<
+  string,
+  { Type: string; Properties: Record<string, unknown> }
+>;
+const parameters = template['Parameters'] as Record<string, Record<string, unknown>>;
+const fn = resources['Function'];
+const variables = (fn?.Properties['Environment'] as { Variables: Record<string, unknown> })
+  .Variables;
+
+describe('CloudFormation template', () => {
+  it('deploys the bundle with the index.handler entry point', () => {
+    expect(fn?.Type).toBe('AWS::Lambda::Function');
+    expect(fn?.Properties['Handler']).toBe('index.handler');
+    expect(fn?.Properties['Code']).toEqual({
+      S3Bucket: { Ref: 'CodeS3Bucket' },
+      S3Key: { Ref: 'CodeS3Key' },
+    });
+  });
+
+  it('sets the upstream environment variable names, action included', () => {
+    for (const key of INVOCATION_KEYS) expect(Object.keys(variables)).toContain(key);
+  });
+
+  it('only sets variables the Lambda reads, with values its configuration accepts', () => {
+    for (const name of Object.keys(variables)) expect(CONFIG_VARIABLES).toContain(name);
+    const sample: Record<string, string> = {};
+    for (const [name, value] of Object.entries(variables)) {
+      const ref = (value as { Ref?: string }).Ref;
+      const parameter = ref === undefined ? undefined : parameters[ref];
+      sample[name] = String(parameter?.['Default'] ?? value);
+    }
+    expect(() => loadConfig(sample)).not.toThrow();
+  });
+
+  it('hides credentials and grants GetSecretValue only on the configured secret', () => {
+    for (const name of ['OAuthClientId', 'OAuthClientSecret', 'ApiKey']) {
+      expect(parameters[name]?.['NoEcho']).toBe(true);
+    }
+    const role = resources['FunctionRole']?.Properties as { Policies: unknown[] };
+    expect(JSON.stringify(role.Policies)).toContain('"Resource":{"Ref":"OAuthSecretArn"}');
+    expect(JSON.stringify(role.Policies)).toContain('secretsmanager:GetSecretValue');
+  });
+
+  it('asserts the apiDomain/authDomain rule for OAuth and that one credential method is set', () => {
+    const rules = template['Rules'] as Record<
+      string,
+      { Assertions: { AssertDescription: string }[] }
+    >;
+    expect(rules['OAuthNeedsBothDomains']?.Assertions[0]?.AssertDescription).toContain(
+      'apiDomain and authDomain must be provided together',
+    );
+    expect(rules['OneCredentialMethod']).toBeDefined();
+  });
+
+  it('lets the Connect instance invoke the function when one is given', () => {
+    expect(resources['ConnectInvokePermission']?.Properties['Principal']).toBe(
+      'connect.amazonaws.com',
+    );
+    expect(resources['ConnectIntegration']?.Type).toBe('AWS::Connect::IntegrationAssociation');
+  });
+});
+
+describe('example Connect flow', () => {
+  const flow = appJson<{ StartAction: string; Actions: FlowAction[] }>(
+    'deploy',
+    'connect-flow.json',
+  );
+  const ids = new Set(flow.Actions.map((a) => a.Identifier));
+
+  it('links every transition to an existing block', () => {
+    expect(ids.has(flow.StartAction)).toBe(true);
+    for (const action of flow.Actions) {
+      const targets = [
+        action.Transitions.NextAction,
+        ...(action.Transitions.Errors ?? []).map((e) => e.NextAction),
+      ];
+      for (const target of targets.filter((t) => t !== undefined))
+        expect(ids.has(target as string)).toBe(true);
+    }
+  });
+
+  it('passes action explicitly in both Lambda blocks, within Connect time limits', () => {
+    const invokes = flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction');
+    expect(
+      invokes.map((a) => (a.Parameters['LambdaInvocationAttributes'] as { action: string }).action),
+    ).toEqual(['get_pstn_transfer_data', 'get_handoff_data']);
+    for (const invoke of invokes) {
+      const limit = Number(invoke.Parameters['InvocationTimeLimitSeconds']);
+      expect(Number.isInteger(limit) && limit >= 1 && limit <= 8).toBe(true);
+    }
+  });
+
+  it('sends Lambda errors to a failure path instead of continuing with empty attributes', () => {
+    for (const invoke of flow.Actions.filter((a) => a.Type === 'InvokeLambdaFunction')) {
+      const error = invoke.Transitions.Errors?.find((e) => e.ErrorType === 'NoMatchingError');
+      expect(error?.NextAction).toBe('announce-failure');
+      expect(error?.NextAction).not.toBe(invoke.Transitions.NextAction);
+    }
+  });
+
+  it('dials the returned number and sends the returned DTMF digits', () => {
+    const transfer = flow.Actions.find((a) => a.Type === 'TransferParticipantToThirdParty');
+    expect(transfer?.Parameters).toMatchObject({
+      ThirdPartyPhoneNumber: '$.Attributes.phoneNumber',
+      ThirdPartyDTMFDigits: '$.Attributes.dtmfSequence',
+      ContinueFlowExecution: 'True',
+    });
+  });
+});
