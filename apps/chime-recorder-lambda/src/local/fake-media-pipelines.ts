@@ -45,15 +45,9 @@ export class FakeMediaPipelines {
   readonly #server: Server;
   #url = '';
 
-  private constructor(server: Server) {
-    this.#server = server;
-  }
-
-  /** Starts the fake on 127.0.0.1 on a free port (or the given one). */
-  static async start(port = 0): Promise<FakeMediaPipelines> {
-    let fake: FakeMediaPipelines | undefined;
-    const server = createServer((req, res) => {
-      void fake?.handle(req).then(
+  private constructor() {
+    this.#server = createServer((req, res) => {
+      this.handle(req).then(
         ({ status, headers, body }) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(body));
@@ -64,7 +58,12 @@ export class FakeMediaPipelines {
         },
       );
     });
-    fake = new FakeMediaPipelines(server);
+  }
+
+  /** Starts the fake on 127.0.0.1 on a free port (or the given one). */
+  static async start(port = 0): Promise<FakeMediaPipelines> {
+    const fake = new FakeMediaPipelines();
+    const server = fake.#server;
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     fake.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return fake;
