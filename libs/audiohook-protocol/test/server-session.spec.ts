@@ -1,29 +1,809 @@
-import { ManualClock } from '../src';
-import { STEREO, openParameters, serverWithRawClient, settle } from './helpers';
+import {
+  AudioHookError,
+  ManualClock,
+  NIL_UUID,
+  type AudioFrame,
+  type AudioHookLogger,
+  type MediaParameter,
+  type ServerSessionOptions,
+} from '../src';
+import {
+  CONVERSATION_ID,
+  MONO,
+  ORG_ID,
+  SESSION_ID,
+  STEREO,
+  openParameters,
+  serverWithRawClient,
+  settle,
+} from './helpers';
+
+function setup(options: Partial<ServerSessionOptions> = {}) {
+  const clock = new ManualClock(1_700_000_000_000);
+  const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+  const logger: AudioHookLogger = {
+    debug: (fields, message) => lines.push({ level: 'debug', fields, message }),
+    info: (fields, message) => lines.push({ level: 'info', fields, message }),
+    warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
+    error: (fields, message) => lines.push({ level: 'error', fields, message }),
+  };
+  return { ...serverWithRawClient({ clock, logger, ...options }), clock, lines };
+}
+
+async function opened(options: Partial<ServerSessionOptions> = {}, open = openParameters()) {
+  const context = setup(options);
+  context.client.send('open', open);
+  await settle();
+  return context;
+}
+
+function disconnectInfo(message: Record<string, unknown> | undefined): unknown {
+  expect(message?.['type']).toBe('disconnect');
+  return (message?.['parameters'] as { info?: string }).info;
+}
 
 describe('ServerSession', () => {
-  it('answers open with opened echoing the first offered media, then ping and close', async () => {
-    const clock = new ManualClock(0);
-    const { session, client, serverSide } = serverWithRawClient({ clock });
-    client.send('open', openParameters());
-    await settle();
-    expect(client.last()).toMatchObject({
-      type: 'opened',
-      seq: 1,
-      clientseq: 1,
-      parameters: { media: [STEREO], startPaused: false },
+  describe('open', () => {
+    it('answers open with opened echoing the first offered media', async () => {
+      const { session, client } = await opened();
+      expect(client.last()).toEqual({
+        version: '2',
+        id: SESSION_ID,
+        type: 'opened',
+        seq: 1,
+        clientseq: 1,
+        parameters: { media: [STEREO], startPaused: false },
+      });
+      expect(session.state).toBe('ACTIVE');
+      expect(session.selectedMedia).toEqual(STEREO);
+      expect(session.openMessage?.parameters.conversationId).toBe(CONVERSATION_ID);
     });
-    expect(session.state).toBe('ACTIVE');
-    client.sendAudio(3200);
-    client.send('ping', {});
-    await settle();
-    expect(client.last()).toMatchObject({ type: 'pong', clientseq: 2 });
-    client.send('close', { reason: 'end' });
-    await settle();
-    expect(client.last()).toMatchObject({ type: 'closed', clientseq: 3 });
-    expect(session.position).toBe(200_000_000);
-    serverSide.close();
-    await settle();
-    expect(session.state).toBe('DISCONNECTED');
+
+    it('ignores a second open but still counts its seq', async () => {
+      const { session, client } = await opened();
+      client.send('open', openParameters());
+      client.send('ping');
+      await settle();
+      expect(client.types()).toEqual(['opened', 'pong']);
+      expect(session.clientSeq).toBe(3);
+    });
+
+    it('adopts the id of the first message when none was given', async () => {
+      const { session, client } = setup({ id: undefined } as Partial<ServerSessionOptions>);
+      expect(session.id).toBeUndefined();
+      client.send('open', openParameters());
+      await settle();
+      expect(session.id).toBe(SESSION_ID);
+      expect(client.last()?.['id']).toBe(SESSION_ID);
+    });
+
+    it('lets media selectors filter the offer and picks the first survivor', async () => {
+      const { client } = await opened({}, openParameters({ media: [MONO, STEREO] }));
+      expect(client.last()?.['parameters']).toMatchObject({ media: [MONO] });
+      const second = setup();
+      second.session.addMediaSelector((offered) => offered.filter((m) => m.channels.length === 2));
+      second.client.send('open', openParameters({ media: [MONO, STEREO] }));
+      await settle();
+      expect(second.client.last()?.['parameters']).toMatchObject({ media: [STEREO] });
+    });
+
+    it('answers media [] when no offer survives or none was offered', async () => {
+      const { session, client } = setup();
+      session.addMediaSelector(() => []);
+      client.send('open', openParameters());
+      await settle();
+      expect(client.last()?.['parameters']).toMatchObject({ media: [] });
+      const none = await opened({}, openParameters({ media: [] }));
+      expect(none.client.last()?.['parameters']).toMatchObject({ media: [] });
+    });
+
+    it('disconnects with a server error when a selector returns media that was not offered', async () => {
+      const { session, client } = setup();
+      const other: MediaParameter = {
+        type: 'audio',
+        format: 'L16',
+        rate: 8000,
+        channels: ['internal'],
+      };
+      session.addMediaSelector(() => [other]);
+      client.send('open', openParameters());
+      await settle();
+      expect(disconnectInfo(client.last())).toMatch(/^Server error: a media selector returned/);
+      expect(session.state).toBe('SIGNALED-ERROR');
+    });
+
+    it('recognises probes by the nil conversation id and can answer them with media []', async () => {
+      const probe = openParameters({ conversationId: NIL_UUID });
+      const normal = await opened({}, probe);
+      expect(normal.session.isProbe).toBe(true);
+      expect(normal.client.last()?.['parameters']).toMatchObject({ media: [STEREO] });
+      const none = await opened({ probe: { media: 'none' } }, probe);
+      expect(none.client.last()?.['parameters']).toMatchObject({ media: [] });
+      const strict = await opened({ probe: { requireNilParticipant: true } }, probe);
+      expect(strict.session.isProbe).toBe(false);
+      const both = await opened(
+        { probe: { requireNilParticipant: true } },
+        openParameters({
+          conversationId: NIL_UUID,
+          participant: { id: NIL_UUID, ani: '', aniName: '', dnis: '' },
+        }),
+      );
+      expect(both.session.isProbe).toBe(true);
+    });
+
+    it('reports supportedLanguages when asked (and [] when none are configured)', async () => {
+      const asked = openParameters({ supportedLanguages: true });
+      const withList = await opened({ supportedLanguages: ['en-US', 'fr-FR'] }, asked);
+      expect(withList.client.last()?.['parameters']).toMatchObject({
+        supportedLanguages: ['en-US', 'fr-FR'],
+      });
+      const empty = await opened({}, asked);
+      expect(empty.client.last()?.['parameters']).toMatchObject({ supportedLanguages: [] });
+      const notAsked = await opened({ supportedLanguages: ['en-US'] });
+      expect(notAsked.client.last()?.['parameters']).not.toHaveProperty('supportedLanguages');
+    });
+
+    it('lets open handlers set startPaused and discardTo (the lowest wins) and register close handlers', async () => {
+      const { session, client } = setup();
+      const closed: unknown[] = [];
+      session.addOpenHandler(({ setStartPaused, setDiscardTo }) => {
+        setStartPaused(true);
+        setDiscardTo(5_000_000_000);
+        return ({ parameters }) => void closed.push(parameters);
+      });
+      session.addOpenHandler(async ({ setDiscardTo }) => {
+        await Promise.resolve();
+        setDiscardTo(2_500_000_000);
+        expect(() => setDiscardTo(-1)).toThrow(AudioHookError);
+      });
+      client.send('open', openParameters());
+      await settle();
+      expect(client.last()?.['parameters']).toEqual({
+        media: [STEREO],
+        startPaused: true,
+        discardTo: 'PT2.5S',
+      });
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(closed).toEqual([{ reason: 'end' }]);
+    });
+
+    it('turns pause() and resume() before opened into startPaused', async () => {
+      const { session, client } = setup();
+      expect(session.pause()).toBe(true);
+      client.send('open', openParameters());
+      await settle();
+      expect(client.last()?.['parameters']).toMatchObject({ startPaused: true });
+      const other = setup();
+      other.session.pause();
+      other.session.resume();
+      other.client.send('open', openParameters());
+      await settle();
+      expect(other.client.last()?.['parameters']).toMatchObject({ startPaused: false });
+    });
+
+    it('sends opened at the deadline when an open handler is slow, and only once', async () => {
+      const { session, client, clock } = setup({ openDeadlineMs: 1000 });
+      let finish!: () => void;
+      session.addOpenHandler(() => new Promise<void>((resolve) => (finish = resolve)));
+      client.send('open', openParameters());
+      await settle();
+      expect(client.received).toEqual([]);
+      await clock.advance(999);
+      expect(client.received).toEqual([]);
+      await clock.advance(1);
+      expect(client.types()).toEqual(['opened']);
+      finish();
+      await settle();
+      expect(client.types()).toEqual(['opened']);
+    });
+
+    it('disconnects with a server error when an open handler throws', async () => {
+      const { session, client } = setup();
+      session.addOpenHandler(() => {
+        throw new Error('ASR unavailable');
+      });
+      client.send('open', openParameters());
+      await settle();
+      expect(disconnectInfo(client.last())).toBe('Server error: ASR unavailable');
+    });
+
+    it('only allows registering open-time hooks in PREPARING', async () => {
+      const { session } = await opened();
+      expect(() => session.addAuthenticator(() => true)).toThrow(/only allowed in PREPARING/);
+      expect(() => session.addMediaSelector((m) => m)).toThrow(AudioHookError);
+      expect(() => session.addOpenHandler(() => undefined)).toThrow(AudioHookError);
+    });
+  });
+
+  describe('authentication', () => {
+    it('disconnects unauthorized when the organization id differs from the header', async () => {
+      const { session, client } = await opened({
+        organizationId: '11111111-1111-4111-8111-111111111111',
+      });
+      expect(client.last()?.['parameters']).toEqual({
+        reason: 'unauthorized',
+        info: 'Mismatch between "organizationId" open parameter and "audiohook-organization-id" header field',
+      });
+      expect(session.state).toBe('UNAUTHORIZED');
+      client.send('open', openParameters());
+      await settle();
+      expect(client.types()).toEqual(['disconnect']);
+    });
+
+    it('accepts a matching organization id in any letter case', async () => {
+      const { client } = await opened({ organizationId: ORG_ID.toUpperCase() });
+      expect(client.types()).toEqual(['opened']);
+    });
+
+    it('waits at least unauthorizedDelayMs before an unauthorized disconnect', async () => {
+      const { session, client, clock } = setup({ unauthorizedDelayMs: 500 });
+      session.addAuthenticator(async () => false);
+      client.send('open', openParameters());
+      await settle();
+      expect(client.received).toEqual([]);
+      await clock.advance(500);
+      expect(client.last()?.['parameters']).toEqual({
+        reason: 'unauthorized',
+        info: 'Unauthorized',
+      });
+    });
+
+    it('uses a string returned by an authenticator as the disconnect info and runs them in order', async () => {
+      const { session, client } = setup();
+      const order: string[] = [];
+      session.addAuthenticator(() => {
+        order.push('first');
+        return true;
+      });
+      session.addAuthenticator(async () => {
+        order.push('second');
+        return 'FAILED: Signatures do not match';
+      });
+      session.addAuthenticator(() => {
+        order.push('third');
+      });
+      client.send('open', openParameters());
+      await settle();
+      expect(order).toEqual(['first', 'second']);
+      expect(client.last()?.['parameters']).toEqual({
+        reason: 'unauthorized',
+        info: 'FAILED: Signatures do not match',
+      });
+    });
+
+    it('proceeds when authenticators accept (undefined, true or empty string)', async () => {
+      const { session, client } = setup();
+      session
+        .addAuthenticator(() => undefined)
+        .addAuthenticator(() => '')
+        .addAuthenticator(() => true);
+      client.send('open', openParameters());
+      await settle();
+      expect(client.types()).toEqual(['opened']);
+    });
+  });
+
+  describe('client errors', () => {
+    const cases: [string, (c: ReturnType<typeof setup>['client']) => void, string][] = [
+      [
+        'text that is not JSON',
+        (c) => c.sendRaw('{nope'),
+        'Client Error: Text message not valid JSON',
+      ],
+      [
+        'a malformed envelope',
+        (c) => c.sendRaw('{"version":"2"}'),
+        'Client Error: Message not a well-formed client message',
+      ],
+      [
+        'a seq that skips',
+        (c) => c.send('ping', {}, { seq: 5 }),
+        'Client Error: Invalid seq value (not monotonically increasing)',
+      ],
+      [
+        'a serverseq ahead of the server',
+        (c) => c.send('ping', {}, { serverseq: 9 }),
+        'Client Error: Invalid serverseq value',
+      ],
+      [
+        'another session id',
+        (c) => c.send('ping', {}, { id: '11111111-1111-4111-8111-111111111111' }),
+        'Client Error: Session identifier mismatch',
+      ],
+      [
+        'an unknown message type',
+        (c) => c.send('shout', {}),
+        "Client Error: Invalid Message: 'shout' is not a supported client message",
+      ],
+      [
+        'bad parameters',
+        (c) => c.send('close', { reason: 7 }),
+        'Client Error: Invalid Message: Invalid/missing parameters',
+      ],
+      [
+        'a text message over 64K',
+        (c) => c.sendRaw(' '.repeat(65_536)),
+        'Client Error: Text message too large (>64K). Length: 65536',
+      ],
+      [
+        'audio before open',
+        (c) => c.sendAudio(160),
+        'Client Error: Received audio in state PREPARING',
+      ],
+    ];
+
+    it.each(cases)('disconnects with reason error for %s', async (_name, act, info) => {
+      const { session, client } = setup();
+      const errors: AudioHookError[] = [];
+      session.on('protocolError', (e) => errors.push(e));
+      act(client);
+      await settle();
+      expect(client.last()?.['parameters']).toEqual({ reason: 'error', info });
+      expect(session.state).toBe('SIGNALED-ERROR');
+      expect(errors).toHaveLength(1);
+      // No further error messages after the first.
+      client.sendRaw('{nope');
+      await settle();
+      expect(client.types()).toEqual(['disconnect']);
+    });
+
+    it('ignores unknown message types when configured to', async () => {
+      const { client } = await opened({ unknownMessageTypes: 'ignore' });
+      client.send('shout', {});
+      client.send('ping', {});
+      await settle();
+      expect(client.types()).toEqual(['opened', 'pong']);
+    });
+
+    it('tolerates the older draft reconnecting/reconnected messages', async () => {
+      const { client, session } = await opened();
+      client.send('reconnecting', {});
+      client.send('reconnected', {});
+      await settle();
+      expect(session.state).toBe('ACTIVE');
+      expect(client.types()).toEqual(['opened']);
+    });
+  });
+
+  describe('audio', () => {
+    it('emits whole-sample frames in ACTIVE and keeps the timeline', async () => {
+      const { session, client } = await opened();
+      const frames: AudioFrame[] = [];
+      session.on('audio', (frame) => frames.push(frame));
+      client.sendAudio(3200);
+      client.send('discarded', { start: 'PT0.2S', discarded: 'PT1S' });
+      client.sendAudio(1600);
+      await settle();
+      expect(frames.map((f) => f.samples)).toEqual([1600, 800]);
+      expect(session.position).toBe(1_300_000_000);
+      expect(session.stats).toMatchObject({ binaryReceived: 2, audioBytes: 4800 });
+    });
+
+    it('rejects a frame that is not whole samples', async () => {
+      const { client } = await opened();
+      client.sendAudio(3201);
+      await settle();
+      expect(disconnectInfo(client.last())).toMatch(
+        /^Client Error: Binary data not a valid audio frame\. Error: frame of 3201 bytes/,
+      );
+    });
+
+    it('rejects audio when no media was selected', async () => {
+      const { client } = await opened({}, openParameters({ media: [] }));
+      client.sendAudio(160);
+      await settle();
+      expect(disconnectInfo(client.last())).toBe(
+        'Client Error: Received audio but no media was selected',
+      );
+    });
+
+    it('rejects audio in PAUSED, or ignores it when configured to', async () => {
+      const { client } = await opened();
+      client.send('paused');
+      client.sendAudio(160);
+      await settle();
+      expect(disconnectInfo(client.last())).toBe('Client Error: Received audio in state PAUSED');
+      const lenient = await opened({ audioOutsideActive: 'ignore' });
+      lenient.client.send('paused');
+      lenient.client.sendAudio(160);
+      await settle();
+      expect(lenient.client.types()).toEqual(['opened']);
+    });
+
+    it('ignores audio after close', async () => {
+      const { client, session } = await opened({ closeDeadlineMs: 0 });
+      let release!: () => void;
+      session.addCloseHandler(() => new Promise<void>((r) => (release = r)));
+      client.send('close', { reason: 'end' });
+      client.sendAudio(160);
+      await settle();
+      release();
+      await settle();
+      expect(client.types()).toEqual(['opened', 'closed']);
+    });
+
+    it('counts samples only in samples position mode', async () => {
+      const { session, client } = await opened({ positionMode: 'samples' });
+      client.sendAudio(1600);
+      client.send('discarded', { start: 'PT0S', discarded: 'PT1S' });
+      await settle();
+      expect(session.position).toBe(100_000_000);
+    });
+
+    it('reads L16 in the configured byte order', async () => {
+      const l16 = { ...MONO, format: 'L16' };
+      const { session, client } = await opened(
+        { l16ByteOrder: 'be' },
+        openParameters({ media: [l16] }),
+      );
+      const samples: number[] = [];
+      session.on('audio', (frame) => samples.push(...frame.toLinear()));
+      client.transport.sendBinary(new Uint8Array([0x01, 0x00]));
+      await settle();
+      expect(samples).toEqual([256]);
+    });
+  });
+
+  describe('pause, resume, update, ping, error, dtmf', () => {
+    it('moves ACTIVE ⇄ PAUSED on paused/resumed, tolerating repeats', async () => {
+      const { session, client } = await opened();
+      const events: string[] = [];
+      session.on('paused', () => events.push('paused'));
+      session.on('resumed', (p) => events.push(`resumed ${p.discarded}`));
+      client.send('paused');
+      client.send('paused');
+      await settle();
+      expect(session.state).toBe('PAUSED');
+      client.send('resumed', { start: 'PT0S', discarded: 'PT2S' });
+      client.send('resumed', { start: 'PT2S', discarded: 'PT0S' });
+      await settle();
+      expect(session.state).toBe('ACTIVE');
+      expect(events).toEqual(['paused', 'resumed PT2S']);
+      expect(session.position).toBe(2_000_000_000);
+    });
+
+    it('ignores paused, resumed and update before open', async () => {
+      const { session, client } = setup();
+      const updates: unknown[] = [];
+      session.on('update', (p) => updates.push(p));
+      client.send('paused');
+      client.send('update', { language: 'fr-FR' });
+      await settle();
+      expect(session.state).toBe('PREPARING');
+      expect(updates).toEqual([]);
+    });
+
+    it('sends pause and resume on request in ACTIVE or PAUSED only', async () => {
+      const { session, client } = await opened();
+      expect(session.pause()).toBe(true);
+      expect(session.resume()).toBe(true);
+      await settle();
+      expect(client.types()).toEqual(['opened', 'pause', 'resume']);
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(session.pause()).toBe(false);
+      expect(session.resume()).toBe(false);
+    });
+
+    it('runs update handlers, emits update and optionally sends updated', async () => {
+      const { session, client } = await opened({ sendUpdated: true });
+      const seen: string[] = [];
+      session.addUpdateHandler(async (p) => void seen.push(`handler ${p.language}`));
+      session.on('update', (p) => seen.push(`event ${p.language}`));
+      client.send('update', { language: 'fr-FR' });
+      await settle();
+      expect(seen).toEqual(['handler fr-FR', 'event fr-FR']);
+      expect(client.types()).toEqual(['opened', 'updated']);
+      const quiet = await opened();
+      quiet.client.send('update', { language: 'fr-FR' });
+      await settle();
+      expect(quiet.client.types()).toEqual(['opened']);
+    });
+
+    it('disconnects with a server error when an update handler throws', async () => {
+      const { session, client } = await opened();
+      session.addUpdateHandler(() => {
+        throw new Error('bad language');
+      });
+      client.send('update', { language: 'xx-XX' });
+      await settle();
+      expect(disconnectInfo(client.last())).toBe('Server error: bad language');
+    });
+
+    it('answers ping with pong in any state and reports the rtt', async () => {
+      const { session, client } = setup();
+      const rtts: (number | undefined)[] = [];
+      session.on('ping', (rtt) => rtts.push(rtt));
+      client.send('ping', {});
+      client.send('ping', { rtt: 'PT0.012S' });
+      await settle();
+      expect(client.received.map((m) => [m['type'], m['clientseq']])).toEqual([
+        ['pong', 1],
+        ['pong', 2],
+      ]);
+      expect(rtts).toEqual([undefined, 12_000_000]);
+      expect(session.stats.rtt).toBe(12_000_000);
+    });
+
+    it('emits client errors, dtmf and playback notifications', async () => {
+      const { session, client } = await opened();
+      const seen: unknown[] = [];
+      session.on('clientError', (p) => seen.push(p.code));
+      session.on('dtmf', (p) => seen.push(p.digit));
+      session.on('playbackStarted', () => seen.push('started'));
+      session.on('playbackCompleted', () => seen.push('completed'));
+      client.send('error', { code: 503, message: 'unavailable' });
+      client.send('dtmf', { digit: '7' });
+      client.send('playback_started');
+      client.send('playback_completed');
+      await settle();
+      expect(seen).toEqual([503, '7', 'started', 'completed']);
+      expect(session.state).toBe('ACTIVE');
+    });
+  });
+
+  describe('events', () => {
+    const entity = { type: 'transcript', data: { text: 'hi' } };
+
+    it('sends events in ACTIVE, PAUSED and CLOSING, and refuses them elsewhere', async () => {
+      const { session, client } = setup();
+      const dropped: string[] = [];
+      session.on('eventDropped', (_e, reason) => dropped.push(reason));
+      expect(session.sendEvent([entity])).toBe(false);
+      client.send('open', openParameters());
+      await settle();
+      expect(session.sendEvent([entity])).toBe(true);
+      client.send('paused');
+      await settle();
+      expect(session.sendEvent([entity])).toBe(true);
+      await settle();
+      expect(client.types()).toEqual(['opened', 'event', 'event']);
+      expect(dropped).toEqual(['events are not allowed in state PREPARING']);
+      expect(() => session.sendEvent([])).toThrow(/at least one entity/);
+    });
+
+    it('paces events at 5/s with a burst of 25', async () => {
+      const { session, client, clock } = await opened();
+      for (let i = 0; i < 30; i++) session.sendEvent([entity]);
+      await settle();
+      expect(client.types().filter((t) => t === 'event')).toHaveLength(25);
+      expect(session.queuedEvents).toBe(5);
+      await clock.advance(200);
+      expect(client.types().filter((t) => t === 'event')).toHaveLength(26);
+      await clock.advance(800);
+      expect(client.types().filter((t) => t === 'event')).toHaveLength(30);
+    });
+
+    it('backs off for retryAfter on error 429 and disconnects after 3 in a row', async () => {
+      const { session, client, clock } = await opened({ events: { burst: 1, ratePerSecond: 100 } });
+      client.send('error', { code: 429, message: 'slow down', retryAfter: 'PT2S' });
+      await settle();
+      session.sendEvent([entity]);
+      await clock.advance(1999);
+      expect(client.types()).toEqual(['opened']);
+      await clock.advance(1);
+      expect(client.types()).toEqual(['opened', 'event']);
+      client.send('error', { code: 429, message: 'slow down' });
+      client.send('error', { code: 429, message: 'slow down' });
+      await settle();
+      expect(client.last()?.['parameters']).toEqual({
+        reason: 'error',
+        info: 'Rate limited 3 times',
+      });
+      await clock.advance(60_000);
+    });
+
+    it('stops sending events after an error 400 that rejects them', async () => {
+      const { session, client, clock } = await opened({ events: { burst: 1 } });
+      session.sendEvent([entity]);
+      session.sendEvent([entity]);
+      client.send('error', { code: 400, message: 'event messages are not allowed' });
+      await settle();
+      await clock.advance(1000);
+      expect(session.eventsEnabled).toBe(false);
+      expect(session.sendEvent([entity])).toBe(false);
+      expect(client.types()).toEqual(['opened', 'event']);
+      expect(session.stats.eventsDropped).toBe(2);
+    });
+
+    it('never sends events on a Monitor endpoint', async () => {
+      const { session } = await opened({ events: { enabled: false } });
+      expect(session.sendEvent([entity])).toBe(false);
+    });
+
+    it('drops events beyond the queue bound', async () => {
+      const { session } = await opened({ events: { burst: 1, maxQueued: 1 } });
+      expect(session.sendEvent([entity])).toBe(true);
+      expect(session.sendEvent([entity])).toBe(true);
+      expect(session.sendEvent([entity])).toBe(false);
+    });
+
+    it('flushes queued events before closed', async () => {
+      const { session, client, clock } = await opened({ events: { burst: 1 } });
+      session.sendEvent([entity]);
+      session.sendEvent([entity]);
+      session.sendEvent([entity]);
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(client.types()).toEqual(['opened', 'event']);
+      await clock.advance(400);
+      expect(client.types()).toEqual(['opened', 'event', 'event', 'event', 'closed']);
+    });
+  });
+
+  describe('close and disconnect', () => {
+    it('answers a close before open with closed at once', async () => {
+      const { client, session } = setup();
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(client.last()).toMatchObject({ type: 'closed', clientseq: 1 });
+      expect(session.state).toBe('CLOSED');
+    });
+
+    it('ignores a second close', async () => {
+      const { client } = await opened();
+      client.send('close', { reason: 'end' });
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(client.types()).toEqual(['opened', 'closed']);
+    });
+
+    it('runs close handlers (which may return fini handlers) before closed, fini after the socket closes', async () => {
+      const { session, client, serverSide } = await opened();
+      const order: string[] = [];
+      session.addCloseHandler(async ({ parameters }) => {
+        order.push(`close ${parameters?.reason}`);
+        return () => void order.push('fini from close');
+      });
+      session.addFiniHandler(() => void order.push('fini'));
+      session.on('end', () => order.push('end'));
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(order).toEqual(['close end']);
+      serverSide.close();
+      await session.finished;
+      expect(order).toEqual(['close end', 'fini', 'fini from close', 'end']);
+      expect(session.state).toBe('DISCONNECTED');
+    });
+
+    it('sends closed at the close deadline when a close handler is slow', async () => {
+      const { session, client, clock } = await opened({ closeDeadlineMs: 2000 });
+      session.addCloseHandler(() => new Promise(() => undefined));
+      client.send('close', { reason: 'end' });
+      await clock.advance(1999);
+      expect(client.types()).toEqual(['opened']);
+      await clock.advance(1);
+      expect(client.types()).toEqual(['opened', 'closed']);
+    });
+
+    it('still sends closed when a close handler throws', async () => {
+      const { session, client } = await opened();
+      session.addCloseHandler(() => {
+        throw new Error('flush failed');
+      });
+      client.send('close', { reason: 'end' });
+      await settle();
+      expect(client.types()).toEqual(['opened', 'closed']);
+    });
+
+    it('closes the transport when the client lingers after closed', async () => {
+      const { client, clock } = await opened({ closedLingerMs: 1000 });
+      client.send('close', { reason: 'end' });
+      await settle();
+      await clock.advance(1000);
+      expect(client.transport.closeInfo).toEqual({ code: 1000, reason: 'session closed' });
+    });
+
+    it('sends disconnect, answers the client close with closed, and refuses a second disconnect', async () => {
+      const { session, client } = await opened();
+      expect(session.disconnect('completed', 'done', { action: 'finished' })).toBe(true);
+      expect(session.state).toBe('DISCONNECTING');
+      expect(session.disconnect('error')).toBe(false);
+      client.send('close', { reason: 'disconnect' });
+      await settle();
+      expect(client.received.slice(1).map((m) => [m['type'], m['parameters']])).toEqual([
+        [
+          'disconnect',
+          { reason: 'completed', info: 'done', outputVariables: { action: 'finished' } },
+        ],
+        ['closed', {}],
+      ]);
+    });
+
+    it('closes the transport when the client ignores a disconnect', async () => {
+      const { session, client, clock } = await opened({ disconnectTimeoutMs: 3000 });
+      session.disconnect();
+      await clock.advance(3000);
+      expect(client.transport.closeInfo).toEqual({ code: 1000, reason: 'disconnect timeout' });
+    });
+
+    it('sends reconnect while the session is alive', async () => {
+      const { session, client, serverSide } = await opened();
+      expect(session.reconnect('draining')).toBe(true);
+      expect(session.reconnect()).toBe(true);
+      await settle();
+      expect(client.received.slice(1).map((m) => m['parameters'])).toEqual([
+        { info: 'draining' },
+        {},
+      ]);
+      serverSide.close();
+      await session.finished;
+      expect(session.reconnect()).toBe(false);
+    });
+
+    it('runs close handlers with null and fini handlers when the connection drops', async () => {
+      const { session, serverSide } = await opened();
+      const seen: unknown[] = [];
+      session.addCloseHandler(({ parameters }) => void seen.push(parameters));
+      session.addFiniHandler(() => {
+        throw new Error('fini bug');
+      });
+      serverSide.drop();
+      await session.finished;
+      expect(seen).toEqual([null]);
+      expect(session.state).toBe('DISCONNECTED');
+    });
+
+    it('abort() closes the transport and finalizes', async () => {
+      const { session, client } = await opened();
+      session.abort();
+      await session.finished;
+      expect(client.transport.closeInfo).toEqual({ code: 1001, reason: 'server going away' });
+    });
+
+    it('disconnects an idle client', async () => {
+      const { client, clock } = await opened({ idleTimeoutMs: 10_000 });
+      await clock.advance(9_999);
+      client.send('ping');
+      await settle();
+      await clock.advance(9_999);
+      expect(client.types()).toEqual(['opened', 'pong']);
+      await clock.advance(1);
+      expect(disconnectInfo(client.last())).toBe(
+        'Server error: no message from the client for 10000 ms',
+      );
+    });
+  });
+
+  describe('server audio (Audio Connector)', () => {
+    it('sends whole frames of the selected media', async () => {
+      const { session, serverSide } = await opened({}, openParameters({ media: [MONO] }));
+      session.sendAudio(new Uint8Array(1600));
+      expect(serverSide.sent.at(-1)).toHaveLength(1600);
+      expect(() => session.sendAudio(new Uint8Array(0).subarray(0))).not.toThrow();
+      const stereo = await opened();
+      expect(() => stereo.session.sendAudio(new Uint8Array(3))).toThrow(/whole sample frames/);
+      const none = await opened({}, openParameters({ media: [] }));
+      expect(() => none.session.sendAudio(new Uint8Array(2))).toThrow(/without media/);
+    });
+  });
+
+  describe('robustness', () => {
+    it('logs listener exceptions with the session id and carries on', async () => {
+      const { session, client, lines } = await opened();
+      session.on('clientMessage', () => {
+        throw new Error('listener bug');
+      });
+      client.send('ping');
+      await settle();
+      expect(client.types()).toEqual(['opened', 'pong']);
+      expect(lines.find((l) => l.message === 'event listener threw')?.fields).toMatchObject({
+        sessionId: SESSION_ID,
+        err: 'listener bug',
+      });
+      expect(lines.every((l) => l.fields['sessionId'] === SESSION_ID)).toBe(true);
+    });
+
+    it('emits state changes and every message in both directions', async () => {
+      const { session, client } = setup();
+      const log: string[] = [];
+      session.on('state', (s, p) => log.push(`${p}->${s}`));
+      session.on('clientMessage', (m) => log.push(`in ${m.type}`));
+      session.on('serverMessage', (m) => log.push(`out ${m.type}`));
+      client.send('open', openParameters());
+      await settle();
+      expect(log).toEqual(['in open', 'PREPARING->OPENING', 'out opened', 'OPENING->ACTIVE']);
+    });
   });
 });
