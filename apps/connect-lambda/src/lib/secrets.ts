@@ -100,11 +100,6 @@ export class SecretCredentialsLoader {
     return request;
   }
 
-  /** Drops cached credentials, e.g. after the auth server refused them. */
-  invalidate(arn: string): void {
-    this.#cache.delete(arn);
-  }
-
   /** Destroys the SDK clients. */
   async close(): Promise<void> {
     const clients = [...this.#clients.values()];
