@@ -204,7 +204,17 @@ describe('collector: delivery against the fake Genesys', () => {
     await waitFor('connected', () => genesys.connectedChannels().length === 1);
     genesys.publish(topicOf(), audioHookBody(1));
     await waitFor('record', () => (c?.records().length ?? 0) === 1);
-    const all = c.logs.raw.join('');
+    // Error paths too: a failing HEAD on reconnect is logged and shown on /health.
+    genesys.failNext('head', { status: 500 });
+    genesys.dropConnections();
+    await waitFor(
+      'reconnected',
+      () =>
+        genesys.connectedChannels().length === 1 && (c?.collector.metrics.get('errors') ?? 0) > 0,
+    );
+    const health = (await c.http('/health')).text;
+    const all = c.logs.raw.join('') + health;
+    expect(all).toContain('/channels/{channelId}');
     expect(all).not.toContain('client-secret');
     for (const t of genesys.tokens.keys()) expect(all).not.toContain(t);
     for (const id of genesys.created) expect(all).not.toContain(id);

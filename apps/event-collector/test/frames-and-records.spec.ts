@@ -146,10 +146,11 @@ describe('buildRecord', () => {
         ],
       ]),
     );
-    expect(mapped?.topic).toBe('v2.operations.events.AUDIOHOOK-0001');
+    if (!mapped) throw new Error('the fixture must map');
+    expect(mapped.topic).toBe('v2.operations.events.AUDIOHOOK-0001');
     const fromQuery = buildRecord(
-      mapped!.topic,
-      mapped!.body,
+      mapped.topic,
+      mapped.body,
       { correlationId: null, envelopeVersion: null },
       { ...ctx, source: 'backfill' },
     );

@@ -51,7 +51,8 @@ describe('JsonlWriter', () => {
     }
     // Contiguous and ending at the last line: only whole old files were dropped.
     expect(numbers.at(-1)).toBe(total - 1);
-    numbers.forEach((n, i) => expect(n).toBe(numbers[0]! + i));
+    const firstKept = numbers[0] ?? -1;
+    numbers.forEach((n, i) => expect(n).toBe(firstKept + i));
     expect(w.written).toBe(total);
   });
 

@@ -42,13 +42,13 @@ export class FakeElastic {
     this.o = options;
   }
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     this.server = server;
     this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;

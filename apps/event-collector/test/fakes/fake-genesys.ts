@@ -135,6 +135,7 @@ export class FakeGenesys {
   private readonly failures = new Map<FailPoint, Injected[]>();
   private readonly closingTimers = new Set<NodeJS.Timeout>();
   private lastEvent: { topic: string; body: Record<string, unknown> } | undefined;
+  private queryCache: { key: string; matches: StoredEvent[] } | undefined;
 
   constructor(options: FakeGenesysOptions = {}) {
     this.o = {
@@ -609,15 +610,19 @@ export class FakeGenesys {
     const pageSize = Math.min(200, Number(url.searchParams.get('pageSize') ?? 25));
     const after = Number(url.searchParams.get('after') ?? 0);
     const ids = new Set(req.eventDefinitionIds ?? []);
-    let matches = this.store
-      .map((e, i) => ({ e, i }))
-      .filter(({ e }) => {
+    // Paging re-sends the same query: filter the store once per query, not once per page.
+    const cacheKey = body;
+    if (this.queryCache?.key !== cacheKey) {
+      let found = this.store.filter((e) => {
         const ts = Number(e.body['timestamp']);
         const def = (e.body['eventEntity'] as { id?: string } | undefined)?.id ?? '';
         return ts >= from && ts <= to && (ids.size === 0 || ids.has(def));
       });
-    if ((req.sortOrder ?? 'DESC') === 'DESC') matches = matches.reverse();
-    const page = matches.slice(after, after + pageSize);
+      if ((req.sortOrder ?? 'DESC') === 'DESC') found = found.reverse();
+      this.queryCache = { key: cacheKey, matches: found };
+    }
+    const matches = this.queryCache.matches;
+    const page = matches.slice(after, after + pageSize).map((e) => ({ e }));
     const next = after + pageSize < matches.length ? after + pageSize : undefined;
     this.json(res, 200, {
       entities: page.map(({ e }) => toOperationalEvent(e.body)),
@@ -653,6 +658,25 @@ export class FakeGenesys {
           bodyToSend,
         );
         return this.json(res, 200, { delivered });
+      }
+      case 'publish-many': {
+        // For the benchmark: publish `count` events as fast as the sockets take them, optionally
+        // dropping every connection (1006) after `dropAfter` of them.
+        const b = json();
+        const count = Number(b['count'] ?? 1000);
+        const start = Number(b['start'] ?? 0);
+        const dropAfter = b['dropAfter'] === undefined ? undefined : Number(b['dropAfter']);
+        const topic = String(b['topic'] ?? 'v2.operations.events.AUDIOHOOK-0001');
+        const t0 = Date.now();
+        const bodies = function* (): Generator<Record<string, unknown>> {
+          for (let i = start; i < start + count; i += 1) yield audioHookBody(i);
+        };
+        void this.publishMany(topic, bodies(), {
+          onProgress: (sent) => {
+            if (dropAfter !== undefined && sent === dropAfter) this.dropConnections();
+          },
+        }).then((published) => this.json(res, 200, { published, ms: Date.now() - t0 }));
+        return;
       }
       case 'socket-closing':
         this.socketClosing(Number(json()['graceMs'] ?? this.o.closingGraceMs));

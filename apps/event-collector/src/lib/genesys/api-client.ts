@@ -172,6 +172,8 @@ export class GenesysApi {
     let rateLimited = 0;
     let refreshed = false;
     const url = new URL(this.#o.apiBaseUrl + path);
+    // The channel id is the socket credential: keep it out of logs and error messages.
+    path = path.replace(/\/channels\/[^/]+/, '/channels/{channelId}');
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
 
     for (;;) {
