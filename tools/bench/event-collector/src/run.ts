@@ -143,7 +143,8 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
     )[1];
     const health = `http://127.0.0.1:${port}/health`;
     const deadline = Date.now() + timeoutMs;
-    while (!(await getJson(health).catch(() => ({})))['receiving']) {
+    const empty: Record<string, unknown> = {};
+    while (!(await getJson(health).catch(() => empty))['receiving']) {
       if (Date.now() > deadline) throw new Error('collector never connected');
       await new Promise((r) => setTimeout(r, 50));
     }
