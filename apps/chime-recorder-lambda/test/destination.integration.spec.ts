@@ -29,6 +29,11 @@ describe('S3 destination', () => {
         destination: `arn:aws:s3:::recordings-bucket/${call.transactionId}.wav`,
       }),
     ]);
+    const [callItem] = await h.items(call.transactionId);
+    expect(callItem).toMatchObject({
+      state: 'CREATED',
+      destination: `arn:aws:s3:::recordings-bucket/${call.transactionId}.wav`,
+    });
   });
 
   it.each([
