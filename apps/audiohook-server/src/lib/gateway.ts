@@ -176,7 +176,7 @@ export class Gateway {
   }
 
   /**
-   * Graceful stop: refuse new sessions (health turns 503), let open sessions finish for up to
+   * Graceful stop: refuse new sessions with 503 (and health turns 503), let open sessions finish for up to
    * `drain.timeoutMs`, then send them `disconnect` (reason `completed`), give them
    * `disconnectGraceMs` to close, and close what is left.
    */
@@ -187,9 +187,9 @@ export class Gateway {
 
   async #stop(): Promise<void> {
     const { logger, drain } = this.#options;
+    // Keep listening while draining: load balancers must see the 503 of /health/check, and new
+    // upgrades get an explicit 503 instead of a refused connection.
     this.#draining = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeIdleConnections();
     logger.info({ sessions: this.#sessions.size, timeoutMs: drain.timeoutMs }, 'draining');
     if (drain.sendReconnect) {
       for (const session of this.#sessions) session.reconnect('server shutting down');
@@ -208,6 +208,7 @@ export class Gateway {
       for (const session of this.#sessions) session.abort(1001, 'server shutting down');
       await this.#waitIdle(2000);
     }
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#wss.close();
     this.#server.closeAllConnections();
     await closed;
