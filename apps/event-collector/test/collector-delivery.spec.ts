@@ -199,6 +199,40 @@ describe('collector: delivery against the fake Genesys', () => {
     });
   });
 
+  it('answers 404 for unknown paths and 405 for other methods on the status server', async () => {
+    c = await startCollector(genesys);
+    expect((await c.http('/nope')).status).toBe(404);
+    const res = await fetch(`http://127.0.0.1:${c.collector.httpPort}/health`, { method: 'POST' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    await res.body?.cancel();
+  });
+
+  it('keeps working when its channel creation evicts one of 20 existing channels', async () => {
+    const login = await fetch(`${genesys.baseUrl}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('client-id:client-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const { access_token: token } = (await login.json()) as { access_token: string };
+    for (let i = 0; i < 20; i += 1) {
+      const r = await fetch(`${genesys.baseUrl}/api/v2/notifications/channels`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      await r.body?.cancel();
+    }
+    c = await startCollector(genesys);
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    expect(genesys.channels.size).toBe(20);
+    expect(genesys.channels.has(genesys.created[0] ?? '')).toBe(false);
+    genesys.publish(topicOf(), audioHookBody(1));
+    await waitFor('delivery', () => c?.records().length === 1);
+  });
+
   it('never logs the client secret, the token or the channel connectUri', async () => {
     c = await startCollector(genesys, { env: { GENESYS_CLIENT_SECRET: 'client-secret' } });
     await waitFor('connected', () => genesys.connectedChannels().length === 1);

@@ -51,6 +51,14 @@ describe('loadConfig', () => {
     expect(c.topics).toMatchObject({ file: './topics.json', fileRequired: true, discover: true });
   });
 
+  it('accepts the shipped .env.example as it is', () => {
+    const env = parseDotEnv(readFileSync(join(__dirname, '../.env.example'), 'utf8'));
+    const c = loadConfig(env);
+    expect(c.elastic).toBeUndefined();
+    expect(c.topics.override).toBeUndefined();
+    expect(c.log).toEqual({ level: 'info', consoleEvents: true });
+  });
+
   it('accepts a region key and resolves it to the environment domain', () => {
     expect(loadConfig({ ...required, GENESYS_ENV: 'eu-central-1' }).genesys.apiBaseUrl).toBe(
       'https://api.mypurecloud.de',
