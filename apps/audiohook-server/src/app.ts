@@ -6,21 +6,19 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ServerConfig } from './config';
 import { CachingApiKeyStore, secretsManagerFetcher } from './lib/api-keys';
-import { RequestAuthenticator, type SignatureChecker } from './lib/auth';
+import { RequestAuthenticator } from './lib/auth';
 import type { AgentAssistOptions } from './lib/endpoints/agent-assist';
 import { Gateway } from './lib/gateway';
 import { createLogger, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
 import { sweepLeftovers, type SweepResult } from './lib/recording/leftovers';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './lib/recording/uploader';
-import { createSignatureChecker } from './lib/signature';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
   readonly logger?: AppLogger;
   readonly s3Client?: S3Client;
   readonly secretsClient?: SecretsManagerClient;
-  readonly checkSignature?: SignatureChecker;
   /** Collect Node.js process metrics too. @default true */
   readonly defaultMetrics?: boolean;
   readonly agentAssist?: AgentAssistOptions;
@@ -107,14 +105,10 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
   const authenticator = new RequestAuthenticator({
     keys,
     metrics,
-    checkSignature:
-      overrides.checkSignature ??
-      createSignatureChecker({
-        maxAgeSeconds: config.auth.maxAgeSeconds,
-        clockSkewSeconds: config.auth.clockSkewSeconds,
-        nonceMinLength: config.auth.nonceMinLength,
-        replayCacheSize: config.auth.replayCacheSize,
-      }),
+    maxAgeSeconds: config.auth.maxAgeSeconds,
+    clockSkewSeconds: config.auth.clockSkewSeconds,
+    minNonceLength: config.auth.nonceMinLength,
+    replayCacheSize: config.auth.replayCacheSize,
   });
 
   const gateway = new Gateway({

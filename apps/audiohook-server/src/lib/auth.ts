@@ -1,74 +1,60 @@
-// Authentication of an upgrade request: API key lookup, then the HTTP message signature check
-// (spec §4). The same outcome serves both failure strategies (HTTP 401 at the upgrade, or a
-// delayed `disconnect` unauthorized in the session).
+// Authentication of an upgrade request: API key lookup (static map / Secrets Manager) and the
+// HTTP message signature check of the protocol library (spec §4), with a replay cache. The
+// same outcome serves both failure strategies (HTTP 401 at the upgrade, or a delayed
+// `disconnect` unauthorized in the session).
 
 import type { IncomingMessage } from 'node:http';
+import { NonceCache, verifySignature, type SignatureResultCode } from '@org/audiohook-protocol';
 import type { ApiKeyStore } from './api-keys';
 import type { ServerMetrics } from './metrics';
-
-/** Result codes of a signature check (the protocol library's codes). */
-export type SignatureCode =
-  'VERIFIED' | 'FAILED' | 'UNSIGNED' | 'EXPIRED' | 'INVALID' | 'PRECONDITION' | 'UNSUPPORTED';
-
-/** What a signature check says. */
-export interface SignatureVerdict {
-  readonly code: SignatureCode;
-  readonly reason: string;
-}
-
-/** What the authenticator needs to check a signature over an upgrade request. */
-export interface SignatureCheckInput {
-  /** Raw request target: path plus `?query`. */
-  readonly requestTarget: string;
-  /** The `Host` header. */
-  readonly authority: string;
-  readonly headers: IncomingMessage['headers'];
-  /** The decoded client secret (empty for an unsigned key whose request is signed anyway). */
-  readonly key: Uint8Array;
-}
-
-export type SignatureChecker = (
-  input: SignatureCheckInput,
-) => SignatureVerdict | Promise<SignatureVerdict>;
 
 /** The authentication outcome; `code` is also the metrics label. */
 export type AuthOutcome =
   | { readonly ok: true; readonly code: 'VERIFIED' | 'UNSIGNED_KEY' }
   | {
       readonly ok: false;
-      readonly code: SignatureCode | 'UNKNOWN_KEY' | 'NO_KEY';
+      readonly code: Exclude<SignatureResultCode, 'VERIFIED'> | 'UNKNOWN_KEY';
+      /** The `disconnect` info: `<CODE>: <reason>`, as the reference words it. */
       readonly info: string;
     };
 
 export interface RequestAuthenticatorOptions {
   readonly keys: ApiKeyStore;
-  readonly checkSignature: SignatureChecker;
   readonly metrics: ServerMetrics;
-}
-
-function header(headers: IncomingMessage['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  /** Largest signature age in seconds. @default 10 */
+  readonly maxAgeSeconds?: number;
+  /** Tolerated clock difference in seconds (applied in the tolerant direction). @default 3 */
+  readonly clockSkewSeconds?: number;
+  /** Shortest accepted nonce. @default 22 */
+  readonly minNonceLength?: number;
+  /** Nonces remembered against replays; `0` turns the replay check off. @default 100000 */
+  readonly replayCacheSize?: number;
 }
 
 /**
  * Authenticates upgrade requests.
- * - No `X-API-KEY` → `NO_KEY`; a key not in the store → `UNKNOWN_KEY`.
- * - A key with a secret must come with a valid signature (`UNSIGNED`, `FAILED`, `EXPIRED`, …).
- * - A key without a secret (`""`/`null`) is accepted unsigned; if the client signs anyway the
- *   signature is checked with the empty key, which is what such a client computes.
+ * - A key with a secret must come with a valid signature (`UNSIGNED`, `FAILED`, `EXPIRED`, …);
+ *   a nonce seen before is refused (`PRECONDITION`), so a captured request cannot be replayed.
+ * - A key without a secret (`""`/`null`) is accepted unsigned (`UNSIGNED_KEY`).
+ * - A key not in the store fails like a wrong signature (`FAILED`); metrics count it as
+ *   `UNKNOWN_KEY`.
+ * The MAC comparison is constant-time (the library uses `crypto.timingSafeEqual`); reporting is
+ * delayed uniformly by the caller.
  *
  * @example
  * ```ts
- * const auth = new RequestAuthenticator({ keys, checkSignature, metrics });
+ * const auth = new RequestAuthenticator({ keys, metrics });
  * const outcome = await auth.authenticate(request);
  * ```
  */
 export class RequestAuthenticator {
   readonly #options: RequestAuthenticatorOptions;
+  readonly #nonces: NonceCache | undefined;
 
   constructor(options: RequestAuthenticatorOptions) {
     this.#options = options;
+    const size = options.replayCacheSize ?? 100_000;
+    this.#nonces = size > 0 ? new NonceCache({ maxEntries: size }) : undefined;
   }
 
   async authenticate(request: IncomingMessage): Promise<AuthOutcome> {
@@ -78,25 +64,32 @@ export class RequestAuthenticator {
   }
 
   async #authenticate(request: IncomingMessage): Promise<AuthOutcome> {
-    const apiKey = header(request.headers, 'x-api-key')?.trim();
-    if (apiKey === undefined || apiKey === '') {
-      return { ok: false, code: 'NO_KEY', info: 'PRECONDITION: Missing "x-api-key" header field' };
+    let unknownKey = false;
+    const verification = await verifySignature(
+      { url: request.url ?? '/', headers: request.headers },
+      {
+        resolveSecret: async (apiKey) => {
+          const entry = await this.#options.keys.lookup(apiKey);
+          if (!entry.known) {
+            unknownKey = true;
+            return undefined;
+          }
+          return entry.secret;
+        },
+        maxAgeSeconds: this.#options.maxAgeSeconds ?? 10,
+        clockSkewSeconds: this.#options.clockSkewSeconds ?? 3,
+        minNonceLength: this.#options.minNonceLength ?? 22,
+        ...(this.#nonces === undefined ? {} : { nonceCache: this.#nonces }),
+      },
+    );
+    if (verification.ok) {
+      return { ok: true, code: verification.signed ? 'VERIFIED' : 'UNSIGNED_KEY' };
     }
-    const entry = await this.#options.keys.lookup(apiKey);
-    if (!entry.known) {
-      return { ok: false, code: 'UNKNOWN_KEY', info: 'FAILED: Unknown API key' };
-    }
-    const signed =
-      header(request.headers, 'signature') !== undefined ||
-      header(request.headers, 'signature-input') !== undefined;
-    if (entry.secret === null && !signed) return { ok: true, code: 'UNSIGNED_KEY' };
-    const verdict = await this.#options.checkSignature({
-      requestTarget: request.url ?? '/',
-      authority: header(request.headers, 'host') ?? '',
-      headers: request.headers,
-      key: entry.secret ?? new Uint8Array(0),
-    });
-    if (verdict.code === 'VERIFIED') return { ok: true, code: 'VERIFIED' };
-    return { ok: false, code: verdict.code, info: `${verdict.code}: ${verdict.reason}` };
+    const code = verification.code === 'VERIFIED' ? 'FAILED' : verification.code;
+    return {
+      ok: false,
+      code: unknownKey ? 'UNKNOWN_KEY' : code,
+      info: `${code}: ${verification.reason}`,
+    };
   }
 }
