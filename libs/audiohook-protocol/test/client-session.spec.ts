@@ -348,7 +348,7 @@ describe('ClientSession', () => {
     it('pauses on server pause (repeating paused) and resumes with start and discarded', async () => {
       const { server, client, clock } = await open({
         pingIntervalMs: 0,
-        media: toneMediaSource({ clock: undefined }),
+        media: toneMediaSource(),
       });
       void clock;
       server.send('pause');

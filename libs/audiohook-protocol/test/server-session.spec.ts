@@ -1,6 +1,8 @@
 import {
   AudioHookError,
   ManualClock,
+  ServerSession,
+  createTransportPair,
   NIL_UUID,
   type AudioFrame,
   type AudioHookLogger,
@@ -11,6 +13,7 @@ import {
   CONVERSATION_ID,
   MONO,
   ORG_ID,
+  RawClient,
   SESSION_ID,
   STEREO,
   openParameters,
@@ -69,7 +72,9 @@ describe('ServerSession', () => {
     });
 
     it('adopts the id of the first message when none was given', async () => {
-      const { session, client } = setup({ id: undefined } as Partial<ServerSessionOptions>);
+      const [serverSide, clientSide] = createTransportPair();
+      const session = new ServerSession({ transport: serverSide });
+      const client = new RawClient(clientSide);
       expect(session.id).toBeUndefined();
       client.send('open', openParameters());
       await settle();

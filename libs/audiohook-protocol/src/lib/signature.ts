@@ -389,10 +389,15 @@ function isArrayBuffer(value: unknown): value is ArrayBuffer {
   return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
+/** Compares two strings in time that depends only on their lengths (lengths are not secret). */
 function constantTimeEqual(a: string, b: string): boolean {
-  const ha = createHmac('sha256', 'audiohook-compare').update(a).digest();
-  const hb = createHmac('sha256', 'audiohook-compare').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
 }
 
 function analyze(request: SignedRequest, options: VerifySignatureBaseOptions): Analysis {
