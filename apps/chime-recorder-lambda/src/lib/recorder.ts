@@ -2,10 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { CallItem, CallStore } from './call-store';
 import { isRecorderError, RecorderError } from './errors';
 import type { PipelineStateEvent, StreamingEvent } from './events';
-import { decide, type FinalizeReason, type FinalizeSettings, planRecording } from './finalize';
+import {
+  decide,
+  type FinalizeReason,
+  type FinalizeSettings,
+  planRecording,
+  type RecordingPlan,
+} from './finalize';
 import type { RecorderLogger } from './logger';
 import type { PipelineCreator } from './pipeline-client';
-import { buildPipelineRequest, type RequestSettings } from './pipeline-request';
+import {
+  buildPipelineRequest,
+  type PipelineRequest,
+  type RequestSettings,
+} from './pipeline-request';
 
 /** The settings the recorder reads (a subset of the app configuration). */
 export interface RecorderSettings extends FinalizeSettings, RequestSettings {
@@ -289,8 +299,8 @@ export class Recorder {
     // Read again after winning the claim, so a leg stored meanwhile is part of the recording.
     const snapshot = await this.#store.load(tx);
     const call: CallItem = snapshot.call ?? claimed;
-    let request;
-    let plan;
+    let request: PipelineRequest;
+    let plan: RecordingPlan;
     try {
       plan = planRecording(snapshot, this.#now(), this.#s);
       request = buildPipelineRequest(call, plan, this.#s);
