@@ -192,3 +192,8 @@ export {
   type ClientSessionResult,
   type ClientSessionState,
 } from './lib/client-session';
+export {
+  parseAudioHookHeaders,
+  type AudioHookRequestHeaders,
+  type ParseHeadersOptions,
+} from './lib/headers';

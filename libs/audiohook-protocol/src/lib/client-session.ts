@@ -84,6 +84,13 @@ export interface ClientSessionOptions {
   readonly initialPingDelayMs?: number;
   /** Interval between pings, which is also the pong deadline; `0` = no pings. @default 5000 */
   readonly pingIntervalMs?: number;
+  /**
+   * What to do when the server sends `reconnect`: `ignore` (log it, like the reference client) or
+   * `close` (close with reason `reconnect`; {@link ClientSession.continuation} then gives the
+   * `continuedSessions` entry for the new connection's `open`).
+   * @default 'ignore'
+   */
+  readonly onReconnect?: 'ignore' | 'close';
   /** Accept binary audio from the server (Audio Connector); otherwise it is `error` 415. @default false */
   readonly acceptServerAudio?: boolean;
   /** Reference-strict validation of server messages. @default false */
@@ -229,6 +236,14 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   /** True while audio is paused. */
   get paused(): boolean {
     return this.#pausedBy !== undefined;
+  }
+
+  /**
+   * The `continuedSessions` entry that names this session in the `open` of a new connection
+   * (spec §15): its id and the last sequence numbers exchanged.
+   */
+  continuation(): ContinuedSession {
+    return { id: this.id, serverseq: this.#serverSeq, clientseq: this.#seq };
   }
 
   /** Resolves when the session is over (never rejects). */
@@ -461,6 +476,8 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       case 'reconnect':
         this.#log('info', 'server asked to reconnect', { info: message.parameters.info });
         this.#emitSafe('reconnect', message.parameters);
+        if (this.#options.onReconnect === 'close' && this.#state === 'OPEN')
+          this.close('reconnect');
         return;
       case 'updated':
         this.#emitSafe('updated');

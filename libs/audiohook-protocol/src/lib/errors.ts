@@ -31,12 +31,12 @@ export const AudioHookErrorCode = {
   SignatureBuild: 'AUDIOHOOK_ERR_SIGNATURE_BUILD',
   /** A media source could not produce audio (unreadable WAV file, bad frame, ...). */
   MediaSource: 'AUDIOHOOK_ERR_MEDIA_SOURCE',
-  /** The transport was closed before the operation could complete. */
-  TransportClosed: 'AUDIOHOOK_ERR_TRANSPORT_CLOSED',
   /** A session-level timeout expired (open, close, pong). */
   Timeout: 'AUDIOHOOK_ERR_TIMEOUT',
   /** The peer violated the protocol (the session was ended with an error). */
   ProtocolViolation: 'AUDIOHOOK_ERR_PROTOCOL_VIOLATION',
+  /** An AudioHook header of the upgrade request is missing or malformed. */
+  InvalidHeaders: 'AUDIOHOOK_ERR_INVALID_HEADERS',
 } as const;
 
 /** One of the {@link AudioHookErrorCode} values. */

@@ -974,8 +974,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     }
     void (async () => {
       await this.#openDone;
-      await this.#whenEventsFlushed();
+      // Close handlers flush final results (e.g. transcripts) as events; they go out before closed.
       await this.#runCloseHandlers(message.parameters);
+      await this.#whenEventsFlushed();
       this.#sendClosed(message.seq);
     })().catch((error: unknown) => {
       this.#log('error', 'close handler failed', { err: toError(error).message });
