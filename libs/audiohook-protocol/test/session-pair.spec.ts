@@ -12,15 +12,24 @@ import {
   type AudioFrame,
   type ClientSessionOptions,
   type MediaParameter,
+  type MediaSource,
   type ServerSessionOptions,
   type TranscriptData,
 } from '../src';
 import { ORG_ID, settle } from './helpers';
 
+type PairClientOptions = Omit<Partial<ClientSessionOptions>, 'media'> & {
+  /** `undefined` = no media at all; absent = a 1 s tone. */
+  media?: MediaSource | undefined;
+};
+
 function pair(
   serverOptions: Partial<ServerSessionOptions> = {},
-  clientOptions: Partial<ClientSessionOptions> = {},
+  clientOptions: PairClientOptions = {},
 ) {
+  const { media: given, ...rest } = clientOptions;
+  const media =
+    'media' in clientOptions ? given : toneMediaSource({ durationMs: 1000, realtime: false });
   const clock = new ManualClock(1_700_000_000_000);
   const [serverSide, clientSide] = createTransportPair();
   const server = new ServerSession({
@@ -33,8 +42,8 @@ function pair(
     transport: clientSide,
     organizationId: ORG_ID,
     clock,
-    media: toneMediaSource({ durationMs: 1000, realtime: false }),
-    ...clientOptions,
+    ...(media === undefined ? {} : { media }),
+    ...rest,
   });
   return { server, client, clock };
 }
