@@ -5,4 +5,6 @@ module.exports = {
   coverageDirectory: '../../coverage/apps/event-collector',
   // Scenario tests drive the real collector over real sockets; give them room on a busy machine.
   testTimeout: 30000,
+  // main.ts runs in a child process in the SIGTERM test, so it shows as uncovered here.
+  coverageThreshold: { global: { lines: 85, branches: 70, functions: 80 } },
 };

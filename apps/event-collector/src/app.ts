@@ -156,8 +156,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     const problems: string[] = [];
     if (!ch.connected) problems.push(`not connected (state ${ch.state})`);
     else if (!fresh) problems.push('connected but nothing received within HEARTBEAT_TIMEOUT_MS');
-    if (ch.topics.length > 0 && permitted.length === 0)
-      problems.push('not subscribed to any topic');
+    if (permitted.length === 0) problems.push('not subscribed to any topic');
     const receiving = ch.connected && fresh && permitted.length > 0;
     const auth = tokens.status();
     if (!auth.ok) problems.push(`authentication failing: ${auth.lastError ?? 'unknown'}`);

@@ -164,6 +164,30 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     expect(c.collector.metrics.get('reconnects')).toBe(0);
   });
 
+  it('rolls over to a new channel when the subscription refresh fails', async () => {
+    await start({ channelTtlMs: 60_000 });
+    c = await startCollector(genesys, { env: { CHANNEL_REFRESH_AGE_H: '0.0002' } });
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    genesys.failNext('subscribe', { status: 500 }, 1);
+    const p = publisher(genesys, 10);
+    await waitFor('rolled over', () => c?.collector.metrics.get('rollovers') === 1, 10_000);
+    await delay(100);
+    p.stop();
+    await waitFor('all published events', () => c?.records().length === p.sent.length);
+    expectExactlyOnce(c, p.sent);
+    expect(c.logs.has('subscription refresh failed; rolling over to a new channel')).toBe(true);
+  });
+
+  it('switches the backfill off with a /health flag when the history query answers 403', async () => {
+    await start({ queryForbidden: true });
+    c = await startCollector(genesys);
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    genesys.dropConnections();
+    await waitFor('backfill disabled', () => c?.collector.health().body.backfill.enabled === false);
+    expect(c.collector.health().body.backfill.disabledReason).toContain('403');
+    expect(c.logs.has('backfill switched off')).toBe(true);
+  });
+
   it('creates a new channel with the subscriptions restored when the channel expired (HEAD 404)', async () => {
     await start();
     c = await startCollector(genesys);
@@ -263,6 +287,17 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     expect((creates[2]?.at ?? 0) - (creates[1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
     expect(genesys.created).toHaveLength(1);
     expect(c.collector.metrics.get('rate_limited')).toBe(2);
+  });
+
+  it('re-subscribes the channel it already created when the first subscribe fails, instead of creating another', async () => {
+    await start();
+    genesys.failNext('subscribe', { status: 503 });
+    c = await startCollector(genesys);
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    expect(genesys.created).toHaveLength(1);
+    expect(genesys.requestsTo(/\/subscriptions$/, 'PUT').map((r) => r.status)).toEqual([503, 200]);
+    genesys.publish(topicOf(), audioHookBody(1));
+    await waitFor('delivery', () => c?.records().length === 1);
   });
 
   it('never creates channels faster than MIN_CHANNEL_CREATE_INTERVAL_S while a channel keeps vanishing', async () => {

@@ -96,6 +96,7 @@ export class ChannelManager {
   #timers: AtTimer[] = [];
   #timersFor: CreatedChannel | undefined;
   #lastCreateAt = 0;
+  readonly #subscribed = new WeakSet<CreatedChannel>();
   #ttlMs = 24 * 3_600_000;
   #lastSubscribedAt = 0;
   #topicStates: TopicState[] = [];
@@ -185,8 +186,12 @@ export class ChannelManager {
         } else {
           ch = undefined;
         }
+        if (ch && !this.#subscribed.has(ch)) {
+          // Created earlier but its subscription failed: subscribe it rather than make another.
+          this.#state = 'subscribing';
+          await this.#subscribe(ch);
+        }
         ch ??= await this.#createAndSubscribe(true);
-        this.#channel = ch;
         await this.#connect(ch);
         return;
       } catch (err) {
@@ -216,6 +221,8 @@ export class ChannelManager {
     this.#state = 'creating';
     this.#lastCreateAt = Date.now();
     const ch = await this.#o.api.createChannel(this.#abort.signal);
+    // Remember it at once: if subscribing fails, the retry reuses this channel.
+    this.#channel = ch;
     this.#o.metrics.inc('channels_created');
     this.#ttlMs = Math.max(1000, ch.expiresAt - ch.createdAt);
     this.#o.logger.info(
@@ -265,6 +272,7 @@ export class ChannelManager {
       return s;
     });
     this.#lastSubscribedAt = Date.now();
+    this.#subscribed.add(ch);
     const rejected = this.#topicStates.filter((t) => t.state !== 'Permitted');
     for (const t of rejected) {
       this.#o.logger.warn(
@@ -431,7 +439,6 @@ export class ChannelManager {
       }
       const ch = await this.#createAndSubscribe(false);
       if (this.#stopped) return;
-      this.#channel = ch;
       await this.#connect(ch);
       this.#o.metrics.inc('rollovers');
       this.#o.logger.info({ reason, from: old?.ref, to: channelRef(ch.id) }, 'rolled over');
