@@ -1,0 +1,199 @@
+// One client session end to end: signed upgrade over a real WebSocket, the protocol library's
+// ClientSession on top, the scripted actions, and what happened, for the summary.
+
+import { randomUUID } from 'node:crypto';
+import {
+  ClientSession,
+  createAudioHookHeaders,
+  fromWebSocket,
+  type AudioHookLogger,
+  type ClientSessionResult,
+  type MediaSource,
+} from '@org/audiohook-protocol';
+import WebSocket from 'ws';
+import type { ClientOptions, ScriptAction } from './options';
+
+/** The outcome of one session. */
+export interface SessionRun {
+  readonly sessionId: string;
+  readonly ok: boolean;
+  /** Why it failed (HTTP status, disconnect info, error sent, dropped connection). */
+  readonly failure: string | undefined;
+  /** From sending `open` to receiving `opened`, ms. */
+  readonly openLatencyMs: number | undefined;
+  readonly rttsMs: readonly number[];
+  readonly result: ClientSessionResult | undefined;
+  /** Event entities received (transcripts, agent assist, …). */
+  readonly entities: number;
+}
+
+export interface RunSessionOptions {
+  readonly options: ClientOptions;
+  readonly organizationId: string;
+  readonly media: MediaSource | undefined;
+  readonly logger: AudioHookLogger;
+  /** Aborting closes the session properly (`close{reason:end}`). */
+  readonly signal?: AbortSignal;
+  /** Called when `opened` arrives. */
+  readonly onOpened?: () => void;
+}
+
+function connect(url: URL, headers: Record<string, string>, timeoutMs: number): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, {
+      headers,
+      handshakeTimeout: timeoutMs,
+      maxPayload: 1024 * 1024,
+      perMessageDeflate: false,
+    });
+    const fail = (error: Error) => {
+      socket.removeAllListeners();
+      socket.on('error', () => undefined);
+      reject(error);
+    };
+    socket.once('open', () => {
+      socket.off('error', fail);
+      resolve(socket);
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      response.resume();
+      socket.terminate();
+      fail(new Error(`upgrade refused: HTTP ${response.statusCode ?? '?'}`));
+    });
+    socket.once('error', fail);
+  });
+}
+
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function schedule(session: ClientSession, script: readonly ScriptAction[]): () => void {
+  const timers = script.map((action) =>
+    setTimeout(() => {
+      switch (action.kind) {
+        case 'pause':
+          session.pause();
+          break;
+        case 'resume':
+          session.resume();
+          break;
+        case 'discard':
+          session.discard(Math.round(action.durationMs * 1e6));
+          break;
+        case 'update':
+          session.update(action.language);
+          break;
+        case 'close':
+          session.close('end');
+          break;
+      }
+    }, action.atMs),
+  );
+  return () => timers.forEach((t) => clearTimeout(t));
+}
+
+/**
+ * Runs one session to its end. Never rejects: failures are reported in the result.
+ *
+ * @example
+ * ```ts
+ * const run = await runSession({ options, organizationId, media: toneSource(3000), logger });
+ * ```
+ */
+export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
+  const { options } = run;
+  const sessionId = randomUUID();
+  const headers = createAudioHookHeaders({
+    organizationId: run.organizationId,
+    sessionId,
+    correlationId: randomUUID(),
+    apiKey: options.apiKey,
+    clientSecret: options.clientSecret ?? null,
+    requestTarget: `${options.uri.pathname}${options.uri.search}`,
+    authority: options.uri.host,
+  });
+  const failed = (failure: string): SessionRun => ({
+    sessionId,
+    ok: false,
+    failure,
+    openLatencyMs: undefined,
+    rttsMs: [],
+    result: undefined,
+    entities: 0,
+  });
+  if (run.signal?.aborted === true) return failed('aborted before connecting');
+  let socket: WebSocket;
+  try {
+    socket = await connect(options.uri, headers, options.openTimeoutMs);
+  } catch (error) {
+    run.logger.error({ sessionId }, `connection failed: ${(error as Error).message}`);
+    return failed((error as Error).message);
+  }
+  const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const session = new ClientSession({
+    transport: fromWebSocket(socket),
+    organizationId: run.organizationId,
+    sessionId,
+    ...(run.media === undefined ? {} : { media: run.media }),
+    ...(options.language === undefined ? {} : { language: options.language }),
+    ...(options.supportedLanguages ? { supportedLanguages: true } : {}),
+    ...(options.customConfig === undefined ? {} : { customConfig: options.customConfig }),
+    ...(options.connectionProbe
+      ? {
+          probe:
+            options.maxStreamDurationMs === undefined
+              ? true
+              : { durationMs: options.maxStreamDurationMs },
+        }
+      : {}),
+    ...(options.maxStreamDurationMs === undefined || options.connectionProbe
+      ? {}
+      : { maxStreamDurationMs: options.maxStreamDurationMs }),
+    openTimeoutMs: options.openTimeoutMs,
+    logger: run.logger,
+  });
+  let entities = 0;
+  session.on('event', (list) => {
+    entities += list.length;
+  });
+  const onAbort = () => session.close('end');
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+  const started = performance.now();
+  let openLatencyMs: number | undefined;
+  let cancelScript = () => undefined as void;
+  const opened = await session.start();
+  if (opened !== undefined) {
+    openLatencyMs = performance.now() - started;
+    run.onOpened?.();
+    cancelScript = schedule(session, options.script);
+    // The signal may have fired while the open was in flight.
+    if (aborted(run.signal)) session.close('end');
+  }
+  const result = await session.finished;
+  cancelScript();
+  run.signal?.removeEventListener('abort', onAbort);
+  if (socket.readyState !== WebSocket.CLOSED) {
+    socket.close();
+    const timer = setTimeout(() => socket.terminate(), 2000);
+    await socketClosed;
+    clearTimeout(timer);
+  }
+  let failure: string | undefined;
+  if (result.opened === undefined)
+    failure = result.disconnect?.info ?? result.error?.message ?? 'no opened';
+  else if (result.disconnect !== undefined && result.disconnect.reason !== 'completed')
+    failure = `disconnect ${result.disconnect.reason}${result.disconnect.info === undefined ? '' : `: ${result.disconnect.info}`}`;
+  else if (result.error !== undefined)
+    failure = `error ${result.error.code}: ${result.error.message}`;
+  else if (!result.clean) failure = 'connection dropped before closed';
+  return {
+    sessionId,
+    ok: failure === undefined,
+    failure,
+    openLatencyMs,
+    rttsMs: result.rtts.map((ns) => ns / 1e6),
+    result,
+    entities,
+  };
+}
