@@ -26,7 +26,7 @@ function socketOver(end: InMemoryTransport): WebSocketLike {
       callback?.();
     },
     close: (code, reason) => end.close(code, reason),
-    on: (event: string, listener: (...args: never[]) => void) => events.on(event, listener),
+    on: (event: string, listener: (...args: unknown[]) => void) => events.on(event, listener),
   } as WebSocketLike;
 }
 
