@@ -276,6 +276,30 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     expect((third ?? 0) - (second ?? 0)).toBeGreaterThanOrEqual(1800);
   });
 
+  it('on socket_closing right after creating a channel, reconnects at once to the same channel and backfills the switch', async () => {
+    await start({ closingGraceMs: 5000 });
+    c = await startCollector(genesys, {
+      env: { MIN_CHANNEL_CREATE_INTERVAL_S: '60', RECONNECT_DELAY: '2', MAX_RECONNECT_DELAY: '4' },
+    });
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    const p = publisher(genesys, 5);
+    await delay(100);
+    genesys.socketClosing();
+    await waitFor(
+      'reconnected',
+      () =>
+        (c?.collector.metrics.get('reconnects') ?? 0) >= 1 &&
+        genesys.connectedChannels().length === 1,
+    );
+    // Not the reconnect backoff: a planned switch goes at once.
+    expect(c.logs.has('reconnecting after delay')).toBe(false);
+    await delay(200);
+    p.stop();
+    await waitFor('all published events', () => c?.records().length === p.sent.length);
+    expectExactlyOnce(c, p.sent);
+    expect(genesys.created).toHaveLength(1);
+  });
+
   it('waits for Retry-After on a 429 from channel creation instead of creating a channel storm', async () => {
     await start();
     genesys.failNext('createChannel', { status: 429, headers: { 'Retry-After': '1' } }, 2);

@@ -425,26 +425,33 @@ export class ChannelManager {
 
   #rollover(reason: string): void {
     if (this.#rolling || this.#stopped) return;
-    this.#rolling = this.#rolloverNow(reason).finally(() => {
-      this.#rolling = undefined;
-      if (!this.#active && !this.#stopped) this.#establish(true);
-    });
+    let immediate = false;
+    this.#rolling = this.#rolloverNow(reason)
+      .then((reconnectNow) => {
+        immediate = reconnectNow;
+      })
+      .finally(() => {
+        this.#rolling = undefined;
+        if (!this.#active && !this.#stopped) this.#establish(!immediate);
+      });
   }
 
-  async #rolloverNow(reason: string): Promise<void> {
+  /** Returns true when the caller should reconnect at once (planned switch to the same channel). */
+  async #rolloverNow(reason: string): Promise<boolean> {
     const old = this.#active;
     try {
       if (reason === 'socket_closing' && this.#o.genesys.socketClosingReconnectDelayMs > 0) {
         await sleep(this.#o.genesys.socketClosingReconnectDelayMs, this.#abort.signal);
       }
       const ch = await this.#createAndSubscribe(false);
-      if (this.#stopped) return;
+      if (this.#stopped) return false;
       await this.#connect(ch);
       this.#o.metrics.inc('rollovers');
       this.#o.logger.info({ reason, from: old?.ref, to: channelRef(ch.id) }, 'rolled over');
       if (old && old !== this.#active) await old.socket.close(1000, 'rolled over to a new channel');
+      return false;
     } catch (err) {
-      if (this.#stopped) return;
+      if (this.#stopped) return false;
       this.#fail(err, `rollover (${reason}) failed; staying on the current channel`);
       if (
         reason === 'socket_closing' &&
@@ -457,7 +464,9 @@ export class ChannelManager {
         this.#active = undefined;
         this.#disconnectedAt = old.socket.lastFrameAt || Date.now();
         await old.socket.close(1000, 'reconnecting after socket_closing');
+        return true;
       }
+      return false;
     }
   }
 
