@@ -48,8 +48,8 @@ export interface CollectorConfig {
   };
   topics: {
     file: string | undefined;
-    /** True when TOPICS_FILE was set explicitly (then a missing file is an error). */
-    fileRequired: boolean;
+    /** True when TOPICS_FILE was set explicitly (a missing file is then worth a warning). */
+    fileExplicit: boolean;
     override: string[] | undefined;
     discover: boolean;
     definitionsRefreshMs: number;
@@ -379,7 +379,7 @@ export function loadConfig(env: Record<string, string | undefined>): CollectorCo
     },
     topics: {
       file: e.TOPICS_FILE ?? './topics.json',
-      fileRequired: e.TOPICS_FILE !== undefined,
+      fileExplicit: e.TOPICS_FILE !== undefined,
       override: override && override.length > 0 ? override : undefined,
       discover: e.DISCOVER_TOPICS,
       definitionsRefreshMs: e.DEFINITIONS_REFRESH_HOURS * 3_600_000,

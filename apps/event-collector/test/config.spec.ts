@@ -48,7 +48,7 @@ describe('loadConfig', () => {
     });
     expect(c.http).toEqual({ host: '0.0.0.0', port: 8077 });
     expect(c.elastic).toBeUndefined();
-    expect(c.topics).toMatchObject({ file: './topics.json', fileRequired: true, discover: true });
+    expect(c.topics).toMatchObject({ file: './topics.json', fileExplicit: true, discover: true });
   });
 
   it('accepts the shipped .env.example as it is', () => {

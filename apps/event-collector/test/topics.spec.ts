@@ -35,7 +35,7 @@ describe('resolveTopics', () => {
     });
   const cfg = (over: Partial<CollectorConfig['topics']> = {}): CollectorConfig['topics'] => ({
     file: undefined,
-    fileRequired: false,
+    fileExplicit: false,
     override: undefined,
     discover: true,
     definitionsRefreshMs: 0,
@@ -72,7 +72,7 @@ describe('resolveTopics', () => {
     genesys = await new FakeGenesys().start();
     const file = join(dir, 'topics.json');
     writeFileSync(file, JSON.stringify({ topics: ['AUDIOHOOK-0009', 'channel.metadata', ' '] }));
-    const replaced = await resolveTopics(cfg({ file, fileRequired: true }), api(), silent);
+    const replaced = await resolveTopics(cfg({ file, fileExplicit: true }), api(), silent);
     expect(replaced.source).toBe('file');
     expect(replaced.topics).toEqual(['v2.operations.events.AUDIOHOOK-0009']);
     expect(replaced.ignored.map((i) => i.topic)).toEqual(['channel.metadata', ' ']);
@@ -81,7 +81,7 @@ describe('resolveTopics', () => {
       file,
       JSON.stringify({ mode: 'add', topics: ['v2.operations.events.AUDIOHOOK-0009'] }),
     );
-    const added = await resolveTopics(cfg({ file, fileRequired: true }), api(), silent);
+    const added = await resolveTopics(cfg({ file, fileExplicit: true }), api(), silent);
     expect(added.source).toBe('file+defaults');
     expect(added.topics).toEqual([
       'v2.operations.events.AUDIOHOOK-0001',
@@ -90,17 +90,14 @@ describe('resolveTopics', () => {
     ]);
   });
 
-  it('fails start-up with COLLECTOR_ERR_TOPICS_FILE for an explicit file that is missing or malformed', async () => {
+  it('fails start-up with COLLECTOR_ERR_TOPICS_FILE for a malformed file, and ignores a missing one', async () => {
     genesys = await new FakeGenesys().start();
-    await expect(
-      resolveTopics(cfg({ file: join(dir, 'missing.json'), fileRequired: true }), api(), silent),
-    ).rejects.toMatchObject({ code: 'COLLECTOR_ERR_TOPICS_FILE' });
     writeFileSync(join(dir, 'bad.json'), '{"topics":"v2.x"}');
     await expect(
-      resolveTopics(cfg({ file: join(dir, 'bad.json'), fileRequired: true }), api(), silent),
+      resolveTopics(cfg({ file: join(dir, 'bad.json'), fileExplicit: true }), api(), silent),
     ).rejects.toMatchObject({ code: 'COLLECTOR_ERR_TOPICS_FILE' });
     const quiet = await resolveTopics(
-      cfg({ file: join(dir, 'missing.json'), fileRequired: false }),
+      cfg({ file: join(dir, 'missing.json'), fileExplicit: true }),
       api(),
       silent,
     );

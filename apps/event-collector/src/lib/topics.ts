@@ -58,13 +58,18 @@ export function definitionIdsOf(topics: readonly string[]): string[] {
 
 async function readTopicsFile(
   file: string,
-  required: boolean,
+  explicit: boolean,
+  logger: Logger,
 ): Promise<z.infer<typeof topicsFileSchema> | undefined> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // As in the Python collector, the file is used if it exists.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (explicit) logger.warn({ file }, 'TOPICS_FILE does not exist; ignoring it');
+      return undefined;
+    }
     throw new CollectorError(
       'COLLECTOR_ERR_TOPICS_FILE',
       `cannot read TOPICS_FILE ${file}: ${describeError(err)}`,
@@ -145,7 +150,7 @@ export async function resolveTopics(
   }
 
   const file =
-    cfg.file === undefined ? undefined : await readTopicsFile(cfg.file, cfg.fileRequired);
+    cfg.file === undefined ? undefined : await readTopicsFile(cfg.file, cfg.fileExplicit, logger);
   let topics = base;
   let source: ResolvedTopics['source'] = baseSource;
   if (file) {
