@@ -199,6 +199,19 @@ describe('collector: delivery against the fake Genesys', () => {
     });
   });
 
+  it('pauses the socket when the write queue is full and still writes every event once', async () => {
+    c = await startCollector(genesys, {
+      env: { WRITE_QUEUE_MAX: '5', MAX_FILE_SIZE: '65536', BACKUP_COUNT: '100' },
+    });
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    const bodies = Array.from({ length: 3000 }, (_, i) => audioHookBody(i));
+    await genesys.publishMany(topicOf(), bodies, { chunk: 100 });
+    await waitFor('all written', () => c?.collector.health().body.output.written === 3000, 20_000);
+    expect(c.collector.metrics.get('events_duplicate')).toBe(0);
+    expect(c.collector.metrics.get('reconnects')).toBe(0);
+    expect(c.collector.metrics.get('file_rotations')).toBeGreaterThan(0);
+  });
+
   it('answers 404 for unknown paths and 405 for other methods on the status server', async () => {
     c = await startCollector(genesys);
     expect((await c.http('/nope')).status).toBe(404);

@@ -115,8 +115,9 @@ export class EventPipeline {
           eventName: record.event_name,
           conversationId: record.conversation_id,
           source: record.source,
+          channel: record.channel,
         },
-        'AudioHook event',
+        record.event_type === 'audiohook_operational' ? 'AudioHook event' : 'event',
       );
     }
     return keepReading;
