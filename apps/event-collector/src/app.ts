@@ -158,6 +158,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     else if (!fresh) problems.push('connected but nothing received within HEARTBEAT_TIMEOUT_MS');
     if (permitted.length === 0) problems.push('not subscribed to any topic');
     const receiving = ch.connected && fresh && permitted.length > 0;
+    if (!receiving && ch.lastError) problems.push(`last error: ${ch.lastError}`);
     const auth = tokens.status();
     if (!auth.ok) problems.push(`authentication failing: ${auth.lastError ?? 'unknown'}`);
     if (rejected.length > 0) problems.push(`${rejected.length} topic(s) rejected`);

@@ -91,6 +91,8 @@ export class ChannelManager {
   #state: ChannelState = 'idle';
   #channel: CreatedChannel | undefined;
   #active: Connection | undefined;
+  /** A socket still in its handshake (closed by stop so shutdown never waits on it). */
+  #connecting: ChannelSocket | undefined;
   #establishing: Promise<void> | undefined;
   #rolling: Promise<void> | undefined;
   #timers: AtTimer[] = [];
@@ -126,7 +128,10 @@ export class ChannelManager {
     this.#clearTimers();
     const active = this.#active;
     this.#active = undefined;
-    await active?.socket.close(1000, 'collector stopping');
+    await Promise.all([
+      active?.socket.close(1000, 'collector stopping'),
+      this.#connecting?.close(1000, 'collector stopping'),
+    ]);
     await this.#establishing;
     await this.#rolling;
   }
@@ -317,7 +322,12 @@ export class ChannelManager {
         onClose: (closed) => this.#onClosed(conn, closed),
       }),
     };
-    await conn.socket.open();
+    this.#connecting = conn.socket;
+    try {
+      await conn.socket.open();
+    } finally {
+      this.#connecting = undefined;
+    }
     conn.connectedAt = Date.now();
     if (this.#stopped) {
       await conn.socket.close(1000, 'collector stopping');
