@@ -646,6 +646,20 @@ describe('ServerSession', () => {
       expect(session.state).toBe('CLOSED');
     });
 
+    it('answers close with closed after a client error and after an unauthorized disconnect', async () => {
+      const errored = await opened();
+      errored.client.sendRaw('{nope');
+      errored.client.send('close', { reason: 'disconnect' }, { seq: 2 });
+      await settle();
+      expect(errored.client.types()).toEqual(['opened', 'disconnect', 'closed']);
+      const denied = await opened({ organizationId: '11111111-1111-4111-8111-111111111111' });
+      denied.client.send('discarded', { start: 'PT0S', discarded: 'PT1S' });
+      denied.client.send('close', { reason: 'disconnect' });
+      await settle();
+      expect(denied.client.types()).toEqual(['disconnect', 'closed']);
+      expect(denied.session.timeline.discarded).toBe(1_000_000_000);
+    });
+
     it('ignores a second close', async () => {
       const { client } = await opened();
       client.send('close', { reason: 'end' });

@@ -633,7 +633,8 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       this.#log('error', 'media source failed', { err: failure.message });
     } finally {
       this.#streaming = false;
-      void iterator?.return?.();
+      // A source's own cleanup failing must not become an unhandled rejection.
+      void Promise.resolve(iterator?.return?.()).catch(() => undefined);
     }
     if (this.#state !== 'OPEN') return;
     this.#emitSafe('mediaEnd', failure);
