@@ -210,6 +210,14 @@ describe('collector: delivery against the fake Genesys', () => {
     expect(c.collector.metrics.get('events_duplicate')).toBe(0);
     expect(c.collector.metrics.get('reconnects')).toBe(0);
     expect(c.collector.metrics.get('file_rotations')).toBeGreaterThan(0);
+    // /events is not fooled by rotation: the last 50 records, newest last.
+    const events = (await c.http('/events')).json as {
+      recent_events: { conversation_id: string }[];
+    };
+    expect(events.recent_events).toHaveLength(50);
+    expect(events.recent_events.at(-1)?.conversation_id).toBe(
+      audioHookBody(2999)['conversationId'],
+    );
   });
 
   it('answers 404 for unknown paths and 405 for other methods on the status server', async () => {

@@ -54,7 +54,6 @@ interface FakeChannel {
   expiryTimer: NodeJS.Timeout | undefined;
   heartbeat: NodeJS.Timeout | undefined;
   stalled: boolean;
-  delayMs: number;
 }
 
 /** An event as the history query stores it (`OperationalEvent`). */
@@ -510,7 +509,6 @@ export class FakeGenesys {
       expiryTimer: undefined,
       heartbeat: undefined,
       stalled: false,
-      delayMs: 0,
     };
     this.armExpiry(ch);
     this.channels.set(id, ch);
