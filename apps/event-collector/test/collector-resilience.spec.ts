@@ -203,7 +203,7 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     await waitFor('delivery on the new channel', () => c?.records().length === 1);
   });
 
-  it('treats {"result":"404"} and no_longer_subscribed as "channel gone" and moves to a new channel', async () => {
+  it('treats {"result":"404"}, no_longer_subscribed and token_revoked as "channel gone" and moves to a new channel', async () => {
     await start();
     c = await startCollector(genesys);
     await waitFor('connected', () => genesys.connectedChannels().length === 1);
@@ -217,8 +217,36 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
       'third channel',
       () => genesys.created.length === 3 && genesys.connectedChannels().length === 1,
     );
+    const issued = genesys.tokensIssued;
+    genesys.systemMessage('token_revoked', 'user_tokens_revoked');
+    await waitFor(
+      'fourth channel, with a new token',
+      () => genesys.created.length === 4 && genesys.connectedChannels().length === 1,
+    );
+    expect(genesys.tokensIssued).toBe(issued + 1);
     genesys.publish(topicOf(), audioHookBody(1));
     await waitFor('delivery', () => c?.records().length === 1);
+  });
+
+  it('re-reads the definitions periodically and resubscribes when the AudioHook list changed', async () => {
+    await start();
+    c = await startCollector(genesys, { env: { DEFINITIONS_REFRESH_HOURS: '0.0002' } }); // 0.72 s
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    genesys.o.definitions.push({
+      id: 'AUDIOHOOK-0003',
+      name: 'AudioHook new event',
+      description: 'd',
+    });
+    await waitFor('resubscribed with three topics', () => {
+      const puts = genesys.requestsTo(/\/subscriptions$/, 'PUT');
+      return (JSON.parse(puts.at(-1)?.body ?? '[]') as unknown[]).length === 3;
+    });
+    genesys.publish(
+      topicOf('AUDIOHOOK-0003'),
+      audioHookBody(1, { eventEntity: { id: 'AUDIOHOOK-0003', name: 'AudioHook new event' } }),
+    );
+    await waitFor('delivery on the new topic', () => c?.records().length === 1);
+    expect(genesys.created).toHaveLength(1);
   });
 
   it('rolls over before the token that created the channel expires, losing nothing', async () => {
