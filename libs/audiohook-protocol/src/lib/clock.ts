@@ -102,7 +102,14 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Lets queued promise callbacks run (a few macrotask-free turns of the microtask queue). */
+/**
+ * Lets queued promise callbacks run (a few macrotask-free turns of the microtask queue).
+ *
+ * @example
+ * ```ts
+ * await flushMicrotasks(); // queued promise callbacks have run
+ * ```
+ */
 export async function flushMicrotasks(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await Promise.resolve();
 }

@@ -12,7 +12,7 @@ import {
   type ValidationOptions,
 } from './schemas';
 
-/** Converts zod issues to {@link ValidationIssue}s, with `prefix` put in front of each path. */
+/** Converts zod issues to {@link ValidationIssue}s, with `prefix` put in front of each path. @internal */
 export function toIssues(
   issues: readonly z.core.$ZodIssue[],
   prefix: readonly (string | number)[] = [],
@@ -35,6 +35,11 @@ function describe(issues: readonly ValidationIssue[]): string {
  * Checks the size limit and parses JSON, without validating the message.
  *
  * @throws AudioHookError `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE`, `AUDIOHOOK_ERR_INVALID_JSON`.
+ *
+ * @example
+ * ```ts
+ * const value = parseJsonFrame(text); // size-checked, then JSON.parse
+ * ```
  */
 export function parseJsonFrame(text: string): unknown {
   if (typeof text !== 'string') {
@@ -81,6 +86,11 @@ export interface ServerEnvelope {
  * parameters object) of a parsed JSON value.
  *
  * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ENVELOPE` with the failing path.
+ *
+ * @example
+ * ```ts
+ * const { type, seq } = validateEnvelope(JSON.parse(text), 'client');
+ * ```
  */
 export function validateEnvelope(
   value: unknown,
@@ -113,7 +123,14 @@ export function validateEnvelope(
   return envelope.data as ClientEnvelope | ServerEnvelope;
 }
 
-/** True when `type` is a message type this library knows for `direction`. */
+/**
+ * True when `type` is a message type this library knows for `direction`.
+ *
+ * @example
+ * ```ts
+ * isKnownMessageType('dtmf', 'client'); // true
+ * ```
+ */
 export function isKnownMessageType(type: string, direction: 'client' | 'server'): boolean {
   const table = direction === 'client' ? schemas.clientParameters : schemas.serverParameters;
   return Object.prototype.hasOwnProperty.call(table, type);
@@ -124,6 +141,11 @@ export function isKnownMessageType(type: string, direction: 'client' | 'server')
  *
  * @throws AudioHookError `AUDIOHOOK_ERR_UNKNOWN_MESSAGE_TYPE`,
  *   `AUDIOHOOK_ERR_INVALID_PARAMETERS` (paths start with `parameters`).
+ *
+ * @example
+ * ```ts
+ * const params = validateParameters('close', { reason: 'end' }, 'client');
+ * ```
  */
 export function validateParameters(
   type: string,
@@ -191,6 +213,11 @@ export function validateClientMessage(
  * Validates an already-parsed JSON value as a server (server → Genesys) message.
  *
  * @throws AudioHookError like {@link validateClientMessage}.
+ *
+ * @example
+ * ```ts
+ * const message = validateServerMessage(JSON.parse(text));
+ * ```
  */
 export function validateServerMessage(
   value: unknown,

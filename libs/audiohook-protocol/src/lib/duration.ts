@@ -120,7 +120,14 @@ export function millisToNanos(millis: number): number {
   return secondsToNanos(millis / 1000);
 }
 
-/** Converts integer nanoseconds to (possibly fractional) milliseconds. */
+/**
+ * Converts integer nanoseconds to (possibly fractional) milliseconds.
+ *
+ * @example
+ * ```ts
+ * nanosToMillis(parseDuration('PT0.012S')); // 12
+ * ```
+ */
 export function nanosToMillis(nanos: number): number {
   return nanos / 1_000_000;
 }

@@ -152,17 +152,38 @@ export function transcriptEntity(data: TranscriptData): EventEntity {
   return validateEntity({ type: 'transcript', data }) as EventEntity;
 }
 
-/** Builds a `barge_in` entity. */
+/**
+ * Builds a `barge_in` entity.
+ *
+ * @example
+ * ```ts
+ * session.sendEvent([bargeInEntity()]);
+ * ```
+ */
 export function bargeInEntity(): EventEntity {
   return { type: 'barge_in', data: {} };
 }
 
-/** Builds a `bot_turn_response` entity, validated. */
+/**
+ * Builds a `bot_turn_response` entity, validated.
+ *
+ * @example
+ * ```ts
+ * session.sendEvent([botTurnResponseEntity({ disposition: 'match', text: 'yes' })]);
+ * ```
+ */
 export function botTurnResponseEntity(data: BotTurnResponseData): EventEntity {
   return validateEntity({ type: 'bot_turn_response', data }) as EventEntity;
 }
 
-/** Builds an `agentassist` entity, validated. */
+/**
+ * Builds an `agentassist` entity, validated.
+ *
+ * @example
+ * ```ts
+ * session.sendEvent([agentAssistEntity({ id: utteranceId, utterances })]);
+ * ```
+ */
 export function agentAssistEntity(data: AgentAssistData): EventEntity {
   return validateEntity({ type: 'agentassist', data }) as EventEntity;
 }

@@ -95,12 +95,12 @@ export class AudioHookError extends Error {
   }
 }
 
-/** Throws an {@link AudioHookError} with code `AUDIOHOOK_ERR_INVALID_ARGUMENT`. */
+/** Throws an {@link AudioHookError} with code `AUDIOHOOK_ERR_INVALID_ARGUMENT`. @internal */
 export function invalidArgument(message: string): never {
   throw new AudioHookError(AudioHookErrorCode.InvalidArgument, message);
 }
 
-/** Turns anything thrown into an `Error` (handlers may throw non-errors). */
+/** Turns anything thrown into an `Error` (handlers may throw non-errors). @internal */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   return new Error(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));

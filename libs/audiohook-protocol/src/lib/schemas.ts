@@ -226,7 +226,14 @@ export const schemas = build(false);
 /** The strict (reference-equivalent) schema set. */
 export const strictSchemas = build(true);
 
-/** The schema set for the given options. */
+/**
+ * The schema set for the given options.
+ *
+ * @example
+ * ```ts
+ * const open = schemasFor({ strict: true }).clientParameters.open.parse(value);
+ * ```
+ */
 export function schemasFor(options: ValidationOptions = {}): typeof schemas {
   return options.strict === true ? strictSchemas : schemas;
 }

@@ -133,7 +133,14 @@ const DERIVED_UNRESOLVED = new Set([
 const COMPONENT_PARAMETERS = new Set(['sf', 'bs', 'req', 'key', 'name', 'tr']);
 const SIGNATURE_PARAMETERS = new Set(['alg', 'created', 'expires', 'keyid', 'nonce']);
 
-/** Canonicalizes a header value: joins repeats with `, `, unfolds, trims (RFC 9421 §2.1). */
+/**
+ * Canonicalizes a header value: joins repeats with `, `, unfolds, trims (RFC 9421 §2.1).
+ *
+ * @example
+ * ```ts
+ * canonicalHeaderValue([' a ', 'b']); // 'a, b'
+ * ```
+ */
 export function canonicalHeaderValue(value: string | readonly string[]): string {
   const values = typeof value === 'string' ? [value] : value;
   return values.map((v) => v.replace(/\r\n[ \t]+/g, ' ').trim()).join(', ');
@@ -208,7 +215,14 @@ function baseFromInnerList(
   return { base: lines.join('\n'), signatureParams };
 }
 
-/** Decodes a base64 client secret (or passes bytes through). */
+/**
+ * Decodes a base64 client secret (or passes bytes through).
+ *
+ * @example
+ * ```ts
+ * decodeSecret('TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU='); // 32 bytes
+ * ```
+ */
 export function decodeSecret(secret: string | Uint8Array): Uint8Array {
   if (typeof secret !== 'string') return secret;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(secret) || secret.length % 4 === 1) {
@@ -220,7 +234,14 @@ export function decodeSecret(secret: string | Uint8Array): Uint8Array {
   return Buffer.from(secret, 'base64');
 }
 
-/** HMAC-SHA256 of the UTF-8 signature base. */
+/**
+ * HMAC-SHA256 of the UTF-8 signature base.
+ *
+ * @example
+ * ```ts
+ * hmacSha256(decodeSecret(secret), base).toString('base64');
+ * ```
+ */
 export function hmacSha256(key: Uint8Array, base: string): Buffer {
   return createHmac('sha256', key).update(base, 'utf8').digest();
 }

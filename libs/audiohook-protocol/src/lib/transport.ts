@@ -41,6 +41,14 @@ type Frame = { kind: 'text'; text: string } | { kind: 'binary'; data: Uint8Array
 /**
  * One end of an in-memory transport pair. Frames are delivered asynchronously (in order, on
  * the microtask queue) like a socket would, and every sent frame is also recorded in `sent`.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = createTransportPair();
+ * a.sendText('{}');
+ * await flushMicrotasks();
+ * a.sent; // ['{}']
+ * ```
  */
 export class InMemoryTransport implements AudioHookTransport {
   /** Every frame sent from this end, in order (text as strings, binary as bytes). */
