@@ -14,13 +14,14 @@ import {
 import { formatDuration, millisToNanos, parseDuration, samplesToNanos } from './duration';
 import { TypedEmitter } from './emitter';
 import { validateEntity, type TranscriptData } from './entities';
-import { AudioHookError, AudioHookErrorCode, toError } from './errors';
+import { AudioHookError, AudioHookErrorCode, invalidArgument, toError } from './errors';
 import { type AudioHookLogger, silentLogger } from './logger';
 import { frameBytes, mediaEquals } from './media';
 import { type MediaSource } from './media-source';
 import {
   NIL_UUID,
   PROTOCOL_VERSION,
+  UUID_PATTERN,
   type ClientMessage,
   type ClientMessageType,
   type ClientParameters,
@@ -203,6 +204,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   constructor(options: ClientSessionOptions) {
     super();
+    validateClientOptions(options);
     this.#options = options;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
@@ -777,6 +779,41 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   #log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void {
     this.#logger[level]({ sessionId: this.id, ...fields }, message);
+  }
+}
+
+function validateClientOptions(options: ClientSessionOptions): void {
+  const transport = options.transport as Partial<AudioHookTransport> | undefined;
+  if (
+    typeof transport?.attach !== 'function' ||
+    typeof transport.sendText !== 'function' ||
+    typeof transport.sendBinary !== 'function' ||
+    typeof transport.close !== 'function'
+  ) {
+    invalidArgument('transport must implement attach, sendText, sendBinary and close');
+  }
+  for (const [name, value] of Object.entries({
+    organizationId: options.organizationId,
+    sessionId: options.sessionId,
+    conversationId: options.conversationId,
+  })) {
+    if ((name === 'organizationId' || value !== undefined) && !UUID_PATTERN.test(String(value))) {
+      invalidArgument(`${name} must be a UUID, got ${JSON.stringify(value)}`);
+    }
+  }
+  for (const [name, value] of Object.entries({
+    openTimeoutMs: options.openTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs,
+    initialPingDelayMs: options.initialPingDelayMs,
+    pingIntervalMs: options.pingIntervalMs,
+    maxStreamDurationMs: options.maxStreamDurationMs,
+  })) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      invalidArgument(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+    }
+  }
+  if (options.onReconnect !== undefined && !['ignore', 'close'].includes(options.onReconnect)) {
+    invalidArgument(`onReconnect must be ignore or close, got ${String(options.onReconnect)}`);
   }
 }
 

@@ -12,13 +12,14 @@ import {
 } from './codec';
 import { formatDuration, parseDuration, StreamTimeline, type PositionMode } from './duration';
 import { TypedEmitter } from './emitter';
-import { AudioHookError, AudioHookErrorCode, toError } from './errors';
+import { AudioHookError, AudioHookErrorCode, invalidArgument, toError } from './errors';
 import { type AudioHookLogger, silentLogger } from './logger';
 import { AudioFrame, copyMedia, frameBytes, mediaEquals } from './media';
 import { TokenBucket } from './rate-limit';
 import {
   NIL_UUID,
   PROTOCOL_VERSION,
+  UUID_PATTERN,
   type ClientMessage,
   type ClientMessageOf,
   type CloseParameters,
@@ -338,6 +339,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
   constructor(options: ServerSessionOptions) {
     super();
+    validateServerOptions(options);
     this.#options = options;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
@@ -500,7 +502,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
    * Queues an `event` (ACTIVE, PAUSED or CLOSING) behind the rate limiter. Events still queued
    * when `close` arrives are sent before `closed`. Returns false when the event is dropped.
    *
-   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for an empty entity list.
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for an empty entity list,
+   *   `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE` when the event would not fit in one text frame.
    */
   sendEvent(entities: readonly EventEntity[]): boolean {
     if (entities.length === 0 || entities.some((e) => typeof e.type !== 'string' || !e.type)) {
@@ -509,6 +512,15 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
         'an event needs at least one entity, each with a non-empty type',
       );
     }
+    // Too large for one frame is a caller error: report it now, not when the queue drains.
+    serializeMessage({
+      version: PROTOCOL_VERSION,
+      id: this.#id ?? NIL_UUID,
+      type: 'event',
+      seq: Number.MAX_SAFE_INTEGER,
+      clientseq: Number.MAX_SAFE_INTEGER,
+      parameters: { entities: [...entities] },
+    });
     let reason: string | undefined;
     if (!this.#eventsEnabled) reason = 'events are disabled for this session';
     else if (!['ACTIVE', 'PAUSED', 'CLOSING'].includes(this.#state))
@@ -560,11 +572,12 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     if (!['PREPARING', 'OPENING', 'ACTIVE', 'PAUSED'].includes(this.#state)) {
       return this.#refuse('disconnect');
     }
-    this.#send('disconnect', {
+    const sent = this.#send('disconnect', {
       reason,
       ...(info === undefined ? {} : { info }),
       ...(outputVariables === undefined ? {} : { outputVariables }),
     });
+    if (!sent) return false;
     this.#setState(
       reason === 'error'
         ? 'SIGNALED-ERROR'
@@ -588,8 +601,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     if (['CLOSED', 'FINALIZING', 'DISCONNECTED'].includes(this.#state)) {
       return this.#refuse('reconnect');
     }
-    this.#send('reconnect', info === undefined ? {} : { info });
-    return true;
+    return this.#send('reconnect', info === undefined ? {} : { info });
   }
 
   /** Closes the transport now (for shutdown); close and fini handlers still run. */
@@ -879,7 +891,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     const params = message.parameters;
     const media = this.#selectedMedia;
     const discardTo = this.#discardTo;
-    this.#send(
+    const sent = this.#send(
       'opened',
       {
         media: media === undefined ? [] : [media],
@@ -893,6 +905,10 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       },
       message.seq,
     );
+    if (!sent) {
+      this.#serverError(new Error('opened could not be sent'));
+      return;
+    }
     this.#setState('ACTIVE');
     this.#emitSafe('opened', media);
   }
@@ -1063,8 +1079,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
         return;
       }
       const entities = this.#eventQueue.shift() as EventEntity[];
-      this.#send('event', { entities });
-      this.stats.eventsSent++;
+      if (this.#send('event', { entities })) this.stats.eventsSent++;
+      else this.#dropEvent(entities, 'event could not be sent');
     }
     this.#notifyQueueWaiters();
   }
@@ -1091,18 +1107,36 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     type: T,
     parameters: ServerParameters<T>,
     clientseq: number = this.#clientSeq,
-  ): void {
+  ): boolean {
     const message = {
       version: PROTOCOL_VERSION,
       id: this.#id ?? NIL_UUID,
       type,
-      seq: ++this.#serverSeq,
+      seq: this.#serverSeq + 1,
       clientseq,
       parameters,
     } as ServerMessage;
-    this.#transport.sendText(serializeMessage(message));
+    let text: string;
+    try {
+      text = serializeMessage(message);
+    } catch (error) {
+      // Nothing is sent and no seq is used, so the peer's sequence check stays intact.
+      this.#log('error', 'message not sent: it cannot be serialized', {
+        type,
+        err: toError(error).message,
+      });
+      return false;
+    }
+    this.#serverSeq++;
+    try {
+      this.#transport.sendText(text);
+    } catch (error) {
+      this.#log('error', 'transport failed to send', { type, err: toError(error).message });
+      return false;
+    }
     this.stats.textSent++;
     this.#emitSafe('serverMessage', message);
+    return true;
   }
 
   #protocolError(info: string, error: AudioHookError): void {
@@ -1193,6 +1227,55 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
   #log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void {
     this.#logger[level]({ sessionId: this.#id, ...fields }, message);
+  }
+}
+
+function validateServerOptions(options: ServerSessionOptions): void {
+  const transport = options.transport as Partial<AudioHookTransport> | undefined;
+  if (
+    typeof transport?.attach !== 'function' ||
+    typeof transport.sendText !== 'function' ||
+    typeof transport.sendBinary !== 'function' ||
+    typeof transport.close !== 'function'
+  ) {
+    invalidArgument('transport must implement attach, sendText, sendBinary and close');
+  }
+  const durations = {
+    openDeadlineMs: options.openDeadlineMs,
+    closeDeadlineMs: options.closeDeadlineMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    disconnectTimeoutMs: options.disconnectTimeoutMs,
+    closedLingerMs: options.closedLingerMs,
+    unauthorizedDelayMs: options.unauthorizedDelayMs,
+    'events.defaultRetryAfterMs': options.events?.defaultRetryAfterMs,
+  };
+  for (const [name, value] of Object.entries(durations)) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
+      invalidArgument(`${name} must be a finite number ≥ 0, got ${String(value)}`);
+    }
+  }
+  for (const [name, value] of Object.entries({
+    'events.maxQueued': options.events?.maxQueued,
+    'events.max429': options.events?.max429,
+  })) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      invalidArgument(`${name} must be an integer ≥ 0, got ${String(value)}`);
+    }
+  }
+  const choices: [string, unknown, readonly unknown[]][] = [
+    ['unknownMessageTypes', options.unknownMessageTypes, ['disconnect', 'ignore']],
+    ['audioOutsideActive', options.audioOutsideActive, ['disconnect', 'ignore']],
+    ['positionMode', options.positionMode, ['timeline', 'samples']],
+    ['l16ByteOrder', options.l16ByteOrder, ['le', 'be']],
+    ['probe.media', options.probe?.media, ['select', 'none']],
+  ];
+  for (const [name, value, allowed] of choices) {
+    if (value !== undefined && !allowed.includes(value)) {
+      invalidArgument(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+    }
+  }
+  if (options.id !== undefined && !UUID_PATTERN.test(options.id)) {
+    invalidArgument(`id must be a UUID, got ${JSON.stringify(options.id)}`);
   }
 }
 
