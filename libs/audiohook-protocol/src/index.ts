@@ -36,6 +36,7 @@ export {
   STRICT_LANGUAGE_PATTERN,
   STRICT_UUID_PATTERN,
   UUID_PATTERN,
+  matchLanguage,
   schemas,
   schemasFor,
   strictSchemas,

@@ -9,6 +9,7 @@ import {
   SERVER_MESSAGE_TYPES,
   formatDuration,
   isKnownMessageType,
+  matchLanguage,
   parseClientMessage,
   parseJsonFrame,
   parseServerMessage,
@@ -182,6 +183,12 @@ describe('codec', () => {
       expect(thrown(() => serializeMessage(undefined as unknown as AudioHookMessage)).code).toBe(
         AudioHookErrorCode.InvalidMessage,
       );
+    });
+
+    it('matches languages case-insensitively', () => {
+      expect(matchLanguage('EN-us', ['en-US', 'fr-FR'])).toBe('en-US');
+      expect(matchLanguage('de-DE', ['en-US'])).toBeUndefined();
+      expect(matchLanguage(undefined, ['en-US'])).toBeUndefined();
     });
 
     it('knows which types belong to which direction', () => {

@@ -328,3 +328,21 @@ export type OpenedMessage = ServerMessageOf<'opened'>;
 export type CloseMessage = ClientMessageOf<'close'>;
 /** The `closed` message. */
 export type ClosedMessage = ServerMessageOf<'closed'>;
+
+/**
+ * Finds `language` among `supported`, comparing case-insensitively (spec §13: `en-us` matches
+ * `en-US`). Returns the entry as configured, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * matchLanguage('EN-us', ['en-US', 'fr-FR']); // 'en-US'
+ * ```
+ */
+export function matchLanguage(
+  language: string | undefined,
+  supported: readonly string[],
+): string | undefined {
+  if (language === undefined) return undefined;
+  const wanted = language.toLowerCase();
+  return supported.find((entry) => entry.toLowerCase() === wanted);
+}
