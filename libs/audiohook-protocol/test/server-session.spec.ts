@@ -764,6 +764,43 @@ describe('ServerSession', () => {
       expect(session.state).toBe('DISCONNECTED');
     });
 
+    it('waits for running close handlers (and their fini handlers) when the socket closes mid-close', async () => {
+      const { session, client, serverSide } = await opened({ closeDeadlineMs: 0 });
+      const order: string[] = [];
+      let release!: () => void;
+      session.addCloseHandler(async () => {
+        await new Promise<void>((r) => (release = r));
+        order.push('close handler done');
+        return () => void order.push('fini');
+      });
+      client.send('close', { reason: 'end' });
+      await settle();
+      serverSide.close();
+      await settle();
+      expect(session.state).toBe('FINALIZING');
+      release();
+      await session.finished;
+      expect(order).toEqual(['close handler done', 'fini']);
+    });
+
+    it('finalizes a dropped session after the close deadline even if an open handler hangs', async () => {
+      const { session, client, serverSide, clock } = setup({
+        closeDeadlineMs: 1000,
+        openDeadlineMs: 0,
+      });
+      session.addOpenHandler(() => new Promise(() => undefined));
+      const finis: string[] = [];
+      session.addFiniHandler(() => void finis.push('fini'));
+      client.send('open', openParameters());
+      await settle();
+      serverSide.drop();
+      await settle();
+      expect(session.state).toBe('FINALIZING');
+      await clock.advance(1000);
+      await session.finished;
+      expect(finis).toEqual(['fini']);
+    });
+
     it('abort() closes the transport and finalizes', async () => {
       const { session, client } = await opened();
       session.abort();

@@ -316,7 +316,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #finiHandlers: FiniHandler[] = [];
   #openDone: Promise<void> = Promise.resolve();
   #openedSent = false;
-  #closeHandlersRan = false;
+  #closeHandlersDone: Promise<void> | undefined;
   #timers = new Map<string, TimerHandle>();
   #bucket: TokenBucket;
   #eventQueue: EventEntity[][] = [];
@@ -1016,19 +1016,21 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     }
   }
 
-  async #runCloseHandlers(parameters: CloseParameters | null): Promise<void> {
-    if (this.#closeHandlersRan) return;
-    this.#closeHandlersRan = true;
-    const results = await Promise.allSettled(
-      this.#closeHandlers.map(async (handler) => handler({ session: this, parameters })),
-    );
-    for (const result of results) {
-      if (result.status === 'fulfilled' && typeof result.value === 'function') {
-        this.#finiHandlers.push(result.value);
-      } else if (result.status === 'rejected') {
-        this.#log('error', 'close handler failed', { err: toError(result.reason).message });
+  #runCloseHandlers(parameters: CloseParameters | null): Promise<void> {
+    // Run once; a later caller (the transport closing mid-close) waits for the same run.
+    this.#closeHandlersDone ??= (async () => {
+      const results = await Promise.allSettled(
+        this.#closeHandlers.map(async (handler) => handler({ session: this, parameters })),
+      );
+      for (const result of results) {
+        if (result.status === 'fulfilled' && typeof result.value === 'function') {
+          this.#finiHandlers.push(result.value);
+        } else if (result.status === 'rejected') {
+          this.#log('error', 'close handler failed', { err: toError(result.reason).message });
+        }
       }
-    }
+    })();
+    return this.#closeHandlersDone;
   }
 
   async #onTransportClose(code: number, reason: string): Promise<void> {
@@ -1040,12 +1042,20 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#notifyQueueWaiters();
     this.#setState('FINALIZING');
     if (!cleanEnd) this.#log('warn', 'session ended without a close transaction', { code });
-    try {
+    // Slow open or close handlers must not keep a dead session alive forever.
+    const settled = (async () => {
       await this.#openDone;
       await this.#runCloseHandlers(null);
-    } catch (error) {
-      this.#log('error', 'close handler failed', { err: toError(error).message });
-    }
+    })();
+    const limit = this.#options.closeDeadlineMs ?? 5000;
+    const timedOut = await (limit > 0
+      ? Promise.race([
+          settled.then(() => false),
+          new Promise<boolean>((resolve) => this.#setTimer('finalize', limit, () => resolve(true))),
+        ])
+      : settled.then(() => false));
+    this.#clearTimer('finalize');
+    if (timedOut) this.#log('warn', 'open/close handlers still running; finalizing anyway', {});
     for (const handler of this.#finiHandlers) {
       try {
         await handler(this);
