@@ -240,6 +240,16 @@ describe('ClientSession', () => {
       },
     );
 
+    it('truncates server-controlled text quoted in its error message', async () => {
+      const { server } = await open({ pingIntervalMs: 0 });
+      server.send('y'.repeat(60_000));
+      await settle();
+      const [error] = server.errors() as { code: number; message: string }[];
+      expect(error?.code).toBe(500);
+      expect(error?.message).toHaveLength(512);
+      expect(error?.message.endsWith('...')).toBe(true);
+    });
+
     it('answers pause/resume/event before opened with 409', async () => {
       for (const type of ['pause', 'resume', 'event']) {
         const { client, server } = setup();
@@ -621,5 +631,60 @@ describe('ClientSession', () => {
       ]);
       expect(client.position).toBe(500_000_000);
     });
+  });
+});
+
+describe('ClientSession robustness', () => {
+  it('never throws out of its frame handlers, whatever the server sends (property)', async () => {
+    const { default: fc } = await import('fast-check');
+    const frame = fc.oneof(
+      fc.json().map((text) => ({ text })),
+      fc.string().map((text) => ({ text })),
+      fc
+        .record({
+          type: fc.constantFrom(
+            'opened',
+            'closed',
+            'pong',
+            'pause',
+            'resume',
+            'event',
+            'disconnect',
+            'reconnect',
+            'updated',
+            'x',
+          ),
+          seq: fc.integer({ min: 0, max: 3 }),
+          clientseq: fc.integer({ min: 0, max: 3 }),
+          parameters: fc.jsonValue(),
+        })
+        .map((m) => ({ text: JSON.stringify({ version: '2', id: SESSION_ID, ...m }) })),
+      fc.uint8Array({ maxLength: 64 }).map((data) => ({ data })),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(frame, { maxLength: 8 }), async (frames) => {
+        let handlers: Parameters<InMemoryTransport['attach']>[0] | undefined;
+        const client = new ClientSession({
+          transport: {
+            attach: (h) => (handlers = h),
+            sendText: () => undefined,
+            sendBinary: () => undefined,
+            close: () => undefined,
+          },
+          organizationId: ORG_ID,
+          sessionId: SESSION_ID,
+          clock: new ManualClock(0),
+        });
+        void client.start();
+        for (const f of frames) {
+          if ('text' in f) handlers?.onText(f.text);
+          else handlers?.onBinary(f.data);
+          await Promise.resolve();
+        }
+        handlers?.onClose(1006, '');
+        await client.finished;
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -353,6 +353,16 @@ describe('ServerSession', () => {
       expect(client.types()).toEqual(['disconnect']);
     });
 
+    it('truncates a hostile message type in the disconnect info', async () => {
+      const { client } = setup();
+      client.send('x'.repeat(60_000), {});
+      await settle();
+      const info = disconnectInfo(client.last()) as string;
+      expect(info).toBe(
+        `Client Error: Invalid Message: '${'x'.repeat(64)}' is not a supported client message`,
+      );
+    });
+
     it('ignores unknown message types when configured to', async () => {
       const { client } = await opened({ unknownMessageTypes: 'ignore' });
       client.send('shout', {});

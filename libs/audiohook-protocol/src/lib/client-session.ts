@@ -736,8 +736,10 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#log('warn', 'server protocol error', { code, message });
     this.#emitSafe('protocolError', error, code);
     if (this.#state !== 'OPENING' && this.#state !== 'OPEN') return;
-    this.#error = { code, message };
-    this.#sendError(code, message);
+    // The text may quote server-controlled values: keep the reply well inside the frame limit.
+    const text = message.length > 512 ? `${message.slice(0, 509)}...` : message;
+    this.#error = { code, message: text };
+    this.#sendError(code, text);
     this.close('error');
   }
 

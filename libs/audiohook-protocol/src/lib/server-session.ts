@@ -685,7 +685,8 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       case AudioHookErrorCode.InvalidEnvelope:
         return 'Message not a well-formed client message';
       case AudioHookErrorCode.UnknownMessageType:
-        return `Invalid Message: '${error.messageType ?? ''}' is not a supported client message`;
+        // A hostile type string must not blow the reply past the frame limit.
+        return `Invalid Message: '${(error.messageType ?? '').slice(0, 64)}' is not a supported client message`;
       case AudioHookErrorCode.InvalidParameters:
       case AudioHookErrorCode.InvalidDuration:
       case AudioHookErrorCode.DurationOutOfRange:
@@ -1159,7 +1160,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       return;
     }
     this.#log('warn', 'client protocol error; disconnecting', { info, path: error.path });
-    this.disconnect('error', `${CLIENT_ERROR_PREFIX}${info}`);
+    if (!this.disconnect('error', `${CLIENT_ERROR_PREFIX}${info}`.slice(0, 1024))) {
+      this.#transport.close(1011, 'protocol error');
+    }
   }
 
   #serverError(error: Error): void {
