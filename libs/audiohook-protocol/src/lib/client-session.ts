@@ -261,7 +261,9 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
    * Sends `open` and starts the open timer. Resolves with `opened`, or `undefined` when the
    * session ended without one (it never rejects).
    *
-   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_STATE` when called twice.
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_STATE` when called twice,
+   *   `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE` when the `open` (e.g. its `customConfig`) would not fit in
+   *   one text frame. The scripting methods throw the same for oversized parameters.
    */
   start(): Promise<OpenedMessage | undefined> {
     if (this.#state !== 'PREPARING') {
@@ -710,7 +712,12 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       position: formatDuration(this.position),
       parameters,
     } as ClientMessage;
-    this.#transport.sendText(serializeMessage(message));
+    const text = serializeMessage(message);
+    try {
+      this.#transport.sendText(text);
+    } catch (error) {
+      this.#log('error', 'transport failed to send', { type, err: toError(error).message });
+    }
     this.#emitSafe('clientMessage', message);
     return message.seq;
   }
