@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -44,14 +45,14 @@ describe('the published package', () => {
         scratch,
       );
     };
-    run('mkdir', ['-p', tarballs], scratch);
+    mkdirSync(tarballs, { recursive: true });
     pack(dist);
     const manifest = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
     for (const name of Object.keys(manifest.dependencies)) pack(join(root, 'node_modules', name));
     app = join(scratch, 'app');
-    run('mkdir', ['-p', app], scratch);
+    mkdirSync(app, { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
     const files = readdirSync(tarballs).map((f) => join(tarballs, f));
     run(
