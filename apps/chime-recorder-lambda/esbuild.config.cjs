@@ -2,7 +2,7 @@
 // written, package it as the Lambda deployment ZIP next to it.
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join } = require('node:path');
-const { createZip } = require('./scripts/zip.cjs');
+const { createZip } = require('../../tools/build/zip.cjs');
 
 /** @type {import('esbuild').Plugin} */
 const lambdaZip = {

@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { crc32, inflateRawSync } from 'node:zlib';
 
-// The build's ZIP writer is plain CommonJS so esbuild's config can load it without a compiler.
+// The build's ZIP writer (shared with connect-lambda, in tools/build) is plain CommonJS so
+// esbuild's config can load it without a compiler. It is a build script, not a module dependency.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createZip } = require('../scripts/zip.cjs') as {
+const { createZip } = require(join(__dirname, '../../../tools/build/zip.cjs')) as {
   createZip: (entries: { name: string; data: Buffer }[]) => Buffer;
 };
 

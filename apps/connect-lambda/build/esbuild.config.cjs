@@ -6,7 +6,7 @@
 
 const { readFileSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join } = require('node:path');
-const { createZip } = require('./zip.cjs');
+const { createZip } = require('../../../tools/build/zip.cjs');
 const { readVersion } = require('./version.cjs');
 
 const version = readVersion();

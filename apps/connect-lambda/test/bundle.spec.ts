@@ -9,7 +9,8 @@ import { appJson, captureLogs } from './support/helpers';
 
 const appRoot = join(__dirname, '..');
 const buildConfig = require('../build/esbuild.config.cjs') as Record<string, unknown>;
-const { createZip } = require('../build/zip.cjs') as {
+// The ZIP writer is a build script shared with chime-recorder-lambda (tools/build), not a module dependency.
+const { createZip } = require(join(__dirname, '../../../tools/build/zip.cjs')) as {
   createZip(entries: { name: string; data: Buffer }[]): Buffer;
 };
 const version = readFileSync(join(appRoot, 'VERSION'), 'utf8').trim();
