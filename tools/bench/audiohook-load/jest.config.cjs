@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  ...require('../../../jest.preset.js'),
+  displayName: 'bench-audiohook-load',
+  coverageDirectory: '../../../coverage/tools/bench/audiohook-load',
+  testTimeout: 60_000,
+};
