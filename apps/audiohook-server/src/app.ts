@@ -134,6 +134,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
         ? {
             directory: config.recording.directory,
             headerUpdate: config.recording.headerUpdate,
+            flushBytes: config.recording.flushBytes,
             maxBufferedBytes: config.recording.maxBufferedBytes,
             sink: recordingSink,
           }

@@ -47,6 +47,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   RECORDING_ENABLED: bool(true),
   RECORDING_HEADER_UPDATE: z.enum(['close', 'append']).default('close'),
+  RECORDING_FLUSH_BYTES: int(16_384, 0, 16 * 1_048_576),
   RECORDING_S3_BUCKET: optionalText,
   RECORDING_S3_PREFIX: z.string().default(''),
   S3_ENDPOINT: optionalText.pipe(z.url().optional()),
@@ -91,6 +92,7 @@ export interface ServerConfig {
     readonly enabled: boolean;
     readonly directory: string;
     readonly headerUpdate: 'close' | 'append';
+    readonly flushBytes: number;
     readonly maxBufferedBytes: number;
   };
   readonly s3:
@@ -227,6 +229,7 @@ export function loadConfig(
       enabled: e.RECORDING_ENABLED,
       directory: resolve(cwd, e.LOG_ROOT_DIR ?? '.'),
       headerUpdate: e.RECORDING_HEADER_UPDATE,
+      flushBytes: e.RECORDING_FLUSH_BYTES,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     },
     s3:

@@ -74,6 +74,19 @@ describe('SessionRecorder', () => {
     expect(parseWav(new Uint8Array(bytes)).formatTag).toBe(1);
   });
 
+  it('collects small frames into flushBytes chunks and writes the rest at finish', async () => {
+    const rec = new SessionRecorder({ directory: dir, flushBytes: 8000 });
+    rec.commit();
+    await rec.startAudio({ encoding: 'ulaw', sampleRate: 8000, channels: 2 });
+    for (let i = 0; i < 3; i++) rec.appendAudio(frame(3200, i + 1));
+    await rec.whenDrained(0);
+    expect(rec.audioBytes).toBe(6400);
+    await rec.finish();
+    const wav = parseWav(new Uint8Array(await readFile(rec.wavPath)));
+    expect(wav.data.length).toBe(9600);
+    expect(Array.from(wav.data.subarray(6399, 6401))).toEqual([2, 3]);
+  });
+
   it('reports buffered bytes and resolves whenDrained once written', async () => {
     const rec = new SessionRecorder({ directory: dir });
     rec.commit();
@@ -89,7 +102,7 @@ describe('SessionRecorder', () => {
 
 describe('leftover repair', () => {
   it('fixes the sizes of a WAV whose writer never closed', async () => {
-    const rec = new SessionRecorder({ directory: dir });
+    const rec = new SessionRecorder({ directory: dir, flushBytes: 0 });
     rec.commit();
     await rec.startAudio({ encoding: 'ulaw', sampleRate: 8000, channels: 2 });
     rec.appendAudio(frame(3200, 5));

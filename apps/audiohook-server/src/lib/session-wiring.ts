@@ -28,6 +28,7 @@ export interface SessionEnvironment {
         readonly directory: string;
         readonly headerUpdate: 'close' | 'append';
         readonly maxBufferedBytes: number;
+        readonly flushBytes: number;
         readonly sink: RecordingSink;
       }
     | undefined;
@@ -95,6 +96,7 @@ export function wireSession(
       ? new SessionRecorder({
           directory: env.recording.directory,
           headerUpdate: env.recording.headerUpdate,
+          flushBytes: env.recording.flushBytes,
         })
       : undefined;
   recorder?.log('httpInfo', requestInfo(request));
@@ -123,6 +125,8 @@ export function wireSession(
 
   const { metrics } = env;
   metrics.sessionsActive.inc({ endpoint });
+  // Resolved once: label lookups per audio frame are measurable at thousands of sessions.
+  const audioBytes = metrics.audioBytes.labels({ endpoint });
   let openReceivedAt: bigint | undefined;
   session.on('clientMessage', (message) => {
     if (message.type === 'open') openReceivedAt = process.hrtime.bigint();
@@ -165,7 +169,7 @@ export function wireSession(
     });
     let paused = false;
     session.on('audio', (frame) => {
-      metrics.audioBytes.inc({ endpoint }, frame.data.length);
+      audioBytes.inc(frame.data.length);
       const buffered = recorder.appendAudio(frame.data);
       // Back-pressure: stop reading the socket while the disk is behind, so a slow disk bounds
       // memory per connection instead of growing it.
@@ -207,7 +211,7 @@ export function wireSession(
       }
     });
   } else {
-    session.on('audio', (frame) => metrics.audioBytes.inc({ endpoint }, frame.data.length));
+    session.on('audio', (frame) => audioBytes.inc(frame.data.length));
   }
 
   session.on('end', (stats) => {

@@ -22,6 +22,12 @@ export interface SessionRecorderOptions {
   readonly headerUpdate?: 'close' | 'append';
   /** Entries kept in memory before `commit`; later ones are dropped. @default 256 */
   readonly maxPendingEntries?: number;
+  /**
+   * Audio is collected into chunks of this many bytes before it is written, so a stereo PCMU
+   * session makes one disk write per second instead of five. `0` writes every frame.
+   * @default 16384
+   */
+  readonly flushBytes?: number;
 }
 
 /** The audio format to record: what the session negotiated. */
@@ -49,6 +55,9 @@ export class SessionRecorder {
   readonly #directory: string;
   readonly #headerUpdate: 'close' | 'append';
   readonly #maxPending: number;
+  readonly #flushBytes: number;
+  #chunk: Uint8Array | undefined;
+  #chunkLength = 0;
   #pending: { type: SidecarEntryType; data: unknown; at: bigint }[] = [];
   #sidecar: SidecarWriter | undefined;
   #wav: WavWriter | undefined;
@@ -61,6 +70,7 @@ export class SessionRecorder {
     this.#directory = options.directory;
     this.#headerUpdate = options.headerUpdate ?? 'close';
     this.#maxPending = options.maxPendingEntries ?? 256;
+    this.#flushBytes = options.flushBytes ?? 16_384;
   }
 
   get jsonPath(): string {
@@ -78,10 +88,11 @@ export class SessionRecorder {
 
   /** Bytes accepted but not yet on disk (WAV queue plus sidecar buffer). */
   get bufferedBytes(): number {
+    // The chunk being collected is bounded by `flushBytes` and not part of the write backlog.
     return (this.#wav?.pendingBytes ?? 0) + (this.#sidecar?.bufferedBytes ?? 0);
   }
 
-  /** Audio bytes written to the WAV so far. */
+  /** Audio bytes written to the WAV so far (collected but unwritten bytes not included). */
   get audioBytes(): number {
     return this.#wav?.dataBytes ?? 0;
   }
@@ -142,15 +153,41 @@ export class SessionRecorder {
   appendAudio(frame: Uint8Array): number {
     const wav = this.#wav;
     if (wav === undefined || wav.state !== 'open') return this.bufferedBytes;
-    // The frame buffer may be reused by the transport; keep a copy until it is written.
-    wav.append(frame.slice()).then(
+    if (this.#flushBytes === 0 || frame.length >= this.#flushBytes) {
+      this.#flushChunk();
+      // The frame buffer may be reused by the transport; keep a copy until it is written.
+      this.#write(frame.slice());
+      return this.bufferedBytes;
+    }
+    if (this.#chunk !== undefined && this.#chunkLength + frame.length > this.#flushBytes) {
+      this.#flushChunk();
+    }
+    // Allocated lazily and handed to the writer when full, so an idle session holds no chunk.
+    this.#chunk ??= new Uint8Array(this.#flushBytes);
+    this.#chunk.set(frame, this.#chunkLength);
+    this.#chunkLength += frame.length;
+    if (this.#chunkLength === this.#flushBytes) this.#flushChunk();
+    return this.bufferedBytes;
+  }
+
+  #flushChunk(): void {
+    if (this.#chunk === undefined || this.#chunkLength === 0) return;
+    const chunk = this.#chunk.subarray(0, this.#chunkLength);
+    this.#chunk = undefined;
+    this.#chunkLength = 0;
+    this.#write(chunk);
+  }
+
+  #write(bytes: Uint8Array): void {
+    const wav = this.#wav;
+    if (wav === undefined || wav.state !== 'open') return;
+    wav.append(bytes).then(
       () => this.#notifyDrain(),
       (error: unknown) => {
         this.#audioError ??= error;
         this.#notifyDrain();
       },
     );
-    return this.bufferedBytes;
   }
 
   /** Resolves when at most `lowWaterBytes` remain buffered. */
@@ -185,6 +222,7 @@ export class SessionRecorder {
     if (this.#wavOpening !== undefined) {
       await this.#wavOpening.catch(() => undefined);
       if (this.#wav !== undefined) {
+        this.#flushChunk();
         try {
           await this.#wav.close();
         } catch (error) {

@@ -44,13 +44,21 @@ export function formatElapsed(nanoseconds: bigint): string {
 export class SidecarWriter {
   readonly #stream: WriteStream;
   readonly #startedAt: bigint;
+  readonly #flushBytes: number;
+  readonly #flushMs: number;
   #first = true;
   #closed = false;
   #error: Error | undefined;
+  // Entries are collected and written in batches: one small write per ping would cost a
+  // thread-pool round trip each at thousands of sessions.
+  #pending = '';
+  #timer: NodeJS.Timeout | undefined;
 
-  private constructor(stream: WriteStream, startedAt: bigint) {
+  private constructor(stream: WriteStream, startedAt: bigint, flushBytes: number, flushMs: number) {
     this.#stream = stream;
     this.#startedAt = startedAt;
+    this.#flushBytes = flushBytes;
+    this.#flushMs = flushMs;
     stream.on('error', (error) => {
       this.#error = error;
     });
@@ -60,16 +68,26 @@ export class SidecarWriter {
    * Creates (truncates) `path` and writes the header. `startedAt` is a `process.hrtime.bigint()`
    * reading that entry timestamps count from.
    */
-  static create(path: string, header: SidecarHeader, startedAt: bigint): SidecarWriter {
+  static create(
+    path: string,
+    header: SidecarHeader,
+    startedAt: bigint,
+    options: { readonly flushBytes?: number; readonly flushMs?: number } = {},
+  ): SidecarWriter {
     const stream = createWriteStream(path, { flags: 'w' });
-    const writer = new SidecarWriter(stream, startedAt);
+    const writer = new SidecarWriter(
+      stream,
+      startedAt,
+      options.flushBytes ?? 8192,
+      options.flushMs ?? 1000,
+    );
     stream.write(`{"header":${JSON.stringify(header)},"body":[\n`);
     return writer;
   }
 
   /** Bytes queued in memory, for back-pressure. */
   get bufferedBytes(): number {
-    return this.#stream.writableLength;
+    return this.#stream.writableLength + this.#pending.length;
   }
 
   /** The first write error, if any. */
@@ -82,12 +100,27 @@ export class SidecarWriter {
     if (this.#closed) return;
     const elapsed = at > this.#startedAt ? at - this.#startedAt : 0n;
     const entry: SidecarEntry = { timestamp: formatElapsed(elapsed), type, data };
-    this.#stream.write(`${this.#first ? '' : ',\n'}${JSON.stringify(entry)}`);
+    this.#pending += `${this.#first ? '' : ',\n'}${JSON.stringify(entry)}`;
     this.#first = false;
+    if (this.#pending.length >= this.#flushBytes) this.flush();
+    else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => this.flush(), this.#flushMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Hands collected entries to the file now. */
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#pending === '') return;
+    this.#stream.write(this.#pending);
+    this.#pending = '';
   }
 
   /** Resolves once the in-memory queue has been handed to the file. */
   drained(): Promise<void> {
+    this.flush();
     if (this.#stream.writableLength === 0 || this.#closed) return Promise.resolve();
     return new Promise((resolve) => this.#stream.once('drain', () => resolve()));
   }
@@ -96,6 +129,7 @@ export class SidecarWriter {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.append('end', {});
+    this.flush();
     this.#closed = true;
     return new Promise((resolve, reject) => {
       this.#stream.end('\n]}\n', () => {
