@@ -204,7 +204,35 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     metrics: () => metrics.render(),
   };
 
+  /** The dashboard login, checked before anything listens (a missing token is a config error). */
+  function dashboardAuth(): DashboardAuth | undefined {
+    if (!config.authentication.enabled) return undefined;
+    const token = env[config.authentication.token_env];
+    if (token === undefined || token === '') {
+      throw new Error(
+        `authentication.enabled needs the dashboard token in $${config.authentication.token_env}`,
+      );
+    }
+    return new DashboardAuth({
+      token,
+      secret: env[config.authentication.session.secret_key_env],
+      sessionTtlMs: config.authentication.session.timeout_hours * 3_600_000,
+    });
+  }
+
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
+    const auth = config.monitoring.enabled ? dashboardAuth() : undefined;
+    try {
+      return await listen(auth);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+
+  async function listen(
+    auth: DashboardAuth | undefined,
+  ): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     // A connector that cannot start is left out (its agents are not listed), as long as one works.
     const results = await Promise.allSettled(connectors.map((c) => c.init()));
     usable = connectors.filter((c, i) => {
@@ -238,20 +266,6 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     registry.startReaper();
     let monitoringPort: number | undefined;
     if (config.monitoring.enabled) {
-      let auth: DashboardAuth | undefined;
-      if (config.authentication.enabled) {
-        const token = env[config.authentication.token_env];
-        if (token === undefined || token === '') {
-          throw new Error(
-            `authentication.enabled needs the dashboard token in $${config.authentication.token_env}`,
-          );
-        }
-        auth = new DashboardAuth({
-          token,
-          secret: env[config.authentication.session.secret_key_env],
-          sessionTtlMs: config.authentication.session.timeout_hours * 3_600_000,
-        });
-      }
       dashboard = new DashboardServer({
         host: config.monitoring.host,
         port: config.monitoring.port,

@@ -13,8 +13,10 @@ let issuer: string;
 let jwksRequests = 0;
 let jwksStatus = 200;
 let jwks: { keys: JWK[] };
-let privateKey: CryptoKey;
-let otherKey: CryptoKey;
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+let privateKey: PrivateKey;
+let otherKey: PrivateKey;
 
 beforeAll(async () => {
   const pair = await generateKeyPair('RS256', { extractable: true });
@@ -48,7 +50,7 @@ interface TokenOptions {
   claims?: Record<string, unknown>;
   omit?: string[];
   expiresIn?: string | number;
-  key?: CryptoKey;
+  key?: PrivateKey;
   kid?: string;
   iss?: string;
 }
@@ -104,7 +106,7 @@ describe('JwtValidator', () => {
     ['an expired token', { expiresIn: Math.floor(Date.now() / 1000) - 120 }, 'token is expired'],
     [
       'a token signed by another key',
-      { key: undefined as unknown as CryptoKey },
+      { key: undefined as unknown as PrivateKey },
       'signature verification failed',
     ],
     ['a missing jti', { omit: ['jti'] }, 'missing jti claim'],

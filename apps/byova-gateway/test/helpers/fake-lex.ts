@@ -3,7 +3,7 @@
 // compressed JSON headers and a 16 kHz PCM body), scripted per test. The SDK's `endpoint` options
 // point here.
 
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   createServer as createH2Server,
   type Http2Server,
@@ -71,7 +71,7 @@ export class FakeLex {
 
   #handle(
     req: IncomingMessage | Http2ServerRequest,
-    res: Http2ServerResponse | import('node:http').ServerResponse,
+    res: Http2ServerResponse | ServerResponse,
   ): void {
     {
       void readAll(req).then((body) => {
