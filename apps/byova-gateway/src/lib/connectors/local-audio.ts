@@ -3,7 +3,7 @@
 // the default prompt after each caller utterance; NO_INPUT and other events get a plain FINAL (or
 // a re-prompt).
 
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TurnReply } from '@org/byova';
 import type { LocalAudioConfig } from '../../config';
 import { inputPreferences } from '../input-config';
@@ -50,7 +50,7 @@ export class LocalAudioConnector implements Connector {
   }
 
   async init(): Promise<void> {
-    const base = join(this.#baseDir, this.#config.audio_base_path);
+    const base = resolve(this.#baseDir, this.#config.audio_base_path);
     const files = this.#config.audio_files;
     await Promise.all(
       (Object.keys(files) as PromptName[]).map(async (name) => {
