@@ -220,6 +220,12 @@ const schema = z.object({
       fallback_encoding: z
         .enum(['MULAW_FORMAT', 'ALAW_FORMAT', 'LINEAR16_FORMAT'])
         .default('MULAW_FORMAT'),
+      /**
+       * Gateway-side no-input: after this much caller audio without speech in a turn, end the turn
+       * (END_OF_INPUT named "no_input") and answer as for WxCC's NO_INPUT event. 0 = off (WxCC's
+       * own no_input timer sends NO_INPUT).
+       */
+      no_input_timeout_ms: z.number().int().min(0).default(0),
       /** Audio kept from before START_OF_INPUT and handed to the connector with the utterance. */
       pre_roll_ms: z.number().int().min(0).max(2000).default(400),
       /** Silero-only key of the Python gateway: accepted and ignored (this VAD is energy-based). */

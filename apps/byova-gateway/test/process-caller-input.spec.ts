@@ -432,3 +432,33 @@ describe('CHUNK mode', () => {
     }
   });
 });
+
+describe('gateway-side no-input', () => {
+  it('ends a silent turn after no_input_timeout_ms with END_OF_INPUT no_input and a plain FINAL', async () => {
+    const quiet = await startGateway(
+      testConfig({ voice_activity_detection: { no_input_timeout_ms: 500 } }),
+    );
+    try {
+      await quiet.client.rpc([event('quiet-1', 'SESSION_START')]);
+      const { responses, error } = await quiet.client.rpc(
+        audioRequests('quiet-1', new Uint8Array(16000).fill(0xff)),
+        {
+          stopWhen: (r) => r.output_events.some((e) => e.event_type === 'END_OF_INPUT'),
+        },
+      );
+      expect(error).toBeUndefined();
+      expect(responses[0]?.output_events[0]).toMatchObject({
+        event_type: 'END_OF_INPUT',
+        name: 'no_input',
+      });
+      expect(responses[1]).toMatchObject({
+        response_type: 'FINAL',
+        output_events: [],
+        input_mode: 'INPUT_VOICE_DTMF',
+      });
+      expect(responses).toHaveLength(2);
+    } finally {
+      await quiet.stop();
+    }
+  });
+});

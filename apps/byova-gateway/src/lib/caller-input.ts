@@ -285,7 +285,24 @@ export class CallerInputStream {
         preRollMs: vadConfig.pre_roll_ms,
       });
     }
-    for (const event of this.#vad.push(decoded.samples)) {
+    const events = this.#vad.push(decoded.samples);
+    if (
+      events.length === 0 &&
+      vadConfig.no_input_timeout_ms > 0 &&
+      this.#vad.state === 'idle' &&
+      this.#vad.elapsedMs >= vadConfig.no_input_timeout_ms
+    ) {
+      // The caller said nothing for the whole no-input window: close the turn so WxCC stops
+      // streaming, and answer as for a NO_INPUT event (never an OutputEvent NO_INPUT, which
+      // would make the flow leave the virtual agent).
+      this.#turnDone = true;
+      this.#write(eventResponse('END_OF_INPUT', 'no_input'));
+      this.#turn(conversation, 'event', { event: 'NO_INPUT', source: 'gateway' });
+      return this.#reply(conversation, 'event', () =>
+        conversation.session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+      );
+    }
+    for (const event of events) {
       if (event.type === 'start') {
         this.#write(eventResponse('START_OF_INPUT'));
         conversation.session.speechStarted?.();
