@@ -1,15 +1,16 @@
 // Benchmark of @org/audio's u-law codec. Run: npm run bench:audio  (or npx nx run bench-audio:bench)
-// Options: --samples N (per call, default 16000 = 2 s of 8 kHz), --round-ms N, --rounds N,
-// --check (exit 1 when a target is missed).
+// Options: --samples N (one buffer size; default: a sweep of 160, 1600, 16000 and 4194304),
+// --round-ms N, --rounds N, --check (exit 1 when a target is missed at any size).
 
 import { parseArgs } from 'node:util';
+import { g711Acceleration } from '@org/audio';
 import { judge, runBenchmark, type BenchRow } from './bench';
 
 const { values } = parseArgs({
   options: {
-    samples: { type: 'string', default: '16000' },
-    'round-ms': { type: 'string', default: '300' },
-    rounds: { type: 'string', default: '7' },
+    samples: { type: 'string' },
+    'round-ms': { type: 'string', default: '200' },
+    rounds: { type: 'string', default: '5' },
     check: { type: 'boolean', default: false },
   },
 });
@@ -23,29 +24,41 @@ const positive = (name: string, text: string): number => {
   return value;
 };
 
-const options = {
-  samples: positive('samples', values.samples),
-  roundMs: positive('round-ms', values['round-ms']),
-  rounds: positive('rounds', values.rounds),
-};
+const sizes =
+  values.samples === undefined
+    ? [160, 1600, 16000, 4194304]
+    : [positive('samples', values.samples)];
+const roundMs = positive('round-ms', values['round-ms']);
+const rounds = positive('rounds', values.rounds);
 
-const fmt = (n: number): string => n.toFixed(0).padStart(8);
-const row = (r: BenchRow): string =>
-  `${r.operation.padEnd(7)}${fmt(r.ours.mbPerSecond)}${fmt(r.oursPreallocated.mbPerSecond)}${fmt(r.alawmulaw.mbPerSecond)}${fmt(r.copy.mbPerSecond)}` +
-  `${r.vsAlawmulaw.toFixed(2).padStart(12)}x${r.vsCopy.toFixed(2).padStart(10)}x`;
+const mb = (n: number): string => n.toFixed(0).padStart(7);
+const ratio = (n: number): string => `${n.toFixed(2)}x`.padStart(8);
+const line = (samples: number, r: BenchRow): string =>
+  `${String(samples).padStart(8)} ${r.operation}${mb(r.ours.mbPerSecond)}${mb(r.oursPreallocated.mbPerSecond)}` +
+  `${mb(r.alawmulaw.mbPerSecond)}${mb(r.copy.mbPerSecond)}${ratio(r.vsAlawmulaw)}${ratio(r.vsCopy)}`;
 
 console.log(
-  `u-law codec throughput, MB/s of input (${options.samples} samples per call, median of ${options.rounds} rounds of ${options.roundMs} ms), node ${process.version}`,
+  `u-law codec, MB/s of input; median of ${rounds} rounds of ${roundMs} ms; node ${process.version}; ` +
+    `implementation: ${g711Acceleration()}`,
 );
-const rows = runBenchmark(options);
-console.log('op         ours  ours*  alawmulaw  copy   ours/alawmulaw  ours/copy');
-for (const r of rows) console.log(row(r));
-console.log('(ours* = into a preallocated output; copy = Buffer.copy of the same output bytes)');
+console.log(' samples op       ours  ours*  alawm   copy  ours/alawm ours*/copy');
 let missed = 0;
-for (const t of judge(rows)) {
-  console.log(
-    `${t.met ? 'PASS' : 'MISS'} ${t.name}: ${t.value.toFixed(2)}x (target >= ${t.target}x)`,
-  );
-  if (!t.met) missed++;
+const verdicts: string[] = [];
+for (const samples of sizes) {
+  const rows = runBenchmark({ samples, roundMs, rounds });
+  for (const r of rows) console.log(line(samples, r));
+  for (const t of judge(rows)) {
+    verdicts.push(
+      `${t.met ? 'PASS' : 'MISS'} ${String(samples).padStart(8)} samples: ${t.name} ${t.value.toFixed(2)}x (target >= ${t.target}x)`,
+    );
+    if (!t.met) missed++;
+  }
 }
+console.log(
+  'ours = decodeUlaw/encodeUlaw allocating their output (as alawmulaw does); ours* = into a',
+);
+console.log(
+  'preallocated output; copy = Buffer.copy of the same output bytes into a preallocated buffer.',
+);
+for (const v of verdicts) console.log(v);
 if (values.check && missed > 0) process.exit(1);
