@@ -64,6 +64,7 @@ const envSchema = z.object({
   SESSION_AUTH_STRATEGY: z.enum(['session', 'request']).default('session'),
   AUTH_FAILURE_DELAY_MS: int(500, 0, 10_000),
   SIGNATURE_MAX_AGE_S: int(10, 1, 3600),
+  SIGNATURE_TIME_MODE: z.enum(['tolerant', 'reference']).default('tolerant'),
   SIGNATURE_CLOCK_SKEW_S: int(3, 0, 3600),
   SIGNATURE_NONCE_MIN_LENGTH: int(22, 0, 1024),
   REPLAY_CACHE_SIZE: int(100_000, 0, 10_000_000),
@@ -75,6 +76,12 @@ const envSchema = z.object({
   CLOSE_TIMEOUT_MS: int(10_000, 100, 600_000),
   DRAIN_TIMEOUT_MS: int(30_000, 0, 3_600_000),
   DRAIN_SEND_RECONNECT: bool(false),
+  STRICT_VALIDATION: bool(false),
+  UNKNOWN_MESSAGE_TYPES: z.enum(['disconnect', 'ignore']).default('disconnect'),
+  SEND_UPDATED: bool(false),
+  L16_BYTE_ORDER: z.enum(['le', 'be']).default('le'),
+  PROBE_MEDIA: z.enum(['select', 'none']).default('select'),
+  POSITION_MODE: z.enum(['timeline', 'samples']).default('timeline'),
   LOADTEST_ENABLED: bool(false),
   VOICETRANSCRIPTION_ENABLED: bool(true),
   VOICETRANSCRIPTION_LANGUAGES: z
@@ -125,6 +132,7 @@ export interface ServerConfig {
     readonly strategy: 'session' | 'request';
     readonly failureDelayMs: number;
     readonly maxAgeSeconds: number;
+    readonly timeMode: 'tolerant' | 'reference';
     readonly clockSkewSeconds: number;
     readonly nonceMinLength: number;
     readonly replayCacheSize: number;
@@ -137,6 +145,15 @@ export interface ServerConfig {
     readonly closeTimeoutMs: number;
   };
   readonly drain: { readonly timeoutMs: number; readonly sendReconnect: boolean };
+  /** Answers to the spec's open questions (§21), passed to every protocol session. */
+  readonly protocol: {
+    readonly strict: boolean;
+    readonly unknownMessageTypes: 'disconnect' | 'ignore';
+    readonly sendUpdated: boolean;
+    readonly l16ByteOrder: 'le' | 'be';
+    readonly probeMedia: 'select' | 'none';
+    readonly positionMode: 'timeline' | 'samples';
+  };
   readonly endpoints: {
     readonly loadTest: boolean;
     readonly voiceTranscription: boolean;
@@ -268,6 +285,7 @@ export function loadConfig(
       strategy: e.SESSION_AUTH_STRATEGY,
       failureDelayMs: e.AUTH_FAILURE_DELAY_MS,
       maxAgeSeconds: e.SIGNATURE_MAX_AGE_S,
+      timeMode: e.SIGNATURE_TIME_MODE,
       clockSkewSeconds: e.SIGNATURE_CLOCK_SKEW_S,
       nonceMinLength: e.SIGNATURE_NONCE_MIN_LENGTH,
       replayCacheSize: e.REPLAY_CACHE_SIZE,
@@ -280,6 +298,14 @@ export function loadConfig(
       closeTimeoutMs: e.CLOSE_TIMEOUT_MS,
     },
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, sendReconnect: e.DRAIN_SEND_RECONNECT },
+    protocol: {
+      strict: e.STRICT_VALIDATION,
+      unknownMessageTypes: e.UNKNOWN_MESSAGE_TYPES,
+      sendUpdated: e.SEND_UPDATED,
+      l16ByteOrder: e.L16_BYTE_ORDER,
+      probeMedia: e.PROBE_MEDIA,
+      positionMode: e.POSITION_MODE,
+    },
     endpoints: {
       loadTest: e.LOADTEST_ENABLED,
       voiceTranscription: e.VOICETRANSCRIPTION_ENABLED,

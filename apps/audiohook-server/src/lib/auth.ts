@@ -23,6 +23,8 @@ export interface RequestAuthenticatorOptions {
   readonly metrics: ServerMetrics;
   /** Largest signature age in seconds. @default 10 */
   readonly maxAgeSeconds?: number;
+  /** `tolerant` (skew widens the window) or the reference's tightening checks. @default 'tolerant' */
+  readonly timeMode?: 'tolerant' | 'reference';
   /** Tolerated clock difference in seconds (applied in the tolerant direction). @default 3 */
   readonly clockSkewSeconds?: number;
   /** Shortest accepted nonce. @default 22 */
@@ -78,6 +80,7 @@ export class RequestAuthenticator {
         },
         maxAgeSeconds: this.#options.maxAgeSeconds ?? 10,
         clockSkewSeconds: this.#options.clockSkewSeconds ?? 3,
+        timeMode: this.#options.timeMode ?? 'tolerant',
         minNonceLength: this.#options.minNonceLength ?? 22,
         ...(this.#nonces === undefined ? {} : { nonceCache: this.#nonces }),
       },

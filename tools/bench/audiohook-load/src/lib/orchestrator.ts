@@ -122,19 +122,30 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     const [driverBin, ...driverArgs] = options.driverCommand;
     const child = spawn(driverBin as string, [...driverArgs, JSON.stringify(config)], {
       cwd: options.cwd,
+      // tsx resolves the @org/* paths through the bench's tsconfig.
+      env: { ...process.env, TSX_TSCONFIG_PATH: 'tools/bench/audiohook-load/tsconfig.json' },
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     driver = child;
     let resolveRamped!: () => void;
-    const ramped = new Promise<void>((resolve) => (resolveRamped = resolve));
+    let rejectRamped!: (error: Error) => void;
+    const ramped = new Promise<void>((resolve, reject) => {
+      resolveRamped = resolve;
+      rejectRamped = reject;
+    });
     const done = new Promise<DriverResult>((resolve, reject) => {
       lines(child, (line) => {
         const message = JSON.parse(line) as { event: string; result?: DriverResult };
         if (message.event === 'ramped') resolveRamped();
         if (message.event === 'done' && message.result !== undefined) resolve(message.result);
       });
-      child.once('exit', (code) => reject(new Error(`driver exited (${code}) without a result`)));
+      child.once('exit', (code) => {
+        const error = new Error(`driver exited (${code}) without a result`);
+        rejectRamped(error);
+        reject(error);
+      });
     });
+    done.catch(() => undefined);
     await ramped;
     log(`all ${options.sessions} sessions settled; measuring ${options.holdSeconds} s`);
     // Let the ramp's connection churn settle before measuring.

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { checkTargets, runBenchmark, stats, type BenchReport } from '../src/lib/orchestrator';
+
+const root = join(__dirname, '../../../..');
+
+describe('stats', () => {
+  it('gives nearest-rank percentiles', () => {
+    expect(stats([5, 1, 3, 2, 4])).toEqual({ count: 5, p50: 3, p99: 5, max: 5 });
+    expect(stats([])).toEqual({ count: 0, p50: null, p99: null, max: null });
+  });
+});
+
+describe('the load benchmark at a tiny size', () => {
+  it('drives sessions against a real server and reports CPU, RSS, latencies and errors', async () => {
+    const report: BenchReport = await runBenchmark({
+      sessions: 3,
+      holdSeconds: 1,
+      rampSeconds: 0.3,
+      recording: true,
+      // The source instead of the bundle, so the smoke test needs no build.
+      serverCommand: [process.execPath, '--import', 'tsx', 'apps/audiohook-server/src/main.ts'],
+      serverEnv: { TSX_TSCONFIG_PATH: 'apps/audiohook-server/tsconfig.json' },
+      driverCommand: [
+        process.execPath,
+        '--import',
+        'tsx',
+        'tools/bench/audiohook-load/src/driver-main.ts',
+      ],
+      cwd: root,
+    });
+    expect(report).toMatchObject({ sessions: 3, opened: 3, protocolErrors: 0, recording: true });
+    expect(report.openLatencyMs.count).toBe(3);
+    expect(report.framesSent).toBeGreaterThan(10);
+    expect(report.serverCpuMsPerSessionSecond).toBeGreaterThanOrEqual(0);
+    expect(report.serverRssBaselineMb).toBeGreaterThan(10);
+    const targets = checkTargets(report);
+    expect(targets.map((t) => t.name)).toEqual([
+      'concurrent sessions, zero errors',
+      'ping RTT p99',
+      'server CPU per session-second',
+      'server RSS per session',
+    ]);
+    expect(targets[0]?.ok).toBe(false); // 3 sessions are not 2,000
+  });
+});
