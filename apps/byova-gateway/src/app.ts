@@ -11,6 +11,7 @@ import type { Connector } from './lib/connectors/types';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
+import { WebexOAuth, parseOrgList } from './lib/dashboard/webex-oauth';
 import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
@@ -204,26 +205,53 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     metrics: () => metrics.render(),
   };
 
-  /** The dashboard login, checked before anything listens (a missing token is a config error). */
-  function dashboardAuth(): DashboardAuth | undefined {
-    if (!config.authentication.enabled) return undefined;
-    const token = env[config.authentication.token_env];
-    if (token === undefined || token === '') {
+  /** The dashboard login, checked before anything listens (missing secrets are config errors). */
+  function dashboardAuth(): { auth: DashboardAuth; webex: WebexOAuth | undefined } | undefined {
+    const authentication = config.authentication;
+    if (!authentication.enabled) return undefined;
+    const token = env[authentication.token_env] || undefined;
+    let webex: WebexOAuth | undefined;
+    if (authentication.mode === 'webex') {
+      const oauth = authentication.webex_oauth;
+      const need = (name: string): string => {
+        const value = env[name];
+        if (value === undefined || value === '') {
+          throw new Error(`authentication.mode webex needs $${name}`);
+        }
+        return value;
+      };
+      const authorizedOrgs = parseOrgList(env[authentication.authorized_orgs_env]);
+      if (authorizedOrgs.length === 0) {
+        logger.warn(`$${authentication.authorized_orgs_env} is empty: no Webex org may log in`);
+      }
+      webex = new WebexOAuth({
+        clientId: need(oauth.client_id_env),
+        clientSecret: need(oauth.client_secret_env),
+        redirectUri: need(oauth.redirect_uri_env),
+        scopes: oauth.scopes,
+        baseUrl: oauth.base_url,
+        authorizedOrgs,
+        timeoutMs: oauth.timeout_ms,
+      });
+    } else if (token === undefined) {
       throw new Error(
-        `authentication.enabled needs the dashboard token in $${config.authentication.token_env}`,
+        `authentication.enabled needs the dashboard token in $${authentication.token_env}`,
       );
     }
-    return new DashboardAuth({
-      token,
-      secret: env[config.authentication.session.secret_key_env],
-      sessionTtlMs: config.authentication.session.timeout_hours * 3_600_000,
-    });
+    return {
+      auth: new DashboardAuth({
+        token,
+        secret: env[authentication.session.secret_key_env],
+        sessionTtlMs: authentication.session.timeout_hours * 3_600_000,
+      }),
+      webex,
+    };
   }
 
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
-    const auth = config.monitoring.enabled ? dashboardAuth() : undefined;
+    const login = config.monitoring.enabled ? dashboardAuth() : undefined;
     try {
-      return await listen(auth);
+      return await listen(login);
     } catch (error) {
       await stop();
       throw error;
@@ -231,7 +259,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   }
 
   async function listen(
-    auth: DashboardAuth | undefined,
+    login: ReturnType<typeof dashboardAuth>,
   ): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     // A connector that cannot start is left out (its agents are not listed), as long as one works.
     const results = await Promise.allSettled(connectors.map((c) => c.init()));
@@ -270,7 +298,8 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         host: config.monitoring.host,
         port: config.monitoring.port,
         pingPath: config.monitoring.ping_path,
-        auth,
+        auth: login?.auth,
+        webex: login?.webex,
         data,
         logger: logger.child({ component: 'dashboard' }),
       });

@@ -251,8 +251,23 @@ const schema = z.object({
   authentication: z
     .object({
       enabled: z.boolean().default(false),
-      /** Environment variable holding the dashboard access token. */
+      /** `token`: an access token from the environment; `webex`: Webex OAuth login with an org allow-list. */
+      mode: z.enum(['token', 'webex']).default('token'),
+      /** Environment variable holding the dashboard access token (optional in webex mode: bearer access). */
       token_env: z.string().default('BYOVA_DASHBOARD_TOKEN'),
+      /** Environment variable with the comma-separated Webex org ids allowed to log in (empty: nobody). */
+      authorized_orgs_env: z.string().default('AUTHORIZED_WEBEX_ORG_IDS'),
+      webex_oauth: z
+        .object({
+          client_id_env: z.string().default('WEBEX_CLIENT_ID'),
+          client_secret_env: z.string().default('WEBEX_CLIENT_SECRET'),
+          redirect_uri_env: z.string().default('WEBEX_REDIRECT_URI'),
+          scopes: z.string().default('openid email profile'),
+          base_url: z.string().url().default('https://webexapis.com/v1'),
+          timeout_ms: z.number().int().positive().default(10000),
+        })
+        .passthrough()
+        .prefault({}),
       session: z
         .object({
           timeout_hours: z.number().positive().default(24),

@@ -4,6 +4,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { SessionUser } from './webex-oauth';
 
 export const SESSION_COOKIE = 'byova_session';
 
@@ -17,7 +18,8 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 export interface DashboardAuthOptions {
-  readonly token: string;
+  /** The access token (login form and bearer access); undefined: neither is offered. */
+  readonly token: string | undefined;
   /** Signs session cookies; random per process when absent (sessions end on restart). */
   readonly secret: string | undefined;
   readonly sessionTtlMs: number;
@@ -25,14 +27,15 @@ export interface DashboardAuthOptions {
 }
 
 export class DashboardAuth {
-  readonly #token: string;
+  readonly #token: string | undefined;
   readonly #secret: Buffer;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
   constructor(options: DashboardAuthOptions) {
-    if (options.token.length < 12)
+    if (options.token !== undefined && options.token.length < 12) {
       throw new Error('the dashboard token must have at least 12 characters');
+    }
     this.#token = options.token;
     this.#secret =
       options.secret !== undefined && options.secret !== ''
@@ -42,16 +45,35 @@ export class DashboardAuth {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Checks a token typed on the login page. */
-  checkToken(candidate: string): boolean {
-    return safeEqual(candidate, this.#token);
+  /** Whether an access token is configured (login form and bearer access). */
+  get hasToken(): boolean {
+    return this.#token !== undefined;
   }
 
-  /** A new session cookie value: `<expiry ms>.<nonce>.<hmac>`. */
-  issueSession(): { value: string; maxAgeSeconds: number } {
+  /** Checks a token typed on the login page. */
+  checkToken(candidate: string): boolean {
+    return this.#token !== undefined && safeEqual(candidate, this.#token);
+  }
+
+  /** A new session cookie value: `<expiry ms>.<nonce>.<user, base64url JSON>.<hmac>`. */
+  issueSession(user?: SessionUser): { value: string; maxAgeSeconds: number } {
     const expires = this.#now() + this.#ttlMs;
-    const body = `${expires}.${randomBytes(12).toString('base64url')}`;
+    const who = Buffer.from(JSON.stringify(user ?? null)).toString('base64url');
+    const body = `${expires}.${randomBytes(12).toString('base64url')}.${who}`;
     return { value: `${body}.${this.#sign(body)}`, maxAgeSeconds: Math.floor(this.#ttlMs / 1000) };
+  }
+
+  /** The user of a valid session cookie (null for a token login), undefined without one. */
+  sessionUser(request: IncomingMessage): SessionUser | null | undefined {
+    const cookie = parseCookies(request.headers.cookie)[SESSION_COOKIE];
+    if (cookie === undefined || !this.#validSession(cookie)) return undefined;
+    try {
+      return JSON.parse(
+        Buffer.from(cookie.split('.')[2] ?? '', 'base64url').toString('utf8'),
+      ) as SessionUser | null;
+    } catch {
+      return undefined;
+    }
   }
 
   #sign(body: string): string {

@@ -35,6 +35,7 @@ export function dashboardHtml(options: { readonly authEnabled: boolean }): strin
   <h1>BYOVA Gateway</h1>
   <span id="status" class="pill">loading</span>
   <span id="updated" class="muted"></span>
+  <span id="user" class="muted"></span>
   ${options.authEnabled ? '<a href="/logout">Log out</a>' : ''}
 </header>
 <main>
@@ -104,6 +105,9 @@ async function refresh() {
     $("status").className = "pill bad";
   }
 }
+fetch("/auth/status", { credentials: "same-origin" }).then((r) => r.json()).then((s) => {
+  if (s.user_name || s.user_email) $("user").textContent = [s.user_name, s.user_email, s.org_id].filter(Boolean).join(" · ");
+}, () => undefined);
 refresh();
 setInterval(refresh, 2000);
 </script>
@@ -115,18 +119,28 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The login page. */
-export function loginHtml(error: string | undefined): string {
+/** The login page: the Webex button and/or the access-token form. */
+export function loginHtml(
+  error: string | undefined,
+  options: { readonly webex: boolean; readonly tokenForm: boolean },
+): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>BYOVA Gateway - log in</title><style>${STYLE} form { max-width: 24rem; margin: 4rem auto; display: grid; gap: .75rem; } input, button { font: inherit; padding: .4rem; }</style></head>
+<head><meta charset="utf-8"><title>BYOVA Gateway - log in</title><style>${STYLE} form, .login { max-width: 24rem; margin: 2rem auto; display: grid; gap: .75rem; } input, button, .button { font: inherit; padding: .4rem; } .button { text-align: center; background: #0b5394; color: #fff; border-radius: .3rem; text-decoration: none; }</style></head>
 <body>
-<form method="post" action="/login">
+<div class="login">
   <h1>BYOVA Gateway</h1>
   ${error !== undefined ? `<p class="bad pill" id="login-error">${escapeHtml(error)}</p>` : ''}
+  ${options.webex ? '<a class="button" id="webex-login" href="/login/webex">Login with Webex</a>' : ''}
+</div>
+${
+  options.tokenForm
+    ? `<form method="post" action="/login">
   <label>Access token <input type="password" name="token" autocomplete="current-password" required></label>
   <button type="submit">Log in</button>
-</form>
+</form>`
+    : ''
+}
 </body>
 </html>`;
 }

@@ -2,11 +2,13 @@
 // and Prometheus /metrics. With authentication enabled every data endpoint needs a session cookie
 // or a bearer token; /health and the ping stay open for load balancers.
 
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { type DashboardAuth, SESSION_COOKIE } from './auth';
+import { parseCookies, safeEqual, SESSION_COOKIE, type DashboardAuth } from './auth';
 import { dashboardHtml, loginHtml } from './page';
+import { WebexLoginError, type WebexOAuth } from './webex-oauth';
 
 /** What the dashboard shows; each function builds one endpoint's JSON. */
 export interface DashboardData {
@@ -23,11 +25,14 @@ export interface DashboardServerOptions {
   readonly port: number;
   readonly pingPath: string;
   readonly auth: DashboardAuth | undefined;
+  /** Webex login (with `auth` for the sessions). */
+  readonly webex?: WebexOAuth | undefined;
   readonly data: DashboardData;
   readonly logger: Logger;
 }
 
 const MAX_BODY = 4096;
+const STATE_COOKIE = 'byova_oauth_state';
 
 function send(
   res: ServerResponse,
@@ -109,6 +114,20 @@ export class DashboardServer {
     });
   }
 
+  #startSession(
+    res: ServerResponse,
+    auth: DashboardAuth,
+    user: Parameters<DashboardAuth['issueSession']>[0],
+    ...extraCookies: string[]
+  ): void {
+    const session = auth.issueSession(user);
+    res.setHeader('set-cookie', [
+      `${SESSION_COOKIE}=${session.value}; Max-Age=${session.maxAgeSeconds}; Path=/; HttpOnly; SameSite=Strict`,
+      ...extraCookies,
+    ]);
+    redirect(res, '/');
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
@@ -137,11 +156,13 @@ export class DashboardServer {
     }
     if (path === '/login') {
       if (auth === undefined) return redirect(res, '/');
+      const webex = this.#options.webex !== undefined;
       if (method === 'GET') {
+        const error = url.searchParams.get('error') ?? undefined;
         return send(
           res,
           200,
-          loginHtml(url.searchParams.get('error') ?? undefined),
+          loginHtml(error, { webex, tokenForm: auth.hasToken }),
           'text/html; charset=utf-8',
         );
       }
@@ -152,10 +173,43 @@ export class DashboardServer {
           this.#options.logger.warn({ remote: req.socket.remoteAddress }, 'dashboard login failed');
           return redirect(res, '/login?error=Invalid%20access%20token');
         }
-        const session = auth.issueSession();
-        return redirect(res, '/', {
-          'set-cookie': `${SESSION_COOKIE}=${session.value}; Max-Age=${session.maxAgeSeconds}; Path=/; HttpOnly; SameSite=Strict`,
-        });
+        return this.#startSession(res, auth, undefined);
+      }
+    }
+    if (
+      path === '/login/webex' &&
+      method === 'GET' &&
+      auth !== undefined &&
+      this.#options.webex !== undefined
+    ) {
+      // A fresh random state per login, bound to this browser by a short-lived cookie.
+      const state = randomBytes(24).toString('base64url');
+      return redirect(res, this.#options.webex.authorizeUrl(state), {
+        'set-cookie': `${STATE_COOKIE}=${state}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax`,
+      });
+    }
+    if (
+      path === '/oauth' &&
+      method === 'GET' &&
+      auth !== undefined &&
+      this.#options.webex !== undefined
+    ) {
+      const expected = parseCookies(req.headers.cookie)[STATE_COOKIE];
+      const state = url.searchParams.get('state') ?? '';
+      const clearState = `${STATE_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`;
+      const fail = (message: string): void =>
+        redirect(res, `/login?error=${encodeURIComponent(message)}`, { 'set-cookie': clearState });
+      if (expected === undefined || state === '' || !safeEqual(state, expected))
+        return fail('Invalid state parameter');
+      const code = url.searchParams.get('code');
+      if (code === null || code === '') return fail('No authorization code received');
+      try {
+        const user = await this.#options.webex.complete(code);
+        this.#options.logger.info({ org_id: user.orgId }, 'dashboard login with Webex');
+        return this.#startSession(res, auth, user, clearState);
+      } catch (error) {
+        this.#options.logger.warn({ err: error }, 'Webex login failed');
+        return fail(error instanceof WebexLoginError ? error.message : 'Authentication failed');
       }
     }
     if (path === '/logout') {
@@ -164,9 +218,13 @@ export class DashboardServer {
       });
     }
     if (path === '/auth/status' && method === 'GET') {
+      const user = auth?.sessionUser(req);
       json(res, 200, {
         enabled: auth !== undefined,
         authenticated: auth === undefined || auth.isAuthenticated(req),
+        user_name: user?.name ?? null,
+        user_email: user?.email ?? null,
+        org_id: user?.orgId ?? null,
       });
       return;
     }
