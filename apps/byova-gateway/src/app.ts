@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
+import {
+  DataSourceLifecycle,
+  RefreshingAccessToken,
+  StaticAccessToken,
+  type AccessTokenSource,
+} from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
 import type { Connector } from './lib/connectors/types';
@@ -106,6 +112,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       })
     : undefined;
   let dashboard: DashboardServer | undefined;
+  let dataSource: DataSourceLifecycle | undefined;
   const startedAt = Date.now();
 
   const data: DashboardData = {
@@ -125,6 +132,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         uptime: `${Math.round((Date.now() - startedAt) / 1000)}s`,
         uptime_seconds: (Date.now() - startedAt) / 1000,
         last_updated: new Date().toISOString(),
+        data_source: dataSource?.status() ?? null,
         health: {
           overall_healthy: serving === total,
           grpc_status: serving === total ? 'SERVING' : serving === 0 ? 'NOT_SERVING' : 'DEGRADED',
@@ -248,8 +256,62 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     };
   }
 
+  /** The BYODS lifecycle, when enabled (missing credentials are config errors). */
+  function dataSourceLifecycle(): DataSourceLifecycle | undefined {
+    const ds = config.data_source;
+    if (!ds.enabled) return undefined;
+    const need = (name: string): string => {
+      const value = env[name];
+      if (value === undefined || value === '')
+        throw new Error(`data_source.auth.type ${ds.auth.type} needs $${name}`);
+      return value;
+    };
+    const base = ds.base_url.replace(/\/+$/, '');
+    const auth: AccessTokenSource =
+      ds.auth.type === 'static'
+        ? new StaticAccessToken(need(ds.auth.access_token_env))
+        : new RefreshingAccessToken({
+            baseUrl: base,
+            clientId: need(ds.auth.client_id_env),
+            clientSecret: need(ds.auth.client_secret_env),
+            refreshToken: need(ds.auth.refresh_token_env),
+            timeoutMs: ds.timeout_ms,
+          });
+    const id = ds.id !== '' ? ds.id : env[ds.id_env] || undefined;
+    return new DataSourceLifecycle({
+      baseUrl: base,
+      id,
+      url: ds.url !== '' ? ds.url : config.jwt_validation.datasource_url,
+      schemaId: ds.schema_id !== '' ? ds.schema_id : config.jwt_validation.datasource_schema_uuid,
+      audience: ds.audience,
+      subject: ds.subject,
+      tokenLifetimeMinutes: ds.token_lifetime_minutes,
+      renewalLeadMs: ds.renewal_lead_time_minutes * 60_000,
+      retryMs: ds.retry_interval_seconds * 1000,
+      timeoutMs: ds.timeout_ms,
+      auth,
+      logger: logger.child({ component: 'data_source' }),
+    });
+  }
+
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
+    // Configuration errors first, before anything is registered or bound.
     const login = config.monitoring.enabled ? dashboardAuth() : undefined;
+    dataSource = dataSourceLifecycle();
+    // The data source is alive before WxCC can reach the gRPC port.
+    if (dataSource !== undefined) {
+      try {
+        await dataSource.start();
+      } catch (error) {
+        if (config.data_source.fail_startup_on_error) {
+          dataSource.stop();
+          throw new Error(`data source lifecycle failed: ${(error as Error).message}`, {
+            cause: error,
+          });
+        }
+        logger.error({ err: error }, 'data source lifecycle failed; continuing without it');
+      }
+    }
     try {
       return await listen(login);
     } catch (error) {
@@ -323,6 +385,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   async function stop(): Promise<void> {
     health.shutdown();
+    dataSource?.stop();
     await grpc?.close(config.gateway.shutdown_grace_seconds * 1000);
     await registry.close('shutdown');
     await dashboard?.close();

@@ -306,6 +306,38 @@ const schema = z.object({
     .refine((j) => !j.enabled || j.datasource_url.length > 0, {
       message: 'jwt_validation.enabled requires jwt_validation.datasource_url',
     }),
+  data_source: z
+    .object({
+      enabled: z.boolean().default(false),
+      fail_startup_on_error: z.boolean().default(true),
+      id: z.string().default(''),
+      id_env: z.string().default('WEBEX_BYODS_DATA_SOURCE_ID'),
+      /** Defaults to jwt_validation.datasource_url; both set means both must be equal. */
+      url: z.string().default(''),
+      schema_id: z.string().default(''),
+      audience: z.string().min(1).default('BYOVAGateway'),
+      subject: z.string().min(1).default('callAudioData'),
+      token_lifetime_minutes: z.number().int().min(1).max(1440).default(1440),
+      renewal_lead_time_minutes: z.number().positive().default(60),
+      retry_interval_seconds: z.number().positive().default(60),
+      base_url: z.string().url().default('https://webexapis.com/v1'),
+      timeout_ms: z.number().int().positive().default(10000),
+      auth: z
+        .object({
+          type: z.enum(['oauth_refresh', 'static']).default('oauth_refresh'),
+          client_id_env: z.string().default('WEBEX_BYODS_CLIENT_ID'),
+          client_secret_env: z.string().default('WEBEX_BYODS_CLIENT_SECRET'),
+          refresh_token_env: z.string().default('WEBEX_BYODS_REFRESH_TOKEN'),
+          access_token_env: z.string().default('WEBEX_BYODS_ACCESS_TOKEN'),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict()
+    .prefault({})
+    .refine((d) => d.renewal_lead_time_minutes < d.token_lifetime_minutes, {
+      message: 'data_source.renewal_lead_time_minutes must be shorter than token_lifetime_minutes',
+    }),
   audio_recording: z
     .object({ enabled: z.boolean().default(false), output_dir: z.string().default('logs/audio') })
     .strict()
@@ -316,6 +348,26 @@ const schema = z.object({
     })
     .passthrough()
     .prefault({}),
+});
+
+const checkedSchema = schema.superRefine((config, ctx) => {
+  const ds = config.data_source;
+  if (!ds.enabled) return;
+  const jwtUrl = config.jwt_validation.datasource_url;
+  if (ds.url === '' && jwtUrl === '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data_source', 'url'],
+      message: 'data_source.enabled needs data_source.url or jwt_validation.datasource_url',
+    });
+  }
+  if (ds.url !== '' && jwtUrl !== '' && ds.url !== jwtUrl) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data_source', 'url'],
+      message: 'data_source.url and jwt_validation.datasource_url must be identical',
+    });
+  }
 });
 
 /** The validated configuration. */
@@ -381,7 +433,7 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
   }
   if (env.BYOVA_MONITORING_HOST) setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
   if (env.LOG_LEVEL) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
-  const result = schema.safeParse(raw);
+  const result = checkedSchema.safeParse(raw);
   if (!result.success) {
     const lines = result.error.issues.map(
       (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
