@@ -324,11 +324,21 @@ const schema = z.object({
       timeout_ms: z.number().int().positive().default(10000),
       auth: z
         .object({
-          type: z.enum(['oauth_refresh', 'static']).default('oauth_refresh'),
+          type: z
+            .enum(['oauth_refresh', 'static', 'service_app'])
+            .default('oauth_refresh')
+            .refine(
+              (t) => t !== 'service_app',
+              'data_source.auth.type service_app is not supported: use oauth_refresh or static',
+            ),
           client_id_env: z.string().default('WEBEX_BYODS_CLIENT_ID'),
           client_secret_env: z.string().default('WEBEX_BYODS_CLIENT_SECRET'),
           refresh_token_env: z.string().default('WEBEX_BYODS_REFRESH_TOKEN'),
           access_token_env: z.string().default('WEBEX_BYODS_ACCESS_TOKEN'),
+          /** Keys of the Python gateway's `service_app` type, accepted so its files load. */
+          app_id_env: z.string().optional(),
+          target_org_id_env: z.string().optional(),
+          personal_auth: z.record(z.string(), z.unknown()).optional(),
         })
         .strict()
         .prefault({}),

@@ -287,6 +287,9 @@ describe('data source lifecycle', () => {
   });
 
   it('validates the data source configuration', () => {
+    expect(() =>
+      testConfig({ data_source: { auth: { type: 'service_app', app_id_env: 'APP' } } }),
+    ).toThrow(/service_app is not supported/);
     expect(() => testConfig({ data_source: { enabled: true } })).toThrow(
       /needs data_source.url or jwt_validation.datasource_url/,
     );
