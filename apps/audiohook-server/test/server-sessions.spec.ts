@@ -138,6 +138,27 @@ describe('the audiohook endpoint', () => {
   });
 });
 
+describe('recording failures', () => {
+  it('keeps the session going when the recording cannot be written', async () => {
+    const { rm, writeFile } = await import('node:fs/promises');
+    await rm(server.directory, { recursive: true, force: true });
+    await writeFile(server.directory, 'not a directory');
+    const client = await connect();
+    client.open();
+    await client.waitFor('opened');
+    client.sendRaw(new Uint8Array(3200));
+    client.send('ping', {}, 'PT0.2S');
+    await client.waitFor('pong');
+    await client.finish();
+    await server.app.stop();
+    const metrics = await server.app.metrics.registry.getSingleMetricAsString(
+      'audiohook_recording_errors_total',
+    );
+    expect(metrics).toMatch(/stage="start"\} 1/);
+    await rm(server.directory, { force: true });
+  });
+});
+
 describe('protocol errors', () => {
   async function expectDisconnect(client: RawClient, info: RegExp): Promise<void> {
     const disconnect = await client.waitFor('disconnect');

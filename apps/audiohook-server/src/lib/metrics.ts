@@ -12,7 +12,7 @@ export interface ServerMetrics {
   readonly authResults: Counter<'code'>;
   readonly disconnects: Counter<'reason' | 'info'>;
   readonly uploads: Counter<'result'>;
-  readonly recordingBufferedBytes: Gauge;
+  readonly recordingErrors: Counter<'stage'>;
 }
 
 /**
@@ -79,9 +79,10 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       labelNames: ['result'],
       registers: [registry],
     }),
-    recordingBufferedBytes: new Gauge({
-      name: 'audiohook_recording_buffered_bytes',
-      help: 'Recording bytes accepted but not yet written, over all sessions',
+    recordingErrors: new Counter({
+      name: 'audiohook_recording_errors_total',
+      help: 'Recordings that could not be started or finished (the session itself continues)',
+      labelNames: ['stage'],
       registers: [registry],
     }),
   };

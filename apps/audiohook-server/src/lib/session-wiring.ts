@@ -165,7 +165,17 @@ export function wireSession(
         return;
       }
       recorder.commit();
-      if (selectedMedia !== undefined) await recorder.startAudio(recordingFormat(selectedMedia));
+      if (selectedMedia === undefined) return;
+      try {
+        await recorder.startAudio(recordingFormat(selectedMedia));
+      } catch (error) {
+        // A full or broken disk must not fail the call itself: stream on without a WAV.
+        metrics.recordingErrors.inc({ stage: 'start' });
+        logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          'recording could not be started; the session continues unrecorded',
+        );
+      }
     });
     let paused = false;
     session.on('audio', (frame) => {
@@ -204,6 +214,7 @@ export function wireSession(
         );
         env.track(stored);
       } catch (error) {
+        metrics.recordingErrors.inc({ stage: 'finish' });
         logger.error(
           { err: error instanceof Error ? error.message : String(error) },
           'recording could not be finished',
