@@ -12,6 +12,7 @@ import { Gateway } from './lib/gateway';
 import { createLogger, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
 import { sweepLeftovers, type SweepResult } from './lib/recording/leftovers';
+import type { OpenWav } from './lib/recording/session-recorder';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './lib/recording/uploader';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
@@ -22,6 +23,8 @@ export interface AppOverrides {
   /** Collect Node.js process metrics too. @default true */
   readonly defaultMetrics?: boolean;
   readonly agentAssist?: AgentAssistOptions;
+  /** Creates recording WAV writers (tests use a slow one to exercise back-pressure). */
+  readonly openWav?: OpenWav;
   /** See {@link GatewayOptions.disconnectGraceMs}. */
   readonly disconnectGraceMs?: number;
 }
@@ -138,6 +141,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
             flushBytes: config.recording.flushBytes,
             maxBufferedBytes: config.recording.maxBufferedBytes,
             sink: recordingSink,
+            ...(overrides.openWav === undefined ? {} : { openWav: overrides.openWav }),
           }
         : undefined,
       sessionOptions: {

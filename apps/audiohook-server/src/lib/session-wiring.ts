@@ -13,7 +13,7 @@ import {
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
 import { infoLabel, type ServerMetrics } from './metrics';
-import { SessionRecorder, type RecordingFormat } from './recording/session-recorder';
+import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
 import type { RecordingSink } from './recording/uploader';
 
 /** Which endpoint a session came in on (a metrics label, too). */
@@ -30,6 +30,7 @@ export interface SessionEnvironment {
         readonly maxBufferedBytes: number;
         readonly flushBytes: number;
         readonly sink: RecordingSink;
+        readonly openWav?: OpenWav;
       }
     | undefined;
   /** Session options from the configuration (timeouts etc.). */
@@ -97,6 +98,7 @@ export function wireSession(
           directory: env.recording.directory,
           headerUpdate: env.recording.headerUpdate,
           flushBytes: env.recording.flushBytes,
+          ...(env.recording.openWav === undefined ? {} : { openWav: env.recording.openWav }),
         })
       : undefined;
   recorder?.log('httpInfo', requestInfo(request));
@@ -186,8 +188,13 @@ export function wireSession(
       if (buffered > maxBufferedBytes && !paused) {
         paused = true;
         socket.pause();
+        logger.debug({ buffered }, 'recording is behind: reading paused');
         void recorder.whenDrained(maxBufferedBytes / 2).then(() => {
           paused = false;
+          logger.debug(
+            { buffered: recorder.bufferedBytes },
+            'recording caught up: reading resumed',
+          );
           socket.resume();
         });
       }

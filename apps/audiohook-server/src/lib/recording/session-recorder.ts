@@ -4,7 +4,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openWavFile, type WavEncoding, type WavWriter } from '@org/audio';
+import { openWavFile, type WavEncoding, type WavWriter, type WavWriterOptions } from '@org/audio';
 import { ServerError, ServerErrorCode } from '../errors';
 import { SidecarWriter, type SidecarEntryType } from './sidecar';
 
@@ -16,8 +16,17 @@ export interface RecordingFiles {
   readonly paths: readonly string[];
 }
 
+/** Creates the WAV writer for a path (the file system by default; tests slow it down). */
+export type OpenWav = (
+  path: string,
+  format: RecordingFormat,
+  options: WavWriterOptions,
+) => Promise<WavWriter>;
+
 export interface SessionRecorderOptions {
   readonly directory: string;
+  /** @default openWavFile of @org/audio */
+  readonly openWav?: OpenWav;
   /** WavWriter header policy; see the README (`RECORDING_HEADER_UPDATE`). @default 'close' */
   readonly headerUpdate?: 'close' | 'append';
   /** Entries kept in memory before `commit`; later ones are dropped. @default 256 */
@@ -56,6 +65,7 @@ export class SessionRecorder {
   readonly #headerUpdate: 'close' | 'append';
   readonly #maxPending: number;
   readonly #flushBytes: number;
+  readonly #openWav: OpenWav;
   #chunk: Uint8Array | undefined;
   #chunkLength = 0;
   #pending: { type: SidecarEntryType; data: unknown; at: bigint }[] = [];
@@ -71,6 +81,7 @@ export class SessionRecorder {
     this.#headerUpdate = options.headerUpdate ?? 'close';
     this.#maxPending = options.maxPendingEntries ?? 256;
     this.#flushBytes = options.flushBytes ?? 16_384;
+    this.#openWav = options.openWav ?? openWavFile;
   }
 
   get jsonPath(): string {
@@ -132,7 +143,9 @@ export class SessionRecorder {
     if (this.#state !== 'recording' || this.#wavOpening !== undefined) {
       return this.#wavOpening ?? Promise.resolve();
     }
-    this.#wavOpening = openWavFile(this.wavPath, format, { headerUpdate: this.#headerUpdate }).then(
+    this.#wavOpening = this.#openWav(this.wavPath, format, {
+      headerUpdate: this.#headerUpdate,
+    }).then(
       (writer) => {
         this.#wav = writer;
       },
