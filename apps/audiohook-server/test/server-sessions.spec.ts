@@ -68,6 +68,7 @@ describe('the audiohook endpoint', () => {
     expect(types[0]).toBe('httpInfo');
     expect(types.at(-1)).toBe('end');
     expect(types).toContain('statistics');
+    expect(types).toContain('logger');
     const messages = json.body
       .filter((e) => e.type === 'audiohook')
       .map(

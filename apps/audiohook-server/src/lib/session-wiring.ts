@@ -111,9 +111,9 @@ export function wireSession(
   };
   function log(level: keyof typeof SIDECAR_LEVELS, fields: Record<string, unknown>, msg: string) {
     logger[level](fields, msg);
-    if (recorder !== undefined && logger.isLevelEnabled(level)) {
-      recorder.log('logger', { level: SIDECAR_LEVELS[level], msg });
-    }
+    // The sidecar keeps every line from debug (20) up, whatever the console level, as the
+    // reference's does.
+    recorder?.log('logger', { level: SIDECAR_LEVELS[level], msg });
   }
 
   const session = new ServerSession({
