@@ -74,6 +74,9 @@ describe('health and metrics', () => {
     expect(server.app.gateway.draining).toBe(true);
     await client.finish();
     await stopping;
+    expect(
+      await server.app.metrics.registry.getSingleMetricAsString('audiohook_sessions_total'),
+    ).toMatch(/endpoint="audiohook",outcome="closed"\} 1/);
   });
 
   it('serves /health/check with 503 and refuses new sessions with 503 while draining', async () => {

@@ -232,21 +232,22 @@ export function wireSession(
     session.on('audio', (frame) => audioBytes.inc(frame.data.length));
   }
 
-  session.on('end', (stats) => {
-    metrics.sessionsActive.dec({ endpoint });
-    metrics.sessionsTotal.inc({ endpoint, outcome: outcomeOf(session.state, lastState) });
-    logger.info({ stats, state: lastState }, 'session ended');
-  });
+  // The state before FINALIZING/DISCONNECTED tells how the session ended.
   let lastState = session.state;
   session.on('state', (state, previous) => {
     if (state !== 'FINALIZING' && state !== 'DISCONNECTED') lastState = state;
     logger.debug({ state, previous }, 'session state');
   });
+  session.on('end', (stats) => {
+    metrics.sessionsActive.dec({ endpoint });
+    metrics.sessionsTotal.inc({ endpoint, outcome: outcomeOf(lastState) });
+    logger.info({ stats, state: lastState }, 'session ended');
+  });
 
   return { session, logger, recorder };
 }
 
-function outcomeOf(_final: string, last: string): string {
+function outcomeOf(last: string): string {
   switch (last) {
     case 'CLOSED':
       return 'closed';
