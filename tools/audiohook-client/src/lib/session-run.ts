@@ -154,9 +154,32 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
     logger: run.logger,
   });
   let entities = 0;
+  const log = run.logger;
+  session.on('clientMessage', (message) => log.debug({ message }, `sent ${message.type}`));
+  session.on('serverMessage', (message) => log.debug({ message }, `received ${message.type}`));
+  session.on('opened', (parameters) => log.info({ media: parameters.media }, 'opened'));
   session.on('event', (list) => {
     entities += list.length;
+    log.info({ types: list.map((e) => e.type) }, `event with ${list.length} entity(ies)`);
   });
+  session.on('transcript', (data) =>
+    log.info(
+      { channelId: data.channelId, offset: data.offset },
+      `transcript: ${data.alternatives[0]?.interpretations[0]?.transcript ?? ''}`,
+    ),
+  );
+  session.on('paused', (by) => log.info({ by }, 'paused'));
+  session.on('resumed', () => log.info({}, 'resumed'));
+  session.on('disconnect', (parameters) => log.warn({ ...parameters }, 'server disconnect'));
+  session.on('protocolError', (error, code) =>
+    log.error({ code, err: error.message }, 'protocol error; closing'),
+  );
+  session.on('end', (result) =>
+    log.info(
+      { clean: result.clean, closeReason: result.closeReason, audioBytes: result.audioBytes },
+      'session ended',
+    ),
+  );
   const onAbort = () => session.close('end');
   run.signal?.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
