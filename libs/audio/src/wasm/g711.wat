@@ -53,61 +53,59 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
         (br $next))))
 
-  ;; Encodes 8 int16 samples at $src to 8 u-law codes in the low bytes of 16-bit lanes.
-  (func $encode8 (param $src i32) (result v128)
-    (local $x v128) (local $mag v128) (local $exp v128) (local $mant v128)
-    (local.set $x (v128.load (local.get $src)))
-    ;; |x| clipped to 32635 (abs(-32768) wraps to 0x8000, which min_u clips too), plus the bias.
-    (local.set $mag
-      (i16x8.add (i16x8.min_u (i16x8.abs (local.get $x)) (i16x8.splat (i32.const 32635)))
-                 (i16x8.splat (i32.const 0x84))))
-    ;; exponent = number of thresholds 256, 512, ..., 16384 that the magnitude reaches (0..7)
-    (local.set $exp
-      (i16x8.sub
-        (i16x8.sub
-          (i16x8.sub
-            (i16x8.sub
-              (i16x8.sub
-                (i16x8.sub
-                  (i16x8.sub (v128.const i64x2 0 0)
-                             (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 255))))
-                  (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 511))))
-                (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 1023))))
-              (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 2047))))
-            (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 4095))))
-          (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 8191))))
-        (i16x8.gt_s (local.get $mag) (i16x8.splat (i32.const 16383)))))
-    ;; mantissa = (magnitude >> (exponent + 3)) & 15, as ((magnitude * 2^(7 - exponent)) >> 10) & 15:
-    ;; the product stays below 2^15, so no bits are lost. 2^(7 - exponent) comes from a table; the
-    ;; high byte of every lane indexes out of range (0xff) and reads 0.
-    (local.set $mant
-      (v128.and
-        (i16x8.shr_u
-          (i16x8.mul (local.get $mag)
-            (i8x16.swizzle
-              (v128.const i8x16 -128 64 32 16 8 4 2 1 0 0 0 0 0 0 0 0)
-              (v128.or (local.get $exp) (i16x8.splat (i32.const 0xff00)))))
-          (i32.const 10))
-        (i16x8.splat (i32.const 0x0f))))
-    ;; code = ~(sign | exponent << 4 | mantissa) & 0xff
-    (v128.xor
-      (v128.or
-        (v128.or (i16x8.shl (local.get $exp) (i32.const 4)) (local.get $mant))
-        (v128.and (i16x8.lt_s (local.get $x) (v128.const i64x2 0 0)) (i16x8.splat (i32.const 0x80))))
-      (i16x8.splat (i32.const 0xff))))
-
-  ;; Encodes n int16 at $src into n u-law bytes at $dst. n must be a multiple of 16.
+  ;; Encodes n int16 at $src into n u-law bytes at $dst, 8 samples per step. n must be a multiple
+  ;; of 16. With mag = min(|x|, 32635) + 0x84 (132 to 32767): exponent e = floor(log2(mag)) - 7,
+  ;; mantissa = (mag >> (e + 3)) & 15, code = ~(sign | e << 4 | mantissa) & 0xff.
   (func (export "ulaw_encode") (param $src i32) (param $dst i32) (param $n i32)
-    (local $end i32)
+    (local $end i32) (local $x v128) (local $mag v128) (local $exp v128) (local $mant v128)
+    (local $clip v128) (local $bias v128) (local $low4 v128) (local $hiff v128) (local $x80 v128)
+    (local $xff v128) (local $zero v128) (local $log2lo v128) (local $log2hi v128) (local $scale v128)
+    (local.set $clip (i16x8.splat (i32.const 32635)))
+    (local.set $bias (i16x8.splat (i32.const 0x84)))
+    (local.set $low4 (i16x8.splat (i32.const 0x0f)))
+    (local.set $hiff (i16x8.splat (i32.const 0xff00)))
+    (local.set $x80 (i16x8.splat (i32.const 0x80)))
+    (local.set $xff (i16x8.splat (i32.const 0xff)))
+    (local.set $zero (v128.const i64x2 0 0))
+    ;; For a nibble n: 0 if n = 0, else floor(log2(n)) + 1 (lo), and that plus 4 (hi). Index 0
+    ;; gives 0, so the zero high byte of every 16-bit lane looks up 0.
+    (local.set $log2lo (v128.const i8x16 0 1 2 2 3 3 3 3 4 4 4 4 4 4 4 4))
+    (local.set $log2hi (v128.const i8x16 0 5 6 6 7 7 7 7 8 8 8 8 8 8 8 8))
+    ;; 2^(7 - e) for e = 0..7
+    (local.set $scale (v128.const i8x16 128 64 32 16 8 4 2 1 0 0 0 0 0 0 0 0))
     (local.set $end (i32.add (local.get $dst) (local.get $n)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
-        (v128.store (local.get $dst)
-          (i8x16.narrow_i16x8_u
-            (call $encode8 (local.get $src))
-            (call $encode8 (i32.add (local.get $src) (i32.const 16)))))
-        (local.set $src (i32.add (local.get $src) (i32.const 32)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $x (v128.load (local.get $src)))
+        ;; abs(-32768) wraps to 0x8000; min_u clips it to 32635 like every other large magnitude.
+        (local.set $mag
+          (i16x8.add (i16x8.min_u (i16x8.abs (local.get $x)) (local.get $clip)) (local.get $bias)))
+        ;; e = floor(log2(mag >> 8)) + 1, or 0 when mag < 256, from the two nibbles of mag >> 8.
+        (local.set $exp
+          (i8x16.max_u
+            (i8x16.swizzle (local.get $log2hi) (i16x8.shr_u (local.get $mag) (i32.const 12)))
+            (i8x16.swizzle (local.get $log2lo)
+              (v128.and (i16x8.shr_u (local.get $mag) (i32.const 8)) (local.get $low4)))))
+        ;; mantissa = ((mag * 2^(7 - e)) >> 10) & 15: the product stays below 2^15, so it is exact.
+        ;; The high byte of each lane indexes out of range (0xff) and reads 0.
+        (local.set $mant
+          (v128.and
+            (i16x8.shr_u
+              (i16x8.mul (local.get $mag)
+                (i8x16.swizzle (local.get $scale) (v128.or (local.get $exp) (local.get $hiff))))
+              (i32.const 10))
+            (local.get $low4)))
+        ;; ~(sign | e << 4 | mantissa) & 0xff = (e << 4 | mantissa) ^ (x < 0 ? 0x7f : 0xff)
+        (i64.store (local.get $dst)
+          (i64x2.extract_lane 0
+            (i8x16.narrow_i16x8_u
+              (v128.xor
+                (v128.or (i16x8.shl (local.get $exp) (i32.const 4)) (local.get $mant))
+                (i16x8.sub (local.get $xff)
+                  (v128.and (i16x8.lt_s (local.get $x) (local.get $zero)) (local.get $x80))))
+              (local.get $zero))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
         (br $next))))
 )
