@@ -92,6 +92,18 @@ describe('workspace shape', () => {
     expect(all['typescript']).toMatch(/^5\.9\.\d+$/);
   });
 
+  it('keeps package-lock.json acceptable to npm ci (optional platform entries complete)', () => {
+    const run = spawnSync(
+      process.execPath,
+      [join(root, 'tools/build/complete-lockfile.mjs'), '--check'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+
   it('maps every library to an @org/<name> path in tsconfig.base.json', () => {
     const base = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')) as {
       compilerOptions: { paths: Record<string, string[]> };
