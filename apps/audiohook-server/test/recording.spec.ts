@@ -87,6 +87,17 @@ describe('SessionRecorder', () => {
     expect(Array.from(wav.data.subarray(6399, 6401))).toEqual([2, 3]);
   });
 
+  it('resolves whenDrained right after commit, while the sidecar file is still being opened', async () => {
+    // Regression: waiting for the stream's 'drain' event hung here, because 'drain' only follows
+    // a write that overflowed the stream's buffer.
+    const rec = new SessionRecorder({ directory: dir });
+    rec.commit();
+    expect(rec.bufferedBytes).toBeGreaterThan(0);
+    await rec.whenDrained(0);
+    expect(rec.bufferedBytes).toBe(0);
+    await rec.finish();
+  });
+
   it('reports buffered bytes and resolves whenDrained once written', async () => {
     const rec = new SessionRecorder({ directory: dir });
     rec.commit();

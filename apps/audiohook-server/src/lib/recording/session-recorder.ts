@@ -208,11 +208,19 @@ export class SessionRecorder {
     if (this.bufferedBytes <= lowWaterBytes) return Promise.resolve();
     return new Promise((resolve) => {
       const check = (): void => {
-        if (this.bufferedBytes <= lowWaterBytes) resolve();
-        else this.#drainWaiters.push(check);
+        if (this.bufferedBytes <= lowWaterBytes) {
+          resolve();
+          return;
+        }
+        // Wake up on the next WAV write completion (each one notifies) or, when the sidecar
+        // holds bytes too, on its next flush.
+        this.#drainWaiters.push(check);
+        const sidecar = this.#sidecar;
+        if (sidecar !== undefined && sidecar.bufferedBytes > 0) {
+          void sidecar.drained().then(() => this.#notifyDrain());
+        }
       };
-      this.#drainWaiters.push(check);
-      void this.#sidecar?.drained().then(() => this.#notifyDrain());
+      check();
     });
   }
 

@@ -48,6 +48,7 @@ export class SidecarWriter {
   readonly #flushMs: number;
   #first = true;
   #closed = false;
+  #closing: Promise<void> | undefined;
   #error: Error | undefined;
   // Entries are collected and written in batches: one small write per ping would cost a
   // thread-pool round trip each at thousands of sessions.
@@ -120,23 +121,29 @@ export class SidecarWriter {
 
   /** Resolves once the in-memory queue has been handed to the file. */
   drained(): Promise<void> {
+    // Once closing, the queue empties when the file is closed.
+    if (this.#closing !== undefined) return this.#closing.catch(() => undefined);
     this.flush();
-    if (this.#stream.writableLength === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#stream.once('drain', () => resolve()));
+    if (this.#stream.writableLength === 0) return Promise.resolve();
+    // 'drain' fires only after a write that overflowed the stream's buffer, so it may never come
+    // (e.g. while the file is still being opened). An empty write's callback runs once every
+    // earlier write has been flushed.
+    return new Promise((resolve) => this.#stream.write('', () => resolve()));
   }
 
   /** Writes the `end` entry, closes the array and the object, and closes the file. */
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
+    if (this.#closing !== undefined) return this.#closing;
     this.append('end', {});
     this.flush();
     this.#closed = true;
-    return new Promise((resolve, reject) => {
+    this.#closing = new Promise((resolve, reject) => {
       this.#stream.end('\n]}\n', () => {
         if (this.#error !== undefined) reject(this.#error);
         else resolve();
       });
     });
+    return this.#closing;
   }
 }
 
