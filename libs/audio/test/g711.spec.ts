@@ -150,6 +150,35 @@ describe.each([
   });
 });
 
+describe('small results from the shared slab', () => {
+  it('never overlap or change when later results are made', () => {
+    const first = decodeUlaw(new Uint8Array(160).fill(0x80));
+    const second = decodeUlaw(new Uint8Array(160).fill(0x00));
+    const bytes = encodeUlaw(new Int16Array(100).fill(1000));
+    expect(first.every((v) => v === 32124)).toBe(true);
+    expect(second.every((v) => v === -32124)).toBe(true);
+    expect(bytes.every((v) => v === 0xce)).toBe(true);
+    const end = (a: ArrayBufferView): number => a.byteOffset + a.byteLength;
+    if (first.buffer === second.buffer) {
+      expect(end(first) <= second.byteOffset || end(second) <= first.byteOffset).toBe(true);
+    }
+    expect(first.byteOffset % 8).toBe(0);
+  });
+
+  it('gives results over 4 KiB a buffer of their own', () => {
+    const large = decodeUlaw(new Uint8Array(4096));
+    expect(large.byteOffset).toBe(0);
+    expect(large.buffer.byteLength).toBe(8192);
+  });
+
+  it('keeps making correct results across many slabs', () => {
+    const results = Array.from({ length: 300 }, (_, i) =>
+      decodeUlaw(new Uint8Array(200).fill(i & 0xff)),
+    );
+    results.forEach((r, i) => expect(r[199]).toBe(referenceUlawDecode(i & 0xff)));
+  });
+});
+
 describe('G.711 A-law', () => {
   it.each(vectors.alaw.decode)('decodes byte %i to %i', (byte, expected) => {
     expect(alawToLinear(byte)).toBe(expected);

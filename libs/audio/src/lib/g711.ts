@@ -12,6 +12,7 @@
 
 import { AudioErrorCode, AudioError } from './errors';
 import { G711_WASM_BASE64 } from './generated/g711';
+import { allocInt16, allocUint8 } from './pool';
 
 const ULAW_BIAS = 0x84;
 const ULAW_CLIP = 32635;
@@ -195,16 +196,10 @@ function decodeUlawSimd(
 ): Int16Array {
   const length = input.length;
   const outStart = SIMD_OUT / 2;
-  if (length <= SIMD_BLOCK && output === undefined) {
-    kernels.bytes.set(input, 0);
-    kernels.decode(0, SIMD_OUT, roundUp16(length));
-    // slice() allocates and copies in one step (no zero-fill of a fresh array first).
-    return kernels.samples.slice(outStart, outStart + length);
-  }
-  const out = checkedOutput(output, length, (n) => new Int16Array(n));
+  const out = checkedOutput(output, length, allocInt16);
   for (let offset = 0; offset < length; offset += SIMD_BLOCK) {
     const count = Math.min(SIMD_BLOCK, length - offset);
-    kernels.bytes.set(input.subarray(offset, offset + count), 0);
+    kernels.bytes.set(count === length ? input : input.subarray(offset, offset + count), 0);
     kernels.decode(0, SIMD_OUT, roundUp16(count));
     out.set(kernels.samples.subarray(outStart, outStart + count), offset);
   }
@@ -217,15 +212,10 @@ function encodeUlawSimd(
   output: Uint8Array | undefined,
 ): Uint8Array {
   const length = input.length;
-  if (length <= SIMD_BLOCK && output === undefined) {
-    kernels.samples.set(input, 0);
-    kernels.encode(0, SIMD_OUT, roundUp16(length));
-    return kernels.bytes.slice(SIMD_OUT, SIMD_OUT + length);
-  }
-  const out = checkedOutput(output, length, (n) => new Uint8Array(n));
+  const out = checkedOutput(output, length, allocUint8);
   for (let offset = 0; offset < length; offset += SIMD_BLOCK) {
     const count = Math.min(SIMD_BLOCK, length - offset);
-    kernels.samples.set(input.subarray(offset, offset + count), 0);
+    kernels.samples.set(count === length ? input : input.subarray(offset, offset + count), 0);
     kernels.encode(0, SIMD_OUT, roundUp16(count));
     out.set(kernels.bytes.subarray(SIMD_OUT, SIMD_OUT + count), offset);
   }
@@ -254,7 +244,7 @@ function decodeWith(
   pairTable: () => Uint32Array,
 ): Int16Array {
   const length = input.length;
-  const out = checkedOutput(output, length, (n) => new Int16Array(n));
+  const out = checkedOutput(output, length, allocInt16);
   let i = 0;
   if (
     length - i >= PAIR_DECODE_MIN_BYTES &&
@@ -286,7 +276,7 @@ function encodeWith(
   output: Uint8Array | undefined,
   table: Uint8Array,
 ): Uint8Array {
-  const out = checkedOutput(output, input.length, (n) => new Uint8Array(n));
+  const out = checkedOutput(output, input.length, allocUint8);
   encodeBits(new Uint16Array(input.buffer, input.byteOffset, input.length), out, table);
   return out;
 }
@@ -331,7 +321,9 @@ export function linearToAlaw(sample: number): number {
  *
  * @param input u-law bytes, one per sample (interleaved channels stay interleaved).
  * @param output Optional destination with room for `input.length` samples; allocated when absent.
- * @returns The decoded samples (`output` itself when given).
+ * @returns The decoded samples (`output` itself when given). A result of up to 4 KiB is a view
+ * into a shared slab, like a small Node.js `Buffer.allocUnsafe`: use its `byteOffset` and
+ * `byteLength` with its `buffer`, or `.slice()` it for a standalone copy.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 // Benchmark of @org/audio's u-law codec. Run: npm run bench:audio  (or npx nx run bench-audio:bench)
-// Options: --samples N (one buffer size; default: a sweep of 160, 1600, 16000 and 4194304),
+// Options: --samples N (one buffer size; default: a sweep of 160, 1600, 16000, 4 Mi and 32 Mi),
 // --round-ms N, --rounds N, --check (exit 1 when a target is missed at any size).
 
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ const positive = (name: string, text: string): number => {
 
 const sizes =
   values.samples === undefined
-    ? [160, 1600, 16000, 4194304]
+    ? [160, 1600, 16000, 4194304, 33554432]
     : [positive('samples', values.samples)];
 const roundMs = positive('round-ms', values['round-ms']);
 const rounds = positive('rounds', values.rounds);
