@@ -3,7 +3,7 @@
 // the documented error codes, pause/resume/discard/update, media streaming and the probe.
 
 import { randomUUID } from 'node:crypto';
-import { type Clock, type TimerHandle, systemClock } from './clock';
+import { type Clock, NamedTimers, systemClock } from './clock';
 import {
   isKnownMessageType,
   parseJsonFrame,
@@ -177,7 +177,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   #selected: MediaParameter | undefined;
   #openSeq = 0;
   #closeSeq = 0;
-  #timers = new Map<string, TimerHandle>();
+  readonly #timers: NamedTimers;
   #pingSeq: number | undefined;
   #pingSentAt = 0;
   #pongs = 0;
@@ -208,6 +208,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#options = options;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
+    this.#timers = new NamedTimers(this.#clock);
     this.#logger = options.logger ?? silentLogger;
     this.id = (options.sessionId ?? randomUUID()).toLowerCase();
     this.#offered = options.media?.offeredMedia ?? [];
@@ -294,7 +295,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       ...(o.continuedSessions === undefined ? {} : { continuedSessions: [...o.continuedSessions] }),
     });
     this.#setState('OPENING');
-    this.#setTimer('open', o.openTimeoutMs ?? 5000, () =>
+    this.#timers.set('open', o.openTimeoutMs ?? 5000, () =>
       this.#fail(408, 'Open transaction timeout'),
     );
     return promise;
@@ -307,13 +308,13 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   close(reason: CloseReason = 'end'): boolean {
     if (this.#state !== 'OPENING' && this.#state !== 'OPEN') return false;
     this.#stopMedia();
-    this.#clearTimer('open');
-    this.#clearTimer('ping');
-    this.#clearTimer('maxDuration');
+    this.#timers.clear('open');
+    this.#timers.clear('ping');
+    this.#timers.clear('maxDuration');
     this.#closeReason = reason;
     this.#closeSeq = this.#send('close', { reason });
     this.#setState('CLOSING');
-    this.#setTimer('close', this.#options.closeTimeoutMs ?? 10_000, () => {
+    this.#timers.set('close', this.#options.closeTimeoutMs ?? 10_000, () => {
       this.#sendError(408, 'Close transaction timeout');
       this.#transport.close();
     });
@@ -425,7 +426,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
             clientseq: message.clientseq,
           });
         }
-        this.#clearTimer('close');
+        this.#timers.clear('close');
         this.#closed = message.parameters;
         this.#setState('CLOSED');
         this.#emitSafe('closed', message.parameters);
@@ -503,7 +504,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
         clientseq: message.clientseq,
       });
     }
-    this.#clearTimer('open');
+    this.#timers.clear('open');
     this.#opened = message;
     this.#selected = selected;
     this.#setState('OPEN');
@@ -522,7 +523,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       return;
     }
     if (maxMs !== undefined) {
-      this.#setTimer('maxDuration', maxMs, () => this.close('end'));
+      this.#timers.set('maxDuration', maxMs, () => this.close('end'));
     }
     if (params.discardTo !== undefined) {
       this.#discardToNs = parseDuration(params.discardTo);
@@ -570,7 +571,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
         reason,
         state: this.#state,
       });
-    for (const name of [...this.#timers.keys()]) this.#clearTimer(name);
+    this.#timers.clearAll();
     this.#stopMedia();
     this.#setState('DISCONNECTED');
     this.#resolveOpen(undefined);
@@ -683,7 +684,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   // ---- ping ----
 
   #schedulePing(delay: number): void {
-    this.#setTimer('ping', delay, () => {
+    this.#timers.set('ping', delay, () => {
       if (this.#state !== 'OPEN') return;
       if (this.#pingSeq !== undefined) {
         this.#fail(408, 'Timeout waiting for pong');
@@ -759,25 +760,6 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     if (previous === next) return;
     this.#state = next;
     this.#emitSafe('state', next, previous);
-  }
-
-  #setTimer(name: string, ms: number, action: () => void): void {
-    this.#clearTimer(name);
-    this.#timers.set(
-      name,
-      this.#clock.setTimeout(() => {
-        this.#timers.delete(name);
-        action();
-      }, ms),
-    );
-  }
-
-  #clearTimer(name: string): void {
-    const handle = this.#timers.get(name);
-    if (handle !== undefined) {
-      this.#clock.clearTimeout(handle);
-      this.#timers.delete(name);
-    }
   }
 
   #emitSafe<K extends keyof ClientSessionEvents>(event: K, ...args: ClientSessionEvents[K]): void {

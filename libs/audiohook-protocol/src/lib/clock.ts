@@ -113,3 +113,44 @@ export class ManualClock implements Clock {
 export async function flushMicrotasks(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await Promise.resolve();
 }
+
+/**
+ * Timers of one session, by name: setting a name again replaces its timer, and `clearAll` stops
+ * everything (used when a session ends).
+ *
+ * @internal Shared by the server and client sessions.
+ */
+export class NamedTimers {
+  readonly #clock: Clock;
+  readonly #handles = new Map<string, TimerHandle>();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** Runs `action` after `ms`, replacing any timer of the same name. */
+  set(name: string, ms: number, action: () => void): void {
+    this.clear(name);
+    this.#handles.set(
+      name,
+      this.#clock.setTimeout(() => {
+        this.#handles.delete(name);
+        action();
+      }, ms),
+    );
+  }
+
+  /** Stops the timer of that name, if any. */
+  clear(name: string): void {
+    const handle = this.#handles.get(name);
+    if (handle !== undefined) {
+      this.#clock.clearTimeout(handle);
+      this.#handles.delete(name);
+    }
+  }
+
+  /** Stops every timer. */
+  clearAll(): void {
+    for (const name of [...this.#handles.keys()]) this.clear(name);
+  }
+}

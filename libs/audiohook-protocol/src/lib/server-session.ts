@@ -2,7 +2,7 @@
 // transport, with the timers, media selection, pacing and handler pipeline a production
 // server needs.
 
-import { type Clock, type TimerHandle, systemClock } from './clock';
+import { type Clock, NamedTimers, systemClock } from './clock';
 import {
   isKnownMessageType,
   parseJsonFrame,
@@ -317,7 +317,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #openDone: Promise<void> = Promise.resolve();
   #openedSent = false;
   #closeHandlersDone: Promise<void> | undefined;
-  #timers = new Map<string, TimerHandle>();
+  readonly #timers: NamedTimers;
   #bucket: TokenBucket;
   #eventQueue: EventEntity[][] = [];
   #queueWaiters: (() => void)[] = [];
@@ -343,6 +343,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#options = options;
     this.#transport = options.transport;
     this.#clock = options.clock ?? systemClock;
+    this.#timers = new NamedTimers(this.#clock);
     this.#logger = options.logger ?? silentLogger;
     this.#id = options.id?.toLowerCase();
     this.#createdAt = this.#clock.now();
@@ -585,10 +586,10 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
           ? 'UNAUTHORIZED'
           : 'DISCONNECTING',
     );
-    this.#clearTimer('open');
+    this.#timers.clear('open');
     const wait = this.#options.disconnectTimeoutMs ?? 10_000;
     if (wait > 0) {
-      this.#setTimer('disconnect', wait, () => {
+      this.#timers.set('disconnect', wait, () => {
         this.#log('warn', 'client did not close after disconnect; closing the transport', {});
         this.#transport.close(1000, 'disconnect timeout');
       });
@@ -846,7 +847,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
 
     const deadline = this.#options.openDeadlineMs ?? 3000;
     if (deadline > 0) {
-      this.#setTimer('open', deadline, () => {
+      this.#timers.set('open', deadline, () => {
         this.#log('warn', 'open handlers are slow; sending opened at the deadline', {
           deadlineMs: deadline,
         });
@@ -886,7 +887,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   }
 
   #sendOpened(message: OpenMessage): void {
-    this.#clearTimer('open');
+    this.#timers.clear('open');
     if (this.#openedSent || this.#state !== 'OPENING') return;
     this.#openedSent = true;
     const params = message.parameters;
@@ -981,10 +982,10 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       return;
     }
     this.#setState('CLOSING');
-    this.#clearTimer('disconnect');
+    this.#timers.clear('disconnect');
     const deadline = this.#options.closeDeadlineMs ?? 5000;
     if (deadline > 0) {
-      this.#setTimer('close', deadline, () => {
+      this.#timers.set('close', deadline, () => {
         this.#log('warn', 'close handlers are slow; sending closed at the deadline', {});
         this.#sendClosed(message.seq);
       });
@@ -1002,7 +1003,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   }
 
   #sendClosed(closeSeq: number): void {
-    this.#clearTimer('close');
+    this.#timers.clear('close');
     if (this.#state !== 'CLOSING') return;
     for (const queued of this.#eventQueue.splice(0)) this.#dropEvent(queued, 'session closed');
     this.#notifyQueueWaiters();
@@ -1010,7 +1011,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#setState('CLOSED');
     const linger = this.#options.closedLingerMs ?? 5000;
     if (linger > 0) {
-      this.#setTimer('linger', linger, () => {
+      this.#timers.set('linger', linger, () => {
         this.#log('debug', 'client did not close the connection after closed; closing it', {});
         this.#transport.close(1000, 'session closed');
       });
@@ -1037,7 +1038,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   async #onTransportClose(code: number, reason: string): Promise<void> {
     if (this.#isOver()) return;
     this.#log('info', 'transport closed', { code, reason, state: this.#state });
-    for (const name of [...this.#timers.keys()]) this.#clearTimer(name);
+    this.#timers.clearAll();
     const cleanEnd = this.#state === 'CLOSED';
     for (const queued of this.#eventQueue.splice(0)) this.#dropEvent(queued, 'transport closed');
     this.#notifyQueueWaiters();
@@ -1052,10 +1053,12 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     const timedOut = await (limit > 0
       ? Promise.race([
           settled.then(() => false),
-          new Promise<boolean>((resolve) => this.#setTimer('finalize', limit, () => resolve(true))),
+          new Promise<boolean>((resolve) =>
+            this.#timers.set('finalize', limit, () => resolve(true)),
+          ),
         ])
       : settled.then(() => false));
-    this.#clearTimer('finalize');
+    this.#timers.clear('finalize');
     if (timedOut) this.#log('warn', 'open/close handlers still running; finalizing anyway', {});
     for (const handler of this.#finiHandlers) {
       try {
@@ -1072,7 +1075,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   // ---- events pacing ----
 
   #drainEvents(): void {
-    this.#clearTimer('events');
+    this.#timers.clear('events');
     while (this.#eventQueue.length > 0) {
       if (!['ACTIVE', 'PAUSED', 'CLOSING'].includes(this.#state) || !this.#eventsEnabled) {
         for (const queued of this.#eventQueue.splice(0)) {
@@ -1082,11 +1085,11 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       }
       const now = this.#clock.now();
       if (now < this.#backoffUntil) {
-        this.#setTimer('events', this.#backoffUntil - now, () => this.#drainEvents());
+        this.#timers.set('events', this.#backoffUntil - now, () => this.#drainEvents());
         return;
       }
       if (!this.#bucket.tryTake()) {
-        this.#setTimer('events', this.#bucket.msUntilNext(), () => this.#drainEvents());
+        this.#timers.set('events', this.#bucket.msUntilNext(), () => this.#drainEvents());
         return;
       }
       const entities = this.#eventQueue.shift() as EventEntity[];
@@ -1198,33 +1201,14 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.#emitSafe('state', next, previous);
   }
 
-  #setTimer(name: string, ms: number, action: () => void): void {
-    this.#clearTimer(name);
-    this.#timers.set(
-      name,
-      this.#clock.setTimeout(() => {
-        this.#timers.delete(name);
-        action();
-      }, ms),
-    );
-  }
-
-  #clearTimer(name: string): void {
-    const handle = this.#timers.get(name);
-    if (handle !== undefined) {
-      this.#clock.clearTimeout(handle);
-      this.#timers.delete(name);
-    }
-  }
-
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.#setTimer('sleep', ms, resolve));
+    return new Promise((resolve) => this.#timers.set('sleep', ms, resolve));
   }
 
   #armIdleTimer(): void {
     const idle = this.#options.idleTimeoutMs ?? 0;
     if (idle <= 0 || this.#isOver()) return;
-    this.#setTimer('idle', idle, () => {
+    this.#timers.set('idle', idle, () => {
       this.#log('warn', 'idle timeout', { idleTimeoutMs: idle });
       if (!this.disconnect('error', `Server error: no message from the client for ${idle} ms`)) {
         this.#transport.close(1000, 'idle timeout');
