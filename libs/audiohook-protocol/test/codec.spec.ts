@@ -318,11 +318,30 @@ describe('codec', () => {
       }),
     );
 
+    // Validation drops "__proto__" keys from free-form objects (customConfig, entity data, ...),
+    // which keeps hostile input from touching prototypes; fc.jsonValue() generates such keys.
+    const withoutProtoKeys = (text: string): unknown =>
+      JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
+
+    it('drops "__proto__" keys from free-form objects', () => {
+      const text = serializeMessage(
+        JSON.parse(
+          '{"version":"2","id":"00000000-0000-1000-8000-000000000000","seq":1,"serverseq":0,"position":"PT0S","type":"open","parameters":{"organizationId":"00000000-0000-1000-8000-000000000000","conversationId":"00000000-0000-1000-8000-000000000000","participant":{"id":"00000000-0000-1000-8000-000000000000","ani":"","aniName":"","dnis":""},"media":[],"customConfig":{"__proto__":{"polluted":true},"kept":1}}}',
+        ) as AudioHookMessage,
+      );
+      const parsed = parseClientMessage(text) as unknown as {
+        parameters: { customConfig: object };
+      };
+      expect(parsed.parameters.customConfig).toEqual({ kept: 1 });
+      expect(Object.getPrototypeOf(parsed.parameters.customConfig)).toBe(Object.prototype);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    });
+
     it('round-trips random valid client messages', () => {
       fc.assert(
         fc.property(clientMessage, (message) => {
           const text = serializeMessage(message as unknown as AudioHookMessage);
-          expect(parseClientMessage(text)).toEqual(JSON.parse(text));
+          expect(parseClientMessage(text)).toEqual(withoutProtoKeys(text));
         }),
       );
     });
@@ -331,7 +350,7 @@ describe('codec', () => {
       fc.assert(
         fc.property(serverMessage, (message) => {
           const text = serializeMessage(message as unknown as AudioHookMessage);
-          expect(parseServerMessage(text)).toEqual(JSON.parse(text));
+          expect(parseServerMessage(text)).toEqual(withoutProtoKeys(text));
         }),
       );
     });
