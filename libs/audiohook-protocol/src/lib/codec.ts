@@ -236,7 +236,7 @@ export function validateServerMessage(
  * @example
  * ```ts
  * const message = parseClientMessage(text);
- * if (message.type === 'open') console.log(message.parameters.media);
+ * if (message.type === 'open') chooseMedia(message.parameters.media);
  * ```
  */
 export function parseClientMessage(text: string, options: ValidationOptions = {}): ClientMessage {

@@ -70,7 +70,7 @@ export interface AudioHookErrorOptions extends ErrorOptions {
  *   parseClientMessage(text);
  * } catch (err) {
  *   if (err instanceof AudioHookError && err.code === AudioHookErrorCode.InvalidParameters) {
- *     console.warn(err.messageType, err.path.join('.'));
+ *     logger.warn({ type: err.messageType, path: err.path.join('.') }, err.message);
  *   }
  * }
  * ```

@@ -183,7 +183,7 @@ export class AudioFrame {
  * @example
  * ```ts
  * const frame = parseAudioFrame(bytes, selectedMedia);
- * console.log(frame.samples, frame.duration);
+ * transcriber.push(frame.samples, frame.duration);
  * ```
  */
 export function parseAudioFrame(

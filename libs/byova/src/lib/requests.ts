@@ -63,7 +63,7 @@ const envelope = z.object({
  * @example
  * ```ts
  * const request = parseVoiceVARequest(message);
- * if (request.input.kind === 'dtmf') console.log(request.input.keys.join(''));
+ * if (request.input.kind === 'dtmf') handleDigits(request.input.keys.join(''));
  * ```
  */
 export function parseVoiceVARequest(message: VoiceVARequest__Output): ByovaRequest {
