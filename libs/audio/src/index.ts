@@ -55,4 +55,5 @@ export {
   ulawSilence,
   type ToneOptions,
 } from './lib/generators';
+export { decodeWavSamples, toTelephonyUlaw } from './lib/convert';
 export { fromDbfs, peak, peakDbfs, rms, rmsDbfs, toDbfs, toneAmplitude } from './lib/levels';

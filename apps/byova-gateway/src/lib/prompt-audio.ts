@@ -2,30 +2,11 @@
 // 8 kHz mono, the format WxCC plays.
 
 import { readFile } from 'node:fs/promises';
-import {
-  decodeAlaw,
-  decodeUlaw,
-  encodeUlaw,
-  l16ToInt16,
-  mixToMono,
-  parseWav,
-  resample,
-  type WavFile,
-} from '@org/audio';
+import { encodeUlaw, parseWav, resample, toTelephonyUlaw, type WavFile } from '@org/audio';
 
 /** Converts a parsed WAV to u-law 8 kHz mono (returned as is when it already is). */
 export function wavToWxccUlaw(wav: WavFile): Uint8Array {
-  const { encoding, sampleRate, channels } = wav.format;
-  if (encoding === 'ulaw' && sampleRate === 8000 && channels === 1) return wav.data;
-  let samples =
-    encoding === 'pcm16'
-      ? l16ToInt16(wav.data, 'le')
-      : encoding === 'ulaw'
-        ? decodeUlaw(wav.data)
-        : decodeAlaw(wav.data);
-  if (channels > 1) samples = mixToMono(samples, channels);
-  if (sampleRate !== 8000) samples = resample(samples, sampleRate, 8000);
-  return encodeUlaw(samples);
+  return toTelephonyUlaw(wav);
 }
 
 /** Converts linear samples at any rate to u-law 8 kHz. */

@@ -3,13 +3,11 @@
 
 import { readFile } from 'node:fs/promises';
 import {
-  decodeAlaw,
-  decodeUlaw,
+  decodeWavSamples,
   deinterleave,
   encodeUlaw,
   encodeWav,
   interleave,
-  l16ToInt16,
   parseWav,
   resample,
   type WavFile,
@@ -36,17 +34,6 @@ export interface WavConversion {
   readonly wav: Uint8Array;
 }
 
-function toLinear(wav: WavFile): Int16Array {
-  switch (wav.format.encoding) {
-    case 'ulaw':
-      return decodeUlaw(wav.data);
-    case 'alaw':
-      return decodeAlaw(wav.data);
-    default:
-      return l16ToInt16(wav.data, 'le');
-  }
-}
-
 /**
  * Converts WAV bytes to an 8 kHz PCMU WAV with the same channels (1 or 2). Channel order is kept:
  * a stereo file is [external, internal]. An 8 kHz μ-law file passes through byte for byte.
@@ -70,7 +57,7 @@ export function convertWav(bytes: Uint8Array): WavConversion {
   if (encoding === 'ulaw' && sampleRate === 8000) {
     return { source, converted: false, wav: encodeWav(wav.format, wav.data) };
   }
-  const linear = toLinear(wav);
+  const linear = decodeWavSamples(wav);
   const perChannel = channels === 1 ? [linear] : deinterleave(linear, channels);
   const at8k = perChannel.map((samples) =>
     sampleRate === 8000 ? samples : resample(samples, sampleRate, 8000),

@@ -2,17 +2,7 @@
 // 20 ms u-law 8 kHz frames, and a built-in speech-like test utterance.
 
 import { readFileSync } from 'node:fs';
-import {
-  ToneGenerator,
-  decodeAlaw,
-  decodeUlaw,
-  encodeUlaw,
-  encodeWav,
-  l16ToInt16,
-  mixToMono,
-  parseWav,
-  resample,
-} from '@org/audio';
+import { ToneGenerator, encodeUlaw, encodeWav, parseWav, toTelephonyUlaw } from '@org/audio';
 
 /** Bytes of one 20 ms u-law frame at 8 kHz. */
 export const FRAME_BYTES = 160;
@@ -22,18 +12,7 @@ export const ULAW_SILENCE = 0xff;
 
 /** Reads a WAV file and converts it to u-law 8 kHz mono. */
 export function loadCallerWav(path: string): Uint8Array {
-  const wav = parseWav(readFileSync(path));
-  const { encoding, sampleRate, channels } = wav.format;
-  if (encoding === 'ulaw' && sampleRate === 8000 && channels === 1) return wav.data;
-  let samples =
-    encoding === 'pcm16'
-      ? l16ToInt16(wav.data, 'le')
-      : encoding === 'ulaw'
-        ? decodeUlaw(wav.data)
-        : decodeAlaw(wav.data);
-  if (channels > 1) samples = mixToMono(samples, channels);
-  if (sampleRate !== 8000) samples = resample(samples, sampleRate, 8000);
-  return encodeUlaw(samples);
+  return toTelephonyUlaw(parseWav(readFileSync(path)));
 }
 
 /** A syllable-like test utterance: a 440 Hz tone at amplitude 9000 (trips energy VADs). */
@@ -66,19 +45,7 @@ export function ulawWav(ulaw: Uint8Array): Uint8Array {
 /** Extracts the u-law audio of a prompt: a WAV in FINAL mode, raw u-law in CHUNK mode. */
 export function promptAudio(audio: Uint8Array): { ulaw: Uint8Array; wav: boolean } {
   if (audio.length >= 12 && Buffer.from(audio.subarray(0, 4)).toString('latin1') === 'RIFF') {
-    const wav = parseWav(audio);
-    const { encoding, sampleRate, channels } = wav.format;
-    if (encoding === 'ulaw' && sampleRate === 8000 && channels === 1)
-      return { ulaw: wav.data, wav: true };
-    let samples =
-      encoding === 'pcm16'
-        ? l16ToInt16(wav.data, 'le')
-        : encoding === 'alaw'
-          ? decodeAlaw(wav.data)
-          : decodeUlaw(wav.data);
-    if (channels > 1) samples = mixToMono(samples, channels);
-    if (sampleRate !== 8000) samples = resample(samples, sampleRate, 8000);
-    return { ulaw: encodeUlaw(samples), wav: true };
+    return { ulaw: toTelephonyUlaw(parseWav(audio)), wav: true };
   }
   return { ulaw: audio, wav: false };
 }
