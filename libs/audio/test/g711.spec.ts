@@ -11,7 +11,7 @@ import {
   ulawToLinear,
   g711Acceleration,
 } from '../src';
-import { setG711SimdEnabled } from '../src/lib/g711';
+import { nativeG711, setG711Acceleration, type G711Acceleration } from '../src/lib/g711';
 import vectors from './fixtures/g711-vectors.json';
 
 // Independent bit-level formulations of G.711, written differently from the library on purpose
@@ -55,15 +55,20 @@ function referenceAlawDecode(byte: number): number {
   return bits & 0x80 ? magnitude : -magnitude;
 }
 
-describe.each([
-  ['WebAssembly SIMD', true],
-  ['tables', false],
-])('G.711 u-law (%s)', (_, simd) => {
-  beforeAll(() => setG711SimdEnabled(simd));
-  afterAll(() => setG711SimdEnabled(true));
+// Every implementation this machine has: the native addon when it was built (see native.spec.ts
+// for when it must be), WebAssembly SIMD and the tables.
+const implementations: G711Acceleration[] = [
+  ...(nativeG711() === null ? [] : (['native'] as const)),
+  'wasm-simd',
+  'tables',
+];
+
+describe.each(implementations)('G.711 u-law (%s)', (implementation) => {
+  beforeAll(() => setG711Acceleration(implementation));
+  afterAll(() => setG711Acceleration());
 
   it('reports the implementation in use', () => {
-    expect(g711Acceleration()).toBe(simd ? 'wasm-simd' : 'tables');
+    expect(g711Acceleration()).toBe(implementation);
   });
 
   it.each(vectors.ulaw.decode)('decodes byte %i to %i', (byte, expected) => {
@@ -118,6 +123,23 @@ describe.each([
     },
   );
 
+  it('converts every length from 0 to 100 at every input and output alignment', () => {
+    const backing = Uint8Array.from({ length: 128 }, (_, i) => (i * 97 + 5) & 0xff);
+    const linearBacking = Int16Array.from({ length: 128 }, (_, i) => (i * 40503) & 0xffff);
+    for (let length = 0; length <= 100; length++) {
+      for (let offset = 0; offset < 4; offset++) {
+        const bytes = backing.subarray(offset, offset + length);
+        const into = new Int16Array(new ArrayBuffer(2 * (length + 4)), 2 * offset, length);
+        decodeUlaw(bytes, into);
+        expect(Array.from(into)).toEqual(Array.from(bytes, referenceUlawDecode));
+        const linear = linearBacking.subarray(offset, offset + length);
+        const out = new Uint8Array(new ArrayBuffer(length + 4), offset, length);
+        encodeUlaw(linear, out);
+        expect(Array.from(out)).toEqual(Array.from(linear, referenceUlawEncode));
+      }
+    }
+  });
+
   it('reads inputs at any byte offset', () => {
     const backing = Uint8Array.from({ length: 1001 }, (_, i) => (i * 13) & 0xff);
     const view = backing.subarray(3, 903);
@@ -135,12 +157,19 @@ describe.each([
     expect(encodeUlaw(new Int16Array([0, 1000]), bytes)).toBe(bytes);
   });
 
-  it('rejects an output that is too small with a typed error', () => {
-    expect(() => decodeUlaw(new Uint8Array(8), new Int16Array(4))).toThrow(
-      expect.objectContaining({ code: AudioErrorCode.InvalidArgument }),
-    );
-    expect(() => encodeUlaw(new Int16Array(8), new Uint8Array(2))).toThrow(AudioError);
-  });
+  it.each([8, 64, 20000])(
+    'rejects an output too small for %i samples with a typed error and writes nothing',
+    (length) => {
+      const output = new Int16Array(length - 1).fill(7);
+      expect(() => decodeUlaw(new Uint8Array(length), output)).toThrow(
+        expect.objectContaining({ code: AudioErrorCode.InvalidArgument }),
+      );
+      expect(output.every((v) => v === 7)).toBe(true);
+      const bytes = new Uint8Array(length - 1).fill(7);
+      expect(() => encodeUlaw(new Int16Array(length), bytes)).toThrow(AudioError);
+      expect(bytes.every((v) => v === 7)).toBe(true);
+    },
+  );
 
   it('round-trips every byte except the duplicate zero (0x7F decodes to 0, which encodes to 0xFF)', () => {
     for (let byte = 0; byte < 256; byte++) {

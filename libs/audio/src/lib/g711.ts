@@ -6,12 +6,15 @@
 // the sample's 16 bits). Bulk decode of aligned buffers converts two bytes per lookup through a
 // 256 KiB pair table that is built on first use.
 //
-// Bulk u-law conversion of more than a few samples runs in a WebAssembly SIMD kernel
-// (src/wasm/g711.wat, 16 samples per step) where the runtime supports it, and falls back to the
-// tables otherwise. Both paths are bit-exact; the tests compare them over every input.
+// Bulk u-law conversion of more than a few samples runs, in order of preference, in the native
+// AVX2 kernels (libs/audio/native, a Node-API addon that `npm ci` builds; used only when loaded
+// from the source tree on a CPU with AVX2), in a WebAssembly SIMD kernel (src/wasm/g711.wat, 16
+// samples per step) where the runtime supports it, or in the tables. All paths are bit-exact; the
+// tests compare each of them over every input.
 
 import { AudioErrorCode, AudioError } from './errors';
 import { G711_WASM_BASE64 } from './generated/g711';
+import { loadNativeG711, type NativeG711 } from './native';
 import { allocInt16, allocUint8 } from './pool';
 
 const ULAW_BIAS = 0x84;
@@ -133,11 +136,8 @@ interface SimdKernels {
 const SIMD_BLOCK = 16384;
 /** Byte offset of the output region in the kernel's memory. */
 const SIMD_OUT = 32768;
-/** Below this many samples the call into WebAssembly costs more than it saves. */
-const SIMD_MIN_SAMPLES = 32;
 
 let simdKernels: SimdKernels | null | undefined;
-let simdEnabled = true;
 
 function loadSimd(): SimdKernels | null {
   if (simdKernels !== undefined) return simdKernels;
@@ -162,25 +162,59 @@ function loadSimd(): SimdKernels | null {
   return simdKernels;
 }
 
+/** Which implementation converts bulk u-law: see {@link g711Acceleration}. */
+export type G711Acceleration = 'native' | 'wasm-simd' | 'tables';
+
+/** Below this many samples a call into native code or WebAssembly costs more than it saves. */
+const ACCELERATED_MIN_SAMPLES = 32;
+
+let nativeKernels: NativeG711 | null | undefined;
+/** The implementation in use, decided on first use (or forced by the tests). */
+let acceleration: G711Acceleration | undefined;
+
+function loadNative(): NativeG711 | null {
+  if (nativeKernels === undefined) nativeKernels = loadNativeG711();
+  return nativeKernels;
+}
+
+function chooseAcceleration(): G711Acceleration {
+  // The addon's scalar fallback is slower than WebAssembly SIMD: native only with a SIMD kernel.
+  const native = loadNative();
+  if (native !== null && native.kernel !== 'scalar') return 'native';
+  return loadSimd() !== null ? 'wasm-simd' : 'tables';
+}
+
 /**
- * Which implementation bulk u-law conversion uses: `'wasm-simd'` or `'tables'`.
+ * Which implementation bulk u-law conversion uses: `'native'` (the AVX2 kernels of the optional
+ * Node-API addon, when it is built and the library runs from its source tree), `'wasm-simd'`
+ * (WebAssembly SIMD: Node.js 16.4+ and current browsers) or `'tables'`. All are bit-exact.
  *
  * @example
  * ```ts
- * g711Acceleration(); // 'wasm-simd' on Node.js 16.4+ and current browsers
+ * g711Acceleration(); // 'native' in this workspace after `npm ci`, else usually 'wasm-simd'
  * ```
  */
-export function g711Acceleration(): 'wasm-simd' | 'tables' {
-  return simdEnabled && loadSimd() !== null ? 'wasm-simd' : 'tables';
+export function g711Acceleration(): G711Acceleration {
+  return (acceleration ??= chooseAcceleration());
 }
 
-/** @internal Switches the SIMD path off or on again (tests compare both paths). */
-export function setG711SimdEnabled(enabled: boolean): void {
-  simdEnabled = enabled;
+/**
+ * @internal Forces an implementation (the tests compare all of them), or with no argument goes
+ * back to the automatic choice. Throws when the requested one is not available here.
+ */
+export function setG711Acceleration(mode?: G711Acceleration): void {
+  if (
+    (mode === 'native' && loadNative() === null) ||
+    (mode === 'wasm-simd' && loadSimd() === null)
+  ) {
+    throw new AudioError(AudioErrorCode.InvalidArgument, `G.711 ${mode} kernels are not available`);
+  }
+  acceleration = mode;
 }
 
-function simdFor(length: number): SimdKernels | null {
-  return simdEnabled && length >= SIMD_MIN_SAMPLES ? loadSimd() : null;
+/** @internal The native kernels when they are loaded (for the tests). */
+export function nativeG711(): NativeG711 | null {
+  return loadNative();
 }
 
 const roundUp16 = (n: number): number => (n + 15) & ~15;
@@ -331,8 +365,16 @@ export function linearToAlaw(sample: number): number {
  * ```
  */
 export function decodeUlaw(input: Uint8Array, output?: Int16Array): Int16Array {
-  const simd = simdFor(input.length);
-  if (simd !== null) return decodeUlawSimd(simd, input, output);
+  const length = input.length;
+  if (length >= ACCELERATED_MIN_SAMPLES) {
+    const mode = acceleration ?? g711Acceleration();
+    if (mode === 'native') {
+      const out = checkedOutput(output, length, allocInt16);
+      (nativeKernels as NativeG711).ulawDecode(input, out);
+      return out;
+    }
+    if (mode === 'wasm-simd') return decodeUlawSimd(simdKernels as SimdKernels, input, output);
+  }
   return decodeWith(
     input,
     output,
@@ -353,8 +395,16 @@ export function decodeUlaw(input: Uint8Array, output?: Int16Array): Int16Array {
  * ```
  */
 export function encodeUlaw(input: Int16Array, output?: Uint8Array): Uint8Array {
-  const simd = simdFor(input.length);
-  if (simd !== null) return encodeUlawSimd(simd, input, output);
+  const length = input.length;
+  if (length >= ACCELERATED_MIN_SAMPLES) {
+    const mode = acceleration ?? g711Acceleration();
+    if (mode === 'native') {
+      const out = checkedOutput(output, length, allocUint8);
+      (nativeKernels as NativeG711).ulawEncode(input, out);
+      return out;
+    }
+    if (mode === 'wasm-simd') return encodeUlawSimd(simdKernels as SimdKernels, input, output);
+  }
   return encodeWith(input, output, ULAW_ENCODE_TABLE);
 }
 

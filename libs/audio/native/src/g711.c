@@ -1,0 +1,253 @@
+/*
+ * Native G.711 u-law kernels for @org/audio (a Node-API addon).
+ *
+ * The TypeScript side (libs/audio/src/lib/native.ts) loads this module when it has been built and
+ * prefers it to the WebAssembly kernels when it reports a SIMD kernel. Results are bit-exact to the
+ * classic G.711 reference (bias 0x84, clip 32635); the library's tests compare every decode value
+ * and every encode input against an independent formulation.
+ *
+ * Exports:
+ *   ulawDecode(input: Uint8Array, output: Int16Array): void   decodes input.length samples
+ *   ulawEncode(input: Int16Array, output: Uint8Array): void   encodes input.length samples
+ *   kernel: 'avx2' | 'scalar'                                 what this CPU runs
+ *
+ * Both functions throw a TypeError (and write nothing) when an argument is not a typed array of
+ * the expected element size or the output is shorter than the input. They check only what memory
+ * safety needs, because a call of a few hundred samples costs about as much as the checks: the
+ * element type of the side that is read or written in 16-bit units, and the lengths.
+ */
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define G711_HAVE_AVX2 1
+#include <immintrin.h>
+#else
+#define G711_HAVE_AVX2 0
+#endif
+
+#define ULAW_BIAS 0x84
+#define ULAW_CLIP 32635
+
+/* The reference formulation, one sample at a time: the tails of the SIMD loops and the kernel of
+ * CPUs without AVX2. */
+static inline int16_t ulaw_decode_sample(uint8_t byte) {
+  int code = ~byte & 0xff;
+  int exponent = (code >> 4) & 7;
+  int mantissa = code & 0x0f;
+  int magnitude = (((mantissa << 3) + ULAW_BIAS) << exponent) - ULAW_BIAS;
+  return (int16_t)((code & 0x80) ? -magnitude : magnitude);
+}
+
+static inline uint8_t ulaw_encode_sample(int16_t sample) {
+  int sign = 0;
+  int magnitude = sample;
+  if (magnitude < 0) {
+    sign = 0x80;
+    magnitude = -magnitude;
+  }
+  if (magnitude > ULAW_CLIP) magnitude = ULAW_CLIP;
+  magnitude += ULAW_BIAS; /* 132..32767: bit 7 to bit 14 is the highest set bit */
+  int exponent = 0;
+  while (exponent < 7 && (magnitude >> (exponent + 8)) != 0) exponent++;
+  int mantissa = (magnitude >> (exponent + 3)) & 0x0f;
+  return (uint8_t)(~(sign | (exponent << 4) | mantissa) & 0xff);
+}
+
+static void decode_scalar(const uint8_t *in, int16_t *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = ulaw_decode_sample(in[i]);
+}
+
+static void encode_scalar(const int16_t *in, uint8_t *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = ulaw_encode_sample(in[i]);
+}
+
+#if G711_HAVE_AVX2
+
+/*
+ * Decode, 32 samples per step. With c = ~byte, e = (c >> 4) & 7, m = c & 15:
+ * |sample| = ((m << 3) + 0x84) * 2^e - 0x84, negative when c has its top bit set.
+ * Both factors fit a byte, so they come from 16-entry byte tables (pshufb) and are multiplied
+ * in 16-bit lanes; psignw applies the sign (c == 0 only for byte 0xff, whose sample is 0).
+ */
+__attribute__((target("avx2"))) static void decode_avx2(const uint8_t *in, int16_t *out,
+                                                        size_t n) {
+  const __m256i ones = _mm256_set1_epi8(-1);
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i bias = _mm256_set1_epi16(ULAW_BIAS);
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i base = _mm256_setr_epi8(
+      (char)132, (char)140, (char)148, (char)156, (char)164, (char)172, (char)180, (char)188,
+      (char)196, (char)204, (char)212, (char)220, (char)228, (char)236, (char)244, (char)252,
+      (char)132, (char)140, (char)148, (char)156, (char)164, (char)172, (char)180, (char)188,
+      (char)196, (char)204, (char)212, (char)220, (char)228, (char)236, (char)244, (char)252);
+  /* 2^(k & 7) for k = 0..15: the index keeps the sign bit, the table ignores it. */
+  const __m256i power = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4, 8, 16, 32,
+                                         64, (char)128, 1, 2, 4, 8, 16, 32, 64, (char)128, 1, 2, 4,
+                                         8, 16, 32, 64, (char)128);
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i code = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(in + i)), ones);
+    __m256i b = _mm256_shuffle_epi8(base, _mm256_and_si256(code, low4));
+    /* A 16-bit shift is enough: the bits it moves across bytes are masked off. */
+    __m256i p = _mm256_shuffle_epi8(power, _mm256_and_si256(_mm256_srli_epi16(code, 4), low4));
+    /* Unpacking works within 128-bit lanes: lo holds samples 0-7 and 16-23, hi 8-15 and 24-31. */
+    __m256i lo = _mm256_sub_epi16(
+        _mm256_mullo_epi16(_mm256_unpacklo_epi8(b, zero), _mm256_unpacklo_epi8(p, zero)), bias);
+    __m256i hi = _mm256_sub_epi16(
+        _mm256_mullo_epi16(_mm256_unpackhi_epi8(b, zero), _mm256_unpackhi_epi8(p, zero)), bias);
+    /* (c << 8 | c) is negative exactly when c is, and zero only when c is. */
+    lo = _mm256_sign_epi16(lo, _mm256_unpacklo_epi8(code, code));
+    hi = _mm256_sign_epi16(hi, _mm256_unpackhi_epi8(code, code));
+    _mm256_storeu_si256((__m256i *)(out + i), _mm256_permute2x128_si256(lo, hi, 0x20));
+    _mm256_storeu_si256((__m256i *)(out + i + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+  }
+  decode_scalar(in + i, out + i, n - i);
+}
+
+/*
+ * Encode 16 samples: mag = min(|x|, 32635) + 0x84 (132..32767), e = floor(log2(mag)) - 7 from the
+ * two nibbles of mag >> 8, mantissa = ((mag * 2^(7 - e)) >> 10) & 15 (the product stays below
+ * 2^15), code = (e << 4 | mantissa) ^ (x < 0 ? 0x7f : 0xff). Returns the codes in 16-bit lanes.
+ */
+__attribute__((target("avx2"))) static inline __m256i encode16_avx2(__m256i x) {
+  const __m256i clip = _mm256_set1_epi16(ULAW_CLIP);
+  const __m256i bias = _mm256_set1_epi16(ULAW_BIAS);
+  const __m256i low4 = _mm256_set1_epi16(0x0f);
+  const __m256i high_ff = _mm256_set1_epi16((short)0xff00);
+  const __m256i x7f = _mm256_set1_epi16(0x7f);
+  const __m256i xff = _mm256_set1_epi16(0xff);
+  /* For a nibble v: 0 when v = 0, else floor(log2(v)) + 1 (low nibble), plus 4 (high nibble). */
+  const __m256i log2_low = _mm256_setr_epi8(0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 0, 1,
+                                            2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4);
+  const __m256i log2_high = _mm256_setr_epi8(0, 5, 6, 6, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8, 0,
+                                             5, 6, 6, 7, 7, 7, 7, 8, 8, 8, 8, 8, 8, 8, 8);
+  /* 2^(7 - e) for e = 0..7 */
+  const __m256i scale = _mm256_setr_epi8((char)128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0,
+                                         0, (char)128, 64, 32, 16, 8, 4, 2, 1, 0, 0, 0, 0, 0, 0, 0,
+                                         0);
+  /* abs(-32768) stays 0x8000; the unsigned minimum clips it like every other large magnitude. */
+  __m256i mag = _mm256_add_epi16(_mm256_min_epu16(_mm256_abs_epi16(x), clip), bias);
+  /* The high byte of each 16-bit index is 0, which looks up 0. */
+  __m256i exponent = _mm256_max_epu8(
+      _mm256_shuffle_epi8(log2_high, _mm256_srli_epi16(mag, 12)),
+      _mm256_shuffle_epi8(log2_low, _mm256_and_si256(_mm256_srli_epi16(mag, 8), low4)));
+  /* Index 0xff in the high byte of each lane reads 0 (pshufb zeroes on a set top bit). */
+  __m256i factor = _mm256_shuffle_epi8(scale, _mm256_or_si256(exponent, high_ff));
+  __m256i mantissa =
+      _mm256_and_si256(_mm256_srli_epi16(_mm256_mullo_epi16(mag, factor), 10), low4);
+  __m256i flip = _mm256_blendv_epi8(xff, x7f, _mm256_srai_epi16(x, 15));
+  return _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi16(exponent, 4), mantissa), flip);
+}
+
+__attribute__((target("avx2"))) static void encode_avx2(const int16_t *in, uint8_t *out,
+                                                        size_t n) {
+  size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i a = encode16_avx2(_mm256_loadu_si256((const __m256i *)(in + i)));
+    __m256i b = encode16_avx2(_mm256_loadu_si256((const __m256i *)(in + i + 16)));
+    /* packus interleaves 64-bit groups of a and b; the permutation restores sample order. */
+    __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(a, b), 0xd8);
+    _mm256_storeu_si256((__m256i *)(out + i), packed);
+  }
+  encode_scalar(in + i, out + i, n - i);
+}
+
+#endif /* G711_HAVE_AVX2 */
+
+/* The CPU check reads a word that libgcc fills in when the library loads: no state of our own. */
+static int have_avx2(void) {
+#if G711_HAVE_AVX2
+  return __builtin_cpu_supports("avx2");
+#else
+  return 0;
+#endif
+}
+
+static void decode_ulaw(const uint8_t *in, int16_t *out, size_t n) {
+#if G711_HAVE_AVX2
+  if (have_avx2()) {
+    decode_avx2(in, out, n);
+    return;
+  }
+#endif
+  decode_scalar(in, out, n);
+}
+
+static void encode_ulaw(const int16_t *in, uint8_t *out, size_t n) {
+#if G711_HAVE_AVX2
+  if (have_avx2()) {
+    encode_avx2(in, out, n);
+    return;
+  }
+#endif
+  encode_scalar(in, out, n);
+}
+
+static int is_16bit(napi_typedarray_type type) {
+  return type == napi_int16_array || type == napi_uint16_array;
+}
+
+static napi_value throw_type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_AUDIO_NATIVE_ARGUMENT", message);
+  return NULL;
+}
+
+/* ulawDecode(input: Uint8Array, output: Int16Array) */
+static napi_value ulaw_decode(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  size_t in_length, out_length;
+  void *in_data, *out_data;
+  napi_typedarray_type out_type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
+    return throw_type_error(env, "ulawDecode(input, output) takes two typed arrays");
+  /* Reading input.length bytes stays inside any typed array of that many elements. */
+  if (napi_get_typedarray_info(env, argv[0], NULL, &in_length, &in_data, NULL, NULL) != napi_ok)
+    return throw_type_error(env, "ulawDecode: input must be a Uint8Array");
+  if (napi_get_typedarray_info(env, argv[1], &out_type, &out_length, &out_data, NULL, NULL) !=
+          napi_ok ||
+      !is_16bit(out_type))
+    return throw_type_error(env, "ulawDecode: output must be an Int16Array");
+  if (out_length < in_length)
+    return throw_type_error(env, "ulawDecode: output is shorter than input");
+  if (in_length > 0) decode_ulaw(in_data, out_data, in_length);
+  return NULL;
+}
+
+/* ulawEncode(input: Int16Array, output: Uint8Array) */
+static napi_value ulaw_encode(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  size_t in_length, out_length;
+  void *in_data, *out_data;
+  napi_typedarray_type in_type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
+    return throw_type_error(env, "ulawEncode(input, output) takes two typed arrays");
+  if (napi_get_typedarray_info(env, argv[0], &in_type, &in_length, &in_data, NULL, NULL) !=
+          napi_ok ||
+      !is_16bit(in_type))
+    return throw_type_error(env, "ulawEncode: input must be an Int16Array");
+  /* Writing input.length bytes stays inside any typed array of at least that many elements. */
+  if (napi_get_typedarray_info(env, argv[1], NULL, &out_length, &out_data, NULL, NULL) != napi_ok)
+    return throw_type_error(env, "ulawEncode: output must be a Uint8Array");
+  if (out_length < in_length)
+    return throw_type_error(env, "ulawEncode: output is shorter than input");
+  if (in_length > 0) encode_ulaw(in_data, out_data, in_length);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value decode, encode, kernel;
+  if (napi_create_function(env, "ulawDecode", NAPI_AUTO_LENGTH, ulaw_decode, NULL, &decode) !=
+          napi_ok ||
+      napi_create_function(env, "ulawEncode", NAPI_AUTO_LENGTH, ulaw_encode, NULL, &encode) !=
+          napi_ok ||
+      napi_create_string_utf8(env, have_avx2() ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &kernel) != napi_ok ||
+      napi_set_named_property(env, exports, "ulawDecode", decode) != napi_ok ||
+      napi_set_named_property(env, exports, "ulawEncode", encode) != napi_ok ||
+      napi_set_named_property(env, exports, "kernel", kernel) != napi_ok)
+    return NULL;
+  return exports;
+}
