@@ -5,6 +5,7 @@ import {
   AudioHookError,
   AudioHookErrorCode,
   CLIENT_MESSAGE_TYPES,
+  MAX_FREE_JSON_DEPTH,
   MAX_TEXT_MESSAGE_LENGTH,
   SERVER_MESSAGE_TYPES,
   formatDuration,
@@ -335,6 +336,51 @@ describe('codec', () => {
       expect(parsed.parameters.customConfig).toEqual({ kept: 1 });
       expect(Object.getPrototypeOf(parsed.parameters.customConfig)).toBe(Object.prototype);
       expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    });
+
+    const eventWithData = (data: unknown): string =>
+      JSON.stringify({
+        version: '2',
+        id: '00000000-0000-1000-8000-000000000000',
+        seq: 1,
+        clientseq: 0,
+        type: 'event',
+        parameters: { entities: [{ type: 'custom', data }] },
+      }).replace(/"proto"/g, '"__proto__"');
+
+    it('drops "__proto__" keys at any depth of entity data and customConfig values', () => {
+      const text = eventWithData({ proto: { polluted: true }, list: [{ proto: 1, kept: 2 }] });
+      const parsed = parseServerMessage(text) as unknown as {
+        parameters: { entities: { data: Record<string, unknown> }[] };
+      };
+      const data = parsed.parameters.entities[0]?.data;
+      expect(data).toEqual({ list: [{ kept: 2 }] });
+      expect(Object.keys(data ?? {})).toEqual(['list']);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    });
+
+    it("leaves the caller's object untouched when it validates one", () => {
+      const value = JSON.parse(eventWithData({ proto: 1, kept: 2 })) as {
+        parameters: { entities: { data: object }[] };
+      };
+      const validated = validateServerMessage(value) as unknown as typeof value;
+      expect(Object.keys(value.parameters.entities[0]?.data ?? {})).toEqual(['__proto__', 'kept']);
+      expect(validated.parameters.entities[0]?.data).toEqual({ kept: 2 });
+    });
+
+    it(`refuses free-form JSON nested deeper than ${MAX_FREE_JSON_DEPTH} levels with a typed error`, () => {
+      const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
+      expect(() => parseServerMessage(eventWithData(nested(MAX_FREE_JSON_DEPTH)))).not.toThrow();
+      const error = thrown(() =>
+        parseServerMessage(eventWithData(nested(MAX_FREE_JSON_DEPTH + 1))),
+      );
+      expect(error.code).toBe('AUDIOHOOK_ERR_INVALID_PARAMETERS');
+      expect(error.path).toEqual(['parameters', 'entities', 0, 'data']);
+      // Far deeper input (the 65,535-character limit allows about 32,000 levels) fails the same
+      // way instead of exhausting the stack.
+      const deep = `${'['.repeat(30000)}${']'.repeat(30000)}`;
+      const text = eventWithData(0).replace('"data":0', `"data":${deep}`);
+      expect(thrown(() => parseServerMessage(text)).code).toBe('AUDIOHOOK_ERR_INVALID_PARAMETERS');
     });
 
     it('round-trips random valid client messages', () => {

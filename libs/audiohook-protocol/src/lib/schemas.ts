@@ -27,6 +27,46 @@ export const PROTOCOL_VERSION = '2';
 /** Longest text message either side accepts, in characters. */
 export const MAX_TEXT_MESSAGE_LENGTH = 65_535;
 
+/** Deepest nesting accepted inside free-form JSON (`customConfig` values, entity `data`). */
+export const MAX_FREE_JSON_DEPTH = 64;
+
+/** Whether `value` nests no deeper than `limit` levels of objects and arrays. */
+function nestsWithin(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return true;
+  if (limit === 0) return false;
+  const items = Array.isArray(value) ? value : Object.values(value);
+  return items.every((item) => nestsWithin(item, limit - 1));
+}
+
+/**
+ * `value` without any `"__proto__"` key at any depth. JSON.parse makes such keys own data
+ * properties, harmless until a consumer copies them with assignment (`Object.assign`, a loop),
+ * which would replace the copy's prototype. Objects are copied only where something changes, so
+ * the caller's value is never modified. Callers bound the depth first ({@link nestsWithin}).
+ */
+function withoutProtoKeys(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item: unknown, index) => {
+      const clean = withoutProtoKeys(item);
+      if (clean !== item) (copy ??= [...value])[index] = clean;
+    });
+    return copy ?? value;
+  }
+  const entries = Object.entries(value);
+  let changed = Object.prototype.hasOwnProperty.call(value, '__proto__');
+  const kept: [string, unknown][] = [];
+  for (const [key, item] of entries) {
+    if (key === '__proto__') continue;
+    const clean = withoutProtoKeys(item);
+    if (clean !== item) changed = true;
+    kept.push([key, clean]);
+  }
+  // Object.fromEntries defines properties; it never invokes the __proto__ setter.
+  return changed ? Object.fromEntries(kept) : value;
+}
+
 /** Audio formats of the protocol. */
 export const MEDIA_FORMATS = ['PCMU', 'L16'] as const;
 /** An audio format of the protocol. */
@@ -74,7 +114,16 @@ function build(strict: boolean) {
     .regex(strict ? STRICT_LANGUAGE_PATTERN : LANGUAGE_PATTERN, { message: 'Invalid language' });
   const nonNegativeInt = z.int().min(0);
   const stringMap = z.record(z.string(), z.string());
-  const jsonObject = z.record(z.string(), z.unknown());
+  // Free-form JSON: any value, nested at most MAX_FREE_JSON_DEPTH levels, "__proto__" keys dropped.
+  const freeJson = z
+    .unknown()
+    .refine((value) => nestsWithin(value, MAX_FREE_JSON_DEPTH), {
+      message: `Nested deeper than ${MAX_FREE_JSON_DEPTH} levels`,
+    })
+    .transform(withoutProtoKeys);
+  const jsonObject = z.record(z.string(), freeJson);
+  // The envelope only needs an object here; each type's parameter schema checks the contents.
+  const parametersObject = z.record(z.string(), z.unknown());
   const extensible = <T extends readonly [string, ...string[]]>(values: T) =>
     strict ? z.enum(values as unknown as [string, ...string[]]) : z.string().min(1);
 
@@ -120,7 +169,7 @@ function build(strict: boolean) {
     inputVariables: stringMap.optional(),
   });
 
-  const entity = z.object({ type: z.string().min(1), data: z.unknown() });
+  const entity = z.object({ type: z.string().min(1), data: freeJson });
 
   const clientParameters = {
     open,
@@ -194,7 +243,7 @@ function build(strict: boolean) {
     seq: nonNegativeInt,
     serverseq: nonNegativeInt,
     position: duration,
-    parameters: jsonObject,
+    parameters: parametersObject,
   });
 
   const serverEnvelope = z.object({
@@ -203,7 +252,7 @@ function build(strict: boolean) {
     type: z.string().min(1),
     seq: nonNegativeInt,
     clientseq: nonNegativeInt,
-    parameters: jsonObject,
+    parameters: parametersObject,
   });
 
   return {
