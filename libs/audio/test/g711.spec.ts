@@ -55,17 +55,28 @@ function referenceAlawDecode(byte: number): number {
   return bits & 0x80 ? magnitude : -magnitude;
 }
 
-// Every implementation this machine has: the native addon when it was built (see native.spec.ts
-// for when it must be), WebAssembly SIMD and the tables.
-const implementations: G711Acceleration[] = [
-  ...(nativeG711() === null ? [] : (['native'] as const)),
-  'wasm-simd',
-  'tables',
+// Every implementation this machine has: each kernel of the native addon when it was built (see
+// native.spec.ts for when it must be), WebAssembly SIMD and the tables.
+const native = nativeG711();
+const implementations: [label: string, mode: G711Acceleration, kernel: string | undefined][] = [
+  ...(native?.kernels ?? []).map((kernel): [string, G711Acceleration, string] => [
+    `native ${kernel}`,
+    'native',
+    kernel,
+  ]),
+  ['wasm-simd', 'wasm-simd', undefined],
+  ['tables', 'tables', undefined],
 ];
 
-describe.each(implementations)('G.711 u-law (%s)', (implementation) => {
-  beforeAll(() => setG711Acceleration(implementation));
-  afterAll(() => setG711Acceleration());
+describe.each(implementations)('G.711 u-law (%s)', (_label, implementation, kernel) => {
+  beforeAll(() => {
+    setG711Acceleration(implementation);
+    if (kernel !== undefined) native?.useKernel(kernel);
+  });
+  afterAll(() => {
+    setG711Acceleration();
+    if (native !== null) native.useKernel(native.kernel);
+  });
 
   it('reports the implementation in use', () => {
     expect(g711Acceleration()).toBe(implementation);

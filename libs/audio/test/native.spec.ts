@@ -9,10 +9,13 @@ import { nativeG711, setG711Acceleration } from '../src/lib/g711';
 const addonPath = join(__dirname, '../native/build/Release/audio_g711.node');
 const native = nativeG711();
 
-/** Whether this CPU has AVX2 (Linux only; elsewhere undefined). */
-function cpuHasAvx2(): boolean | undefined {
-  if (process.platform !== 'linux') return undefined;
-  return /^flags\s*:.*\bavx2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+/** The best kernel this CPU should run, from /proc/cpuinfo (Linux on x86-64 only). */
+function expectedKernel(): string | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined;
+  const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  const has = (flag: string): boolean => new RegExp(`\\b${flag}\\b`).test(flags);
+  if (has('avx512f') && has('avx512bw')) return 'avx512';
+  return has('avx2') ? 'avx2' : 'scalar';
 }
 
 afterEach(() => setG711Acceleration());
@@ -41,10 +44,21 @@ describe('the native G.711 addon', () => {
 // The rest needs the addon; without it these tests have nothing to check.
 if (native !== null) {
   describe('the native G.711 kernels', () => {
-    it('run AVX2 where the CPU has it', () => {
-      const avx2 = cpuHasAvx2();
-      if (avx2 !== undefined) expect(native.kernel).toBe(avx2 ? 'avx2' : 'scalar');
-      expect(['avx2', 'scalar']).toContain(native.kernel);
+    it('pick the widest SIMD the CPU has and list every kernel it can run, best first', () => {
+      const expected = expectedKernel();
+      if (expected !== undefined) expect(native.kernel).toBe(expected);
+      const all = ['avx512', 'avx2', 'scalar'];
+      expect(native.kernels).toEqual(all.slice(all.indexOf(native.kernel)));
+    });
+
+    it('refuse to switch to a kernel the CPU lacks', () => {
+      expect(() => native.useKernel('avx9000')).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_AUDIO_NATIVE_ARGUMENT' }),
+      );
+      // Jest runs tests in their own realm: compare by name, not by the TypeError constructor.
+      expect(() => (native.useKernel as (name?: unknown) => void)()).toThrow(
+        expect.objectContaining({ name: 'TypeError', code: 'ERR_AUDIO_NATIVE_ARGUMENT' }),
+      );
     });
 
     it.each([

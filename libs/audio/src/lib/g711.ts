@@ -7,8 +7,8 @@
 // 256 KiB pair table that is built on first use.
 //
 // Bulk u-law conversion of more than a few samples runs, in order of preference, in the native
-// AVX2 kernels (libs/audio/native, a Node-API addon that `npm ci` builds; used only when loaded
-// from the source tree on a CPU with AVX2), in a WebAssembly SIMD kernel (src/wasm/g711.wat, 16
+// SIMD kernels (libs/audio/native, a Node-API addon that `npm ci` builds: AVX-512 or AVX2; used
+// only when loaded from the source tree on a CPU with AVX2 or better), in a WebAssembly SIMD kernel (src/wasm/g711.wat, 16
 // samples per step) where the runtime supports it, or in the tables. All paths are bit-exact; the
 // tests compare each of them over every input.
 
@@ -185,9 +185,10 @@ function chooseAcceleration(): G711Acceleration {
 }
 
 /**
- * Which implementation bulk u-law conversion uses: `'native'` (the AVX2 kernels of the optional
- * Node-API addon, when it is built and the library runs from its source tree), `'wasm-simd'`
- * (WebAssembly SIMD: Node.js 16.4+ and current browsers) or `'tables'`. All are bit-exact.
+ * Which implementation bulk u-law conversion uses: `'native'` (the AVX-512/AVX2 kernels of the
+ * optional Node-API addon, when it is built and the library runs from its source tree),
+ * `'wasm-simd'` (WebAssembly SIMD: Node.js 16.4+ and current browsers) or `'tables'`. All are
+ * bit-exact.
  *
  * @example
  * ```ts

@@ -5,8 +5,12 @@
 
 /** What the addon exports. */
 export interface NativeG711 {
-  /** `'avx2'` when the CPU runs the SIMD kernels, `'scalar'` otherwise. */
+  /** The best kernel this CPU runs: `'avx512'`, `'avx2'` or `'scalar'`. */
   readonly kernel: string;
+  /** Every kernel this CPU can run, best first. */
+  readonly kernels: readonly string[];
+  /** For tests: runs `name` (one of {@link kernels}) from now on; throws a TypeError otherwise. */
+  readonly useKernel: (name: string) => void;
   /** Decodes `input.length` bytes into `output` (an Int16Array at least as long). */
   readonly ulawDecode: (input: Uint8Array, output: Int16Array) => void;
   /** Encodes `input.length` samples into `output` (a Uint8Array at least as long). */
@@ -21,6 +25,8 @@ function isNativeG711(value: unknown): value is NativeG711 {
   const candidate = value as Record<string, unknown>;
   return (
     typeof candidate['kernel'] === 'string' &&
+    Array.isArray(candidate['kernels']) &&
+    typeof candidate['useKernel'] === 'function' &&
     typeof candidate['ulawDecode'] === 'function' &&
     typeof candidate['ulawEncode'] === 'function'
   );
