@@ -11,6 +11,8 @@ export {
   encodeUlaw,
   g711Acceleration,
   linearToAlaw,
+  setG711Acceleration,
+  type G711Acceleration,
   linearToUlaw,
   ulawToLinear,
 } from './lib/g711';

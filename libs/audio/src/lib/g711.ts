@@ -200,8 +200,15 @@ export function g711Acceleration(): G711Acceleration {
 }
 
 /**
- * @internal Forces an implementation (the tests compare all of them), or with no argument goes
- * back to the automatic choice. Throws when the requested one is not available here.
+ * Pins the bulk u-law implementation (to compare them, or to keep native code out of a process),
+ * or with no argument goes back to the automatic choice. Results are identical either way.
+ *
+ * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` when the requested one is not available here.
+ * @example
+ * ```ts
+ * setG711Acceleration('wasm-simd');
+ * setG711Acceleration(); // automatic again
+ * ```
  */
 export function setG711Acceleration(mode?: G711Acceleration): void {
   if (

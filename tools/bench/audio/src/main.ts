@@ -1,9 +1,10 @@
 // Benchmark of @org/audio's u-law codec. Run: npm run bench:audio  (or npx nx run bench-audio:bench)
 // Options: --samples N (one buffer size; default: a sweep of 160, 1600, 16000, 4 Mi and 32 Mi),
-// --round-ms N, --rounds N, --check (exit 1 when a target is missed at any size).
+// --round-ms N, --rounds N, --check (exit 1 when a target is missed at any size),
+// --implementation native|wasm-simd|tables (default: what @org/audio picks, see its README).
 
 import { parseArgs } from 'node:util';
-import { g711Acceleration } from '@org/audio';
+import { g711Acceleration, setG711Acceleration, type G711Acceleration } from '@org/audio';
 import { judge, runBenchmark, type BenchRow } from './bench';
 
 const { values } = parseArgs({
@@ -12,8 +13,24 @@ const { values } = parseArgs({
     'round-ms': { type: 'string', default: '200' },
     rounds: { type: 'string', default: '5' },
     check: { type: 'boolean', default: false },
+    implementation: { type: 'string' },
   },
 });
+
+const IMPLEMENTATIONS: readonly G711Acceleration[] = ['native', 'wasm-simd', 'tables'];
+if (values.implementation !== undefined) {
+  const wanted = IMPLEMENTATIONS.find((name) => name === values.implementation);
+  if (wanted === undefined) {
+    console.error(`--implementation must be one of ${IMPLEMENTATIONS.join(', ')}`);
+    process.exit(2);
+  }
+  try {
+    setG711Acceleration(wanted);
+  } catch (error) {
+    console.error(`--implementation ${wanted}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
 
 const positive = (name: string, text: string): number => {
   const value = Number(text);
