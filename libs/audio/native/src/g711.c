@@ -257,51 +257,71 @@ static napi_value throw_type_error(napi_env env, const char *message) {
   return NULL;
 }
 
-/* ulawDecode(input: Uint8Array, output: Int16Array) */
-static napi_value ulaw_decode(napi_env env, napi_callback_info info) {
+/* The checked arguments of one conversion call. */
+struct conversion {
+  const void *in;
+  void *out;
+  size_t length;
+  const struct g711_instance *instance;
+};
+
+/*
+ * Reads (input, output) of ulawDecode (wide_input = 0: bytes in, 16-bit samples out) or ulawEncode
+ * (wide_input = 1). Only the 16-bit side's element type is checked: reading or writing `length`
+ * bytes stays inside any typed array of at least `length` elements. Throws a TypeError and
+ * returns 0 when the arguments are unusable.
+ */
+static int read_conversion(napi_env env, napi_callback_info info, int wide_input,
+                           struct conversion *conversion) {
   size_t argc = 2;
   napi_value argv[2];
   void *data;
+  void *in;
   size_t in_length, out_length;
-  void *in_data, *out_data;
-  napi_typedarray_type out_type;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 2)
-    return throw_type_error(env, "ulawDecode(input, output) takes two typed arrays");
-  /* Reading input.length bytes stays inside any typed array of that many elements. */
-  if (napi_get_typedarray_info(env, argv[0], NULL, &in_length, &in_data, NULL, NULL) != napi_ok)
-    return throw_type_error(env, "ulawDecode: input must be a Uint8Array");
-  if (napi_get_typedarray_info(env, argv[1], &out_type, &out_length, &out_data, NULL, NULL) !=
-          napi_ok ||
-      !is_16bit(out_type))
-    return throw_type_error(env, "ulawDecode: output must be an Int16Array");
-  if (out_length < in_length)
-    return throw_type_error(env, "ulawDecode: output is shorter than input");
-  if (in_length > 0)
-    decode_ulaw(((struct g711_instance *)data)->kernel, in_data, out_data, in_length);
+  napi_typedarray_type type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 2) {
+    throw_type_error(env, wide_input ? "ulawEncode(input, output) takes two typed arrays"
+                                     : "ulawDecode(input, output) takes two typed arrays");
+    return 0;
+  }
+  if (napi_get_typedarray_info(env, argv[0], wide_input ? &type : NULL, &in_length, &in, NULL,
+                               NULL) != napi_ok ||
+      (wide_input && !is_16bit(type))) {
+    throw_type_error(env, wide_input ? "ulawEncode: input must be an Int16Array"
+                                     : "ulawDecode: input must be a Uint8Array");
+    return 0;
+  }
+  if (napi_get_typedarray_info(env, argv[1], wide_input ? NULL : &type, &out_length,
+                               &conversion->out, NULL, NULL) != napi_ok ||
+      (!wide_input && !is_16bit(type))) {
+    throw_type_error(env, wide_input ? "ulawEncode: output must be a Uint8Array"
+                                     : "ulawDecode: output must be an Int16Array");
+    return 0;
+  }
+  if (out_length < in_length) {
+    throw_type_error(env, wide_input ? "ulawEncode: output is shorter than input"
+                                     : "ulawDecode: output is shorter than input");
+    return 0;
+  }
+  conversion->in = in;
+  conversion->length = in_length;
+  conversion->instance = data;
+  return 1;
+}
+
+/* ulawDecode(input: Uint8Array, output: Int16Array) */
+static napi_value ulaw_decode(napi_env env, napi_callback_info info) {
+  struct conversion c;
+  if (read_conversion(env, info, 0, &c) && c.length > 0)
+    decode_ulaw(c.instance->kernel, c.in, c.out, c.length);
   return NULL;
 }
 
 /* ulawEncode(input: Int16Array, output: Uint8Array) */
 static napi_value ulaw_encode(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  void *data;
-  size_t in_length, out_length;
-  void *in_data, *out_data;
-  napi_typedarray_type in_type;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 2)
-    return throw_type_error(env, "ulawEncode(input, output) takes two typed arrays");
-  if (napi_get_typedarray_info(env, argv[0], &in_type, &in_length, &in_data, NULL, NULL) !=
-          napi_ok ||
-      !is_16bit(in_type))
-    return throw_type_error(env, "ulawEncode: input must be an Int16Array");
-  /* Writing input.length bytes stays inside any typed array of at least that many elements. */
-  if (napi_get_typedarray_info(env, argv[1], NULL, &out_length, &out_data, NULL, NULL) != napi_ok)
-    return throw_type_error(env, "ulawEncode: output must be a Uint8Array");
-  if (out_length < in_length)
-    return throw_type_error(env, "ulawEncode: output is shorter than input");
-  if (in_length > 0)
-    encode_ulaw(((struct g711_instance *)data)->kernel, in_data, out_data, in_length);
+  struct conversion c;
+  if (read_conversion(env, info, 1, &c) && c.length > 0)
+    encode_ulaw(c.instance->kernel, c.in, c.out, c.length);
   return NULL;
 }
 
