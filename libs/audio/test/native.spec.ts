@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { decodeUlaw, g711Acceleration } from '../src';
 import { nativeG711, setG711Acceleration } from '../src/lib/g711';
 
@@ -79,6 +80,26 @@ if (native !== null) {
       expect(call).toThrow(
         expect.objectContaining({ name: 'TypeError', code: 'ERR_AUDIO_NATIVE_ARGUMENT' }),
       );
+    });
+
+    it('load and convert in a worker thread too', async () => {
+      const worker = new Worker(
+        `const { parentPort } = require('node:worker_threads');
+         const addon = require(${JSON.stringify(addonPath)});
+         const out = new Int16Array(64);
+         addon.ulawDecode(new Uint8Array(64).fill(0x80), out);
+         parentPort.postMessage({ kernel: addon.kernel, first: out[0], last: out[63] });`,
+        { eval: true },
+      );
+      try {
+        const reply = await new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        });
+        expect(reply).toEqual({ kernel: native.kernel, first: 32124, last: 32124 });
+      } finally {
+        await worker.terminate();
+      }
     });
 
     it('write nothing past the samples they convert', () => {
