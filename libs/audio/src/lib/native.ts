@@ -19,6 +19,8 @@ export interface NativeG711 {
 
 /** Where node-gyp writes the addon, relative to this file in the source tree. */
 const ADDON_PATH = '/../../native/build/Release/audio_g711.node';
+/** This file's folder in the source tree. Anywhere else (a bundle, a package) is no place to look. */
+const SOURCE_FOLDER = /[\\/]libs[\\/]audio[\\/]src[\\/]lib$/;
 
 function isNativeG711(value: unknown): value is NativeG711 {
   if (typeof value !== 'object' || value === null) return false;
@@ -34,10 +36,12 @@ function isNativeG711(value: unknown): value is NativeG711 {
 
 /**
  * Loads the addon when this module runs from the source tree as CommonJS (Jest, tsx, ts-node) and
- * the addon has been built. Never throws.
+ * the addon has been built. Bundles that include this file (the apps, the published
+ * `@org/audiohook-protocol`) never look for it. Never throws.
  */
 export function loadNativeG711(): NativeG711 | null {
   if (typeof require !== 'function' || typeof __dirname !== 'string') return null;
+  if (!SOURCE_FOLDER.test(__dirname)) return null;
   try {
     // A dynamic require is the only way to load a Node-API addon from CommonJS.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
