@@ -8,9 +8,9 @@
 //
 // Bulk u-law conversion of more than a few samples runs, in order of preference, in the native
 // SIMD kernels (libs/audio/native, a Node-API addon that `npm ci` builds: AVX-512 or AVX2; used
-// only when loaded from the source tree on a CPU with AVX2 or better), in a WebAssembly SIMD kernel (src/wasm/g711.wat, 16
-// samples per step) where the runtime supports it, or in the tables. All paths are bit-exact; the
-// tests compare each of them over every input.
+// only when loaded from the source tree on a CPU with AVX2 or better), in a WebAssembly SIMD
+// kernel (src/wasm/g711.wat, 16 samples per step) where the runtime supports it, or in the
+// tables. All paths are bit-exact; the tests compare each of them over every input.
 
 import { AudioErrorCode, AudioError } from './errors';
 import { G711_WASM_BASE64 } from './generated/g711';
