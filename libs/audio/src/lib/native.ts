@@ -19,7 +19,7 @@ export interface NativeG711 {
 
 /** Where node-gyp writes the addon, relative to this file in the source tree. */
 const ADDON_PATH = '/../../native/build/Release/audio_g711.node';
-/** This file's folder in the source tree; from a bundle or a package the addon is not looked for. */
+/** This file's folder in the source tree; from a bundle or a package, no addon is looked for. */
 const SOURCE_FOLDER = /[\\/]libs[\\/]audio[\\/]src[\\/]lib$/;
 
 function isNativeG711(value: unknown): value is NativeG711 {
