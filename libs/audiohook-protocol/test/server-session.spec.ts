@@ -830,6 +830,24 @@ describe('ServerSession', () => {
         'Server error: no message from the client for 10000 ms',
       );
     });
+
+    it('keeps one idle timer however many frames arrive, and times out a period after the last', async () => {
+      const { client, clock } = await opened({ idleTimeoutMs: 10_000 });
+      const timers = clock.pending;
+      for (let i = 0; i < 50; i++) {
+        client.transport.sendBinary(new Uint8Array(1600));
+        await settle();
+        await clock.advance(200);
+      }
+      expect(clock.pending).toBe(timers);
+      // The last frame came 200 ms ago: 9,799 ms more is still within the period.
+      await clock.advance(9_799);
+      expect(client.types()).toEqual(['opened']);
+      await clock.advance(1);
+      expect(disconnectInfo(client.last())).toBe(
+        'Server error: no message from the client for 10000 ms',
+      );
+    });
   });
 
   describe('server audio (Audio Connector)', () => {

@@ -294,6 +294,9 @@ const CLIENT_ERROR_PREFIX = 'Client Error: ';
 export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   readonly #transport: AudioHookTransport;
   readonly #clock: Clock;
+  /** Clock time of the last frame from the client (see #armIdleTimer). */
+  #lastActivity = 0;
+  #idleTimerArmed = false;
   readonly #logger: AudioHookLogger;
   readonly #options: ServerSessionOptions;
   readonly #createdAt: number;
@@ -1205,10 +1208,30 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     return new Promise((resolve) => this.#timers.set('sleep', ms, resolve));
   }
 
+  /**
+   * Notes client activity for the idle timeout. Rather than re-arming a timer for every frame
+   * (five per second per session), it stamps the time; the one timer, when it fires, re-arms
+   * itself for the rest of the period if the client has been heard from since.
+   */
   #armIdleTimer(): void {
     const idle = this.#options.idleTimeoutMs ?? 0;
     if (idle <= 0 || this.#isOver()) return;
-    this.#timers.set('idle', idle, () => {
+    this.#lastActivity = this.#clock.now();
+    if (!this.#idleTimerArmed) this.#scheduleIdleCheck(idle);
+  }
+
+  #scheduleIdleCheck(delay: number): void {
+    this.#idleTimerArmed = true;
+    this.#timers.set('idle', delay, () => {
+      this.#idleTimerArmed = false;
+      if (this.#isOver()) return;
+      const idle = this.#options.idleTimeoutMs ?? 0;
+      // A clock that went backwards counts as no time passed.
+      const quiet = Math.max(0, this.#clock.now() - this.#lastActivity);
+      if (quiet < idle) {
+        this.#scheduleIdleCheck(idle - quiet);
+        return;
+      }
       this.#log('warn', 'idle timeout', { idleTimeoutMs: idle });
       if (!this.disconnect('error', `Server error: no message from the client for ${idle} ms`)) {
         this.#transport.close(1000, 'idle timeout');
