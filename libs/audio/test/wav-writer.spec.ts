@@ -1,10 +1,12 @@
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AudioError,
   AudioErrorCode,
+  FileWavSink,
   MemoryWavSink,
   WavWriter,
   openWavFile,
@@ -207,6 +209,17 @@ describe('openWavFile', () => {
     const wav = parseWav(readFileSync(path));
     expect(wav.frames).toBe(320);
     expect(wav.durationSeconds).toBeCloseTo(0.04);
+  });
+
+  it('lets close wait for writes under way, and refuses writes after close', async () => {
+    const handle = await open(join(dir, 'sink.bin'), 'w');
+    const sink = new FileWavSink(handle);
+    const big = new Uint8Array(4 << 20).fill(7);
+    const writes = [sink.write(big, 0), sink.write(big, big.length)];
+    await sink.close();
+    await Promise.all(writes);
+    expect(statSync(join(dir, 'sink.bin')).size).toBe(2 * big.length);
+    await expect(sink.write(new Uint8Array(4), 0)).rejects.toThrow();
   });
 
   it('rejects an invalid format before creating the file', async () => {

@@ -1,5 +1,6 @@
 // WAV files on disk: a positional-write sink over node:fs.
 
+import { write as writeToFile } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { WavWriter, type WavSink, type WavWriterOptions } from './wav-writer';
 import { assertWavFormat, type WavFormat } from './wav';
@@ -7,22 +8,45 @@ import { assertWavFormat, type WavFormat } from './wav';
 /** A {@link WavSink} that writes to a file with positional writes. */
 export class FileWavSink implements WavSink {
   readonly #handle: FileHandle;
+  /** Writes under way; `close` waits for them, so the descriptor is never reused under one. */
+  #writing = 0;
+  #whenIdle: (() => void)[] = [];
 
   constructor(handle: FileHandle) {
     this.#handle = handle;
   }
 
-  async write(data: Uint8Array, position: number): Promise<void> {
-    let written = 0;
-    while (written < data.length) {
-      const { bytesWritten } = await this.#handle.write(
-        data,
-        written,
-        data.length - written,
-        position + written,
-      );
-      written += bytesWritten;
-    }
+  /**
+   * Writes all of `data` at `position`. Uses the callback form of `fs.write` on the handle's
+   * descriptor: the promise form's bookkeeping allocates several objects per call, which shows in
+   * the garbage collector's work when thousands of recordings append every second.
+   */
+  write(data: Uint8Array, position: number): Promise<void> {
+    const fd = this.#handle.fd;
+    this.#writing++;
+    return new Promise<void>((resolve, reject) => {
+      let written = 0;
+      const finish = (error: Error | null): void => {
+        if (--this.#writing === 0) for (const wake of this.#whenIdle.splice(0)) wake();
+        if (error === null) resolve();
+        else reject(error);
+      };
+      const next = (error: Error | null, bytesWritten: number): void => {
+        if (error !== null) return finish(error);
+        written += bytesWritten;
+        if (written >= data.length) return finish(null);
+        start();
+      };
+      const start = (): void => {
+        try {
+          writeToFile(fd, data, written, data.length - written, position + written, next);
+        } catch (error) {
+          // A closed handle (descriptor -1) fails synchronously.
+          finish(error instanceof Error ? error : new Error(String(error)));
+        }
+      };
+      start();
+    });
   }
 
   async sync(): Promise<void> {
@@ -30,6 +54,7 @@ export class FileWavSink implements WavSink {
   }
 
   async close(): Promise<void> {
+    if (this.#writing > 0) await new Promise<void>((resolve) => this.#whenIdle.push(resolve));
     await this.#handle.close();
   }
 }
