@@ -11,9 +11,13 @@ import type { AgentAssistOptions } from './lib/endpoints/agent-assist';
 import { Gateway } from './lib/gateway';
 import { createLogger, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
+import { ChunkPool } from './lib/recording/chunk-pool';
 import { sweepLeftovers, type SweepResult } from './lib/recording/leftovers';
 import type { OpenWav } from './lib/recording/session-recorder';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './lib/recording/uploader';
+
+/** Written audio chunks kept for reuse (64 × 16 KiB = 1 MiB at the default chunk size). */
+const CHUNK_POOL_MAX_FREE = 64;
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -139,6 +143,15 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
             directory: config.recording.directory,
             headerUpdate: config.recording.headerUpdate,
             flushBytes: config.recording.flushBytes,
+            ...(config.recording.flushBytes === 0
+              ? {}
+              : {
+                  // Chunks in flight at once: about one per disk write under way.
+                  chunkPool: new ChunkPool({
+                    chunkBytes: config.recording.flushBytes,
+                    maxFree: CHUNK_POOL_MAX_FREE,
+                  }),
+                }),
             maxBufferedBytes: config.recording.maxBufferedBytes,
             sink: recordingSink,
             ...(overrides.openWav === undefined ? {} : { openWav: overrides.openWav }),

@@ -14,6 +14,7 @@ import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
 import { infoLabel, type ServerMetrics } from './metrics';
 import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
+import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
 
 /** Which endpoint a session came in on (a metrics label, too). */
@@ -29,6 +30,8 @@ export interface SessionEnvironment {
         readonly headerUpdate: 'close' | 'append';
         readonly maxBufferedBytes: number;
         readonly flushBytes: number;
+        /** Shared by every recorder; absent when `flushBytes` is 0. */
+        readonly chunkPool?: ChunkPool;
         readonly sink: RecordingSink;
         readonly openWav?: OpenWav;
       }
@@ -98,6 +101,7 @@ export function wireSession(
           directory: env.recording.directory,
           headerUpdate: env.recording.headerUpdate,
           flushBytes: env.recording.flushBytes,
+          ...(env.recording.chunkPool === undefined ? {} : { chunkPool: env.recording.chunkPool }),
           ...(env.recording.openWav === undefined ? {} : { openWav: env.recording.openWav }),
         })
       : undefined;
@@ -127,8 +131,6 @@ export function wireSession(
 
   const { metrics } = env;
   metrics.sessionsActive.inc({ endpoint });
-  // Resolved once: label lookups per audio frame are measurable at thousands of sessions.
-  const audioBytes = metrics.audioBytes.labels({ endpoint });
   let openReceivedAt: bigint | undefined;
   session.on('clientMessage', (message) => {
     if (message.type === 'open') openReceivedAt = process.hrtime.bigint();
@@ -181,7 +183,7 @@ export function wireSession(
     });
     let paused = false;
     session.on('audio', (frame) => {
-      audioBytes.inc(frame.data.length);
+      metrics.countAudioBytes(endpoint, frame.data.length);
       const buffered = recorder.appendAudio(frame.data);
       // Back-pressure: stop reading the socket while the disk is behind, so a slow disk bounds
       // memory per connection instead of growing it.
@@ -229,7 +231,7 @@ export function wireSession(
       }
     });
   } else {
-    session.on('audio', (frame) => audioBytes.inc(frame.data.length));
+    session.on('audio', (frame) => metrics.countAudioBytes(endpoint, frame.data.length));
   }
 
   // The state before FINALIZING/DISCONNECTED tells how the session ended.

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { openWavFile, type WavEncoding, type WavWriter, type WavWriterOptions } from '@org/audio';
 import { ServerError, ServerErrorCode } from '../errors';
+import { ChunkPool } from './chunk-pool';
 import { SidecarWriter, type SidecarEntryType } from './sidecar';
 
 /** Files of a finished recording. */
@@ -37,6 +38,12 @@ export interface SessionRecorderOptions {
    * @default 16384
    */
   readonly flushBytes?: number;
+  /**
+   * Where chunks come from and go back to once written; share one across the server's recorders
+   * (see chunk-pool.ts for why). Its `chunkBytes` must equal `flushBytes`.
+   * @default a pool of this recorder's own, holding one spare chunk
+   */
+  readonly chunkPool?: ChunkPool;
 }
 
 /** The audio format to record: what the session negotiated. */
@@ -66,6 +73,7 @@ export class SessionRecorder {
   readonly #maxPending: number;
   readonly #flushBytes: number;
   readonly #openWav: OpenWav;
+  readonly #chunkPool: ChunkPool | undefined;
   #chunk: Uint8Array | undefined;
   #chunkLength = 0;
   #pending: { type: SidecarEntryType; data: unknown; at: bigint }[] = [];
@@ -82,6 +90,15 @@ export class SessionRecorder {
     this.#maxPending = options.maxPendingEntries ?? 256;
     this.#flushBytes = options.flushBytes ?? 16_384;
     this.#openWav = options.openWav ?? openWavFile;
+    if (options.chunkPool !== undefined && options.chunkPool.chunkBytes !== this.#flushBytes) {
+      throw new RangeError(
+        `chunkPool holds ${options.chunkPool.chunkBytes}-byte chunks but flushBytes is ${this.#flushBytes}`,
+      );
+    }
+    this.#chunkPool =
+      this.#flushBytes === 0
+        ? undefined
+        : (options.chunkPool ?? new ChunkPool({ chunkBytes: this.#flushBytes, maxFree: 1 }));
   }
 
   get jsonPath(): string {
@@ -175,8 +192,8 @@ export class SessionRecorder {
     if (this.#chunk !== undefined && this.#chunkLength + frame.length > this.#flushBytes) {
       this.#flushChunk();
     }
-    // Allocated lazily and handed to the writer when full, so an idle session holds no chunk.
-    this.#chunk ??= new Uint8Array(this.#flushBytes);
+    // Taken lazily and handed to the writer when full, so an idle session holds no chunk.
+    this.#chunk ??= (this.#chunkPool as ChunkPool).take();
     this.#chunk.set(frame, this.#chunkLength);
     this.#chunkLength += frame.length;
     if (this.#chunkLength === this.#flushBytes) this.#flushChunk();
@@ -184,19 +201,28 @@ export class SessionRecorder {
   }
 
   #flushChunk(): void {
-    if (this.#chunk === undefined || this.#chunkLength === 0) return;
-    const chunk = this.#chunk.subarray(0, this.#chunkLength);
+    const chunk = this.#chunk;
+    if (chunk === undefined || this.#chunkLength === 0) return;
+    const bytes = chunk.subarray(0, this.#chunkLength);
     this.#chunk = undefined;
     this.#chunkLength = 0;
-    this.#write(chunk);
+    this.#write(bytes, chunk);
   }
 
-  #write(bytes: Uint8Array): void {
+  /** Appends `bytes` to the WAV; `chunk` (their buffer) goes back to the pool once written. */
+  #write(bytes: Uint8Array, chunk?: Uint8Array): void {
     const wav = this.#wav;
     if (wav === undefined || wav.state !== 'open') return;
+    const release = (): void => {
+      if (chunk !== undefined) this.#chunkPool?.give(chunk);
+    };
     wav.append(bytes).then(
-      () => this.#notifyDrain(),
+      () => {
+        release();
+        this.#notifyDrain();
+      },
       (error: unknown) => {
+        release();
         this.#audioError ??= error;
         this.#notifyDrain();
       },
