@@ -88,6 +88,7 @@ const envSchema = z.object({
     .string()
     .default('en-US,en-AU,en-GB,en-IN,en-ZA,fr-CA,fr-FR,pt-BR,zh-CN,cmn-CN,bg-BG,el-GR'),
   AWS_REGION: z.string().min(1).default('us-east-1'),
+  GC_HEAP_GROWING_PERCENT: int(100, 0, 1000),
 });
 
 /** The validated configuration the composition root is built from. */
@@ -95,6 +96,11 @@ export interface ServerConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /**
+   * V8's old-generation growing factor as a percentage over 1 (V8's `--heap-growing-percent`);
+   * 0 leaves V8's own heuristics. See the README (`GC_HEAP_GROWING_PERCENT`).
+   */
+  readonly gcHeapGrowingPercent: number;
   readonly recording: {
     readonly enabled: boolean;
     readonly directory: string;
@@ -242,6 +248,7 @@ export function loadConfig(
     port: e.SERVERPORT,
     host: e.SERVERHOST,
     logLevel: e.LOG_LEVEL,
+    gcHeapGrowingPercent: e.GC_HEAP_GROWING_PERCENT,
     recording: {
       enabled: e.RECORDING_ENABLED,
       directory: resolve(cwd, e.LOG_ROOT_DIR ?? '.'),

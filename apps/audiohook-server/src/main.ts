@@ -1,6 +1,7 @@
 // Entry point: read the configuration once, build the app, start it, stop it gracefully on
 // SIGTERM/SIGINT (a second signal exits at once).
 
+import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
 
@@ -14,6 +15,10 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw error;
+  }
+  if (config.gcHeapGrowingPercent > 0) {
+    // Before anything is allocated in earnest; V8 reads the factor at every full collection.
+    setFlagsFromString(`--heap-growing-percent=${config.gcHeapGrowingPercent}`);
   }
   const app = createApp(config);
   let signals = 0;

@@ -74,6 +74,12 @@ describe('loadConfig', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it("sets V8's heap growing percent to 100 unless told otherwise (0 = V8 decides)", () => {
+    expect(loadConfig({}).gcHeapGrowingPercent).toBe(100);
+    expect(loadConfig({ GC_HEAP_GROWING_PERCENT: '0' }).gcHeapGrowingPercent).toBe(0);
+    expect(() => loadConfig({ GC_HEAP_GROWING_PERCENT: '-5' })).toThrow(ConfigError);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SERVERPORT: '', RECORDING_S3_BUCKET: ' ' }).port).toBe(3000);
     expect(loadConfig({ RECORDING_S3_BUCKET: '' }).s3).toBeUndefined();
