@@ -2,8 +2,8 @@
 //
 // Every recording session fills one chunk (16 KiB by default, about a second of stereo PCMU) and
 // hands it to the WAV writer. A fresh chunk each time made ~32 MB/s of ArrayBuffers at 2,000
-// sessions; they live about a second, long enough to reach V8's old generation, and their
-// external memory then forced a full mark-compact every 0.3 to 1 s (108 in one 55 s run), whose
+// sessions; living about a second, they were promoted to V8's old generation and reclaimed only
+// by full collections, which then ran every 0.3 to 1 s (108 in one 55 s run) and whose
 // concurrent marking cost a third of the server's CPU. Written chunks come back here instead.
 
 /**
