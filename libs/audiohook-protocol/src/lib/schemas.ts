@@ -30,36 +30,38 @@ export const MAX_TEXT_MESSAGE_LENGTH = 65_535;
 /** Deepest nesting accepted inside free-form JSON (`customConfig` values, entity `data`). */
 export const MAX_FREE_JSON_DEPTH = 64;
 
-/** Whether `value` nests no deeper than `limit` levels of objects and arrays. */
-function nestsWithin(value: unknown, limit: number): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (limit === 0) return false;
-  const items = Array.isArray(value) ? value : Object.values(value);
-  return items.every((item) => nestsWithin(item, limit - 1));
-}
+/** What {@link withoutProtoKeys} returns for a value nested too deeply. */
+const TOO_DEEP: unique symbol = Symbol('too deep');
 
 /**
- * `value` without any `"__proto__"` key at any depth. JSON.parse makes such keys own data
- * properties, harmless until a consumer copies them with assignment (`Object.assign`, a loop),
- * which would replace the copy's prototype. Objects are copied only where something changes, so
- * the caller's value is never modified. Callers bound the depth first ({@link nestsWithin}).
+ * `value` without any `"__proto__"` key at any depth, or {@link TOO_DEEP} when it nests more than
+ * `levels` objects and arrays. JSON.parse makes such keys own data properties, harmless until a
+ * consumer copies them with assignment (`Object.assign`, a loop), which would replace the copy's
+ * prototype. Objects are copied only where something changes, so the caller's value is never
+ * modified. One walk does both jobs.
  */
-function withoutProtoKeys(value: unknown): unknown {
+function withoutProtoKeys(value: unknown, levels: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
+  if (levels === 0) return TOO_DEEP;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
-    value.forEach((item: unknown, index) => {
-      const clean = withoutProtoKeys(item);
+    for (let index = 0; index < value.length; index++) {
+      const item: unknown = value[index];
+      const clean = withoutProtoKeys(item, levels - 1);
+      if (clean === TOO_DEEP) return TOO_DEEP;
       if (clean !== item) (copy ??= [...value])[index] = clean;
-    });
+    }
     return copy ?? value;
   }
-  const entries = Object.entries(value);
-  let changed = Object.prototype.hasOwnProperty.call(value, '__proto__');
+  let changed = false;
   const kept: [string, unknown][] = [];
-  for (const [key, item] of entries) {
-    if (key === '__proto__') continue;
-    const clean = withoutProtoKeys(item);
+  for (const [key, item] of Object.entries(value)) {
+    if (key === '__proto__') {
+      changed = true;
+      continue;
+    }
+    const clean = withoutProtoKeys(item, levels - 1);
+    if (clean === TOO_DEEP) return TOO_DEEP;
     if (clean !== item) changed = true;
     kept.push([key, clean]);
   }
@@ -115,12 +117,12 @@ function build(strict: boolean) {
   const nonNegativeInt = z.int().min(0);
   const stringMap = z.record(z.string(), z.string());
   // Free-form JSON: any value, nested at most MAX_FREE_JSON_DEPTH levels, "__proto__" keys dropped.
-  const freeJson = z
-    .unknown()
-    .refine((value) => nestsWithin(value, MAX_FREE_JSON_DEPTH), {
-      message: `Nested deeper than ${MAX_FREE_JSON_DEPTH} levels`,
-    })
-    .transform(withoutProtoKeys);
+  const freeJson = z.unknown().transform((value, ctx) => {
+    const clean = withoutProtoKeys(value, MAX_FREE_JSON_DEPTH);
+    if (clean !== TOO_DEEP) return clean;
+    ctx.addIssue({ code: 'custom', message: `Nested deeper than ${MAX_FREE_JSON_DEPTH} levels` });
+    return z.NEVER;
+  });
   const jsonObject = z.record(z.string(), freeJson);
   // The envelope only needs an object here; each type's parameter schema checks the contents.
   const parametersObject = z.record(z.string(), z.unknown());
