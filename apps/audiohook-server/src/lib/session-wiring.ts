@@ -12,7 +12,7 @@ import {
 } from '@org/audiohook-protocol';
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
-import { infoLabel, type ServerMetrics } from './metrics';
+import { disconnectLabels, type ServerMetrics } from './metrics';
 import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
 import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
@@ -140,7 +140,7 @@ export function wireSession(
     recorder?.log('audiohook', { dir: 'out', message });
     if (message.type === 'disconnect') {
       const params = message.parameters as { reason: string; info?: string };
-      metrics.disconnects.inc({ reason: params.reason, info: infoLabel(params.info) });
+      metrics.disconnects.inc(disconnectLabels(params.reason, params.info));
     }
   });
   session.on('opened', (media) => {
