@@ -120,10 +120,11 @@ export function wireSession(
     recorder?.log('logger', { level: SIDECAR_LEVELS[level], msg });
   }
 
+  const transport = fromWebSocket(socket);
   const session = new ServerSession({
     ...env.sessionOptions,
     ...sessionOverrides,
-    transport: fromWebSocket(socket),
+    transport,
     id: headers.sessionId,
     organizationId: headers.organizationId,
     logger: sessionLogger,
@@ -189,7 +190,7 @@ export function wireSession(
       // memory per connection instead of growing it.
       if (buffered > maxBufferedBytes && !paused) {
         paused = true;
-        socket.pause();
+        transport.pause();
         logger.debug({ buffered }, 'recording is behind: reading paused');
         void recorder.whenDrained(maxBufferedBytes / 2).then(() => {
           paused = false;
@@ -197,7 +198,7 @@ export function wireSession(
             { buffered: recorder.bufferedBytes },
             'recording caught up: reading resumed',
           );
-          socket.resume();
+          transport.resume();
         });
       }
     });
