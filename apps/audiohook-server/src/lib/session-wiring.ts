@@ -12,7 +12,7 @@ import {
 } from '@org/audiohook-protocol';
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
-import { infoLabel, type ServerMetrics } from './metrics';
+import { disconnectLabels, type ServerMetrics } from './metrics';
 import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
 import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
@@ -120,10 +120,11 @@ export function wireSession(
     recorder?.log('logger', { level: SIDECAR_LEVELS[level], msg });
   }
 
+  const transport = fromWebSocket(socket);
   const session = new ServerSession({
     ...env.sessionOptions,
     ...sessionOverrides,
-    transport: fromWebSocket(socket),
+    transport,
     id: headers.sessionId,
     organizationId: headers.organizationId,
     logger: sessionLogger,
@@ -140,7 +141,7 @@ export function wireSession(
     recorder?.log('audiohook', { dir: 'out', message });
     if (message.type === 'disconnect') {
       const params = message.parameters as { reason: string; info?: string };
-      metrics.disconnects.inc({ reason: params.reason, info: infoLabel(params.info) });
+      metrics.disconnects.inc(disconnectLabels(params.reason, params.info));
     }
   });
   session.on('opened', (media) => {
@@ -189,7 +190,7 @@ export function wireSession(
       // memory per connection instead of growing it.
       if (buffered > maxBufferedBytes && !paused) {
         paused = true;
-        socket.pause();
+        transport.pause();
         logger.debug({ buffered }, 'recording is behind: reading paused');
         void recorder.whenDrained(maxBufferedBytes / 2).then(() => {
           paused = false;
@@ -197,7 +198,7 @@ export function wireSession(
             { buffered: recorder.bufferedBytes },
             'recording caught up: reading resumed',
           );
-          socket.resume();
+          transport.resume();
         });
       }
     });
