@@ -21,6 +21,16 @@ const transportsCloudSdksAndLoggers = [
 /** What any library (every project that is not an app or a tool) may depend on, by type. */
 const libraryTypes = ['type:codec', 'type:contract', 'type:client', 'type:util'];
 
+/** Deployment code (AWS CDK): only an app's `src/infra/` may import it, never its runtime code. */
+const infrastructureImports = [
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  'cdk-nag',
+  'cdk-amazon-chime-resources',
+  '@org/infra',
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -42,8 +52,9 @@ export default [
           depConstraints: [
             // ---- type: what kind of project may use what ----
             {
+              // Apps may use the CDK helpers (type:infra), from src/infra/ only (rule below).
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing', 'type:infra'],
             },
             {
               sourceTag: 'type:tool',
@@ -75,6 +86,12 @@ export default [
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+            },
+            {
+              // AWS CDK helpers: constructs and synth-time checks, never a runtime client or logger.
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: transportsCloudSdksAndLoggers,
             },
             // ---- scope: which product area may use which ----
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -119,6 +136,25 @@ export default [
         { object: 'describe', property: 'skip', message: 'Skipped tests hide failures.' },
         { object: 'it', property: 'skip', message: 'Skipped tests hide failures.' },
         { object: 'test', property: 'skip', message: 'Skipped tests hide failures.' },
+      ],
+    },
+  },
+  {
+    // An app's runtime code never pulls the AWS CDK into its bundle: stacks live in src/infra/.
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['apps/*/src/infra/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: infrastructureImports,
+              message:
+                'Deployment code belongs in src/infra/ (the runtime bundle never imports it).',
+            },
+          ],
+        },
       ],
     },
   },

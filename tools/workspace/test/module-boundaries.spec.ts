@@ -59,6 +59,45 @@ describe('module boundaries', () => {
     expect(messages).toEqual([]);
   });
 
+  it('forbids a library from importing the CDK helpers (@org/infra)', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "import { nagFindings } from '@org/infra';\nexport const probe = nagFindings;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:codec.*can only depend on/),
+    ]);
+  });
+
+  it('forbids a tool from importing the CDK helpers (@org/infra)', async () => {
+    const messages = await lint(
+      'tools/workspace/test/boundary-probe.ts',
+      "import { nagFindings } from '@org/infra';\nexport const probe = nagFindings;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:tool.*can only depend on/),
+    ]);
+  });
+
+  it("allows an app's stack (src/infra) to import the CDK and its helpers", async () => {
+    const messages = await lint(
+      'apps/event-collector/src/infra/boundary-probe.ts',
+      "import { Stack } from 'aws-cdk-lib';\nimport { stateTable } from '@org/infra';\nexport const probe = [Stack, stateTable];\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it("forbids an app's runtime code from importing the CDK or its helpers", async () => {
+    const messages = await lint(
+      'apps/event-collector/src/lib/boundary-probe.ts',
+      "import { Stack } from 'aws-cdk-lib';\nimport { stateTable } from '@org/infra';\nexport const probe = [Stack, stateTable];\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*Deployment code belongs in src\/infra/),
+      expect.stringMatching(/^no-restricted-imports: .*Deployment code belongs in src\/infra/),
+    ]);
+  });
+
   it('forbids focused tests', async () => {
     const messages = await lint(
       'libs/audio/test/boundary-probe.spec.ts',
