@@ -143,6 +143,8 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
             directory: config.recording.directory,
             headerUpdate: config.recording.headerUpdate,
             flushBytes: config.recording.flushBytes,
+            sidecarMaxPings: config.recording.sidecarMaxPings,
+            sidecarMaxBytes: config.recording.sidecarMaxBytes,
             ...(config.recording.flushBytes === 0
               ? {}
               : {

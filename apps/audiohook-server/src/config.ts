@@ -48,6 +48,8 @@ const envSchema = z.object({
   RECORDING_ENABLED: bool(true),
   RECORDING_HEADER_UPDATE: z.enum(['close', 'append']).default('close'),
   RECORDING_FLUSH_BYTES: int(16_384, 0, 16 * 1_048_576),
+  RECORDING_SIDECAR_MAX_PINGS: int(1000, 0, 1_000_000),
+  RECORDING_SIDECAR_MAX_BYTES: int(4 * 1_048_576, 65_536, 1_073_741_824),
   RECORDING_S3_BUCKET: optionalText,
   RECORDING_S3_PREFIX: z.string().default(''),
   S3_ENDPOINT: optionalText.pipe(z.url().optional()),
@@ -107,6 +109,10 @@ export interface ServerConfig {
     readonly headerUpdate: 'close' | 'append';
     readonly flushBytes: number;
     readonly maxBufferedBytes: number;
+    /** Ping exchanges written to a sidecar in full; later ones are summarised in `end`. */
+    readonly sidecarMaxPings: number;
+    /** Largest sidecar body; later entries are counted in `end`, not written. */
+    readonly sidecarMaxBytes: number;
   };
   readonly s3:
     | {
@@ -255,6 +261,8 @@ export function loadConfig(
       headerUpdate: e.RECORDING_HEADER_UPDATE,
       flushBytes: e.RECORDING_FLUSH_BYTES,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+      sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
+      sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
     },
     s3:
       e.RECORDING_S3_BUCKET === undefined

@@ -6,7 +6,33 @@
 import type { IncomingMessage } from 'node:http';
 import { NonceCache, verifySignature, type SignatureResultCode } from '@org/audiohook-protocol';
 import type { ApiKeyStore } from './api-keys';
-import type { ServerMetrics } from './metrics';
+import { boundedLabel, type ServerMetrics } from './metrics';
+
+/** Every `code` label of `audiohook_auth_results_total` (anything else counts as `other`). */
+export const AUTH_RESULT_LABELS: ReadonlySet<string> = new Set([
+  'VERIFIED',
+  'UNSIGNED_KEY',
+  'UNKNOWN_KEY',
+  'FAILED',
+  'UNSIGNED',
+  'EXPIRED',
+  'INVALID',
+  'PRECONDITION',
+  'UNSUPPORTED',
+]);
+
+/** Longest reason text in a `disconnect` info (the verifier may quote the client's input). */
+export const MAX_REASON_CHARS = 120;
+
+/**
+ * A reason safe to send back and log: printable ASCII only (anything else becomes `?`), cut to
+ * `max` characters with an ellipsis, so a client cannot make the server echo kilobytes.
+ */
+export function sanitizeReason(text: string, max = MAX_REASON_CHARS): string {
+  const cut = text.length > max ? text.slice(0, max - 1) : text;
+  const printable = cut.replace(/[^\x20-\x7e]/g, '?');
+  return cut.length < text.length ? `${printable}…` : printable;
+}
 
 /** The authentication outcome; `code` is also the metrics label. */
 export type AuthOutcome =
@@ -61,7 +87,7 @@ export class RequestAuthenticator {
 
   async authenticate(request: IncomingMessage): Promise<AuthOutcome> {
     const outcome = await this.#authenticate(request);
-    this.#options.metrics.authResults.inc({ code: outcome.code });
+    this.#options.metrics.authResults.inc({ code: boundedLabel(outcome.code, AUTH_RESULT_LABELS) });
     return outcome;
   }
 
@@ -92,7 +118,7 @@ export class RequestAuthenticator {
     return {
       ok: false,
       code: unknownKey ? 'UNKNOWN_KEY' : code,
-      info: `${code}: ${verification.reason}`,
+      info: `${code}: ${sanitizeReason(verification.reason)}`,
     };
   }
 }
