@@ -2,6 +2,7 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
+import type { Connector, TurnSettings } from '@org/byova';
 import pino, { type Logger } from 'pino';
 import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
@@ -13,7 +14,6 @@ import {
 } from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
-import type { Connector } from './lib/connectors/types';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -64,6 +64,27 @@ export function createConnector(
   }
 }
 
+/** The turn rules of the configuration. */
+export function turnSettings(config: GatewayConfig): TurnSettings {
+  const vad = config.voice_activity_detection;
+  return {
+    speechThresholdDbfs: vad.speech_threshold_dbfs,
+    startDebounceMs: vad.start_debounce_ms,
+    endSilenceMs: vad.end_silence_ms,
+    maxUtteranceMs: vad.max_utterance_ms,
+    preRollMs: vad.pre_roll_ms,
+    minFrameBytes: vad.min_frame_bytes,
+    noInputTimeoutMs: vad.no_input_timeout_ms,
+    audioDefaults: {
+      encoding: vad.fallback_encoding,
+      sampleRateHertz: vad.fallback_sample_rate_hertz,
+    },
+    stripDtmfTerminator: config.gateway.strip_dtmf_terminator,
+    textOnlyPrompts: config.gateway.text_only_prompts,
+    chunkBytes: config.gateway.chunk_bytes,
+  };
+}
+
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
@@ -84,6 +105,11 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   const router = new AgentRouter([]);
   let activeRouter = router;
   const registry = new ConversationRegistry({
+    router: () => activeRouter,
+    settings: turnSettings(config),
+    recordingDir: config.audio_recording.enabled
+      ? resolveConfigPath(config, config.audio_recording.output_dir)
+      : undefined,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -344,11 +370,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       registry,
       router: activeRouter,
       metrics,
-      connections,
       logger,
-      recordingDir: config.audio_recording.enabled
-        ? resolveConfigPath(config, config.audio_recording.output_dir)
-        : undefined,
       health,
       jwt,
     });
