@@ -183,6 +183,7 @@ describe('field helpers', () => {
 
   it('reads log levels as words in any case, never numbers', () => {
     expect(one(envLogLevel(), 'WARN')).toBe('warn');
+    expect(one(envLogLevel(), 'WARNING')).toBe('warn');
     expect(one(envLogLevel({ default: 'debug' }), undefined)).toBe('debug');
     expect(one(envLogLevel(), 'silent')).toBe('silent');
     expect(reason(envLogLevel(), '20')).toMatch(/^must be one of fatal, error/);

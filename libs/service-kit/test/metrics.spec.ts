@@ -40,7 +40,7 @@ describe('createMetrics', () => {
     const gauge = metrics.gauge({
       name: 'test_active',
       help: 'Active sessions',
-      collect: (g) => g.set(undefined, active),
+      collect: (g) => g.set(active),
     });
     active = 7;
     expect(await metrics.text()).toContain('test_active 7');
@@ -53,10 +53,23 @@ describe('createMetrics', () => {
       buckets: [0.1, 1],
     });
     latency.observe({ endpoint: 'zzz' }, 0.5);
+    const plain = metrics.histogram({ name: 'test_plain_seconds', help: 'x', buckets: [1] });
+    plain.observe(2);
+    const labelled = metrics.gauge({
+      name: 'test_by_sink',
+      help: 'x',
+      labels: { sink: ['jsonl'] },
+    });
+    labelled.set({ sink: 'jsonl' }, 4);
+    labelled.set({ sink: 'elastic' }, 5);
+    expect([await labelled.get({ sink: 'jsonl' }), await labelled.get({ sink: 'x' })]).toEqual([
+      4, 5,
+    ]);
     latency.startTimer({ endpoint: 'a' })();
     const text = await metrics.text();
     expect(text).toContain('test_latency_seconds_bucket{le="1",endpoint="other"} 1');
     expect(text).toContain('test_latency_seconds_count{endpoint="a"} 1');
+    expect(text).toContain('test_plain_seconds_bucket{le="+Inf"} 1');
   });
 
   it('lets a counter take over a hot-path count at scrape time', async () => {

@@ -364,7 +364,8 @@ export function envDuration<const O extends DurationOptions>(
 }
 
 /**
- * A log level word (`fatal, error, warn, info, debug, trace, silent`, any case); never a number.
+ * A log level word (`fatal, error, warn, info, debug, trace, silent`, any case; `warning` is read
+ * as `warn`, as Python and Powertools write it); never a number.
  *
  * @example
  * ```ts
@@ -375,6 +376,7 @@ export function envLogLevel(options: { readonly default?: LogLevel } = {}): EnvF
   return field(
     (raw) => {
       const word = raw.toLowerCase();
+      if (word === 'warning') return 'warn';
       if ((LOG_LEVELS as readonly string[]).includes(word)) return word as LogLevel;
       return new Invalid(`must be one of ${LOG_LEVELS.join(', ')}`);
     },

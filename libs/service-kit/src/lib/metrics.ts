@@ -76,6 +76,8 @@ export interface BoundedCounter<K extends string> {
 
 /** A gauge whose labels are bounded. */
 export interface BoundedGauge<K extends string> {
+  /** Sets the value (of the series without labels). */
+  set(value: number): void;
   set(labels: Labels<K> | undefined, value: number): void;
   inc(labels?: Labels<K>, value?: number): void;
   dec(labels?: Labels<K>, value?: number): void;
@@ -84,6 +86,8 @@ export interface BoundedGauge<K extends string> {
 
 /** A histogram whose labels are bounded. */
 export interface BoundedHistogram<K extends string> {
+  /** Observes a value (of the series without labels). */
+  observe(value: number): void;
   observe(labels: Labels<K> | undefined, value: number): void;
   /** Starts a timer; the returned function observes the seconds elapsed. */
   startTimer(labels?: Labels<K>): () => number;
@@ -186,7 +190,10 @@ function gaugeOn<K extends string>(registry: Registry, o: GaugeOptions<K>): Boun
         }),
   });
   const bounded: BoundedGauge<K> = {
-    set: (labels, value) => gauge.set(map(labels), value),
+    set: (first: Labels<K> | number | undefined, value?: number) => {
+      if (typeof first === 'number') gauge.set(map(undefined), first);
+      else gauge.set(map(first), value ?? 0);
+    },
     inc: (labels, value = 1) => gauge.inc(map(labels), value),
     dec: (labels, value = 1) => gauge.dec(map(labels), value),
     get: (labels) => valueOf(gauge, map(labels)),
@@ -207,7 +214,10 @@ function histogramOn<K extends string>(
     ...(o.buckets === undefined ? {} : { buckets: [...o.buckets] }),
   });
   return {
-    observe: (labels, value) => histogram.observe(map(labels), value),
+    observe: (first: Labels<K> | number | undefined, value?: number) => {
+      if (typeof first === 'number') histogram.observe(map(undefined), first);
+      else histogram.observe(map(first), value ?? 0);
+    },
     startTimer: (labels) => histogram.startTimer(map(labels)),
   };
 }
