@@ -21,6 +21,12 @@ const transportsCloudSdksAndLoggers = [
 /** What any library (every project that is not an app or a tool) may depend on, by type. */
 const libraryTypes = ['type:codec', 'type:contract', 'type:client', 'type:util'];
 
+/**
+ * The service kit (`type:service`): config, logging, metrics, shutdown, errors, tracing. Only
+ * apps and tools may use it; no other type lists it.
+ */
+const serviceType = 'type:service';
+
 /** Deployment code (AWS CDK): only an app's `src/infra/` may import it, never its runtime code. */
 const infrastructureImports = [
   'aws-cdk-lib',
@@ -54,11 +60,21 @@ export default [
             {
               // Apps may use the CDK helpers (type:infra), from src/infra/ only (rule below).
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing', 'type:infra'],
+              onlyDependOnLibsWithTags: [
+                ...libraryTypes,
+                serviceType,
+                'type:testing',
+                'type:infra',
+              ],
             },
             {
               sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+              onlyDependOnLibsWithTags: [...libraryTypes, serviceType, 'type:testing'],
+            },
+            {
+              // The service kit: the I/O plumbing of a process, on pure codecs and utils only.
+              sourceTag: serviceType,
+              onlyDependOnLibsWithTags: ['type:codec', 'type:util'],
             },
             {
               // Pure codecs: bytes and messages in, bytes and messages out. No I/O stacks.

@@ -98,6 +98,52 @@ describe('module boundaries', () => {
     ]);
   });
 
+  it('forbids a codec library (libs/audio) from importing the service kit', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "import { createLogger } from '@org/service-kit';\nexport const probe = createLogger;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /@nx\/enforce-module-boundaries: .*type:codec.* can only depend on libs tagged with "type:codec", "type:util"/,
+      ),
+    ]);
+  });
+
+  it('forbids a client library (libs/cresta-handoff) from importing the service kit', async () => {
+    const messages = await lint(
+      'libs/cresta-handoff/src/lib/boundary-probe.ts',
+      "import { parseEnv } from '@org/service-kit/env';\nexport const probe = parseEnv;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:client.* can only depend on/),
+    ]);
+  });
+
+  it('allows an app to import the service kit and its subpaths', async () => {
+    const messages = await lint(
+      'apps/event-collector/src/boundary-probe.ts',
+      [
+        "import { createLogger } from '@org/service-kit';",
+        "import { parseEnv } from '@org/service-kit/env';",
+        'export const probe = [createLogger, parseEnv];',
+        '',
+      ].join('\n'),
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('holds the service kit to the library rules: no process.env, no console', async () => {
+    const messages = await lint(
+      'libs/service-kit/src/lib/boundary-probe.ts',
+      "console.log(process.env['HOME']);\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^no-console:/),
+      expect.stringMatching(/^no-restricted-syntax: Libraries never read process\.env/),
+    ]);
+  });
+
   it('forbids focused tests', async () => {
     const messages = await lint(
       'libs/audio/test/boundary-probe.spec.ts',
