@@ -68,13 +68,12 @@ export interface ServerGrants {
   readonly role: iam.IRole;
   readonly bucket: s3.IBucket;
   readonly secret: secretsmanager.ISecret;
+  readonly replayTable: dynamodb.ITable;
 }
 
 /**
  * The task role's permissions: exactly the AWS calls the server makes (the test compares them
- * with its source), each on the one resource it needs. The replay table gets its grant with the
- * server's DynamoDB nonce store; until the server calls DynamoDB, it has none (the test names
- * any call the source makes that is not granted here).
+ * with its source), each on the one resource it needs.
  */
 export function grantServerCalls(grants: ServerGrants): iam.Policy {
   const policy = new iam.Policy(Stack.of(grants.role), 'ServerCalls', {
@@ -89,6 +88,12 @@ export function grantServerCalls(grants: ServerGrants): iam.Policy {
         sid: 'ReadApiKeys',
         actions: ['secretsmanager:GetSecretValue'],
         resources: [grants.secret.secretArn],
+      }),
+      new iam.PolicyStatement({
+        // One conditional write per nonce (claimed unless present and unexpired).
+        sid: 'ClaimNonces',
+        actions: ['dynamodb:PutItem'],
+        resources: [grants.replayTable.tableArn],
       }),
     ],
   });

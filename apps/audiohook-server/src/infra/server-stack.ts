@@ -139,6 +139,7 @@ export class AudioHookServerStack extends Stack {
       role: this.server.taskDefinition.taskRole,
       bucket: this.recordingBucket,
       secret: this.apiKeys,
+      replayTable: this.replayTable,
     });
     this.#publish(p, network, logsBucket);
   }
