@@ -10,7 +10,7 @@ import {
 import type { WebSocketLike } from '@org/audiohook-protocol';
 
 const secrets = new Map([['my-api-key', 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=']]);
-const nonceCache = new NonceCache();
+const nonceStore = new NonceCache(); // one process; share a NonceStore across instances
 
 /** wss.on('connection', handleConnection): one ServerSession per accepted WebSocket. */
 export function handleConnection(socket: WebSocketLike, request: IncomingMessage): ServerSession {
@@ -18,7 +18,7 @@ export function handleConnection(socket: WebSocketLike, request: IncomingMessage
   const signed = { url: request.url ?? '/', headers: request.headers };
   const verified = verifySignature(signed, {
     resolveSecret: (key) => secrets.get(key),
-    nonceCache,
+    nonceStore,
   });
   const session = new ServerSession({
     transport: fromWebSocket(socket),

@@ -670,6 +670,8 @@ describe('ClientSession robustness', () => {
             sendText: () => undefined,
             sendBinary: () => undefined,
             close: () => undefined,
+            pause: () => undefined,
+            resume: () => undefined,
           },
           organizationId: ORG_ID,
           sessionId: SESSION_ID,

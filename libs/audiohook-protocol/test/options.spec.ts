@@ -86,6 +86,8 @@ describe('sending what cannot be sent', () => {
       },
       sendBinary: () => undefined,
       close: (code, reason) => serverSide.close(code, reason),
+      pause: () => serverSide.pause(),
+      resume: () => serverSide.resume(),
     };
     const session = new ServerSession({ transport: throwing, unauthorizedDelayMs: 0 });
     clientSide.attach({

@@ -72,6 +72,51 @@ describe('plumbing', () => {
       expect(hb.log).toEqual([['close', 1006, 'connection dropped']]);
     });
 
+    it('holds frames and the close while paused and delivers them in order on resume', async () => {
+      const [a, b] = createTransportPair();
+      const handlers = recorder();
+      b.attach(handlers);
+      a.sendText('before');
+      await flushMicrotasks();
+      b.pause();
+      b.pause();
+      expect(b.isPaused).toBe(true);
+      a.sendText('during');
+      a.sendBinary(new Uint8Array([7]));
+      a.close(1000, 'bye');
+      await flushMicrotasks();
+      expect(handlers.log).toEqual([['text', 'before']]);
+      b.resume();
+      b.resume();
+      expect(b.isPaused).toBe(false);
+      expect(handlers.log).toEqual([
+        ['text', 'before'],
+        ['text', 'during'],
+        ['binary', [7]],
+        ['close', 1000, 'bye'],
+      ]);
+    });
+
+    it('stops delivering as soon as a handler pauses, keeping the rest for resume', async () => {
+      const [a, b] = createTransportPair();
+      const seen: string[] = [];
+      b.attach({
+        onText: (text) => {
+          seen.push(text);
+          if (text === 'two') b.pause();
+        },
+        onBinary: () => undefined,
+        onClose: () => undefined,
+      });
+      for (const text of ['one', 'two', 'three']) a.sendText(text);
+      await flushMicrotasks();
+      expect(seen).toEqual(['one', 'two']);
+      a.sendText('four');
+      await flushMicrotasks();
+      b.resume();
+      expect(seen).toEqual(['one', 'two', 'three', 'four']);
+    });
+
     it('accepts an unlinked end', () => {
       const lone = new InMemoryTransport();
       lone.sendText('x');
@@ -85,6 +130,13 @@ describe('plumbing', () => {
       closedWith: unknown[] | undefined;
       failSends = false;
       throwOnClose = false;
+      readLog: string[] = [];
+      pause(): void {
+        this.readLog.push('pause');
+      }
+      resume(): void {
+        this.readLog.push('resume');
+      }
       send(data: string | Uint8Array, callback?: (error?: Error) => void): void {
         this.sent.push(data);
         callback?.(this.failSends ? new Error('send failed') : undefined);
@@ -121,6 +173,42 @@ describe('plumbing', () => {
       transport.sendText('ignored after close');
       expect(socket.sent).toEqual([]);
       expect(() => transport.attach(recorder())).toThrow(AudioHookError);
+    });
+
+    it('pauses and resumes reading the socket, holding frames emitted meanwhile', () => {
+      const socket = new FakeSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike);
+      const handlers = recorder();
+      transport.attach(handlers);
+      transport.pause();
+      transport.pause();
+      socket.emit('message', Buffer.from('held'), false);
+      socket.emit('message', Buffer.from([1]), true);
+      expect(handlers.log).toEqual([]);
+      transport.resume();
+      transport.resume();
+      expect(socket.readLog).toEqual(['pause', 'resume']);
+      expect(handlers.log).toEqual([
+        ['text', 'held'],
+        ['binary', [1]],
+      ]);
+      socket.emit('close', 1000, Buffer.from(''));
+      transport.pause();
+      transport.resume();
+      expect(socket.readLog).toEqual(['pause', 'resume']);
+      expect(handlers.log.at(-1)).toEqual(['close', 1000, '']);
+    });
+
+    it('holds frames while paused even when the socket cannot pause', () => {
+      const socket = new EventEmitter() as EventEmitter & Partial<WebSocketLike>;
+      const transport = fromWebSocket(socket as unknown as WebSocketLike);
+      const handlers = recorder();
+      transport.attach(handlers);
+      transport.pause();
+      socket.emit('message', 'x', false);
+      expect(handlers.log).toEqual([]);
+      transport.resume();
+      expect(handlers.log).toEqual([['text', 'x']]);
     });
 
     it('sends text and binary, and reports send and close failures as errors', () => {

@@ -37,6 +37,8 @@ export const AudioHookErrorCode = {
   ProtocolViolation: 'AUDIOHOOK_ERR_PROTOCOL_VIOLATION',
   /** An AudioHook header of the upgrade request is missing or malformed. */
   InvalidHeaders: 'AUDIOHOOK_ERR_INVALID_HEADERS',
+  /** The replay (nonce) store failed, so a valid signature was refused (fail closed). */
+  NonceStore: 'AUDIOHOOK_ERR_NONCE_STORE',
 } as const;
 
 /** One of the {@link AudioHookErrorCode} values. */

@@ -245,7 +245,7 @@ export type ServerSessionEvents = {
   state: [state: ServerSessionState, previous: ServerSessionState];
   /** `opened` was sent. */
   opened: [media: MediaParameter | undefined];
-  /** A binary frame of audio (ACTIVE only). */
+  /** A binary frame of audio (ACTIVE, or after a `disconnect` sent while ACTIVE, until `close`). */
   audio: [frame: AudioFrame];
   /** The client paused the audio. */
   paused: [];
@@ -307,6 +307,11 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   #clientPosition = 0;
   #openMessage: OpenMessage | undefined;
   #selectedMedia: MediaParameter | undefined;
+  /**
+   * True when the server sent `disconnect` while audio was flowing (ACTIVE): frames the client
+   * had already sent keep arriving until it reads the `disconnect`, and are still audio.
+   */
+  #audioInFlight = false;
   #isProbe = false;
   #startPaused = false;
   #discardTo: number | undefined;
@@ -582,6 +587,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       ...(outputVariables === undefined ? {} : { outputVariables }),
     });
     if (!sent) return false;
+    this.#audioInFlight = this.#state === 'ACTIVE';
     this.#setState(
       reason === 'error'
         ? 'SIGNALED-ERROR'
@@ -756,7 +762,7 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     this.stats.binaryReceived++;
     this.#armIdleTimer();
     const state = this.#state;
-    if (state !== 'ACTIVE') {
+    if (state !== 'ACTIVE' && !this.#acceptsLateAudio(state)) {
       const early = state === 'PREPARING' || state === 'OPENING' || state === 'PAUSED';
       if (early && (this.#options.audioOutsideActive ?? 'disconnect') === 'disconnect') {
         this.#protocolError(
@@ -779,12 +785,24 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
       frame = new AudioFrame(data, media, { l16ByteOrder: this.#options.l16ByteOrder ?? 'le' });
     } catch (error) {
       const err = error as AudioHookError;
+      if (state !== 'ACTIVE') {
+        this.#log('debug', 'late audio frame ignored', { state, bytes: data.length });
+        return;
+      }
       this.#protocolError(`Binary data not a valid audio frame. Error: ${err.message}`, err);
       return;
     }
     this.stats.audioBytes += data.length;
     this.#timeline.addSamples(frame.samples);
     this.#emitSafe('audio', frame);
+  }
+
+  /**
+   * Audio after the server's `disconnect` (the client sent it before reading the `disconnect`)
+   * is still received audio, until the client's `close`; the recording must not lose it.
+   */
+  #acceptsLateAudio(state: ServerSessionState): boolean {
+    return this.#audioInFlight && (state === 'DISCONNECTING' || state === 'SIGNALED-ERROR');
   }
 
   // ---- open ----

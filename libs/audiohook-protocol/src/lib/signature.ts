@@ -2,7 +2,7 @@
 // base, signing (client side) and verifying (server side) with HMAC-SHA256. RFC 8941 structured
 // fields are parsed and serialized by `structured-headers`.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   type BareItem,
   type InnerList,
@@ -25,7 +25,10 @@ export const AUDIOHOOK_SIGNED_COMPONENTS = [
   'x-api-key',
 ] as const;
 
-/** Result codes of a verification (spec §4.3). */
+/**
+ * Result codes of a verification (spec §4.3), plus `UNAVAILABLE`: the signature was valid but the
+ * replay store could not record its nonce, so the request is refused (fail closed).
+ */
 export const SIGNATURE_RESULT_CODES = [
   'VERIFIED',
   'FAILED',
@@ -34,6 +37,7 @@ export const SIGNATURE_RESULT_CODES = [
   'INVALID',
   'PRECONDITION',
   'UNSUPPORTED',
+  'UNAVAILABLE',
 ] as const;
 /** A verification result code. */
 export type SignatureResultCode = (typeof SIGNATURE_RESULT_CODES)[number];
@@ -56,6 +60,11 @@ export interface SignatureVerification {
   readonly created?: number;
   /** The `expires` parameter (UNIX seconds). */
   readonly expires?: number;
+  /**
+   * With `UNAVAILABLE` only: the store failure, an {@link AudioHookError} with code
+   * `AUDIOHOOK_ERR_NONCE_STORE` whose `cause` is what the store threw (log and count it).
+   */
+  readonly error?: AudioHookError;
 }
 
 /** A header map as Node's `IncomingMessage.headers` has it (names in any case). */
@@ -104,8 +113,6 @@ export interface VerifySignatureBaseOptions {
    * @default 'no-secret'
    */
   readonly allowUnsigned?: 'no-secret' | 'never' | 'always';
-  /** A replay cache: a nonce seen before (within its lifetime) is rejected. @default none */
-  readonly nonceCache?: NonceCache;
   /** `@authority` to use instead of the `Host` header (e.g. behind a proxy). */
   readonly authority?: string;
 }
@@ -114,12 +121,24 @@ export interface VerifySignatureBaseOptions {
 export interface VerifySignatureOptions extends VerifySignatureBaseOptions {
   /** Finds the client secret of an API key (may be async, e.g. a secrets manager). */
   readonly resolveSecret: (apiKey: string) => SecretLookupResult | Promise<SecretLookupResult>;
+  /**
+   * Replay protection: the nonce of every valid signature is claimed here, and a nonce claimed
+   * before (within its lifetime) is refused with `PRECONDITION`. A {@link NonceCache} for one
+   * process, or a shared store (e.g. a conditional write to DynamoDB) for several. @default none
+   */
+  readonly nonceStore?: NonceStore;
+  /** @deprecated The former name of `nonceStore`; used when `nonceStore` is absent. */
+  readonly nonceCache?: NonceStore;
 }
 
 /** Options of {@link verifySignatureSync}. */
 export interface VerifySignatureSyncOptions extends VerifySignatureBaseOptions {
   /** Finds the client secret of an API key. */
   readonly resolveSecret: (apiKey: string) => SecretLookupResult;
+  /** As in {@link VerifySignatureOptions}, with a store that answers synchronously. @default none */
+  readonly nonceStore?: SyncNonceStore;
+  /** @deprecated The former name of `nonceStore`; used when `nonceStore` is absent. */
+  readonly nonceCache?: SyncNonceStore;
 }
 
 const DERIVED_UNRESOLVED = new Set([
@@ -329,6 +348,80 @@ export function signRequest(options: SignRequestOptions): SignatureHeaders {
   };
 }
 
+/**
+ * Where verified nonces are claimed, so a captured upgrade request cannot be replayed. Several
+ * server instances behind one load balancer must share one store, or a request replayed to
+ * another instance is accepted.
+ *
+ * `claim(key, expiresAtMs, nowMs)` is called once per valid signature (never for a request whose
+ * signature failed, so unauthenticated clients cannot fill the store) and must:
+ * - return `true` for the first claim of `key`, and `false` for every later claim of it until
+ *   `expiresAtMs` has passed, **atomically across every instance** sharing the store: of two
+ *   concurrent claims of one key exactly one gets `true` (a conditional write, e.g. DynamoDB
+ *   `PutItem` with `attribute_not_exists(pk) OR expiresAt < :now`, not a read then a write);
+ * - keep the key at least until `expiresAtMs` (it may keep it longer; a TTL that deletes late,
+ *   as DynamoDB's does, is fine when the condition compares the stored expiry with `nowMs`);
+ * - throw (or reject) when it cannot decide, never answer `true` for lack of an answer: the
+ *   verification then fails closed with code `UNAVAILABLE`.
+ *
+ * `key` is {@link nonceKey}`(keyid, nonce)`: 43 URL-safe base64 characters that identify the
+ * pair without revealing the API key, so it can be a partition key as it is.
+ *
+ * @example
+ * ```ts
+ * const store: NonceStore = {
+ *   claim: async (key, expiresAtMs) => {
+ *     try {
+ *       await dynamo.send(new PutItemCommand({
+ *         TableName, Item: { pk: { S: `nonce#${key}` }, expiresAt: { N: String(Math.ceil(expiresAtMs / 1000)) } },
+ *         ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+ *         ExpressionAttributeValues: { ':now': { N: String(Math.floor(Date.now() / 1000)) } },
+ *       }));
+ *       return true;
+ *     } catch (error) {
+ *       if (error instanceof ConditionalCheckFailedException) return false;
+ *       throw error; // fail closed
+ *     }
+ *   },
+ * };
+ * await verifySignature(request, { resolveSecret, nonceStore: store });
+ * ```
+ */
+export interface NonceStore {
+  /** Claims `key` until `expiresAtMs`: `true` the first time, `false` while a claim holds. */
+  claim(key: string, expiresAtMs: number, nowMs: number): boolean | Promise<boolean>;
+}
+
+/**
+ * A {@link NonceStore} that answers synchronously (for {@link verifySignatureSync}).
+ *
+ * @example
+ * ```ts
+ * const store: SyncNonceStore = new NonceCache();
+ * verifySignatureSync(request, { resolveSecret, nonceStore: store });
+ * ```
+ */
+export interface SyncNonceStore extends NonceStore {
+  /** As {@link NonceStore.claim}, answered synchronously. */
+  claim(key: string, expiresAtMs: number, nowMs: number): boolean;
+}
+
+/**
+ * The replay-store key of a signature: SHA-256 over the length-prefixed `keyid` and the `nonce`,
+ * as unpadded URL-safe base64 (43 characters). The same nonce under two API keys gives two keys;
+ * neither the API key nor the nonce can be read back from it.
+ *
+ * @example
+ * ```ts
+ * nonceKey('my-api-key', 'VGhpc0lzQVVuaXF1ZU5vbmNl'); // 43 characters, [A-Za-z0-9_-]
+ * ```
+ */
+export function nonceKey(keyid: string, nonce: string): string {
+  return createHash('sha256')
+    .update(`${keyid.length}:${keyid}\n${nonce}`, 'utf8')
+    .digest('base64url');
+}
+
 /** Options of {@link NonceCache}. */
 export interface NonceCacheOptions {
   /** Most nonces kept; the oldest are evicted first. @default 10000 */
@@ -336,16 +429,17 @@ export interface NonceCacheOptions {
 }
 
 /**
- * Remembers nonces of verified signatures until they expire, in bounded memory, so a captured
- * upgrade request cannot be replayed. When full, the oldest entry is evicted.
+ * The in-process {@link NonceStore}: remembers claimed keys until they expire, in bounded
+ * memory. When full, the oldest entry is evicted. Right for one instance; several instances need
+ * a shared store.
  *
  * @example
  * ```ts
- * const nonceCache = new NonceCache({ maxEntries: 50_000 });
- * await verifySignature(request, { resolveSecret, nonceCache });
+ * const nonceStore = new NonceCache({ maxEntries: 50_000 });
+ * await verifySignature(request, { resolveSecret, nonceStore });
  * ```
  */
-export class NonceCache {
+export class NonceCache implements SyncNonceStore {
   readonly maxEntries: number;
   #entries = new Map<string, number>();
 
@@ -359,52 +453,93 @@ export class NonceCache {
     }
   }
 
-  /** Nonces currently kept. */
+  /** Keys currently kept. */
   get size(): number {
     return this.#entries.size;
   }
 
-  /** True when `nonce` was recorded and has not expired at `nowMs`. */
-  has(nonce: string, nowMs: number): boolean {
-    const expiry = this.#entries.get(nonce);
+  /** True when `key` was recorded and has not expired at `nowMs`. */
+  has(key: string, nowMs: number): boolean {
+    const expiry = this.#entries.get(key);
     if (expiry === undefined) return false;
     if (expiry < nowMs) {
-      this.#entries.delete(nonce);
+      this.#entries.delete(key);
       return false;
     }
     return true;
   }
 
-  /** Records `nonce` until `expiresAtMs`. */
-  add(nonce: string, expiresAtMs: number, nowMs: number): void {
-    this.#entries.delete(nonce);
+  /** Records `key` until `expiresAtMs` (whether or not it was there). */
+  add(key: string, expiresAtMs: number, nowMs: number): void {
+    this.#entries.delete(key);
     // Entries are inserted roughly in time order: drop expired ones from the front first.
-    for (const [key, expiry] of this.#entries) {
+    for (const [existing, expiry] of this.#entries) {
       if (expiry >= nowMs) break;
-      this.#entries.delete(key);
+      this.#entries.delete(existing);
     }
     while (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);
     }
-    this.#entries.set(nonce, expiresAtMs);
+    this.#entries.set(key, expiresAtMs);
+  }
+
+  /** {@link NonceStore.claim}: records `key` unless it is already there and alive. */
+  claim(key: string, expiresAtMs: number, nowMs: number): boolean {
+    if (this.has(key, nowMs)) return false;
+    this.add(key, expiresAtMs, nowMs);
+    return true;
   }
 }
+
+/** What a result carries besides its code and reason. */
+type ResultMeta = Partial<Omit<SignatureVerification, 'code' | 'ok' | 'reason'>>;
 
 function result(
   code: SignatureResultCode,
   reason: string,
-  extra: Partial<Omit<SignatureVerification, 'code' | 'ok' | 'reason'>> = {},
+  extra: ResultMeta = {},
 ): SignatureVerification {
   return { code, ok: code === 'VERIFIED', reason, signed: true, ...extra };
+}
+
+/** The nonce of a signature, to be claimed once its MAC matched. */
+interface PendingClaim {
+  readonly keyid: string;
+  readonly nonce: string;
+  readonly expiresAtMs: number;
+  readonly nowMs: number;
 }
 
 type Analysis =
   | { readonly done: SignatureVerification }
   | {
       readonly lookupKey: string | undefined;
+      /** Absent for unsigned requests and signatures without a nonce. */
+      readonly claim?: PendingClaim;
+      readonly meta?: ResultMeta;
+      /** The MAC check; never touches the nonce store. */
       readonly finish: (secret: SecretLookupResult) => SignatureVerification;
     };
+
+/** The result when the store answered whether the nonce was new. */
+function afterClaim(
+  verification: SignatureVerification,
+  claimed: unknown,
+  meta: ResultMeta | undefined,
+): SignatureVerification {
+  return claimed === true ? verification : result('PRECONDITION', '"nonce" was already used', meta);
+}
+
+/** The result when the store failed: refuse (fail closed), carrying the typed error. */
+function storeFailed(cause: unknown, meta: ResultMeta | undefined): SignatureVerification {
+  const error = new AudioHookError(
+    AudioHookErrorCode.NonceStore,
+    'the nonce store failed; the request is refused',
+    { cause },
+  );
+  return result('UNAVAILABLE', 'the replay check could not be made', { ...meta, error });
+}
 
 function isArrayBuffer(value: unknown): value is ArrayBuffer {
   return Object.prototype.toString.call(value) === '[object ArrayBuffer]';
@@ -590,19 +725,22 @@ function analyze(request: SignedRequest, options: VerifySignatureBaseOptions): A
     if (now - created > maxAge + skew)
       return { done: result('EXPIRED', 'signature too old', meta) };
   }
-  const cache = options.nonceCache;
-  if (cache !== undefined && nonce !== undefined && cache.has(nonce, nowMs)) {
-    return { done: result('PRECONDITION', '"nonce" was already used', meta) };
-  }
-
   let base: string;
   try {
     base = baseFromInnerList(list, values).base;
   } catch {
     return { done: result('INVALID', 'cannot serialize the signature base', meta) };
   }
+  const lookupKey = keyid ?? apiKey;
+  // After this instant the signature fails the time checks anyway (too old or expired in both
+  // time modes), so the nonce need not be remembered longer, whatever `expires` claims.
+  const expiresAtMs = (Math.min(created + maxAge, expires ?? Infinity) + skew) * 1000;
   return {
-    lookupKey: keyid ?? apiKey,
+    lookupKey,
+    ...(nonce === undefined
+      ? {}
+      : { claim: { keyid: lookupKey ?? '', nonce, expiresAtMs, nowMs } }),
+    meta,
     finish: (secret) => {
       let key: Uint8Array;
       if (secret === undefined) key = randomBytes(32);
@@ -619,10 +757,6 @@ function analyze(request: SignedRequest, options: VerifySignatureBaseOptions): A
       given.set(signatureBytes.subarray(0, expected.length));
       const match = timingSafeEqual(expected, given) && signatureBytes.length === expected.length;
       if (!match || secret === undefined) return result('FAILED', 'Signatures do not match', meta);
-      if (cache !== undefined && nonce !== undefined) {
-        const lifetime = Math.max((expires ?? created + maxAge) - now, maxAge) + skew;
-        cache.add(nonce, nowMs + lifetime * 1000, nowMs);
-      }
       return result('VERIFIED', 'signature verified', meta);
     },
   };
@@ -649,7 +783,17 @@ export async function verifySignature(
   if ('done' in analysis) return analysis.done;
   const secret =
     analysis.lookupKey === undefined ? undefined : await options.resolveSecret(analysis.lookupKey);
-  return analysis.finish(secret);
+  const verification = analysis.finish(secret);
+  const store = options.nonceStore ?? options.nonceCache;
+  const claim = analysis.claim;
+  if (!verification.ok || store === undefined || claim === undefined) return verification;
+  try {
+    const key = nonceKey(claim.keyid, claim.nonce);
+    const claimed = await store.claim(key, claim.expiresAtMs, claim.nowMs);
+    return afterClaim(verification, claimed, analysis.meta);
+  } catch (error) {
+    return storeFailed(error, analysis.meta);
+  }
 }
 
 /**
@@ -666,8 +810,35 @@ export function verifySignatureSync(
 ): SignatureVerification {
   const analysis = analyze(request, options);
   if ('done' in analysis) return analysis.done;
-  return analysis.finish(
+  const verification = analysis.finish(
     analysis.lookupKey === undefined ? undefined : options.resolveSecret(analysis.lookupKey),
+  );
+  const store = options.nonceStore ?? options.nonceCache;
+  const claim = analysis.claim;
+  if (!verification.ok || store === undefined || claim === undefined) return verification;
+  let claimed: unknown;
+  try {
+    claimed = store.claim(nonceKey(claim.keyid, claim.nonce), claim.expiresAtMs, claim.nowMs);
+  } catch (error) {
+    return storeFailed(error, analysis.meta);
+  }
+  if (isThenable(claimed)) {
+    // A store that cannot answer now cannot serve a synchronous check: refuse, and make sure
+    // its eventual rejection is not unhandled.
+    claimed.then(undefined, () => undefined);
+    return storeFailed(
+      new TypeError('the nonce store answered asynchronously; use verifySignature'),
+      analysis.meta,
+    );
+  }
+  return afterClaim(verification, claimed, analysis.meta);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
   );
 }
 

@@ -34,6 +34,13 @@ export interface AudioHookTransport {
   sendBinary(data: Uint8Array): void;
   /** Closes the connection (WebSocket close code and reason are optional). */
   close(code?: number, reason?: string): void;
+  /**
+   * Back-pressure: stops reading from the peer. No handler is called until {@link resume}
+   * (frames, and the close, that arrive meanwhile are held in order). Idempotent.
+   */
+  pause(): void;
+  /** Delivers what was held while paused, in order, then reads again. Idempotent. */
+  resume(): void;
 }
 
 type Frame = { kind: 'text'; text: string } | { kind: 'binary'; data: Uint8Array };
@@ -57,6 +64,7 @@ export class InMemoryTransport implements AudioHookTransport {
   #backlog: (() => void)[] = [];
   #peer: InMemoryTransport | undefined;
   #closed = false;
+  #paused = false;
   #closeInfo: { code: number; reason: string } | undefined;
 
   /** @internal Links two ends; use {@link createTransportPair}. */
@@ -93,9 +101,22 @@ export class InMemoryTransport implements AudioHookTransport {
       throw new AudioHookError(AudioHookErrorCode.InvalidState, 'transport is already attached');
     }
     this.#handlers = handlers;
-    const backlog = this.#backlog;
-    this.#backlog = [];
-    for (const deliver of backlog) deliver();
+    this.#flush();
+  }
+
+  /** True between {@link pause} and {@link resume}. */
+  get isPaused(): boolean {
+    return this.#paused;
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#flush();
   }
 
   sendText(text: string): void {
@@ -140,9 +161,17 @@ export class InMemoryTransport implements AudioHookTransport {
 
   #deliver(action: () => void): void {
     queueMicrotask(() => {
-      if (this.#handlers === undefined) this.#backlog.push(action);
-      else action();
+      if (this.#handlers === undefined || this.#paused || this.#backlog.length > 0) {
+        this.#backlog.push(action);
+      } else action();
     });
+  }
+
+  #flush(): void {
+    // A handler may pause again: stop there and keep the rest in order.
+    while (this.#handlers !== undefined && !this.#paused && this.#backlog.length > 0) {
+      (this.#backlog.shift() as () => void)();
+    }
   }
 }
 
@@ -174,6 +203,10 @@ export interface WebSocketLike {
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: (code: number, reason: unknown) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Stops reading the underlying socket (`ws` has it); without it frames are only held. */
+  pause?(): void;
+  /** Reads the underlying socket again. */
+  resume?(): void;
 }
 
 const decoder = new TextDecoder();
@@ -211,9 +244,16 @@ export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
   let handlers: TransportHandlers | undefined;
   const backlog: ((h: TransportHandlers) => void)[] = [];
   let closed = false;
+  let paused = false;
+  // `ws` may still emit frames it had already read when paused: they wait in the backlog.
   const dispatch = (action: (h: TransportHandlers) => void): void => {
-    if (handlers === undefined) backlog.push(action);
+    if (handlers === undefined || paused || backlog.length > 0) backlog.push(action);
     else action(handlers);
+  };
+  const flush = (): void => {
+    while (handlers !== undefined && !paused && backlog.length > 0) {
+      (backlog.shift() as (h: TransportHandlers) => void)(handlers);
+    }
   };
   const onSendError = (error?: Error): void => {
     if (error !== undefined && error !== null) dispatch((h) => h.onError?.(error));
@@ -238,7 +278,18 @@ export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
         throw new AudioHookError(AudioHookErrorCode.InvalidState, 'transport is already attached');
       }
       handlers = next;
-      for (const action of backlog.splice(0)) action(next);
+      flush();
+    },
+    pause() {
+      if (paused) return;
+      paused = true;
+      if (!closed) socket.pause?.();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      if (!closed) socket.resume?.();
+      flush();
     },
     sendText(text) {
       if (!closed) socket.send(text, onSendError);

@@ -62,6 +62,12 @@ class DirectTransport implements AudioHookTransport {
   close(): void {
     // Sessions are dropped, not closed: the fuzzer only drives their frame handlers.
   }
+  pause(): void {
+    // Frames are pushed by the fuzzer itself; nothing to stop reading.
+  }
+  resume(): void {
+    // See pause().
+  }
 }
 
 interface Target {

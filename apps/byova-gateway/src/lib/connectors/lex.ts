@@ -12,7 +12,6 @@ import {
 } from '@aws-sdk/client-lex-models-v2';
 import { LexRuntimeV2Client, RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import { int16ToL16, l16ToInt16, resample } from '@org/audio';
-import type { JsonObject, ReplyPrompt, TurnReply } from '@org/byova';
 import type { Logger } from 'pino';
 import type { LexConfig } from '../../config';
 import { inputPreferences } from '../input-config';
@@ -30,9 +29,12 @@ import type {
   ConnectorEvent,
   ConnectorSession,
   InputPreferences,
+  JsonObject,
+  ReplyPrompt,
   SessionContext,
+  TurnReply,
   Utterance,
-} from './types';
+} from '@org/byova';
 
 /** A bot the connector talks to. */
 export interface LexBot {
