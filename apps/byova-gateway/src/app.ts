@@ -2,7 +2,8 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
-import type { Connector, TurnSettings } from '@org/byova';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
 import pino, { type Logger } from 'pino';
 import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
@@ -14,6 +15,7 @@ import {
 } from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
+import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -37,6 +39,10 @@ export interface CreateGatewayOptions {
   readonly connectors?: readonly Connector[];
   /** For tests of JWT validation. */
   readonly jwtFetch?: typeof fetch;
+  /** The conversation table's client (tests); built from the environment otherwise. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Time of conversations and their stored state (tests). @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** A running (or startable) gateway. */
@@ -106,12 +112,34 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
+  const table = config.conversationTable;
+  const storeClient =
+    table !== undefined
+      ? (options.dynamoClient ??
+        conversationTableClient({
+          region: table.region,
+          endpoint: table.endpoint,
+          timeoutMs: config.gateway.store_timeout_ms,
+        }))
+      : undefined;
+  const store =
+    table !== undefined && storeClient !== undefined
+      ? new ConversationStore({
+          client: storeClient,
+          table: table.table,
+          // The item outlives the idle timeout a little: the reaper of some instance ends it first.
+          ttlSeconds: Math.ceil(config.gateway.idle_timeout_seconds) + 60,
+          clock: options.clock ?? systemClock,
+        })
+      : undefined;
   const registry = new ConversationRegistry({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
     router: () => activeRouter,
     settings: turnSettings(config),
     get recordings() {
       return recordings;
     },
+    store,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -430,6 +458,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     await registry.close('shutdown');
     await dashboard?.close();
     await Promise.allSettled(connectors.map((c) => c.close()));
+    if (options.dynamoClient === undefined) storeClient?.destroy();
     logger.info('BYOVA gateway stopped');
   }
 

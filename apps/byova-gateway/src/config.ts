@@ -206,6 +206,8 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
+      store_timeout_ms: z.number().int().positive().default(2000),
     })
     .passthrough()
     .prefault({}),
@@ -398,6 +400,10 @@ export type GatewayConfig = z.infer<typeof schema> & {
    * address (loud warning). Only the environment can set it.
    */
   readonly allowInsecure: boolean;
+  /** The shared conversation table (CONVERSATION_TABLE), when set. */
+  readonly conversationTable:
+    | { readonly table: string; readonly endpoint: string | undefined; readonly region: string }
+    | undefined;
 };
 
 /** A configuration problem, with every issue listed. */
@@ -417,6 +423,11 @@ export interface GatewayEnv {
   readonly BYOVA_CONFIG_YAML?: string | undefined;
   /** `true` accepts unauthenticated listeners on non-loopback addresses. */
   readonly BYOVA_ALLOW_INSECURE?: string | undefined;
+  /** DynamoDB table shared by every instance for conversation state. */
+  readonly CONVERSATION_TABLE?: string | undefined;
+  /** DynamoDB endpoint override (dynalite, DynamoDB Local, a VPC endpoint). */
+  readonly DYNAMODB_ENDPOINT?: string | undefined;
+  readonly AWS_REGION?: string | undefined;
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -474,7 +485,21 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
       `BYOVA_ALLOW_INSECURE must be true or false, got ${JSON.stringify(allow)}`,
     );
   }
-  return { ...result.data, baseDir, allowInsecure: allow === 'true' };
+  const table = env.CONVERSATION_TABLE?.trim();
+  const endpoint = env.DYNAMODB_ENDPOINT?.trim();
+  return {
+    ...result.data,
+    baseDir,
+    allowInsecure: allow === 'true',
+    conversationTable:
+      table !== undefined && table !== ''
+        ? {
+            table,
+            endpoint: endpoint !== undefined && endpoint !== '' ? endpoint : undefined,
+            region: env.AWS_REGION?.trim() || 'us-east-1',
+          }
+        : undefined,
+  };
 }
 
 /**

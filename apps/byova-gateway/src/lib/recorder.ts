@@ -22,11 +22,9 @@ function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
 }
 
+/** `20250601T120000123Z`: UTC to the millisecond, so two conversations never share a file. */
 function stamp(epochMs: number): string {
-  return new Date(epochMs)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+  return new Date(epochMs).toISOString().replace(/[-:.]/g, '');
 }
 
 /** At most `limit` holders at a time; the others wait in order. */
