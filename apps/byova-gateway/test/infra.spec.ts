@@ -3,7 +3,14 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack, aws_ecs as ecs, aws_iam as iam } from 'aws-cdk-lib';
+import {
+  App,
+  type CfnElement,
+  Stack,
+  aws_dynamodb as dynamodb,
+  aws_ecs as ecs,
+  aws_iam as iam,
+} from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   awsActionsCalledIn,
@@ -253,10 +260,14 @@ describe('ByovaGatewayStack: state and permissions', () => {
     const role = new iam.Role(scratch, 'Role', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
     });
-    const policy = grantGatewayCalls({ role, lexBots: bots });
-    expect(scratch.resolve(policy?.document.toJSON())).toEqual({
+    const conversationTable = dynamodb.Table.fromTableName(scratch, 'Table', 'conversations');
+    const policy = grantGatewayCalls({ role, conversationTable, lexBots: bots });
+    expect(scratch.resolve(policy.document.toJSON())).toEqual({
       Version: '2012-10-17',
       Statement: [
+        expect.objectContaining({
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        }),
         {
           Action: 'lex:RecognizeUtterance',
           Effect: 'Allow',

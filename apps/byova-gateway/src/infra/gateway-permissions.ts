@@ -1,14 +1,16 @@
-// The task role: the AWS calls the gateway makes, each on its resource. Lex permissions follow
+// The task role: the AWS calls the gateway makes, each on its resource: the conversation table's
+// item reads, writes and deletes, and Lex. Lex permissions follow
 // the deployed configuration: a fixed bot gets RecognizeUtterance on its alias only; discovery
 // also needs ListBots (no resource-level permissions) and ListBotAliases.
 
-import { Arn, ArnFormat, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, type aws_dynamodb as dynamodb, aws_iam as iam } from 'aws-cdk-lib';
 import { acknowledgeWildcardResources } from '@org/infra';
 import type { LexBot } from './deploy-config';
 
 /** Inputs of {@link grantGatewayCalls}. */
 export interface GatewayGrants {
   readonly role: iam.IRole;
+  readonly conversationTable: dynamodb.ITable;
   readonly lexBots: readonly LexBot[];
 }
 
@@ -42,15 +44,21 @@ function lexStatements(stack: Stack, bot: LexBot): iam.PolicyStatement[] {
   ];
 }
 
-/**
- * The gateway's permissions, or none (no policy) when its configuration calls no AWS service.
- */
-export function grantGatewayCalls(grants: GatewayGrants): iam.Policy | undefined {
+/** The gateway's permissions. */
+export function grantGatewayCalls(grants: GatewayGrants): iam.Policy {
   const stack = Stack.of(grants.role);
-  const statements = grants.lexBots.flatMap((bot) => lexStatements(stack, bot));
-  if (statements.length === 0) return undefined;
+  const statements = [
+    new iam.PolicyStatement({
+      // One conversation per item: read at each stream, written after each turn, deleted at
+      // the end of the call.
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [grants.conversationTable.tableArn],
+    }),
+    ...grants.lexBots.flatMap((bot) => lexStatements(stack, bot)),
+  ];
   const policy = new iam.Policy(stack, 'GatewayCalls', { roles: [grants.role], statements });
   const wildcards = statements.flatMap((s) => s.resources).filter((r) => r.includes('*'));
+  if (wildcards.length === 0) return policy;
   acknowledgeWildcardResources(
     policy,
     [...new Set(wildcards)],

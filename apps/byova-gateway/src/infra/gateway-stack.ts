@@ -115,7 +115,11 @@ export class ByovaGatewayStack extends Stack {
           }
         : {}),
     });
-    grantGatewayCalls({ role: this.gateway.taskDefinition.taskRole, lexBots: d.lexBots });
+    grantGatewayCalls({
+      role: this.gateway.taskDefinition.taskRole,
+      conversationTable: this.conversationTable,
+      lexBots: d.lexBots,
+    });
     this.#publish(p, d, network, logsBucket);
   }
 
