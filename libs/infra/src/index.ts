@@ -34,3 +34,4 @@ export { applyCommonTags, type CommonTags } from './lib/tags';
 export { StandardNetwork, type StandardNetworkProps } from './lib/network';
 export { PublicDomain, type PublicDomainProps } from './lib/public-domain';
 export { stageImageContext, type ImageContextOptions } from './lib/image-context';
+export { sdkActionsOf } from './lib/sdk-actions';
