@@ -17,6 +17,12 @@ export const GatewayErrorCode = {
   InvalidRequest: 'BYOVA_GW_ERR_INVALID_REQUEST',
   /** The shutdown grace period is over (UNAVAILABLE). */
   ShuttingDown: 'BYOVA_GW_ERR_SHUTTING_DOWN',
+  /** An unauthenticated listener on a non-loopback address without BYOVA_ALLOW_INSECURE=true. */
+  Insecure: 'BYOVA_GW_ERR_INSECURE',
+  /** The conversation table (`CONVERSATION_TABLE`) could not be read or written (UNAVAILABLE). */
+  StoreUnavailable: 'BYOVA_GW_ERR_STORE_UNAVAILABLE',
+  /** A stored conversation names a connector this instance does not have (FAILED_PRECONDITION). */
+  UnknownConnector: 'BYOVA_GW_ERR_UNKNOWN_CONNECTOR',
 } as const;
 
 /** One of the {@link GatewayErrorCode} values. */
@@ -29,6 +35,9 @@ const GRPC_STATUS: Readonly<Record<GatewayErrorCode, status>> = {
   BYOVA_GW_ERR_CONVERSATION_CHANGED: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_INVALID_REQUEST: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_SHUTTING_DOWN: status.UNAVAILABLE,
+  BYOVA_GW_ERR_INSECURE: status.FAILED_PRECONDITION,
+  BYOVA_GW_ERR_STORE_UNAVAILABLE: status.UNAVAILABLE,
+  BYOVA_GW_ERR_UNKNOWN_CONNECTOR: status.FAILED_PRECONDITION,
 };
 
 /** The gateway's error: a stable code, and the gRPC status a stream fails with. */
