@@ -13,8 +13,12 @@ describe('readRecorderParameters', () => {
       RECORDING_EXPIRATION_DAYS: 0,
       LOG_LEVEL: 'INFO',
       VOICE_CONNECTOR_ENCRYPTION: false,
+      APP_SETTINGS: {},
       buildAsterisk: true,
     });
+    expect(
+      readRecorderParameters({ APP_SETTINGS: '{"FINALIZE_AFTER_MS":"120000"}' }).APP_SETTINGS,
+    ).toEqual({ FINALIZE_AFTER_MS: '120000' });
   });
 
   it("reads the sample's values: REMOVAL_POLICY in any case, SIPREC_CIDRS turning the test PBX off", () => {
@@ -48,6 +52,8 @@ describe('readRecorderParameters', () => {
     [{ OUTPUT_BUCKET: 'Not_A_Bucket' }, 'OUTPUT_BUCKET: expected an S3 bucket name'],
     [{ REMOVAL_POLICY: 'keep' }, 'REMOVAL_POLICY'],
     [{ KVS_RETENTION_HOURS: '0' }, 'KVS_RETENTION_HOURS'],
+    [{ APP_SETTINGS: '{"FINALIZE_AFTER_MS":"soon"}' }, 'FINALIZE_AFTER_MS must be a whole number'],
+    [{ APP_SETTINGS: '[1]' }, 'APP_SETTINGS: expected a JSON object of string values'],
   ])('refuses %j', (env, message) => {
     let error: unknown;
     try {

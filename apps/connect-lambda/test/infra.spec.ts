@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInfraApp, nagFindings, sdkActionsOf } from '@org/infra';
+import { awsActionsCalledIn, createInfraApp, nagFindings, sourceFiles } from '@org/infra';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectLambdaStack } from '../src/infra/connect-stack';
 
@@ -51,7 +51,8 @@ describe('ConnectLambdaStack', () => {
   });
 
   it('grants exactly the action the code calls, on the configured secret only, plus its own logs', () => {
-    const code = sdkActionsOf(join(__dirname, '..', 'src', 'index.ts'));
+    // Every SDK call of the function's code (the harness in main.ts and lib/harness.ts makes none).
+    const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra']));
     expect(code).toEqual(['secretsmanager:GetSecretValue']);
     const policies = template.toJSON()['Resources'] as Record<
       string,

@@ -11,6 +11,7 @@ import {
 } from '@org/infra';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
+import { loadConfig } from '../config';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -30,6 +31,36 @@ function cidrList(minPrefix: number) {
     { message: `expected IPv4 CIDRs such as 198.51.100.0/27 (prefix ${minPrefix}–32)` },
   );
 }
+
+/** Placeholders for the values the stack sets itself, so APP_SETTINGS can be checked at synth. */
+const STACK_SET = {
+  CALL_TABLE: 'synth-check',
+  RECORDING_BUCKET: 'synth-check-bucket',
+  MEDIA_INSIGHT_PIPELINE_ARN:
+    'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/synth-check',
+};
+
+// Further recorder settings as JSON, checked by the recorder's own configuration loader.
+const settings = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return {};
+    let parsed: Record<string, string>;
+    try {
+      parsed = z.record(z.string(), z.string()).parse(JSON.parse(v));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
+      return z.NEVER;
+    }
+    try {
+      loadConfig({ ...parsed, ...STACK_SET });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      return z.NEVER;
+    }
+    return parsed;
+  });
 
 const schema = z
   .object({
@@ -74,6 +105,7 @@ const schema = z
       .regex(/^[a-z0-9]+\.[a-z0-9]+$/)
       .default('t4g.small'),
     VOICE_CONNECTOR_CIDRS: cidrList(8),
+    APP_SETTINGS: settings,
   })
   .superRefine((p, ctx) => {
     const asterisk = p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0;
