@@ -4,10 +4,13 @@
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
-import pino, { type Logger } from 'pino';
-import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { createLogger, createOpsHandler } from '@org/service-kit';
+import type { Logger } from 'pino';
+import { ConfigError, resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
 import {
+  DataSourceError,
   DataSourceLifecycle,
   RefreshingAccessToken,
   StaticAccessToken,
@@ -43,6 +46,8 @@ export interface CreateGatewayOptions {
   readonly dynamoClient?: DynamoDBClient;
   /** Time of conversations and their stored state (tests). @default systemClock */
   readonly clock?: Clock;
+  /** Tracer of the turn spans (the kit's `startTracing`); the global one otherwise. */
+  readonly tracer?: Tracer;
 }
 
 /** A running (or startable) gateway. */
@@ -96,12 +101,7 @@ export function turnSettings(config: GatewayConfig): TurnSettings {
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
-    options.logger ??
-    pino({
-      level: config.logging.level,
-      base: { service: 'byova-gateway' },
-      redact: ['authorization', '*.authorization'],
-    });
+    options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
   const connections = new ConnectionLog(config.monitoring.event_history);
   let grpc: GrpcGateway | undefined;
   const connectors =
@@ -134,6 +134,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       : undefined;
   const registry = new ConversationRegistry({
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    tracer: options.tracer ?? trace.getTracer('byova-gateway'),
     router: () => activeRouter,
     settings: turnSettings(config),
     get recordings() {
@@ -281,7 +282,6 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         idle_seconds: (Date.now() - c.lastActivity) / 1000,
       })),
     }),
-    metrics: () => metrics.render(),
   };
 
   /** The dashboard login, checked before anything listens (missing secrets are config errors). */
@@ -295,7 +295,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       const need = (name: string): string => {
         const value = env[name];
         if (value === undefined || value === '') {
-          throw new Error(`authentication.mode webex needs $${name}`);
+          throw new ConfigError(`authentication.mode webex needs $${name}`);
         }
         return value;
       };
@@ -313,7 +313,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         timeoutMs: oauth.timeout_ms,
       });
     } else if (token === undefined) {
-      throw new Error(
+      throw new ConfigError(
         `authentication.enabled needs the dashboard token in $${authentication.token_env}`,
       );
     }
@@ -334,7 +334,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     const need = (name: string): string => {
       const value = env[name];
       if (value === undefined || value === '')
-        throw new Error(`data_source.auth.type ${ds.auth.type} needs $${name}`);
+        throw new ConfigError(`data_source.auth.type ${ds.auth.type} needs $${name}`);
       return value;
     };
     const base = ds.base_url.replace(/\/+$/, '');
@@ -377,7 +377,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       } catch (error) {
         if (config.data_source.fail_startup_on_error) {
           dataSource.stop();
-          throw new Error(`data source lifecycle failed: ${(error as Error).message}`, {
+          throw new DataSourceError(`data source lifecycle failed: ${(error as Error).message}`, {
             cause: error,
           });
         }
@@ -431,6 +431,20 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         auth: login?.auth,
         webex: login?.webex,
         data,
+        ops: createOpsHandler({
+          registry: metrics.metrics.registry,
+          // Liveness: the process answers; the gRPC serving status is in the body.
+          health: () => ({
+            healthy: true,
+            body: {
+              status: 'healthy',
+              service: 'BYOVA Gateway Monitoring',
+              grpc_status: health.status(),
+              timestamp: new Date().toISOString(),
+            },
+          }),
+          logger,
+        }),
         logger: logger.child({ component: 'dashboard' }),
       });
       monitoringPort = await dashboard.listen();

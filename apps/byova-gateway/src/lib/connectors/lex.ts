@@ -35,6 +35,7 @@ import type {
   TurnReply,
   Utterance,
 } from '@org/byova';
+import { GatewayError, GatewayErrorCode } from '../errors';
 
 /** A bot the connector talks to. */
 export interface LexBot {
@@ -104,7 +105,8 @@ export class LexConnector implements Connector {
       botId !== undefined && botAliasId !== undefined
         ? [{ botId, botAliasId, botName: this.config.bot_name ?? botId }]
         : await this.#discover();
-    if (bots.length === 0) throw new Error('no Lex bot with an alias was found');
+    if (bots.length === 0)
+      throw new GatewayError(GatewayErrorCode.Connector, 'no Lex bot with an alias was found');
     this.#bots = new Map(
       bots.map((bot) => [`${this.config.agent_id_prefix}: ${bot.botName}`, bot]),
     );
@@ -174,7 +176,8 @@ export class LexConnector implements Connector {
 
   openSession(context: SessionContext, snapshot?: JsonObject): ConnectorSession {
     const bot = this.#bots.get(context.agentId);
-    if (bot === undefined) throw new Error(`no Lex bot for agent ${context.agentId}`);
+    if (bot === undefined)
+      throw new GatewayError(GatewayErrorCode.Connector, `no Lex bot for agent ${context.agentId}`);
     return new LexSession(this, bot, context, snapshot);
   }
 
