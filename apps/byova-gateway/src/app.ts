@@ -2,11 +2,15 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
-import type { Connector, TurnSettings } from '@org/byova';
-import pino, { type Logger } from 'pino';
-import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { createLogger, createOpsHandler } from '@org/service-kit';
+import type { Logger } from 'pino';
+import { ConfigError, resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
 import {
+  DataSourceError,
   DataSourceLifecycle,
   RefreshingAccessToken,
   StaticAccessToken,
@@ -14,6 +18,7 @@ import {
 } from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
+import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -22,6 +27,8 @@ import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
 import { GatewayMetrics } from './lib/metrics';
+import { RecordingService } from './lib/recorder';
+import { checkExposure, redactSecrets } from './lib/security';
 import { AgentRouter } from './lib/router';
 
 export const GATEWAY_VERSION = '1.0.0';
@@ -35,6 +42,12 @@ export interface CreateGatewayOptions {
   readonly connectors?: readonly Connector[];
   /** For tests of JWT validation. */
   readonly jwtFetch?: typeof fetch;
+  /** The conversation table's client (tests); built from the environment otherwise. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Time of conversations and their stored state (tests). @default systemClock */
+  readonly clock?: Clock;
+  /** Tracer of the turn spans (the kit's `startTracing`); the global one otherwise. */
+  readonly tracer?: Tracer;
 }
 
 /** A running (or startable) gateway. */
@@ -88,12 +101,7 @@ export function turnSettings(config: GatewayConfig): TurnSettings {
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
-    options.logger ??
-    pino({
-      level: config.logging.level,
-      base: { service: 'byova-gateway' },
-      redact: ['authorization', '*.authorization'],
-    });
+    options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
   const connections = new ConnectionLog(config.monitoring.event_history);
   let grpc: GrpcGateway | undefined;
   const connectors =
@@ -104,12 +112,35 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
+  const table = config.conversationTable;
+  const storeClient =
+    table !== undefined
+      ? (options.dynamoClient ??
+        conversationTableClient({
+          region: table.region,
+          endpoint: table.endpoint,
+          timeoutMs: config.gateway.store_timeout_ms,
+        }))
+      : undefined;
+  const store =
+    table !== undefined && storeClient !== undefined
+      ? new ConversationStore({
+          client: storeClient,
+          table: table.table,
+          // The item outlives the idle timeout a little: the reaper of some instance ends it first.
+          ttlSeconds: Math.ceil(config.gateway.idle_timeout_seconds) + 60,
+          clock: options.clock ?? systemClock,
+        })
+      : undefined;
   const registry = new ConversationRegistry({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    tracer: options.tracer ?? trace.getTracer('byova-gateway'),
     router: () => activeRouter,
     settings: turnSettings(config),
-    recordingDir: config.audio_recording.enabled
-      ? resolveConfigPath(config, config.audio_recording.output_dir)
-      : undefined,
+    get recordings() {
+      return recordings;
+    },
+    store,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -118,10 +149,22 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     },
     connections,
   });
-  const metrics: GatewayMetrics = new GatewayMetrics(
-    () => registry.size,
-    () => grpc?.activeStreams ?? 0,
-  );
+  const metrics: GatewayMetrics = new GatewayMetrics({
+    connectorKeys: connectors.map((c) => c.key),
+    activeConversations: () => registry.size,
+    activeStreams: () => grpc?.activeStreams ?? 0,
+  });
+  const recordingConfig = config.audio_recording;
+  const recordings = recordingConfig.enabled
+    ? new RecordingService({
+        dir: resolveConfigPath(config, recordingConfig.output_dir),
+        maxConcurrent: recordingConfig.max_concurrent,
+        maxOpenFiles: recordingConfig.max_open_files,
+        flushBytes: recordingConfig.flush_bytes,
+        logger,
+        metrics,
+      })
+    : undefined;
   const health = new HealthService(() => activeRouter.agents().length);
   const jwtConfig = config.jwt_validation;
   const jwt = jwtConfig.enabled
@@ -153,7 +196,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         default_agent: activeRouter.agents().find((a) => a.isDefault)?.id ?? null,
         active_sessions: registry.all().map((c) => c.id),
         total_agents: activeRouter.agents().length,
-        total_sessions: metrics.conversations.get(),
+        total_sessions: registry.created,
         total_connectors: usable.length,
         uptime: `${Math.round((Date.now() - startedAt) / 1000)}s`,
         uptime_seconds: (Date.now() - startedAt) / 1000,
@@ -168,36 +211,39 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         },
       };
     },
-    config: () => ({
-      gateway: {
-        name: 'BYOVA Gateway',
-        version: GATEWAY_VERSION,
-        host: config.gateway.host,
-        grpc_port: grpc?.port ?? config.gateway.port,
-        web_port: config.monitoring.port,
-        idle_timeout_seconds: config.gateway.idle_timeout_seconds,
-      },
-      connectors: usable.map((c) => ({
-        name: c.key,
-        type: c.kind,
-        reply_mode: c.replyMode,
-        agents: c.agents().map((a) => a.id),
-      })),
-      monitoring: {
-        enabled: config.monitoring.enabled,
-        host: config.monitoring.host,
-        port: config.monitoring.port,
-      },
-      voice_activity_detection: config.voice_activity_detection,
-      jwt_validation: {
-        enabled: jwtConfig.enabled,
-        enforce_validation: jwtConfig.enforce_validation,
-        datasource_url: jwtConfig.datasource_url,
-        allowed_issuers: jwtConfig.allowed_issuers,
-      },
-      authentication: { enabled: config.authentication.enabled },
-      audio_recording: config.audio_recording,
-    }),
+    config: () =>
+      redactSecrets({
+        gateway: {
+          name: 'BYOVA Gateway',
+          version: GATEWAY_VERSION,
+          host: config.gateway.host,
+          grpc_port: grpc?.port ?? config.gateway.port,
+          web_port: config.monitoring.port,
+          idle_timeout_seconds: config.gateway.idle_timeout_seconds,
+        },
+        connectors: usable.map((c) => ({
+          name: c.key,
+          type: c.kind,
+          reply_mode: c.replyMode,
+          agents: c.agents().map((a) => a.id),
+        })),
+        monitoring: {
+          enabled: config.monitoring.enabled,
+          host: config.monitoring.host,
+          port: config.monitoring.port,
+        },
+        voice_activity_detection: config.voice_activity_detection,
+        jwt_validation: {
+          enabled: jwtConfig.enabled,
+          enforce_validation: jwtConfig.enforce_validation,
+          datasource_url: jwtConfig.datasource_url,
+          allowed_issuers: jwtConfig.allowed_issuers,
+        },
+        authentication: { enabled: config.authentication.enabled },
+        audio_recording: config.audio_recording,
+        connector_config: config.connectors,
+        allow_insecure: config.allowInsecure,
+      }) as object,
     connections: () => {
       const events = connections.events();
       const active = registry.all().map((c) => ({
@@ -236,7 +282,6 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         idle_seconds: (Date.now() - c.lastActivity) / 1000,
       })),
     }),
-    metrics: () => metrics.render(),
   };
 
   /** The dashboard login, checked before anything listens (missing secrets are config errors). */
@@ -250,7 +295,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       const need = (name: string): string => {
         const value = env[name];
         if (value === undefined || value === '') {
-          throw new Error(`authentication.mode webex needs $${name}`);
+          throw new ConfigError(`authentication.mode webex needs $${name}`);
         }
         return value;
       };
@@ -268,7 +313,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         timeoutMs: oauth.timeout_ms,
       });
     } else if (token === undefined) {
-      throw new Error(
+      throw new ConfigError(
         `authentication.enabled needs the dashboard token in $${authentication.token_env}`,
       );
     }
@@ -289,7 +334,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     const need = (name: string): string => {
       const value = env[name];
       if (value === undefined || value === '')
-        throw new Error(`data_source.auth.type ${ds.auth.type} needs $${name}`);
+        throw new ConfigError(`data_source.auth.type ${ds.auth.type} needs $${name}`);
       return value;
     };
     const base = ds.base_url.replace(/\/+$/, '');
@@ -322,6 +367,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     // Configuration errors first, before anything is registered or bound.
+    checkExposure(config, config.allowInsecure, logger);
     const login = config.monitoring.enabled ? dashboardAuth() : undefined;
     dataSource = dataSourceLifecycle();
     // The data source is alive before WxCC can reach the gRPC port.
@@ -331,7 +377,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       } catch (error) {
         if (config.data_source.fail_startup_on_error) {
           dataSource.stop();
-          throw new Error(`data source lifecycle failed: ${(error as Error).message}`, {
+          throw new DataSourceError(`data source lifecycle failed: ${(error as Error).message}`, {
             cause: error,
           });
         }
@@ -385,6 +431,20 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         auth: login?.auth,
         webex: login?.webex,
         data,
+        ops: createOpsHandler({
+          registry: metrics.metrics.registry,
+          // Liveness: the process answers; the gRPC serving status is in the body.
+          health: () => ({
+            healthy: true,
+            body: {
+              status: 'healthy',
+              service: 'BYOVA Gateway Monitoring',
+              grpc_status: health.status(),
+              timestamp: new Date().toISOString(),
+            },
+          }),
+          logger,
+        }),
         logger: logger.child({ component: 'dashboard' }),
       });
       monitoringPort = await dashboard.listen();
@@ -412,6 +472,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     await registry.close('shutdown');
     await dashboard?.close();
     await Promise.allSettled(connectors.map((c) => c.close()));
+    if (options.dynamoClient === undefined) storeClient?.destroy();
     logger.info('BYOVA gateway stopped');
   }
 

@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { EnvSource } from '@org/service-kit';
+import { parseGatewayEnv, type GatewayEnv } from './env';
+import { ConfigError } from './lib/errors';
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
@@ -206,6 +209,8 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
+      store_timeout_ms: z.number().int().positive().default(2000),
     })
     .passthrough()
     .prefault({}),
@@ -349,7 +354,16 @@ const schema = z.object({
       message: 'data_source.renewal_lead_time_minutes must be shorter than token_lifetime_minutes',
     }),
   audio_recording: z
-    .object({ enabled: z.boolean().default(false), output_dir: z.string().default('logs/audio') })
+    .object({
+      enabled: z.boolean().default(false),
+      output_dir: z.string().default('logs/audio'),
+      /** Conversations recorded at once; more are not recorded (error log + metric). */
+      max_concurrent: z.number().int().positive().default(1000),
+      /** Recording files open at once (each only while audio is appended). */
+      max_open_files: z.number().int().positive().default(64),
+      /** Buffered audio per file that is appended before the stream ends. */
+      flush_bytes: z.number().int().min(1024).default(65536),
+    })
     .strict()
     .prefault({}),
   logging: z
@@ -384,22 +398,20 @@ const checkedSchema = schema.superRefine((config, ctx) => {
 export type GatewayConfig = z.infer<typeof schema> & {
   /** Directory of the config file: relative paths in it resolve from here. */
   readonly baseDir: string;
+  /**
+   * BYOVA_ALLOW_INSECURE=true: start even with an unauthenticated listener on a non-loopback
+   * address (loud warning). Only the environment can set it.
+   */
+  readonly allowInsecure: boolean;
+  /** The shared conversation table (CONVERSATION_TABLE), when set. */
+  readonly conversationTable:
+    | { readonly table: string; readonly endpoint: string | undefined; readonly region: string }
+    | undefined;
+  /** OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT / _HEADERS); off without an endpoint. */
+  readonly otel: { readonly endpoint: string | undefined; readonly headers: string | undefined };
 };
 
-/** A configuration problem, with every issue listed. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** Environment variables the gateway reads (and nothing else). */
-export interface GatewayEnv {
-  readonly GATEWAY_CONFIG?: string | undefined;
-  readonly PORT?: string | undefined;
-  readonly BYOVA_GRPC_HOST?: string | undefined;
-  readonly BYOVA_MONITORING_PORT?: string | undefined;
-  readonly BYOVA_MONITORING_HOST?: string | undefined;
-  readonly LOG_LEVEL?: string | undefined;
-}
+export { ConfigError } from './lib/errors';
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
@@ -411,46 +423,50 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path.at(-1) as string] = value;
 }
 
-function envNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/**
- * Validates a parsed YAML document with the environment overrides applied.
- *
- * @throws ConfigError listing every problem.
- */
-export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string): GatewayConfig {
+/** The YAML document with the environment's overrides applied. */
+function withOverrides(document: unknown, env: GatewayEnv): Record<string, unknown> {
+  if (document !== null && document !== undefined && typeof document !== 'object') {
+    throw new ConfigError('the configuration must be a YAML mapping');
+  }
   const raw: Record<string, unknown> =
     document !== null && typeof document === 'object'
       ? (structuredClone(document as object) as Record<string, unknown>)
       : {};
-  if (document !== null && document !== undefined && typeof document !== 'object') {
-    throw new ConfigError('the configuration must be a YAML mapping');
-  }
-  if (env.PORT !== undefined && env.PORT !== '')
-    setPath(raw, ['gateway', 'port'], envNumber('PORT', env.PORT));
-  if (env.BYOVA_GRPC_HOST) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
-  if (env.BYOVA_MONITORING_PORT) {
-    setPath(
-      raw,
-      ['monitoring', 'port'],
-      envNumber('BYOVA_MONITORING_PORT', env.BYOVA_MONITORING_PORT),
-    );
-  }
-  if (env.BYOVA_MONITORING_HOST) setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
-  if (env.LOG_LEVEL) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
-  const result = checkedSchema.safeParse(raw);
+  if (env.PORT !== undefined) setPath(raw, ['gateway', 'port'], env.PORT);
+  if (env.BYOVA_GRPC_HOST !== undefined) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
+  if (env.BYOVA_MONITORING_PORT !== undefined)
+    setPath(raw, ['monitoring', 'port'], env.BYOVA_MONITORING_PORT);
+  if (env.BYOVA_MONITORING_HOST !== undefined)
+    setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
+  if (env.LOG_LEVEL !== undefined) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
+  return raw;
+}
+
+/**
+ * Validates a parsed YAML document with the environment (the app passes `process.env`) applied.
+ *
+ * @throws ConfigError listing every problem of the YAML; the service kit's ConfigError
+ * (`SVC_ERR_CONFIG`) naming every bad environment variable.
+ */
+export function parseConfig(document: unknown, source: EnvSource, baseDir: string): GatewayConfig {
+  const env = parseGatewayEnv(source);
+  const result = checkedSchema.safeParse(withOverrides(document, env));
   if (!result.success) {
     const lines = result.error.issues.map(
       (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
     throw new ConfigError(`invalid gateway configuration:\n${lines.join('\n')}`);
   }
-  return { ...result.data, baseDir };
+  return {
+    ...result.data,
+    baseDir,
+    allowInsecure: env.BYOVA_ALLOW_INSECURE,
+    conversationTable:
+      env.CONVERSATION_TABLE !== undefined
+        ? { table: env.CONVERSATION_TABLE, endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION }
+        : undefined,
+    otel: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, headers: env.OTEL_EXPORTER_OTLP_HEADERS },
+  };
 }
 
 /**
@@ -459,23 +475,31 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
  *
  * @throws ConfigError for an unreadable file, bad YAML or invalid values.
  */
-export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
+export function loadConfig(path: string, source: EnvSource): GatewayConfig {
   const file = isAbsolute(path) ? path : resolve(path);
+  const inline = parseGatewayEnv(source).BYOVA_CONFIG_YAML;
   let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read the configuration file ${file}: ${(error as Error).message}`,
-    );
+  let origin = file;
+  if (inline !== undefined) {
+    // Relative paths still resolve from the config file's folder (the shipped `config/`).
+    text = inline;
+    origin = '$BYOVA_CONFIG_YAML';
+  } else {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read the configuration file ${file}: ${(error as Error).message}`,
+      );
+    }
   }
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
+    throw new ConfigError(`${origin} is not valid YAML: ${(error as Error).message}`);
   }
-  return parseConfig(document, env, dirname(file));
+  return parseConfig(document, source, dirname(file));
 }
 
 /** Resolves a path from the configuration relative to the config file's directory. */

@@ -54,7 +54,10 @@ export class CallerInputStream {
       this.#queue = this.#queue.then(() => this.#dispatch(message));
     });
     this.#call.on('end', () => {
-      this.#queue = this.#queue.then(() => this.#finish());
+      // The turn's audio is on disk before WxCC may open the next stream (on any instance).
+      this.#queue = this.#queue
+        .then(() => this.#conversation?.recorder?.flush())
+        .then(() => this.#finish());
     });
     this.#call.on('cancelled', () => {
       if (!this.#closed) this.#logger.info({}, 'stream cancelled by the client');
@@ -75,9 +78,12 @@ export class CallerInputStream {
     if (this.#closed) return;
     try {
       const request = this.#parse(message);
-      const stream = this.#bind(request);
+      const stream = await this.#bind(request);
       if (stream === undefined) return;
-      await (this.#conversation as Conversation).turnSession.receive(stream, request.input);
+      const conversation = this.#conversation as Conversation;
+      await conversation.turnSession.receive(stream, request.input);
+      // The state the next turn needs is shared before this stream can complete.
+      await this.#deps.registry.persist(conversation);
     } catch (error) {
       this.#fail(error);
     }
@@ -96,7 +102,7 @@ export class CallerInputStream {
   }
 
   /** The turn stream of the conversation named by the stream's first request. */
-  #bind(request: ByovaRequest): TurnStream | undefined {
+  async #bind(request: ByovaRequest): Promise<TurnStream | undefined> {
     const current = this.#conversation;
     if (current !== undefined) {
       if (request.conversationId !== current.id) {
@@ -107,7 +113,7 @@ export class CallerInputStream {
       }
       return this.#stream;
     }
-    const binding = this.#deps.registry.bind(request);
+    const binding = await this.#deps.registry.bind(request);
     if (binding.kind === 'hangup') {
       // A hang-up for a conversation we do not hold (already ended, or never started here).
       this.#write(eventResponse('SESSION_END', 'session_ended_by_client'));
@@ -156,6 +162,7 @@ export class CallerInputStream {
     if (conversation !== undefined) {
       conversation.openStreams = Math.max(0, conversation.openStreams - 1);
       conversation.turnSession.touch();
+      void conversation.recorder?.flush();
     }
     this.onClose?.();
   }

@@ -13,15 +13,15 @@ import {
   type JSONWebKeySet,
   type JWTPayload,
 } from 'jose';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 /** Why a token was refused; `message` is safe to return to the caller (never the token). */
-export class JwtValidationError extends Error {
-  override readonly name = 'JwtValidationError';
+export class JwtValidationError extends GatewayError {
   constructor(
     message: string,
     readonly reason: string,
   ) {
-    super(message);
+    super(GatewayErrorCode.JwtRejected, message, { details: { reason } });
   }
 }
 
@@ -83,7 +83,13 @@ export class JwtValidator {
       throw new JwtValidationError('malformed token', 'malformed');
     }
     if (header.alg !== 'RS256')
-      throw new JwtValidationError(`algorithm ${String(header.alg)} is not allowed`, 'algorithm');
+      throw new JwtValidationError(
+        // The client chose this text: cut it before it reaches a log line or a status message.
+        `algorithm ${String(header.alg)
+          .replace(/[^\x20-\x7e]/g, '?')
+          .slice(0, 16)} is not allowed`,
+        'algorithm',
+      );
     const issuer = unverified.iss;
     if (issuer === undefined) throw new JwtValidationError('missing iss claim', 'issuer');
     if (!this.#options.allowedIssuers.includes(issuer)) {
