@@ -62,6 +62,13 @@ export function resolveSource(
   return module !== undefined && className !== undefined ? { module, class: className } : undefined;
 }
 
+/** Which built-in connector an entry names, if any. */
+export function builtInKind(entry: ConnectorSource): 'local_audio' | 'aws_lex' | undefined {
+  const source = resolveSource(entry);
+  const builtIn = source !== undefined ? BUILT_IN_MODULES[source.module] : undefined;
+  return builtIn === LOCAL ? 'local_audio' : builtIn === LEX ? 'aws_lex' : undefined;
+}
+
 /** Why an entry names no connector (for the configuration check), or undefined. */
 export function connectorSourceProblem(
   entry: ConnectorSource,
