@@ -1,0 +1,48 @@
+/**
+ * The adversarial suite (issue 15): hostile clients against the built apps on loopback, a table
+ * of attack, expected, observed, pass/fail, and a non-zero exit code on any failure.
+ *
+ *   npx nx run adversary:run              # short mode (what npm test runs)
+ *   npx nx run adversary:run -- --long    # release sizes
+ */
+import { writeFile } from 'node:fs/promises';
+import { killChildrenOnExit, stopAll } from './lib/children';
+import { parseArgs, USAGE } from './lib/cli';
+import { renderSummary, renderTable } from './lib/report';
+import { runSuite } from './lib/suite';
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (typeof options === 'string') {
+    process.stderr.write(`${options}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const release = killChildrenOnExit();
+  try {
+    const report = await runSuite(options.groups, options.mode, (line) =>
+      process.stderr.write(`${line}\n`),
+    );
+    process.stdout.write(`\n${renderTable(report)}\n\n${renderSummary(report)}\n`);
+    if (options.json !== undefined) {
+      await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
+    }
+    return report.failed === 0 ? 0 : 1;
+  } finally {
+    await stopAll();
+    release();
+  }
+}
+
+void main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`adversary: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);
