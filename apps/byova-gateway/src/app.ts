@@ -22,6 +22,8 @@ import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
 import { GatewayMetrics } from './lib/metrics';
+import { RecordingService } from './lib/recorder';
+import { checkExposure, redactSecrets } from './lib/security';
 import { AgentRouter } from './lib/router';
 
 export const GATEWAY_VERSION = '1.0.0';
@@ -107,9 +109,9 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   const registry = new ConversationRegistry({
     router: () => activeRouter,
     settings: turnSettings(config),
-    recordingDir: config.audio_recording.enabled
-      ? resolveConfigPath(config, config.audio_recording.output_dir)
-      : undefined,
+    get recordings() {
+      return recordings;
+    },
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -118,10 +120,22 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     },
     connections,
   });
-  const metrics: GatewayMetrics = new GatewayMetrics(
-    () => registry.size,
-    () => grpc?.activeStreams ?? 0,
-  );
+  const metrics: GatewayMetrics = new GatewayMetrics({
+    connectorKeys: connectors.map((c) => c.key),
+    activeConversations: () => registry.size,
+    activeStreams: () => grpc?.activeStreams ?? 0,
+  });
+  const recordingConfig = config.audio_recording;
+  const recordings = recordingConfig.enabled
+    ? new RecordingService({
+        dir: resolveConfigPath(config, recordingConfig.output_dir),
+        maxConcurrent: recordingConfig.max_concurrent,
+        maxOpenFiles: recordingConfig.max_open_files,
+        flushBytes: recordingConfig.flush_bytes,
+        logger,
+        metrics,
+      })
+    : undefined;
   const health = new HealthService(() => activeRouter.agents().length);
   const jwtConfig = config.jwt_validation;
   const jwt = jwtConfig.enabled
@@ -153,7 +167,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         default_agent: activeRouter.agents().find((a) => a.isDefault)?.id ?? null,
         active_sessions: registry.all().map((c) => c.id),
         total_agents: activeRouter.agents().length,
-        total_sessions: metrics.conversations.get(),
+        total_sessions: registry.created,
         total_connectors: usable.length,
         uptime: `${Math.round((Date.now() - startedAt) / 1000)}s`,
         uptime_seconds: (Date.now() - startedAt) / 1000,
@@ -168,36 +182,39 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         },
       };
     },
-    config: () => ({
-      gateway: {
-        name: 'BYOVA Gateway',
-        version: GATEWAY_VERSION,
-        host: config.gateway.host,
-        grpc_port: grpc?.port ?? config.gateway.port,
-        web_port: config.monitoring.port,
-        idle_timeout_seconds: config.gateway.idle_timeout_seconds,
-      },
-      connectors: usable.map((c) => ({
-        name: c.key,
-        type: c.kind,
-        reply_mode: c.replyMode,
-        agents: c.agents().map((a) => a.id),
-      })),
-      monitoring: {
-        enabled: config.monitoring.enabled,
-        host: config.monitoring.host,
-        port: config.monitoring.port,
-      },
-      voice_activity_detection: config.voice_activity_detection,
-      jwt_validation: {
-        enabled: jwtConfig.enabled,
-        enforce_validation: jwtConfig.enforce_validation,
-        datasource_url: jwtConfig.datasource_url,
-        allowed_issuers: jwtConfig.allowed_issuers,
-      },
-      authentication: { enabled: config.authentication.enabled },
-      audio_recording: config.audio_recording,
-    }),
+    config: () =>
+      redactSecrets({
+        gateway: {
+          name: 'BYOVA Gateway',
+          version: GATEWAY_VERSION,
+          host: config.gateway.host,
+          grpc_port: grpc?.port ?? config.gateway.port,
+          web_port: config.monitoring.port,
+          idle_timeout_seconds: config.gateway.idle_timeout_seconds,
+        },
+        connectors: usable.map((c) => ({
+          name: c.key,
+          type: c.kind,
+          reply_mode: c.replyMode,
+          agents: c.agents().map((a) => a.id),
+        })),
+        monitoring: {
+          enabled: config.monitoring.enabled,
+          host: config.monitoring.host,
+          port: config.monitoring.port,
+        },
+        voice_activity_detection: config.voice_activity_detection,
+        jwt_validation: {
+          enabled: jwtConfig.enabled,
+          enforce_validation: jwtConfig.enforce_validation,
+          datasource_url: jwtConfig.datasource_url,
+          allowed_issuers: jwtConfig.allowed_issuers,
+        },
+        authentication: { enabled: config.authentication.enabled },
+        audio_recording: config.audio_recording,
+        connector_config: config.connectors,
+        allow_insecure: config.allowInsecure,
+      }) as object,
     connections: () => {
       const events = connections.events();
       const active = registry.all().map((c) => ({
@@ -322,6 +339,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     // Configuration errors first, before anything is registered or bound.
+    checkExposure(config, config.allowInsecure, logger);
     const login = config.monitoring.enabled ? dashboardAuth() : undefined;
     dataSource = dataSourceLifecycle();
     // The data source is alive before WxCC can reach the gRPC port.

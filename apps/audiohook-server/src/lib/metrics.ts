@@ -19,6 +19,8 @@ export interface ServerMetrics {
   readonly disconnects: Counter<'reason' | 'cause'>;
   readonly uploads: Counter<'result'>;
   readonly recordingErrors: Counter<'stage'>;
+  /** Signature checks refused because the replay cache could not be written (fail closed). */
+  readonly replayStoreErrors: Counter;
 }
 
 /** The value every label takes when its input is not one of the known values. */
@@ -50,6 +52,7 @@ const DISCONNECT_CAUSES: readonly (readonly [RegExp, string])[] = [
   [/^INVALID: /, 'auth_invalid'],
   [/^PRECONDITION: /, 'auth_precondition'],
   [/^UNSUPPORTED: /, 'auth_unsupported'],
+  [/^UNAVAILABLE: /, 'auth_unavailable'],
   [/^Mismatch between "organizationId"/, 'organization_mismatch'],
   [/^Unauthorized$/, 'unauthorized'],
   [/^Client Error: /, 'client_error'],
@@ -150,6 +153,11 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
       name: 'audiohook_recording_uploads_total',
       help: 'Recording uploads to S3 by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    replayStoreErrors: new Counter({
+      name: 'audiohook_replay_store_errors_total',
+      help: 'Sessions refused because the replay cache could not record their nonce (fail closed)',
       registers: [registry],
     }),
     recordingErrors: new Counter({

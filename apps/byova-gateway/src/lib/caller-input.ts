@@ -54,7 +54,10 @@ export class CallerInputStream {
       this.#queue = this.#queue.then(() => this.#dispatch(message));
     });
     this.#call.on('end', () => {
-      this.#queue = this.#queue.then(() => this.#finish());
+      // The turn's audio is on disk before WxCC may open the next stream (on any instance).
+      this.#queue = this.#queue
+        .then(() => this.#conversation?.recorder?.flush())
+        .then(() => this.#finish());
     });
     this.#call.on('cancelled', () => {
       if (!this.#closed) this.#logger.info({}, 'stream cancelled by the client');
@@ -156,6 +159,7 @@ export class CallerInputStream {
     if (conversation !== undefined) {
       conversation.openStreams = Math.max(0, conversation.openStreams - 1);
       conversation.turnSession.touch();
+      void conversation.recorder?.flush();
     }
     this.onClose?.();
   }

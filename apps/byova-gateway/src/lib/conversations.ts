@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { ConnectionLog } from './connection-log';
 import { GatewayError, GatewayErrorCode } from './errors';
 import type { GatewayMetrics } from './metrics';
-import { ConversationRecorder } from './recorder';
+import type { ConversationRecorder, RecordingService } from './recorder';
 import type { AgentRouter } from './router';
 
 export class Conversation {
@@ -81,8 +81,8 @@ export interface ConversationRegistryOptions {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly connections: ConnectionLog;
-  /** Absolute directory for audio recordings, when enabled. */
-  readonly recordingDir: string | undefined;
+  /** Audio recording, when enabled. */
+  readonly recordings: RecordingService | undefined;
   /** @default systemClock */
   readonly clock?: Clock;
 }
@@ -98,6 +98,7 @@ export class ConversationRegistry {
   readonly #options: ConversationRegistryOptions;
   readonly #clock: Clock;
   #timer: NodeJS.Timeout | undefined;
+  #created = 0;
 
   constructor(options: ConversationRegistryOptions) {
     this.#options = options;
@@ -106,6 +107,11 @@ export class ConversationRegistry {
 
   get size(): number {
     return this.#conversations.size;
+  }
+
+  /** Conversations created since start. */
+  get created(): number {
+    return this.#created;
   }
 
   get(id: string): Conversation | undefined {
@@ -154,11 +160,6 @@ export class ConversationRegistry {
       conversation_id: conversationId,
       agent_id: agentId,
     });
-    const recordingDir = this.#options.recordingDir;
-    const recorder =
-      recordingDir !== undefined
-        ? new ConversationRecorder(recordingDir, conversationId, logger)
-        : undefined;
     // The session reports only once requests arrive, after `conversation` is assigned.
     // eslint-disable-next-line prefer-const
     let conversation: Conversation;
@@ -170,6 +171,7 @@ export class ConversationRegistry {
       input: connector.input,
       now: this.#clock.now(),
     });
+    const recorder = this.#options.recordings?.begin(conversationId, state.startedAt, logger);
     const turnSession = new CallerTurnSession({
       state,
       connector,
@@ -189,6 +191,7 @@ export class ConversationRegistry {
       turnSession,
     });
     this.#conversations.set(conversationId, conversation);
+    this.#created += 1;
     this.#options.metrics.conversations.inc();
     this.#options.connections.record({
       event_type: 'start',
@@ -212,7 +215,7 @@ export class ConversationRegistry {
         metrics.terminals.inc({ outcome });
         connections.record({ event_type: 'terminal', ...ids(), outcome, name });
       },
-      replyLatency: (ms) => metrics.replyLatency.observe(ms / 1000),
+      replyLatency: (ms) => metrics.replyLatency.observe(undefined, ms / 1000),
       connectorError: () => metrics.connectorErrors.inc({ connector: of().connector.key }),
       badAudio: () => metrics.badRequests.inc(),
       callerAudio: (samples, sampleRate) => of().recorder?.caller(samples, sampleRate),

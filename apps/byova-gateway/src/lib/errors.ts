@@ -17,6 +17,8 @@ export const GatewayErrorCode = {
   InvalidRequest: 'BYOVA_GW_ERR_INVALID_REQUEST',
   /** The shutdown grace period is over (UNAVAILABLE). */
   ShuttingDown: 'BYOVA_GW_ERR_SHUTTING_DOWN',
+  /** An unauthenticated listener on a non-loopback address without BYOVA_ALLOW_INSECURE=true. */
+  Insecure: 'BYOVA_GW_ERR_INSECURE',
 } as const;
 
 /** One of the {@link GatewayErrorCode} values. */
@@ -29,6 +31,7 @@ const GRPC_STATUS: Readonly<Record<GatewayErrorCode, status>> = {
   BYOVA_GW_ERR_CONVERSATION_CHANGED: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_INVALID_REQUEST: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_SHUTTING_DOWN: status.UNAVAILABLE,
+  BYOVA_GW_ERR_INSECURE: status.FAILED_PRECONDITION,
 };
 
 /** The gateway's error: a stable code, and the gRPC status a stream fails with. */
