@@ -181,9 +181,9 @@ export function startTsx(
   name: string,
   script: string,
   tsconfig: string,
-  options: ChildOptions = {},
+  options: ChildOptions & { readonly args?: readonly string[] } = {},
 ): Child {
-  return startChild(name, process.execPath, ['--import', 'tsx', script], {
+  return startChild(name, process.execPath, ['--import', 'tsx', script, ...(options.args ?? [])], {
     ...options,
     env: { TSX_TSCONFIG_PATH: tsconfig, ...options.env },
   });

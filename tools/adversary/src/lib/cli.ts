@@ -2,12 +2,21 @@
 
 import { audiohookGroup } from './audiohook';
 import { byovaGroup } from './byova';
+import { collectorGroup } from './collector';
+import { chimeGroup } from './lambdas/chime';
+import { connectGroup } from './lambdas/connect';
 import type { Service } from './checks';
 import { LONG, SHORT, type Mode } from './modes';
 import type { Group } from './suite';
 
 /** Every group, in the order they run. */
-export const GROUPS: readonly Group<Service>[] = [audiohookGroup, byovaGroup];
+export const GROUPS: readonly Group<Service>[] = [
+  audiohookGroup,
+  byovaGroup,
+  collectorGroup,
+  connectGroup,
+  chimeGroup,
+];
 
 export const USAGE = `Adversarial suite: hostile clients against the built apps on loopback.
 

@@ -43,6 +43,8 @@ export interface Mode {
     readonly tornConnections: number;
     /** kill -9 of the collector while it rotates its files (defect 6). */
     readonly kills: number;
+    /** Rotation size of the JSONL files: small, so rotations happen every few events. */
+    readonly maxFileSize: number;
   };
   readonly lambdas: {
     /** Each hostile event is sent this many times. */
@@ -82,8 +84,9 @@ export const SHORT: Mode = {
     duplicates: 100,
     tornConnections: 2,
     kills: 3,
+    maxFileSize: 4096,
   },
-  lambdas: { repeat: 3, chimeStorm: 300 },
+  lambdas: { repeat: 3, chimeStorm: 100 },
 };
 
 export const LONG: Mode = {
@@ -116,6 +119,7 @@ export const LONG: Mode = {
     duplicates: 1000,
     tornConnections: 10,
     kills: 10,
+    maxFileSize: 65_536,
   },
-  lambdas: { repeat: 20, chimeStorm: 3000 },
+  lambdas: { repeat: 20, chimeStorm: 2000 },
 };
