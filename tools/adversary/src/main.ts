@@ -6,7 +6,8 @@
  *   npx nx run adversary:run -- --long    # release sizes
  */
 import { writeFile } from 'node:fs/promises';
-import { killChildrenOnExit, stopAll } from './lib/children';
+import { resolve } from 'node:path';
+import { killChildrenOnExit, setDist, stopAll } from './lib/children';
 import { parseArgs, USAGE } from './lib/cli';
 import { renderSummary, renderTable } from './lib/report';
 import { runSuite } from './lib/suite';
@@ -21,10 +22,14 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (options.dist !== undefined) setDist(resolve(options.dist));
   const release = killChildrenOnExit();
   try {
-    const report = await runSuite(options.groups, options.mode, (line) =>
-      process.stderr.write(`${line}\n`),
+    const report = await runSuite(
+      options.groups,
+      options.mode,
+      (line) => process.stderr.write(`${line}\n`),
+      options.parallel,
     );
     process.stdout.write(`\n${renderTable(report)}\n\n${renderSummary(report)}\n`);
     if (options.json !== undefined) {

@@ -17,7 +17,7 @@ export const METRICS_SLACK_BYTES = 8 * 1024;
 /** Open descriptors may end at most this many above the baseline. */
 export const FD_SLACK = 2;
 /** Pause after an attack before the first health probe. */
-export const SETTLE_PAUSE_MS = 500;
+export const SETTLE_PAUSE_MS = 300;
 
 export interface Probe {
   readonly healthy: boolean;

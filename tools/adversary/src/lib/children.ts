@@ -9,6 +9,18 @@ import { join } from 'node:path';
 /** The workspace root, from tools/adversary/src/lib. */
 export const ROOT = join(__dirname, '../../../..');
 
+let distRoot = join(ROOT, 'dist');
+
+/** Attack the builds in another `dist` folder (e.g. one built from an older commit). */
+export function setDist(dir: string): void {
+  distRoot = dir;
+}
+
+/** A path in the build output, e.g. `built('apps/audiohook-server/main.js')`. */
+export function built(path: string): string {
+  return join(distRoot, path);
+}
+
 /** Marks every process of this run (in its environment), so a test can prove none is left. */
 export const RUN_ID = randomUUID();
 export const RUN_ID_VARIABLE = 'ADVERSARY_RUN_ID';

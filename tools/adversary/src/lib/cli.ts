@@ -25,6 +25,8 @@ Usage: npx nx run adversary:run [-- options]
 Options:
   --long           the release sizes (default: the short mode that npm test runs)
   --only <names>   comma-separated groups: ${GROUPS.map((g) => g.name).join(', ')}
+  --parallel <n>   groups run at the same time (default 2; 1 runs one service at a time)
+  --dist <dir>     attack the builds in another dist folder (default: this workspace's dist)
   --json <file>    also write the report as JSON
   --help           this text
 
@@ -34,6 +36,8 @@ export interface CliOptions {
   readonly mode: Mode;
   readonly groups: readonly Group<Service>[];
   readonly json: string | undefined;
+  readonly dist: string | undefined;
+  readonly parallel: number;
   readonly help: boolean;
 }
 
@@ -42,6 +46,8 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
   let mode = SHORT;
   let only: string[] | undefined;
   let json: string | undefined;
+  let parallel = 2;
+  let dist: string | undefined;
   let help = false;
   const args = argv.flatMap((arg) => {
     const eq = arg.indexOf('=');
@@ -55,6 +61,14 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
     else if (arg === '--only') {
       i += 1;
       only = (args[i] ?? '').split(',').filter((name) => name !== '');
+    } else if (arg === '--parallel') {
+      i += 1;
+      parallel = Number(args[i]);
+      if (!Number.isInteger(parallel) || parallel < 1) return '--parallel needs a whole number ≥ 1';
+    } else if (arg === '--dist') {
+      i += 1;
+      dist = args[i];
+      if (dist === undefined) return '--dist needs a folder';
     } else if (arg === '--json') {
       i += 1;
       json = args[i];
@@ -64,5 +78,5 @@ export function parseArgs(argv: readonly string[]): CliOptions | string {
   const unknown = (only ?? []).filter((name) => !GROUPS.some((g) => g.name === name));
   if (unknown.length > 0) return `unknown group: ${unknown.join(', ')}`;
   const groups = only === undefined ? GROUPS : GROUPS.filter((g) => only.includes(g.name));
-  return { mode, groups, json, help };
+  return { mode, groups, json, dist, parallel, help };
 }

@@ -43,7 +43,7 @@ export interface Mode {
     readonly tornConnections: number;
     /** kill -9 of the collector while it rotates its files (defect 6). */
     readonly kills: number;
-    /** Rotation size of the JSONL files: small, so rotations happen every few events. */
+    /** File size in the rotation attack: small, so rotations happen every few events. */
     readonly maxFileSize: number;
   };
   readonly lambdas: {
@@ -83,10 +83,10 @@ export const SHORT: Mode = {
     malformedFrames: 200,
     duplicates: 100,
     tornConnections: 2,
-    kills: 3,
+    kills: 2,
     maxFileSize: 4096,
   },
-  lambdas: { repeat: 3, chimeStorm: 100 },
+  lambdas: { repeat: 3, chimeStorm: 25 },
 };
 
 export const LONG: Mode = {
@@ -119,7 +119,7 @@ export const LONG: Mode = {
     duplicates: 1000,
     tornConnections: 10,
     kills: 10,
-    maxFileSize: 65_536,
+    maxFileSize: 16_384,
   },
   lambdas: { repeat: 20, chimeStorm: 2000 },
 };

@@ -142,15 +142,28 @@ export async function runGroup<S extends Service>(
   return rows;
 }
 
-/** Runs every group in order and sums up. */
+/**
+ * Runs every group and sums up: `parallel` groups at a time (each group's attacks always run one
+ * after another against its own processes); rows come in the order of `groups`.
+ */
 export async function runSuite(
   groups: readonly Group<Service>[],
   mode: Mode,
   log: (line: string) => void = () => undefined,
+  parallel = 1,
 ): Promise<SuiteReport> {
   const started = performance.now();
-  const rows: Row[] = [];
-  for (const group of groups) rows.push(...(await runGroup(group, mode, log)));
+  const results: Row[][] = groups.map(() => []);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < groups.length) {
+      const index = next;
+      next += 1;
+      results[index] = await runGroup(groups[index]!, mode, log);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  const rows = results.flat();
   const passed = rows.filter((row) => row.pass).length;
   return {
     mode: mode.name,

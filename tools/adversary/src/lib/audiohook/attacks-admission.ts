@@ -8,7 +8,7 @@ import { rawRequest, upgrade } from './attacks-auth';
 import { startAudioHook, stopAudioHook, type AudioHookService } from './server';
 
 const MAX_SESSIONS = 100;
-const DRAIN_MS = 5000;
+const DRAIN_MS = 3000;
 
 export const refusedHandshakes: Attack<AudioHookService> = {
   name: 'handshakes refused by the WebSocket layer',

@@ -74,7 +74,9 @@ export const badSignatures: Attack<AudioHookService> = {
       Array.from({ length: n }, (_, i) => i),
       100,
       async (i) => {
-        const [kind, make] = BAD_AUTH[i % BAD_AUTH.length]!;
+        // Every other upgrade makes up a new component name: each one a new /metrics series
+        // while defect 1 of issue 15 was open.
+        const [kind, make] = BAD_AUTH[i % 2 === 0 ? 0 : 1 + ((i >> 1) % (BAD_AUTH.length - 1))]!;
         const session = new HookSession(service.port, make(service.port));
         await session.open(5000);
         await session.until(() => session.socket.readyState === session.socket.CLOSED, 3000);

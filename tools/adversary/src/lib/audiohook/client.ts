@@ -69,6 +69,8 @@ export class HookSession {
   httpStatus: number | undefined;
   closeCode: number | undefined;
   disconnect: Record<string, unknown> | undefined;
+  /** How long after a `disconnect` arrives the client acts on it (keeps streaming until then). */
+  readsLateMs = 0;
   readonly #waiters = new Set<() => void>();
   readonly ended: Promise<void>;
 
@@ -91,8 +93,14 @@ export class HookSession {
       this.received.push(message);
       if (typeof message.seq === 'number') this.serverSeq = message.seq;
       if (message.type === 'disconnect') {
-        this.disconnect = message.parameters;
-        this.send('close', { reason: 'disconnect' });
+        // A busy client reads the disconnect late and keeps streaming until it does.
+        const read = (): void => {
+          this.disconnect = message.parameters;
+          this.send('close', { reason: 'disconnect' });
+          this.#notify();
+        };
+        if (this.readsLateMs > 0) setTimeout(read, this.readsLateMs);
+        else read();
       }
       if (message.type === 'closed') this.socket.close();
       this.#notify();

@@ -2,7 +2,7 @@
 // that parses with @org/audio and holds exactly the audio bytes the session sent; for every
 // rejected session, nothing. Every sidecar is also checked for size and for secrets.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseWav } from '@org/audio';
 import { eventually } from '../proc';
@@ -105,69 +105,83 @@ export async function verifyRecordings(
   );
   // Rejected sessions must not leave files: give stragglers the same scan.
   await index.scan();
-  const problems: string[] = [];
+  const problems = new Problems();
   let intact = 0;
   let largestSidecar = 0;
   for (const e of expectations) {
     const recording = index.get(e.sessionId);
     if (e.bytes === undefined) {
-      if (recording !== undefined)
-        problems.push(`rejected session ${short(e.sessionId)} was recorded`);
+      if (recording !== undefined) problems.add('rejected sessions recorded', short(e.sessionId));
       continue;
     }
     if (recording === undefined) {
-      problems.push(`no finished recording of ${short(e.sessionId)}`);
+      problems.add('sessions without a finished recording', short(e.sessionId));
       continue;
     }
     largestSidecar = Math.max(largestSidecar, recording.sidecarBytes);
-    const problem = await checkRecording(recording, e.bytes);
-    if (problem === undefined) intact += 1;
-    else problems.push(problem);
+    if (await checkRecording(recording, e.bytes, problems)) intact += 1;
   }
   const text =
     `${intact}/${recorded.length} recordings intact` +
     (largestSidecar > 0 ? `, largest sidecar ${(largestSidecar / 1024).toFixed(0)} KB` : '');
-  if (problems.length === 0) return { ok: true, text };
-  const shown = problems.slice(0, 3).join(', ');
-  const more = problems.length > 3 ? ` (+${problems.length - 3} more)` : '';
-  return { ok: false, text: `${text}; ${shown}${more}` };
+  return problems.empty ? { ok: true, text } : { ok: false, text: `${text}; ${problems.text()}` };
 }
 
-async function checkRecording(recording: Recording, bytes: number): Promise<string | undefined> {
+/** Problems counted by kind, with the first example of each. */
+class Problems {
+  readonly #kinds = new Map<string, { count: number; example: string }>();
+
+  add(kind: string, example: string): void {
+    const entry = this.#kinds.get(kind) ?? { count: 0, example };
+    entry.count += 1;
+    this.#kinds.set(kind, entry);
+  }
+
+  get empty(): boolean {
+    return this.#kinds.size === 0;
+  }
+
+  text(): string {
+    return [...this.#kinds].map(([kind, e]) => `${e.count} ${kind} (e.g. ${e.example})`).join('; ');
+  }
+}
+
+/** Checks one recording; records every problem found; true when there is none. */
+async function checkRecording(
+  recording: Recording,
+  bytes: number,
+  problems: Problems,
+): Promise<boolean> {
   const id = short(recording.sessionId);
-  if (recording.secretLeak) return `sidecar of ${id} contains the API key or secret`;
+  let ok = true;
+  const problem = (kind: string, example: string): void => {
+    ok = false;
+    problems.add(kind, example);
+  };
+  if (recording.secretLeak) problem('sidecars holding the API key or secret', id);
   if (recording.sidecarBytes > SIDECAR_LIMIT_BYTES) {
-    return `sidecar of ${id} is ${(recording.sidecarBytes / 2 ** 20).toFixed(1)} MB`;
+    problem('sidecars over 1 MiB', `${id}: ${(recording.sidecarBytes / 2 ** 20).toFixed(1)} MB`);
   }
   const data = await readFile(recording.wav).catch(() => undefined);
-  if (data === undefined) return `no WAV for ${id}`;
+  if (data === undefined) {
+    problem('recordings without a WAV', id);
+    return false;
+  }
   try {
     const wav = parseWav(data);
     const f = wav.format;
     if (f.encoding !== 'ulaw' || f.channels !== 2 || f.sampleRate !== 8000) {
-      return `WAV of ${id} is ${f.encoding}/${f.channels}/${f.sampleRate}`;
-    }
-    if (wav.data.length !== bytes) {
-      return `WAV of ${id} holds ${wav.data.length} of ${bytes} bytes sent`;
+      problem('WAVs in another format', `${id}: ${f.encoding}/${f.channels}/${f.sampleRate}`);
+    } else if (wav.data.length !== bytes) {
+      problem('WAVs not holding the bytes sent', `${id}: ${wav.data.length} of ${bytes}`);
     }
   } catch (error) {
-    return `WAV of ${id} does not parse: ${error instanceof Error ? error.message : String(error)}`;
+    problem(
+      'WAVs that do not parse',
+      `${id}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
-  return undefined;
-}
-
-/** Every sidecar in the folder: the largest size and whether any holds the key or secret. */
-export async function auditSidecars(dir: string): Promise<{ largest: number; leaks: number }> {
-  let largest = 0;
-  let leaks = 0;
-  for (const name of await readdir(dir)) {
-    if (!name.endsWith('.json')) continue;
-    const path = join(dir, name);
-    largest = Math.max(largest, (await stat(path)).size);
-    const text = await readFile(path, 'utf8');
-    if (text.includes(API_KEY) || text.includes(CLIENT_SECRET)) leaks += 1;
-  }
-  return { largest, leaks };
+  return ok;
 }
 
 function short(id: string): string {

@@ -5,12 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Probe, Service } from '../checks';
-import { ROOT, startChild, type Child } from '../children';
+import { built, startChild, type Child } from '../children';
 import { httpGet } from '../proc';
 import { HookSession, signedHeaders, stream } from './client';
 import { RecordingIndex } from './recordings';
 
-export const SERVER_MAIN = join(ROOT, 'dist/apps/audiohook-server/main.js');
+const SERVER_MAIN = 'apps/audiohook-server/main.js';
 
 export class AudioHookService implements Service {
   readonly name = 'audiohook-server';
@@ -51,7 +51,7 @@ export async function startAudioHook(
   const child = startChild(
     'audiohook-server',
     process.execPath,
-    [SERVER_MAIN, '--local-defaults'],
+    [built(SERVER_MAIN), '--local-defaults'],
     {
       env: {
         SERVERPORT: '0',

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pool } from '../audiohook/client';
-import { startChild } from '../children';
+import { built, startChild } from '../children';
 import { httpGet } from '../proc';
 import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
@@ -56,7 +56,7 @@ export const insecureBind: Attack<GatewayService> = {
     const child = startChild(
       'byova-gateway (0.0.0.0)',
       process.execPath,
-      [GATEWAY_MAIN, '--config', config],
+      [built(GATEWAY_MAIN), '--config', config],
       {
         env: { BYOVA_ALLOW_INSECURE: undefined, BYOVA_CONFIG_YAML: undefined, PORT: undefined },
       },

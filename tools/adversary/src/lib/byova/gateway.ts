@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadByovaGrpcObject, HEALTH_SERVICE } from '@org/byova';
 import type { Probe, Service } from '../checks';
-import { ROOT, startChild, type Child } from '../children';
+import { built, startChild, type Child } from '../children';
 import type { Mode } from '../modes';
 import { httpGet } from '../proc';
 import { audio, ended, frame, RawConnection, sessionEnd, sessionStart } from './grpc-raw';
 
-export const GATEWAY_MAIN = join(ROOT, 'dist/apps/byova-gateway/main.js');
-const PROMPTS = join(ROOT, 'dist/apps/byova-gateway/assets/prompts');
+export const GATEWAY_MAIN = 'apps/byova-gateway/main.js';
+const PROMPTS = 'apps/byova-gateway/assets/prompts';
 
 const health = loadByovaGrpcObject().grpc.health.v1.Health.service.Check as unknown as {
   requestSerialize: (value: unknown) => Buffer;
@@ -96,7 +96,7 @@ export function gatewayConfig(recordings: string, host = '127.0.0.1', monitoring
     'connectors:',
     '  local_audio_connector:',
     '    type: local_audio_connector',
-    `    config: { audio_base_path: ${JSON.stringify(PROMPTS)}, respond_to_speech: true }`,
+    `    config: { audio_base_path: ${JSON.stringify(built(PROMPTS))}, respond_to_speech: true }`,
     `monitoring: { enabled: ${monitoring}, host: 127.0.0.1, port: 0 }`,
     'jwt_validation: { enabled: false }',
     `audio_recording: { enabled: true, output_dir: ${JSON.stringify(recordings)} }`,
@@ -111,10 +111,15 @@ export async function startGateway(mode: Mode): Promise<GatewayService> {
   await mkdir(recordings);
   const config = join(dir, 'gateway.yaml');
   await writeFile(config, gatewayConfig(recordings));
-  const child = startChild('byova-gateway', process.execPath, [GATEWAY_MAIN, '--config', config], {
-    env: { ...SECRETS, PORT: undefined, GATEWAY_CONFIG: undefined },
-    maxOpenFiles: mode.byova.maxOpenFiles,
-  });
+  const child = startChild(
+    'byova-gateway',
+    process.execPath,
+    [built(GATEWAY_MAIN), '--config', config],
+    {
+      env: { ...SECRETS, PORT: undefined, GATEWAY_CONFIG: undefined },
+      maxOpenFiles: mode.byova.maxOpenFiles,
+    },
+  );
   try {
     const grpc = (await child.waitFor(/grpc:\/\/(127\.0\.0\.1:\d+)/, 30_000))[1]!;
     const dashboard = (await child.waitFor(/dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/, 5000))[1]!;

@@ -2,13 +2,16 @@
 // last line left by a crash (defect 6 of issue 15), and kill -9 while the JSONL files rotate.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { sleep } from '../proc';
 import type { Attack, Verdict } from '../suite';
 import {
   auditOutput,
   tally,
   waitForEvents,
+  waitForRanges,
   type CollectorService,
   type OutputAudit,
 } from './collector';
@@ -170,6 +173,41 @@ export const tornLastLine: Attack<CollectorService> = {
   },
 };
 
+/** Backups a long-running collector has, added before the rotation attack. */
+const OLD_BACKUPS = 400;
+
+/** Adds `count` (empty) older backups after the highest one present. */
+async function addOldBackups(output: string, count: number): Promise<void> {
+  const dir = dirname(output);
+  const name = basename(output);
+  const numbers = (await readdir(dir))
+    .filter((n) => n.startsWith(`${name}.`))
+    .map((n) => Number(n.slice(name.length + 1)))
+    .filter((n) => Number.isInteger(n));
+  const highest = Math.max(0, ...numbers);
+  for (let i = 1; i <= count; i += 1) await writeFile(`${output}.${highest + i}`, '');
+}
+
+/** Resolves `seen` with true at the first rename of a backup in `dir` (a rotation under way). */
+function nextRename(dir: string, timeoutMs: number): { seen: Promise<boolean>; close(): void } {
+  const watcher = watch(dir);
+  let timer: NodeJS.Timeout | undefined;
+  const seen = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+    watcher.on('change', (type, file) => {
+      if (type === 'rename' && /\.jsonl\.\d+$/.test(String(file))) resolve(true);
+    });
+    watcher.on('error', () => resolve(false));
+  });
+  return {
+    seen,
+    close: () => {
+      clearTimeout(timer);
+      watcher.close();
+    },
+  };
+}
+
 export const killDuringRotation: Attack<CollectorService> = {
   name: 'kill -9 while the files rotate',
   expected:
@@ -177,21 +215,27 @@ export const killDuringRotation: Attack<CollectorService> = {
   async run(service, mode): Promise<Verdict> {
     // Lines an earlier attack left unparsable are that attack's finding, not this one's.
     const before = (await auditOutput(service.dir)).unparsable;
+    // As after months of running: hundreds of backups, so each rotation renames hundreds of
+    // files; and small files from now on, so a rotation comes every few events.
+    await service.collector?.stop(15_000);
+    await addOldBackups(service.output, OLD_BACKUPS);
+    await service.startCollector(mode.collector.maxFileSize);
+    let rotating = 0;
     for (let i = 0; i < mode.collector.kills; i += 1) {
+      const rename = nextRename(service.dir, 5000);
       const publishing = service.publish(60);
-      await sleep(50 + Math.random() * 300);
+      if (await rename.seen) rotating += 1;
       service.collector?.kill();
+      rename.close();
       await service.collector?.exited;
       await publishing;
-      await service.startCollector();
+      await service.startCollector(mode.collector.maxFileSize);
     }
-    const last = await service.publish(20);
-    await waitForEvents(service, last.start, last.count, 30_000);
+    await service.publish(20);
+    const audit = await waitForRanges(service, service.published, 30_000);
     let missing = 0;
     let duplicated = 0;
-    let audit = await auditOutput(service.dir);
     for (const range of service.published) {
-      audit = await waitForEvents(service, range.start, range.count, 5000);
       const t = tally(audit, range.start, range.count);
       missing += t.missing;
       duplicated += t.duplicated;
@@ -203,7 +247,8 @@ export const killDuringRotation: Attack<CollectorService> = {
       ok:
         audit.gaps.length === 0 && audit.unparsable === before && missing === 0 && duplicated === 0,
       observed:
-        `${mode.collector.kills} kills; ${audit.files} files, ${gaps}, ${audit.unparsable - before} new unparsable lines; ` +
+        `${mode.collector.kills} kills (${rotating} during a rotation); ${audit.files} files, ${gaps}, ` +
+        `${audit.unparsable - before} new unparsable lines; ` +
         `of all ${total} events published in the run: ${missing} missing, ${duplicated} duplicated`,
     };
   },

@@ -6,16 +6,17 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Probe, Service } from '../checks';
-import type { Mode } from '../modes';
-import { ROOT, startChild, startTsx, type Child } from '../children';
+import { built, startChild, startTsx, type Child } from '../children';
 import { eventually, httpGet, httpPostJson, sleep } from '../proc';
 import { HostileGenesys } from './hostile-genesys';
 
-export const COLLECTOR_MAIN = join(ROOT, 'dist/apps/event-collector/main.js');
+const COLLECTOR_MAIN = 'apps/event-collector/main.js';
 const FAKES = 'apps/event-collector/test/fakes/run-fakes.ts';
 const OUTPUT = 'audiohook_events.jsonl';
-/** Backups kept; the mode's file size keeps every event of a run within them. */
+/** Backups kept; the file sizes used keep every event of a run within them. */
 export const BACKUP_COUNT = 1000;
+/** File size until the rotation attack: few rotations (each renames every backup). */
+export const LARGE_FILES = 256 * 1024;
 
 /** The conversation id the fake gives event `n` (its `audioHookBody`). */
 export function conversationOf(n: number): string {
@@ -61,8 +62,8 @@ export class CollectorService implements Service {
   }
 
   /** Starts (or restarts) the collector process and waits until it receives. */
-  async startCollector(): Promise<Child> {
-    const collector = launchCollector(this.genesys.url, this.dir, this.maxFileSize);
+  async startCollector(maxFileSize = this.maxFileSize): Promise<Child> {
+    const collector = launchCollector(this.genesys.url, this.dir, maxFileSize);
     this.collector = collector;
     const match = await collector.waitFor(/"port":(\d+)[^\n]*status server listening/, 30_000);
     this.port = Number(match[1]);
@@ -96,7 +97,7 @@ export class CollectorService implements Service {
 }
 
 function launchCollector(genesysUrl: string, dir: string, maxFileSize: number): Child {
-  return startChild('event-collector', process.execPath, [COLLECTOR_MAIN], {
+  return startChild('event-collector', process.execPath, [built(COLLECTOR_MAIN)], {
     env: {
       GENESYS_CLIENT_ID: 'client-id',
       GENESYS_CLIENT_SECRET: 'client-secret',
@@ -119,7 +120,7 @@ function launchCollector(genesysUrl: string, dir: string, maxFileSize: number): 
   });
 }
 
-export async function startCollectorGroup(mode: Mode): Promise<CollectorService> {
+export async function startCollectorGroup(): Promise<CollectorService> {
   const dir = await mkdtemp(join(tmpdir(), 'adversary-collector-'));
   const fake = startTsx('fake-genesys', FAKES, 'apps/event-collector/tsconfig.json', {
     env: {
@@ -133,7 +134,7 @@ export async function startCollectorGroup(mode: Mode): Promise<CollectorService>
   try {
     const fakeUrl = (await fake.waitFor(/fake Genesys on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
     genesys = await new HostileGenesys(fakeUrl).start();
-    const service = new CollectorService(fake, fakeUrl, genesys, dir, mode.collector.maxFileSize);
+    const service = new CollectorService(fake, fakeUrl, genesys, dir, LARGE_FILES);
     await service.startCollector().catch(async (error: unknown) => {
       await service.collector?.stop(2000);
       throw error;
@@ -236,21 +237,30 @@ export function tally(
   return { missing, duplicated };
 }
 
-/** Waits until every event of the range is on disk (or `timeoutMs`); returns the last audit. */
-export async function waitForEvents(
+/** Waits until every event of the ranges is on disk (or `timeoutMs`); returns the last audit. */
+export async function waitForRanges(
   service: CollectorService,
-  start: number,
-  count: number,
+  ranges: readonly { start: number; count: number }[],
   timeoutMs: number,
 ): Promise<OutputAudit> {
   let audit = await auditOutput(service.dir);
   await eventually(
     async () => {
       audit = await auditOutput(service.dir);
-      return tally(audit, start, count).missing === 0;
+      return ranges.every((r) => tally(audit, r.start, r.count).missing === 0);
     },
     timeoutMs,
     250,
   );
   return audit;
+}
+
+/** Waits until every event of one range is on disk (or `timeoutMs`). */
+export function waitForEvents(
+  service: CollectorService,
+  start: number,
+  count: number,
+  timeoutMs: number,
+): Promise<OutputAudit> {
+  return waitForRanges(service, [{ start, count }], timeoutMs);
 }

@@ -27,7 +27,7 @@ function surviving(attack: Attack<CollectorService>): Attack<CollectorService> {
 
 export const collectorGroup: Group<CollectorService> = {
   name: 'event-collector',
-  start: (mode) => startCollectorGroup(mode),
+  start: () => startCollectorGroup(),
   stop: (service) => stopCollectorGroup(service),
   attacks: [
     malformedEvents,

@@ -5,13 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ROOT, startChild, type Child } from '../children';
+import { built, startChild, type Child } from '../children';
 import type { Attack, Group } from '../suite';
 import { LambdaHost } from './host';
 
-const BUNDLE = join(ROOT, 'dist/apps/chime-recorder-lambda/index.js');
+const BUNDLE = 'apps/chime-recorder-lambda/index.js';
 const TABLE = 'adversary-calls';
 const VOICE_CONNECTOR = 'adversaryvc0001';
 const STREAMING = 'Chime VoiceConnector Streaming Status';
@@ -265,7 +264,7 @@ export const chimeGroup: Group<ChimeLambda> = {
       await createTable(dynalite.endpoint);
       const host = await LambdaHost.start(
         'chime-recorder-lambda',
-        BUNDLE,
+        built(BUNDLE),
         {
           CALL_TABLE: TABLE,
           RECORDING_BUCKET: 'adversary-recordings',

@@ -1,13 +1,12 @@
 // Hostile events and a hostile Cresta API against the built Connect Lambda (defect 7 of issue
 // 15: a 200 answer whose body is not a JSON object went straight to Connect).
 
-import { join } from 'node:path';
 import { startFakeCrestaApi, type FakeCrestaApi, type FakeResponse } from '@org/cresta-handoff';
-import { ROOT } from '../children';
+import { built } from '../children';
 import type { Attack, Group } from '../suite';
 import { clearError, LambdaHost } from './host';
 
-const BUNDLE = join(ROOT, 'dist/apps/connect-lambda/index.js');
+const BUNDLE = 'apps/connect-lambda/index.js';
 const CLIENT_SECRET = 'demo-secret';
 /** The whole invocation's deadline for the suite (the default 7.5 s would not fit the short mode). */
 const TOTAL_TIMEOUT_MS = 1500;
@@ -195,7 +194,7 @@ export const connectGroup: Group<ConnectLambda> = {
       };
       const host = await LambdaHost.start(
         'connect-lambda',
-        BUNDLE,
+        built(BUNDLE),
         env,
         () => connectEvent('get_pstn_transfer_data'),
         (result) => result.ok && isFlatObject(result.result),
