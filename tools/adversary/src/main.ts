@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { killChildrenOnExit, setDist, stopAll } from './lib/children';
 import { parseArgs, USAGE } from './lib/cli';
+import { knownDefect } from './lib/known-defects';
 import { renderSummary, renderTable } from './lib/report';
 import { runSuite } from './lib/suite';
 
@@ -32,6 +33,13 @@ async function main(): Promise<number> {
       options.parallel,
     );
     process.stdout.write(`\n${renderTable(report)}\n\n${renderSummary(report)}\n`);
+    const known = report.rows.flatMap((row) => {
+      const defect = row.pass ? undefined : knownDefect(row.group, row.attack);
+      return defect === undefined ? [] : [`- ${defect.row}: ${defect.defect}`];
+    });
+    if (known.length > 0) {
+      process.stdout.write(`\nFailures on reported, open defects:\n${known.join('\n')}\n`);
+    }
     if (options.json !== undefined) {
       await writeFile(options.json, `${JSON.stringify(report, null, 2)}\n`);
     }

@@ -4,6 +4,7 @@
 
 import { checkAfter, takeBaseline, type Baseline, type Service } from './checks';
 import type { Mode } from './modes';
+import { cycle } from './util';
 
 /** What an attack saw. `ok` covers the attack's own expectations (answers, files on disk). */
 export interface Verdict {
@@ -159,7 +160,7 @@ export async function runSuite(
     while (next < groups.length) {
       const index = next;
       next += 1;
-      results[index] = await runGroup(groups[index]!, mode, log);
+      results[index] = await runGroup(cycle(groups, index), mode, log);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));

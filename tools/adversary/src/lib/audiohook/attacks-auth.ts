@@ -9,6 +9,7 @@ import type { Attack, Verdict } from '../suite';
 import { HookSession, pool, signedHeaders, stream, WS_PATH } from './client';
 import { verifyRecordings, type Expectation } from './recordings';
 import type { AudioHookService } from './server';
+import { cycle } from '../util';
 
 /** A `disconnect` info longer than this echoes the attacker (the server cuts reasons to 120). */
 const MAX_INFO_CHARS = 200;
@@ -22,7 +23,7 @@ const BAD_AUTH: readonly [string, HeaderVariant][] = [
     (port) => {
       const h = signedHeaders({ port });
       const name = `x-${randomUUID()}-${'a'.repeat(8000)}`;
-      h['Signature-Input'] = h['Signature-Input']!.replace('"@request-target"', `"${name}"`);
+      h['Signature-Input'] = (h['Signature-Input'] ?? '').replace('"@request-target"', `"${name}"`);
       return h;
     },
   ],
@@ -76,7 +77,10 @@ export const badSignatures: Attack<AudioHookService> = {
       async (i) => {
         // Every other upgrade makes up a new component name: each one a new /metrics series
         // while defect 1 of issue 15 was open.
-        const [kind, make] = BAD_AUTH[i % 2 === 0 ? 0 : 1 + ((i >> 1) % (BAD_AUTH.length - 1))]!;
+        const [kind, make] = cycle(
+          BAD_AUTH,
+          i % 2 === 0 ? 0 : 1 + ((i >> 1) % (BAD_AUTH.length - 1)),
+        );
         const session = new HookSession(service.port, make(service.port));
         await session.open(5000);
         await session.until(() => session.socket.readyState === session.socket.CLOSED, 3000);
@@ -204,7 +208,7 @@ export const malformedUpgrades: Attack<AudioHookService> = {
       Array.from({ length: n }, (_, i) => i),
       50,
       async (i) => {
-        const [kind, make] = MALFORMED_UPGRADES[i % MALFORMED_UPGRADES.length]!;
+        const [kind, make] = cycle(MALFORMED_UPGRADES, i);
         const status = await rawRequest(service.port, make(service.port));
         if (status >= 400 && status < 500) ok += 1;
         else wrong.set(kind, status === 0 ? 'no answer' : `HTTP ${status}`);

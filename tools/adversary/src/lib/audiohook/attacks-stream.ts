@@ -7,6 +7,7 @@ import type { Attack, Verdict } from '../suite';
 import { FRAME_BYTES, HookSession, pool, signedHeaders, stream, toneFrame } from './client';
 import { verifyRecordings, type Expectation } from './recordings';
 import { DRAIN_TIMEOUT_MS, type AudioHookService } from './server';
+import { cycle } from '../util';
 
 async function openSessions(service: AudioHookService, n: number): Promise<HookSession[]> {
   const sessions = await pool(
@@ -80,10 +81,10 @@ export const malformedFrames: Attack<AudioHookService> = {
   async run(service, mode) {
     const n = mode.audiohook.malformedSessions;
     const sessions = await openSessions(service, n + 1);
-    const control = sessions[n]!;
+    const control = cycle(sessions, n);
     const attackers = sessions.slice(0, n);
     await stream(sessions, 5);
-    attackers.forEach((session, i) => MALFORMED[i % MALFORMED.length]![1](session));
+    attackers.forEach((session, i) => cycle(MALFORMED, i)[1](session));
     await stream([control], 25);
     await Promise.all(
       attackers.map((s) => s.until(() => s.disconnect !== undefined || s.has('closed'), 1500)),
@@ -106,24 +107,29 @@ export const hugeFrames: Attack<AudioHookService> = {
   expected:
     '200 KB text → disconnect error; 2 MB text or binary → close 1009; a 960 KB audio frame is recorded; the server stays up',
   async run(service) {
-    const [text200k, binary2m, text2m, audio960k] = await openSessions(service, 4);
-    const all = [text200k!, binary2m!, text2m!, audio960k!];
+    const all = await openSessions(service, 4);
+    const [text200k, binary2m, text2m, audio960k] = [0, 1, 2, 3].map((i) => cycle(all, i)) as [
+      HookSession,
+      HookSession,
+      HookSession,
+      HookSession,
+    ];
     await stream(all, 5);
-    text200k!.sendUncounted('ping', { padding: 'x'.repeat(200_000) });
-    binary2m!.sendRaw(Buffer.alloc(2 << 20, 0xff));
-    text2m!.sendRaw(`{"pad":"${'y'.repeat(2 << 20)}"}`);
-    audio960k!.audio(toneFrame(960_000));
-    await audio960k!.flushed();
-    const enders = [text200k!, binary2m!, text2m!];
+    text200k.sendUncounted('ping', { padding: 'x'.repeat(200_000) });
+    binary2m.sendRaw(Buffer.alloc(2 << 20, 0xff));
+    text2m.sendRaw(`{"pad":"${'y'.repeat(2 << 20)}"}`);
+    audio960k.audio(toneFrame(960_000));
+    await audio960k.flushed();
+    const enders = [text200k, binary2m, text2m];
     await Promise.all(
       enders.map((s) =>
         s.until(() => s.socket.readyState !== s.socket.OPEN || s.disconnect !== undefined, 5000),
       ),
     );
     const got = {
-      text200k: text200k!.disconnect?.['reason'] ?? `close ${text200k!.closeCode ?? '-'}`,
-      binary2m: binary2m!.closeCode,
-      text2m: text2m!.closeCode,
+      text200k: text200k.disconnect?.['reason'] ?? `close ${text200k.closeCode ?? '-'}`,
+      binary2m: binary2m.closeCode,
+      text2m: text2m.closeCode,
     };
     await Promise.all(all.map((s) => s.close(5000)));
     const recordings = await verifyRecordings(service.recordings, expectations(all), 15_000);
@@ -176,8 +182,7 @@ export const pingStorm: Attack<AudioHookService> = {
   expected:
     'pongs (or a rate-limit disconnect), the session closes cleanly, sidecar under 1 MiB, WAV intact',
   async run(service, mode) {
-    const [session] = await openSessions(service, 1);
-    const s = session!;
+    const s = cycle(await openSessions(service, 1), 0);
     const frame = toneFrame();
     for (let i = 0; i < mode.audiohook.pingStorm && s.disconnect === undefined; i += 1) {
       s.send('ping', {});

@@ -13,6 +13,7 @@ import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
 import { audio, ended, RawConnection, sessionStart } from './grpc-raw';
 import { verifyCallerRecordings, type CallerExpectation } from './recordings';
+import { cycle } from '../util';
 
 const DASHBOARD_PATHS = [
   '/',
@@ -119,7 +120,7 @@ export const conversationFlood: Attack<GatewayService> = {
         async (i) => {
           const id = `adv-idle-${i}-${randomUUID().slice(0, 8)}`;
           try {
-            const bytes = await unendedCall(connections[i % connections.length]!, id);
+            const bytes = await unendedCall(cycle(connections, i), id);
             expectations.push({ conversationId: id, ulawBytes: bytes, match: 'exact' });
           } catch {
             failed += 1;

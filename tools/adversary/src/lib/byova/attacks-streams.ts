@@ -18,6 +18,7 @@ import {
   type RawStream,
 } from './grpc-raw';
 import { verifyCallerRecordings, type CallerExpectation } from './recordings';
+import { cycle } from '../util';
 
 /** A gauge's value in Prometheus text (the sum over its series). */
 export function gauge(text: string, name: string): number {
@@ -83,8 +84,8 @@ export const garbageProtobuf: Attack<GatewayService> = {
         Array.from({ length: n }, (_, i) => i),
         50,
         async (i) => {
-          const stream = connections[i % connections.length]!.stream();
-          const [kind, make] = GARBAGE[i % GARBAGE.length]!;
+          const stream = cycle(connections, i).stream();
+          const [kind, make] = cycle(GARBAGE, i);
           const id = `adv-garbage-${i}-${randomUUID().slice(0, 8)}`;
           ids.push(id);
           await stream.writeRaw(make(id));
@@ -105,7 +106,7 @@ export const garbageProtobuf: Attack<GatewayService> = {
     const streams = await streamsSettled(service, 5000);
     await hangUp(
       service,
-      ids.filter((_, i) => GARBAGE[i % GARBAGE.length]![0].startsWith('compressed')),
+      ids.filter((_, i) => cycle(GARBAGE, i)[0].startsWith('compressed')),
     );
     const after = gauge(await service.metrics(), 'byova_conversations_active');
     const undecodable = [...(byKind.get('random bytes') ?? [])];
@@ -132,7 +133,7 @@ async function openStreams(
     50,
     async (i) => {
       const id = `adv-${tag}-${i}-${randomUUID().slice(0, 8)}`;
-      const stream = connections[i % connections.length]!.stream();
+      const stream = cycle(connections, i).stream();
       await stream.send(sessionStart(id));
       return { id, stream, bytes: 0 };
     },

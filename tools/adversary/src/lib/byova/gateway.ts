@@ -11,6 +11,7 @@ import { built, startChild, type Child } from '../children';
 import type { Mode } from '../modes';
 import { httpGet } from '../proc';
 import { audio, ended, frame, RawConnection, sessionEnd, sessionStart } from './grpc-raw';
+import { captured } from '../util';
 
 export const GATEWAY_MAIN = 'apps/byova-gateway/main.js';
 const PROMPTS = 'apps/byova-gateway/assets/prompts';
@@ -121,8 +122,10 @@ export async function startGateway(mode: Mode): Promise<GatewayService> {
     },
   );
   try {
-    const grpc = (await child.waitFor(/grpc:\/\/(127\.0\.0\.1:\d+)/, 30_000))[1]!;
-    const dashboard = (await child.waitFor(/dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/, 5000))[1]!;
+    const grpc = captured(await child.waitFor(/grpc:\/\/(127\.0\.0\.1:\d+)/, 30_000));
+    const dashboard = captured(
+      await child.waitFor(/dashboard\s+(http:\/\/127\.0\.0\.1:\d+)/, 5000),
+    );
     const service = new GatewayService(child, grpc, dashboard, dir, recordings);
     for (let i = 0; i < 2; i += 1) await service.politeCall(`warm-up-${i}`);
     return service;

@@ -15,6 +15,7 @@ import {
   type CollectorService,
   type OutputAudit,
 } from './collector';
+import { cycle } from '../util';
 
 function nested(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
@@ -70,7 +71,7 @@ export const malformedEvents: Attack<CollectorService> = {
   async run(service, mode) {
     const publishing = service.publish(mode.collector.events);
     for (let i = 0; i < mode.collector.malformedFrames; i += 1) {
-      const [, make, binary] = MALFORMED[i % MALFORMED.length]!;
+      const [, make, binary] = cycle(MALFORMED, i);
       service.genesys.inject(make(), binary);
       if (i % 20 === 19) await sleep(5);
     }
@@ -133,7 +134,7 @@ export const tornFrames: Attack<CollectorService> = {
       await sleep(200);
     }
     ranges.push(await service.publish(20));
-    const start = ranges[0]!.start;
+    const start = cycle(ranges, 0).start;
     const count = ranges.reduce((sum, r) => sum + r.count, 0);
     const audit = await waitForEvents(service, start, count, 30_000);
     return {

@@ -9,6 +9,7 @@ import type { Probe, Service } from '../checks';
 import { built, startChild, startTsx, type Child } from '../children';
 import { eventually, httpGet, httpPostJson, sleep } from '../proc';
 import { HostileGenesys } from './hostile-genesys';
+import { captured } from '../util';
 
 const COLLECTOR_MAIN = 'apps/event-collector/main.js';
 const FAKES = 'apps/event-collector/test/fakes/run-fakes.ts';
@@ -132,7 +133,9 @@ export async function startCollectorGroup(): Promise<CollectorService> {
   });
   let genesys: HostileGenesys | undefined;
   try {
-    const fakeUrl = (await fake.waitFor(/fake Genesys on (http:\/\/127\.0\.0\.1:\d+)/, 60_000))[1]!;
+    const fakeUrl = captured(
+      await fake.waitFor(/fake Genesys on (http:\/\/127\.0\.0\.1:\d+)/, 60_000),
+    );
     genesys = await new HostileGenesys(fakeUrl).start();
     const service = new CollectorService(fake, fakeUrl, genesys, dir, LARGE_FILES);
     await service.startCollector().catch(async (error: unknown) => {

@@ -9,6 +9,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import { built, startChild, type Child } from '../children';
 import type { Attack, Group } from '../suite';
 import { LambdaHost } from './host';
+import { captured, cycle } from '../util';
 
 const BUNDLE = 'apps/chime-recorder-lambda/index.js';
 const TABLE = 'adversary-calls';
@@ -187,7 +188,7 @@ export const chimeEventStorm: Attack<ChimeLambda> = {
     ]);
     for (let i = events.length - 1; i > 0; i -= 1) {
       const j = Math.floor(Math.random() * (i + 1));
-      [events[i], events[j]] = [events[j]!, events[i]!];
+      [events[i], events[j]] = [cycle(events, j), cycle(events, i)];
     }
     let thrown = 0;
     for (let i = 0; i < events.length; i += 8) {
@@ -207,7 +208,7 @@ async function startDynalite(): Promise<{ child: Child; endpoint: string }> {
     "const s=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});" +
     "s.listen(0,'127.0.0.1',()=>console.log('dynalite on '+s.address().port));";
   const child = startChild('dynalite', process.execPath, ['-e', script]);
-  const port = (await child.waitFor(/dynalite on (\d+)/, 30_000))[1]!;
+  const port = captured(await child.waitFor(/dynalite on (\d+)/, 30_000));
   return { child, endpoint: `http://127.0.0.1:${port}` };
 }
 
