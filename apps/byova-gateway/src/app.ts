@@ -2,11 +2,15 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
-import type { Connector, TurnSettings } from '@org/byova';
-import pino, { type Logger } from 'pino';
-import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { createLogger, createOpsHandler } from '@org/service-kit';
+import type { Logger } from 'pino';
+import { ConfigError, resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
 import {
+  DataSourceError,
   DataSourceLifecycle,
   RefreshingAccessToken,
   StaticAccessToken,
@@ -14,6 +18,7 @@ import {
 } from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
+import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -37,6 +42,12 @@ export interface CreateGatewayOptions {
   readonly connectors?: readonly Connector[];
   /** For tests of JWT validation. */
   readonly jwtFetch?: typeof fetch;
+  /** The conversation table's client (tests); built from the environment otherwise. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Time of conversations and their stored state (tests). @default systemClock */
+  readonly clock?: Clock;
+  /** Tracer of the turn spans (the kit's `startTracing`); the global one otherwise. */
+  readonly tracer?: Tracer;
 }
 
 /** A running (or startable) gateway. */
@@ -90,12 +101,7 @@ export function turnSettings(config: GatewayConfig): TurnSettings {
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
-    options.logger ??
-    pino({
-      level: config.logging.level,
-      base: { service: 'byova-gateway' },
-      redact: ['authorization', '*.authorization'],
-    });
+    options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
   const connections = new ConnectionLog(config.monitoring.event_history);
   let grpc: GrpcGateway | undefined;
   const connectors =
@@ -106,12 +112,35 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
+  const table = config.conversationTable;
+  const storeClient =
+    table !== undefined
+      ? (options.dynamoClient ??
+        conversationTableClient({
+          region: table.region,
+          endpoint: table.endpoint,
+          timeoutMs: config.gateway.store_timeout_ms,
+        }))
+      : undefined;
+  const store =
+    table !== undefined && storeClient !== undefined
+      ? new ConversationStore({
+          client: storeClient,
+          table: table.table,
+          // The item outlives the idle timeout a little: the reaper of some instance ends it first.
+          ttlSeconds: Math.ceil(config.gateway.idle_timeout_seconds) + 60,
+          clock: options.clock ?? systemClock,
+        })
+      : undefined;
   const registry = new ConversationRegistry({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    tracer: options.tracer ?? trace.getTracer('byova-gateway'),
     router: () => activeRouter,
     settings: turnSettings(config),
     get recordings() {
       return recordings;
     },
+    store,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -253,7 +282,6 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         idle_seconds: (Date.now() - c.lastActivity) / 1000,
       })),
     }),
-    metrics: () => metrics.render(),
   };
 
   /** The dashboard login, checked before anything listens (missing secrets are config errors). */
@@ -267,7 +295,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       const need = (name: string): string => {
         const value = env[name];
         if (value === undefined || value === '') {
-          throw new Error(`authentication.mode webex needs $${name}`);
+          throw new ConfigError(`authentication.mode webex needs $${name}`);
         }
         return value;
       };
@@ -285,7 +313,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         timeoutMs: oauth.timeout_ms,
       });
     } else if (token === undefined) {
-      throw new Error(
+      throw new ConfigError(
         `authentication.enabled needs the dashboard token in $${authentication.token_env}`,
       );
     }
@@ -306,7 +334,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     const need = (name: string): string => {
       const value = env[name];
       if (value === undefined || value === '')
-        throw new Error(`data_source.auth.type ${ds.auth.type} needs $${name}`);
+        throw new ConfigError(`data_source.auth.type ${ds.auth.type} needs $${name}`);
       return value;
     };
     const base = ds.base_url.replace(/\/+$/, '');
@@ -349,7 +377,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       } catch (error) {
         if (config.data_source.fail_startup_on_error) {
           dataSource.stop();
-          throw new Error(`data source lifecycle failed: ${(error as Error).message}`, {
+          throw new DataSourceError(`data source lifecycle failed: ${(error as Error).message}`, {
             cause: error,
           });
         }
@@ -403,6 +431,20 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         auth: login?.auth,
         webex: login?.webex,
         data,
+        ops: createOpsHandler({
+          registry: metrics.metrics.registry,
+          // Liveness: the process answers; the gRPC serving status is in the body.
+          health: () => ({
+            healthy: true,
+            body: {
+              status: 'healthy',
+              service: 'BYOVA Gateway Monitoring',
+              grpc_status: health.status(),
+              timestamp: new Date().toISOString(),
+            },
+          }),
+          logger,
+        }),
         logger: logger.child({ component: 'dashboard' }),
       });
       monitoringPort = await dashboard.listen();
@@ -430,6 +472,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     await registry.close('shutdown');
     await dashboard?.close();
     await Promise.allSettled(connectors.map((c) => c.close()));
+    if (options.dynamoClient === undefined) storeClient?.destroy();
     logger.info('BYOVA gateway stopped');
   }
 

@@ -5,6 +5,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { EnvSource } from '@org/service-kit';
+import { parseGatewayEnv, type GatewayEnv } from './env';
+import { ConfigError } from './lib/errors';
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
@@ -206,6 +209,8 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
+      store_timeout_ms: z.number().int().positive().default(2000),
     })
     .passthrough()
     .prefault({}),
@@ -398,26 +403,15 @@ export type GatewayConfig = z.infer<typeof schema> & {
    * address (loud warning). Only the environment can set it.
    */
   readonly allowInsecure: boolean;
+  /** The shared conversation table (CONVERSATION_TABLE), when set. */
+  readonly conversationTable:
+    | { readonly table: string; readonly endpoint: string | undefined; readonly region: string }
+    | undefined;
+  /** OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT / _HEADERS); off without an endpoint. */
+  readonly otel: { readonly endpoint: string | undefined; readonly headers: string | undefined };
 };
 
-/** A configuration problem, with every issue listed. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** Environment variables the gateway reads (and nothing else). */
-export interface GatewayEnv {
-  readonly GATEWAY_CONFIG?: string | undefined;
-  readonly PORT?: string | undefined;
-  readonly BYOVA_GRPC_HOST?: string | undefined;
-  readonly BYOVA_MONITORING_PORT?: string | undefined;
-  readonly BYOVA_MONITORING_HOST?: string | undefined;
-  readonly LOG_LEVEL?: string | undefined;
-  /** The whole YAML document; takes precedence over the file (ECS injects it from SSM). */
-  readonly BYOVA_CONFIG_YAML?: string | undefined;
-  /** `true` accepts unauthenticated listeners on non-loopback addresses. */
-  readonly BYOVA_ALLOW_INSECURE?: string | undefined;
-}
+export { ConfigError } from './lib/errors';
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
@@ -429,52 +423,50 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path.at(-1) as string] = value;
 }
 
-function envNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/**
- * Validates a parsed YAML document with the environment overrides applied.
- *
- * @throws ConfigError listing every problem.
- */
-export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string): GatewayConfig {
+/** The YAML document with the environment's overrides applied. */
+function withOverrides(document: unknown, env: GatewayEnv): Record<string, unknown> {
+  if (document !== null && document !== undefined && typeof document !== 'object') {
+    throw new ConfigError('the configuration must be a YAML mapping');
+  }
   const raw: Record<string, unknown> =
     document !== null && typeof document === 'object'
       ? (structuredClone(document as object) as Record<string, unknown>)
       : {};
-  if (document !== null && document !== undefined && typeof document !== 'object') {
-    throw new ConfigError('the configuration must be a YAML mapping');
-  }
-  if (env.PORT !== undefined && env.PORT !== '')
-    setPath(raw, ['gateway', 'port'], envNumber('PORT', env.PORT));
-  if (env.BYOVA_GRPC_HOST) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
-  if (env.BYOVA_MONITORING_PORT) {
-    setPath(
-      raw,
-      ['monitoring', 'port'],
-      envNumber('BYOVA_MONITORING_PORT', env.BYOVA_MONITORING_PORT),
-    );
-  }
-  if (env.BYOVA_MONITORING_HOST) setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
-  if (env.LOG_LEVEL) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
-  const result = checkedSchema.safeParse(raw);
+  if (env.PORT !== undefined) setPath(raw, ['gateway', 'port'], env.PORT);
+  if (env.BYOVA_GRPC_HOST !== undefined) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
+  if (env.BYOVA_MONITORING_PORT !== undefined)
+    setPath(raw, ['monitoring', 'port'], env.BYOVA_MONITORING_PORT);
+  if (env.BYOVA_MONITORING_HOST !== undefined)
+    setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
+  if (env.LOG_LEVEL !== undefined) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
+  return raw;
+}
+
+/**
+ * Validates a parsed YAML document with the environment (the app passes `process.env`) applied.
+ *
+ * @throws ConfigError listing every problem of the YAML; the service kit's ConfigError
+ * (`SVC_ERR_CONFIG`) naming every bad environment variable.
+ */
+export function parseConfig(document: unknown, source: EnvSource, baseDir: string): GatewayConfig {
+  const env = parseGatewayEnv(source);
+  const result = checkedSchema.safeParse(withOverrides(document, env));
   if (!result.success) {
     const lines = result.error.issues.map(
       (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
     );
     throw new ConfigError(`invalid gateway configuration:\n${lines.join('\n')}`);
   }
-  const allow = env.BYOVA_ALLOW_INSECURE?.trim().toLowerCase();
-  if (allow !== undefined && allow !== '' && allow !== 'true' && allow !== 'false') {
-    throw new ConfigError(
-      `BYOVA_ALLOW_INSECURE must be true or false, got ${JSON.stringify(allow)}`,
-    );
-  }
-  return { ...result.data, baseDir, allowInsecure: allow === 'true' };
+  return {
+    ...result.data,
+    baseDir,
+    allowInsecure: env.BYOVA_ALLOW_INSECURE,
+    conversationTable:
+      env.CONVERSATION_TABLE !== undefined
+        ? { table: env.CONVERSATION_TABLE, endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION }
+        : undefined,
+    otel: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, headers: env.OTEL_EXPORTER_OTLP_HEADERS },
+  };
 }
 
 /**
@@ -483,15 +475,15 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
  *
  * @throws ConfigError for an unreadable file, bad YAML or invalid values.
  */
-export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
+export function loadConfig(path: string, source: EnvSource): GatewayConfig {
   const file = isAbsolute(path) ? path : resolve(path);
-  const inline = env.BYOVA_CONFIG_YAML;
+  const inline = parseGatewayEnv(source).BYOVA_CONFIG_YAML;
   let text: string;
-  let source = file;
-  if (inline !== undefined && inline.trim() !== '') {
+  let origin = file;
+  if (inline !== undefined) {
     // Relative paths still resolve from the config file's folder (the shipped `config/`).
     text = inline;
-    source = '$BYOVA_CONFIG_YAML';
+    origin = '$BYOVA_CONFIG_YAML';
   } else {
     try {
       text = readFileSync(file, 'utf8');
@@ -505,9 +497,9 @@ export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`);
+    throw new ConfigError(`${origin} is not valid YAML: ${(error as Error).message}`);
   }
-  return parseConfig(document, env, dirname(file));
+  return parseConfig(document, source, dirname(file));
 }
 
 /** Resolves a path from the configuration relative to the config file's directory. */

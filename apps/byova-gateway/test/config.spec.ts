@@ -60,8 +60,8 @@ describe('configuration', () => {
     expect(config.gateway.host).toBe('0.0.0.0');
     expect(config.monitoring.port).toBe(9090);
     expect(config.logging.level).toBe('debug');
-    expect(() => parseConfig({}, { PORT: 'eighty' }, '.')).toThrow(
-      'PORT must be an integer, got "eighty"',
+    expect(() => parseConfig({}, { PORT: 'eighty', BYOVA_MONITORING_PORT: '70000' }, '.')).toThrow(
+      /invalid configuration: PORT: .*\(got "eighty"\); BYOVA_MONITORING_PORT: .*65535/,
     );
   });
 

@@ -77,6 +77,7 @@ export { plainFinal, replyResponses, shapeReply, type ReplyShape } from './lib/r
 export {
   CallerTurnSession,
   type CallerTurnSessionOptions,
+  type TurnDetails,
   type TurnKind,
   type TurnObserver,
   type TurnPort,

@@ -17,16 +17,15 @@ import {
 } from '@org/audio';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from './metrics';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 function safeName(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
 }
 
+/** `20250601T120000123Z`: UTC to the millisecond, so two conversations never share a file. */
 function stamp(epochMs: number): string {
-  return new Date(epochMs)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+  return new Date(epochMs).toISOString().replace(/[-:.]/g, '');
 }
 
 /** At most `limit` holders at a time; the others wait in order. */
@@ -107,7 +106,7 @@ async function appendWav(
     const { format, data } = encode(existing);
     if (data.length === 0) return;
     if (existing !== undefined && formatBytes(encodeWavHeader(format, 0)) !== formatBytes(header))
-      throw new Error(`${path} holds audio of another format`);
+      throw new GatewayError(GatewayErrorCode.Recording, `${path} holds audio of another format`);
     await writeAll(handle, data, WAV_HEADER_BYTES + dataBytes);
     const total = dataBytes + data.length;
     if (total % 2 === 1) await writeAll(handle, new Uint8Array(1), WAV_HEADER_BYTES + total);
@@ -120,7 +119,10 @@ async function appendWav(
 function wavFormatOf(header: Uint8Array, length: number, path: string): WavFormat {
   const view = Buffer.from(header);
   if (length < WAV_HEADER_BYTES || view.toString('latin1', 0, 4) !== 'RIFF') {
-    throw new Error(`${path} is not a recording of this gateway`);
+    throw new GatewayError(
+      GatewayErrorCode.Recording,
+      `${path} is not a recording of this gateway`,
+    );
   }
   const tag = view.readUInt16LE(20);
   return {

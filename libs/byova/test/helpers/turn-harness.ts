@@ -123,6 +123,7 @@ export function harness(
     replyMode?: 'wav' | 'chunk';
     state?: ConversationState;
     connector?: ScriptedSession;
+    aroundTurn?: TurnObserver['aroundTurn'];
   } = {},
 ): Harness {
   const clock = new FakeClock();
@@ -158,6 +159,7 @@ export function harness(
     badAudio: (error) => void seen.badAudio.push(error),
     callerAudio: (samples) => void seen.callerSamples.push(samples.length),
     botAudio: (ulaw) => void seen.botBytes.push(ulaw.length),
+    ...(options.aroundTurn !== undefined ? { aroundTurn: options.aroundTurn } : {}),
     ended: (reason) => {
       seen.ended.push(reason);
       seen.order.push(`ended:${reason}`);

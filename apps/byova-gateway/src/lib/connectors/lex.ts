@@ -35,6 +35,7 @@ import type {
   TurnReply,
   Utterance,
 } from '@org/byova';
+import { GatewayError, GatewayErrorCode } from '../errors';
 
 /** A bot the connector talks to. */
 export interface LexBot {
@@ -104,7 +105,8 @@ export class LexConnector implements Connector {
       botId !== undefined && botAliasId !== undefined
         ? [{ botId, botAliasId, botName: this.config.bot_name ?? botId }]
         : await this.#discover();
-    if (bots.length === 0) throw new Error('no Lex bot with an alias was found');
+    if (bots.length === 0)
+      throw new GatewayError(GatewayErrorCode.Connector, 'no Lex bot with an alias was found');
     this.#bots = new Map(
       bots.map((bot) => [`${this.config.agent_id_prefix}: ${bot.botName}`, bot]),
     );
@@ -172,10 +174,11 @@ export class LexConnector implements Connector {
     return this.#bots.get(agentId);
   }
 
-  openSession(context: SessionContext): ConnectorSession {
+  openSession(context: SessionContext, snapshot?: JsonObject): ConnectorSession {
     const bot = this.#bots.get(context.agentId);
-    if (bot === undefined) throw new Error(`no Lex bot for agent ${context.agentId}`);
-    return new LexSession(this, bot, context);
+    if (bot === undefined)
+      throw new GatewayError(GatewayErrorCode.Connector, `no Lex bot for agent ${context.agentId}`);
+    return new LexSession(this, bot, context, snapshot);
   }
 
   errorReply(): TurnReply {
@@ -204,7 +207,12 @@ class LexSession implements ConnectorSession {
   #errors = 0;
   readonly #transcript: string[] = [];
 
-  constructor(connector: LexConnector, bot: LexBot, context: SessionContext) {
+  constructor(
+    connector: LexConnector,
+    bot: LexBot,
+    context: SessionContext,
+    snapshot: JsonObject | undefined,
+  ) {
     this.#connector = connector;
     this.#bot = bot;
     this.#context = context;
@@ -214,6 +222,29 @@ class LexSession implements ConnectorSession {
       wxcc_conversation_id: context.conversationId,
       ...(context.customerOrgId !== '' ? { wxcc_customer_org_id: context.customerOrgId } : {}),
     };
+    if (snapshot !== undefined) this.#restore(snapshot);
+  }
+
+  /** Session attributes, consecutive errors and the transcript: what the next turn needs. */
+  snapshot(): JsonObject {
+    return {
+      sessionId: this.#sessionId,
+      attributes: { ...this.#attributes },
+      errors: this.#errors,
+      transcript: [...this.#transcript],
+    };
+  }
+
+  #restore(snapshot: JsonObject): void {
+    const { attributes, errors, transcript } = snapshot;
+    if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
+      for (const [key, value] of Object.entries(attributes))
+        if (typeof value === 'string') this.#attributes[key] = value;
+    }
+    if (typeof errors === 'number' && Number.isInteger(errors) && errors >= 0)
+      this.#errors = errors;
+    if (Array.isArray(transcript))
+      for (const line of transcript) if (typeof line === 'string') this.#transcript.push(line);
   }
 
   async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {
