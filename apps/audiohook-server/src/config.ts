@@ -1,6 +1,7 @@
 // The server's whole configuration, read once from the environment at start-up and validated
 // with zod. Variable names of the vendor sample are kept; everything else is our own.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ServerError, ServerErrorCode } from './lib/errors';
@@ -48,6 +49,10 @@ const envSchema = z.object({
   RECORDING_ENABLED: bool(true),
   RECORDING_HEADER_UPDATE: z.enum(['close', 'append']).default('close'),
   RECORDING_FLUSH_BYTES: int(16_384, 0, 16 * 1_048_576),
+  INSTANCE_ID: optionalText,
+  RECOVERY_HEARTBEAT_S: int(10, 1, 3600),
+  RECOVERY_STALE_AFTER_S: int(60, 3, 86_400),
+  RECOVERY_SCAN_INTERVAL_S: int(60, 0, 86_400),
   RECORDING_SIDECAR_MAX_PINGS: int(1000, 0, 1_000_000),
   RECORDING_SIDECAR_MAX_BYTES: int(4 * 1_048_576, 65_536, 1_073_741_824),
   RECORDING_S3_BUCKET: optionalText,
@@ -116,6 +121,15 @@ export interface ServerConfig {
     readonly sidecarMaxPings: number;
     /** Largest sidecar body; later entries are counted in `end`, not written. */
     readonly sidecarMaxBytes: number;
+    /** Ownership of recording files when instances share the folder (see the README). */
+    readonly ownership: {
+      /** Readable name of this instance; each process adds a random run suffix. */
+      readonly instanceId: string;
+      readonly heartbeatMs: number;
+      readonly staleAfterMs: number;
+      /** `0`: dead instances are looked for at start-up only. */
+      readonly scanIntervalMs: number;
+    };
   };
   readonly s3:
     | {
@@ -253,6 +267,11 @@ export function loadConfig(
     }
     staticMap = map.data;
   }
+  if (e.RECOVERY_STALE_AFTER_S < 3 * e.RECOVERY_HEARTBEAT_S) {
+    throw new ConfigError(
+      'invalid configuration: RECOVERY_STALE_AFTER_S must be at least 3 × RECOVERY_HEARTBEAT_S (a live instance would look dead)',
+    );
+  }
   if (e.REPLAY_CACHE_TABLE !== undefined && e.REPLAY_CACHE_SIZE === 0) {
     throw new ConfigError(
       'invalid configuration: REPLAY_CACHE_SIZE=0 turns the replay check off, but REPLAY_CACHE_TABLE is set',
@@ -280,6 +299,12 @@ export function loadConfig(
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
       sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
       sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
+      ownership: {
+        instanceId: e.INSTANCE_ID ?? hostname(),
+        heartbeatMs: e.RECOVERY_HEARTBEAT_S * 1000,
+        staleAfterMs: e.RECOVERY_STALE_AFTER_S * 1000,
+        scanIntervalMs: e.RECOVERY_SCAN_INTERVAL_S * 1000,
+      },
     },
     s3:
       e.RECORDING_S3_BUCKET === undefined

@@ -1,14 +1,16 @@
 // Entry point: read the configuration once, build the app, start it, stop it gracefully on
-// SIGTERM/SIGINT (a second signal exits at once).
+// SIGTERM/SIGINT (a second signal exits at once). `main.js recover` runs one recovery sweep of
+// LOG_ROOT_DIR instead (see the README) and exits.
 
 import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, type ServerConfig } from './config';
+import { createLogger } from './lib/logging';
+import { parseRecoverArgs, runRecovery } from './recover';
 
-async function main(): Promise<void> {
-  let config;
+function configOrExit(): ServerConfig {
   try {
-    config = loadConfig(process.env, { localDefaults: process.argv.includes('--local-defaults') });
+    return loadConfig(process.env, { localDefaults: process.argv.includes('--local-defaults') });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`audiohook-server: ${error.message}\n`);
@@ -16,6 +18,31 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+}
+
+async function recover(config: ServerConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel });
+  try {
+    const args = process.argv.slice(3).filter((a) => a !== '--local-defaults');
+    const result = await runRecovery(config, parseRecoverArgs(args), logger);
+    logger.info({ ...result }, 'recovery finished');
+    logger.flush();
+    process.exit(result.failed > 0 ? 1 : 0);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`audiohook-server: ${error.message}\n`);
+      process.exit(2);
+    }
+    logger.fatal(
+      { err: error instanceof Error ? error.message : String(error) },
+      'recovery failed',
+    );
+    logger.flush();
+    process.exit(1);
+  }
+}
+
+async function serve(config: ServerConfig): Promise<void> {
   if (config.gcHeapGrowingPercent > 0) {
     // Before anything is allocated in earnest; V8 reads the factor at every full collection.
     setFlagsFromString(`--heap-growing-percent=${config.gcHeapGrowingPercent}`);
@@ -60,4 +87,5 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+const config = configOrExit();
+void (process.argv[2] === 'recover' ? recover(config) : serve(config));

@@ -19,24 +19,26 @@ import type { RecordingSink } from './recording/uploader';
 /** Which endpoint a session came in on (a metrics label, too). */
 export type EndpointName = 'audiohook' | 'voicetranscription' | 'loadtest';
 
+/** What every recorder of the server shares. */
+export interface RecordingEnvironment {
+  /** Where open recordings are written (this process's work folder). */
+  readonly directory: string;
+  readonly headerUpdate: 'close' | 'append';
+  readonly maxBufferedBytes: number;
+  readonly flushBytes: number;
+  readonly sidecarMaxPings: number;
+  readonly sidecarMaxBytes: number;
+  /** Shared by every recorder; absent when `flushBytes` is 0. */
+  readonly chunkPool?: ChunkPool;
+  readonly sink: RecordingSink;
+  readonly openWav?: OpenWav;
+}
+
 /** What every session of the server shares. */
 export interface SessionEnvironment {
   readonly logger: AppLogger;
   readonly metrics: ServerMetrics;
-  readonly recording:
-    | {
-        readonly directory: string;
-        readonly headerUpdate: 'close' | 'append';
-        readonly maxBufferedBytes: number;
-        readonly flushBytes: number;
-        readonly sidecarMaxPings: number;
-        readonly sidecarMaxBytes: number;
-        /** Shared by every recorder; absent when `flushBytes` is 0. */
-        readonly chunkPool?: ChunkPool;
-        readonly sink: RecordingSink;
-        readonly openWav?: OpenWav;
-      }
-    | undefined;
+  readonly recording: RecordingEnvironment | undefined;
   /** Session options from the configuration (timeouts etc.). */
   readonly sessionOptions: Partial<ServerSessionOptions>;
   /** Tracks work that must finish before the process exits (uploads). */
