@@ -7,7 +7,7 @@ import { systemClock, type Clock, type Connector, type TurnSettings } from '@org
 import { trace, type Tracer } from '@opentelemetry/api';
 import { createLogger, createOpsHandler } from '@org/service-kit';
 import type { Logger } from 'pino';
-import { ConfigError, resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import { ConfigError, resolveConfigPath, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
 import {
   DataSourceError,
@@ -16,8 +16,7 @@ import {
   StaticAccessToken,
   type AccessTokenSource,
 } from './lib/datasource';
-import { LexConnector } from './lib/connectors/lex';
-import { LocalAudioConnector } from './lib/connectors/local-audio';
+import { loadConnector } from './lib/connectors/loader';
 import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
@@ -27,7 +26,8 @@ import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
 import { GatewayMetrics } from './lib/metrics';
-import { RecordingService } from './lib/recorder';
+import { DEFAULT_FILENAME_FORMAT, RecordingService } from './lib/recorder';
+import { createTestSession } from './lib/test-session';
 import { checkExposure, redactSecrets } from './lib/security';
 import { AgentRouter } from './lib/router';
 
@@ -60,23 +60,6 @@ export interface Gateway {
   readonly logger: Logger;
 }
 
-/** Builds a connector from its YAML entry. */
-export function createConnector(
-  key: string,
-  entry: ConnectorEntry,
-  config: GatewayConfig,
-  logger: Logger,
-): Connector {
-  switch (entry.type) {
-    case 'local_audio_connector':
-    case 'local_audio':
-      return new LocalAudioConnector({ key, config: entry.config, baseDir: config.baseDir });
-    case 'aws_lex_connector':
-    case 'aws_lex':
-      return new LexConnector({ key, config: entry.config, logger });
-  }
-}
-
 /** The turn rules of the configuration. */
 export function turnSettings(config: GatewayConfig): TurnSettings {
   const vad = config.voice_activity_detection;
@@ -104,11 +87,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
   const connections = new ConnectionLog(config.monitoring.event_history);
   let grpc: GrpcGateway | undefined;
-  const connectors =
-    options.connectors ??
-    Object.entries(config.connectors).map(([key, entry]) =>
-      createConnector(key, entry, config, logger),
-    );
+  let connectors: readonly Connector[] = options.connectors ?? [];
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
@@ -150,21 +129,29 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     connections,
   });
   const metrics: GatewayMetrics = new GatewayMetrics({
-    connectorKeys: connectors.map((c) => c.key),
+    connectorKeys: options.connectors?.map((c) => c.key) ?? Object.keys(config.connectors),
     activeConversations: () => registry.size,
     activeStreams: () => grpc?.activeStreams ?? 0,
   });
   const recordingConfig = config.audio_recording;
-  const recordings = recordingConfig.enabled
-    ? new RecordingService({
-        dir: resolveConfigPath(config, recordingConfig.output_dir),
-        maxConcurrent: recordingConfig.max_concurrent,
-        maxOpenFiles: recordingConfig.max_open_files,
-        flushBytes: recordingConfig.flush_bytes,
-        logger,
-        metrics,
-      })
-    : undefined;
+  // Connectors may ask for their own recording even when the gateway-wide one is off.
+  const recordings = new RecordingService({
+    policy: recordingConfig.enabled
+      ? {
+          dir: resolveConfigPath(config, recordingConfig.output_dir),
+          filenameFormat: DEFAULT_FILENAME_FORMAT,
+          caller: 'all',
+          bot: true,
+          callerEncoding: 'pcm16',
+          callerSampleRate: undefined,
+          maxFileBytes: undefined,
+        }
+      : undefined,
+    maxConcurrent: recordingConfig.max_concurrent,
+    maxOpenFiles: recordingConfig.max_open_files,
+    flushBytes: recordingConfig.flush_bytes,
+    metrics,
+  });
   const health = new HealthService(() => activeRouter.agents().length);
   const jwtConfig = config.jwt_validation;
   const jwt = jwtConfig.enabled
@@ -186,6 +173,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   const data: DashboardData = {
     grpcStatus: () => health.status(),
+    createTestSession: () => createTestSession(registry, config.monitoring.max_test_sessions),
     status: () => {
       const statuses = health.statuses();
       const serving = Object.values(statuses).filter((s) => s === 'SERVING').length;
@@ -395,7 +383,13 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   async function listen(
     login: ReturnType<typeof dashboardAuth>,
   ): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
-    // A connector that cannot start is left out (its agents are not listed), as long as one works.
+    // Connectors are built (plug-ins loaded) now; a connector that cannot start is left out (its
+    // agents are not offered), as long as one works.
+    connectors =
+      options.connectors ??
+      Object.entries(config.connectors).map(([key, entry]) =>
+        loadConnector(key, entry, config.baseDir, logger),
+      );
     const results = await Promise.allSettled(connectors.map((c) => c.init()));
     usable = connectors.filter((c, i) => {
       const result = results[i];

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { InfraError, InfraErrorCode } from '@org/infra';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type GatewayConfig, parseConfig, resolveConfigPath } from '../config';
+import { builtInKind } from '../lib/connectors/loader';
+import { validateLexConfig } from '../lib/connectors/lex';
 import { unauthenticatedListeners } from '../lib/security';
 
 /** The image's config folder: relative paths in the YAML resolve from here. */
@@ -74,9 +76,9 @@ function secretEnvNames(config: GatewayConfig): string[] {
 }
 
 function lexBots(config: GatewayConfig): LexBot[] {
-  return Object.values(config.connectors).flatMap((entry) => {
-    if (entry.type !== 'aws_lex_connector' && entry.type !== 'aws_lex') return [];
-    const c = entry.config;
+  return Object.entries(config.connectors).flatMap(([key, entry]) => {
+    if (builtInKind(entry) !== 'aws_lex') return [];
+    const c = validateLexConfig(key, entry.config);
     return [
       {
         region: c.region_name,

@@ -18,6 +18,8 @@ export interface DashboardData {
   connections(): object;
   sessions(): object;
   grpcStatus(): string;
+  /** `/api/test/create-session`: starts a test conversation (status and JSON body). */
+  createTestSession(): Promise<{ status: number; body: object }>;
 }
 
 export interface DashboardServerOptions {
@@ -226,6 +228,18 @@ export class DashboardServer {
       return;
     }
 
+    if (path === '/api/test/create-session') {
+      if (method !== 'GET' && method !== 'POST') {
+        return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
+          allow: 'GET, POST',
+        });
+      }
+      if (auth !== undefined && !auth.isAuthenticated(req)) {
+        return json(res, 401, { error: 'authentication required' });
+      }
+      const created = await data.createTestSession();
+      return json(res, created.status, created.body);
+    }
     const routes: Record<string, () => void> = {
       '/': () =>
         send(
