@@ -78,12 +78,15 @@ export class CallerInputStream {
     if (this.#closed) return;
     try {
       const request = this.#parse(message);
-      const stream = await this.#bind(request);
+      // Every request but the first (audio frames, 50 a second) stays on the synchronous path.
+      const stream =
+        this.#conversation !== undefined ? this.#same(request) : await this.#bind(request);
       if (stream === undefined) return;
       const conversation = this.#conversation as Conversation;
       await conversation.turnSession.receive(stream, request.input);
       // The state the next turn needs is shared before this stream can complete.
-      await this.#deps.registry.persist(conversation);
+      const saving = this.#deps.registry.persist(conversation);
+      if (saving !== undefined) await saving;
     } catch (error) {
       this.#fail(error);
     }
@@ -102,17 +105,19 @@ export class CallerInputStream {
   }
 
   /** The turn stream of the conversation named by the stream's first request. */
-  async #bind(request: ByovaRequest): Promise<TurnStream | undefined> {
-    const current = this.#conversation;
-    if (current !== undefined) {
-      if (request.conversationId !== current.id) {
-        throw new GatewayError(
-          GatewayErrorCode.ConversationChanged,
-          'conversation_id changed within a stream',
-        );
-      }
-      return this.#stream;
+  /** The stream's conversation again: its id must not change within the stream. */
+  #same(request: ByovaRequest): TurnStream | undefined {
+    if (request.conversationId !== this.#conversation?.id) {
+      throw new GatewayError(
+        GatewayErrorCode.ConversationChanged,
+        'conversation_id changed within a stream',
+      );
     }
+    return this.#stream;
+  }
+
+  /** The turn stream of the conversation named by the stream's first request. */
+  async #bind(request: ByovaRequest): Promise<TurnStream | undefined> {
     const binding = await this.#deps.registry.bind(request);
     if (binding.kind === 'hangup') {
       // A hang-up for a conversation we do not hold (already ended, or never started here).

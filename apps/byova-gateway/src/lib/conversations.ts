@@ -269,8 +269,8 @@ export class ConversationRegistry {
    * Saves the conversation's state to the table when it changed (or its expiry needs moving),
    * after any save under way. Called after every request, before the stream can complete.
    */
-  persist(conversation: Conversation): Promise<void> {
-    if (this.#options.store === undefined) return Promise.resolve();
+  persist(conversation: Conversation): Promise<void> | undefined {
+    if (this.#options.store === undefined) return undefined;
     const run = conversation.saving.then(async () => {
       if (conversation.ended || conversation.stale) return;
       const state = conversation.turnSession.state;
@@ -401,7 +401,7 @@ export class ConversationRegistry {
     }
     await Promise.all(
       this.all().map(async (c) => {
-        await this.persist(c).catch(() => undefined);
+        await this.persist(c)?.catch(() => undefined);
         this.#evict(c);
         await c.recorder?.close();
       }),

@@ -159,13 +159,16 @@ export class CallerTurnSession {
   readonly #logger: ByovaLogger;
   readonly #observer: TurnObserver;
   readonly #shape: ReplyShape;
-  #state: Omit<ConversationState, 'connector'>;
+  /** Mutated in place (a frame touches it 50 times a second); `state` hands out copies. */
+  readonly #state: {
+    -readonly [K in keyof Omit<ConversationState, 'connector'>]: ConversationState[K];
+  };
   #ended = false;
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(options: CallerTurnSessionOptions) {
     const { connector: _snapshot, ...state } = options.state;
-    this.#state = state;
+    this.#state = { ...state };
     this.#connector = options.connector;
     this.#session = options.session;
     this.#settings = options.settings ?? {};
@@ -195,7 +198,7 @@ export class CallerTurnSession {
 
   /** Marks activity now (idle reaping, store expiry). */
   touch(): void {
-    this.#state = { ...this.#state, lastActivityAt: this.#clock.now() };
+    this.#state.lastActivityAt = this.#clock.now();
   }
 
   /** A stream of this conversation; its responses go to `port`. */
@@ -242,7 +245,7 @@ export class CallerTurnSession {
   }
 
   #dtmf(stream: Stream, entry: string): Promise<void> {
-    this.#state = { ...this.#state, dtmfMode: false };
+    this.#state.dtmfMode = false;
     const keys = this.#stripTerminator(entry);
     return this.#turn('dtmf', { digits: keys.length }, () =>
       this.#reply(stream, 'dtmf', () => this.#session.dtmf(keys)),
@@ -270,7 +273,7 @@ export class CallerTurnSession {
           this.#logger.warn({}, 'duplicate SESSION_START ignored');
           return;
         }
-        this.#state = { ...this.#state, welcomed: true };
+        this.#state.welcomed = true;
         return this.#turn('event', { event: type }, () =>
           this.#reply(stream, 'event', () => this.#session.start({ name, parameters })),
         );
@@ -282,7 +285,7 @@ export class CallerTurnSession {
           stream.complete();
         });
       case 'START_OF_DTMF':
-        this.#state = { ...this.#state, dtmfMode: true };
+        this.#state.dtmfMode = true;
         stream.vad = undefined;
         break;
       default:
@@ -375,7 +378,7 @@ export class CallerTurnSession {
 
   /** Counts and reports a turn, then runs its work (inside the observer's `aroundTurn`). */
   #turn(kind: TurnKind, details: TurnDetails, work: () => Promise<void>): Promise<void> {
-    this.#state = { ...this.#state, turns: this.#state.turns + 1 };
+    this.#state.turns += 1;
     this.#observer.turn?.(kind, details);
     const around = this.#observer.aroundTurn;
     return around !== undefined ? around(kind, details, work) : work();
@@ -420,11 +423,9 @@ export class CallerTurnSession {
       stream.complete();
       return;
     }
-    this.#state = {
-      ...this.#state,
-      input: nextInput(effective, this.#state.input),
-      bargeIn: effective.prompts.length > 0 ? effective.prompts.at(-1)?.bargeIn === true : false,
-    };
+    this.#state.input = nextInput(effective, this.#state.input);
+    this.#state.bargeIn =
+      effective.prompts.length > 0 ? effective.prompts.at(-1)?.bargeIn === true : false;
   }
 }
 
