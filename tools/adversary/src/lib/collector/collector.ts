@@ -255,6 +255,8 @@ export async function waitForRanges(
   await eventually(
     async () => {
       audit = await auditOutput(service.dir);
+      // A dead collector writes nothing more: stop waiting.
+      if (service.collector?.running === false) return true;
       return ranges.every((r) => tally(audit, r.start, r.count).missing === 0);
     },
     timeoutMs,
