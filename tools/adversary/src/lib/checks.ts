@@ -9,7 +9,7 @@ export const HEALTH_LIMIT_MS = 200;
 /** Health probes made before the check fails (the worst one is reported). */
 export const HEALTH_ATTEMPTS = 5;
 /** RSS may end at most this factor of the baseline plus {@link RSS_SLACK_BYTES}. */
-export const RSS_FACTOR = 1.5;
+export const RSS_FACTOR = 2;
 export const RSS_SLACK_BYTES = 32 * 2 ** 20;
 /** /metrics may end at most this factor of the baseline plus {@link METRICS_SLACK_BYTES}. */
 export const METRICS_FACTOR = 1.25;

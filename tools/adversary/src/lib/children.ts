@@ -4,6 +4,9 @@
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectGarbage, INSPECT_FLAG, inspectorUrl } from './inspector';
 
@@ -214,9 +217,26 @@ export function startTsx(
   });
 }
 
-/** Kills every child still running (synchronous, for signal and exit handlers). */
+const temporary = new Set<string>();
+
+/** A new temporary folder, removed by {@link removeTemporary} (also when the suite is interrupted). */
+export async function temporaryDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporary.add(dir);
+  return dir;
+}
+
+/** Removes a folder made by {@link temporaryDir}. */
+export async function removeTemporary(dir: string): Promise<void> {
+  temporary.delete(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Kills every child still running and removes the temporary folders (synchronous, for exit). */
 export function killAll(): void {
   for (const child of live) child.kill();
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  temporary.clear();
 }
 
 /** Stops every child still running, gracefully first. */

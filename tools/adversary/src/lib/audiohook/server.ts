@@ -1,11 +1,8 @@
 // The AudioHook server under attack: the built bundle, started with its local defaults on a free
 // loopback port, recording into a temporary folder.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Probe, Service } from '../checks';
-import { built, startChild, type Child } from '../children';
+import { built, type Child, removeTemporary, startChild, temporaryDir } from '../children';
 import { httpGet } from '../proc';
 import { HookSession, signedHeaders, stream } from './client';
 import { RecordingIndex } from './recordings';
@@ -51,7 +48,7 @@ export async function startAudioHook(
   env: Record<string, string> = {},
   warm = true,
 ): Promise<AudioHookService> {
-  const dir = await mkdtemp(join(tmpdir(), 'adversary-audiohook-'));
+  const dir = await temporaryDir('adversary-audiohook-');
   const child = startChild(
     'audiohook-server',
     process.execPath,
@@ -75,7 +72,7 @@ export async function startAudioHook(
     return service;
   } catch (error) {
     await child.stop(2000);
-    await rm(dir, { recursive: true, force: true });
+    await removeTemporary(dir);
     throw error;
   }
 }
@@ -104,5 +101,5 @@ async function warmUp(service: AudioHookService): Promise<void> {
 
 export async function stopAudioHook(service: AudioHookService): Promise<void> {
   await service.child.stop(DRAIN_TIMEOUT_MS + 5000);
-  await rm(service.dir, { recursive: true, force: true });
+  await removeTemporary(service.dir);
 }

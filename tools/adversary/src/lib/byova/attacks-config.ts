@@ -2,12 +2,11 @@
 // (defect 5): a gateway must refuse to serve without JWT on a non-loopback address, its dashboard
 // must never return a secret, and conversations must not keep files open without bound.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pool } from '../audiohook/client';
-import { built, startChild } from '../children';
+import { built, removeTemporary, startChild, temporaryDir } from '../children';
 import { httpGet } from '../proc';
 import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
@@ -52,7 +51,7 @@ export const insecureBind: Attack<GatewayService> = {
   expected:
     'a second gateway on a non-loopback address with JWT off and no BYOVA_ALLOW_INSECURE refuses to start (exit ≠ 0), never listening',
   async run() {
-    const dir = await mkdtemp(join(tmpdir(), 'adversary-byova-insecure-'));
+    const dir = await temporaryDir('adversary-byova-insecure-');
     const config = join(dir, 'gateway.yaml');
     await writeFile(config, gatewayConfig(join(dir, 'recordings'), '0.0.0.0', false));
     const child = startChild(
@@ -85,7 +84,7 @@ export const insecureBind: Attack<GatewayService> = {
       };
     } finally {
       await child.stop(2000);
-      await rm(dir, { recursive: true, force: true });
+      await removeTemporary(dir);
     }
   },
 };
