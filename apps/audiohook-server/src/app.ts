@@ -5,11 +5,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ServerSessionOptions } from '@org/audiohook-protocol';
+import { rawLineWriter, startEmfPublisher, type EmfPublisher } from '@org/service-kit';
+import { trace, type Tracer } from '@opentelemetry/api';
 import type { ServerConfig } from './config';
 import { createAuthentication } from './lib/authentication';
 import type { AgentAssistOptions } from './lib/endpoints/agent-assist';
 import { Gateway } from './lib/gateway';
-import { createLogger, type AppLogger } from './lib/logging';
+import { createLogger, SERVICE_NAME, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
 import type { SweepResult } from './lib/recording/recovery';
 import type { OpenWav } from './lib/recording/session-recorder';
@@ -29,6 +31,8 @@ export interface AppOverrides {
   readonly openWav?: OpenWav;
   /** See {@link GatewayOptions.disconnectGraceMs}. */
   readonly disconnectGraceMs?: number;
+  /** Tracer of the per-session spans (`startTracing().tracer`). @default the API's global one */
+  readonly tracer?: Tracer;
 }
 
 /** The running server. */
@@ -112,6 +116,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     env: {
       logger,
       metrics,
+      tracer: overrides.tracer ?? trace.getTracer(SERVICE_NAME),
       track: work.track,
       recording: storage?.environment,
       sessionOptions: sessionOptions(config),
@@ -121,6 +126,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
   let resolveSweep!: (result: SweepResult | undefined) => void;
   const sweep = new Promise<SweepResult | undefined>((resolve) => (resolveSweep = resolve));
   let stopping: Promise<void> | undefined;
+  let emf: EmfPublisher | undefined;
 
   const startRecovery = async (): Promise<void> => {
     if (storage === undefined) {
@@ -160,6 +166,18 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
         );
       }
       const address = await gateway.start();
+      if (config.emf.namespace !== undefined) {
+        // The autoscaling metric (EMF in the log stream; the stack scales on its Average).
+        emf = startEmfPublisher({
+          namespace: config.emf.namespace,
+          dimensions: { Service: SERVICE_NAME },
+          metrics: { ActiveSessions: 'Count' },
+          read: () => ({ ActiveSessions: gateway.activeSessions }),
+          intervalMs: config.emf.intervalMs,
+          write: rawLineWriter(logger),
+          logger,
+        });
+      }
       logger.info(
         {
           address: `${address.address}:${address.port}`,
@@ -177,6 +195,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     stop() {
       stopping ??= (async () => {
         await gateway.stop();
+        emf?.stop();
         storage?.stopRetrying();
         // Uploads that already started get to finish; their retries were cut short above.
         await work.drain();

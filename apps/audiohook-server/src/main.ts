@@ -1,11 +1,13 @@
 // Entry point: read the configuration once, build the app, start it, stop it gracefully on
-// SIGTERM/SIGINT (a second signal exits at once). `main.js recover` runs one recovery sweep of
+// SIGTERM/SIGINT through the service kit (a second signal, or a stop past the deadline, exits 1;
+// logs are flushed either way). Tracing starts only with OTEL_EXPORTER_OTLP_ENDPOINT. `main.js recover` runs one recovery sweep of
 // LOG_ROOT_DIR instead (see the README) and exits.
 
 import { setFlagsFromString } from 'node:v8';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
-import { createLogger } from './lib/logging';
+import { runService, startTracing } from '@org/service-kit';
+import { createLogger, SERVICE_NAME } from './lib/logging';
 import { parseRecoverArgs, runRecovery } from './recover';
 
 function configOrExit(): ServerConfig {
@@ -47,44 +49,26 @@ async function serve(config: ServerConfig): Promise<void> {
     // Before anything is allocated in earnest; V8 reads the factor at every full collection.
     setFlagsFromString(`--heap-growing-percent=${config.gcHeapGrowingPercent}`);
   }
-  const app = createApp(config);
-  let signals = 0;
-  const shutdown = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      app.logger.warn({ signal }, 'second signal: exiting now');
-      app.logger.flush();
-      process.exit(1);
-    }
-    app.logger.info({ signal }, 'shutting down');
-    app.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.logger.error({ err: String(error) }, 'shutdown failed');
-        app.logger.flush();
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  process.on('unhandledRejection', (reason) => {
-    // A bug, but one session's failure must not take every other call down with it.
-    app.logger.error(
-      { err: reason instanceof Error ? reason.stack : String(reason) },
-      'unhandled rejection',
-    );
+  const logger = createLogger({ level: config.logLevel });
+  const tracing = startTracing({
+    serviceName: SERVICE_NAME,
+    endpoint: config.tracing.endpoint,
+    headers: config.tracing.headers,
+    logger,
   });
-  try {
-    await app.start();
-  } catch (error) {
-    app.logger.fatal(
-      { err: error instanceof Error ? error.message : String(error) },
-      'start failed',
-    );
-    app.logger.flush();
-    process.exit(1);
-  }
+  const app = createApp(config, { logger, tracer: tracing.tracer });
+  await runService({
+    logger,
+    // Drain, the close transaction, then a minute for uploads in progress.
+    deadlineMs: config.drain.timeoutMs + config.limits.closeTimeoutMs + 60_000,
+    // One session's bug must not take every other call down with it: log, keep serving.
+    unhandledRejection: 'log',
+    start: () => app.start(),
+    stop: async () => {
+      await app.stop();
+      await tracing.shutdown();
+    },
+  });
 }
 
 const config = configOrExit();

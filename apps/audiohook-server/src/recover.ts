@@ -3,8 +3,7 @@
 // heartbeat), repairs and stores their recordings, stores what waits in LOG_ROOT_DIR, and exits.
 
 import { parseArgs } from 'node:util';
-import type { ServerConfig } from './config';
-import { ConfigError } from './config';
+import { ConfigError, type ServerConfig } from './config';
 import type { AppLogger } from './lib/logging';
 import type { SweepResult } from './lib/recording/recovery';
 import { createRecordingStorage } from './lib/recording/storage';
@@ -20,9 +19,12 @@ export function parseRecoverArgs(argv: readonly string[]): { force: string[] } {
     });
     return { force: values.force ?? [] };
   } catch (error) {
-    throw new ConfigError(
-      `recover: ${error instanceof Error ? error.message : String(error)} (usage: recover [--force <run id>]...)`,
-    );
+    throw new ConfigError([
+      {
+        variable: 'recover',
+        reason: `${error instanceof Error ? error.message : String(error)} (usage: recover [--force <run id>]...)`,
+      },
+    ]);
   }
 }
 
@@ -40,7 +42,9 @@ export async function runRecovery(
   logger: AppLogger,
 ): Promise<SweepResult> {
   if (!config.recording.enabled) {
-    throw new ConfigError('recover: RECORDING_ENABLED=false, there is nothing to recover');
+    throw new ConfigError([
+      { variable: 'RECORDING_ENABLED', reason: 'is false: there is nothing to recover' },
+    ]);
   }
   const storage = createRecordingStorage(config, logger);
   await storage.open();

@@ -217,7 +217,10 @@ describe('three servers sharing one replay table', () => {
     const line = server.log
       .lines()
       .find((l) => l['msg'] === 'replay cache unavailable: session refused (fail closed)');
-    expect(line).toMatchObject({ level: 50, err: expect.stringContaining('replay cache table') });
+    expect(line).toMatchObject({
+      level: 'error',
+      err: expect.stringContaining('replay cache table'),
+    });
   });
 
   it('fails closed when the table does not exist', async () => {
