@@ -3,13 +3,13 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gauge } from '../src/lib/byova/attacks-streams';
 import { metricsBound, rssBound, RSS_SLACK_BYTES } from '../src/lib/checks';
 import { parseArgs } from '../src/lib/cli';
 import { auditOutput, conversationOf, tally } from '../src/lib/collector/collector';
 import { LONG, SHORT } from '../src/lib/modes';
 import { renderTable } from '../src/lib/report';
 import type { Row, SuiteReport } from '../src/lib/suite';
+import { gauge } from '../src/lib/util';
 
 const fixtures = join(__dirname, 'fixtures');
 

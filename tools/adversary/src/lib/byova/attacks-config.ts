@@ -12,8 +12,7 @@ import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
 import { audio, ended, RawConnection, sessionStart } from './grpc-raw';
 import { auditCallerRecordings, type CallerExpectation } from './recordings';
-import { gauge } from './attacks-streams';
-import { cycle } from '../util';
+import { cycle, gauge } from '../util';
 
 const DASHBOARD_PATHS = [
   '/',

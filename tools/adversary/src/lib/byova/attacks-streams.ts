@@ -18,16 +18,7 @@ import {
   type RawStream,
 } from './grpc-raw';
 import { verifyCallerRecordings, type CallerExpectation } from './recordings';
-import { cycle } from '../util';
-
-/** A gauge's value in Prometheus text (the sum over its series). */
-export function gauge(text: string, name: string): number {
-  let sum = 0;
-  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) {
-    sum += Number(match[1]);
-  }
-  return sum;
-}
+import { cycle, gauge } from '../util';
 
 async function streamsSettled(service: GatewayService, timeoutMs: number): Promise<number> {
   let active = NaN;
