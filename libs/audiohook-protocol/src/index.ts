@@ -119,8 +119,8 @@ export {
   type TransportHandlers,
   type WebSocketLike,
 } from './lib/transport';
+export { ServerSession } from './lib/server/session';
 export {
-  ServerSession,
   type Authenticator,
   type AuthenticatorResult,
   type CloseContext,
@@ -135,35 +135,36 @@ export {
   type ServerSessionState,
   type ServerSessionStats,
   type UpdateHandler,
-} from './lib/server-session';
+} from './lib/server/types';
 export {
   AUDIOHOOK_SIGNED_COMPONENTS,
-  NonceCache,
   SIGNATURE_RESULT_CODES,
-  canonicalHeaderValue,
-  createAudioHookHeaders,
-  createSignatureBase,
-  decodeSecret,
-  hmacSha256,
-  nonceKey,
-  signRequest,
-  verifySignature,
-  verifySignatureSync,
-  type AudioHookHeaderOptions,
-  type NonceCacheOptions,
-  type NonceStore,
-  type SyncNonceStore,
   type RequestHeaders,
   type SecretLookupResult,
-  type SignRequestOptions,
-  type SignatureHeaders,
   type SignatureResultCode,
   type SignatureVerification,
   type SignedRequest,
   type VerifySignatureBaseOptions,
   type VerifySignatureOptions,
   type VerifySignatureSyncOptions,
-} from './lib/signature';
+} from './lib/signature/types';
+export { canonicalHeaderValue, createSignatureBase } from './lib/signature/base';
+export { decodeSecret, hmacSha256 } from './lib/signature/crypto';
+export {
+  createAudioHookHeaders,
+  signRequest,
+  type AudioHookHeaderOptions,
+  type SignRequestOptions,
+  type SignatureHeaders,
+} from './lib/signature/sign';
+export {
+  NonceCache,
+  nonceKey,
+  type NonceCacheOptions,
+  type NonceStore,
+  type SyncNonceStore,
+} from './lib/signature/nonce-store';
+export { verifySignature, verifySignatureSync } from './lib/signature/verify';
 export {
   agentAssistDataSchema,
   agentAssistEntity,
@@ -190,13 +191,13 @@ export {
   type ToneSourceOptions,
   type WavSourceOptions,
 } from './lib/media-source';
+export { ClientSession } from './lib/client/session';
 export {
-  ClientSession,
   type ClientSessionEvents,
   type ClientSessionOptions,
   type ClientSessionResult,
   type ClientSessionState,
-} from './lib/client-session';
+} from './lib/client/types';
 export {
   parseAudioHookHeaders,
   type AudioHookRequestHeaders,
