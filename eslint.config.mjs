@@ -21,6 +21,22 @@ const transportsCloudSdksAndLoggers = [
 /** What any library (every project that is not an app or a tool) may depend on, by type. */
 const libraryTypes = ['type:codec', 'type:contract', 'type:client', 'type:util'];
 
+/**
+ * The service kit (`type:service`): config, logging, metrics, shutdown, errors, tracing. Only
+ * apps and tools may use it; no other type lists it.
+ */
+const serviceType = 'type:service';
+
+/** Deployment code (AWS CDK): only an app's `src/infra/` may import it, never its runtime code. */
+const infrastructureImports = [
+  'aws-cdk-lib',
+  'aws-cdk-lib/*',
+  'constructs',
+  'cdk-nag',
+  'cdk-amazon-chime-resources',
+  '@org/infra',
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -42,12 +58,23 @@ export default [
           depConstraints: [
             // ---- type: what kind of project may use what ----
             {
+              // Apps may use the CDK helpers (type:infra), from src/infra/ only (rule below).
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                ...libraryTypes,
+                serviceType,
+                'type:testing',
+                'type:infra',
+              ],
             },
             {
               sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+              onlyDependOnLibsWithTags: [...libraryTypes, serviceType, 'type:testing'],
+            },
+            {
+              // The service kit: the I/O plumbing of a process, on pure codecs and utils only.
+              sourceTag: serviceType,
+              onlyDependOnLibsWithTags: ['type:codec', 'type:util'],
             },
             {
               // Pure codecs: bytes and messages in, bytes and messages out. No I/O stacks.
@@ -75,6 +102,12 @@ export default [
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: [...libraryTypes, 'type:testing'],
+            },
+            {
+              // AWS CDK helpers: constructs and synth-time checks, never a runtime client or logger.
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:util'],
+              bannedExternalImports: transportsCloudSdksAndLoggers,
             },
             // ---- scope: which product area may use which ----
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
@@ -119,6 +152,25 @@ export default [
         { object: 'describe', property: 'skip', message: 'Skipped tests hide failures.' },
         { object: 'it', property: 'skip', message: 'Skipped tests hide failures.' },
         { object: 'test', property: 'skip', message: 'Skipped tests hide failures.' },
+      ],
+    },
+  },
+  {
+    // An app's runtime code never pulls the AWS CDK into its bundle: stacks live in src/infra/.
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['apps/*/src/infra/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: infrastructureImports,
+              message:
+                'Deployment code belongs in src/infra/ (the runtime bundle never imports it).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -3,7 +3,9 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { NonceCache, type NonceStore } from '@org/audiohook-protocol';
 import type { ServerConfig } from './config';
 import { CachingApiKeyStore, secretsManagerFetcher } from './lib/api-keys';
 import { RequestAuthenticator } from './lib/auth';
@@ -12,6 +14,7 @@ import { Gateway } from './lib/gateway';
 import { createLogger, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
 import { ChunkPool } from './lib/recording/chunk-pool';
+import { DynamoNonceStore, replayTableClient } from './lib/replay-store';
 import { sweepLeftovers, type SweepResult } from './lib/recording/leftovers';
 import type { OpenWav } from './lib/recording/session-recorder';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './lib/recording/uploader';
@@ -24,6 +27,8 @@ export interface AppOverrides {
   readonly logger?: AppLogger;
   readonly s3Client?: S3Client;
   readonly secretsClient?: SecretsManagerClient;
+  /** Client of the replay cache table (with `REPLAY_CACHE_TABLE`). */
+  readonly dynamoClient?: DynamoDBClient;
   /** Collect Node.js process metrics too. @default true */
   readonly defaultMetrics?: boolean;
   readonly agentAssist?: AgentAssistOptions;
@@ -109,6 +114,22 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     logger: logger.child({ component: 'api-keys' }),
   });
 
+  const replayTable = config.auth.replayTable;
+  const replayClient =
+    replayTable === undefined
+      ? undefined
+      : (overrides.dynamoClient ??
+        replayTableClient({
+          region: replayTable.region,
+          timeoutMs: replayTable.timeoutMs,
+          ...(replayTable.endpoint === undefined ? {} : { endpoint: replayTable.endpoint }),
+        }));
+  const nonceStore: NonceStore | undefined =
+    replayTable !== undefined && replayClient !== undefined
+      ? new DynamoNonceStore({ client: replayClient, table: replayTable.table })
+      : config.auth.replayCacheSize > 0
+        ? new NonceCache({ maxEntries: config.auth.replayCacheSize })
+        : undefined;
   const authenticator = new RequestAuthenticator({
     keys,
     metrics,
@@ -116,7 +137,8 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     timeMode: config.auth.timeMode,
     clockSkewSeconds: config.auth.clockSkewSeconds,
     minNonceLength: config.auth.nonceMinLength,
-    replayCacheSize: config.auth.replayCacheSize,
+    nonceStore,
+    logger: logger.child({ component: 'auth' }),
   });
 
   const gateway = new Gateway({
@@ -143,6 +165,8 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
             directory: config.recording.directory,
             headerUpdate: config.recording.headerUpdate,
             flushBytes: config.recording.flushBytes,
+            sidecarMaxPings: config.recording.sidecarMaxPings,
+            sidecarMaxBytes: config.recording.sidecarMaxBytes,
             ...(config.recording.flushBytes === 0
               ? {}
               : {
@@ -212,6 +236,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
           authStrategy: config.auth.strategy,
           recording: config.recording.enabled ? config.recording.directory : false,
           s3Bucket: config.s3?.bucket ?? null,
+          replayCache: replayTable?.table ?? (nonceStore === undefined ? false : 'in-process'),
           loadTest: config.endpoints.loadTest,
         },
         'audiohook server listening',
@@ -226,6 +251,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
         while (pending.size > 0) await Promise.all([...pending]);
         keys.close();
         if (overrides.s3Client === undefined) s3Client?.destroy();
+        if (overrides.dynamoClient === undefined) replayClient?.destroy();
         logger.info({}, 'audiohook server stopped');
         logger.flush();
       })();

@@ -48,6 +48,8 @@ const envSchema = z.object({
   RECORDING_ENABLED: bool(true),
   RECORDING_HEADER_UPDATE: z.enum(['close', 'append']).default('close'),
   RECORDING_FLUSH_BYTES: int(16_384, 0, 16 * 1_048_576),
+  RECORDING_SIDECAR_MAX_PINGS: int(1000, 0, 1_000_000),
+  RECORDING_SIDECAR_MAX_BYTES: int(4 * 1_048_576, 65_536, 1_073_741_824),
   RECORDING_S3_BUCKET: optionalText,
   RECORDING_S3_PREFIX: z.string().default(''),
   S3_ENDPOINT: optionalText.pipe(z.url().optional()),
@@ -68,6 +70,9 @@ const envSchema = z.object({
   SIGNATURE_CLOCK_SKEW_S: int(3, 0, 3600),
   SIGNATURE_NONCE_MIN_LENGTH: int(22, 0, 1024),
   REPLAY_CACHE_SIZE: int(100_000, 0, 10_000_000),
+  REPLAY_CACHE_TABLE: optionalText,
+  REPLAY_CACHE_TIMEOUT_MS: int(1500, 50, 10_000),
+  DYNAMODB_ENDPOINT: optionalText.pipe(z.url().optional()),
   MAX_SESSIONS: int(5000, 1, 1_000_000),
   MAX_PAYLOAD_BYTES: int(1_048_576, 65_536, 64 * 1_048_576),
   MAX_BUFFERED_BYTES: int(262_144, 16_384, 64 * 1_048_576),
@@ -107,6 +112,10 @@ export interface ServerConfig {
     readonly headerUpdate: 'close' | 'append';
     readonly flushBytes: number;
     readonly maxBufferedBytes: number;
+    /** Ping exchanges written to a sidecar in full; later ones are summarised in `end`. */
+    readonly sidecarMaxPings: number;
+    /** Largest sidecar body; later entries are counted in `end`, not written. */
+    readonly sidecarMaxBytes: number;
   };
   readonly s3:
     | {
@@ -142,6 +151,15 @@ export interface ServerConfig {
     readonly clockSkewSeconds: number;
     readonly nonceMinLength: number;
     readonly replayCacheSize: number;
+    /** The DynamoDB replay cache shared by every instance (`REPLAY_CACHE_TABLE`). */
+    readonly replayTable:
+      | {
+          readonly table: string;
+          readonly region: string;
+          readonly endpoint?: string;
+          readonly timeoutMs: number;
+        }
+      | undefined;
   };
   readonly limits: {
     readonly maxSessions: number;
@@ -235,6 +253,11 @@ export function loadConfig(
     }
     staticMap = map.data;
   }
+  if (e.REPLAY_CACHE_TABLE !== undefined && e.REPLAY_CACHE_SIZE === 0) {
+    throw new ConfigError(
+      'invalid configuration: REPLAY_CACHE_SIZE=0 turns the replay check off, but REPLAY_CACHE_TABLE is set',
+    );
+  }
   const languages = e.VOICETRANSCRIPTION_LANGUAGES.split(',')
     .map((l) => l.trim())
     .filter((l) => l !== '');
@@ -255,6 +278,8 @@ export function loadConfig(
       headerUpdate: e.RECORDING_HEADER_UPDATE,
       flushBytes: e.RECORDING_FLUSH_BYTES,
       maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+      sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
+      sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
     },
     s3:
       e.RECORDING_S3_BUCKET === undefined
@@ -296,6 +321,15 @@ export function loadConfig(
       clockSkewSeconds: e.SIGNATURE_CLOCK_SKEW_S,
       nonceMinLength: e.SIGNATURE_NONCE_MIN_LENGTH,
       replayCacheSize: e.REPLAY_CACHE_SIZE,
+      replayTable:
+        e.REPLAY_CACHE_TABLE === undefined
+          ? undefined
+          : {
+              table: e.REPLAY_CACHE_TABLE,
+              region: e.AWS_REGION,
+              ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),
+              timeoutMs: e.REPLAY_CACHE_TIMEOUT_MS,
+            },
     },
     limits: {
       maxSessions: e.MAX_SESSIONS,

@@ -116,7 +116,10 @@ describe('agent assist', () => {
     const client = await connect('/api/v1/audiohook/ws');
     client.open({ customConfig: { agentassist: true }, media: [MONO_PCMU, STEREO_PCMU] });
     expect((await client.waitFor('opened')).parameters['media']).toEqual([STEREO_PCMU]);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Wait for the events themselves, not for a fixed time: a loaded machine may be slow.
+    while (client.received.filter((m) => m.type === 'event').length < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await client.finish();
     const entities = client.received
       .filter((m) => m.type === 'event')

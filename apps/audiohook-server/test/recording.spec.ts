@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '@org/audio';
-import { formatElapsed, repairSidecar } from '../src/lib/recording/sidecar';
+import { formatElapsed, repairSidecar, SidecarWriter } from '../src/lib/recording/sidecar';
+import { requestInfo } from '../src/lib/session-wiring';
 import { SessionRecorder } from '../src/lib/recording/session-recorder';
 import { findLeftovers, repairWav, sweepLeftovers } from '../src/lib/recording/leftovers';
 import { memoryLogger } from './helpers/logger';
@@ -108,6 +109,96 @@ describe('SessionRecorder', () => {
     expect(rec.bufferedBytes).toBe(0);
     expect(rec.audioBytes).toBe(100_000);
     await rec.finish();
+  });
+});
+
+interface SidecarJson {
+  body: { type: string; data: Record<string, unknown> }[];
+}
+
+describe('sidecar bounds', () => {
+  it('drops entries past maxBytes and counts them by type in the end entry', async () => {
+    const path = join(dir, 'capped.json');
+    const sidecar = SidecarWriter.create(path, { timestamp: 'T', id: 'x' }, 0n, {
+      maxBytes: 1000,
+    });
+    for (let i = 0; i < 30; i++) sidecar.append('logger', { level: 30, msg: `line ${i}` }, 1n);
+    sidecar.append('audiohook', { dir: 'in', message: { type: 'update' } }, 1n);
+    expect(sidecar.omitted).toEqual({ logger: expect.any(Number), audiohook: 1 });
+    await sidecar.close({ note: 'kept' });
+    const json = JSON.parse(await readFile(path, 'utf8')) as SidecarJson;
+    const written = json.body.filter((e) => e.type === 'logger').length;
+    expect(written).toBeGreaterThan(5);
+    expect(written).toBeLessThan(30);
+    expect(json.body.at(-1)).toMatchObject({
+      type: 'end',
+      data: { note: 'kept', entriesOmitted: { logger: 30 - written, audiohook: 1 } },
+    });
+  });
+
+  it('writes the first maxPings ping exchanges and summarises every RTT in end', async () => {
+    const rec = new SessionRecorder({ directory: dir, maxPings: 2 });
+    rec.commit();
+    for (const ms of [10, 30, 20, 40]) {
+      rec.log('audiohook', { dir: 'in', message: { type: 'ping' } });
+      rec.log('audiohook', { dir: 'out', message: { type: 'pong' } });
+      rec.ping(ms * 1e6);
+    }
+    rec.log('audiohook', { dir: 'in', message: { type: 'close' } });
+    await rec.finish();
+    const json = JSON.parse(await readFile(rec.jsonPath, 'utf8')) as SidecarJson;
+    const kinds = json.body.map((e) =>
+      e.type === 'audiohook' ? String((e.data['message'] as { type: string }).type) : e.type,
+    );
+    expect(kinds).toEqual([
+      'ping',
+      'pong',
+      'statistics',
+      'ping',
+      'pong',
+      'statistics',
+      'close',
+      'end',
+    ]);
+    expect(json.body.at(-1)?.data).toEqual({
+      pingsOmitted: 2,
+      rtt: { count: 4, min: 'PT0.01S', max: 'PT0.04S', mean: 'PT0.025S' },
+    });
+  });
+
+  it('keeps the end entry empty when nothing was left out', async () => {
+    const rec = new SessionRecorder({ directory: dir });
+    rec.commit();
+    rec.log('audiohook', { dir: 'in', message: { type: 'ping' } });
+    rec.ping(5e6);
+    await rec.finish();
+    const json = JSON.parse(await readFile(rec.jsonPath, 'utf8')) as SidecarJson;
+    expect(json.body.at(-1)).toMatchObject({ type: 'end', data: {} });
+  });
+});
+
+describe('requestInfo (the sidecar copy of the upgrade request)', () => {
+  it('redacts the API key, Authorization, Cookie and every keyid of Signature-Input', () => {
+    const info = requestInfo({
+      url: '/api/v1/audiohook/ws',
+      headers: {
+        'x-api-key': 'the-key',
+        authorization: 'Bearer t',
+        cookie: 'c=1',
+        'signature-input':
+          'sig1=("@request-target");keyid="the-key";nonce="n", sig2=("x-api-key");alg="hmac-sha256"; KeyId = the-key;created=1',
+        host: 'example.com',
+      },
+    });
+    expect(info.headers).toEqual({
+      'x-api-key': '[redacted]',
+      authorization: '[redacted]',
+      cookie: '[redacted]',
+      'signature-input':
+        'sig1=("@request-target");keyid="[redacted]";nonce="n", sig2=("x-api-key");alg="hmac-sha256"; KeyId = "[redacted]";created=1',
+      host: 'example.com',
+    });
+    expect(JSON.stringify(info)).not.toContain('the-key');
   });
 });
 

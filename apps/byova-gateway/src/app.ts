@@ -2,6 +2,8 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
 import pino, { type Logger } from 'pino';
 import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
@@ -13,7 +15,7 @@ import {
 } from './lib/datasource';
 import { LexConnector } from './lib/connectors/lex';
 import { LocalAudioConnector } from './lib/connectors/local-audio';
-import type { Connector } from './lib/connectors/types';
+import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -22,6 +24,8 @@ import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
 import { GatewayMetrics } from './lib/metrics';
+import { RecordingService } from './lib/recorder';
+import { checkExposure, redactSecrets } from './lib/security';
 import { AgentRouter } from './lib/router';
 
 export const GATEWAY_VERSION = '1.0.0';
@@ -35,6 +39,10 @@ export interface CreateGatewayOptions {
   readonly connectors?: readonly Connector[];
   /** For tests of JWT validation. */
   readonly jwtFetch?: typeof fetch;
+  /** The conversation table's client (tests); built from the environment otherwise. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Time of conversations and their stored state (tests). @default systemClock */
+  readonly clock?: Clock;
 }
 
 /** A running (or startable) gateway. */
@@ -64,6 +72,27 @@ export function createConnector(
   }
 }
 
+/** The turn rules of the configuration. */
+export function turnSettings(config: GatewayConfig): TurnSettings {
+  const vad = config.voice_activity_detection;
+  return {
+    speechThresholdDbfs: vad.speech_threshold_dbfs,
+    startDebounceMs: vad.start_debounce_ms,
+    endSilenceMs: vad.end_silence_ms,
+    maxUtteranceMs: vad.max_utterance_ms,
+    preRollMs: vad.pre_roll_ms,
+    minFrameBytes: vad.min_frame_bytes,
+    noInputTimeoutMs: vad.no_input_timeout_ms,
+    audioDefaults: {
+      encoding: vad.fallback_encoding,
+      sampleRateHertz: vad.fallback_sample_rate_hertz,
+    },
+    stripDtmfTerminator: config.gateway.strip_dtmf_terminator,
+    textOnlyPrompts: config.gateway.text_only_prompts,
+    chunkBytes: config.gateway.chunk_bytes,
+  };
+}
+
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
@@ -83,7 +112,34 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
+  const table = config.conversationTable;
+  const storeClient =
+    table !== undefined
+      ? (options.dynamoClient ??
+        conversationTableClient({
+          region: table.region,
+          endpoint: table.endpoint,
+          timeoutMs: config.gateway.store_timeout_ms,
+        }))
+      : undefined;
+  const store =
+    table !== undefined && storeClient !== undefined
+      ? new ConversationStore({
+          client: storeClient,
+          table: table.table,
+          // The item outlives the idle timeout a little: the reaper of some instance ends it first.
+          ttlSeconds: Math.ceil(config.gateway.idle_timeout_seconds) + 60,
+          clock: options.clock ?? systemClock,
+        })
+      : undefined;
   const registry = new ConversationRegistry({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    router: () => activeRouter,
+    settings: turnSettings(config),
+    get recordings() {
+      return recordings;
+    },
+    store,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -92,10 +148,22 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     },
     connections,
   });
-  const metrics: GatewayMetrics = new GatewayMetrics(
-    () => registry.size,
-    () => grpc?.activeStreams ?? 0,
-  );
+  const metrics: GatewayMetrics = new GatewayMetrics({
+    connectorKeys: connectors.map((c) => c.key),
+    activeConversations: () => registry.size,
+    activeStreams: () => grpc?.activeStreams ?? 0,
+  });
+  const recordingConfig = config.audio_recording;
+  const recordings = recordingConfig.enabled
+    ? new RecordingService({
+        dir: resolveConfigPath(config, recordingConfig.output_dir),
+        maxConcurrent: recordingConfig.max_concurrent,
+        maxOpenFiles: recordingConfig.max_open_files,
+        flushBytes: recordingConfig.flush_bytes,
+        logger,
+        metrics,
+      })
+    : undefined;
   const health = new HealthService(() => activeRouter.agents().length);
   const jwtConfig = config.jwt_validation;
   const jwt = jwtConfig.enabled
@@ -127,7 +195,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         default_agent: activeRouter.agents().find((a) => a.isDefault)?.id ?? null,
         active_sessions: registry.all().map((c) => c.id),
         total_agents: activeRouter.agents().length,
-        total_sessions: metrics.conversations.get(),
+        total_sessions: registry.created,
         total_connectors: usable.length,
         uptime: `${Math.round((Date.now() - startedAt) / 1000)}s`,
         uptime_seconds: (Date.now() - startedAt) / 1000,
@@ -142,36 +210,39 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         },
       };
     },
-    config: () => ({
-      gateway: {
-        name: 'BYOVA Gateway',
-        version: GATEWAY_VERSION,
-        host: config.gateway.host,
-        grpc_port: grpc?.port ?? config.gateway.port,
-        web_port: config.monitoring.port,
-        idle_timeout_seconds: config.gateway.idle_timeout_seconds,
-      },
-      connectors: usable.map((c) => ({
-        name: c.key,
-        type: c.kind,
-        reply_mode: c.replyMode,
-        agents: c.agents().map((a) => a.id),
-      })),
-      monitoring: {
-        enabled: config.monitoring.enabled,
-        host: config.monitoring.host,
-        port: config.monitoring.port,
-      },
-      voice_activity_detection: config.voice_activity_detection,
-      jwt_validation: {
-        enabled: jwtConfig.enabled,
-        enforce_validation: jwtConfig.enforce_validation,
-        datasource_url: jwtConfig.datasource_url,
-        allowed_issuers: jwtConfig.allowed_issuers,
-      },
-      authentication: { enabled: config.authentication.enabled },
-      audio_recording: config.audio_recording,
-    }),
+    config: () =>
+      redactSecrets({
+        gateway: {
+          name: 'BYOVA Gateway',
+          version: GATEWAY_VERSION,
+          host: config.gateway.host,
+          grpc_port: grpc?.port ?? config.gateway.port,
+          web_port: config.monitoring.port,
+          idle_timeout_seconds: config.gateway.idle_timeout_seconds,
+        },
+        connectors: usable.map((c) => ({
+          name: c.key,
+          type: c.kind,
+          reply_mode: c.replyMode,
+          agents: c.agents().map((a) => a.id),
+        })),
+        monitoring: {
+          enabled: config.monitoring.enabled,
+          host: config.monitoring.host,
+          port: config.monitoring.port,
+        },
+        voice_activity_detection: config.voice_activity_detection,
+        jwt_validation: {
+          enabled: jwtConfig.enabled,
+          enforce_validation: jwtConfig.enforce_validation,
+          datasource_url: jwtConfig.datasource_url,
+          allowed_issuers: jwtConfig.allowed_issuers,
+        },
+        authentication: { enabled: config.authentication.enabled },
+        audio_recording: config.audio_recording,
+        connector_config: config.connectors,
+        allow_insecure: config.allowInsecure,
+      }) as object,
     connections: () => {
       const events = connections.events();
       const active = registry.all().map((c) => ({
@@ -296,6 +367,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   async function start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     // Configuration errors first, before anything is registered or bound.
+    checkExposure(config, config.allowInsecure, logger);
     const login = config.monitoring.enabled ? dashboardAuth() : undefined;
     dataSource = dataSourceLifecycle();
     // The data source is alive before WxCC can reach the gRPC port.
@@ -344,11 +416,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       registry,
       router: activeRouter,
       metrics,
-      connections,
       logger,
-      recordingDir: config.audio_recording.enabled
-        ? resolveConfigPath(config, config.audio_recording.output_dir)
-        : undefined,
       health,
       jwt,
     });
@@ -390,6 +458,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     await registry.close('shutdown');
     await dashboard?.close();
     await Promise.allSettled(connectors.map((c) => c.close()));
+    if (options.dynamoClient === undefined) storeClient?.destroy();
     logger.info('BYOVA gateway stopped');
   }
 

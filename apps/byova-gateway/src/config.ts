@@ -206,6 +206,8 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
+      store_timeout_ms: z.number().int().positive().default(2000),
     })
     .passthrough()
     .prefault({}),
@@ -349,7 +351,16 @@ const schema = z.object({
       message: 'data_source.renewal_lead_time_minutes must be shorter than token_lifetime_minutes',
     }),
   audio_recording: z
-    .object({ enabled: z.boolean().default(false), output_dir: z.string().default('logs/audio') })
+    .object({
+      enabled: z.boolean().default(false),
+      output_dir: z.string().default('logs/audio'),
+      /** Conversations recorded at once; more are not recorded (error log + metric). */
+      max_concurrent: z.number().int().positive().default(1000),
+      /** Recording files open at once (each only while audio is appended). */
+      max_open_files: z.number().int().positive().default(64),
+      /** Buffered audio per file that is appended before the stream ends. */
+      flush_bytes: z.number().int().min(1024).default(65536),
+    })
     .strict()
     .prefault({}),
   logging: z
@@ -384,6 +395,15 @@ const checkedSchema = schema.superRefine((config, ctx) => {
 export type GatewayConfig = z.infer<typeof schema> & {
   /** Directory of the config file: relative paths in it resolve from here. */
   readonly baseDir: string;
+  /**
+   * BYOVA_ALLOW_INSECURE=true: start even with an unauthenticated listener on a non-loopback
+   * address (loud warning). Only the environment can set it.
+   */
+  readonly allowInsecure: boolean;
+  /** The shared conversation table (CONVERSATION_TABLE), when set. */
+  readonly conversationTable:
+    | { readonly table: string; readonly endpoint: string | undefined; readonly region: string }
+    | undefined;
 };
 
 /** A configuration problem, with every issue listed. */
@@ -399,6 +419,15 @@ export interface GatewayEnv {
   readonly BYOVA_MONITORING_PORT?: string | undefined;
   readonly BYOVA_MONITORING_HOST?: string | undefined;
   readonly LOG_LEVEL?: string | undefined;
+  /** The whole YAML document; takes precedence over the file (ECS injects it from SSM). */
+  readonly BYOVA_CONFIG_YAML?: string | undefined;
+  /** `true` accepts unauthenticated listeners on non-loopback addresses. */
+  readonly BYOVA_ALLOW_INSECURE?: string | undefined;
+  /** DynamoDB table shared by every instance for conversation state. */
+  readonly CONVERSATION_TABLE?: string | undefined;
+  /** DynamoDB endpoint override (dynalite, DynamoDB Local, a VPC endpoint). */
+  readonly DYNAMODB_ENDPOINT?: string | undefined;
+  readonly AWS_REGION?: string | undefined;
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
@@ -450,7 +479,27 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
     );
     throw new ConfigError(`invalid gateway configuration:\n${lines.join('\n')}`);
   }
-  return { ...result.data, baseDir };
+  const allow = env.BYOVA_ALLOW_INSECURE?.trim().toLowerCase();
+  if (allow !== undefined && allow !== '' && allow !== 'true' && allow !== 'false') {
+    throw new ConfigError(
+      `BYOVA_ALLOW_INSECURE must be true or false, got ${JSON.stringify(allow)}`,
+    );
+  }
+  const table = env.CONVERSATION_TABLE?.trim();
+  const endpoint = env.DYNAMODB_ENDPOINT?.trim();
+  return {
+    ...result.data,
+    baseDir,
+    allowInsecure: allow === 'true',
+    conversationTable:
+      table !== undefined && table !== ''
+        ? {
+            table,
+            endpoint: endpoint !== undefined && endpoint !== '' ? endpoint : undefined,
+            region: env.AWS_REGION?.trim() || 'us-east-1',
+          }
+        : undefined,
+  };
 }
 
 /**
@@ -461,19 +510,27 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
  */
 export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
   const file = isAbsolute(path) ? path : resolve(path);
+  const inline = env.BYOVA_CONFIG_YAML;
   let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(
-      `cannot read the configuration file ${file}: ${(error as Error).message}`,
-    );
+  let source = file;
+  if (inline !== undefined && inline.trim() !== '') {
+    // Relative paths still resolve from the config file's folder (the shipped `config/`).
+    text = inline;
+    source = '$BYOVA_CONFIG_YAML';
+  } else {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `cannot read the configuration file ${file}: ${(error as Error).message}`,
+      );
+    }
   }
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${file} is not valid YAML: ${(error as Error).message}`);
+    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`);
   }
   return parseConfig(document, env, dirname(file));
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGateway } from './app';
 import { ConfigError, loadConfig } from './config';
+import { GatewayError } from './lib/errors';
 
 function defaultConfig(): string {
   // Built bundle: dist/apps/byova-gateway/config/default.yaml; sources: apps/byova-gateway/config.
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const monitoringHost = config.monitoring.host;
   process.stdout.write(
     [
-      `BYOVA gateway (config ${path})`,
+      `BYOVA gateway (config ${process.env['BYOVA_CONFIG_YAML']?.trim() ? '$BYOVA_CONFIG_YAML' : path})`,
       `  gRPC       grpc://${config.gateway.host}:${grpcPort}  (VoiceVirtualAgent, grpc.health.v1.Health)`,
       monitoringPort !== undefined
         ? `  dashboard  http://${monitoringHost}:${monitoringPort}/  (/api/status /api/connections /health /metrics)`
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(
-    `${error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error))}\n`,
+    `${error instanceof ConfigError || error instanceof GatewayError ? error.message : ((error as Error).stack ?? String(error))}\n`,
   );
   process.exit(1);
 });

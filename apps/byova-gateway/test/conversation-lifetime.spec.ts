@@ -21,7 +21,7 @@ describe('idle conversation reaper', () => {
       conversation.openStreams = 0;
       expect(await gw.gateway.registry.reap(Date.now() + 1000)).toBe(1);
       expect(gw.gateway.registry.get('idle-1')).toBeUndefined();
-      expect(gw.gateway.metrics.conversationEnds.get({ reason: 'idle_timeout' })).toBe(1);
+      expect(await gw.gateway.metrics.conversationEnds.get({ reason: 'idle_timeout' })).toBe(1);
     } finally {
       await gw.stop();
     }

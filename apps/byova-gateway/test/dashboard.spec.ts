@@ -99,7 +99,8 @@ describe('dashboard without authentication', () => {
     });
     const metrics = await (await fetch(`${gw.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^byova_conversations_total \d+$/m);
-    expect(metrics).toMatch(/^byova_rpcs_total\{code="OK",method="ProcessCallerInput"\} \d+$/m);
+    expect(metrics).toMatch(/^byova_rpcs_total\{method="ProcessCallerInput",code="OK"\} \d+$/m);
+    expect(metrics).toMatch(/^# TYPE process_cpu_seconds_total counter$/m);
     expect(metrics).toMatch(/^process_resident_memory_bytes \d+$/m);
   });
 

@@ -249,7 +249,7 @@ describe('JWT on gRPC calls', () => {
     const { responses, error } = await lenient.client.rpc([event('jwt-z', 'SESSION_START')]);
     expect(error).toBeUndefined();
     expect(responses).toHaveLength(1);
-    expect(lenient.gateway.metrics.jwtRejections.get({ reason: 'missing' })).toBe(1);
+    expect(await lenient.gateway.metrics.jwtRejections.get({ reason: 'missing' })).toBe(1);
   });
 });
 

@@ -3,11 +3,13 @@ import {
   type ChimeSDKMediaPipelinesClientConfig,
 } from '@aws-sdk/client-chime-sdk-media-pipelines';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { RecorderConfig } from './config';
 import { CallStore } from './lib/call-store';
 import { createHandler, type RecorderHandler } from './lib/handler';
 import type { RecorderLogger } from './lib/logger';
+import { sdkMetadataWriter } from './lib/metadata';
 import { backoffRetryStrategy, sdkPipelineCreator } from './lib/pipeline-client';
 import { Recorder } from './lib/recorder';
 
@@ -18,6 +20,8 @@ export interface AppOverrides {
   dynamoDb?: DynamoDBClientConfig;
   /** Merged into the media-pipelines client configuration. */
   mediaPipelines?: ChimeSDKMediaPipelinesClientConfig;
+  /** Merged into the S3 client configuration (metadata objects). */
+  s3?: S3ClientConfig;
   now?: () => number;
   newId?: () => string;
 }
@@ -50,6 +54,9 @@ export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp 
     retryStrategy: backoffRetryStrategy(config.pipelineMaxAttempts, config.pipelineRetryBaseMs),
     ...o.mediaPipelines,
   });
+  const s3 = config.writeMetadataJson
+    ? new S3Client({ forcePathStyle: config.s3ForcePathStyle, ...o.s3 })
+    : undefined;
   const store = new CallStore({
     client: documents,
     tableName: config.tableName,
@@ -62,6 +69,7 @@ export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp 
     settings: config,
     store,
     pipelines: sdkPipelineCreator(mediaPipelines),
+    ...(s3 ? { metadata: sdkMetadataWriter(s3, config.bucket) } : {}),
     logger: o.logger,
     ...(o.now ? { now: o.now } : {}),
     ...(o.newId ? { newId: o.newId } : {}),
@@ -80,6 +88,7 @@ export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp 
     close() {
       dynamo.destroy();
       mediaPipelines.destroy();
+      s3?.destroy();
     },
   };
 }

@@ -7,6 +7,9 @@ import {
 } from './lib/destination';
 import { RecorderError, RecorderErrorCode } from './lib/errors';
 
+/** Default `RECORDING_KEY_TEMPLATE`: the object name the 2023 sample used. */
+export const DEFAULT_KEY_TEMPLATE = '{callId}';
+
 /** Log levels `LOG_LEVEL` accepts (case-insensitive). */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -44,6 +47,10 @@ export interface RecorderConfig {
   recordingFileFormat: 'Wav' | 'Opus';
   /** `RECORDING_KEY_TEMPLATE`, parsed. */
   keyTemplate: KeyTemplate;
+  /** `WRITE_METADATA_JSON`: write `<key>.json` next to each recording. */
+  writeMetadataJson: boolean;
+  /** `S3_FORCE_PATH_STYLE`: path-style S3 URLs (local S3 servers such as s3rver). */
+  s3ForcePathStyle: boolean;
   /** `DESTINATION_INVALID_CHARS`. */
   invalidChars: InvalidCharsPolicy;
   /** `CLIENT_REQUEST_TOKEN`: `transactionId` (idempotent) or `none` (the SDK's random token). */
@@ -165,6 +172,8 @@ const envSchema = z.object({
   ),
   RECORDING_FILE_FORMAT: oneOf('RECORDING_FILE_FORMAT', ['Wav', 'Opus'], 'Wav'),
   RECORDING_KEY_TEMPLATE: z.string().trim().min(1).optional(),
+  WRITE_METADATA_JSON: flag('WRITE_METADATA_JSON', true),
+  S3_FORCE_PATH_STYLE: flag('S3_FORCE_PATH_STYLE', false),
   DESTINATION_INVALID_CHARS: oneOf('DESTINATION_INVALID_CHARS', ['sanitize', 'reject'], 'sanitize'),
   CLIENT_REQUEST_TOKEN: oneOf('CLIENT_REQUEST_TOKEN', ['transactionId', 'none'], 'transactionId'),
   REQUIRE_BOTH_LEGS: flag('REQUIRE_BOTH_LEGS', false),
@@ -230,7 +239,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     marginMs: e.RECORDING_MARGIN_MS,
     fragmentSelectorType: e.FRAGMENT_SELECTOR_TYPE,
     recordingFileFormat: e.RECORDING_FILE_FORMAT,
-    keyTemplate: parseKeyTemplate(e.RECORDING_KEY_TEMPLATE ?? '{transactionId}'),
+    // The 2023 sample's name (`<callId>.wav`); see the README for why not the spec's transactionId.
+    keyTemplate: parseKeyTemplate(e.RECORDING_KEY_TEMPLATE ?? DEFAULT_KEY_TEMPLATE),
+    writeMetadataJson: e.WRITE_METADATA_JSON,
+    s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
     invalidChars: e.DESTINATION_INVALID_CHARS,
     clientRequestToken: e.CLIENT_REQUEST_TOKEN,
     requireBothLegs: e.REQUIRE_BOTH_LEGS,

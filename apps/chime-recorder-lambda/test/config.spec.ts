@@ -33,12 +33,15 @@ describe('loadConfig', () => {
       consistentReads: true,
       redactPii: true,
       trackPipelineStatus: true,
+      writeMetadataJson: true,
+      s3ForcePathStyle: false,
       pipelineMaxAttempts: 4,
       maxCreateAttempts: 5,
       claimLeaseMs: 300_000,
       sweepShards: 4,
     });
-    expect(c.keyTemplate.source).toBe('{transactionId}');
+    // The 2023 sample's object name, `<callId>.wav`.
+    expect(c.keyTemplate.source).toBe('{callId}');
   });
 
   it('lists every missing required variable at once', () => {

@@ -48,7 +48,7 @@ describe('delivery order and duplicates', () => {
       callId: call.callId,
       voiceConnectorId: 'bfggco08s5m5esgxfskzks',
       clientRequestToken: call.transactionId,
-      destination: `arn:aws:s3:::recordings-bucket/originalAudio/${call.transactionId}.wav`,
+      destination: `arn:aws:s3:::recordings-bucket/originalAudio/${call.callId}.wav`,
       legsRecorded: ['caller', 'callee'],
       recordingStartMs: Date.parse('2023-04-05T22:14:01.238Z'),
       recordingEndMs: Date.parse('2023-04-05T22:14:18.788Z'),

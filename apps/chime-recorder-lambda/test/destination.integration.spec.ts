@@ -26,13 +26,13 @@ describe('S3 destination', () => {
     await record(app, call);
     expect(h.fake.createRequests.map((r) => r.body)).toEqual([
       expectedRequest(call.transactionId, call.callId, {
-        destination: `arn:aws:s3:::recordings-bucket/${call.transactionId}.wav`,
+        destination: `arn:aws:s3:::recordings-bucket/${call.callId}.wav`,
       }),
     ]);
     const [callItem] = await h.items(call.transactionId);
     expect(callItem).toMatchObject({
       state: 'CREATED',
-      destination: `arn:aws:s3:::recordings-bucket/${call.transactionId}.wav`,
+      destination: `arn:aws:s3:::recordings-bucket/${call.callId}.wav`,
     });
   });
 
@@ -45,18 +45,32 @@ describe('S3 destination', () => {
     await record(app, call);
     expect(h.fake.createRequests[0]?.body).toMatchObject({
       S3RecordingSinkRuntimeConfiguration: {
-        Destination: `arn:aws:s3:::recordings-bucket${normalised}/${call.transactionId}.wav`,
+        Destination: `arn:aws:s3:::recordings-bucket${normalised}/${call.callId}.wav`,
       },
     });
   });
 
-  it('names the object by transaction id, so a SIP Call-ID with "@" does not matter by default', async () => {
-    const app = h.app();
+  it('names the object by transaction id with RECORDING_KEY_TEMPLATE={transactionId}, so a SIP Call-ID with "@" does not matter', async () => {
+    const app = h.app({ RECORDING_KEY_TEMPLATE: '{transactionId}' });
     const call = sampleCall({ callId: 'a84b4c76e66710@pbx.example.com' });
     expect(await record(app, call)).toMatchObject({ outcome: 'pipeline-created' });
     expect(h.fake.createRequests.map((r) => r.body)).toEqual([
-      expectedRequest(call.transactionId, 'a84b4c76e66710@pbx.example.com'),
+      expectedRequest(call.transactionId, 'a84b4c76e66710@pbx.example.com', {
+        destination: `arn:aws:s3:::recordings-bucket/originalAudio/${call.transactionId}.wav`,
+      }),
     ]);
+  });
+
+  it('names the object by call id by default, as the 2023 sample did, replacing characters the pattern rejects', async () => {
+    const app = h.app();
+    const call = sampleCall({ callId: 'a84b4c76e66710@pbx.example.com' });
+    expect(await record(app, call)).toMatchObject({ outcome: 'pipeline-created' });
+    expect(h.fake.createRequests[0]?.body).toMatchObject({
+      S3RecordingSinkRuntimeConfiguration: {
+        Destination:
+          'arn:aws:s3:::recordings-bucket/originalAudio/a84b4c76e66710_pbx.example.com.wav',
+      },
+    });
   });
 
   it('replaces characters the destination pattern rejects when the key template uses the call id', async () => {
@@ -93,7 +107,7 @@ describe('S3 destination', () => {
   });
 
   it('hashes a transaction id that does not fit the token pattern into a stable token', async () => {
-    const app = h.app();
+    const app = h.app({ RECORDING_KEY_TEMPLATE: '{transactionId}' });
     const call = sampleCall({ transactionId: 'tx with spaces+plus' });
     await record(app, call);
     const body = h.fake.createRequests[0]?.body;
@@ -112,7 +126,7 @@ describe('S3 destination', () => {
     expect(body?.['ClientRequestToken']).toMatch(/^[0-9a-f-]{36}$/);
     expect(body?.['ClientRequestToken']).not.toBe(call.transactionId);
     expect(body?.['S3RecordingSinkRuntimeConfiguration']).toEqual({
-      Destination: `arn:aws:s3:::recordings-bucket/originalAudio/${call.transactionId}.ogg`,
+      Destination: `arn:aws:s3:::recordings-bucket/originalAudio/${call.callId}.ogg`,
       RecordingFileFormat: 'Opus',
     });
   });

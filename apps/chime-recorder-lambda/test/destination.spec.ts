@@ -56,6 +56,7 @@ describe('buildDestination', () => {
     ).toEqual({
       arn: 'arn:aws:s3:::b/originalAudio/ec97a8ff-3f83-4de2-8d73-d988070f6af4.wav',
       key: 'originalAudio/ec97a8ff-3f83-4de2-8d73-d988070f6af4.wav',
+      metadataKey: 'originalAudio/ec97a8ff-3f83-4de2-8d73-d988070f6af4.json',
       sanitized: [],
     });
   });
@@ -77,6 +78,7 @@ describe('buildDestination', () => {
     expect(d).toEqual({
       arn: 'arn:aws-us-gov:s3:::b/bfggco08s5m5esgxfskzks/2023-04-05/089b1d79_pbx.ogg',
       key: 'bfggco08s5m5esgxfskzks/2023-04-05/089b1d79_pbx.ogg',
+      metadataKey: 'bfggco08s5m5esgxfskzks/2023-04-05/089b1d79_pbx.json',
       sanitized: ['callId'],
     });
   });

@@ -1,5 +1,5 @@
 import { RecorderErrorCode } from '../src/lib/errors';
-import { fixture, Harness, sampleCall, type TestApp } from './helpers/harness';
+import { fixture, Harness, type RawEvent, sampleCall, type TestApp } from './helpers/harness';
 
 let h: Harness;
 let app: TestApp;
@@ -87,6 +87,40 @@ describe('events the recorder does not act on', () => {
       reason: 'detail-type AWS API Call via CloudTrail',
     });
     expect(app.logs.filter((l) => l.level !== 'debug')).toEqual([]);
+  });
+
+  it('names the source, not the detail type, when an event comes from another source', async () => {
+    const event = fixture<RawEvent>('events/wrong-source.json');
+    expect(await app.handler(event)).toEqual({
+      outcome: 'ignored',
+      reason: 'source com.example.replayer',
+    });
+    expect(app.logs).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        attributes: expect.objectContaining({ field: 'source', source: 'com.example.replayer' }),
+      }),
+    ]);
+    expect(await h.items(String(event.detail['transactionId']))).toEqual([]);
+  });
+
+  it('names the detail type when a known source sends a detail type the recorder does not handle', async () => {
+    const event = fixture<RawEvent>('events/scheduled.json');
+    event['detail-type'] = 'Some Other Event';
+    expect(await app.handler(event)).toEqual({
+      outcome: 'ignored',
+      reason: 'detail-type Some Other Event',
+    });
+    expect(app.logs[0]?.attributes).toMatchObject({ field: 'detail-type' });
+  });
+
+  it('bounds the length of the ignored value it reports', async () => {
+    const event = fixture<RawEvent>('events/wrong-source.json');
+    event.source = `x${'y'.repeat(10_000)}`;
+    const result = await app.handler(event);
+    expect(result).toMatchObject({ outcome: 'ignored' });
+    expect(JSON.stringify(result).length).toBeLessThan(300);
+    expect(JSON.stringify(app.logs).length).toBeLessThan(1_000);
   });
 
   it('keeps phone numbers and SIP headers out of every log line above DEBUG', async () => {

@@ -113,6 +113,8 @@ describe('planRecording', () => {
       ],
       startMs: 0,
       endMs: 11_000,
+      callStartMs: 1_000,
+      callEndMs: 10_000,
       partial: false,
       openEnded: false,
     });

@@ -3,7 +3,6 @@ import { crc32, inflateRawSync } from 'node:zlib';
 
 // The build's ZIP writer (shared with connect-lambda, in tools/build) is plain CommonJS so
 // esbuild's config can load it without a compiler. It is a build script, not a module dependency.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createZip } = require(join(__dirname, '../../../tools/build/zip.cjs')) as {
   createZip: (entries: { name: string; data: Buffer }[]) => Buffer;
 };

@@ -132,6 +132,29 @@ describe('get_pstn_transfer_data', () => {
     await expect(makeApp().handler(pstnEvent)).resolves.toEqual(body);
   });
 
+  it.each(
+    appJson<{ kind: string; body: string }[]>('test', 'fixtures', 'non-object-pstn-bodies.json'),
+  )(
+    'fails with a typed error naming the endpoint when Cresta answers 200 with a JSON $kind',
+    async ({ kind, body }) => {
+      for (const flatten of ['false', 'true']) {
+        fake.enqueue('pstn', { status: 200, body });
+        const app = makeApp({ ...oauthEnv(), FLATTEN_PSTN_RESPONSE: flatten });
+        const err = await rejectionOf(app.handler(pstnEvent, lambdaContext()));
+        expect(err['code']).toBe(CrestaErrorCode.InvalidResponse);
+        expect(err.message).toMatch(
+          new RegExp(
+            `^invalid response from generatePSTNTransferData \\(.+:generatePSTNTransferData\\): the body is a JSON ${kind}, not an object$`,
+          ),
+        );
+        const logged = capture.logs.find(
+          (l) => l.json?.['message'] === `Handler error: ${err.message}`,
+        );
+        expect(logged?.json?.['errorCode']).toBe(CrestaErrorCode.InvalidResponse);
+      }
+    },
+  );
+
   it('rejects a response larger than the Connect limit with a clear error', async () => {
     fake.enqueue('pstn', { status: 200, body: { phoneNumber: '+1', blob: 'x'.repeat(40_000) } });
     const err = await rejectionOf(makeApp().handler(pstnEvent));

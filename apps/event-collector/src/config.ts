@@ -61,8 +61,15 @@ export interface CollectorConfig {
     dedupeWindowMs: number;
     dedupeMaxKeys: number;
   };
-  backfill: { enabled: boolean; marginMs: number };
-  output: { file: string; maxFileSize: number; backupCount: number; queueMax: number };
+  backfill: { enabled: boolean; marginMs: number; maxAgeMs: number };
+  output: {
+    file: string;
+    maxFileSize: number;
+    backupCount: number;
+    queueMax: number;
+    checkpointFile: string;
+    checkpointIntervalMs: number;
+  };
   elastic: ElasticConfig | undefined;
   http: { host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; consoleEvents: boolean };
@@ -205,10 +212,13 @@ const envSchema = z.object({
   DEDUPE_MAX_KEYS: num(1_000_000, { int: true, min: 1000 }),
   BACKFILL_ENABLED: bool(true),
   BACKFILL_MARGIN_S: num(60, { min: 0 }),
+  BACKFILL_MAX_AGE_H: num(240, { min: 0 }),
   OUTPUT_FILE: str('./audiohook_events.jsonl'),
   MAX_FILE_SIZE: num(10 * 1024 * 1024, { int: true, min: 1024 }),
   BACKUP_COUNT: num(5, { int: true, min: 1, max: 1000 }),
   WRITE_QUEUE_MAX: num(10_000, { int: true, min: 1 }),
+  CHECKPOINT_FILE: z.string().optional(),
+  CHECKPOINT_INTERVAL_MS: num(1000, { int: true, min: 10 }),
   CONSOLE_OUTPUT: bool(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
   ELASTIC_URL: z.string().optional(),
@@ -391,12 +401,18 @@ export function loadConfig(env: Record<string, string | undefined>): CollectorCo
       dedupeWindowMs: e.DEDUPE_WINDOW_H * 3_600_000,
       dedupeMaxKeys: e.DEDUPE_MAX_KEYS,
     },
-    backfill: { enabled: e.BACKFILL_ENABLED, marginMs: e.BACKFILL_MARGIN_S * 1000 },
+    backfill: {
+      enabled: e.BACKFILL_ENABLED,
+      marginMs: e.BACKFILL_MARGIN_S * 1000,
+      maxAgeMs: e.BACKFILL_MAX_AGE_H * 3_600_000,
+    },
     output: {
       file: e.OUTPUT_FILE,
       maxFileSize: e.MAX_FILE_SIZE,
       backupCount: e.BACKUP_COUNT,
       queueMax: e.WRITE_QUEUE_MAX,
+      checkpointFile: e.CHECKPOINT_FILE ?? `${e.OUTPUT_FILE}.checkpoint`,
+      checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
     },
     elastic,
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },

@@ -183,8 +183,11 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     c = await startCollector(genesys);
     await waitFor('connected', () => genesys.connectedChannels().length === 1);
     genesys.dropConnections();
-    await waitFor('backfill disabled', () => c?.collector.health().body.backfill.enabled === false);
-    expect(c.collector.health().body.backfill.disabledReason).toContain('403');
+    await waitFor(
+      'backfill disabled',
+      () => c?.collector.health().body.backfill?.enabled === false,
+    );
+    expect(c.collector.health().body.backfill?.disabledReason).toContain('403');
     expect(c.logs.has('backfill switched off')).toBe(true);
   });
 

@@ -59,3 +59,11 @@ export {
 } from './lib/generators';
 export { decodeWavSamples, toTelephonyUlaw } from './lib/convert';
 export { fromDbfs, peak, peakDbfs, rms, rmsDbfs, toDbfs, toneAmplitude } from './lib/levels';
+export {
+  EnergyVad,
+  type EnergyVadOptions,
+  type SpeechCriterion,
+  type VadEnd,
+  type VadEvent,
+  type VadStart,
+} from './lib/vad';

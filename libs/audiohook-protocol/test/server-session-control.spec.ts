@@ -285,6 +285,38 @@ describe('ServerSession', () => {
       ]);
     });
 
+    it('still delivers audio the client sent before it read the disconnect, until its close', async () => {
+      const { session, client } = await opened();
+      const received: number[] = [];
+      session.on('audio', (frame) => received.push(frame.data.length));
+      client.sendAudio(160);
+      await settle();
+      expect(session.disconnect('completed', 'Server shutting down')).toBe(true);
+      // In flight when the disconnect went out: still audio, on the timeline.
+      client.sendAudio(320);
+      // A broken frame now is ignored: the disconnect is already out.
+      client.sendAudio(3);
+      await settle();
+      client.send('close', { reason: 'disconnect' });
+      client.sendAudio(160);
+      await settle();
+      expect(received).toEqual([160, 320]);
+      expect(session.stats.audioBytes).toBe(480);
+      expect(client.types()).toEqual(['opened', 'disconnect', 'closed']);
+    });
+
+    it('does not take audio after a disconnect sent while paused', async () => {
+      const { session, client } = await opened();
+      const received: number[] = [];
+      session.on('audio', (frame) => received.push(frame.data.length));
+      client.send('paused');
+      await settle();
+      session.disconnect('completed');
+      client.sendAudio(160);
+      await settle();
+      expect(received).toEqual([]);
+    });
+
     it('closes the transport when the client ignores a disconnect', async () => {
       const { session, client, clock } = await opened({ disconnectTimeoutMs: 3000 });
       session.disconnect();

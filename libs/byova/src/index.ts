@@ -54,6 +54,35 @@ export {
   type ReplyPrompt,
   type TurnReply,
 } from './lib/responses';
+export { systemClock, type Clock } from './lib/clock';
+export { silentLogger, type ByovaLogMethod, type ByovaLogger } from './lib/logger';
+export type {
+  AgentDescriptor,
+  Connector,
+  ConnectorClass,
+  ConnectorEvent,
+  ConnectorInit,
+  ConnectorSession,
+  InputPreferences,
+  SessionContext,
+  SpeechStart,
+  Utterance,
+} from './lib/connector';
+export {
+  newConversationState,
+  parseConversationState,
+  type ConversationState,
+} from './lib/conversation-state';
+export { plainFinal, replyResponses, shapeReply, type ReplyShape } from './lib/reply-shaping';
+export {
+  CallerTurnSession,
+  type CallerTurnSessionOptions,
+  type TurnKind,
+  type TurnObserver,
+  type TurnPort,
+  type TurnSettings,
+  type TurnStream,
+} from './lib/turn-session';
 // Generated message types (proto-loader-gen-types; `X` = what you may send, `X__Output` = what
 // you receive with BYOVA_LOADER_OPTIONS).
 export type {

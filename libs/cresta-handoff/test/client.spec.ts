@@ -1,5 +1,6 @@
 import {
   CrestaClient,
+  CrestaError,
   CrestaErrorCode,
   Deadline,
   type FakeCrestaApi,
@@ -8,7 +9,7 @@ import {
   parseVirtualAgentName,
   startFakeCrestaApi,
 } from '../src';
-import { recordingLogger, rejectionOf } from './support/helpers';
+import { fixture, recordingLogger, rejectionOf } from './support/helpers';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');
 const OAUTH = { kind: 'oauth', clientId: 'demo-client', clientSecret: 'demo-secret' } as const;
@@ -80,6 +81,20 @@ describe('generatePstnTransferData over OAuth', () => {
     fake.enqueue('pstn', { status: 200, body });
     await expect(oauthClient().generatePstnTransferData(PSTN_INPUT)).resolves.toEqual(body);
   });
+
+  it.each(fixture<{ kind: string; body: string }[]>('non-object-bodies.json'))(
+    'rejects a 200 answer whose body is a JSON $kind, naming the endpoint',
+    async ({ kind, body }) => {
+      fake.enqueue('pstn', { status: 200, body });
+      const err = await rejectionOf(oauthClient().generatePstnTransferData(PSTN_INPUT));
+      expect(err).toBeInstanceOf(CrestaError);
+      expect(err['code']).toBe(CrestaErrorCode.InvalidResponse);
+      expect(err['status']).toBe(200);
+      expect(err.message).toBe(
+        `invalid response from generatePSTNTransferData (${fake.url}/v1/customers/acme/profiles/main/virtualAgents/va-1:generatePSTNTransferData): the body is a JSON ${kind}, not an object`,
+      );
+    },
+  );
 
   it('reuses a cached token across clients that share the cache', async () => {
     const cache = new TokenCache();

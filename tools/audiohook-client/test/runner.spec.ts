@@ -71,6 +71,36 @@ describe('runClient', () => {
     expect(server.headers[1]?.['signature']).toBeUndefined();
   });
 
+  it('logs each session under the session id it sends in Audiohook-Session-Id', async () => {
+    const options = parseOptions([
+      server.url,
+      '--session-count',
+      '3',
+      '--connection-rate',
+      '100',
+      '--max-stream-duration',
+      '0.2',
+    ]);
+    const logged = new Map<string, string[]>();
+    const logger = (sessionId: string) => {
+      const lines: string[] = [];
+      logged.set(sessionId, lines);
+      const log = (_fields: Record<string, unknown>, message: string) => lines.push(message);
+      return { debug: log, info: log, warn: log, error: log };
+    };
+    const summary = await runClient(options, {
+      progress: sink().stream,
+      logger,
+      signal: new AbortController().signal,
+    });
+    expect(summary).toMatchObject({ sessions: 3, ok: 3 });
+    const sent = server.headers.map((h) => String(h['audiohook-session-id'])).sort();
+    expect([...logged.keys()].sort()).toEqual(sent);
+    // Each id's logger saw its session's lines, and the server's sessions carry the same ids.
+    for (const lines of logged.values()) expect(lines).toContain('opened');
+    expect(server.sessions.map((s) => s.id).sort()).toEqual(sent);
+  });
+
   it('closes every session properly when aborted', async () => {
     const options = parseOptions([server.url, '--session-count', '2', '--connection-rate', '100']);
     const controller = new AbortController();

@@ -59,6 +59,91 @@ describe('module boundaries', () => {
     expect(messages).toEqual([]);
   });
 
+  it('forbids a library from importing the CDK helpers (@org/infra)', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "import { nagFindings } from '@org/infra';\nexport const probe = nagFindings;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:codec.*can only depend on/),
+    ]);
+  });
+
+  it('forbids a tool from importing the CDK helpers (@org/infra)', async () => {
+    const messages = await lint(
+      'tools/workspace/test/boundary-probe.ts',
+      "import { nagFindings } from '@org/infra';\nexport const probe = nagFindings;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:tool.*can only depend on/),
+    ]);
+  });
+
+  it("allows an app's stack (src/infra) to import the CDK and its helpers", async () => {
+    const messages = await lint(
+      'apps/event-collector/src/infra/boundary-probe.ts',
+      "import { Stack } from 'aws-cdk-lib';\nimport { stateTable } from '@org/infra';\nexport const probe = [Stack, stateTable];\n",
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it("forbids an app's runtime code from importing the CDK or its helpers", async () => {
+    const messages = await lint(
+      'apps/event-collector/src/lib/boundary-probe.ts',
+      "import { Stack } from 'aws-cdk-lib';\nimport { stateTable } from '@org/infra';\nexport const probe = [Stack, stateTable];\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*Deployment code belongs in src\/infra/),
+      expect.stringMatching(/^no-restricted-imports: .*Deployment code belongs in src\/infra/),
+    ]);
+  });
+
+  it('forbids a codec library (libs/audio) from importing the service kit', async () => {
+    const messages = await lint(
+      'libs/audio/src/lib/boundary-probe.ts',
+      "import { createLogger } from '@org/service-kit';\nexport const probe = createLogger;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(
+        /@nx\/enforce-module-boundaries: .*type:codec.* can only depend on libs tagged with "type:codec", "type:util"/,
+      ),
+    ]);
+  });
+
+  it('forbids a client library (libs/cresta-handoff) from importing the service kit', async () => {
+    const messages = await lint(
+      'libs/cresta-handoff/src/lib/boundary-probe.ts',
+      "import { parseEnv } from '@org/service-kit/env';\nexport const probe = parseEnv;\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/@nx\/enforce-module-boundaries: .*type:client.* can only depend on/),
+    ]);
+  });
+
+  it('allows an app to import the service kit and its subpaths', async () => {
+    const messages = await lint(
+      'apps/event-collector/src/boundary-probe.ts',
+      [
+        "import { createLogger } from '@org/service-kit';",
+        "import { parseEnv } from '@org/service-kit/env';",
+        'export const probe = [createLogger, parseEnv];',
+        '',
+      ].join('\n'),
+    );
+    expect(messages).toEqual([]);
+  });
+
+  it('holds the service kit to the library rules: no process.env, no console', async () => {
+    const messages = await lint(
+      'libs/service-kit/src/lib/boundary-probe.ts',
+      "console.log(process.env['HOME']);\n",
+    );
+    expect(messages).toEqual([
+      expect.stringMatching(/^no-console:/),
+      expect.stringMatching(/^no-restricted-syntax: Libraries never read process\.env/),
+    ]);
+  });
+
   it('forbids focused tests', async () => {
     const messages = await lint(
       'libs/audio/test/boundary-probe.spec.ts',

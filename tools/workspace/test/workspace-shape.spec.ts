@@ -69,7 +69,9 @@ describe('workspace shape', () => {
       if (tags.includes('type:app'))
         expect({ name, root: node.data.root }).toEqual({ name, root: `apps/${name}` });
       if (
-        tags.some((t) => ['type:codec', 'type:contract', 'type:client', 'type:util'].includes(t))
+        tags.some((t) =>
+          ['type:codec', 'type:contract', 'type:client', 'type:util', 'type:service'].includes(t),
+        )
       ) {
         expect({ name, root: node.data.root }).toEqual({ name, root: `libs/${name}` });
       }

@@ -4,9 +4,41 @@
 // `disconnect` unauthorized in the session).
 
 import type { IncomingMessage } from 'node:http';
-import { NonceCache, verifySignature, type SignatureResultCode } from '@org/audiohook-protocol';
+import {
+  verifySignature,
+  type NonceStore,
+  type SignatureResultCode,
+} from '@org/audiohook-protocol';
 import type { ApiKeyStore } from './api-keys';
-import type { ServerMetrics } from './metrics';
+import type { AppLogger } from './logging';
+import { boundedLabel, type ServerMetrics } from './metrics';
+
+/** Every `code` label of `audiohook_auth_results_total` (anything else counts as `other`). */
+export const AUTH_RESULT_LABELS: ReadonlySet<string> = new Set([
+  'VERIFIED',
+  'UNSIGNED_KEY',
+  'UNKNOWN_KEY',
+  'FAILED',
+  'UNSIGNED',
+  'EXPIRED',
+  'INVALID',
+  'PRECONDITION',
+  'UNSUPPORTED',
+  'UNAVAILABLE',
+]);
+
+/** Longest reason text in a `disconnect` info (the verifier may quote the client's input). */
+export const MAX_REASON_CHARS = 120;
+
+/**
+ * A reason safe to send back and log: printable ASCII only (anything else becomes `?`), cut to
+ * `max` characters with an ellipsis, so a client cannot make the server echo kilobytes.
+ */
+export function sanitizeReason(text: string, max = MAX_REASON_CHARS): string {
+  const cut = text.length > max ? text.slice(0, max - 1) : text;
+  const printable = cut.replace(/[^\x20-\x7e]/g, '?');
+  return cut.length < text.length ? `${printable}…` : printable;
+}
 
 /** The authentication outcome; `code` is also the metrics label. */
 export type AuthOutcome =
@@ -29,14 +61,26 @@ export interface RequestAuthenticatorOptions {
   readonly clockSkewSeconds?: number;
   /** Shortest accepted nonce. @default 22 */
   readonly minNonceLength?: number;
-  /** Nonces remembered against replays; `0` turns the replay check off. @default 100000 */
-  readonly replayCacheSize?: number;
+  /**
+   * Where nonces of verified signatures are claimed against replays: the in-process
+   * `NonceCache`, or the DynamoDB table shared by every instance. Absent: no replay check.
+   */
+  readonly nonceStore: NonceStore | undefined;
+  /** Reports replay-store failures (each refuses a session). */
+  readonly logger: AppLogger;
+}
+
+function sessionIdOf(request: IncomingMessage): string | undefined {
+  const value = request.headers['audiohook-session-id'];
+  return typeof value === 'string' ? value.toLowerCase() : undefined;
 }
 
 /**
  * Authenticates upgrade requests.
  * - A key with a secret must come with a valid signature (`UNSIGNED`, `FAILED`, `EXPIRED`, …);
- *   a nonce seen before is refused (`PRECONDITION`), so a captured request cannot be replayed.
+ *   a nonce seen before is refused (`PRECONDITION`), so a captured request cannot be replayed;
+ *   when the nonce store cannot answer, the request is refused too (`UNAVAILABLE`, logged and
+ *   counted in `audiohook_replay_store_errors_total`).
  * - A key without a secret (`""`/`null`) is accepted unsigned (`UNSIGNED_KEY`).
  * - A key not in the store fails like a wrong signature (`FAILED`); metrics count it as
  *   `UNKNOWN_KEY`.
@@ -45,23 +89,20 @@ export interface RequestAuthenticatorOptions {
  *
  * @example
  * ```ts
- * const auth = new RequestAuthenticator({ keys, metrics });
+ * const auth = new RequestAuthenticator({ keys, metrics, nonceStore: new NonceCache(), logger });
  * const outcome = await auth.authenticate(request);
  * ```
  */
 export class RequestAuthenticator {
   readonly #options: RequestAuthenticatorOptions;
-  readonly #nonces: NonceCache | undefined;
 
   constructor(options: RequestAuthenticatorOptions) {
     this.#options = options;
-    const size = options.replayCacheSize ?? 100_000;
-    this.#nonces = size > 0 ? new NonceCache({ maxEntries: size }) : undefined;
   }
 
   async authenticate(request: IncomingMessage): Promise<AuthOutcome> {
     const outcome = await this.#authenticate(request);
-    this.#options.metrics.authResults.inc({ code: outcome.code });
+    this.#options.metrics.authResults.inc({ code: boundedLabel(outcome.code, AUTH_RESULT_LABELS) });
     return outcome;
   }
 
@@ -82,17 +123,33 @@ export class RequestAuthenticator {
         clockSkewSeconds: this.#options.clockSkewSeconds ?? 3,
         timeMode: this.#options.timeMode ?? 'tolerant',
         minNonceLength: this.#options.minNonceLength ?? 22,
-        ...(this.#nonces === undefined ? {} : { nonceCache: this.#nonces }),
+        ...(this.#options.nonceStore === undefined ? {} : { nonceStore: this.#options.nonceStore }),
       },
     );
     if (verification.ok) {
       return { ok: true, code: verification.signed ? 'VERIFIED' : 'UNSIGNED_KEY' };
     }
     const code = verification.code === 'VERIFIED' ? 'FAILED' : verification.code;
+    if (code === 'UNAVAILABLE') {
+      // Fail closed: a valid signature whose nonce could not be claimed is refused.
+      this.#options.metrics.replayStoreErrors.inc();
+      const cause = verification.error?.cause;
+      this.#options.logger.error(
+        {
+          sessionId: sessionIdOf(request),
+          err: cause instanceof Error ? cause.message : String(cause),
+          cause:
+            cause instanceof Error && cause.cause instanceof Error
+              ? cause.cause.message
+              : undefined,
+        },
+        'replay cache unavailable: session refused (fail closed)',
+      );
+    }
     return {
       ok: false,
       code: unknownKey ? 'UNKNOWN_KEY' : code,
-      info: `${code}: ${verification.reason}`,
+      info: `${code}: ${sanitizeReason(verification.reason)}`,
     };
   }
 }

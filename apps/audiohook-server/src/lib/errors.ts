@@ -10,6 +10,8 @@ export const ServerErrorCode = {
   RecordingFailed: 'AHS_ERR_RECORDING_FAILED',
   /** An upload to S3 failed after every attempt; the files stay on disk. */
   UploadFailed: 'AHS_ERR_UPLOAD_FAILED',
+  /** The replay cache table (DynamoDB) could not be written; the session is refused. */
+  ReplayStoreUnavailable: 'AHS_ERR_REPLAY_STORE',
   /** The server is already started or stopped. */
   State: 'AHS_ERR_STATE',
 } as const;

@@ -16,18 +16,78 @@ export interface ServerMetrics {
    */
   readonly countAudioBytes: (endpoint: string, bytes: number) => void;
   readonly authResults: Counter<'code'>;
-  readonly disconnects: Counter<'reason' | 'info'>;
+  readonly disconnects: Counter<'reason' | 'cause'>;
   readonly uploads: Counter<'result'>;
   readonly recordingErrors: Counter<'stage'>;
+  /** Signature checks refused because the replay cache could not be written (fail closed). */
+  readonly replayStoreErrors: Counter;
 }
 
+/** The value every label takes when its input is not one of the known values. */
+export const OTHER_LABEL = 'other';
+
+/** `value` when it is one of `allowed`, else `other`: labels never take client-controlled text. */
+export function boundedLabel<T extends string>(
+  value: string | undefined,
+  allowed: ReadonlySet<T>,
+): T | typeof OTHER_LABEL {
+  return value !== undefined && allowed.has(value as T) ? (value as T) : OTHER_LABEL;
+}
+
+/** Reasons of a server `disconnect` (spec), the `reason` label. */
+export const DISCONNECT_REASON_LABELS: ReadonlySet<string> = new Set([
+  'completed',
+  'unauthorized',
+  'error',
+]);
+
 /**
- * Turns a disconnect `info` into a bounded label: numbers become `N`, so
- * "Text message too large (>64K). Length: 70000" and the same with another length share one series.
+ * The `cause` label of a `disconnect`: a fixed category found from the start of its `info`, which
+ * the server wrote (never the text itself, which may quote the client). First match wins.
  */
-export function infoLabel(info: string | undefined): string {
-  if (info === undefined || info === '') return 'none';
-  return info.replace(/\d+/g, 'N').slice(0, 96);
+const DISCONNECT_CAUSES: readonly (readonly [RegExp, string])[] = [
+  [/^FAILED: /, 'auth_failed'],
+  [/^UNSIGNED: /, 'auth_unsigned'],
+  [/^EXPIRED: /, 'auth_expired'],
+  [/^INVALID: /, 'auth_invalid'],
+  [/^PRECONDITION: /, 'auth_precondition'],
+  [/^UNSUPPORTED: /, 'auth_unsupported'],
+  [/^UNAVAILABLE: /, 'auth_unavailable'],
+  [/^Mismatch between "organizationId"/, 'organization_mismatch'],
+  [/^Unauthorized$/, 'unauthorized'],
+  [/^Client Error: /, 'client_error'],
+  [/^Rate limited /, 'rate_limited'],
+  [/^Server error: no message from the client/, 'idle_timeout'],
+  [/^Server error: /, 'server_error'],
+  [/^No matching media format offered/, 'no_media'],
+  [/^Server shutting down$/, 'shutdown'],
+];
+
+/** Every value the `cause` label can take. */
+export const DISCONNECT_CAUSE_LABELS: readonly string[] = [
+  ...DISCONNECT_CAUSES.map(([, cause]) => cause),
+  'none',
+  OTHER_LABEL,
+];
+
+/**
+ * Bounded labels of one `disconnect`: `reason` is one of the spec's three (else `other`), `cause`
+ * one of {@link DISCONNECT_CAUSE_LABELS}.
+ */
+export function disconnectLabels(
+  reason: string,
+  info: string | undefined,
+): { reason: string; cause: string } {
+  let cause = info === undefined || info === '' ? 'none' : OTHER_LABEL;
+  if (info !== undefined) {
+    for (const [pattern, name] of DISCONNECT_CAUSES) {
+      if (pattern.test(info)) {
+        cause = name;
+        break;
+      }
+    }
+  }
+  return { reason: boundedLabel(reason, DISCONNECT_REASON_LABELS), cause };
 }
 
 /**
@@ -85,14 +145,19 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     }),
     disconnects: new Counter({
       name: 'audiohook_disconnects_total',
-      help: 'disconnect messages sent, by reason and info (numbers folded to N)',
-      labelNames: ['reason', 'info'],
+      help: 'disconnect messages sent, by reason and a fixed cause category',
+      labelNames: ['reason', 'cause'],
       registers: [registry],
     }),
     uploads: new Counter({
       name: 'audiohook_recording_uploads_total',
       help: 'Recording uploads to S3 by result',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    replayStoreErrors: new Counter({
+      name: 'audiohook_replay_store_errors_total',
+      help: 'Sessions refused because the replay cache could not record their nonce (fail closed)',
       registers: [registry],
     }),
     recordingErrors: new Counter({

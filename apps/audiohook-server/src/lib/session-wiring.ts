@@ -3,7 +3,6 @@
 
 import type { IncomingMessage } from 'node:http';
 import {
-  formatDuration,
   fromWebSocket,
   ServerSession,
   type AudioHookLogger,
@@ -12,7 +11,7 @@ import {
 } from '@org/audiohook-protocol';
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
-import { infoLabel, type ServerMetrics } from './metrics';
+import { disconnectLabels, type ServerMetrics } from './metrics';
 import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
 import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
@@ -30,6 +29,8 @@ export interface SessionEnvironment {
         readonly headerUpdate: 'close' | 'append';
         readonly maxBufferedBytes: number;
         readonly flushBytes: number;
+        readonly sidecarMaxPings: number;
+        readonly sidecarMaxBytes: number;
         /** Shared by every recorder; absent when `flushBytes` is 0. */
         readonly chunkPool?: ChunkPool;
         readonly sink: RecordingSink;
@@ -57,10 +58,33 @@ export interface WiredSession {
 
 const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
-/** The sidecar keeps a copy of the upgrade request, minus the credential. */
-function requestInfo(request: IncomingMessage): { uri: string; headers: Record<string, unknown> } {
+const REDACTED = '[redacted]';
+
+/** Header fields whose whole value is a credential. */
+const SECRET_HEADERS = ['x-api-key', 'authorization', 'cookie'] as const;
+
+/** `keyid="…"` of a Signature-Input: the API key itself (AudioHook signs with keyid = key). */
+const KEYID_PARAMETER = /(;\s*keyid\s*=\s*)("(?:[^"\\]|\\.)*"|[^;,\s]*)/gi;
+
+/**
+ * The sidecar keeps a copy of the upgrade request, minus the credentials: `X-API-KEY` (and
+ * `Authorization`, `Cookie`) redacted, and the `keyid` of `Signature-Input`, which is the API key.
+ */
+export function requestInfo(request: Pick<IncomingMessage, 'url' | 'headers'>): {
+  uri: string;
+  headers: Record<string, unknown>;
+} {
   const headers: Record<string, unknown> = { ...request.headers };
-  if (headers['x-api-key'] !== undefined) headers['x-api-key'] = '[redacted]';
+  for (const name of SECRET_HEADERS) {
+    if (headers[name] !== undefined) headers[name] = REDACTED;
+  }
+  const input = headers['signature-input'];
+  if (input !== undefined) {
+    const redact = (value: string) => value.replace(KEYID_PARAMETER, `$1"${REDACTED}"`);
+    headers['signature-input'] = Array.isArray(input)
+      ? input.map((v: string) => redact(v))
+      : redact(String(input));
+  }
   return { uri: request.url ?? '/', headers };
 }
 
@@ -101,6 +125,8 @@ export function wireSession(
           directory: env.recording.directory,
           headerUpdate: env.recording.headerUpdate,
           flushBytes: env.recording.flushBytes,
+          maxPings: env.recording.sidecarMaxPings,
+          maxSidecarBytes: env.recording.sidecarMaxBytes,
           ...(env.recording.chunkPool === undefined ? {} : { chunkPool: env.recording.chunkPool }),
           ...(env.recording.openWav === undefined ? {} : { openWav: env.recording.openWav }),
         })
@@ -141,7 +167,7 @@ export function wireSession(
     recorder?.log('audiohook', { dir: 'out', message });
     if (message.type === 'disconnect') {
       const params = message.parameters as { reason: string; info?: string };
-      metrics.disconnects.inc({ reason: params.reason, info: infoLabel(params.info) });
+      metrics.disconnects.inc(disconnectLabels(params.reason, params.info));
     }
   });
   session.on('opened', (media) => {
@@ -158,9 +184,7 @@ export function wireSession(
       'session opened',
     );
   });
-  session.on('ping', (rtt) => {
-    if (rtt !== undefined) recorder?.log('statistics', { rtt: formatDuration(rtt) });
-  });
+  session.on('ping', (rtt) => recorder?.ping(rtt));
 
   if (recorder !== undefined && env.recording !== undefined) {
     const { maxBufferedBytes, sink } = env.recording;

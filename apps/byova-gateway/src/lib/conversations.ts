@@ -1,83 +1,76 @@
-// Per-conversation state that survives across the short-lived ProcessCallerInput streams of a
-// call, and the idle reaper that ends conversations WxCC never closed.
+// The conversations this gateway holds, created on a call's first stream and found again by
+// conversation_id on the next ones. With a conversation table (CONVERSATION_TABLE), the state a
+// later turn needs is loaded at the start of every stream and saved after every request, so any
+// instance can serve the next turn exactly as this one would; without it, conversations live in
+// this process only. A conversation ends once (terminal reply, hang-up, idle reaper, shutdown of
+// a single instance) and is reported to metrics, the dashboard and its recording.
 
+import {
+  CallerTurnSession,
+  newConversationState,
+  systemClock,
+  type ByovaRequest,
+  type Clock,
+  type Connector,
+  type ConversationState,
+  type TurnObserver,
+  type TurnSettings,
+} from '@org/byova';
 import type { Logger } from 'pino';
 import type { ConnectionLog } from './connection-log';
-import type { Connector, ConnectorSession, InputPreferences } from './connectors/types';
+import { Conversation, stateFingerprint } from './conversation';
+import type { ConversationStore, StoredConversation } from './conversation-store';
+import { GatewayError, GatewayErrorCode } from './errors';
 import type { GatewayMetrics } from './metrics';
-import type { ConversationRecorder } from './recorder';
+import type { RecordingService } from './recorder';
+import type { AgentRouter } from './router';
 
-export class Conversation {
-  readonly id: string;
-  readonly agentId: string;
-  readonly customerOrgId: string;
-  readonly connector: Connector;
-  readonly session: ConnectorSession;
-  readonly logger: Logger;
-  readonly recorder: ConversationRecorder | undefined;
-  readonly startedAt = Date.now();
-  lastActivity = Date.now();
-  /** SESSION_START was answered. */
-  welcomed = false;
-  /** Between START_OF_DTMF and the DTMF entry: caller audio is not analysed. */
-  dtmfMode = false;
-  turns = 0;
-  openStreams = 0;
-  ended = false;
-  /** The input configuration last sent to WxCC (its terminator is stripped from DTMF entries). */
-  input: InputPreferences;
-  #chain: Promise<unknown> = Promise.resolve();
-
-  constructor(init: {
-    id: string;
-    agentId: string;
-    customerOrgId: string;
-    connector: Connector;
-    session: ConnectorSession;
-    logger: Logger;
-    recorder: ConversationRecorder | undefined;
-  }) {
-    this.id = init.id;
-    this.agentId = init.agentId;
-    this.customerOrgId = init.customerOrgId;
-    this.connector = init.connector;
-    this.session = init.session;
-    this.logger = init.logger;
-    this.recorder = init.recorder;
-    this.input = init.connector.input;
-  }
-
-  /** Runs `task` after every task queued before it for this conversation (across streams). */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#chain.then(task);
-    this.#chain = result.catch(() => undefined);
-    return result;
-  }
-
-  touch(): void {
-    this.lastActivity = Date.now();
-  }
-}
+export { Conversation } from './conversation';
 
 export interface ConversationRegistryOptions {
+  readonly router: () => AgentRouter;
+  readonly settings: TurnSettings;
   readonly idleTimeoutMs: number;
   readonly reaperIntervalMs: number;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   readonly connections: ConnectionLog;
+  /** Audio recording, when enabled. */
+  readonly recordings: RecordingService | undefined;
+  /** The shared conversation table, when configured. */
+  readonly store: ConversationStore | undefined;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
+
+/** What the first request of a stream binds to. */
+export type Binding =
+  | { readonly kind: 'conversation'; readonly conversation: Conversation }
+  /** A hang-up for a conversation nobody holds: answered, nothing created. */
+  | { readonly kind: 'hangup' };
+
+/** A saved state older than this is saved again (its expiry moves on) even if unchanged. */
+const ACTIVITY_REFRESH_MS = 60_000;
 
 export class ConversationRegistry {
   readonly #conversations = new Map<string, Conversation>();
   readonly #options: ConversationRegistryOptions;
+  readonly #clock: Clock;
   #timer: NodeJS.Timeout | undefined;
+  #created = 0;
 
   constructor(options: ConversationRegistryOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   get size(): number {
     return this.#conversations.size;
+  }
+
+  /** Conversations created by this instance since start. */
+  get created(): number {
+    return this.#created;
   }
 
   get(id: string): Conversation | undefined {
@@ -88,20 +81,227 @@ export class ConversationRegistry {
     return [...this.#conversations.values()];
   }
 
-  add(conversation: Conversation): void {
-    this.#conversations.set(conversation.id, conversation);
+  /**
+   * The conversation of a stream's first request: the current one (from the table when there is
+   * one), or a new one.
+   *
+   * @throws GatewayError for an unknown or mismatching agent, or an unavailable table.
+   */
+  async bind(request: ByovaRequest, attempt = 0): Promise<Binding> {
+    const id = request.conversationId;
+    const held = await this.#current(id);
+    if (held !== undefined) {
+      if (request.virtualAgentId !== '' && request.virtualAgentId !== held.agentId) {
+        throw new GatewayError(
+          GatewayErrorCode.AgentMismatch,
+          'virtual_agent_id does not match the existing conversation',
+        );
+      }
+      return { kind: 'conversation', conversation: held };
+    }
+    const routed = this.#options.router().resolve(request.virtualAgentId);
+    if (routed === undefined) {
+      throw request.virtualAgentId === ''
+        ? new GatewayError(GatewayErrorCode.NoAgents, 'No virtual agents available')
+        : new GatewayError(
+            GatewayErrorCode.AgentNotFound,
+            `Agent not found: ${request.virtualAgentId}`,
+          );
+    }
+    if (request.input.kind === 'event' && request.input.type === 'SESSION_END') {
+      return { kind: 'hangup' };
+    }
+    const state = newConversationState({
+      conversationId: id,
+      agentId: routed.agent.id,
+      customerOrgId: request.customerOrgId,
+      connectorKey: routed.connector.key,
+      input: routed.connector.input,
+      now: this.#clock.now(),
+    });
+    const conversation = this.#hold(state, routed.connector, undefined);
+    if (this.#options.store !== undefined && !(await this.#save(conversation))) {
+      // Another instance created it at the same moment: continue from its state.
+      this.#evict(conversation);
+      if (attempt > 0) {
+        throw new GatewayError(
+          GatewayErrorCode.StoreUnavailable,
+          `conversation ${id} could not be created in the conversation table`,
+        );
+      }
+      return this.bind(request, attempt + 1);
+    }
+    this.#created += 1;
     this.#options.metrics.conversations.inc();
     this.#options.connections.record({
       event_type: 'start',
-      conversation_id: conversation.id,
-      agent_id: conversation.agentId,
+      conversation_id: id,
+      agent_id: routed.agent.id,
     });
+    conversation.logger.info({ customer_org_id: request.customerOrgId }, 'conversation started');
+    return { kind: 'conversation', conversation };
   }
 
-  /** Ends a conversation once: forgets it, ends the connector session, closes the recording. */
-  async end(conversation: Conversation, reason: string): Promise<void> {
-    if (conversation.ended) return;
-    conversation.ended = true;
+  /** The conversation as it currently is: this instance's copy, or the table's newer state. */
+  async #current(id: string): Promise<Conversation | undefined> {
+    const local = this.#conversations.get(id);
+    const store = this.#options.store;
+    if (store === undefined) return local;
+    const stored = await this.#track('load', () => store.load(id));
+    if (stored === undefined) {
+      // Ended (or expired) elsewhere: this copy is history.
+      if (local !== undefined) this.#evict(local);
+      return undefined;
+    }
+    if (local !== undefined && !local.stale && local.version === stored.version) return local;
+    if (local !== undefined) this.#evict(local);
+    return this.#restore(stored);
+  }
+
+  #restore(stored: StoredConversation): Conversation {
+    const { state } = stored;
+    const connector = this.#options
+      .router()
+      .connectors()
+      .find((c) => c.key === state.connectorKey);
+    if (connector === undefined) {
+      throw new GatewayError(
+        GatewayErrorCode.UnknownConnector,
+        `conversation ${state.conversationId} is served by connector ${state.connectorKey}, which this instance does not have`,
+      );
+    }
+    const conversation = this.#hold(state, connector, state.connector);
+    conversation.version = stored.version;
+    conversation.saved = { fingerprint: stateFingerprint(state), activityAt: state.lastActivityAt };
+    conversation.logger.info({ version: stored.version }, 'conversation continued from the table');
+    return conversation;
+  }
+
+  /** Builds and holds a conversation from its state (`snapshot`: its connector session's). */
+  #hold(
+    state: ConversationState,
+    connector: Connector,
+    snapshot: ConversationState['connector'] | undefined,
+  ): Conversation {
+    const { conversationId, agentId, customerOrgId } = state;
+    const logger = this.#options.logger.child({
+      conversation_id: conversationId,
+      agent_id: agentId,
+    });
+    const recorder = this.#options.recordings?.begin(conversationId, state.startedAt, logger);
+    // The session reports only once requests arrive, after `conversation` is assigned.
+    const ref: { conversation?: Conversation } = {};
+    const of = (): Conversation => ref.conversation as Conversation;
+    const turnSession = new CallerTurnSession({
+      state,
+      connector,
+      session: connector.openSession({ conversationId, agentId, customerOrgId, logger }, snapshot),
+      settings: this.#options.settings,
+      clock: this.#clock,
+      logger,
+      observer: this.#observer(of),
+    });
+    const conversation = new Conversation({
+      id: conversationId,
+      agentId,
+      customerOrgId,
+      connector,
+      logger,
+      recorder,
+      turnSession,
+    });
+    ref.conversation = conversation;
+    this.#conversations.set(conversationId, conversation);
+    return conversation;
+  }
+
+  /** Metrics, connection events and the recording follow what the turn session reports. */
+  #observer(of: () => Conversation): TurnObserver {
+    const { metrics, connections } = this.#options;
+    const ids = () => ({ conversation_id: of().id, agent_id: of().agentId });
+    return {
+      turn: (kind, details) => {
+        metrics.turns.inc({ kind });
+        connections.record({ event_type: 'turn', ...ids(), kind, ...details });
+      },
+      terminal: (outcome, name) => {
+        metrics.terminals.inc({ outcome });
+        connections.record({ event_type: 'terminal', ...ids(), outcome, name });
+      },
+      replyLatency: (ms) => metrics.replyLatency.observe(undefined, ms / 1000),
+      connectorError: () => metrics.connectorErrors.inc({ connector: of().connector.key }),
+      badAudio: () => metrics.badRequests.inc(),
+      callerAudio: (samples, sampleRate) => of().recorder?.caller(samples, sampleRate),
+      botAudio: (ulaw) => of().recorder?.bot(ulaw),
+      ended: (reason) => this.#forget(of(), reason),
+    };
+  }
+
+  /**
+   * Saves the conversation's state to the table when it changed (or its expiry needs moving),
+   * after any save under way. Called after every request, before the stream can complete.
+   */
+  persist(conversation: Conversation): Promise<void> {
+    if (this.#options.store === undefined) return Promise.resolve();
+    const run = conversation.saving.then(async () => {
+      if (conversation.ended || conversation.stale) return;
+      const state = conversation.turnSession.state;
+      const fingerprint = stateFingerprint(state);
+      const saved = conversation.saved;
+      if (
+        saved?.fingerprint === fingerprint &&
+        state.lastActivityAt - saved.activityAt < ACTIVITY_REFRESH_MS
+      )
+        return;
+      if (!(await this.#save(conversation))) {
+        conversation.stale = true;
+        conversation.logger.warn(
+          { version: conversation.version },
+          'another instance changed this conversation first; the next stream continues from its state',
+        );
+      }
+    });
+    conversation.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Writes the next version; false on a version conflict. */
+  async #save(conversation: Conversation): Promise<boolean> {
+    const store = this.#options.store as ConversationStore;
+    const state = conversation.turnSession.state;
+    const ok = await this.#track('save', () => store.save(state, conversation.version + 1));
+    if (ok) {
+      conversation.version += 1;
+      conversation.saved = {
+        fingerprint: stateFingerprint(state),
+        activityAt: state.lastActivityAt,
+      };
+    } else {
+      this.#options.metrics.storeOperations.inc({ operation: 'save', outcome: 'conflict' });
+    }
+    return ok;
+  }
+
+  async #track<T>(operation: 'load' | 'save' | 'delete', call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      if (result !== false) this.#options.metrics.storeOperations.inc({ operation, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.#options.metrics.storeOperations.inc({ operation, outcome: 'error' });
+      this.#options.logger.error({ err: error, operation }, 'conversation table operation failed');
+      throw error;
+    }
+  }
+
+  /** Drops this instance's copy without ending the conversation (it lives on in the table). */
+  #evict(conversation: Conversation): void {
+    if (this.#conversations.get(conversation.id) === conversation)
+      this.#conversations.delete(conversation.id);
+    void conversation.recorder?.close();
+  }
+
+  async #forget(conversation: Conversation, reason: string): Promise<void> {
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
     this.#options.metrics.conversationEnds.inc({ reason });
@@ -113,21 +313,42 @@ export class ConversationRegistry {
       turns: conversation.turns,
     });
     conversation.logger.info({ reason, turns: conversation.turns }, 'conversation ended');
-    try {
-      await conversation.session.end(reason);
-    } catch (error) {
-      conversation.logger.warn({ err: error }, 'connector session end failed');
+    const store = this.#options.store;
+    if (store !== undefined) {
+      // Before the stream completes, so a new stream for this id starts fresh on any instance.
+      await this.#track('delete', () => store.delete(conversation.id)).catch(() => undefined);
     }
     await conversation.recorder?.close();
   }
 
-  /** Ends conversations idle for longer than the timeout and with no open stream. */
-  async reap(now = Date.now()): Promise<number> {
-    const idle = this.all().filter(
-      (c) => c.openStreams === 0 && now - c.lastActivity >= this.#options.idleTimeoutMs,
+  /** Ends a conversation once (its connector session, recording, entry and stored state). */
+  end(conversation: Conversation, reason: string): Promise<void> {
+    return conversation.turnSession.end(reason);
+  }
+
+  /**
+   * Ends conversations idle for longer than the timeout with no open stream. With a table, a
+   * conversation another instance served recently is only dropped from this instance.
+   */
+  async reap(now = this.#clock.now()): Promise<number> {
+    const timeout = this.#options.idleTimeoutMs;
+    const idle = this.all().filter((c) => c.openStreams === 0 && now - c.lastActivity >= timeout);
+    let ended = 0;
+    await Promise.all(
+      idle.map(async (c) => {
+        const store = this.#options.store;
+        if (store !== undefined) {
+          const stored = await store.load(c.id).catch(() => undefined);
+          if (stored !== undefined && now - stored.state.lastActivityAt < timeout) {
+            this.#evict(c);
+            return;
+          }
+        }
+        ended += 1;
+        await this.end(c, 'idle_timeout');
+      }),
     );
-    await Promise.all(idle.map((c) => this.end(c, 'idle_timeout')));
-    return idle.length;
+    return ended;
   }
 
   startReaper(): void {
@@ -139,10 +360,23 @@ export class ConversationRegistry {
     this.#timer.unref();
   }
 
-  /** Stops the reaper and ends every conversation. */
+  /**
+   * Stops the reaper. A single instance ends every conversation; with a table, conversations
+   * outlive this instance (other instances serve them), so they are only written out and dropped.
+   */
   async close(reason = 'shutdown'): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    await Promise.all(this.all().map((c) => this.end(c, reason)));
+    if (this.#options.store === undefined) {
+      await Promise.all(this.all().map((c) => this.end(c, reason)));
+      return;
+    }
+    await Promise.all(
+      this.all().map(async (c) => {
+        await this.persist(c).catch(() => undefined);
+        this.#evict(c);
+        await c.recorder?.close();
+      }),
+    );
   }
 }

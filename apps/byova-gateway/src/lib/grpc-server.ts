@@ -18,11 +18,15 @@ import {
   type VoiceVARequest__Output,
   type VoiceVAResponse,
 } from '@org/byova';
+import type { GatewayConfig } from '../config';
 import { CallerInputStream, type CallerInputDeps } from './caller-input';
 import type { HealthService } from './health';
 import { JwtValidationError, extractToken, type JwtValidator } from './jwt';
+import type { AgentRouter } from './router';
 
 export interface GrpcGatewayOptions extends CallerInputDeps {
+  readonly config: GatewayConfig;
+  readonly router: AgentRouter;
   readonly health: HealthService;
   /** Undefined: JWT validation is off. */
   readonly jwt: JwtValidator | undefined;

@@ -2,7 +2,7 @@
 
 import { keyToDtmfDigit } from '@org/byova';
 import type { InputConfig } from '../config';
-import type { InputPreferences } from './connectors/types';
+import type { InputPreferences } from '@org/byova';
 
 /** Builds the wire form of an `input:` section. */
 export function inputPreferences(input: InputConfig): InputPreferences {

@@ -1,158 +1,136 @@
-// A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text
-// exposition format (version 0.0.4).
+// The gateway's metrics, on the service kit (prom-client). Every label is declared with its
+// finite set of values: anything else, whatever a client sends, is counted as `other`.
 
-type Labels = Readonly<Record<string, string>>;
+import { status } from '@grpc/grpc-js';
+import {
+  createMetrics,
+  type BoundedCounter,
+  type BoundedHistogram,
+  type Metrics,
+} from '@org/service-kit';
 
-function labelKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map(
-      (k) =>
-        `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-    )
-    .join(',');
-}
+/** gRPC status names (`OK`, `NOT_FOUND`, ...). */
+const GRPC_CODES = Object.keys(status).filter((k) => Number.isNaN(Number(k)));
 
-interface Metric {
-  render(): string;
-}
+/** Why a conversation ended. */
+export const END_REASONS = [
+  'client_session_end',
+  'completed',
+  'transferred',
+  'idle_timeout',
+  'shutdown',
+] as const;
 
-export class Counter implements Metric {
-  readonly #values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelKey(labels);
-    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.#values.get(labelKey(labels)) ?? 0;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.#values.size === 0) lines.push(`${this.name} 0`);
-    for (const [key, value] of this.#values)
-      lines.push(`${this.name}${key ? `{${key}}` : ''} ${value}`);
-    return lines.join('\n');
-  }
-}
+/** Why a JWT was refused (`JwtValidationError.reason`, plus `missing` and `internal`). */
+export const JWT_REJECTION_REASONS = [
+  'missing',
+  'malformed',
+  'algorithm',
+  'issuer',
+  'claims',
+  'datasource',
+  'expired',
+  'signature',
+  'invalid',
+  'jwks',
+  'internal',
+] as const;
 
-export class Gauge implements Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly read: () => number,
-  ) {}
-  render(): string {
-    return [
-      `# HELP ${this.name} ${this.help}`,
-      `# TYPE ${this.name} gauge`,
-      `${this.name} ${this.read()}`,
-    ].join('\n');
-  }
-}
+/** Why audio could not be recorded. */
+export const RECORDING_FAILURES = ['limit', 'open', 'write'] as const;
 
-export class Histogram implements Metric {
-  readonly #counts: number[];
-  #sum = 0;
-  #count = 0;
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly buckets: readonly number[],
-  ) {
-    this.#counts = buckets.map(() => 0);
-  }
-  observe(value: number): void {
-    this.#sum += value;
-    this.#count += 1;
-    for (const [i, bound] of this.buckets.entries())
-      if (value <= bound) this.#counts[i] = (this.#counts[i] ?? 0) + 1;
-  }
-  get count(): number {
-    return this.#count;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [i, bound] of this.buckets.entries())
-      lines.push(`${this.name}_bucket{le="${bound}"} ${this.#counts[i]}`);
-    lines.push(
-      `${this.name}_bucket{le="+Inf"} ${this.#count}`,
-      `${this.name}_sum ${this.#sum}`,
-      `${this.name}_count ${this.#count}`,
-    );
-    return lines.join('\n');
-  }
+/** Options of {@link GatewayMetrics}. */
+export interface GatewayMetricsOptions {
+  /** YAML keys of the configured connectors (the values of the `connector` label). */
+  readonly connectorKeys: readonly string[];
+  readonly activeConversations: () => number;
+  readonly activeStreams: () => number;
 }
 
 /** The gateway's metrics. */
 export class GatewayMetrics {
-  readonly rpcs = new Counter(
-    'byova_rpcs_total',
-    'gRPC calls completed, by method and status code',
-  );
-  readonly conversations = new Counter('byova_conversations_total', 'Conversations created');
-  readonly conversationEnds = new Counter(
-    'byova_conversation_ends_total',
-    'Conversations ended, by reason',
-  );
-  readonly turns = new Counter(
-    'byova_turns_total',
-    'Caller turns handled, by kind (speech, dtmf, event)',
-  );
-  readonly terminals = new Counter(
-    'byova_terminal_responses_total',
-    'Terminal responses, by outcome',
-  );
-  readonly connectorErrors = new Counter(
-    'byova_connector_errors_total',
-    'Connector calls that failed, by connector',
-  );
-  readonly jwtRejections = new Counter(
-    'byova_jwt_rejections_total',
-    'Calls rejected by JWT validation, by reason class',
-  );
-  readonly badRequests = new Counter('byova_bad_requests_total', 'Requests rejected as malformed');
-  readonly replyLatency = new Histogram(
-    'byova_reply_latency_seconds',
-    'Time from END_OF_INPUT to the first reply response of a turn',
-    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-  );
-  readonly #gauges: Gauge[] = [];
+  readonly metrics: Metrics = createMetrics();
+  readonly rpcs: BoundedCounter<'method' | 'code'>;
+  readonly conversations: BoundedCounter<never>;
+  readonly conversationEnds: BoundedCounter<'reason'>;
+  readonly turns: BoundedCounter<'kind'>;
+  readonly terminals: BoundedCounter<'outcome'>;
+  readonly connectorErrors: BoundedCounter<'connector'>;
+  readonly jwtRejections: BoundedCounter<'reason'>;
+  readonly badRequests: BoundedCounter<never>;
+  readonly recordingFailures: BoundedCounter<'reason'>;
+  readonly replyLatency: BoundedHistogram<never>;
+  readonly storeOperations: BoundedCounter<'operation' | 'outcome'>;
 
-  constructor(activeConversations: () => number, activeStreams: () => number) {
-    this.#gauges.push(
-      new Gauge('byova_conversations_active', 'Conversations currently held', activeConversations),
-      new Gauge('byova_streams_active', 'ProcessCallerInput streams currently open', activeStreams),
-      new Gauge('process_resident_memory_bytes', 'Resident set size', () =>
-        process.memoryUsage.rss(),
-      ),
-      new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed),
-      new Gauge('process_cpu_seconds_total', 'User and system CPU time', () => {
-        const { user, system } = process.cpuUsage();
-        return (user + system) / 1e6;
-      }),
-      new Gauge('process_uptime_seconds', 'Seconds since the process started', () =>
-        process.uptime(),
-      ),
-    );
+  constructor(options: GatewayMetricsOptions) {
+    const m = this.metrics;
+    this.rpcs = m.counter({
+      name: 'byova_rpcs_total',
+      help: 'gRPC calls completed, by method and status code',
+      labels: { method: ['ProcessCallerInput', 'ListVirtualAgents'], code: GRPC_CODES },
+    });
+    this.conversations = m.counter({
+      name: 'byova_conversations_total',
+      help: 'Conversations created',
+    });
+    this.conversationEnds = m.counter({
+      name: 'byova_conversation_ends_total',
+      help: 'Conversations ended, by reason',
+      labels: { reason: END_REASONS },
+    });
+    this.turns = m.counter({
+      name: 'byova_turns_total',
+      help: 'Caller turns handled, by kind (speech, dtmf, event)',
+      labels: { kind: ['speech', 'dtmf', 'event'] },
+    });
+    this.terminals = m.counter({
+      name: 'byova_terminal_responses_total',
+      help: 'Terminal responses, by outcome',
+      labels: { outcome: ['SESSION_END', 'TRANSFER_TO_AGENT'] },
+    });
+    this.connectorErrors = m.counter({
+      name: 'byova_connector_errors_total',
+      help: 'Connector calls that failed, by connector',
+      labels: { connector: options.connectorKeys.length > 0 ? options.connectorKeys : ['none'] },
+    });
+    this.jwtRejections = m.counter({
+      name: 'byova_jwt_rejections_total',
+      help: 'Calls rejected by JWT validation, by reason class',
+      labels: { reason: JWT_REJECTION_REASONS },
+    });
+    this.badRequests = m.counter({
+      name: 'byova_bad_requests_total',
+      help: 'Requests rejected as malformed and caller audio frames skipped',
+    });
+    this.recordingFailures = m.counter({
+      name: 'byova_recording_failures_total',
+      help: 'Audio that could not be recorded: refused at the concurrency limit, or a file that could not be opened or written',
+      labels: { reason: RECORDING_FAILURES },
+    });
+    this.storeOperations = m.counter({
+      name: 'byova_state_store_operations_total',
+      help: 'Conversation table operations, by operation and outcome (conflict: another instance wrote first)',
+      labels: { operation: ['load', 'save', 'delete'], outcome: ['ok', 'conflict', 'error'] },
+    });
+    this.replyLatency = m.histogram({
+      name: 'byova_reply_latency_seconds',
+      help: 'Time from END_OF_INPUT to the reply of a turn',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+    m.gauge({
+      name: 'byova_conversations_active',
+      help: 'Conversations currently held',
+      collect: (g) => g.set(undefined, options.activeConversations()),
+    });
+    m.gauge({
+      name: 'byova_streams_active',
+      help: 'ProcessCallerInput streams currently open',
+      collect: (g) => g.set(undefined, options.activeStreams()),
+    });
   }
 
-  render(): string {
-    const metrics: Metric[] = [
-      this.rpcs,
-      this.conversations,
-      this.conversationEnds,
-      this.turns,
-      this.terminals,
-      this.connectorErrors,
-      this.jwtRejections,
-      this.badRequests,
-      this.replyLatency,
-      ...this.#gauges,
-    ];
-    return `${metrics.map((m) => m.render()).join('\n')}\n`;
+  /** The Prometheus text of every metric (with the process metrics). */
+  render(): Promise<string> {
+    return this.metrics.text();
   }
 }

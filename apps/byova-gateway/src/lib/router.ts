@@ -1,7 +1,7 @@
 // Virtual agent id -> connector. Exactly one agent is reported as the default (the first that
 // asks to be, else the first); an empty virtual_agent_id selects it.
 
-import type { AgentDescriptor, Connector } from './connectors/types';
+import type { AgentDescriptor, Connector } from '@org/byova';
 
 export interface RoutedAgent {
   readonly agent: AgentDescriptor;

@@ -144,6 +144,27 @@ export class RecorderStack extends Stack {
         resources: [this.table.tableArn, `${this.table.tableArn}/index/${dueIndexName}`],
       }),
     );
+    if (props.settings?.['WRITE_METADATA_JSON']?.toLowerCase() !== 'false') {
+      // The metadata objects (`<key>.json`), under the recordings' prefix only.
+      const prefix = (props.recordingBucketPrefix ?? 'originalAudio').replace(/^\/+|\/+$/g, '');
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: [
+            Arn.format(
+              {
+                service: 's3',
+                region: '',
+                account: '',
+                resource: props.recordingBucketName,
+                resourceName: prefix === '' ? '*.json' : `${prefix}/*.json`,
+              },
+              this,
+            ),
+          ],
+        }),
+      );
+    }
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['chime:CreateMediaInsightsPipeline'],

@@ -53,6 +53,17 @@ const callItemSchema = z.object({
   pipelineId: z.string().optional(),
   pipelineStatus: z.string().optional(),
   streamArns: z.array(z.string()).optional(),
+  direction: z.string().optional(),
+  fromNumber: z.string().optional(),
+  toNumber: z.string().optional(),
+  legsRecorded: z.array(z.string()).optional(),
+  partial: z.boolean().optional(),
+  callStartMs: z.number().optional(),
+  callEndMs: z.number().optional(),
+  recordingKey: z.string().optional(),
+  metadataKey: z.string().optional(),
+  metadataPending: z.boolean().optional(),
+  metadataAttempts: z.number().optional(),
   failureCode: z.string().optional(),
   failureReason: z.string().optional(),
   lastErrorCode: z.string().optional(),
@@ -80,8 +91,16 @@ export interface CreatedPipeline {
   legsRecorded: LegRole[];
   recordingStartMs: number;
   recordingEndMs: number;
+  callStartMs: number;
+  callEndMs: number;
+  recordingKey: string;
   partial: boolean;
   reason: string;
+  /**
+   * The metadata object: its key, and when to try writing it again if the first write failed
+   * (the call then stays in the due index for the sweep).
+   */
+  metadata?: { key: string; retryAtMs?: number; errorCode?: string; errorMessage?: string };
 }
 
 /** Options of {@link CallStore}. */
@@ -305,7 +324,10 @@ export class CallStore {
     }
   }
 
-  /** Records the created pipeline and leaves the due index. @returns whether the claim was ours. */
+  /**
+   * Records the created pipeline and leaves the due index, unless its metadata object still has
+   * to be written. @returns whether the claim was ours.
+   */
   async markCreated(
     transactionId: string,
     claimId: string,
@@ -323,12 +345,26 @@ export class CallStore {
       .set('legsRecorded', p.legsRecorded)
       .set('recordingStartMs', p.recordingStartMs)
       .set('recordingEndMs', p.recordingEndMs)
+      .set('callStartMs', p.callStartMs)
+      .set('callEndMs', p.callEndMs)
+      .set('recordingKey', p.recordingKey)
       .set('partial', p.partial)
       .set('finalizeReason', p.reason)
       .set('pipelineCreatedAtMs', nowMs)
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
-      .remove('dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
+      .set('ttl', this.#ttl(nowMs));
+    const m = p.metadata;
+    if (m !== undefined) x.set('metadataKey', m.key);
+    if (m?.retryAtMs !== undefined) {
+      x.set('metadataPending', true)
+        .set('metadataAttempts', 1)
+        .set('dueAtMs', m.retryAtMs)
+        .set('dueShard', this.shardOf(transactionId))
+        .set('lastErrorCode', m.errorCode)
+        .set('lastErrorMessage', m.errorMessage?.slice(0, 2000));
+    } else {
+      x.remove('dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
+    }
     return this.#update({
       Key: this.#key(transactionId, CALL_SK),
       x,
@@ -384,6 +420,32 @@ export class CallStore {
       x,
       condition: this.#claimHeld(x, claimId),
     });
+  }
+
+  /**
+   * Records the outcome of a retried metadata write: written (the call leaves the due index), or
+   * failed again (retried at `retryAtMs`, or given up when `retryAtMs` is absent).
+   */
+  async recordMetadataAttempt(
+    transactionId: string,
+    outcome:
+      { written: true } | { written: false; retryAtMs?: number; code: string; message: string },
+    nowMs: number,
+  ): Promise<void> {
+    const x = new ExpressionBuilder();
+    x.set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs)).add('metadataAttempts', 1);
+    if (outcome.written) {
+      x.remove('metadataPending', 'dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
+    } else {
+      x.set('lastErrorCode', outcome.code).set('lastErrorMessage', outcome.message.slice(0, 2000));
+      if (outcome.retryAtMs === undefined) {
+        x.set('metadataFailureCode', outcome.code).remove('metadataPending', 'dueAtMs', 'dueShard');
+      } else {
+        x.set('dueAtMs', outcome.retryAtMs).set('dueShard', this.shardOf(transactionId));
+      }
+    }
+    const condition = `${x.name('metadataPending')} = ${x.value(true)}`;
+    await this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
   }
 
   /** Takes a finished call out of the due index (a leftover entry). */

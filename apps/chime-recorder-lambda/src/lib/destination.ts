@@ -115,6 +115,8 @@ export interface Destination {
   arn: string;
   /** The object key inside the bucket. */
   key: string;
+  /** The key of the metadata object next to it: the same name with `.json`. */
+  metadataKey: string;
   /** Placeholders whose values had characters replaced with `_`. */
   sanitized: KeyPlaceholder[];
 }
@@ -164,7 +166,8 @@ export function buildDestination(values: KeyValues, options: DestinationOptions)
       return value.replace(/[^-_.a-zA-Z0-9]/g, '_').replace(/^\.{1,2}$/, '_');
     })
     .join('');
-  const key = `${options.prefix.slice(1)}${options.prefix === '' ? '' : '/'}${rendered}.${options.extension}`;
+  const base = `${options.prefix.slice(1)}${options.prefix === '' ? '' : '/'}${rendered}`;
+  const key = `${base}.${options.extension}`;
   const arn = `arn:${options.partition ?? 'aws'}:s3:::${options.bucket}${options.prefix}/${rendered}.${options.extension}`;
   if (!DESTINATION_PATTERN.test(arn) || arn.length > DESTINATION_MAX_LENGTH) {
     throw new RecorderError(
@@ -172,7 +175,7 @@ export function buildDestination(values: KeyValues, options: DestinationOptions)
       `the S3 destination is not valid for CreateMediaInsightsPipeline (pattern ${DESTINATION_PATTERN.source}, at most ${DESTINATION_MAX_LENGTH} characters; this one has ${arn.length})`,
     );
   }
-  return { arn, key, sanitized };
+  return { arn, key, metadataKey: `${base}.json`, sanitized };
 }
 
 /**

@@ -23,6 +23,8 @@ export const RecorderErrorCode = {
   PipelineFailed: 'CHIME_REC_ERR_PIPELINE_FAILED',
   /** An item read from the call table does not have the shape this recorder writes. */
   StateCorrupt: 'CHIME_REC_ERR_STATE_CORRUPT',
+  /** Writing the metadata object (`<key>.json`) to S3 failed; the sweep writes it again. */
+  MetadataWriteFailed: 'CHIME_REC_ERR_METADATA_WRITE_FAILED',
 } as const;
 
 /** One of the {@link RecorderErrorCode} values. */

@@ -73,8 +73,22 @@ export type ClassifiedEvent =
   | { kind: 'streaming'; event: StreamingEvent }
   | { kind: 'pipeline-state'; event: PipelineStateEvent }
   | { kind: 'sweep'; eventId: string }
-  | { kind: 'ignored'; eventId?: string; source?: string; detailType?: string }
+  | {
+      kind: 'ignored';
+      eventId: string;
+      /** The envelope field that did not match what the recorder handles. */
+      field: 'source' | 'detail-type';
+      /** Its value, cut to {@link MAX_REPORTED_VALUE_CHARS} characters. */
+      value: string;
+      source: string;
+      detailType: string;
+    }
   | { kind: 'malformed'; error: RecorderError; eventId?: string; detailType?: string };
+
+/** Sources whose events the recorder acts on (some of their detail types). */
+export const HANDLED_SOURCES: readonly string[] = ['aws.chime', 'aws.events'];
+/** Longest envelope value an `ignored` classification repeats (logs and results stay bounded). */
+export const MAX_REPORTED_VALUE_CHARS = 128;
 
 const envelopeSchema = z.object({
   version: z.string().optional(),
@@ -191,7 +205,21 @@ export function classifyEvent(raw: unknown): ClassifiedEvent {
   if (e.source === 'aws.events' && detailType === SCHEDULED_EVENT_DETAIL_TYPE) {
     return { kind: 'sweep', eventId };
   }
-  return { kind: 'ignored', eventId, source: e.source, detailType };
+  const field = HANDLED_SOURCES.includes(e.source) ? 'detail-type' : 'source';
+  return {
+    kind: 'ignored',
+    eventId,
+    field,
+    value: bounded(field === 'source' ? e.source : detailType),
+    source: bounded(e.source),
+    detailType: bounded(detailType),
+  };
+}
+
+function bounded(text: string): string {
+  return text.length > MAX_REPORTED_VALUE_CHARS
+    ? `${text.slice(0, MAX_REPORTED_VALUE_CHARS)}…`
+    : text;
 }
 
 type StreamingDetail = z.infer<typeof streamingDetailSchema>;

@@ -88,6 +88,9 @@ export interface RecordingPlan {
   /** Inclusive range, epoch ms, margins applied. */
   startMs: number;
   endMs: number;
+  /** The call itself, without margins: earliest leg start and latest leg end (or `nowMs`). */
+  callStartMs: number;
+  callEndMs: number;
   /** Fewer than two streams, or a leg that never reported ENDED. */
   partial: boolean;
   /** No leg reported an end; the range ends at the time of the sweep. */
@@ -140,7 +143,9 @@ export function planRecording(
   if (snapshot.call?.streamingFailedAtMs !== undefined)
     ends.push(snapshot.call.streamingFailedAtMs);
   const openEnded = ends.length === 0;
-  const startMs = Math.min(...starts) - s.marginMs;
+  const callStartMs = Math.min(...starts);
+  const callEndMs = Math.max(callStartMs, openEnded ? nowMs : Math.max(...ends));
+  const startMs = callStartMs - s.marginMs;
   let endMs = (openEnded ? nowMs : Math.max(...ends)) + s.marginMs;
   // A failure reported before the stream started (clock skew) must not give an empty range.
   if (endMs <= startMs) endMs = startMs + 1;
@@ -148,6 +153,8 @@ export function planRecording(
     legs: legs.map((l) => ({ role: l.role, streamArn: l.streamArn })),
     startMs,
     endMs,
+    callStartMs,
+    callEndMs,
     partial: legs.length < 2 || legs.some((l) => l.status !== 'ENDED'),
     openEnded,
   };

@@ -68,10 +68,13 @@ export function createHandler(o: HandlerOptions): RecorderHandler {
         case 'ignored':
           log.debug('ignoring an event this recorder does not handle', {
             eventId: c.eventId,
+            field: c.field,
             source: c.source,
             detailType: c.detailType,
           });
-          return { outcome: 'ignored', reason: `detail-type ${c.detailType ?? 'unknown'}` };
+          // Name the envelope field that did not match: a foreign source, or a detail type of a
+          // handled source that the recorder has no use for.
+          return { outcome: 'ignored', reason: `${c.field} ${c.value}` };
         case 'streaming':
           if (accepted.size > 0 && !accepted.has(c.event.voiceConnectorId)) {
             log.debug('ignoring an event of another Voice Connector', {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CallItem, CallStore } from './call-store';
-import { isRecorderError, RecorderError } from './errors';
+import type { CallItem, CallStore, CreatedPipeline } from './call-store';
+import { isRecorderError, RecorderError, RecorderErrorCode } from './errors';
 import type { PipelineStateEvent, StreamingEvent } from './events';
 import {
   decide,
@@ -10,7 +10,8 @@ import {
   type RecordingPlan,
 } from './finalize';
 import type { RecorderLogger } from './logger';
-import type { PipelineCreator } from './pipeline-client';
+import { metadataDocument, type MetadataWriter } from './metadata';
+import type { CreatedPipelineRef, PipelineCreator } from './pipeline-client';
 import {
   buildPipelineRequest,
   type PipelineRequest,
@@ -32,6 +33,8 @@ export interface RecorderOptions {
   settings: RecorderSettings;
   store: CallStore;
   pipelines: PipelineCreator;
+  /** Writes `<key>.json` next to each recording; absent: no metadata objects. */
+  metadata?: MetadataWriter;
   logger: RecorderLogger;
   /** @default Date.now */
   now?: () => number;
@@ -54,6 +57,8 @@ export type Outcome =
   | { outcome: 'retry-scheduled'; transactionId: string; retryAtMs: number; code: string }
   | { outcome: 'pipeline-failed'; transactionId: string; code: string }
   | { outcome: 'status-updated'; transactionId: string; pipelineStatus: string }
+  | { outcome: 'metadata-written'; transactionId: string }
+  | { outcome: 'metadata-failed'; transactionId: string; code: string }
   | { outcome: 'ignored'; reason: string; transactionId?: string };
 
 /** What one sweep did. */
@@ -84,6 +89,7 @@ export class Recorder {
   readonly #s: RecorderSettings;
   readonly #store: CallStore;
   readonly #pipelines: PipelineCreator;
+  readonly #metadata: MetadataWriter | undefined;
   readonly #log: RecorderLogger;
   readonly #now: () => number;
   readonly #newId: () => string;
@@ -92,6 +98,7 @@ export class Recorder {
     this.#s = o.settings;
     this.#store = o.store;
     this.#pipelines = o.pipelines;
+    this.#metadata = o.metadata;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
     this.#newId = o.newId ?? randomUUID;
@@ -264,6 +271,9 @@ export class Recorder {
   async #sweepOne(tx: string, log: RecorderLogger): Promise<Outcome> {
     const snapshot = await this.#store.load(tx);
     const state = snapshot.call?.state;
+    if ((state === 'CREATED' || state === 'RECORDED') && snapshot.call?.metadataPending) {
+      return this.#retryMetadata(snapshot.call, log);
+    }
     if (state === 'CREATED' || state === 'RECORDED' || state === 'FAILED') {
       await this.#store.clearDue(tx);
       return { outcome: 'already-finalized', transactionId: tx, state };
@@ -314,47 +324,9 @@ export class Recorder {
         key: request.destination.key,
       });
     }
+    let created: CreatedPipelineRef;
     try {
-      const created = await this.#pipelines.create(request.input);
-      const ours = await this.#store.markCreated(
-        tx,
-        claimId,
-        {
-          ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
-          ...(created.pipelineArn ? { pipelineArn: created.pipelineArn } : {}),
-          ...(created.status ? { pipelineStatus: created.status } : {}),
-          destination: request.destination.arn,
-          ...(request.token ? { clientRequestToken: request.token } : {}),
-          streamArns: plan.legs.map((l) => l.streamArn),
-          legsRecorded: plan.legs.map((l) => l.role),
-          recordingStartMs: plan.startMs,
-          recordingEndMs: plan.endMs,
-          partial: plan.partial,
-          reason,
-        },
-        this.#now(),
-      );
-      if (!ours) {
-        log.warn('the pipeline claim was taken over while the pipeline was being created', {
-          pipelineId: created.pipelineId,
-        });
-      }
-      log.info('media insights pipeline created', {
-        pipelineId: created.pipelineId,
-        reason,
-        legs: plan.legs.map((l) => l.role),
-        partial: plan.partial,
-        openEnded: plan.openEnded,
-        startTimestamp: new Date(plan.startMs).toISOString(),
-        endTimestamp: new Date(plan.endMs).toISOString(),
-        destinationKey: request.destination.key,
-      });
-      return {
-        outcome: 'pipeline-created',
-        transactionId: tx,
-        reason,
-        ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
-      };
+      created = await this.#pipelines.create(request.input);
     } catch (err) {
       if (!isRecorderError(err)) throw err;
       if (err.retryable && (claimed.createAttempts ?? 1) < this.#s.maxCreateAttempts) {
@@ -369,6 +341,136 @@ export class Recorder {
       }
       return this.#fail(tx, claimId, err, log);
     }
+    return this.#recordCreated({ call, claimId, reason, plan, request, created, log });
+  }
+
+  /** Writes the metadata object, then records the created pipeline on the call item. */
+  async #recordCreated(c: {
+    call: CallItem;
+    claimId: string;
+    reason: FinalizeReason;
+    plan: RecordingPlan;
+    request: PipelineRequest;
+    created: CreatedPipelineRef;
+    log: RecorderLogger;
+  }): Promise<Outcome> {
+    const { plan, request, created, reason, log } = c;
+    const tx = c.call.transactionId;
+    const facts = {
+      ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
+      ...(created.pipelineArn ? { pipelineArn: created.pipelineArn } : {}),
+      ...(created.status ? { pipelineStatus: created.status } : {}),
+      destination: request.destination.arn,
+      ...(request.token ? { clientRequestToken: request.token } : {}),
+      streamArns: plan.legs.map((l) => l.streamArn),
+      legsRecorded: plan.legs.map((l) => l.role),
+      recordingStartMs: plan.startMs,
+      recordingEndMs: plan.endMs,
+      callStartMs: plan.callStartMs,
+      callEndMs: plan.callEndMs,
+      recordingKey: request.destination.key,
+      partial: plan.partial,
+      reason,
+    };
+    const metadata = await this.#writeFirstMetadata(
+      { ...c.call, ...facts },
+      request.destination.metadataKey,
+      log,
+    );
+    const ours = await this.#store.markCreated(
+      tx,
+      c.claimId,
+      { ...facts, ...(metadata ? { metadata } : {}) },
+      this.#now(),
+    );
+    if (!ours) {
+      log.warn('the pipeline claim was taken over while the pipeline was being created', {
+        pipelineId: created.pipelineId,
+      });
+    }
+    log.info('media insights pipeline created', {
+      pipelineId: created.pipelineId,
+      reason,
+      legs: plan.legs.map((l) => l.role),
+      partial: plan.partial,
+      openEnded: plan.openEnded,
+      startTimestamp: new Date(plan.startMs).toISOString(),
+      endTimestamp: new Date(plan.endMs).toISOString(),
+      destinationKey: request.destination.key,
+    });
+    return {
+      outcome: 'pipeline-created',
+      transactionId: tx,
+      reason,
+      ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
+    };
+  }
+
+  /**
+   * Writes the metadata object of a just-created pipeline. A failure never undoes the recording:
+   * it is logged, and the call stays in the due index so the sweep writes the object later.
+   */
+  async #writeFirstMetadata(
+    call: CallItem,
+    key: string,
+    log: RecorderLogger,
+  ): Promise<CreatedPipeline['metadata']> {
+    if (this.#metadata === undefined) return undefined;
+    try {
+      await this.#metadata.write(key, metadataDocument({ ...call, metadataKey: key }));
+      return { key };
+    } catch (err) {
+      if (!isRecorderError(err)) throw err;
+      const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+      log.error('could not write the metadata object; the sweep retries it', {
+        ...errorAttributes(err),
+        metadataKey: key,
+        retryAt: new Date(retryAtMs).toISOString(),
+      });
+      return { key, retryAtMs, errorCode: err.code, errorMessage: err.message };
+    }
+  }
+
+  /** The sweep's retry of a metadata object whose first write failed. */
+  async #retryMetadata(call: CallItem, log: RecorderLogger): Promise<Outcome> {
+    const tx = call.transactionId;
+    if (this.#metadata === undefined || call.metadataKey === undefined) {
+      await this.#store.recordMetadataAttempt(
+        tx,
+        {
+          written: false,
+          code: RecorderErrorCode.MetadataWriteFailed,
+          message: 'WRITE_METADATA_JSON is false',
+        },
+        this.#now(),
+      );
+      return { outcome: 'ignored', reason: 'WRITE_METADATA_JSON is false', transactionId: tx };
+    }
+    try {
+      await this.#metadata.write(call.metadataKey, metadataDocument(call));
+    } catch (err) {
+      if (!isRecorderError(err)) throw err;
+      const attempts = (call.metadataAttempts ?? 1) + 1;
+      const giveUp = attempts >= this.#s.maxCreateAttempts;
+      const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+      await this.#store.recordMetadataAttempt(
+        tx,
+        { written: false, code: err.code, message: err.message, ...(giveUp ? {} : { retryAtMs }) },
+        this.#now(),
+      );
+      log.error(
+        giveUp
+          ? 'metadata object not written after every attempt; the recording itself is not affected'
+          : 'could not write the metadata object; the sweep retries it',
+        { ...errorAttributes(err), attempt: attempts, metadataKey: call.metadataKey },
+      );
+      return giveUp
+        ? { outcome: 'metadata-failed', transactionId: tx, code: err.code }
+        : { outcome: 'retry-scheduled', transactionId: tx, retryAtMs, code: err.code };
+    }
+    await this.#store.recordMetadataAttempt(tx, { written: true }, this.#now());
+    log.info('metadata object written', { metadataKey: call.metadataKey });
+    return { outcome: 'metadata-written', transactionId: tx };
   }
 
   async #fail(

@@ -1,22 +1,21 @@
 // Local harness of the recorder (`npx nx serve chime-recorder-lambda`): starts an in-memory
-// DynamoDB (dynalite) and the media-pipelines fake on loopback, creates the call table, replays a
+// DynamoDB (dynalite), a local S3 (s3rver) and the media-pipelines fake on loopback, replays a
 // call's EventBridge events through the real handler, runs the finalize sweep, and prints the
-// CreateMediaInsightsPipeline requests and the table items. With --listen it then keeps serving:
-// POST an EventBridge event to http://127.0.0.1:<port>/ to run it through the handler.
+// CreateMediaInsightsPipeline requests, the table items and the objects written. With --listen it
+// then keeps serving: POST an EventBridge event to http://127.0.0.1:<port>/ to run it through the
+// handler.
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { createApp } from '../app';
-import { loadConfig } from '../config';
+import { createApp, type RecorderApp } from '../app';
+import { loadConfig, type RecorderConfig } from '../config';
 import { fromPowertools } from '../lib/logger';
-import { ensureCallTable } from '../lib/table';
-import { FakeMediaPipelines } from './fake-media-pipelines';
 import sampleCall from './sample-call.json';
+import { type LocalServices, startLocalServices } from './services';
 
 const USAGE = `usage: serve [--events <file.json>] [--order as-given|reversed|shuffled] [--duplicate]
              [--listen <port>]
@@ -26,9 +25,14 @@ const USAGE = `usage: serve [--events <file.json>] [--order as-given|reversed|sh
   --listen     keep running and accept events on http://127.0.0.1:<port>/ (POST, JSON body)
 Recorder settings come from the usual environment variables (see the README).`;
 
-const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+interface Options {
+  events: unknown[];
+  order: 'as-given' | 'reversed' | 'shuffled';
+  duplicate: boolean;
+  listen?: number;
+}
 
-async function main(): Promise<void> {
+function parseOptions(): Options | undefined {
   const { values } = parseArgs({
     options: {
       events: { type: 'string' },
@@ -40,20 +44,95 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(USAGE);
-    return;
+    return undefined;
   }
-  if (!['as-given', 'reversed', 'shuffled'].includes(values.order)) {
+  if (values.order !== 'as-given' && values.order !== 'reversed' && values.order !== 'shuffled') {
     throw new Error(`--order must be as-given, reversed or shuffled\n${USAGE}`);
   }
   const events = (
     values.events ? JSON.parse(readFileSync(values.events, 'utf8')) : sampleCall
   ) as unknown[];
   if (!Array.isArray(events)) throw new Error('--events must hold a JSON array of events');
+  return {
+    events,
+    order: values.order,
+    duplicate: values.duplicate,
+    ...(values.listen === undefined ? {} : { listen: Number(values.listen) }),
+  };
+}
 
-  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => db.listen(0, '127.0.0.1', () => resolve()));
-  const dynamoEndpoint = `http://127.0.0.1:${(db.address() as AddressInfo).port}`;
-  const fake = await FakeMediaPipelines.start();
+async function replay(app: RecorderApp, o: Options): Promise<void> {
+  const ordered =
+    o.order === 'reversed'
+      ? [...o.events].reverse()
+      : o.order === 'shuffled'
+        ? shuffle([...o.events])
+        : o.events;
+  console.log(
+    `\n== replaying ${ordered.length} event(s), order ${o.order}${o.duplicate ? ', each twice' : ''}`,
+  );
+  for (const e of ordered) {
+    const label = describe(e);
+    const results = o.duplicate
+      ? await Promise.all([app.handler(e), app.handler(e)])
+      : [await app.handler(e)];
+    for (const r of results) console.log(`   ${label} -> ${JSON.stringify(r)}`);
+  }
+}
+
+async function report(local: LocalServices, config: RecorderConfig): Promise<void> {
+  console.log(`\n== CreateMediaInsightsPipeline requests (${local.fake.createRequests.length})`);
+  for (const r of local.fake.createRequests)
+    console.log(JSON.stringify({ status: r.status, body: r.body }, null, 2));
+  const items = await DynamoDBDocumentClient.from(local.dynamo).send(
+    new ScanCommand({ TableName: config.tableName, ConsistentRead: true }),
+  );
+  console.log(`\n== call table items (${items.Count ?? 0})`);
+  for (const item of items.Items ?? []) console.log(JSON.stringify(item));
+  const s3 = new S3Client(local.clients.s3);
+  const objects = await s3.send(new ListObjectsV2Command({ Bucket: config.bucket }));
+  s3.destroy();
+  console.log(`\n== objects in s3://${config.bucket}/ (the .wav files come from the real service)`);
+  for (const o of objects.Contents ?? []) console.log(`   ${o.Key} (${o.Size} bytes)`);
+}
+
+async function listen(app: RecorderApp, port: number): Promise<void> {
+  const listener: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let event: unknown;
+      try {
+        event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res
+          .writeHead(400, { 'content-type': 'application/json' })
+          .end('{"error":"body is not JSON"}');
+        return;
+      }
+      app.handler(event).then(
+        (r) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
+        (err: unknown) =>
+          res
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: String(err) })),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', resolve));
+  console.log(
+    `\n== listening on http://127.0.0.1:${(listener.address() as AddressInfo).port}/ (Ctrl-C to stop)`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await new Promise<void>((resolve) => listener.close(() => resolve()));
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  if (options === undefined) return;
   const config = loadConfig({
     CALL_TABLE: 'chime-recorder-local',
     RECORDING_BUCKET: 'local-recordings',
@@ -61,48 +140,19 @@ async function main(): Promise<void> {
       'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/Record',
     ...process.env,
   });
-  const dynamo = new DynamoDBClient({
-    endpoint: dynamoEndpoint,
-    region: 'us-east-1',
-    credentials: CREDENTIALS,
-  });
-  await ensureCallTable(dynamo, config.tableName, config.dueIndexName);
+  const local = await startLocalServices(config.tableName, config.dueIndexName, config.bucket);
   let offsetMs = 0;
   const powertools = new Logger({ serviceName: 'chime-recorder-local', logLevel: config.logLevel });
   const app = createApp(config, {
     logger: fromPowertools(powertools),
-    dynamoDb: { endpoint: dynamoEndpoint, region: 'us-east-1', credentials: CREDENTIALS },
-    mediaPipelines: { endpoint: fake.url, region: 'us-east-1', credentials: CREDENTIALS },
+    ...local.clients,
     now: () => Date.now() + offsetMs,
   });
-  console.log(`dynalite on ${dynamoEndpoint}, media-pipelines fake on ${fake.url}`);
-
-  let listener: Server | undefined;
-  const stop = async () => {
-    app.close();
-    dynamo.destroy();
-    if (listener) await new Promise<void>((resolve) => listener?.close(() => resolve()));
-    await fake.close();
-    await new Promise<void>((resolve) => db.close(() => resolve()));
-  };
-
+  console.log(
+    `dynalite on ${local.dynamoEndpoint}, s3rver on ${local.s3Endpoint}, media-pipelines fake on ${local.fake.url}`,
+  );
   try {
-    const ordered =
-      values.order === 'reversed'
-        ? [...events].reverse()
-        : values.order === 'shuffled'
-          ? shuffle([...events])
-          : events;
-    console.log(
-      `\n== replaying ${ordered.length} event(s), order ${values.order}${values.duplicate ? ', each twice' : ''}`,
-    );
-    for (const e of ordered) {
-      const label = describe(e);
-      const results = values.duplicate
-        ? await Promise.all([app.handler(e), app.handler(e)])
-        : [await app.handler(e)];
-      for (const r of results) console.log(`   ${label} -> ${JSON.stringify(r)}`);
-    }
+    await replay(app, options);
     offsetMs = config.finalizeAfterMs;
     const sweep = await app.handler({
       version: '0',
@@ -112,51 +162,11 @@ async function main(): Promise<void> {
       detail: {},
     });
     console.log(`\n== sweep, clock +${config.finalizeAfterMs} ms -> ${JSON.stringify(sweep)}`);
-    console.log(`\n== CreateMediaInsightsPipeline requests (${fake.createRequests.length})`);
-    for (const r of fake.createRequests)
-      console.log(JSON.stringify({ status: r.status, body: r.body }, null, 2));
-    const items = await DynamoDBDocumentClient.from(dynamo).send(
-      new ScanCommand({ TableName: config.tableName, ConsistentRead: true }),
-    );
-    console.log(`\n== call table items (${items.Count ?? 0})`);
-    for (const item of items.Items ?? []) console.log(JSON.stringify(item));
-
-    if (values.listen !== undefined) {
-      const port = Number(values.listen);
-      listener = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          let event: unknown;
-          try {
-            event = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            res
-              .writeHead(400, { 'content-type': 'application/json' })
-              .end('{"error":"body is not JSON"}');
-            return;
-          }
-          app.handler(event).then(
-            (r) =>
-              res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(r)),
-            (err: unknown) =>
-              res
-                .writeHead(500, { 'content-type': 'application/json' })
-                .end(JSON.stringify({ error: String(err) })),
-          );
-        });
-      });
-      await new Promise<void>((resolve) => listener?.listen(port, '127.0.0.1', resolve));
-      console.log(
-        `\n== listening on http://127.0.0.1:${(listener.address() as AddressInfo).port}/ (Ctrl-C to stop)`,
-      );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-    }
+    await report(local, config);
+    if (options.listen !== undefined) await listen(app, options.listen);
   } finally {
-    await stop();
+    app.close();
+    await local.close();
   }
 }
 

@@ -1,9 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import S3rver from 's3rver';
 import { createApp, type RecorderApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { memoryLogger, type LogEntry } from '../../src/lib/logger';
@@ -41,9 +50,30 @@ export interface TestApp extends RecorderApp {
   clock: Clock;
 }
 
+/** A local S3 (s3rver) holding the recordings bucket, for the metadata objects. */
+export interface LocalS3 {
+  readonly server: S3rver;
+  readonly directory: string;
+  readonly config: S3ClientConfig;
+  readonly client: S3Client;
+}
+
+/** The S3 client settings that reach s3rver on `endpoint`. */
+export function s3Config(endpoint: string): S3ClientConfig {
+  return {
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  };
+}
+
 /**
- * Starts dynalite (in memory) and the media-pipelines fake on free loopback ports, creates the
- * call table, and builds recorders against them.
+ * Starts dynalite (in memory), s3rver and the media-pipelines fake on free loopback ports,
+ * creates the call table and the bucket, and builds recorders against them.
  */
 export class Harness {
   readonly apps: TestApp[] = [];
@@ -53,6 +83,7 @@ export class Harness {
     readonly dynamoEndpoint: string,
     readonly fake: FakeMediaPipelines,
     readonly dynamo: DynamoDBClient,
+    readonly s3: LocalS3,
   ) {}
 
   static async start(): Promise<Harness> {
@@ -62,17 +93,45 @@ export class Harness {
     const fake = await FakeMediaPipelines.start();
     const dynamo = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: CREDENTIALS });
     await ensureCallTable(dynamo, TABLE);
-    return new Harness(server, endpoint, fake, dynamo);
+    const directory = await mkdtemp(join(tmpdir(), 'chime-recorder-s3-'));
+    const s3server = new S3rver({
+      port: 0,
+      address: '127.0.0.1',
+      silent: true,
+      directory,
+      configureBuckets: [{ name: BUCKET, configs: [] }],
+    });
+    const { port } = await s3server.run();
+    const config = s3Config(`http://127.0.0.1:${port}`);
+    const s3 = { server: s3server, directory, config, client: new S3Client(config) };
+    return new Harness(server, endpoint, fake, dynamo, s3);
+  }
+
+  /** Every object key in the recordings bucket, sorted. */
+  async objectKeys(): Promise<string[]> {
+    const out = await this.s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+    return (out.Contents ?? []).map((o) => o.Key ?? '').sort();
+  }
+
+  /** One object of the recordings bucket, parsed as JSON. */
+  async objectJson(key: string): Promise<unknown> {
+    const out = await this.s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    return JSON.parse((await out.Body?.transformToString('utf8')) ?? 'null') as unknown;
   }
 
   /** A recorder with the base environment plus `env`, on a clock starting at `startMs`. */
-  app(env: Record<string, string> = {}, startMs = Date.parse('2023-04-05T22:14:20Z')): TestApp {
+  app(
+    env: Record<string, string> = {},
+    startMs = Date.parse('2023-04-05T22:14:20Z'),
+    s3: S3ClientConfig = this.s3.config,
+  ): TestApp {
     const clock: Clock = { now: startMs };
     const logger = memoryLogger();
     const app = createApp(loadConfig({ ...BASE_ENV, ...env }), {
       logger,
       dynamoDb: { endpoint: this.dynamoEndpoint, region: 'us-east-1', credentials: CREDENTIALS },
       mediaPipelines: { endpoint: this.fake.url, region: 'us-east-1', credentials: CREDENTIALS },
+      s3,
       now: () => clock.now,
     });
     const testApp: TestApp = Object.assign(app, { logs: logger.entries, clock });
@@ -99,6 +158,9 @@ export class Harness {
     this.dynamo.destroy();
     await this.fake.close();
     await new Promise<void>((resolve) => this.dynaliteServer.close(() => resolve()));
+    this.s3.client.destroy();
+    await this.s3.server.close();
+    await rm(this.s3.directory, { recursive: true, force: true });
   }
 }
 
@@ -193,7 +255,7 @@ export function expectedRequest(
       },
     },
     S3RecordingSinkRuntimeConfiguration: {
-      Destination: o.destination ?? `arn:aws:s3:::${BUCKET}/originalAudio/${transactionId}.wav`,
+      Destination: o.destination ?? `arn:aws:s3:::${BUCKET}/originalAudio/${callId}.wav`,
       RecordingFileFormat: 'Wav',
     },
     MediaInsightsRuntimeMetadata: {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { describeError, GenesysApiError } from './errors';
+import { Backoff, sleep } from './backoff';
+import { CollectorError, describeError, GenesysApiError } from './errors';
 import type { GenesysApi } from './genesys/api-client';
 import type { EventDefinition } from './genesys/schemas';
 import type { Metrics } from './metrics';
@@ -11,25 +12,50 @@ export interface BackfillOptions {
   metrics: Metrics;
   /** Widen each gap by this much on both sides. @default 60000 */
   marginMs: number;
+  /**
+   * How far back the history query can reach (`BACKFILL_MAX_AGE_H`): an older gap start is
+   * clamped to it, with a warning. @default 864000000 (10 days)
+   */
+  maxAgeMs: number;
   /** Definition ids to query (from the subscribed topics). */
   definitionIds: () => readonly string[];
   definitions: () => ReadonlyMap<string, EventDefinition>;
-  /** Hands a recovered event to the pipeline (which de-duplicates it). */
-  onEvent: (topic: string, body: Record<string, unknown>) => void;
+  /** Hands a recovered event to the pipeline; true when it was new (not a duplicate). */
+  onEvent: (topic: string, body: Record<string, unknown>) => boolean;
+  /** Waits between retries of a failed query. @default 1000 / 60000 */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+/** One interval to recover (epoch ms). */
+export interface Gap {
+  start: number;
+  end: number;
+}
+
+/** What the last finished backfill did, for `/health`. */
+export interface BackfillReport {
+  start: string;
+  end: string;
+  examined: number;
+  recovered: number;
 }
 
 /**
- * Recovers events published while no socket was connected, from the operational-event history
- * query (`POST /api/v2/usage/events/query`, needs `usage:events:view`). Gaps are queried one at a
- * time, oldest first, all pages. A 403 switches the backfill off for good, with a warning and a
- * `/health` flag, instead of failing every reconnect.
+ * Recovers events published while no socket was connected (or while the collector was not
+ * running), from the operational-event history query (`POST /api/v2/usage/events/query`, needs
+ * `usage:events:view`). Gaps are queried one at a time, oldest first, all pages. A failure that
+ * may pass (network, 5xx, 429, 401) is retried with backoff until it succeeds or the collector
+ * stops, and the gap stays pending meanwhile, which holds the checkpoint back. A 403 switches the
+ * backfill off for good, with a warning and a `/health` flag; another 4xx abandons that gap.
  */
 export class Backfiller {
   readonly #o: BackfillOptions;
   readonly #abort = new AbortController();
   #chain: Promise<void> = Promise.resolve();
+  #pending: Gap[] = [];
   #disabledReason: string | undefined;
-  #lastGap: { start: string; end: string; recovered: number } | undefined;
+  #lastGap: BackfillReport | undefined;
 
   constructor(options: BackfillOptions) {
     this.#o = options;
@@ -38,19 +64,36 @@ export class Backfiller {
   status(): {
     enabled: boolean;
     disabledReason: string | undefined;
-    lastGap: { start: string; end: string; recovered: number } | undefined;
+    pendingGaps: number;
+    lastGap: BackfillReport | undefined;
   } {
     return {
       enabled: this.#disabledReason === undefined,
       disabledReason: this.#disabledReason,
+      pendingGaps: this.#pending.length,
       lastGap: this.#lastGap,
     };
   }
 
+  /** The start of the oldest gap not yet recovered (queued or running), if any. */
+  pendingStart(): number | undefined {
+    let min: number | undefined;
+    for (const g of this.#pending) if (min === undefined || g.start < min) min = g.start;
+    return min;
+  }
+
   /** Queues the backfill of one gap. */
-  fill(gap: { start: number; end: number }): void {
-    if (this.#disabledReason !== undefined) return;
-    this.#chain = this.#chain.then(() => this.#run(gap));
+  fill(gap: Gap): void {
+    if (this.#disabledReason !== undefined || this.#abort.signal.aborted) return;
+    this.#pending.push(gap);
+    this.#chain = this.#chain.then(async () => {
+      try {
+        await this.#runWithRetry(gap);
+      } finally {
+        // Still pending after a stop: the checkpoint keeps its start, the next run retries it.
+        if (!this.#abort.signal.aborted) this.#pending = this.#pending.filter((g) => g !== gap);
+      }
+    });
   }
 
   /** Resolves when queued backfills are done (tests, shutdown). */
@@ -58,48 +101,94 @@ export class Backfiller {
     return this.#chain;
   }
 
+  /** Aborts the running query; gaps not recovered stay pending (see {@link pendingStart}). */
   async stop(): Promise<void> {
     this.#abort.abort();
     await this.#chain;
   }
 
-  async #run(gap: { start: number; end: number }): Promise<void> {
-    if (this.#disabledReason !== undefined || this.#abort.signal.aborted) return;
-    const ids = this.#o.definitionIds();
-    if (ids.length === 0) return;
-    const interval = { start: gap.start - this.#o.marginMs, end: gap.end + this.#o.marginMs };
-    const log = this.#o.logger.child({
-      backfill: `${new Date(interval.start).toISOString()}/${new Date(interval.end).toISOString()}`,
+  async #runWithRetry(gap: Gap): Promise<void> {
+    const backoff = new Backoff({
+      initialMs: this.#o.retryInitialMs ?? 1000,
+      maxMs: this.#o.retryMaxMs ?? 60_000,
     });
-    let recovered = 0;
-    let cursor: string | undefined;
-    try {
-      do {
-        const page = await this.#o.api.queryEvents(interval, ids, cursor, this.#abort.signal);
-        for (const raw of page.entities) {
-          const mapped = queryResultToBody(raw, this.#o.definitions());
-          if (!mapped) continue;
-          recovered += 1;
-          this.#o.onEvent(mapped.topic, mapped.body);
-        }
-        cursor = page.nextCursor;
-      } while (cursor !== undefined && !this.#abort.signal.aborted);
-      this.#o.metrics.inc('events_backfilled', recovered);
-      this.#lastGap = {
-        start: new Date(interval.start).toISOString(),
-        end: new Date(interval.end).toISOString(),
-        recovered,
-      };
-      log.info({ examined: recovered }, 'backfill done');
-    } catch (err) {
-      if (this.#abort.signal.aborted) return;
-      if (err instanceof GenesysApiError && err.status === 403) {
-        this.#disabledReason = 'the history query returned 403 (needs usage:events:view)';
-        log.warn(`${this.#disabledReason}; backfill switched off`);
+    while (this.#disabledReason === undefined && !this.#abort.signal.aborted) {
+      try {
+        await this.#run(gap);
         return;
+      } catch (err) {
+        if (this.#abort.signal.aborted) return;
+        if (err instanceof GenesysApiError && err.status === 403) {
+          this.#disabledReason = 'the history query returned 403 (needs usage:events:view)';
+          this.#o.metrics.inc('backfill_failures');
+          this.#o.logger.warn(`${this.#disabledReason}; backfill switched off`);
+          return;
+        }
+        this.#o.metrics.inc('errors');
+        if (!retriable(err)) {
+          this.#o.metrics.inc('backfill_failures');
+          this.#o.logger.error(
+            { err: describeError(err), gap: isoGap(gap) },
+            'backfill refused by Genesys; the events of this gap cannot be recovered',
+          );
+          return;
+        }
+        const wait = backoff.next();
+        this.#o.logger.warn(
+          { err: describeError(err), gap: isoGap(gap), retryInMs: wait },
+          'backfill failed; retrying (the checkpoint waits for it)',
+        );
+        await sleep(wait, this.#abort.signal);
       }
-      this.#o.metrics.inc('errors');
-      log.error({ err: describeError(err) }, 'backfill failed; the gap may have lost events');
     }
   }
+
+  async #run(gap: Gap): Promise<void> {
+    const ids = this.#o.definitionIds();
+    if (ids.length === 0) return;
+    const now = Date.now();
+    const oldest = now - this.#o.maxAgeMs;
+    const interval = {
+      start: Math.max(gap.start - this.#o.marginMs, oldest),
+      end: Math.min(gap.end + this.#o.marginMs, now),
+    };
+    const log = this.#o.logger.child({ backfill: isoGap(interval) });
+    if (gap.start - this.#o.marginMs < oldest) {
+      this.#o.metrics.inc('backfill_failures');
+      log.warn(
+        { gapStart: new Date(gap.start).toISOString(), maxAgeH: this.#o.maxAgeMs / 3_600_000 },
+        'the gap starts before what Genesys keeps (BACKFILL_MAX_AGE_H); older events are lost',
+      );
+    }
+    if (interval.end <= interval.start) return;
+    let examined = 0;
+    let recovered = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.#o.api.queryEvents(interval, ids, cursor, this.#abort.signal);
+      for (const raw of page.entities) {
+        const mapped = queryResultToBody(raw, this.#o.definitions());
+        if (!mapped) continue;
+        examined += 1;
+        if (this.#o.onEvent(mapped.topic, mapped.body)) recovered += 1;
+      }
+      cursor = page.nextCursor;
+    } while (cursor !== undefined && !this.#abort.signal.aborted);
+    if (this.#abort.signal.aborted) throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
+    this.#o.metrics.inc('events_backfilled', recovered);
+    this.#lastGap = { ...isoGap(interval), examined, recovered };
+    log.info({ examined, recovered }, 'backfill done');
+  }
+}
+
+/** Whether a failed query may succeed later: network errors, 5xx, 429 and 401 (token) do. */
+function retriable(err: unknown): boolean {
+  if (err instanceof GenesysApiError) {
+    return err.status >= 500 || err.status === 429 || err.status === 401 || err.status === 408;
+  }
+  return !(err instanceof CollectorError && err.code === 'COLLECTOR_ERR_STOPPED');
+}
+
+function isoGap(g: Gap): { start: string; end: string } {
+  return { start: new Date(g.start).toISOString(), end: new Date(g.end).toISOString() };
 }

@@ -54,6 +54,11 @@ export interface ChannelManagerOptions {
   whenWritable: () => Promise<void>;
   /** A window in which the collector was not connected (for the backfill). */
   onGap: (gap: { start: number; end: number }) => void;
+  /**
+   * Where a previous run's coverage ended (the checkpoint): the first connection reports the gap
+   * from here, so what was published while the collector was down is backfilled.
+   */
+  initialGapStart?: number;
   /** Injectable for tests. @default Math.random */
   random?: () => number;
 }
@@ -106,9 +111,17 @@ export class ChannelManager {
   #lastHeartbeatAt: number | undefined;
   #lastError: string | undefined;
   #session = 0;
+  #lastFrameSeenAt: number | undefined;
+  /**
+   * How far behind Genesys the reader is: receive time minus event time of the last event. A
+   * frame read now may have been sent this long ago, and a connection that drops loses what was
+   * sent after it, so every "received up to" time is moved back by it.
+   */
+  #lagMs = 0;
 
   constructor(options: ChannelManagerOptions) {
     this.#o = options;
+    this.#disconnectedAt = options.initialGapStart;
     this.#backoff = new Backoff({
       initialMs: options.genesys.reconnectDelayMs,
       maxMs: options.genesys.maxReconnectDelayMs,
@@ -157,6 +170,16 @@ export class ChannelManager {
       lastError: this.#lastError,
       topics: this.#topicStates,
     };
+  }
+
+  /**
+   * The moment up to which every frame was received without a gap not yet reported to `onGap`:
+   * the start of the current disconnection, else the last frame received (a frame is handed to
+   * `onEvent` as it arrives). `undefined` before anything is known.
+   */
+  coverage(): number | undefined {
+    if (this.#disconnectedAt !== undefined) return this.#disconnectedAt;
+    return this.#lastFrameSeenAt === undefined ? undefined : this.#lastFrameSeenAt - this.#lagMs;
   }
 
   get #stopped(): boolean {
@@ -348,6 +371,7 @@ export class ChannelManager {
   #onFrame(conn: Connection, text: string | null): boolean {
     const m = this.#o.metrics;
     m.inc('messages');
+    this.#lastFrameSeenAt = conn.socket.lastFrameAt;
     if (!conn.sawFrame) {
       conn.sawFrame = true;
       // The socket is proven: the next failure starts the backoff from the beginning again.
@@ -398,10 +422,11 @@ export class ChannelManager {
         conn.log.warn({ reason: frame.reason, bytes: text.length }, 'skipped a malformed frame');
         return true;
       case 'event': {
-        const keep = this.#o.onEvent(frame.envelope, {
-          channelRef: conn.ref,
-          receivedAt: Date.now(),
-        });
+        const receivedAt = Date.now();
+        const ts = frame.envelope.eventBody['timestamp'];
+        if (typeof ts === 'number' && Number.isFinite(ts))
+          this.#lagMs = Math.max(0, receivedAt - ts);
+        const keep = this.#o.onEvent(frame.envelope, { channelRef: conn.ref, receivedAt });
         if (!keep) void this.#o.whenWritable().then(() => conn.socket.resume());
         return keep;
       }
@@ -426,8 +451,8 @@ export class ChannelManager {
     );
     if (closed.intentional || this.#stopped || conn !== this.#active) return;
     this.#active = undefined;
-    // The gap starts at the last frame we know we received.
-    this.#disconnectedAt = conn.socket.lastFrameAt || Date.now();
+    // The gap starts where the last frame we received was sent (its receive time minus the lag).
+    this.#disconnectedAt = (conn.socket.lastFrameAt || Date.now()) - this.#lagMs;
     this.#state = 'reconnecting';
     if (this.#rolling) return; // the rollover in progress connects the replacement
     this.#establish(true);
@@ -472,7 +497,7 @@ export class ChannelManager {
       ) {
         // No new channel allowed yet: reconnect to the same channel before the server closes it.
         this.#active = undefined;
-        this.#disconnectedAt = old.socket.lastFrameAt || Date.now();
+        this.#disconnectedAt = (old.socket.lastFrameAt || Date.now()) - this.#lagMs;
         await old.socket.close(1000, 'reconnecting after socket_closing');
         return true;
       }

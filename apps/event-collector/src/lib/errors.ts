@@ -1,17 +1,22 @@
 /**
  * Stable, machine-readable error codes of the event collector. Codes are never reused once
- * retired; the README lists each one.
+ * retired; the README lists each one (a test checks the two agree).
  */
-export type CollectorErrorCode =
-  | 'COLLECTOR_ERR_CONFIG'
-  | 'COLLECTOR_ERR_TOPICS_FILE'
-  | 'COLLECTOR_ERR_AUTH'
-  | 'COLLECTOR_ERR_API'
-  | 'COLLECTOR_ERR_RATE_LIMITED'
-  | 'COLLECTOR_ERR_CHANNEL_GONE'
-  | 'COLLECTOR_ERR_SOCKET'
-  | 'COLLECTOR_ERR_OUTPUT'
-  | 'COLLECTOR_ERR_STOPPED';
+export const COLLECTOR_ERROR_CODES = [
+  'COLLECTOR_ERR_CONFIG',
+  'COLLECTOR_ERR_TOPICS_FILE',
+  'COLLECTOR_ERR_AUTH',
+  'COLLECTOR_ERR_API',
+  'COLLECTOR_ERR_RATE_LIMITED',
+  'COLLECTOR_ERR_CHANNEL_GONE',
+  'COLLECTOR_ERR_SOCKET',
+  'COLLECTOR_ERR_OUTPUT',
+  'COLLECTOR_ERR_CHECKPOINT',
+  'COLLECTOR_ERR_STOPPED',
+] as const;
+
+/** One of {@link COLLECTOR_ERROR_CODES}. */
+export type CollectorErrorCode = (typeof COLLECTOR_ERROR_CODES)[number];
 
 /**
  * The one error base class of the collector. Every error it raises carries a stable `code`.

@@ -42,6 +42,8 @@ export class JsonlWriter {
   #closed = false;
   #lastError: string | undefined;
   #written = 0;
+  #accepted = 0;
+  #writtenWaiters: { n: number; resolve: () => void }[] = [];
 
   constructor(options: JsonlWriterOptions) {
     this.#o = options;
@@ -76,6 +78,7 @@ export class JsonlWriter {
   enqueue(line: string): boolean {
     if (this.#closed) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'writer is closed');
     this.#queue.push(line);
+    this.#accepted += 1;
     if (!this.#running) {
       // Set synchronously, and cleared synchronously when the pump's loop ends: a line queued
       // in between can never be stranded without a pump.
@@ -100,6 +103,25 @@ export class JsonlWriter {
     return this.#written;
   }
 
+  /** Lines accepted by {@link enqueue} so far (written or still queued). */
+  get accepted(): number {
+    return this.#accepted;
+  }
+
+  /**
+   * Resolves once the first `n` accepted lines are written (lines are written in order), even
+   * while newer lines keep arriving; resolves at once after {@link close}.
+   */
+  whenWritten(n: number): Promise<void> {
+    if (this.#written >= n || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#writtenWaiters.push({ n, resolve }));
+  }
+
+  /** fsyncs what is written so far (the current file; rotated files were fsynced at rotation). */
+  async sync(): Promise<void> {
+    await this.#fh?.sync();
+  }
+
   get lastError(): string | undefined {
     return this.#lastError;
   }
@@ -120,6 +142,7 @@ export class JsonlWriter {
       await fh.close();
     }
     this.#release();
+    this.#releaseWritten();
   }
 
   async #pump(): Promise<void> {
@@ -162,6 +185,7 @@ export class JsonlWriter {
       await this.#writeAll(Buffer.from(parts.join(''), 'utf8'));
       this.#written += parts.length;
       done += parts.length;
+      this.#releaseWritten();
       parts = [];
       bytes = 0;
     };
@@ -213,6 +237,16 @@ export class JsonlWriter {
     this.#size = 0;
     this.#o.onRotate?.();
     this.#o.logger.info({ file: f, backups: this.#o.backupCount }, 'rotated output file');
+  }
+
+  #releaseWritten(): void {
+    if (this.#writtenWaiters.length === 0) return;
+    const still: { n: number; resolve: () => void }[] = [];
+    for (const w of this.#writtenWaiters) {
+      if (this.#written >= w.n || this.#closed) w.resolve();
+      else still.push(w);
+    }
+    this.#writtenWaiters = still;
   }
 
   #release(): void {

@@ -11,6 +11,8 @@ export type CounterName =
   | 'events_filtered'
   | 'events_unknown_shape'
   | 'events_backfilled'
+  | 'backfill_failures'
+  | 'checkpoints_written'
   | 'reconnects'
   | 'channels_created'
   | 'subscription_refreshes'
@@ -39,7 +41,10 @@ const HELP: Record<CounterName, string> = {
   events_duplicate: 'Events dropped as duplicates (channel overlap, backfill).',
   events_filtered: 'Non-AudioHook events counted but not written.',
   events_unknown_shape: 'Events kept with schema_valid=false.',
-  events_backfilled: 'Events recovered by the history query after a gap.',
+  events_backfilled:
+    'Events recovered by the history query after a gap or a restart (new ones, not duplicates).',
+  backfill_failures: 'Gaps (or parts of gaps) the history query could not recover.',
+  checkpoints_written: 'Checkpoints written next to the output.',
   reconnects: 'Socket reconnect attempts.',
   channels_created: 'Notification channels created.',
   subscription_refreshes: 'Subscription re-PUTs that extended a channel.',

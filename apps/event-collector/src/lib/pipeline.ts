@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config';
 import { DedupeWindow } from './dedupe';
-import type { ElasticSink } from './elastic/bulk-sink';
+import type { ElasticDoc, ElasticSink } from './elastic/bulk-sink';
 import type { Envelope } from './genesys/schemas';
 import type { JsonlWriter } from './jsonl-writer';
 import type { Metrics } from './metrics';
@@ -20,6 +20,16 @@ export interface PipelineOptions {
 }
 
 /**
+ * The Elasticsearch document of a record: its `dedupe_key` as `_id`, and `@timestamp` from the
+ * event time (else the receive time), which data streams require.
+ */
+export function elasticDoc(record: EventRecord | Record<string, unknown>): ElasticDoc {
+  const r = record as Record<string, unknown>;
+  const ts = typeof r['event_time'] === 'string' ? r['event_time'] : r['received_at'];
+  return { id: String(r['dedupe_key']), source: { '@timestamp': ts, ...r } };
+}
+
+/**
  * From notification to sinks: build the record, filter non-AudioHook events (unless
  * `WRITE_ALL_EVENTS`), drop duplicates, then hand the record to the JSONL writer, Elasticsearch
  * and `/events`. Synchronous, so the socket reader never waits on a sink; the return value tells
@@ -29,6 +39,7 @@ export class EventPipeline {
   readonly #o: PipelineOptions;
   readonly #dedupe: DedupeWindow;
   #lastEventAt: number | undefined;
+  #lastEventTime: number | undefined;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -40,6 +51,21 @@ export class EventPipeline {
 
   get lastEventAt(): number | undefined {
     return this.#lastEventAt;
+  }
+
+  /** The newest event time (`eventBody.timestamp`) among the events written. */
+  get lastEventTime(): number | undefined {
+    return this.#lastEventTime;
+  }
+
+  /**
+   * Remembers keys already in the output (from the file tail at start), so a backfill or a
+   * re-delivery of those events is dropped as a duplicate. Oldest first.
+   */
+  seedKeys(keys: Iterable<{ key: string; at: number }>): number {
+    let n = 0;
+    for (const k of keys) if (this.#dedupe.checkAndAdd(k.key, k.at)) n += 1;
+    return n;
   }
 
   /** A live notification. Returns false when the reader should pause. */
@@ -55,17 +81,17 @@ export class EventPipeline {
         envelopeVersion: envelope.version ?? null,
       },
       { channelRef: ctx.channelRef, receivedAt: ctx.receivedAt, source: 'live' },
-    );
+    ).keepReading;
   }
 
-  /** An event recovered by the history query. */
-  acceptBackfill(topic: string, body: Record<string, unknown>): void {
-    this.#accept(
+  /** An event recovered by the history query; true when it was new and written. */
+  acceptBackfill(topic: string, body: Record<string, unknown>): boolean {
+    return this.#accept(
       topic,
       body,
       { correlationId: null, envelopeVersion: null },
       { channelRef: null, receivedAt: Date.now(), source: 'backfill' },
-    );
+    ).written;
   }
 
   whenWritable(): Promise<void> {
@@ -77,7 +103,7 @@ export class EventPipeline {
     body: Record<string, unknown>,
     meta: { correlationId: string | null; envelopeVersion: string | null },
     ctx: Pick<RecordContext, 'channelRef' | 'receivedAt' | 'source'>,
-  ): boolean {
+  ): { written: boolean; keepReading: boolean } {
     const m = this.#o.metrics;
     m.inc('events_received');
     const record: EventRecord = buildRecord(topic, body, meta, {
@@ -87,11 +113,11 @@ export class EventPipeline {
     });
     if (record.event_type !== 'audiohook_operational' && !this.#o.events.writeAll) {
       m.inc('events_filtered');
-      return true;
+      return { written: false, keepReading: true };
     }
     if (!this.#dedupe.checkAndAdd(record.dedupe_key, ctx.receivedAt)) {
       m.inc('events_duplicate');
-      return true;
+      return { written: false, keepReading: true };
     }
     if (!record.schema_valid) {
       m.inc('events_unknown_shape');
@@ -101,12 +127,13 @@ export class EventPipeline {
       );
     }
     const keepReading = this.#o.writer.enqueue(JSON.stringify(record));
-    this.#o.elastic?.add({
-      id: record.dedupe_key,
-      source: { '@timestamp': record.event_time ?? record.received_at, ...record },
-    });
+    this.#o.elastic?.add({ ...elasticDoc(record), at: ctx.receivedAt });
     this.#o.recent.push(record);
     this.#lastEventAt = ctx.receivedAt;
+    const t = typeof body['timestamp'] === 'number' ? body['timestamp'] : undefined;
+    if (t !== undefined && Number.isFinite(t) && t > (this.#lastEventTime ?? -Infinity)) {
+      this.#lastEventTime = t;
+    }
     m.inc('events_written');
     if (this.#o.logEvents) {
       this.#o.logger.info(
@@ -120,6 +147,6 @@ export class EventPipeline {
         record.event_type === 'audiohook_operational' ? 'AudioHook event' : 'event',
       );
     }
-    return keepReading;
+    return { written: true, keepReading };
   }
 }

@@ -13,6 +13,8 @@ export const ByovaErrorCode = {
   InvalidStruct: 'BYOVA_ERR_INVALID_STRUCT',
   /** An option or argument out of range (e.g. a CHUNK size outside 100 B to 64 KiB). */
   InvalidArgument: 'BYOVA_ERR_INVALID_ARGUMENT',
+  /** A stored conversation state that does not have the shape of {@link ConversationState}. */
+  InvalidState: 'BYOVA_ERR_INVALID_STATE',
 } as const;
 
 /** One of the {@link ByovaErrorCode} values. */

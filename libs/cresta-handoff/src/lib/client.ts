@@ -192,16 +192,27 @@ export class CrestaClient {
   /**
    * `POST {apiBase}/v1/customers/{c}/profiles/{p}/virtualAgents/{va}:generatePSTNTransferData`.
    *
-   * @returns the response JSON unchanged (normally `{phoneNumber, dtmfSequence}`).
-   * @throws {@link CrestaError} on any failure; see the README's error table.
+   * @returns the response JSON object unchanged (normally `{phoneNumber, dtmfSequence}`).
+   * @throws {@link CrestaError} on any failure; see the README's error table. A 200 whose body is
+   *   not a JSON object (an array, string, number, boolean or `null`, which Amazon Connect cannot
+   *   take as a Lambda result) is `CRESTA_ERR_INVALID_RESPONSE` naming the endpoint.
    */
   async generatePstnTransferData(
     input: GeneratePstnTransferDataInput,
     call: CallOptions = {},
-  ): Promise<unknown> {
+  ): Promise<Record<string, unknown>> {
     const { customer, profile, virtualAgentId } = input.virtualAgent;
     const url = `${this.#apiBase}/v1/customers/${customer}/profiles/${profile}/virtualAgents/${virtualAgentId}:generatePSTNTransferData`;
-    return this.#postJson(url, buildPstnTransferRequest(input), call);
+    const { status, body } = await this.#postJson(url, buildPstnTransferRequest(input), call);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      const kind = body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body;
+      throw new CrestaError(
+        CrestaErrorCode.InvalidResponse,
+        `invalid response from generatePSTNTransferData (${url}): the body is a JSON ${kind}, not an object`,
+        { status },
+      );
+    }
+    return body as Record<string, unknown>;
   }
 
   /**
@@ -216,7 +227,7 @@ export class CrestaClient {
     call: CallOptions = {},
   ): Promise<AiAgentHandoff> {
     const url = `${this.#apiBase}/v1/customers/${input.customer}/profiles/${input.profile}/handoffs:fetchAIAgentHandoff`;
-    const body = await this.#postJson(url, { correlationId: input.correlationId }, call);
+    const { body } = await this.#postJson(url, { correlationId: input.correlationId }, call);
     return parseHandoffResponse(body);
   }
 
@@ -225,7 +236,11 @@ export class CrestaClient {
     if (this.#ownsTransport) this.#transport.close();
   }
 
-  async #postJson(url: string, payload: unknown, call: CallOptions): Promise<unknown> {
+  async #postJson(
+    url: string,
+    payload: unknown,
+    call: CallOptions,
+  ): Promise<{ status: number; body: unknown }> {
     const deadline = call.deadline ?? Deadline.none();
     const json = JSON.stringify(payload);
     this.#logger.debug(`Sending request to ${url}`, { url, bytes: Buffer.byteLength(json) });
@@ -248,7 +263,7 @@ export class CrestaClient {
     }
     this.#logger.debug('Received response', { url, status: response.status });
     try {
-      return JSON.parse(response.body) as unknown;
+      return { status: response.status, body: JSON.parse(response.body) as unknown };
     } catch (err) {
       throw new CrestaError(
         CrestaErrorCode.InvalidResponse,

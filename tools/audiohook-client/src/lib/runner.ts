@@ -104,8 +104,10 @@ export async function runClient(options: ClientOptions, io: RunIo): Promise<RunS
       if (io.signal.aborted) return;
       startedCount++;
       const sessionId = randomUUID();
+      // One id end to end: the header, the protocol session and every log line of the session.
       const run = await runSession({
         options,
+        sessionId,
         organizationId,
         media: makeMedia(),
         logger: io.logger(sessionId),

@@ -29,6 +29,11 @@ export interface SessionRun {
 
 export interface RunSessionOptions {
   readonly options: ClientOptions;
+  /**
+   * The session id sent in `Audiohook-Session-Id` and used by the protocol session; give the one
+   * the `logger` is bound to, so client and server logs match. @default a random UUID
+   */
+  readonly sessionId?: string;
   readonly organizationId: string;
   readonly media: MediaSource | undefined;
   readonly logger: AudioHookLogger;
@@ -103,7 +108,7 @@ function schedule(session: ClientSession, script: readonly ScriptAction[]): () =
  */
 export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
   const { options } = run;
-  const sessionId = randomUUID();
+  const sessionId = run.sessionId ?? randomUUID();
   const headers = createAudioHookHeaders({
     organizationId: run.organizationId,
     sessionId,

@@ -21,8 +21,6 @@ async function main(): Promise<number> {
       throw new Error(`--${name} must be a non-negative integer, got ${text}`);
     return n;
   };
-  if (values.gateway !== 'dist' && values.gateway !== 'source')
-    throw new Error('--gateway is dist or source');
   const result = await runBench({
     calls: Math.max(1, int('calls', values.calls)),
     turns: int('turns', values.turns),

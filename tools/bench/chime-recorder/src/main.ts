@@ -14,6 +14,7 @@ async function main(): Promise<void> {
       bundle: { type: 'string' },
       dynalite: { type: 'string' },
       'log-level': { type: 'string' },
+      metadata: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     bundle: values.bundle ?? DEFAULT_OPTIONS.bundle,
     dynalite: dynalite as 'child' | 'in-process',
     logLevel: values['log-level'] ?? DEFAULT_OPTIONS.logLevel,
+    metadata: (values.metadata ?? String(DEFAULT_OPTIONS.metadata)) !== 'false',
   };
   for (const [k, v] of Object.entries(options)) {
     if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0))
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(r, null, 2));
   } else {
     console.log(
-      `chime-recorder replay: ${r.calls} calls, ${r.events} events (shuffled, ${Math.round(options.duplicateRatio * 100)} % duplicated), concurrency ${r.concurrency}, dynalite ${options.dynalite}`,
+      `chime-recorder replay: ${r.calls} calls, ${r.events} events (shuffled, ${Math.round(options.duplicateRatio * 100)} % duplicated), concurrency ${r.concurrency}, dynalite and s3rver ${options.dynalite}, metadata ${options.metadata ? 'on' : 'off'}`,
     );
     console.log(`  throughput   ${r.eventsPerSecond} events/s (${r.seconds} s)`);
     console.log(
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       `  pipelines    ${r.pipelines} created, ${r.duplicatePipelines} duplicates, ${r.twoStreamPipelines} with both streams, ${r.createRequests} requests`,
     );
     console.log(`  call items   ${r.callsCreated} CREATED; handler errors ${r.handlerErrors}`);
+    console.log(`  metadata     ${r.metadataObjects} objects in the bucket`);
     console.log(`  outcomes     ${JSON.stringify(r.outcomes)}`);
     console.log(`  peak RSS     ${r.peakRssMb} MB`);
     console.log(

@@ -25,6 +25,7 @@ describe('runReplay (smoke)', () => {
       duplicatePipelines: 0,
       twoStreamPipelines: 25,
       callsCreated: 25,
+      metadataObjects: 25,
       handlerErrors: 0,
       ok: true,
     });

@@ -169,7 +169,7 @@ export async function runBenchmark(o: BenchOptions): Promise<BenchResult> {
     const counters = (h['counters'] ?? {}) as Record<string, number>;
     await stopProcess(collector);
 
-    const files = readdirSync(dir).filter((f) => f.startsWith('audiohook_events.jsonl'));
+    const files = readdirSync(dir).filter((f) => /^audiohook_events\.jsonl(\.\d+)?$/.test(f));
     const seen = new Map<string, number>();
     let lines = 0;
     for (const f of files) {

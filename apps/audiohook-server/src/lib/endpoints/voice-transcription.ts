@@ -2,11 +2,19 @@
 // stereo only, energy VAD per channel, one simulated final transcript per detected utterance,
 // `supportedLanguages`, and pause/resume driven by the session language.
 
-import { deinterleave } from '@org/audio';
+import { EnergyVad, decodeUlaw, deinterleave, type VadEvent } from '@org/audio';
 import type { AudioFrame, MediaParameter, ServerSession } from '@org/audiohook-protocol';
 import type { AppLogger } from '../logging';
 import { simulatedTranscript } from './transcripts';
-import { EnergyVad, type VadSegment } from './vad';
+
+/** The reference simulator's energy VAD (spec §17.6): 100 ms u-law blocks, 2 start, 4 end. */
+const referenceVad = (): EnergyVad =>
+  new EnergyVad({
+    windowMs: 100,
+    speech: { kind: 'ulaw-energy', minThreshold: 80, meanThreshold: 110 },
+    startMs: 200,
+    endSilenceMs: 400,
+  });
 
 const NANOS_PER_SAMPLE = 125_000; // at 8 kHz
 
@@ -38,11 +46,13 @@ export function setupVoiceTranscription(
   let base = 0;
 
   const start = () => {
-    vads = [new EnergyVad(), new EnergyVad()];
+    vads = [referenceVad(), referenceVad()];
     base = session.position;
   };
-  const emit = (channelId: number, segments: readonly VadSegment[]) => {
-    for (const segment of segments) {
+  const emit = (channelId: number, events: readonly VadEvent[]) => {
+    for (const event of events) {
+      if (event.type !== 'end') continue;
+      const segment = { startSample: event.speechStartSample, endSample: event.speechEndSample };
       session.sendEvent([
         simulatedTranscript({
           channelId,
@@ -75,7 +85,9 @@ export function setupVoiceTranscription(
   session.on('audio', (frame: AudioFrame) => {
     if (vads === undefined || frame.channelCount !== 2) return;
     const channels = deinterleave(frame.toPcmu(), 2);
-    vads.forEach((vad, channel) => emit(channel, vad.push(channels[channel] as Uint8Array)));
+    vads.forEach((vad, channel) =>
+      emit(channel, vad.push(decodeUlaw(channels[channel] as Uint8Array))),
+    );
   });
   session.on('paused', flush);
   session.on('resumed', () => {

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { openWavFile, type WavEncoding, type WavWriter, type WavWriterOptions } from '@org/audio';
 import { ServerError, ServerErrorCode } from '../errors';
 import { ChunkPool } from './chunk-pool';
-import { SidecarWriter, type SidecarEntryType } from './sidecar';
+import { formatDuration } from '@org/audiohook-protocol';
+import { SIDECAR_MAX_BYTES, SidecarWriter, type SidecarEntryType } from './sidecar';
 
 /** Files of a finished recording. */
 export interface RecordingFiles {
@@ -32,6 +33,13 @@ export interface SessionRecorderOptions {
   readonly headerUpdate?: 'close' | 'append';
   /** Entries kept in memory before `commit`; later ones are dropped. @default 256 */
   readonly maxPendingEntries?: number;
+  /**
+   * Ping exchanges (the `ping`, its `pong` and the `statistics` entry) written to the sidecar in
+   * full; later ones are counted, and their RTTs summarised, in the `end` entry. @default 1000
+   */
+  readonly maxPings?: number;
+  /** Largest sidecar body in bytes (see `SidecarWriterOptions.maxBytes`). @default 4 MiB */
+  readonly maxSidecarBytes?: number;
   /**
    * Audio is collected into chunks of this many bytes before it is written, so a stereo PCMU
    * session makes one disk write per second instead of five. `0` writes every frame.
@@ -71,6 +79,10 @@ export class SessionRecorder {
   readonly #directory: string;
   readonly #headerUpdate: 'close' | 'append';
   readonly #maxPending: number;
+  readonly #maxPings: number;
+  readonly #maxSidecarBytes: number;
+  #pings = 0;
+  readonly #rtt = { count: 0, min: Infinity, max: 0, sum: 0 };
   readonly #flushBytes: number;
   readonly #openWav: OpenWav;
   readonly #chunkPool: ChunkPool | undefined;
@@ -88,6 +100,8 @@ export class SessionRecorder {
     this.#directory = options.directory;
     this.#headerUpdate = options.headerUpdate ?? 'close';
     this.#maxPending = options.maxPendingEntries ?? 256;
+    this.#maxPings = options.maxPings ?? 1000;
+    this.#maxSidecarBytes = options.maxSidecarBytes ?? SIDECAR_MAX_BYTES;
     this.#flushBytes = options.flushBytes ?? 16_384;
     this.#openWav = options.openWav ?? openWavFile;
     if (options.chunkPool !== undefined && options.chunkPool.chunkBytes !== this.#flushBytes) {
@@ -125,13 +139,60 @@ export class SessionRecorder {
     return this.#wav?.dataBytes ?? 0;
   }
 
-  /** Adds a sidecar entry (buffered before `commit`, ignored after `discard`/`finish`). */
+  /**
+   * Adds a sidecar entry (buffered before `commit`, ignored after `discard`/`finish`). Ping
+   * exchanges past `maxPings` are only counted.
+   */
   log(type: SidecarEntryType, data: unknown): void {
+    if (type === 'audiohook' && this.#isPingExchange(data)) return;
     const at = process.hrtime.bigint();
     if (this.#state === 'recording') this.#sidecar?.append(type, data, at);
     else if (this.#state === 'buffering' && this.#pending.length < this.#maxPending) {
       this.#pending.push({ type, data, at });
     }
+  }
+
+  /**
+   * Records a `ping` the session answered: a `statistics` entry with the client's RTT (ns), or,
+   * past `maxPings`, only the RTT summary.
+   */
+  ping(rttNs: number | undefined): void {
+    if (rttNs === undefined) return;
+    const rtt = this.#rtt;
+    rtt.count++;
+    rtt.sum += rttNs;
+    if (rttNs < rtt.min) rtt.min = rttNs;
+    if (rttNs > rtt.max) rtt.max = rttNs;
+    if (this.#pings <= this.#maxPings) this.log('statistics', { rtt: formatDuration(rttNs) });
+  }
+
+  /** True for a `ping` or `pong` entry to leave out (counting the pings). */
+  #isPingExchange(data: unknown): boolean {
+    const { dir, message } = data as { dir?: unknown; message?: { type?: unknown } };
+    const kind = message?.type;
+    if (dir === 'in' && kind === 'ping') this.#pings++;
+    else if (dir !== 'out' || kind !== 'pong') return false;
+    return this.#pings > this.#maxPings;
+  }
+
+  /** What the `end` entry says about ping exchanges left out. */
+  #pingSummary(): Record<string, unknown> {
+    const omitted = this.#pings - this.#maxPings;
+    if (omitted <= 0) return {};
+    const rtt = this.#rtt;
+    return {
+      pingsOmitted: omitted,
+      ...(rtt.count === 0
+        ? {}
+        : {
+            rtt: {
+              count: rtt.count,
+              min: formatDuration(rtt.min),
+              max: formatDuration(rtt.max),
+              mean: formatDuration(Math.round(rtt.sum / rtt.count)),
+            },
+          }),
+    };
   }
 
   /** Creates the sidecar file and writes what was buffered. */
@@ -141,6 +202,7 @@ export class SessionRecorder {
       this.jsonPath,
       { timestamp: this.startedAt.toISOString(), id: this.id },
       this.#startedHr,
+      { maxBytes: this.#maxSidecarBytes },
     );
     for (const entry of this.#pending) this.#sidecar.append(entry.type, entry.data, entry.at);
     this.#pending = [];
@@ -279,7 +341,7 @@ export class SessionRecorder {
       }
     }
     try {
-      await this.#sidecar?.close();
+      await this.#sidecar?.close(this.#pingSummary());
     } catch (error) {
       failures.push(error);
     }

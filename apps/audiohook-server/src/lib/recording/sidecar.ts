@@ -31,8 +31,24 @@ export function formatElapsed(nanoseconds: bigint): string {
   return fraction === '' ? `PT${whole}S` : `PT${whole}.${fraction}S`;
 }
 
+/** Options of {@link SidecarWriter.create}. */
+export interface SidecarWriterOptions {
+  /** Entries are collected until this many bytes, then written. @default 8192 */
+  readonly flushBytes?: number;
+  /** Collected entries are written at the latest after this long. @default 1000 */
+  readonly flushMs?: number;
+  /**
+   * Most body bytes; once an entry does not fit, it and every later one (but `end`) is dropped
+   * and counted in the `end` entry's `entriesOmitted`. @default 4194304 (4 MiB)
+   */
+  readonly maxBytes?: number;
+}
+
+/** Default of {@link SidecarWriterOptions.maxBytes}. */
+export const SIDECAR_MAX_BYTES = 4 * 1024 * 1024;
+
 /**
- * Streams a sidecar to disk.
+ * Streams a sidecar to disk, bounded in size: a client cannot grow it without limit.
  *
  * @example
  * ```ts
@@ -46,6 +62,11 @@ export class SidecarWriter {
   readonly #startedAt: bigint;
   readonly #flushBytes: number;
   readonly #flushMs: number;
+  readonly #maxBytes: number;
+  /** Body bytes so far (the `end` entry excluded). */
+  #bytes = 0;
+  #full = false;
+  readonly #omitted: Partial<Record<SidecarEntryType, number>> = {};
   #first = true;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -55,11 +76,12 @@ export class SidecarWriter {
   #pending = '';
   #timer: NodeJS.Timeout | undefined;
 
-  private constructor(stream: WriteStream, startedAt: bigint, flushBytes: number, flushMs: number) {
+  private constructor(stream: WriteStream, startedAt: bigint, options: SidecarWriterOptions) {
     this.#stream = stream;
     this.#startedAt = startedAt;
-    this.#flushBytes = flushBytes;
-    this.#flushMs = flushMs;
+    this.#flushBytes = options.flushBytes ?? 8192;
+    this.#flushMs = options.flushMs ?? 1000;
+    this.#maxBytes = options.maxBytes ?? SIDECAR_MAX_BYTES;
     stream.on('error', (error) => {
       this.#error = error;
     });
@@ -73,15 +95,10 @@ export class SidecarWriter {
     path: string,
     header: SidecarHeader,
     startedAt: bigint,
-    options: { readonly flushBytes?: number; readonly flushMs?: number } = {},
+    options: SidecarWriterOptions = {},
   ): SidecarWriter {
     const stream = createWriteStream(path, { flags: 'w' });
-    const writer = new SidecarWriter(
-      stream,
-      startedAt,
-      options.flushBytes ?? 8192,
-      options.flushMs ?? 1000,
-    );
+    const writer = new SidecarWriter(stream, startedAt, options);
     stream.write(`{"header":${JSON.stringify(header)},"body":[\n`);
     return writer;
   }
@@ -96,18 +113,42 @@ export class SidecarWriter {
     return this.#error;
   }
 
-  /** Appends one entry stamped with the time since the start (or `at`, an hrtime reading). */
+  /** Entries dropped by the size limit so far, by type. */
+  get omitted(): Readonly<Partial<Record<SidecarEntryType, number>>> {
+    return this.#omitted;
+  }
+
+  /**
+   * Appends one entry stamped with the time since the start (or `at`, an hrtime reading). Past
+   * `maxBytes` the entry is only counted (see {@link SidecarWriterOptions.maxBytes}).
+   */
   append(type: SidecarEntryType, data: unknown, at: bigint = process.hrtime.bigint()): void {
     if (this.#closed) return;
+    if (this.#full) {
+      this.#omit(type);
+      return;
+    }
     const elapsed = at > this.#startedAt ? at - this.#startedAt : 0n;
     const entry: SidecarEntry = { timestamp: formatElapsed(elapsed), type, data };
-    this.#pending += `${this.#first ? '' : ',\n'}${JSON.stringify(entry)}`;
+    const text = `${this.#first ? '' : ',\n'}${JSON.stringify(entry)}`;
+    // Characters, not UTF-8 bytes: close enough for a limit, and no extra pass over the text.
+    if (type !== 'end' && this.#bytes + text.length > this.#maxBytes) {
+      this.#full = true;
+      this.#omit(type);
+      return;
+    }
+    this.#bytes += text.length;
+    this.#pending += text;
     this.#first = false;
     if (this.#pending.length >= this.#flushBytes) this.flush();
     else if (this.#timer === undefined) {
       this.#timer = setTimeout(() => this.flush(), this.#flushMs);
       this.#timer.unref();
     }
+  }
+
+  #omit(type: SidecarEntryType): void {
+    this.#omitted[type] = (this.#omitted[type] ?? 0) + 1;
   }
 
   /** Hands collected entries to the file now. */
@@ -131,10 +172,15 @@ export class SidecarWriter {
     return new Promise((resolve) => this.#stream.write('', () => resolve()));
   }
 
-  /** Writes the `end` entry, closes the array and the object, and closes the file. */
-  close(): Promise<void> {
+  /**
+   * Writes the `end` entry (`summary` plus `entriesOmitted` when the size limit dropped any),
+   * closes the array and the object, and closes the file.
+   */
+  close(summary: Readonly<Record<string, unknown>> = {}): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
-    this.append('end', {});
+    const omitted = Object.keys(this.#omitted).length > 0;
+    this.#full = false;
+    this.append('end', omitted ? { ...summary, entriesOmitted: { ...this.#omitted } } : summary);
     this.flush();
     this.#closed = true;
     this.#closing = new Promise((resolve, reject) => {

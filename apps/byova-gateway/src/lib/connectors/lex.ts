@@ -12,7 +12,6 @@ import {
 } from '@aws-sdk/client-lex-models-v2';
 import { LexRuntimeV2Client, RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import { int16ToL16, l16ToInt16, resample } from '@org/audio';
-import type { JsonObject, ReplyPrompt, TurnReply } from '@org/byova';
 import type { Logger } from 'pino';
 import type { LexConfig } from '../../config';
 import { inputPreferences } from '../input-config';
@@ -30,9 +29,12 @@ import type {
   ConnectorEvent,
   ConnectorSession,
   InputPreferences,
+  JsonObject,
+  ReplyPrompt,
   SessionContext,
+  TurnReply,
   Utterance,
-} from './types';
+} from '@org/byova';
 
 /** A bot the connector talks to. */
 export interface LexBot {
@@ -170,10 +172,10 @@ export class LexConnector implements Connector {
     return this.#bots.get(agentId);
   }
 
-  openSession(context: SessionContext): ConnectorSession {
+  openSession(context: SessionContext, snapshot?: JsonObject): ConnectorSession {
     const bot = this.#bots.get(context.agentId);
     if (bot === undefined) throw new Error(`no Lex bot for agent ${context.agentId}`);
-    return new LexSession(this, bot, context);
+    return new LexSession(this, bot, context, snapshot);
   }
 
   errorReply(): TurnReply {
@@ -202,7 +204,12 @@ class LexSession implements ConnectorSession {
   #errors = 0;
   readonly #transcript: string[] = [];
 
-  constructor(connector: LexConnector, bot: LexBot, context: SessionContext) {
+  constructor(
+    connector: LexConnector,
+    bot: LexBot,
+    context: SessionContext,
+    snapshot: JsonObject | undefined,
+  ) {
     this.#connector = connector;
     this.#bot = bot;
     this.#context = context;
@@ -212,6 +219,29 @@ class LexSession implements ConnectorSession {
       wxcc_conversation_id: context.conversationId,
       ...(context.customerOrgId !== '' ? { wxcc_customer_org_id: context.customerOrgId } : {}),
     };
+    if (snapshot !== undefined) this.#restore(snapshot);
+  }
+
+  /** Session attributes, consecutive errors and the transcript: what the next turn needs. */
+  snapshot(): JsonObject {
+    return {
+      sessionId: this.#sessionId,
+      attributes: { ...this.#attributes },
+      errors: this.#errors,
+      transcript: [...this.#transcript],
+    };
+  }
+
+  #restore(snapshot: JsonObject): void {
+    const { attributes, errors, transcript } = snapshot;
+    if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
+      for (const [key, value] of Object.entries(attributes))
+        if (typeof value === 'string') this.#attributes[key] = value;
+    }
+    if (typeof errors === 'number' && Number.isInteger(errors) && errors >= 0)
+      this.#errors = errors;
+    if (Array.isArray(transcript))
+      for (const line of transcript) if (typeof line === 'string') this.#transcript.push(line);
   }
 
   async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {

@@ -4,7 +4,6 @@
 // a re-prompt).
 
 import { join, resolve } from 'node:path';
-import type { TurnReply } from '@org/byova';
 import type { LocalAudioConfig } from '../../config';
 import { inputPreferences } from '../input-config';
 import { loadPromptFile } from '../prompt-audio';
@@ -15,7 +14,8 @@ import type {
   ConnectorSession,
   InputPreferences,
   SessionContext,
-} from './types';
+  TurnReply,
+} from '@org/byova';
 
 type PromptName = 'welcome' | 'transfer' | 'goodbye' | 'error' | 'default';
 

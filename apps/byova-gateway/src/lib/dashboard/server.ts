@@ -16,7 +16,7 @@ export interface DashboardData {
   config(): object;
   connections(): object;
   sessions(): object;
-  metrics(): string;
+  metrics(): Promise<string>;
   grpcStatus(): string;
 }
 
@@ -229,7 +229,7 @@ export class DashboardServer {
       return;
     }
 
-    const routes: Record<string, () => void> = {
+    const routes: Record<string, () => void | Promise<void>> = {
       '/': () =>
         send(
           res,
@@ -242,7 +242,8 @@ export class DashboardServer {
       '/api/config': () => json(res, 200, data.config()),
       '/api/connections': () => json(res, 200, data.connections()),
       '/api/debug/sessions': () => json(res, 200, data.sessions()),
-      '/metrics': () => send(res, 200, data.metrics(), 'text/plain; version=0.0.4; charset=utf-8'),
+      '/metrics': async () =>
+        send(res, 200, await data.metrics(), 'text/plain; version=0.0.4; charset=utf-8'),
     };
     const handler = routes[path];
     if (handler === undefined) return json(res, 404, { error: 'not found' });
@@ -255,6 +256,6 @@ export class DashboardServer {
       if (path === '/') return redirect(res, '/login');
       return json(res, 401, { error: 'authentication required' });
     }
-    handler();
+    await handler();
   }
 }

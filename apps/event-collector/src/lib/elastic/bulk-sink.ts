@@ -13,6 +13,11 @@ import type { Metrics } from '../metrics';
 export interface ElasticDoc {
   id: string;
   source: Record<string, unknown>;
+  /**
+   * When the record was received (epoch ms). Documents that carry it are tracked until
+   * Elasticsearch stored them (or they reached the spool file), see {@link ElasticSink.oldestPending}.
+   */
+  at?: number;
 }
 
 const bulkResponseSchema = z.object({
@@ -55,7 +60,9 @@ export class ElasticSink {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #spooling = false;
-  #spoolBuffer: string[] = [];
+  #spoolBuffer: ElasticDoc[] = [];
+  /** Received-at of documents neither stored nor on disk yet, in arrival order. */
+  readonly #pending = new Map<string, number>();
   #spoolWrite: Promise<void> = Promise.resolve();
   #replaying: Promise<void> | undefined;
   #replayTimer: NodeJS.Timeout | undefined;
@@ -83,6 +90,7 @@ export class ElasticSink {
 
   /** Accepts one document; never waits on Elasticsearch. */
   add(doc: ElasticDoc): void {
+    if (doc.at !== undefined && !this.#pending.has(doc.id)) this.#pending.set(doc.id, doc.at);
     if (this.#spooling) {
       this.#toSpool([doc]);
       return;
@@ -110,6 +118,15 @@ export class ElasticSink {
       lastSuccessAt:
         this.#lastSuccessAt === undefined ? undefined : new Date(this.#lastSuccessAt).toISOString(),
     };
+  }
+
+  /**
+   * The received-at time of the oldest document that is neither in Elasticsearch nor in the spool
+   * file (`undefined` when there is none): every record received before it is safe.
+   */
+  oldestPending(): number | undefined {
+    const first = this.#pending.values().next();
+    return first.done ? undefined : first.value;
   }
 
   /** Bytes waiting in the spool files. */
@@ -244,9 +261,13 @@ export class ElasticSink {
       const item = parsed.items[i];
       const result = item ? Object.values(item)[0] : undefined;
       const status = result?.status ?? 0;
-      if (status === 200 || status === 201) this.#metrics.inc('elastic_indexed');
-      else if (status === 409) this.#metrics.inc('elastic_conflicts');
-      else if (status === 429 || status >= 500 || status === 0) retry.push(doc);
+      if (status === 200 || status === 201) {
+        this.#metrics.inc('elastic_indexed');
+        this.#pending.delete(doc.id);
+      } else if (status === 409) {
+        this.#metrics.inc('elastic_conflicts');
+        this.#pending.delete(doc.id);
+      } else if (status === 429 || status >= 500 || status === 0) retry.push(doc);
       else dead.push({ doc, status, error: result?.error });
     });
     if (retry.length > 0) {
@@ -285,6 +306,7 @@ export class ElasticSink {
     } catch (err) {
       this.#log.error({ err: describeError(err) }, 'cannot write the dead-letter file');
     }
+    for (const d of docs) this.#pending.delete(d.id);
     this.#metrics.inc('elastic_dead_lettered', docs.length);
   }
 
@@ -302,7 +324,7 @@ export class ElasticSink {
 
   #toSpool(docs: ElasticDoc[]): void {
     this.#metrics.inc('elastic_spooled', docs.length);
-    for (const d of docs) this.#spoolBuffer.push(JSON.stringify({ id: d.id, source: d.source }));
+    for (const d of docs) this.#spoolBuffer.push(d);
     if (this.#spoolBuffer.length >= this.#c.bulkSize) void this.#flushSpoolBuffer();
     else this.#scheduleSpoolFlush();
   }
@@ -320,12 +342,14 @@ export class ElasticSink {
   #flushSpoolBuffer(): Promise<void> {
     this.#spoolWrite = this.#spoolWrite.then(async () => {
       if (this.#spoolBuffer.length === 0) return;
-      const lines = this.#spoolBuffer;
+      const docs = this.#spoolBuffer;
       this.#spoolBuffer = [];
+      const lines = docs.map((d) => JSON.stringify({ id: d.id, source: d.source }));
       try {
         await appendFile(this.#c.spoolFile, `${lines.join('\n')}\n`);
+        for (const d of docs) this.#pending.delete(d.id);
       } catch (err) {
-        this.#spoolBuffer = lines.concat(this.#spoolBuffer);
+        this.#spoolBuffer = docs.concat(this.#spoolBuffer);
         this.#log.error({ err: describeError(err) }, 'cannot write the Elasticsearch spool');
       }
     });

@@ -1,6 +1,7 @@
 // Audio of a server session. From the client: binary frames are accepted as audio only while
 // ACTIVE with media selected and whole samples for every channel; everything else is a protocol
-// error (or ignored by option). To the client (Audio Connector): whole frames of the media.
+// error (or ignored by option); audio the client sent before it read the server's `disconnect`
+// is still audio. To the client (Audio Connector): whole frames of the media.
 
 import { AudioHookError, AudioHookErrorCode } from '../errors';
 import type { AudioHookLogger } from '../logger';
@@ -27,6 +28,11 @@ export class AudioPath {
   readonly #host: AudioPathHost;
   readonly #disconnectOutsideActive: boolean;
   readonly #frameOptions: { readonly l16ByteOrder: 'le' | 'be' };
+  /**
+   * True when the server sent `disconnect` while audio was flowing (ACTIVE): frames the client
+   * had already sent keep arriving until it reads the `disconnect`, and are still audio.
+   */
+  #audioInFlight = false;
 
   constructor(options: ServerSessionOptions, host: AudioPathHost) {
     this.#host = host;
@@ -34,11 +40,16 @@ export class AudioPath {
     this.#frameOptions = { l16ByteOrder: options.l16ByteOrder ?? 'le' };
   }
 
+  /** The server sent `disconnect`; `wasActive`: audio was flowing then. */
+  disconnectSent(wasActive: boolean): void {
+    this.#audioInFlight = wasActive;
+  }
+
   /** Handles one binary frame. */
   accept(data: Uint8Array): void {
     const host = this.#host;
     const state = host.state();
-    if (state !== 'ACTIVE') {
+    if (state !== 'ACTIVE' && !this.#acceptsLateAudio(state)) {
       const early = state === 'PREPARING' || state === 'OPENING' || state === 'PAUSED';
       if (early && this.#disconnectOutsideActive) {
         host.protocolError(
@@ -61,10 +72,22 @@ export class AudioPath {
       frame = new AudioFrame(data, media, this.#frameOptions);
     } catch (error) {
       const err = error as AudioHookError;
+      if (state !== 'ACTIVE') {
+        host.log('debug', 'late audio frame ignored', { state, bytes: data.length });
+        return;
+      }
       host.protocolError(`Binary data not a valid audio frame. Error: ${err.message}`, err);
       return;
     }
     host.audio(frame);
+  }
+
+  /**
+   * Audio after the server's `disconnect` (the client sent it before reading the `disconnect`)
+   * is still received audio, until the client's `close`; the recording must not lose it.
+   */
+  #acceptsLateAudio(state: ServerSessionState): boolean {
+    return this.#audioInFlight && (state === 'DISCONNECTING' || state === 'SIGNALED-ERROR');
   }
 
   /**

@@ -45,11 +45,13 @@ export class ClosePipeline {
 
   /**
    * Sends `disconnect` (the caller checked the state) and waits for the client's `close`,
-   * closing the transport when it does not come in time.
+   * closing the transport when it does not come in time. `sent` runs once it went out, before
+   * the state changes.
    */
-  disconnect(parameters: DisconnectParameters): boolean {
+  disconnect(parameters: DisconnectParameters, sent: () => void): boolean {
     const host = this.#host;
     if (!host.sendDisconnect(parameters)) return false;
+    sent();
     const { reason } = parameters;
     host.setState(
       reason === 'error'

@@ -339,11 +339,15 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
     outputVariables?: Record<string, string>,
   ): boolean {
     if (!LIVE_STATES.has(this.#state)) return this.#refuse('disconnect');
-    return this.#close.disconnect({
-      reason,
-      ...(info === undefined ? {} : { info }),
-      ...(outputVariables === undefined ? {} : { outputVariables }),
-    });
+    const wasActive = this.#state === 'ACTIVE';
+    return this.#close.disconnect(
+      {
+        reason,
+        ...(info === undefined ? {} : { info }),
+        ...(outputVariables === undefined ? {} : { outputVariables }),
+      },
+      () => this.#audio.disconnectSent(wasActive),
+    );
   }
 
   /** Asks the client to move the session to a new connection (spec §15). */

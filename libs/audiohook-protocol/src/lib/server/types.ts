@@ -229,7 +229,7 @@ export type ServerSessionEvents = {
   state: [state: ServerSessionState, previous: ServerSessionState];
   /** `opened` was sent. */
   opened: [media: MediaParameter | undefined];
-  /** A binary frame of audio (ACTIVE only). */
+  /** A binary frame of audio (ACTIVE, or after a `disconnect` sent while ACTIVE, until `close`). */
   audio: [frame: AudioFrame];
   /** The client paused the audio. */
   paused: [];

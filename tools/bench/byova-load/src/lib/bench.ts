@@ -18,8 +18,11 @@ export interface BenchOptions {
   readonly endSilenceMs: number;
   readonly speechMs: number;
   readonly rampMs: number;
-  /** Run the built bundle (`dist`) or the TypeScript sources through tsx (`source`). */
-  readonly gateway: 'dist' | 'source';
+  /**
+   * Run the built bundle (`dist`), the TypeScript sources through tsx (`source`), or another
+   * build's `main.js` (a path, e.g. a saved build to compare with).
+   */
+  readonly gateway: string;
   readonly log?: (line: string) => void;
 }
 
@@ -142,17 +145,18 @@ function benchConfig(options: BenchOptions): string {
 /** Runs the benchmark once. */
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
-  if (options.gateway === 'dist' && !existsSync(DIST_MAIN)) {
+  const main = options.gateway === 'dist' ? DIST_MAIN : options.gateway;
+  if (options.gateway !== 'source' && !existsSync(main)) {
     throw new Error(
-      `${DIST_MAIN} is missing: run "npx nx build byova-gateway" first (the bench target does)`,
+      `${main} is missing: run "npx nx build byova-gateway" first (the bench target does)`,
     );
   }
   const dir = mkdtempSync(join(tmpdir(), 'byova-bench-'));
   const configPath = join(dir, 'bench.yaml');
   writeFileSync(configPath, benchConfig(options));
   const args =
-    options.gateway === 'dist'
-      ? [DIST_MAIN, '--config', configPath]
+    options.gateway !== 'source'
+      ? [main, '--config', configPath]
       : [
           TSX,
           '--tsconfig',

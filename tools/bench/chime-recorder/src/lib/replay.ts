@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,8 +7,10 @@ import {
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { VOICE_CONNECTOR, workload } from './events';
 import { PipelineCounter } from './fake-pipelines';
+import { startDynalite, startS3rver } from './local-servers';
 
 /** Workspace root, from tools/bench/chime-recorder/src/lib. */
 export const WORKSPACE_ROOT = resolve(__dirname, '../../../../..');
@@ -26,8 +27,10 @@ export interface ReplayOptions {
   seed: number;
   /** The built Lambda bundle. @default dist/apps/chime-recorder-lambda/index.js */
   bundle: string;
-  /** Run dynalite in a child process (uses the second core) or in this one. @default 'child' */
+  /** Run dynalite and s3rver in child processes (they use the second core) or in this one. @default 'child' */
   dynalite: 'child' | 'in-process';
+  /** Write the metadata objects (`WRITE_METADATA_JSON`, on by default in the recorder). @default true */
+  metadata: boolean;
   /** LOG_LEVEL of the recorder. @default 'WARN' */
   logLevel: string;
 }
@@ -49,6 +52,8 @@ export interface ReplayReport {
   twoStreamPipelines: number;
   /** Call items in state CREATED after the replay. */
   callsCreated: number;
+  /** Metadata objects (`.json`) in the bucket after the replay. */
+  metadataObjects: number;
   handlerErrors: number;
   outcomes: Record<string, number>;
   peakRssMb: number;
@@ -62,11 +67,14 @@ export const DEFAULT_OPTIONS: ReplayOptions = {
   seed: 7,
   bundle: join(WORKSPACE_ROOT, 'dist/apps/chime-recorder-lambda/index.js'),
   dynalite: 'child',
+  metadata: true,
   logLevel: 'WARN',
 };
 
 const TABLE = 'bench-chime-recorder';
-const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const BUCKET = 'bench-recordings';
+// s3rver accepts only its own key pair; dynalite accepts any.
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 type Handler = (event: unknown) => Promise<{ outcome: string }>;
 
@@ -78,7 +86,8 @@ type Handler = (event: unknown) => Promise<{ outcome: string }>;
 export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<ReplayReport> {
   const o = { ...DEFAULT_OPTIONS, ...options };
   const { transactionIds, events } = workload(o.calls, o.duplicateRatio, o.seed);
-  const db = await startDynalite(o.dynalite);
+  const db = await startDynalite(o.dynalite, WORKSPACE_ROOT);
+  const s3 = await startS3rver(o.dynalite, WORKSPACE_ROOT, BUCKET);
   const fake = await new PipelineCounter().start();
   const dynamo = new DynamoDBClient({
     endpoint: db.endpoint,
@@ -91,7 +100,11 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
     // The bundle reads its configuration once, when it is loaded, exactly as in Lambda.
     Object.assign(process.env, {
       CALL_TABLE: TABLE,
-      RECORDING_BUCKET: 'bench-recordings',
+      RECORDING_BUCKET: BUCKET,
+      WRITE_METADATA_JSON: String(o.metadata),
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       MEDIA_INSIGHT_PIPELINE_ARN:
         'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/Bench',
       VOICECONNECTOR_ID: VOICE_CONNECTOR,
@@ -131,6 +144,7 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
     const seconds = (performance.now() - started) / 1000;
 
     const callsCreated = await countCreated(dynamo);
+    const metadataObjects = await countMetadataObjects(s3.endpoint);
     const sorted = Array.from(latencies).sort((a, b) => a - b);
     const pct = (p: number) =>
       round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0);
@@ -148,6 +162,7 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
       duplicatePipelines: fake.requests - pipelines,
       twoStreamPipelines,
       callsCreated,
+      metadataObjects,
       handlerErrors,
       outcomes,
       peakRssMb: Math.round(peakRss / 1048576),
@@ -158,6 +173,7 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
       report.duplicatePipelines === 0 &&
       twoStreamPipelines === o.calls &&
       callsCreated === o.calls &&
+      metadataObjects === (o.metadata ? o.calls : 0) &&
       handlerErrors === 0 &&
       transactionIds.every((tx) => fake.byToken.get(tx) === 1);
     return report;
@@ -167,6 +183,7 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
     dynamo.destroy();
     await fake.close();
     await db.close();
+    await s3.close();
   }
 }
 
@@ -209,6 +226,29 @@ async function createTable(dynamo: DynamoDBClient): Promise<void> {
   }
 }
 
+async function countMetadataObjects(endpoint: string): Promise<number> {
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+  });
+  let count = 0;
+  let token: string | undefined;
+  try {
+    do {
+      const out = await client.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: token }),
+      );
+      count += (out.Contents ?? []).filter((c) => c.Key?.endsWith('.json')).length;
+      token = out.NextContinuationToken;
+    } while (token);
+  } finally {
+    client.destroy();
+  }
+  return count;
+}
+
 async function countCreated(dynamo: DynamoDBClient): Promise<number> {
   let count = 0;
   let startKey: Record<string, never> | undefined;
@@ -227,47 +267,4 @@ async function countCreated(dynamo: DynamoDBClient): Promise<number> {
     startKey = out.LastEvaluatedKey as Record<string, never> | undefined;
   } while (startKey);
   return count;
-}
-
-interface Dynalite {
-  endpoint: string;
-  close(): Promise<void>;
-}
-
-async function startDynalite(mode: 'child' | 'in-process'): Promise<Dynalite> {
-  const options = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 };
-  if (mode === 'in-process') {
-    type Server = {
-      listen(port: number, host: string, cb: () => void): void;
-      address(): { port: number };
-      close(cb: () => void): void;
-    };
-    const make = createRequire(join(WORKSPACE_ROOT, 'package.json'))('dynalite') as (
-      o: object,
-    ) => Server;
-    const server = make(options);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return {
-      endpoint: `http://127.0.0.1:${server.address().port}`,
-      close: () => new Promise<void>((r) => server.close(() => r())),
-    };
-  }
-  const script = `const s=require('dynalite')(${JSON.stringify(options)});s.listen(0,'127.0.0.1',()=>process.send(s.address().port));process.on('disconnect',()=>process.exit(0));`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script], {
-    cwd: WORKSPACE_ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolvePort, reject) => {
-    child.once('message', (m) => resolvePort(Number(m)));
-    child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code}`)));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        if (child.exitCode !== null) return r();
-        child.once('exit', () => r());
-        child.disconnect();
-      }),
-  };
 }

@@ -1,0 +1,98 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { CallItem } from './call-store';
+import { RecorderError, RecorderErrorCode } from './errors';
+
+/**
+ * The metadata object written next to a recording (`<key>.json`). The first nine fields are the
+ * 2023 sample's, with the same names; the rest say what the recording holds.
+ */
+export interface RecordingMetadata {
+  account: string | null;
+  callId: string;
+  transactionId: string;
+  direction: string | null;
+  fromNumber: string | null;
+  toNumber: string | null;
+  voiceConnectorId: string;
+  /** Earliest leg start, ISO-8601 UTC with milliseconds. */
+  startTime: string | null;
+  /** Latest leg end (or failure), ISO-8601 UTC with milliseconds. */
+  endTime: string | null;
+  /** The recording's object key in the bucket. */
+  recording: string | null;
+  /** Leg of each WAV channel, in order, e.g. `["caller", "callee"]`. */
+  streams: string[];
+  /** Fewer than two legs, or a leg that never reported ENDED. */
+  partial: boolean;
+  pipelineId: string | null;
+}
+
+/** Writes metadata objects; the recorder's only call to S3. */
+export interface MetadataWriter {
+  write(key: string, document: RecordingMetadata): Promise<void>;
+}
+
+const ACCOUNT_IN_ARN = /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/;
+
+/**
+ * Builds the metadata document from what the call item records once the pipeline is created, so
+ * the sweep can write it again after a failure without any event at hand.
+ *
+ * @example
+ * ```ts
+ * const doc = metadataDocument(call); // { account: '112233445566', callId: '…', … }
+ * ```
+ */
+export function metadataDocument(call: CallItem): RecordingMetadata {
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const firstStream = call.streamArns?.[0];
+  return {
+    account: (firstStream && ACCOUNT_IN_ARN.exec(firstStream)?.[1]) || null,
+    callId: call.callId,
+    transactionId: call.transactionId,
+    direction: call.direction ?? null,
+    fromNumber: call.fromNumber ?? null,
+    toNumber: call.toNumber ?? null,
+    voiceConnectorId: call.voiceConnectorId,
+    startTime: iso(call.callStartMs),
+    endTime: iso(call.callEndMs),
+    recording: call.recordingKey ?? null,
+    streams: call.legsRecorded ?? [],
+    partial: call.partial ?? false,
+    pipelineId: call.pipelineId ?? null,
+  };
+}
+
+/**
+ * A {@link MetadataWriter} over the S3 client: one `PutObject` (JSON, SSE as the bucket default).
+ * Repeating it writes the same object again, so retries are safe.
+ *
+ * @example
+ * ```ts
+ * const writer = sdkMetadataWriter(new S3Client({}), 'my-recordings');
+ * ```
+ * @throws RecorderError `CHIME_REC_ERR_METADATA_WRITE_FAILED` (retryable) when S3 fails.
+ */
+export function sdkMetadataWriter(client: S3Client, bucket: string): MetadataWriter {
+  return {
+    async write(key, document) {
+      try {
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: `${JSON.stringify(document, null, 2)}\n`,
+            ContentType: 'application/json',
+          }),
+        );
+      } catch (err) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        throw new RecorderError(
+          RecorderErrorCode.MetadataWriteFailed,
+          `could not write the metadata object: ${e.name}: ${e.message}`.slice(0, 1000),
+          { cause: err, retryable: true, details: { awsError: e.name } },
+        );
+      }
+    },
+  };
+}

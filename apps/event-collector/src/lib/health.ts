@@ -1,0 +1,161 @@
+import type { CollectorConfig } from '../config';
+import type { Backfiller } from './backfill';
+import type { ChannelStatus } from './channel-manager';
+import type { ElasticSink } from './elastic/bulk-sink';
+import type { TokenProvider } from './genesys/token-provider';
+import type { Metrics } from './metrics';
+import type { CollectingSession } from './session';
+import type { ResolvedTopics } from './topics';
+
+/** What this process does: collecting, or waiting for the lease (with `LEASE_TABLE`). */
+export type Role = 'leader' | 'standby';
+
+/** The lease as `/health` shows it (absent without `LEASE_TABLE`). */
+export interface LeaseHealth {
+  table: string;
+  key: string;
+  owner: string;
+  held: boolean;
+  token: number | null;
+  holder: string | null;
+  lastError: string | undefined;
+}
+
+/** The `/health` document. */
+export interface HealthBody {
+  status: 'ok' | 'degraded' | 'unhealthy' | 'standby';
+  role: Role;
+  receiving: boolean;
+  problems: string[];
+  timestamp: string;
+  started_at: string;
+  last_event_at: string | null;
+  lease: LeaseHealth | null;
+  channel:
+    | (Omit<ChannelStatus, 'topics' | 'lastFrameAt' | 'lastHeartbeatAt'> & {
+        lastFrameAt: string | null;
+        lastHeartbeatAt: string | null;
+      })
+    | null;
+  subscriptions: {
+    source: ResolvedTopics['source'] | null;
+    permitted: string[];
+    rejected: { id: string; state: string; reason?: string; missingPermissions?: string[] }[];
+    websocketTransport: 'yes' | 'no' | 'unknown';
+  };
+  auth: ReturnType<TokenProvider['status']>;
+  backfill: (ReturnType<Backfiller['status']> & { configured: boolean }) | null;
+  checkpoint: { file: string; safe_until: string | null; last_event_time: string | null };
+  output: { file: string; queued: number; written: number; lastError: string | undefined };
+  elastic: (ReturnType<ElasticSink['status']> & { index: string }) | null;
+  counters: ReturnType<Metrics['snapshot']>;
+}
+
+export interface HealthInput {
+  config: CollectorConfig;
+  startedAt: number;
+  role: Role;
+  session: CollectingSession | undefined;
+  tokens: TokenProvider;
+  resolved: ResolvedTopics | undefined;
+  websocketTransport: 'yes' | 'no' | 'unknown';
+  metrics: Metrics;
+  lease: LeaseHealth | null;
+}
+
+const iso = (t: number | null | undefined): string | null =>
+  t === undefined || t === null ? null : new Date(t).toISOString();
+
+/**
+ * The `/health` answer. A leader is healthy (200) while receiving: socket open, a frame within
+ * `HEARTBEAT_TIMEOUT_MS`, at least one topic permitted. A standby is healthy while it can read
+ * the lease: it is ready to take over.
+ */
+export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthBody } {
+  const now = Date.now();
+  const s = i.session;
+  const ch = s?.manager.status();
+  const topics = ch?.topics ?? [];
+  const permitted = topics.filter((t) => t.state === 'Permitted').map((t) => t.id);
+  const rejected = topics
+    .filter((t) => t.state !== 'Permitted')
+    .map((t) => ({
+      id: t.id,
+      state: t.state,
+      ...(t.rejectionReason === undefined ? {} : { reason: t.rejectionReason }),
+      ...(t.missingPermissions === undefined ? {} : { missingPermissions: t.missingPermissions }),
+    }));
+  const problems: string[] = [];
+  let receiving = false;
+  if (i.role === 'leader') {
+    const fresh =
+      ch?.lastFrameAt !== undefined && now - ch.lastFrameAt <= i.config.genesys.heartbeatTimeoutMs;
+    if (!ch?.connected) problems.push(`not connected (state ${ch?.state ?? 'starting'})`);
+    else if (!fresh) problems.push('connected but nothing received within HEARTBEAT_TIMEOUT_MS');
+    if (permitted.length === 0) problems.push('not subscribed to any topic');
+    receiving = (ch?.connected ?? false) && fresh && permitted.length > 0;
+    if (!receiving && ch?.lastError) problems.push(`last error: ${ch.lastError}`);
+  }
+  const auth = i.tokens.status();
+  if (!auth.ok) problems.push(`authentication failing: ${auth.lastError ?? 'unknown'}`);
+  if (rejected.length > 0) problems.push(`${rejected.length} topic(s) rejected`);
+  if (i.websocketTransport === 'no') {
+    problems.push('Genesys lists the operational-events topic as not deliverable over WebSocket');
+  }
+  if (s?.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
+  const es = s?.elastic?.status();
+  if (es?.spooling) problems.push('Elasticsearch unavailable; spooling to disk');
+  if (i.lease?.lastError) problems.push(`lease: ${i.lease.lastError}`);
+  const standbyOk = i.role === 'standby' && i.lease !== null && i.lease.lastError === undefined;
+  const status =
+    i.role === 'standby'
+      ? standbyOk
+        ? 'standby'
+        : 'unhealthy'
+      : !receiving
+        ? 'unhealthy'
+        : problems.length > 0
+          ? 'degraded'
+          : 'ok';
+  const cp = s?.checkpointer.last;
+  let channel: HealthBody['channel'] = null;
+  if (ch) {
+    const { topics: _t, lastFrameAt, lastHeartbeatAt, ...rest } = ch;
+    channel = { ...rest, lastFrameAt: iso(lastFrameAt), lastHeartbeatAt: iso(lastHeartbeatAt) };
+  }
+  return {
+    httpStatus: receiving || standbyOk ? 200 : 503,
+    body: {
+      status,
+      role: i.role,
+      receiving,
+      problems,
+      timestamp: new Date(now).toISOString(),
+      started_at: new Date(i.startedAt).toISOString(),
+      last_event_at: iso(s?.pipeline.lastEventAt),
+      lease: i.lease,
+      channel,
+      subscriptions: {
+        source: i.resolved?.source ?? null,
+        permitted,
+        rejected,
+        websocketTransport: i.websocketTransport,
+      },
+      auth,
+      backfill: s ? { ...s.backfill.status(), configured: i.config.backfill.enabled } : null,
+      checkpoint: {
+        file: i.config.output.checkpointFile,
+        safe_until: iso(cp?.safeUntil),
+        last_event_time: iso(cp?.lastEventTime),
+      },
+      output: {
+        file: i.config.output.file,
+        queued: s?.writer.depth ?? 0,
+        written: s?.writer.written ?? 0,
+        lastError: s?.writer.lastError,
+      },
+      elastic: es && i.config.elastic ? { ...es, index: i.config.elastic.index } : null,
+      counters: i.metrics.snapshot(),
+    },
+  };
+}

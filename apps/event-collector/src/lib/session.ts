@@ -1,0 +1,203 @@
+import type { Logger } from 'pino';
+import type { CollectorConfig } from '../config';
+import { Backfiller } from './backfill';
+import { ChannelManager } from './channel-manager';
+import { type Checkpoint, CheckpointFile } from './checkpoint';
+import { Checkpointer } from './checkpointer';
+import { ElasticSink } from './elastic/bulk-sink';
+import { describeError } from './errors';
+import type { GenesysApi } from './genesys/api-client';
+import type { TokenProvider } from './genesys/token-provider';
+import { JsonlWriter } from './jsonl-writer';
+import type { Metrics } from './metrics';
+import { readOutputTail } from './output-tail';
+import { elasticDoc, EventPipeline } from './pipeline';
+import type { RecentEvents } from './recent-events';
+import { definitionIdsOf, type ResolvedTopics } from './topics';
+
+/**
+ * Slack when reading the output tail back at start: lines are appended in the order they were
+ * received, but another instance's clock may differ a little from ours.
+ */
+const TAIL_SLACK_MS = 10 * 60_000;
+
+export interface SessionOptions {
+  config: CollectorConfig;
+  logger: Logger;
+  metrics: Metrics;
+  api: GenesysApi;
+  tokens: TokenProvider;
+  recent: RecentEvents;
+  /** The current topic list (refreshed while the session runs). */
+  topics: () => ResolvedTopics | undefined;
+  /** Fencing token of the lease held for this session; null without a lease. */
+  token: number | null;
+  /** A checkpoint shared through the lease, if any (the newer of it and the file's is used). */
+  sharedCheckpoint?: Checkpoint | undefined;
+  /** Whether writing is still allowed (lease held); checked before every write. */
+  mayWrite?: () => boolean;
+  /** Called after each checkpoint written. */
+  onCheckpoint?: (cp: Checkpoint) => void;
+}
+
+/**
+ * Everything that collects: output file, Elasticsearch, pipeline, channel, backfill and
+ * checkpoint, for as long as this process is the one collecting (always, without a lease).
+ * Starting it picks up where the checkpoint left off: it re-reads the output tail (for
+ * de-duplication, and to re-send to Elasticsearch what it may not have stored), and the first
+ * connection backfills everything published since the checkpoint.
+ */
+export class CollectingSession {
+  readonly writer: JsonlWriter;
+  readonly elastic: ElasticSink | undefined;
+  readonly pipeline: EventPipeline;
+  readonly backfill: Backfiller;
+  readonly manager: ChannelManager;
+  readonly checkpointer: Checkpointer;
+  readonly #o: SessionOptions;
+  #stopped: Promise<void> | undefined;
+
+  private constructor(o: SessionOptions, initial: Checkpoint | undefined) {
+    const c = o.config;
+    this.#o = o;
+    const metrics = o.metrics;
+    this.writer = new JsonlWriter({
+      file: c.output.file,
+      maxFileSize: c.output.maxFileSize,
+      backupCount: c.output.backupCount,
+      queueMax: c.output.queueMax,
+      logger: o.logger.child({ component: 'output' }),
+      onRotate: () => metrics.inc('file_rotations'),
+      onWriteError: () => metrics.inc('write_errors'),
+    });
+    this.elastic = c.elastic
+      ? new ElasticSink(c.elastic, o.logger.child({ component: 'elastic' }), metrics)
+      : undefined;
+    this.pipeline = new EventPipeline({
+      events: c.events,
+      writer: this.writer,
+      elastic: this.elastic,
+      recent: o.recent,
+      metrics,
+      logger: o.logger.child({ component: 'events' }),
+      logEvents: c.log.consoleEvents,
+    });
+    this.backfill = new Backfiller({
+      api: o.api,
+      logger: o.logger.child({ component: 'backfill' }),
+      metrics,
+      marginMs: c.backfill.marginMs,
+      maxAgeMs: c.backfill.maxAgeMs,
+      definitionIds: () => definitionIdsOf(o.topics()?.topics ?? []),
+      definitions: () => o.topics()?.definitions ?? new Map(),
+      onEvent: (topic, body) => this.pipeline.acceptBackfill(topic, body),
+    });
+    this.manager = new ChannelManager({
+      api: o.api,
+      tokens: o.tokens,
+      genesys: c.genesys,
+      logger: o.logger.child({ component: 'channel' }),
+      metrics,
+      topics: () => o.topics()?.topics ?? [],
+      onEvent: (envelope, ctx) => this.pipeline.acceptLive(envelope, ctx),
+      whenWritable: () => this.pipeline.whenWritable(),
+      onGap: (gap) => {
+        if (c.backfill.enabled) this.backfill.fill(gap);
+      },
+      ...(c.backfill.enabled && initial ? { initialGapStart: initial.safeUntil } : {}),
+    });
+    this.checkpointer = new Checkpointer(
+      {
+        file: new CheckpointFile(c.output.checkpointFile),
+        writer: this.writer,
+        coverage: () => this.manager.coverage(),
+        pendingGapStart: () => this.backfill.pendingStart(),
+        elasticPending: this.elastic ? () => this.elastic?.oldestPending() : undefined,
+        lastEventTime: () => this.pipeline.lastEventTime,
+        token: o.token,
+        intervalMs: c.output.checkpointIntervalMs,
+        logger: o.logger.child({ component: 'checkpoint' }),
+        metrics,
+        ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
+        ...(o.onCheckpoint ? { onWritten: o.onCheckpoint } : {}),
+      },
+      initial,
+    );
+  }
+
+  /** Reads the checkpoint, opens the output and starts receiving (and backfilling). */
+  static async start(o: SessionOptions): Promise<CollectingSession> {
+    const initial = await readInitialCheckpoint(o);
+    const s = new CollectingSession(o, initial);
+    await s.writer.open();
+    if (initial) await s.#resumeFromTail(initial);
+    await s.elastic?.start();
+    s.checkpointer.start();
+    s.manager.start();
+    return s;
+  }
+
+  /**
+   * Stops receiving, writes every accepted event, flushes (or spools) Elasticsearch, and writes
+   * a last checkpoint. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await this.manager.stop();
+      await this.backfill.stop();
+      await this.writer.flush();
+      await this.elastic?.stop(this.#o.config.shutdownTimeoutMs);
+      await this.checkpointer.stop();
+      await this.writer.close();
+    })();
+    return this.#stopped;
+  }
+
+  /** Seeds de-duplication from the output tail and re-sends what Elasticsearch may lack. */
+  async #resumeFromTail(cp: Checkpoint): Promise<void> {
+    const c = this.#o.config;
+    const dedupeFrom = cp.safeUntil - c.backfill.marginMs - TAIL_SLACK_MS;
+    const elasticFrom =
+      this.elastic && cp.elasticSafeUntil !== null ? cp.elasticSafeUntil - TAIL_SLACK_MS : Infinity;
+    const tail = await readOutputTail(
+      c.output.file,
+      c.output.backupCount,
+      Math.min(dedupeFrom, elasticFrom),
+    );
+    const seeded = this.pipeline.seedKeys(tail.map((r) => ({ key: r.key, at: r.receivedAt })));
+    let resent = 0;
+    for (const r of tail) {
+      if (r.receivedAt < elasticFrom) continue;
+      this.elastic?.add({ ...elasticDoc(r.record), at: r.receivedAt });
+      resent += 1;
+    }
+    this.#o.logger.info(
+      {
+        checkpoint: new Date(cp.safeUntil).toISOString(),
+        lastEventTime: cp.lastEventTime === null ? null : new Date(cp.lastEventTime).toISOString(),
+        tailRecords: tail.length,
+        dedupeKeys: seeded,
+        elasticResent: resent,
+      },
+      'resuming from the checkpoint',
+    );
+  }
+}
+
+/** The checkpoint to resume from: the newer of the file's and the one shared by the lease. */
+async function readInitialCheckpoint(o: SessionOptions): Promise<Checkpoint | undefined> {
+  let fromFile: Checkpoint | undefined;
+  try {
+    fromFile = await new CheckpointFile(o.config.output.checkpointFile).read();
+  } catch (err) {
+    o.metrics.inc('errors');
+    o.logger.error(
+      { err: describeError(err) },
+      'the checkpoint cannot be used; starting without it (events published while the collector was down are not backfilled)',
+    );
+  }
+  const shared = o.sharedCheckpoint;
+  if (!fromFile) return shared;
+  if (!shared) return fromFile;
+  return shared.safeUntil > fromFile.safeUntil ? shared : fromFile;
+}

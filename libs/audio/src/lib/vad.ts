@@ -1,0 +1,235 @@
+// Energy voice-activity detection over fixed windows, in audio time (sample counts), so the
+// result never depends on how fast or in what sizes the audio arrives. One state machine for
+// every use: a window is speech or not (by RMS level, or by the reference AudioHook simulator's
+// u-law energy rule), speech starts after enough consecutive speech windows and ends after enough
+// consecutive non-speech windows (or at a maximum length), and a ring of recent windows gives the
+// pre-roll of an utterance.
+
+import { AudioError, AudioErrorCode } from './errors';
+import { encodeUlaw } from './g711';
+import { rmsDbfs } from './levels';
+
+/**
+ * How a window is judged to be speech.
+ * - `rms`: its RMS level is at or above `thresholdDbfs`.
+ * - `ulaw-energy`: the rule of Genesys' Transcription Connector simulator, on the window's u-law
+ *   codes `c = byte & 0x7f` (lower is louder): speech when `min(c) < minThreshold` and
+ *   `mean(c) < meanThreshold`.
+ */
+export type SpeechCriterion =
+  | { readonly kind: 'rms'; readonly thresholdDbfs: number }
+  | { readonly kind: 'ulaw-energy'; readonly minThreshold: number; readonly meanThreshold: number };
+
+/** Options of {@link EnergyVad}. */
+export interface EnergyVadOptions {
+  /** Sample rate of the audio pushed. @default 8000 */
+  readonly sampleRate?: number;
+  /** Analysis window. @default 20 */
+  readonly windowMs?: number;
+  /** @default { kind: 'rms', thresholdDbfs: -35 } */
+  readonly speech?: SpeechCriterion;
+  /** Consecutive speech that starts an utterance (at least one window). @default 60 */
+  readonly startMs?: number;
+  /** Consecutive non-speech that ends it. @default 1000 */
+  readonly endSilenceMs?: number;
+  /** An utterance ends after this long even without silence. @default Infinity */
+  readonly maxUtteranceMs?: number;
+  /**
+   * Keep the utterance's audio and hand it over with its end: this much audio before the start
+   * decision (the start windows included, at least one window), then everything to the end.
+   * `undefined` keeps no audio.
+   * @default undefined
+   */
+  readonly preRollMs?: number;
+}
+
+/** Speech started: `atSample` is when it was decided, `speechStartSample` its first window. */
+export interface VadStart {
+  readonly type: 'start';
+  readonly atSample: number;
+  readonly speechStartSample: number;
+}
+
+/** Speech ended. Sample positions count from the detector's first sample. */
+export interface VadEnd {
+  readonly type: 'end';
+  /** When the end was decided. */
+  readonly atSample: number;
+  readonly speechStartSample: number;
+  /** End of the last speech window (`atSample` for `max_length` and `flush`). */
+  readonly speechEndSample: number;
+  readonly reason: 'silence' | 'max_length' | 'flush';
+  /** Pre-roll plus everything up to `atSample`, when `preRollMs` is set. */
+  readonly audio: Int16Array | undefined;
+}
+
+/** A boundary found by {@link EnergyVad.push} or {@link EnergyVad.flush}. */
+export type VadEvent = VadStart | VadEnd;
+
+function positive(name: string, value: number): number {
+  if (!(value > 0)) {
+    throw new AudioError(AudioErrorCode.InvalidArgument, `${name} must be positive, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * An energy voice-activity detector. Push linear samples (any length); it returns the start and
+ * end of each utterance, then looks for the next one.
+ *
+ * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` for a non-positive rate, window or length.
+ * @example
+ * ```ts
+ * const vad = new EnergyVad({ sampleRate: 8000, endSilenceMs: 800, preRollMs: 300 });
+ * for (const event of vad.push(samples)) if (event.type === 'end') recognise(event.audio);
+ * ```
+ */
+export class EnergyVad {
+  readonly sampleRate: number;
+  readonly windowSamples: number;
+  readonly #speech: SpeechCriterion;
+  readonly #startWindows: number;
+  readonly #endWindows: number;
+  readonly #maxSamples: number;
+  /** Windows kept before the start, or undefined when no audio is kept. */
+  readonly #preRollWindows: number | undefined;
+  readonly #pending: Int16Array;
+  #pendingLength = 0;
+  #position = 0;
+  #speechRun = 0;
+  #silenceRun = 0;
+  #speaking = false;
+  #speechStart = 0;
+  #decidedAt = 0;
+  #preRoll: Int16Array[] = [];
+  #utterance: Int16Array[] = [];
+
+  constructor(options: EnergyVadOptions = {}) {
+    this.sampleRate = positive('sampleRate', options.sampleRate ?? 8000);
+    const windowMs = positive('windowMs', options.windowMs ?? 20);
+    this.windowSamples = Math.max(1, Math.round((this.sampleRate * windowMs) / 1000));
+    this.#speech = options.speech ?? { kind: 'rms', thresholdDbfs: -35 };
+    this.#startWindows = Math.max(1, Math.ceil((options.startMs ?? 60) / windowMs));
+    this.#endWindows = Math.max(
+      1,
+      Math.ceil(positive('endSilenceMs', options.endSilenceMs ?? 1000) / windowMs),
+    );
+    const maxMs = positive('maxUtteranceMs', options.maxUtteranceMs ?? Infinity);
+    this.#maxSamples = (maxMs * this.sampleRate) / 1000;
+    this.#preRollWindows =
+      options.preRollMs === undefined
+        ? undefined
+        : Math.max(1, Math.ceil(options.preRollMs / windowMs));
+    this.#pending = new Int16Array(this.windowSamples);
+  }
+
+  /** Samples examined so far (whole windows). */
+  get position(): number {
+    return this.#position;
+  }
+
+  /** Audio time examined so far, in ms. */
+  get elapsedMs(): number {
+    return (this.#position * 1000) / this.sampleRate;
+  }
+
+  /** True between a start and its end. */
+  get speaking(): boolean {
+    return this.#speaking;
+  }
+
+  /** Feeds samples and returns the boundaries they complete, in order. */
+  push(samples: Int16Array): VadEvent[] {
+    const events: VadEvent[] = [];
+    let offset = 0;
+    while (offset < samples.length) {
+      const take = Math.min(this.windowSamples - this.#pendingLength, samples.length - offset);
+      this.#pending.set(samples.subarray(offset, offset + take), this.#pendingLength);
+      this.#pendingLength += take;
+      offset += take;
+      if (this.#pendingLength === this.windowSamples) {
+        this.#pendingLength = 0;
+        const event = this.#window(this.#pending);
+        if (event !== undefined) events.push(event);
+      }
+    }
+    return events;
+  }
+
+  /** Ends an open utterance at the current position (end of stream, pause); [] when silent. */
+  flush(): VadEvent[] {
+    if (this.#speaking) return [this.#end('flush', this.#position)];
+    this.#speechRun = 0;
+    return [];
+  }
+
+  #isSpeech(window: Int16Array): boolean {
+    const criterion = this.#speech;
+    if (criterion.kind === 'rms') return rmsDbfs(window) >= criterion.thresholdDbfs;
+    const codes = encodeUlaw(window);
+    let min = 127;
+    let sum = 0;
+    for (const byte of codes) {
+      const code = byte & 0x7f;
+      if (code < min) min = code;
+      sum += code;
+    }
+    return min < criterion.minThreshold && sum / codes.length < criterion.meanThreshold;
+  }
+
+  #window(samples: Int16Array): VadEvent | undefined {
+    const speech = this.#isSpeech(samples);
+    this.#position += samples.length;
+    const keep = this.#preRollWindows !== undefined;
+    if (!this.#speaking) {
+      if (keep) {
+        this.#preRoll.push(samples.slice());
+        if (this.#preRoll.length > (this.#preRollWindows as number)) this.#preRoll.shift();
+      }
+      this.#speechRun = speech ? this.#speechRun + 1 : 0;
+      if (this.#speechRun < this.#startWindows) return undefined;
+      this.#speaking = true;
+      this.#silenceRun = 0;
+      this.#decidedAt = this.#position;
+      this.#speechStart = this.#position - this.#speechRun * this.windowSamples;
+      this.#utterance = this.#preRoll;
+      this.#preRoll = [];
+      return { type: 'start', atSample: this.#position, speechStartSample: this.#speechStart };
+    }
+    if (keep) this.#utterance.push(samples.slice());
+    this.#silenceRun = speech ? 0 : this.#silenceRun + 1;
+    if (this.#silenceRun >= this.#endWindows) {
+      return this.#end('silence', this.#position - this.#silenceRun * this.windowSamples);
+    }
+    if (this.#position - this.#decidedAt >= this.#maxSamples) {
+      return this.#end('max_length', this.#position);
+    }
+    return undefined;
+  }
+
+  #end(reason: VadEnd['reason'], speechEndSample: number): VadEnd {
+    const audio = this.#preRollWindows !== undefined ? concat(this.#utterance) : undefined;
+    this.#speaking = false;
+    this.#speechRun = 0;
+    this.#silenceRun = 0;
+    this.#utterance = [];
+    return {
+      type: 'end',
+      atSample: this.#position,
+      speechStartSample: this.#speechStart,
+      speechEndSample,
+      reason,
+      audio,
+    };
+  }
+}
+
+function concat(parts: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,417 @@
+// The conversation and turn state machine of a BYOVA gateway, without I/O: requests in (already
+// validated), responses out through the stream's port, the connector session behind the contract,
+// the time from an injected clock. It owns the rules of a turn: the VAD and START/END_OF_INPUT,
+// barge-in, the gateway's no-input window, DTMF mode and terminators, duplicate SESSION_START,
+// hang-ups, terminal replies, and reply shaping. Requests of one conversation are handled one at a
+// time, in order, across its streams.
+
+import { EnergyVad } from '@org/audio';
+import type { VoiceInput__Output } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceInput';
+import type { VoiceVAResponse } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceVAResponse';
+import { decodeCallerAudio, type CallerAudioDefaults } from './caller-audio';
+import { systemClock, type Clock } from './clock';
+import type { Connector, ConnectorEvent, ConnectorSession, InputPreferences } from './connector';
+import type { ConversationState } from './conversation-state';
+import { dtmfDigitToKey } from './dtmf';
+import { silentLogger, type ByovaLogger } from './logger';
+import { plainFinal, replyResponses, shapeReply, type ReplyShape } from './reply-shaping';
+import type { ByovaEventType, ByovaInput } from './requests';
+import { eventResponse, isTerminalEvent, type TurnReply } from './responses';
+import type { JsonObject } from './struct';
+
+/** Rules of a turn (the gateway's configuration). */
+export interface TurnSettings {
+  /** A 20 ms window at or above this RMS level is speech. @default -35 */
+  readonly speechThresholdDbfs?: number;
+  /** Consecutive speech before START_OF_INPUT. @default 60 */
+  readonly startDebounceMs?: number;
+  /** Consecutive non-speech before END_OF_INPUT. @default 1000 */
+  readonly endSilenceMs?: number;
+  /** END_OF_INPUT after this long of speech even without silence. @default 30000 */
+  readonly maxUtteranceMs?: number;
+  /** Audio before START_OF_INPUT handed to the connector with the utterance. @default 400 */
+  readonly preRollMs?: number;
+  /** Frames shorter than this (WxCC's format-only first frame) are not analysed. @default 15 */
+  readonly minFrameBytes?: number;
+  /**
+   * After this much caller audio without speech, close the turn (END_OF_INPUT `no_input`) and
+   * answer as for a NO_INPUT event. 0 = off (WxCC's own timer sends NO_INPUT).
+   * @default 0
+   */
+  readonly noInputTimeoutMs?: number;
+  /** What UNSPECIFIED_FORMAT and 0 Hz mean. @default u-law, 8000 Hz */
+  readonly audioDefaults?: CallerAudioDefaults;
+  /** Drop one trailing terminator key from DTMF entries. @default true */
+  readonly stripDtmfTerminator?: boolean;
+  /** `drop` removes prompts without audio. @default 'send' */
+  readonly textOnlyPrompts?: 'send' | 'drop';
+  /** Audio per CHUNK response. @default 16000 */
+  readonly chunkBytes?: number;
+}
+
+/** The kind of a turn, for metrics and logs. */
+export type TurnKind = 'speech' | 'dtmf' | 'event';
+
+/** What the session reports as it goes (metrics, dashboards, recordings). All optional. */
+export interface TurnObserver {
+  /** A turn began (`details`: event name, digit count, utterance length...). */
+  turn?(kind: TurnKind, details: Readonly<Record<string, string | number | boolean>>): void;
+  /** A terminal reply went out. */
+  terminal?(outcome: 'SESSION_END' | 'TRANSFER_TO_AGENT', name: string): void;
+  /** ms from END_OF_INPUT to the reply written (clock time). */
+  replyLatency?(ms: number): void;
+  /** A connector method threw (its error reply is sent). */
+  connectorError?(error: unknown, kind: TurnKind): void;
+  /** A caller audio frame could not be decoded and was skipped. */
+  badAudio?(error: unknown): void;
+  /** Decoded caller audio, every frame. */
+  callerAudio?(samples: Int16Array, sampleRate: number): void;
+  /** u-law 8 kHz audio of every prompt sent. */
+  botAudio?(ulaw: Uint8Array): void;
+  /** The conversation ended (once); awaited before the stream that ended it completes. */
+  ended?(reason: string): void | Promise<void>;
+}
+
+/** Where a stream's responses go. */
+export interface TurnPort {
+  write(response: VoiceVAResponse): void;
+  /** Completes the stream with OK (terminal reply, hang-up): nothing more is written. */
+  complete(): void;
+}
+
+/** One ProcessCallerInput stream of a conversation (see {@link CallerTurnSession.openStream}). */
+export interface TurnStream {
+  readonly closed: boolean;
+  /** Nothing more is written to this stream (cancelled, failed or completed). */
+  close(): void;
+}
+
+/** Options of {@link CallerTurnSession}. */
+export interface CallerTurnSessionOptions {
+  /** A new conversation's state (`newConversationState`) or one read back from a store. */
+  readonly state: ConversationState;
+  /** The connector serving the agent (its reply mode, default input and error reply). */
+  readonly connector: Pick<Connector, 'replyMode' | 'input' | 'errorReply'>;
+  /** The connector's session for this conversation. */
+  readonly session: ConnectorSession;
+  readonly settings?: TurnSettings;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default silentLogger */
+  readonly logger?: ByovaLogger;
+  readonly observer?: TurnObserver;
+}
+
+class Stream implements TurnStream {
+  closed = false;
+  vad: EnergyVad | undefined;
+  /** END_OF_INPUT was sent: the rest of the stream's audio is not analysed. */
+  turnDone = false;
+  badAudioLogged = false;
+  readonly #port: TurnPort;
+
+  constructor(port: TurnPort) {
+    this.#port = port;
+  }
+
+  write(response: VoiceVAResponse): void {
+    if (!this.closed) this.#port.write(response);
+  }
+
+  complete(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#port.complete();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+const CONNECTOR_EVENTS: readonly string[] = ['NO_INPUT', 'START_OF_DTMF', 'CUSTOM_EVENT'];
+
+/**
+ * One conversation: its state across streams and the rules of each turn.
+ *
+ * @example
+ * ```ts
+ * const session = new CallerTurnSession({ state, connector, session: connector.openSession(context) });
+ * const stream = session.openStream({ write: (r) => call.write(r), complete: () => call.end() });
+ * call.on('data', (m) => void session.receive(stream, parseVoiceVARequest(m).input));
+ * ```
+ */
+export class CallerTurnSession {
+  readonly #connector: CallerTurnSessionOptions['connector'];
+  readonly #session: ConnectorSession;
+  readonly #settings: TurnSettings;
+  readonly #clock: Clock;
+  readonly #logger: ByovaLogger;
+  readonly #observer: TurnObserver;
+  readonly #shape: ReplyShape;
+  #state: Omit<ConversationState, 'connector'>;
+  #ended = false;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CallerTurnSessionOptions) {
+    const { connector: _snapshot, ...state } = options.state;
+    this.#state = state;
+    this.#connector = options.connector;
+    this.#session = options.session;
+    this.#settings = options.settings ?? {};
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
+    this.#observer = options.observer ?? {};
+    this.#shape = {
+      textOnlyPrompts: this.#settings.textOnlyPrompts ?? 'send',
+      defaultInput: options.connector.input,
+      replyMode: options.connector.replyMode,
+      chunkBytes: this.#settings.chunkBytes ?? 16000,
+    };
+  }
+
+  /** The state a later turn needs, with the connector session's snapshot. */
+  get state(): ConversationState {
+    return { ...this.#state, connector: this.#session.snapshot?.() ?? {} };
+  }
+
+  get conversationId(): string {
+    return this.#state.conversationId;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Marks activity now (idle reaping, store expiry). */
+  touch(): void {
+    this.#state = { ...this.#state, lastActivityAt: this.#clock.now() };
+  }
+
+  /** A stream of this conversation; its responses go to `port`. */
+  openStream(port: TurnPort): TurnStream {
+    return new Stream(port);
+  }
+
+  /**
+   * Handles one request's input on `stream`, after every input queued before it for this
+   * conversation (on any stream).
+   */
+  receive(stream: TurnStream, input: ByovaInput): Promise<void> {
+    if (!(stream instanceof Stream)) throw new TypeError('not a stream of this session');
+    this.touch();
+    const run = this.#chain.then(() => this.#handle(stream, input));
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ends the conversation once: the connector session is ended, the observer told. */
+  async end(reason: string): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    try {
+      await this.#session.end(reason);
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'connector session end failed');
+    }
+    await this.#observer.ended?.(reason);
+  }
+
+  async #handle(stream: Stream, input: ByovaInput): Promise<void> {
+    if (stream.closed || this.#ended) return;
+    switch (input.kind) {
+      case 'audio':
+        return this.#audio(stream, input.audio);
+      case 'dtmf':
+        return this.#dtmf(stream, input.keys.join(''));
+      case 'event':
+        return this.#event(stream, input.type, input.name, input.parameters);
+      case 'none':
+        return;
+    }
+  }
+
+  #dtmf(stream: Stream, entry: string): Promise<void> {
+    this.#state = { ...this.#state, dtmfMode: false };
+    const keys = this.#stripTerminator(entry);
+    this.#turn('dtmf', { digits: keys.length });
+    return this.#reply(stream, 'dtmf', () => this.#session.dtmf(keys));
+  }
+
+  #stripTerminator(keys: string): string {
+    if (this.#settings.stripDtmfTerminator === false) return keys;
+    const termchar = this.#state.input.inputHandlingConfig.dtmf_config?.termchar;
+    if (termchar === undefined || termchar === 'DTMF_EVENT_UNSPECIFIED' || termchar === 0)
+      return keys;
+    const terminator = dtmfDigitToKey(termchar);
+    return keys.endsWith(terminator) ? keys.slice(0, -1) : keys;
+  }
+
+  async #event(
+    stream: Stream,
+    type: ByovaEventType,
+    name: string,
+    parameters: JsonObject,
+  ): Promise<void> {
+    switch (type) {
+      case 'SESSION_START':
+        if (this.#state.welcomed) {
+          this.#logger.warn({}, 'duplicate SESSION_START ignored');
+          return;
+        }
+        this.#state = { ...this.#state, welcomed: true };
+        this.#turn('event', { event: type });
+        return this.#reply(stream, 'event', () => this.#session.start({ name, parameters }));
+      case 'SESSION_END':
+        // The caller hung up: no prompt can be played any more.
+        this.#turn('event', { event: type });
+        await this.end('client_session_end');
+        stream.write(eventResponse('SESSION_END', 'session_ended_by_client'));
+        stream.complete();
+        return;
+      case 'START_OF_DTMF':
+        this.#state = { ...this.#state, dtmfMode: true };
+        stream.vad = undefined;
+        break;
+      default:
+        break;
+    }
+    this.#turn('event', { event: type });
+    const event: ConnectorEvent = {
+      type: (CONNECTOR_EVENTS.includes(type)
+        ? type
+        : 'UNSPECIFIED_INPUT') as ConnectorEvent['type'],
+      name,
+      parameters,
+    };
+    return this.#reply(stream, 'event', () => this.#session.event(event));
+  }
+
+  async #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> {
+    let decoded;
+    try {
+      decoded = decodeCallerAudio(audio, this.#settings.audioDefaults);
+    } catch (error) {
+      // One bad frame must not end the call: skip it and say so once per stream.
+      this.#observer.badAudio?.(error);
+      if (!stream.badAudioLogged) this.#logger.warn({ err: error }, 'caller audio frame skipped');
+      stream.badAudioLogged = true;
+      return;
+    }
+    this.#observer.callerAudio?.(decoded.samples, decoded.sampleRate);
+    if (this.#state.dtmfMode || stream.turnDone) return;
+    if (audio.caller_audio.length < (this.#settings.minFrameBytes ?? 15)) return;
+    const vad = this.#vad(stream, decoded.sampleRate);
+    const events = vad.push(decoded.samples);
+    const noInputMs = this.#settings.noInputTimeoutMs ?? 0;
+    if (events.length === 0 && noInputMs > 0 && !vad.speaking && vad.elapsedMs >= noInputMs) {
+      return this.#noInput(stream);
+    }
+    for (const event of events) {
+      if (event.type === 'start') {
+        stream.write(eventResponse('START_OF_INPUT'));
+        this.#session.speechStarted?.({ bargeIn: this.#state.bargeIn });
+        continue;
+      }
+      stream.turnDone = true;
+      stream.write(eventResponse('END_OF_INPUT', 'end_of_input'));
+      const samples = event.audio ?? new Int16Array(0);
+      this.#turn('speech', {
+        ms: Math.round((samples.length * 1000) / decoded.sampleRate),
+        end: event.reason,
+        barge_in: this.#state.bargeIn,
+      });
+      const endOfInputAt = this.#clock.now();
+      const utterance = { samples, sampleRate: decoded.sampleRate };
+      await this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt);
+      return;
+    }
+  }
+
+  #vad(stream: Stream, sampleRate: number): EnergyVad {
+    if (stream.vad === undefined || stream.vad.sampleRate !== sampleRate) {
+      const s = this.#settings;
+      stream.vad = new EnergyVad({
+        sampleRate,
+        speech: { kind: 'rms', thresholdDbfs: s.speechThresholdDbfs ?? -35 },
+        startMs: s.startDebounceMs ?? 60,
+        endSilenceMs: s.endSilenceMs ?? 1000,
+        maxUtteranceMs: s.maxUtteranceMs ?? 30000,
+        preRollMs: s.preRollMs ?? 400,
+      });
+    }
+    return stream.vad;
+  }
+
+  /**
+   * The caller said nothing for the whole no-input window: close the turn so WxCC stops
+   * streaming, and answer as for a NO_INPUT event (never an OutputEvent NO_INPUT, which would
+   * make the flow leave the virtual agent).
+   */
+  #noInput(stream: Stream): Promise<void> {
+    stream.turnDone = true;
+    stream.write(eventResponse('END_OF_INPUT', 'no_input'));
+    this.#turn('event', { event: 'NO_INPUT', source: 'gateway' });
+    return this.#reply(stream, 'event', () =>
+      this.#session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+    );
+  }
+
+  #turn(kind: TurnKind, details: Record<string, string | number | boolean>): void {
+    this.#state = { ...this.#state, turns: this.#state.turns + 1 };
+    this.#observer.turn?.(kind, details);
+  }
+
+  async #reply(
+    stream: Stream,
+    kind: TurnKind,
+    produce: () => Promise<TurnReply | null>,
+    endOfInputAt?: number,
+  ): Promise<void> {
+    let reply: TurnReply | null;
+    try {
+      reply = await produce();
+    } catch (error) {
+      this.#observer.connectorError?.(error, kind);
+      this.#logger.error({ err: error, turn: kind }, 'connector failed; sending its error reply');
+      reply = this.#connector.errorReply(error);
+    }
+    if (stream.closed || this.#ended) return;
+    if (reply === null) {
+      // Speech turns already said END_OF_INPUT; events and DTMF entries are closed with a FINAL.
+      if (kind !== 'speech') stream.write(plainFinal(this.#state.input));
+      return;
+    }
+    const effective = shapeReply(reply, this.#shape);
+    for (const response of replyResponses(effective, this.#shape)) stream.write(response);
+    if (endOfInputAt !== undefined) this.#observer.replyLatency?.(this.#clock.now() - endOfInputAt);
+    for (const prompt of effective.prompts) {
+      if (prompt.audio !== undefined && prompt.audio.length > 0)
+        this.#observer.botAudio?.(prompt.audio);
+    }
+    const event = effective.event;
+    if (event !== undefined && isTerminalEvent(event.type)) {
+      this.#observer.terminal?.(
+        event.type as 'SESSION_END' | 'TRANSFER_TO_AGENT',
+        event.name ?? '',
+      );
+      // The conversation is forgotten (and its shared state removed) before the stream
+      // completes, so that a new stream for the same id, on any instance, starts fresh.
+      await this.end(event.type === 'SESSION_END' ? 'completed' : 'transferred');
+      stream.complete();
+      return;
+    }
+    this.#state = {
+      ...this.#state,
+      input: nextInput(effective, this.#state.input),
+      bargeIn: effective.prompts.length > 0 ? effective.prompts.at(-1)?.bargeIn === true : false,
+    };
+  }
+}
+
+function nextInput(reply: TurnReply, current: InputPreferences): InputPreferences {
+  return {
+    inputMode: reply.inputMode ?? current.inputMode,
+    inputHandlingConfig: reply.inputHandlingConfig ?? current.inputHandlingConfig,
+  };
+}

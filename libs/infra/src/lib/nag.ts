@@ -1,0 +1,94 @@
+// cdk-nag (AwsSolutions pack) for synth and tests, and acknowledgements that must say why.
+
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { InfraError, InfraErrorCode } from './errors';
+
+/**
+ * Context key that turns the CDK's own CloudFormation template validation (schema and lint
+ * rules, always run at synthesis) from warnings into errors that fail synthesis.
+ */
+export const VALIDATE_TEMPLATES_CONTEXT = '@aws-cdk/core:validateAgainstDefaultRules';
+
+/** Options of {@link createInfraApp}. */
+export interface InfraAppOptions extends AppProps {
+  /**
+   * Run the cdk-nag AwsSolutions pack at synthesis; an unacknowledged finding fails it.
+   * @default true
+   */
+  readonly nag?: boolean;
+}
+
+/**
+ * An `App` whose synthesis fails on invalid CloudFormation (the CDK's own template validation
+ * as errors) and, by default, on any unacknowledged cdk-nag AwsSolutions finding.
+ *
+ * @example
+ * ```ts
+ * const app = createInfraApp({ outdir: 'dist/apps/audiohook-server/cdk.out' });
+ * new AudioHookServerStack(app, 'AudioHookServer', props);
+ * app.synth();
+ * ```
+ */
+export function createInfraApp(options: InfraAppOptions = {}): App {
+  const { nag = true, context, ...props } = options;
+  const app = new App({ ...props, context: { ...context, [VALIDATE_TEMPLATES_CONTEXT]: true } });
+  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+/**
+ * Runs the AwsSolutions pack over `scope` and returns every finding that is not acknowledged,
+ * as `"<rule id> <construct path>"` lines, so that a test can `expect(findings).toEqual([])`.
+ * Call it after the stack has been synthesised (e.g. after `Template.fromStack`), when aspects
+ * have run.
+ *
+ * @example
+ * ```ts
+ * const template = Template.fromStack(stack);
+ * expect(nagFindings(stack)).toEqual([]);
+ * ```
+ */
+export function nagFindings(scope: IConstruct): string[] {
+  const report = new AwsSolutionsChecks().validateScope(scope);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map(
+      (resource) =>
+        `${violation.ruleName} ${resource.constructPath ?? resource.resourceLogicalId ?? '?'}`,
+    ),
+  );
+}
+
+/** One acknowledged cdk-nag finding. */
+export interface NagAcknowledgement {
+  /** Rule id, with the finding in brackets where the rule has several, e.g. `AwsSolutions-IAM5[Resource::*]`. */
+  readonly id: string;
+  /** Why the finding is acceptable here: one line, at least 10 characters. */
+  readonly reason: string;
+}
+
+/**
+ * Acknowledges cdk-nag findings on `scope` and its children. Every acknowledgement needs a
+ * one-line reason of at least 10 characters (an {@link InfraError} otherwise).
+ *
+ * @example
+ * ```ts
+ * acknowledge(logsBucket, {
+ *   id: 'AwsSolutions-S1',
+ *   reason: 'This is the access-log bucket itself; logging it to itself would loop.',
+ * });
+ * ```
+ */
+export function acknowledge(scope: IConstruct, ...items: NagAcknowledgement[]): void {
+  for (const item of items) {
+    const reason = item.reason.trim();
+    if (reason.length < 10 || /[\r\n]/.test(reason) || !/^AwsSolutions-\w+/.test(item.id)) {
+      throw new InfraError(
+        InfraErrorCode.Acknowledgement,
+        `acknowledgement of ${JSON.stringify(item.id)} on ${scope.node.path} needs an AwsSolutions rule id and a one-line reason of at least 10 characters`,
+      );
+    }
+    Validations.of(scope).acknowledge({ id: item.id, reason });
+  }
+}

@@ -1,0 +1,171 @@
+// Stack parameters: environment variables read once when a stack is synthesised, validated with
+// zod. The caller passes the environment (libraries never read process.env).
+
+import { RemovalPolicy, aws_logs as logs } from 'aws-cdk-lib';
+import { z } from 'zod';
+import { InfraError, InfraErrorCode } from './errors';
+
+/** The environment, as `process.env` gives it. */
+export type ParameterEnv = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Validates the stack parameters in `env` against `schema` (a zod object whose keys are the
+ * variable names). Empty strings count as unset, so `VAR=` keeps a default.
+ *
+ * @throws InfraError `INFRA_ERR_PARAMETERS` naming every bad variable on one line each.
+ * @example
+ * ```ts
+ * const params = readStackParameters(
+ *   z.object({ APPLICATION_DOMAIN: z.string(), TAG_OWNER: optionalParam() }),
+ *   process.env,
+ * );
+ * ```
+ */
+export function readStackParameters<S extends z.ZodObject>(
+  schema: S,
+  env: ParameterEnv,
+): z.output<S> {
+  const source: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key]?.trim();
+    source[key] = value === '' ? undefined : value;
+  }
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new InfraError(
+      InfraErrorCode.Parameters,
+      `invalid stack parameters:\n${lines.join('\n')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * An optional text parameter (`undefined` when unset).
+ * @example
+ * ```ts
+ * z.object({ TAG_OWNER: optionalParam() });
+ * ```
+ */
+export function optionalParam() {
+  return z.string().min(1).optional();
+}
+
+/**
+ * A whole number parameter with a default and bounds.
+ * @example
+ * ```ts
+ * z.object({ MAX_TASKS: intParam(4, 1, 100) });
+ * ```
+ */
+export function intParam(fallback: number, min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .optional()
+    .transform((v) => (v === undefined ? fallback : Number(v)))
+    .pipe(z.number().int().min(min).max(max));
+}
+
+/**
+ * A boolean parameter (`true`/`false`, `1`/`0`, `yes`/`no`) with a default.
+ * @example
+ * ```ts
+ * z.object({ DASHBOARD_PUBLIC: boolParam(false) });
+ * ```
+ */
+export function boolParam(fallback: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+}
+
+/**
+ * `retain` (default) or `destroy`: what a teardown does with the stores that hold data
+ * (buckets, file systems, log groups).
+ * @example
+ * ```ts
+ * z.object({ REMOVAL_POLICY: removalPolicyParam() });
+ * ```
+ */
+export function removalPolicyParam() {
+  return z
+    .enum(['retain', 'destroy'])
+    .default('retain')
+    .transform((v) => (v === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN));
+}
+
+/**
+ * A comma-separated list parameter (empty items dropped).
+ * @example
+ * ```ts
+ * z.object({ SIPREC_CIDRS: listParam() });
+ * ```
+ */
+export function listParam() {
+  return z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    );
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+const RETENTION_DAYS = Object.values(logs.RetentionDays).filter(
+  (v): v is logs.RetentionDays => typeof v === 'number' && v !== logs.RetentionDays.INFINITE,
+);
+
+/**
+ * A log retention in days, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...).
+ * @example
+ * ```ts
+ * z.object({ LOG_RETENTION_DAYS: logRetentionParam(30) });
+ * ```
+ */
+export function logRetentionParam(fallback: logs.RetentionDays) {
+  return intParam(fallback, 1, 3653)
+    .refine((v) => (RETENTION_DAYS as number[]).includes(v), {
+      message: `must be one of ${RETENTION_DAYS.join(', ')}`,
+    })
+    .transform((v) => v as logs.RetentionDays);
+}
+
+/** Account and region of a stack, from the environment {@link stackEnvironment} reads. */
+export interface StackEnvironment {
+  /** Unset: the stack deploys to the account of the credentials in use. */
+  readonly account?: string;
+  readonly region: string;
+  /** True when no region variable was set and `us-east-1` was assumed. */
+  readonly regionAssumed: boolean;
+}
+
+/**
+ * The target account and region: `CDK_DEFAULT_ACCOUNT` (set by the CDK CLI), and the first of
+ * `AWS_REGION`, `AWS_DEFAULT_REGION`, `CDK_DEFAULT_REGION`, else `us-east-1`. The region is always
+ * concrete because load balancer access logging needs it at synthesis.
+ *
+ * @example
+ * ```ts
+ * const { regionAssumed, ...env } = stackEnvironment(process.env);
+ * new MyStack(app, 'My', { env });
+ * ```
+ */
+export function stackEnvironment(env: ParameterEnv): StackEnvironment {
+  const pick = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const region = pick('AWS_REGION') ?? pick('AWS_DEFAULT_REGION') ?? pick('CDK_DEFAULT_REGION');
+  const account = pick('CDK_DEFAULT_ACCOUNT');
+  return {
+    ...(account === undefined ? {} : { account }),
+    region: region ?? 'us-east-1',
+    regionAssumed: region === undefined,
+  };
+}
