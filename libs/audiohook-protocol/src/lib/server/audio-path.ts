@@ -4,28 +4,16 @@
 // is still audio. To the client (Audio Connector): whole frames of the media.
 
 import { AudioHookError, AudioHookErrorCode } from '../errors';
-import type { AudioHookLogger } from '../logger';
 import { AudioFrame, frameBytes } from '../media';
-import type { MediaParameter } from '../schemas';
-import type { AudioHookTransport } from '../transport';
-import type { ServerSessionOptions, ServerSessionState } from './types';
+import type { ServerCore } from './core';
+import type { ServerSessionState } from './types';
 
-/** What the audio path needs from its session. @internal */
-export interface AudioPathHost {
-  readonly transport: AudioHookTransport;
-  state(): ServerSessionState;
-  /** The media selected in `opened`. */
-  media(): MediaParameter | undefined;
-  /** Ends the session with `disconnect` error, `info` after `Client Error: `. */
-  protocolError(info: string, error: AudioHookError): void;
-  /** A valid frame of audio. */
-  audio(frame: AudioFrame): void;
-  log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void;
-}
+const LITTLE_ENDIAN = { l16ByteOrder: 'le' } as const;
+const BIG_ENDIAN = { l16ByteOrder: 'be' } as const;
 
 /** Turns the client's binary frames into audio frames, and sends server audio. @internal */
 export class AudioPath {
-  readonly #host: AudioPathHost;
+  readonly #core: ServerCore;
   readonly #disconnectOutsideActive: boolean;
   readonly #frameOptions: { readonly l16ByteOrder: 'le' | 'be' };
   /**
@@ -34,10 +22,11 @@ export class AudioPath {
    */
   #audioInFlight = false;
 
-  constructor(options: ServerSessionOptions, host: AudioPathHost) {
-    this.#host = host;
+  constructor(core: ServerCore) {
+    const options = core.options;
+    this.#core = core;
     this.#disconnectOutsideActive = (options.audioOutsideActive ?? 'disconnect') === 'disconnect';
-    this.#frameOptions = { l16ByteOrder: options.l16ByteOrder ?? 'le' };
+    this.#frameOptions = options.l16ByteOrder === 'be' ? BIG_ENDIAN : LITTLE_ENDIAN;
   }
 
   /** The server sent `disconnect`; `wasActive`: audio was flowing then. */
@@ -47,21 +36,21 @@ export class AudioPath {
 
   /** Handles one binary frame. */
   accept(data: Uint8Array): void {
-    const host = this.#host;
-    const state = host.state();
+    const core = this.#core;
+    const state = core.state;
     if (state !== 'ACTIVE' && !this.#acceptsLateAudio(state)) {
       const early = state === 'PREPARING' || state === 'OPENING' || state === 'PAUSED';
       if (early && this.#disconnectOutsideActive) {
-        host.protocolError(
+        core.protocolError(
           `Received audio in state ${state}`,
           new AudioHookError(AudioHookErrorCode.ProtocolViolation, `audio in state ${state}`),
         );
-      } else host.log('debug', 'audio ignored', { state, bytes: data.length });
+      } else core.log('debug', 'audio ignored', { state, bytes: data.length });
       return;
     }
-    const media = host.media();
+    const media = core.open.selectedMedia;
     if (media === undefined) {
-      host.protocolError(
+      core.protocolError(
         'Received audio but no media was selected',
         new AudioHookError(AudioHookErrorCode.ProtocolViolation, 'audio without media'),
       );
@@ -73,13 +62,13 @@ export class AudioPath {
     } catch (error) {
       const err = error as AudioHookError;
       if (state !== 'ACTIVE') {
-        host.log('debug', 'late audio frame ignored', { state, bytes: data.length });
+        core.log('debug', 'late audio frame ignored', { state, bytes: data.length });
         return;
       }
-      host.protocolError(`Binary data not a valid audio frame. Error: ${err.message}`, err);
+      core.protocolError(`Binary data not a valid audio frame. Error: ${err.message}`, err);
       return;
     }
-    host.audio(frame);
+    core.acceptAudio(frame);
   }
 
   /**
@@ -97,8 +86,8 @@ export class AudioPath {
    *   is not ACTIVE/PAUSED; `AUDIOHOOK_ERR_INVALID_AUDIO_FRAME` for a partial sample frame.
    */
   send(data: Uint8Array): void {
-    const state = this.#host.state();
-    const media = this.#host.media();
+    const state = this.#core.state;
+    const media = this.#core.open.selectedMedia;
     if (media === undefined || (state !== 'ACTIVE' && state !== 'PAUSED')) {
       throw new AudioHookError(
         AudioHookErrorCode.InvalidState,
@@ -111,6 +100,6 @@ export class AudioPath {
         `${data.length} bytes are not whole sample frames of the selected media`,
       );
     }
-    this.#host.transport.sendBinary(data);
+    this.#core.transport.sendBinary(data);
   }
 }

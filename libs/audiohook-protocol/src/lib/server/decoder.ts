@@ -7,6 +7,9 @@ import { parseDuration } from '../duration';
 import { AudioHookError, AudioHookErrorCode } from '../errors';
 import type { ClientMessage, ValidationOptions } from '../schemas';
 
+const STRICT: ValidationOptions = { strict: true };
+const LENIENT: ValidationOptions = { strict: false };
+
 /**
  * Decodes the client's text frames in order and keeps what the checks need: the session id
  * (adopted from the first message when not given), the last client `seq` and `position`.
@@ -20,12 +23,16 @@ export class ClientFrameDecoder {
   /** The last `position` the client reported, in ns. */
   clientPosition = 0;
   readonly #validation: ValidationOptions;
-  readonly #onIgnored: ((type: string) => void) | undefined;
+  readonly #onIgnored: { ignoredType(type: string): void } | undefined;
 
   /** `onIgnored`: ignore unknown message types (and say which) instead of rejecting them. */
-  constructor(id: string | undefined, strict: boolean, onIgnored?: (type: string) => void) {
+  constructor(
+    id: string | undefined,
+    strict: boolean,
+    onIgnored?: { ignoredType(type: string): void },
+  ) {
     this.id = id?.toLowerCase();
-    this.#validation = { strict };
+    this.#validation = strict ? STRICT : LENIENT;
     this.#onIgnored = onIgnored;
   }
 
@@ -65,7 +72,7 @@ export class ClientFrameDecoder {
     this.clientSeq = envelope.seq;
     this.clientPosition = parseDuration(envelope.position);
     if (this.#onIgnored !== undefined && !isKnownMessageType(envelope.type, 'client')) {
-      this.#onIgnored(envelope.type);
+      this.#onIgnored.ignoredType(envelope.type);
       return undefined;
     }
     const parameters = validateParameters(

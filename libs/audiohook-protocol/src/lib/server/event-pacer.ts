@@ -2,38 +2,17 @@
 // back-off the client asks for with `error` 429, and the switch-off after an `error` 400 that
 // rejects events (spec §16, open questions 1 and 9).
 
-import type { Clock, NamedTimers } from '../clock';
 import { serializeMessage } from '../codec';
 import { parseDuration } from '../duration';
 import { AudioHookError, AudioHookErrorCode } from '../errors';
-import type { AudioHookLogger } from '../logger';
 import { TokenBucket } from '../rate-limit';
 import { NIL_UUID, PROTOCOL_VERSION, type ErrorParameters, type EventEntity } from '../schemas';
+import type { ServerCore } from './core';
 import type { ServerEventOptions } from './types';
-
-/** What the pacer needs from its session. @internal */
-export interface EventPacerHost {
-  readonly clock: Clock;
-  /** The session's timers; the pacer uses the one named `events`. */
-  readonly timers: NamedTimers;
-  /** The session id, once known. */
-  sessionId(): string | undefined;
-  /** The session's state. */
-  state(): string;
-  /** True in the states events may go out in (ACTIVE, PAUSED, CLOSING). */
-  allowsEvents(): boolean;
-  /** Sends one `event`; false when it could not be sent. */
-  send(entities: EventEntity[]): boolean;
-  /** Counts, logs and reports an event that will never be sent. */
-  dropped(entities: readonly EventEntity[], reason: string): void;
-  /** Ends the session with `disconnect` error. */
-  disconnect(info: string): void;
-  log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void;
-}
 
 /** Paces the `event` messages of one server session. @internal */
 export class EventPacer {
-  readonly #host: EventPacerHost;
+  readonly #core: ServerCore;
   readonly #options: ServerEventOptions;
   readonly #bucket: TokenBucket;
   #queue: EventEntity[][] = [];
@@ -43,14 +22,14 @@ export class EventPacer {
   #consecutive429 = 0;
   #last429At = -Infinity;
 
-  constructor(options: ServerEventOptions | undefined, host: EventPacerHost) {
-    this.#host = host;
-    this.#options = options ?? {};
+  constructor(core: ServerCore) {
+    this.#core = core;
+    this.#options = core.options.events ?? {};
     this.#enabled = this.#options.enabled ?? true;
     this.#bucket = new TokenBucket({
       ratePerSecond: this.#options.ratePerSecond ?? 5,
       burst: this.#options.burst ?? 25,
-      clock: host.clock,
+      clock: core.clock,
     });
   }
 
@@ -80,7 +59,7 @@ export class EventPacer {
     // Too large for one frame is a caller error: report it now, not when the queue drains.
     serializeMessage({
       version: PROTOCOL_VERSION,
-      id: this.#host.sessionId() ?? NIL_UUID,
+      id: this.#core.decoder.id ?? NIL_UUID,
       type: 'event',
       seq: Number.MAX_SAFE_INTEGER,
       clientseq: Number.MAX_SAFE_INTEGER,
@@ -88,12 +67,12 @@ export class EventPacer {
     });
     let reason: string | undefined;
     if (!this.#enabled) reason = 'events are disabled for this session';
-    else if (!this.#host.allowsEvents())
-      reason = `events are not allowed in state ${this.#host.state()}`;
+    else if (!this.#core.allowsEvents())
+      reason = `events are not allowed in state ${this.#core.state}`;
     else if (this.#queue.length >= (this.#options.maxQueued ?? 1000))
       reason = 'event queue is full';
     if (reason !== undefined) {
-      this.#host.dropped(entities, reason);
+      this.#core.eventDropped(entities, reason);
       return reason;
     }
     this.#queue.push([...entities]);
@@ -103,24 +82,24 @@ export class EventPacer {
 
   /** Sends queued events while tokens last; schedules itself for the rest. */
   drain(): void {
-    const host = this.#host;
-    host.timers.clear('events');
+    const core = this.#core;
+    core.timers.clear('events');
     while (this.#queue.length > 0) {
-      if (!host.allowsEvents() || !this.#enabled) {
-        this.dropAll(`state ${host.state()}`);
+      if (!core.allowsEvents() || !this.#enabled) {
+        this.dropAll(`state ${core.state}`);
         break;
       }
-      const now = host.clock.now();
+      const now = core.clock.now();
       if (now < this.#backoffUntil) {
-        host.timers.set('events', this.#backoffUntil - now, () => this.drain());
+        core.timers.set('events', this.#backoffUntil - now, () => this.drain());
         return;
       }
       if (!this.#bucket.tryTake()) {
-        host.timers.set('events', this.#bucket.msUntilNext(), () => this.drain());
+        core.timers.set('events', this.#bucket.msUntilNext(), () => this.drain());
         return;
       }
       const entities = this.#queue.shift() as EventEntity[];
-      if (!host.send(entities)) host.dropped(entities, 'event could not be sent');
+      if (!core.sendEvent(entities)) core.eventDropped(entities, 'event could not be sent');
     }
     this.#notifyWaiters();
   }
@@ -133,7 +112,7 @@ export class EventPacer {
 
   /** Drops every queued event with `reason`. */
   dropAll(reason: string): void {
-    for (const queued of this.#queue.splice(0)) this.#host.dropped(queued, reason);
+    for (const queued of this.#queue.splice(0)) this.#core.eventDropped(queued, reason);
     this.#notifyWaiters();
   }
 
@@ -144,7 +123,7 @@ export class EventPacer {
   onClientError(parameters: ErrorParameters): void {
     const options = this.#options;
     if (parameters.code === 429) {
-      const now = this.#host.clock.now();
+      const now = this.#core.clock.now();
       const retryAfter =
         parameters.retryAfter === undefined
           ? (options.defaultRetryAfterMs ?? 3000)
@@ -156,10 +135,10 @@ export class EventPacer {
       this.#backoffUntil = now + retryAfter;
       const max = options.max429 ?? 3;
       if (max > 0 && this.#consecutive429 >= max) {
-        this.#host.log('warn', 'rate limited repeatedly; disconnecting', {
+        this.#core.log('warn', 'rate limited repeatedly; disconnecting', {
           count: this.#consecutive429,
         });
-        this.#host.disconnect(`Rate limited ${this.#consecutive429} times`);
+        this.#core.disconnect('error', `Rate limited ${this.#consecutive429} times`);
         return;
       }
       this.drain();

@@ -2,52 +2,12 @@
 // authenticators, media selection, the open handlers (in parallel) under the `opened` deadline,
 // and `opened` itself, with what it negotiated (media, probe, startPaused, discardTo).
 
-import type { Clock, NamedTimers } from '../clock';
 import { formatDuration } from '../duration';
 import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
-import type { AudioHookLogger } from '../logger';
 import { copyMedia, mediaEquals } from '../media';
-import {
-  NIL_UUID,
-  type MediaParameter,
-  type OpenMessage,
-  type OpenParameters,
-  type OpenedParameters,
-} from '../schemas';
-import type { ServerSession } from './session';
-import type {
-  Authenticator,
-  CloseHandler,
-  MediaSelector,
-  OpenContext,
-  OpenHandler,
-  ServerSessionOptions,
-  ServerSessionState,
-} from './types';
-
-/** What the open transaction needs from its session. @internal */
-export interface OpenHost {
-  readonly session: ServerSession;
-  readonly options: ServerSessionOptions;
-  readonly clock: Clock;
-  /** The session's timers; the transaction sets the one named `open`. */
-  readonly timers: NamedTimers;
-  /** Clock time the session was created at (for the unauthorized delay). */
-  readonly createdAt: number;
-  state(): ServerSessionState;
-  setState(state: ServerSessionState): void;
-  /** The stream position in ns. */
-  position(): number;
-  sendOpened(parameters: OpenedParameters, openSeq: number): boolean;
-  /** Reports that `opened` went out (the `opened` event). */
-  opened(media: MediaParameter | undefined): void;
-  addCloseHandler(handler: CloseHandler): void;
-  /** Waits on the session's timers (so a manual clock drives it). */
-  sleep(ms: number): Promise<void>;
-  disconnectUnauthorized(info: string): void;
-  serverError(error: Error): void;
-  log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void;
-}
+import { NIL_UUID, type MediaParameter, type OpenMessage, type OpenParameters } from '../schemas';
+import type { ServerCore } from './core';
+import type { Authenticator, MediaSelector, OpenContext, OpenHandler } from './types';
 
 /** The open transaction of one server session and what it negotiated. @internal */
 export class OpenTransaction {
@@ -64,52 +24,52 @@ export class OpenTransaction {
   startPaused = false;
   /** Settles when the pipeline finished, however it ended. */
   done: Promise<void> = Promise.resolve();
-  readonly #host: OpenHost;
+  readonly #core: ServerCore;
   #discardTo: number | undefined;
   #openedSent = false;
 
-  constructor(host: OpenHost) {
-    this.#host = host;
+  constructor(core: ServerCore) {
+    this.#core = core;
   }
 
   /** The client's `open`: accepted in PREPARING only; runs the pipeline in the background. */
   onOpen(message: OpenMessage): void {
-    const host = this.#host;
-    if (host.state() !== 'PREPARING') {
-      host.log('warn', 'open ignored', { state: host.state() });
+    const core = this.#core;
+    if (core.state !== 'PREPARING') {
+      core.log('warn', 'open ignored', { state: core.state });
       return;
     }
     this.message = message;
     const params = message.parameters;
     this.isProbe =
       params.conversationId === NIL_UUID &&
-      (host.options.probe?.requireNilParticipant !== true || params.participant.id === NIL_UUID);
+      (core.options.probe?.requireNilParticipant !== true || params.participant.id === NIL_UUID);
     if (params.continuedSessions !== undefined) {
-      host.log('info', 'open continues earlier sessions', {
+      core.log('info', 'open continues earlier sessions', {
         continuedSessions: params.continuedSessions,
       });
     }
-    host.setState('OPENING');
+    core.setState('OPENING');
     this.done = this.#run(message).catch((error: unknown) => {
-      host.serverError(toError(error));
+      core.serverError(toError(error));
     });
   }
 
   async #run(message: OpenMessage): Promise<void> {
-    const host = this.#host;
+    const core = this.#core;
     const denied = await this.#authenticate(message.parameters);
     if (!this.#isOpening()) return;
     if (denied !== undefined) {
-      const wait = host.createdAt + (host.options.unauthorizedDelayMs ?? 500) - host.clock.now();
-      if (wait > 0) await host.sleep(wait);
-      if (this.#isOpening()) host.disconnectUnauthorized(denied);
+      const wait = core.createdAt + (core.options.unauthorizedDelayMs ?? 500) - core.clock.now();
+      if (wait > 0) await core.sleep(wait);
+      if (this.#isOpening()) core.disconnect('unauthorized', denied);
       return;
     }
     if (!this.#selectMedia(message.parameters)) return;
-    const deadline = host.options.openDeadlineMs ?? 3000;
+    const deadline = core.options.openDeadlineMs ?? 3000;
     if (deadline > 0) {
-      host.timers.set('open', deadline, () => {
-        host.log('warn', 'open handlers are slow; sending opened at the deadline', {
+      core.timers.set('open', deadline, () => {
+        core.log('warn', 'open handlers are slow; sending opened at the deadline', {
           deadlineMs: deadline,
         });
         this.#sendOpened(message);
@@ -120,13 +80,13 @@ export class OpenTransaction {
   }
 
   #isOpening(): boolean {
-    return this.#host.state() === 'OPENING';
+    return this.#core.state === 'OPENING';
   }
 
   /** The organization header check, then the authenticators in order: why it is denied, if it is. */
   async #authenticate(params: OpenParameters): Promise<string | undefined> {
-    const host = this.#host;
-    const orgHeader = host.options.organizationId;
+    const core = this.#core;
+    const orgHeader = core.options.organizationId;
     let denied: string | undefined;
     if (
       orgHeader !== undefined &&
@@ -137,7 +97,7 @@ export class OpenTransaction {
     }
     for (const authenticator of this.authenticators) {
       if (denied !== undefined || !this.#isOpening()) break;
-      const result = await authenticator(host.session, params);
+      const result = await authenticator(core.session, params);
       if (result === false) denied = 'Unauthorized';
       else if (typeof result === 'string' && result.length > 0) denied = result;
     }
@@ -149,11 +109,11 @@ export class OpenTransaction {
    * left OPENING meanwhile.
    */
   #selectMedia(params: OpenParameters): boolean {
-    const host = this.#host;
+    const core = this.#core;
     let candidates: readonly MediaParameter[] = params.media;
-    if (this.isProbe && host.options.probe?.media === 'none') candidates = [];
+    if (this.isProbe && core.options.probe?.media === 'none') candidates = [];
     for (const selector of this.selectors) {
-      candidates = selector(candidates, params, host.session);
+      candidates = selector(candidates, params, core.session);
       if (!this.#isOpening()) return false;
     }
     const chosen = candidates[0];
@@ -166,9 +126,9 @@ export class OpenTransaction {
 
   /** Runs every open handler in parallel; their close handlers are kept even if one failed. */
   async #runHandlers(message: OpenMessage): Promise<void> {
-    const host = this.#host;
+    const core = this.#core;
     const context: OpenContext = {
-      session: host.session,
+      session: core.session,
       message,
       parameters: message.parameters,
       selectedMedia: this.selectedMedia,
@@ -191,7 +151,7 @@ export class OpenTransaction {
     );
     for (const result of results) {
       if (result.status === 'fulfilled' && typeof result.value === 'function') {
-        host.addCloseHandler(result.value);
+        core.close.closeHandlers.push(result.value);
       }
     }
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -199,30 +159,31 @@ export class OpenTransaction {
   }
 
   #sendOpened(message: OpenMessage): void {
-    const host = this.#host;
-    host.timers.clear('open');
+    const core = this.#core;
+    core.timers.clear('open');
     if (this.#openedSent || !this.#isOpening()) return;
     this.#openedSent = true;
     const media = this.selectedMedia;
     const discardTo = this.#discardTo;
-    const sent = host.sendOpened(
+    const sent = core.send(
+      'opened',
       {
         media: media === undefined ? [] : [media],
         startPaused: this.startPaused,
-        ...(discardTo !== undefined && discardTo > host.position()
+        ...(discardTo !== undefined && discardTo > core.timeline.position
           ? { discardTo: formatDuration(discardTo) }
           : {}),
         ...(message.parameters.supportedLanguages === true
-          ? { supportedLanguages: [...(host.options.supportedLanguages ?? [])] }
+          ? { supportedLanguages: [...(core.options.supportedLanguages ?? [])] }
           : {}),
       },
       message.seq,
     );
     if (!sent) {
-      host.serverError(new Error('opened could not be sent'));
+      core.serverError(new Error('opened could not be sent'));
       return;
     }
-    host.setState('ACTIVE');
-    host.opened(media);
+    core.setState('ACTIVE');
+    core.emitSafe('opened', media);
   }
 }

@@ -3,7 +3,6 @@
 
 import { serializeMessage } from '../codec';
 import { toError } from '../errors';
-import type { AudioHookLogger } from '../logger';
 import {
   NIL_UUID,
   PROTOCOL_VERSION,
@@ -11,28 +10,16 @@ import {
   type ServerMessageType,
   type ServerParameters,
 } from '../schemas';
-import type { AudioHookTransport } from '../transport';
+import type { ServerCore } from './core';
 
 /** Numbers, serializes and sends the messages of one server session. @internal */
 export class ServerMessageSender {
   /** `seq` of the last message sent. */
   seq = 0;
-  readonly #transport: AudioHookTransport;
-  readonly #sessionId: () => string | undefined;
-  readonly #log: (
-    level: keyof AudioHookLogger,
-    message: string,
-    fields: Record<string, unknown>,
-  ) => void;
+  readonly #core: ServerCore;
 
-  constructor(
-    transport: AudioHookTransport,
-    sessionId: () => string | undefined,
-    log: (level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>) => void,
-  ) {
-    this.#transport = transport;
-    this.#sessionId = sessionId;
-    this.#log = log;
+  constructor(core: ServerCore) {
+    this.#core = core;
   }
 
   /** Sends one message; the message, or `undefined` when it could not be sent (logged). */
@@ -41,9 +28,10 @@ export class ServerMessageSender {
     parameters: ServerParameters<T>,
     clientseq: number,
   ): ServerMessage | undefined {
+    const core = this.#core;
     const message = {
       version: PROTOCOL_VERSION,
-      id: this.#sessionId() ?? NIL_UUID,
+      id: core.decoder.id ?? NIL_UUID,
       type,
       seq: this.seq + 1,
       clientseq,
@@ -54,7 +42,7 @@ export class ServerMessageSender {
       text = serializeMessage(message);
     } catch (error) {
       // Nothing is sent and no seq is used, so the peer's sequence check stays intact.
-      this.#log('error', 'message not sent: it cannot be serialized', {
+      core.log('error', 'message not sent: it cannot be serialized', {
         type,
         err: toError(error).message,
       });
@@ -62,9 +50,9 @@ export class ServerMessageSender {
     }
     this.seq++;
     try {
-      this.#transport.sendText(text);
+      core.transport.sendText(text);
     } catch (error) {
-      this.#log('error', 'transport failed to send', { type, err: toError(error).message });
+      core.log('error', 'transport failed to send', { type, err: toError(error).message });
       return undefined;
     }
     return message;
