@@ -1,12 +1,12 @@
-// Public API of @org/audiohook-protocol. Every export is listed by name.
+// `@org/audiohook-protocol`: everything but the test doubles, for compatibility. Node.js only (it
+// includes `./node`); the pure parts are also entry points of their own: `./codec`, `./session`,
+// `./signature` (and `./node`, `./testing`). Every export is listed by name.
 
 export {
   AudioHookError,
   AudioHookErrorCode,
   type AudioHookErrorOptions,
   type ValidationIssue,
-} from './lib/errors';
-export {
   DURATION_PATTERN,
   MAX_DURATION_NANOS,
   NANOS_PER_SECOND,
@@ -20,8 +20,6 @@ export {
   samplesToNanos,
   secondsToNanos,
   type PositionMode,
-} from './lib/duration';
-export {
   CLIENT_ERROR_CODES,
   CLIENT_MESSAGE_TYPES,
   CLOSE_REASONS,
@@ -77,8 +75,6 @@ export {
   type ServerParameters,
   type UpdateParameters,
   type ValidationOptions,
-} from './lib/schemas';
-export {
   isKnownMessageType,
   parseClientMessage,
   parseJsonFrame,
@@ -90,8 +86,6 @@ export {
   validateServerMessage,
   type ClientEnvelope,
   type ServerEnvelope,
-} from './lib/codec';
-export {
   AudioFrame,
   bytesPerSample,
   copyMedia,
@@ -100,27 +94,25 @@ export {
   parseAudioFrame,
   splitAudio,
   type AudioFrameOptions,
-} from './lib/media';
+  agentAssistDataSchema,
+  agentAssistEntity,
+  bargeInDataSchema,
+  bargeInEntity,
+  botTurnResponseDataSchema,
+  botTurnResponseEntity,
+  transcriptDataSchema,
+  transcriptEntity,
+  validateEntity,
+  type AgentAssistData,
+  type BotTurnResponseData,
+  type KnownEntity,
+  type TranscriptData,
+  parseAudioHookHeaders,
+  type AudioHookRequestHeaders,
+  type ParseHeadersOptions,
+} from './codec';
 export {
-  ManualClock,
-  flushMicrotasks,
-  systemClock,
-  type Clock,
-  type TimerHandle,
-} from './lib/clock';
-export { silentLogger, type AudioHookLogger, type LogMethod } from './lib/logger';
-export { TypedEmitter, type EventMap, type Listener } from './lib/emitter';
-export { TokenBucket, type TokenBucketOptions } from './lib/rate-limit';
-export {
-  InMemoryTransport,
-  createTransportPair,
-  fromWebSocket,
-  type AudioHookTransport,
-  type TransportHandlers,
-  type WebSocketLike,
-} from './lib/transport';
-export { ServerSession } from './lib/server/session';
-export {
+  ServerSession,
   type Authenticator,
   type AuthenticatorResult,
   type CloseContext,
@@ -135,7 +127,35 @@ export {
   type ServerSessionState,
   type ServerSessionStats,
   type UpdateHandler,
-} from './lib/server/types';
+  ClientSession,
+  type ClientSessionEvents,
+  type ClientSessionOptions,
+  type ClientSessionResult,
+  type ClientSessionState,
+  fromWebSocket,
+  type AudioHookTransport,
+  type TransportHandlers,
+  type WebSocketLike,
+  systemClock,
+  type Clock,
+  type TimerHandle,
+  silentLogger,
+  type AudioHookLogger,
+  type LogMethod,
+  TypedEmitter,
+  type EventMap,
+  type Listener,
+  TokenBucket,
+  type TokenBucketOptions,
+  iterableMediaSource,
+  toneMediaSource,
+  wavMediaSource,
+  type IterableSourceOptions,
+  type MediaSource,
+  type PacingOptions,
+  type ToneSourceOptions,
+  type WavSourceOptions,
+} from './session';
 export {
   AUDIOHOOK_SIGNED_COMPONENTS,
   SIGNATURE_RESULT_CODES,
@@ -147,59 +167,21 @@ export {
   type VerifySignatureBaseOptions,
   type VerifySignatureOptions,
   type VerifySignatureSyncOptions,
-} from './lib/signature/types';
-export { canonicalHeaderValue, createSignatureBase } from './lib/signature/base';
-export { decodeSecret, hmacSha256 } from './lib/signature/crypto';
-export {
+  canonicalHeaderValue,
+  createSignatureBase,
+  decodeSecret,
+  hmacSha256,
   createAudioHookHeaders,
   signRequest,
   type AudioHookHeaderOptions,
   type SignRequestOptions,
   type SignatureHeaders,
-} from './lib/signature/sign';
-export {
   NonceCache,
   nonceKey,
   type NonceCacheOptions,
   type NonceStore,
   type SyncNonceStore,
-} from './lib/signature/nonce-store';
-export { verifySignature, verifySignatureSync } from './lib/signature/verify';
-export {
-  agentAssistDataSchema,
-  agentAssistEntity,
-  bargeInDataSchema,
-  bargeInEntity,
-  botTurnResponseDataSchema,
-  botTurnResponseEntity,
-  transcriptDataSchema,
-  transcriptEntity,
-  validateEntity,
-  type AgentAssistData,
-  type BotTurnResponseData,
-  type KnownEntity,
-  type TranscriptData,
-} from './lib/entities';
-export {
-  iterableMediaSource,
-  loadWavMediaSource,
-  toneMediaSource,
-  wavMediaSource,
-  type IterableSourceOptions,
-  type MediaSource,
-  type PacingOptions,
-  type ToneSourceOptions,
-  type WavSourceOptions,
-} from './lib/media-source';
-export { ClientSession } from './lib/client/session';
-export {
-  type ClientSessionEvents,
-  type ClientSessionOptions,
-  type ClientSessionResult,
-  type ClientSessionState,
-} from './lib/client/types';
-export {
-  parseAudioHookHeaders,
-  type AudioHookRequestHeaders,
-  type ParseHeadersOptions,
-} from './lib/headers';
+  verifySignature,
+  verifySignatureSync,
+} from './signature';
+export { loadWavMediaSource } from './node';

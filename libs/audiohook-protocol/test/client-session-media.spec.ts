@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import {
   AudioHookErrorCode,
   ClientSession,
-  ManualClock,
   iterableMediaSource,
   loadWavMediaSource,
   toneMediaSource,
   wavMediaSource,
-  type InMemoryTransport,
   type MediaParameter,
 } from '../src';
+import { ManualClock, type InMemoryTransport } from '../src/testing';
 import { MONO, ORG_ID, SESSION_ID, STEREO, settle } from './helpers';
 import { FIXTURES, open, setup } from './client-setup';
 

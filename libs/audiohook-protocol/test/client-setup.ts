@@ -2,13 +2,8 @@
 // server.
 
 import { join } from 'node:path';
-import {
-  ClientSession,
-  ManualClock,
-  createTransportPair,
-  type ClientSessionOptions,
-  type InMemoryTransport,
-} from '../src';
+import { ClientSession, type ClientSessionOptions } from '../src';
+import { ManualClock, createTransportPair, type InMemoryTransport } from '../src/testing';
 import { ORG_ID, SESSION_ID, settle } from './helpers';
 
 export const FIXTURES = join(__dirname, 'fixtures');

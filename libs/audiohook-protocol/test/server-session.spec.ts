@@ -1,11 +1,11 @@
 import {
   AudioHookError,
   ServerSession,
-  createTransportPair,
   NIL_UUID,
   type AudioFrame,
   type MediaParameter,
 } from '../src';
+import { createTransportPair } from '../src/testing';
 import {
   CONVERSATION_ID,
   MONO,

@@ -1,7 +1,8 @@
 // Set-up shared by the server session specs: a session with a raw client on a manual clock and
 // a log collector.
 
-import { ManualClock, type AudioHookLogger, type ServerSessionOptions } from '../src';
+import { type AudioHookLogger, type ServerSessionOptions } from '../src';
+import { ManualClock } from '../src/testing';
 import { openParameters, serverWithRawClient, settle } from './helpers';
 
 export function setup(options: Partial<ServerSessionOptions> = {}) {

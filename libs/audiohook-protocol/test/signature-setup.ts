@@ -1,6 +1,7 @@
 // Set-up shared by the signature specs: the two test vectors and request builders.
 
-import { ManualClock, type SignedRequest, type VerifySignatureSyncOptions } from '../src';
+import { type SignedRequest, type VerifySignatureSyncOptions } from '../src';
+import { ManualClock } from '../src/testing';
 import { fixture } from './helpers';
 
 export interface Vectors {

@@ -3,11 +3,11 @@
 
 import {
   ServerSession,
-  flushMicrotasks,
   type AudioHookTransport,
   type Clock,
   type TransportHandlers,
-} from '@org/audiohook-protocol';
+} from '@org/audiohook-protocol/session';
+import { flushMicrotasks } from '@org/audiohook-protocol/testing';
 import { CATEGORIES, GENERATORS, createRandom, validOpen } from './frames';
 
 /** Options of {@link runFuzz}. */
