@@ -18,6 +18,12 @@ describe('awsActionsCalledIn', () => {
     ]);
   });
 
+  it('follows a client loaded lazily with require', () => {
+    expect(awsActionsCalledIn([join(fixtures, 'lazy.ts.txt')])).toEqual([
+      'secretsmanager:DescribeSecret',
+    ]);
+  });
+
   it('refuses an SDK package it knows no IAM prefix for', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aws-actions-'));
     try {

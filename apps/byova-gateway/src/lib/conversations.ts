@@ -13,9 +13,13 @@ import {
   type Clock,
   type Connector,
   type ConversationState,
+  type TurnDetails,
+  type TurnKind,
   type TurnObserver,
   type TurnSettings,
 } from '@org/byova';
+import { sessionLogger, withSpan } from '@org/service-kit';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { ConnectionLog } from './connection-log';
 import { Conversation, stateFingerprint } from './conversation';
@@ -41,6 +45,8 @@ export interface ConversationRegistryOptions {
   readonly store: ConversationStore | undefined;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** One span per turn (a no-op tracer unless tracing is on). */
+  readonly tracer: Tracer;
 }
 
 /** What the first request of a stream binds to. */
@@ -48,6 +54,22 @@ export type Binding =
   | { readonly kind: 'conversation'; readonly conversation: Conversation }
   /** A hang-up for a conversation nobody holds: answered, nothing created. */
   | { readonly kind: 'hangup' };
+
+/** The attributes of a turn's span. */
+function turnAttributes(
+  conversation: Conversation,
+  kind: TurnKind,
+  details: TurnDetails,
+): Attributes {
+  const attributes: Attributes = {
+    'byova.conversation_id': conversation.id,
+    'byova.agent_id': conversation.agentId,
+    'byova.connector': conversation.connector.key,
+    'byova.turn.kind': kind,
+  };
+  for (const [key, value] of Object.entries(details)) attributes[`byova.turn.${key}`] = value;
+  return attributes;
+}
 
 /** A saved state older than this is saved again (its expiry moves on) even if unchanged. */
 const ACTIVITY_REFRESH_MS = 60_000;
@@ -184,11 +206,14 @@ export class ConversationRegistry {
     snapshot: ConversationState['connector'] | undefined,
   ): Conversation {
     const { conversationId, agentId, customerOrgId } = state;
-    const logger = this.#options.logger.child({
-      conversation_id: conversationId,
-      agent_id: agentId,
-    });
-    const recorder = this.#options.recordings?.begin(conversationId, state.startedAt, logger);
+    // Every line of the conversation carries its id as `sessionId`.
+    const logger = sessionLogger(this.#options.logger, conversationId, { agent_id: agentId });
+    const recorder = this.#options.recordings?.begin(
+      conversationId,
+      state.startedAt,
+      logger,
+      connector.recording ?? undefined,
+    );
     // The session reports only once requests arrive, after `conversation` is assigned.
     const ref: { conversation?: Conversation } = {};
     const of = (): Conversation => ref.conversation as Conversation;
@@ -232,8 +257,11 @@ export class ConversationRegistry {
       connectorError: () => metrics.connectorErrors.inc({ connector: of().connector.key }),
       badAudio: () => metrics.badRequests.inc(),
       callerAudio: (samples, sampleRate) => of().recorder?.caller(samples, sampleRate),
+      utterance: (samples, sampleRate) => of().recorder?.utterance(samples, sampleRate),
       botAudio: (ulaw) => of().recorder?.bot(ulaw),
       ended: (reason) => this.#forget(of(), reason),
+      aroundTurn: (kind, details, work) =>
+        withSpan(this.#options.tracer, 'byova.turn', turnAttributes(of(), kind, details), work),
     };
   }
 

@@ -46,11 +46,13 @@ const ACTION_OF: Readonly<Record<string, readonly string[]>> = {
 };
 
 const IMPORT = /import\s+(?:type\s+)?(\{[^}]*\}|\*\s+as\s+\w+)\s+from\s+'@aws-sdk\/([\w-]+)'/g;
+/** A client loaded lazily (`const sdk = require('@aws-sdk/…') as typeof Sdk`), used as a namespace. */
+const LAZY_REQUIRE = /(?:const|let)\s+(\w+)\s*=\s*require\(\s*'@aws-sdk\/([\w-]+)'\s*\)/g;
 
 /**
  * The IAM actions (`service:Action`, sorted, unique) that `files` call through the AWS SDK v3:
  * every `new <Name>Command(...)` of an imported SDK client, `new Upload(...)` of lib-storage,
- * named or through a namespace import.
+ * named, through a namespace import, or through a client loaded lazily with `require`.
  *
  * @throws InfraError `INFRA_ERR_INVALID_PROPS` for an SDK package it has no IAM prefix for.
  * @example
@@ -78,6 +80,7 @@ export function awsActionsCalledIn(files: readonly string[]): string[] {
         if (name) named.set(alias ?? name, { pkg, name });
       }
     }
+    for (const [, local = '', pkg = ''] of text.matchAll(LAZY_REQUIRE)) namespaces.set(local, pkg);
     for (const match of text.matchAll(/new\s+(?:(\w+)\.)?(\w+)\s*\(/g)) {
       const [, namespace, local = ''] = match;
       const found =
