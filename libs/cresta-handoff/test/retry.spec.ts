@@ -3,15 +3,14 @@ import {
   CrestaErrorCode,
   DEFAULT_RETRY_POLICY,
   Deadline,
-  type FakeCrestaApi,
   NodeHttpTransport,
   backoffDelay,
   isRetryableStatus,
   parseRetryAfter,
   parseVirtualAgentName,
   sendWithRetry,
-  startFakeCrestaApi,
 } from '../src';
+import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
 import { recordingLogger, rejectionOf } from './support/helpers';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');
