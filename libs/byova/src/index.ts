@@ -62,6 +62,7 @@ export type {
   ConnectorClass,
   ConnectorEvent,
   ConnectorInit,
+  ConnectorRecording,
   ConnectorSession,
   InputPreferences,
   SessionContext,

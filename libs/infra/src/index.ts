@@ -3,6 +3,7 @@
 export { InfraError, InfraErrorCode } from './lib/errors';
 export {
   acknowledge,
+  acknowledgeWildcardResources,
   createInfraApp,
   nagFindings,
   VALIDATE_TEMPLATES_CONTEXT,

@@ -10,7 +10,7 @@ import {
   type aws_s3 as s3,
   type aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
-import { acknowledge } from '@org/infra';
+import { acknowledgeWildcardResources } from '@org/infra';
 import { loadConfig } from '../config';
 
 /** The port the server listens on in the container. */
@@ -97,10 +97,11 @@ export function grantServerCalls(grants: ServerGrants): iam.Policy {
       }),
     ],
   });
-  acknowledge(policy, {
-    id: `AwsSolutions-IAM5[Resource::<${Stack.of(grants.bucket).getLogicalId(grants.bucket.node.defaultChild as never)}.Arn>/*]`,
-    reason:
-      'Recording keys are dated and random (YYYY-MM-DD/<uuid>.wav|json): only the bucket is known.',
-  });
+  acknowledgeWildcardResources(
+    policy,
+    [grants.bucket.arnForObjects('*')],
+    'Recording keys are dated and random (YYYY-MM-DD/<uuid>.wav|json): only the bucket is known.',
+  );
+
   return policy;
 }

@@ -208,7 +208,12 @@ export class ConversationRegistry {
     const { conversationId, agentId, customerOrgId } = state;
     // Every line of the conversation carries its id as `sessionId`.
     const logger = sessionLogger(this.#options.logger, conversationId, { agent_id: agentId });
-    const recorder = this.#options.recordings?.begin(conversationId, state.startedAt, logger);
+    const recorder = this.#options.recordings?.begin(
+      conversationId,
+      state.startedAt,
+      logger,
+      connector.recording ?? undefined,
+    );
     // The session reports only once requests arrive, after `conversation` is assigned.
     const ref: { conversation?: Conversation } = {};
     const of = (): Conversation => ref.conversation as Conversation;
@@ -252,6 +257,7 @@ export class ConversationRegistry {
       connectorError: () => metrics.connectorErrors.inc({ connector: of().connector.key }),
       badAudio: () => metrics.badRequests.inc(),
       callerAudio: (samples, sampleRate) => of().recorder?.caller(samples, sampleRate),
+      utterance: (samples, sampleRate) => of().recorder?.utterance(samples, sampleRate),
       botAudio: (ulaw) => of().recorder?.bot(ulaw),
       ended: (reason) => this.#forget(of(), reason),
       aroundTurn: (kind, details, work) =>

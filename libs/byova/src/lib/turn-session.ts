@@ -74,6 +74,8 @@ export interface TurnObserver {
   badAudio?(error: unknown): void;
   /** Decoded caller audio, every frame. */
   callerAudio?(samples: Int16Array, sampleRate: number): void;
+  /** An utterance the VAD cut out (pre-roll included), as handed to the connector. */
+  utterance?(samples: Int16Array, sampleRate: number): void;
   /** u-law 8 kHz audio of every prompt sent. */
   botAudio?(ulaw: Uint8Array): void;
   /** The conversation ended (once); awaited before the stream that ended it completes. */
@@ -329,6 +331,7 @@ export class CallerTurnSession {
       const samples = event.audio ?? new Int16Array(0);
       const endOfInputAt = this.#clock.now();
       const utterance = { samples, sampleRate: decoded.sampleRate };
+      this.#observer.utterance?.(samples, decoded.sampleRate);
       const details = {
         ms: Math.round((samples.length * 1000) / decoded.sampleRate),
         end: event.reason,

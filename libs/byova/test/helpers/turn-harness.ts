@@ -101,6 +101,7 @@ export interface Seen {
   readonly connectorErrors: unknown[];
   readonly badAudio: unknown[];
   readonly callerSamples: number[];
+  readonly utteranceSamples: number[];
   readonly botBytes: number[];
   readonly ended: string[];
   readonly logs: [string, string][];
@@ -135,6 +136,7 @@ export function harness(
     connectorErrors: [],
     badAudio: [],
     callerSamples: [],
+    utteranceSamples: [],
     botBytes: [],
     ended: [],
     logs: [],
@@ -158,6 +160,7 @@ export function harness(
     connectorError: (error) => void seen.connectorErrors.push(error),
     badAudio: (error) => void seen.badAudio.push(error),
     callerAudio: (samples) => void seen.callerSamples.push(samples.length),
+    utterance: (samples) => void seen.utteranceSamples.push(samples.length),
     botAudio: (ulaw) => void seen.botBytes.push(ulaw.length),
     ...(options.aroundTurn !== undefined ? { aroundTurn: options.aroundTurn } : {}),
     ended: (reason) => {

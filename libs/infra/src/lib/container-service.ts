@@ -36,6 +36,11 @@ export interface ContainerServiceProps {
   readonly secrets?: Readonly<Record<string, ecs.Secret>>;
   /** SIGTERM to SIGKILL; at most {@link FARGATE_MAX_STOP_TIMEOUT}. */
   readonly stopTimeout: Duration;
+  /**
+   * Docker labels; a label that changes with configuration read at task start (e.g. its hash)
+   * makes a new task definition, so a deployment replaces the tasks.
+   */
+  readonly dockerLabels?: Readonly<Record<string, string>>;
   /** Container health check (ECS ignores the image's HEALTHCHECK). */
   readonly healthCheck?: ecs.HealthCheck;
   /** Writable paths on the task's ephemeral storage (the root file system is read-only); `/tmp` is always one. */
@@ -105,6 +110,7 @@ export class ContainerService extends Construct {
       secrets: { ...props.secrets },
       portMappings: props.ports.map((containerPort) => ({ containerPort })),
       stopTimeout: props.stopTimeout,
+      ...(props.dockerLabels === undefined ? {} : { dockerLabels: { ...props.dockerLabels } }),
       ...(props.healthCheck === undefined ? {} : { healthCheck: props.healthCheck }),
       logging: ecs.LogDrivers.awsLogs({
         streamPrefix: props.name,
