@@ -225,7 +225,9 @@ describe('aborting', () => {
     fake.enqueue('pstn', { status: 200, body: {}, delayMs: 1000 });
     const controller = new AbortController();
     const pending = client().generatePstnTransferData(INPUT, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    // Abort once the request has reached the fake (waiting for the event, not for a time).
+    while (fake.requestsTo('pstn').length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
     const err = await rejectionOf(pending);
     expect(err['code']).toBe(CrestaErrorCode.Aborted);
     expect(fake.requestsTo('pstn')).toHaveLength(1);

@@ -9,7 +9,7 @@ import {
   stripTrailingSlash,
   withScheme,
 } from './domains';
-import { CrestaError, CrestaErrorCode, messageOf, validationError } from './errors';
+import { clip, CrestaError, CrestaErrorCode, messageOf, validationError } from './errors';
 import { type CrestaLogger, silentLogger } from './logger';
 import type { OAuthCredentials } from './oauth-secret';
 import {
@@ -152,7 +152,7 @@ export async function resolveInvocation(
   const { action, virtualAgent } = requireTarget(input, options, logger);
   const { auth, authSource, authBase } = await resolveAuth(input, hosts, options, logger);
   if (!(CRESTA_ACTIONS as readonly string[]).includes(action)) {
-    throw validationError(`invalid action: ${action}`, 'action');
+    throw validationError(`invalid action: ${clip(action)}`, 'action');
   }
   return {
     action: action as CrestaAction,
@@ -188,7 +188,7 @@ function resolveHosts(input: Input): { region: string; apiBase: string; authBase
     const extracted = extractRegionFromDomain(input.apiDomain);
     if (extracted === undefined) {
       throw validationError(
-        `could not extract region from apiDomain: could not extract region from domain: ${input.apiDomain}`,
+        `could not extract region from apiDomain: could not extract region from domain: ${clip(input.apiDomain)}`,
         'apiDomain',
       );
     }
@@ -199,7 +199,8 @@ function resolveHosts(input: Input): { region: string; apiBase: string; authBase
     apiBase = withScheme(input.apiDomain);
   } else {
     const normalized = normalizeRegion(region);
-    if (normalized === undefined) throw validationError(`invalid region: ${region}`, 'region');
+    if (normalized === undefined)
+      throw validationError(`invalid region: ${clip(region)}`, 'region');
     apiBase = apiBaseForRegion(normalized);
   }
   const apiProblem = domainProblem(apiBase);
