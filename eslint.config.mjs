@@ -125,6 +125,18 @@ export default [
               sourceTag: 'scope:genesys',
               onlyDependOnLibsWithTags: ['scope:shared', 'scope:genesys', 'scope:audiohook'],
             },
+            {
+              // Tools that span every area (the adversarial suite attacks every app).
+              sourceTag: 'scope:all',
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:audiohook',
+                'scope:byova',
+                'scope:connect',
+                'scope:chime',
+                'scope:genesys',
+              ],
+            },
           ],
         },
       ],

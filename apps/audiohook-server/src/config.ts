@@ -1,15 +1,33 @@
 // The server's whole configuration, read once from the environment at start-up and validated
-// with zod. Variable names of the vendor sample are kept; everything else is our own.
+// with the service kit's zod-based helpers. Variable names of the vendor sample are kept;
+// everything else is our own.
 
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import {
+  ConfigError,
+  envBool,
+  envDuration,
+  envEnum,
+  envInt,
+  envList,
+  envLogLevel,
+  envString,
+  envUrl,
+  parseEnv,
+  type EnvOf,
+  type LogLevel,
+} from '@org/service-kit';
 import { z } from 'zod';
-import { ServerError, ServerErrorCode } from './lib/errors';
+
+export { ConfigError };
 
 /** The documentation's sample credentials; enabled only by `--local-defaults`. */
 export const SAMPLE_API_KEY = 'SGVsbG8sIEkgYW0gdGhlIEFQSSBrZXkh';
 export const SAMPLE_CLIENT_SECRET = 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const LANGUAGE_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
 /** `{ "<apiKey>": "<base64 secret>" | "" | null }`, as in STATIC_API_KEY_MAP and the secret. */
 export const apiKeyMapSchema = z.record(
@@ -21,86 +39,95 @@ export const apiKeyMapSchema = z.record(
 );
 export type ApiKeyMap = z.infer<typeof apiKeyMapSchema>;
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
-    .optional()
-    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v)));
+/** Variables of the listener, logs and telemetry. */
+const SERVICE_SHAPE = {
+  SERVERPORT: envInt({ default: 3000, min: 0, max: 65535 }),
+  SERVERHOST: envString({ default: '127.0.0.1' }),
+  LOG_LEVEL: envLogLevel(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envUrl({ optional: true }),
+  OTEL_EXPORTER_OTLP_HEADERS: envString({ optional: true, secret: true }),
+  EMF_NAMESPACE: envString({ optional: true, maxLength: 255 }),
+  EMF_INTERVAL_SECONDS: envDuration({ unit: 's', defaultMs: 60_000, minMs: 1000 }),
+  GC_HEAP_GROWING_PERCENT: envInt({ default: 100, min: 0, max: 1000 }),
+  AWS_REGION: envString({ default: 'us-east-1' }),
+} as const;
 
-const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'expected a whole number')
-    .optional()
-    .transform((v) => (v === undefined ? fallback : Number(v)))
-    .pipe(z.number().int().min(min).max(max));
+/** Variables of recording, storage and recovery. */
+const RECORDING_SHAPE = {
+  LOG_ROOT_DIR: envString({ optional: true }),
+  RECORDING_ENABLED: envBool({ default: true }),
+  RECORDING_HEADER_UPDATE: envEnum(['close', 'append'], { default: 'close' }),
+  RECORDING_FLUSH_BYTES: envInt({ default: 16_384, min: 0, max: 16 * 1_048_576 }),
+  RECORDING_SIDECAR_MAX_PINGS: envInt({ default: 1000, min: 0, max: 1_000_000 }),
+  RECORDING_SIDECAR_MAX_BYTES: envInt({ default: 4 * 1_048_576, min: 65_536, max: 1_073_741_824 }),
+  MAX_BUFFERED_BYTES: envInt({ default: 262_144, min: 16_384, max: 64 * 1_048_576 }),
+  INSTANCE_ID: envString({ optional: true }),
+  RECOVERY_HEARTBEAT_S: envInt({ default: 10, min: 1, max: 3600 }),
+  RECOVERY_STALE_AFTER_S: envInt({ default: 60, min: 3, max: 86_400 }),
+  RECOVERY_SCAN_INTERVAL_S: envInt({ default: 60, min: 0, max: 86_400 }),
+  RECORDING_S3_BUCKET: envString({ optional: true }),
+  RECORDING_S3_PREFIX: envString({ default: '' }),
+  S3_ENDPOINT: envUrl({ optional: true }),
+  S3_FORCE_PATH_STYLE: envBool({ default: false }),
+  S3_CHECKSUMS: envEnum(['when_supported', 'when_required'], { optional: true }),
+  UPLOAD_ATTEMPTS: envInt({ default: 5, min: 1, max: 100 }),
+  UPLOAD_RETRY_BASE_MS: envInt({ default: 500, min: 1, max: 600_000 }),
+  UPLOAD_PART_SIZE_MB: envInt({ default: 8, min: 5, max: 512 }),
+} as const;
 
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+/** Variables of authentication and the replay cache. */
+const AUTH_SHAPE = {
+  SECRET_NAME_OR_ARN: envString({ optional: true }),
+  SECRETS_MANAGER_ENDPOINT: envUrl({ optional: true }),
+  SECRET_REFRESH_KNOWN_S: envInt({ default: 300, min: 0, max: 86_400 }),
+  SECRET_REFRESH_UNKNOWN_S: envInt({ default: 60, min: 0, max: 86_400 }),
+  STATIC_API_KEY_MAP: envString({ optional: true, secret: true }),
+  SESSION_AUTH_STRATEGY: envEnum(['session', 'request'], { default: 'session' }),
+  AUTH_FAILURE_DELAY_MS: envInt({ default: 500, min: 0, max: 10_000 }),
+  SIGNATURE_MAX_AGE_S: envInt({ default: 10, min: 1, max: 3600 }),
+  SIGNATURE_TIME_MODE: envEnum(['tolerant', 'reference'], { default: 'tolerant' }),
+  SIGNATURE_CLOCK_SKEW_S: envInt({ default: 3, min: 0, max: 3600 }),
+  SIGNATURE_NONCE_MIN_LENGTH: envInt({ default: 22, min: 0, max: 1024 }),
+  REPLAY_CACHE_SIZE: envInt({ default: 100_000, min: 0, max: 10_000_000 }),
+  REPLAY_CACHE_TABLE: envString({ optional: true }),
+  REPLAY_CACHE_TIMEOUT_MS: envInt({ default: 1500, min: 50, max: 10_000 }),
+  DYNAMODB_ENDPOINT: envUrl({ optional: true }),
+} as const;
 
-const envSchema = z.object({
-  SERVERPORT: int(3000, 0, 65535),
-  SERVERHOST: z.string().min(1).default('127.0.0.1'),
-  LOG_ROOT_DIR: z.string().min(1).optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  RECORDING_ENABLED: bool(true),
-  RECORDING_HEADER_UPDATE: z.enum(['close', 'append']).default('close'),
-  RECORDING_FLUSH_BYTES: int(16_384, 0, 16 * 1_048_576),
-  RECORDING_SIDECAR_MAX_PINGS: int(1000, 0, 1_000_000),
-  RECORDING_SIDECAR_MAX_BYTES: int(4 * 1_048_576, 65_536, 1_073_741_824),
-  RECORDING_S3_BUCKET: optionalText,
-  RECORDING_S3_PREFIX: z.string().default(''),
-  S3_ENDPOINT: optionalText.pipe(z.url().optional()),
-  S3_FORCE_PATH_STYLE: bool(false),
-  S3_CHECKSUMS: z.enum(['when_supported', 'when_required']).optional(),
-  UPLOAD_ATTEMPTS: int(5, 1, 100),
-  UPLOAD_RETRY_BASE_MS: int(500, 1, 600_000),
-  UPLOAD_PART_SIZE_MB: int(8, 5, 512),
-  SECRET_NAME_OR_ARN: optionalText,
-  SECRETS_MANAGER_ENDPOINT: optionalText.pipe(z.url().optional()),
-  SECRET_REFRESH_KNOWN_S: int(300, 0, 86_400),
-  SECRET_REFRESH_UNKNOWN_S: int(60, 0, 86_400),
-  STATIC_API_KEY_MAP: optionalText,
-  SESSION_AUTH_STRATEGY: z.enum(['session', 'request']).default('session'),
-  AUTH_FAILURE_DELAY_MS: int(500, 0, 10_000),
-  SIGNATURE_MAX_AGE_S: int(10, 1, 3600),
-  SIGNATURE_TIME_MODE: z.enum(['tolerant', 'reference']).default('tolerant'),
-  SIGNATURE_CLOCK_SKEW_S: int(3, 0, 3600),
-  SIGNATURE_NONCE_MIN_LENGTH: int(22, 0, 1024),
-  REPLAY_CACHE_SIZE: int(100_000, 0, 10_000_000),
-  REPLAY_CACHE_TABLE: optionalText,
-  REPLAY_CACHE_TIMEOUT_MS: int(1500, 50, 10_000),
-  DYNAMODB_ENDPOINT: optionalText.pipe(z.url().optional()),
-  MAX_SESSIONS: int(5000, 1, 1_000_000),
-  MAX_PAYLOAD_BYTES: int(1_048_576, 65_536, 64 * 1_048_576),
-  MAX_BUFFERED_BYTES: int(262_144, 16_384, 64 * 1_048_576),
-  OPEN_TIMEOUT_MS: int(4000, 100, 60_000),
-  IDLE_TIMEOUT_MS: int(0, 0, 86_400_000),
-  CLOSE_TIMEOUT_MS: int(10_000, 100, 600_000),
-  DRAIN_TIMEOUT_MS: int(30_000, 0, 3_600_000),
-  DRAIN_SEND_RECONNECT: bool(false),
-  STRICT_VALIDATION: bool(false),
-  UNKNOWN_MESSAGE_TYPES: z.enum(['disconnect', 'ignore']).default('disconnect'),
-  SEND_UPDATED: bool(false),
-  L16_BYTE_ORDER: z.enum(['le', 'be']).default('le'),
-  PROBE_MEDIA: z.enum(['select', 'none']).default('select'),
-  POSITION_MODE: z.enum(['timeline', 'samples']).default('timeline'),
-  LOADTEST_ENABLED: bool(false),
-  VOICETRANSCRIPTION_ENABLED: bool(true),
-  VOICETRANSCRIPTION_LANGUAGES: z
-    .string()
-    .default('en-US,en-AU,en-GB,en-IN,en-ZA,fr-CA,fr-FR,pt-BR,zh-CN,cmn-CN,bg-BG,el-GR'),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  GC_HEAP_GROWING_PERCENT: int(100, 0, 1000),
-});
+/** Variables of the protocol, limits and endpoints. */
+const PROTOCOL_SHAPE = {
+  MAX_SESSIONS: envInt({ default: 5000, min: 1, max: 1_000_000 }),
+  MAX_PAYLOAD_BYTES: envInt({ default: 1_048_576, min: 65_536, max: 64 * 1_048_576 }),
+  OPEN_TIMEOUT_MS: envInt({ default: 4000, min: 100, max: 60_000 }),
+  IDLE_TIMEOUT_MS: envInt({ default: 0, min: 0, max: 86_400_000 }),
+  CLOSE_TIMEOUT_MS: envInt({ default: 10_000, min: 100, max: 600_000 }),
+  DRAIN_TIMEOUT_MS: envInt({ default: 30_000, min: 0, max: 3_600_000 }),
+  DRAIN_SEND_RECONNECT: envBool({ default: false }),
+  STRICT_VALIDATION: envBool({ default: false }),
+  UNKNOWN_MESSAGE_TYPES: envEnum(['disconnect', 'ignore'], { default: 'disconnect' }),
+  SEND_UPDATED: envBool({ default: false }),
+  L16_BYTE_ORDER: envEnum(['le', 'be'], { default: 'le' }),
+  PROBE_MEDIA: envEnum(['select', 'none'], { default: 'select' }),
+  POSITION_MODE: envEnum(['timeline', 'samples'], { default: 'timeline' }),
+  LOADTEST_ENABLED: envBool({ default: false }),
+  VOICETRANSCRIPTION_ENABLED: envBool({ default: true }),
+  VOICETRANSCRIPTION_LANGUAGES: envList({
+    default: 'en-US,en-AU,en-GB,en-IN,en-ZA,fr-CA,fr-FR,pt-BR,zh-CN,cmn-CN,bg-BG,el-GR'.split(','),
+    minItems: 1,
+  }),
+} as const;
 
-/** The validated configuration the composition root is built from. */
+const ENV_SHAPE = { ...SERVICE_SHAPE, ...RECORDING_SHAPE, ...AUTH_SHAPE, ...PROTOCOL_SHAPE };
+type Env = EnvOf<typeof ENV_SHAPE>;
+
 export interface ServerConfig {
   readonly port: number;
   readonly host: string;
-  readonly logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  readonly logLevel: LogLevel;
+  /** OpenTelemetry export (`OTEL_EXPORTER_OTLP_*`); tracing is off without an endpoint. */
+  readonly tracing: { readonly endpoint?: string; readonly headers?: string };
+  /** The EMF `ActiveSessions` publisher (`EMF_NAMESPACE`); off without a namespace. */
+  readonly emf: { readonly namespace?: string; readonly intervalMs: number };
   /**
    * V8's old-generation growing factor as a percentage over 1 (V8's `--heap-growing-percent`);
    * 0 leaves V8's own heuristics. See the README (`GC_HEAP_GROWING_PERCENT`).
@@ -116,6 +143,15 @@ export interface ServerConfig {
     readonly sidecarMaxPings: number;
     /** Largest sidecar body; later entries are counted in `end`, not written. */
     readonly sidecarMaxBytes: number;
+    /** Ownership of recording files when instances share the folder (see the README). */
+    readonly ownership: {
+      /** Readable name of this instance; each process adds a random run suffix. */
+      readonly instanceId: string;
+      readonly heartbeatMs: number;
+      readonly staleAfterMs: number;
+      /** `0`: dead instances are looked for at start-up only. */
+      readonly scanIntervalMs: number;
+    };
   };
   readonly s3:
     | {
@@ -185,15 +221,6 @@ export interface ServerConfig {
   };
 }
 
-/** A configuration problem: one line that names the variable and what is wrong with it. */
-export class ConfigError extends ServerError {
-  override readonly name = 'ConfigError';
-
-  constructor(message: string) {
-    super(ServerErrorCode.Config, message);
-  }
-}
-
 export interface LoadConfigOptions {
   /** Working directory that relative paths are resolved against. @default process.cwd() */
   readonly cwd?: string;
@@ -205,132 +232,118 @@ export interface LoadConfigOptions {
   readonly localDefaults?: boolean;
 }
 
-/**
- * Validates `env` and returns the configuration.
- *
- * @example
- * ```ts
- * const config = loadConfig(process.env, { localDefaults: process.argv.includes('--local-defaults') });
- * ```
- * @throws ConfigError with one line naming every bad variable.
- */
-export function loadConfig(
-  env: Readonly<Record<string, string | undefined>>,
-  options: LoadConfigOptions = {},
-): ServerConfig {
-  const cwd = options.cwd ?? process.cwd();
-  const source: Record<string, string | undefined> = { ...env };
-  if (options.localDefaults === true) {
-    source['LOG_ROOT_DIR'] ??= 'recordings';
-    if (source['STATIC_API_KEY_MAP'] === undefined && source['SECRET_NAME_OR_ARN'] === undefined) {
-      source['STATIC_API_KEY_MAP'] = JSON.stringify({ [SAMPLE_API_KEY]: SAMPLE_CLIENT_SECRET });
-    }
+function fail(variable: string, reason: string): never {
+  throw new ConfigError([{ variable, reason }]);
+}
+
+function parseApiKeyMap(text: string | undefined): ApiKeyMap {
+  if (text === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail('STATIC_API_KEY_MAP', 'not valid JSON');
   }
-  // Empty strings count as unset, as a shell `VAR=` usually means "leave it at the default".
-  for (const [key, value] of Object.entries(source)) {
-    if (value === '') source[key] = undefined;
-  }
-  const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
-  let staticMap: ApiKeyMap = {};
-  if (e.STATIC_API_KEY_MAP !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(e.STATIC_API_KEY_MAP);
-    } catch {
-      throw new ConfigError('invalid configuration: STATIC_API_KEY_MAP: not valid JSON');
-    }
-    const map = apiKeyMapSchema.safeParse(json);
-    if (!map.success) {
-      const problem = map.error.issues[0];
-      throw new ConfigError(
-        `invalid configuration: STATIC_API_KEY_MAP${problem ? `.${problem.path.join('.')}: ${problem.message}` : ''}`,
-      );
-    }
-    staticMap = map.data;
+  const map = apiKeyMapSchema.safeParse(json);
+  if (map.success) return map.data;
+  const problem = map.error.issues[0];
+  return fail(
+    problem === undefined ? 'STATIC_API_KEY_MAP' : `STATIC_API_KEY_MAP.${problem.path.join('.')}`,
+    problem?.message ?? 'invalid',
+  );
+}
+
+/** Checks that span several variables. */
+function crossCheck(e: Env): void {
+  const bad = e.VOICETRANSCRIPTION_LANGUAGES.find((l) => !LANGUAGE_TAG.test(l));
+  if (bad !== undefined) fail('VOICETRANSCRIPTION_LANGUAGES', `"${bad}" is not a language tag`);
+  if (e.RECOVERY_STALE_AFTER_S < 3 * e.RECOVERY_HEARTBEAT_S) {
+    fail(
+      'RECOVERY_STALE_AFTER_S',
+      'must be at least 3 × RECOVERY_HEARTBEAT_S (a live instance would look dead)',
+    );
   }
   if (e.REPLAY_CACHE_TABLE !== undefined && e.REPLAY_CACHE_SIZE === 0) {
-    throw new ConfigError(
-      'invalid configuration: REPLAY_CACHE_SIZE=0 turns the replay check off, but REPLAY_CACHE_TABLE is set',
-    );
+    fail('REPLAY_CACHE_SIZE', '0 turns the replay check off, but REPLAY_CACHE_TABLE is set');
   }
-  const languages = e.VOICETRANSCRIPTION_LANGUAGES.split(',')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const badLanguage = languages.find((l) => !/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(l));
-  if (badLanguage !== undefined) {
-    throw new ConfigError(
-      `invalid configuration: VOICETRANSCRIPTION_LANGUAGES: "${badLanguage}" is not a language tag`,
-    );
-  }
+}
+
+function recordingConfig(e: Env, cwd: string): ServerConfig['recording'] {
   return {
-    port: e.SERVERPORT,
-    host: e.SERVERHOST,
-    logLevel: e.LOG_LEVEL,
-    gcHeapGrowingPercent: e.GC_HEAP_GROWING_PERCENT,
-    recording: {
-      enabled: e.RECORDING_ENABLED,
-      directory: resolve(cwd, e.LOG_ROOT_DIR ?? '.'),
-      headerUpdate: e.RECORDING_HEADER_UPDATE,
-      flushBytes: e.RECORDING_FLUSH_BYTES,
-      maxBufferedBytes: e.MAX_BUFFERED_BYTES,
-      sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
-      sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
+    enabled: e.RECORDING_ENABLED,
+    directory: resolve(cwd, e.LOG_ROOT_DIR ?? '.'),
+    headerUpdate: e.RECORDING_HEADER_UPDATE,
+    flushBytes: e.RECORDING_FLUSH_BYTES,
+    maxBufferedBytes: e.MAX_BUFFERED_BYTES,
+    sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
+    sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
+    ownership: {
+      instanceId: e.INSTANCE_ID ?? hostname(),
+      heartbeatMs: e.RECOVERY_HEARTBEAT_S * 1000,
+      staleAfterMs: e.RECOVERY_STALE_AFTER_S * 1000,
+      scanIntervalMs: e.RECOVERY_SCAN_INTERVAL_S * 1000,
     },
-    s3:
-      e.RECORDING_S3_BUCKET === undefined
+  };
+}
+
+function s3Config(e: Env): ServerConfig['s3'] {
+  if (e.RECORDING_S3_BUCKET === undefined) return undefined;
+  return {
+    bucket: e.RECORDING_S3_BUCKET,
+    prefix: e.RECORDING_S3_PREFIX,
+    region: e.AWS_REGION,
+    ...(e.S3_ENDPOINT === undefined ? {} : { endpoint: e.S3_ENDPOINT }),
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    // Stores behind a custom endpoint (MinIO, s3rver, ...) often lack the newer CRC checksum
+    // trailers the SDK sends by default.
+    checksums: e.S3_CHECKSUMS ?? (e.S3_ENDPOINT === undefined ? 'when_supported' : 'when_required'),
+    attempts: e.UPLOAD_ATTEMPTS,
+    retryBaseMs: e.UPLOAD_RETRY_BASE_MS,
+    partSizeBytes: e.UPLOAD_PART_SIZE_MB * 1024 * 1024,
+  };
+}
+
+function apiKeysConfig(e: Env): ServerConfig['apiKeys'] {
+  return {
+    staticMap: parseApiKeyMap(e.STATIC_API_KEY_MAP),
+    secret:
+      e.SECRET_NAME_OR_ARN === undefined
         ? undefined
         : {
-            bucket: e.RECORDING_S3_BUCKET,
-            prefix: e.RECORDING_S3_PREFIX,
+            secretId: e.SECRET_NAME_OR_ARN,
             region: e.AWS_REGION,
-            ...(e.S3_ENDPOINT === undefined ? {} : { endpoint: e.S3_ENDPOINT }),
-            forcePathStyle: e.S3_FORCE_PATH_STYLE,
-            // Stores behind a custom endpoint (MinIO, s3rver, ...) often lack the newer
-            // CRC checksum trailers the SDK sends by default.
-            checksums:
-              e.S3_CHECKSUMS ?? (e.S3_ENDPOINT === undefined ? 'when_supported' : 'when_required'),
-            attempts: e.UPLOAD_ATTEMPTS,
-            retryBaseMs: e.UPLOAD_RETRY_BASE_MS,
-            partSizeBytes: e.UPLOAD_PART_SIZE_MB * 1024 * 1024,
+            ...(e.SECRETS_MANAGER_ENDPOINT === undefined
+              ? {}
+              : { endpoint: e.SECRETS_MANAGER_ENDPOINT }),
+            refreshKnownMs: e.SECRET_REFRESH_KNOWN_S * 1000,
+            refreshUnknownMs: e.SECRET_REFRESH_UNKNOWN_S * 1000,
           },
-    apiKeys: {
-      staticMap,
-      secret:
-        e.SECRET_NAME_OR_ARN === undefined
-          ? undefined
-          : {
-              secretId: e.SECRET_NAME_OR_ARN,
-              region: e.AWS_REGION,
-              ...(e.SECRETS_MANAGER_ENDPOINT === undefined
-                ? {}
-                : { endpoint: e.SECRETS_MANAGER_ENDPOINT }),
-              refreshKnownMs: e.SECRET_REFRESH_KNOWN_S * 1000,
-              refreshUnknownMs: e.SECRET_REFRESH_UNKNOWN_S * 1000,
-            },
-    },
-    auth: {
-      strategy: e.SESSION_AUTH_STRATEGY,
-      failureDelayMs: e.AUTH_FAILURE_DELAY_MS,
-      maxAgeSeconds: e.SIGNATURE_MAX_AGE_S,
-      timeMode: e.SIGNATURE_TIME_MODE,
-      clockSkewSeconds: e.SIGNATURE_CLOCK_SKEW_S,
-      nonceMinLength: e.SIGNATURE_NONCE_MIN_LENGTH,
-      replayCacheSize: e.REPLAY_CACHE_SIZE,
-      replayTable:
-        e.REPLAY_CACHE_TABLE === undefined
-          ? undefined
-          : {
-              table: e.REPLAY_CACHE_TABLE,
-              region: e.AWS_REGION,
-              ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),
-              timeoutMs: e.REPLAY_CACHE_TIMEOUT_MS,
-            },
-    },
+  };
+}
+
+function authConfig(e: Env): ServerConfig['auth'] {
+  return {
+    strategy: e.SESSION_AUTH_STRATEGY,
+    failureDelayMs: e.AUTH_FAILURE_DELAY_MS,
+    maxAgeSeconds: e.SIGNATURE_MAX_AGE_S,
+    timeMode: e.SIGNATURE_TIME_MODE,
+    clockSkewSeconds: e.SIGNATURE_CLOCK_SKEW_S,
+    nonceMinLength: e.SIGNATURE_NONCE_MIN_LENGTH,
+    replayCacheSize: e.REPLAY_CACHE_SIZE,
+    replayTable:
+      e.REPLAY_CACHE_TABLE === undefined
+        ? undefined
+        : {
+            table: e.REPLAY_CACHE_TABLE,
+            region: e.AWS_REGION,
+            ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),
+            timeoutMs: e.REPLAY_CACHE_TIMEOUT_MS,
+          },
+  };
+}
+
+function protocolConfig(e: Env): Pick<ServerConfig, 'limits' | 'drain' | 'protocol' | 'endpoints'> {
+  return {
     limits: {
       maxSessions: e.MAX_SESSIONS,
       maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
@@ -350,7 +363,54 @@ export function loadConfig(
     endpoints: {
       loadTest: e.LOADTEST_ENABLED,
       voiceTranscription: e.VOICETRANSCRIPTION_ENABLED,
-      languages,
+      languages: e.VOICETRANSCRIPTION_LANGUAGES,
     },
+  };
+}
+
+/**
+ * Validates `env` and returns the configuration.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env, { localDefaults: process.argv.includes('--local-defaults') });
+ * ```
+ * @throws ConfigError (`SVC_ERR_CONFIG`) with one line naming every bad variable.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions = {},
+): ServerConfig {
+  const source: Record<string, string | undefined> = { ...env };
+  if (options.localDefaults === true) {
+    source['LOG_ROOT_DIR'] ||= 'recordings';
+    if (!source['STATIC_API_KEY_MAP'] && !source['SECRET_NAME_OR_ARN']) {
+      source['STATIC_API_KEY_MAP'] = JSON.stringify({ [SAMPLE_API_KEY]: SAMPLE_CLIENT_SECRET });
+    }
+  }
+  const e = parseEnv(ENV_SHAPE, source);
+  crossCheck(e);
+  return {
+    port: e.SERVERPORT,
+    host: e.SERVERHOST,
+    logLevel: e.LOG_LEVEL,
+    tracing: {
+      ...(e.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+        ? {}
+        : { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT }),
+      ...(e.OTEL_EXPORTER_OTLP_HEADERS === undefined
+        ? {}
+        : { headers: e.OTEL_EXPORTER_OTLP_HEADERS }),
+    },
+    emf: {
+      ...(e.EMF_NAMESPACE === undefined ? {} : { namespace: e.EMF_NAMESPACE }),
+      intervalMs: e.EMF_INTERVAL_SECONDS,
+    },
+    gcHeapGrowingPercent: e.GC_HEAP_GROWING_PERCENT,
+    recording: recordingConfig(e, options.cwd ?? process.cwd()),
+    s3: s3Config(e),
+    apiKeys: apiKeysConfig(e),
+    auth: authConfig(e),
+    ...protocolConfig(e),
   };
 }

@@ -8,6 +8,7 @@ import {
   UNSIGNED_KEY,
   type TestServer,
 } from './helpers/server';
+import { until } from './helpers/wait';
 
 let server: TestServer;
 afterEach(async () => {
@@ -44,15 +45,14 @@ function signedClient(
 async function outcome(client: RawClient): Promise<{ type: string; info?: string }> {
   await client.opened;
   client.open();
-  for (;;) {
-    const message = client.received.find((m) => m.type === 'opened' || m.type === 'disconnect');
-    if (message !== undefined) {
-      await client.finish(message.type === 'opened' ? 'end' : 'disconnect');
-      const info = message.parameters['info'];
-      return typeof info === 'string' ? { type: message.type, info } : { type: message.type };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const message = await until(
+    () => client.received.find((m) => m.type === 'opened' || m.type === 'disconnect'),
+    'opened or disconnect',
+    20_000,
+  );
+  await client.finish(message.type === 'opened' ? 'end' : 'disconnect');
+  const info = message.parameters['info'];
+  return typeof info === 'string' ? { type: message.type, info } : { type: message.type };
 }
 
 describe('session strategy', () => {

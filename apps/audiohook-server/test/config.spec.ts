@@ -53,7 +53,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ SERVERPORT: 'eighty' }, /SERVERPORT: expected a whole number/],
+    [{ SERVERPORT: 'eighty' }, /SERVERPORT: must be a whole number/],
     [{ SERVERPORT: '70000' }, /SERVERPORT/],
     [{ SESSION_AUTH_STRATEGY: 'header' }, /SESSION_AUTH_STRATEGY/],
     [{ STATIC_API_KEY_MAP: '{not json' }, /STATIC_API_KEY_MAP: not valid JSON/],
@@ -69,7 +69,7 @@ describe('loadConfig', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).code).toBe('AHS_ERR_CONFIG');
+    expect((error as ConfigError).code).toBe('SVC_ERR_CONFIG');
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
   });

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseWav } from '@org/audio';
 import { RawClient } from './helpers/raw-client';
 import { UNSIGNED_KEY } from './helpers/server';
+import { until } from './helpers/wait';
 
 const root = join(__dirname, '../../..');
 const SESSIONS = 50;
@@ -85,9 +86,7 @@ describe('drain on SIGTERM', () => {
     const clients = Array.from({ length: SESSIONS }, (_, i) => new StreamingClient(url, i));
     await Promise.all(clients.map((c) => c.client.waitFor('opened', 20_000)));
     // Let every session stream for a while before the signal.
-    while (clients.some((c) => c.sent.length < 10)) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(() => clients.every((c) => c.sent.length >= 10), 'ten frames per session');
     child.kill('SIGTERM');
     await Promise.all(clients.map((c) => c.done));
     expect(await exited).toBe(0);

@@ -1,6 +1,7 @@
-import { encodeUlaw, interleave, tone, ulawSilence } from '@org/audio';
+import { encodeUlaw, interleave, openWavFile, tone, ulawSilence } from '@org/audio';
 import { RawClient, MONO_PCMU, STEREO_PCMU } from './helpers/raw-client';
 import { startTestServer, UNSIGNED_KEY, type TestServer } from './helpers/server';
+import { until } from './helpers/wait';
 
 let server: TestServer;
 afterEach(async () => {
@@ -108,6 +109,25 @@ describe('the load-test endpoint', () => {
 });
 
 describe('agent assist', () => {
+  it('starts once opened is out, even when open handlers outlast the first delay', async () => {
+    server = await startTestServer(
+      { DRAIN_TIMEOUT_MS: '1000' },
+      {
+        agentAssist: { firstDelayMs: 10, intervalMs: 20 },
+        // The recording's WAV takes 200 ms to create: opened goes out after the first delay.
+        openWav: async (path, format, options) => {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return openWavFile(path, format, options);
+        },
+      },
+    );
+    const client = await connect('/api/v1/audiohook/ws');
+    client.open({ customConfig: { agentassist: true } });
+    await client.waitFor('opened');
+    await client.waitFor('event', 10_000);
+    await client.finish();
+  });
+
   it('requires stereo and sends agentassist utterances and suggestions', async () => {
     server = await startTestServer(
       { DRAIN_TIMEOUT_MS: '1000' },
@@ -117,9 +137,10 @@ describe('agent assist', () => {
     client.open({ customConfig: { agentassist: true }, media: [MONO_PCMU, STEREO_PCMU] });
     expect((await client.waitFor('opened')).parameters['media']).toEqual([STEREO_PCMU]);
     // Wait for the events themselves, not for a fixed time: a loaded machine may be slow.
-    while (client.received.filter((m) => m.type === 'event').length < 3) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(
+      () => client.received.filter((m) => m.type === 'event').length >= 3,
+      'three agent-assist events',
+    );
     await client.finish();
     const entities = client.received
       .filter((m) => m.type === 'event')

@@ -230,6 +230,7 @@ describe('S3 upload', () => {
     const next = await startTestServer({ ...s3Env(s3.endpoint), LOG_ROOT_DIR: server.directory });
     const result = await next.app.sweep;
     expect(result).toMatchObject({ found: 2, stored: 2, failed: 0 });
+    await next.app.stop();
     expect(await readdir(server.directory)).toEqual([]);
     const keys = (await s3.keys()).filter((k) => k.startsWith('e2e/'));
     expect(keys).toEqual(

@@ -5,7 +5,8 @@ import { parseWav } from '@org/audio';
 import { formatElapsed, repairSidecar, SidecarWriter } from '../src/lib/recording/sidecar';
 import { requestInfo } from '../src/lib/session-wiring';
 import { SessionRecorder } from '../src/lib/recording/session-recorder';
-import { findLeftovers, repairWav, sweepLeftovers } from '../src/lib/recording/leftovers';
+import { findLeftovers, repairWav } from '../src/lib/recording/leftovers';
+import { openRecovery } from './helpers/recovery';
 import { memoryLogger } from './helpers/logger';
 
 let dir: string;
@@ -259,18 +260,17 @@ describe('leftover repair', () => {
     expect(await findLeftovers(join(dir, 'missing'))).toEqual([]);
   });
 
-  it('sweeps without a sink by repairing only', async () => {
+  it('sweeps LOG_ROOT_DIR without S3 by repairing in place', async () => {
     const id = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
     await writeFile(
       join(dir, `${id}.json`),
       '{"header":{"timestamp":"2025-03-04T05:06:07.000Z","id":"x"},"body":[\n',
     );
-    const result = await sweepLeftovers({
-      directory: dir,
-      sink: undefined,
-      logger: memoryLogger().logger,
-    });
-    expect(result).toEqual({ found: 1, repaired: 1, stored: 0, failed: 0 });
+    const { recovery, close } = await openRecovery(dir, memoryLogger().logger);
+    const result = await recovery.sweep({ root: true });
+    await close();
+    expect(result).toEqual({ found: 1, repaired: 1, stored: 0, failed: 0, adopted: 0 });
     JSON.parse(await readFile(join(dir, `${id}.json`), 'utf8'));
+    expect(await readdir(dir)).toEqual([`${id}.json`]);
   });
 });

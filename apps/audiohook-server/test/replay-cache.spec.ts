@@ -2,11 +2,16 @@
 // dynalite), and a store outage failing closed.
 
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav } from '@org/audio';
 import { createAudioHookHeaders, nonceKey } from '@org/audiohook-protocol';
 import { DynamoNonceStore } from '../src/lib/replay-store';
 import { startLocalDynamo, type LocalDynamo } from './helpers/dynamo';
 import { RawClient } from './helpers/raw-client';
 import { SIGNED_KEY, SIGNED_SECRET, startTestServer, type TestServer } from './helpers/server';
+import { until } from './helpers/wait';
 
 // The SDK's default credential chain reads the environment (the app never handles credentials).
 const savedEnv = { ...process.env };
@@ -55,14 +60,13 @@ async function tryOpen(
   });
   await client.opened;
   client.open();
-  for (;;) {
-    const message = client.received.find((m) => m.type === 'opened' || m.type === 'disconnect');
-    if (message !== undefined) {
-      await client.finish(message.type === 'opened' ? 'end' : 'disconnect');
-      return message.type === 'opened' ? 'opened' : String(message.parameters['info']);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  const message = await until(
+    () => client.received.find((m) => m.type === 'opened' || m.type === 'disconnect'),
+    'opened or disconnect',
+    20_000,
+  );
+  await client.finish(message.type === 'opened' ? 'end' : 'disconnect');
+  return message.type === 'opened' ? 'opened' : String(message.parameters['info']);
 }
 
 describe('DynamoNonceStore', () => {
@@ -148,6 +152,54 @@ describe('three servers sharing one replay table', () => {
     expect(JSON.stringify(keys)).not.toContain(SIGNED_KEY);
   });
 
+  it('records 300 signed sessions spread across the three, all into one shared folder', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'ahs-shared-'));
+    try {
+      const env = { LOG_ROOT_DIR: shared, RECORDING_FLUSH_BYTES: '4096' };
+      const trio = [await start(env), await start(env), await start(env)];
+      const sent = new Map<string, Buffer>();
+      const one = async (i: number) => {
+        const server = trio[i % 3] as TestServer;
+        const request = signedRequest();
+        const client = new RawClient({
+          url: server.url(),
+          sessionId: request.sessionId,
+          organizationId: request.organizationId,
+          headers: request.headers,
+        });
+        await client.opened;
+        client.open();
+        await client.waitFor('opened', 20_000);
+        const frames = Array.from({ length: 3 }, (_, k) =>
+          new Uint8Array(1600).fill((i * 3 + k) & 0xff),
+        );
+        for (const frame of frames) client.sendRaw(frame);
+        sent.set(request.sessionId, Buffer.concat(frames));
+        await client.finish();
+      };
+      for (let i = 0; i < 300; i += 30) {
+        await Promise.all(Array.from({ length: 30 }, (_, j) => one(i + j)));
+      }
+      await Promise.all(trio.map((server) => server.app.stop()));
+      const names = await readdir(shared);
+      const wavs = names.filter((n) => n.endsWith('.wav'));
+      expect(wavs).toHaveLength(300);
+      expect(names).toHaveLength(600); // and nothing else: every work folder removed
+      const wrong: string[] = [];
+      for (const name of wavs) {
+        const sidecar = JSON.parse(
+          await readFile(join(shared, name.replace('.wav', '.json')), 'utf8'),
+        ) as { body: { type: string; data: { message?: { id?: string } } }[] };
+        const sessionId = sidecar.body.find((e) => e.type === 'audiohook')?.data.message?.id ?? '';
+        const data = parseWav(new Uint8Array(await readFile(join(shared, name)))).data;
+        if (!Buffer.from(data).equals(sent.get(sessionId) ?? Buffer.alloc(0))) wrong.push(name);
+      }
+      expect(wrong).toEqual([]);
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('fails closed when the table cannot be reached: the session is refused, logged and counted', async () => {
     const server = await start({
       DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
@@ -165,7 +217,10 @@ describe('three servers sharing one replay table', () => {
     const line = server.log
       .lines()
       .find((l) => l['msg'] === 'replay cache unavailable: session refused (fail closed)');
-    expect(line).toMatchObject({ level: 50, err: expect.stringContaining('replay cache table') });
+    expect(line).toMatchObject({
+      level: 'error',
+      err: expect.stringContaining('replay cache table'),
+    });
   });
 
   it('fails closed when the table does not exist', async () => {

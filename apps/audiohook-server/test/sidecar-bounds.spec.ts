@@ -13,6 +13,7 @@ import {
   UNSIGNED_KEY,
   type TestServer,
 } from './helpers/server';
+import { until } from './helpers/wait';
 
 interface Sidecar {
   header: { id: string };
@@ -48,10 +49,10 @@ describe('the sidecar', () => {
       // Let the server answer now and then instead of queueing everything at once.
       if (i % 500 === 499) {
         const seq = client.seq;
-        for (;;) {
-          if (client.received.some((m) => m.type === 'pong' && m.clientseq === seq)) break;
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
+        await until(
+          () => client.received.some((m) => m.type === 'pong' && m.clientseq === seq),
+          `pong ${seq}`,
+        );
         client.received.length = 0;
       }
     }

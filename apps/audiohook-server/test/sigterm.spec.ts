@@ -83,7 +83,7 @@ describe('the server process', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      'audiohook-server: invalid configuration: SERVERPORT: expected a whole number',
+      'audiohook-server: invalid configuration: SERVERPORT: must be a whole number (got "x")',
     ]);
   });
 });

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3RecordingSink, recordingKey } from '../src/lib/recording/uploader';
-import { sweepLeftovers } from '../src/lib/recording/leftovers';
 import { memoryLogger } from './helpers/logger';
+import { openRecovery } from './helpers/recovery';
 import { s3Client, startLocalS3, type LocalS3 } from './helpers/s3';
 
 let dir: string;
@@ -63,27 +63,42 @@ describe('S3RecordingSink', () => {
     );
     const dead = s3Client('http://127.0.0.1:9'); // nothing listens on the discard port
     const log = memoryLogger();
-    const failing = new S3RecordingSink({
-      bucket: s3.bucket,
-      prefix: 'up2/',
-      client: dead,
-      attempts: 3,
-      retryBaseMs: 1,
-      logger: log.logger,
-    });
-    const first = await sweepLeftovers({ directory: dir, sink: failing, logger: log.logger });
+    const failing = await openRecovery(
+      dir,
+      log.logger,
+      (folders) =>
+        new S3RecordingSink({
+          bucket: s3.bucket,
+          prefix: 'up2/',
+          client: dead,
+          attempts: 3,
+          retryBaseMs: 1,
+          logger: log.logger,
+          keepFailed: (path) => folders.finalize(path),
+        }),
+    );
+    const first = await failing.recovery.sweep({ root: true });
+    await failing.close();
     dead.destroy();
     expect(first).toMatchObject({ found: 1, stored: 0, failed: 1 });
     expect(log.lines().filter((l) => l['msg'] === 'recording upload failed')).toHaveLength(6);
+    // Back in LOG_ROOT_DIR, and the work folder is gone.
     expect((await readdir(dir)).sort()).toEqual([`${ID}.json`, `${ID}.wav`]);
 
-    const working = new S3RecordingSink({
-      bucket: s3.bucket,
-      prefix: 'up2/',
-      client: s3.client,
-      logger: log.logger,
-    });
-    const second = await sweepLeftovers({ directory: dir, sink: working, logger: log.logger });
+    const working = await openRecovery(
+      dir,
+      log.logger,
+      (folders) =>
+        new S3RecordingSink({
+          bucket: s3.bucket,
+          prefix: 'up2/',
+          client: s3.client,
+          logger: log.logger,
+          keepFailed: (path) => folders.finalize(path),
+        }),
+    );
+    const second = await working.recovery.sweep({ root: true });
+    await working.close();
     expect(second).toMatchObject({ found: 1, stored: 1, failed: 0 });
     expect(await readdir(dir)).toEqual([]);
     expect((await s3.keys()).filter((k) => k.startsWith('up2/'))).toEqual([

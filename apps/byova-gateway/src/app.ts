@@ -2,18 +2,22 @@
 // order (connectors, gRPC, dashboard) and stops them in reverse.
 
 import { join } from 'node:path';
-import type { Connector, TurnSettings } from '@org/byova';
-import pino, { type Logger } from 'pino';
-import { resolveConfigPath, type ConnectorEntry, type GatewayConfig } from './config';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { systemClock, type Clock, type Connector, type TurnSettings } from '@org/byova';
+import { trace, type Tracer } from '@opentelemetry/api';
+import { createLogger, createOpsHandler } from '@org/service-kit';
+import type { Logger } from 'pino';
+import { ConfigError, resolveConfigPath, type GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
 import {
+  DataSourceError,
   DataSourceLifecycle,
   RefreshingAccessToken,
   StaticAccessToken,
   type AccessTokenSource,
 } from './lib/datasource';
-import { LexConnector } from './lib/connectors/lex';
-import { LocalAudioConnector } from './lib/connectors/local-audio';
+import { loadConnector } from './lib/connectors/loader';
+import { ConversationStore, conversationTableClient } from './lib/conversation-store';
 import { ConversationRegistry } from './lib/conversations';
 import { DashboardAuth } from './lib/dashboard/auth';
 import { DashboardServer, type DashboardData } from './lib/dashboard/server';
@@ -22,7 +26,8 @@ import { GrpcGateway } from './lib/grpc-server';
 import { HEALTH_SERVICE_NAMES, HealthService } from './lib/health';
 import { JwtValidator } from './lib/jwt';
 import { GatewayMetrics } from './lib/metrics';
-import { RecordingService } from './lib/recorder';
+import { DEFAULT_FILENAME_FORMAT, RecordingService } from './lib/recorder';
+import { createTestSession } from './lib/test-session';
 import { checkExposure, redactSecrets } from './lib/security';
 import { AgentRouter } from './lib/router';
 
@@ -37,6 +42,12 @@ export interface CreateGatewayOptions {
   readonly connectors?: readonly Connector[];
   /** For tests of JWT validation. */
   readonly jwtFetch?: typeof fetch;
+  /** The conversation table's client (tests); built from the environment otherwise. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Time of conversations and their stored state (tests). @default systemClock */
+  readonly clock?: Clock;
+  /** Tracer of the turn spans (the kit's `startTracing`); the global one otherwise. */
+  readonly tracer?: Tracer;
 }
 
 /** A running (or startable) gateway. */
@@ -47,23 +58,6 @@ export interface Gateway {
   readonly registry: ConversationRegistry;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
-}
-
-/** Builds a connector from its YAML entry. */
-export function createConnector(
-  key: string,
-  entry: ConnectorEntry,
-  config: GatewayConfig,
-  logger: Logger,
-): Connector {
-  switch (entry.type) {
-    case 'local_audio_connector':
-    case 'local_audio':
-      return new LocalAudioConnector({ key, config: entry.config, baseDir: config.baseDir });
-    case 'aws_lex_connector':
-    case 'aws_lex':
-      return new LexConnector({ key, config: entry.config, logger });
-  }
 }
 
 /** The turn rules of the configuration. */
@@ -90,28 +84,42 @@ export function turnSettings(config: GatewayConfig): TurnSettings {
 export function createGateway(config: GatewayConfig, options: CreateGatewayOptions = {}): Gateway {
   const env = options.env ?? {};
   const logger =
-    options.logger ??
-    pino({
-      level: config.logging.level,
-      base: { service: 'byova-gateway' },
-      redact: ['authorization', '*.authorization'],
-    });
+    options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
   const connections = new ConnectionLog(config.monitoring.event_history);
   let grpc: GrpcGateway | undefined;
-  const connectors =
-    options.connectors ??
-    Object.entries(config.connectors).map(([key, entry]) =>
-      createConnector(key, entry, config, logger),
-    );
+  let connectors: readonly Connector[] = options.connectors ?? [];
   let usable: Connector[] = [];
   const router = new AgentRouter([]);
   let activeRouter = router;
+  const table = config.conversationTable;
+  const storeClient =
+    table !== undefined
+      ? (options.dynamoClient ??
+        conversationTableClient({
+          region: table.region,
+          endpoint: table.endpoint,
+          timeoutMs: config.gateway.store_timeout_ms,
+        }))
+      : undefined;
+  const store =
+    table !== undefined && storeClient !== undefined
+      ? new ConversationStore({
+          client: storeClient,
+          table: table.table,
+          // The item outlives the idle timeout a little: the reaper of some instance ends it first.
+          ttlSeconds: Math.ceil(config.gateway.idle_timeout_seconds) + 60,
+          clock: options.clock ?? systemClock,
+        })
+      : undefined;
   const registry = new ConversationRegistry({
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    tracer: options.tracer ?? trace.getTracer('byova-gateway'),
     router: () => activeRouter,
     settings: turnSettings(config),
     get recordings() {
       return recordings;
     },
+    store,
     idleTimeoutMs: config.gateway.idle_timeout_seconds * 1000,
     reaperIntervalMs: config.gateway.reaper_interval_seconds * 1000,
     logger,
@@ -121,21 +129,29 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     connections,
   });
   const metrics: GatewayMetrics = new GatewayMetrics({
-    connectorKeys: connectors.map((c) => c.key),
+    connectorKeys: options.connectors?.map((c) => c.key) ?? Object.keys(config.connectors),
     activeConversations: () => registry.size,
     activeStreams: () => grpc?.activeStreams ?? 0,
   });
   const recordingConfig = config.audio_recording;
-  const recordings = recordingConfig.enabled
-    ? new RecordingService({
-        dir: resolveConfigPath(config, recordingConfig.output_dir),
-        maxConcurrent: recordingConfig.max_concurrent,
-        maxOpenFiles: recordingConfig.max_open_files,
-        flushBytes: recordingConfig.flush_bytes,
-        logger,
-        metrics,
-      })
-    : undefined;
+  // Connectors may ask for their own recording even when the gateway-wide one is off.
+  const recordings = new RecordingService({
+    policy: recordingConfig.enabled
+      ? {
+          dir: resolveConfigPath(config, recordingConfig.output_dir),
+          filenameFormat: DEFAULT_FILENAME_FORMAT,
+          caller: 'all',
+          bot: true,
+          callerEncoding: 'pcm16',
+          callerSampleRate: undefined,
+          maxFileBytes: undefined,
+        }
+      : undefined,
+    maxConcurrent: recordingConfig.max_concurrent,
+    maxOpenFiles: recordingConfig.max_open_files,
+    flushBytes: recordingConfig.flush_bytes,
+    metrics,
+  });
   const health = new HealthService(() => activeRouter.agents().length);
   const jwtConfig = config.jwt_validation;
   const jwt = jwtConfig.enabled
@@ -157,6 +173,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
 
   const data: DashboardData = {
     grpcStatus: () => health.status(),
+    createTestSession: () => createTestSession(registry, config.monitoring.max_test_sessions),
     status: () => {
       const statuses = health.statuses();
       const serving = Object.values(statuses).filter((s) => s === 'SERVING').length;
@@ -253,7 +270,6 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         idle_seconds: (Date.now() - c.lastActivity) / 1000,
       })),
     }),
-    metrics: () => metrics.render(),
   };
 
   /** The dashboard login, checked before anything listens (missing secrets are config errors). */
@@ -267,7 +283,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       const need = (name: string): string => {
         const value = env[name];
         if (value === undefined || value === '') {
-          throw new Error(`authentication.mode webex needs $${name}`);
+          throw new ConfigError(`authentication.mode webex needs $${name}`);
         }
         return value;
       };
@@ -285,7 +301,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         timeoutMs: oauth.timeout_ms,
       });
     } else if (token === undefined) {
-      throw new Error(
+      throw new ConfigError(
         `authentication.enabled needs the dashboard token in $${authentication.token_env}`,
       );
     }
@@ -306,7 +322,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     const need = (name: string): string => {
       const value = env[name];
       if (value === undefined || value === '')
-        throw new Error(`data_source.auth.type ${ds.auth.type} needs $${name}`);
+        throw new ConfigError(`data_source.auth.type ${ds.auth.type} needs $${name}`);
       return value;
     };
     const base = ds.base_url.replace(/\/+$/, '');
@@ -349,7 +365,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
       } catch (error) {
         if (config.data_source.fail_startup_on_error) {
           dataSource.stop();
-          throw new Error(`data source lifecycle failed: ${(error as Error).message}`, {
+          throw new DataSourceError(`data source lifecycle failed: ${(error as Error).message}`, {
             cause: error,
           });
         }
@@ -367,7 +383,13 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
   async function listen(
     login: ReturnType<typeof dashboardAuth>,
   ): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
-    // A connector that cannot start is left out (its agents are not listed), as long as one works.
+    // Connectors are built (plug-ins loaded) now; a connector that cannot start is left out (its
+    // agents are not offered), as long as one works.
+    connectors =
+      options.connectors ??
+      Object.entries(config.connectors).map(([key, entry]) =>
+        loadConnector(key, entry, config.baseDir, logger),
+      );
     const results = await Promise.allSettled(connectors.map((c) => c.init()));
     usable = connectors.filter((c, i) => {
       const result = results[i];
@@ -403,6 +425,20 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
         auth: login?.auth,
         webex: login?.webex,
         data,
+        ops: createOpsHandler({
+          registry: metrics.metrics.registry,
+          // Liveness: the process answers; the gRPC serving status is in the body.
+          health: () => ({
+            healthy: true,
+            body: {
+              status: 'healthy',
+              service: 'BYOVA Gateway Monitoring',
+              grpc_status: health.status(),
+              timestamp: new Date().toISOString(),
+            },
+          }),
+          logger,
+        }),
         logger: logger.child({ component: 'dashboard' }),
       });
       monitoringPort = await dashboard.listen();
@@ -430,6 +466,7 @@ export function createGateway(config: GatewayConfig, options: CreateGatewayOptio
     await registry.close('shutdown');
     await dashboard?.close();
     await Promise.allSettled(connectors.map((c) => c.close()));
+    if (options.dynamoClient === undefined) storeClient?.destroy();
     logger.info('BYOVA gateway stopped');
   }
 

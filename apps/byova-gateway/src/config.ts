@@ -5,188 +5,27 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { EnvSource } from '@org/service-kit';
+import { parseGatewayEnv, type GatewayEnv } from './env';
+import { connectorSourceProblem, validateBuiltInConfig } from './lib/connectors/loader';
+import { ConfigError } from './lib/errors';
 
 const port = z.number().int().min(0).max(65535);
 const positiveMs = z.number().int().positive();
-const dtmfKey = z.enum([
-  '0',
-  '1',
-  '2',
-  '3',
-  '4',
-  '5',
-  '6',
-  '7',
-  '8',
-  '9',
-  'A',
-  'B',
-  'C',
-  'D',
-  '*',
-  '#',
-]);
-
-/** What a connector asks WxCC to collect next (sent as input_mode / input_handling_config). */
-const inputSchema = z
+/** A connector entry: a built-in by `type`, or a plug-in by `module` and `class`. */
+const connectorEntry = z
   .object({
-    mode: z
-      .enum(['INPUT_VOICE', 'INPUT_EVENT_DTMF', 'INPUT_VOICE_DTMF'])
-      .default('INPUT_VOICE_DTMF'),
-    dtmf: z
-      .object({
-        max_digits: z.number().int().min(1).max(64).default(1),
-        inter_digit_timeout_ms: positiveMs.default(3000),
-        terminator: dtmfKey.default('#'),
-      })
-      .strict()
-      .prefault({}),
-    speech_timers: z
-      .object({
-        max_speech_timeout_ms: z.number().int().min(0).default(0),
-        complete_timeout_ms: z.number().int().min(0).default(5000),
-        incomplete_timeout_ms: z.number().int().min(0).default(0),
-        no_input_timeout_ms: z.number().int().min(0).default(0),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
-export type InputConfig = z.infer<typeof inputSchema>;
-
-const replyMode = z.enum(['wav', 'chunk']);
-
-const localAudioConfig = z
-  .object({
-    agent_id: z.string().min(1).default('Local Playback'),
-    audio_base_path: z.string().default('assets/prompts'),
-    audio_files: z
-      .object({
-        welcome: z.string().default('welcome.wav'),
-        transfer: z.string().default('transferring.wav'),
-        goodbye: z.string().default('goodbye.wav'),
-        error: z.string().default('error.wav'),
-        default: z.string().default('default_response.wav'),
-      })
-      .strict()
-      .prefault({}),
-    texts: z
-      .object({
-        welcome: z
-          .string()
-          .default(
-            'Hello, welcome to the webex contact center voice virtual agent gateway. How can I help you today?',
-          ),
-        transfer: z.string().default('Transferring you to an agent. Please wait.'),
-        goodbye: z.string().default('Thank you for calling. Goodbye!'),
-        error: z.string().default('Sorry, something went wrong. Please try again.'),
-        default: z.string().default('I heard you. Press 5 for an agent or 6 to end the call.'),
-      })
-      .strict()
-      .prefault({}),
-    /** Answer every caller utterance with the default prompt (the Python connector stays silent). */
-    respond_to_speech: z.boolean().default(true),
-    /** Answer NO_INPUT and an empty DTMF entry with the default prompt instead of a plain FINAL. */
-    reprompt_on_no_input: z.boolean().default(false),
-    /** DTMF entry -> action. */
-    dtmf_actions: z
-      .record(
-        z.string().regex(/^[0-9A-D*#]+$/),
-        z.enum(['transfer', 'goodbye', 'default', 'error']),
-      )
-      .default({ '5': 'transfer', '6': 'goodbye' }),
-    barge_in: z
-      .object({ welcome: z.boolean().default(false), default: z.boolean().default(true) })
-      .strict()
-      .prefault({}),
-    reply_mode: replyMode.default('wav'),
-    input: inputSchema.prefault({}),
-    /** Python parity keys: record caller audio (use the gateway-wide audio_recording instead). */
-    record_caller_audio: z.boolean().default(false),
-    audio_recording: z
-      .object({ output_dir: z.string().default('logs') })
-      .strict()
-      .prefault({}),
-    /** Accepted for compatibility with the Python sample's README (`agents: ["Local Playback"]`). */
-    agents: z.array(z.string()).optional(),
-  })
-  .strict();
-export type LocalAudioConfig = z.infer<typeof localAudioConfig>;
-
-const lexConfig = z
-  .object({
-    region_name: z.string().min(1, 'region_name is required'),
-    locale_id: z.string().min(1).default('en_US'),
-    /** Fixed bot (both ids set) instead of discovery. */
-    bot_id: z.string().min(1).optional(),
-    bot_alias_id: z.string().min(1).optional(),
-    bot_name: z.string().min(1).optional(),
-    /** Limit discovery to these bot names (empty: every bot with an alias). */
-    bot_names: z.array(z.string().min(1)).default([]),
-    agent_id_prefix: z.string().default('aws_lex_connector'),
-    endpoint: z.string().url().optional(),
-    models_endpoint: z.string().url().optional(),
-    initial_trigger_text: z.string().min(1).default('hello'),
-    text_request_content_type: z.string().default('text/plain; charset=utf-8'),
-    audio_request_content_type: z
-      .string()
-      .default(
-        'audio/lpcm; sample-rate=8000; sample-size-bits=16; channel-count=1; is-big-endian=false',
-      ),
-    response_content_type: z.string().default('audio/pcm'),
-    barge_in_enabled: z.boolean().default(false),
-    transfer_intent_name: z.string().default('agent'),
-    continue_intents: z.array(z.string()).default(['AIAgent', 'FallbackIntent']),
-    welcome_text: z.string().optional(),
-    error_text: z
-      .string()
-      .default('An error occurred while processing your input. Please try again.'),
-    escalate_after_errors: z.number().int().min(0).default(2),
-    max_utterance_bytes: z.number().int().positive().default(1048576),
-    max_retries: z.number().int().min(0).max(10).default(2),
-    timeout: z.number().positive().default(10),
-    session_attributes: z.record(z.string(), z.string()).default({}),
-    reply_mode: replyMode.default('wav'),
-    input: inputSchema.prefault({ dtmf: { max_digits: 10, inter_digit_timeout_ms: 5000 } }),
-    event_names: z
-      .object({
-        session_end: z.string().default('lex_intent_fulfilled'),
-        transfer: z.string().default('lex_intent_failed'),
-      })
-      .strict()
-      .prefault({}),
-    aws_access_key_id: z
-      .never({ error: 'AWS credentials in YAML are refused: use the AWS credential chain' })
-      .optional(),
-    aws_secret_access_key: z
-      .never({ error: 'AWS credentials in YAML are refused: use the AWS credential chain' })
-      .optional(),
-    agents: z.array(z.string()).optional(),
+    type: z.string().optional(),
+    class: z.string().min(1).optional(),
+    module: z.string().min(1).optional(),
+    config: z.record(z.string(), z.unknown()).default({}),
   })
   .strict()
-  .refine((c) => (c.bot_id === undefined) === (c.bot_alias_id === undefined), {
-    message: 'bot_id and bot_alias_id go together',
+  .superRefine((entry, ctx) => {
+    const problem = connectorSourceProblem(entry);
+    if (problem !== undefined)
+      ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
   });
-export type LexConfig = z.infer<typeof lexConfig>;
-
-const connectorEntry = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal(['local_audio_connector', 'local_audio']),
-      class: z.string().optional(),
-      module: z.string().optional(),
-      config: localAudioConfig.prefault({}),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal(['aws_lex_connector', 'aws_lex']),
-      class: z.string().optional(),
-      module: z.string().optional(),
-      config: lexConfig,
-    })
-    .strict(),
-]);
 export type ConnectorEntry = z.infer<typeof connectorEntry>;
 
 const schema = z.object({
@@ -206,6 +45,8 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
+      store_timeout_ms: z.number().int().positive().default(2000),
     })
     .passthrough()
     .prefault({}),
@@ -236,7 +77,7 @@ const schema = z.object({
     .prefault({}),
   connectors: z
     .record(z.string(), connectorEntry)
-    .default({ local_audio_connector: { type: 'local_audio_connector', config: {} } } as never)
+    .default({ local_audio_connector: { type: 'local_audio_connector', config: {} } })
     .refine((c) => Object.keys(c).length > 0, 'at least one connector is required'),
   monitoring: z
     .object({
@@ -245,6 +86,8 @@ const schema = z.object({
       port: port.default(8080),
       ping_path: z.string().startsWith('/').default('/voiceva/v1/ping'),
       event_history: z.number().int().min(10).max(10000).default(200),
+      /** Test conversations `/api/test/create-session` keeps open at once. */
+      max_test_sessions: z.number().int().min(0).max(1000).default(10),
     })
     .passthrough()
     .prefault({}),
@@ -398,26 +241,15 @@ export type GatewayConfig = z.infer<typeof schema> & {
    * address (loud warning). Only the environment can set it.
    */
   readonly allowInsecure: boolean;
+  /** The shared conversation table (CONVERSATION_TABLE), when set. */
+  readonly conversationTable:
+    | { readonly table: string; readonly endpoint: string | undefined; readonly region: string }
+    | undefined;
+  /** OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT / _HEADERS); off without an endpoint. */
+  readonly otel: { readonly endpoint: string | undefined; readonly headers: string | undefined };
 };
 
-/** A configuration problem, with every issue listed. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-/** Environment variables the gateway reads (and nothing else). */
-export interface GatewayEnv {
-  readonly GATEWAY_CONFIG?: string | undefined;
-  readonly PORT?: string | undefined;
-  readonly BYOVA_GRPC_HOST?: string | undefined;
-  readonly BYOVA_MONITORING_PORT?: string | undefined;
-  readonly BYOVA_MONITORING_HOST?: string | undefined;
-  readonly LOG_LEVEL?: string | undefined;
-  /** The whole YAML document; takes precedence over the file (ECS injects it from SSM). */
-  readonly BYOVA_CONFIG_YAML?: string | undefined;
-  /** `true` accepts unauthenticated listeners on non-loopback addresses. */
-  readonly BYOVA_ALLOW_INSECURE?: string | undefined;
-}
+export { ConfigError } from './lib/errors';
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node = target;
@@ -429,52 +261,55 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
   node[path.at(-1) as string] = value;
 }
 
-function envNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-/**
- * Validates a parsed YAML document with the environment overrides applied.
- *
- * @throws ConfigError listing every problem.
- */
-export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string): GatewayConfig {
+/** The YAML document with the environment's overrides applied. */
+function withOverrides(document: unknown, env: GatewayEnv): Record<string, unknown> {
+  if (document !== null && document !== undefined && typeof document !== 'object') {
+    throw new ConfigError('the configuration must be a YAML mapping');
+  }
   const raw: Record<string, unknown> =
     document !== null && typeof document === 'object'
       ? (structuredClone(document as object) as Record<string, unknown>)
       : {};
-  if (document !== null && document !== undefined && typeof document !== 'object') {
-    throw new ConfigError('the configuration must be a YAML mapping');
+  if (env.PORT !== undefined) setPath(raw, ['gateway', 'port'], env.PORT);
+  if (env.BYOVA_GRPC_HOST !== undefined) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
+  if (env.BYOVA_MONITORING_PORT !== undefined)
+    setPath(raw, ['monitoring', 'port'], env.BYOVA_MONITORING_PORT);
+  if (env.BYOVA_MONITORING_HOST !== undefined)
+    setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
+  if (env.LOG_LEVEL !== undefined) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
+  return raw;
+}
+
+/**
+ * Validates a parsed YAML document with the environment (the app passes `process.env`) applied.
+ *
+ * @throws ConfigError listing every problem of the YAML; the service kit's ConfigError
+ * (`SVC_ERR_CONFIG`) naming every bad environment variable.
+ */
+export function parseConfig(document: unknown, source: EnvSource, baseDir: string): GatewayConfig {
+  const env = parseGatewayEnv(source);
+  const result = checkedSchema.safeParse(withOverrides(document, env));
+  const lines = result.success
+    ? []
+    : result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  // The built-in connectors' own settings, checked now so that every problem is listed at once.
+  if (result.success) {
+    for (const [key, entry] of Object.entries(result.data.connectors))
+      lines.push(...validateBuiltInConfig(key, entry));
   }
-  if (env.PORT !== undefined && env.PORT !== '')
-    setPath(raw, ['gateway', 'port'], envNumber('PORT', env.PORT));
-  if (env.BYOVA_GRPC_HOST) setPath(raw, ['gateway', 'host'], env.BYOVA_GRPC_HOST);
-  if (env.BYOVA_MONITORING_PORT) {
-    setPath(
-      raw,
-      ['monitoring', 'port'],
-      envNumber('BYOVA_MONITORING_PORT', env.BYOVA_MONITORING_PORT),
-    );
-  }
-  if (env.BYOVA_MONITORING_HOST) setPath(raw, ['monitoring', 'host'], env.BYOVA_MONITORING_HOST);
-  if (env.LOG_LEVEL) setPath(raw, ['logging', 'level'], env.LOG_LEVEL);
-  const result = checkedSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-    );
+  if (!result.success || lines.length > 0) {
     throw new ConfigError(`invalid gateway configuration:\n${lines.join('\n')}`);
   }
-  const allow = env.BYOVA_ALLOW_INSECURE?.trim().toLowerCase();
-  if (allow !== undefined && allow !== '' && allow !== 'true' && allow !== 'false') {
-    throw new ConfigError(
-      `BYOVA_ALLOW_INSECURE must be true or false, got ${JSON.stringify(allow)}`,
-    );
-  }
-  return { ...result.data, baseDir, allowInsecure: allow === 'true' };
+  return {
+    ...result.data,
+    baseDir,
+    allowInsecure: env.BYOVA_ALLOW_INSECURE,
+    conversationTable:
+      env.CONVERSATION_TABLE !== undefined
+        ? { table: env.CONVERSATION_TABLE, endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION }
+        : undefined,
+    otel: { endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, headers: env.OTEL_EXPORTER_OTLP_HEADERS },
+  };
 }
 
 /**
@@ -483,15 +318,15 @@ export function parseConfig(document: unknown, env: GatewayEnv, baseDir: string)
  *
  * @throws ConfigError for an unreadable file, bad YAML or invalid values.
  */
-export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
+export function loadConfig(path: string, source: EnvSource): GatewayConfig {
   const file = isAbsolute(path) ? path : resolve(path);
-  const inline = env.BYOVA_CONFIG_YAML;
+  const inline = parseGatewayEnv(source).BYOVA_CONFIG_YAML;
   let text: string;
-  let source = file;
-  if (inline !== undefined && inline.trim() !== '') {
+  let origin = file;
+  if (inline !== undefined) {
     // Relative paths still resolve from the config file's folder (the shipped `config/`).
     text = inline;
-    source = '$BYOVA_CONFIG_YAML';
+    origin = '$BYOVA_CONFIG_YAML';
   } else {
     try {
       text = readFileSync(file, 'utf8');
@@ -505,9 +340,9 @@ export function loadConfig(path: string, env: GatewayEnv): GatewayConfig {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`${source} is not valid YAML: ${(error as Error).message}`);
+    throw new ConfigError(`${origin} is not valid YAML: ${(error as Error).message}`);
   }
-  return parseConfig(document, env, dirname(file));
+  return parseConfig(document, source, dirname(file));
 }
 
 /** Resolves a path from the configuration relative to the config file's directory. */

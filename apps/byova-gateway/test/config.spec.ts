@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../src/config';
+import { validateLocalAudioConfig } from '../src/lib/connectors/local-audio';
 import { APP_DIR } from './helpers/gateway';
 
 describe('configuration', () => {
@@ -39,7 +40,8 @@ describe('configuration', () => {
     expect(config.voice_activity_detection.end_silence_ms).toBe(800);
     expect(config.baseDir).toBe('/etc/byova');
     const local = config.connectors['local_audio_connector'];
-    expect(local?.type === 'local_audio_connector' && local.config.dtmf_actions).toEqual({
+    expect(local).toMatchObject({ class: 'LocalAudioConnector' });
+    expect(validateLocalAudioConfig('local_audio_connector', local?.config).dtmf_actions).toEqual({
       '5': 'transfer',
       '6': 'goodbye',
     });
@@ -60,8 +62,8 @@ describe('configuration', () => {
     expect(config.gateway.host).toBe('0.0.0.0');
     expect(config.monitoring.port).toBe(9090);
     expect(config.logging.level).toBe('debug');
-    expect(() => parseConfig({}, { PORT: 'eighty' }, '.')).toThrow(
-      'PORT must be an integer, got "eighty"',
+    expect(() => parseConfig({}, { PORT: 'eighty', BYOVA_MONITORING_PORT: '70000' }, '.')).toThrow(
+      /invalid configuration: PORT: .*\(got "eighty"\); BYOVA_MONITORING_PORT: .*65535/,
     );
   });
 

@@ -1,5 +1,10 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { int16ToL16, parseWav, tone } from '@org/audio';
+import { createLogger } from '@org/service-kit';
+import { captureLogs } from '@org/service-kit/testing';
 import { FakeLex } from './helpers/fake-lex';
 import {
   audioRequests,
@@ -15,6 +20,7 @@ import {
 const BOT_AGENT = 'aws_lex_connector: BookingBot';
 let lex: FakeLex;
 let gw: RunningGateway;
+let endpoints: { models: string; runtime: string };
 let n = 0;
 const conv = (): string => `lex-${++n}`;
 
@@ -75,6 +81,7 @@ beforeAll(async () => {
     },
   ];
   const endpoint = await lex.listen();
+  endpoints = endpoint;
   gw = await startGateway(testConfig(lexConfig(endpoint, { barge_in_enabled: true })));
 });
 
@@ -315,15 +322,95 @@ describe('Lex turns', () => {
     expect(lex.calls.length).toBe(before);
   });
 
-  it('refuses AWS credentials in the YAML', () => {
-    expect(() =>
+  it('accepts AWS credentials in the YAML with a warning that roles are preferred, and signs with them', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ service: 'byova-gateway', destination: logs.destination });
+    const keyed = await startGateway(
       testConfig(
-        lexConfig(
-          { models: 'http://127.0.0.1:1', runtime: 'http://127.0.0.1:1' },
-          { aws_access_key_id: 'AKID', aws_secret_access_key: 'x' },
-        ),
+        lexConfig(endpoints, {
+          bot_id: 'BOT1',
+          bot_alias_id: 'LIVE',
+          bot_name: 'BookingBot',
+          aws_access_key_id: 'AKIDFROMYAML',
+          aws_secret_access_key: 'yaml-secret-value',
+        }),
       ),
-    ).toThrow(/AWS credentials in YAML are refused/);
+      { logger },
+    );
+    try {
+      await keyed.client.rpc([withAgent(event('keys-1', 'SESSION_START'))]);
+      expect(lex.calls.at(-1)?.authorization).toMatch(/Credential=AKIDFROMYAML\//);
+      const warning = logs.lines.find((l) => /IAM role .* is preferred/.test(String(l.msg)));
+      expect(warning).toMatchObject({ level: 'warn', connector: 'lex' });
+      expect(logs.text()).not.toContain('yaml-secret-value');
+      const view = await (await fetch(`${keyed.httpUrl}/api/config`)).text();
+      expect(view).not.toContain('yaml-secret-value');
+      expect(view).not.toContain('AKIDFROMYAML');
+    } finally {
+      await keyed.stop();
+    }
+  });
+
+  it('applies bot_alias_id alone to every bot it discovers (no alias lookup)', async () => {
+    lex.listCalls.splice(0);
+    const aliased = await startGateway(
+      testConfig(lexConfig(endpoints, { bot_alias_id: 'TSTALIASID' })),
+    );
+    try {
+      expect(lex.listCalls.filter((c) => c.startsWith('ListBotAliases'))).toEqual([]);
+      const { responses } = await aliased.client.rpc([
+        withAgent(event('alias-1', 'SESSION_START')),
+      ]);
+      expect(responses).toHaveLength(1);
+      expect(lex.calls.at(-1)).toMatchObject({ botId: 'BOT1', botAliasId: 'TSTALIASID' });
+    } finally {
+      await aliased.stop();
+    }
+  });
+
+  it('logs audio as its audio_logging block says: utterances only, PCM 16 kHz, in parts of max_file_size', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'byova-lex-logging-'));
+    const logging = await startGateway(
+      testConfig(
+        lexConfig(endpoints, {
+          bot_id: 'BOT1',
+          bot_alias_id: 'LIVE',
+          bot_name: 'BookingBot',
+          audio_logging: {
+            enabled: true,
+            output_dir: out,
+            log_all_audio: false,
+            encoding: 'pcm',
+            bit_depth: 16,
+            sample_rate: 16000,
+            max_file_size: 4096,
+          },
+        }),
+      ),
+    );
+    try {
+      lex.turns = [{ messages: [{ content: 'Hi' }], audio: pcm16k(300) }];
+      await logging.client.rpc([withAgent(event('log-1', 'SESSION_START'))]);
+      await logging.client.rpc(audioRequests('log-1', utterance(500, 400)).map(withAgent));
+      const files = readdirSync(out).sort();
+      const caller = files.filter((f) => /_caller(_part\d+)?\.wav$/.test(f));
+      expect(caller.length).toBeGreaterThanOrEqual(8);
+      expect(caller).toContain(caller[0]?.replace('.wav', '_part2.wav'));
+      let seconds = 0;
+      for (const name of caller) {
+        const bytes = readFileSync(join(out, name));
+        expect(bytes.length).toBeLessThanOrEqual(4096);
+        const wav = parseWav(bytes);
+        expect(wav.format).toEqual({ encoding: 'pcm16', sampleRate: 16000, channels: 1 });
+        seconds += wav.durationSeconds;
+      }
+      // Only the utterance (from the start of the stream to 300 ms after the tone), not the rest.
+      expect(seconds).toBeCloseTo(1.1, 1);
+      expect(files.some((f) => f.endsWith('_bot.wav'))).toBe(true);
+    } finally {
+      await logging.stop();
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('leaves out a Lex connector that cannot discover bots, and reports NOT_FOUND for its agent', async () => {

@@ -88,7 +88,7 @@ describe('audio recording with bounded open files', () => {
         'audio recording refused: audio_recording.max_concurrent conversations are being recorded',
       );
       expect(refused).toHaveLength(1);
-      expect(refused[0]).toMatchObject({ level: 'error', conversation_id: 'cap-2' });
+      expect(refused[0]).toMatchObject({ level: 'error', sessionId: 'cap-2' });
       expect(await gw.gateway.metrics.recordingFailures.get({ reason: 'limit' })).toBe(1);
       expect(readdirSync(dir).every((f) => f.startsWith('cap-1_'))).toBe(true);
       // Ending the first frees its slot.
@@ -121,7 +121,7 @@ describe('audio recording with bounded open files', () => {
         'audio recording failed; the rest of this conversation is not recorded',
       );
       expect(failed).toHaveLength(1);
-      expect(failed[0]).toMatchObject({ level: 'error', conversation_id: 'fail-1' });
+      expect(failed[0]).toMatchObject({ level: 'error', sessionId: 'fail-1' });
       expect(await gw.gateway.metrics.recordingFailures.get({ reason: 'write' })).toBe(1);
     } finally {
       await gw.stop();

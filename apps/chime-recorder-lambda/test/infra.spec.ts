@@ -1,52 +1,294 @@
-import { App, aws_lambda as lambda } from 'aws-cdk-lib';
+import { join } from 'node:path';
+import {
+  awsActionsCalledIn,
+  createInfraApp,
+  nagFindings,
+  roleActions,
+  sourceFiles,
+} from '@org/infra';
+import { type App, type aws_iam as iam, aws_lambda as lambda, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RecorderStack } from '../src/infra/recorder-stack';
 
-const CONFIG_ARN =
-  'arn:aws:chime:us-east-1:112233445566:media-insights-pipeline-configuration/Record';
+const env = { account: '112233445566', region: 'us-east-1' };
+const code = lambda.Code.fromInline('exports.handler = async () => undefined;');
 
-let template: Template;
+let app: App;
+let full: RecorderStack;
+let siprec: RecorderStack;
+let existing: RecorderStack;
+let fullT: Template;
+let siprecT: Template;
+let existingT: Template;
 
 beforeAll(() => {
-  // Offline synthesis: no credentials, no lookups, inline code instead of the built ZIP.
-  const app = new App();
-  const stack = new RecorderStack(app, 'Recorder', {
-    env: { account: '112233445566', region: 'us-east-1' },
-    code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
-    voiceConnectorIds: ['bfggco08s5m5esgxfskzks'],
-    pipelineConfigurationArn: CONFIG_ARN,
-    recordingBucketName: 'recordings-bucket',
+  // One app, synthesised once: the CDK's template validation (as errors) runs on every stack.
+  app = createInfraApp({ nag: false });
+  full = new RecorderStack(app, 'Full', {
+    env,
+    code,
+    buildAsterisk: true,
     settings: { FINALIZE_AFTER_MS: '120000' },
+    owner: 'team-voice',
   });
-  template = Template.fromStack(stack);
+  siprec = new RecorderStack(app, 'Siprec', {
+    env,
+    code,
+    outputBucket: 'pca-input-bucket',
+    recordingBucketPrefix: '/originalAudio/',
+    siprecCidrs: ['198.51.100.0/27', '203.0.113.0/28'],
+    kvsRetentionHours: 48,
+    removalPolicy: RemovalPolicy.DESTROY,
+    recordingExpirationDays: 365,
+  });
+  existing = new RecorderStack(app, 'Existing', {
+    env,
+    code,
+    voiceConnectorId: 'bfggco08s5m5esgxfskzks',
+    recordingBucketPrefix: '',
+    settings: { WRITE_METADATA_JSON: 'false' },
+  });
+  app.synth();
+  fullT = Template.fromStack(full);
+  siprecT = Template.fromStack(siprec);
+  existingT = Template.fromStack(existing);
 });
 
-describe('RecorderStack', () => {
-  it('has a call table with pk/sk, TTL on "ttl", on-demand billing, PITR and the keys-only due index', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'due-index',
-          KeySchema: [
-            { AttributeName: 'dueShard', KeyType: 'HASH' },
-            { AttributeName: 'dueAtMs', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
+/** The streaming custom resource's SDK call, parsed (its JSON is split around tokens). */
+function createCall(t: Template, logicalPrefix: string): string {
+  const [resource] = Object.entries(t.findResources('Custom::AWS')).filter(([id]) =>
+    id.startsWith(logicalPrefix),
+  );
+  return JSON.stringify((resource?.[1] as { Properties: { Create: unknown } }).Properties.Create);
+}
+
+describe('RecorderStack: telephony', () => {
+  it('creates a Voice Connector that streams to KVS with retention and EventBridge notifications, automatic recording off', () => {
+    fullT.hasResourceProperties('AWS::Chime::VoiceConnector', {
+      RequireEncryption: false,
+      Name: 'Full-recorder',
     });
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+    const create = createCall(fullT, 'TelephonyStreaming');
+    expect(create).toContain('\\"action\\":\\"PutVoiceConnectorStreamingConfiguration\\"');
+    expect(create).toContain(
+      '\\"StreamingConfiguration\\":{\\"Disabled\\":false,\\"DataRetentionInHours\\":24,\\"StreamingNotificationTargets\\":[{\\"NotificationTarget\\":\\"EventBridge\\"}],\\"MediaInsightsConfiguration\\":{\\"Disabled\\":true,\\"ConfigurationArn\\":\\"',
+    );
+    expect(create).toContain('SinkConfiguration');
+    expect(createCall(siprecT, 'TelephonyStreaming')).toContain('\\"DataRetentionInHours\\":48');
   });
 
-  it('narrows the streaming rule to the detail type, the Voice Connector and STARTED/ENDED/FAILED', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('lets the SIPREC sources send calls into the connector, and builds no test PBX then', () => {
+    const create = createCall(siprecT, 'TelephonyTermination');
+    expect(create).toContain('\\"CidrAllowedList\\":[\\"198.51.100.0/27\\",\\"203.0.113.0/28\\"]');
+    siprecT.resourceCountIs('AWS::EC2::Instance', 0);
+    siprecT.resourceCountIs('Custom::AWS', 2);
+  });
+
+  it('builds the Asterisk test PBX with the Voice Connector ranges only, and trusts its address', () => {
+    fullT.hasResourceProperties('AWS::EC2::Instance', {
+      InstanceType: 't4g.small',
+      Monitoring: true,
+      BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+    });
+    fullT.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } },
+    });
+    const groups = Object.values(fullT.findResources('AWS::EC2::SecurityGroup'));
+    const ingress = groups.flatMap(
+      (g) =>
+        (g as { Properties: { SecurityGroupIngress?: { CidrIp: string }[] } }).Properties
+          .SecurityGroupIngress ?? [],
+    );
+    expect(new Set(ingress.map((i) => i.CidrIp))).toEqual(
+      new Set([
+        '3.80.16.0/23',
+        '52.55.62.128/25',
+        '52.55.63.0/25',
+        '34.212.95.128/25',
+        '34.223.21.0/25',
+      ]),
+    );
+    expect(createCall(fullT, 'TelephonyTermination')).toContain('TestPbxAddress');
+    expect(createCall(fullT, 'TelephonyOrigination')).toContain('TestPbxAddress');
+  });
+
+  it('records an existing Voice Connector without creating or reconfiguring one', () => {
+    existingT.resourceCountIs('AWS::Chime::VoiceConnector', 0);
+    existingT.resourceCountIs('Custom::AWS', 0);
+    existingT.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: Match.objectLike({ voiceConnectorId: ['bfggco08s5m5esgxfskzks'] }),
+      }),
+    });
+  });
+});
+
+describe('RecorderStack: recording sink', () => {
+  it('configures one S3 recording sink writing to the recordings bucket, with a role the media-pipelines service assumes', () => {
+    fullT.hasResourceProperties('AWS::Chime::MediaInsightsPipelineConfiguration', {
+      Elements: [
+        {
+          Type: 'S3RecordingSink',
+          S3RecordingSinkConfiguration: {
+            Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SinkRecordings'), 'Arn'] },
+            RecordingFileFormat: 'Wav',
+          },
+        },
+      ],
+      ResourceAccessRoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SinkAccessRole'), 'Arn'] },
+    });
+    siprecT.hasResourceProperties('AWS::Chime::MediaInsightsPipelineConfiguration', {
+      Elements: [
+        Match.objectLike({
+          S3RecordingSinkConfiguration: Match.objectLike({
+            Destination: {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::pca-input-bucket']],
+            },
+          }),
+        }),
+      ],
+    });
+    fullT.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'mediapipelines.chime.amazonaws.com' },
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '112233445566' } }),
+          }),
+        ],
+      },
+    });
+    const sinkRole = full.getLogicalId(full.sink.accessRole.node.defaultChild as iam.CfnRole);
+    expect(roleActions(fullT, sinkRole)).toEqual([
+      'kinesisvideo:GetDataEndpoint',
+      'kinesisvideo:GetMediaForFragmentList',
+      'kinesisvideo:ListFragments',
+      's3:PutObject',
+      's3:PutObjectTagging',
+    ]);
+  });
+
+  it('creates the recordings bucket encrypted, private, TLS-only, with a lifecycle, only when OUTPUT_BUCKET is not given', () => {
+    fullT.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'recordings-access/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            Id: 'recordings-to-infrequent-access',
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+          }),
+        ]),
+      },
+    });
+    fullT.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    fullT.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    siprecT.resourceCountIs('AWS::S3::Bucket', 0);
+  });
+});
+
+describe('RecorderStack: recorder function', () => {
+  it('runs the bundle on the newest Node.js runtime, arm64, with the sample environment variable names', () => {
+    fullT.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          CALL_TABLE: { Ref: Match.stringLikeRegexp('^RecorderCallTable') },
+          RECORDING_BUCKET: { Ref: Match.stringLikeRegexp('^SinkRecordings') },
+          RECORDING_BUCKET_PREFIX: 'originalAudio',
+          MEDIA_INSIGHT_PIPELINE_ARN: {
+            'Fn::GetAtt': [
+              Match.stringLikeRegexp('^SinkConfiguration'),
+              'MediaInsightsPipelineConfigurationArn',
+            ],
+          },
+          VOICECONNECTOR_ID: {
+            'Fn::GetAtt': [Match.stringLikeRegexp('^TelephonyVoiceConnector'), 'VoiceConnectorId'],
+          },
+          LOG_LEVEL: 'INFO',
+          DUE_INDEX_NAME: 'due-index',
+          TRACK_PIPELINE_STATUS: 'true',
+          FINALIZE_AFTER_MS: '120000',
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+    siprecT.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RECORDING_BUCKET: 'pca-input-bucket' }) },
+    });
+  });
+
+  it('grants exactly the actions the code calls, plus its logs and its failure queue', () => {
+    // Every SDK call of the function's code (not the stack, not the local harness).
+    const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra', 'local']));
+    expect(code).toEqual([
+      'chime:CreateMediaInsightsPipeline',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      's3:PutObject',
+    ]);
+    // Writes of the runtime (logs) and of the Lambda on-failure destination (the queue).
+    const platform = [
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ];
+    const roleOf = (stack: RecorderStack) =>
+      stack.getLogicalId(stack.recorder.role.node.defaultChild as iam.CfnRole);
+    expect(roleActions(fullT, roleOf(full))).toEqual([...code, ...platform].sort());
+    // Without metadata objects the role cannot write to the bucket at all.
+    expect(roleActions(existingT, roleOf(existing))).toEqual(
+      [...code.filter((a) => a !== 's3:PutObject'), ...platform].sort(),
+    );
+    fullT.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:PutObject',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.anyValue(), 'Arn'] }, '/originalAudio/*.json'],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+    fullT.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+      }),
+      ManagedPolicyArns: Match.absent(),
+    });
+  });
+
+  it('narrows the rules to the detail types, the Voice Connector and STARTED/ENDED/FAILED, with a dead-letter queue', () => {
+    existingT.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.chime'],
         'detail-type': ['Chime VoiceConnector Streaming Status'],
@@ -56,128 +298,46 @@ describe('RecorderStack', () => {
         },
       },
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['aws.chime'],
-        'detail-type': ['Media Insights State Change'],
-        detail: { voiceConnectorId: ['bfggco08s5m5esgxfskzks'] },
-      },
+    existingT.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
     });
-    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-    // No rule matches all of aws.chime, as the 2023 sample's did.
-    for (const rule of Object.values(template.findResources('AWS::Events::Rule'))) {
-      const pattern = (rule as { Properties: { EventPattern?: Record<string, unknown> } })
-        .Properties.EventPattern;
-      if (pattern) expect(pattern['detail-type']).toBeDefined();
-    }
-  });
-
-  it('sends failed async invocations and undeliverable events to an encrypted queue', () => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    existingT.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 21600,
-      DestinationConfig: {
-        OnFailure: {
-          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedEvents'), 'Arn'] },
-        },
-      },
     });
-    template.hasResourceProperties('AWS::SQS::Queue', {
+    existingT.hasResourceProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: 1209600,
       SqsManagedSseEnabled: true,
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      Targets: [
-        Match.objectLike({
-          DeadLetterConfig: {
-            Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^FailedEvents'), 'Arn'] },
-          },
-          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 7200 },
-        }),
+  });
+
+  it('keeps the call table on-demand with TTL, PITR and the due index', () => {
+    fullT.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
     });
+    siprecT.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('RecorderStack: checks', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding, and every acknowledgement gives a reason', () => {
+    expect(nagFindings(full)).toEqual([]);
+    expect(nagFindings(siprec)).toEqual([]);
+    expect(nagFindings(existing)).toEqual([]);
   });
 
-  it('runs the bundle on Node.js 22 arm64 with the sample environment variable names', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      Timeout: 60,
-      Environment: {
-        Variables: {
-          CALL_TABLE: { Ref: Match.stringLikeRegexp('^CallTable') },
-          RECORDING_BUCKET: 'recordings-bucket',
-          RECORDING_BUCKET_PREFIX: 'originalAudio',
-          MEDIA_INSIGHT_PIPELINE_ARN: CONFIG_ARN,
-          VOICECONNECTOR_ID: 'bfggco08s5m5esgxfskzks',
-          LOG_LEVEL: 'INFO',
-          DUE_INDEX_NAME: 'due-index',
-          TRACK_PIPELINE_STATUS: 'true',
-          FINALIZE_AFTER_MS: '120000',
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
+  it('tags every resource with its service and owner', () => {
+    fullT.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: Match.arrayWith([
+        { Key: 'Owner', Value: 'team-voice' },
+        { Key: 'Service', Value: 'chime-recorder' },
+      ]),
     });
-  });
-
-  it('grants only UpdateItem/Query on the table and CreateMediaInsightsPipeline, with no wildcard actions', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
-    const statements = policies.flatMap(
-      (p) =>
-        (p as { Properties: { PolicyDocument: { Statement: { Action: string | string[] }[] } } })
-          .Properties.PolicyDocument.Statement,
-    );
-    const actions = statements
-      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
-      .sort();
-    expect(actions).toEqual([
-      'chime:CreateMediaInsightsPipeline',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-      'logs:CreateLogStream',
-      'logs:PutLogEvents',
-      's3:PutObject',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:SendMessage',
-    ]);
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: 'chime:CreateMediaInsightsPipeline',
-            Effect: 'Allow',
-            Resource: [
-              CONFIG_ARN,
-              {
-                'Fn::Join': [
-                  '',
-                  [
-                    'arn:',
-                    { Ref: 'AWS::Partition' },
-                    ':chime:us-east-1:112233445566:media-pipeline/*',
-                  ],
-                ],
-              },
-            ],
-          },
-        ]),
-      },
-    });
-    // No managed policies (the sample attached AWSLambdaBasicExecutionRole and kinesisvideo:*).
-    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
-  });
-
-  it('refuses to deploy without a Voice Connector to narrow the rules to', () => {
-    expect(
-      () =>
-        new RecorderStack(new App(), 'Empty', {
-          code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
-          voiceConnectorIds: [],
-          pipelineConfigurationArn: CONFIG_ARN,
-          recordingBucketName: 'recordings-bucket',
-        }),
-    ).toThrow('RecorderStack needs at least one Voice Connector id');
   });
 });

@@ -48,9 +48,17 @@ describe('CloudFormation template', () => {
     for (const name of ['OAuthClientId', 'OAuthClientSecret', 'ApiKey']) {
       expect(parameters[name]?.['NoEcho']).toBe(true);
     }
-    const role = resources['FunctionRole']?.Properties as { Policies: unknown[] };
-    expect(JSON.stringify(role.Policies)).toContain('"Resource":{"Ref":"OAuthSecretArn"}');
-    expect(JSON.stringify(role.Policies)).toContain('secretsmanager:GetSecretValue');
+    const secretPolicy = resources['ReadOAuthSecretPolicy'] as unknown as {
+      Condition: string;
+      Properties: Record<string, unknown>;
+    };
+    expect(secretPolicy.Condition).toBe('HasSecretArn');
+    expect(JSON.stringify(secretPolicy.Properties)).toContain(
+      '"Action":"secretsmanager:GetSecretValue","Resource":{"Ref":"OAuthSecretArn"}',
+    );
+    // No AWS managed policy: the role writes only to the function's own log group.
+    const role = resources['FunctionRole']?.Properties as Record<string, unknown>;
+    expect(role['ManagedPolicyArns']).toBeUndefined();
   });
 
   it('asserts the apiDomain/authDomain rule for OAuth and that one credential method is set', () => {

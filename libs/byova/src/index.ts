@@ -62,6 +62,7 @@ export type {
   ConnectorClass,
   ConnectorEvent,
   ConnectorInit,
+  ConnectorRecording,
   ConnectorSession,
   InputPreferences,
   SessionContext,
@@ -77,6 +78,7 @@ export { plainFinal, replyResponses, shapeReply, type ReplyShape } from './lib/r
 export {
   CallerTurnSession,
   type CallerTurnSessionOptions,
+  type TurnDetails,
   type TurnKind,
   type TurnObserver,
   type TurnPort,

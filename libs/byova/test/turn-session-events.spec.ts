@@ -1,5 +1,14 @@
 import { parseWav } from '@org/audio';
-import { INPUT, dtmf, event, eventTypes, harness, send } from './helpers/turn-harness';
+import {
+  INPUT,
+  dtmf,
+  event,
+  eventTypes,
+  frames,
+  harness,
+  send,
+  utterance,
+} from './helpers/turn-harness';
 
 describe('session start', () => {
   it('answers SESSION_START with one FINAL welcome: a u-law 8 kHz WAV, not interruptible, with the input config', async () => {
@@ -271,5 +280,32 @@ describe('reply shaping and failures', () => {
     release();
     await Promise.all([first, second]);
     expect(h.connector.calls).toEqual(['start:', 'dtmf:1']);
+  });
+});
+
+describe('around each turn', () => {
+  it('runs every turn’s work inside aroundTurn, once per turn, never for audio frames or ignored inputs', async () => {
+    const around: string[] = [];
+    const h = harness({
+      aroundTurn: async (kind, details, work) => {
+        around.push(`begin ${kind} ${JSON.stringify(details)}`);
+        await work();
+        around.push(`end ${kind}`);
+      },
+    });
+    await send(h.session, h.open().stream, [
+      event('SESSION_START'),
+      event('SESSION_START'),
+      dtmf('1'),
+      ...frames(utterance(500, 400)),
+    ]);
+    expect(around).toEqual([
+      'begin event {"event":"SESSION_START"}',
+      'end event',
+      'begin dtmf {"digits":1}',
+      'end dtmf',
+      'begin speech {"ms":1100,"end":"silence","barge_in":false}',
+      'end speech',
+    ]);
   });
 });

@@ -26,6 +26,8 @@ describe('voice turns', () => {
     // START at 360 ms with 100 ms of pre-roll (260-360 ms), speech to 1300 ms, 300 ms of silence.
     expect(h.connector.utterances[0]?.samples.length).toBe(1340 * 8);
     expect(h.connector.utterances[0]?.sampleRate).toBe(8000);
+    // The observer sees the same utterance (for recordings of utterances only).
+    expect(h.seen.utteranceSamples).toEqual([1340 * 8]);
   });
 
   it('ignores the rest of the stream after END_OF_INPUT: one caller turn per stream', async () => {

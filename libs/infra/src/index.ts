@@ -3,6 +3,7 @@
 export { InfraError, InfraErrorCode } from './lib/errors';
 export {
   acknowledge,
+  acknowledgeWildcardResources,
   createInfraApp,
   nagFindings,
   VALIDATE_TEMPLATES_CONTEXT,
@@ -13,10 +14,13 @@ export {
   boolParam,
   intParam,
   listParam,
+  logRetentionParam,
   optionalParam,
   readStackParameters,
   removalPolicyParam,
+  stackEnvironment,
   type ParameterEnv,
+  type StackEnvironment,
 } from './lib/parameters';
 export {
   accessLogsBucket,
@@ -34,3 +38,12 @@ export { applyCommonTags, type CommonTags } from './lib/tags';
 export { StandardNetwork, type StandardNetworkProps } from './lib/network';
 export { PublicDomain, type PublicDomainProps } from './lib/public-domain';
 export { stageImageContext, type ImageContextOptions } from './lib/image-context';
+export {
+  ContainerService,
+  FARGATE_MAX_STOP_TIMEOUT,
+  type ContainerServiceProps,
+} from './lib/container-service';
+export { HttpsLoadBalancer, type HttpsLoadBalancerProps } from './lib/https-load-balancer';
+export { awsActionsCalledIn, sourceFiles } from './lib/aws-actions';
+export { roleActions, roleStatements } from './lib/template-queries';
+export { dockerEnv, parseDockerfile, type DockerInstruction } from './lib/dockerfile';

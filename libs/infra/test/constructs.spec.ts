@@ -1,7 +1,10 @@
+import { join } from 'node:path';
 import {
   App,
+  Duration,
   Stack,
-  type aws_ec2 as ec2,
+  aws_ec2 as ec2,
+  aws_ecs as ecs,
   aws_elasticloadbalancingv2 as elbv2,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
@@ -10,10 +13,13 @@ import {
   accessLogsBucket,
   acknowledge,
   applyCommonTags,
+  ContainerService,
   createInfraApp,
+  HttpsLoadBalancer,
   InfraErrorCode,
   nagFindings,
   PublicDomain,
+  roleActions,
   secureBucket,
   standardLogGroup,
   StandardNetwork,
@@ -45,12 +51,35 @@ beforeAll(() => {
     domainName: 'svc.example.com',
     hostedZone: { name: 'example.com', id: 'Z0123456789EXAMPLE' },
   });
-  const lb = new elbv2.ApplicationLoadBalancer(stack, 'Lb', {
-    vpc: network.vpc as ec2.IVpc,
-    internetFacing: true,
+  const ingress = new HttpsLoadBalancer(stack, 'Ingress', {
+    vpc: network.vpc,
+    domain,
+    accessLogs: logsBucket,
+    accessLogsPrefix: 'alb',
+    idleTimeout: Duration.seconds(90),
+    ingressCidrs: [],
   });
-  lb.logAccessLogs(logsBucket, 'alb');
-  domain.aliasTo(lb);
+  const lb = ingress.loadBalancer;
+  const app1 = new ContainerService(stack, 'App', {
+    cluster: network.cluster,
+    name: 'app',
+    image: ecs.ContainerImage.fromAsset(join(__dirname, 'fixtures/image')),
+    cpu: 256,
+    memoryLimitMiB: 512,
+    ports: [8080],
+    environment: { PORT: '8080' },
+    stopTimeout: Duration.seconds(45),
+    scratchPaths: ['/data'],
+  });
+  const group = new elbv2.ApplicationTargetGroup(stack, 'Targets', {
+    vpc: network.vpc,
+    targetType: elbv2.TargetType.IP,
+    port: 8080,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    targets: [app1.service],
+  });
+  ingress.route('Api', 10, ['/api/*'], group);
+  app1.service.connections.allowFrom(lb, ec2.Port.tcp(8080));
   applyCommonTags(stack, { owner: 'team-voice', service: 'shared-test' });
 
   loose = new Stack(app, 'Loose', { env });
@@ -187,6 +216,115 @@ describe('PublicDomain', () => {
   it('imports a given certificate and creates no record without a zone', () => {
     looseTemplate.resourceCountIs('AWS::CertificateManager::Certificate', 0);
     looseTemplate.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+});
+
+describe('HttpsLoadBalancer', () => {
+  it('has only an HTTPS listener on 443 with TLS 1.2+, answering 404 outside its routes', () => {
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      DefaultActions: [
+        Match.objectLike({
+          Type: 'fixed-response',
+          FixedResponseConfig: Match.objectLike({ StatusCode: '404' }),
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 10,
+      Conditions: [
+        { Field: 'host-header', HostHeaderConfig: { Values: ['svc.example.com'] } },
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/*'] } },
+      ],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'idle_timeout.timeout_seconds', Value: '90' },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+      ]),
+    });
+  });
+});
+
+describe('ContainerService', () => {
+  it('runs the container read-only with scratch volumes, non-blocking logs and its stop timeout', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+      Volumes: [{ Name: 'scratch0' }, { Name: 'scratch1' }],
+      ContainerDefinitions: [
+        Match.objectLike({
+          Essential: true,
+          ReadonlyRootFilesystem: true,
+          StopTimeout: 45,
+          MountPoints: [
+            { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
+            { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'scratch1' },
+          ],
+          LogConfiguration: Match.objectLike({
+            LogDriver: 'awslogs',
+            Options: Match.objectLike({ mode: 'non-blocking', 'max-buffer-size': '26214400b' }),
+          }),
+        }),
+      ],
+    });
+  });
+
+  it('deploys in private subnets without public IPs and rolls back failed deployments', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: Match.objectLike({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        MinimumHealthyPercent: 100,
+        MaximumPercent: 200,
+      }),
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }),
+      },
+    });
+  });
+
+  it('gives a task role with no permissions of its own', () => {
+    expect(roleActions(template, 'AppTaskTaskRole4B2A4C15')).toEqual([]);
+    expect(
+      roleActions(
+        template,
+        Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+          id.startsWith('AppTaskExecutionRole'),
+        ) ?? '',
+      ),
+    ).toEqual(
+      expect.arrayContaining([
+        'ecr:GetAuthorizationToken',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+      ]),
+    );
+  });
+
+  it('refuses a stop timeout above the 120 s Fargate allows', () => {
+    const scratch = new Stack(new App(), 'Scratch', { env });
+    const network = new StandardNetwork(scratch, 'Network', {
+      flowLogsBucket: accessLogsBucket(scratch, 'Logs'),
+    });
+    expect(
+      () =>
+        new ContainerService(scratch, 'App', {
+          cluster: network.cluster,
+          name: 'app',
+          image: ecs.ContainerImage.fromRegistry('example/app'),
+          cpu: 256,
+          memoryLimitMiB: 512,
+          ports: [],
+          environment: {},
+          stopTimeout: Duration.seconds(121),
+        }),
+    ).toThrow(expect.objectContaining({ code: InfraErrorCode.InvalidProps }));
   });
 });
 

@@ -6,9 +6,11 @@ import {
   InfraErrorCode,
   intParam,
   listParam,
+  logRetentionParam,
   optionalParam,
   readStackParameters,
   removalPolicyParam,
+  stackEnvironment,
 } from '../src';
 
 const schema = z.object({
@@ -74,5 +76,38 @@ describe('readStackParameters', () => {
     ]) {
       expect(message).toContain(`  ${name}`);
     }
+  });
+});
+
+describe('logRetentionParam', () => {
+  const retention = z.object({ LOG_RETENTION_DAYS: logRetentionParam(30) });
+
+  it('accepts the periods CloudWatch Logs offers and refuses others', () => {
+    expect(readStackParameters(retention, {})).toEqual({ LOG_RETENTION_DAYS: 30 });
+    expect(readStackParameters(retention, { LOG_RETENTION_DAYS: '365' })).toEqual({
+      LOG_RETENTION_DAYS: 365,
+    });
+    expect(() => readStackParameters(retention, { LOG_RETENTION_DAYS: '31' })).toThrow(
+      /LOG_RETENTION_DAYS: must be one of 1, 3, 5, 7, 14, 30/,
+    );
+  });
+});
+
+describe('stackEnvironment', () => {
+  it('takes the account from the CDK CLI and the first region variable that is set', () => {
+    expect(
+      stackEnvironment({
+        CDK_DEFAULT_ACCOUNT: '111122223333',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+        CDK_DEFAULT_REGION: 'eu-central-1',
+      }),
+    ).toEqual({ account: '111122223333', region: 'eu-west-1', regionAssumed: false });
+  });
+
+  it('assumes us-east-1 without a region and leaves the account to the credentials', () => {
+    expect(stackEnvironment({ AWS_REGION: ' ' })).toEqual({
+      region: 'us-east-1',
+      regionAssumed: true,
+    });
   });
 });

@@ -1,6 +1,7 @@
 // The AudioHook test client CLI. Works with or without a terminal: keys (q, Ctrl-C, Ctrl-D) are
 // read only when stdin is a TTY; signals always work.
 
+import { createLogger, sessionLogger } from '@org/service-kit';
 import pino from 'pino';
 import { AudioInputError } from './lib/audio-input';
 import { parseOptions, USAGE, UsageError, type ClientOptions } from './lib/options';
@@ -21,10 +22,12 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const log = pino(
-    { level: options.sessionLogLevel, base: { tool: 'audiohook-client' } },
-    pino.destination({ fd: 2, sync: true }),
-  );
+  // The service kit's log format (level words, ISO time), on stderr: stdout is the summary.
+  const log = createLogger({
+    service: 'audiohook-client',
+    level: options.sessionLogLevel,
+    destination: pino.destination({ fd: 2, sync: true }),
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const interrupt = () => {
@@ -51,7 +54,7 @@ async function main(): Promise<number> {
   try {
     const summary = await runClient(options, {
       progress: process.stderr,
-      logger: (sessionId) => log.child({ sessionId }),
+      logger: (sessionId) => sessionLogger(log, sessionId),
       signal: controller.signal,
     });
     process.stdout.write(

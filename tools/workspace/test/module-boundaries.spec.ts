@@ -59,6 +59,16 @@ describe('module boundaries', () => {
     expect(messages).toEqual([]);
   });
 
+  it('allows a scope:all tool (the adversarial suite) to import the libraries of every area', async () => {
+    const messages = await lint(
+      'tools/adversary/src/boundary-probe.ts',
+      "import { parseWav } from '@org/audio';\nimport { signRequest } from '@org/audiohook-protocol';\n" +
+        "import { dtmfDigitToKey } from '@org/byova';\nimport { startFakeCrestaApi } from '@org/cresta-handoff';\n" +
+        'export const probe = [parseWav, signRequest, dtmfDigitToKey, startFakeCrestaApi];\n',
+    );
+    expect(messages).toEqual([]);
+  });
+
   it('forbids a library from importing the CDK helpers (@org/infra)', async () => {
     const messages = await lint(
       'libs/audio/src/lib/boundary-probe.ts',

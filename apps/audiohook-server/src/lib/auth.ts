@@ -11,21 +11,7 @@ import {
 } from '@org/audiohook-protocol';
 import type { ApiKeyStore } from './api-keys';
 import type { AppLogger } from './logging';
-import { boundedLabel, type ServerMetrics } from './metrics';
-
-/** Every `code` label of `audiohook_auth_results_total` (anything else counts as `other`). */
-export const AUTH_RESULT_LABELS: ReadonlySet<string> = new Set([
-  'VERIFIED',
-  'UNSIGNED_KEY',
-  'UNKNOWN_KEY',
-  'FAILED',
-  'UNSIGNED',
-  'EXPIRED',
-  'INVALID',
-  'PRECONDITION',
-  'UNSUPPORTED',
-  'UNAVAILABLE',
-]);
+import type { ServerMetrics } from './metrics';
 
 /** Longest reason text in a `disconnect` info (the verifier may quote the client's input). */
 export const MAX_REASON_CHARS = 120;
@@ -102,7 +88,7 @@ export class RequestAuthenticator {
 
   async authenticate(request: IncomingMessage): Promise<AuthOutcome> {
     const outcome = await this.#authenticate(request);
-    this.#options.metrics.authResults.inc({ code: boundedLabel(outcome.code, AUTH_RESULT_LABELS) });
+    this.#options.metrics.authResults.inc({ code: outcome.code });
     return outcome;
   }
 

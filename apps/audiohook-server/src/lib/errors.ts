@@ -1,9 +1,13 @@
-// The one error class of the server app, with stable machine-readable codes (never reuse one).
+// The one error class of the server app, on the service kit's coded base: stable
+// machine-readable codes, listed in the README (a test keeps the two in step).
 
-/** Codes of {@link ServerError}. Listed in the README; retired codes are never reused. */
+import { ServiceError } from '@org/service-kit';
+
+/**
+ * Codes of {@link ServerError}. Listed in the README; retired codes are never reused
+ * (`AHS_ERR_CONFIG` is retired: configuration errors are the kit's `SVC_ERR_CONFIG`).
+ */
 export const ServerErrorCode = {
-  /** The configuration is invalid (see `ConfigError`, which uses this code). */
-  Config: 'AHS_ERR_CONFIG',
   /** The AWS Secrets Manager secret could not be read or does not hold an API key map. */
   SecretUnavailable: 'AHS_ERR_SECRET_UNAVAILABLE',
   /** A recording file could not be written. */
@@ -17,13 +21,12 @@ export const ServerErrorCode = {
 } as const;
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
-/** Base error of the AudioHook server app. */
-export class ServerError extends Error {
-  override readonly name: string = 'ServerError';
-  readonly code: ServerErrorCode;
-
-  constructor(code: ServerErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-}
+/**
+ * Base error of the AudioHook server app.
+ *
+ * @example
+ * ```ts
+ * throw new ServerError(ServerErrorCode.UploadFailed, 'upload of x.wav failed', { cause });
+ * ```
+ */
+export class ServerError extends ServiceError<ServerErrorCode> {}

@@ -12,7 +12,7 @@ import type { AgentAssistOptions } from './endpoints/agent-assist';
 import { setupAudioHook } from './endpoints/audiohook';
 import { setupVoiceTranscription } from './endpoints/voice-transcription';
 import { ServerError, ServerErrorCode } from './errors';
-import { handleHttpRequest } from './http-routes';
+import { createHttpRoutes } from './http-routes';
 import type { AppLogger } from './logging';
 import {
   wireSession,
@@ -122,13 +122,15 @@ export class Gateway {
       perMessageDeflate: false,
       clientTracking: false,
     });
+    const routes = createHttpRoutes({
+      draining: () => this.#draining,
+      details: () => this.details(),
+      registry: options.env.metrics.registry,
+      websocketPaths: new Set(this.#routes.keys()),
+      logger: options.logger,
+    });
     this.#server = createServer((req, res) => {
-      handleHttpRequest(req, res, {
-        draining: () => this.#draining,
-        details: () => this.details(),
-        registry: options.env.metrics.registry,
-        websocketPaths: new Set(this.#routes.keys()),
-      }).catch((error: unknown) => {
+      routes(req, res).catch((error: unknown) => {
         options.logger.error({ err: String(error) }, 'HTTP request failed');
         if (!res.headersSent) res.writeHead(500);
         res.end();

@@ -1,7 +1,10 @@
-// Plain HTTP routes beside the WebSocket endpoints: health checks and Prometheus metrics.
+// Plain HTTP routes beside the WebSocket endpoints: the service kit's shared /metrics and health
+// handler (with the sample's /health/check body for load balancers), 426 on a WebSocket path
+// without an upgrade, 404 for anything else.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import { createOpsHandler, type Registry } from '@org/service-kit';
+import type { AppLogger } from './logging';
 
 export interface HttpRoutesContext {
   /** True once shutdown has begun. */
@@ -11,68 +14,63 @@ export interface HttpRoutesContext {
   readonly registry: Registry;
   /** Paths that only accept WebSocket upgrades. */
   readonly websocketPaths: ReadonlySet<string>;
+  readonly logger: AppLogger;
 }
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  type = 'application/json; charset=utf-8',
-): void {
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
   res.writeHead(status, {
-    'Content-Type': type,
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-cache',
   });
-  res.end(body);
+  res.end(text);
 }
 
 /**
- * Handles a non-upgrade request.
+ * The handler of every non-upgrade request:
  * - `GET /health/check`: `200 {"Http-Status":200,"Healthy":true}` while running, 503 while
  *   draining (the reference's shape, for load balancers).
- * - `GET /health`: status plus details (sessions, uptime, recording backlog).
+ * - `GET /health`: status plus details (sessions, uptime, endpoints).
  * - `GET /metrics`: Prometheus text format.
- * - A WebSocket path without `Upgrade`: 426. Anything else: 404.
+ * - A WebSocket path without `Upgrade`: 426. Another method: 405. Anything else: 404.
+ *
+ * @example
+ * ```ts
+ * const routes = createHttpRoutes({ draining, details, registry, websocketPaths, logger });
+ * createServer((req, res) => void routes(req, res));
+ * ```
  */
-export async function handleHttpRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
+export function createHttpRoutes(
   ctx: HttpRoutesContext,
-): Promise<void> {
-  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    res.setHeader('Allow', 'GET, HEAD');
-    send(res, 405, JSON.stringify({ error: 'method not allowed' }));
-    return;
-  }
-  if (path === '/health/check') {
-    const healthy = !ctx.draining();
-    send(
-      res,
-      healthy ? 200 : 503,
-      JSON.stringify({ 'Http-Status': healthy ? 200 : 503, Healthy: healthy }),
-    );
-    return;
-  }
-  if (path === '/health') {
-    const healthy = !ctx.draining();
-    send(
-      res,
-      healthy ? 200 : 503,
-      JSON.stringify({ status: healthy ? 'running' : 'draining', ...ctx.details() }),
-    );
-    return;
-  }
-  if (path === '/metrics') {
-    const body = await ctx.registry.metrics();
-    send(res, 200, body, ctx.registry.contentType);
-    return;
-  }
-  if (ctx.websocketPaths.has(path)) {
-    res.setHeader('Upgrade', 'websocket');
-    send(res, 426, JSON.stringify({ error: 'this endpoint only accepts WebSocket upgrades' }));
-    return;
-  }
-  send(res, 404, JSON.stringify({ error: 'not found' }));
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const ops = createOpsHandler({
+    registry: ctx.registry,
+    logger: ctx.logger,
+    health: {
+      '/health/check': () => {
+        const healthy = !ctx.draining();
+        return { healthy, body: { 'Http-Status': healthy ? 200 : 503, Healthy: healthy } };
+      },
+      '/health': () => {
+        const healthy = !ctx.draining();
+        return { healthy, body: { status: healthy ? 'running' : 'draining', ...ctx.details() } };
+      },
+    },
+  });
+  return async (req, res) => {
+    if (await ops(req, res)) return;
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      send(res, 405, { error: 'method not allowed' });
+      return;
+    }
+    if (ctx.websocketPaths.has(path)) {
+      res.setHeader('Upgrade', 'websocket');
+      send(res, 426, { error: 'this endpoint only accepts WebSocket upgrades' });
+      return;
+    }
+    send(res, 404, { error: 'not found' });
+  };
 }

@@ -1,18 +1,18 @@
-// The app's one structured JSON logger (pino). Every session logs through a child bound to its
-// session id, so each line of a session carries it.
+// The app's one structured JSON logger, from the service kit (level words, ISO time, `service`,
+// secrets redacted, trace ids while a span is active). Every session logs through a child bound
+// to its session id, so each line of a session carries it.
 
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { createLogger as createKitLogger, type LogLevel, type Logger } from '@org/service-kit';
+import type { DestinationStream } from 'pino';
 
 export type AppLogger = Logger;
 
-export interface CreateLoggerOptions {
-  readonly level: string;
-  /** Where lines go. @default stdout */
-  readonly destination?: DestinationStream;
-}
+/** The `service` field of every line. */
+export const SERVICE_NAME = 'audiohook-server';
 
 /**
- * Builds the app logger. Secrets are redacted by path in case a header dump ever reaches a log.
+ * Builds the app logger: buffered stdout (flushed at shutdown and on a crash by the kit's
+ * shutdown handler), unless a destination is given.
  *
  * @example
  * ```ts
@@ -20,24 +20,15 @@ export interface CreateLoggerOptions {
  * logger.child({ sessionId }).info('opened');
  * ```
  */
-export function createLogger(options: CreateLoggerOptions): AppLogger {
-  return pino(
-    {
-      level: options.level,
-      base: { service: 'audiohook-server' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: {
-        paths: [
-          'headers["x-api-key"]',
-          'headers.signature',
-          'headers["signature-input"]',
-          'headers.authorization',
-          '*.headers["x-api-key"]',
-          '*.headers.signature',
-        ],
-        censor: '[redacted]',
-      },
-    },
-    options.destination ?? pino.destination({ sync: false }),
-  );
+export function createLogger(options: {
+  readonly level: LogLevel;
+  readonly destination?: DestinationStream;
+}): AppLogger {
+  return createKitLogger({
+    service: SERVICE_NAME,
+    level: options.level,
+    ...(options.destination === undefined
+      ? { buffered: true }
+      : { destination: options.destination }),
+  });
 }

@@ -1,45 +1,58 @@
-// Prometheus metrics of the server, on a registry of its own (so tests can build many servers).
+// Prometheus metrics of the server, on the service kit (a registry of its own, so tests can
+// build many servers). Every label has a fixed set of values; anything else counts as `other`.
 
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  createMetrics as createKitMetrics,
+  OTHER,
+  type BoundedCounter,
+  type BoundedGauge,
+  type BoundedHistogram,
+  type Registry,
+} from '@org/service-kit';
 
 /** The server's metrics. */
 export interface ServerMetrics {
   readonly registry: Registry;
-  readonly sessionsActive: Gauge<'endpoint'>;
-  readonly sessionsTotal: Counter<'endpoint' | 'outcome'>;
-  readonly openLatency: Histogram<'endpoint'>;
-  readonly audioBytes: Counter<'endpoint'>;
+  readonly sessionsActive: BoundedGauge<'endpoint'>;
+  readonly sessionsTotal: BoundedCounter<'endpoint' | 'outcome'>;
+  readonly openLatency: BoundedHistogram<'endpoint'>;
+  readonly audioBytes: BoundedCounter<'endpoint'>;
   /**
    * Adds received audio bytes to `audioBytes`. Per frame, at thousands of sessions, a counter
    * increment (label hashing, an object per call) is measurable; this adds to a plain number that
    * the counter takes over when it is read (scrapes, `get()`).
    */
   readonly countAudioBytes: (endpoint: string, bytes: number) => void;
-  readonly authResults: Counter<'code'>;
-  readonly disconnects: Counter<'reason' | 'cause'>;
-  readonly uploads: Counter<'result'>;
-  readonly recordingErrors: Counter<'stage'>;
+  readonly authResults: BoundedCounter<'code'>;
+  readonly disconnects: BoundedCounter<'reason' | 'cause'>;
+  readonly uploads: BoundedCounter<'result'>;
+  readonly recordingErrors: BoundedCounter<'stage'>;
   /** Signature checks refused because the replay cache could not be written (fail closed). */
-  readonly replayStoreErrors: Counter;
+  readonly replayStoreErrors: BoundedCounter<never>;
 }
 
 /** The value every label takes when its input is not one of the known values. */
-export const OTHER_LABEL = 'other';
+export const OTHER_LABEL = OTHER;
 
-/** `value` when it is one of `allowed`, else `other`: labels never take client-controlled text. */
-export function boundedLabel<T extends string>(
-  value: string | undefined,
-  allowed: ReadonlySet<T>,
-): T | typeof OTHER_LABEL {
-  return value !== undefined && allowed.has(value as T) ? (value as T) : OTHER_LABEL;
-}
+/** The endpoints (the `endpoint` label). */
+export const ENDPOINT_LABELS = ['audiohook', 'voicetranscription', 'loadtest'] as const;
+
+/** Every `code` label of `audiohook_auth_results_total`. */
+export const AUTH_RESULT_LABELS = [
+  'VERIFIED',
+  'UNSIGNED_KEY',
+  'UNKNOWN_KEY',
+  'FAILED',
+  'UNSIGNED',
+  'EXPIRED',
+  'INVALID',
+  'PRECONDITION',
+  'UNSUPPORTED',
+  'UNAVAILABLE',
+] as const;
 
 /** Reasons of a server `disconnect` (spec), the `reason` label. */
-export const DISCONNECT_REASON_LABELS: ReadonlySet<string> = new Set([
-  'completed',
-  'unauthorized',
-  'error',
-]);
+export const DISCONNECT_REASON_LABELS = ['completed', 'unauthorized', 'error'] as const;
 
 /**
  * The `cause` label of a `disconnect`: a fixed category found from the start of its `info`, which
@@ -67,12 +80,11 @@ const DISCONNECT_CAUSES: readonly (readonly [RegExp, string])[] = [
 export const DISCONNECT_CAUSE_LABELS: readonly string[] = [
   ...DISCONNECT_CAUSES.map(([, cause]) => cause),
   'none',
-  OTHER_LABEL,
 ];
 
 /**
- * Bounded labels of one `disconnect`: `reason` is one of the spec's three (else `other`), `cause`
- * one of {@link DISCONNECT_CAUSE_LABELS}.
+ * Labels of one `disconnect`: the `reason` as sent (the metric maps anything but the spec's three
+ * to `other`), and the `cause` category of its `info` (one of {@link DISCONNECT_CAUSE_LABELS}).
  */
 export function disconnectLabels(
   reason: string,
@@ -87,7 +99,7 @@ export function disconnectLabels(
       }
     }
   }
-  return { reason: boundedLabel(reason, DISCONNECT_REASON_LABELS), cause };
+  return { reason, cause };
 }
 
 /**
@@ -98,73 +110,64 @@ export function disconnectLabels(
  * ```
  */
 export function createMetrics(options: { readonly defaultMetrics?: boolean } = {}): ServerMetrics {
-  const registry = new Registry();
-  if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry });
+  const kit = createKitMetrics({ defaultMetrics: options.defaultMetrics === true });
+  const endpoint = { endpoint: ENDPOINT_LABELS };
   const pendingAudioBytes = new Map<string, number>();
   return {
-    registry,
-    sessionsActive: new Gauge({
+    registry: kit.registry,
+    sessionsActive: kit.gauge({
       name: 'audiohook_sessions_active',
       help: 'WebSocket sessions currently connected',
-      labelNames: ['endpoint'],
-      registers: [registry],
+      labels: endpoint,
     }),
-    sessionsTotal: new Counter({
+    sessionsTotal: kit.counter({
       name: 'audiohook_sessions_total',
       help: 'Sessions ended, by how they ended',
-      labelNames: ['endpoint', 'outcome'],
-      registers: [registry],
+      labels: { ...endpoint, outcome: ['closed', 'unauthorized', 'error', 'dropped'] },
     }),
-    openLatency: new Histogram({
+    openLatency: kit.histogram({
       name: 'audiohook_open_latency_seconds',
       help: 'Time from receiving open to sending opened',
-      labelNames: ['endpoint'],
+      labels: endpoint,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
     }),
-    audioBytes: new Counter({
+    audioBytes: kit.counter({
       name: 'audiohook_audio_bytes_total',
       help: 'Audio bytes received',
-      labelNames: ['endpoint'],
-      registers: [registry],
-      collect() {
-        for (const [endpoint, bytes] of pendingAudioBytes) {
-          if (bytes > 0) this.inc({ endpoint }, bytes);
-          pendingAudioBytes.set(endpoint, 0);
+      labels: endpoint,
+      collect(counter) {
+        for (const [name, bytes] of pendingAudioBytes) {
+          if (bytes > 0) counter.inc({ endpoint: name }, bytes);
+          pendingAudioBytes.set(name, 0);
         }
       },
     }),
-    countAudioBytes: (endpoint, bytes) => {
-      pendingAudioBytes.set(endpoint, (pendingAudioBytes.get(endpoint) ?? 0) + bytes);
+    countAudioBytes: (name, bytes) => {
+      pendingAudioBytes.set(name, (pendingAudioBytes.get(name) ?? 0) + bytes);
     },
-    authResults: new Counter({
+    authResults: kit.counter({
       name: 'audiohook_auth_results_total',
-      help: 'Authentication results by code (VERIFIED, UNSIGNED_OK, FAILED, UNKNOWN_KEY, ...)',
-      labelNames: ['code'],
-      registers: [registry],
+      help: 'Authentication results by code (VERIFIED, UNSIGNED_KEY, FAILED, UNKNOWN_KEY, ...)',
+      labels: { code: AUTH_RESULT_LABELS },
     }),
-    disconnects: new Counter({
+    disconnects: kit.counter({
       name: 'audiohook_disconnects_total',
       help: 'disconnect messages sent, by reason and a fixed cause category',
-      labelNames: ['reason', 'cause'],
-      registers: [registry],
+      labels: { reason: DISCONNECT_REASON_LABELS, cause: DISCONNECT_CAUSE_LABELS },
     }),
-    uploads: new Counter({
+    uploads: kit.counter({
       name: 'audiohook_recording_uploads_total',
       help: 'Recording uploads to S3 by result',
-      labelNames: ['result'],
-      registers: [registry],
+      labels: { result: ['ok', 'failed'] },
     }),
-    replayStoreErrors: new Counter({
-      name: 'audiohook_replay_store_errors_total',
-      help: 'Sessions refused because the replay cache could not record their nonce (fail closed)',
-      registers: [registry],
-    }),
-    recordingErrors: new Counter({
+    recordingErrors: kit.counter({
       name: 'audiohook_recording_errors_total',
       help: 'Recordings that could not be started or finished (the session itself continues)',
-      labelNames: ['stage'],
-      registers: [registry],
+      labels: { stage: ['start', 'finish'] },
+    }),
+    replayStoreErrors: kit.counter({
+      name: 'audiohook_replay_store_errors_total',
+      help: 'Sessions refused because the replay cache could not record their nonce (fail closed)',
     }),
   };
 }

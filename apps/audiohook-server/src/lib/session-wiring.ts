@@ -9,6 +9,8 @@ import {
   type MediaParameter,
   type ServerSessionOptions,
 } from '@org/audiohook-protocol';
+import { sessionLogger as kitSessionLogger } from '@org/service-kit';
+import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
 import { disconnectLabels, type ServerMetrics } from './metrics';
@@ -19,24 +21,28 @@ import type { RecordingSink } from './recording/uploader';
 /** Which endpoint a session came in on (a metrics label, too). */
 export type EndpointName = 'audiohook' | 'voicetranscription' | 'loadtest';
 
+/** What every recorder of the server shares. */
+export interface RecordingEnvironment {
+  /** Where open recordings are written (this process's work folder). */
+  readonly directory: string;
+  readonly headerUpdate: 'close' | 'append';
+  readonly maxBufferedBytes: number;
+  readonly flushBytes: number;
+  readonly sidecarMaxPings: number;
+  readonly sidecarMaxBytes: number;
+  /** Shared by every recorder; absent when `flushBytes` is 0. */
+  readonly chunkPool?: ChunkPool;
+  readonly sink: RecordingSink;
+  readonly openWav?: OpenWav;
+}
+
 /** What every session of the server shares. */
 export interface SessionEnvironment {
   readonly logger: AppLogger;
   readonly metrics: ServerMetrics;
-  readonly recording:
-    | {
-        readonly directory: string;
-        readonly headerUpdate: 'close' | 'append';
-        readonly maxBufferedBytes: number;
-        readonly flushBytes: number;
-        readonly sidecarMaxPings: number;
-        readonly sidecarMaxBytes: number;
-        /** Shared by every recorder; absent when `flushBytes` is 0. */
-        readonly chunkPool?: ChunkPool;
-        readonly sink: RecordingSink;
-        readonly openWav?: OpenWav;
-      }
-    | undefined;
+  /** Starts one span per session (a no-op tracer unless tracing is on). */
+  readonly tracer: Tracer;
+  readonly recording: RecordingEnvironment | undefined;
   /** Session options from the configuration (timeouts etc.). */
   readonly sessionOptions: Partial<ServerSessionOptions>;
   /** Tracks work that must finish before the process exits (uploads). */
@@ -54,6 +60,8 @@ export interface WiredSession {
   readonly session: ServerSession;
   readonly logger: AppLogger;
   readonly recorder: SessionRecorder | undefined;
+  /** The session's span (ended with the session). */
+  readonly span: Span;
 }
 
 const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
@@ -110,15 +118,21 @@ export function wireSession(
   options: { readonly record: boolean; readonly logLevel?: string } & Partial<ServerSessionOptions>,
 ): WiredSession {
   const { record, logLevel, ...sessionOverrides } = options;
-  const logger = env.logger.child(
+  // One span per session; its trace id is on every log line of the session.
+  const span = env.tracer.startSpan('audiohook.session', {
+    attributes: { 'audiohook.session_id': headers.sessionId, 'audiohook.endpoint': endpoint },
+  });
+  const logger = kitSessionLogger(
+    env.logger,
+    headers.sessionId,
     {
-      sessionId: headers.sessionId,
       organizationId: headers.organizationId,
       ...(headers.correlationId === undefined ? {} : { correlationId: headers.correlationId }),
       endpoint,
     },
-    logLevel === undefined ? {} : { level: logLevel },
+    { span },
   );
+  if (logLevel !== undefined) logger.level = logLevel;
   const recorder =
     record && env.recording !== undefined
       ? new SessionRecorder({
@@ -266,12 +280,21 @@ export function wireSession(
     logger.debug({ state, previous }, 'session state');
   });
   session.on('end', (stats) => {
+    const outcome = outcomeOf(lastState);
     metrics.sessionsActive.dec({ endpoint });
-    metrics.sessionsTotal.inc({ endpoint, outcome: outcomeOf(lastState) });
+    metrics.sessionsTotal.inc({ endpoint, outcome });
     logger.info({ stats, state: lastState }, 'session ended');
+    endSpan(span, outcome, stats.audioBytes);
   });
 
-  return { session, logger, recorder };
+  return { session, logger, recorder, span };
+}
+
+function endSpan(span: Span, outcome: string, audioBytes: number): void {
+  span.setAttribute('audiohook.outcome', outcome);
+  span.setAttribute('audiohook.audio_bytes', audioBytes);
+  if (outcome !== 'closed') span.setStatus({ code: SpanStatusCode.ERROR, message: outcome });
+  span.end();
 }
 
 function outcomeOf(last: string): string {

@@ -1,8 +1,9 @@
-// A pino logger that keeps its lines in memory, for assertions on what was (not) logged.
+// The app's logger (the service kit's format) keeping its lines in memory, for assertions on
+// what was (not) logged.
 
 import { Writable } from 'node:stream';
-import pino from 'pino';
-import type { AppLogger } from '../../src/lib/logging';
+import type { LogLevel } from '@org/service-kit';
+import { createLogger, type AppLogger } from '../../src/lib/logging';
 
 export interface MemoryLogger {
   readonly logger: AppLogger;
@@ -10,7 +11,7 @@ export interface MemoryLogger {
   readonly text: () => string;
 }
 
-export function memoryLogger(level = 'debug'): MemoryLogger {
+export function memoryLogger(level: LogLevel = 'debug'): MemoryLogger {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -18,7 +19,7 @@ export function memoryLogger(level = 'debug'): MemoryLogger {
       callback();
     },
   });
-  const logger = pino({ level }, stream);
+  const logger = createLogger({ level, destination: stream });
   const text = (): string => chunks.join('');
   return {
     logger,

@@ -78,9 +78,12 @@ export class CallerInputStream {
     if (this.#closed) return;
     try {
       const request = this.#parse(message);
-      const stream = this.#bind(request);
+      const stream = await this.#bind(request);
       if (stream === undefined) return;
-      await (this.#conversation as Conversation).turnSession.receive(stream, request.input);
+      const conversation = this.#conversation as Conversation;
+      await conversation.turnSession.receive(stream, request.input);
+      // The state the next turn needs is shared before this stream can complete.
+      await this.#deps.registry.persist(conversation);
     } catch (error) {
       this.#fail(error);
     }
@@ -99,7 +102,7 @@ export class CallerInputStream {
   }
 
   /** The turn stream of the conversation named by the stream's first request. */
-  #bind(request: ByovaRequest): TurnStream | undefined {
+  async #bind(request: ByovaRequest): Promise<TurnStream | undefined> {
     const current = this.#conversation;
     if (current !== undefined) {
       if (request.conversationId !== current.id) {
@@ -110,7 +113,7 @@ export class CallerInputStream {
       }
       return this.#stream;
     }
-    const binding = this.#deps.registry.bind(request);
+    const binding = await this.#deps.registry.bind(request);
     if (binding.kind === 'hangup') {
       // A hang-up for a conversation we do not hold (already ended, or never started here).
       this.#write(eventResponse('SESSION_END', 'session_ended_by_client'));

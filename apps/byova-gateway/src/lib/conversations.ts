@@ -1,7 +1,9 @@
-// The conversations this gateway holds: each is a CallerTurnSession (the library's state machine)
-// with what the gateway adds around it (logger, recording, open streams), created on a call's
-// first stream, found again by conversation_id on the next ones, ended once (by the session, the
-// idle reaper or shutdown), and reported to metrics and the dashboard.
+// The conversations this gateway holds, created on a call's first stream and found again by
+// conversation_id on the next ones. With a conversation table (CONVERSATION_TABLE), the state a
+// later turn needs is loaded at the start of every stream and saved after every request, so any
+// instance can serve the next turn exactly as this one would; without it, conversations live in
+// this process only. A conversation ends once (terminal reply, hang-up, idle reaper, shutdown of
+// a single instance) and is reported to metrics, the dashboard and its recording.
 
 import {
   CallerTurnSession,
@@ -10,68 +12,24 @@ import {
   type ByovaRequest,
   type Clock,
   type Connector,
-  type InputPreferences,
+  type ConversationState,
+  type TurnDetails,
+  type TurnKind,
   type TurnObserver,
   type TurnSettings,
 } from '@org/byova';
+import { sessionLogger, withSpan } from '@org/service-kit';
+import type { Attributes, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { ConnectionLog } from './connection-log';
+import { Conversation, stateFingerprint } from './conversation';
+import type { ConversationStore, StoredConversation } from './conversation-store';
 import { GatewayError, GatewayErrorCode } from './errors';
 import type { GatewayMetrics } from './metrics';
-import type { ConversationRecorder, RecordingService } from './recorder';
+import type { RecordingService } from './recorder';
 import type { AgentRouter } from './router';
 
-export class Conversation {
-  readonly id: string;
-  readonly agentId: string;
-  readonly customerOrgId: string;
-  readonly connector: Connector;
-  readonly logger: Logger;
-  readonly recorder: ConversationRecorder | undefined;
-  readonly turnSession: CallerTurnSession;
-  /** ProcessCallerInput streams of this conversation open on this instance. */
-  openStreams = 0;
-
-  constructor(init: {
-    id: string;
-    agentId: string;
-    customerOrgId: string;
-    connector: Connector;
-    logger: Logger;
-    recorder: ConversationRecorder | undefined;
-    turnSession: CallerTurnSession;
-  }) {
-    this.id = init.id;
-    this.turnSession = init.turnSession;
-    this.agentId = init.agentId;
-    this.customerOrgId = init.customerOrgId;
-    this.connector = init.connector;
-    this.logger = init.logger;
-    this.recorder = init.recorder;
-  }
-
-  get ended(): boolean {
-    return this.turnSession.ended;
-  }
-  get welcomed(): boolean {
-    return this.turnSession.state.welcomed;
-  }
-  get dtmfMode(): boolean {
-    return this.turnSession.state.dtmfMode;
-  }
-  get turns(): number {
-    return this.turnSession.state.turns;
-  }
-  get input(): InputPreferences {
-    return this.turnSession.state.input;
-  }
-  get startedAt(): number {
-    return this.turnSession.state.startedAt;
-  }
-  get lastActivity(): number {
-    return this.turnSession.state.lastActivityAt;
-  }
-}
+export { Conversation } from './conversation';
 
 export interface ConversationRegistryOptions {
   readonly router: () => AgentRouter;
@@ -83,15 +41,38 @@ export interface ConversationRegistryOptions {
   readonly connections: ConnectionLog;
   /** Audio recording, when enabled. */
   readonly recordings: RecordingService | undefined;
+  /** The shared conversation table, when configured. */
+  readonly store: ConversationStore | undefined;
   /** @default systemClock */
   readonly clock?: Clock;
+  /** One span per turn (a no-op tracer unless tracing is on). */
+  readonly tracer: Tracer;
 }
 
 /** What the first request of a stream binds to. */
 export type Binding =
   | { readonly kind: 'conversation'; readonly conversation: Conversation }
-  /** A hang-up for a conversation this gateway does not hold: answered, nothing created. */
+  /** A hang-up for a conversation nobody holds: answered, nothing created. */
   | { readonly kind: 'hangup' };
+
+/** The attributes of a turn's span. */
+function turnAttributes(
+  conversation: Conversation,
+  kind: TurnKind,
+  details: TurnDetails,
+): Attributes {
+  const attributes: Attributes = {
+    'byova.conversation_id': conversation.id,
+    'byova.agent_id': conversation.agentId,
+    'byova.connector': conversation.connector.key,
+    'byova.turn.kind': kind,
+  };
+  for (const [key, value] of Object.entries(details)) attributes[`byova.turn.${key}`] = value;
+  return attributes;
+}
+
+/** A saved state older than this is saved again (its expiry moves on) even if unchanged. */
+const ACTIVITY_REFRESH_MS = 60_000;
 
 export class ConversationRegistry {
   readonly #conversations = new Map<string, Conversation>();
@@ -109,7 +90,7 @@ export class ConversationRegistry {
     return this.#conversations.size;
   }
 
-  /** Conversations created since start. */
+  /** Conversations created by this instance since start. */
   get created(): number {
     return this.#created;
   }
@@ -123,20 +104,22 @@ export class ConversationRegistry {
   }
 
   /**
-   * The conversation of a stream's first request: the one held, or a new one.
+   * The conversation of a stream's first request: the current one (from the table when there is
+   * one), or a new one.
    *
-   * @throws GatewayError for an agent that does not exist or does not match the conversation.
+   * @throws GatewayError for an unknown or mismatching agent, or an unavailable table.
    */
-  bind(request: ByovaRequest): Binding {
-    const existing = this.#conversations.get(request.conversationId);
-    if (existing !== undefined) {
-      if (request.virtualAgentId !== '' && request.virtualAgentId !== existing.agentId) {
+  async bind(request: ByovaRequest, attempt = 0): Promise<Binding> {
+    const id = request.conversationId;
+    const held = await this.#current(id);
+    if (held !== undefined) {
+      if (request.virtualAgentId !== '' && request.virtualAgentId !== held.agentId) {
         throw new GatewayError(
           GatewayErrorCode.AgentMismatch,
           'virtual_agent_id does not match the existing conversation',
         );
       }
-      return { kind: 'conversation', conversation: existing };
+      return { kind: 'conversation', conversation: held };
     }
     const routed = this.#options.router().resolve(request.virtualAgentId);
     if (routed === undefined) {
@@ -150,38 +133,100 @@ export class ConversationRegistry {
     if (request.input.kind === 'event' && request.input.type === 'SESSION_END') {
       return { kind: 'hangup' };
     }
-    const conversation = this.#create(request, routed.agent.id, routed.connector);
+    const state = newConversationState({
+      conversationId: id,
+      agentId: routed.agent.id,
+      customerOrgId: request.customerOrgId,
+      connectorKey: routed.connector.key,
+      input: routed.connector.input,
+      now: this.#clock.now(),
+    });
+    const conversation = this.#hold(state, routed.connector, undefined);
+    if (this.#options.store !== undefined && !(await this.#save(conversation))) {
+      // Another instance created it at the same moment: continue from its state.
+      this.#evict(conversation);
+      if (attempt > 0) {
+        throw new GatewayError(
+          GatewayErrorCode.StoreUnavailable,
+          `conversation ${id} could not be created in the conversation table`,
+        );
+      }
+      return this.bind(request, attempt + 1);
+    }
+    this.#created += 1;
+    this.#options.metrics.conversations.inc();
+    this.#options.connections.record({
+      event_type: 'start',
+      conversation_id: id,
+      agent_id: routed.agent.id,
+    });
+    conversation.logger.info({ customer_org_id: request.customerOrgId }, 'conversation started');
     return { kind: 'conversation', conversation };
   }
 
-  #create(request: ByovaRequest, agentId: string, connector: Connector): Conversation {
-    const { conversationId, customerOrgId } = request;
-    const logger = this.#options.logger.child({
-      conversation_id: conversationId,
-      agent_id: agentId,
-    });
-    // The session reports only once requests arrive, after `conversation` is assigned.
-    // eslint-disable-next-line prefer-const
-    let conversation: Conversation;
-    const state = newConversationState({
+  /** The conversation as it currently is: this instance's copy, or the table's newer state. */
+  async #current(id: string): Promise<Conversation | undefined> {
+    const local = this.#conversations.get(id);
+    const store = this.#options.store;
+    if (store === undefined) return local;
+    const stored = await this.#track('load', () => store.load(id));
+    if (stored === undefined) {
+      // Ended (or expired) elsewhere: this copy is history.
+      if (local !== undefined) this.#evict(local);
+      return undefined;
+    }
+    if (local !== undefined && !local.stale && local.version === stored.version) return local;
+    if (local !== undefined) this.#evict(local);
+    return this.#restore(stored);
+  }
+
+  #restore(stored: StoredConversation): Conversation {
+    const { state } = stored;
+    const connector = this.#options
+      .router()
+      .connectors()
+      .find((c) => c.key === state.connectorKey);
+    if (connector === undefined) {
+      throw new GatewayError(
+        GatewayErrorCode.UnknownConnector,
+        `conversation ${state.conversationId} is served by connector ${state.connectorKey}, which this instance does not have`,
+      );
+    }
+    const conversation = this.#hold(state, connector, state.connector);
+    conversation.version = stored.version;
+    conversation.saved = { fingerprint: stateFingerprint(state), activityAt: state.lastActivityAt };
+    conversation.logger.info({ version: stored.version }, 'conversation continued from the table');
+    return conversation;
+  }
+
+  /** Builds and holds a conversation from its state (`snapshot`: its connector session's). */
+  #hold(
+    state: ConversationState,
+    connector: Connector,
+    snapshot: ConversationState['connector'] | undefined,
+  ): Conversation {
+    const { conversationId, agentId, customerOrgId } = state;
+    // Every line of the conversation carries its id as `sessionId`.
+    const logger = sessionLogger(this.#options.logger, conversationId, { agent_id: agentId });
+    const recorder = this.#options.recordings?.begin(
       conversationId,
-      agentId,
-      customerOrgId,
-      connectorKey: connector.key,
-      input: connector.input,
-      now: this.#clock.now(),
-    });
-    const recorder = this.#options.recordings?.begin(conversationId, state.startedAt, logger);
+      state.startedAt,
+      logger,
+      connector.recording ?? undefined,
+    );
+    // The session reports only once requests arrive, after `conversation` is assigned.
+    const ref: { conversation?: Conversation } = {};
+    const of = (): Conversation => ref.conversation as Conversation;
     const turnSession = new CallerTurnSession({
       state,
       connector,
-      session: connector.openSession({ conversationId, agentId, customerOrgId, logger }),
+      session: connector.openSession({ conversationId, agentId, customerOrgId, logger }, snapshot),
       settings: this.#options.settings,
       clock: this.#clock,
       logger,
-      observer: this.#observer(() => conversation),
+      observer: this.#observer(of),
     });
-    conversation = new Conversation({
+    const conversation = new Conversation({
       id: conversationId,
       agentId,
       customerOrgId,
@@ -190,15 +235,8 @@ export class ConversationRegistry {
       recorder,
       turnSession,
     });
+    ref.conversation = conversation;
     this.#conversations.set(conversationId, conversation);
-    this.#created += 1;
-    this.#options.metrics.conversations.inc();
-    this.#options.connections.record({
-      event_type: 'start',
-      conversation_id: conversationId,
-      agent_id: agentId,
-    });
-    logger.info({ customer_org_id: customerOrgId }, 'conversation started');
     return conversation;
   }
 
@@ -219,9 +257,76 @@ export class ConversationRegistry {
       connectorError: () => metrics.connectorErrors.inc({ connector: of().connector.key }),
       badAudio: () => metrics.badRequests.inc(),
       callerAudio: (samples, sampleRate) => of().recorder?.caller(samples, sampleRate),
+      utterance: (samples, sampleRate) => of().recorder?.utterance(samples, sampleRate),
       botAudio: (ulaw) => of().recorder?.bot(ulaw),
       ended: (reason) => this.#forget(of(), reason),
+      aroundTurn: (kind, details, work) =>
+        withSpan(this.#options.tracer, 'byova.turn', turnAttributes(of(), kind, details), work),
     };
+  }
+
+  /**
+   * Saves the conversation's state to the table when it changed (or its expiry needs moving),
+   * after any save under way. Called after every request, before the stream can complete.
+   */
+  persist(conversation: Conversation): Promise<void> {
+    if (this.#options.store === undefined) return Promise.resolve();
+    const run = conversation.saving.then(async () => {
+      if (conversation.ended || conversation.stale) return;
+      const state = conversation.turnSession.state;
+      const fingerprint = stateFingerprint(state);
+      const saved = conversation.saved;
+      if (
+        saved?.fingerprint === fingerprint &&
+        state.lastActivityAt - saved.activityAt < ACTIVITY_REFRESH_MS
+      )
+        return;
+      if (!(await this.#save(conversation))) {
+        conversation.stale = true;
+        conversation.logger.warn(
+          { version: conversation.version },
+          'another instance changed this conversation first; the next stream continues from its state',
+        );
+      }
+    });
+    conversation.saving = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Writes the next version; false on a version conflict. */
+  async #save(conversation: Conversation): Promise<boolean> {
+    const store = this.#options.store as ConversationStore;
+    const state = conversation.turnSession.state;
+    const ok = await this.#track('save', () => store.save(state, conversation.version + 1));
+    if (ok) {
+      conversation.version += 1;
+      conversation.saved = {
+        fingerprint: stateFingerprint(state),
+        activityAt: state.lastActivityAt,
+      };
+    } else {
+      this.#options.metrics.storeOperations.inc({ operation: 'save', outcome: 'conflict' });
+    }
+    return ok;
+  }
+
+  async #track<T>(operation: 'load' | 'save' | 'delete', call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      if (result !== false) this.#options.metrics.storeOperations.inc({ operation, outcome: 'ok' });
+      return result;
+    } catch (error) {
+      this.#options.metrics.storeOperations.inc({ operation, outcome: 'error' });
+      this.#options.logger.error({ err: error, operation }, 'conversation table operation failed');
+      throw error;
+    }
+  }
+
+  /** Drops this instance's copy without ending the conversation (it lives on in the table). */
+  #evict(conversation: Conversation): void {
+    if (this.#conversations.get(conversation.id) === conversation)
+      this.#conversations.delete(conversation.id);
+    void conversation.recorder?.close();
   }
 
   async #forget(conversation: Conversation, reason: string): Promise<void> {
@@ -236,21 +341,42 @@ export class ConversationRegistry {
       turns: conversation.turns,
     });
     conversation.logger.info({ reason, turns: conversation.turns }, 'conversation ended');
+    const store = this.#options.store;
+    if (store !== undefined) {
+      // Before the stream completes, so a new stream for this id starts fresh on any instance.
+      await this.#track('delete', () => store.delete(conversation.id)).catch(() => undefined);
+    }
     await conversation.recorder?.close();
   }
 
-  /** Ends a conversation once (its connector session, recording and entry). */
+  /** Ends a conversation once (its connector session, recording, entry and stored state). */
   end(conversation: Conversation, reason: string): Promise<void> {
     return conversation.turnSession.end(reason);
   }
 
-  /** Ends conversations idle for longer than the timeout and with no open stream. */
+  /**
+   * Ends conversations idle for longer than the timeout with no open stream. With a table, a
+   * conversation another instance served recently is only dropped from this instance.
+   */
   async reap(now = this.#clock.now()): Promise<number> {
-    const idle = this.all().filter(
-      (c) => c.openStreams === 0 && now - c.lastActivity >= this.#options.idleTimeoutMs,
+    const timeout = this.#options.idleTimeoutMs;
+    const idle = this.all().filter((c) => c.openStreams === 0 && now - c.lastActivity >= timeout);
+    let ended = 0;
+    await Promise.all(
+      idle.map(async (c) => {
+        const store = this.#options.store;
+        if (store !== undefined) {
+          const stored = await store.load(c.id).catch(() => undefined);
+          if (stored !== undefined && now - stored.state.lastActivityAt < timeout) {
+            this.#evict(c);
+            return;
+          }
+        }
+        ended += 1;
+        await this.end(c, 'idle_timeout');
+      }),
     );
-    await Promise.all(idle.map((c) => this.end(c, 'idle_timeout')));
-    return idle.length;
+    return ended;
   }
 
   startReaper(): void {
@@ -262,10 +388,23 @@ export class ConversationRegistry {
     this.#timer.unref();
   }
 
-  /** Stops the reaper and ends every conversation. */
+  /**
+   * Stops the reaper. A single instance ends every conversation; with a table, conversations
+   * outlive this instance (other instances serve them), so they are only written out and dropped.
+   */
   async close(reason = 'shutdown'): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    await Promise.all(this.all().map((c) => this.end(c, reason)));
+    if (this.#options.store === undefined) {
+      await Promise.all(this.all().map((c) => this.end(c, reason)));
+      return;
+    }
+    await Promise.all(
+      this.all().map(async (c) => {
+        await this.persist(c).catch(() => undefined);
+        this.#evict(c);
+        await c.recorder?.close();
+      }),
+    );
   }
 }

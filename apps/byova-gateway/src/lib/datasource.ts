@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
+import type { ServiceErrorOptions } from '@org/service-kit';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 /** A data source as the Data Sources API returns it (the fields used here). */
 export interface DataSource {
@@ -25,8 +27,10 @@ export interface AccessTokenSource {
   token(): Promise<string>;
 }
 
-export class DataSourceError extends Error {
-  override readonly name = 'DataSourceError';
+export class DataSourceError extends GatewayError {
+  constructor(message: string, options: ServiceErrorOptions = {}) {
+    super(GatewayErrorCode.DataSource, message, options);
+  }
 }
 
 /** A fixed token (from the environment). */

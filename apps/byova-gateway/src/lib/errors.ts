@@ -1,7 +1,8 @@
-// The gateway's one error class and its stable codes. Errors of a ProcessCallerInput stream map
-// to the gRPC status WxCC sees.
+// The gateway's one error base (on the service kit's ServiceError) and its stable codes. Errors
+// of a ProcessCallerInput stream map to the gRPC status WxCC sees.
 
 import { status } from '@grpc/grpc-js';
+import { ServiceError, type ServiceErrorOptions } from '@org/service-kit';
 
 /** Stable, machine-readable codes of the gateway's errors. Codes are never reused. */
 export const GatewayErrorCode = {
@@ -19,12 +20,28 @@ export const GatewayErrorCode = {
   ShuttingDown: 'BYOVA_GW_ERR_SHUTTING_DOWN',
   /** An unauthenticated listener on a non-loopback address without BYOVA_ALLOW_INSECURE=true. */
   Insecure: 'BYOVA_GW_ERR_INSECURE',
+  /** The conversation table (`CONVERSATION_TABLE`) could not be read or written (UNAVAILABLE). */
+  StoreUnavailable: 'BYOVA_GW_ERR_STORE_UNAVAILABLE',
+  /** A stored conversation names a connector this instance does not have (FAILED_PRECONDITION). */
+  UnknownConnector: 'BYOVA_GW_ERR_UNKNOWN_CONNECTOR',
+  /** The configuration (YAML, environment, secrets it names) is invalid: the gateway does not start. */
+  Config: 'BYOVA_GW_ERR_CONFIG',
+  /** A JWT was refused (UNAUTHENTICATED when enforced); `reason` says which check failed. */
+  JwtRejected: 'BYOVA_GW_ERR_JWT_REJECTED',
+  /** The Webex data source lifecycle failed (register, renew, read). */
+  DataSource: 'BYOVA_GW_ERR_DATA_SOURCE',
+  /** A dashboard login with Webex failed (the message is shown on the login page). */
+  WebexLogin: 'BYOVA_GW_ERR_WEBEX_LOGIN',
+  /** A connector could not be loaded, built or started (module, class, contract, its config). */
+  Connector: 'BYOVA_GW_ERR_CONNECTOR',
+  /** A recording file could not be opened or written, or is not one of this gateway's. */
+  Recording: 'BYOVA_GW_ERR_RECORDING',
 } as const;
 
 /** One of the {@link GatewayErrorCode} values. */
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
-const GRPC_STATUS: Readonly<Record<GatewayErrorCode, status>> = {
+const GRPC_STATUS: Partial<Readonly<Record<GatewayErrorCode, status>>> = {
   BYOVA_GW_ERR_AGENT_NOT_FOUND: status.NOT_FOUND,
   BYOVA_GW_ERR_NO_AGENTS: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_AGENT_MISMATCH: status.INVALID_ARGUMENT,
@@ -32,20 +49,26 @@ const GRPC_STATUS: Readonly<Record<GatewayErrorCode, status>> = {
   BYOVA_GW_ERR_INVALID_REQUEST: status.INVALID_ARGUMENT,
   BYOVA_GW_ERR_SHUTTING_DOWN: status.UNAVAILABLE,
   BYOVA_GW_ERR_INSECURE: status.FAILED_PRECONDITION,
+  BYOVA_GW_ERR_STORE_UNAVAILABLE: status.UNAVAILABLE,
+  BYOVA_GW_ERR_UNKNOWN_CONNECTOR: status.FAILED_PRECONDITION,
+  BYOVA_GW_ERR_JWT_REJECTED: status.UNAUTHENTICATED,
 };
 
-/** The gateway's error: a stable code, and the gRPC status a stream fails with. */
-export class GatewayError extends Error {
-  override readonly name = 'GatewayError';
-  readonly code: GatewayErrorCode;
-
-  constructor(code: GatewayErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+/** The gateway's error base: a stable code, and the gRPC status a stream fails with. */
+export class GatewayError extends ServiceError<GatewayErrorCode> {
+  constructor(code: GatewayErrorCode, message: string, options: ServiceErrorOptions = {}) {
+    super(code, message, options);
   }
 
-  /** The gRPC status of a stream that fails with this error. */
+  /** The gRPC status of a stream that fails with this error (INTERNAL when none is defined). */
   get grpcStatus(): status {
-    return GRPC_STATUS[this.code];
+    return GRPC_STATUS[this.code] ?? status.INTERNAL;
+  }
+}
+
+/** The configuration is invalid; the message lists every problem. */
+export class ConfigError extends GatewayError {
+  constructor(message: string, options: ServiceErrorOptions = {}) {
+    super(GatewayErrorCode.Config, message, options);
   }
 }

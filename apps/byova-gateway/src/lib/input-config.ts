@@ -1,7 +1,7 @@
 // Connector input wishes from the YAML (`input:` section) -> input_mode / input_handling_config.
 
 import { keyToDtmfDigit } from '@org/byova';
-import type { InputConfig } from '../config';
+import type { InputConfig } from './connectors/config-schemas';
 import type { InputPreferences } from '@org/byova';
 
 /** Builds the wire form of an `input:` section. */

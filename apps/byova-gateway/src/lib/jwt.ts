@@ -13,15 +13,15 @@ import {
   type JSONWebKeySet,
   type JWTPayload,
 } from 'jose';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 /** Why a token was refused; `message` is safe to return to the caller (never the token). */
-export class JwtValidationError extends Error {
-  override readonly name = 'JwtValidationError';
+export class JwtValidationError extends GatewayError {
   constructor(
     message: string,
     readonly reason: string,
   ) {
-    super(message);
+    super(GatewayErrorCode.JwtRejected, message, { details: { reason } });
   }
 }
 

@@ -60,6 +60,7 @@ export class GatewayMetrics {
   readonly badRequests: BoundedCounter<never>;
   readonly recordingFailures: BoundedCounter<'reason'>;
   readonly replyLatency: BoundedHistogram<never>;
+  readonly storeOperations: BoundedCounter<'operation' | 'outcome'>;
 
   constructor(options: GatewayMetricsOptions) {
     const m = this.metrics;
@@ -105,6 +106,11 @@ export class GatewayMetrics {
       name: 'byova_recording_failures_total',
       help: 'Audio that could not be recorded: refused at the concurrency limit, or a file that could not be opened or written',
       labels: { reason: RECORDING_FAILURES },
+    });
+    this.storeOperations = m.counter({
+      name: 'byova_state_store_operations_total',
+      help: 'Conversation table operations, by operation and outcome (conflict: another instance wrote first)',
+      labels: { operation: ['load', 'save', 'delete'], outcome: ['ok', 'conflict', 'error'] },
     });
     this.replyLatency = m.histogram({
       name: 'byova_reply_latency_seconds',

@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { encodeUlaw, parseWav, resample, toTelephonyUlaw, type WavFile } from '@org/audio';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 /** Converts a parsed WAV to u-law 8 kHz mono (returned as is when it already is). */
 export function wavToWxccUlaw(wav: WavFile): Uint8Array {
@@ -17,20 +18,29 @@ export function pcmToWxccUlaw(samples: Int16Array, sampleRate: number): Uint8Arr
 /**
  * Reads a prompt file and converts it to u-law 8 kHz mono.
  *
- * @throws Error naming the file when it is missing or not a WAV the audio library reads.
+ * @throws GatewayError `BYOVA_GW_ERR_CONNECTOR` naming the file when it is missing or not a WAV
+ * the audio library reads.
  */
 export async function loadPromptFile(path: string): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
   } catch (error) {
-    throw new Error(`cannot read prompt ${path}: ${(error as Error).message}`, { cause: error });
+    throw new GatewayError(
+      GatewayErrorCode.Connector,
+      `cannot read prompt ${path}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   try {
     return wavToWxccUlaw(parseWav(bytes));
   } catch (error) {
-    throw new Error(`prompt ${path} is not a usable WAV file: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new GatewayError(
+      GatewayErrorCode.Connector,
+      `prompt ${path} is not a usable WAV file: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -22,6 +22,8 @@ export interface RecognizeCall {
   readonly contentType: string;
   readonly responseContentType: string;
   readonly sessionState: unknown;
+  /** The SigV4 `Authorization` header (its `Credential=<access key id>/...` names the key). */
+  readonly authorization: string;
   readonly body: Buffer;
 }
 
@@ -126,6 +128,7 @@ export class FakeLex {
               typeof state === 'string'
                 ? JSON.parse(gunzipSync(Buffer.from(state, 'base64')).toString())
                 : undefined,
+            authorization: String(req.headers['authorization'] ?? ''),
             body,
           });
           const turn = this.turns.shift() ?? this.defaultTurn;

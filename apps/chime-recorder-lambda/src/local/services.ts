@@ -9,7 +9,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { AppOverrides } from '../app';
-import { ensureCallTable } from '../lib/table';
+import { ensureCallTable } from './table';
 import { FakeMediaPipelines } from './fake-media-pipelines';
 
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -16,7 +16,7 @@ import S3rver from 's3rver';
 import { createApp, type RecorderApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { memoryLogger, type LogEntry } from '../../src/lib/logger';
-import { ensureCallTable } from '../../src/lib/table';
+import { ensureCallTable } from '../../src/local/table';
 import { FakeMediaPipelines } from '../../src/local/fake-media-pipelines';
 
 export const TABLE = 'chime-recorder-calls';

@@ -78,6 +78,30 @@ export interface ConnectorSession {
   snapshot?(): JsonObject;
 }
 
+/**
+ * What the gateway records of the calls a connector serves, when the connector asks (e.g. the
+ * Python gateway's per-connector `audio_logging` and `record_caller_audio` keys).
+ */
+export interface ConnectorRecording {
+  /** Absolute folder of the files. */
+  readonly dir: string;
+  /**
+   * File name: `{conversation_id}`, `{timestamp}` (the conversation's start, UTC to the ms) and
+   * `{source}` (`caller` or `bot`) are replaced.
+   */
+  readonly filenameFormat: string;
+  /** All caller audio, only the utterances handed to the connector, or none. */
+  readonly caller: 'all' | 'utterances' | 'none';
+  /** The prompts sent (u-law 8 kHz). */
+  readonly bot: boolean;
+  /** How caller audio is stored. */
+  readonly callerEncoding: 'pcm16' | 'ulaw';
+  /** Caller audio is resampled to this rate; undefined keeps the caller's rate. */
+  readonly callerSampleRate: number | undefined;
+  /** Audio continues in `<name>_part2.wav`, ... beyond this many bytes per file. */
+  readonly maxFileBytes: number | undefined;
+}
+
 /** A source of virtual agents. */
 export interface Connector {
   /** The YAML key of the connector entry. */
@@ -88,6 +112,8 @@ export interface Connector {
   readonly replyMode: 'wav' | 'chunk';
   /** The input configuration sent when a reply does not set one. */
   readonly input: InputPreferences;
+  /** Recording this connector asks for; the gateway's own setting applies otherwise. */
+  readonly recording?: ConnectorRecording | undefined;
   /** Loads prompts, discovers bots... Throws if the connector cannot work at all. */
   init(): Promise<void>;
   agents(): readonly AgentDescriptor[];

@@ -52,10 +52,18 @@ export interface TurnSettings {
 /** The kind of a turn, for metrics and logs. */
 export type TurnKind = 'speech' | 'dtmf' | 'event';
 
+/** What a turn is about: event name, digit count, utterance length, end reason, barge-in. */
+export type TurnDetails = Readonly<Record<string, string | number | boolean>>;
+
 /** What the session reports as it goes (metrics, dashboards, recordings). All optional. */
 export interface TurnObserver {
   /** A turn began (`details`: event name, digit count, utterance length...). */
-  turn?(kind: TurnKind, details: Readonly<Record<string, string | number | boolean>>): void;
+  turn?(kind: TurnKind, details: TurnDetails): void;
+  /**
+   * Runs a turn's work (the connector call, the reply, the end of the conversation if it ends):
+   * e.g. inside a tracing span, so that everything logged meanwhile carries its ids.
+   */
+  aroundTurn?(kind: TurnKind, details: TurnDetails, work: () => Promise<void>): Promise<void>;
   /** A terminal reply went out. */
   terminal?(outcome: 'SESSION_END' | 'TRANSFER_TO_AGENT', name: string): void;
   /** ms from END_OF_INPUT to the reply written (clock time). */
@@ -66,6 +74,8 @@ export interface TurnObserver {
   badAudio?(error: unknown): void;
   /** Decoded caller audio, every frame. */
   callerAudio?(samples: Int16Array, sampleRate: number): void;
+  /** An utterance the VAD cut out (pre-roll included), as handed to the connector. */
+  utterance?(samples: Int16Array, sampleRate: number): void;
   /** u-law 8 kHz audio of every prompt sent. */
   botAudio?(ulaw: Uint8Array): void;
   /** The conversation ended (once); awaited before the stream that ended it completes. */
@@ -234,8 +244,9 @@ export class CallerTurnSession {
   #dtmf(stream: Stream, entry: string): Promise<void> {
     this.#state = { ...this.#state, dtmfMode: false };
     const keys = this.#stripTerminator(entry);
-    this.#turn('dtmf', { digits: keys.length });
-    return this.#reply(stream, 'dtmf', () => this.#session.dtmf(keys));
+    return this.#turn('dtmf', { digits: keys.length }, () =>
+      this.#reply(stream, 'dtmf', () => this.#session.dtmf(keys)),
+    );
   }
 
   #stripTerminator(keys: string): string {
@@ -260,15 +271,16 @@ export class CallerTurnSession {
           return;
         }
         this.#state = { ...this.#state, welcomed: true };
-        this.#turn('event', { event: type });
-        return this.#reply(stream, 'event', () => this.#session.start({ name, parameters }));
+        return this.#turn('event', { event: type }, () =>
+          this.#reply(stream, 'event', () => this.#session.start({ name, parameters })),
+        );
       case 'SESSION_END':
         // The caller hung up: no prompt can be played any more.
-        this.#turn('event', { event: type });
-        await this.end('client_session_end');
-        stream.write(eventResponse('SESSION_END', 'session_ended_by_client'));
-        stream.complete();
-        return;
+        return this.#turn('event', { event: type }, async () => {
+          await this.end('client_session_end');
+          stream.write(eventResponse('SESSION_END', 'session_ended_by_client'));
+          stream.complete();
+        });
       case 'START_OF_DTMF':
         this.#state = { ...this.#state, dtmfMode: true };
         stream.vad = undefined;
@@ -276,7 +288,6 @@ export class CallerTurnSession {
       default:
         break;
     }
-    this.#turn('event', { event: type });
     const event: ConnectorEvent = {
       type: (CONNECTOR_EVENTS.includes(type)
         ? type
@@ -284,7 +295,9 @@ export class CallerTurnSession {
       name,
       parameters,
     };
-    return this.#reply(stream, 'event', () => this.#session.event(event));
+    return this.#turn('event', { event: type }, () =>
+      this.#reply(stream, 'event', () => this.#session.event(event)),
+    );
   }
 
   async #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> {
@@ -316,15 +329,17 @@ export class CallerTurnSession {
       stream.turnDone = true;
       stream.write(eventResponse('END_OF_INPUT', 'end_of_input'));
       const samples = event.audio ?? new Int16Array(0);
-      this.#turn('speech', {
+      const endOfInputAt = this.#clock.now();
+      const utterance = { samples, sampleRate: decoded.sampleRate };
+      this.#observer.utterance?.(samples, decoded.sampleRate);
+      const details = {
         ms: Math.round((samples.length * 1000) / decoded.sampleRate),
         end: event.reason,
         barge_in: this.#state.bargeIn,
-      });
-      const endOfInputAt = this.#clock.now();
-      const utterance = { samples, sampleRate: decoded.sampleRate };
-      await this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt);
-      return;
+      };
+      return this.#turn('speech', details, () =>
+        this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt),
+      );
     }
   }
 
@@ -351,15 +366,19 @@ export class CallerTurnSession {
   #noInput(stream: Stream): Promise<void> {
     stream.turnDone = true;
     stream.write(eventResponse('END_OF_INPUT', 'no_input'));
-    this.#turn('event', { event: 'NO_INPUT', source: 'gateway' });
-    return this.#reply(stream, 'event', () =>
-      this.#session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+    return this.#turn('event', { event: 'NO_INPUT', source: 'gateway' }, () =>
+      this.#reply(stream, 'event', () =>
+        this.#session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+      ),
     );
   }
 
-  #turn(kind: TurnKind, details: Record<string, string | number | boolean>): void {
+  /** Counts and reports a turn, then runs its work (inside the observer's `aroundTurn`). */
+  #turn(kind: TurnKind, details: TurnDetails, work: () => Promise<void>): Promise<void> {
     this.#state = { ...this.#state, turns: this.#state.turns + 1 };
     this.#observer.turn?.(kind, details);
+    const around = this.#observer.aroundTurn;
+    return around !== undefined ? around(kind, details, work) : work();
   }
 
   async #reply(

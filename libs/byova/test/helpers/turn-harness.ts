@@ -101,6 +101,7 @@ export interface Seen {
   readonly connectorErrors: unknown[];
   readonly badAudio: unknown[];
   readonly callerSamples: number[];
+  readonly utteranceSamples: number[];
   readonly botBytes: number[];
   readonly ended: string[];
   readonly logs: [string, string][];
@@ -123,6 +124,7 @@ export function harness(
     replyMode?: 'wav' | 'chunk';
     state?: ConversationState;
     connector?: ScriptedSession;
+    aroundTurn?: TurnObserver['aroundTurn'];
   } = {},
 ): Harness {
   const clock = new FakeClock();
@@ -134,6 +136,7 @@ export function harness(
     connectorErrors: [],
     badAudio: [],
     callerSamples: [],
+    utteranceSamples: [],
     botBytes: [],
     ended: [],
     logs: [],
@@ -157,7 +160,9 @@ export function harness(
     connectorError: (error) => void seen.connectorErrors.push(error),
     badAudio: (error) => void seen.badAudio.push(error),
     callerAudio: (samples) => void seen.callerSamples.push(samples.length),
+    utterance: (samples) => void seen.utteranceSamples.push(samples.length),
     botAudio: (ulaw) => void seen.botBytes.push(ulaw.length),
+    ...(options.aroundTurn !== undefined ? { aroundTurn: options.aroundTurn } : {}),
     ended: (reason) => {
       seen.ended.push(reason);
       seen.order.push(`ended:${reason}`);

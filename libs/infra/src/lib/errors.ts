@@ -9,6 +9,8 @@ export const InfraErrorCode = {
   Acknowledgement: 'INFRA_ERR_ACKNOWLEDGEMENT',
   /** The container image context cannot be staged (the app's bundle is missing, ...). */
   ImageContext: 'INFRA_ERR_IMAGE_CONTEXT',
+  /** Construct properties that cannot work (e.g. a stop timeout above Fargate's maximum). */
+  InvalidProps: 'INFRA_ERR_INVALID_PROPS',
 } as const;
 
 /** One of the {@link InfraErrorCode} values. */

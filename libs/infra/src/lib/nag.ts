@@ -1,6 +1,6 @@
 // cdk-nag (AwsSolutions pack) for synth and tests, and acknowledgements that must say why.
 
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { InfraError, InfraErrorCode } from './errors';
@@ -90,5 +90,47 @@ export function acknowledge(scope: IConstruct, ...items: NagAcknowledgement[]): 
       );
     }
     Validations.of(scope).acknowledge({ id: item.id, reason });
+  }
+}
+
+/** A resolved CloudFormation value as cdk-nag prints it: `<Ref>`, `<Logical.Attr>`, joins joined. */
+function flatten(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, items] = node['Fn::Join'] as [string, unknown[]];
+    return items.map(flatten).join(delimiter);
+  }
+  if (node['Fn::Sub'] !== undefined) return flatten(node['Fn::Sub']);
+  if (Array.isArray(node['Fn::GetAtt'])) {
+    const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flatten(resource)}.${flatten(attribute)}>`;
+  }
+  if (node['Fn::ImportValue'] !== undefined) return flatten(node['Fn::ImportValue']);
+  if (node['Ref'] !== undefined) return `<${flatten(node['Ref'])}>`;
+  return JSON.stringify(value);
+}
+
+/**
+ * Acknowledges cdk-nag's wildcard finding (AwsSolutions-IAM5) for each policy resource in
+ * `resources` (ARNs, tokens allowed), on `scope` (the policy or its role).
+ *
+ * @example
+ * ```ts
+ * acknowledgeWildcardResources(policy, [bucket.arnForObjects('*')], 'Object keys are dated and random.');
+ * ```
+ */
+export function acknowledgeWildcardResources(
+  scope: IConstruct,
+  resources: readonly string[],
+  reason: string,
+): void {
+  const stack = Stack.of(scope);
+  for (const resource of resources) {
+    acknowledge(scope, {
+      id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`,
+      reason,
+    });
   }
 }

@@ -25,12 +25,14 @@ export interface StandardNetworkProps {
  * ```
  */
 export class StandardNetwork extends Construct {
-  readonly vpc: ec2.Vpc;
-  readonly cluster: ecs.Cluster;
+  // Typed as the interfaces: the classes declare optional members as `T | undefined`, which
+  // exactOptionalPropertyTypes refuses wherever the interface is expected.
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
 
   constructor(scope: Construct, id: string, props: StandardNetworkProps) {
     super(scope, id);
-    this.vpc = new ec2.Vpc(this, 'Vpc', {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: props.maxAzs ?? 2,
       natGateways: props.natGateways ?? 1,
       subnetConfiguration: [
@@ -48,11 +50,11 @@ export class StandardNetwork extends Construct {
         dynamodb: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
       },
     });
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      // The class declares optional members as `T | undefined`, which exactOptionalPropertyTypes
-      // refuses to take for its own interface.
-      vpc: this.vpc as ec2.IVpc,
+    this.vpc = vpc as ec2.IVpc;
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
+    this.cluster = cluster as ecs.ICluster;
   }
 }

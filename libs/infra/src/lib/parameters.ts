@@ -1,7 +1,7 @@
 // Stack parameters: environment variables read once when a stack is synthesised, validated with
 // zod. The caller passes the environment (libraries never read process.env).
 
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, aws_logs as logs } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { InfraError, InfraErrorCode } from './errors';
 
@@ -114,4 +114,58 @@ export function listParam() {
         .map((s) => s.trim())
         .filter((s) => s !== ''),
     );
+}
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+const RETENTION_DAYS = Object.values(logs.RetentionDays).filter(
+  (v): v is logs.RetentionDays => typeof v === 'number' && v !== logs.RetentionDays.INFINITE,
+);
+
+/**
+ * A log retention in days, one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...).
+ * @example
+ * ```ts
+ * z.object({ LOG_RETENTION_DAYS: logRetentionParam(30) });
+ * ```
+ */
+export function logRetentionParam(fallback: logs.RetentionDays) {
+  return intParam(fallback, 1, 3653)
+    .refine((v) => (RETENTION_DAYS as number[]).includes(v), {
+      message: `must be one of ${RETENTION_DAYS.join(', ')}`,
+    })
+    .transform((v) => v as logs.RetentionDays);
+}
+
+/** Account and region of a stack, from the environment {@link stackEnvironment} reads. */
+export interface StackEnvironment {
+  /** Unset: the stack deploys to the account of the credentials in use. */
+  readonly account?: string;
+  readonly region: string;
+  /** True when no region variable was set and `us-east-1` was assumed. */
+  readonly regionAssumed: boolean;
+}
+
+/**
+ * The target account and region: `CDK_DEFAULT_ACCOUNT` (set by the CDK CLI), and the first of
+ * `AWS_REGION`, `AWS_DEFAULT_REGION`, `CDK_DEFAULT_REGION`, else `us-east-1`. The region is always
+ * concrete because load balancer access logging needs it at synthesis.
+ *
+ * @example
+ * ```ts
+ * const { regionAssumed, ...env } = stackEnvironment(process.env);
+ * new MyStack(app, 'My', { env });
+ * ```
+ */
+export function stackEnvironment(env: ParameterEnv): StackEnvironment {
+  const pick = (name: string) => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const region = pick('AWS_REGION') ?? pick('AWS_DEFAULT_REGION') ?? pick('CDK_DEFAULT_REGION');
+  const account = pick('CDK_DEFAULT_ACCOUNT');
+  return {
+    ...(account === undefined ? {} : { account }),
+    region: region ?? 'us-east-1',
+    regionAssumed: region === undefined,
+  };
 }

@@ -181,8 +181,8 @@ export function stateTable(
   scope: Construct,
   id: string,
   props: StateTableProps = {},
-): dynamodb.Table {
-  return new dynamodb.Table(scope, id, {
+): dynamodb.ITable {
+  const table = new dynamodb.Table(scope, id, {
     partitionKey: { name: STATE_TABLE_SCHEMA.partitionKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
     timeToLiveAttribute: STATE_TABLE_SCHEMA.ttlAttribute,
@@ -190,4 +190,5 @@ export function stateTable(
     encryption: dynamodb.TableEncryption.AWS_MANAGED,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
   });
+  return table as dynamodb.ITable;
 }

@@ -18,11 +18,13 @@ import {
   type MediaSource,
   type PacingOptions,
 } from '@org/audiohook-protocol';
+import { ClientError, ClientErrorCode } from './errors';
 
 /** Thrown for a WAV file the client cannot send; the message says why. */
-export class AudioInputError extends Error {
-  override readonly name = 'AudioInputError';
-  readonly code = 'AHC_ERR_AUDIO_INPUT';
+export class AudioInputError extends ClientError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ClientErrorCode.AudioInput, message, options);
+  }
 }
 
 /** What the conversion did, for the CLI to report. */

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, UUID_PATTERN } from '@org/audiohook-protocol';
 import { z } from 'zod';
+import { ClientError, ClientErrorCode } from './errors';
 
 /** A scripted action, run at `atMs` of stream time after `opened`. */
 export type ScriptAction =
@@ -32,9 +33,10 @@ export interface ClientOptions {
 }
 
 /** A usage problem: the CLI prints the message and the usage, and exits with status 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-  readonly code = 'AHC_ERR_USAGE';
+export class UsageError extends ClientError {
+  constructor(message: string) {
+    super(ClientErrorCode.Usage, message);
+  }
 }
 
 export const USAGE = `Usage: audiohook-client [serveruri] [options]

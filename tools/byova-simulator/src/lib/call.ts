@@ -4,7 +4,7 @@
 import { status } from '@grpc/grpc-js';
 import { dtmfDigitToKey, fromStruct, type VoiceVAResponse__Output } from '@org/byova';
 import { loadCallerWav, promptAudio, testUtterance } from './audio';
-import type { InteractionResult, WxccClient } from './client';
+import type { InteractionClient, InteractionResult } from './client';
 import { FrameClock } from './clock';
 import { sendDtmf, sendEvent, voiceTurn, type CallIdentity } from './turn';
 
@@ -98,7 +98,7 @@ function describeResponse(response: VoiceVAResponse__Output, audioParts: Uint8Ar
 
 /** Runs a scripted call and prints what happens. */
 export async function runCall(
-  client: WxccClient,
+  client: InteractionClient,
   steps: readonly Step[],
   options: CallOptions,
 ): Promise<CallResult> {

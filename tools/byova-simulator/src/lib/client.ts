@@ -45,7 +45,17 @@ export interface InteractionResult {
   readonly details: string;
 }
 
-export class WxccClient {
+/** What a call needs: interaction streams (on one gateway, or spread over several). */
+export interface InteractionClient {
+  /** Opens a ProcessCallerInput stream; `onResponse` sees every response as it arrives. */
+  open(
+    onResponse?: (response: VoiceVAResponse__Output, interaction: Interaction) => void,
+  ): Interaction;
+  /** Sends `requests`, half-closes, and waits for the end of the stream. */
+  exchange(requests: readonly VoiceVARequest[]): Promise<InteractionResult>;
+}
+
+export class WxccClient implements InteractionClient {
   readonly #va: VoiceVirtualAgentClient;
   readonly #health: HealthClient;
   readonly #options: ClientOptions;
@@ -147,5 +157,40 @@ export class WxccClient {
     for (const request of requests) interaction.write(request);
     interaction.halfClose();
     return interaction.finished;
+  }
+}
+
+/**
+ * Spreads a call's streams over several gateways in turn (first stream on the first target,
+ * second on the next, ...), as a load balancer in front of gateway instances may: each
+ * interaction may land on another instance.
+ */
+export class RotatingClient implements InteractionClient {
+  readonly #clients: readonly WxccClient[];
+  #next = 0;
+
+  constructor(clients: readonly WxccClient[]) {
+    if (clients.length === 0) throw new Error('RotatingClient needs at least one client');
+    this.#clients = clients;
+  }
+
+  /** How many streams each target got, in target order. */
+  readonly counts: number[] = [];
+
+  #pick(): WxccClient {
+    const index = this.#next % this.#clients.length;
+    this.#next += 1;
+    this.counts[index] = (this.counts[index] ?? 0) + 1;
+    return this.#clients[index] as WxccClient;
+  }
+
+  open(
+    onResponse?: (response: VoiceVAResponse__Output, interaction: Interaction) => void,
+  ): Interaction {
+    return this.#pick().open(onResponse);
+  }
+
+  exchange(requests: readonly VoiceVARequest[]): Promise<InteractionResult> {
+    return this.#pick().exchange(requests);
   }
 }

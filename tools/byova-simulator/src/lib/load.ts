@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { testUtterance } from './audio';
-import type { WxccClient } from './client';
+import type { InteractionClient } from './client';
 import { FrameClock } from './clock';
 import { sendEvent, voiceTurn, type CallIdentity } from './turn';
 
@@ -64,7 +64,10 @@ export function percentiles(values: readonly number[]): Percentiles {
   };
 }
 
-export async function runLoad(client: WxccClient, options: LoadOptions): Promise<LoadReport> {
+export async function runLoad(
+  client: InteractionClient,
+  options: LoadOptions,
+): Promise<LoadReport> {
   const clock = new FrameClock();
   const utterance = testUtterance(options.speechMs);
   const endOfInput: number[] = [];

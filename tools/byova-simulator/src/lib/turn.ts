@@ -4,7 +4,7 @@
 import { stringToDtmfEvents, type VoiceVARequest, type VoiceVAResponse__Output } from '@org/byova';
 import type { FrameClock } from './clock';
 import { frames, silence } from './audio';
-import type { InteractionResult, WxccClient } from './client';
+import type { InteractionClient, InteractionResult } from './client';
 
 /** The envelope of every request of a call. */
 export interface CallIdentity {
@@ -25,7 +25,7 @@ export type EventName =
   'SESSION_START' | 'SESSION_END' | 'NO_INPUT' | 'START_OF_DTMF' | 'CUSTOM_EVENT';
 
 export function sendEvent(
-  client: WxccClient,
+  client: InteractionClient,
   id: CallIdentity,
   type: EventName,
   name = '',
@@ -37,7 +37,7 @@ export function sendEvent(
 
 /** START_OF_DTMF then the entry, as two streams (WxCC's order). */
 export async function sendDtmf(
-  client: WxccClient,
+  client: InteractionClient,
   id: CallIdentity,
   keys: string,
 ): Promise<InteractionResult[]> {
@@ -72,7 +72,7 @@ function hasEvent(response: VoiceVAResponse__Output, type: string): boolean {
 
 /** Streams an utterance, then silence until END_OF_INPUT; half-closes and waits for the end. */
 export async function voiceTurn(
-  client: WxccClient,
+  client: InteractionClient,
   id: CallIdentity,
   utterance: Uint8Array,
   options: VoiceTurnOptions,

@@ -96,11 +96,18 @@ export function startAgentAssist(
     }
     timer = setTimeout(tick, options.intervalMs ?? 12_345);
   };
-  timer = setTimeout(() => {
+  const first = () => {
+    // Started from an open handler: `opened` may not be out yet when a short delay is over
+    // (other open handlers, e.g. the recording's file, may take longer). Wait for it.
+    if (session.state === 'OPENING') {
+      timer = setTimeout(first, 50);
+      return;
+    }
     if (!['ACTIVE', 'PAUSED'].includes(session.state)) return;
     send({ utterances: [nextUtterance(1500)] });
     timer = setTimeout(tick, options.intervalMs ?? 12_345);
-  }, options.firstDelayMs ?? 3000);
+  };
+  timer = setTimeout(first, options.firstDelayMs ?? 3000);
   const stop = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;

@@ -1,14 +1,13 @@
-// Recordings left in LOG_ROOT_DIR by an earlier run: a failed upload, or a process that died
-// mid-session. At start-up they are made valid again (WAV sizes, sidecar closing brackets) and,
-// with an S3 bucket configured, uploaded.
+// Recordings left behind: by a failed upload (in LOG_ROOT_DIR), or by a process that died
+// mid-session (in its work folder). They are found, grouped by recording id and made valid again
+// (WAV sizes, sidecar closing brackets); recovery.ts decides when and by whom.
 
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeWavHeader, parseWav, WAV_HEADER_BYTES } from '@org/audio';
 import type { AppLogger } from '../logging';
 import { repairSidecar } from './sidecar';
 import type { RecordingFiles } from './session-recorder';
-import type { RecordingSink } from './uploader';
 
 const RECORDING_FILE =
   /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(wav|json)$/i;
@@ -38,12 +37,39 @@ export async function findLeftovers(directory: string): Promise<RecordingFiles[]
   return out;
 }
 
+/** Recordings in `directory` and every folder below it, grouped by recording id per folder. */
+export async function findLeftoversDeep(directory: string): Promise<RecordingFiles[]> {
+  const out = await findLeftovers(directory);
+  let entries;
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory()) out.push(...(await findLeftoversDeep(join(directory, entry.name))));
+  }
+  return out;
+}
+
+/** The first bytes of a file (the sidecar header), without reading a large file whole. */
+async function head(path: string, bytes = 512): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 async function startTime(paths: readonly string[]): Promise<Date> {
   const json = paths.find((p) => p.endsWith('.json'));
   if (json !== undefined) {
     try {
-      const head = (await readFile(json, 'utf8')).split('\n', 1)[0] ?? '';
-      const match = /"timestamp":"([^"]+)"/.exec(head);
+      const first = (await head(json)).split('\n', 1)[0] ?? '';
+      const match = /"timestamp":"([^"]+)"/.exec(first);
       const date = match === null ? undefined : new Date(match[1] as string);
       if (date !== undefined && !Number.isNaN(date.getTime())) return date;
     } catch {
@@ -79,58 +105,28 @@ export async function repairWav(path: string): Promise<boolean> {
   }
 }
 
-export interface SweepOptions {
-  readonly directory: string;
-  readonly sink: RecordingSink | undefined;
-  readonly logger: AppLogger;
-}
-
-/** What a sweep did. */
-export interface SweepResult {
-  readonly found: number;
-  readonly repaired: number;
-  readonly stored: number;
-  readonly failed: number;
-}
-
-/** Repairs and (with a sink) uploads every leftover recording in `directory`. */
-export async function sweepLeftovers(options: SweepOptions): Promise<SweepResult> {
-  const leftovers = await findLeftovers(options.directory);
+/**
+ * Repairs every file of `recording` (a WAV's sizes, a sidecar's end); returns how many it
+ * changed. A file it cannot repair is logged and left as it is (it is still worth keeping).
+ */
+export async function repairRecording(
+  recording: RecordingFiles,
+  logger: AppLogger,
+): Promise<number> {
   let repaired = 0;
-  let stored = 0;
-  let failed = 0;
-  for (const recording of leftovers) {
-    for (const path of recording.paths) {
-      try {
-        const changed = path.endsWith('.wav') ? await repairWav(path) : await repairSidecar(path);
-        if (changed) {
-          repaired++;
-          options.logger.warn({ path }, 'repaired an unfinished recording file');
-        }
-      } catch (error) {
-        options.logger.error(
-          { path, err: error instanceof Error ? error.message : String(error) },
-          'a leftover recording file could not be repaired; uploading it as it is',
-        );
-      }
-    }
-    if (options.sink === undefined) continue;
+  for (const path of recording.paths) {
     try {
-      await options.sink.store(recording);
-      stored++;
+      const changed = path.endsWith('.wav') ? await repairWav(path) : await repairSidecar(path);
+      if (changed) {
+        repaired++;
+        logger.warn({ path }, 'repaired an unfinished recording file');
+      }
     } catch (error) {
-      failed++;
-      options.logger.error(
-        { recordingId: recording.id, err: error instanceof Error ? error.message : String(error) },
-        'leftover recording upload failed; kept for the next start',
+      logger.error(
+        { path, err: error instanceof Error ? error.message : String(error) },
+        'a leftover recording file could not be repaired; keeping it as it is',
       );
     }
   }
-  if (leftovers.length > 0) {
-    options.logger.info(
-      { found: leftovers.length, repaired, stored, failed },
-      'leftover recordings swept',
-    );
-  }
-  return { found: leftovers.length, repaired, stored, failed };
+  return repaired;
 }

@@ -1,6 +1,6 @@
-// Moves finished recordings to S3: multipart upload (lib-storage) with retries, then deletes the
-// local copy, and only after success. Files whose upload fails stay on disk for the start-up
-// sweep (`leftovers.ts`).
+// Where finished recordings go: LOG_ROOT_DIR (moved out of the process's work folder), or S3:
+// multipart upload (lib-storage) with retries, then the local copy deleted, and only after
+// success. Files whose upload fails are moved to LOG_ROOT_DIR for a later sweep (recovery.ts).
 
 import { createReadStream } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
@@ -13,18 +13,30 @@ import type { RecordingFiles } from './session-recorder';
 
 /** Where finished recordings go. */
 export interface RecordingSink {
-  /** `local` keeps files in place; `s3` moves them. */
+  /** `local` keeps files in LOG_ROOT_DIR; `s3` uploads them. */
   readonly kind: 'local' | 's3';
   /** Stores the files; resolves when they are safe (and, for S3, deleted locally). */
   store(files: RecordingFiles): Promise<void>;
 }
 
-/** Keeps recordings where they are (no `RECORDING_S3_BUCKET`). */
+/** Moves a file to where recordings wait (LOG_ROOT_DIR); returns its new path. */
+export type KeepFile = (path: string) => Promise<string>;
+
+/** Leaves a file where it is. */
+const keepInPlace: KeepFile = (path) => Promise.resolve(path);
+
+/** Keeps recordings in LOG_ROOT_DIR (no `RECORDING_S3_BUCKET`). */
 export class LocalRecordingSink implements RecordingSink {
   readonly kind = 'local';
+  readonly #keep: KeepFile;
 
-  async store(): Promise<void> {
-    // Nothing to do: the files are already in LOG_ROOT_DIR.
+  /** @param keep moves a finished file to LOG_ROOT_DIR (`RecordingFolders.finalize`). */
+  constructor(keep: KeepFile = keepInPlace) {
+    this.#keep = keep;
+  }
+
+  async store(files: RecordingFiles): Promise<void> {
+    for (const path of files.paths) await this.#keep(path);
   }
 }
 
@@ -40,6 +52,8 @@ export interface S3RecordingSinkOptions {
   /** Multipart part size in bytes (≥ 5 MiB). @default 8 MiB */
   readonly partSizeBytes?: number;
   readonly logger: AppLogger;
+  /** Where a file whose upload failed goes (`RecordingFolders.finalize`). @default left in place */
+  readonly keepFailed?: KeepFile;
 }
 
 /** `YYYY-MM-DD/<file name>` with the recording's UTC start date, as the reference names keys. */
@@ -84,6 +98,7 @@ export class S3RecordingSink implements RecordingSink {
     const ordered = [...files.paths].sort(
       (a, b) => Number(b.endsWith('.wav')) - Number(a.endsWith('.wav')),
     );
+    const keep = this.#options.keepFailed ?? keepInPlace;
     for (const path of ordered) {
       try {
         await this.uploadFile(
@@ -99,6 +114,8 @@ export class S3RecordingSink implements RecordingSink {
                 cause: error,
               }),
         );
+        // Kept for a later sweep; a file that cannot even be moved stays where it is.
+        await keep(path).catch(() => undefined);
       }
     }
     if (failures.length > 0) throw failures[0];

@@ -12,8 +12,8 @@ import {
 } from '@aws-sdk/client-lex-models-v2';
 import { LexRuntimeV2Client, RecognizeUtteranceCommand } from '@aws-sdk/client-lex-runtime-v2';
 import { int16ToL16, l16ToInt16, resample } from '@org/audio';
-import type { Logger } from 'pino';
-import type { LexConfig } from '../../config';
+import { resolve } from 'node:path';
+import { lexConfig, parseConnectorConfig, type LexConfig } from './config-schemas';
 import { inputPreferences } from '../input-config';
 import { pcmToWxccUlaw } from '../prompt-audio';
 import {
@@ -25,8 +25,11 @@ import {
 } from './lex-codec';
 import type {
   AgentDescriptor,
+  ByovaLogger,
   Connector,
   ConnectorEvent,
+  ConnectorInit,
+  ConnectorRecording,
   ConnectorSession,
   InputPreferences,
   JsonObject,
@@ -35,6 +38,7 @@ import type {
   TurnReply,
   Utterance,
 } from '@org/byova';
+import { GatewayError, GatewayErrorCode } from '../errors';
 
 /** A bot the connector talks to. */
 export interface LexBot {
@@ -43,13 +47,36 @@ export interface LexBot {
   readonly botName: string;
 }
 
-export interface LexConnectorOptions {
-  readonly key: string;
-  readonly config: LexConfig;
-  readonly logger: Logger;
-  /** Injected clients (tests); built from the config otherwise. */
+/** A Lex connector's construction: the YAML entry, and injectable clients (tests). */
+export interface LexConnectorOptions extends ConnectorInit {
   readonly runtime?: LexRuntimeV2Client;
   readonly models?: LexModelsV2Client;
+}
+
+/**
+ * Checks a Lex connector's `config` mapping (the gateway's configuration check).
+ *
+ * @throws ConfigError listing every problem.
+ */
+export function validateLexConfig(key: string, raw: unknown): LexConfig {
+  return parseConnectorConfig(lexConfig, key, raw);
+}
+
+/** What the Python gateway's `audio_logging` block asks the gateway to record. */
+function audioLoggingRecording(
+  logging: LexConfig['audio_logging'],
+  baseDir: string,
+): ConnectorRecording | undefined {
+  if (logging === undefined || !logging.enabled) return undefined;
+  return {
+    dir: resolve(baseDir, logging.output_dir),
+    filenameFormat: logging.filename_format,
+    caller: logging.log_all_audio ? 'all' : 'utterances',
+    bot: true,
+    callerEncoding: logging.encoding === 'ulaw' ? 'ulaw' : 'pcm16',
+    callerSampleRate: logging.sample_rate,
+    maxFileBytes: logging.max_file_size,
+  };
 }
 
 /** Lex session ids allow 2-100 characters of [0-9a-zA-Z._:-]. */
@@ -57,40 +84,69 @@ export function lexSessionId(conversationId: string): string {
   return `session_${conversationId.replace(/[^0-9A-Za-z._:-]/g, '_')}`.slice(0, 100);
 }
 
+/** The connector of YAML `class: AWSLexConnector`, `module: connectors.aws_lex_connector`. */
 export class LexConnector implements Connector {
   readonly key: string;
   readonly kind = 'aws_lex';
   readonly replyMode: 'wav' | 'chunk';
   readonly input: InputPreferences;
+  readonly recording: ConnectorRecording | undefined;
   readonly config: LexConfig;
   readonly runtime: LexRuntimeV2Client;
   readonly #models: LexModelsV2Client;
-  readonly #logger: Logger;
+  readonly #logger: ByovaLogger;
   #bots = new Map<string, LexBot>();
 
+  /** @throws ConfigError for an invalid `config` mapping. */
   constructor(options: LexConnectorOptions) {
     this.key = options.key;
-    this.config = options.config;
+    const config = validateLexConfig(options.key, options.config);
+    this.config = config;
     this.#logger = options.logger.child({ connector: options.key });
-    this.replyMode = options.config.reply_mode;
-    this.input = inputPreferences(options.config.input);
+    this.replyMode = config.reply_mode;
+    this.input = inputPreferences(config.input);
+    this.recording = audioLoggingRecording(config.audio_logging, options.baseDir);
     const common = {
-      region: options.config.region_name,
-      maxAttempts: options.config.max_retries + 1,
+      region: config.region_name,
+      maxAttempts: config.max_retries + 1,
+      ...this.#credentials(config),
     };
     this.runtime =
       options.runtime ??
       new LexRuntimeV2Client({
         ...common,
-        ...(options.config.endpoint !== undefined ? { endpoint: options.config.endpoint } : {}),
+        ...(config.endpoint !== undefined ? { endpoint: config.endpoint } : {}),
       });
-    const modelsEndpoint = options.config.models_endpoint ?? options.config.endpoint;
+    const modelsEndpoint = config.models_endpoint ?? config.endpoint;
     this.#models =
       options.models ??
       new LexModelsV2Client({
         ...common,
         ...(modelsEndpoint !== undefined ? { endpoint: modelsEndpoint } : {}),
       });
+  }
+
+  /** Explicit keys from the YAML (with a warning), else the AWS default chain. */
+  #credentials(
+    config: LexConfig,
+  ):
+    | { credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } }
+    | object {
+    const { aws_access_key_id: accessKeyId, aws_secret_access_key: secretAccessKey } = config;
+    if (accessKeyId === undefined || secretAccessKey === undefined) return {};
+    this.#logger.warn(
+      { connector: this.key },
+      'AWS credentials are set in the YAML (aws_access_key_id / aws_secret_access_key): an IAM role (task or instance role) or the AWS credential chain is preferred',
+    );
+    return {
+      credentials: {
+        accessKeyId,
+        secretAccessKey,
+        ...(config.aws_session_token !== undefined
+          ? { sessionToken: config.aws_session_token }
+          : {}),
+      },
+    };
   }
 
   /** The request timeout of every AWS call. */
@@ -100,18 +156,21 @@ export class LexConnector implements Connector {
 
   async init(): Promise<void> {
     const { bot_id: botId, bot_alias_id: botAliasId } = this.config;
+    // bot_id + bot_alias_id: that bot. bot_alias_id alone: that alias (e.g. the draft alias
+    // TSTALIASID every bot has) on every bot found. Neither: each bot's latest alias.
     const bots: LexBot[] =
       botId !== undefined && botAliasId !== undefined
         ? [{ botId, botAliasId, botName: this.config.bot_name ?? botId }]
-        : await this.#discover();
-    if (bots.length === 0) throw new Error('no Lex bot with an alias was found');
+        : await this.#discover(botAliasId);
+    if (bots.length === 0)
+      throw new GatewayError(GatewayErrorCode.Connector, 'no Lex bot with an alias was found');
     this.#bots = new Map(
       bots.map((bot) => [`${this.config.agent_id_prefix}: ${bot.botName}`, bot]),
     );
     this.#logger.info({ bots: bots.map((b) => b.botName) }, 'Lex bots ready');
   }
 
-  async #discover(): Promise<LexBot[]> {
+  async #discover(fixedAlias: string | undefined): Promise<LexBot[]> {
     const found: LexBot[] = [];
     let nextToken: string | undefined;
     do {
@@ -125,7 +184,7 @@ export class LexConnector implements Connector {
         if (summary.botId === undefined || summary.botName === undefined) continue;
         if (this.config.bot_names.length > 0 && !this.config.bot_names.includes(summary.botName))
           continue;
-        const alias = await this.#latestAlias(summary.botId);
+        const alias = fixedAlias ?? (await this.#latestAlias(summary.botId));
         if (alias === undefined) {
           this.#logger.warn({ bot: summary.botName }, 'Lex bot has no alias; skipped');
           continue;
@@ -172,10 +231,11 @@ export class LexConnector implements Connector {
     return this.#bots.get(agentId);
   }
 
-  openSession(context: SessionContext): ConnectorSession {
+  openSession(context: SessionContext, snapshot?: JsonObject): ConnectorSession {
     const bot = this.#bots.get(context.agentId);
-    if (bot === undefined) throw new Error(`no Lex bot for agent ${context.agentId}`);
-    return new LexSession(this, bot, context);
+    if (bot === undefined)
+      throw new GatewayError(GatewayErrorCode.Connector, `no Lex bot for agent ${context.agentId}`);
+    return new LexSession(this, bot, context, snapshot);
   }
 
   errorReply(): TurnReply {
@@ -204,7 +264,12 @@ class LexSession implements ConnectorSession {
   #errors = 0;
   readonly #transcript: string[] = [];
 
-  constructor(connector: LexConnector, bot: LexBot, context: SessionContext) {
+  constructor(
+    connector: LexConnector,
+    bot: LexBot,
+    context: SessionContext,
+    snapshot: JsonObject | undefined,
+  ) {
     this.#connector = connector;
     this.#bot = bot;
     this.#context = context;
@@ -214,6 +279,29 @@ class LexSession implements ConnectorSession {
       wxcc_conversation_id: context.conversationId,
       ...(context.customerOrgId !== '' ? { wxcc_customer_org_id: context.customerOrgId } : {}),
     };
+    if (snapshot !== undefined) this.#restore(snapshot);
+  }
+
+  /** Session attributes, consecutive errors and the transcript: what the next turn needs. */
+  snapshot(): JsonObject {
+    return {
+      sessionId: this.#sessionId,
+      attributes: { ...this.#attributes },
+      errors: this.#errors,
+      transcript: [...this.#transcript],
+    };
+  }
+
+  #restore(snapshot: JsonObject): void {
+    const { attributes, errors, transcript } = snapshot;
+    if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
+      for (const [key, value] of Object.entries(attributes))
+        if (typeof value === 'string') this.#attributes[key] = value;
+    }
+    if (typeof errors === 'number' && Number.isInteger(errors) && errors >= 0)
+      this.#errors = errors;
+    if (Array.isArray(transcript))
+      for (const line of transcript) if (typeof line === 'string') this.#transcript.push(line);
   }
 
   async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {

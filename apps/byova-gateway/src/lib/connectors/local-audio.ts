@@ -4,13 +4,15 @@
 // a re-prompt).
 
 import { join, resolve } from 'node:path';
-import type { LocalAudioConfig } from '../../config';
 import { inputPreferences } from '../input-config';
 import { loadPromptFile } from '../prompt-audio';
+import { localAudioConfig, parseConnectorConfig, type LocalAudioConfig } from './config-schemas';
 import type {
   AgentDescriptor,
   Connector,
   ConnectorEvent,
+  ConnectorInit,
+  ConnectorRecording,
   ConnectorSession,
   InputPreferences,
   SessionContext,
@@ -19,29 +21,45 @@ import type {
 
 type PromptName = 'welcome' | 'transfer' | 'goodbye' | 'error' | 'default';
 
-/** Options of {@link LocalAudioConnector}. */
-export interface LocalAudioConnectorOptions {
-  readonly key: string;
-  readonly config: LocalAudioConfig;
-  /** Directory that `audio_base_path` is relative to. */
-  readonly baseDir: string;
+/**
+ * Checks a local audio connector's `config` mapping (the gateway's configuration check).
+ *
+ * @throws ConfigError listing every problem.
+ */
+export function validateLocalAudioConfig(key: string, raw: unknown): LocalAudioConfig {
+  return parseConnectorConfig(localAudioConfig, key, raw);
 }
 
+/** The connector of YAML `class: LocalAudioConnector`, `module: connectors.local_audio_connector`. */
 export class LocalAudioConnector implements Connector {
   readonly key: string;
   readonly kind = 'local_audio';
   readonly replyMode: 'wav' | 'chunk';
   readonly input: InputPreferences;
+  readonly recording: ConnectorRecording | undefined;
   readonly #config: LocalAudioConfig;
   readonly #baseDir: string;
   readonly #audio = new Map<PromptName, Uint8Array>();
 
-  constructor(options: LocalAudioConnectorOptions) {
-    this.key = options.key;
-    this.#config = options.config;
-    this.#baseDir = options.baseDir;
-    this.replyMode = options.config.reply_mode;
-    this.input = inputPreferences(options.config.input);
+  /** @throws ConfigError for an invalid `config` mapping. */
+  constructor(init: ConnectorInit) {
+    this.key = init.key;
+    this.#config = validateLocalAudioConfig(init.key, init.config);
+    this.#baseDir = init.baseDir;
+    this.replyMode = this.#config.reply_mode;
+    this.input = inputPreferences(this.#config.input);
+    // `record_caller_audio` (Python parity): the caller's audio as u-law 8 kHz, no prompts.
+    this.recording = this.#config.record_caller_audio
+      ? {
+          dir: resolve(init.baseDir, this.#config.audio_recording.output_dir),
+          filenameFormat: '{conversation_id}_{timestamp}_{source}.wav',
+          caller: 'all',
+          bot: false,
+          callerEncoding: 'ulaw',
+          callerSampleRate: 8000,
+          maxFileBytes: undefined,
+        }
+      : undefined;
   }
 
   /** The agent id, `Local Audio: <agent_id>` as the Python gateway advertises it. */

@@ -5,6 +5,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SessionUser } from './webex-oauth';
+import { ConfigError } from '../errors';
 
 export const SESSION_COOKIE = 'byova_session';
 
@@ -34,7 +35,7 @@ export class DashboardAuth {
 
   constructor(options: DashboardAuthOptions) {
     if (options.token !== undefined && options.token.length < 12) {
-      throw new Error('the dashboard token must have at least 12 characters');
+      throw new ConfigError('the dashboard token must have at least 12 characters');
     }
     this.#token = options.token;
     this.#secret =

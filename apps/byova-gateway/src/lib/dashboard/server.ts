@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { OpsHandler } from '@org/service-kit';
 import type { Logger } from 'pino';
 import { parseCookies, safeEqual, SESSION_COOKIE, type DashboardAuth } from './auth';
 import { dashboardHtml, loginHtml } from './page';
@@ -16,8 +17,9 @@ export interface DashboardData {
   config(): object;
   connections(): object;
   sessions(): object;
-  metrics(): Promise<string>;
   grpcStatus(): string;
+  /** `/api/test/create-session`: starts a test conversation (status and JSON body). */
+  createTestSession(): Promise<{ status: number; body: object }>;
 }
 
 export interface DashboardServerOptions {
@@ -28,6 +30,8 @@ export interface DashboardServerOptions {
   /** Webex login (with `auth` for the sessions). */
   readonly webex?: WebexOAuth | undefined;
   readonly data: DashboardData;
+  /** The service kit's `/metrics` + `/health` handler. */
+  readonly ops: OpsHandler;
   readonly logger: Logger;
 }
 
@@ -134,15 +138,10 @@ export class DashboardServer {
     const { auth, data } = this.#options;
     const method = req.method ?? 'GET';
 
-    if (path === '/health' && method === 'GET') {
-      json(res, 200, {
-        status: 'healthy',
-        service: 'BYOVA Gateway Monitoring',
-        grpc_status: data.grpcStatus(),
-        timestamp: new Date().toISOString(),
-      });
-      return;
+    if (path === '/metrics' && auth !== undefined && !auth.isAuthenticated(req)) {
+      return json(res, 401, { error: 'authentication required' });
     }
+    if (await this.#options.ops(req, res)) return;
     if (path === this.#options.pingPath && method === 'GET') {
       const serving = data.grpcStatus() === 'SERVING';
       json(res, serving ? 200 : 503, {
@@ -229,7 +228,19 @@ export class DashboardServer {
       return;
     }
 
-    const routes: Record<string, () => void | Promise<void>> = {
+    if (path === '/api/test/create-session') {
+      if (method !== 'GET' && method !== 'POST') {
+        return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
+          allow: 'GET, POST',
+        });
+      }
+      if (auth !== undefined && !auth.isAuthenticated(req)) {
+        return json(res, 401, { error: 'authentication required' });
+      }
+      const created = await data.createTestSession();
+      return json(res, created.status, created.body);
+    }
+    const routes: Record<string, () => void> = {
       '/': () =>
         send(
           res,
@@ -242,8 +253,6 @@ export class DashboardServer {
       '/api/config': () => json(res, 200, data.config()),
       '/api/connections': () => json(res, 200, data.connections()),
       '/api/debug/sessions': () => json(res, 200, data.sessions()),
-      '/metrics': async () =>
-        send(res, 200, await data.metrics(), 'text/plain; version=0.0.4; charset=utf-8'),
     };
     const handler = routes[path];
     if (handler === undefined) return json(res, 404, { error: 'not found' });
@@ -256,6 +265,6 @@ export class DashboardServer {
       if (path === '/') return redirect(res, '/login');
       return json(res, 401, { error: 'authentication required' });
     }
-    await handler();
+    handler();
   }
 }

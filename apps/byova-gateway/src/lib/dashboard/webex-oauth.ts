@@ -2,6 +2,9 @@
 // decision uses the org id of an access token that Webex has just accepted (the userinfo call
 // fails for a forged or expired token), never an unverified id_token.
 
+import type { ServiceErrorOptions } from '@org/service-kit';
+import { GatewayError, GatewayErrorCode } from '../errors';
+
 /** Who logged in. */
 export interface SessionUser {
   readonly name: string;
@@ -10,8 +13,10 @@ export interface SessionUser {
 }
 
 /** A login failure; `message` is shown on the login page. */
-export class WebexLoginError extends Error {
-  override readonly name = 'WebexLoginError';
+export class WebexLoginError extends GatewayError {
+  constructor(message: string, options: ServiceErrorOptions = {}) {
+    super(GatewayErrorCode.WebexLogin, message, options);
+  }
 }
 
 export interface WebexOAuthOptions {

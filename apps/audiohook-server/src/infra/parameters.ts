@@ -1,0 +1,81 @@
+// The stack's parameters: environment variables read when it is synthesised. The names of the
+// vendor sample's deployment (.env of its CDK app) are kept: HOSTED_ZONE_NAME,
+// APPLICATION_DOMAIN, CERTIFICATE_ARN, SECRET_NAME, TAG_OWNER.
+
+import {
+  boolParam,
+  intParam,
+  listParam,
+  logRetentionParam,
+  optionalParam,
+  readStackParameters,
+  removalPolicyParam,
+  type ParameterEnv,
+} from '@org/infra';
+import { z } from 'zod';
+
+/** Used when APPLICATION_DOMAIN is unset, so that synthesis works on a fresh clone. */
+export const EXAMPLE_DOMAIN = 'audiohook.example.com';
+
+const settings = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return {};
+    try {
+      return z.record(z.string(), z.string()).parse(JSON.parse(v));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
+      return z.NEVER;
+    }
+  });
+
+const schema = z
+  .object({
+    STACK_NAME: z.string().default('AudioHookServer'),
+    APPLICATION_DOMAIN: z.string().default(EXAMPLE_DOMAIN),
+    HOSTED_ZONE_NAME: optionalParam(),
+    HOSTED_ZONE_ID: optionalParam(),
+    CERTIFICATE_ARN: optionalParam(),
+    SECRET_NAME: optionalParam(),
+    TAG_OWNER: optionalParam(),
+    REMOVAL_POLICY: removalPolicyParam(),
+    INGRESS_CIDRS: listParam(),
+    NAT_GATEWAYS: intParam(1, 1, 3),
+    TASK_CPU: intParam(1024, 256, 16384),
+    TASK_MEMORY_MIB: intParam(2048, 512, 122880),
+    ARM64: boolParam(false),
+    EPHEMERAL_STORAGE_GIB: intParam(50, 21, 200),
+    MIN_TASKS: intParam(1, 1, 100),
+    MAX_TASKS: intParam(10, 1, 1000),
+    SESSIONS_PER_TASK: intParam(1000, 1, 100_000),
+    CPU_TARGET_PERCENT: intParam(70, 10, 95),
+    DEREGISTRATION_DELAY_S: intParam(900, 0, 3600),
+    RECORDING_RETENTION_DAYS: intParam(0, 0, 36500),
+    LOG_RETENTION_DAYS: logRetentionParam(30),
+    METRIC_NAMESPACE: z.string().default('AudioHook'),
+    APP_SETTINGS: settings,
+  })
+  .refine((p) => (p.HOSTED_ZONE_NAME === undefined) === (p.HOSTED_ZONE_ID === undefined), {
+    message: 'HOSTED_ZONE_NAME and HOSTED_ZONE_ID go together (the zone is not looked up)',
+    path: ['HOSTED_ZONE_ID'],
+  })
+  .refine((p) => p.MIN_TASKS <= p.MAX_TASKS, {
+    message: 'must not exceed MAX_TASKS',
+    path: ['MIN_TASKS'],
+  });
+
+/** The validated parameters. */
+export type AudioHookParameters = z.output<typeof schema>;
+
+/**
+ * Reads the parameters from `env` (normally `process.env`).
+ *
+ * @example
+ * ```ts
+ * const params = readAudioHookParameters({ APPLICATION_DOMAIN: 'audiohook.example.com' });
+ * ```
+ */
+export function readAudioHookParameters(env: ParameterEnv): AudioHookParameters {
+  return readStackParameters(schema, env);
+}

@@ -1,0 +1,107 @@
+// What runs: the container's environment (validated with the server's own configuration loader,
+// so the stack never deploys settings the server would refuse), the drain deadline that the
+// load balancer and ECS must wait for, and the task role limited to the calls the code makes.
+
+import {
+  Duration,
+  Stack,
+  type aws_dynamodb as dynamodb,
+  aws_iam as iam,
+  type aws_s3 as s3,
+  type aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { acknowledgeWildcardResources } from '@org/infra';
+import { loadConfig } from '../config';
+
+/** The port the server listens on in the container. */
+export const CONTAINER_PORT = 8080;
+/** Recordings are written here (a scratch volume on the task's ephemeral storage). */
+export const RECORDINGS_DIR = '/var/lib/audiohook/recordings';
+/** The `Service` dimension value of the server's EMF metric (the lead's contract). */
+export const METRIC_SERVICE = 'audiohook-server';
+/** The EMF metric the service scales on. */
+export const METRIC_NAME = 'ActiveSessions';
+/** Time for the last uploads after the drain deadline before Fargate's SIGKILL. */
+export const UPLOAD_MARGIN = Duration.seconds(30);
+
+/** Inputs of {@link serverEnvironment}. */
+export interface ServerEnvironmentInput {
+  readonly bucket: s3.IBucket;
+  readonly secret: secretsmanager.ISecret;
+  readonly replayTable: dynamodb.ITable;
+  readonly metricNamespace: string;
+  /** Further server settings (APP_SETTINGS), e.g. `{ LOG_LEVEL: 'debug' }`. */
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+/**
+ * The container environment. The stack's own values win over APP_SETTINGS: they are what the
+ * rest of the stack (bucket, secret, table, port, metric) is built around.
+ */
+export function serverEnvironment(input: ServerEnvironmentInput): Record<string, string> {
+  return {
+    ...input.settings,
+    SERVERHOST: '0.0.0.0',
+    SERVERPORT: String(CONTAINER_PORT),
+    LOG_ROOT_DIR: RECORDINGS_DIR,
+    RECORDING_S3_BUCKET: input.bucket.bucketName,
+    SECRET_NAME_OR_ARN: input.secret.secretArn,
+    REPLAY_CACHE_TABLE: input.replayTable.tableName,
+    EMF_NAMESPACE: input.metricNamespace,
+    AWS_REGION: Stack.of(input.bucket).region,
+  };
+}
+
+/**
+ * How long the server may take after SIGTERM before its sessions are over: the drain period
+ * (`DRAIN_TIMEOUT_MS`), then the close transaction (`CLOSE_TIMEOUT_MS`), as the server's own
+ * configuration loader reads them from `environment`. Throws its configuration error when the
+ * environment is one the server would refuse.
+ */
+export function drainDeadline(environment: Readonly<Record<string, string>>): Duration {
+  const config = loadConfig(environment, { cwd: '/app' });
+  return Duration.millis(config.drain.timeoutMs + config.limits.closeTimeoutMs);
+}
+
+/** Inputs of {@link grantServerCalls}. */
+export interface ServerGrants {
+  readonly role: iam.IRole;
+  readonly bucket: s3.IBucket;
+  readonly secret: secretsmanager.ISecret;
+  readonly replayTable: dynamodb.ITable;
+}
+
+/**
+ * The task role's permissions: exactly the AWS calls the server makes (the test compares them
+ * with its source), each on the one resource it needs.
+ */
+export function grantServerCalls(grants: ServerGrants): iam.Policy {
+  const policy = new iam.Policy(Stack.of(grants.role), 'ServerCalls', {
+    roles: [grants.role],
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'UploadRecordings',
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [grants.bucket.arnForObjects('*')],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadApiKeys',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [grants.secret.secretArn],
+      }),
+      new iam.PolicyStatement({
+        // One conditional write per nonce (claimed unless present and unexpired).
+        sid: 'ClaimNonces',
+        actions: ['dynamodb:PutItem'],
+        resources: [grants.replayTable.tableArn],
+      }),
+    ],
+  });
+  acknowledgeWildcardResources(
+    policy,
+    [grants.bucket.arnForObjects('*')],
+    'Recording keys are dated and random (YYYY-MM-DD/<uuid>.wav|json): only the bucket is known.',
+  );
+
+  return policy;
+}

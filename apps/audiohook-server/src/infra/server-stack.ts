@@ -1,0 +1,207 @@
+// The AudioHook server on AWS, the production form of the vendor sample's one `cdk deploy`:
+// Fargate behind an HTTPS-only ALB, a public certificate and DNS name, the recording bucket, the
+// API keys in Secrets Manager, the shared replay cache, and scaling on sessions per task.
+
+import {
+  CfnOutput,
+  Duration,
+  SecretValue,
+  Stack,
+  type StackProps,
+  type aws_dynamodb as dynamodb,
+  aws_ecs as ecs,
+  type aws_s3 as s3,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import {
+  accessLogsBucket,
+  acknowledge,
+  applyCommonTags,
+  ContainerService,
+  FARGATE_MAX_STOP_TIMEOUT,
+  InfraError,
+  InfraErrorCode,
+  PublicDomain,
+  secureBucket,
+  StandardNetwork,
+  stateTable,
+} from '@org/infra';
+import type { Construct } from 'constructs';
+import type { AudioHookParameters } from './parameters';
+import { AUDIOHOOK_PATH, serverIngress } from './server-ingress';
+import {
+  CONTAINER_PORT,
+  drainDeadline,
+  grantServerCalls,
+  RECORDINGS_DIR,
+  serverEnvironment,
+  UPLOAD_MARGIN,
+} from './server-runtime';
+import { scaleOnSessions } from './server-scaling';
+
+/** Properties of {@link AudioHookServerStack}. */
+export interface AudioHookServerStackProps extends StackProps {
+  readonly params: AudioHookParameters;
+  /** The server image (from the bundle folder in synth, any image in tests). */
+  readonly image: ecs.ContainerImage;
+}
+
+/**
+ * @example
+ * ```ts
+ * new AudioHookServerStack(app, 'AudioHookServer', {
+ *   params: readAudioHookParameters(process.env),
+ *   image: ecs.ContainerImage.fromAsset('dist/apps/audiohook-server'),
+ * });
+ * ```
+ */
+export class AudioHookServerStack extends Stack {
+  readonly recordingBucket: s3.IBucket;
+  readonly replayTable: dynamodb.ITable;
+  readonly apiKeys: secretsmanager.ISecret;
+  readonly server: ContainerService;
+  /** What the server needs after SIGTERM, from its configuration: drain, then close. */
+  readonly drainDeadline: Duration;
+
+  constructor(scope: Construct, id: string, props: AudioHookServerStackProps) {
+    super(scope, id, props);
+    const p = props.params;
+    applyCommonTags(this, { owner: p.TAG_OWNER, service: 'audiohook-server' });
+    const logsBucket = accessLogsBucket(this, 'AccessLogs', { removalPolicy: p.REMOVAL_POLICY });
+    const network = new StandardNetwork(this, 'Network', {
+      natGateways: p.NAT_GATEWAYS,
+      flowLogsBucket: logsBucket,
+    });
+    this.recordingBucket = secureBucket(this, 'Recordings', {
+      accessLogs: { bucket: logsBucket, prefix: 'recordings-access/' },
+      versioned: true,
+      removalPolicy: p.REMOVAL_POLICY,
+      lifecycleRules: [
+        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(30) },
+        ...(p.RECORDING_RETENTION_DAYS > 0
+          ? [{ id: 'expire-recordings', expiration: Duration.days(p.RECORDING_RETENTION_DAYS) }]
+          : []),
+      ],
+    });
+    this.replayTable = stateTable(this, 'ReplayCache');
+    this.apiKeys = this.#apiKeySecret(p.SECRET_NAME);
+
+    const environment = serverEnvironment({
+      bucket: this.recordingBucket,
+      secret: this.apiKeys,
+      replayTable: this.replayTable,
+      metricNamespace: p.METRIC_NAMESPACE,
+      settings: p.APP_SETTINGS,
+    });
+    this.drainDeadline = drainDeadline(environment);
+    const stopTimeout = FARGATE_MAX_STOP_TIMEOUT;
+    if (this.drainDeadline.plus(UPLOAD_MARGIN).toSeconds() > stopTimeout.toSeconds()) {
+      throw new InfraError(
+        InfraErrorCode.Parameters,
+        `DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS (${this.drainDeadline.toSeconds()} s) must leave ${UPLOAD_MARGIN.toSeconds()} s for uploads within Fargate's ${stopTimeout.toSeconds()} s stop timeout`,
+      );
+    }
+    if (p.DEREGISTRATION_DELAY_S <= this.drainDeadline.toSeconds()) {
+      throw new InfraError(
+        InfraErrorCode.Parameters,
+        `DEREGISTRATION_DELAY_S must exceed the server's drain deadline (${this.drainDeadline.toSeconds()} s)`,
+      );
+    }
+    this.server = new ContainerService(this, 'Server', {
+      cluster: network.cluster,
+      name: 'audiohook-server',
+      image: props.image,
+      cpu: p.TASK_CPU,
+      memoryLimitMiB: p.TASK_MEMORY_MIB,
+      architecture: p.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      ports: [CONTAINER_PORT],
+      environment,
+      stopTimeout,
+      scratchPaths: [RECORDINGS_DIR],
+      ephemeralStorageGiB: p.EPHEMERAL_STORAGE_GIB,
+      desiredCount: p.MIN_TASKS,
+      logRetention: p.LOG_RETENTION_DAYS,
+      removalPolicy: p.REMOVAL_POLICY,
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${CONTAINER_PORT}/health/check').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+        ],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+    });
+    grantServerCalls({
+      role: this.server.taskDefinition.taskRole,
+      bucket: this.recordingBucket,
+      secret: this.apiKeys,
+      replayTable: this.replayTable,
+    });
+    this.#publish(p, network, logsBucket);
+  }
+
+  /** The load balancer, the domain, scaling and the outputs. */
+  #publish(p: AudioHookParameters, network: StandardNetwork, logsBucket: s3.IBucket): void {
+    const domain = new PublicDomain(this, 'Domain', {
+      domainName: p.APPLICATION_DOMAIN,
+      certificateArn: p.CERTIFICATE_ARN,
+      hostedZone:
+        p.HOSTED_ZONE_NAME !== undefined && p.HOSTED_ZONE_ID !== undefined
+          ? { name: p.HOSTED_ZONE_NAME, id: p.HOSTED_ZONE_ID }
+          : undefined,
+    });
+    const { loadBalancer } = serverIngress(this, {
+      vpc: network.vpc,
+      domain,
+      accessLogs: logsBucket,
+      ingressCidrs: p.INGRESS_CIDRS,
+      service: this.server.service,
+      deregistrationDelay: Duration.seconds(p.DEREGISTRATION_DELAY_S),
+    });
+    scaleOnSessions({
+      service: this.server.service,
+      namespace: p.METRIC_NAMESPACE,
+      minTasks: p.MIN_TASKS,
+      maxTasks: p.MAX_TASKS,
+      sessionsPerTask: p.SESSIONS_PER_TASK,
+      cpuTargetPercent: p.CPU_TARGET_PERCENT,
+    });
+    new CfnOutput(this, 'recordingBucketName', {
+      value: this.recordingBucket.bucketName,
+      description: 'Bucket the recordings (WAV + JSON sidecar) are uploaded to',
+    });
+    new CfnOutput(this, 'audioHookUrl', {
+      value: `wss://${p.APPLICATION_DOMAIN}${AUDIOHOOK_PATH}`,
+      description: 'Connection URI to paste into the Genesys Cloud AudioHook integration',
+    });
+    new CfnOutput(this, 'loadBalancerDnsName', {
+      value: loadBalancer.loadBalancer.loadBalancerDnsName,
+      description: 'Target of the CNAME for APPLICATION_DOMAIN when there is no hosted zone',
+    });
+    new CfnOutput(this, 'apiKeySecretArn', {
+      value: this.apiKeys.secretArn,
+      description: 'Secret holding {"<api key>": "<base64 client secret>"}',
+    });
+    new CfnOutput(this, 'replayCacheTableName', { value: this.replayTable.tableName });
+  }
+
+  /** The seed's SECRET_NAME (an existing secret), or a new one holding an empty key map. */
+  #apiKeySecret(name: string | undefined): secretsmanager.ISecret {
+    if (name !== undefined) return secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', name);
+    const secret = new secretsmanager.Secret(this, 'ApiKeys', {
+      description:
+        'AudioHook API keys: {"<api key>": "<base64 client secret>"} (none until you add them)',
+      secretStringValue: SecretValue.unsafePlainText('{}'),
+    });
+    acknowledge(secret, {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The keys are shared with Genesys Cloud and rotated by hand (docs/deploy.md); automatic rotation would break the integration.',
+    });
+    return secret as secretsmanager.ISecret;
+  }
+}

@@ -1,0 +1,303 @@
+// Who owns which recording files when several instances share LOG_ROOT_DIR. Each running process
+// writes only into its own work folder `.instances/<run id>/` and keeps a heartbeat file there;
+// finished recordings are moved to LOG_ROOT_DIR itself. A folder whose heartbeat has stopped
+// belongs to a dead instance and is adopted with one atomic rename, so exactly one live instance
+// recovers it and nobody ever touches a live instance's open files.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, join } from 'node:path';
+import type { AppLogger } from '../logging';
+
+/** Folder of LOG_ROOT_DIR holding one work folder per running process. */
+export const INSTANCES_DIR = '.instances';
+/** The heartbeat file of a work folder. */
+export const OWNER_FILE = 'owner.json';
+
+/** What a heartbeat file says. */
+export interface OwnerRecord {
+  readonly instanceId: string;
+  readonly runId: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly startedAt: string;
+  /** Epoch milliseconds of the last heartbeat (the writer's clock). */
+  readonly heartbeatAt: number;
+}
+
+/** Another process's work folder, as a scan sees it. */
+export interface InstanceState {
+  readonly runId: string;
+  readonly owner: OwnerRecord | undefined;
+  /** Milliseconds since its last sign of life (heartbeat, or the folder's mtime without one). */
+  readonly silentMs: number;
+  /** True when it is certainly or presumably dead (see {@link RecordingFolders.instances}). */
+  readonly dead: boolean;
+}
+
+export interface RecordingFoldersOptions {
+  /** LOG_ROOT_DIR. */
+  readonly root: string;
+  /** A readable name of this instance (`INSTANCE_ID`, default the host name). */
+  readonly instanceId: string;
+  /** How often the heartbeat file is rewritten. */
+  readonly heartbeatMs: number;
+  /** A work folder silent for longer than this belongs to a dead instance. */
+  readonly staleAfterMs: number;
+  readonly logger: AppLogger;
+  /** The run id (tests). @default `<instanceId>-<8 hex digits>` */
+  readonly runId?: string;
+  /** Clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Makes an id safe as a folder name. */
+export function safeName(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^\.+/, '');
+  return (cleaned === '' ? 'instance' : cleaned).slice(0, 64);
+}
+
+function errno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/**
+ * Run ids of the work folders this process has open: a heartbeat naming this process's pid but
+ * another run id is a previous process that had the same pid (a container restarted as pid 1).
+ */
+const OPEN_HERE = new Set<string>();
+
+/** True when a process with this pid exists on this host. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errno(error) === 'EPERM';
+  }
+}
+
+/**
+ * The folders of one process: its work folder, the adoption of dead instances' folders, and
+ * moving finished recordings to LOG_ROOT_DIR.
+ *
+ * @example
+ * ```ts
+ * const folders = new RecordingFolders({ root: '/rec', instanceId: 'a', heartbeatMs: 10_000,
+ *   staleAfterMs: 60_000, logger });
+ * await folders.open(); // creates /rec/.instances/a-1f2e3d4c/ and starts the heartbeat
+ * ```
+ */
+export class RecordingFolders {
+  readonly root: string;
+  readonly runId: string;
+  /** Where this process writes recordings while they are open. */
+  readonly work: string;
+  readonly #options: RecordingFoldersOptions;
+  readonly #now: () => number;
+  readonly #startedAt: string;
+  #timer: NodeJS.Timeout | undefined;
+  #beating: Promise<void> = Promise.resolve();
+
+  constructor(options: RecordingFoldersOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.root = options.root;
+    this.runId = safeName(
+      options.runId ?? `${safeName(options.instanceId)}-${randomBytes(4).toString('hex')}`,
+    );
+    this.work = join(options.root, INSTANCES_DIR, this.runId);
+    this.#startedAt = new Date(this.#now()).toISOString();
+  }
+
+  /** Dead instances' folders are moved here by {@link adopt}. */
+  get adoptedDir(): string {
+    return join(this.work, 'adopted');
+  }
+
+  /** Finished recordings taken from LOG_ROOT_DIR for upload are moved here by {@link claim}. */
+  get uploadingDir(): string {
+    return join(this.work, 'uploading');
+  }
+
+  /** Creates the work folder, writes the first heartbeat and keeps it beating. */
+  async open(): Promise<void> {
+    await mkdir(this.work, { recursive: true });
+    OPEN_HERE.add(this.runId);
+    await this.#heartbeat();
+    this.#timer = setInterval(() => {
+      this.#beating = this.#heartbeat().catch((error: unknown) => {
+        this.#options.logger.error(
+          { err: error instanceof Error ? error.message : String(error), work: this.work },
+          'recording heartbeat failed',
+        );
+      });
+    }, this.#options.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  async #heartbeat(): Promise<void> {
+    const owner: OwnerRecord = {
+      instanceId: this.#options.instanceId,
+      runId: this.runId,
+      host: hostname(),
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      heartbeatAt: this.#now(),
+    };
+    const path = join(this.work, OWNER_FILE);
+    const temporary = `${path}.tmp`;
+    try {
+      await writeFile(temporary, JSON.stringify(owner));
+    } catch (error) {
+      if (errno(error) !== 'ENOENT') throw error;
+      // The folder is gone: another instance took this one for dead (a pause longer than the
+      // stale timeout). Say so loudly and carry on in a new folder.
+      this.#options.logger.error(
+        { work: this.work },
+        'the work folder was adopted by another instance; recreating it',
+      );
+      await mkdir(this.work, { recursive: true });
+      await writeFile(temporary, JSON.stringify(owner));
+    }
+    // A rename replaces the file at once: a reader never sees half a heartbeat.
+    await rename(temporary, path);
+  }
+
+  /**
+   * Stops the heartbeat and removes the work folder when nothing is left in it (else the folder
+   * stays without heartbeat, to be adopted like a dead instance's).
+   */
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#beating;
+    OPEN_HERE.delete(this.runId);
+    try {
+      await rm(join(this.work, OWNER_FILE), { force: true });
+      await removeEmptyTree(this.work);
+      await rmdir(join(this.root, INSTANCES_DIR)).catch(() => undefined);
+    } catch (error) {
+      // A broken LOG_ROOT_DIR must not fail the shutdown; what is left is adopted later.
+      this.#options.logger.error(
+        { err: error instanceof Error ? error.message : String(error), work: this.work },
+        'the work folder could not be removed',
+      );
+    }
+  }
+
+  /** Moves a finished file from the work folder to LOG_ROOT_DIR; returns its new path. */
+  async finalize(path: string): Promise<string> {
+    const target = join(this.root, basename(path));
+    if (target !== path) await rename(path, target);
+    return target;
+  }
+
+  /**
+   * Takes a file of LOG_ROOT_DIR into `folder` of this process, atomically: `undefined` when
+   * another instance took it first.
+   */
+  async claim(path: string, folder: string): Promise<string | undefined> {
+    await mkdir(folder, { recursive: true });
+    const target = join(folder, basename(path));
+    try {
+      await rename(path, target);
+      return target;
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Every other process's work folder with its state. Dead: silent for longer than the stale
+   * timeout, or (on this host) its process no longer exists, so a restart recovers what the
+   * crashed process left at once.
+   */
+  async instances(): Promise<InstanceState[]> {
+    const folder = join(this.root, INSTANCES_DIR);
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (error) {
+      if (errno(error) === 'ENOENT') return [];
+      throw error;
+    }
+    const out: InstanceState[] = [];
+    for (const runId of names.sort()) {
+      if (runId === this.runId) continue;
+      const state = await this.#state(join(folder, runId), runId);
+      if (state !== undefined) out.push(state);
+    }
+    return out;
+  }
+
+  async #state(folder: string, runId: string): Promise<InstanceState | undefined> {
+    let owner: OwnerRecord | undefined;
+    try {
+      const parsed = JSON.parse(await readFile(join(folder, OWNER_FILE), 'utf8')) as OwnerRecord;
+      if (typeof parsed.heartbeatAt === 'number') owner = parsed;
+    } catch {
+      // No heartbeat (yet, or any more): the folder's own time stands in.
+    }
+    let lastSign = owner?.heartbeatAt;
+    if (lastSign === undefined) {
+      try {
+        lastSign = (await stat(folder)).mtimeMs;
+      } catch {
+        return undefined; // adopted meanwhile
+      }
+    }
+    const silentMs = Math.max(0, this.#now() - lastSign);
+    const goneHere =
+      owner !== undefined &&
+      owner.host === hostname() &&
+      (owner.pid === process.pid ? !OPEN_HERE.has(runId) : !pidAlive(owner.pid));
+    return { runId, owner, silentMs, dead: silentMs > this.#options.staleAfterMs || goneHere };
+  }
+
+  /**
+   * Takes a dead instance's work folder into this one (one rename: of instances adopting at the
+   * same time, exactly one gets it). Returns where it now is, or `undefined` when another
+   * instance was first.
+   */
+  async adopt(runId: string): Promise<string | undefined> {
+    if (safeName(runId) !== runId || runId === this.runId) return undefined;
+    await mkdir(this.adoptedDir, { recursive: true });
+    const target = join(this.adoptedDir, runId);
+    try {
+      await rename(join(this.root, INSTANCES_DIR, runId), target);
+      return target;
+    } catch (error) {
+      const code = errno(error);
+      if (code === 'ENOENT' || code === 'ENOTEMPTY' || code === 'EEXIST') return undefined;
+      throw error;
+    }
+  }
+}
+
+/** Removes `folder` and its subfolders when they hold no file (bottom up); keeps the rest. */
+export async function removeEmptyTree(folder: string): Promise<boolean> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return true;
+    throw error;
+  }
+  let empty = true;
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !(await removeEmptyTree(join(folder, entry.name)))) empty = false;
+  }
+  if (!empty) return false;
+  try {
+    await rmdir(folder);
+    return true;
+  } catch (error) {
+    const code = errno(error);
+    if (code === 'ENOENT') return true;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+// Builds recording storage from the configuration: this process's folders (work folder and
+// heartbeat), where finished recordings go (LOG_ROOT_DIR or S3), the recovery of leftovers and
+// dead instances' recordings, and what every session's recorder shares.
+
+import { mkdir } from 'node:fs/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { ServerConfig } from '../../config';
+import type { AppLogger } from '../logging';
+import type { RecordingEnvironment } from '../session-wiring';
+import { ChunkPool } from './chunk-pool';
+import { RecordingFolders } from './folders';
+import { RecoveryService, type SweepOptions, type SweepResult } from './recovery';
+import type { OpenWav } from './session-recorder';
+import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploader';
+
+/** Written audio chunks kept for reuse (64 × 16 KiB = 1 MiB at the default chunk size). */
+const CHUNK_POOL_MAX_FREE = 64;
+
+export interface StorageOverrides {
+  readonly s3Client?: S3Client;
+  /** Creates recording WAV writers (tests use a slow one to exercise back-pressure). */
+  readonly openWav?: OpenWav;
+}
+
+/** Recording storage of one process. */
+export interface RecordingStorage {
+  readonly folders: RecordingFolders;
+  readonly sink: RecordingSink;
+  readonly recovery: RecoveryService;
+  /** What sessions' recorders share (their directory is this process's work folder). */
+  readonly environment: RecordingEnvironment;
+  /** Creates the folders and starts the heartbeat. */
+  open(): Promise<void>;
+  /** A sweep (see {@link RecoveryService.sweep}). */
+  sweep(options?: SweepOptions): Promise<SweepResult>;
+  /** Cuts upload retries short (at shutdown; the files then wait in LOG_ROOT_DIR). */
+  stopRetrying(): void;
+  /** Stops recovery and the heartbeat, removes the work folder, releases the S3 client. */
+  close(): Promise<void>;
+}
+
+function s3Sink(
+  config: ServerConfig,
+  logger: AppLogger,
+  folders: RecordingFolders,
+  overrides: StorageOverrides,
+): { sink: S3RecordingSink; client: S3Client } | undefined {
+  const s3 = config.s3;
+  if (s3 === undefined) return undefined;
+  const checksum = s3.checksums === 'when_required' ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED';
+  const client =
+    overrides.s3Client ??
+    new S3Client({
+      region: s3.region,
+      forcePathStyle: s3.forcePathStyle,
+      requestChecksumCalculation: checksum,
+      responseChecksumValidation: checksum,
+      ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
+    });
+  const sink = new S3RecordingSink({
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    client,
+    attempts: s3.attempts,
+    retryBaseMs: s3.retryBaseMs,
+    partSizeBytes: s3.partSizeBytes,
+    logger: logger.child({ component: 'uploader' }),
+    keepFailed: (path) => folders.finalize(path),
+  });
+  return { sink, client };
+}
+
+/**
+ * @example
+ * ```ts
+ * const storage = createRecordingStorage(config, logger);
+ * await storage.open();
+ * void storage.sweep({ root: true }); // leftovers, in the background
+ * ```
+ */
+export function createRecordingStorage(
+  config: ServerConfig,
+  logger: AppLogger,
+  overrides: StorageOverrides = {},
+): RecordingStorage {
+  const { recording } = config;
+  const folders = new RecordingFolders({
+    root: recording.directory,
+    instanceId: recording.ownership.instanceId,
+    heartbeatMs: recording.ownership.heartbeatMs,
+    staleAfterMs: recording.ownership.staleAfterMs,
+    logger: logger.child({ component: 'recording-folders' }),
+  });
+  const s3 = s3Sink(config, logger, folders, overrides);
+  const sink: RecordingSink = s3?.sink ?? new LocalRecordingSink((path) => folders.finalize(path));
+  const recovery = new RecoveryService({
+    folders,
+    sink,
+    logger: logger.child({ component: 'recovery' }),
+    scanIntervalMs: recording.ownership.scanIntervalMs,
+  });
+  const environment: RecordingEnvironment = {
+    directory: folders.work,
+    headerUpdate: recording.headerUpdate,
+    flushBytes: recording.flushBytes,
+    sidecarMaxPings: recording.sidecarMaxPings,
+    sidecarMaxBytes: recording.sidecarMaxBytes,
+    ...(recording.flushBytes === 0
+      ? {}
+      : {
+          // Chunks in flight at once: about one per disk write under way.
+          chunkPool: new ChunkPool({
+            chunkBytes: recording.flushBytes,
+            maxFree: CHUNK_POOL_MAX_FREE,
+          }),
+        }),
+    maxBufferedBytes: recording.maxBufferedBytes,
+    sink,
+    ...(overrides.openWav === undefined ? {} : { openWav: overrides.openWav }),
+  };
+  return {
+    folders,
+    sink,
+    recovery,
+    environment,
+    open: async () => {
+      await mkdir(recording.directory, { recursive: true });
+      await folders.open();
+    },
+    sweep: (options) => recovery.sweep(options),
+    stopRetrying: () => s3?.sink.stopRetrying(),
+    close: async () => {
+      await recovery.stop();
+      await folders.close();
+      if (overrides.s3Client === undefined) s3?.client.destroy();
+    },
+  };
+}

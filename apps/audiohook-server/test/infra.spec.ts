@@ -1,0 +1,392 @@
+// The AudioHook server's stack, synthesised once for the file (synthesis takes seconds): what
+// issue 13 asks of it, pinned on the template, plus cdk-nag and the CDK's template validation.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, type CfnElement, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  awsActionsCalledIn,
+  createInfraApp,
+  nagFindings,
+  roleActions,
+  roleStatements,
+  sourceFiles,
+} from '@org/infra';
+import { ConfigError, loadConfig } from '../src/config';
+import { readAudioHookParameters } from '../src/infra/parameters';
+import { AUDIOHOOK_PING_INTERVAL } from '../src/infra/server-ingress';
+import { AudioHookServerStack } from '../src/infra/server-stack';
+
+const env = { account: '111122223333', region: 'eu-west-1' };
+const zoneParams = {
+  APPLICATION_DOMAIN: 'audiohook.example.com',
+  HOSTED_ZONE_NAME: 'example.com',
+  HOSTED_ZONE_ID: 'Z0123456789EXAMPLE',
+  TAG_OWNER: 'team-voice',
+};
+const certificateArn = 'arn:aws:acm:eu-west-1:111122223333:certificate/abcd-1234';
+// The real Dockerfile and .dockerignore: the asset keeps only what .dockerignore lets in.
+const image = () => ecs.ContainerImage.fromAsset(join(__dirname, '..'));
+
+let app: App;
+let stack: AudioHookServerStack;
+let imported: AudioHookServerStack;
+let template: Template;
+let importedTemplate: Template;
+
+/** What the server needs after SIGTERM, from its own configuration defaults. */
+function defaultDrainDeadlineSeconds(): number {
+  const config = loadConfig({});
+  return (config.drain.timeoutMs + config.limits.closeTimeoutMs) / 1000;
+}
+
+beforeAll(() => {
+  app = createInfraApp({ nag: false });
+  stack = new AudioHookServerStack(app, 'AudioHook', {
+    env,
+    params: readAudioHookParameters(zoneParams),
+    image: image(),
+  });
+  imported = new AudioHookServerStack(app, 'AudioHookImported', {
+    env,
+    params: readAudioHookParameters({
+      APPLICATION_DOMAIN: 'audiohook.example.com',
+      CERTIFICATE_ARN: certificateArn,
+      SECRET_NAME: 'audiohook/api-keys',
+      RECORDING_RETENTION_DAYS: '365',
+      INGRESS_CIDRS: '192.0.2.0/24,198.51.100.0/24',
+      APP_SETTINGS: '{"LOG_LEVEL":"debug","SERVERPORT":"9999"}',
+    }),
+    image: image(),
+  });
+  template = Template.fromStack(stack);
+  importedTemplate = Template.fromStack(imported);
+}, 180_000);
+
+describe('AudioHookServerStack: listener and certificate', () => {
+  it('listens only on 443 with HTTPS, TLS 1.2+ and the domain certificate (port 80 closed)', () => {
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      Certificates: [{ CertificateArn: { Ref: Match.stringLikeRegexp('^DomainCertificate') } }],
+      DefaultActions: [Match.objectLike({ Type: 'fixed-response' })],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'HTTPS from the calling platform',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })],
+    });
+  });
+
+  it('requests a DNS-validated certificate in the hosted zone and aliases the domain to the ALB', () => {
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'audiohook.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [
+        { DomainName: 'audiohook.example.com', HostedZoneId: 'Z0123456789EXAMPLE' },
+      ],
+    });
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      Name: 'audiohook.example.com.',
+      Type: 'A',
+      AliasTarget: Match.objectLike({
+        DNSName: { 'Fn::Join': ['', ['dualstack.', Match.anyValue()]] },
+      }),
+    });
+  });
+
+  it('uses CERTIFICATE_ARN as given, and INGRESS_CIDRS narrow who may connect', () => {
+    importedTemplate.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    importedTemplate.resourceCountIs('AWS::Route53::RecordSet', 0);
+    importedTemplate.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Certificates: [{ CertificateArn: certificateArn }],
+    });
+    importedTemplate.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'HTTPS from the calling platform',
+      SecurityGroupIngress: [
+        Match.objectLike({ CidrIp: '192.0.2.0/24', FromPort: 443 }),
+        Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 443 }),
+      ],
+    });
+  });
+
+  it('forwards only /api/v1/* on the application domain to the sessions', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: Match.arrayWith([
+        { Field: 'host-header', HostHeaderConfig: { Values: ['audiohook.example.com'] } },
+        { Field: 'path-pattern', PathPatternConfig: { Values: ['/api/v1/*'] } },
+      ]),
+    });
+  });
+
+  it('keeps idle WebSockets open well past the AudioHook ping interval and drops invalid headers', () => {
+    const attributes = loadBalancerAttributes(template);
+    expect(Number(attributes['idle_timeout.timeout_seconds'])).toBeGreaterThan(
+      AUDIOHOOK_PING_INTERVAL.toSeconds() * 2,
+    );
+    expect(attributes['routing.http.drop_invalid_header_fields.enabled']).toBe('true');
+    expect(attributes['access_logs.s3.enabled']).toBe('true');
+  });
+});
+
+describe('AudioHookServerStack: health and draining', () => {
+  it('health-checks the targets on /health/check', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Protocol: 'HTTP',
+      Port: 8080,
+      TargetType: 'ip',
+      HealthCheckPath: '/health/check',
+      Matcher: { HttpCode: '200' },
+    });
+  });
+
+  it("gives deregistration and the task's stop timeout longer than the server's drain deadline", () => {
+    const deadline = defaultDrainDeadlineSeconds();
+    expect(stack.drainDeadline.toSeconds()).toBe(deadline);
+    const delay = Number(targetGroupAttributes(template)['deregistration_delay.timeout_seconds']);
+    expect(delay).toBeGreaterThan(deadline);
+    const container = containerDefinition(template);
+    expect(container['StopTimeout']).toBeGreaterThan(deadline);
+    expect(container['StopTimeout']).toBeLessThanOrEqual(120);
+  });
+
+  it('refuses settings whose drain deadline leaves no time for uploads before SIGKILL', () => {
+    expect(
+      () =>
+        new AudioHookServerStack(createInfraApp({ nag: false }), 'TooLong', {
+          env,
+          params: readAudioHookParameters({ APP_SETTINGS: '{"DRAIN_TIMEOUT_MS":"100000"}' }),
+          image: image(),
+        }),
+    ).toThrow(/must leave 30 s for uploads/);
+    expect(
+      () =>
+        new AudioHookServerStack(createInfraApp({ nag: false }), 'ShortDelay', {
+          env,
+          params: readAudioHookParameters({ DEREGISTRATION_DELAY_S: '30' }),
+          image: image(),
+        }),
+    ).toThrow(/DEREGISTRATION_DELAY_S must exceed/);
+  });
+
+  it('refuses settings the server itself would refuse, with its configuration error', () => {
+    expect(
+      () =>
+        new AudioHookServerStack(createInfraApp({ nag: false }), 'BadLevel', {
+          env,
+          params: readAudioHookParameters({ APP_SETTINGS: '{"LOG_LEVEL":"loud"}' }),
+          image: image(),
+        }),
+    ).toThrow(ConfigError);
+  });
+});
+
+describe('AudioHookServerStack: recordings', () => {
+  it('encrypts the recording bucket, blocks public access, versions it and logs access', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { LogFilePrefix: 'recordings-access/' },
+    });
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: Match.objectLike({ VersioningConfiguration: { Status: 'Enabled' } }),
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('denies every request to the recording bucket without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^Recordings') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('aborts stale multipart uploads, expires old versions, and expires recordings when asked', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    importedTemplate.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ ExpirationInDays: 365 })]),
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  it('outputs the recording bucket and the wss:// URL to paste into Genesys Cloud', () => {
+    template.hasOutput('recordingBucketName', {
+      Value: { Ref: Match.stringLikeRegexp('^Recordings') },
+    });
+    template.hasOutput('audioHookUrl', {
+      Value: 'wss://audiohook.example.com/api/v1/audiohook/ws',
+    });
+  });
+});
+
+describe('AudioHookServerStack: the container', () => {
+  it('runs read-only as configured: the bucket, secret, replay table, EMF namespace and recordings volume', () => {
+    const container = containerDefinition(template);
+    expect(container).toMatchObject({
+      ReadonlyRootFilesystem: true,
+      PortMappings: [{ ContainerPort: 8080, Protocol: 'tcp' }],
+      LogConfiguration: { LogDriver: 'awslogs', Options: { mode: 'non-blocking' } },
+      MountPoints: [
+        { ContainerPath: '/tmp', ReadOnly: false },
+        { ContainerPath: '/var/lib/audiohook/recordings', ReadOnly: false },
+      ],
+    });
+    const variables = environment(container);
+    expect(variables).toMatchObject({
+      SERVERHOST: '0.0.0.0',
+      SERVERPORT: '8080',
+      LOG_ROOT_DIR: '/var/lib/audiohook/recordings',
+      EMF_NAMESPACE: 'AudioHook',
+      RECORDING_S3_BUCKET: { Ref: expect.stringMatching(/^Recordings/) },
+      SECRET_NAME_OR_ARN: { Ref: expect.stringMatching(/^ApiKeys/) },
+      REPLAY_CACHE_TABLE: { Ref: expect.stringMatching(/^ReplayCache/) },
+    });
+  });
+
+  it('passes APP_SETTINGS through, but never over the values the stack is built around', () => {
+    const variables = environment(containerDefinition(importedTemplate));
+    expect(variables['LOG_LEVEL']).toBe('debug');
+    expect(variables['SERVERPORT']).toBe('8080');
+  });
+
+  it('keeps the replay cache in a table with the contract key schema and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it("keeps the API keys in Secrets Manager: a new empty key map, or the seed's SECRET_NAME", () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { SecretString: '{}' });
+    importedTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(
+      JSON.stringify(environment(containerDefinition(importedTemplate))['SECRET_NAME_OR_ARN']),
+    ).toContain(':secret:audiohook/api-keys');
+  });
+});
+
+describe('AudioHookServerStack: permissions', () => {
+  it('allows the task role exactly the AWS calls in the server source, each on its resource', () => {
+    const role = stack.getLogicalId(
+      stack.server.taskDefinition.taskRole.node.defaultChild as CfnElement,
+    );
+    const called = awsActionsCalledIn(sourceFiles(join(__dirname, '../src'), ['infra']));
+    expect(roleActions(template, role)).toEqual(called);
+    const resources = Object.fromEntries(
+      roleStatements(template, role).map((s) => [[s.Action].flat().join(','), s.Resource]),
+    );
+    expect(JSON.stringify(resources)).not.toContain('"*"');
+    template.resourcePropertiesCountIs(
+      'AWS::IAM::Role',
+      { ManagedPolicyArns: Match.anyValue() },
+      0,
+    );
+  });
+});
+
+describe('AudioHookServerStack: scaling', () => {
+  it('tracks ActiveSessions per task (EMF, Average) with CPU as a backstop', () => {
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 1,
+      MaxCapacity: 10,
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 1000,
+        CustomizedMetricSpecification: {
+          Namespace: 'AudioHook',
+          MetricName: 'ActiveSessions',
+          Dimensions: [{ Name: 'Service', Value: 'audiohook-server' }],
+          Statistic: 'Average',
+        },
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 70,
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+      }),
+    });
+  });
+});
+
+describe('AudioHookServerStack: checks', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+    expect(nagFindings(imported)).toEqual([]);
+  });
+
+  it('is valid CloudFormation by the CDK template validation (errors fail synthesis)', () => {
+    const report = JSON.parse(
+      readFileSync(join(app.synth().directory, 'validation-report.json'), 'utf8'),
+    ) as { pluginReports: unknown[] };
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('tags every resource with the Owner from TAG_OWNER', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      Tags: Match.arrayWith([{ Key: 'Owner', Value: 'team-voice' }]),
+    });
+  });
+});
+
+function containerDefinition(t: Template): Record<string, unknown> {
+  const definitions = Object.values(t.findResources('AWS::ECS::TaskDefinition'));
+  const [container] = (definitions[0] as { Properties: { ContainerDefinitions: unknown[] } })
+    .Properties.ContainerDefinitions as Record<string, unknown>[];
+  return container ?? {};
+}
+
+function environment(container: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    (container['Environment'] as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+  );
+}
+
+function attributes(t: Template, type: string, key: string): Record<string, string> {
+  const [resource] = Object.values(t.findResources(type)) as {
+    Properties: Record<string, { Key: string; Value: string }[]>;
+  }[];
+  return Object.fromEntries((resource?.Properties[key] ?? []).map((a) => [a.Key, a.Value]));
+}
+
+function loadBalancerAttributes(t: Template): Record<string, string> {
+  return attributes(t, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'LoadBalancerAttributes');
+}
+
+function targetGroupAttributes(t: Template): Record<string, string> {
+  return attributes(t, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'TargetGroupAttributes');
+}

@@ -1,0 +1,141 @@
+// The gateway configuration a deployment runs with: a YAML document (BYOVA_CONFIG_FILE or the
+// shipped gateway.aws.yaml) that the stack stores in SSM Parameter Store and the task receives
+// as BYOVA_CONFIG_YAML. It is validated here with the gateway's own parser and exposure check,
+// and what the stack must build around it (ports, secrets, Lex permissions, writable paths)
+// is read from the validated result.
+
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { InfraError, InfraErrorCode } from '@org/infra';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { type GatewayConfig, parseConfig, resolveConfigPath } from '../config';
+import { builtInKind } from '../lib/connectors/loader';
+import { validateLexConfig } from '../lib/connectors/lex';
+import { unauthenticatedListeners } from '../lib/security';
+
+/** The image's config folder: relative paths in the YAML resolve from here. */
+export const IMAGE_CONFIG_DIR = '/app/config';
+/** The only writable folder for audio logging: a volume owned by the gateway's user. */
+export const AUDIO_DIR = '/var/lib/byova/audio';
+/** The configuration deployed when BYOVA_CONFIG_FILE is not set. */
+export const DEFAULT_DEPLOY_CONFIG = join(__dirname, 'gateway.aws.yaml');
+
+/** A Lex bot the gateway calls, as its connector configuration names it. */
+export interface LexBot {
+  readonly region: string;
+  /** Unset: the connector discovers every bot with an alias (ListBots, ListBotAliases). */
+  readonly botId?: string;
+  readonly botAliasId?: string;
+}
+
+/** The validated deployment configuration and what the stack derives from it. */
+export interface DeployConfig {
+  /** The YAML stored in SSM (the input, with the datasource URL filled in). */
+  readonly yaml: string;
+  /** SHA-256 of `yaml`: a label on the container, so a changed config replaces the tasks. */
+  readonly sha256: string;
+  readonly config: GatewayConfig;
+  /** Variables the stack sets besides BYOVA_CONFIG_YAML. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** The URL to register as the Webex data source (the JWT's `com.cisco.datasource.url`). */
+  readonly datasourceUrl: string;
+  /** Login configured: the dashboard is served through the load balancer. */
+  readonly dashboardPublic: boolean;
+  /** Variables the YAML names for secrets, injected from BYOVA_SECRET_NAME. */
+  readonly secretEnvNames: readonly string[];
+  readonly lexBots: readonly LexBot[];
+  /** Whether audio logging writes to {@link AUDIO_DIR}. */
+  readonly recordsAudio: boolean;
+}
+
+function refuse(message: string): never {
+  throw new InfraError(InfraErrorCode.Parameters, `BYOVA_CONFIG_FILE: ${message}`);
+}
+
+/** Variables the configuration names for secrets, for the features it enables. */
+function secretEnvNames(config: GatewayConfig): string[] {
+  const names: string[] = [];
+  const auth = config.authentication;
+  if (auth.enabled) {
+    // Shared by every task: a per-process random secret would end sessions on other tasks.
+    names.push(auth.session.secret_key_env);
+    if (auth.mode === 'token') names.push(auth.token_env);
+    else {
+      const oauth = auth.webex_oauth;
+      names.push(oauth.client_id_env, oauth.client_secret_env, oauth.redirect_uri_env);
+      names.push(auth.authorized_orgs_env);
+    }
+  }
+  const source = config.data_source;
+  if (source.enabled) {
+    const a = source.auth;
+    if (a.type === 'static') names.push(a.access_token_env);
+    else names.push(a.client_id_env, a.client_secret_env, a.refresh_token_env);
+  }
+  return [...new Set(names)].sort();
+}
+
+function lexBots(config: GatewayConfig): LexBot[] {
+  return Object.entries(config.connectors).flatMap(([key, entry]) => {
+    if (builtInKind(entry) !== 'aws_lex') return [];
+    const c = validateLexConfig(key, entry.config);
+    return [
+      {
+        region: c.region_name,
+        ...(c.bot_id === undefined ? {} : { botId: c.bot_id }),
+        ...(c.bot_alias_id === undefined ? {} : { botAliasId: c.bot_alias_id }),
+      },
+    ];
+  });
+}
+
+/**
+ * Validates the YAML for a deployment behind the load balancer at `domain` and derives what the
+ * stack needs from it. An empty `jwt_validation.datasource_url` becomes `https://<domain>`.
+ *
+ * @throws InfraError `INFRA_ERR_PARAMETERS` when JWT validation is off or not enforced, health
+ *   checks would need a token, or a listener would be exposed without authentication.
+ * @throws ConfigError (the gateway's) for anything the gateway itself would refuse.
+ */
+export function deployConfig(text: string, domain: string): DeployConfig {
+  const document = (parseYaml(text) ?? {}) as Record<string, unknown>;
+  if (typeof document !== 'object' || Array.isArray(document)) refuse('not a YAML mapping');
+  const jwt = (document['jwt_validation'] ?? {}) as Record<string, unknown>;
+  if (jwt['datasource_url'] === undefined || jwt['datasource_url'] === '') {
+    document['jwt_validation'] = { ...jwt, datasource_url: `https://${domain}` };
+  }
+  const probe = parseConfig(document, {}, IMAGE_CONFIG_DIR);
+  const dashboardPublic = probe.monitoring.enabled && probe.authentication.enabled;
+  const environment = {
+    BYOVA_GRPC_HOST: '0.0.0.0',
+    BYOVA_MONITORING_HOST: dashboardPublic ? '0.0.0.0' : '127.0.0.1',
+  };
+  const config = parseConfig(document, environment, IMAGE_CONFIG_DIR);
+  const v = config.jwt_validation;
+  if (!v.enabled || !v.enforce_validation) {
+    refuse('jwt_validation.enabled and enforce_validation must be true behind a public endpoint');
+  }
+  if (!v.exempt_health) {
+    refuse(
+      'jwt_validation.exempt_health must be true: the load balancer checks health unauthenticated',
+    );
+  }
+  const exposed = unauthenticatedListeners(config);
+  if (exposed.length > 0) refuse(`exposed without authentication: ${exposed.join('; ')}`);
+  const recordsAudio = config.audio_recording.enabled;
+  if (recordsAudio && resolveConfigPath(config, config.audio_recording.output_dir) !== AUDIO_DIR) {
+    refuse(`audio_recording.output_dir must be ${AUDIO_DIR} (the only writable volume)`);
+  }
+  const yaml = stringifyYaml(document);
+  return {
+    yaml,
+    sha256: createHash('sha256').update(yaml).digest('hex'),
+    config,
+    environment,
+    datasourceUrl: v.datasource_url,
+    dashboardPublic,
+    secretEnvNames: secretEnvNames(config),
+    lexBots: lexBots(config),
+    recordsAudio,
+  };
+}

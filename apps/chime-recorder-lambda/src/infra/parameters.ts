@@ -1,0 +1,148 @@
+// The stack parameters: environment variables read once by `nx run chime-recorder-lambda:synth`,
+// with the 2023 sample's names where it had them (OUTPUT_BUCKET, RECORDING_BUCKET_PREFIX,
+// BUILD_ASTERISK, SIPREC_CIDRS, LOG_LEVEL, REMOVAL_POLICY).
+import {
+  boolParam,
+  intParam,
+  listParam,
+  optionalParam,
+  type ParameterEnv,
+  readStackParameters,
+} from '@org/infra';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { z } from 'zod';
+import { loadConfig } from '../config';
+
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** A comma-separated list of IPv4 CIDRs; the Voice Connector's allowlist takes /27 or larger prefixes only. */
+function cidrList(minPrefix: number) {
+  return listParam().refine(
+    (items) =>
+      items.every((c) => {
+        const m = CIDR.exec(c);
+        return (
+          m !== null &&
+          m.slice(1, 5).every((o) => Number(o) <= 255) &&
+          Number(m[5]) >= minPrefix &&
+          Number(m[5]) <= 32
+        );
+      }),
+    { message: `expected IPv4 CIDRs such as 198.51.100.0/27 (prefix ${minPrefix}–32)` },
+  );
+}
+
+/** Placeholders for the values the stack sets itself, so APP_SETTINGS can be checked at synth. */
+const STACK_SET = {
+  CALL_TABLE: 'synth-check',
+  RECORDING_BUCKET: 'synth-check-bucket',
+  MEDIA_INSIGHT_PIPELINE_ARN:
+    'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/synth-check',
+};
+
+// Further recorder settings as JSON, checked by the recorder's own configuration loader.
+const settings = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return {};
+    let parsed: Record<string, string>;
+    try {
+      parsed = z.record(z.string(), z.string()).parse(JSON.parse(v));
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
+      return z.NEVER;
+    }
+    try {
+      loadConfig({ ...parsed, ...STACK_SET });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const schema = z
+  .object({
+    STACK_NAME: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+      .default('ChimeRecorder'),
+    TAG_OWNER: optionalParam(),
+    OUTPUT_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
+      .optional(),
+    RECORDING_BUCKET_PREFIX: z.string().default('originalAudio'),
+    // Accepted as in the sample (DESTROY, RETAIN, SNAPSHOT; any case). SNAPSHOT means RETAIN here:
+    // nothing in this stack can be snapshotted. The default is RETAIN, not the sample's DESTROY.
+    REMOVAL_POLICY: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(z.enum(['destroy', 'retain', 'snapshot']))
+      .default('retain')
+      .transform((v) => (v === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN)),
+    // Unset: on unless SIPREC_CIDRS is set (see readRecorderParameters).
+    BUILD_ASTERISK: z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v))),
+    SIPREC_CIDRS: cidrList(27),
+    VOICECONNECTOR_ID: z
+      .string()
+      .regex(/^[a-z0-9]{1,64}$/, 'expected a Voice Connector id')
+      .optional(),
+    VOICE_CONNECTOR_ENCRYPTION: boolParam(false),
+    KVS_RETENTION_HOURS: intParam(24, 1, 87_600),
+    RECORDING_EXPIRATION_DAYS: intParam(0, 0, 36_500),
+    LOG_LEVEL: z
+      .string()
+      .transform((v) => v.toUpperCase())
+      .pipe(z.enum(['DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR']))
+      .default('INFO'),
+    ASTERISK_INSTANCE_TYPE: z
+      .string()
+      .regex(/^[a-z0-9]+\.[a-z0-9]+$/)
+      .default('t4g.small'),
+    VOICE_CONNECTOR_CIDRS: cidrList(8),
+    APP_SETTINGS: settings,
+  })
+  .superRefine((p, ctx) => {
+    const asterisk = p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0;
+    if (asterisk && p.SIPREC_CIDRS.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BUILD_ASTERISK'],
+        message: 'cannot be true together with SIPREC_CIDRS (the sample allows one or the other)',
+      });
+    }
+    if (asterisk && p.VOICECONNECTOR_ID !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BUILD_ASTERISK'],
+        message:
+          'the test PBX needs the Voice Connector this stack creates (unset VOICECONNECTOR_ID)',
+      });
+    }
+  });
+
+/** The validated stack parameters. */
+export type RecorderStackParameters = z.output<typeof schema> & {
+  /** Whether the test PBX is built (BUILD_ASTERISK, default: on unless SIPREC_CIDRS is set). */
+  buildAsterisk: boolean;
+};
+
+/**
+ * Reads the stack parameters from the environment. `BUILD_ASTERISK` defaults to `true` (as in
+ * the sample) unless `SIPREC_CIDRS` is set; asking for both is an error, as the sample says.
+ *
+ * @example
+ * ```ts
+ * const params = readRecorderParameters(process.env);
+ * ```
+ * @throws InfraError `INFRA_ERR_PARAMETERS` naming every bad variable.
+ */
+export function readRecorderParameters(env: ParameterEnv): RecorderStackParameters {
+  const p = readStackParameters(schema, env);
+  return { ...p, buildAsterisk: p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0 };
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awsActionsCalledIn, createInfraApp, nagFindings, sourceFiles } from '@org/infra';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ConnectLambdaStack } from '../src/infra/connect-stack';
+
+let dir: string;
+let stack: ConnectLambdaStack;
+let template: Template;
+
+beforeAll(() => {
+  // Any file will do as the code asset; the real ZIP is tested by the bundle test.
+  dir = mkdtempSync(join(tmpdir(), 'connect-stack-'));
+  const zip = join(dir, 'connect-lambda.zip');
+  writeFileSync(zip, 'not a real zip');
+  // One synthesis: the CDK's template validation (as errors) runs on it.
+  const app = createInfraApp({ nag: false });
+  stack = new ConnectLambdaStack(app, 'Connect', {
+    env: { account: '112233445566', region: 'us-east-1' },
+    codeZip: zip,
+    owner: 'team-voice',
+  });
+  app.synth();
+  template = Template.fromStack(stack);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+type Statement = { Action: string | string[]; Resource: unknown };
+
+describe('ConnectLambdaStack', () => {
+  it('deploys the CloudFormation template with the built ZIP as a CDK asset, on Node.js 24 arm64', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Code: {
+        S3Bucket: Match.stringLikeRegexp('^cdk-.*-assets-112233445566-us-east-1$'),
+        S3Key: Match.stringLikeRegexp('\\.zip$'),
+      },
+      LoggingConfig: { LogGroup: { Ref: 'FunctionLogGroup' } },
+    });
+    const parameters = Object.keys(template.toJSON()['Parameters'] as Record<string, unknown>);
+    for (const replaced of ['CodeS3Bucket', 'CodeS3Key', 'Runtime', 'Architecture']) {
+      expect(parameters).not.toContain(replaced);
+    }
+    for (const kept of ['VirtualAgentName', 'OAuthSecretArn', 'ApiKey', 'ConnectInstanceArn']) {
+      expect(parameters).toContain(kept);
+    }
+    template.hasParameter('ApiKey', { NoEcho: true });
+  });
+
+  it('grants exactly the action the code calls, on the configured secret only, plus its own logs', () => {
+    // Every SDK call of the function's code (the harness in main.ts and lib/harness.ts makes none).
+    const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra']));
+    expect(code).toEqual(['secretsmanager:GetSecretValue']);
+    const policies = template.toJSON()['Resources'] as Record<
+      string,
+      { Type: string; Condition?: string; Properties: Record<string, unknown> }
+    >;
+    const statements: Statement[] = [];
+    for (const r of Object.values(policies)) {
+      if (r.Type === 'AWS::IAM::Policy') {
+        statements.push(
+          ...(r.Properties['PolicyDocument'] as { Statement: Statement[] }).Statement,
+        );
+      }
+      if (r.Type === 'AWS::IAM::Role') {
+        for (const p of (r.Properties['Policies'] as {
+          PolicyDocument: { Statement: Statement[] };
+        }[]) ?? []) {
+          statements.push(...p.PolicyDocument.Statement);
+        }
+        expect(r.Properties['ManagedPolicyArns']).toBeUndefined();
+      }
+    }
+    const actions = [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
+    expect(actions).toEqual([...code, 'logs:CreateLogStream', 'logs:PutLogEvents'].sort());
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: { Ref: 'OAuthSecretArn' },
+      }),
+    );
+    expect(policies['ReadOAuthSecretPolicy']?.Condition).toBe('HasSecretArn');
+  });
+
+  it('keeps the Connect association and the log retention of the template', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Principal: 'connect.amazonaws.com',
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Tags: Match.arrayWith([{ Key: 'Owner', Value: 'team-voice' }]),
+    });
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+  });
+});

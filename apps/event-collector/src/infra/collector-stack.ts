@@ -1,0 +1,141 @@
+// The event collector on AWS: Fargate tasks in private subnets (no inbound traffic) with the
+// Genesys credentials from Secrets Manager, the JSONL on encrypted EFS, the DynamoDB lease that
+// lets one task collect while the others stand by, and logs in CloudWatch.
+
+import {
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  type aws_dynamodb as dynamodb,
+  aws_ecs as ecs,
+  aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import {
+  accessLogsBucket,
+  applyCommonTags,
+  ContainerService,
+  StandardNetwork,
+  stateTable,
+} from '@org/infra';
+import type { Construct } from 'constructs';
+import { loadConfig } from '../config';
+import { CollectorStorage, DATA_DIR } from './collector-storage';
+import type { CollectorParameters } from './parameters';
+
+/** The container's name (also the log stream prefix). */
+export const CONTAINER_NAME = 'event-collector';
+/** The status server's port (`HTTP_PORT`). */
+export const HTTP_PORT = 8077;
+/** Secrets Manager keys injected as variables of the same names. */
+export const GENESYS_SECRET_KEYS = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET'] as const;
+/** After SHUTDOWN_TIMEOUT_MS the collector exits on its own 5 s later; this is on top of that. */
+export const STOP_MARGIN = Duration.seconds(10);
+
+/** Properties of {@link EventCollectorStack}. */
+export interface EventCollectorStackProps extends StackProps {
+  readonly params: CollectorParameters;
+  readonly image: ecs.ContainerImage;
+}
+
+/**
+ * @example
+ * ```ts
+ * new EventCollectorStack(app, 'EventCollector', {
+ *   params: readCollectorParameters(process.env),
+ *   image: ecs.ContainerImage.fromAsset('dist/apps/event-collector'),
+ * });
+ * ```
+ */
+export class EventCollectorStack extends Stack {
+  readonly collector: ContainerService;
+  readonly leaseTable: dynamodb.ITable;
+  readonly storage: CollectorStorage;
+  /** How long the collector may take after SIGTERM, from its configuration. */
+  readonly shutdownDeadline: Duration;
+
+  constructor(scope: Construct, id: string, props: EventCollectorStackProps) {
+    super(scope, id, props);
+    const p = props.params;
+    applyCommonTags(this, { owner: p.TAG_OWNER, service: 'event-collector' });
+    const logsBucket = accessLogsBucket(this, 'AccessLogs', { removalPolicy: p.REMOVAL_POLICY });
+    const network = new StandardNetwork(this, 'Network', {
+      natGateways: p.NAT_GATEWAYS,
+      flowLogsBucket: logsBucket,
+    });
+    this.leaseTable = stateTable(this, 'Lease');
+    this.storage = new CollectorStorage(this, 'Storage', {
+      vpc: network.vpc,
+      removalPolicy: p.REMOVAL_POLICY,
+    });
+    const environment = {
+      ...p.APP_SETTINGS,
+      ...(p.GENESYS_ENV === undefined ? {} : { GENESYS_ENV: p.GENESYS_ENV }),
+      ...(p.ELASTIC_URL === undefined ? {} : { ELASTIC_URL: p.ELASTIC_URL }),
+      OUTPUT_FILE: `${DATA_DIR}/audiohook_events.jsonl`,
+      HTTP_HOST: '0.0.0.0',
+      HTTP_PORT: String(HTTP_PORT),
+      LEASE_TABLE: this.leaseTable.tableName,
+      AWS_REGION: this.region,
+    };
+    // The collector's own loader checks the settings now (the credentials come at task start).
+    const config = loadConfig({
+      ...environment,
+      GENESYS_CLIENT_ID: 'from-secrets-manager',
+      GENESYS_CLIENT_SECRET: 'from-secrets-manager',
+    });
+    this.shutdownDeadline = Duration.millis(config.shutdownTimeoutMs).plus(Duration.seconds(5));
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Genesys', p.GENESYS_SECRET_NAME);
+    const secretKeys = [
+      ...GENESYS_SECRET_KEYS,
+      ...(p.ELASTIC_URL === undefined ? [] : ['ELASTIC_AUTH']),
+    ];
+    this.collector = new ContainerService(this, 'Collector', {
+      cluster: network.cluster,
+      name: CONTAINER_NAME,
+      image: props.image,
+      cpu: p.TASK_CPU,
+      memoryLimitMiB: p.TASK_MEMORY_MIB,
+      architecture: p.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      ports: [HTTP_PORT],
+      environment,
+      secrets: Object.fromEntries(
+        secretKeys.map((key) => [key, ecs.Secret.fromSecretsManager(secret, key)]),
+      ),
+      stopTimeout: this.shutdownDeadline.plus(STOP_MARGIN),
+      desiredCount: p.TASKS,
+      logRetention: p.LOG_RETENTION_DAYS,
+      removalPolicy: p.REMOVAL_POLICY,
+      healthCheck: {
+        // 200 while the leader receives or a standby can read the lease; 503 otherwise.
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${HTTP_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+        ],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 5,
+        startPeriod: Duration.seconds(120),
+      },
+    });
+    this.storage.mountIn(
+      this.collector.taskDefinition,
+      this.collector.container,
+      this.collector.service,
+    );
+    this.#outputs(p);
+  }
+
+  #outputs(p: CollectorParameters): void {
+    new CfnOutput(this, 'fileSystemId', { value: this.storage.fileSystem.fileSystemId });
+    new CfnOutput(this, 'accessPointId', { value: this.storage.accessPoint.accessPointId });
+    new CfnOutput(this, 'leaseTableName', { value: this.leaseTable.tableName });
+    new CfnOutput(this, 'logGroupName', { value: this.collector.logGroup.logGroupName });
+    new CfnOutput(this, 'genesysSecretName', {
+      value: p.GENESYS_SECRET_NAME,
+      description: `Secret with ${[...GENESYS_SECRET_KEYS, 'ELASTIC_AUTH (with ELASTIC_URL)'].join(', ')}`,
+    });
+  }
+}

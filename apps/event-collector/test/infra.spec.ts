@@ -1,0 +1,249 @@
+// The event collector's stack, synthesised once for the file (synthesis takes seconds): what
+// issues 13 and 14 ask of it, pinned on the template, plus cdk-nag and the template validation.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type App, type CfnElement, aws_ecs as ecs } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  awsActionsCalledIn,
+  createInfraApp,
+  nagFindings,
+  roleActions,
+  sourceFiles,
+} from '@org/infra';
+import { loadConfig } from '../src/config';
+import { CollectorError } from '../src/lib/errors';
+import { EventCollectorStack } from '../src/infra/collector-stack';
+import { readCollectorParameters } from '../src/infra/parameters';
+
+const env = { account: '111122223333', region: 'eu-west-1' };
+// The real Dockerfile and .dockerignore: the asset keeps only what .dockerignore lets in.
+const image = () => ecs.ContainerImage.fromAsset(join(__dirname, '..'));
+
+let app: App;
+let stack: EventCollectorStack;
+let elastic: EventCollectorStack;
+let template: Template;
+let elasticTemplate: Template;
+
+beforeAll(() => {
+  app = createInfraApp({ nag: false });
+  stack = new EventCollectorStack(app, 'Collector', {
+    env,
+    params: readCollectorParameters({ GENESYS_ENV: 'mypurecloud.ie', TAG_OWNER: 'team-voice' }),
+    image: image(),
+  });
+  elastic = new EventCollectorStack(app, 'CollectorElastic', {
+    env,
+    params: readCollectorParameters({
+      ELASTIC_URL: 'https://search.example.com',
+      GENESYS_SECRET_NAME: 'genesys/prod',
+      TASKS: '1',
+      APP_SETTINGS: '{"ELASTIC_INDEX":"audiohook-prod","HTTP_PORT":"9999"}',
+    }),
+    image: image(),
+  });
+  template = Template.fromStack(stack);
+  elasticTemplate = Template.fromStack(elastic);
+}, 180_000);
+
+describe('EventCollectorStack: the service', () => {
+  it('runs two tasks by default (one collects, one stands by on the lease) with no inbound access', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 2,
+      LaunchType: 'FARGATE',
+      NetworkConfiguration: {
+        AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }),
+      },
+    });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+    const [group] = Object.values(
+      template.findResources('AWS::EC2::SecurityGroup', {
+        Properties: { GroupDescription: 'event-collector tasks' },
+      }),
+    ) as { Properties: Record<string, unknown> }[];
+    expect(group?.Properties['SecurityGroupIngress']).toBeUndefined();
+  });
+
+  it('takes the Genesys credentials from Secrets Manager, never from plain variables', () => {
+    const c = container(template);
+    const secrets = (c['Secrets'] as { Name: string; ValueFrom: unknown }[]).map((s) => s.Name);
+    expect(secrets).toEqual(['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET']);
+    expect(JSON.stringify(c['Secrets'])).toContain(
+      ':secret:event-collector/genesys:GENESYS_CLIENT_ID::',
+    );
+    expect(Object.keys(environment(c))).not.toContain('GENESYS_CLIENT_SECRET');
+  });
+
+  it('writes the JSONL to EFS through the access point, with the lease table and region set', () => {
+    const c = container(template);
+    expect(environment(c)).toMatchObject({
+      OUTPUT_FILE: '/data/audiohook_events.jsonl',
+      GENESYS_ENV: 'mypurecloud.ie',
+      HTTP_PORT: '8077',
+      LEASE_TABLE: { Ref: expect.stringMatching(/^Lease/) },
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(c).toMatchObject({
+      ReadonlyRootFilesystem: true,
+      MountPoints: [
+        { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
+        { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' },
+      ],
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: Match.arrayWith([
+        {
+          Name: 'data',
+          EFSVolumeConfiguration: {
+            FilesystemId: { Ref: Match.stringLikeRegexp('^StorageFiles') },
+            TransitEncryption: 'ENABLED',
+            AuthorizationConfig: {
+              AccessPointId: { Ref: Match.stringLikeRegexp('^StorageFilesData') },
+              IAM: 'ENABLED',
+            },
+          },
+        },
+      ]),
+    });
+  });
+
+  it('sends an optional Elasticsearch/OpenSearch endpoint, its credentials from the same secret', () => {
+    const c = container(elasticTemplate);
+    expect(environment(c)).toMatchObject({
+      ELASTIC_URL: 'https://search.example.com',
+      ELASTIC_INDEX: 'audiohook-prod',
+      HTTP_PORT: '8077',
+    });
+    expect((c['Secrets'] as { Name: string }[]).map((s) => s.Name)).toEqual([
+      'GENESYS_CLIENT_ID',
+      'GENESYS_CLIENT_SECRET',
+      'ELASTIC_AUTH',
+    ]);
+    expect(JSON.stringify(c['Secrets'])).toContain(':secret:genesys/prod:ELASTIC_AUTH::');
+    expect(environment(container(template))['ELASTIC_URL']).toBeUndefined();
+  });
+
+  it("stops no sooner than the collector's own shutdown bound, and logs to CloudWatch", () => {
+    const config = loadConfig({ GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'secret' });
+    const deadline = config.shutdownTimeoutMs / 1000 + 5;
+    expect(stack.shutdownDeadline.toSeconds()).toBe(deadline);
+    const c = container(template);
+    expect(c['StopTimeout']).toBeGreaterThan(deadline);
+    expect(c['StopTimeout']).toBeLessThanOrEqual(120);
+    expect(c['LogConfiguration']).toMatchObject({
+      LogDriver: 'awslogs',
+      Options: { 'awslogs-group': { Ref: expect.stringMatching(/^CollectorLogs/) } },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('checks the container on /health, where a standby that can read the lease counts as healthy', () => {
+    expect(JSON.stringify(container(template)['HealthCheck'])).toContain(
+      "fetch('http://127.0.0.1:8077/health')",
+    );
+  });
+
+  it('refuses settings the collector itself would refuse, with its configuration error', () => {
+    expect(
+      () =>
+        new EventCollectorStack(createInfraApp({ nag: false }), 'BadRegion', {
+          env,
+          params: readCollectorParameters({ GENESYS_ENV: 'moon-1' }),
+          image: image(),
+        }),
+    ).toThrow(CollectorError);
+  });
+});
+
+describe('EventCollectorStack: storage and state', () => {
+  it('encrypts the file system, backs it up, and lets in only IAM clients over TLS', () => {
+    template.hasResourceProperties('AWS::EFS::FileSystem', {
+      Encrypted: true,
+      BackupPolicy: { Status: 'ENABLED' },
+      FileSystemPolicy: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
+    });
+    template.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain' });
+    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+      PosixUser: { Uid: '1000', Gid: '1000' },
+      RootDirectory: {
+        Path: '/event-collector',
+        CreationInfo: { OwnerUid: '1000', OwnerGid: '1000', Permissions: '750' },
+      },
+    });
+  });
+
+  it('keeps the lease in a table with the contract key schema and TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it("allows the task role exactly the AWS calls in the collector's source, plus mounting its EFS access point", () => {
+    const role = stack.getLogicalId(
+      stack.collector.taskDefinition.taskRole.node.defaultChild as CfnElement,
+    );
+    const called = awsActionsCalledIn(sourceFiles(join(__dirname, '../src'), ['infra']));
+    expect(roleActions(template, role)).toEqual(
+      [...called, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'].sort(),
+    );
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],
+            Condition: {
+              StringEquals: {
+                'elasticfilesystem:AccessPointArn': Match.anyValue(),
+              },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('EventCollectorStack: checks', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    expect(nagFindings(stack)).toEqual([]);
+    expect(nagFindings(elastic)).toEqual([]);
+  });
+
+  it('is valid CloudFormation by the CDK template validation (errors fail synthesis)', () => {
+    const report = JSON.parse(
+      readFileSync(join(app.synth().directory, 'validation-report.json'), 'utf8'),
+    ) as { pluginReports: unknown[] };
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('tags every resource with the Owner from TAG_OWNER', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      Tags: Match.arrayWith([{ Key: 'Owner', Value: 'team-voice' }]),
+    });
+  });
+});
+
+function container(t: Template): Record<string, unknown> {
+  const [definition] = Object.values(t.findResources('AWS::ECS::TaskDefinition')) as {
+    Properties: { ContainerDefinitions: Record<string, unknown>[] };
+  }[];
+  return definition?.Properties.ContainerDefinitions[0] ?? {};
+}
+
+function environment(c: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    (c['Environment'] as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+  );
+}

@@ -1,0 +1,47 @@
+// Attacks that fail on main because of a defect that is reported and not fixed yet. The suite
+// (`nx run adversary:run`) still fails on them; only the Jest spec behind `npm test` lets these
+// rows fail, so the standing suite can run in `npm test` while the fixes are under way. Remove an
+// entry in the change that fixes it (the spec then requires the attack to pass).
+
+export interface KnownDefect {
+  /** `<service>: <attack name>` as in the report. */
+  readonly row: string;
+  readonly defect: string;
+}
+
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [
+  {
+    row: 'audiohook-server: handshakes refused by the WebSocket layer',
+    defect:
+      'gateway.ts counts an upgrade as pending before ws.handleUpgrade; when ws refuses the handshake ' +
+      '(bad Sec-WebSocket-Version or -Key) its callback never runs, so the slot is never released: ' +
+      'MAX_SESSIONS such requests make every later session get HTTP 503, and SIGTERM always waits the full drain',
+  },
+  {
+    row: 'event-collector: deeply nested event body',
+    defect:
+      'a notification whose eventBody nests ~3,000+ levels (15 KB) crashes the collector: ' +
+      'RangeError in the recursive stableStringify (src/lib/records.ts) while building the raw dedupe key',
+  },
+  {
+    row: 'event-collector: torn last line after a crash',
+    defect:
+      'issue 15 item 6: a torn last line left by a crash is kept (newline added) with no warning',
+  },
+  {
+    row: 'event-collector: kill -9 while the files rotate',
+    defect:
+      'issue 15 item 6: rotation renames .N-1→.N … .1→.2 one by one; a kill in between leaves a gap in the backup numbers',
+  },
+  {
+    row: 'connect-lambda: hostile Connect events',
+    defect:
+      'the validation error of an unknown action quotes the whole parameter ("invalid action: <10 KB>"), ' +
+      'so a 10 KB action gives a 10 KB function error and log line',
+  },
+];
+
+/** The known defect of a row, if any. */
+export function knownDefect(group: string, attack: string): KnownDefect | undefined {
+  return KNOWN_DEFECTS.find((d) => d.row === `${group}: ${attack}`);
+}
