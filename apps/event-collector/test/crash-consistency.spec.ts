@@ -135,37 +135,43 @@ describe('the collector after a crash (real process)', () => {
     const out = env['OUTPUT_FILE'] ?? '';
     let gapsSeen = 0;
     let n = 0;
-    for (let round = 0; round < 6 && gapsSeen < 2; round += 1) {
+    for (let round = 0; round < 5 && gapsSeen < 1; round += 1) {
       const p = new CollectorProcess(env);
       procs.push(p);
-      await waitFor('receiving', () => genesys.connectedChannels().length === 1, 30_000);
-      const opened = await waitFor('opened', async () => {
-        const h = await p.http('/health').catch(() => undefined);
-        return h?.status === 200 ? h : undefined;
-      });
+      await waitFor('receiving', () => genesys.connectedChannels().length === 1, 60_000);
+      const opened = await waitFor(
+        'opened',
+        async () => {
+          const h = await p.http('/health').catch(() => undefined);
+          return h?.status === 200 ? h : undefined;
+        },
+        60_000,
+      );
       expect(opened.status).toBe(200);
       // The start repaired whatever the previous kill left.
       expect(contiguous(backups(out))).toBe(true);
-      const target = backups(out).length + 40;
+      const target = backups(out).length + 20;
       const timer = setInterval(() => genesys.publish(topicOf(), audioHookBody(n++)), 1);
-      await waitFor('rotating', () => backups(out).length >= target, 30_000);
+      await waitFor('rotating', () => backups(out).length >= target, 60_000);
       await p.kill9();
       clearInterval(timer);
-      await waitFor('socket gone', () => genesys.connectedChannels().length === 0);
+      await waitFor('socket gone', () => genesys.connectedChannels().length === 0, 60_000);
       if (!contiguous(backups(out))) gapsSeen += 1;
     }
     // The kills did land in the middle of rotations (this is what is being tested).
     expect(gapsSeen).toBeGreaterThan(0);
     const last = new CollectorProcess(env);
     procs.push(last);
-    await waitFor('restarted', () => genesys.connectedChannels().length === 1, 30_000);
+    await waitFor('restarted', () => genesys.connectedChannels().length === 1, 60_000);
     await waitFor(
       'repaired',
       async () => (await last.http('/health').catch(() => undefined))?.status === 200,
+      60_000,
     );
     expect(contiguous(backups(out))).toBe(true);
-    expect(await last.metric('event_collector_rotation_repairs_total')).toBeGreaterThanOrEqual(0);
-  }, 180_000);
+    // The last kill left a gap, and this start closed it.
+    expect(await last.metric('event_collector_rotation_repairs_total')).toBeGreaterThanOrEqual(1);
+  }, 300_000);
 
   it('reports a torn last line at start: a warning, event_collector_torn_lines_total 1, the bytes kept in .torn', async () => {
     const out = join(dir, 'out', 'audiohook_events.jsonl');
