@@ -135,111 +135,128 @@ export class DashboardServer {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const path = url.pathname;
-    const { auth, data } = this.#options;
-    const method = req.method ?? 'GET';
-
+    const { auth } = this.#options;
     if (path === '/metrics' && auth !== undefined && !auth.isAuthenticated(req)) {
       return json(res, 401, { error: 'authentication required' });
     }
     if (await this.#options.ops(req, res)) return;
-    if (path === this.#options.pingPath && method === 'GET') {
-      const serving = data.grpcStatus() === 'SERVING';
-      json(res, serving ? 200 : 503, {
-        serviceName: 'voiceva',
-        serviceType: 'REQUIRED',
-        serviceState: serving ? 'online' : 'offline',
-        message: serving ? 'voiceva is ONLINE' : 'voiceva is OFFLINE',
-        lastUpdated: new Date().toISOString(),
-      });
-      return;
-    }
-    if (path === '/login') {
-      if (auth === undefined) return redirect(res, '/');
-      const webex = this.#options.webex !== undefined;
-      if (method === 'GET') {
-        const error = url.searchParams.get('error') ?? undefined;
-        return send(
-          res,
-          200,
-          loginHtml(error, { webex, tokenForm: auth.hasToken }),
-          'text/html; charset=utf-8',
-        );
-      }
-      if (method === 'POST') {
-        const body = await readBody(req);
-        const token = body === undefined ? '' : (new URLSearchParams(body).get('token') ?? '');
-        if (!auth.checkToken(token)) {
-          this.#options.logger.warn({ remote: req.socket.remoteAddress }, 'dashboard login failed');
-          return redirect(res, '/login?error=Invalid%20access%20token');
-        }
-        return this.#startSession(res, auth, undefined);
-      }
-    }
-    if (
-      path === '/login/webex' &&
-      method === 'GET' &&
-      auth !== undefined &&
-      this.#options.webex !== undefined
-    ) {
-      // A fresh random state per login, bound to this browser by a short-lived cookie.
-      const state = randomBytes(24).toString('base64url');
-      return redirect(res, this.#options.webex.authorizeUrl(state), {
-        'set-cookie': `${STATE_COOKIE}=${state}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax`,
-      });
-    }
-    if (
-      path === '/oauth' &&
-      method === 'GET' &&
-      auth !== undefined &&
-      this.#options.webex !== undefined
-    ) {
-      const expected = parseCookies(req.headers.cookie)[STATE_COOKIE];
-      const state = url.searchParams.get('state') ?? '';
-      const clearState = `${STATE_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`;
-      const fail = (message: string): void =>
-        redirect(res, `/login?error=${encodeURIComponent(message)}`, { 'set-cookie': clearState });
-      if (expected === undefined || state === '' || !safeEqual(state, expected))
-        return fail('Invalid state parameter');
-      const code = url.searchParams.get('code');
-      if (code === null || code === '') return fail('No authorization code received');
-      try {
-        const user = await this.#options.webex.complete(code);
-        this.#options.logger.info({ org_id: user.orgId }, 'dashboard login with Webex');
-        return this.#startSession(res, auth, user, clearState);
-      } catch (error) {
-        this.#options.logger.warn({ err: error }, 'Webex login failed');
-        return fail(error instanceof WebexLoginError ? error.message : 'Authentication failed');
-      }
-    }
-    if (path === '/logout') {
-      return redirect(res, auth === undefined ? '/' : '/login', {
-        'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`,
-      });
-    }
-    if (path === '/auth/status' && method === 'GET') {
-      const user = auth?.sessionUser(req);
-      json(res, 200, {
-        enabled: auth !== undefined,
-        authenticated: auth === undefined || auth.isAuthenticated(req),
-        user_name: user?.name ?? null,
-        user_email: user?.email ?? null,
-        org_id: user?.orgId ?? null,
-      });
-      return;
-    }
+    // Open routes: the ping for load balancers and the login flows.
+    const open: Record<string, () => void | Promise<void>> = {
+      [this.#options.pingPath]: () => this.#ping(req, res),
+      '/login': () => this.#login(req, res, url),
+      '/login/webex': () => this.#webexLogin(req, res),
+      '/oauth': () => this.#webexCallback(req, res, url),
+      '/logout': () =>
+        redirect(res, auth === undefined ? '/' : '/login', {
+          'set-cookie': `${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`,
+        }),
+      '/auth/status': () => this.#authStatus(req, res),
+    };
+    const route = open[path];
+    if (route !== undefined) return route();
+    if (path === '/api/test/create-session') return this.#testSession(req, res);
+    return this.#data(req, res, path);
+  }
 
-    if (path === '/api/test/create-session') {
-      if (method !== 'GET' && method !== 'POST') {
-        return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
-          allow: 'GET, POST',
-        });
-      }
-      if (auth !== undefined && !auth.isAuthenticated(req)) {
-        return json(res, 401, { error: 'authentication required' });
-      }
-      const created = await data.createTestSession();
-      return json(res, created.status, created.body);
+  #ping(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') return json(res, 405, { error: 'method not allowed' });
+    const serving = this.#options.data.grpcStatus() === 'SERVING';
+    json(res, serving ? 200 : 503, {
+      serviceName: 'voiceva',
+      serviceType: 'REQUIRED',
+      serviceState: serving ? 'online' : 'offline',
+      message: serving ? 'voiceva is ONLINE' : 'voiceva is OFFLINE',
+      lastUpdated: new Date().toISOString(),
+    });
+  }
+
+  async #login(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const auth = this.#options.auth;
+    if (auth === undefined) return redirect(res, '/');
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return json(res, 405, { error: 'method not allowed' });
     }
+    if (req.method === 'POST') {
+      const body = await readBody(req);
+      const token = body === undefined ? '' : (new URLSearchParams(body).get('token') ?? '');
+      if (!auth.checkToken(token)) {
+        this.#options.logger.warn({ remote: req.socket.remoteAddress }, 'dashboard login failed');
+        return redirect(res, '/login?error=Invalid%20access%20token');
+      }
+      return this.#startSession(res, auth, undefined);
+    }
+    const error = url.searchParams.get('error') ?? undefined;
+    const page = loginHtml(error, {
+      webex: this.#options.webex !== undefined,
+      tokenForm: auth.hasToken,
+    });
+    send(res, 200, page, 'text/html; charset=utf-8');
+  }
+
+  #webexLogin(req: IncomingMessage, res: ServerResponse): void {
+    const { auth, webex } = this.#options;
+    if (req.method !== 'GET' || auth === undefined || webex === undefined)
+      return json(res, 404, { error: 'not found' });
+    // A fresh random state per login, bound to this browser by a short-lived cookie.
+    const state = randomBytes(24).toString('base64url');
+    redirect(res, webex.authorizeUrl(state), {
+      'set-cookie': `${STATE_COOKIE}=${state}; Max-Age=600; Path=/; HttpOnly; SameSite=Lax`,
+    });
+  }
+
+  async #webexCallback(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const { auth, webex } = this.#options;
+    if (req.method !== 'GET' || auth === undefined || webex === undefined)
+      return json(res, 404, { error: 'not found' });
+    const expected = parseCookies(req.headers.cookie)[STATE_COOKIE];
+    const state = url.searchParams.get('state') ?? '';
+    const clearState = `${STATE_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`;
+    const fail = (message: string): void =>
+      redirect(res, `/login?error=${encodeURIComponent(message)}`, { 'set-cookie': clearState });
+    if (expected === undefined || state === '' || !safeEqual(state, expected))
+      return fail('Invalid state parameter');
+    const code = url.searchParams.get('code');
+    if (code === null || code === '') return fail('No authorization code received');
+    try {
+      const user = await webex.complete(code);
+      this.#options.logger.info({ org_id: user.orgId }, 'dashboard login with Webex');
+      return this.#startSession(res, auth, user, clearState);
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'Webex login failed');
+      return fail(error instanceof WebexLoginError ? error.message : 'Authentication failed');
+    }
+  }
+
+  #authStatus(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') return json(res, 405, { error: 'method not allowed' });
+    const auth = this.#options.auth;
+    const user = auth?.sessionUser(req);
+    json(res, 200, {
+      enabled: auth !== undefined,
+      authenticated: auth === undefined || auth.isAuthenticated(req),
+      user_name: user?.name ?? null,
+      user_email: user?.email ?? null,
+      org_id: user?.orgId ?? null,
+    });
+  }
+
+  async #testSession(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const auth = this.#options.auth;
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
+        allow: 'GET, POST',
+      });
+    }
+    if (auth !== undefined && !auth.isAuthenticated(req)) {
+      return json(res, 401, { error: 'authentication required' });
+    }
+    const created = await this.#options.data.createTestSession();
+    json(res, created.status, created.body);
+  }
+
+  /** The dashboard page and its JSON endpoints (behind the login when it is on). */
+  #data(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const { auth, data } = this.#options;
     const routes: Record<string, () => void> = {
       '/': () =>
         send(
@@ -256,7 +273,7 @@ export class DashboardServer {
     };
     const handler = routes[path];
     if (handler === undefined) return json(res, 404, { error: 'not found' });
-    if (method !== 'GET' && method !== 'HEAD') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, JSON.stringify({ error: 'method not allowed' }), 'application/json', {
         allow: 'GET',
       });
