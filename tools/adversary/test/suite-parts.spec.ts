@@ -70,6 +70,7 @@ describe('report', () => {
       observed: 'o',
       health: 'ok',
       rss: '1→2',
+      heap: '1→1',
       metrics: 'n/a',
       fds: '3→3',
       pass: false,
@@ -78,7 +79,7 @@ describe('report', () => {
     const report: SuiteReport = { mode: 'short', rows: [row], seconds: 2, passed: 0, failed: 1 };
     const lines = renderTable(report).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toBe('| g | a \\| b | e | o | ok | 1→2 | n/a | 3→3 | 1.5 | **FAIL** |');
+    expect(lines[2]).toBe('| g | a \\| b | e | o | ok | 1→2 | 1→1 | n/a | 3→3 | 1.5 | **FAIL** |');
   });
 });
 

@@ -34,6 +34,10 @@ export class AudioHookService implements Service {
     return { healthy, ms: answer.ms, detail: `HTTP ${answer.status} ${answer.body.slice(0, 80)}` };
   }
 
+  collectGarbage(): Promise<number | undefined> {
+    return this.child.collectGarbage();
+  }
+
   async metrics(): Promise<string> {
     return (await httpGet(`http://127.0.0.1:${this.port}/metrics`)).body;
   }
@@ -61,6 +65,7 @@ export async function startAudioHook(
         DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
         ...env,
       },
+      inspect: true,
     },
   );
   try {

@@ -12,7 +12,8 @@ import { httpGet } from '../proc';
 import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
 import { audio, ended, RawConnection, sessionStart } from './grpc-raw';
-import { verifyCallerRecordings, type CallerExpectation } from './recordings';
+import { auditCallerRecordings, type CallerExpectation } from './recordings';
+import { gauge } from './attacks-streams';
 import { cycle } from '../util';
 
 const DASHBOARD_PATHS = [
@@ -107,9 +108,10 @@ async function unendedCall(connection: RawConnection, id: string): Promise<numbe
 export const conversationFlood: Attack<GatewayService> = {
   name: 'conversations never hung up',
   expected:
-    'open files return to the baseline after the streams end (no handle per idle conversation); every call recorded in full',
+    'open files return to the baseline after the streams end (no handle per idle conversation); every call recorded in full, or refused and counted in byova_recording_failures_total',
   async run(service, mode) {
     const n = mode.byova.conversations;
+    const failuresBefore = gauge(await service.metrics(), 'byova_recording_failures_total');
     const connections = Array.from({ length: 4 }, () => new RawConnection(service.grpc));
     const expectations: CallerExpectation[] = [];
     let failed = 0;
@@ -130,10 +132,16 @@ export const conversationFlood: Attack<GatewayService> = {
     } finally {
       await Promise.all(connections.map((c) => c.close()));
     }
-    const recordings = await verifyCallerRecordings(service.recordings, expectations, 15_000);
+    const audit = await auditCallerRecordings(service.recordings, expectations, 15_000);
+    const counted =
+      gauge(await service.metrics(), 'byova_recording_failures_total') - failuresBefore;
+    const shown = audit.problems.slice(0, 2).join(', ');
     return {
-      ok: failed === 0 && recordings.ok,
-      observed: `${n} conversations under ulimit -n ${mode.byova.maxOpenFiles}: ${failed} calls failed; ${recordings.text}`,
+      ok: failed === 0 && audit.broken === 0 && audit.missing === counted,
+      observed:
+        `${n} conversations under ulimit -n ${mode.byova.maxOpenFiles}: ${failed} calls failed; ` +
+        `${audit.intact} recorded in full, ${audit.missing} not recorded (${counted} counted as ` +
+        `recording failures), ${audit.broken} broken${shown ? `; ${shown}` : ''}`,
     };
   },
 };

@@ -67,6 +67,10 @@ export class GatewayService implements Service {
     }
   }
 
+  collectGarbage(): Promise<number | undefined> {
+    return this.child.collectGarbage();
+  }
+
   async metrics(): Promise<string> {
     return (await httpGet(`${this.dashboard}/metrics`)).body;
   }
@@ -119,6 +123,7 @@ export async function startGateway(mode: Mode): Promise<GatewayService> {
     {
       env: { ...SECRETS, PORT: undefined, GATEWAY_CONFIG: undefined },
       maxOpenFiles: mode.byova.maxOpenFiles,
+      inspect: true,
     },
   );
   try {

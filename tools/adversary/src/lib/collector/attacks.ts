@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { sleep } from '../proc';
+import { eventually, sleep } from '../proc';
 import type { Attack, Verdict } from '../suite';
 import {
   auditOutput,
@@ -91,7 +91,9 @@ export const deepEventBody: Attack<CollectorService> = {
   async run(service) {
     const range = await service.publish(10);
     service.genesys.inject(`{"topicName":"v2.operations.events.X-1","eventBody":${nested(5000)}}`);
-    await sleep(300);
+    // Time to handle the frame (or to die of it): the next events arrive after it.
+    const collector = service.collector;
+    await eventually(async () => collector?.running !== true, 1500, 50);
     const crash = await service.restartIfCrashed();
     const after = await service.publish(10);
     const audit = await waitForEvents(service, range.start, range.count + after.count, 20_000);

@@ -58,6 +58,10 @@ export class CollectorService implements Service {
     };
   }
 
+  async collectGarbage(): Promise<number | undefined> {
+    return this.collector?.collectGarbage();
+  }
+
   async metrics(): Promise<string> {
     return (await httpGet(`http://127.0.0.1:${this.port}/metrics`)).body;
   }
@@ -118,6 +122,7 @@ function launchCollector(genesysUrl: string, dir: string, maxFileSize: number): 
       HEARTBEAT_TIMEOUT_MS: '15000',
       CHECKPOINT_INTERVAL_MS: '200',
     },
+    inspect: true,
   });
 }
 
@@ -250,6 +255,8 @@ export async function waitForRanges(
   await eventually(
     async () => {
       audit = await auditOutput(service.dir);
+      // A dead collector writes nothing more: stop waiting.
+      if (service.collector?.running === false) return true;
       return ranges.every((r) => tally(audit, r.start, r.count).missing === 0);
     },
     timeoutMs,
