@@ -89,18 +89,18 @@ describe('EventCollectorStack: the service', () => {
       ReadonlyRootFilesystem: true,
       MountPoints: [
         { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
-        { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' },
+        { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'efs-storage' },
       ],
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Volumes: Match.arrayWith([
         {
-          Name: 'data',
+          Name: 'efs-storage',
           EFSVolumeConfiguration: {
             FilesystemId: { Ref: Match.stringLikeRegexp('^StorageFiles') },
             TransitEncryption: 'ENABLED',
             AuthorizationConfig: {
-              AccessPointId: { Ref: Match.stringLikeRegexp('^StorageFilesData') },
+              AccessPointId: { Ref: Match.stringLikeRegexp('^StorageFilesAccess') },
               IAM: 'ENABLED',
             },
           },

@@ -10,6 +10,7 @@ import {
   type StackProps,
   type aws_dynamodb as dynamodb,
   aws_ecs as ecs,
+  aws_efs as efs,
   type aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
@@ -23,6 +24,7 @@ import {
   InfraErrorCode,
   PublicDomain,
   secureBucket,
+  SharedFileSystem,
   StandardNetwork,
   stateTable,
 } from '@org/infra';
@@ -117,7 +119,8 @@ export class AudioHookServerStack extends Stack {
       ports: [CONTAINER_PORT],
       environment,
       stopTimeout,
-      scratchPaths: [RECORDINGS_DIR],
+      // On EFS, recordings in progress outlive their task and another task adopts them.
+      scratchPaths: p.RECORDINGS_ON_EFS ? [] : [RECORDINGS_DIR],
       ephemeralStorageGiB: p.EPHEMERAL_STORAGE_GIB,
       desiredCount: p.MIN_TASKS,
       logRetention: p.LOG_RETENTION_DAYS,
@@ -135,6 +138,7 @@ export class AudioHookServerStack extends Stack {
         startPeriod: Duration.seconds(30),
       },
     });
+    if (p.RECORDINGS_ON_EFS) this.#recordingsOnEfs(p, network);
     grantServerCalls({
       role: this.server.taskDefinition.taskRole,
       bucket: this.recordingBucket,
@@ -187,6 +191,25 @@ export class AudioHookServerStack extends Stack {
       description: 'Secret holding {"<api key>": "<base64 client secret>"}',
     });
     new CfnOutput(this, 'replayCacheTableName', { value: this.replayTable.tableName });
+  }
+
+  /** LOG_ROOT_DIR on a file system shared by the tasks (RECORDINGS_ON_EFS). */
+  #recordingsOnEfs(p: AudioHookParameters, network: StandardNetwork): void {
+    const files = new SharedFileSystem(this, 'RecordingFiles', {
+      vpc: network.vpc,
+      removalPolicy: p.REMOVAL_POLICY,
+      path: '/audiohook-recordings',
+      owner: { uid: '1000', gid: '1000' },
+      // Every session streams its audio to disk: sustained writes, not a trickle.
+      throughputMode: efs.ThroughputMode.ELASTIC,
+    });
+    files.mountIn(
+      this.server.taskDefinition,
+      this.server.container,
+      this.server.service,
+      RECORDINGS_DIR,
+    );
+    new CfnOutput(this, 'recordingFileSystemId', { value: files.fileSystem.fileSystemId });
   }
 
   /** The seed's SECRET_NAME (an existing secret), or a new one holding an empty key map. */
