@@ -298,6 +298,20 @@ describe('AudioHookServerStack: the container', () => {
   });
 });
 
+describe('AudioHookServerStack: API key secret access', () => {
+  it('lets the task role read the API key secret, created or named by SECRET_NAME (any suffix)', () => {
+    const resource = (t: Template, s: AudioHookServerStack) =>
+      JSON.stringify(
+        roleStatements(
+          t,
+          s.getLogicalId(s.server.taskDefinition.taskRole.node.defaultChild as CfnElement),
+        ).find((st) => st.Action === 'secretsmanager:GetSecretValue')?.Resource,
+      );
+    expect(resource(template, stack)).toMatch(/^\{"Ref":"ApiKeys/);
+    expect(resource(importedTemplate, imported)).toContain(':secret:audiohook/api-keys-??????');
+  });
+});
+
 describe('AudioHookServerStack: recordings in progress', () => {
   it('keeps them on the task by default, or on shared EFS where another task adopts them', () => {
     template.resourceCountIs('AWS::EFS::FileSystem', 0);

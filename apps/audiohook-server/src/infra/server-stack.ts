@@ -19,6 +19,7 @@ import {
   acknowledge,
   applyCommonTags,
   ContainerService,
+  importSecret,
   FARGATE_MAX_STOP_TIMEOUT,
   InfraError,
   InfraErrorCode,
@@ -214,7 +215,7 @@ export class AudioHookServerStack extends Stack {
 
   /** The seed's SECRET_NAME (an existing secret), or a new one holding an empty key map. */
   #apiKeySecret(name: string | undefined): secretsmanager.ISecret {
-    if (name !== undefined) return secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', name);
+    if (name !== undefined) return importSecret(this, 'ApiKeys', name);
     const secret = new secretsmanager.Secret(this, 'ApiKeys', {
       description:
         'AudioHook API keys: {"<api key>": "<base64 client secret>"} (none until you add them)',

@@ -10,12 +10,12 @@ import {
   type aws_dynamodb as dynamodb,
   aws_ecs as ecs,
   aws_efs as efs,
-  aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import {
   accessLogsBucket,
   applyCommonTags,
   ContainerService,
+  importSecret,
   SharedFileSystem,
   StandardNetwork,
   stateTable,
@@ -95,7 +95,7 @@ export class EventCollectorStack extends Stack {
       GENESYS_CLIENT_SECRET: 'from-secrets-manager',
     });
     this.shutdownDeadline = Duration.millis(config.shutdownTimeoutMs).plus(Duration.seconds(5));
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Genesys', p.GENESYS_SECRET_NAME);
+    const secret = importSecret(this, 'Genesys', p.GENESYS_SECRET_NAME);
     const secretKeys = [
       ...GENESYS_SECRET_KEYS,
       ...(p.ELASTIC_URL === undefined ? [] : ['ELASTIC_AUTH']),
