@@ -130,6 +130,13 @@ export class EventCollectorStack extends Stack {
         startPeriod: Duration.seconds(120),
       },
     });
+    // The lease (src/lib/lease.ts): read, take over, renew and release one item.
+    this.leaseTable.grant(
+      this.collector.taskDefinition.taskRole,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
     this.storage.mountIn(
       this.collector.taskDefinition,
       this.collector.container,

@@ -1,7 +1,11 @@
 // Hostile events and a hostile Cresta API against the built Connect Lambda (defect 7 of issue
 // 15: a 200 answer whose body is not a JSON object went straight to Connect).
 
-import { startFakeCrestaApi, type FakeCrestaApi, type FakeResponse } from '@org/cresta-handoff';
+import {
+  startFakeCrestaApi,
+  type FakeCrestaApi,
+  type FakeResponse,
+} from '@org/cresta-handoff/testing';
 import { built } from '../children';
 import type { Attack, Group } from '../suite';
 import { clearError, LambdaHost } from './host';
