@@ -187,6 +187,39 @@ export default [
     },
   },
   {
+    // Pure entry points (the codec libraries' `index`, `codec`, `session`, `signature`, `testing`
+    // and everything under their `src/lib`): no file system and no network stack, so they run
+    // in browsers, workers and edge runtimes. Node.js-only code sits in `src/node.ts` and
+    // `src/lib/node/` (the `./node` entry point); tools/workspace/test/pure-entries.spec.ts
+    // proves the rule holds.
+    files: ['libs/audio/src/**/*.ts', 'libs/audiohook-protocol/src/**/*.ts'],
+    ignores: ['libs/*/src/node.ts', 'libs/*/src/lib/node/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            'fs',
+            'fs/promises',
+            'net',
+            'http',
+            'https',
+            'http2',
+            'node:fs',
+            'node:fs/promises',
+            'node:net',
+            'node:http',
+            'node:https',
+            'node:http2',
+          ].map((name) => ({
+            name,
+            message: 'Pure entry points do no I/O: put Node.js-only code behind ./node.',
+          })),
+        },
+      ],
+    },
+  },
+  {
     // Libraries take options and an injected logger: no environment, no console.
     files: ['libs/*/src/**/*.ts'],
     ignores: ['**/*.spec.ts'],

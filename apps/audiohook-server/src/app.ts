@@ -10,7 +10,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import type { ServerConfig } from './config';
 import { createAuthentication } from './lib/authentication';
 import type { AgentAssistOptions } from './lib/endpoints/agent-assist';
-import { Gateway } from './lib/gateway';
+import { Gateway, type GatewayOptions } from './lib/gateway';
 import { createLogger, SERVICE_NAME, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
 import type { SweepResult } from './lib/recording/recovery';
@@ -80,6 +80,45 @@ function workTracker(): { track: (work: Promise<unknown>) => void; drain: () => 
   };
 }
 
+/** The gateway's own settings from the configuration. */
+function gatewayOptions(
+  config: ServerConfig,
+  overrides: AppOverrides,
+): Omit<GatewayOptions, 'authenticator' | 'logger' | 'env'> {
+  return {
+    host: config.host,
+    port: config.port,
+    maxPayloadBytes: config.limits.maxPayloadBytes,
+    maxSessions: config.limits.maxSessions,
+    authStrategy: config.auth.strategy,
+    authFailureDelayMs: config.auth.failureDelayMs,
+    endpoints: config.endpoints,
+    drain: config.drain,
+    ...(overrides.agentAssist === undefined ? {} : { agentAssist: overrides.agentAssist }),
+    ...(overrides.disconnectGraceMs === undefined
+      ? {}
+      : { disconnectGraceMs: overrides.disconnectGraceMs }),
+  };
+}
+
+/** The autoscaling metric (EMF in the log stream; the stack scales on its Average). */
+function startEmf(
+  config: ServerConfig,
+  gateway: Gateway,
+  logger: AppLogger,
+): EmfPublisher | undefined {
+  if (config.emf.namespace === undefined) return undefined;
+  return startEmfPublisher({
+    namespace: config.emf.namespace,
+    dimensions: { Service: SERVICE_NAME },
+    metrics: { ActiveSessions: 'Count' },
+    read: () => ({ ActiveSessions: gateway.activeSessions }),
+    intervalMs: config.emf.intervalMs,
+    write: rawLineWriter(logger),
+    logger,
+  });
+}
+
 /**
  * Builds the server from `config`.
  *
@@ -99,20 +138,9 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     : undefined;
   const auth = createAuthentication(config, logger, metrics, overrides);
   const gateway = new Gateway({
-    host: config.host,
-    port: config.port,
-    maxPayloadBytes: config.limits.maxPayloadBytes,
-    maxSessions: config.limits.maxSessions,
-    authStrategy: config.auth.strategy,
-    authFailureDelayMs: config.auth.failureDelayMs,
-    endpoints: config.endpoints,
-    drain: config.drain,
+    ...gatewayOptions(config, overrides),
     authenticator: auth.authenticator,
     logger,
-    ...(overrides.agentAssist === undefined ? {} : { agentAssist: overrides.agentAssist }),
-    ...(overrides.disconnectGraceMs === undefined
-      ? {}
-      : { disconnectGraceMs: overrides.disconnectGraceMs }),
     env: {
       logger,
       metrics,
@@ -166,18 +194,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
         );
       }
       const address = await gateway.start();
-      if (config.emf.namespace !== undefined) {
-        // The autoscaling metric (EMF in the log stream; the stack scales on its Average).
-        emf = startEmfPublisher({
-          namespace: config.emf.namespace,
-          dimensions: { Service: SERVICE_NAME },
-          metrics: { ActiveSessions: 'Count' },
-          read: () => ({ ActiveSessions: gateway.activeSessions }),
-          intervalMs: config.emf.intervalMs,
-          write: rawLineWriter(logger),
-          logger,
-        });
-      }
+      emf = startEmf(config, gateway, logger);
       logger.info(
         {
           address: `${address.address}:${address.port}`,

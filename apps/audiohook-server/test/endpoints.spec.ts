@@ -1,4 +1,5 @@
-import { encodeUlaw, interleave, openWavFile, tone, ulawSilence } from '@org/audio';
+import { encodeUlaw, interleave, tone, ulawSilence } from '@org/audio';
+import { openWavFile } from '@org/audio/node';
 import { RawClient, MONO_PCMU, STEREO_PCMU } from './helpers/raw-client';
 import { startTestServer, UNSIGNED_KEY, type TestServer } from './helpers/server';
 import { until } from './helpers/wait';

@@ -56,6 +56,7 @@ beforeAll(() => {
       SECRET_NAME: 'audiohook/api-keys',
       RECORDING_RETENTION_DAYS: '365',
       INGRESS_CIDRS: '192.0.2.0/24,198.51.100.0/24',
+      RECORDINGS_ON_EFS: 'true',
       APP_SETTINGS: '{"LOG_LEVEL":"debug","SERVERPORT":"9999"}',
     }),
     image: image(),
@@ -294,6 +295,47 @@ describe('AudioHookServerStack: the container', () => {
     expect(
       JSON.stringify(environment(containerDefinition(importedTemplate))['SECRET_NAME_OR_ARN']),
     ).toContain(':secret:audiohook/api-keys');
+  });
+});
+
+describe('AudioHookServerStack: API key secret access', () => {
+  it('lets the task role read the API key secret, created or named by SECRET_NAME (any suffix)', () => {
+    const resource = (t: Template, s: AudioHookServerStack) =>
+      JSON.stringify(
+        roleStatements(
+          t,
+          s.getLogicalId(s.server.taskDefinition.taskRole.node.defaultChild as CfnElement),
+        ).find((st) => st.Action === 'secretsmanager:GetSecretValue')?.Resource,
+      );
+    expect(resource(template, stack)).toMatch(/^\{"Ref":"ApiKeys/);
+    expect(resource(importedTemplate, imported)).toContain(':secret:audiohook/api-keys-??????');
+  });
+});
+
+describe('AudioHookServerStack: recordings in progress', () => {
+  it('keeps them on the task by default, or on shared EFS where another task adopts them', () => {
+    template.resourceCountIs('AWS::EFS::FileSystem', 0);
+    importedTemplate.hasResourceProperties('AWS::EFS::FileSystem', {
+      Encrypted: true,
+      ThroughputMode: 'elastic',
+      BackupPolicy: { Status: 'ENABLED' },
+    });
+    const mounts = containerDefinition(importedTemplate)['MountPoints'];
+    expect(mounts).toEqual([
+      { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
+      {
+        ContainerPath: '/var/lib/audiohook/recordings',
+        ReadOnly: false,
+        SourceVolume: 'efs-recordingfiles',
+      },
+    ]);
+    const role = imported.getLogicalId(
+      imported.server.taskDefinition.taskRole.node.defaultChild as CfnElement,
+    );
+    const called = awsActionsCalledIn(sourceFiles(join(__dirname, '../src'), ['infra']));
+    expect(roleActions(importedTemplate, role)).toEqual(
+      [...called, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'].sort(),
+    );
   });
 });
 

@@ -78,7 +78,7 @@ export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp 
     recorder,
     logger: o.logger,
     voiceConnectorIds: config.voiceConnectorIds,
-    debugEvents: config.logLevel === 'DEBUG',
+    debugEvents: config.logLevel === 'debug' || config.logLevel === 'trace',
     redactPii: config.redactPii,
   });
   return {

@@ -1,4 +1,15 @@
-import { z } from 'zod';
+import {
+  ConfigError,
+  envBool,
+  envEnum,
+  envInt,
+  envList,
+  envLogLevel,
+  envString,
+  type EnvOf,
+  type LogLevel,
+  parseEnv,
+} from '@org/service-kit/env';
 import {
   normalizePrefix,
   parseKeyTemplate,
@@ -10,8 +21,7 @@ import { RecorderError, RecorderErrorCode } from './lib/errors';
 /** Default `RECORDING_KEY_TEMPLATE`: the object name the 2023 sample used. */
 export const DEFAULT_KEY_TEMPLATE = '{callId}';
 
-/** Log levels `LOG_LEVEL` accepts (case-insensitive). */
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+export type { LogLevel } from '@org/service-kit/env';
 
 /** Everything the recorder needs, read once at cold start by {@link loadConfig}. */
 export interface RecorderConfig {
@@ -81,114 +91,64 @@ export interface RecorderConfig {
   sweepBatchSize: number;
 }
 
-const positiveInt = (name: string, def: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, `${name} must be at least ${min}`)
-        .max(max, `${name} must be at most ${max}`),
-    )
-    .optional()
-    .transform((v) => v ?? def);
-
-const flag = (name: string, def: boolean) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    // Explicit, unlike the sample's Boolean("false") === true.
-    .refine((v) => v === 'true' || v === 'false', `${name} must be "true" or "false"`)
-    .transform((v) => v === 'true')
-    .optional()
-    .transform((v) => v ?? def);
-
-const oneOf = <const T extends readonly [string, ...string[]]>(
-  name: string,
-  values: T,
-  def: T[number],
-) =>
-  z
-    .string()
-    .trim()
-    .refine((v): v is T[number] => (values as readonly string[]).includes(v), {
-      message: `${name} must be one of ${values.join(', ')}`,
-    })
-    .optional()
-    .transform((v) => (v ?? def) as T[number]);
-
 const PIPELINE_CONFIG_ARN =
   /^arn:(aws[a-z-]*):chime:[a-z0-9-]+:\d{12}:media-insights-pipeline-configuration\/[\w.-]+$/;
 
-const envSchema = z.object({
-  CALL_TABLE: z
-    .string()
-    .trim()
-    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'CALL_TABLE must be a DynamoDB table name'),
-  DUE_INDEX_NAME: z
-    .string()
-    .trim()
-    .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'DUE_INDEX_NAME must be an index name')
-    .optional()
-    .transform((v) => v ?? 'due-index'),
-  RECORDING_BUCKET: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'RECORDING_BUCKET must be an S3 bucket name'),
-  RECORDING_BUCKET_PREFIX: z.string().optional(),
-  MEDIA_INSIGHT_PIPELINE_ARN: z
-    .string()
-    .trim()
-    .regex(
-      PIPELINE_CONFIG_ARN,
-      'MEDIA_INSIGHT_PIPELINE_ARN must be arn:aws:chime:<region>:<account>:media-insights-pipeline-configuration/<name>',
-    ),
-  VOICECONNECTOR_ID: z.string().optional(),
-  LOG_LEVEL: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .transform((v) => (v === 'WARNING' ? 'WARN' : v))
-    .refine(
-      (v) => ['DEBUG', 'INFO', 'WARN', 'ERROR'].includes(v),
-      'LOG_LEVEL must be DEBUG, INFO, WARN or ERROR',
-    )
-    .optional()
-    .transform((v) => (v ?? 'INFO') as LogLevel),
-  STREAM_ORDER: oneOf('STREAM_ORDER', ['caller-first', 'callee-first'], 'caller-first'),
-  FINALIZE_POLICY: oneOf('FINALIZE_POLICY', ['both-legs', 'caller-ended'], 'both-legs'),
-  FINALIZE_AFTER_MS: positiveInt('FINALIZE_AFTER_MS', 60_000, 0),
-  MAX_CALL_DURATION_MS: positiveInt('MAX_CALL_DURATION_MS', 8 * 3_600_000, 60_000),
-  RECORDING_MARGIN_MS: positiveInt('RECORDING_MARGIN_MS', 1_000, 0, 600_000),
-  FRAGMENT_SELECTOR_TYPE: oneOf(
-    'FRAGMENT_SELECTOR_TYPE',
-    ['ProducerTimestamp', 'ServerTimestamp'],
-    'ProducerTimestamp',
-  ),
-  RECORDING_FILE_FORMAT: oneOf('RECORDING_FILE_FORMAT', ['Wav', 'Opus'], 'Wav'),
-  RECORDING_KEY_TEMPLATE: z.string().trim().min(1).optional(),
-  WRITE_METADATA_JSON: flag('WRITE_METADATA_JSON', true),
-  S3_FORCE_PATH_STYLE: flag('S3_FORCE_PATH_STYLE', false),
-  DESTINATION_INVALID_CHARS: oneOf('DESTINATION_INVALID_CHARS', ['sanitize', 'reject'], 'sanitize'),
-  CLIENT_REQUEST_TOKEN: oneOf('CLIENT_REQUEST_TOKEN', ['transactionId', 'none'], 'transactionId'),
-  REQUIRE_BOTH_LEGS: flag('REQUIRE_BOTH_LEGS', false),
-  STATE_TTL_HOURS: positiveInt('STATE_TTL_HOURS', 168, 1),
-  CONSISTENT_READS: flag('CONSISTENT_READS', true),
-  LOG_REDACT_PII: flag('LOG_REDACT_PII', true),
-  TRACK_PIPELINE_STATUS: flag('TRACK_PIPELINE_STATUS', true),
-  PIPELINE_MAX_ATTEMPTS: positiveInt('PIPELINE_MAX_ATTEMPTS', 4, 1, 20),
-  PIPELINE_RETRY_BASE_MS: positiveInt('PIPELINE_RETRY_BASE_MS', 200, 0, 60_000),
-  MAX_CREATE_ATTEMPTS: positiveInt('MAX_CREATE_ATTEMPTS', 5, 1, 100),
-  CREATE_RETRY_AFTER_MS: positiveInt('CREATE_RETRY_AFTER_MS', 60_000, 0),
-  CLAIM_LEASE_MS: positiveInt('CLAIM_LEASE_MS', 300_000, 1_000),
-  SWEEP_SHARDS: positiveInt('SWEEP_SHARDS', 4, 1, 64),
-  SWEEP_BATCH_SIZE: positiveInt('SWEEP_BATCH_SIZE', 50, 1, 1_000),
-});
+const count = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  envInt({ default: def, min, max });
+const flag = (def: boolean) => envBool({ default: def });
+
+// The service kit's helpers: trimmed values, empty = unset, one error naming every bad variable.
+const envSchema = {
+  CALL_TABLE: envString({
+    pattern: /^[a-zA-Z0-9_.-]{3,255}$/,
+    patternReason: 'must be a DynamoDB table name',
+  }),
+  DUE_INDEX_NAME: envString({
+    default: 'due-index',
+    pattern: /^[a-zA-Z0-9_.-]{3,255}$/,
+    patternReason: 'must be an index name',
+  }),
+  RECORDING_BUCKET: envString({
+    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    patternReason: 'must be an S3 bucket name',
+  }),
+  // Read raw as well (see loadConfig): set-but-empty means the bucket root.
+  RECORDING_BUCKET_PREFIX: envString({ optional: true }),
+  MEDIA_INSIGHT_PIPELINE_ARN: envString({
+    pattern: PIPELINE_CONFIG_ARN,
+    patternReason:
+      'must be arn:aws:chime:<region>:<account>:media-insights-pipeline-configuration/<name>',
+  }),
+  VOICECONNECTOR_ID: envList({ default: [] }),
+  LOG_LEVEL: envLogLevel({ default: 'info' }),
+  STREAM_ORDER: envEnum(['caller-first', 'callee-first'], { default: 'caller-first' }),
+  FINALIZE_POLICY: envEnum(['both-legs', 'caller-ended'], { default: 'both-legs' }),
+  FINALIZE_AFTER_MS: count(60_000, 0),
+  MAX_CALL_DURATION_MS: count(8 * 3_600_000, 60_000),
+  RECORDING_MARGIN_MS: count(1_000, 0, 600_000),
+  FRAGMENT_SELECTOR_TYPE: envEnum(['ProducerTimestamp', 'ServerTimestamp'], {
+    default: 'ProducerTimestamp',
+  }),
+  RECORDING_FILE_FORMAT: envEnum(['Wav', 'Opus'], { default: 'Wav' }),
+  RECORDING_KEY_TEMPLATE: envString({ default: DEFAULT_KEY_TEMPLATE }),
+  WRITE_METADATA_JSON: flag(true),
+  S3_FORCE_PATH_STYLE: flag(false),
+  DESTINATION_INVALID_CHARS: envEnum(['sanitize', 'reject'], { default: 'sanitize' }),
+  CLIENT_REQUEST_TOKEN: envEnum(['transactionId', 'none'], { default: 'transactionId' }),
+  REQUIRE_BOTH_LEGS: flag(false),
+  STATE_TTL_HOURS: count(168, 1),
+  CONSISTENT_READS: flag(true),
+  LOG_REDACT_PII: flag(true),
+  TRACK_PIPELINE_STATUS: flag(true),
+  PIPELINE_MAX_ATTEMPTS: count(4, 1, 20),
+  PIPELINE_RETRY_BASE_MS: count(200, 0, 60_000),
+  MAX_CREATE_ATTEMPTS: count(5, 1, 100),
+  CREATE_RETRY_AFTER_MS: count(60_000, 0),
+  CLAIM_LEASE_MS: count(300_000, 1_000),
+  SWEEP_SHARDS: count(4, 1, 64),
+  SWEEP_BATCH_SIZE: count(50, 1, 1_000),
+};
 
 /**
  * Reads and validates the recorder's environment once, at cold start. Variable names match the
@@ -204,33 +164,27 @@ const envSchema = z.object({
  * @throws RecorderError `CHIME_REC_ERR_CONFIG_INVALID` listing every bad or missing variable.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RecorderConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) =>
-      i.code === 'invalid_type' && i.path.length === 1
-        ? `${String(i.path[0])} is required`
-        : i.message,
-    );
-    throw new RecorderError(
-      RecorderErrorCode.ConfigInvalid,
-      `invalid configuration: ${problems.join('; ')}`,
-      { details: { variables: parsed.error.issues.map((i) => i.path.join('.')) } },
-    );
+  let e: EnvOf<typeof envSchema>;
+  try {
+    e = parseEnv(envSchema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new RecorderError(RecorderErrorCode.ConfigInvalid, err.message, {
+      cause: err,
+      details: { variables: err.issues.map((i) => i.variable) },
+    });
   }
-  const e = parsed.data;
   const partition = PIPELINE_CONFIG_ARN.exec(e.MEDIA_INSIGHT_PIPELINE_ARN)?.[1] ?? 'aws';
+  // Unset means the sample's CDK default; an explicit empty string means the bucket root.
+  const rawPrefix = env['RECORDING_BUCKET_PREFIX'];
   return {
     tableName: e.CALL_TABLE,
     dueIndexName: e.DUE_INDEX_NAME,
     bucket: e.RECORDING_BUCKET,
-    // Unset means the CDK default of the sample; an explicit empty string means the bucket root.
-    prefix: normalizePrefix(e.RECORDING_BUCKET_PREFIX ?? 'originalAudio'),
+    prefix: normalizePrefix(rawPrefix === undefined ? 'originalAudio' : rawPrefix),
     pipelineConfigurationArn: e.MEDIA_INSIGHT_PIPELINE_ARN,
     partition,
-    voiceConnectorIds: (e.VOICECONNECTOR_ID ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
+    voiceConnectorIds: e.VOICECONNECTOR_ID,
     logLevel: e.LOG_LEVEL,
     streamOrder: e.STREAM_ORDER,
     finalizePolicy: e.FINALIZE_POLICY,
@@ -240,7 +194,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     fragmentSelectorType: e.FRAGMENT_SELECTOR_TYPE,
     recordingFileFormat: e.RECORDING_FILE_FORMAT,
     // The 2023 sample's name (`<callId>.wav`); see the README for why not the spec's transactionId.
-    keyTemplate: parseKeyTemplate(e.RECORDING_KEY_TEMPLATE ?? DEFAULT_KEY_TEMPLATE),
+    keyTemplate: parseKeyTemplate(e.RECORDING_KEY_TEMPLATE),
     writeMetadataJson: e.WRITE_METADATA_JSON,
     s3ForcePathStyle: e.S3_FORCE_PATH_STYLE,
     invalidChars: e.DESTINATION_INVALID_CHARS,

@@ -1,22 +1,26 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger, describeError } from '@org/service-kit/lambda';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import type { HandlerResult, LambdaContextLike } from './lib/handler';
-import { fromPowertools } from './lib/logger';
+import { fromKitLogger } from './lib/logger';
 
 // Lambda entry point: configuration is read and validated once per cold start; a bad value fails
-// the init with one clear log line instead of failing every event later.
-const powertools = new Logger({ serviceName: 'chime-recorder' });
+// the init with one clear log line instead of failing every event later. Log lines are the
+// service kit's JSON (level words, ISO time, `service`), written synchronously to stdout, which the
+// Lambda runtime collects; each invocation's lines carry its `requestId`.
+const logger = createLogger({ service: 'chime-recorder', level: 'info' });
 
 function start() {
   try {
     const config = loadConfig(process.env);
-    powertools.setLogLevel(config.logLevel);
-    return createApp(config, { logger: fromPowertools(powertools) });
+    logger.level = config.logLevel;
+    return createApp(config, { logger: fromKitLogger(logger) });
   } catch (err) {
-    powertools.error('cannot start the recorder', {
-      error: err instanceof Error ? err.message : String(err),
-    });
+    const code = (err as { code?: unknown }).code;
+    logger.error(
+      { error: describeError(err), ...(typeof code === 'string' ? { errorCode: code } : {}) },
+      'cannot start the recorder',
+    );
     throw err;
   }
 }
@@ -25,8 +29,6 @@ const app = start();
 
 /** The EventBridge target: `index.handler` in the bundle. */
 export async function handler(event: unknown, context?: LambdaContextLike): Promise<HandlerResult> {
-  // The Lambda context has every field Powertools reads (function name, memory, request id).
-  if (context) powertools.addContext(context as Parameters<Logger['addContext']>[0]);
   return app.handler(event, context);
 }
 

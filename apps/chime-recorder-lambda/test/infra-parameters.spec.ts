@@ -52,7 +52,7 @@ describe('readRecorderParameters', () => {
     [{ OUTPUT_BUCKET: 'Not_A_Bucket' }, 'OUTPUT_BUCKET: expected an S3 bucket name'],
     [{ REMOVAL_POLICY: 'keep' }, 'REMOVAL_POLICY'],
     [{ KVS_RETENTION_HOURS: '0' }, 'KVS_RETENTION_HOURS'],
-    [{ APP_SETTINGS: '{"FINALIZE_AFTER_MS":"soon"}' }, 'FINALIZE_AFTER_MS must be a whole number'],
+    [{ APP_SETTINGS: '{"FINALIZE_AFTER_MS":"soon"}' }, 'FINALIZE_AFTER_MS: must be a whole number'],
     [{ APP_SETTINGS: '[1]' }, 'APP_SETTINGS: expected a JSON object of string values'],
   ])('refuses %j', (env, message) => {
     let error: unknown;

@@ -1,34 +1,25 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { fromPowertools, memoryLogger, redactEvent } from '../src/lib/logger';
+import { createLogger } from '@org/service-kit/lambda';
+import { captureLogs } from '@org/service-kit/testing';
+import { fromKitLogger, memoryLogger, redactEvent } from '../src/lib/logger';
 
-describe('fromPowertools', () => {
+describe('fromKitLogger', () => {
   it('writes one JSON line per entry with the child keys as top-level attributes', () => {
-    const lines: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    try {
-      const log = fromPowertools(new Logger({ serviceName: 'test', logLevel: 'INFO' }));
-      log.child({ transactionId: 'tx-1' }).info('pipeline created', { pipelineId: 'p-1' });
-      log.debug('hidden at INFO');
-    } finally {
-      spy.mockRestore();
-    }
-    const entries = lines
-      .join('')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries).toEqual([
+    const logs = captureLogs();
+    const log = fromKitLogger(
+      createLogger({ service: 'test', level: 'info', destination: logs.destination }),
+    );
+    log.child({ transactionId: 'tx-1' }).info('pipeline created', { pipelineId: 'p-1' });
+    log.debug('hidden at INFO');
+    expect(logs.lines).toEqual([
       expect.objectContaining({
-        level: 'INFO',
-        message: 'pipeline created',
+        level: 'info',
+        msg: 'pipeline created',
         service: 'test',
         transactionId: 'tx-1',
         pipelineId: 'p-1',
       }),
     ]);
+    expect(Number.isNaN(Date.parse(String(logs.lines[0]?.time)))).toBe(false);
   });
 });
 

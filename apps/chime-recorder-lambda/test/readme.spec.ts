@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { documentedErrorCodes } from '@org/service-kit/testing';
 import { RecorderErrorCode } from '../src/lib/errors';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
 describe('README', () => {
   it('documents exactly the error codes the recorder defines', () => {
-    const section = readme.slice(
-      readme.indexOf('## Error codes'),
-      readme.indexOf('## What it fixes'),
+    expect(documentedErrorCodes(join(__dirname, '..', 'README.md'))).toEqual(
+      Object.values(RecorderErrorCode),
     );
-    const documented = [...section.matchAll(/`(CHIME_REC_ERR_[A-Z_]+)`/g)].map((m) => m[1]).sort();
-    expect(documented).toEqual(Object.values(RecorderErrorCode).sort());
   });
 
   it('documents every setting the configuration reads', () => {

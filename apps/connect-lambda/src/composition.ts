@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import {
   type CrestaLogger,
   type HttpTransport,
@@ -6,10 +5,11 @@ import {
   TokenCache,
   messageOf,
 } from '@org/cresta-handoff';
+import { createLogger as createKitLogger, type Logger } from '@org/service-kit/lambda';
 import type { ConnectLambdaConfig } from './config';
 import { parseConnectEvent } from './lib/connect-event';
 import { handleInvocation, type LambdaContextLike } from './lib/handle-invocation';
-import { isSecretKey, REDACTED, redact } from './lib/redact';
+import { redact } from './lib/redact';
 import {
   SecretCredentialsLoader,
   type SecretsClientFactory,
@@ -19,6 +19,7 @@ import { resolveVersion } from './lib/version';
 
 /** Collaborators that tests and the local harness may replace. */
 export interface ConnectLambdaDeps {
+  /** @default the kit's logger on stdout ({@link createLogger}) */
   logger?: Logger;
   transport?: HttpTransport;
   secretsClientFactory?: SecretsClientFactory;
@@ -33,24 +34,33 @@ export interface ConnectLambda {
   close(): Promise<void>;
 }
 
-/** Creates the Powertools logger with secret redaction on every line. */
-export function createLogger(config: ConnectLambdaConfig): Logger {
-  return new Logger({
-    serviceName: config.serviceName,
-    logLevel: config.debugLogging ? 'DEBUG' : 'INFO',
-    jsonReplacerFn: (key: string, value: unknown) =>
-      key !== '' && isSecretKey(key) && typeof value === 'string' && value !== ''
-        ? REDACTED
-        : value,
+/** Connect parameters and environment keys that hold credentials: redacted on every line. */
+const CREDENTIAL_KEYS = ['oauthClientSecret', 'oauthClientId', 'apiKey', 'authorization'];
+
+/**
+ * The service kit's logger (JSON lines: level words, ISO time, `service`), written synchronously
+ * to stdout (the Lambda runtime collects it; nothing is buffered across a freeze), with the
+ * credential keys redacted at every level the kit redacts.
+ */
+export function createLogger(
+  config: ConnectLambdaConfig,
+  destination?: { write(line: string): void },
+): Logger {
+  return createKitLogger({
+    service: config.serviceName,
+    level: config.logLevel,
+    redactPaths: CREDENTIAL_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+    ...(destination === undefined ? {} : { destination }),
   });
 }
 
+/** The client library's logger interface over a pino logger: attributes become fields. */
 function adapt(logger: Logger): CrestaLogger {
   return {
-    debug: (message, attributes) => logger.debug(message, { ...attributes }),
-    info: (message, attributes) => logger.info(message, { ...attributes }),
-    warn: (message, attributes) => logger.warn(message, { ...attributes }),
-    error: (message, attributes) => logger.error(message, { ...attributes }),
+    debug: (message, attributes) => logger.debug({ ...attributes }, message),
+    info: (message, attributes) => logger.info({ ...attributes }, message),
+    warn: (message, attributes) => logger.warn({ ...attributes }, message),
+    error: (message, attributes) => logger.error({ ...attributes }, message),
   };
 }
 
@@ -63,7 +73,6 @@ export function createConnectLambda(
   deps: ConnectLambdaDeps = {},
 ): ConnectLambda {
   const logger = deps.logger ?? createLogger(config);
-  const log = adapt(logger);
   const transport = deps.transport ?? new NodeHttpTransport();
   const tokenCache = new TokenCache({
     expiryBufferMs: config.tokenCache.expiryBufferMs,
@@ -73,41 +82,41 @@ export function createConnectLambda(
     cacheTtlMs: config.secrets.cacheTtlMs,
     allowedPartitions: config.secrets.allowedPartitions,
     clientFactory: deps.secretsClientFactory ?? sdkSecretsClientFactory(config.secrets.endpoint),
-    logger: log,
+    logger: adapt(logger),
   });
   const version = resolveVersion(config.versionSourceOrder, config.envVersion);
 
   async function handler(event: unknown, context?: LambdaContextLike): Promise<unknown> {
-    const contactId = readContactId(event);
-    logger.appendKeys({
-      contactId: contactId ?? null,
+    // Every line of one invocation carries its contact id and the Lambda request id.
+    const log = logger.child({
+      contactId: readContactId(event) ?? null,
       ...(context?.awsRequestId === undefined ? {} : { requestId: context.awsRequestId }),
     });
     try {
-      if (context?.awsRequestId !== undefined)
-        logger.debug(`Lambda Request ID: ${context.awsRequestId}`);
-      logger.debug('Received event', { event: redact(event) });
+      if (context?.awsRequestId !== undefined) {
+        log.debug(`Lambda Request ID: ${context.awsRequestId}`);
+      }
+      log.debug({ event: redact(event) }, 'Received event');
       const parsed = parseConnectEvent(event, config.requireParameters);
       const result = await handleInvocation(parsed, context, {
         config,
         transport,
         tokenCache,
         secrets,
-        logger: log,
+        logger: adapt(log),
         version,
       });
-      logger.debug('Returning response to Connect', { response: redact(result) });
+      log.debug({ response: redact(result) }, 'Returning response to Connect');
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
-      logger.error(`Handler error: ${messageOf(err)}`, {
-        ...(typeof code === 'string' ? { errorCode: code } : {}),
-      });
+      log.error(
+        { ...(typeof code === 'string' ? { errorCode: code } : {}) },
+        `Handler error: ${messageOf(err)}`,
+      );
       if (err instanceof Error && err.stack !== undefined)
-        logger.debug('Stack trace', { stack: err.stack });
+        log.debug({ stack: err.stack }, 'Stack trace');
       throw err;
-    } finally {
-      logger.removeKeys(['contactId', 'requestId']);
     }
   }
 

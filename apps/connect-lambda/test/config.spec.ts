@@ -127,6 +127,7 @@ describe('loadConfig', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: 'CONNECT_LAMBDA_ERR_CONFIG' });
     const message = (error as Error).message;
     expect(message).toContain('HTTP_MAX_RETRIES must be an integer');
     expect(message).toContain('HTTP_CLIENT_TIMEOUT must be a duration');

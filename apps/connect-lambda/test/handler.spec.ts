@@ -1,11 +1,8 @@
-import {
-  CrestaErrorCode,
-  type FakeCrestaApi,
-  NodeHttpTransport,
-  startFakeCrestaApi,
-} from '@org/cresta-handoff';
-import { type ConnectLambda, createConnectLambda } from '../src/composition';
+import { CrestaErrorCode, NodeHttpTransport } from '@org/cresta-handoff';
+import { type FakeCrestaApi, startFakeCrestaApi } from '@org/cresta-handoff/testing';
+import { type ConnectLambda, createConnectLambda, createLogger } from '../src/composition';
 import { loadConfig } from '../src/config';
+import { ConnectLambdaErrorCode } from '../src/lib/errors';
 import { appJson, captureLogs, lambdaContext, rejectionOf } from './support/helpers';
 
 const VA = 'customers/acme/profiles/main/virtualAgents/va-1';
@@ -31,7 +28,6 @@ beforeEach(() => {
   capture = captureLogs();
 });
 afterEach(async () => {
-  capture.restore();
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
@@ -48,7 +44,11 @@ function oauthEnv(): Record<string, string> {
 }
 
 function makeApp(env: Record<string, string | undefined> = oauthEnv()): ConnectLambda {
-  const app = createConnectLambda(loadConfig(env), { transport });
+  const config = loadConfig(env);
+  const app = createConnectLambda(config, {
+    transport,
+    logger: createLogger(config, capture.destination),
+  });
   apps.push(app);
   return app;
 }
@@ -148,7 +148,7 @@ describe('get_pstn_transfer_data', () => {
           ),
         );
         const logged = capture.logs.find(
-          (l) => l.json?.['message'] === `Handler error: ${err.message}`,
+          (l) => l.json?.['msg'] === `Handler error: ${err.message}`,
         );
         expect(logged?.json?.['errorCode']).toBe(CrestaErrorCode.InvalidResponse);
       }
@@ -197,6 +197,7 @@ describe('get_handoff_data', () => {
     const event = { Details: { ContactData: {}, Parameters: { action: 'get_handoff_data' } } };
     const err = await rejectionOf(makeApp().handler(event));
     expect(err.message).toBe('Details.ContactData.ContactId is required for get_handoff_data');
+    expect(err['code']).toBe(ConnectLambdaErrorCode.Event);
   });
 });
 
@@ -261,7 +262,7 @@ describe('configuration lookup', () => {
     'rejects the malformed event %j with a validation error',
     async (event) => {
       const err = await rejectionOf(makeApp().handler(event));
-      expect(err['code']).toBe(CrestaErrorCode.Validation);
+      expect(err['code']).toBe(ConnectLambdaErrorCode.Event);
       expect(err.message).toMatch(/^invalid Connect event: /);
     },
   );
@@ -271,12 +272,13 @@ describe('configuration lookup', () => {
     const err = await rejectionOf(makeApp().handler(event, lambdaContext()));
     expect(err.message).toBe('invalid action: invalid_action');
     const line = capture.logs.find(
-      (l) => l.json?.['message'] === 'Handler error: invalid action: invalid_action',
+      (l) => l.json?.['msg'] === 'Handler error: invalid action: invalid_action',
     );
-    expect(line?.stream).toBe('stderr');
     expect(line?.json).toMatchObject({
-      level: 'ERROR',
+      level: 'error',
+      service: 'connect-lambda',
       contactId: CONTACT_ID,
+      requestId: 'req-test-1',
       errorCode: 'CRESTA_ERR_VALIDATION',
     });
   });
@@ -291,7 +293,7 @@ describe('configuration lookup', () => {
     await makeApp(env).handler(pstnEvent);
     expect(fake.requestsTo('pstn')[0]?.headers.authorization).toBe('ApiKey demo-api-key');
     expect(
-      capture.logs.some((l) => l.json?.['message'] === 'Using API key authentication (deprecated)'),
+      capture.logs.some((l) => l.json?.['msg'] === 'Using API key authentication (deprecated)'),
     ).toBe(true);
   });
 });
@@ -351,18 +353,20 @@ describe('logs', () => {
     const lines = capture.logs.filter((l) => l.json !== undefined);
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(line.json?.['contactId']).toBe(CONTACT_ID);
-    expect(lines.some((l) => l.json?.['message'] === 'Lambda Request ID: req-42')).toBe(true);
+    expect(lines.some((l) => l.json?.['msg'] === 'Lambda Request ID: req-42')).toBe(true);
     const all = capture.all();
     expect(all).not.toContain('super-secret-api-key');
     expect(all).not.toContain('demo-secret');
     expect(all).not.toMatch(/fake-token-\d+/);
     expect(all).toContain('[REDACTED]');
+    // The Lambda request id is on every line too.
+    for (const line of lines) expect(line.json?.['requestId']).toBe('req-42');
   });
 
   it('do not keep the contact id of one invocation on the next', async () => {
     const app = makeApp();
     await app.handler(pstnEvent);
-    capture.logs.length = 0;
+    capture.clear();
     await rejectionOf(
       app.handler({
         Details: { ContactData: { ContactId: 'other' }, Parameters: { action: 'x' } },

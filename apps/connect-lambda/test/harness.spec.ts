@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { HARNESS_USAGE, type HarnessIo, runHarness } from '../src/lib/harness';
-import { captureLogs } from './support/helpers';
 
 const EVENT = join(__dirname, 'fixtures', 'nested-pstn-event.json');
 
@@ -24,12 +23,6 @@ function io(
   };
   return state;
 }
-
-let capture: ReturnType<typeof captureLogs>;
-beforeEach(() => {
-  capture = captureLogs();
-});
-afterEach(() => capture.restore());
 
 describe('local harness', () => {
   it('runs both actions against the embedded fake by default', async () => {

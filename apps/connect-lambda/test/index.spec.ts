@@ -23,15 +23,14 @@ describe('the exported handler', () => {
     const first = await rejectionOf(handler({}));
     const second = await rejectionOf(handler({}));
     expect(first.name).toBe('ConfigError');
+    expect(first['code']).toBe('CONNECT_LAMBDA_ERR_CONFIG');
     expect(first.message).toContain('HTTP_CLIENT_TIMEOUT must be a duration');
     expect(second.message).toBe(first.message);
   });
 
   it('validates invocations with the upstream messages', async () => {
-    const handler = loadHandlerWith({ POWERTOOLS_LOG_LEVEL: 'SILENT' });
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const handler = loadHandlerWith({ LOG_LEVEL: 'silent' });
     const err = await rejectionOf(handler({ Details: { ContactData: {}, Parameters: {} } }));
-    stderr.mockRestore();
     expect(err.message).toBe('region is required');
   });
 });

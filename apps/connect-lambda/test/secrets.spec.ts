@@ -1,10 +1,6 @@
-import {
-  CrestaErrorCode,
-  type FakeCrestaApi,
-  NodeHttpTransport,
-  startFakeCrestaApi,
-} from '@org/cresta-handoff';
-import { type ConnectLambda, createConnectLambda } from '../src/composition';
+import { CrestaErrorCode, NodeHttpTransport } from '@org/cresta-handoff';
+import { type FakeCrestaApi, startFakeCrestaApi } from '@org/cresta-handoff/testing';
+import { type ConnectLambda, createConnectLambda, createLogger } from '../src/composition';
 import { loadConfig } from '../src/config';
 import { type FakeSecretsManager, startFakeSecretsManager } from './support/fake-secrets-manager';
 import { appJson, captureLogs, rejectionOf } from './support/helpers';
@@ -57,7 +53,6 @@ beforeEach(() => {
   capture = captureLogs();
 });
 afterEach(async () => {
-  capture.restore();
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
@@ -73,7 +68,7 @@ function makeApp(extra: Record<string, string> = {}, arn = ARN): ConnectLambda {
       HTTP_RETRY_BASE_DELAY: '1ms',
       ...extra,
     }),
-    { transport },
+    { transport, logger: createLogger(loadConfig({ ...extra }), capture.destination) },
   );
   apps.push(app);
   return app;
@@ -95,7 +90,7 @@ describe('OAuth credentials from Secrets Manager', () => {
     );
     expect(
       capture.logs.some(
-        (l) => l.json?.['message'] === `Fetching OAuth credentials from Secrets Manager: ${ARN}`,
+        (l) => l.json?.['msg'] === `Fetching OAuth credentials from Secrets Manager: ${ARN}`,
       ),
     ).toBe(true);
   });

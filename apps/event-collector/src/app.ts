@@ -3,12 +3,13 @@ import type { CollectorConfig } from './config';
 import { describeError } from './lib/errors';
 import { GenesysApi } from './lib/genesys/api-client';
 import { TokenProvider } from './lib/genesys/token-provider';
-import { buildHealth, type HealthBody, type Role } from './lib/health';
+import { buildHealth, type HealthBody } from './lib/health';
 import { startStatusServer, type StatusServer } from './lib/http-server';
 import { Metrics } from './lib/metrics';
 import { renderMetrics } from './lib/metrics-render';
 import { RecentEvents } from './lib/recent-events';
-import { CollectingSession } from './lib/session';
+import { Leadership } from './lib/leadership';
+import type { CollectingSession } from './lib/session';
 import { type ResolvedTopics, resolveTopics } from './lib/topics';
 
 export type { HealthBody } from './lib/health';
@@ -121,8 +122,18 @@ async function checkTransport(sh: Shared): Promise<void> {
 export function createCollector(config: CollectorConfig, logger: Logger): Collector {
   const sh = buildShared(config, logger);
   const startedAt = Date.now();
-  const role: Role = 'leader';
-  let session: CollectingSession | undefined;
+  const leadership = new Leadership(
+    {
+      config,
+      logger,
+      metrics: sh.metrics,
+      api: sh.api,
+      tokens: sh.tokens,
+      recent: sh.recent,
+      topics: () => sh.resolved,
+    },
+    config.lease,
+  );
   let server: StatusServer | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let stopped: Promise<void> | undefined;
@@ -131,13 +142,13 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     buildHealth({
       config,
       startedAt,
-      role,
-      session,
+      role: leadership.role,
+      session: leadership.session,
       tokens: sh.tokens,
       resolved: sh.resolved,
       websocketTransport: sh.websocketTransport,
       metrics: sh.metrics,
-      lease: null,
+      lease: leadership.leaseHealth(),
     });
 
   return {
@@ -147,18 +158,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
     },
     health,
     async start() {
-      const g = config.genesys;
-      logger.info(
-        {
-          env: g.env,
-          loginBaseUrl: g.loginBaseUrl,
-          apiBaseUrl: g.apiBaseUrl,
-          clientId: g.clientId,
-          output: config.output.file,
-          elastic: config.elastic ? { url: config.elastic.url, index: config.elastic.index } : null,
-        },
-        'starting event collector',
-      );
+      logStart(config, logger);
       sh.resolved = await resolveTopics(config.topics, sh.api, logger, sh.stopping.signal);
       logger.info({ source: sh.resolved.source, topics: sh.resolved.topics }, 'topics resolved');
       await sh.recent.seed(config.output.file);
@@ -168,22 +168,17 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         logger: logger.child({ component: 'http' }),
         health,
         events: () => sh.recent.list(),
-        metrics: () => renderMetrics(sh.metrics, session, health().body.receiving, role),
+        metrics: () =>
+          renderMetrics(sh.metrics, leadership.session, health().body.receiving, leadership.role),
       });
-      session = await CollectingSession.start({
-        config,
-        logger,
-        metrics: sh.metrics,
-        api: sh.api,
-        tokens: sh.tokens,
-        recent: sh.recent,
-        topics: () => sh.resolved,
-        token: null,
-      });
+      await leadership.start();
       void checkTransport(sh);
       const t = config.topics;
       if (t.discover && !t.override && t.definitionsRefreshMs > 0) {
-        refreshTimer = setInterval(() => void refreshTopics(sh, session), t.definitionsRefreshMs);
+        refreshTimer = setInterval(
+          () => void refreshTopics(sh, leadership.session),
+          t.definitionsRefreshMs,
+        );
         refreshTimer.unref();
       }
     },
@@ -192,14 +187,32 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         logger.info('stopping: closing the channel, then flushing output');
         sh.stopping.abort();
         if (refreshTimer) clearInterval(refreshTimer);
-        await session?.stop();
+        const written = (): number => leadership.session?.writer.written ?? 0;
+        const before = written();
+        await leadership.stop();
         await server?.close();
         logger.info(
-          { written: session?.writer.written ?? 0, counters: sh.metrics.snapshot() },
+          { written: Math.max(before, written()), counters: sh.metrics.snapshot() },
           'stopped; every accepted event is on disk',
         );
       })();
       return stopped;
     },
   };
+}
+
+function logStart(config: CollectorConfig, logger: Logger): void {
+  const g = config.genesys;
+  logger.info(
+    {
+      env: g.env,
+      loginBaseUrl: g.loginBaseUrl,
+      apiBaseUrl: g.apiBaseUrl,
+      clientId: g.clientId,
+      output: config.output.file,
+      elastic: config.elastic ? { url: config.elastic.url, index: config.elastic.index } : null,
+      lease: config.lease ? { table: config.lease.table, key: config.lease.key } : null,
+    },
+    'starting event collector',
+  );
 }

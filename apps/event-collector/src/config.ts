@@ -25,6 +25,18 @@ export interface ElasticConfig {
   deadLetterFile: string;
 }
 
+/** The DynamoDB leader lease (`LEASE_TABLE`). */
+export interface LeaseConfig {
+  table: string;
+  /** The item's `pk`: `event-collector/lease/<LEASE_NAME>`. */
+  key: string;
+  durationMs: number;
+  renewEveryMs: number;
+  pollEveryMs: number;
+  region: string;
+  endpoint: string | undefined;
+}
+
 /** The whole collector configuration, read once at start-up by {@link loadConfig}. */
 export interface CollectorConfig {
   genesys: {
@@ -71,6 +83,8 @@ export interface CollectorConfig {
     checkpointIntervalMs: number;
   };
   elastic: ElasticConfig | undefined;
+  /** High availability (`LEASE_TABLE`); absent: this instance always collects. */
+  lease: LeaseConfig | undefined;
   http: { host: string; port: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; consoleEvents: boolean };
   shutdownTimeoutMs: number;
@@ -168,6 +182,12 @@ const baseUrl = z
     return v.replace(/\/+$/, '');
   });
 
+/** Any http(s) URL (e.g. DYNAMODB_ENDPOINT: dynalite, DynamoDB Local, a VPC endpoint). */
+const baseUrlAny = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || /^https?:\/\/[^/]/.test(v), 'must be an http(s):// URL');
+
 const MATCHERS: readonly AudioHookMatcher[] = ['id-prefix', 'entity-type', 'name', 'topic'];
 
 const envSchema = z.object({
@@ -254,6 +274,24 @@ const envSchema = z.object({
   CHANNEL_REFRESH_AGE_H: num(23, { min: 0 }),
   HTTP_REQUEST_TIMEOUT_MS: num(30_000, { int: true, min: 1 }),
   SHUTDOWN_TIMEOUT_MS: num(10_000, { int: true, min: 1 }),
+  LEASE_TABLE: z.string().optional(),
+  LEASE_NAME: str('default').refine(
+    (v) => /^[A-Za-z0-9._-]{1,100}$/.test(v),
+    'must be 1-100 letters, digits, dots, dashes or underscores',
+  ),
+  LEASE_DURATION_S: num(15, { min: 0.1, max: 3600 }),
+  LEASE_RENEW_S: z
+    .string()
+    .optional()
+    .pipe(num(Number.NaN, { min: 0.02 }))
+    .transform((v) => (Number.isNaN(v) ? undefined : v)),
+  LEASE_POLL_S: z
+    .string()
+    .optional()
+    .pipe(num(Number.NaN, { min: 0.02 }))
+    .transform((v) => (Number.isNaN(v) ? undefined : v)),
+  AWS_REGION: z.string().optional(),
+  DYNAMODB_ENDPOINT: baseUrlAny,
 });
 
 /** Legacy `collector.py` names accepted as fallbacks, so existing `.env` files keep working. */
@@ -285,6 +323,110 @@ export function elasticAuthorization(value: string): string {
   return `Bearer ${value}`;
 }
 
+type Env = z.infer<typeof envSchema>;
+
+const configError = (lines: string[]): CollectorError =>
+  new CollectorError('COLLECTOR_ERR_CONFIG', `Invalid configuration:\n  - ${lines.join('\n  - ')}`);
+
+/** Cleans the raw values, applies the legacy names, and validates them with the schema. */
+function parseEnv(env: Record<string, string | undefined>): Env {
+  const cleaned: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) cleaned[key] = cleanEnvValue(env[key]);
+  for (const [legacy, current] of Object.entries(LEGACY_ALIASES)) {
+    if (cleaned[current] === undefined) cleaned[current] = cleanEnvValue(env[legacy]);
+  }
+  if (cleaned['ELASTIC_FLUSH_INTERVAL_MS'] === undefined) {
+    const legacySeconds = cleanEnvValue(env['BULK_MAX_SECONDS']);
+    if (legacySeconds !== undefined && Number.isFinite(Number(legacySeconds))) {
+      cleaned['ELASTIC_FLUSH_INTERVAL_MS'] = String(Math.round(Number(legacySeconds) * 1000));
+    }
+  }
+  cleaned['AWS_REGION'] ??= cleanEnvValue(env['AWS_DEFAULT_REGION']);
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw configError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (e.MAX_RECONNECT_DELAY < e.RECONNECT_DELAY) {
+    throw configError(['MAX_RECONNECT_DELAY must be >= RECONNECT_DELAY']);
+  }
+  return e;
+}
+
+function elasticFrom(e: Env): ElasticConfig | undefined {
+  if (e.ELASTIC_URL === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(e.ELASTIC_URL);
+  } catch {
+    throw configError(['ELASTIC_URL is not a URL']);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw configError(['ELASTIC_URL must be http:// or https://']);
+  }
+  const outDir = dirname(e.OUTPUT_FILE);
+  return {
+    url: e.ELASTIC_URL.replace(/\/+$/, ''),
+    authorization: e.ELASTIC_AUTH === undefined ? undefined : elasticAuthorization(e.ELASTIC_AUTH),
+    index: e.ELASTIC_INDEX,
+    dataStream: e.ELASTIC_DATASTREAM,
+    bulkSize: e.BULK_SIZE,
+    flushIntervalMs: e.ELASTIC_FLUSH_INTERVAL_MS,
+    maxRetries: e.ELASTIC_MAX_RETRIES,
+    retryBaseMs: e.ELASTIC_RETRY_BASE_MS,
+    retryMaxMs: e.ELASTIC_RETRY_MAX_MS,
+    queueMax: e.ELASTIC_QUEUE_MAX,
+    timeoutMs: e.ELASTIC_TIMEOUT_MS,
+    spoolFile: e.ELASTIC_SPOOL_FILE ?? join(outDir, 'elastic-spool.jsonl'),
+    deadLetterFile: e.ELASTIC_DEAD_LETTER_FILE ?? join(outDir, 'elastic-dead-letter.jsonl'),
+  };
+}
+
+function leaseFrom(e: Env): LeaseConfig | undefined {
+  if (e.LEASE_TABLE === undefined) return undefined;
+  const durationMs = e.LEASE_DURATION_S * 1000;
+  const renewEveryMs = (e.LEASE_RENEW_S ?? e.LEASE_DURATION_S / 3) * 1000;
+  const pollEveryMs = (e.LEASE_POLL_S ?? Math.min(2, e.LEASE_DURATION_S / 5)) * 1000;
+  const bad: string[] = [];
+  if (renewEveryMs > durationMs / 2)
+    bad.push('LEASE_RENEW_S must be at most half of LEASE_DURATION_S');
+  if (pollEveryMs > durationMs) bad.push('LEASE_POLL_S must be at most LEASE_DURATION_S');
+  if (e.AWS_REGION === undefined) bad.push('AWS_REGION is required with LEASE_TABLE');
+  if (bad.length > 0) throw configError(bad);
+  return {
+    table: e.LEASE_TABLE,
+    key: `event-collector/lease/${e.LEASE_NAME}`,
+    durationMs,
+    renewEveryMs,
+    pollEveryMs,
+    region: e.AWS_REGION ?? '',
+    endpoint: e.DYNAMODB_ENDPOINT,
+  };
+}
+
+function genesysFrom(e: Env): CollectorConfig['genesys'] {
+  return {
+    env: e.GENESYS_ENV,
+    loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
+    apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
+    clientId: e.GENESYS_CLIENT_ID,
+    clientSecret: e.GENESYS_CLIENT_SECRET,
+    subscribeIgnoreErrors: e.SUBSCRIBE_IGNORE_ERRORS,
+    tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_S * 1000,
+    minChannelCreateIntervalMs: e.MIN_CHANNEL_CREATE_INTERVAL_S * 1000,
+    channelRefreshAgeMs: e.CHANNEL_REFRESH_AGE_H * 3_600_000,
+    heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
+    pingIntervalMs: e.PING_INTERVAL_MS,
+    pongTimeoutMs: e.PONG_TIMEOUT_MS,
+    socketClosingReconnectDelayMs: e.SOCKET_CLOSING_RECONNECT_DELAY_MS,
+    reconnectDelayMs: e.RECONNECT_DELAY * 1000,
+    maxReconnectDelayMs: e.MAX_RECONNECT_DELAY * 1000,
+    requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+  };
+}
+
 /**
  * Reads and validates the configuration from an environment (normally `process.env`). Throws a
  * {@link CollectorError} `COLLECTOR_ERR_CONFIG` that lists every bad variable; secrets never
@@ -297,96 +439,12 @@ export function elasticAuthorization(value: string): string {
  * ```
  */
 export function loadConfig(env: Record<string, string | undefined>): CollectorConfig {
-  const cleaned: Record<string, string | undefined> = {};
-  for (const key of Object.keys(envSchema.shape)) cleaned[key] = cleanEnvValue(env[key]);
-  for (const [legacy, current] of Object.entries(LEGACY_ALIASES)) {
-    if (cleaned[current] === undefined) cleaned[current] = cleanEnvValue(env[legacy]);
-  }
-  if (cleaned['ELASTIC_FLUSH_INTERVAL_MS'] === undefined) {
-    const legacySeconds = cleanEnvValue(env['BULK_MAX_SECONDS']);
-    if (legacySeconds !== undefined && Number.isFinite(Number(legacySeconds))) {
-      cleaned['ELASTIC_FLUSH_INTERVAL_MS'] = String(Math.round(Number(legacySeconds) * 1000));
-    }
-  }
-
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`);
-    throw new CollectorError(
-      'COLLECTOR_ERR_CONFIG',
-      `Invalid configuration:\n  - ${lines.join('\n  - ')}`,
-    );
-  }
-  const e = parsed.data;
-  if (e.MAX_RECONNECT_DELAY < e.RECONNECT_DELAY) {
-    throw new CollectorError(
-      'COLLECTOR_ERR_CONFIG',
-      'Invalid configuration:\n  - MAX_RECONNECT_DELAY must be >= RECONNECT_DELAY',
-    );
-  }
-
-  let elastic: ElasticConfig | undefined;
-  if (e.ELASTIC_URL !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(e.ELASTIC_URL);
-    } catch {
-      throw new CollectorError(
-        'COLLECTOR_ERR_CONFIG',
-        'Invalid configuration:\n  - ELASTIC_URL is not a URL',
-      );
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new CollectorError(
-        'COLLECTOR_ERR_CONFIG',
-        'Invalid configuration:\n  - ELASTIC_URL must be http:// or https://',
-      );
-    }
-    const outDir = dirname(e.OUTPUT_FILE);
-    elastic = {
-      url: e.ELASTIC_URL.replace(/\/+$/, ''),
-      authorization:
-        e.ELASTIC_AUTH === undefined ? undefined : elasticAuthorization(e.ELASTIC_AUTH),
-      index: e.ELASTIC_INDEX,
-      dataStream: e.ELASTIC_DATASTREAM,
-      bulkSize: e.BULK_SIZE,
-      flushIntervalMs: e.ELASTIC_FLUSH_INTERVAL_MS,
-      maxRetries: e.ELASTIC_MAX_RETRIES,
-      retryBaseMs: e.ELASTIC_RETRY_BASE_MS,
-      retryMaxMs: e.ELASTIC_RETRY_MAX_MS,
-      queueMax: e.ELASTIC_QUEUE_MAX,
-      timeoutMs: e.ELASTIC_TIMEOUT_MS,
-      spoolFile: e.ELASTIC_SPOOL_FILE ?? join(outDir, 'elastic-spool.jsonl'),
-      deadLetterFile: e.ELASTIC_DEAD_LETTER_FILE ?? join(outDir, 'elastic-dead-letter.jsonl'),
-    };
-  }
-
-  const override =
-    e.TOPICS === undefined
-      ? undefined
-      : e.TOPICS.split(',')
-          .map((t) => t.trim())
-          .filter(Boolean);
-
+  const e = parseEnv(env);
+  const override = e.TOPICS?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return {
-    genesys: {
-      env: e.GENESYS_ENV,
-      loginBaseUrl: e.GENESYS_LOGIN_BASE_URL ?? `https://login.${e.GENESYS_ENV}`,
-      apiBaseUrl: e.GENESYS_API_BASE_URL ?? `https://api.${e.GENESYS_ENV}`,
-      clientId: e.GENESYS_CLIENT_ID,
-      clientSecret: e.GENESYS_CLIENT_SECRET,
-      subscribeIgnoreErrors: e.SUBSCRIBE_IGNORE_ERRORS,
-      tokenRefreshMarginMs: e.TOKEN_REFRESH_MARGIN_S * 1000,
-      minChannelCreateIntervalMs: e.MIN_CHANNEL_CREATE_INTERVAL_S * 1000,
-      channelRefreshAgeMs: e.CHANNEL_REFRESH_AGE_H * 3_600_000,
-      heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT_MS,
-      pingIntervalMs: e.PING_INTERVAL_MS,
-      pongTimeoutMs: e.PONG_TIMEOUT_MS,
-      socketClosingReconnectDelayMs: e.SOCKET_CLOSING_RECONNECT_DELAY_MS,
-      reconnectDelayMs: e.RECONNECT_DELAY * 1000,
-      maxReconnectDelayMs: e.MAX_RECONNECT_DELAY * 1000,
-      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
-    },
+    genesys: genesysFrom(e),
     topics: {
       file: e.TOPICS_FILE ?? './topics.json',
       fileExplicit: e.TOPICS_FILE !== undefined,
@@ -414,7 +472,8 @@ export function loadConfig(env: Record<string, string | undefined>): CollectorCo
       checkpointFile: e.CHECKPOINT_FILE ?? `${e.OUTPUT_FILE}.checkpoint`,
       checkpointIntervalMs: e.CHECKPOINT_INTERVAL_MS,
     },
-    elastic,
+    elastic: elasticFrom(e),
+    lease: leaseFrom(e),
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
     log: { level: e.LOG_LEVEL ?? 'info', consoleEvents: e.CONSOLE_OUTPUT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -130,6 +130,28 @@ describe('loadConfig', () => {
     expect(c.http.port).toBe(9000);
   });
 
+  it('builds the lease settings from LEASE_TABLE, with defaults that take over within 30 s', () => {
+    expect(loadConfig(required).lease).toBeUndefined();
+    expect(
+      loadConfig({ ...required, LEASE_TABLE: 'leases', AWS_DEFAULT_REGION: 'eu-west-1' }).lease,
+    ).toEqual({
+      table: 'leases',
+      key: 'event-collector/lease/default',
+      durationMs: 15_000,
+      renewEveryMs: 5000,
+      pollEveryMs: 2000,
+      region: 'eu-west-1',
+      endpoint: undefined,
+    });
+    expect(configError({ ...required, LEASE_TABLE: 'leases' })).toContain(
+      'AWS_REGION is required with LEASE_TABLE',
+    );
+    expect(
+      configError({ ...required, LEASE_TABLE: 't', AWS_REGION: 'x', LEASE_RENEW_S: '10' }),
+    ).toContain('LEASE_RENEW_S must be at most half of LEASE_DURATION_S');
+    expect(configError({ ...required, LEASE_NAME: 'a/b' })).toContain('LEASE_NAME');
+  });
+
   it('parses TOPICS, AUDIOHOOK_MATCH and the switches', () => {
     const c = loadConfig({
       ...required,

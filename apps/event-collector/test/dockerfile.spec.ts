@@ -6,8 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerEnv, parseDockerfile } from '@org/infra';
 import { loadConfig } from '../src/config';
-import { DATA_DIR } from '../src/infra/collector-storage';
-import { HTTP_PORT } from '../src/infra/collector-stack';
+import { DATA_DIR, HTTP_PORT } from '../src/infra/collector-stack';
 
 const instructions = parseDockerfile(readFileSync(join(__dirname, '../Dockerfile'), 'utf8'));
 const args = (keyword: string) =>

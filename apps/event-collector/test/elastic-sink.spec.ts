@@ -192,6 +192,8 @@ describe('collector with Elasticsearch down, then up', () => {
       expect(new Set(es.index('genesys-audiohook').keys())).toEqual(keys);
       const created = es.calls.flatMap((call) => call.ids);
       // Every id was created once; anything sent again was answered 409 and not stored twice.
+      // (The fake stores a batch before the collector has read the answer: wait for the count.)
+      await waitFor('answers counted', () => c?.collector.metrics.get('elastic_indexed') === 40);
       expect(c.collector.metrics.get('elastic_indexed')).toBe(40);
       expect(created.length).toBe(40 + c.collector.metrics.get('elastic_conflicts'));
     } finally {

@@ -38,7 +38,8 @@ beforeAll(() => {
     env,
     params: readCollectorParameters({
       ELASTIC_URL: 'https://search.example.com',
-      GENESYS_SECRET_NAME: 'genesys/prod',
+      GENESYS_SECRET_NAME:
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:genesys/prod-AbCdEf',
       TASKS: '1',
       APP_SETTINGS: '{"ELASTIC_INDEX":"audiohook-prod","HTTP_PORT":"9999"}',
     }),
@@ -89,18 +90,18 @@ describe('EventCollectorStack: the service', () => {
       ReadonlyRootFilesystem: true,
       MountPoints: [
         { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
-        { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'data' },
+        { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'efs-storage' },
       ],
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Volumes: Match.arrayWith([
         {
-          Name: 'data',
+          Name: 'efs-storage',
           EFSVolumeConfiguration: {
             FilesystemId: { Ref: Match.stringLikeRegexp('^StorageFiles') },
             TransitEncryption: 'ENABLED',
             AuthorizationConfig: {
-              AccessPointId: { Ref: Match.stringLikeRegexp('^StorageFilesData') },
+              AccessPointId: { Ref: Match.stringLikeRegexp('^StorageFilesAccess') },
               IAM: 'ENABLED',
             },
           },
@@ -109,7 +110,7 @@ describe('EventCollectorStack: the service', () => {
     });
   });
 
-  it('sends an optional Elasticsearch/OpenSearch endpoint, its credentials from the same secret', () => {
+  it('sends an optional Elasticsearch/OpenSearch endpoint, its credentials from the same secret (named by full ARN)', () => {
     const c = container(elasticTemplate);
     expect(environment(c)).toMatchObject({
       ELASTIC_URL: 'https://search.example.com',
@@ -121,7 +122,9 @@ describe('EventCollectorStack: the service', () => {
       'GENESYS_CLIENT_SECRET',
       'ELASTIC_AUTH',
     ]);
-    expect(JSON.stringify(c['Secrets'])).toContain(':secret:genesys/prod:ELASTIC_AUTH::');
+    expect(JSON.stringify(c['Secrets'])).toContain(
+      'arn:aws:secretsmanager:eu-west-1:111122223333:secret:genesys/prod-AbCdEf:ELASTIC_AUTH::',
+    );
     expect(environment(container(template))['ELASTIC_URL']).toBeUndefined();
   });
 

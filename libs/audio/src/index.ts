@@ -1,4 +1,5 @@
-// Public API of @org/audio. Every export is listed by name.
+// Public API of @org/audio: pure (no file system, no native addon; runs in browsers too). The
+// Node.js-only parts are in `./node` (`@org/audio/node`). Every export is listed by name.
 
 export { AudioError, AudioErrorCode, type AudioErrorOptions } from './lib/errors';
 export {
@@ -13,6 +14,7 @@ export {
   linearToAlaw,
   setG711Acceleration,
   type G711Acceleration,
+  type NativeG711,
   linearToUlaw,
   ulawToLinear,
 } from './lib/g711';
@@ -39,7 +41,6 @@ export {
   type WavWriterOptions,
   type WavWriterState,
 } from './lib/wav-writer';
-export { FileWavSink, openWavFile } from './lib/wav-file';
 export {
   ChannelView,
   deinterleave,

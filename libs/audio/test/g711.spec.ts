@@ -11,6 +11,7 @@ import {
   ulawToLinear,
   g711Acceleration,
 } from '../src';
+import { enableNativeG711 } from '../src/node';
 import { nativeG711, setG711Acceleration, type G711Acceleration } from '../src/lib/g711';
 import vectors from './fixtures/g711-vectors.json';
 
@@ -57,6 +58,7 @@ function referenceAlawDecode(byte: number): number {
 
 // Every implementation this machine has: each kernel of the native addon when it was built (see
 // native.spec.ts for when it must be), WebAssembly SIMD and the tables.
+enableNativeG711();
 const native = nativeG711();
 const implementations: [label: string, mode: G711Acceleration, kernel: string | undefined][] = [
   ...(native?.kernels ?? []).map((kernel): [string, G711Acceleration, string] => [

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { decodeUlaw, g711Acceleration } from '../src';
+import { enableNativeG711 } from '../src/node';
 import { nativeG711, setG711Acceleration } from '../src/lib/g711';
 
 // The native kernels are optional: `npm ci` (and `nx run audio:build-native`, which `nx test audio`
 // runs first) builds them where a C compiler is present. CI sets ORG_AUDIO_REQUIRE_NATIVE=1, which
 // makes a failed build fail the install. g711.spec.ts runs the bit-exactness tests on them.
 const addonPath = join(__dirname, '../native/build/Release/audio_g711.node');
+enableNativeG711();
 const native = nativeG711();
 
 /** The best kernel this CPU should run, from /proc/cpuinfo (Linux on x86-64 only). */

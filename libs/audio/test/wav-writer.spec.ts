@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import {
   AudioError,
   AudioErrorCode,
-  FileWavSink,
   MemoryWavSink,
   WavWriter,
-  openWavFile,
   parseWav,
   type WavFormat,
   type WavSink,
 } from '../src';
+import { FileWavSink, openWavFile } from '../src/node';
 import { audioError } from './helpers';
 
 const stereoUlaw: WavFormat = { encoding: 'ulaw', sampleRate: 8000, channels: 2 };

@@ -1,15 +1,19 @@
-// Builds the publishable npm package of @org/audiohook-protocol into dist/libs/audiohook-protocol:
-//   index.mjs / index.cjs   ESM and CommonJS bundles (esbuild). The workspace library @org/audio,
-//                           which is not published, is bundled in; zod and structured-headers
-//                           stay external and are exact dependencies of the package.
-//   types/                  declarations emitted by tsc for this library and @org/audio, with
-//                           the `@org/audio` specifiers rewritten to relative paths.
-//   package.json, README.md
+// Builds the publishable npm package of @org/audiohook-protocol into dist/libs/audiohook-protocol.
+//
+// Every source file reachable from the entry points is compiled on its own (no bundling, so the
+// entries share their modules and nothing is duplicated), twice:
+//   <file>.mjs + <file>.d.mts   ES modules and their declarations (relative imports end in .mjs)
+//   <file>.cjs + <file>.d.cts   CommonJS and its declarations (relative imports end in .cjs)
+// Entry points: index (everything but the test doubles), codec, session, signature, node, testing.
+// The workspace library @org/audio, which is not published, is compiled into vendor/audio (only
+// its pure part is reachable). zod and structured-headers stay external: ^ dependencies.
+// <entry>/package.json stubs give resolvers without `exports` support (node10) the subpaths.
 // Usage: node libs/audiohook-protocol/scripts/build.mjs   (or: npx nx build audiohook-protocol)
 
 import { execFileSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   readFileSync,
   readdirSync,
@@ -17,38 +21,122 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const project = resolve(here, '..');
 const root = resolve(project, '../..');
+const audio = join(root, 'libs/audio');
 const out = join(root, 'dist/libs/audiohook-protocol');
 const scratch = join(root, 'tmp/audiohook-protocol-build');
 const RUNTIME_DEPENDENCIES = ['zod', 'structured-headers'];
+const ENTRIES = ['index', 'codec', 'session', 'signature', 'node', 'testing'];
+const FORMATS = [
+  { format: 'esm', dir: 'esm', type: 'module' },
+  { format: 'cjs', dir: 'cjs', type: 'commonjs' },
+];
 
 rmSync(out, { recursive: true, force: true });
 rmSync(scratch, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 mkdirSync(scratch, { recursive: true });
 
-// 1. Bundles.
-const common = {
-  entryPoints: [join(project, 'src/index.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  external: RUNTIME_DEPENDENCIES,
-  tsconfig: join(project, 'tsconfig.json'),
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-};
-await build({ ...common, format: 'esm', outfile: join(out, 'index.mjs') });
-await build({ ...common, format: 'cjs', outfile: join(out, 'index.cjs') });
+/** Output path (no extension) of a source file, relative to the package root. */
+function outputOf(source) {
+  const ownSrc = join(project, 'src') + sep;
+  const audioSrc = join(audio, 'src') + sep;
+  let rel;
+  if (source.startsWith(ownSrc)) rel = source.slice(ownSrc.length);
+  else if (source.startsWith(audioSrc)) rel = join('vendor/audio', source.slice(audioSrc.length));
+  else throw new Error(`${source} is outside the package's sources`);
+  return rel.replace(/\.ts$/, '').split(sep).join('/');
+}
 
-// 2. Declarations of this library and of @org/audio.
+/** The source file a relative specifier of `importer` names. */
+function resolveSource(importer, specifier) {
+  const base = resolve(dirname(importer), specifier);
+  for (const candidate of [`${base}.ts`, join(base, 'index.ts')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`cannot resolve ${specifier} from ${importer}`);
+}
+
+/** A relative specifier from one output file to another, with the format's extension. */
+function specifierBetween(fromOutput, toOutput, extension) {
+  let rel = relative(dirname(fromOutput), toOutput).split(sep).join('/');
+  if (!rel.startsWith('.')) rel = `./${rel}`;
+  return rel + extension;
+}
+
+const AUDIO_INDEX = join(audio, 'src/index.ts');
+
+// 1. Which files the entries reach (one bundling pass, only for its metafile).
+const reach = await build({
+  entryPoints: ENTRIES.map((e) => join(project, 'src', `${e}.ts`)),
+  bundle: true,
+  write: false,
+  metafile: true,
+  platform: 'neutral',
+  format: 'esm',
+  outdir: join(scratch, 'reach'),
+  external: [...RUNTIME_DEPENDENCIES, 'node:*'],
+  tsconfig: join(project, 'tsconfig.json'),
+  logLevel: 'warning',
+});
+const sources = Object.keys(reach.metafile.inputs)
+  .map((input) => resolve(root, input))
+  .filter((file) => file.endsWith('.ts'));
+
+// 2. JavaScript: each source on its own, its imports rewritten to the sibling outputs.
+const js = '.js';
+for (const { format, dir, type } of FORMATS) {
+  mkdirSync(join(out, dir), { recursive: true });
+  writeFileSync(join(out, dir, 'package.json'), `${JSON.stringify({ type }, null, 2)}\n`);
+  await build({
+    entryPoints: sources.map((source) => ({ in: source, out: outputOf(source) })),
+    outdir: join(out, dir),
+    bundle: true,
+    format,
+    platform: 'neutral',
+    target: 'es2022',
+    tsconfig: join(project, 'tsconfig.json'),
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'one-file-per-module',
+        setup(pluginBuild) {
+          pluginBuild.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === 'entry-point') return undefined;
+            const from = outputOf(args.importer);
+            if (args.path === '@org/audio') {
+              return {
+                path: specifierBetween(from, outputOf(AUDIO_INDEX), js),
+                external: true,
+              };
+            }
+            if (args.path.startsWith('.')) {
+              const target = outputOf(resolveSource(args.importer, args.path));
+              return { path: specifierBetween(from, target, js), external: true };
+            }
+            return { path: args.path, external: true };
+          });
+        },
+      },
+    ],
+  });
+}
+
+// esbuild names each module's source in a first-line comment: workspace paths, not for users.
+for (const file of walk(out)) {
+  if (!file.endsWith('.js')) continue;
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace(/^\/\/ libs\/[^\n]*\n/, ''));
+}
+
+// 3. Declarations, emitted once by tsc, then placed twice with the imports rewritten.
 const typesTsconfig = join(scratch, 'tsconfig.types.json');
 writeFileSync(
   typesTsconfig,
@@ -64,7 +152,7 @@ writeFileSync(
         sourceMap: false,
         types: ['node'],
       },
-      files: [join(project, 'src/index.ts')],
+      files: ENTRIES.map((e) => join(project, 'src', `${e}.ts`)),
     },
     null,
     2,
@@ -78,51 +166,76 @@ execFileSync(
     stdio: 'inherit',
   },
 );
-const typesOut = join(out, 'types');
-cpSync(join(scratch, 'types'), typesOut, { recursive: true });
-const audioIndex = join(typesOut, 'audio/src/index');
-for (const file of walk(typesOut)) {
+const emitted = join(scratch, 'types');
+for (const file of walk(emitted)) {
   if (!file.endsWith('.d.ts')) continue;
+  const source = join(root, 'libs', relative(emitted, file)).replace(/\.d\.ts$/, '.ts');
+  const target = outputOf(source);
   const text = readFileSync(file, 'utf8');
-  let rel = relative(dirname(file), audioIndex).split('\\').join('/');
-  if (!rel.startsWith('.')) rel = `./${rel}`;
-  const rewritten = text.replace(/(['"])@org\/audio\1/g, `'${rel}'`);
-  if (rewritten !== text) writeFileSync(file, rewritten);
+  for (const { dir } of FORMATS) {
+    const rewritten = text.replace(
+      /((?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g,
+      (match, lead, quote, specifier) => {
+        let to;
+        if (specifier === '@org/audio') to = outputOf(AUDIO_INDEX);
+        else if (specifier.startsWith('.')) to = outputOf(resolveSource(source, specifier));
+        else return match;
+        return `${lead}${quote}${specifierBetween(target, to, js)}${quote}`;
+      },
+    );
+    const path = join(out, dir, `${target}.d.ts`);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, rewritten);
+  }
 }
 
-// 3. package.json with exact runtime dependencies taken from the workspace.
+// 4. package.json: the library's manifest, with ^ ranges of the workspace's runtime versions.
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const base = JSON.parse(readFileSync(join(here, 'package.base.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8'));
 const dependencies = Object.fromEntries(
   RUNTIME_DEPENDENCIES.map((name) => {
     const version = rootPackage.dependencies?.[name] ?? rootPackage.devDependencies?.[name];
     if (version === undefined) throw new Error(`${name} is not a workspace dependency`);
-    return [name, version];
+    return [name, `^${version.replace(/^[\^~]/, '')}`];
   }),
 );
-const types = './types/audiohook-protocol/src/index.d.ts';
+const conditions = (entry) => ({
+  import: { types: `./esm/${entry}.d.ts`, default: `./esm/${entry}.js` },
+  require: { types: `./cjs/${entry}.d.ts`, default: `./cjs/${entry}.js` },
+});
+const exportsMap = { '.': conditions('index') };
+for (const entry of ENTRIES.filter((e) => e !== 'index'))
+  exportsMap[`./${entry}`] = conditions(entry);
+exportsMap['./package.json'] = './package.json';
+for (const entry of ENTRIES.filter((e) => e !== 'index')) {
+  mkdirSync(join(out, entry), { recursive: true });
+  writeFileSync(
+    join(out, entry, 'package.json'),
+    `${JSON.stringify({ main: `../cjs/${entry}.js`, module: `../esm/${entry}.js`, types: `../cjs/${entry}.d.ts` }, null, 2)}\n`,
+  );
+}
+for (const name of ['README.md', 'LICENSE', 'CHANGELOG.md']) {
+  if (existsSync(join(project, name))) cpSync(join(project, name), join(out, name));
+}
 writeFileSync(
   join(out, 'package.json'),
   `${JSON.stringify(
     {
-      ...base,
-      main: './index.cjs',
-      module: './index.mjs',
-      types,
-      exports: {
-        '.': { types, import: './index.mjs', require: './index.cjs' },
-        './package.json': './package.json',
-      },
-      files: ['index.mjs', 'index.mjs.map', 'index.cjs', 'index.cjs.map', 'types', 'README.md'],
+      ...manifest,
+      type: 'commonjs',
+      main: './cjs/index.js',
+      module: './esm/index.js',
+      types: './cjs/index.d.ts',
+      exports: exportsMap,
+      files: readdirSync(out).sort(),
       dependencies,
     },
     null,
     2,
   )}\n`,
 );
-cpSync(join(project, 'README.md'), join(out, 'README.md'));
 rmSync(scratch, { recursive: true, force: true });
-console.log(`built ${relative(root, out)}`);
+console.log(`built ${relative(root, out)} (${sources.length} modules)`);
 
 function* walk(dir) {
   for (const name of readdirSync(dir)) {

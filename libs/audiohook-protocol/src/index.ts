@@ -1,12 +1,12 @@
-// Public API of @org/audiohook-protocol. Every export is listed by name.
+// `@org/audiohook-protocol`: everything but the test doubles, for compatibility. Node.js only (it
+// includes `./node`); the pure parts are also entry points of their own: `./codec`, `./session`,
+// `./signature` (and `./node`, `./testing`). Every export is listed by name.
 
 export {
   AudioHookError,
   AudioHookErrorCode,
   type AudioHookErrorOptions,
   type ValidationIssue,
-} from './lib/errors';
-export {
   DURATION_PATTERN,
   MAX_DURATION_NANOS,
   NANOS_PER_SECOND,
@@ -20,8 +20,6 @@ export {
   samplesToNanos,
   secondsToNanos,
   type PositionMode,
-} from './lib/duration';
-export {
   CLIENT_ERROR_CODES,
   CLIENT_MESSAGE_TYPES,
   CLOSE_REASONS,
@@ -77,8 +75,6 @@ export {
   type ServerParameters,
   type UpdateParameters,
   type ValidationOptions,
-} from './lib/schemas';
-export {
   isKnownMessageType,
   parseClientMessage,
   parseJsonFrame,
@@ -90,8 +86,6 @@ export {
   validateServerMessage,
   type ClientEnvelope,
   type ServerEnvelope,
-} from './lib/codec';
-export {
   AudioFrame,
   bytesPerSample,
   copyMedia,
@@ -100,25 +94,23 @@ export {
   parseAudioFrame,
   splitAudio,
   type AudioFrameOptions,
-} from './lib/media';
-export {
-  ManualClock,
-  flushMicrotasks,
-  systemClock,
-  type Clock,
-  type TimerHandle,
-} from './lib/clock';
-export { silentLogger, type AudioHookLogger, type LogMethod } from './lib/logger';
-export { TypedEmitter, type EventMap, type Listener } from './lib/emitter';
-export { TokenBucket, type TokenBucketOptions } from './lib/rate-limit';
-export {
-  InMemoryTransport,
-  createTransportPair,
-  fromWebSocket,
-  type AudioHookTransport,
-  type TransportHandlers,
-  type WebSocketLike,
-} from './lib/transport';
+  agentAssistDataSchema,
+  agentAssistEntity,
+  bargeInDataSchema,
+  bargeInEntity,
+  botTurnResponseDataSchema,
+  botTurnResponseEntity,
+  transcriptDataSchema,
+  transcriptEntity,
+  validateEntity,
+  type AgentAssistData,
+  type BotTurnResponseData,
+  type KnownEntity,
+  type TranscriptData,
+  parseAudioHookHeaders,
+  type AudioHookRequestHeaders,
+  type ParseHeadersOptions,
+} from './codec';
 export {
   ServerSession,
   type Authenticator,
@@ -135,53 +127,27 @@ export {
   type ServerSessionState,
   type ServerSessionStats,
   type UpdateHandler,
-} from './lib/server-session';
-export {
-  AUDIOHOOK_SIGNED_COMPONENTS,
-  NonceCache,
-  SIGNATURE_RESULT_CODES,
-  canonicalHeaderValue,
-  createAudioHookHeaders,
-  createSignatureBase,
-  decodeSecret,
-  hmacSha256,
-  nonceKey,
-  signRequest,
-  verifySignature,
-  verifySignatureSync,
-  type AudioHookHeaderOptions,
-  type NonceCacheOptions,
-  type NonceStore,
-  type SyncNonceStore,
-  type RequestHeaders,
-  type SecretLookupResult,
-  type SignRequestOptions,
-  type SignatureHeaders,
-  type SignatureResultCode,
-  type SignatureVerification,
-  type SignedRequest,
-  type VerifySignatureBaseOptions,
-  type VerifySignatureOptions,
-  type VerifySignatureSyncOptions,
-} from './lib/signature';
-export {
-  agentAssistDataSchema,
-  agentAssistEntity,
-  bargeInDataSchema,
-  bargeInEntity,
-  botTurnResponseDataSchema,
-  botTurnResponseEntity,
-  transcriptDataSchema,
-  transcriptEntity,
-  validateEntity,
-  type AgentAssistData,
-  type BotTurnResponseData,
-  type KnownEntity,
-  type TranscriptData,
-} from './lib/entities';
-export {
+  ClientSession,
+  type ClientSessionEvents,
+  type ClientSessionOptions,
+  type ClientSessionResult,
+  type ClientSessionState,
+  fromWebSocket,
+  type AudioHookTransport,
+  type TransportHandlers,
+  type WebSocketLike,
+  systemClock,
+  type Clock,
+  type TimerHandle,
+  silentLogger,
+  type AudioHookLogger,
+  type LogMethod,
+  TypedEmitter,
+  type EventMap,
+  type Listener,
+  TokenBucket,
+  type TokenBucketOptions,
   iterableMediaSource,
-  loadWavMediaSource,
   toneMediaSource,
   wavMediaSource,
   type IterableSourceOptions,
@@ -189,16 +155,33 @@ export {
   type PacingOptions,
   type ToneSourceOptions,
   type WavSourceOptions,
-} from './lib/media-source';
+} from './session';
 export {
-  ClientSession,
-  type ClientSessionEvents,
-  type ClientSessionOptions,
-  type ClientSessionResult,
-  type ClientSessionState,
-} from './lib/client-session';
-export {
-  parseAudioHookHeaders,
-  type AudioHookRequestHeaders,
-  type ParseHeadersOptions,
-} from './lib/headers';
+  AUDIOHOOK_SIGNED_COMPONENTS,
+  SIGNATURE_RESULT_CODES,
+  type RequestHeaders,
+  type SecretLookupResult,
+  type SignatureResultCode,
+  type SignatureVerification,
+  type SignedRequest,
+  type VerifySignatureBaseOptions,
+  type VerifySignatureOptions,
+  type VerifySignatureSyncOptions,
+  canonicalHeaderValue,
+  createSignatureBase,
+  decodeSecret,
+  hmacSha256,
+  createAudioHookHeaders,
+  signRequest,
+  type AudioHookHeaderOptions,
+  type SignRequestOptions,
+  type SignatureHeaders,
+  NonceCache,
+  nonceKey,
+  type NonceCacheOptions,
+  type NonceStore,
+  type SyncNonceStore,
+  verifySignature,
+  verifySignatureSync,
+} from './signature';
+export { loadWavMediaSource } from './node';

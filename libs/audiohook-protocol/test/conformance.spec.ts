@@ -3,7 +3,8 @@
 
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTransportPair, ServerSession } from '../src';
+import { ServerSession } from '../src';
+import { createTransportPair } from '../src/testing';
 import { SESSION_ID, fixture, settle } from './helpers';
 
 type Step =

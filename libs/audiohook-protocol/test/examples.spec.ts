@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { createTransportPair, type InMemoryTransport, type WebSocketLike } from '../src';
+import { type WebSocketLike } from '../src';
+import { createTransportPair, type InMemoryTransport } from '../src/testing';
 import { runClient } from '../examples/client';
 import { handleConnection } from '../examples/server';
 

@@ -2,13 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createTransportPair,
-  flushMicrotasks,
-  type InMemoryTransport,
-  type ServerSessionOptions,
-  ServerSession,
-} from '../src';
+import { type ServerSessionOptions, ServerSession } from '../src';
+import { createTransportPair, flushMicrotasks, type InMemoryTransport } from '../src/testing';
 
 export const SESSION_ID = '6e1c4f3a-2b5d-4c8e-9f01-23456789abcd';
 export const ORG_ID = 'd7934305-0972-4844-938e-9060eef73d05';

@@ -2,11 +2,11 @@ import {
   AudioHookErrorCode,
   ClientSession,
   ServerSession,
-  createTransportPair,
   type AudioHookTransport,
   type ClientSessionOptions,
   type ServerSessionOptions,
 } from '../src';
+import { createTransportPair } from '../src/testing';
 import { ORG_ID, openParameters, serverWithRawClient, settle } from './helpers';
 
 const invalidArgument = expect.objectContaining({ code: AudioHookErrorCode.InvalidArgument });

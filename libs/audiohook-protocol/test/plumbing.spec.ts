@@ -1,18 +1,20 @@
 import { EventEmitter } from 'node:events';
 import {
   AudioHookError,
-  InMemoryTransport,
-  ManualClock,
   TokenBucket,
   TypedEmitter,
-  createTransportPair,
-  flushMicrotasks,
   fromWebSocket,
   silentLogger,
   systemClock,
   type TransportHandlers,
   type WebSocketLike,
 } from '../src';
+import {
+  InMemoryTransport,
+  ManualClock,
+  createTransportPair,
+  flushMicrotasks,
+} from '../src/testing';
 
 function recorder(): TransportHandlers & { log: unknown[][] } {
   const log: unknown[][] = [];

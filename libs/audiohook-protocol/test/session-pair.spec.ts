@@ -1,9 +1,7 @@
 import {
   ClientSession,
-  ManualClock,
   ServerSession,
   createAudioHookHeaders,
-  createTransportPair,
   iterableMediaSource,
   parseAudioHookHeaders,
   toneMediaSource,
@@ -16,6 +14,7 @@ import {
   type ServerSessionOptions,
   type TranscriptData,
 } from '../src';
+import { ManualClock, createTransportPair } from '../src/testing';
 import { ORG_ID, settle } from './helpers';
 
 type PairClientOptions = Omit<Partial<ClientSessionOptions>, 'media'> & {

@@ -28,14 +28,6 @@ export {
   validationError,
 } from './lib/errors';
 export {
-  startFakeCrestaApi,
-  type FakeCrestaApi,
-  type FakeCrestaApiOptions,
-  type FakeResponse,
-  type FakeRoute,
-  type RecordedRequest,
-} from './lib/fake-cresta-api';
-export {
   CONNECT_MAX_RESPONSE_BYTES,
   assertConnectSize,
   flattenForConnect,

@@ -3,12 +3,11 @@ import {
   CrestaError,
   CrestaErrorCode,
   Deadline,
-  type FakeCrestaApi,
   NodeHttpTransport,
   TokenCache,
   parseVirtualAgentName,
-  startFakeCrestaApi,
 } from '../src';
+import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
 import { fixture, recordingLogger, rejectionOf } from './support/helpers';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');

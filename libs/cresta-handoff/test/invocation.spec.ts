@@ -232,3 +232,27 @@ describe('resolveInvocation with Secrets Manager', () => {
     );
   });
 });
+
+describe('messages that quote the input', () => {
+  it.each([
+    [{ action: 'x'.repeat(10_000) }, 'invalid action: '],
+    [{ region: 'r!'.repeat(5_000) }, 'invalid region: '],
+    [{ apiDomain: `api.example.com?${'q'.repeat(10_000)}` }, 'invalid domain: '],
+    [
+      { virtualAgentName: `customers/${'c'.repeat(10_000)}/profiles` },
+      'invalid virtual agent name: ',
+    ],
+  ])('stay short however long the parameter is (%#)', async (override, prefix) => {
+    const input = {
+      action: 'get_pstn_transfer_data',
+      region: 'us-west-2-prod',
+      virtualAgentName: 'customers/a/profiles/b/virtualAgents/c',
+      apiKey: 'k',
+      ...override,
+    };
+    const err = await rejectionOf(resolveInvocation(input));
+    expect(err.message.startsWith(prefix)).toBe(true);
+    expect(err.message.length).toBeLessThan(400);
+    expect(err.message).toContain('…');
+  });
+});

@@ -3,15 +3,14 @@ import {
   CrestaErrorCode,
   DEFAULT_RETRY_POLICY,
   Deadline,
-  type FakeCrestaApi,
   NodeHttpTransport,
   backoffDelay,
   isRetryableStatus,
   parseRetryAfter,
   parseVirtualAgentName,
   sendWithRetry,
-  startFakeCrestaApi,
 } from '../src';
+import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
 import { recordingLogger, rejectionOf } from './support/helpers';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');
@@ -226,7 +225,9 @@ describe('aborting', () => {
     fake.enqueue('pstn', { status: 200, body: {}, delayMs: 1000 });
     const controller = new AbortController();
     const pending = client().generatePstnTransferData(INPUT, { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
+    // Abort once the request has reached the fake (waiting for the event, not for a time).
+    while (fake.requestsTo('pstn').length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
     const err = await rejectionOf(pending);
     expect(err['code']).toBe(CrestaErrorCode.Aborted);
     expect(fake.requestsTo('pstn')).toHaveLength(1);

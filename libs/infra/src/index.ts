@@ -47,3 +47,5 @@ export { HttpsLoadBalancer, type HttpsLoadBalancerProps } from './lib/https-load
 export { awsActionsCalledIn, sourceFiles } from './lib/aws-actions';
 export { roleActions, roleStatements } from './lib/template-queries';
 export { dockerEnv, parseDockerfile, type DockerInstruction } from './lib/dockerfile';
+export { SharedFileSystem, type SharedFileSystemProps } from './lib/shared-file-system';
+export { importSecret } from './lib/secrets';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   App,
   Duration,
+  RemovalPolicy,
   Stack,
   aws_ec2 as ec2,
   aws_ecs as ecs,
@@ -21,6 +22,7 @@ import {
   PublicDomain,
   roleActions,
   secureBucket,
+  SharedFileSystem,
   standardLogGroup,
   StandardNetwork,
   stateTable,
@@ -69,7 +71,7 @@ beforeAll(() => {
     ports: [8080],
     environment: { PORT: '8080' },
     stopTimeout: Duration.seconds(45),
-    scratchPaths: ['/data'],
+    scratchPaths: ['/cache'],
   });
   const group = new elbv2.ApplicationTargetGroup(stack, 'Targets', {
     vpc: network.vpc,
@@ -79,6 +81,12 @@ beforeAll(() => {
     targets: [app1.service],
   });
   ingress.route('Api', 10, ['/api/*'], group);
+  new SharedFileSystem(stack, 'Shared', {
+    vpc: network.vpc,
+    removalPolicy: RemovalPolicy.RETAIN,
+    path: '/app-data',
+    owner: { uid: '1000', gid: '1000' },
+  }).mountIn(app1.taskDefinition, app1.container, app1.service, '/data');
   app1.service.connections.allowFrom(lb, ec2.Port.tcp(8080));
   applyCommonTags(stack, { owner: 'team-voice', service: 'shared-test' });
 
@@ -256,7 +264,11 @@ describe('ContainerService', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'],
       RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
-      Volumes: [{ Name: 'scratch0' }, { Name: 'scratch1' }],
+      Volumes: [
+        { Name: 'scratch0' },
+        { Name: 'scratch1' },
+        Match.objectLike({ Name: 'efs-shared' }),
+      ],
       ContainerDefinitions: [
         Match.objectLike({
           Essential: true,
@@ -264,7 +276,8 @@ describe('ContainerService', () => {
           StopTimeout: 45,
           MountPoints: [
             { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'scratch0' },
-            { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'scratch1' },
+            { ContainerPath: '/cache', ReadOnly: false, SourceVolume: 'scratch1' },
+            { ContainerPath: '/data', ReadOnly: false, SourceVolume: 'efs-shared' },
           ],
           LogConfiguration: Match.objectLike({
             LogDriver: 'awslogs',
@@ -289,8 +302,14 @@ describe('ContainerService', () => {
     });
   });
 
-  it('gives a task role with no permissions of its own', () => {
-    expect(roleActions(template, 'AppTaskTaskRole4B2A4C15')).toEqual([]);
+  it('gives a task role with no permissions of its own (here only the shared files mount)', () => {
+    const taskRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('AppTaskTaskRole'),
+    );
+    expect(roleActions(template, taskRole ?? '')).toEqual([
+      'elasticfilesystem:ClientMount',
+      'elasticfilesystem:ClientWrite',
+    ]);
     expect(
       roleActions(
         template,
@@ -325,6 +344,47 @@ describe('ContainerService', () => {
           stopTimeout: Duration.seconds(121),
         }),
     ).toThrow(expect.objectContaining({ code: InfraErrorCode.InvalidProps }));
+  });
+});
+
+describe('SharedFileSystem', () => {
+  it('is encrypted, backed up, reachable only by IAM clients over TLS, through its access point', () => {
+    template.hasResourceProperties('AWS::EFS::FileSystem', {
+      Encrypted: true,
+      ThroughputMode: 'bursting',
+      BackupPolicy: { Status: 'ENABLED' },
+      FileSystemPolicy: {
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
+      },
+    });
+    template.hasResourceProperties('AWS::EFS::AccessPoint', {
+      PosixUser: { Uid: '1000', Gid: '1000' },
+      RootDirectory: {
+        Path: '/app-data',
+        CreationInfo: { OwnerUid: '1000', OwnerGid: '1000', Permissions: '750' },
+      },
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: Match.arrayWith([
+        {
+          Name: 'efs-shared',
+          EFSVolumeConfiguration: Match.objectLike({
+            TransitEncryption: 'ENABLED',
+            AuthorizationConfig: Match.objectLike({ IAM: 'ENABLED' }),
+          }),
+        },
+      ]),
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 2049,
+      Description: 'NFS from the service tasks',
+    });
   });
 });
 

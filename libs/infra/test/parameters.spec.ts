@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { z } from 'zod';
 import {
   boolParam,
@@ -10,6 +10,7 @@ import {
   optionalParam,
   readStackParameters,
   removalPolicyParam,
+  importSecret,
   stackEnvironment,
 } from '../src';
 
@@ -109,5 +110,18 @@ describe('stackEnvironment', () => {
       region: 'us-east-1',
       regionAssumed: true,
     });
+  });
+});
+
+describe('importSecret', () => {
+  it('imports a full ARN as it is and a name as a partial ARN', () => {
+    const stack = new Stack(new App(), 'Secrets', {
+      env: { account: '111122223333', region: 'eu-west-1' },
+    });
+    const full = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/keys-AbCdEf';
+    expect(importSecret(stack, 'Full', full).secretFullArn).toBe(full);
+    const byName = importSecret(stack, 'Named', 'app/keys');
+    expect(byName.secretFullArn).toBeUndefined();
+    expect(JSON.stringify(stack.resolve(byName.secretArn))).toContain(':secret:app/keys"');
   });
 });

@@ -3,6 +3,6 @@ module.exports = {
   ...require('../../../jest.preset.js'),
   displayName: 'bench-event-collector',
   coverageDirectory: '../../../coverage/tools/bench/event-collector',
-  // The smoke test starts the fake and the collector as processes.
-  testTimeout: 60000,
+  // The smoke tests start the fake and the collectors as processes (slow on a loaded machine).
+  testTimeout: 180000,
 };

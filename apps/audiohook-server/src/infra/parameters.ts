@@ -46,6 +46,7 @@ const schema = z
     TASK_MEMORY_MIB: intParam(2048, 512, 122880),
     ARM64: boolParam(false),
     EPHEMERAL_STORAGE_GIB: intParam(50, 21, 200),
+    RECORDINGS_ON_EFS: boolParam(false),
     MIN_TASKS: intParam(1, 1, 100),
     MAX_TASKS: intParam(10, 1, 1000),
     SESSIONS_PER_TASK: intParam(1000, 1, 100_000),

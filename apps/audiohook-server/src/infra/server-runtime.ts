@@ -87,7 +87,8 @@ export function grantServerCalls(grants: ServerGrants): iam.Policy {
       new iam.PolicyStatement({
         sid: 'ReadApiKeys',
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [grants.secret.secretArn],
+        // A secret imported by name has a partial ARN; the real one ends with -<6 characters>.
+        resources: [grants.secret.secretFullArn ?? `${grants.secret.secretArn}-??????`],
       }),
       new iam.PolicyStatement({
         // One conditional write per nonce (claimed unless present and unexpired).

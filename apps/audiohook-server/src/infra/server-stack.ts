@@ -10,6 +10,7 @@ import {
   type StackProps,
   type aws_dynamodb as dynamodb,
   aws_ecs as ecs,
+  aws_efs as efs,
   type aws_s3 as s3,
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
@@ -18,11 +19,13 @@ import {
   acknowledge,
   applyCommonTags,
   ContainerService,
+  importSecret,
   FARGATE_MAX_STOP_TIMEOUT,
   InfraError,
   InfraErrorCode,
   PublicDomain,
   secureBucket,
+  SharedFileSystem,
   StandardNetwork,
   stateTable,
 } from '@org/infra';
@@ -117,7 +120,8 @@ export class AudioHookServerStack extends Stack {
       ports: [CONTAINER_PORT],
       environment,
       stopTimeout,
-      scratchPaths: [RECORDINGS_DIR],
+      // On EFS, recordings in progress outlive their task and another task adopts them.
+      scratchPaths: p.RECORDINGS_ON_EFS ? [] : [RECORDINGS_DIR],
       ephemeralStorageGiB: p.EPHEMERAL_STORAGE_GIB,
       desiredCount: p.MIN_TASKS,
       logRetention: p.LOG_RETENTION_DAYS,
@@ -135,6 +139,7 @@ export class AudioHookServerStack extends Stack {
         startPeriod: Duration.seconds(30),
       },
     });
+    if (p.RECORDINGS_ON_EFS) this.#recordingsOnEfs(p, network);
     grantServerCalls({
       role: this.server.taskDefinition.taskRole,
       bucket: this.recordingBucket,
@@ -189,9 +194,28 @@ export class AudioHookServerStack extends Stack {
     new CfnOutput(this, 'replayCacheTableName', { value: this.replayTable.tableName });
   }
 
+  /** LOG_ROOT_DIR on a file system shared by the tasks (RECORDINGS_ON_EFS). */
+  #recordingsOnEfs(p: AudioHookParameters, network: StandardNetwork): void {
+    const files = new SharedFileSystem(this, 'RecordingFiles', {
+      vpc: network.vpc,
+      removalPolicy: p.REMOVAL_POLICY,
+      path: '/audiohook-recordings',
+      owner: { uid: '1000', gid: '1000' },
+      // Every session streams its audio to disk: sustained writes, not a trickle.
+      throughputMode: efs.ThroughputMode.ELASTIC,
+    });
+    files.mountIn(
+      this.server.taskDefinition,
+      this.server.container,
+      this.server.service,
+      RECORDINGS_DIR,
+    );
+    new CfnOutput(this, 'recordingFileSystemId', { value: files.fileSystem.fileSystemId });
+  }
+
   /** The seed's SECRET_NAME (an existing secret), or a new one holding an empty key map. */
   #apiKeySecret(name: string | undefined): secretsmanager.ISecret {
-    if (name !== undefined) return secretsmanager.Secret.fromSecretNameV2(this, 'ApiKeys', name);
+    if (name !== undefined) return importSecret(this, 'ApiKeys', name);
     const secret = new secretsmanager.Secret(this, 'ApiKeys', {
       description:
         'AudioHook API keys: {"<api key>": "<base64 client secret>"} (none until you add them)',

@@ -6,7 +6,6 @@ import {
   fromWebSocket,
   ServerSession,
   type AudioHookLogger,
-  type MediaParameter,
   type ServerSessionOptions,
 } from '@org/audiohook-protocol';
 import { sessionLogger as kitSessionLogger } from '@org/service-kit';
@@ -14,7 +13,8 @@ import { SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import type { WebSocket } from 'ws';
 import type { AppLogger } from './logging';
 import { disconnectLabels, type ServerMetrics } from './metrics';
-import { SessionRecorder, type OpenWav, type RecordingFormat } from './recording/session-recorder';
+import { attachRecording, recordingFormat } from './recording/session-recording';
+import { SessionRecorder, type OpenWav } from './recording/session-recorder';
 import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
 
@@ -96,14 +96,7 @@ export function requestInfo(request: Pick<IncomingMessage, 'url' | 'headers'>): 
   return { uri: request.url ?? '/', headers };
 }
 
-/** Maps negotiated media to the WAV format of the recording. */
-export function recordingFormat(media: MediaParameter): RecordingFormat {
-  return {
-    encoding: media.format === 'PCMU' ? 'ulaw' : 'pcm16',
-    sampleRate: media.rate,
-    channels: media.channels.length,
-  };
-}
+export { recordingFormat };
 
 /**
  * Creates the protocol session for `socket` and attaches logging, metrics and (when `record` is
@@ -133,18 +126,7 @@ export function wireSession(
     { span },
   );
   if (logLevel !== undefined) logger.level = logLevel;
-  const recorder =
-    record && env.recording !== undefined
-      ? new SessionRecorder({
-          directory: env.recording.directory,
-          headerUpdate: env.recording.headerUpdate,
-          flushBytes: env.recording.flushBytes,
-          maxPings: env.recording.sidecarMaxPings,
-          maxSidecarBytes: env.recording.sidecarMaxBytes,
-          ...(env.recording.chunkPool === undefined ? {} : { chunkPool: env.recording.chunkPool }),
-          ...(env.recording.openWav === undefined ? {} : { openWav: env.recording.openWav }),
-        })
-      : undefined;
+  const recorder = record ? createRecorder(env.recording) : undefined;
   recorder?.log('httpInfo', requestInfo(request));
 
   const sessionLogger: AudioHookLogger = {
@@ -171,6 +153,49 @@ export function wireSession(
   });
 
   const { metrics } = env;
+  observeSession(session, metrics, endpoint, logger, recorder);
+
+  if (recorder !== undefined && env.recording !== undefined) {
+    attachRecording({
+      session,
+      recorder,
+      transport,
+      sink: env.recording.sink,
+      maxBufferedBytes: env.recording.maxBufferedBytes,
+      metrics,
+      endpoint,
+      logger,
+      track: env.track,
+    });
+  } else {
+    session.on('audio', (frame) => metrics.countAudioBytes(endpoint, frame.data.length));
+  }
+
+  trackOutcome(session, metrics, endpoint, logger, span);
+  return { session, logger, recorder, span };
+}
+
+function createRecorder(recording: RecordingEnvironment | undefined): SessionRecorder | undefined {
+  if (recording === undefined) return undefined;
+  return new SessionRecorder({
+    directory: recording.directory,
+    headerUpdate: recording.headerUpdate,
+    flushBytes: recording.flushBytes,
+    maxPings: recording.sidecarMaxPings,
+    maxSidecarBytes: recording.sidecarMaxBytes,
+    ...(recording.chunkPool === undefined ? {} : { chunkPool: recording.chunkPool }),
+    ...(recording.openWav === undefined ? {} : { openWav: recording.openWav }),
+  });
+}
+
+/** Messages into the sidecar, disconnects and open latency into metrics, `opened` into the log. */
+function observeSession(
+  session: ServerSession,
+  metrics: ServerMetrics,
+  endpoint: EndpointName,
+  logger: AppLogger,
+  recorder: SessionRecorder | undefined,
+): void {
   metrics.sessionsActive.inc({ endpoint });
   let openReceivedAt: bigint | undefined;
   session.on('clientMessage', (message) => {
@@ -199,81 +224,16 @@ export function wireSession(
     );
   });
   session.on('ping', (rtt) => recorder?.ping(rtt));
+}
 
-  if (recorder !== undefined && env.recording !== undefined) {
-    const { maxBufferedBytes, sink } = env.recording;
-    session.addOpenHandler(async ({ isProbe, selectedMedia }) => {
-      if (isProbe) {
-        recorder.discard();
-        return;
-      }
-      recorder.commit();
-      if (selectedMedia === undefined) return;
-      try {
-        await recorder.startAudio(recordingFormat(selectedMedia));
-      } catch (error) {
-        // A full or broken disk must not fail the call itself: stream on without a WAV.
-        metrics.recordingErrors.inc({ stage: 'start' });
-        logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'recording could not be started; the session continues unrecorded',
-        );
-      }
-    });
-    let paused = false;
-    session.on('audio', (frame) => {
-      metrics.countAudioBytes(endpoint, frame.data.length);
-      const buffered = recorder.appendAudio(frame.data);
-      // Back-pressure: stop reading the socket while the disk is behind, so a slow disk bounds
-      // memory per connection instead of growing it.
-      if (buffered > maxBufferedBytes && !paused) {
-        paused = true;
-        transport.pause();
-        logger.debug({ buffered }, 'recording is behind: reading paused');
-        void recorder.whenDrained(maxBufferedBytes / 2).then(() => {
-          paused = false;
-          logger.debug(
-            { buffered: recorder.bufferedBytes },
-            'recording caught up: reading resumed',
-          );
-          transport.resume();
-        });
-      }
-    });
-    session.addFiniHandler(async () => {
-      try {
-        const files = await recorder.finish();
-        if (files.paths.length === 0) return;
-        logger.info({ recordingId: files.id, files: files.paths }, 'recording finished');
-        const stored = sink.store(files).then(
-          () => {
-            if (sink.kind === 's3') metrics.uploads.inc({ result: 'ok' });
-          },
-          (error: unknown) => {
-            metrics.uploads.inc({ result: 'failed' });
-            logger.error(
-              {
-                recordingId: files.id,
-                err: error instanceof Error ? error.message : String(error),
-              },
-              'recording upload failed; the files stay on disk for the next start',
-            );
-          },
-        );
-        env.track(stored);
-      } catch (error) {
-        metrics.recordingErrors.inc({ stage: 'finish' });
-        logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
-          'recording could not be finished',
-        );
-      }
-    });
-  } else {
-    session.on('audio', (frame) => metrics.countAudioBytes(endpoint, frame.data.length));
-  }
-
-  // The state before FINALIZING/DISCONNECTED tells how the session ended.
+/** The state before FINALIZING/DISCONNECTED tells how the session ended. */
+function trackOutcome(
+  session: ServerSession,
+  metrics: ServerMetrics,
+  endpoint: EndpointName,
+  logger: AppLogger,
+  span: Span,
+): void {
   let lastState = session.state;
   session.on('state', (state, previous) => {
     if (state !== 'FINALIZING' && state !== 'DISCONNECTED') lastState = state;
@@ -286,8 +246,6 @@ export function wireSession(
     logger.info({ stats, state: lastState }, 'session ended');
     endSpan(span, outcome, stats.audioBytes);
   });
-
-  return { session, logger, recorder, span };
 }
 
 function endSpan(span: Span, outcome: string, audioBytes: number): void {

@@ -8,13 +8,13 @@ import {
   Stack,
   type StackProps,
   aws_ecs as ecs,
-  aws_secretsmanager as secretsmanager,
   aws_ssm as ssm,
 } from 'aws-cdk-lib';
 import {
   accessLogsBucket,
   applyCommonTags,
   ContainerService,
+  importSecret,
   InfraError,
   InfraErrorCode,
   PublicDomain,
@@ -183,7 +183,7 @@ export class ByovaGatewayStack extends Stack {
         `BYOVA_SECRET_NAME: the configuration reads ${envNames.join(', ')} from the environment; name a Secrets Manager secret holding them as JSON keys`,
       );
     }
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Secrets', name);
+    const secret = importSecret(this, 'Secrets', name);
     return Object.fromEntries(
       envNames.map((env) => [env, ecs.Secret.fromSecretsManager(secret, env)]),
     );

@@ -15,10 +15,9 @@ import {
   type aws_s3 as s3,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { acknowledge } from '@org/infra';
+import { acknowledge, acknowledgeWildcardResources } from '@org/infra';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lib/table';
-import { nagBucketArn, nagRegionAccount } from './nag-text';
 
 /** Properties of {@link RecorderFunction}. */
 export interface RecorderFunctionProps {
@@ -142,40 +141,35 @@ export class RecorderFunction extends Construct {
         resources: [this.table.tableArn, `${this.table.tableArn}/index/${dueIndexName}`],
       }),
     );
+    // A pipeline's id is made by the service at creation, so its ARN needs the wildcard.
+    const pipelines = Arn.format(
+      { service: 'chime', resource: 'media-pipeline', resourceName: '*' },
+      Stack.of(this),
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['chime:CreateMediaInsightsPipeline'],
-        // A pipeline's id is made by the service at creation, so its ARN needs the wildcard.
-        resources: [
-          props.pipelineConfigurationArn,
-          Arn.format(
-            { service: 'chime', resource: 'media-pipeline', resourceName: '*' },
-            Stack.of(this),
-          ),
-        ],
+        resources: [props.pipelineConfigurationArn, pipelines],
       }),
+    );
+    acknowledgeWildcardResources(
+      this.role,
+      [pipelines],
+      'Pipeline ids are made by the service per call; the action is CreateMediaInsightsPipeline only.',
     );
     if (writeMetadata) {
       // The metadata objects (`<key>.json`), under the recordings' prefix only.
-      const pattern = props.prefix === '' ? '*.json' : `${props.prefix}/*.json`;
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['s3:PutObject'],
-          resources: [props.bucket.arnForObjects(pattern)],
-        }),
+      const objects = props.bucket.arnForObjects(
+        props.prefix === '' ? '*.json' : `${props.prefix}/*.json`,
       );
-    }
-    acknowledge(this.role, {
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:chime:${nagRegionAccount(this)}:media-pipeline/*]`,
-      reason:
-        'Pipeline ids are made by the service per call; the action is CreateMediaInsightsPipeline only.',
-    });
-    if (writeMetadata) {
-      acknowledge(this.role, {
-        id: `AwsSolutions-IAM5[Resource::${nagBucketArn(props.bucket)}/${props.prefix === '' ? '' : `${props.prefix}/`}*.json]`,
-        reason:
-          'Metadata object names follow the calls; PutObject of .json under the recordings prefix only.',
-      });
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }),
+      );
+      acknowledgeWildcardResources(
+        this.role,
+        [objects],
+        'Metadata object names follow the calls; PutObject of .json under the recordings prefix only.',
+      );
     }
   }
 

@@ -9,9 +9,8 @@ import {
   aws_iam as iam,
   aws_s3 as s3,
 } from 'aws-cdk-lib';
-import { acknowledge, accessLogsBucket, secureBucket } from '@org/infra';
+import { accessLogsBucket, acknowledgeWildcardResources, secureBucket } from '@org/infra';
 import { Construct } from 'constructs';
-import { nagBucketArn, nagRegionAccount } from './nag-text';
 
 /** Properties of {@link RecordingSink}. */
 export interface RecordingSinkProps {
@@ -96,6 +95,7 @@ export class RecordingSink extends Construct {
         resources: [objects],
       }),
     );
+    const streams = `arn:${stack.partition}:kinesisvideo:${stack.region}:${stack.account}:stream/ChimeVoiceConnector-*`;
     this.accessRole.addToPolicy(
       new iam.PolicyStatement({
         actions: [
@@ -103,24 +103,18 @@ export class RecordingSink extends Construct {
           'kinesisvideo:ListFragments',
           'kinesisvideo:GetMediaForFragmentList',
         ],
-        resources: [
-          `arn:${stack.partition}:kinesisvideo:${stack.region}:${stack.account}:stream/ChimeVoiceConnector-*`,
-        ],
+        resources: [streams],
       }),
     );
-
-    acknowledge(
+    acknowledgeWildcardResources(
       this.accessRole,
-      {
-        id: `AwsSolutions-IAM5[Resource::${nagBucketArn(this.bucket)}/${props.prefix === '' ? '' : `${props.prefix}/`}*]`,
-        reason:
-          'Recording names follow the calls; the pipelines write objects under the prefix only.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kinesisvideo:${nagRegionAccount(this)}:stream/ChimeVoiceConnector-*]`,
-        reason:
-          'Chime creates one KVS stream per call leg; only its ChimeVoiceConnector-* streams are readable.',
-      },
+      [objects],
+      'Recording names follow the calls; the pipelines write objects under the prefix only.',
+    );
+    acknowledgeWildcardResources(
+      this.accessRole,
+      [streams],
+      'Chime creates one KVS stream per call leg; only its ChimeVoiceConnector-* streams are readable.',
     );
 
     this.configuration = new chime.CfnMediaInsightsPipelineConfiguration(this, 'Configuration', {

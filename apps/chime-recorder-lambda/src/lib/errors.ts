@@ -30,8 +30,11 @@ export const RecorderErrorCode = {
 /** One of the {@link RecorderErrorCode} values. */
 export type RecorderErrorCode = (typeof RecorderErrorCode)[keyof typeof RecorderErrorCode];
 
+import { ServiceError } from '@org/service-kit/lambda';
+
 /** Options of {@link RecorderError}. */
-export interface RecorderErrorOptions extends ErrorOptions {
+export interface RecorderErrorOptions {
+  readonly cause?: unknown;
   /**
    * Whether trying again later can succeed (throttling, 5xx). Permanent errors are recorded on the
    * call item instead of being retried.
@@ -43,7 +46,8 @@ export interface RecorderErrorOptions extends ErrorOptions {
 }
 
 /**
- * The one error class of the recorder. Every failure it raises carries a stable `code`.
+ * The one error class of the recorder, on the service kit's `ServiceError`. Every failure it
+ * raises carries a stable `code`.
  *
  * @example
  * ```ts
@@ -56,17 +60,17 @@ export interface RecorderErrorOptions extends ErrorOptions {
  * }
  * ```
  */
-export class RecorderError extends Error {
-  override readonly name = 'RecorderError';
-  readonly code: RecorderErrorCode;
+export class RecorderError extends ServiceError<RecorderErrorCode> {
   readonly retryable: boolean;
-  readonly details: Readonly<Record<string, unknown>>;
+  /** Never undefined here (`{}` without details), unlike the base's. */
+  declare readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: RecorderErrorCode, message: string, options: RecorderErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, {
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+      details: options.details ?? {},
+    });
     this.retryable = options.retryable ?? false;
-    this.details = options.details ?? {};
   }
 }
 

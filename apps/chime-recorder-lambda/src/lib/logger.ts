@@ -1,9 +1,11 @@
 /** Structured attributes of one log line. Never put phone numbers or SIP headers here. */
 export type LogAttributes = Readonly<Record<string, unknown>>;
 
+import type { Logger } from '@org/service-kit/lambda';
+
 /**
- * The logger the recorder writes to. The Lambda entry adapts the Powertools logger to it; tests
- * pass {@link memoryLogger}.
+ * The logger the recorder writes to. The Lambda entry adapts the service kit's logger to it
+ * ({@link fromKitLogger}); tests pass {@link memoryLogger}.
  */
 export interface RecorderLogger {
   debug(message: string, attributes?: LogAttributes): void;
@@ -14,36 +16,29 @@ export interface RecorderLogger {
   child(keys: LogAttributes): RecorderLogger;
 }
 
-/** The subset of `@aws-lambda-powertools/logger`'s `Logger` the adapter needs. */
-export interface PowertoolsLike {
-  debug(message: string, ...extra: Record<string, unknown>[]): void;
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
-
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 /**
- * Adapts a Powertools logger: attributes become top-level keys of the JSON line.
+ * Adapts the service kit's (pino) logger: attributes become top-level fields of the JSON line,
+ * `child` is a pino child (its keys are serialised once, not on every line).
  *
  * @example
  * ```ts
- * const log = fromPowertools(new Logger({ serviceName: 'chime-recorder' }));
+ * const log = fromKitLogger(createLogger({ service: 'chime-recorder', level: 'info' }));
  * log.child({ transactionId }).info('pipeline created', { pipelineId });
  * ```
  */
-export function fromPowertools(target: PowertoolsLike, keys: LogAttributes = {}): RecorderLogger {
+export function fromKitLogger(target: Logger): RecorderLogger {
   const write =
     (level: Level) =>
     (message: string, attributes: LogAttributes = {}) =>
-      target[level](message, { ...keys, ...attributes });
+      target[level]({ ...attributes }, message);
   return {
     debug: write('debug'),
     info: write('info'),
     warn: write('warn'),
     error: write('error'),
-    child: (more) => fromPowertools(target, { ...keys, ...more }),
+    child: (keys) => fromKitLogger(target.child({ ...keys })),
   };
 }
 

@@ -8,12 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createApp, type RecorderApp } from '../app';
 import { loadConfig, type RecorderConfig } from '../config';
-import { fromPowertools } from '../lib/logger';
+import { createLogger } from '@org/service-kit/lambda';
+import { fromKitLogger } from '../lib/logger';
 import sampleCall from './sample-call.json';
 import { type LocalServices, startLocalServices } from './services';
 
@@ -142,9 +142,9 @@ async function main(): Promise<void> {
   });
   const local = await startLocalServices(config.tableName, config.dueIndexName, config.bucket);
   let offsetMs = 0;
-  const powertools = new Logger({ serviceName: 'chime-recorder-local', logLevel: config.logLevel });
+  const logger = createLogger({ service: 'chime-recorder-local', level: config.logLevel });
   const app = createApp(config, {
-    logger: fromPowertools(powertools),
+    logger: fromKitLogger(logger),
     ...local.clients,
     now: () => Date.now() + offsetMs,
   });

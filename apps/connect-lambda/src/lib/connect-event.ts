@@ -1,5 +1,5 @@
-import { CrestaError, CrestaErrorCode } from '@org/cresta-handoff';
 import * as z from 'zod/mini';
+import { ConnectLambdaError, ConnectLambdaErrorCode } from './errors';
 
 /** The parts of an Amazon Connect `ContactFlowEvent` the Lambda reads. */
 export interface ConnectEvent {
@@ -26,25 +26,25 @@ const eventSchema = z.looseObject({
  * Validates the invocation event. A missing `Details.Parameters` is treated as empty (the upstream
  * TS Lambda crashes with a TypeError instead), unless `requireParameters` is set.
  *
- * @throws {@link CrestaError} `CRESTA_ERR_VALIDATION` with `invalid Connect event: <problem>`.
+ * @throws {@link ConnectLambdaError} `CONNECT_LAMBDA_ERR_EVENT` with `invalid Connect event: <problem>`.
  */
 export function parseConnectEvent(event: unknown, requireParameters: boolean): ConnectEvent {
   const parsed = eventSchema.safeParse(event);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined || issue.path.length === 0 ? 'event' : issue.path.join('.');
-    throw new CrestaError(
-      CrestaErrorCode.Validation,
+    throw new ConnectLambdaError(
+      ConnectLambdaErrorCode.Event,
       `invalid Connect event: ${where}: ${issue?.message ?? 'invalid'}`,
-      { field: where },
+      { details: { field: where } },
     );
   }
   const details = parsed.data.Details;
   if (requireParameters && details?.Parameters === undefined) {
-    throw new CrestaError(
-      CrestaErrorCode.Validation,
+    throw new ConnectLambdaError(
+      ConnectLambdaErrorCode.Event,
       'invalid Connect event: Details.Parameters is required',
-      { field: 'Details.Parameters' },
+      { details: { field: 'Details.Parameters' } },
     );
   }
   const contactData = details?.ContactData ?? {};

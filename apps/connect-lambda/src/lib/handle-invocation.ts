@@ -1,7 +1,5 @@
 import {
   CrestaClient,
-  CrestaError,
-  CrestaErrorCode,
   type CrestaLogger,
   Deadline,
   type HttpTransport,
@@ -14,6 +12,7 @@ import {
 } from '@org/cresta-handoff';
 import { type ConnectLambdaConfig, INVOCATION_KEYS } from '../config';
 import { type ConnectEvent, lookupValue } from './connect-event';
+import { ConnectLambdaError, ConnectLambdaErrorCode } from './errors';
 import type { SecretCredentialsLoader } from './secrets';
 
 /** The parts of the Lambda context the handler uses. */
@@ -68,7 +67,7 @@ export async function handleInvocation(
   const resolved = await resolveInvocation(input, {
     ...config.resolve,
     logger,
-    loadOAuthSecret: (arn) => deps.secrets.load(arn, deadline),
+    loadOAuthSecret: (arn) => deps.secrets.load(arn, deadline, logger),
   });
   logger.info(
     `Domain: ${resolved.apiBase}, Region: ${resolved.region}, Action: ${resolved.action}, Virtual Agent Name: ${resolved.virtualAgent.name}`,
@@ -113,10 +112,10 @@ export async function handleInvocation(
   }
 
   if (event.contactId === undefined) {
-    throw new CrestaError(
-      CrestaErrorCode.Validation,
+    throw new ConnectLambdaError(
+      ConnectLambdaErrorCode.Event,
       'Details.ContactData.ContactId is required for get_handoff_data',
-      { field: 'ContactId' },
+      { details: { field: 'ContactId' } },
     );
   }
   const handoff = await client.fetchAiAgentHandoff(

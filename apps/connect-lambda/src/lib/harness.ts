@@ -1,8 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { type FakeCrestaApi, messageOf, startFakeCrestaApi } from '@org/cresta-handoff';
+import { messageOf } from '@org/cresta-handoff';
+import { type FakeCrestaApi, startFakeCrestaApi } from '@org/cresta-handoff/testing';
 import handoffEvent from '../../events/get-handoff-data.json';
 import pstnEvent from '../../events/get-pstn-transfer-data.json';
-import { createConnectLambda } from '../composition';
+import { createConnectLambda, createLogger } from '../composition';
 import { loadConfig } from '../config';
 import { REDACTED, isSecretKey } from './redact';
 
@@ -155,10 +155,11 @@ export async function runHarness(
     }
     if (useFake) fake = await startFakeCrestaApi();
     const config = loadConfig(fake === undefined ? io.env : fakeEnv(io.env, fake));
-    const logger = new Logger({
-      serviceName: config.serviceName,
-      logLevel: args.verbose ? (config.debugLogging ? 'DEBUG' : 'INFO') : 'WARN',
-    });
+    // The Lambda's log lines go through the harness's stdout, and only with --verbose.
+    const logger = createLogger(
+      { ...config, logLevel: args.verbose ? config.logLevel : 'silent' },
+      { write: (line) => io.stdout(line) },
+    );
     app = createConnectLambda(config, { logger });
     const demo = args.event === undefined;
     if (demo) io.stdout(`Local fake Cresta API and OAuth server at ${fake?.url ?? ''}\n`);

@@ -86,11 +86,18 @@ export class SecretCredentialsLoader {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Credentials for `arn`, from the cache or from Secrets Manager within the deadline. */
-  load(arn: string, deadline: Deadline): Promise<OAuthCredentials> {
+  /**
+   * Credentials for `arn`, from the cache or from Secrets Manager within the deadline; `logger`
+   * (the invocation's, with its contact id) gets the line about the cache.
+   */
+  load(
+    arn: string,
+    deadline: Deadline,
+    logger: CrestaLogger = this.#options.logger,
+  ): Promise<OAuthCredentials> {
     const cached = this.#cache.get(arn);
     if (cached !== undefined && this.#now() < cached.expiresAt) {
-      this.#options.logger.debug('Using cached OAuth credentials from Secrets Manager');
+      logger.debug('Using cached OAuth credentials from Secrets Manager');
       return Promise.resolve(cached.credentials);
     }
     const pending = this.#inFlight.get(arn);

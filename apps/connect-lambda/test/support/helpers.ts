@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { captureLogs as kitCaptureLogs } from '@org/service-kit/testing';
 
 /** Reads a JSON file relative to the app folder (events/, deploy/, test/fixtures/). */
 export function appJson<T>(...path: string[]): T {
@@ -7,41 +8,28 @@ export function appJson<T>(...path: string[]): T {
 }
 
 export interface CapturedLog {
-  stream: 'stdout' | 'stderr';
   raw: string;
   json: Record<string, unknown> | undefined;
 }
 
 /**
- * Captures what the Powertools logger writes to stdout/stderr (it keeps its own Console on the
- * process streams) and keeps it off the test output.
+ * An in-memory log destination (the service kit's) for the Lambda's logger: pass `destination` to
+ * `createLogger(config, destination)`; `logs` are the lines received, parsed.
  */
-export function captureLogs(): { logs: CapturedLog[]; restore(): void; all(): string } {
-  const logs: CapturedLog[] = [];
-  const spy = (stream: 'stdout' | 'stderr') =>
-    jest.spyOn(process[stream], 'write').mockImplementation((chunk: unknown) => {
-      const raw =
-        typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      for (const line of raw.split('\n').filter((l) => l.trim() !== '')) {
-        let json: Record<string, unknown> | undefined;
-        try {
-          json = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          json = undefined;
-        }
-        logs.push({ stream, raw: line, json });
-      }
-      return true;
-    });
-  const out = spy('stdout');
-  const err = spy('stderr');
+export function captureLogs(): {
+  destination: { write(line: string): void };
+  readonly logs: CapturedLog[];
+  all(): string;
+  clear(): void;
+} {
+  const kit = kitCaptureLogs();
   return {
-    logs,
-    restore() {
-      out.mockRestore();
-      err.mockRestore();
+    destination: kit.destination,
+    get logs() {
+      return kit.lines.map((json) => ({ raw: JSON.stringify(json), json: { ...json } }));
     },
-    all: () => logs.map((l) => l.raw).join('\n'),
+    all: () => kit.text(),
+    clear: () => kit.clear(),
   };
 }
 

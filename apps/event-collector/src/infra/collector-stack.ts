@@ -9,20 +9,25 @@ import {
   type StackProps,
   type aws_dynamodb as dynamodb,
   aws_ecs as ecs,
-  aws_secretsmanager as secretsmanager,
+  aws_efs as efs,
 } from 'aws-cdk-lib';
 import {
   accessLogsBucket,
   applyCommonTags,
   ContainerService,
+  importSecret,
+  SharedFileSystem,
   StandardNetwork,
   stateTable,
 } from '@org/infra';
 import type { Construct } from 'constructs';
 import { loadConfig } from '../config';
-import { CollectorStorage, DATA_DIR } from './collector-storage';
 import type { CollectorParameters } from './parameters';
 
+/** The image's user (`node`), which owns the files. */
+export const FILE_OWNER = { uid: '1000', gid: '1000' } as const;
+/** Where the file system is mounted in the container. */
+export const DATA_DIR = '/data';
 /** The container's name (also the log stream prefix). */
 export const CONTAINER_NAME = 'event-collector';
 /** The status server's port (`HTTP_PORT`). */
@@ -50,7 +55,8 @@ export interface EventCollectorStackProps extends StackProps {
 export class EventCollectorStack extends Stack {
   readonly collector: ContainerService;
   readonly leaseTable: dynamodb.ITable;
-  readonly storage: CollectorStorage;
+  /** The JSONL, its checkpoint and the Elasticsearch spool, shared by leader and standbys. */
+  readonly storage: SharedFileSystem;
   /** How long the collector may take after SIGTERM, from its configuration. */
   readonly shutdownDeadline: Duration;
 
@@ -64,9 +70,13 @@ export class EventCollectorStack extends Stack {
       flowLogsBucket: logsBucket,
     });
     this.leaseTable = stateTable(this, 'Lease');
-    this.storage = new CollectorStorage(this, 'Storage', {
+    this.storage = new SharedFileSystem(this, 'Storage', {
       vpc: network.vpc,
       removalPolicy: p.REMOVAL_POLICY,
+      path: '/event-collector',
+      owner: FILE_OWNER,
+      // A few MB of JSONL written line by line: bursting credits far exceed what it needs.
+      throughputMode: efs.ThroughputMode.BURSTING,
     });
     const environment = {
       ...p.APP_SETTINGS,
@@ -85,7 +95,7 @@ export class EventCollectorStack extends Stack {
       GENESYS_CLIENT_SECRET: 'from-secrets-manager',
     });
     this.shutdownDeadline = Duration.millis(config.shutdownTimeoutMs).plus(Duration.seconds(5));
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'Genesys', p.GENESYS_SECRET_NAME);
+    const secret = importSecret(this, 'Genesys', p.GENESYS_SECRET_NAME);
     const secretKeys = [
       ...GENESYS_SECRET_KEYS,
       ...(p.ELASTIC_URL === undefined ? [] : ['ELASTIC_AUTH']),
@@ -120,10 +130,18 @@ export class EventCollectorStack extends Stack {
         startPeriod: Duration.seconds(120),
       },
     });
+    // The lease (src/lib/lease.ts): read, take over, renew and release one item.
+    this.leaseTable.grant(
+      this.collector.taskDefinition.taskRole,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    );
     this.storage.mountIn(
       this.collector.taskDefinition,
       this.collector.container,
       this.collector.service,
+      DATA_DIR,
     );
     this.#outputs(p);
   }

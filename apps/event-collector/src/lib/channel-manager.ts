@@ -59,6 +59,8 @@ export interface ChannelManagerOptions {
    * from here, so what was published while the collector was down is backfilled.
    */
   initialGapStart?: number;
+  /** Called each time a socket is connected (e.g. to write a first checkpoint at once). */
+  onLive?: () => void;
   /** Injectable for tests. @default Math.random */
   random?: () => number;
 }
@@ -361,6 +363,9 @@ export class ChannelManager {
     this.#lastError = undefined;
     log.info('connected to notification channel');
     this.#scheduleChannelTimers(ch);
+    // The very first connection (no checkpoint before it): reception starts here.
+    this.#lastFrameSeenAt ??= conn.connectedAt;
+    this.#o.onLive?.();
     if (this.#disconnectedAt !== undefined) {
       const gap = { start: this.#disconnectedAt, end: conn.connectedAt };
       this.#disconnectedAt = undefined;

@@ -35,6 +35,29 @@ const fileSchema = z.object({
   written_at: iso,
 });
 
+const sharedSchema = z.object({
+  safeUntil: z.number(),
+  elasticSafeUntil: z.number().nullable(),
+  lastEventTime: z.number().nullable(),
+  token: z.number().nullable(),
+  writtenAt: z.number(),
+});
+
+/** The checkpoint as published with the lease (JSON). */
+export function serializeCheckpoint(cp: Checkpoint): string {
+  return JSON.stringify(cp);
+}
+
+/** A checkpoint published with the lease; `undefined` when absent or not one. */
+export function parseSharedCheckpoint(text: string | undefined): Checkpoint | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return sharedSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
 const toIso = (ms: number | null): string | null =>
   ms === null ? null : new Date(ms).toISOString();
 

@@ -76,6 +76,18 @@ export class Checkpointer {
     return mine;
   }
 
+  /**
+   * Writes the checkpoint read at start again under this session's fencing token, so a former
+   * lease holder that is still running sees at its next checkpoint that it was replaced.
+   */
+  async claim(): Promise<void> {
+    if (this.#last === undefined || this.#o.token === null) return;
+    const cp: Checkpoint = { ...this.#last, token: this.#o.token, writtenAt: Date.now() };
+    await this.#o.file.write(cp);
+    this.#last = cp;
+    this.#o.onWritten?.(cp);
+  }
+
   /** Stops the timer and writes a last checkpoint unless `write` is false (fenced out). */
   async stop(write = true): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);

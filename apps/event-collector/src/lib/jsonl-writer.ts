@@ -2,7 +2,9 @@ import { type FileHandle, mkdir, open, readdir, rename } from 'node:fs/promises'
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, sleep } from './backoff';
+import { syncDir } from './checkpoint';
 import { CollectorError, describeError } from './errors';
+import { repairBackupNumbers, repairTornTail } from './output-repair';
 
 export interface JsonlWriterOptions {
   file: string;
@@ -15,6 +17,16 @@ export interface JsonlWriterOptions {
   logger: Logger;
   onRotate?: () => void;
   onWriteError?: (err: unknown) => void;
+  /** A gap in the backup numbers was closed at open (how many files were renamed). */
+  onRotationRepaired?: (renamed: number) => void;
+  /** A torn last line was found at open and moved to `<file>.torn` (its size in bytes). */
+  onTorn?: (bytes: number) => void;
+  /**
+   * Asked before every write and rotation; false means this instance may no longer write (it was
+   * fenced out of the lease): the writer stops for good and drops what is queued, which the next
+   * lease holder backfills from the checkpoint.
+   */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -43,25 +55,39 @@ export class JsonlWriter {
   #lastError: string | undefined;
   #written = 0;
   #accepted = 0;
+  #fenced = false;
   #writtenWaiters: { n: number; resolve: () => void }[] = [];
 
   constructor(options: JsonlWriterOptions) {
     this.#o = options;
   }
 
-  /** Opens (creating parent folders) and repairs a last line that lacks its newline. */
+  /**
+   * Opens (creating parent folders) and repairs the end of the file: a torn last line left by a
+   * crash is moved to `<file>.torn`, a whole last record without its newline gets one.
+   */
   async open(): Promise<void> {
     try {
       await mkdir(dirname(this.#o.file), { recursive: true });
-      this.#fh = await open(this.#o.file, 'a+');
-      const st = await this.#fh.stat();
-      this.#size = st.size;
-      if (st.size > 0) {
-        const last = Buffer.alloc(1);
-        await this.#fh.read(last, 0, 1, st.size - 1);
-        // A file ending mid-line (e.g. the sample's example file) would glue our first record to it.
-        if (last[0] !== 0x0a) await this.#writeAll(Buffer.from('\n'));
+      const renamed = await repairBackupNumbers(this.#o.file);
+      if (renamed > 0) {
+        this.#o.logger.warn(
+          { file: this.#o.file, renamed },
+          'the backup numbers had a gap (a crash during rotation); renumbered them in order',
+        );
+        this.#o.onRotationRepaired?.(renamed);
       }
+      this.#fh = await open(this.#o.file, 'a+');
+      // A file ending mid-line would glue our first record to it.
+      const tail = await repairTornTail(this.#fh, this.#o.file);
+      if (tail.kind === 'torn') {
+        this.#o.logger.warn(
+          { file: this.#o.file, bytes: tail.bytes, tornFile: tail.tornFile },
+          'the output ended with a torn line (a crash mid-write); moved it to the .torn file',
+        );
+        this.#o.onTorn?.(tail.bytes);
+      }
+      this.#size = (await this.#fh.stat()).size;
     } catch (err) {
       throw new CollectorError(
         'COLLECTOR_ERR_OUTPUT',
@@ -76,6 +102,7 @@ export class JsonlWriter {
    * line is still accepted, but the producer should pause until {@link whenWritable}.
    */
   enqueue(line: string): boolean {
+    if (this.#fenced) return true; // no longer ours to write; the next holder backfills it
     if (this.#closed) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'writer is closed');
     this.#queue.push(line);
     this.#accepted += 1;
@@ -113,7 +140,7 @@ export class JsonlWriter {
    * while newer lines keep arriving; resolves at once after {@link close}.
    */
   whenWritten(n: number): Promise<void> {
-    if (this.#written >= n || this.#closed) return Promise.resolve();
+    if (this.#written >= n || this.#closed || this.#fenced) return Promise.resolve();
     return new Promise((resolve) => this.#writtenWaiters.push({ n, resolve }));
   }
 
@@ -129,6 +156,27 @@ export class JsonlWriter {
   /** Resolves once every line queued so far is written (not necessarily fsynced). */
   async flush(): Promise<void> {
     while (this.#running) await this.#pumping;
+  }
+
+  /** True once a write was refused because this instance no longer holds the lease. */
+  get fenced(): boolean {
+    return this.#fenced;
+  }
+
+  /**
+   * Stops without writing anything more (fenced out): drops the queue, waits for a write already
+   * under way, and closes the file without touching it again.
+   */
+  async abandon(): Promise<void> {
+    this.#fenced = true;
+    this.#queue = [];
+    await this.flush();
+    this.#closed = true;
+    const fh = this.#fh;
+    this.#fh = undefined;
+    await fh?.close().catch(() => undefined);
+    this.#release();
+    this.#releaseWritten();
   }
 
   /** Writes everything queued, fsyncs and closes. Idempotent. */
@@ -156,6 +204,12 @@ export class JsonlWriter {
           backoff.reset();
           this.#lastError = undefined;
         } catch (err) {
+          if (err instanceof CollectorError && err.code === 'COLLECTOR_ERR_FENCED') {
+            this.#fenced = true;
+            this.#queue = [];
+            this.#o.logger.warn('no longer the lease holder: stopped writing');
+            break;
+          }
           // Keep the unwritten lines, in order, ahead of anything queued meanwhile.
           this.#queue = batch.concat(this.#queue);
           this.#lastError = describeError(err);
@@ -172,6 +226,7 @@ export class JsonlWriter {
     } finally {
       this.#running = false;
       this.#release();
+      this.#releaseWritten();
     }
   }
 
@@ -182,6 +237,7 @@ export class JsonlWriter {
     let done = 0;
     const commit = async (): Promise<void> => {
       if (parts.length === 0) return;
+      this.#checkAllowed();
       await this.#writeAll(Buffer.from(parts.join(''), 'utf8'));
       this.#written += parts.length;
       done += parts.length;
@@ -195,6 +251,7 @@ export class JsonlWriter {
         const len = Buffer.byteLength(text, 'utf8');
         if (this.#size + bytes + len > this.#o.maxFileSize && this.#size + bytes > 0) {
           await commit();
+          this.#checkAllowed();
           await this.#rotate();
         }
         parts.push(text);
@@ -204,6 +261,12 @@ export class JsonlWriter {
     } catch (err) {
       lines.splice(0, done);
       throw err;
+    }
+  }
+
+  #checkAllowed(): void {
+    if (this.#o.mayWrite && !this.#o.mayWrite()) {
+      throw new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
     }
   }
 
@@ -233,6 +296,7 @@ export class JsonlWriter {
       if (present.has(`${name}.${i}`)) await rename(`${f}.${i}`, `${f}.${i + 1}`);
     }
     await rename(f, `${f}.1`);
+    await syncDir(dirname(f));
     this.#fh = await open(f, 'a+');
     this.#size = 0;
     this.#o.onRotate?.();
@@ -243,7 +307,7 @@ export class JsonlWriter {
     if (this.#writtenWaiters.length === 0) return;
     const still: { n: number; resolve: () => void }[] = [];
     for (const w of this.#writtenWaiters) {
-      if (this.#written >= w.n || this.#closed) w.resolve();
+      if (this.#written >= w.n || this.#closed || this.#fenced) w.resolve();
       else still.push(w);
     }
     this.#writtenWaiters = still;

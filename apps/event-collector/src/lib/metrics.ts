@@ -13,6 +13,8 @@ export type CounterName =
   | 'events_backfilled'
   | 'backfill_failures'
   | 'checkpoints_written'
+  | 'lease_acquired'
+  | 'lease_lost'
   | 'reconnects'
   | 'channels_created'
   | 'subscription_refreshes'
@@ -23,6 +25,8 @@ export type CounterName =
   | 'errors'
   | 'file_rotations'
   | 'write_errors'
+  | 'torn_lines'
+  | 'rotation_repairs'
   | 'elastic_indexed'
   | 'elastic_conflicts'
   | 'elastic_retries'
@@ -45,6 +49,8 @@ const HELP: Record<CounterName, string> = {
     'Events recovered by the history query after a gap or a restart (new ones, not duplicates).',
   backfill_failures: 'Gaps (or parts of gaps) the history query could not recover.',
   checkpoints_written: 'Checkpoints written next to the output.',
+  lease_acquired: 'Times this instance took the lease and started collecting (LEASE_TABLE).',
+  lease_lost: 'Times this instance lost the lease (fenced out or not renewed) and stopped writing.',
   reconnects: 'Socket reconnect attempts.',
   channels_created: 'Notification channels created.',
   subscription_refreshes: 'Subscription re-PUTs that extended a channel.',
@@ -55,6 +61,8 @@ const HELP: Record<CounterName, string> = {
   errors: 'Errors of any kind (see logs).',
   file_rotations: 'JSONL output rotations.',
   write_errors: 'Failed JSONL writes (retried).',
+  rotation_repairs: 'Gaps in the backup numbers (a crash during rotation) closed at start.',
+  torn_lines: 'Torn last lines (a crash mid-write) found at start and moved to <file>.torn.',
   elastic_indexed: 'Documents Elasticsearch created.',
   elastic_conflicts: 'Documents Elasticsearch already had (409 on create).',
   elastic_retries: 'Bulk retries (whole request or per item).',

@@ -36,6 +36,8 @@ export interface SessionOptions {
   sharedCheckpoint?: Checkpoint | undefined;
   /** Whether writing is still allowed (lease held); checked before every write. */
   mayWrite?: () => boolean;
+  /** Called when the checkpoint shows a newer lease holder (a higher fencing token). */
+  onFenced?: (reason: string) => void;
   /** Called after each checkpoint written. */
   onCheckpoint?: (cp: Checkpoint) => void;
 }
@@ -69,6 +71,9 @@ export class CollectingSession {
       logger: o.logger.child({ component: 'output' }),
       onRotate: () => metrics.inc('file_rotations'),
       onWriteError: () => metrics.inc('write_errors'),
+      onTorn: () => metrics.inc('torn_lines'),
+      onRotationRepaired: () => metrics.inc('rotation_repairs'),
+      ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
     });
     this.elastic = c.elastic
       ? new ElasticSink(c.elastic, o.logger.child({ component: 'elastic' }), metrics)
@@ -105,10 +110,14 @@ export class CollectingSession {
         if (c.backfill.enabled) this.backfill.fill(gap);
       },
       ...(c.backfill.enabled && initial ? { initialGapStart: initial.safeUntil } : {}),
+      onLive: () => {
+        if (!this.checkpointer.last) void this.checkpointer.tick();
+      },
     });
+    const cpFile = new CheckpointFile(c.output.checkpointFile);
     this.checkpointer = new Checkpointer(
       {
-        file: new CheckpointFile(c.output.checkpointFile),
+        file: cpFile,
         writer: this.writer,
         coverage: () => this.manager.coverage(),
         pendingGapStart: () => this.backfill.pendingStart(),
@@ -118,7 +127,7 @@ export class CollectingSession {
         intervalMs: c.output.checkpointIntervalMs,
         logger: o.logger.child({ component: 'checkpoint' }),
         metrics,
-        ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
+        mayWrite: () => this.#mayWriteCheckpoint(cpFile),
         ...(o.onCheckpoint ? { onWritten: o.onCheckpoint } : {}),
       },
       initial,
@@ -129,9 +138,15 @@ export class CollectingSession {
   static async start(o: SessionOptions): Promise<CollectingSession> {
     const initial = await readInitialCheckpoint(o);
     const s = new CollectingSession(o, initial);
-    await s.writer.open();
-    if (initial) await s.#resumeFromTail(initial);
-    await s.elastic?.start();
+    try {
+      await s.writer.open();
+      if (initial) await s.#resumeFromTail(initial);
+      await s.checkpointer.claim();
+      await s.elastic?.start();
+    } catch (err) {
+      await s.abandon();
+      throw err;
+    }
     s.checkpointer.start();
     s.manager.start();
     return s;
@@ -151,6 +166,34 @@ export class CollectingSession {
       await this.writer.close();
     })();
     return this.#stopped;
+  }
+
+  /**
+   * Stops at once without writing anything more: this instance was fenced out of the lease. What
+   * it had not written yet is after the checkpoint, so the next holder backfills it.
+   */
+  abandon(): Promise<void> {
+    this.#stopped ??= (async () => {
+      await this.manager.stop();
+      await this.backfill.stop();
+      await this.writer.abandon();
+      await this.elastic?.abandon();
+      await this.checkpointer.stop(false);
+    })();
+    return this.#stopped;
+  }
+
+  /** The lease is still ours, and no newer holder (higher token) has written the checkpoint. */
+  async #mayWriteCheckpoint(file: CheckpointFile): Promise<boolean> {
+    const o = this.#o;
+    if (o.mayWrite && !o.mayWrite()) return false;
+    if (o.token === null) return true;
+    const current = await file.read().catch(() => undefined);
+    if (current?.token != null && current.token > o.token) {
+      o.onFenced?.(`a newer lease holder (token ${current.token}) wrote the checkpoint`);
+      return false;
+    }
+    return true;
   }
 
   /** Seeds de-duplication from the output tail and re-sends what Elasticsearch may lack. */

@@ -8,13 +8,13 @@
 //
 // Bulk u-law conversion of more than a few samples runs, in order of preference, in the native
 // SIMD kernels (libs/audio/native, a Node-API addon that `npm ci` builds: AVX-512 or AVX2; used
-// only when loaded from the source tree on a CPU with AVX2 or better), in a WebAssembly SIMD
+// only once `enableNativeG711()` of `@org/audio/node` loaded it from the source tree, on a CPU
+// with AVX2 or better), in a WebAssembly SIMD
 // kernel (src/wasm/g711.wat, 16 samples per step) where the runtime supports it, or in the
 // tables. All paths are bit-exact; the tests compare each of them over every input.
 
 import { AudioErrorCode, AudioError } from './errors';
 import { G711_WASM_BASE64 } from './generated/g711';
-import { loadNativeG711, type NativeG711 } from './native';
 import { allocInt16, allocUint8 } from './pool';
 
 const ULAW_BIAS = 0x84;
@@ -168,12 +168,35 @@ export type G711Acceleration = 'native' | 'wasm-simd' | 'tables';
 /** Below this many samples a call into native code or WebAssembly costs more than it saves. */
 const ACCELERATED_MIN_SAMPLES = 32;
 
-let nativeKernels: NativeG711 | null | undefined;
+/** What the native addon exports (loaded by `enableNativeG711` of `@org/audio/node`). */
+export interface NativeG711 {
+  /** The best kernel this CPU runs: `'avx512'`, `'avx2'` or `'scalar'`. */
+  readonly kernel: string;
+  /** Every kernel this CPU can run, best first. */
+  readonly kernels: readonly string[];
+  /** For tests: runs `name` (one of {@link kernels}) from now on; throws a TypeError otherwise. */
+  readonly useKernel: (name: string) => void;
+  /** Decodes `input.length` bytes into `output` (an Int16Array at least as long). */
+  readonly ulawDecode: (input: Uint8Array, output: Int16Array) => void;
+  /** Encodes `input.length` samples into `output` (a Uint8Array at least as long). */
+  readonly ulawEncode: (input: Int16Array, output: Uint8Array) => void;
+}
+
+/** The native kernels, once registered. */
+let nativeKernels: NativeG711 | null = null;
 /** The implementation in use, decided on first use (or forced by the tests). */
 let acceleration: G711Acceleration | undefined;
 
+/**
+ * Makes native kernels available (the automatic choice is made again).
+ * @internal Called by `enableNativeG711` of `@org/audio/node`; the pure code never loads an addon.
+ */
+export function registerNativeG711(kernels: NativeG711): void {
+  nativeKernels = kernels;
+  acceleration = undefined;
+}
+
 function loadNative(): NativeG711 | null {
-  if (nativeKernels === undefined) nativeKernels = loadNativeG711();
   return nativeKernels;
 }
 
@@ -186,13 +209,13 @@ function chooseAcceleration(): G711Acceleration {
 
 /**
  * Which implementation bulk u-law conversion uses: `'native'` (the AVX-512/AVX2 kernels of the
- * optional Node-API addon, when it is built and the library runs from its source tree),
+ * optional Node-API addon, once `enableNativeG711()` of `@org/audio/node` loaded them),
  * `'wasm-simd'` (WebAssembly SIMD: Node.js 16.4+ and current browsers) or `'tables'`. All are
  * bit-exact.
  *
  * @example
  * ```ts
- * g711Acceleration(); // 'native' in this workspace after `npm ci`, else usually 'wasm-simd'
+ * g711Acceleration(); // 'native' after enableNativeG711() in this workspace, else usually 'wasm-simd'
  * ```
  */
 export function g711Acceleration(): G711Acceleration {

@@ -193,92 +193,11 @@ function parseFormatChunk(
  */
 export function parseWav(bytes: Uint8Array, options: ParseWavOptions = {}): WavFile {
   const recover = options.recover ?? false;
-  let recovered = false;
-  if (bytes.length < 12) {
-    fail(
-      AudioErrorCode.WavTruncated,
-      `input is ${bytes.length} bytes, a WAV header needs at least 12`,
-      0,
-    );
-  }
-  if (fourCC(bytes, 0) !== 'RIFF')
-    fail(AudioErrorCode.WavNotRiff, `input starts with "${fourCC(bytes, 0)}", not "RIFF"`, 0);
-  if (fourCC(bytes, 8) !== 'WAVE')
-    fail(AudioErrorCode.WavNotWave, `RIFF form type is "${fourCC(bytes, 8)}", not "WAVE"`, 8);
+  checkRiffHeader(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-
-  const riffSize = view.getUint32(4, true);
-  let end = bytes.length;
-  if (riffSize !== 0 && riffSize !== UNKNOWN_SIZE) {
-    if (riffSize < 4)
-      fail(AudioErrorCode.WavChunkSize, `RIFF size ${riffSize} is smaller than its form type`, 4);
-    if (8 + riffSize > bytes.length) {
-      if (!recover) {
-        fail(
-          AudioErrorCode.WavTruncated,
-          `RIFF size says ${8 + riffSize} bytes but the input has ${bytes.length}`,
-          4,
-        );
-      }
-      recovered = true;
-    } else if (!recover) {
-      // In recover mode bytes past a stale RIFF size are kept: an interrupted writer put them there.
-      end = 8 + riffSize;
-    }
-  }
-
-  const chunks: WavChunkInfo[] = [];
-  let format: ParsedFormat | undefined;
-  let data: { start: number; length: number; offset: number } | undefined;
-  let position = 12;
-  while (position < end && (format === undefined || data === undefined)) {
-    if (position + 8 > end) {
-      fail(
-        AudioErrorCode.WavTruncated,
-        `chunk header at ${position} is cut off by the end of the file`,
-        position,
-      );
-    }
-    const id = fourCC(bytes, position);
-    const size = view.getUint32(position + 4, true);
-    chunks.push({ id, offset: position, size });
-    const bodyStart = position + 8;
-    const available = end - bodyStart;
-    if (id === 'data') {
-      let length = size;
-      if (size === UNKNOWN_SIZE) {
-        length = available;
-      } else if (size > available) {
-        if (!recover) {
-          fail(
-            AudioErrorCode.WavChunkSize,
-            `data chunk says ${size} bytes but only ${available} follow`,
-            position,
-          );
-        }
-        length = available;
-        recovered = true;
-      } else if (recover && size < available && format !== undefined) {
-        // A writer that stopped before patching the header leaves its audio after the declared
-        // size. Only the last chunk can be extended: check that nothing parsable follows.
-        const next = bodyStart + size + (size & 1);
-        if (next + 8 > end || !/^[\x20-\x7e]{4}$/.test(fourCC(bytes, next))) {
-          length = available;
-          recovered = length !== size || recovered;
-        }
-      }
-      data = { start: bodyStart, length, offset: position };
-    } else if (size > available) {
-      fail(
-        AudioErrorCode.WavChunkSize,
-        `"${id}" chunk says ${size} bytes but only ${available} follow`,
-        position,
-      );
-    } else if (id === 'fmt ') {
-      format = parseFormatChunk(view, bytes, position, size);
-    }
-    position = bodyStart + size + (size & 1);
-  }
+  const riff = riffExtent(view, bytes.length, recover);
+  const { format, data, chunks, position, ...scan } = scanChunks(bytes, view, riff.end, recover);
+  let recovered = riff.recovered || scan.recovered;
   if (format === undefined)
     fail(AudioErrorCode.WavMissingFormat, 'no "fmt " chunk before the end of the file', position);
   if (data === undefined)
@@ -309,6 +228,125 @@ export function parseWav(bytes: Uint8Array, options: ParseWavOptions = {}): WavF
     chunks,
     recovered,
   };
+}
+
+function checkRiffHeader(bytes: Uint8Array): void {
+  if (bytes.length < 12) {
+    fail(
+      AudioErrorCode.WavTruncated,
+      `input is ${bytes.length} bytes, a WAV header needs at least 12`,
+      0,
+    );
+  }
+  if (fourCC(bytes, 0) !== 'RIFF')
+    fail(AudioErrorCode.WavNotRiff, `input starts with "${fourCC(bytes, 0)}", not "RIFF"`, 0);
+  if (fourCC(bytes, 8) !== 'WAVE')
+    fail(AudioErrorCode.WavNotWave, `RIFF form type is "${fourCC(bytes, 8)}", not "WAVE"`, 8);
+}
+
+/** Where the chunks end, by the RIFF size (or the input's end where that size is unknown). */
+function riffExtent(
+  view: DataView,
+  inputLength: number,
+  recover: boolean,
+): { end: number; recovered: boolean } {
+  const riffSize = view.getUint32(4, true);
+  if (riffSize === 0 || riffSize === UNKNOWN_SIZE) return { end: inputLength, recovered: false };
+  if (riffSize < 4)
+    fail(AudioErrorCode.WavChunkSize, `RIFF size ${riffSize} is smaller than its form type`, 4);
+  if (8 + riffSize > inputLength) {
+    if (!recover) {
+      fail(
+        AudioErrorCode.WavTruncated,
+        `RIFF size says ${8 + riffSize} bytes but the input has ${inputLength}`,
+        4,
+      );
+    }
+    return { end: inputLength, recovered: true };
+  }
+  // In recover mode bytes past a stale RIFF size are kept: an interrupted writer put them there.
+  return { end: recover ? inputLength : 8 + riffSize, recovered: false };
+}
+
+interface ChunkScan {
+  format: ParsedFormat | undefined;
+  data: { start: number; length: number; offset: number } | undefined;
+  chunks: WavChunkInfo[];
+  /** Where scanning stopped. */
+  position: number;
+  recovered: boolean;
+}
+
+/** Walks the chunks until both `fmt ` and `data` are found. */
+function scanChunks(bytes: Uint8Array, view: DataView, end: number, recover: boolean): ChunkScan {
+  const scan: ChunkScan = {
+    format: undefined,
+    data: undefined,
+    chunks: [],
+    position: 12,
+    recovered: false,
+  };
+  while (scan.position < end && (scan.format === undefined || scan.data === undefined)) {
+    const position = scan.position;
+    if (position + 8 > end) {
+      fail(
+        AudioErrorCode.WavTruncated,
+        `chunk header at ${position} is cut off by the end of the file`,
+        position,
+      );
+    }
+    const id = fourCC(bytes, position);
+    const size = view.getUint32(position + 4, true);
+    scan.chunks.push({ id, offset: position, size });
+    const bodyStart = position + 8;
+    const available = end - bodyStart;
+    if (id === 'data') {
+      const length = dataLength(bytes, position, size, end, recover, scan.format !== undefined);
+      if (length !== size && size !== UNKNOWN_SIZE) scan.recovered = true;
+      scan.data = { start: bodyStart, length, offset: position };
+    } else if (size > available) {
+      fail(
+        AudioErrorCode.WavChunkSize,
+        `"${id}" chunk says ${size} bytes but only ${available} follow`,
+        position,
+      );
+    } else if (id === 'fmt ') {
+      scan.format = parseFormatChunk(view, bytes, position, size);
+    }
+    scan.position = bodyStart + size + (size & 1);
+  }
+  return scan;
+}
+
+/** The usable length of the `data` chunk at `position` declaring `size` bytes. */
+function dataLength(
+  bytes: Uint8Array,
+  position: number,
+  size: number,
+  end: number,
+  recover: boolean,
+  formatFound: boolean,
+): number {
+  const bodyStart = position + 8;
+  const available = end - bodyStart;
+  if (size === UNKNOWN_SIZE) return available;
+  if (size > available) {
+    if (!recover) {
+      fail(
+        AudioErrorCode.WavChunkSize,
+        `data chunk says ${size} bytes but only ${available} follow`,
+        position,
+      );
+    }
+    return available;
+  }
+  if (recover && size < available && formatFound) {
+    // A writer that stopped before patching the header leaves its audio after the declared
+    // size. Only the last chunk can be extended: check that nothing parsable follows.
+    const next = bodyStart + size + (size & 1);
+    if (next + 8 > end || !/^[\x20-\x7e]{4}$/.test(fourCC(bytes, next))) return available;
+  }
+  return size;
 }
 
 /** Bytes per sample frame of a format. */

@@ -2,7 +2,8 @@
 
 import { AudioHookError, AudioHookErrorCode } from './errors';
 import { STRICT_UUID_PATTERN, UUID_PATTERN } from './schemas';
-import { type RequestHeaders, canonicalHeaderValue } from './signature';
+import { canonicalHeaderValue } from './signature/base';
+import type { RequestHeaders } from './signature/types';
 
 /** The AudioHook headers of an upgrade request, validated. */
 export interface AudioHookRequestHeaders {

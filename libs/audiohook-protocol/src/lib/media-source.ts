@@ -1,6 +1,5 @@
 // Audio sources for the client session: a tone, a WAV file, or any (async) iterable of frames.
 
-import { readFile } from 'node:fs/promises';
 import { ToneGenerator, encodeUlaw, parseWav, type WavFile } from './audio';
 import { type Clock, systemClock } from './clock';
 import { AudioHookError, AudioHookErrorCode } from './errors';
@@ -218,27 +217,6 @@ export function wavMediaSource(bytes: Uint8Array, options: WavSourceOptions = {}
       });
     },
   };
-}
-
-/**
- * Reads a WAV file from disk and makes a {@link wavMediaSource} of it.
- *
- * @example
- * ```ts
- * const media = await loadWavMediaSource('fixtures/hello.wav');
- * ```
- */
-export async function loadWavMediaSource(
-  path: string,
-  options: WavSourceOptions = {},
-): Promise<MediaSource> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new AudioHookError(AudioHookErrorCode.MediaSource, `cannot read ${path}`, { cause });
-  }
-  return wavMediaSource(bytes, options);
 }
 
 /** Options of {@link iterableMediaSource}. */

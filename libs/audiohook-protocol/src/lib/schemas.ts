@@ -106,7 +106,8 @@ export interface ValidationOptions {
   readonly strict?: boolean;
 }
 
-function build(strict: boolean) {
+/** The building blocks every message schema shares. */
+function buildPrimitives(strict: boolean) {
   const uuid = z
     .string()
     .regex(strict ? STRICT_UUID_PATTERN : UUID_PATTERN, { message: 'Invalid UUID' });
@@ -128,14 +129,32 @@ function build(strict: boolean) {
   const parametersObject = z.record(z.string(), z.unknown());
   const extensible = <T extends readonly [string, ...string[]]>(values: T) =>
     strict ? z.enum(values as unknown as [string, ...string[]]) : z.string().min(1);
-
   const mediaParameter = z.object({
     type: z.literal('audio'),
     format: z.enum(MEDIA_FORMATS),
     rate: z.literal(8000),
     channels: z.array(z.enum(MEDIA_CHANNELS)).min(1).max(2),
   });
+  const entity = z.object({ type: z.string().min(1), data: freeJson });
+  return {
+    uuid,
+    duration,
+    language,
+    nonNegativeInt,
+    stringMap,
+    jsonObject,
+    parametersObject,
+    extensible,
+    mediaParameter,
+    entity,
+  };
+}
 
+type Primitives = ReturnType<typeof buildPrimitives>;
+
+/** Parameters of the client → server messages. */
+function buildClientParameters(p: Primitives, strict: boolean) {
+  const { uuid, duration, language, nonNegativeInt, mediaParameter } = p;
   // Lenient: an offer this library cannot use is dropped rather than failing the open.
   const offeredMedia = strict
     ? z.array(mediaParameter)
@@ -167,15 +186,12 @@ function build(strict: boolean) {
     language: language.optional(),
     supportedLanguages: z.boolean().optional(),
     continuedSessions: z.array(continuedSession).optional(),
-    customConfig: jsonObject.optional(),
-    inputVariables: stringMap.optional(),
+    customConfig: p.jsonObject.optional(),
+    inputVariables: p.stringMap.optional(),
   });
-
-  const entity = z.object({ type: z.string().min(1), data: freeJson });
-
   const clientParameters = {
     open,
-    close: z.object({ reason: extensible(CLOSE_REASONS) }),
+    close: z.object({ reason: p.extensible(CLOSE_REASONS) }),
     ping: z.object({ rtt: duration.optional() }),
     paused: z.object({}),
     resumed: z.object({ start: duration, discarded: duration }),
@@ -193,7 +209,12 @@ function build(strict: boolean) {
     reconnecting: z.object({}),
     reconnected: z.object({}),
   };
+  return { participant, continuedSession, clientParameters };
+}
 
+/** Parameters of the server → client messages. */
+function buildServerParameters(p: Primitives) {
+  const { duration, entity, mediaParameter, stringMap } = p;
   const eventParameters = z
     .object({
       entities: z.array(entity).optional(),
@@ -226,7 +247,7 @@ function build(strict: boolean) {
     resume: z.object({}),
     event: eventParameters,
     disconnect: z.object({
-      reason: extensible(DISCONNECT_REASONS),
+      reason: p.extensible(DISCONNECT_REASONS),
       info: z.string().optional(),
       outputVariables: stringMap.optional(),
     }),
@@ -237,7 +258,14 @@ function build(strict: boolean) {
     }),
     updated: z.object({}),
   };
+  return serverParameters;
+}
 
+/** Every schema of one validation mode. */
+function build(strict: boolean) {
+  const p = buildPrimitives(strict);
+  const { uuid, duration, nonNegativeInt, parametersObject } = p;
+  const { participant, continuedSession, clientParameters } = buildClientParameters(p, strict);
   const clientEnvelope = z.object({
     version: z.literal(PROTOCOL_VERSION),
     id: uuid,
@@ -260,13 +288,13 @@ function build(strict: boolean) {
   return {
     uuid,
     duration,
-    language,
-    mediaParameter,
+    language: p.language,
+    mediaParameter: p.mediaParameter,
     participant,
     continuedSession,
-    entity,
+    entity: p.entity,
     clientParameters,
-    serverParameters,
+    serverParameters: buildServerParameters(p),
     clientEnvelope,
     serverEnvelope,
   };

@@ -2,6 +2,7 @@
  * Region → API/auth base mapping, region extraction from an API domain, and base URL validation.
  * All pure functions; see the README section "Domains and regions".
  */
+import { clip } from './errors';
 
 /** Regions whose OAuth server lives in another region (hard-wired upstream). */
 const AUTH_REGION_OVERRIDES: Readonly<Record<string, string>> = {
@@ -122,25 +123,28 @@ export function domainProblem(base: string): string | undefined {
   try {
     url = new URL(base);
   } catch {
-    return `not a valid URL: ${base}`;
+    return `not a valid URL: ${clip(base)}`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return `unsupported scheme ${url.protocol.slice(0, -1)} (use https)`;
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    return `http is only allowed for localhost and 127.x addresses, use https: ${base}`;
+    return `http is only allowed for localhost and 127.x addresses, use https: ${clip(base)}`;
   }
-  if (url.hostname.length === 0) return `host is empty: ${base}`;
+  if (url.hostname.length === 0) return `host is empty: ${clip(base)}`;
   if (url.hostname.includes('..') || url.hostname.includes('/')) {
-    return `host contains invalid characters: ${url.hostname}`;
+    return `host contains invalid characters: ${clip(url.hostname)}`;
   }
   const afterScheme = base.slice(url.protocol.length + 2);
-  if (url.search.length > 0 || afterScheme.includes('?')) return `query is not allowed: ${base}`;
-  if (url.hash.length > 0 || afterScheme.includes('#')) return `fragment is not allowed: ${base}`;
-  if (url.pathname !== '/' && url.pathname !== '') return `path is not allowed: ${url.pathname}`;
+  if (url.search.length > 0 || afterScheme.includes('?'))
+    return `query is not allowed: ${clip(base)}`;
+  if (url.hash.length > 0 || afterScheme.includes('#'))
+    return `fragment is not allowed: ${clip(base)}`;
+  if (url.pathname !== '/' && url.pathname !== '')
+    return `path is not allowed: ${clip(url.pathname)}`;
   const authority = afterScheme.replace(/\/$/, '');
   if (authority.includes('/') || authority.includes('..')) {
-    return `path is not allowed: ${base}`;
+    return `path is not allowed: ${clip(base)}`;
   }
   return undefined;
 }

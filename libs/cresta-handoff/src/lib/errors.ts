@@ -90,6 +90,17 @@ export class CrestaError extends Error {
   }
 }
 
+/** Longest piece of input an error message repeats. */
+export const MAX_QUOTED_CHARS = 128;
+
+/**
+ * A caller-supplied value as an error message repeats it: cut to {@link MAX_QUOTED_CHARS}
+ * characters with `…`, so a 10 KB parameter cannot make a 10 KB error and log line.
+ */
+export function clip(value: string): string {
+  return value.length > MAX_QUOTED_CHARS ? `${value.slice(0, MAX_QUOTED_CHARS)}…` : value;
+}
+
 /** Creates a {@link CrestaErrorCode.Validation} error with the given upstream message. */
 export function validationError(message: string, field?: string): CrestaError {
   return new CrestaError(CrestaErrorCode.Validation, message, field === undefined ? {} : { field });

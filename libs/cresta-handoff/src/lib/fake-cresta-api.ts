@@ -85,6 +85,148 @@ function routeOf(path: string): FakeRoute | 'unknown' {
   return 'unknown';
 }
 
+/** The fake's mutable state, shared by its answer functions. */
+interface FakeState {
+  readonly clients: Record<string, string>;
+  readonly apiKeys: string[];
+  readonly tokenExpiresIn: number;
+  validTokens: Set<string>;
+  tokenCounter: number;
+}
+
+function authorized(state: FakeState, header: string | undefined, xApiKey: string | undefined) {
+  if (xApiKey !== undefined) return state.apiKeys.some((key) => safeEqual(key, xApiKey));
+  if (header === undefined) return false;
+  if (header.startsWith('Bearer ')) {
+    const token = header.slice(7);
+    return [...state.validTokens].some((valid) => safeEqual(valid, token));
+  }
+  if (header.startsWith('ApiKey ')) {
+    const key = header.slice(7);
+    return state.apiKeys.some((valid) => safeEqual(valid, key));
+  }
+  return false;
+}
+
+/** The token endpoint: Basic client credentials and a JSON client_credentials grant. */
+function tokenAnswer(state: FakeState, req: RecordedRequest): FakeResponse {
+  const header = req.headers.authorization ?? '';
+  const decoded = header.startsWith('Basic ')
+    ? Buffer.from(header.slice(6), 'base64').toString('utf8')
+    : '';
+  const colon = decoded.indexOf(':');
+  const id = colon < 0 ? '' : decoded.slice(0, colon);
+  const secret = colon < 0 ? '' : decoded.slice(colon + 1);
+  const expected = Object.prototype.hasOwnProperty.call(state.clients, id)
+    ? state.clients[id]
+    : undefined;
+  if (expected === undefined || !safeEqual(expected, secret)) {
+    return { status: 401, body: { error: 'invalid_client' } };
+  }
+  const grant = (req.json as { grant_type?: unknown } | undefined)?.grant_type;
+  if (grant !== 'client_credentials') {
+    return { status: 400, body: { error: 'unsupported_grant_type' } };
+  }
+  state.tokenCounter += 1;
+  const token = `fake-token-${state.tokenCounter}`;
+  state.validTokens.add(token);
+  return {
+    status: 200,
+    body: { access_token: token, token_type: 'Bearer', expires_in: state.tokenExpiresIn },
+  };
+}
+
+/** The default answer of a route when nothing is queued for it. */
+function defaultAnswer(
+  state: FakeState,
+  options: FakeCrestaApiOptions,
+  route: FakeRoute | 'unknown',
+  req: RecordedRequest,
+): FakeResponse {
+  if (route === 'unknown' || req.method !== 'POST') {
+    return { status: 404, body: { error: `no route for ${req.method} ${req.path}` } };
+  }
+  if (route === 'token') return tokenAnswer(state, req);
+  const xApiKey = req.headers['x-api-key'];
+  if (
+    !authorized(state, req.headers.authorization, typeof xApiKey === 'string' ? xApiKey : undefined)
+  ) {
+    return { status: 401, body: { code: 16, message: 'unauthenticated' } };
+  }
+  if (req.json === undefined) return { status: 400, body: { message: 'body must be JSON' } };
+  if (route === 'pstn') {
+    return {
+      status: 200,
+      body: options.pstnResponse ?? { phoneNumber: '+15550100', dtmfSequence: '1234' },
+    };
+  }
+  const correlationId = (req.json as { correlationId?: unknown }).correlationId;
+  return {
+    status: 200,
+    body: {
+      handoff: {
+        conversation: 'customers/demo/profiles/main/conversations/c-1',
+        summary: 'Caller asked to update the billing address.',
+        transferTarget: 'pstn:PSTN1',
+        ...options.handoff,
+        conversationCorrelationId: typeof correlationId === 'string' ? correlationId : '',
+      },
+    },
+  };
+}
+
+/** Writes an answer, after its delay (tracked in `timers` so close() can cancel it). */
+function send(res: http.ServerResponse, answer: FakeResponse, timers: Set<NodeJS.Timeout>): void {
+  const write = (): void => {
+    if (answer.destroy === true) {
+      res.socket?.destroy();
+      return;
+    }
+    const body =
+      answer.body === undefined
+        ? ''
+        : typeof answer.body === 'string'
+          ? answer.body
+          : JSON.stringify(answer.body);
+    res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    res.end(body);
+  };
+  if (answer.delayMs === undefined || answer.delayMs <= 0) {
+    write();
+    return;
+  }
+  const timer = setTimeout(() => {
+    timers.delete(timer);
+    write();
+  }, answer.delayMs);
+  timers.add(timer);
+}
+
+/** Reads a request whole and records it. */
+function record(req: http.IncomingMessage, done: (recorded: RecordedRequest) => void): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
+    let json: unknown;
+    try {
+      json = body.length > 0 ? (JSON.parse(body) as unknown) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    done({
+      route: routeOf(path),
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      body,
+      json,
+      at: Date.now(),
+    });
+  });
+}
+
 /**
  * Starts a local HTTP fake of Cresta's OAuth token endpoint and the two virtual-agent endpoints, on
  * loopback and a free port. It checks Basic credentials, Bearer tokens and API keys in constant
@@ -102,137 +244,24 @@ function routeOf(path: string): FakeRoute | 'unknown' {
 export async function startFakeCrestaApi(
   options: FakeCrestaApiOptions = {},
 ): Promise<FakeCrestaApi> {
-  const clients = options.clients ?? { 'demo-client': 'demo-secret' };
-  const apiKeys = options.apiKeys ?? ['demo-api-key'];
-  const tokenExpiresIn = options.tokenExpiresIn ?? 3600;
+  const state: FakeState = {
+    clients: options.clients ?? { 'demo-client': 'demo-secret' },
+    apiKeys: options.apiKeys ?? ['demo-api-key'],
+    tokenExpiresIn: options.tokenExpiresIn ?? 3600,
+    validTokens: new Set<string>(),
+    tokenCounter: 0,
+  };
   const queues: Record<FakeRoute, FakeResponse[]> = { token: [], pstn: [], handoff: [] };
   const requests: RecordedRequest[] = [];
-  let validTokens = new Set<string>();
-  let tokenCounter = 0;
   const timers = new Set<NodeJS.Timeout>();
 
-  const authorized = (header: string | undefined, xApiKey: string | undefined): boolean => {
-    if (xApiKey !== undefined) return apiKeys.some((key) => safeEqual(key, xApiKey));
-    if (header === undefined) return false;
-    if (header.startsWith('Bearer ')) {
-      const token = header.slice(7);
-      return [...validTokens].some((valid) => safeEqual(valid, token));
-    }
-    if (header.startsWith('ApiKey ')) {
-      const key = header.slice(7);
-      return apiKeys.some((valid) => safeEqual(valid, key));
-    }
-    return false;
-  };
-
-  const send = (res: http.ServerResponse, answer: FakeResponse): void => {
-    const write = (): void => {
-      if (answer.destroy === true) {
-        res.socket?.destroy();
-        return;
-      }
-      const body =
-        answer.body === undefined
-          ? ''
-          : typeof answer.body === 'string'
-            ? answer.body
-            : JSON.stringify(answer.body);
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(body);
-    };
-    if (answer.delayMs !== undefined && answer.delayMs > 0) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        write();
-      }, answer.delayMs);
-      timers.add(timer);
-    } else {
-      write();
-    }
-  };
-
-  const defaultAnswer = (route: FakeRoute | 'unknown', req: RecordedRequest): FakeResponse => {
-    if (route === 'unknown' || req.method !== 'POST') {
-      return { status: 404, body: { error: `no route for ${req.method} ${req.path}` } };
-    }
-    if (route === 'token') {
-      const header = req.headers.authorization ?? '';
-      const decoded = header.startsWith('Basic ')
-        ? Buffer.from(header.slice(6), 'base64').toString('utf8')
-        : '';
-      const colon = decoded.indexOf(':');
-      const id = colon < 0 ? '' : decoded.slice(0, colon);
-      const secret = colon < 0 ? '' : decoded.slice(colon + 1);
-      const expected = Object.prototype.hasOwnProperty.call(clients, id) ? clients[id] : undefined;
-      if (expected === undefined || !safeEqual(expected, secret)) {
-        return { status: 401, body: { error: 'invalid_client' } };
-      }
-      const grant = (req.json as { grant_type?: unknown } | undefined)?.grant_type;
-      if (grant !== 'client_credentials') {
-        return { status: 400, body: { error: 'unsupported_grant_type' } };
-      }
-      tokenCounter += 1;
-      const token = `fake-token-${tokenCounter}`;
-      validTokens.add(token);
-      return {
-        status: 200,
-        body: { access_token: token, token_type: 'Bearer', expires_in: tokenExpiresIn },
-      };
-    }
-    const xApiKey = req.headers['x-api-key'];
-    if (!authorized(req.headers.authorization, typeof xApiKey === 'string' ? xApiKey : undefined)) {
-      return { status: 401, body: { code: 16, message: 'unauthenticated' } };
-    }
-    if (req.json === undefined) return { status: 400, body: { message: 'body must be JSON' } };
-    if (route === 'pstn') {
-      return {
-        status: 200,
-        body: options.pstnResponse ?? { phoneNumber: '+15550100', dtmfSequence: '1234' },
-      };
-    }
-    const correlationId = (req.json as { correlationId?: unknown }).correlationId;
-    return {
-      status: 200,
-      body: {
-        handoff: {
-          conversation: 'customers/demo/profiles/main/conversations/c-1',
-          summary: 'Caller asked to update the billing address.',
-          transferTarget: 'pstn:PSTN1',
-          ...options.handoff,
-          conversationCorrelationId: typeof correlationId === 'string' ? correlationId : '',
-        },
-      },
-    };
-  };
-
   const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
-      try {
-        json = body.length > 0 ? (JSON.parse(body) as unknown) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const route = routeOf(path);
-      const recorded: RecordedRequest = {
-        route,
-        method: req.method ?? '',
-        path,
-        headers: req.headers,
-        body,
-        json,
-        at: Date.now(),
-      };
+    record(req, (recorded) => {
       requests.push(recorded);
-      const queued = route === 'unknown' ? undefined : queues[route].shift();
-      send(res, queued ?? defaultAnswer(route, recorded));
+      const queued = recorded.route === 'unknown' ? undefined : queues[recorded.route].shift();
+      send(res, queued ?? defaultAnswer(state, options, recorded.route, recorded), timers);
     });
   });
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
@@ -250,7 +279,7 @@ export async function startFakeCrestaApi(
       queues[route].push(...responses);
     },
     revokeTokens() {
-      validTokens = new Set();
+      state.validTokens = new Set();
     },
     requestsTo(route) {
       return requests.filter((request) => request.route === route);

@@ -9,7 +9,7 @@ import {
   stripTrailingSlash,
   withScheme,
 } from './domains';
-import { CrestaError, CrestaErrorCode, messageOf, validationError } from './errors';
+import { clip, CrestaError, CrestaErrorCode, messageOf, validationError } from './errors';
 import { type CrestaLogger, silentLogger } from './logger';
 import type { OAuthCredentials } from './oauth-secret';
 import {
@@ -135,136 +135,173 @@ export async function resolveInvocation(
       `invalid invocation input: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
     );
   }
-  const input = parsed.data;
-  const logger = options.logger ?? silentLogger;
-  const lowerCaseForAuth = options.lowerCaseRegionForAuth ?? true;
-  const stripSlash = options.stripTrailingSlash ?? true;
   const str = (value: string | undefined): string => value ?? '';
+  const input = Object.fromEntries(
+    Object.entries(parsed.data).map(([key, value]) => [key, str(value)]),
+  ) as Record<keyof InvocationInput, string>;
+  for (const key of INPUT_KEYS) input[key] ??= '';
+  const logger = options.logger ?? silentLogger;
+  const stripSlash = options.stripTrailingSlash ?? true;
 
-  const region = str(input.region);
-  const apiDomain = str(input.apiDomain);
-  const authDomain = str(input.authDomain);
-  const secretArn = str(input.oauthSecretArn);
-  const clientId = str(input.oauthClientId);
-  const clientSecret = str(input.oauthClientSecret);
-
-  const willUseOAuth = secretArn !== '' || (clientId !== '' && clientSecret !== '');
-  if (willUseOAuth && (apiDomain === '') !== (authDomain === '')) {
+  const willUseOAuth =
+    input.oauthSecretArn !== '' || (input.oauthClientId !== '' && input.oauthClientSecret !== '');
+  if (willUseOAuth && (input.apiDomain === '') !== (input.authDomain === '')) {
     throw validationError('apiDomain and authDomain must be provided together', 'apiDomain');
   }
-
-  let effectiveRegion = region;
-  if (effectiveRegion === '') {
-    if (apiDomain !== '') {
-      const extracted = extractRegionFromDomain(apiDomain);
-      if (extracted === undefined) {
-        throw validationError(
-          `could not extract region from apiDomain: could not extract region from domain: ${apiDomain}`,
-          'apiDomain',
-        );
-      }
-      effectiveRegion = extracted;
-    } else {
-      throw validationError('region is required', 'region');
-    }
-  }
-
-  let apiBase: string;
-  if (apiDomain !== '') {
-    apiBase = withScheme(apiDomain);
-  } else {
-    const normalized = normalizeRegion(effectiveRegion);
-    if (normalized === undefined)
-      throw validationError(`invalid region: ${effectiveRegion}`, 'region');
-    apiBase = apiBaseForRegion(normalized);
-  }
-  const apiProblem = domainProblem(apiBase);
-  if (apiProblem !== undefined) throw validationError(`invalid domain: ${apiProblem}`, 'apiDomain');
-
-  let authBase: string | undefined;
-  if (authDomain !== '') {
-    authBase = withScheme(authDomain);
-    const authProblem = domainProblem(authBase);
-    if (authProblem !== undefined) {
-      throw validationError(`invalid authDomain: ${authProblem}`, 'authDomain');
-    }
-  }
-
-  const action = str(input.action);
-  if (action === '') throw validationError('action is required', 'action');
-  const vaName = str(input.virtualAgentName);
-  if (vaName === '') throw validationError('virtualAgentName is required', 'virtualAgentName');
-  let virtualAgent: VirtualAgentName;
-  try {
-    virtualAgent = parseVirtualAgentName(vaName, options.pathSegmentChecks ?? 'extended');
-  } catch (err) {
-    logger.error(`Error parsing virtual agent name: ${messageOf(err)}`);
-    throw err;
-  }
-
-  let credentials: OAuthCredentials | undefined;
-  let authSource: ResolvedInvocation['authSource'] = 'apiKey';
-  if (secretArn !== '') {
-    logger.info(`Fetching OAuth credentials from Secrets Manager: ${secretArn}`);
-    try {
-      if (options.loadOAuthSecret === undefined) {
-        throw new CrestaError(CrestaErrorCode.Secret, 'no Secrets Manager loader is configured');
-      }
-      credentials = await options.loadOAuthSecret(secretArn);
-    } catch (err) {
-      logger.error(`Failed to retrieve credentials from Secrets Manager: ${messageOf(err)}`);
-      const code =
-        err instanceof CrestaError && err.code !== CrestaErrorCode.Validation
-          ? err.code
-          : CrestaErrorCode.Secret;
-      throw new CrestaError(
-        code,
-        `failed to retrieve OAuth credentials from Secrets Manager: ${messageOf(err)}`,
-        { cause: err, field: 'oauthSecretArn' },
-      );
-    }
-    logger.info('Successfully retrieved OAuth credentials from Secrets Manager');
-    authSource = 'secretsManager';
-  } else if (clientId !== '' && clientSecret !== '') {
-    credentials = { clientId, clientSecret };
-    authSource = 'oauthParameters';
-  }
-
-  let auth: CrestaAuth;
-  const apiKey = str(input.apiKey);
-  if (credentials !== undefined) {
-    logger.info('Using OAuth 2 authentication');
-    auth = {
-      kind: 'oauth',
-      clientId: credentials.clientId,
-      clientSecret: credentials.clientSecret,
-    };
-    if (authBase === undefined) {
-      const authRegion = lowerCaseForAuth ? effectiveRegion.toLowerCase() : effectiveRegion;
-      authBase = authBaseForRegion(authRegion);
-    }
-  } else if (apiKey !== '') {
-    logger.warn('Using API key authentication (deprecated)');
-    auth = { kind: 'apiKey', apiKey };
-  } else {
-    throw validationError(
-      'either apiKey (deprecated), oauthClientId/oauthClientSecret, or oauthSecretArn must be provided',
-      'apiKey',
-    );
-  }
-
+  const hosts = resolveHosts(input);
+  const { action, virtualAgent } = requireTarget(input, options, logger);
+  const { auth, authSource, authBase } = await resolveAuth(input, hosts, options, logger);
   if (!(CRESTA_ACTIONS as readonly string[]).includes(action)) {
-    throw validationError(`invalid action: ${action}`, 'action');
+    throw validationError(`invalid action: ${clip(action)}`, 'action');
   }
-
   return {
     action: action as CrestaAction,
-    region: effectiveRegion,
-    apiBase: stripSlash ? stripTrailingSlash(apiBase) : apiBase,
+    region: hosts.region,
+    apiBase: stripSlash ? stripTrailingSlash(hosts.apiBase) : hosts.apiBase,
     authBase:
       authBase === undefined ? undefined : stripSlash ? stripTrailingSlash(authBase) : authBase,
     virtualAgent,
     auth,
     authSource,
   };
+}
+
+type Input = Record<keyof InvocationInput, string>;
+
+const INPUT_KEYS: readonly (keyof InvocationInput)[] = [
+  'action',
+  'region',
+  'apiDomain',
+  'authDomain',
+  'virtualAgentName',
+  'oauthClientId',
+  'oauthClientSecret',
+  'oauthSecretArn',
+  'apiKey',
+];
+
+/** Steps 2 and 3: the region (given or from `apiDomain`), the API base and the auth host. */
+function resolveHosts(input: Input): { region: string; apiBase: string; authBase?: string } {
+  let region = input.region;
+  if (region === '') {
+    if (input.apiDomain === '') throw validationError('region is required', 'region');
+    const extracted = extractRegionFromDomain(input.apiDomain);
+    if (extracted === undefined) {
+      throw validationError(
+        `could not extract region from apiDomain: could not extract region from domain: ${clip(input.apiDomain)}`,
+        'apiDomain',
+      );
+    }
+    region = extracted;
+  }
+  let apiBase: string;
+  if (input.apiDomain !== '') {
+    apiBase = withScheme(input.apiDomain);
+  } else {
+    const normalized = normalizeRegion(region);
+    if (normalized === undefined)
+      throw validationError(`invalid region: ${clip(region)}`, 'region');
+    apiBase = apiBaseForRegion(normalized);
+  }
+  const apiProblem = domainProblem(apiBase);
+  if (apiProblem !== undefined) throw validationError(`invalid domain: ${apiProblem}`, 'apiDomain');
+  if (input.authDomain === '') return { region, apiBase };
+  const authBase = withScheme(input.authDomain);
+  const authProblem = domainProblem(authBase);
+  if (authProblem !== undefined) {
+    throw validationError(`invalid authDomain: ${authProblem}`, 'authDomain');
+  }
+  return { region, apiBase, authBase };
+}
+
+/** Step 4: the action and the virtual agent name, present and well formed. */
+function requireTarget(
+  input: Input,
+  options: ResolveOptions,
+  logger: CrestaLogger,
+): { action: string; virtualAgent: VirtualAgentName } {
+  if (input.action === '') throw validationError('action is required', 'action');
+  if (input.virtualAgentName === '') {
+    throw validationError('virtualAgentName is required', 'virtualAgentName');
+  }
+  try {
+    return {
+      action: input.action,
+      virtualAgent: parseVirtualAgentName(
+        input.virtualAgentName,
+        options.pathSegmentChecks ?? 'extended',
+      ),
+    };
+  } catch (err) {
+    logger.error(`Error parsing virtual agent name: ${messageOf(err)}`);
+    throw err;
+  }
+}
+
+/** Steps 5 and 6: credentials (Secrets Manager, parameters, or an API key) and the auth host. */
+async function resolveAuth(
+  input: Input,
+  hosts: { region: string; authBase?: string },
+  options: ResolveOptions,
+  logger: CrestaLogger,
+): Promise<Pick<ResolvedInvocation, 'auth' | 'authSource' | 'authBase'>> {
+  let credentials: OAuthCredentials | undefined;
+  let authSource: ResolvedInvocation['authSource'] = 'apiKey';
+  if (input.oauthSecretArn !== '') {
+    credentials = await loadSecret(input.oauthSecretArn, options, logger);
+    authSource = 'secretsManager';
+  } else if (input.oauthClientId !== '' && input.oauthClientSecret !== '') {
+    credentials = { clientId: input.oauthClientId, clientSecret: input.oauthClientSecret };
+    authSource = 'oauthParameters';
+  }
+  if (credentials !== undefined) {
+    logger.info('Using OAuth 2 authentication');
+    const lowerCaseForAuth = options.lowerCaseRegionForAuth ?? true;
+    const authRegion = lowerCaseForAuth ? hosts.region.toLowerCase() : hosts.region;
+    return {
+      auth: {
+        kind: 'oauth',
+        clientId: credentials.clientId,
+        clientSecret: credentials.clientSecret,
+      },
+      authSource,
+      authBase: hosts.authBase ?? authBaseForRegion(authRegion),
+    };
+  }
+  if (input.apiKey !== '') {
+    logger.warn('Using API key authentication (deprecated)');
+    return { auth: { kind: 'apiKey', apiKey: input.apiKey }, authSource, authBase: hosts.authBase };
+  }
+  throw validationError(
+    'either apiKey (deprecated), oauthClientId/oauthClientSecret, or oauthSecretArn must be provided',
+    'apiKey',
+  );
+}
+
+async function loadSecret(
+  arn: string,
+  options: ResolveOptions,
+  logger: CrestaLogger,
+): Promise<OAuthCredentials> {
+  logger.info(`Fetching OAuth credentials from Secrets Manager: ${arn}`);
+  let credentials: OAuthCredentials;
+  try {
+    if (options.loadOAuthSecret === undefined) {
+      throw new CrestaError(CrestaErrorCode.Secret, 'no Secrets Manager loader is configured');
+    }
+    credentials = await options.loadOAuthSecret(arn);
+  } catch (err) {
+    logger.error(`Failed to retrieve credentials from Secrets Manager: ${messageOf(err)}`);
+    const code =
+      err instanceof CrestaError && err.code !== CrestaErrorCode.Validation
+        ? err.code
+        : CrestaErrorCode.Secret;
+    throw new CrestaError(
+      code,
+      `failed to retrieve OAuth credentials from Secrets Manager: ${messageOf(err)}`,
+      { cause: err, field: 'oauthSecretArn' },
+    );
+  }
+  logger.info('Successfully retrieved OAuth credentials from Secrets Manager');
+  return credentials;
 }

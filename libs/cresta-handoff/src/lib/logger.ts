@@ -1,6 +1,7 @@
 /**
- * The logger this library writes to. It matches the shape of `@aws-lambda-powertools/logger` and of
- * pino's child loggers used with a message first, so either can be passed in directly.
+ * The logger this library writes to: message first, attributes second. Any logger fits through a
+ * four-line adapter (the Connect Lambda adapts the service kit's pino logger, whose calls take the
+ * attributes first).
  *
  * The library never logs a secret: client secrets, API keys, tokens and `Authorization` headers are
  * never part of a message or of the attributes it passes.

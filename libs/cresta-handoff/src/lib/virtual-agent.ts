@@ -1,4 +1,4 @@
-import { validationError } from './errors';
+import { clip, validationError } from './errors';
 
 /** The three path segments of a virtual agent resource name. */
 export interface VirtualAgentName {
@@ -45,13 +45,13 @@ export function validatePathSegment(
   const separators = checks === 'extended' ? ['..', '/', '\\'] : ['..', '/'];
   if (separators.some((s) => segment.includes(s))) {
     throw validationError(
-      `${label} contains invalid characters (path traversal detected): ${segment}`,
+      `${label} contains invalid characters (path traversal detected): ${clip(segment)}`,
       'virtualAgentName',
     );
   }
   if (lower.includes('%2e%2e')) {
     throw validationError(
-      `${label} contains URL-encoded path traversal: ${segment}`,
+      `${label} contains URL-encoded path traversal: ${clip(segment)}`,
       'virtualAgentName',
     );
   }
@@ -61,20 +61,20 @@ export function validatePathSegment(
   if (checks === 'extended') {
     if (lower.includes('%2f') || lower.includes('%5c')) {
       throw validationError(
-        `${label} contains URL-encoded path separator: ${segment}`,
+        `${label} contains URL-encoded path separator: ${clip(segment)}`,
         'virtualAgentName',
       );
     }
     if (/%25(2e|2f|5c|25)/.test(lower)) {
       throw validationError(
-        `${label} contains double-encoded path characters: ${segment}`,
+        `${label} contains double-encoded path characters: ${clip(segment)}`,
         'virtualAgentName',
       );
     }
   }
   if (NOT_IN_URL_PATH.test(segment)) {
     throw validationError(
-      `${label} contains characters that are not allowed in a URL path: ${JSON.stringify(segment)}`,
+      `${label} contains characters that are not allowed in a URL path: ${JSON.stringify(clip(segment))}`,
       'virtualAgentName',
     );
   }
@@ -98,7 +98,7 @@ export function parseVirtualAgentName(
   const match = NAME_FORM.exec(name);
   if (!match) {
     throw validationError(
-      `invalid virtual agent name: ${name}. Expected format: customers/{customer}/profiles/{profile}/virtualAgents/{virtualAgentID}`,
+      `invalid virtual agent name: ${clip(name)}. Expected format: customers/{customer}/profiles/{profile}/virtualAgents/{virtualAgentID}`,
       'virtualAgentName',
     );
   }

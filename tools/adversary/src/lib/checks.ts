@@ -9,11 +9,14 @@ export const HEALTH_LIMIT_MS = 200;
 /** Health probes made before the check fails (the worst one is reported). */
 export const HEALTH_ATTEMPTS = 5;
 /** RSS may end at most this factor of the baseline plus {@link RSS_SLACK_BYTES}. */
-export const RSS_FACTOR = 1.5;
+export const RSS_FACTOR = 2;
 export const RSS_SLACK_BYTES = 32 * 2 ** 20;
 /** /metrics may end at most this factor of the baseline plus {@link METRICS_SLACK_BYTES}. */
 export const METRICS_FACTOR = 1.25;
 export const METRICS_SLACK_BYTES = 8 * 1024;
+/** Heap in use after a full collection may end at most this factor of the baseline plus the slack. */
+export const HEAP_FACTOR = 1.25;
+export const HEAP_SLACK_BYTES = 16 * 2 ** 20;
 /** Open descriptors may end at most this many above the baseline. */
 export const FD_SLACK = 2;
 /** Pause after an attack before the first health probe. */
@@ -34,10 +37,14 @@ export interface Service {
   probe(): Promise<Probe>;
   /** The /metrics text, when the service has one. */
   metrics?(): Promise<string>;
+  /** A full garbage collection; the heap in use after it (bytes), when the service has an inspector. */
+  collectGarbage?(): Promise<number | undefined>;
 }
 
 export interface Baseline {
   readonly rss: number;
+  /** Heap in use after a full collection, when the service can be asked for one. */
+  readonly heap?: number | undefined;
   readonly metricsBytes: number | undefined;
   readonly fds: number;
 }
@@ -46,6 +53,7 @@ export interface CheckOutcome {
   readonly ok: boolean;
   readonly health: string;
   readonly rss: string;
+  readonly heap: string;
   readonly metrics: string;
   readonly fds: string;
   /** Why a check failed, for the observed column. */
@@ -75,7 +83,9 @@ export async function takeBaseline(service: Service): Promise<Baseline> {
     fds = Math.min(fds, await openFds(service.pid()));
   }
   const metrics = service.metrics === undefined ? undefined : await service.metrics();
+  const heap = await service.collectGarbage?.();
   return {
+    heap,
     rss: await rssBytes(service.pid()),
     metricsBytes: metrics === undefined ? undefined : Buffer.byteLength(metrics),
     fds,
@@ -121,6 +131,18 @@ export async function checkAfter(
   const health = await checkHealth(service);
   if (!health.ok) failures.push(`health ${health.text}`);
 
+  // Garbage is not growth: collect it before measuring memory.
+  const heap = await service.collectGarbage?.().catch(() => undefined);
+  let heapText = 'n/a';
+  if (heap !== undefined && baseline.heap !== undefined) {
+    const limit = baseline.heap * HEAP_FACTOR + HEAP_SLACK_BYTES;
+    heapText = `${mb(baseline.heap)}→${mb(heap)}`;
+    if (heap > limit) {
+      failures.push(`heap after a full GC ${mb(heap)} MB > bound ${mb(limit)} MB`);
+      heapText += ' ✗';
+    }
+  }
+
   let rss = 0;
   const rssLimit = rssBound(baseline);
   const rssOk = await eventually(async () => {
@@ -151,6 +173,7 @@ export async function checkAfter(
     ok: failures.length === 0,
     health: health.ok ? health.text : `✗ ${health.text}`,
     rss: `${mb(baseline.rss)}→${mb(rss)}${rssOk ? '' : ' ✗'}`,
+    heap: heapText,
     metrics: metricsText,
     fds: `${baseline.fds}→${fds}${fdsOk ? '' : ' ✗'}`,
     failures,

@@ -4,7 +4,11 @@
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { collectGarbage, INSPECT_FLAG, inspectorUrl } from './inspector';
 
 /** The workspace root, from tools/adversary/src/lib. */
 export const ROOT = join(__dirname, '../../../..');
@@ -35,12 +39,15 @@ export interface ChildOptions {
   readonly maxOpenFiles?: number;
   /** An IPC channel for `process.send` (Lambda hosts). */
   readonly ipc?: boolean;
+  /** Open an inspector on a free loopback port (node only), for {@link Child.collectGarbage}. */
+  readonly inspect?: boolean;
 }
 
 /** A running child process and what it printed. */
 export class Child {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #output = '';
+  #inspector: string | undefined;
   readonly #listeners = new Set<(text: string) => void>();
 
   constructor(
@@ -50,6 +57,8 @@ export class Child {
     const take = (chunk: Buffer): void => {
       const text = chunk.toString('utf8');
       this.#output = (this.#output + text).slice(-OUTPUT_TAIL);
+      // Kept apart: the tail of a busy service's log soon loses its first lines.
+      this.#inspector ??= inspectorUrl(this.#output);
       for (const listener of this.#listeners) listener(text);
     };
     process.stdout?.on('data', take);
@@ -122,6 +131,15 @@ export class Child {
     return this.#output.slice(-characters);
   }
 
+  /**
+   * A full garbage collection in the process (started with `inspect`); the heap in use after it,
+   * in bytes, or `undefined` without an inspector.
+   */
+  async collectGarbage(): Promise<number | undefined> {
+    const url = this.#inspector;
+    return url === undefined || !this.running ? undefined : collectGarbage(url);
+  }
+
   /** SIGTERM, then SIGKILL of the whole group after `graceMs`. Resolves once it exited. */
   async stop(graceMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.running) {
@@ -174,13 +192,11 @@ export function startChild(
     ? ['ignore', 'pipe', 'pipe', 'ipc']
     : ['ignore', 'pipe', 'pipe'];
   // `exec` keeps the pid: the limit applies to the service itself, not to a shell around it.
+  const all = options.inspect === true ? [INSPECT_FLAG, ...args] : [...args];
   const [bin, argv] =
     options.maxOpenFiles === undefined
-      ? [command, [...args]]
-      : [
-          '/bin/sh',
-          ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, command, ...args],
-        ];
+      ? [command, all]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`, command, ...all]];
   const proc = spawn(bin, argv, { cwd: options.cwd ?? ROOT, env, stdio, detached: true });
   proc.on('error', () => undefined);
   const child = new Child(name, proc);
@@ -201,9 +217,26 @@ export function startTsx(
   });
 }
 
-/** Kills every child still running (synchronous, for signal and exit handlers). */
+const temporary = new Set<string>();
+
+/** A new temporary folder, removed by {@link removeTemporary} (also when the suite is interrupted). */
+export async function temporaryDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporary.add(dir);
+  return dir;
+}
+
+/** Removes a folder made by {@link temporaryDir}. */
+export async function removeTemporary(dir: string): Promise<void> {
+  temporary.delete(dir);
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Kills every child still running and removes the temporary folders (synchronous, for exit). */
 export function killAll(): void {
   for (const child of live) child.kill();
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  temporary.clear();
 }
 
 /** Stops every child still running, gracefully first. */

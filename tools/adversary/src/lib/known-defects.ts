@@ -33,12 +33,6 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
     defect:
       'issue 15 item 6: rotation renames .N-1→.N … .1→.2 one by one; a kill in between leaves a gap in the backup numbers',
   },
-  {
-    row: 'connect-lambda: hostile Connect events',
-    defect:
-      'the validation error of an unknown action quotes the whole parameter ("invalid action: <10 KB>"), ' +
-      'so a 10 KB action gives a 10 KB function error and log line',
-  },
 ];
 
 /** The known defect of a row, if any. */

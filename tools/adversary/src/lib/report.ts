@@ -7,8 +7,8 @@ function cell(text: string): string {
 }
 
 /**
- * One row per attack: group, attack, expected, observed, the after-checks (health, RSS in MB
- * baseline→after, /metrics size, open fds baseline→after), seconds, result.
+ * One row per attack: group, attack, expected, observed, the after-checks (health, RSS and heap
+ * after a full GC in MB baseline→after, /metrics size, open fds baseline→after), seconds, result.
  */
 export function renderTable(report: SuiteReport): string {
   const header = [
@@ -18,6 +18,7 @@ export function renderTable(report: SuiteReport): string {
     'observed',
     'health (≤ 200 ms)',
     'RSS MB',
+    'heap MB',
     '/metrics',
     'fds',
     's',
@@ -35,6 +36,7 @@ export function renderTable(report: SuiteReport): string {
           row.observed,
           row.health,
           row.rss,
+          row.heap,
           row.metrics,
           row.fds,
           String(row.seconds),

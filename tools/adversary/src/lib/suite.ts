@@ -36,6 +36,7 @@ export interface Row {
   readonly observed: string;
   readonly health: string;
   readonly rss: string;
+  readonly heap: string;
   readonly metrics: string;
   readonly fds: string;
   readonly pass: boolean;
@@ -77,7 +78,15 @@ async function runAttack<S extends Service>(
   const verdict = await withTimeout(attack.run(service, mode), limit, attack.name).catch(
     (error: unknown): Verdict => ({ ok: false, observed: `attack failed: ${describe(error)}` }),
   );
-  const none = { ok: true, health: 'n/a', rss: 'n/a', metrics: 'n/a', fds: 'n/a', failures: [] };
+  const none = {
+    ok: true,
+    health: 'n/a',
+    rss: 'n/a',
+    heap: 'n/a',
+    metrics: 'n/a',
+    fds: 'n/a',
+    failures: [],
+  };
   const checks =
     attack.after === 'none'
       ? none
@@ -95,6 +104,7 @@ async function runAttack<S extends Service>(
     observed,
     health: checks.health,
     rss: checks.rss,
+    heap: checks.heap,
     metrics: checks.metrics,
     fds: checks.fds,
     pass: verdict.ok && checks.ok,
@@ -116,8 +126,10 @@ export async function runGroup<S extends Service>(
   try {
     service = await group.start(mode);
     const baseline = await takeBaseline(service);
+    const heap =
+      baseline.heap === undefined ? '' : `, heap ${(baseline.heap / 2 ** 20).toFixed(0)} MB`;
     log(
-      `${group.name}: pid ${service.pid()}, baseline RSS ${(baseline.rss / 2 ** 20).toFixed(0)} MB, ` +
+      `${group.name}: pid ${service.pid()}, baseline RSS ${(baseline.rss / 2 ** 20).toFixed(0)} MB${heap}, ` +
         `${baseline.fds} fds, /metrics ${baseline.metricsBytes ?? '-'} bytes`,
     );
     for (const attack of group.attacks) {
@@ -131,6 +143,7 @@ export async function runGroup<S extends Service>(
       observed: describe(error),
       health: '✗',
       rss: 'n/a',
+      heap: 'n/a',
       metrics: 'n/a',
       fds: 'n/a',
       pass: false,

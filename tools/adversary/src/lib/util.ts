@@ -13,3 +13,12 @@ export function captured(match: RegExpExecArray, n = 1): string {
   if (value === undefined) throw new Error(`no group ${n} in ${match[0]}`);
   return value;
 }
+
+/** A gauge's or counter's value in Prometheus text (the sum over its series). */
+export function gauge(text: string, name: string): number {
+  let sum = 0;
+  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) {
+    sum += Number(match[1]);
+  }
+  return sum;
+}

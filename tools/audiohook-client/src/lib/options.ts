@@ -125,16 +125,10 @@ const schema = z.object({
   openTimeoutMs: z.coerce.number().int().min(100).max(60_000),
 });
 
-/**
- * Parses and validates `argv` (without the node and script entries).
- *
- * @returns `undefined` when `--help` was asked for.
- * @throws UsageError naming the bad option.
- */
-export function parseOptions(argv: readonly string[]): ClientOptions | undefined {
-  let parsed;
+/** The raw values of `argv` (node:util parseArgs, strict). */
+function parseArgv(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -161,6 +155,34 @@ export function parseOptions(argv: readonly string[]): ClientOptions | undefined
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Merges the `--custom-config` JSON objects, in order. */
+function mergeCustomConfig(texts: readonly string[]): Record<string, unknown> | undefined {
+  let customConfig: Record<string, unknown> | undefined;
+  for (const text of texts) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new UsageError(`--custom-config: not valid JSON: ${text}`);
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new UsageError('--custom-config: must be a JSON object');
+    }
+    customConfig = { ...customConfig, ...(value as Record<string, unknown>) };
+  }
+  return customConfig;
+}
+
+/**
+ * Parses and validates `argv` (without the node and script entries).
+ *
+ * @returns `undefined` when `--help` was asked for.
+ * @throws UsageError naming the bad option.
+ */
+export function parseOptions(argv: readonly string[]): ClientOptions | undefined {
+  const parsed = parseArgv(argv);
   const v = parsed.values;
   if (v.help === true) return undefined;
   const positional = parsed.positionals;
@@ -194,19 +216,7 @@ export function parseOptions(argv: readonly string[]): ClientOptions | undefined
     const name = String(issue?.path[0] ?? '').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     throw new UsageError(`--${name}: ${issue?.message ?? 'invalid'}`);
   }
-  let customConfig: Record<string, unknown> | undefined;
-  for (const text of v['custom-config'] ?? []) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new UsageError(`--custom-config: not valid JSON: ${text}`);
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new UsageError('--custom-config: must be a JSON object');
-    }
-    customConfig = { ...customConfig, ...(value as Record<string, unknown>) };
-  }
+  const customConfig = mergeCustomConfig(v['custom-config'] ?? []);
   if (v['connection-probe'] === true && v.wavfile !== undefined) {
     throw new UsageError('--connection-probe cannot be combined with --wavfile');
   }

@@ -33,6 +33,26 @@ export interface RunIo {
   readonly random?: () => number;
 }
 
+/** Makes each session's audio source: the WAV file (converted once) or the tone. */
+async function mediaFactory(
+  options: ClientOptions,
+  io: RunIo,
+): Promise<() => MediaSource | undefined> {
+  if (options.wavFile !== undefined) {
+    const { conversion } = await wavFileSource(options.wavFile);
+    const { source } = conversion;
+    io.progress.write(
+      `wav: ${source.encoding} ${source.sampleRate} Hz, ${source.channels} channel(s), ${source.seconds.toFixed(2)} s` +
+        `${conversion.converted ? ' → PCMU 8000 Hz' : ''}\n`,
+    );
+    return () => wavMediaSource(conversion.wav);
+  }
+  if (options.connectionProbe && options.maxStreamDurationMs === undefined) {
+    return () => toneSource(undefined);
+  }
+  return () => toneSource(options.maxStreamDurationMs);
+}
+
 /**
  * @example
  * ```ts
@@ -42,20 +62,7 @@ export interface RunIo {
 export async function runClient(options: ClientOptions, io: RunIo): Promise<RunSummary> {
   const started = performance.now();
   const organizationId = options.orgId ?? randomUUID();
-  let makeMedia: () => MediaSource | undefined;
-  if (options.wavFile !== undefined) {
-    const { conversion } = await wavFileSource(options.wavFile);
-    const { source } = conversion;
-    io.progress.write(
-      `wav: ${source.encoding} ${source.sampleRate} Hz, ${source.channels} channel(s), ${source.seconds.toFixed(2)} s` +
-        `${conversion.converted ? ' → PCMU 8000 Hz' : ''}\n`,
-    );
-    makeMedia = () => wavMediaSource(conversion.wav);
-  } else if (options.connectionProbe && options.maxStreamDurationMs === undefined) {
-    makeMedia = () => toneSource(undefined);
-  } else {
-    makeMedia = () => toneSource(options.maxStreamDurationMs);
-  }
+  const makeMedia = await mediaFactory(options, io);
 
   // Every session (and every pending start) listens to the one abort signal.
   setMaxListeners(options.sessionCount * 2 + 10, io.signal);
@@ -121,6 +128,11 @@ export async function runClient(options: ClientOptions, io: RunIo): Promise<RunS
     clearInterval(ticker);
     io.progress.write(tty ? `\r${progressLine()}\u001b[K\n` : `${progressLine()}\n`);
   }
+  return summarizeRuns(runs, performance.now() - started);
+}
+
+/** The summary of finished runs. */
+function summarizeRuns(runs: readonly SessionRun[], elapsedMs: number): RunSummary {
   const failures: Record<string, number> = {};
   for (const run of runs) {
     if (run.failure !== undefined) failures[run.failure] = (failures[run.failure] ?? 0) + 1;
@@ -137,7 +149,7 @@ export async function runClient(options: ClientOptions, io: RunIo): Promise<RunS
     audioSeconds:
       Math.round(runs.reduce((sum, r) => sum + (r.result?.position ?? 0), 0) / 1e8) / 10,
     entities: runs.reduce((sum, r) => sum + r.entities, 0),
-    elapsedSeconds: Math.round((performance.now() - started) / 100) / 10,
+    elapsedSeconds: Math.round(elapsedMs / 100) / 10,
   };
 }
 

@@ -98,6 +98,48 @@ function schedule(session: ClientSession, script: readonly ScriptAction[]): () =
   return () => timers.forEach((t) => clearTimeout(t));
 }
 
+/** Logs what happens in the session; counts the event entities received. */
+function logSessionEvents(session: ClientSession, log: AudioHookLogger): { entities: number } {
+  const counts = { entities: 0 };
+  session.on('clientMessage', (message) => log.debug({ message }, `sent ${message.type}`));
+  session.on('serverMessage', (message) => log.debug({ message }, `received ${message.type}`));
+  session.on('opened', (parameters) => log.info({ media: parameters.media }, 'opened'));
+  session.on('event', (list) => {
+    counts.entities += list.length;
+    log.info({ types: list.map((e) => e.type) }, `event with ${list.length} entity(ies)`);
+  });
+  session.on('transcript', (data) =>
+    log.info(
+      { channelId: data.channelId, offset: data.offset },
+      `transcript: ${data.alternatives[0]?.interpretations[0]?.transcript ?? ''}`,
+    ),
+  );
+  session.on('paused', (by) => log.info({ by }, 'paused'));
+  session.on('resumed', () => log.info({}, 'resumed'));
+  session.on('disconnect', (parameters) => log.warn({ ...parameters }, 'server disconnect'));
+  session.on('protocolError', (error, code) =>
+    log.error({ code, err: error.message }, 'protocol error; closing'),
+  );
+  session.on('end', (result) =>
+    log.info(
+      { clean: result.clean, closeReason: result.closeReason, audioBytes: result.audioBytes },
+      'session ended',
+    ),
+  );
+  return counts;
+}
+
+/** Why a finished session counts as failed, or `undefined` when it went well. */
+function failureOf(result: ClientSessionResult): string | undefined {
+  if (result.opened === undefined)
+    return result.disconnect?.info ?? result.error?.message ?? 'no opened';
+  if (result.disconnect !== undefined && result.disconnect.reason !== 'completed')
+    return `disconnect ${result.disconnect.reason}${result.disconnect.info === undefined ? '' : `: ${result.disconnect.info}`}`;
+  if (result.error !== undefined) return `error ${result.error.code}: ${result.error.message}`;
+  if (!result.clean) return 'connection dropped before closed';
+  return undefined;
+}
+
 /**
  * Runs one session to its end. Never rejects: failures are reported in the result.
  *
@@ -158,33 +200,7 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
     openTimeoutMs: options.openTimeoutMs,
     logger: run.logger,
   });
-  let entities = 0;
-  const log = run.logger;
-  session.on('clientMessage', (message) => log.debug({ message }, `sent ${message.type}`));
-  session.on('serverMessage', (message) => log.debug({ message }, `received ${message.type}`));
-  session.on('opened', (parameters) => log.info({ media: parameters.media }, 'opened'));
-  session.on('event', (list) => {
-    entities += list.length;
-    log.info({ types: list.map((e) => e.type) }, `event with ${list.length} entity(ies)`);
-  });
-  session.on('transcript', (data) =>
-    log.info(
-      { channelId: data.channelId, offset: data.offset },
-      `transcript: ${data.alternatives[0]?.interpretations[0]?.transcript ?? ''}`,
-    ),
-  );
-  session.on('paused', (by) => log.info({ by }, 'paused'));
-  session.on('resumed', () => log.info({}, 'resumed'));
-  session.on('disconnect', (parameters) => log.warn({ ...parameters }, 'server disconnect'));
-  session.on('protocolError', (error, code) =>
-    log.error({ code, err: error.message }, 'protocol error; closing'),
-  );
-  session.on('end', (result) =>
-    log.info(
-      { clean: result.clean, closeReason: result.closeReason, audioBytes: result.audioBytes },
-      'session ended',
-    ),
-  );
+  const counts = logSessionEvents(session, run.logger);
   const onAbort = () => session.close('end');
   run.signal?.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
@@ -207,14 +223,7 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
     await socketClosed;
     clearTimeout(timer);
   }
-  let failure: string | undefined;
-  if (result.opened === undefined)
-    failure = result.disconnect?.info ?? result.error?.message ?? 'no opened';
-  else if (result.disconnect !== undefined && result.disconnect.reason !== 'completed')
-    failure = `disconnect ${result.disconnect.reason}${result.disconnect.info === undefined ? '' : `: ${result.disconnect.info}`}`;
-  else if (result.error !== undefined)
-    failure = `error ${result.error.code}: ${result.error.message}`;
-  else if (!result.clean) failure = 'connection dropped before closed';
+  const failure = failureOf(result);
   return {
     sessionId,
     ok: failure === undefined,
@@ -222,6 +231,6 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
     openLatencyMs,
     rttsMs: result.rtts.map((ns) => ns / 1e6),
     result,
-    entities,
+    entities: counts.entities,
   };
 }

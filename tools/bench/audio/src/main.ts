@@ -5,7 +5,11 @@
 
 import { parseArgs } from 'node:util';
 import { g711Acceleration, setG711Acceleration, type G711Acceleration } from '@org/audio';
+import { enableNativeG711 } from '@org/audio/node';
 import { judge, runBenchmark, type BenchRow } from './bench';
+
+// The native kernels are opt-in (the pure entry never loads an addon): offer them when built.
+enableNativeG711();
 
 const { values } = parseArgs({
   options: {

@@ -4,13 +4,12 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  ManualClock,
   parseClientMessage,
   serializeMessage,
-  verifySignatureSync,
   type AudioHookMessage,
-  type SignedRequest,
-} from '@org/audiohook-protocol';
+} from '@org/audiohook-protocol/codec';
+import { verifySignatureSync, type SignedRequest } from '@org/audiohook-protocol/signature';
+import { ManualClock } from '@org/audiohook-protocol/testing';
 
 const ID = '6e1c4f3a-2b5d-4c8e-9f01-23456789abcd';
 const UUID = 'd7934305-0972-4844-938e-9060eef73d05';

@@ -1,4 +1,6 @@
-import { parseClientMessage, verifySignatureSync, ManualClock } from '@org/audiohook-protocol';
+import { parseClientMessage } from '@org/audiohook-protocol/codec';
+import { verifySignatureSync } from '@org/audiohook-protocol/signature';
+import { ManualClock } from '@org/audiohook-protocol/testing';
 import {
   SIGNED_REQUEST,
   TYPICAL_CLIENT_MESSAGES,

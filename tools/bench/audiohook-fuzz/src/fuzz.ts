@@ -3,11 +3,11 @@
 
 import {
   ServerSession,
-  flushMicrotasks,
   type AudioHookTransport,
   type Clock,
   type TransportHandlers,
-} from '@org/audiohook-protocol';
+} from '@org/audiohook-protocol/session';
+import { flushMicrotasks } from '@org/audiohook-protocol/testing';
 import { CATEGORIES, GENERATORS, createRandom, validOpen } from './frames';
 
 /** Options of {@link runFuzz}. */
@@ -91,6 +91,76 @@ const KNOWN_STATES = new Set([
   'UNAUTHORIZED',
 ]);
 
+/** Counters of one run, filled as it goes. */
+interface Tally {
+  crashes: number;
+  readonly crashSamples: string[];
+  sessions: number;
+  disconnects: number;
+  readonly byCategory: Record<string, number>;
+  readonly byInfo: Record<string, number>;
+}
+
+function crashRecorder(tally: Tally): (what: string) => void {
+  return (what) => {
+    tally.crashes++;
+    if (tally.crashSamples.length < 10) tally.crashSamples.push(what);
+  };
+}
+
+/** Creates sessions (opened ones get a valid `open`) and counts their `disconnect` infos. */
+function targetFactory(tally: Tally): (open: boolean) => Target {
+  return (open) => {
+    tally.sessions++;
+    const transport = new DirectTransport();
+    const session = new ServerSession({
+      transport,
+      id: '6e1c4f3a-2b5d-4c8e-9f01-23456789abcd',
+      clock: inertClock,
+      unauthorizedDelayMs: 0,
+      disconnectTimeoutMs: 0,
+      closedLingerMs: 0,
+    });
+    session.on('serverMessage', (message) => {
+      if (message.type !== 'disconnect') return;
+      tally.disconnects++;
+      const info = (message.parameters as { info?: string }).info ?? '';
+      const key = info
+        .replace(/\d+/g, 'N')
+        .replace(/'[^']*'/g, "'…'")
+        .slice(0, 80);
+      tally.byInfo[key] = (tally.byInfo[key] ?? 0) + 1;
+    });
+    const target = { session, transport, seq: 0 };
+    if (open) {
+      transport.handlers?.onText(validOpen());
+      target.seq = 1;
+    }
+    return target;
+  };
+}
+
+/** Opened sessions need a few microtask turns to reach ACTIVE; keeps a pool of them ready. */
+function targetPool(
+  newTarget: (open: boolean) => Target,
+  random: () => number,
+  poolSize: number,
+): { refill(): Promise<void>; replace(): Target } {
+  const ready: Target[] = [];
+  return {
+    refill: async () => {
+      while (ready.length < poolSize) ready.push(newTarget(true));
+      await flushMicrotasks(5);
+    },
+    replace: () => {
+      const fromPool = random() < 0.5 ? ready.pop() : undefined;
+      return fromPool !== undefined && fromPool.session.state === 'ACTIVE'
+        ? fromPool
+        : newTarget(false);
+    },
+  };
+}
+
 /**
  * Runs the fuzzer. Every session starts either fresh (PREPARING) or opened (ACTIVE); a session
  * that stopped accepting input is replaced, so every frame exercises live validation.
@@ -103,75 +173,32 @@ const KNOWN_STATES = new Set([
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const random = createRandom(options.seed);
   const batch = options.batch ?? 1000;
-  const poolSize = options.poolSize ?? 500;
-  const byCategory: Record<string, number> = Object.fromEntries(CATEGORIES.map((c) => [c, 0]));
-  const byInfo: Record<string, number> = {};
-  const crashSamples: string[] = [];
-  let crashes = 0;
-  let sessions = 0;
-  let disconnects = 0;
-  const crash = (what: string): void => {
-    crashes++;
-    if (crashSamples.length < 10) crashSamples.push(what);
+  const tally: Tally = {
+    crashes: 0,
+    crashSamples: [],
+    sessions: 0,
+    disconnects: 0,
+    byCategory: Object.fromEntries(CATEGORIES.map((c) => [c, 0])),
+    byInfo: {},
   };
+  const crash = crashRecorder(tally);
   const onRejection = (reason: unknown): void => crash(`unhandled rejection: ${String(reason)}`);
   const onException = (error: Error): void => crash(`uncaught exception: ${error.message}`);
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
+  const pool = targetPool(targetFactory(tally), random, options.poolSize ?? 500);
 
-  const newTarget = (open: boolean): Target => {
-    sessions++;
-    const transport = new DirectTransport();
-    const session = new ServerSession({
-      transport,
-      id: '6e1c4f3a-2b5d-4c8e-9f01-23456789abcd',
-      clock: inertClock,
-      unauthorizedDelayMs: 0,
-      disconnectTimeoutMs: 0,
-      closedLingerMs: 0,
-    });
-    session.on('serverMessage', (message) => {
-      if (message.type !== 'disconnect') return;
-      disconnects++;
-      const info = (message.parameters as { info?: string }).info ?? '';
-      const key = info
-        .replace(/\d+/g, 'N')
-        .replace(/'[^']*'/g, "'…'")
-        .slice(0, 80);
-      byInfo[key] = (byInfo[key] ?? 0) + 1;
-    });
-    const target = { session, transport, seq: 0 };
-    if (open) {
-      transport.handlers?.onText(validOpen());
-      target.seq = 1;
-    }
-    return target;
-  };
-
-  // Opened sessions need a few microtask turns to reach ACTIVE; keep a pool of them ready.
-  const ready: Target[] = [];
-  const refill = async (): Promise<void> => {
-    while (ready.length < poolSize) ready.push(newTarget(true));
-    await flushMicrotasks(5);
-  };
-  const replace = (): Target => {
-    const fromPool = random() < 0.5 ? ready.pop() : undefined;
-    return fromPool !== undefined && fromPool.session.state === 'ACTIVE'
-      ? fromPool
-      : newTarget(false);
-  };
-
-  await refill();
-  let target = replace();
+  await pool.refill();
+  let target = pool.replace();
   let handlerNanos = 0n;
   const started = process.hrtime.bigint();
   for (let i = 0; i < options.frames; i++) {
     if (i % batch === 0) {
-      await refill();
-      if (!ACCEPTING.has(target.session.state)) target = replace();
+      await pool.refill();
+      if (!ACCEPTING.has(target.session.state)) target = pool.replace();
     }
     const category = CATEGORIES[Math.floor(random() * CATEGORIES.length)] as string;
-    byCategory[category] = (byCategory[category] ?? 0) + 1;
+    tally.byCategory[category] = (tally.byCategory[category] ?? 0) + 1;
     const frame = (
       GENERATORS[category] as (
         r: () => number,
@@ -190,7 +217,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     }
     const state = target.session.state;
     if (!KNOWN_STATES.has(state)) crash(`${category}: impossible state ${String(state)}`);
-    if (!ACCEPTING.has(state)) target = replace();
+    if (!ACCEPTING.has(state)) target = pool.replace();
     else if (frame.kind === 'text') target.seq = target.session.clientSeq;
   }
   await flushMicrotasks(20);
@@ -204,11 +231,6 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     framesPerSecond: options.frames / seconds,
     handlerSeconds,
     handledPerSecond: options.frames / handlerSeconds,
-    crashes,
-    crashSamples,
-    sessions,
-    disconnects,
-    byCategory,
-    byInfo,
+    ...tally,
   };
 }

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { cpus, platform, arch } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFakeCrestaApi } from '@org/cresta-handoff';
+import { startFakeCrestaApi } from '@org/cresta-handoff/testing';
 import {
   type Summary,
   bundleSizes,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import fsModule, { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
@@ -140,20 +140,28 @@ export async function measureBareRoundTrip(
 }
 
 /**
- * Runs `fn` with process stdout sent to /dev/null, so the Lambda's JSON log lines cost a real
- * write (as they do in Lambda) without flooding the report.
+ * Runs `fn` with standard output sent to /dev/null, so the Lambda's JSON log lines cost a real
+ * write (as they do in Lambda) without flooding the report. The Lambda's logger (pino) writes to
+ * file descriptor 1 with `fs.writeSync`, not through `process.stdout`, so both are redirected.
  */
 export async function withStdoutDiscarded<T>(fn: () => Promise<T>): Promise<T> {
   const fd = openSync('/dev/null', 'w');
   const original = process.stdout.write.bind(process.stdout);
+  const originalWriteSync = fsModule.writeSync;
   process.stdout.write = ((chunk: string | Uint8Array) => {
     writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return true;
   }) as typeof process.stdout.write;
+  fsModule.writeSync = ((target: number, ...rest: unknown[]) =>
+    (originalWriteSync as (...args: unknown[]) => number)(
+      target === 1 ? fd : target,
+      ...rest,
+    )) as typeof fsModule.writeSync;
   try {
     return await fn();
   } finally {
     process.stdout.write = original;
+    fsModule.writeSync = originalWriteSync;
     closeSync(fd);
   }
 }

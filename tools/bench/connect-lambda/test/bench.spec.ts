@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FakeCrestaApi, startFakeCrestaApi } from '@org/cresta-handoff';
+import { type FakeCrestaApi, startFakeCrestaApi } from '@org/cresta-handoff/testing';
 import {
   bundleSizes,
   measureBareRoundTrip,

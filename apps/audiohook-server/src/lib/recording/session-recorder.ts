@@ -4,7 +4,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { openWavFile, type WavEncoding, type WavWriter, type WavWriterOptions } from '@org/audio';
+import type { WavEncoding, WavWriter, WavWriterOptions } from '@org/audio';
+import { openWavFile } from '@org/audio/node';
 import { ServerError, ServerErrorCode } from '../errors';
 import { ChunkPool } from './chunk-pool';
 import { formatDuration } from '@org/audiohook-protocol';
@@ -27,7 +28,7 @@ export type OpenWav = (
 
 export interface SessionRecorderOptions {
   readonly directory: string;
-  /** @default openWavFile of @org/audio */
+  /** @default openWavFile of @org/audio/node */
   readonly openWav?: OpenWav;
   /** WavWriter header policy; see the README (`RECORDING_HEADER_UPDATE`). @default 'close' */
   readonly headerUpdate?: 'close' | 'append';

@@ -63,6 +63,7 @@ export class ElasticSink {
   #spoolBuffer: ElasticDoc[] = [];
   /** Received-at of documents neither stored nor on disk yet, in arrival order. */
   readonly #pending = new Map<string, number>();
+  #abandoned = false;
   #spoolWrite: Promise<void> = Promise.resolve();
   #replaying: Promise<void> | undefined;
   #replayTimer: NodeJS.Timeout | undefined;
@@ -90,6 +91,7 @@ export class ElasticSink {
 
   /** Accepts one document; never waits on Elasticsearch. */
   add(doc: ElasticDoc): void {
+    if (this.#abandoned) return;
     if (doc.at !== undefined && !this.#pending.has(doc.id)) this.#pending.set(doc.id, doc.at);
     if (this.#spooling) {
       this.#toSpool([doc]);
@@ -170,6 +172,23 @@ export class ElasticSink {
       await fh.sync();
       await fh.close();
     }
+  }
+
+  /**
+   * Stops without sending or spooling anything more (this instance was fenced out of the lease;
+   * the next holder re-sends from the output what Elasticsearch may lack).
+   */
+  async abandon(): Promise<void> {
+    this.#abandoned = true;
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#replayTimer) clearTimeout(this.#replayTimer);
+    this.#stopping.abort();
+    this.#queue = [];
+    this.#spoolBuffer = [];
+    this.#pending.clear();
+    await this.#flushing;
+    await this.#replaying;
+    await this.#spoolWrite;
   }
 
   get #replayFile(): string {
@@ -323,6 +342,7 @@ export class ElasticSink {
   }
 
   #toSpool(docs: ElasticDoc[]): void {
+    if (this.#abandoned) return;
     this.#metrics.inc('elastic_spooled', docs.length);
     for (const d of docs) this.#spoolBuffer.push(d);
     if (this.#spoolBuffer.length >= this.#c.bulkSize) void this.#flushSpoolBuffer();

@@ -5,7 +5,7 @@ import { formatDuration } from '@org/audiohook-protocol';
 import { sleep } from '../proc';
 import type { Attack, Verdict } from '../suite';
 import { FRAME_BYTES, HookSession, pool, signedHeaders, stream, toneFrame } from './client';
-import { verifyRecordings, type Expectation } from './recordings';
+import { PING_STORM_SIDECAR_LIMIT_BYTES, verifyRecordings, type Expectation } from './recordings';
 import { DRAIN_TIMEOUT_MS, type AudioHookService } from './server';
 import { cycle } from '../util';
 
@@ -195,7 +195,12 @@ export const pingStorm: Attack<AudioHookService> = {
     const pongs = s.received.filter((m) => m.type === 'pong').length;
     const disconnect = s.disconnect;
     const clean = await s.close(10_000);
-    const recordings = await verifyRecordings(service.recordings, expectations([s]), 15_000);
+    const recordings = await verifyRecordings(
+      service.recordings,
+      expectations([s]),
+      15_000,
+      PING_STORM_SIDECAR_LIMIT_BYTES,
+    );
     const ok = (clean || disconnect?.['reason'] !== undefined) && recordings.ok;
     return {
       ok,

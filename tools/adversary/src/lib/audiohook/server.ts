@@ -1,11 +1,8 @@
 // The AudioHook server under attack: the built bundle, started with its local defaults on a free
 // loopback port, recording into a temporary folder.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Probe, Service } from '../checks';
-import { built, startChild, type Child } from '../children';
+import { built, type Child, removeTemporary, startChild, temporaryDir } from '../children';
 import { httpGet } from '../proc';
 import { HookSession, signedHeaders, stream } from './client';
 import { RecordingIndex } from './recordings';
@@ -34,6 +31,10 @@ export class AudioHookService implements Service {
     return { healthy, ms: answer.ms, detail: `HTTP ${answer.status} ${answer.body.slice(0, 80)}` };
   }
 
+  collectGarbage(): Promise<number | undefined> {
+    return this.child.collectGarbage();
+  }
+
   async metrics(): Promise<string> {
     return (await httpGet(`http://127.0.0.1:${this.port}/metrics`)).body;
   }
@@ -47,7 +48,7 @@ export async function startAudioHook(
   env: Record<string, string> = {},
   warm = true,
 ): Promise<AudioHookService> {
-  const dir = await mkdtemp(join(tmpdir(), 'adversary-audiohook-'));
+  const dir = await temporaryDir('adversary-audiohook-');
   const child = startChild(
     'audiohook-server',
     process.execPath,
@@ -61,6 +62,7 @@ export async function startAudioHook(
         DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
         ...env,
       },
+      inspect: true,
     },
   );
   try {
@@ -70,7 +72,7 @@ export async function startAudioHook(
     return service;
   } catch (error) {
     await child.stop(2000);
-    await rm(dir, { recursive: true, force: true });
+    await removeTemporary(dir);
     throw error;
   }
 }
@@ -99,5 +101,5 @@ async function warmUp(service: AudioHookService): Promise<void> {
 
 export async function stopAudioHook(service: AudioHookService): Promise<void> {
   await service.child.stop(DRAIN_TIMEOUT_MS + 5000);
-  await rm(service.dir, { recursive: true, force: true });
+  await removeTemporary(service.dir);
 }

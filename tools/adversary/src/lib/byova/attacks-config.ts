@@ -2,18 +2,17 @@
 // (defect 5): a gateway must refuse to serve without JWT on a non-loopback address, its dashboard
 // must never return a secret, and conversations must not keep files open without bound.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pool } from '../audiohook/client';
-import { built, startChild } from '../children';
+import { built, removeTemporary, startChild, temporaryDir } from '../children';
 import { httpGet } from '../proc';
 import type { Attack } from '../suite';
 import { GATEWAY_MAIN, gatewayConfig, SECRETS, type GatewayService } from './gateway';
 import { audio, ended, RawConnection, sessionStart } from './grpc-raw';
-import { verifyCallerRecordings, type CallerExpectation } from './recordings';
-import { cycle } from '../util';
+import { auditCallerRecordings, type CallerExpectation } from './recordings';
+import { cycle, gauge } from '../util';
 
 const DASHBOARD_PATHS = [
   '/',
@@ -51,7 +50,7 @@ export const insecureBind: Attack<GatewayService> = {
   expected:
     'a second gateway on a non-loopback address with JWT off and no BYOVA_ALLOW_INSECURE refuses to start (exit ≠ 0), never listening',
   async run() {
-    const dir = await mkdtemp(join(tmpdir(), 'adversary-byova-insecure-'));
+    const dir = await temporaryDir('adversary-byova-insecure-');
     const config = join(dir, 'gateway.yaml');
     await writeFile(config, gatewayConfig(join(dir, 'recordings'), '0.0.0.0', false));
     const child = startChild(
@@ -84,7 +83,7 @@ export const insecureBind: Attack<GatewayService> = {
       };
     } finally {
       await child.stop(2000);
-      await rm(dir, { recursive: true, force: true });
+      await removeTemporary(dir);
     }
   },
 };
@@ -107,9 +106,10 @@ async function unendedCall(connection: RawConnection, id: string): Promise<numbe
 export const conversationFlood: Attack<GatewayService> = {
   name: 'conversations never hung up',
   expected:
-    'open files return to the baseline after the streams end (no handle per idle conversation); every call recorded in full',
+    'open files return to the baseline after the streams end (no handle per idle conversation); every call recorded in full, or refused and counted in byova_recording_failures_total',
   async run(service, mode) {
     const n = mode.byova.conversations;
+    const failuresBefore = gauge(await service.metrics(), 'byova_recording_failures_total');
     const connections = Array.from({ length: 4 }, () => new RawConnection(service.grpc));
     const expectations: CallerExpectation[] = [];
     let failed = 0;
@@ -130,10 +130,16 @@ export const conversationFlood: Attack<GatewayService> = {
     } finally {
       await Promise.all(connections.map((c) => c.close()));
     }
-    const recordings = await verifyCallerRecordings(service.recordings, expectations, 15_000);
+    const audit = await auditCallerRecordings(service.recordings, expectations, 15_000);
+    const counted =
+      gauge(await service.metrics(), 'byova_recording_failures_total') - failuresBefore;
+    const shown = audit.problems.slice(0, 2).join(', ');
     return {
-      ok: failed === 0 && recordings.ok,
-      observed: `${n} conversations under ulimit -n ${mode.byova.maxOpenFiles}: ${failed} calls failed; ${recordings.text}`,
+      ok: failed === 0 && audit.broken === 0 && audit.missing === counted,
+      observed:
+        `${n} conversations under ulimit -n ${mode.byova.maxOpenFiles}: ${failed} calls failed; ` +
+        `${audit.intact} recorded in full, ${audit.missing} not recorded (${counted} counted as ` +
+        `recording failures), ${audit.broken} broken${shown ? `; ${shown}` : ''}`,
     };
   },
 };

@@ -18,16 +18,7 @@ import {
   type RawStream,
 } from './grpc-raw';
 import { verifyCallerRecordings, type CallerExpectation } from './recordings';
-import { cycle } from '../util';
-
-/** A gauge's value in Prometheus text (the sum over its series). */
-export function gauge(text: string, name: string): number {
-  let sum = 0;
-  for (const match of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) {
-    sum += Number(match[1]);
-  }
-  return sum;
-}
+import { cycle, gauge } from '../util';
 
 async function streamsSettled(service: GatewayService, timeoutMs: number): Promise<number> {
   let active = NaN;
@@ -226,7 +217,7 @@ export const droppedStreams: Attack<GatewayService> = {
 export const hugeChunks: Attack<GatewayService> = {
   name: 'huge audio messages',
   expected:
-    'messages up to the 50 MB limit are recorded in full; larger ones and lying length prefixes end the stream with an error status',
+    'messages up to the 50 MB limit are recorded in full; larger ones end the stream with an error status; a length prefix that lies ends the stream unanswered',
   async run(service, mode) {
     const connection = new RawConnection(service.grpc);
     const results: string[] = [];
@@ -250,8 +241,11 @@ export const hugeChunks: Attack<GatewayService> = {
       await liar.writeRaw(frame(encodeRequest(sessionStart('adv-liar')), 40 << 20));
       liar.end();
       const end = await ended(liar, 10_000);
-      ok &&= end !== undefined && end.status !== 0;
-      results.push(`40 MB announced, 60 B sent → ${describeEnd(end)}`);
+      // grpc-js drops a message cut short by the half-close: the stream ends, nothing answered.
+      ok &&= end !== undefined && end.responses === 0;
+      results.push(
+        `40 MB announced, 60 B sent → ${describeEnd(end)}, ${end?.responses ?? 0} answers`,
+      );
     } finally {
       await connection.close();
     }

@@ -2,12 +2,11 @@
 // dashboard on free loopback ports, audio recording on (so open files can be counted), under a
 // low `ulimit -n` so a handle kept per conversation shows within the short mode.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadByovaGrpcObject, HEALTH_SERVICE } from '@org/byova';
 import type { Probe, Service } from '../checks';
-import { built, startChild, type Child } from '../children';
+import { built, type Child, removeTemporary, startChild, temporaryDir } from '../children';
 import type { Mode } from '../modes';
 import { httpGet } from '../proc';
 import { audio, ended, frame, RawConnection, sessionEnd, sessionStart } from './grpc-raw';
@@ -67,6 +66,10 @@ export class GatewayService implements Service {
     }
   }
 
+  collectGarbage(): Promise<number | undefined> {
+    return this.child.collectGarbage();
+  }
+
   async metrics(): Promise<string> {
     return (await httpGet(`${this.dashboard}/metrics`)).body;
   }
@@ -107,7 +110,7 @@ export function gatewayConfig(recordings: string, host = '127.0.0.1', monitoring
 }
 
 export async function startGateway(mode: Mode): Promise<GatewayService> {
-  const dir = await mkdtemp(join(tmpdir(), 'adversary-byova-'));
+  const dir = await temporaryDir('adversary-byova-');
   const recordings = join(dir, 'recordings');
   await mkdir(recordings);
   const config = join(dir, 'gateway.yaml');
@@ -119,6 +122,7 @@ export async function startGateway(mode: Mode): Promise<GatewayService> {
     {
       env: { ...SECRETS, PORT: undefined, GATEWAY_CONFIG: undefined },
       maxOpenFiles: mode.byova.maxOpenFiles,
+      inspect: true,
     },
   );
   try {
@@ -131,12 +135,12 @@ export async function startGateway(mode: Mode): Promise<GatewayService> {
     return service;
   } catch (error) {
     await child.stop(2000);
-    await rm(dir, { recursive: true, force: true });
+    await removeTemporary(dir);
     throw error;
   }
 }
 
 export async function stopGateway(service: GatewayService): Promise<void> {
   await service.child.stop(15_000);
-  await rm(service.dir, { recursive: true, force: true });
+  await removeTemporary(service.dir);
 }

@@ -22,6 +22,8 @@ export function encodeRequest(request: Record<string, unknown>): Buffer {
   return method.requestSerialize(request);
 }
 
+const WRITE_PIECE = 64 * 1024;
+
 /** gRPC length-prefixed message framing. */
 export function frame(message: Buffer, announcedLength = message.length, compressed = 0): Buffer {
   const prefix = Buffer.alloc(5);
@@ -133,12 +135,18 @@ export class RawStream {
 
   /** Writes raw bytes (already framed, or not: the attack decides). Resolves when flushed. */
   async writeRaw(bytes: Buffer): Promise<void> {
-    if (this.http.destroyed || this.http.writableEnded) return;
-    if (this.http.write(bytes)) return;
-    await Promise.race([
-      new Promise<void>((resolve) => this.http.once('drain', () => resolve())),
-      this.done,
-    ]);
+    // In 64 KiB pieces with back-pressure, as gRPC clients write: one huge write makes Node's
+    // HTTP/2 session buffer it all, and the server answers ENHANCE_YOUR_CALM.
+    for (let offset = 0; offset < bytes.length || offset === 0; offset += WRITE_PIECE) {
+      if (this.http.destroyed || this.http.writableEnded) return;
+      if (!this.http.write(bytes.subarray(offset, offset + WRITE_PIECE))) {
+        await Promise.race([
+          new Promise<void>((resolve) => this.http.once('drain', () => resolve())),
+          this.done,
+        ]);
+      }
+      if (bytes.length === 0) return;
+    }
   }
 
   /** Writes one `VoiceVARequest`. */

@@ -17,6 +17,8 @@ export interface CallerExpectation {
   readonly match: 'exact' | 'at-most';
 }
 
+const NO_WAV = 'no caller WAV for';
+
 async function callerWav(dir: string, id: string): Promise<string | undefined> {
   const name = (await readdir(dir)).find(
     (n) => n.startsWith(`${id}_`) && n.endsWith('_caller.wav'),
@@ -26,7 +28,7 @@ async function callerWav(dir: string, id: string): Promise<string | undefined> {
 
 async function problemOf(dir: string, e: CallerExpectation): Promise<string | undefined> {
   const path = await callerWav(dir, e.conversationId);
-  if (path === undefined) return `no caller WAV for ${e.conversationId}`;
+  if (path === undefined) return `${NO_WAV} ${e.conversationId}`;
   try {
     const wav = parseWav(await readFile(path));
     const want = e.ulawBytes * 2;
@@ -43,12 +45,22 @@ async function problemOf(dir: string, e: CallerExpectation): Promise<string | un
   return undefined;
 }
 
-/** Waits up to `timeoutMs` for every recording to be complete, then reports. */
-export async function verifyCallerRecordings(
+/** What the recordings of a set of calls look like after waiting for them. */
+export interface CallerAudit {
+  readonly intact: number;
+  /** Calls without a caller WAV at all. */
+  readonly missing: number;
+  /** Calls whose WAV is there but wrong (does not parse, wrong format, wrong size). */
+  readonly broken: number;
+  readonly problems: readonly string[];
+}
+
+/** Waits up to `timeoutMs` for every recording to be complete, then counts. */
+export async function auditCallerRecordings(
   dir: string,
   expectations: readonly CallerExpectation[],
   timeoutMs: number,
-): Promise<{ ok: boolean; text: string }> {
+): Promise<CallerAudit> {
   let problems: string[] = [];
   await eventually(
     async () => {
@@ -62,9 +74,24 @@ export async function verifyCallerRecordings(
     timeoutMs,
     500,
   );
-  const intact = expectations.length - problems.length;
-  const text = `${intact}/${expectations.length} caller recordings intact`;
-  if (problems.length === 0) return { ok: true, text };
-  const more = problems.length > 2 ? ` (+${problems.length - 2} more)` : '';
-  return { ok: false, text: `${text}; ${problems.slice(0, 2).join(', ')}${more}` };
+  const missing = problems.filter((p) => p.startsWith(NO_WAV)).length;
+  return {
+    intact: expectations.length - problems.length,
+    missing,
+    broken: problems.length - missing,
+    problems,
+  };
+}
+
+/** Waits up to `timeoutMs` for every recording to be complete, then reports. */
+export async function verifyCallerRecordings(
+  dir: string,
+  expectations: readonly CallerExpectation[],
+  timeoutMs: number,
+): Promise<{ ok: boolean; text: string }> {
+  const audit = await auditCallerRecordings(dir, expectations, timeoutMs);
+  const text = `${audit.intact}/${expectations.length} caller recordings intact`;
+  if (audit.problems.length === 0) return { ok: true, text };
+  const more = audit.problems.length > 2 ? ` (+${audit.problems.length - 2} more)` : '';
+  return { ok: false, text: `${text}; ${audit.problems.slice(0, 2).join(', ')}${more}` };
 }

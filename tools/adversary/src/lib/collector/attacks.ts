@@ -5,7 +5,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { watch } from 'node:fs';
 import { appendFile, readdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { sleep } from '../proc';
+import { gauge } from '../util';
+import { eventually, sleep } from '../proc';
 import type { Attack, Verdict } from '../suite';
 import {
   auditOutput,
@@ -64,6 +65,21 @@ function clean(audit: OutputAudit, range: { start: number; count: number }): boo
   return missing === 0 && duplicated === 0 && audit.unparsable === 0;
 }
 
+/** Waits (up to 30 s) until the collector's frame counter holds still for half a second. */
+async function settled(service: CollectorService): Promise<void> {
+  let last = -1;
+  await eventually(
+    async () => {
+      const frames = gauge(await service.metrics(), 'event_collector_messages_total');
+      const still = frames === last;
+      last = frames;
+      return still;
+    },
+    30_000,
+    500,
+  );
+}
+
 export const malformedEvents: Attack<CollectorService> = {
   name: 'malformed frames from Genesys',
   expected:
@@ -77,6 +93,9 @@ export const malformedEvents: Attack<CollectorService> = {
     }
     const range = await publishing;
     const audit = await waitForEvents(service, range.start, range.count, 20_000);
+    // The last garbage frames may still be queued behind the events: the attack is over only
+    // when the collector has read them all (its frame counter stops moving).
+    await settled(service);
     return {
       ok: clean(audit, range),
       observed: `${mode.collector.malformedFrames} hostile frames among ${range.count} events: ${summary(audit, range)}`,
@@ -89,13 +108,15 @@ export const deepEventBody: Attack<CollectorService> = {
   expected:
     'a 5,000-level eventBody (25 KB) is counted as malformed or kept; the collector keeps running',
   async run(service) {
-    const range = await service.publish(10);
+    const before = await service.publish(10);
     service.genesys.inject(`{"topicName":"v2.operations.events.X-1","eventBody":${nested(5000)}}`);
-    await sleep(300);
-    const crash = await service.restartIfCrashed();
+    // Events published now reach the collector after the frame on the same socket: once they
+    // are on disk (or the collector died), the frame has been handled.
     const after = await service.publish(10);
-    const audit = await waitForEvents(service, range.start, range.count + after.count, 20_000);
-    const all = { start: range.start, count: range.count + after.count };
+    await waitForEvents(service, after.start, after.count, 20_000);
+    const crash = await service.restartIfCrashed();
+    const all = { start: before.start, count: before.count + after.count };
+    const audit = await waitForEvents(service, all.start, all.count, 20_000);
     return {
       ok: crash === undefined && clean(audit, all),
       observed: `${crash ?? 'still running'}; ${summary(audit, all)}`,

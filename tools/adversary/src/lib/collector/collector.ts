@@ -2,11 +2,17 @@
 // relays to the collector's own fake of Genesys Cloud, run from its test folder with tsx: tools
 // may not import an app's code), writing small rotating JSONL files into a temporary folder.
 
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Probe, Service } from '../checks';
-import { built, startChild, startTsx, type Child } from '../children';
+import {
+  built,
+  type Child,
+  removeTemporary,
+  startChild,
+  startTsx,
+  temporaryDir,
+} from '../children';
 import { eventually, httpGet, httpPostJson, sleep } from '../proc';
 import { HostileGenesys } from './hostile-genesys';
 import { captured } from '../util';
@@ -56,6 +62,10 @@ export class CollectorService implements Service {
       ms: answer.ms,
       detail: `HTTP ${answer.status} ${answer.body.slice(0, 120)}`,
     };
+  }
+
+  async collectGarbage(): Promise<number | undefined> {
+    return this.collector?.collectGarbage();
   }
 
   async metrics(): Promise<string> {
@@ -118,11 +128,12 @@ function launchCollector(genesysUrl: string, dir: string, maxFileSize: number): 
       HEARTBEAT_TIMEOUT_MS: '15000',
       CHECKPOINT_INTERVAL_MS: '200',
     },
+    inspect: true,
   });
 }
 
 export async function startCollectorGroup(): Promise<CollectorService> {
-  const dir = await mkdtemp(join(tmpdir(), 'adversary-collector-'));
+  const dir = await temporaryDir('adversary-collector-');
   const fake = startTsx('fake-genesys', FAKES, 'apps/event-collector/tsconfig.json', {
     env: {
       FAKE_GENESYS_PORT: '0',
@@ -148,7 +159,7 @@ export async function startCollectorGroup(): Promise<CollectorService> {
   } catch (error) {
     await fake.stop(2000);
     await genesys?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await removeTemporary(dir);
     throw error;
   }
 }
@@ -157,7 +168,7 @@ export async function stopCollectorGroup(service: CollectorService): Promise<voi
   await service.collector?.stop(15_000);
   await service.genesys.stop();
   await service.fake.stop(5000);
-  await rm(service.dir, { recursive: true, force: true });
+  await removeTemporary(service.dir);
 }
 
 /** What the collector wrote, read back from every file. */
@@ -250,6 +261,8 @@ export async function waitForRanges(
   await eventually(
     async () => {
       audit = await auditOutput(service.dir);
+      // A dead collector writes nothing more: stop waiting.
+      if (service.collector?.running === false) return true;
       return ranges.every((r) => tally(audit, r.start, r.count).missing === 0);
     },
     timeoutMs,

@@ -272,6 +272,8 @@ export const chimeGroup: Group<ChimeLambda> = {
           MEDIA_INSIGHT_PIPELINE_ARN:
             'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/Adversary',
           VOICECONNECTOR_ID: VOICE_CONNECTOR,
+          // No local S3 here: without this the recorder would send its metadata objects to AWS.
+          WRITE_METADATA_JSON: 'false',
           LOG_LEVEL: 'ERROR',
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'adversary',

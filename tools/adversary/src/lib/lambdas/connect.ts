@@ -1,7 +1,11 @@
 // Hostile events and a hostile Cresta API against the built Connect Lambda (defect 7 of issue
 // 15: a 200 answer whose body is not a JSON object went straight to Connect).
 
-import { startFakeCrestaApi, type FakeCrestaApi, type FakeResponse } from '@org/cresta-handoff';
+import {
+  startFakeCrestaApi,
+  type FakeCrestaApi,
+  type FakeResponse,
+} from '@org/cresta-handoff/testing';
 import { built } from '../children';
 import type { Attack, Group } from '../suite';
 import { clearError, LambdaHost } from './host';
@@ -155,7 +159,8 @@ export const connectHostileCresta: Attack<ConnectLambda> = {
           if (/JSON|object|null|array/i.test(name) && !ENDPOINT.test(message)) {
             problems.push(`${what}: "${message.slice(0, 80)}" does not name the endpoint`);
           }
-          if (ms > TOTAL_TIMEOUT_MS + 1500)
+          // Generous (a loaded machine is slow), but short of the 10 s a slow answer takes.
+          if (ms > TOTAL_TIMEOUT_MS + 5000)
             problems.push(`${what}: failed only after ${ms.toFixed(0)} ms`);
           seen.push(`${what}: ${message.slice(0, 60)}`);
         }

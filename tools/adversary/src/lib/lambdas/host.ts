@@ -36,6 +36,7 @@ export class LambdaHost implements Service {
     const child = startTsx(`${name} host`, HOST, 'tools/adversary/tsconfig.json', {
       env,
       ipc: true,
+      inspect: true,
       args: [bundle],
     });
     await new Promise<void>((resolve, reject) => {
@@ -70,6 +71,10 @@ export class LambdaHost implements Service {
       }
       this.child.process.send(json === undefined ? { id, event } : { id, json, event: null });
     });
+  }
+
+  collectGarbage(): Promise<number | undefined> {
+    return this.child.collectGarbage();
   }
 
   async probe(): Promise<Probe> {

@@ -70,17 +70,10 @@ function lines(child: ChildProcess, onLine: (line: string) => void): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * @example
- * ```ts
- * const report = await runBenchmark({ sessions: 100, holdSeconds: 20, rampSeconds: 5, recording: true, ... });
- * ```
- */
-export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
-  const log = options.log ?? (() => undefined);
-  const directory = await mkdtemp(join(tmpdir(), 'bench-audiohook-'));
+/** Starts the server under test with the benchmark's settings (recording into `directory`). */
+function spawnServer(options: BenchOptions, directory: string): ChildProcess {
   const [serverBin, ...serverArgs] = options.serverCommand;
-  const server = spawn(serverBin as string, serverArgs, {
+  return spawn(serverBin as string, serverArgs, {
     cwd: options.cwd,
     env: {
       ...process.env,
@@ -96,15 +89,32 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+}
+
+/** Resolves with the port the server logs once it listens. */
+function listeningPort(server: ChildProcess): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    lines(server, (line) => {
+      const match = /"address":"[^"]*:(\d+)"/.exec(line);
+      if (match !== null) resolve(Number(match[1]));
+    });
+    server.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
+  });
+}
+
+/**
+ * @example
+ * ```ts
+ * const report = await runBenchmark({ sessions: 100, holdSeconds: 20, rampSeconds: 5, recording: true, ... });
+ * ```
+ */
+export async function runBenchmark(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? (() => undefined);
+  const directory = await mkdtemp(join(tmpdir(), 'bench-audiohook-'));
+  const server = spawnServer(options, directory);
   let driver: ChildProcess | undefined;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      lines(server, (line) => {
-        const match = /"address":"[^"]*:(\d+)"/.exec(line);
-        if (match !== null) resolve(Number(match[1]));
-      });
-      server.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
-    });
+    const port = await listeningPort(server);
     const pid = server.pid as number;
     await sleep(500);
     const baselineRss = await rssBytes(pid);

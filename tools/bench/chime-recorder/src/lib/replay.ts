@@ -78,6 +78,51 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 type Handler = (event: unknown) => Promise<{ outcome: string }>;
 
+/** What replaying the events measured. */
+interface EventRun {
+  latencies: Float64Array;
+  outcomes: Record<string, number>;
+  handlerErrors: number;
+  peakRss: number;
+  seconds: number;
+}
+
+/** Runs every event through `handler` with `concurrency` in flight, timing each one. */
+async function replayEvents(
+  handler: Handler,
+  events: readonly unknown[],
+  concurrency: number,
+): Promise<EventRun> {
+  const latencies = new Float64Array(events.length);
+  const outcomes: Record<string, number> = {};
+  let handlerErrors = 0;
+  let next = 0;
+  let peakRss = process.memoryUsage().rss;
+  const worker = async () => {
+    while (next < events.length) {
+      const i = next++;
+      const t0 = performance.now();
+      try {
+        const r = await handler(events[i]);
+        outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+      } catch {
+        handlerErrors++;
+      }
+      latencies[i] = performance.now() - t0;
+      if (i % 256 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return {
+    latencies,
+    outcomes,
+    handlerErrors,
+    peakRss,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
 /**
  * Replays `calls` simulated calls (4 events each, shuffled, a share duplicated) through the built
  * recorder bundle against dynalite and a counting media-pipelines fake, and checks that exactly
@@ -120,28 +165,8 @@ export async function runReplay(options: Partial<ReplayOptions> = {}): Promise<R
     delete requireBundle.cache[bundlePath];
     const { handler } = requireBundle(bundlePath) as { handler: Handler };
 
-    const latencies = new Float64Array(events.length);
-    const outcomes: Record<string, number> = {};
-    let handlerErrors = 0;
-    let next = 0;
-    let peakRss = process.memoryUsage().rss;
-    const worker = async () => {
-      while (next < events.length) {
-        const i = next++;
-        const t0 = performance.now();
-        try {
-          const r = await handler(events[i]);
-          outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
-        } catch {
-          handlerErrors++;
-        }
-        latencies[i] = performance.now() - t0;
-        if (i % 256 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      }
-    };
-    const started = performance.now();
-    await Promise.all(Array.from({ length: o.concurrency }, worker));
-    const seconds = (performance.now() - started) / 1000;
+    const run = await replayEvents(handler, events, o.concurrency);
+    const { latencies, outcomes, handlerErrors, peakRss, seconds } = run;
 
     const callsCreated = await countCreated(dynamo);
     const metadataObjects = await countMetadataObjects(s3.endpoint);

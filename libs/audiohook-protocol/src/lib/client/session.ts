@@ -1,27 +1,20 @@
 // The client side of one AudioHook session (what Genesys Cloud does, spec §9.3): open/close
-// transactions with timeouts, the ping schedule with RTT, strict checks of server replies with
-// the documented error codes, pause/resume/discard/update, media streaming and the probe.
+// transactions with timeouts, strict checks of server replies with the documented error codes,
+// pause/resume/discard/update and the probe. Incoming frames are decoded by `decoder.ts`, the
+// audio is streamed by `media-pump.ts`, pings are scheduled by `pinger.ts`.
 
 import { randomUUID } from 'node:crypto';
-import { type Clock, NamedTimers, systemClock } from './clock';
-import {
-  isKnownMessageType,
-  parseJsonFrame,
-  serializeMessage,
-  validateEnvelope,
-  validateParameters,
-} from './codec';
-import { formatDuration, millisToNanos, parseDuration, samplesToNanos } from './duration';
-import { TypedEmitter } from './emitter';
-import { validateEntity, type TranscriptData } from './entities';
-import { AudioHookError, AudioHookErrorCode, invalidArgument, toError } from './errors';
-import { type AudioHookLogger, silentLogger } from './logger';
-import { frameBytes, mediaEquals } from './media';
-import { type MediaSource } from './media-source';
+import { type Clock, NamedTimers, systemClock } from '../clock';
+import { serializeMessage } from '../codec';
+import { formatDuration, millisToNanos, parseDuration } from '../duration';
+import { TypedEmitter } from '../emitter';
+import { validateEntity, type TranscriptData } from '../entities';
+import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
+import { type AudioHookLogger, silentLogger } from '../logger';
+import { mediaEquals } from '../media';
 import {
   NIL_UUID,
   PROTOCOL_VERSION,
-  UUID_PATTERN,
   type ClientMessage,
   type ClientMessageType,
   type ClientParameters,
@@ -29,127 +22,22 @@ import {
   type ClosedParameters,
   type ContinuedSession,
   type DisconnectParameters,
-  type EventEntity,
   type MediaParameter,
   type OpenedMessage,
-  type OpenedParameters,
   type Participant,
-  type ReconnectParameters,
   type ServerMessage,
-} from './schemas';
-import { type AudioHookTransport } from './transport';
-
-/** States of a client session (spec §9.3; the socket is already connected when it starts). */
-export type ClientSessionState =
-  'PREPARING' | 'OPENING' | 'OPEN' | 'CLOSING' | 'CLOSED' | 'DISCONNECTED';
-
-/** Options of {@link ClientSession}. */
-export interface ClientSessionOptions {
-  /** The connection (already open). */
-  readonly transport: AudioHookTransport;
-  /** `open.organizationId` (and the `Audiohook-Organization-Id` header). */
-  readonly organizationId: string;
-  /** Session id. @default a random UUID */
-  readonly sessionId?: string;
-  /** `open.conversationId`. @default a random UUID (nil for a probe) */
-  readonly conversationId?: string;
-  /** `open.participant`. @default a sample caller (nil id and empty strings for a probe) */
-  readonly participant?: Participant;
-  /** The audio to offer and send. Without one, `open.media` is `[]`. */
-  readonly media?: MediaSource;
-  /** `open.language`. */
-  readonly language?: string;
-  /** Ask the server for its languages (`open.supportedLanguages`). */
-  readonly supportedLanguages?: boolean;
-  /** `open.customConfig`. */
-  readonly customConfig?: Record<string, unknown>;
-  /** `open.inputVariables` (Audio Connector). */
-  readonly inputVariables?: Record<string, string>;
-  /** `open.continuedSessions`. */
-  readonly continuedSessions?: readonly ContinuedSession[];
-  /**
-   * Run a connection probe: nil conversation and participant ids, then `close` right after
-   * `opened` (or after `durationMs` of audio).
-   * @default false
-   */
-  readonly probe?: boolean | { readonly durationMs?: number };
-  /** Stop the audio and close (`end`) after this much stream time. */
-  readonly maxStreamDurationMs?: number;
-  /** Close (`end`) when the media source ends. @default true */
-  readonly closeOnMediaEnd?: boolean;
-  /** `opened` deadline. @default 5000 */
-  readonly openTimeoutMs?: number;
-  /** `closed` deadline. @default 10000 */
-  readonly closeTimeoutMs?: number;
-  /** Delay of the first `ping` after `opened`. @default 1000 */
-  readonly initialPingDelayMs?: number;
-  /** Interval between pings, which is also the pong deadline; `0` = no pings. @default 5000 */
-  readonly pingIntervalMs?: number;
-  /**
-   * What to do when the server sends `reconnect`: `ignore` (log it, like the reference client) or
-   * `close` (close with reason `reconnect`; {@link ClientSession.continuation} then gives the
-   * `continuedSessions` entry for the new connection's `open`).
-   * @default 'ignore'
-   */
-  readonly onReconnect?: 'ignore' | 'close';
-  /** Accept binary audio from the server (Audio Connector); otherwise it is `error` 415. @default false */
-  readonly acceptServerAudio?: boolean;
-  /** Reference-strict validation of server messages. @default false */
-  readonly strict?: boolean;
-  readonly logger?: AudioHookLogger;
-  readonly clock?: Clock;
-}
-
-/** How a client session ended. */
-export interface ClientSessionResult {
-  /** The `opened` message, when one arrived. */
-  readonly opened: OpenedMessage | undefined;
-  /** The `closed` parameters, when the close transaction completed. */
-  readonly closed: ClosedParameters | undefined;
-  /** The reason of the `close` this client sent. */
-  readonly closeReason: CloseReason | undefined;
-  /** The `disconnect` the server sent, if any. */
-  readonly disconnect: DisconnectParameters | undefined;
-  /** The `error` this client sent, if any. */
-  readonly error: { readonly code: number; readonly message: string } | undefined;
-  /** Round-trip times measured with ping/pong, in ns. */
-  readonly rtts: readonly number[];
-  /** Audio bytes sent. */
-  readonly audioBytes: number;
-  /** Final stream position in ns. */
-  readonly position: number;
-  /** False when the connection dropped before the close transaction completed. */
-  readonly clean: boolean;
-}
-
-/** Events of {@link ClientSession}. */
-export type ClientSessionEvents = {
-  state: [state: ClientSessionState, previous: ClientSessionState];
-  serverMessage: [message: ServerMessage];
-  clientMessage: [message: ClientMessage];
-  opened: [parameters: OpenedParameters];
-  closed: [parameters: ClosedParameters];
-  /** An `event` arrived. */
-  event: [entities: readonly EventEntity[]];
-  /** A `transcript` entity arrived (validated). */
-  transcript: [data: TranscriptData];
-  /** A pong arrived; RTT in ns. */
-  pong: [rtt: number];
-  /** Audio stopped (`by` the server's `pause` or this client's `pause()`). */
-  paused: [by: 'server' | 'client'];
-  /** Audio flows again. */
-  resumed: [];
-  disconnect: [parameters: DisconnectParameters];
-  reconnect: [parameters: ReconnectParameters];
-  updated: [];
-  /** Binary audio from the server (only with `acceptServerAudio`). */
-  serverAudio: [data: Uint8Array];
-  /** This client reported an error to the server and is closing. */
-  protocolError: [error: AudioHookError, code: number];
-  /** The media source ended or failed. */
-  mediaEnd: [error: Error | undefined];
-  end: [result: ClientSessionResult];
-};
+} from '../schemas';
+import { type AudioHookTransport } from '../transport';
+import { ServerFrameDecoder, statusFor } from './decoder';
+import { MediaPump } from './media-pump';
+import { validateClientOptions } from './options';
+import { Pinger } from './pinger';
+import type {
+  ClientSessionEvents,
+  ClientSessionOptions,
+  ClientSessionResult,
+  ClientSessionState,
+} from './types';
 
 /**
  * One AudioHook session on the client side: it opens, streams the media source, pings, reacts
@@ -172,27 +60,14 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   readonly #logger: AudioHookLogger;
   #state: ClientSessionState = 'PREPARING';
   #seq = 0;
-  #serverSeq = 0;
+  readonly #decoder: ServerFrameDecoder;
   #offered: readonly MediaParameter[];
   #selected: MediaParameter | undefined;
   #openSeq = 0;
   #closeSeq = 0;
   readonly #timers: NamedTimers;
-  #pingSeq: number | undefined;
-  #pingSentAt = 0;
-  #pongs = 0;
-  #rtts: number[] = [];
-  #sentSamples = 0;
-  #discardedNs = 0;
-  #audioBytes = 0;
-  #pausedBy: 'server' | 'client' | undefined;
-  #pauseStart = 0;
-  #pauseDiscarded = 0;
-  #resumeWaiters: (() => void)[] = [];
-  #discardToNs: number | undefined;
-  #discardStart = 0;
-  #discardSkipped = 0;
-  #streaming = false;
+  readonly #pinger: Pinger;
+  readonly #media: MediaPump;
   #opened: OpenedMessage | undefined;
   #closed: ClosedParameters | undefined;
   #closeReason: CloseReason | undefined;
@@ -212,6 +87,29 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#logger = options.logger ?? silentLogger;
     this.id = (options.sessionId ?? randomUUID()).toLowerCase();
     this.#offered = options.media?.offeredMedia ?? [];
+    this.#decoder = new ServerFrameDecoder(this.id, options.strict ?? false);
+    this.#pinger = new Pinger({
+      clock: this.#clock,
+      timers: this.#timers,
+      intervalMs: options.pingIntervalMs ?? 5000,
+      isOpen: () => this.#state === 'OPEN',
+      sendPing: (parameters) => this.#send('ping', parameters),
+      fail: (code, message) => this.#fail(code, message),
+      pong: (rtt) => this.#emitSafe('pong', rtt),
+    });
+    this.#media = new MediaPump({
+      transport: this.#transport,
+      isOpen: () => this.#state === 'OPEN',
+      send: (type, parameters) => void this.#send(type, parameters),
+      paused: (by) => this.#emitSafe('paused', by),
+      resumed: () => this.#emitSafe('resumed'),
+      ended: (failure) => {
+        this.#emitSafe('mediaEnd', failure);
+        if (failure !== undefined) this.#fail(500, `Media source failed: ${failure.message}`);
+        else if (this.#options.closeOnMediaEnd ?? true) this.close('end');
+      },
+      log: (level, message, fields) => this.#log(level, message, fields),
+    });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
     this.#transport.attach({
       onText: (text) => this.#onText(text),
@@ -228,7 +126,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   /** The stream position in ns (audio sent plus discarded gaps). */
   get position(): number {
-    return samplesToNanos(this.#sentSamples, 8000) + this.#discardedNs;
+    return this.#media.position;
   }
 
   /** The media the server selected. */
@@ -238,7 +136,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   /** True while audio is paused. */
   get paused(): boolean {
-    return this.#pausedBy !== undefined;
+    return this.#media.pausedBy !== undefined;
   }
 
   /**
@@ -246,7 +144,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
    * (spec §15): its id and the last sequence numbers exchanged.
    */
   continuation(): ContinuedSession {
-    return { id: this.id, serverseq: this.#serverSeq, clientseq: this.#seq };
+    return { id: this.id, serverseq: this.#decoder.serverSeq, clientseq: this.#seq };
   }
 
   /** Resolves when the session is over (never rejects). */
@@ -307,7 +205,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
    */
   close(reason: CloseReason = 'end'): boolean {
     if (this.#state !== 'OPENING' && this.#state !== 'OPEN') return false;
-    this.#stopMedia();
+    this.#media.stop();
     this.#timers.clear('open');
     this.#timers.clear('ping');
     this.#timers.clear('maxDuration');
@@ -325,22 +223,21 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   /** Client-initiated pause (hold, secure pause): stops the audio and sends `paused`. */
   pause(): boolean {
     if (this.#state !== 'OPEN') return false;
-    this.#beginPause('client');
+    this.#media.beginPause('client');
     return true;
   }
 
   /** Ends a client-initiated pause: sends `resumed{start, discarded}`. */
   resume(): boolean {
-    if (this.#state !== 'OPEN' || this.#pausedBy !== 'client') return false;
-    this.#endPause();
+    if (this.#state !== 'OPEN' || this.#media.pausedBy !== 'client') return false;
+    this.#media.endPause();
     return true;
   }
 
   /** Reports (and skips) `nanos` of audio as discarded at the current position. */
   discard(nanos: number): boolean {
     if (this.#state !== 'OPEN') return false;
-    const start = this.position;
-    this.#discardedNs += nanos;
+    const start = this.#media.discard(nanos);
     this.#send('discarded', { start: formatDuration(start), discarded: formatDuration(nanos) });
     return true;
   }
@@ -380,7 +277,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     if (this.#state === 'CLOSED' || this.#state === 'DISCONNECTED') return;
     let message: ServerMessage;
     try {
-      message = this.#decode(text);
+      message = this.#decoder.decode(text, this.#seq);
     } catch (error) {
       const err =
         error instanceof AudioHookError
@@ -392,26 +289,6 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     }
     this.#emitSafe('serverMessage', message);
     this.#dispatch(message);
-  }
-
-  #decode(text: string): ServerMessage {
-    const strict = { strict: this.#options.strict ?? false };
-    const envelope = validateEnvelope(parseJsonFrame(text), 'server', strict);
-    if (envelope.id.toLowerCase() !== this.id) {
-      throw withStatus(400, 'Session identifier mismatch');
-    }
-    if (envelope.seq !== this.#serverSeq + 1) {
-      throw withStatus(500, `Invalid seq value ${envelope.seq} (expected ${this.#serverSeq + 1})`);
-    }
-    if (envelope.clientseq > this.#seq) {
-      throw withStatus(400, `Invalid clientseq value ${envelope.clientseq}`);
-    }
-    this.#serverSeq = envelope.seq;
-    if (!isKnownMessageType(envelope.type, 'server')) {
-      throw withStatus(500, `Unsupported server message type '${envelope.type}'`);
-    }
-    const parameters = validateParameters(envelope.type, envelope.parameters, 'server', strict);
-    return { ...envelope, parameters } as ServerMessage;
   }
 
   #dispatch(message: ServerMessage): void {
@@ -433,23 +310,23 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
         this.#transport.close();
         return;
       case 'pong':
-        return this.#onPong(message.clientseq);
+        return this.#pinger.onPong(message.clientseq);
       case 'pause':
         if (this.#state === 'CLOSING') return;
         if (this.#state !== 'OPEN')
           return this.#fail(409, `Unexpected 'pause' in state ${this.#state}`);
-        if (this.#pausedBy !== undefined) {
+        if (this.#media.pausedBy !== undefined) {
           this.#send('paused', {});
           return;
         }
-        this.#beginPause('server');
+        this.#media.beginPause('server');
         return;
       case 'resume':
         if (this.#state === 'CLOSING') return;
         if (this.#state !== 'OPEN')
           return this.#fail(409, `Unexpected 'resume' in state ${this.#state}`);
-        if (this.#pausedBy === 'client') this.#send('paused', {});
-        else if (this.#pausedBy === 'server') this.#endPause();
+        if (this.#media.pausedBy === 'client') this.#send('paused', {});
+        else if (this.#media.pausedBy === 'server') this.#media.endPause();
         else this.#send('resumed', { start: formatDuration(this.position), discarded: 'PT0S' });
         return;
       case 'event': {
@@ -513,7 +390,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     // A listener of 'opened' may already have closed the session.
     if ((this.#state as ClientSessionState) !== 'OPEN') return;
     const interval = this.#options.pingIntervalMs ?? 5000;
-    if (interval > 0) this.#schedulePing(this.#options.initialPingDelayMs ?? 1000);
+    if (interval > 0) this.#pinger.schedule(this.#options.initialPingDelayMs ?? 1000);
 
     const probe = this.#options.probe;
     const probeDuration = typeof probe === 'object' ? probe.durationMs : undefined;
@@ -525,32 +402,11 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     if (maxMs !== undefined) {
       this.#timers.set('maxDuration', maxMs, () => this.close('end'));
     }
-    if (params.discardTo !== undefined) {
-      this.#discardToNs = parseDuration(params.discardTo);
-      this.#discardStart = this.position;
-    }
-    if (params.startPaused === true) this.#beginPause('server');
+    if (params.discardTo !== undefined) this.#media.discardTo(parseDuration(params.discardTo));
+    if (params.startPaused === true) this.#media.beginPause('server');
     if (selected !== undefined && this.#options.media !== undefined) {
-      void this.#pump(this.#options.media, selected);
+      void this.#media.run(this.#options.media, selected);
     }
-  }
-
-  #onPong(clientseq: number): void {
-    if (this.#pingSeq === undefined)
-      return this.#fail(409, 'Unexpected pong (no ping outstanding)');
-    if (clientseq !== this.#pingSeq) {
-      return this.#fail(
-        400,
-        `pong clientseq ${clientseq} does not match ping seq ${this.#pingSeq}`,
-      );
-    }
-    const rtt = millisToNanos(Math.max(0, this.#clock.now() - this.#pingSentAt));
-    this.#pingSeq = undefined;
-    this.#rtts.push(rtt);
-    this.#pongs++;
-    this.#emitSafe('pong', rtt);
-    // The reference client follows its first pong with a second ping right away.
-    if (this.#pongs === 1 && this.#state === 'OPEN') this.#sendPing();
   }
 
   #onBinary(data: Uint8Array): void {
@@ -572,7 +428,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
         state: this.#state,
       });
     this.#timers.clearAll();
-    this.#stopMedia();
+    this.#media.stop();
     this.#setState('DISCONNECTED');
     this.#resolveOpen(undefined);
     const result: ClientSessionResult = {
@@ -581,124 +437,13 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       closeReason: this.#closeReason,
       disconnect: this.#disconnect,
       error: this.#error,
-      rtts: [...this.#rtts],
-      audioBytes: this.#audioBytes,
+      rtts: [...this.#pinger.rtts],
+      audioBytes: this.#media.audioBytes,
       position: this.position,
       clean,
     };
     this.#emitSafe('end', result);
     this.#resolveFinished(result);
-  }
-
-  // ---- media ----
-
-  async #pump(source: MediaSource, selected: MediaParameter): Promise<void> {
-    this.#streaming = true;
-    const unit = frameBytes(selected);
-    let iterator: AsyncIterator<Uint8Array> | undefined;
-    let failure: Error | undefined;
-    try {
-      iterator = source.frames(selected)[Symbol.asyncIterator]();
-      while (this.#streaming) {
-        if (this.#pausedBy !== undefined && !source.live) {
-          await new Promise<void>((resolve) => this.#resumeWaiters.push(resolve));
-          continue;
-        }
-        const next = await iterator.next();
-        if (next.done === true || !this.#streaming || this.#state !== 'OPEN') break;
-        const frame = next.value;
-        if (frame.length % unit !== 0) {
-          throw new AudioHookError(
-            AudioHookErrorCode.MediaSource,
-            'the media source produced a partial sample frame',
-          );
-        }
-        const samples = frame.length / unit;
-        const duration = samplesToNanos(samples, selected.rate);
-        if (this.#pausedBy !== undefined) {
-          // A live source keeps running while paused: the audio is lost, the timeline moves on.
-          this.#discardedNs += duration;
-          this.#pauseDiscarded += duration;
-          continue;
-        }
-        if (this.#discardToNs !== undefined) {
-          if (this.position + duration <= this.#discardToNs) {
-            this.#discardedNs += duration;
-            this.#discardSkipped += duration;
-            continue;
-          }
-          this.#finishDiscardTo();
-        }
-        this.#transport.sendBinary(frame);
-        this.#sentSamples += samples;
-        this.#audioBytes += frame.length;
-      }
-    } catch (error) {
-      failure = toError(error);
-      this.#log('error', 'media source failed', { err: failure.message });
-    } finally {
-      this.#streaming = false;
-      // A source's own cleanup failing must not become an unhandled rejection.
-      void Promise.resolve(iterator?.return?.()).catch(() => undefined);
-    }
-    if (this.#state !== 'OPEN') return;
-    this.#emitSafe('mediaEnd', failure);
-    if (failure !== undefined) this.#fail(500, `Media source failed: ${failure.message}`);
-    else if (this.#options.closeOnMediaEnd ?? true) this.close('end');
-  }
-
-  #finishDiscardTo(): void {
-    if (this.#discardToNs === undefined) return;
-    this.#discardToNs = undefined;
-    if (this.#discardSkipped > 0) {
-      this.#send('discarded', {
-        start: formatDuration(this.#discardStart),
-        discarded: formatDuration(this.#discardSkipped),
-      });
-    }
-  }
-
-  #beginPause(by: 'server' | 'client'): void {
-    this.#pausedBy = by;
-    this.#pauseStart = this.position;
-    this.#pauseDiscarded = 0;
-    this.#send('paused', {});
-    this.#emitSafe('paused', by);
-  }
-
-  #endPause(): void {
-    this.#pausedBy = undefined;
-    this.#send('resumed', {
-      start: formatDuration(this.#pauseStart),
-      discarded: formatDuration(this.#pauseDiscarded),
-    });
-    for (const resolve of this.#resumeWaiters.splice(0)) resolve();
-    this.#emitSafe('resumed');
-  }
-
-  #stopMedia(): void {
-    this.#streaming = false;
-    for (const resolve of this.#resumeWaiters.splice(0)) resolve();
-  }
-
-  // ---- ping ----
-
-  #schedulePing(delay: number): void {
-    this.#timers.set('ping', delay, () => {
-      if (this.#state !== 'OPEN') return;
-      if (this.#pingSeq !== undefined) {
-        this.#fail(408, 'Timeout waiting for pong');
-        return;
-      }
-      this.#sendPing();
-      this.#schedulePing(this.#options.pingIntervalMs ?? 5000);
-    });
-  }
-
-  #sendPing(): void {
-    const last = this.#rtts[this.#rtts.length - 1];
-    this.#pingSentAt = this.#clock.now();
-    this.#pingSeq = this.#send('ping', last === undefined ? {} : { rtt: formatDuration(last) });
   }
 
   // ---- helpers ----
@@ -709,7 +454,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       id: this.id,
       type,
       seq: ++this.#seq,
-      serverseq: this.#serverSeq,
+      serverseq: this.#decoder.serverSeq,
       position: formatDuration(this.position),
       parameters,
     } as ClientMessage;
@@ -771,58 +516,4 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   #log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void {
     this.#logger[level]({ sessionId: this.id, ...fields }, message);
   }
-}
-
-function validateClientOptions(options: ClientSessionOptions): void {
-  const transport = options.transport as Partial<AudioHookTransport> | undefined;
-  if (
-    typeof transport?.attach !== 'function' ||
-    typeof transport.sendText !== 'function' ||
-    typeof transport.sendBinary !== 'function' ||
-    typeof transport.close !== 'function'
-  ) {
-    invalidArgument('transport must implement attach, sendText, sendBinary and close');
-  }
-  for (const [name, value] of Object.entries({
-    organizationId: options.organizationId,
-    sessionId: options.sessionId,
-    conversationId: options.conversationId,
-  })) {
-    if ((name === 'organizationId' || value !== undefined) && !UUID_PATTERN.test(String(value))) {
-      invalidArgument(`${name} must be a UUID, got ${JSON.stringify(value)}`);
-    }
-  }
-  for (const [name, value] of Object.entries({
-    openTimeoutMs: options.openTimeoutMs,
-    closeTimeoutMs: options.closeTimeoutMs,
-    initialPingDelayMs: options.initialPingDelayMs,
-    pingIntervalMs: options.pingIntervalMs,
-    maxStreamDurationMs: options.maxStreamDurationMs,
-  })) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {
-      invalidArgument(`${name} must be a finite number ≥ 0, got ${String(value)}`);
-    }
-  }
-  if (options.onReconnect !== undefined && !['ignore', 'close'].includes(options.onReconnect)) {
-    invalidArgument(`onReconnect must be ignore or close, got ${String(options.onReconnect)}`);
-  }
-}
-
-/** A server-message problem with the `error` code the client answers it with. */
-class StatusError extends AudioHookError {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(AudioHookErrorCode.ProtocolViolation, message);
-  }
-}
-
-function withStatus(status: number, message: string): AudioHookError {
-  return new StatusError(status, message);
-}
-
-function statusFor(error: AudioHookError): number {
-  if (error instanceof StatusError) return error.status;
-  return error.code === AudioHookErrorCode.MessageTooLarge ? 413 : 400;
 }

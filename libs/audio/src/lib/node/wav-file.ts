@@ -2,8 +2,8 @@
 
 import { write as writeToFile } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { WavWriter, type WavSink, type WavWriterOptions } from './wav-writer';
-import { assertWavFormat, type WavFormat } from './wav';
+import { WavWriter, type WavSink, type WavWriterOptions } from '../wav-writer';
+import { assertWavFormat, type WavFormat } from '../wav';
 
 /** A {@link WavSink} that writes to a file with positional writes. */
 export class FileWavSink implements WavSink {

@@ -1,0 +1,151 @@
+// The client side of the signatures: signing an upgrade request (spec §4.1) and the full set of
+// AudioHook upgrade headers.
+
+import { type Clock, systemClock } from '../clock';
+import { AudioHookError, AudioHookErrorCode } from '../errors';
+import { canonicalHeaderValue, createSignatureBase } from './base';
+import { base64, decodeSecret, hmacSha256, randomNonce } from './crypto';
+import { AUDIOHOOK_SIGNED_COMPONENTS } from './types';
+
+/** Options of {@link signRequest}. */
+export interface SignRequestOptions {
+  /** Path plus `?query` of the request. */
+  readonly requestTarget: string;
+  /** `host[:port]` as sent in `Host`. */
+  readonly authority: string;
+  /** Values of the covered headers, by lower-case name. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** `keyid` (the API key). */
+  readonly keyid: string;
+  /** Client secret: base64 text or the decoded bytes. */
+  readonly secret: string | Uint8Array;
+  /** Components to cover, in order. @default AUDIOHOOK_SIGNED_COMPONENTS */
+  readonly components?: readonly string[];
+  /** Nonce. @default 18 random bytes as base64 (24 characters) */
+  readonly nonce?: string;
+  /** `created` in UNIX seconds. @default now */
+  readonly created?: number;
+  /** Seconds from `created` to `expires`; `null` leaves `expires` out. @default 30 */
+  readonly expiresIn?: number | null;
+  /** Signature label. @default 'sig1' */
+  readonly label?: string;
+  /** Time source for the default `created`. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/** Headers produced by {@link signRequest}. */
+export interface SignatureHeaders {
+  /** Value of `Signature-Input`. */
+  readonly signatureInput: string;
+  /** Value of `Signature`. */
+  readonly signature: string;
+  /** The signature base that was signed (for debugging; contains no secret). */
+  readonly base: string;
+}
+
+/**
+ * Signs an upgrade request the way the AudioHook client does (parameters `keyid`, `nonce`,
+ * `alg`, `created`, `expires`, in that order).
+ *
+ * @example
+ * ```ts
+ * const { signatureInput, signature } = signRequest({
+ *   requestTarget: '/api/v1/audiohook/ws', authority: 'audiohook.example.com',
+ *   headers: { 'audiohook-organization-id': org, 'audiohook-session-id': id,
+ *              'audiohook-correlation-id': correlation, 'x-api-key': apiKey },
+ *   keyid: apiKey, secret: clientSecretBase64,
+ * });
+ * ```
+ */
+export function signRequest(options: SignRequestOptions): SignatureHeaders {
+  const components = options.components ?? AUDIOHOOK_SIGNED_COMPONENTS;
+  const values = components.map((name): [string, string] => {
+    if (name === '@request-target') return [name, options.requestTarget];
+    if (name === '@authority') return [name, options.authority];
+    const value = options.headers[name];
+    if (value === undefined) {
+      throw new AudioHookError(
+        AudioHookErrorCode.SignatureBuild,
+        `no value for covered component ${name}`,
+      );
+    }
+    return [name, canonicalHeaderValue(value)];
+  });
+  const created = options.created ?? Math.floor((options.clock ?? systemClock).now() / 1000);
+  const expiresIn = options.expiresIn === undefined ? 30 : options.expiresIn;
+  const parameters: [string, string | number][] = [
+    ['keyid', options.keyid],
+    ['nonce', options.nonce ?? randomNonce()],
+    ['alg', 'hmac-sha256'],
+    ['created', created],
+  ];
+  if (expiresIn !== null) parameters.push(['expires', created + expiresIn]);
+  const { base, signatureParams } = createSignatureBase(values, parameters);
+  const mac = hmacSha256(decodeSecret(options.secret), base);
+  const label = options.label ?? 'sig1';
+  return {
+    signatureInput: `${label}=${signatureParams}`,
+    signature: `${label}=:${base64(mac)}:`,
+    base,
+  };
+}
+
+/** Options of {@link createAudioHookHeaders}. */
+export interface AudioHookHeaderOptions {
+  readonly organizationId: string;
+  readonly sessionId: string;
+  readonly correlationId: string;
+  readonly apiKey: string;
+  /** Base64 client secret (or bytes); without it the request is not signed. */
+  readonly clientSecret?: string | Uint8Array | null;
+  /** Path plus query of the URI. */
+  readonly requestTarget: string;
+  /** `host[:port]` of the URI (default ports left out). */
+  readonly authority: string;
+  /** Fixed nonce / created / expiry, for reproducible requests. */
+  readonly nonce?: string;
+  readonly created?: number;
+  readonly expiresIn?: number | null;
+  readonly clock?: Clock;
+}
+
+/**
+ * The headers the AudioHook client sends on the upgrade request, signed when a client secret
+ * is given.
+ *
+ * @example
+ * ```ts
+ * const headers = createAudioHookHeaders({ organizationId, sessionId, correlationId, apiKey,
+ *   clientSecret, requestTarget: url.pathname + url.search, authority: url.host });
+ * new WebSocket(url, { headers });
+ * ```
+ */
+export function createAudioHookHeaders(options: AudioHookHeaderOptions): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Audiohook-Organization-Id': options.organizationId,
+    'Audiohook-Session-Id': options.sessionId,
+    'Audiohook-Correlation-Id': options.correlationId,
+    'X-API-KEY': options.apiKey,
+  };
+  const secret = options.clientSecret;
+  if (secret === undefined || secret === null) return headers;
+  const signed = signRequest({
+    requestTarget: options.requestTarget,
+    authority: options.authority,
+    headers: {
+      'audiohook-organization-id': options.organizationId,
+      'audiohook-session-id': options.sessionId,
+      'audiohook-correlation-id': options.correlationId,
+      'x-api-key': options.apiKey,
+    },
+    keyid: options.apiKey,
+    secret,
+    ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+    ...(options.created === undefined ? {} : { created: options.created }),
+    ...(options.expiresIn === undefined ? {} : { expiresIn: options.expiresIn }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  headers['Signature-Input'] = signed.signatureInput;
+  headers['Signature'] = signed.signature;
+  return headers;
+}

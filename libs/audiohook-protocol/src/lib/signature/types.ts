@@ -1,0 +1,132 @@
+// Public types of the HTTP message signatures: the covered components, result codes, the
+// request and secret shapes, and the verifier's options.
+
+import type { Clock } from '../clock';
+import type { AudioHookError } from '../errors';
+import type { NonceStore, SyncNonceStore } from './nonce-store';
+
+/** The components the AudioHook client signs, in order (spec §4.2). */
+export const AUDIOHOOK_SIGNED_COMPONENTS = [
+  '@request-target',
+  '@authority',
+  'audiohook-organization-id',
+  'audiohook-session-id',
+  'audiohook-correlation-id',
+  'x-api-key',
+] as const;
+
+/**
+ * Result codes of a verification (spec §4.3), plus `UNAVAILABLE`: the signature was valid but the
+ * replay store could not record its nonce, so the request is refused (fail closed).
+ */
+export const SIGNATURE_RESULT_CODES = [
+  'VERIFIED',
+  'FAILED',
+  'UNSIGNED',
+  'EXPIRED',
+  'INVALID',
+  'PRECONDITION',
+  'UNSUPPORTED',
+  'UNAVAILABLE',
+] as const;
+/** A verification result code. */
+export type SignatureResultCode = (typeof SIGNATURE_RESULT_CODES)[number];
+
+/** What {@link verifySignature} concluded. */
+export interface SignatureVerification {
+  /** The result code. */
+  readonly code: SignatureResultCode;
+  /** True when the request may proceed (`VERIFIED`). */
+  readonly ok: boolean;
+  /** Why, in words (safe to log: it never contains secrets or signatures). */
+  readonly reason: string;
+  /** False when the request carried no signature (accepted only for keys without a secret). */
+  readonly signed: boolean;
+  /** The signature label used (`sig1`). */
+  readonly label?: string;
+  /** The `keyid` parameter. */
+  readonly keyid?: string;
+  /** The `created` parameter (UNIX seconds). */
+  readonly created?: number;
+  /** The `expires` parameter (UNIX seconds). */
+  readonly expires?: number;
+  /**
+   * With `UNAVAILABLE` only: the store failure, an {@link AudioHookError} with code
+   * `AUDIOHOOK_ERR_NONCE_STORE` whose `cause` is what the store threw (log and count it).
+   */
+  readonly error?: AudioHookError;
+}
+
+/** A header map as Node's `IncomingMessage.headers` has it (names in any case). */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** The parts of the upgrade request the verifier needs. */
+export interface SignedRequest {
+  /** The raw request URL: path plus `?query` (the `@request-target`). */
+  readonly url: string;
+  /** The request headers. */
+  readonly headers: RequestHeaders;
+}
+
+/**
+ * The client secret of an API key: base64 text (as configured in Genesys) or the decoded bytes.
+ * `''` or `null`: the key is known and has no secret. `undefined`: the key is unknown.
+ */
+export type SecretLookupResult = string | Uint8Array | null | undefined;
+
+/** Options shared by {@link verifySignature} and {@link verifySignatureSync}. */
+export interface VerifySignatureBaseOptions {
+  /** Time source. @default systemClock */
+  readonly clock?: Clock;
+  /** Largest signature age in seconds. @default 10 */
+  readonly maxAgeSeconds?: number;
+  /** Tolerated clock difference in seconds. @default 3 */
+  readonly clockSkewSeconds?: number;
+  /**
+   * `tolerant`: skew widens the window (`created ≤ now + skew`, `expires ≥ now − skew`,
+   * `now − created ≤ maxAge + skew`). `reference`: the reference's tightening checks
+   * (`expires ≥ now + skew`, `created + maxAge ≥ now + skew`; effective max age 7 s).
+   * @default 'tolerant'
+   */
+  readonly timeMode?: 'tolerant' | 'reference';
+  /** Require a `nonce` parameter. @default true */
+  readonly requireNonce?: boolean;
+  /** Shortest accepted nonce. @default 22 */
+  readonly minNonceLength?: number;
+  /** Components a signature must cover. @default AUDIOHOOK_SIGNED_COMPONENTS */
+  readonly requiredComponents?: readonly string[];
+  /** Require `keyid` to equal the `X-API-KEY` header. @default true */
+  readonly requireKeyIdMatchesApiKey?: boolean;
+  /**
+   * Unsigned requests: `no-secret` accepts them only for a known key without a secret (the
+   * reference's rule), `never` rejects them, `always` accepts them whatever the key.
+   * @default 'no-secret'
+   */
+  readonly allowUnsigned?: 'no-secret' | 'never' | 'always';
+  /** `@authority` to use instead of the `Host` header (e.g. behind a proxy). */
+  readonly authority?: string;
+}
+
+/** Options of {@link verifySignature}. */
+export interface VerifySignatureOptions extends VerifySignatureBaseOptions {
+  /** Finds the client secret of an API key (may be async, e.g. a secrets manager). */
+  readonly resolveSecret: (apiKey: string) => SecretLookupResult | Promise<SecretLookupResult>;
+  /**
+   * Replay protection: the nonce of every valid signature is claimed here, and a nonce claimed
+   * before (within its lifetime) is refused with `PRECONDITION`. A {@link NonceCache} for one
+   * process, or a shared store (e.g. a conditional write to DynamoDB) for several. @default none
+   */
+  readonly nonceStore?: NonceStore;
+  /** @deprecated The former name of `nonceStore`; used when `nonceStore` is absent. */
+  readonly nonceCache?: NonceStore;
+}
+
+/** Options of {@link verifySignatureSync}. */
+export interface VerifySignatureSyncOptions extends VerifySignatureBaseOptions {
+  /** Finds the client secret of an API key. */
+  readonly resolveSecret: (apiKey: string) => SecretLookupResult;
+  /** As in {@link VerifySignatureOptions}, with a store that answers synchronously. @default none */
+  readonly nonceStore?: SyncNonceStore;
+  /** @deprecated The former name of `nonceStore`; used when `nonceStore` is absent. */
+  readonly nonceCache?: SyncNonceStore;
+}

@@ -1,0 +1,137 @@
+// The server side of the signatures: verification (spec §4.3), asynchronous (secret lookup and
+// nonce store may be remote) or synchronous, with the replay check after the MAC matched.
+
+import { AudioHookError, AudioHookErrorCode } from '../errors';
+import {
+  analyze,
+  macKey,
+  macResult,
+  result,
+  unsignedResult,
+  type Analysis,
+  type PendingClaim,
+  type ResultMeta,
+} from './analyze';
+import { hmacSha256 } from './crypto';
+import { nonceKey } from './nonce-store';
+import type {
+  SecretLookupResult,
+  SignatureVerification,
+  SignedRequest,
+  VerifySignatureOptions,
+  VerifySignatureSyncOptions,
+} from './types';
+
+/**
+ * Verifies the HTTP message signature of an upgrade request (spec §4.3) with the tolerant time
+ * window by default. Never throws for bad input: every problem is a result code.
+ *
+ * @example
+ * ```ts
+ * const verification = await verifySignature(
+ *   { url: request.url ?? '/', headers: request.headers },
+ *   { resolveSecret: (apiKey) => secrets.get(apiKey), nonceStore },
+ * );
+ * if (!verification.ok) session.disconnect('unauthorized', verification.code);
+ * ```
+ */
+export async function verifySignature(
+  request: SignedRequest,
+  options: VerifySignatureOptions,
+): Promise<SignatureVerification> {
+  const analysis = analyze(request, options);
+  if (analysis.kind === 'done') return analysis.result;
+  const secret =
+    analysis.lookupKey === undefined ? undefined : await options.resolveSecret(analysis.lookupKey);
+  if (analysis.kind === 'unsigned') return unsignedResult(secret);
+  const verification = checkMac(analysis, secret);
+  const store = options.nonceStore ?? options.nonceCache;
+  const claim = analysis.claim;
+  if (!verification.ok || store === undefined || claim === undefined) return verification;
+  try {
+    const claimed = await store.claim(keyOf(claim), claim.expiresAtMs, claim.nowMs);
+    return afterClaim(verification, claimed, analysis.meta);
+  } catch (error) {
+    return storeFailed(error, analysis.meta);
+  }
+}
+
+/**
+ * {@link verifySignature} with a synchronous secret lookup.
+ *
+ * @example
+ * ```ts
+ * const verification = verifySignatureSync(request, { resolveSecret: (k) => keys[k] });
+ * ```
+ */
+export function verifySignatureSync(
+  request: SignedRequest,
+  options: VerifySignatureSyncOptions,
+): SignatureVerification {
+  const analysis = analyze(request, options);
+  if (analysis.kind === 'done') return analysis.result;
+  const secret =
+    analysis.lookupKey === undefined ? undefined : options.resolveSecret(analysis.lookupKey);
+  if (analysis.kind === 'unsigned') return unsignedResult(secret);
+  const verification = checkMac(analysis, secret);
+  const store = options.nonceStore ?? options.nonceCache;
+  const claim = analysis.claim;
+  if (!verification.ok || store === undefined || claim === undefined) return verification;
+  let claimed: unknown;
+  try {
+    claimed = store.claim(keyOf(claim), claim.expiresAtMs, claim.nowMs);
+  } catch (error) {
+    return storeFailed(error, analysis.meta);
+  }
+  if (isThenable(claimed)) {
+    // A store that cannot answer now cannot serve a synchronous check: refuse, and make sure
+    // its eventual rejection is not unhandled.
+    claimed.then(undefined, () => undefined);
+    return storeFailed(
+      new TypeError('the nonce store answered asynchronously; use verifySignature'),
+      analysis.meta,
+    );
+  }
+  return afterClaim(verification, claimed, analysis.meta);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** The MAC check of a signed request. */
+function checkMac(
+  analysis: Extract<Analysis, { kind: 'signed' }>,
+  secret: SecretLookupResult,
+): SignatureVerification {
+  const key = macKey(secret, analysis.meta);
+  if (!(key instanceof Uint8Array)) return key;
+  return macResult(hmacSha256(key, analysis.base), analysis.signature, secret, analysis.meta);
+}
+
+function keyOf(claim: PendingClaim): string {
+  return nonceKey(claim.keyid, claim.nonce);
+}
+
+/** The result when the store answered whether the nonce was new. */
+function afterClaim(
+  verification: SignatureVerification,
+  claimed: unknown,
+  meta: ResultMeta,
+): SignatureVerification {
+  return claimed === true ? verification : result('PRECONDITION', '"nonce" was already used', meta);
+}
+
+/** The result when the store failed: refuse (fail closed), carrying the typed error. */
+function storeFailed(cause: unknown, meta: ResultMeta): SignatureVerification {
+  const error = new AudioHookError(
+    AudioHookErrorCode.NonceStore,
+    'the nonce store failed; the request is refused',
+    { cause },
+  );
+  return result('UNAVAILABLE', 'the replay check could not be made', { ...meta, error });
+}
