@@ -136,6 +136,7 @@ export class LexConnector implements Connector {
     const { aws_access_key_id: accessKeyId, aws_secret_access_key: secretAccessKey } = config;
     if (accessKeyId === undefined || secretAccessKey === undefined) return {};
     this.#logger.warn(
+      {},
       'AWS credentials are set in the YAML (aws_access_key_id / aws_secret_access_key): an IAM role (task or instance role) or the AWS credential chain is preferred',
     );
     return {
