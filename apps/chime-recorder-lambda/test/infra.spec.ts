@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   awsActionsCalledIn,
@@ -20,6 +21,7 @@ let existing: RecorderStack;
 let fullT: Template;
 let siprecT: Template;
 let existingT: Template;
+let assemblyDir: string;
 
 beforeAll(() => {
   // One app, synthesised once: the CDK's template validation (as errors) runs on every stack.
@@ -48,7 +50,7 @@ beforeAll(() => {
     recordingBucketPrefix: '',
     settings: { WRITE_METADATA_JSON: 'false' },
   });
-  app.synth();
+  assemblyDir = app.synth().directory;
   fullT = Template.fromStack(full);
   siprecT = Template.fromStack(siprec);
   existingT = Template.fromStack(existing);
@@ -330,6 +332,26 @@ describe('RecorderStack: checks', () => {
     expect(nagFindings(full)).toEqual([]);
     expect(nagFindings(siprec)).toEqual([]);
     expect(nagFindings(existing)).toEqual([]);
+  });
+
+  it('is valid CloudFormation by the CDK template validation: no finding, error or warning, left', () => {
+    const report = JSON.parse(
+      readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8'),
+    ) as { pluginReports: { conclusion: string; violations: unknown[] }[] };
+    for (const plugin of report.pluginReports) {
+      expect(plugin).toMatchObject({ conclusion: 'success', violations: [] });
+    }
+  });
+
+  it("runs every function, the custom resources' provider included, on Node.js 22 or newer", () => {
+    for (const t of [fullT, siprecT, existingT]) {
+      for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
+        expect((fn as { Properties: { Runtime: string } }).Properties.Runtime).toMatch(
+          /^nodejs(2[2-9]|[3-9]\d)\.x$/,
+        );
+      }
+    }
+    expect(Object.keys(fullT.findResources('AWS::Lambda::Function'))).toHaveLength(2);
   });
 
   it('tags every resource with its service and owner', () => {

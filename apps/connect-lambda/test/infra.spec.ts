@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsActionsCalledIn, createInfraApp, nagFindings, sourceFiles } from '@org/infra';
@@ -8,6 +8,7 @@ import { ConnectLambdaStack } from '../src/infra/connect-stack';
 let dir: string;
 let stack: ConnectLambdaStack;
 let template: Template;
+let assemblyDir: string;
 
 beforeAll(() => {
   // Any file will do as the code asset; the real ZIP is tested by the bundle test.
@@ -21,7 +22,7 @@ beforeAll(() => {
     codeZip: zip,
     owner: 'team-voice',
   });
-  app.synth();
+  assemblyDir = app.synth().directory;
   template = Template.fromStack(stack);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,5 +98,24 @@ describe('ConnectLambdaStack', () => {
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     expect(nagFindings(stack)).toEqual([]);
+  });
+
+  it('is valid CloudFormation by the CDK template validation: only the two explained warnings, acknowledged', () => {
+    const report = JSON.parse(
+      readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8'),
+    ) as {
+      pluginReports: {
+        conclusion: string;
+        violations: unknown[];
+        suppressedViolations: { ruleName: string; reason: string }[];
+      }[];
+    };
+    expect(report.pluginReports).toHaveLength(1);
+    const [validate] = report.pluginReports;
+    expect(validate).toMatchObject({ conclusion: 'success', violations: [] });
+    expect([...new Set(validate?.suppressedViolations.map((v) => v.ruleName))].sort()).toEqual([
+      'W1030',
+      'W2509',
+    ]);
   });
 });

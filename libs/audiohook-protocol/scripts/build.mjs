@@ -2,13 +2,16 @@
 //
 // Every source file reachable from the entry points is compiled on its own (no bundling, so the
 // entries share their modules and nothing is duplicated), twice:
-//   <file>.mjs + <file>.d.mts   ES modules and their declarations (relative imports end in .mjs)
-//   <file>.cjs + <file>.d.cts   CommonJS and its declarations (relative imports end in .cjs)
+//   esm/<file>.js + .d.ts   ES modules (esm/package.json says "type": "module")
+//   cjs/<file>.js + .d.ts   CommonJS (cjs/package.json says "type": "commonjs")
+// Relative imports end in .js. Both declaration trees are the same text: npm packs files by
+// extension and name, so each pair ends up adjacent in the tarball and costs almost nothing twice.
 // Entry points: index (everything but the test doubles), codec, session, signature, node, testing.
 // The workspace library @org/audio, which is not published, is compiled into vendor/audio (only
 // its pure part is reachable). zod and structured-headers stay external: ^ dependencies.
 // <entry>/package.json stubs give resolvers without `exports` support (node10) the subpaths.
-// Usage: node libs/audiohook-protocol/scripts/build.mjs   (or: npx nx build audiohook-protocol)
+// Usage: node libs/audiohook-protocol/scripts/build.mjs [--out <dir>]
+//        (or: npx nx build audiohook-protocol)
 
 import { execFileSync } from 'node:child_process';
 import {
@@ -29,8 +32,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const project = resolve(here, '..');
 const root = resolve(project, '../..');
 const audio = join(root, 'libs/audio');
-const out = join(root, 'dist/libs/audiohook-protocol');
-const scratch = join(root, 'tmp/audiohook-protocol-build');
+// `--out <dir>`: build somewhere else (the tests build into their own folders).
+const outFlag = process.argv.indexOf('--out');
+const out =
+  outFlag === -1 ? join(root, 'dist/libs/audiohook-protocol') : resolve(process.argv[outFlag + 1]);
+const scratch = join(root, 'tmp', `audiohook-protocol-build-${process.pid}`);
 const RUNTIME_DEPENDENCIES = ['zod', 'structured-headers'];
 const ENTRIES = ['index', 'codec', 'session', 'signature', 'node', 'testing'];
 const FORMATS = [

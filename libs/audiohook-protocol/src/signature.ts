@@ -15,10 +15,12 @@ export {
   type VerifySignatureSyncOptions,
 } from './lib/signature/types';
 export { canonicalHeaderValue, createSignatureBase } from './lib/signature/base';
-export { decodeSecret, hmacSha256 } from './lib/signature/crypto';
+export { decodeSecret, hasSyncCrypto, hmacSha256, hmacSha256Async } from './lib/signature/crypto';
 export {
   createAudioHookHeaders,
+  createAudioHookHeadersAsync,
   signRequest,
+  signRequestAsync,
   type AudioHookHeaderOptions,
   type SignRequestOptions,
   type SignatureHeaders,

@@ -130,7 +130,9 @@ describe('HTTP message signatures', () => {
         ],
       );
       expect(base).toBe(B.base.join('\n'));
-      expect(hmacSha256(decodeSecret(B.key), base).toString('base64')).toBe(B.signature);
+      expect(Buffer.from(hmacSha256(decodeSecret(B.key), base)).toString('base64')).toBe(
+        B.signature,
+      );
     });
 
     it('verifies with the AudioHook-specific rules switched off', () => {

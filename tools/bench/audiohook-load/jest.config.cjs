@@ -3,5 +3,5 @@ module.exports = {
   ...require('../../../jest.preset.js'),
   displayName: 'bench-audiohook-load',
   coverageDirectory: '../../../coverage/tools/bench/audiohook-load',
-  testTimeout: 60_000,
+  testTimeout: 120_000,
 };

@@ -1,7 +1,14 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { fakeControl } from './genesys-controls';
+import { audioHookBody, EventHistory, type StoredEvent } from './genesys-events';
+import { type LoggedRequest, readBody, sendJson } from './genesys-http';
+import { FakeLogin, type Token } from './genesys-login';
+import { availableTopics, judgeTopics, type TopicRejections } from './genesys-topics';
+
+export { audioHookBody, type LoggedRequest, type StoredEvent };
 
 /**
  * A faithful local fake of the parts of Genesys Cloud the collector uses: the OAuth login, the
@@ -24,7 +31,7 @@ export interface FakeGenesysOptions {
   /** Definitions served by `/api/v2/usage/events/definitions`. */
   definitions?: { id: string; name?: string; description?: string }[];
   /** Topics answered as Rejected (with ignoreErrors) or 400 (without). */
-  rejectedTopics?: Record<string, { reason: string; missingPermissions: string[] }>;
+  rejectedTopics?: TopicRejections;
   /** Whether the history query answers 403. @default false */
   queryForbidden?: boolean;
   /** Whether the definitions API answers 403. @default false */
@@ -35,13 +42,6 @@ export interface FakeGenesysOptions {
   rateLimitPerMinute?: number;
   /** Transports listed for v2.operations.events.{id}. @default ['Websocket','EventBridge'] */
   operationsTransports?: string[];
-}
-
-interface Token {
-  value: string;
-  expiresAt: number;
-  revoked: boolean;
-  requests: number[];
 }
 
 interface FakeChannel {
@@ -56,56 +56,10 @@ interface FakeChannel {
   stalled: boolean;
 }
 
-/** An event as the history query stores it (`OperationalEvent`). */
-export interface StoredEvent {
-  topic: string;
-  body: Record<string, unknown>;
-  publishedAt: number;
-}
-
-/** One request as the fake saw it (for assertions). */
-export interface LoggedRequest {
-  method: string;
-  path: string;
-  query: string;
-  body: string;
-  auth: string | undefined;
-  status: number;
-  /** When the request arrived (epoch ms). */
-  at: number;
-}
-
 type Injected = { status: number; headers?: Record<string, string>; body?: unknown };
 type FailPoint = 'login' | 'createChannel' | 'subscribe' | 'head' | 'query';
 
 const CHANNEL_LIMIT = 20;
-const TOPIC_LIMIT = 1000;
-
-/** Builds a realistic operational-event notification body. */
-export function audioHookBody(
-  n: number,
-  overrides: Record<string, unknown> = {},
-): Record<string, unknown> {
-  return {
-    eventEntity: {
-      id: 'AUDIOHOOK-0001',
-      name: 'AudioHook connection failure',
-      description: 'The AudioHook client could not connect to the server.',
-    },
-    entityId: '0f8f91f9-a27d-4ddf-9026-7e1e3a8d73a6',
-    entityName: 'My AudioHook Monitor',
-    entityType: 'integration',
-    conversationId: `34c18827-77a6-4970-ad66-${String(n).padStart(12, '0')}`,
-    errorCode: 'CONNECT_FAILED',
-    previousValue: '',
-    currentValue: 'error',
-    parentEntity: '8a6c6f1e-2b1f-4c4e-9a57-1f0d8b1c2d3e',
-    entityToken: 'tok-1',
-    version: '3',
-    timestamp: Date.now(),
-    ...overrides,
-  };
-}
 
 /**
  * The fake itself. Start with {@link FakeGenesys.start}; point the collector's login and API base
@@ -114,19 +68,27 @@ export function audioHookBody(
 export class FakeGenesys {
   readonly o: Required<Omit<FakeGenesysOptions, 'definitions' | 'rejectedTopics'>> & {
     definitions: { id: string; name?: string; description?: string }[];
-    rejectedTopics: Record<string, { reason: string; missingPermissions: string[] }>;
+    rejectedTopics: TopicRejections;
   };
-  readonly tokens = new Map<string, Token>();
   readonly channels = new Map<string, FakeChannel>();
   readonly requests: LoggedRequest[] = [];
-  readonly store: StoredEvent[] = [];
+  readonly history = new EventHistory();
+  /** Every published event, for the history query. */
+  readonly store: StoredEvent[] = this.history.store;
   /** Every channel id ever created, in order. */
   readonly created: string[] = [];
   /** Frames sent to clients (events only), per channel id. */
   readonly delivered = new Map<string, number>();
   /** Client frames received (pings etc.). */
   readonly clientFrames: string[] = [];
-  tokensIssued = 0;
+  readonly auth: FakeLogin;
+  /** Every access token issued. */
+  get tokens(): ReadonlyMap<string, Token> {
+    return this.auth.tokens;
+  }
+  get tokensIssued(): number {
+    return this.auth.tokensIssued;
+  }
   respondToPing = true;
   private server: Server | undefined;
   private readonly wss = new WebSocketServer({ noServer: true });
@@ -134,7 +96,6 @@ export class FakeGenesys {
   private readonly failures = new Map<FailPoint, Injected[]>();
   private readonly closingTimers = new Set<NodeJS.Timeout>();
   private lastEvent: { topic: string; body: Record<string, unknown> } | undefined;
-  private queryCache: { key: string; matches: StoredEvent[] } | undefined;
 
   constructor(options: FakeGenesysOptions = {}) {
     this.o = {
@@ -156,6 +117,7 @@ export class FakeGenesys {
       rateLimitPerMinute: options.rateLimitPerMinute ?? Infinity,
       operationsTransports: options.operationsTransports ?? ['Websocket', 'EventBridge'],
     };
+    this.auth = new FakeLogin(this.o);
   }
 
   /** `http://127.0.0.1:<port>`: use it as both the login and the API base URL. */
@@ -164,7 +126,7 @@ export class FakeGenesys {
   async start(port = 0): Promise<this> {
     const server = createServer((req, res) => {
       void this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.json(res, 500, { message: String(err) });
+        if (!res.headersSent) sendJson(res, 500, { message: String(err) });
       });
     });
     server.on('connection', (s) => {
@@ -200,7 +162,7 @@ export class FakeGenesys {
 
   /** Revokes every issued token (later API calls with them get 401). */
   revokeTokens(): void {
-    for (const t of this.tokens.values()) t.revoked = true;
+    this.auth.revokeAll();
   }
 
   /**
@@ -377,13 +339,14 @@ export class FakeGenesys {
       return origEnd(...args);
     }) as ServerResponse['end'];
 
-    if (url.pathname.startsWith('/__fake/')) return this.control(url, body, res);
+    if (url.pathname.startsWith('/__fake/'))
+      return fakeControl(this, url.pathname.slice('/__fake/'.length), body, res);
     if (url.pathname === '/oauth/token' && req.method === 'POST') return this.login(req, body, res);
-    if (!url.pathname.startsWith('/api/v2/')) return this.json(res, 404, { message: 'not found' });
+    if (!url.pathname.startsWith('/api/v2/')) return sendJson(res, 404, { message: 'not found' });
 
-    const token = this.authorize(req, res);
+    const token = this.auth.authorize(req, res);
     if (!token) return;
-    if (this.rateLimited(token, res)) return;
+    if (this.auth.rateLimited(token, res)) return;
 
     const p = url.pathname;
     const m = req.method;
@@ -391,7 +354,7 @@ export class FakeGenesys {
     if (p === '/api/v2/notifications/channels' && m === 'POST')
       return this.createChannel(token, res);
     if (p === '/api/v2/notifications/channels' && m === 'GET') {
-      return this.json(res, 200, {
+      return sendJson(res, 200, {
         entities: [...this.channels.values()].map((c) => this.channelJson(c)),
       });
     }
@@ -401,89 +364,27 @@ export class FakeGenesys {
     ) {
       if (this.inject('head', res)) return;
       const ch = this.live(decodeURIComponent(match[1] ?? ''));
-      if (!ch) return this.json(res, 404, { message: 'channel not found' });
-      return this.json(res, 200, this.channelJson(ch));
+      if (!ch) return sendJson(res, 404, { message: 'channel not found' });
+      return sendJson(res, 200, this.channelJson(ch));
     }
     if ((match = /^\/api\/v2\/notifications\/channels\/([^/]+)\/subscriptions$/.exec(p))) {
       return this.subscriptions(decodeURIComponent(match[1] ?? ''), m ?? '', url, body, res);
     }
     if (p === '/api/v2/notifications/availabletopics' && m === 'GET') {
-      return this.json(res, 200, {
-        entities: [
-          {
-            id: 'v2.operations.events.{id}',
-            description: 'Operational events from various services',
-            transports: this.o.operationsTransports,
-            requiresPermissions: [],
-          },
-          { id: 'v2.users.{id}.presence', description: 'presence', transports: ['Websocket'] },
-        ],
-      });
+      return sendJson(res, 200, availableTopics(this.o.operationsTransports));
     }
     if (p === '/api/v2/usage/events/definitions' && m === 'GET') {
       if (this.o.definitionsForbidden)
-        return this.json(res, 403, { message: 'missing usage:events:view' });
-      return this.json(res, 200, { entities: this.o.definitions });
+        return sendJson(res, 403, { message: 'missing usage:events:view' });
+      return sendJson(res, 200, { entities: this.o.definitions });
     }
     if (p === '/api/v2/usage/events/query' && m === 'POST') return this.query(url, body, res);
-    return this.json(res, 404, { message: `no route ${m} ${p}` });
+    return sendJson(res, 404, { message: `no route ${m} ${p}` });
   }
 
   private login(req: IncomingMessage, body: string, res: ServerResponse): void {
     if (this.inject('login', res)) return;
-    const expected = Buffer.from(
-      `Basic ${Buffer.from(`${this.o.clientId}:${this.o.clientSecret}`).toString('base64')}`,
-    );
-    const got = Buffer.from(req.headers.authorization ?? '');
-    if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
-      return this.json(res, 401, { error: 'invalid_client', description: 'bad credentials' });
-    }
-    if (!/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '')) {
-      return this.json(res, 400, { error: 'invalid_request' });
-    }
-    if (new URLSearchParams(body).get('grant_type') !== 'client_credentials') {
-      return this.json(res, 400, { error: 'unsupported_grant_type' });
-    }
-    const value = randomBytes(24).toString('base64url');
-    this.tokens.set(value, {
-      value,
-      expiresAt: Date.now() + this.o.tokenTtlS * 1000,
-      revoked: false,
-      requests: [],
-    });
-    this.tokensIssued += 1;
-    this.json(res, 200, {
-      access_token: value,
-      token_type: 'bearer',
-      expires_in: this.o.tokenTtlS,
-    });
-  }
-
-  private authorize(req: IncomingMessage, res: ServerResponse): Token | undefined {
-    const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    const t = m ? this.tokens.get(m[1] ?? '') : undefined;
-    if (!t || t.revoked || Date.now() >= t.expiresAt) {
-      this.json(res, 401, {
-        message: 'Invalid login credentials.',
-        code: 'bad.credentials',
-        status: 401,
-      });
-      return undefined;
-    }
-    return t;
-  }
-
-  private rateLimited(t: Token, res: ServerResponse): boolean {
-    const now = Date.now();
-    t.requests = t.requests.filter((x) => now - x < 60_000);
-    t.requests.push(now);
-    if (t.requests.length <= this.o.rateLimitPerMinute) return false;
-    res.setHeader('Retry-After', '1');
-    res.setHeader('inin-ratelimit-allowed', String(this.o.rateLimitPerMinute));
-    res.setHeader('inin-ratelimit-count', String(t.requests.length));
-    res.setHeader('inin-ratelimit-reset', '1');
-    this.json(res, 429, { message: 'Rate limit exceeded', status: 429 });
-    return true;
+    this.auth.login(req, body, res);
   }
 
   private createChannel(token: Token, res: ServerResponse): void {
@@ -513,7 +414,7 @@ export class FakeGenesys {
     this.armExpiry(ch);
     this.channels.set(id, ch);
     this.created.push(id);
-    this.json(res, 200, this.channelJson(ch));
+    sendJson(res, 200, this.channelJson(ch));
   }
 
   private subscriptions(
@@ -524,9 +425,9 @@ export class FakeGenesys {
     res: ServerResponse,
   ): void {
     const ch = this.live(id);
-    if (!ch) return this.json(res, 404, { message: 'channel not found' });
+    if (!ch) return sendJson(res, 404, { message: 'channel not found' });
     if (method === 'GET')
-      return this.json(res, 200, {
+      return sendJson(res, 200, {
         entities: [...ch.topics].map((t) => ({ id: t, state: 'Permitted' })),
       });
     if (method === 'DELETE') {
@@ -535,56 +436,22 @@ export class FakeGenesys {
       return;
     }
     if (method !== 'PUT' && method !== 'POST')
-      return this.json(res, 405, { message: 'method not allowed' });
+      return sendJson(res, 405, { message: 'method not allowed' });
     if (this.inject('subscribe', res)) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return this.json(res, 400, { message: 'body is not JSON' });
-    }
-    if (
-      !Array.isArray(parsed) ||
-      !parsed.every(
-        (t) =>
-          typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string',
-      )
-    ) {
-      return this.json(res, 400, {
-        message: 'The request body must be an array of {"id": "<topic>"} objects.',
-      });
-    }
-    const ids = (parsed as { id: string }[]).map((t) => t.id);
-    if (ids.length > TOPIC_LIMIT) return this.json(res, 400, { message: 'too many topics' });
-    const ignoreErrors = url.searchParams.get('ignoreErrors') === 'true';
-    const results = ids.map((t) => {
-      const rejected = this.o.rejectedTopics[t];
-      if (rejected)
-        return {
-          id: t,
-          state: 'Rejected',
-          rejectionReason: rejected.reason,
-          missingPermissions: rejected.missingPermissions,
-        };
-      if (t === 'channel.metadata' || t.startsWith('v2.system.'))
-        return { id: t, state: 'Rejected', rejectionReason: 'system topics cannot be subscribed' };
-      if (!/^v2\.operations\.events\.[A-Za-z0-9_-]+$/.test(t))
-        return { id: t, state: 'Rejected', rejectionReason: 'unknown topic' };
-      return { id: t, state: 'Permitted' };
-    });
-    if (!ignoreErrors && results.some((r) => r.state !== 'Permitted')) {
-      return this.json(res, 400, {
-        message: 'One or more topics are invalid or not permitted.',
-        status: 400,
-      });
-    }
+    const judged = judgeTopics(
+      body,
+      url.searchParams.get('ignoreErrors') === 'true',
+      this.o.rejectedTopics,
+    );
+    if (!('results' in judged)) return sendJson(res, judged.status, judged.body);
+    const results = judged.results;
     const permitted = results.filter((r) => r.state === 'Permitted').map((r) => r.id);
     if (method === 'PUT') ch.topics = new Set(permitted);
     else for (const t of permitted) ch.topics.add(t);
     ch.expiresAt = Date.now() + this.o.channelTtlMs;
     ch.lastUsed = Date.now();
     this.armExpiry(ch);
-    this.json(res, 200, {
+    sendJson(res, 200, {
       entities: results.map((r) => ({
         ...r,
         selfUri: `/api/v2/notifications/channels/${ch.id}/subscriptions`,
@@ -594,103 +461,9 @@ export class FakeGenesys {
 
   private query(url: URL, body: string, res: ServerResponse): void {
     if (this.inject('query', res)) return;
-    if (this.o.queryForbidden) return this.json(res, 403, { message: 'missing usage:events:view' });
-    let req: { interval?: string; eventDefinitionIds?: string[]; sortOrder?: string };
-    try {
-      req = JSON.parse(body) as typeof req;
-    } catch {
-      return this.json(res, 400, { message: 'body is not JSON' });
-    }
-    const [from, to] = (req.interval ?? '').split('/').map((s) => Date.parse(s));
-    if (from === undefined || to === undefined || !Number.isFinite(from) || !Number.isFinite(to)) {
-      return this.json(res, 400, { message: 'interval must be start/end ISO-8601' });
-    }
-    const pageSize = Math.min(200, Number(url.searchParams.get('pageSize') ?? 25));
-    const after = Number(url.searchParams.get('after') ?? 0);
-    const ids = new Set(req.eventDefinitionIds ?? []);
-    // Paging re-sends the same query: filter the store once per query, not once per page.
-    const cacheKey = body;
-    if (this.queryCache?.key !== cacheKey) {
-      let found = this.store.filter((e) => {
-        const ts = Number(e.body['timestamp']);
-        const def = (e.body['eventEntity'] as { id?: string } | undefined)?.id ?? '';
-        return ts >= from && ts <= to && (ids.size === 0 || ids.has(def));
-      });
-      if ((req.sortOrder ?? 'DESC') === 'DESC') found = found.reverse();
-      this.queryCache = { key: cacheKey, matches: found };
-    }
-    const matches = this.queryCache.matches;
-    const page = matches.slice(after, after + pageSize).map((e) => ({ e }));
-    const next = after + pageSize < matches.length ? after + pageSize : undefined;
-    this.json(res, 200, {
-      entities: page.map(({ e }) => toOperationalEvent(e.body)),
-      ...(next === undefined
-        ? {}
-        : { nextUri: `/api/v2/usage/events/query?pageSize=${pageSize}&after=${next}` }),
-      selfUri: '/api/v2/usage/events/query',
-    });
-  }
-
-  private control(url: URL, body: string, res: ServerResponse): void {
-    const p = url.pathname.slice('/__fake/'.length);
-    const json = (): Record<string, unknown> => {
-      try {
-        return JSON.parse(body || '{}') as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    };
-    switch (p) {
-      case 'state':
-        return this.json(res, 200, this.state());
-      case 'publish': {
-        const b = json();
-        const n = Number(b['n'] ?? Date.now() % 1_000_000);
-        const bodyToSend =
-          (b['body'] as Record<string, unknown> | undefined) ??
-          audioHookBody(n, { timestamp: Date.now() });
-        const id =
-          (bodyToSend['eventEntity'] as { id?: string } | undefined)?.id ?? 'AUDIOHOOK-0001';
-        const delivered = this.publish(
-          String(b['topic'] ?? `v2.operations.events.${id}`),
-          bodyToSend,
-        );
-        return this.json(res, 200, { delivered });
-      }
-      case 'publish-many': {
-        // For the benchmark: publish `count` events as fast as the sockets take them, optionally
-        // dropping every connection (1006) after `dropAfter` of them.
-        const b = json();
-        const count = Number(b['count'] ?? 1000);
-        const start = Number(b['start'] ?? 0);
-        const dropAfter = b['dropAfter'] === undefined ? undefined : Number(b['dropAfter']);
-        const topic = String(b['topic'] ?? 'v2.operations.events.AUDIOHOOK-0001');
-        const t0 = Date.now();
-        const bodies = function* (): Generator<Record<string, unknown>> {
-          for (let i = start; i < start + count; i += 1) yield audioHookBody(i);
-        };
-        void this.publishMany(topic, bodies(), {
-          onProgress: (sent) => {
-            if (dropAfter !== undefined && sent === dropAfter) this.dropConnections();
-          },
-        }).then((published) => this.json(res, 200, { published, ms: Date.now() - t0 }));
-        return;
-      }
-      case 'socket-closing':
-        this.socketClosing(Number(json()['graceMs'] ?? this.o.closingGraceMs));
-        return this.json(res, 200, { ok: true });
-      case 'drop':
-        this.dropConnections();
-        return this.json(res, 200, { ok: true });
-      case 'expire':
-        this.expireChannels();
-        return this.json(res, 200, { ok: true });
-      case 'revoke':
-        this.revokeTokens();
-        return this.json(res, 200, { ok: true });
-      default:
-        return this.json(res, 404, { message: 'unknown control' });
-    }
+    if (this.o.queryForbidden) return sendJson(res, 403, { message: 'missing usage:events:view' });
+    const answer = this.history.query(url, body);
+    sendJson(res, answer.status, answer.body);
   }
 
   // ---- WebSocket ------------------------------------------------------------------------------
@@ -797,7 +570,7 @@ export class FakeGenesys {
     const next = this.failures.get(point)?.shift();
     if (!next) return false;
     for (const [k, v] of Object.entries(next.headers ?? {})) res.setHeader(k, v);
-    this.json(
+    sendJson(
       res,
       next.status,
       next.body ?? { message: `injected ${next.status}`, status: next.status },
@@ -813,46 +586,4 @@ export class FakeGenesys {
       expires: new Date(c.expiresAt).toISOString(),
     };
   }
-
-  private json(res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(text);
-  }
-}
-
-/** The history-query shape of a stored notification body. */
-function toOperationalEvent(body: Record<string, unknown>): Record<string, unknown> {
-  const ent = body['eventEntity'] as { id?: string; name?: string } | undefined;
-  const out: Record<string, unknown> = {
-    eventDefinition: {
-      id: ent?.id,
-      name: ent?.name,
-      selfUri: `/api/v2/usage/events/definitions/${ent?.id}`,
-    },
-    dateCreated: new Date(Number(body['timestamp'])).toISOString(),
-  };
-  const copy = (from: string, to = from): void => {
-    if (body[from] !== undefined) out[to] = body[from];
-  };
-  copy('entityId');
-  copy('entityName');
-  copy('entityToken');
-  copy('previousValue');
-  copy('currentValue');
-  copy('errorCode');
-  copy('parentEntity', 'parentEntityId');
-  copy('version', 'entityVersion');
-  if (typeof body['conversationId'] === 'string')
-    out['conversation'] = { id: body['conversationId'] };
-  return out;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

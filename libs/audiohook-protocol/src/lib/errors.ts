@@ -39,6 +39,8 @@ export const AudioHookErrorCode = {
   InvalidHeaders: 'AUDIOHOOK_ERR_INVALID_HEADERS',
   /** The replay (nonce) store failed, so a valid signature was refused (fail closed). */
   NonceStore: 'AUDIOHOOK_ERR_NONCE_STORE',
+  /** A synchronous signing or verification function ran where Node.js' crypto module is not. */
+  CryptoUnavailable: 'AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE',
 } as const;
 
 /** One of the {@link AudioHookErrorCode} values. */

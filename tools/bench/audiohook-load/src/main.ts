@@ -1,40 +1,85 @@
 // AudioHook load benchmark. Usage (from the workspace root):
 //   npx nx run bench-audiohook-load:bench -- --sessions 2000 --hold 60 --ramp 40
-// Options: --sessions N, --hold seconds, --ramp seconds, --no-recording, --json.
+//   npx nx run bench-audiohook-load:bench -- --sessions 800 --rate 200 --session-seconds 30
+// Options: --sessions N, --hold seconds, --ramp seconds (steady state); --session-seconds S and
+// --rate R (churn); --no-recording, --profile, --server <main.js>, --json. See the README.
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkTargets, runBenchmark } from './lib/orchestrator';
+import { runChurn } from './lib/churn';
+import { runBenchmark } from './lib/orchestrator';
+import { summarizeProfileFile, type TimeWindow } from './lib/profile';
+import { churnText, profileText, steadyText } from './lib/report-text';
 
 const root = join(__dirname, '../../../..');
 
-async function main(): Promise<void> {
+interface Options {
+  readonly sessions: number | undefined;
+  readonly hold: number;
+  readonly ramp: number;
+  readonly sessionSeconds: number | undefined;
+  readonly rate: number;
+  readonly recording: boolean;
+  readonly profile: boolean;
+  readonly server: string;
+  readonly json: boolean;
+}
+
+function positive(name: string, text: string | undefined, zeroOk = false): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !zeroOk)) {
+    throw new Error(`--${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number`);
+  }
+  return n;
+}
+
+function options(): Options {
   const { values } = parseArgs({
     options: {
-      sessions: { type: 'string', default: '200' },
+      sessions: { type: 'string' },
       hold: { type: 'string', default: '20' },
       ramp: { type: 'string', default: '10' },
+      'session-seconds': { type: 'string' },
+      rate: { type: 'string', default: '200' },
       'no-recording': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      server: { type: 'string', default: 'dist/apps/audiohook-server/main.js' },
       json: { type: 'boolean', default: false },
     },
   });
-  const sessions = Number(values.sessions);
-  const hold = Number(values.hold);
-  const ramp = Number(values.ramp);
-  if (![sessions, hold, ramp].every((n) => Number.isFinite(n) && n > 0)) {
-    throw new Error('--sessions, --hold and --ramp must be positive numbers');
+  const server = isAbsolute(values.server) ? values.server : join(root, values.server);
+  if (!existsSync(server)) {
+    throw new Error(`${server} is missing: run "npx nx build audiohook-server" first`);
   }
-  const serverMain = join(root, 'dist/apps/audiohook-server/main.js');
-  if (!existsSync(serverMain)) {
-    throw new Error(`${serverMain} is missing: run "npx nx build audiohook-server" first`);
-  }
-  const report = await runBenchmark({
-    sessions,
-    holdSeconds: hold,
-    rampSeconds: ramp,
+  return {
+    sessions: positive('sessions', values.sessions),
+    hold: positive('hold', values.hold) as number,
+    ramp: positive('ramp', values.ramp) as number,
+    sessionSeconds: positive('session-seconds', values['session-seconds'], true),
+    rate: positive('rate', values.rate) as number,
     recording: !values['no-recording'],
-    serverCommand: [process.execPath, serverMain],
+    profile: values.profile,
+    server,
+    json: values.json,
+  };
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  const profileDir = o.profile
+    ? join(
+        root,
+        'dist/profiles',
+        `audiohook-load-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+      )
+    : undefined;
+  if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
+  const common = {
+    recording: o.recording,
+    serverCommand: [process.execPath, o.server],
     driverCommand: [
       process.execPath,
       '--import',
@@ -42,26 +87,42 @@ async function main(): Promise<void> {
       join(root, 'tools/bench/audiohook-load/src/driver-main.ts'),
     ],
     cwd: root,
-    log: (line) => process.stderr.write(`bench: ${line}\n`),
-  });
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return;
+    ...(profileDir === undefined ? {} : { profileDir }),
+    log: (line: string) => process.stderr.write(`bench: ${line}\n`),
+  };
+  let text: string;
+  let json: unknown;
+  let windows: TimeWindow[];
+  if (o.sessionSeconds !== undefined) {
+    const report = await runChurn({
+      ...common,
+      sessions: o.sessions ?? 800,
+      rate: o.rate,
+      sessionSeconds: o.sessionSeconds,
+    });
+    [text, json] = [churnText(report), report];
+    windows = [report.lifecycle?.window, report.whole?.window].filter(
+      (w): w is TimeWindow => w !== undefined,
+    );
+  } else {
+    const report = await runBenchmark({
+      ...common,
+      sessions: o.sessions ?? 200,
+      holdSeconds: o.hold,
+      rampSeconds: o.ramp,
+    });
+    [text, json] = [steadyText(report), report];
+    windows = [report.window];
   }
-  const out = [
-    `AudioHook load: ${report.opened}/${report.sessions} stereo PCMU sessions, ${report.holdSeconds} s measured, recording ${report.recording ? 'on' : 'off'}`,
-    `  protocol errors           ${report.protocolErrors}${report.errorSamples.length > 0 ? ` (e.g. ${report.errorSamples[0]})` : ''}`,
-    `  server CPU                ${report.serverCpuMsPerSessionSecond} ms per session-second`,
-    `  server RSS                ${report.serverRssKbPerSession} KB per session (baseline ${report.serverRssBaselineMb} MB, peak ${report.serverRssPeakMb} MB)`,
-    `  open latency              p50 ${report.openLatencyMs.p50} ms, p99 ${report.openLatencyMs.p99} ms (n=${report.openLatencyMs.count})`,
-    `  ping RTT                  p50 ${report.rttMs.p50} ms, p99 ${report.rttMs.p99} ms (n=${report.rttMs.count})`,
-    `  driver max tick lag       ${report.driverMaxTickLagMs} ms`,
-    '  targets (2,000 sessions, recording on):',
-    ...checkTargets(report).map(
-      (t) => `    ${t.ok ? 'met   ' : 'missed'} ${t.name}: ${t.measured} (target ${t.target})`,
-    ),
-  ];
-  process.stdout.write(`${out.join('\n')}\n`);
+  if (profileDir !== undefined) {
+    const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
+    if (file !== undefined) {
+      const path = join(profileDir, file);
+      // Only the measured spans: start-up (loading the bundle) and shutdown are left out.
+      text += `\n${profileText(path, await summarizeProfileFile(path, 25, windows))}`;
+    }
+  }
+  process.stdout.write(o.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,21 @@
 import { join } from 'node:path';
+import { checkChurnTargets, runChurn } from '../src/lib/churn';
 import { checkTargets, runBenchmark, stats, type BenchReport } from '../src/lib/orchestrator';
 
 const root = join(__dirname, '../../../..');
+
+// The source instead of the bundle, so the smoke tests need no build.
+const processes = {
+  serverCommand: [process.execPath, '--import', 'tsx', 'apps/audiohook-server/src/main.ts'],
+  serverEnv: { TSX_TSCONFIG_PATH: 'apps/audiohook-server/tsconfig.json' },
+  driverCommand: [
+    process.execPath,
+    '--import',
+    'tsx',
+    'tools/bench/audiohook-load/src/driver-main.ts',
+  ],
+  cwd: root,
+};
 
 describe('stats', () => {
   it('gives nearest-rank percentiles', () => {
@@ -13,26 +27,18 @@ describe('stats', () => {
 describe('the load benchmark at a tiny size', () => {
   it('drives sessions against a real server and reports CPU, RSS, latencies and errors', async () => {
     const report: BenchReport = await runBenchmark({
+      ...processes,
       sessions: 3,
       holdSeconds: 1,
       rampSeconds: 0.3,
       recording: true,
-      // The source instead of the bundle, so the smoke test needs no build.
-      serverCommand: [process.execPath, '--import', 'tsx', 'apps/audiohook-server/src/main.ts'],
-      serverEnv: { TSX_TSCONFIG_PATH: 'apps/audiohook-server/tsconfig.json' },
-      driverCommand: [
-        process.execPath,
-        '--import',
-        'tsx',
-        'tools/bench/audiohook-load/src/driver-main.ts',
-      ],
-      cwd: root,
     });
     expect(report).toMatchObject({ sessions: 3, opened: 3, protocolErrors: 0, recording: true });
     expect(report.openLatencyMs.count).toBe(3);
     expect(report.framesSent).toBeGreaterThan(10);
     expect(report.serverCpuMsPerSessionSecond).toBeGreaterThanOrEqual(0);
     expect(report.serverRssBaselineMb).toBeGreaterThan(10);
+    expect(report.driverCores).toBeGreaterThan(0);
     const targets = checkTargets(report);
     expect(targets.map((t) => t.name)).toEqual([
       'concurrent sessions, zero errors',
@@ -41,5 +47,26 @@ describe('the load benchmark at a tiny size', () => {
       'server RSS per session',
     ]);
     expect(targets[0]?.ok).toBe(false); // 3 sessions are not 2,000
+  });
+
+  it('churns sessions through both phases and waits for every recording to be finished', async () => {
+    const report = await runChurn({
+      ...processes,
+      sessions: 4,
+      rate: 20,
+      sessionSeconds: 1,
+      recording: true,
+    });
+    for (const phase of [report.lifecycle, report.whole]) {
+      expect(phase).toMatchObject({ sessions: 4, opened: 4, protocolErrors: 0, finalized: true });
+      expect(phase?.closeLatencyMs.count).toBe(4);
+      expect(phase?.serverCpuMs).toBeGreaterThan(0);
+    }
+    expect(report.lifecycle?.cpuMsPerSession).toBeGreaterThan(0);
+    expect(report.whole?.cpuMsPerSessionSecond).toBeGreaterThan(0);
+    expect(checkChurnTargets(report).map((t) => t.name)).toEqual([
+      'lifecycle CPU per session',
+      'whole-session CPU per session-second',
+    ]);
   });
 });

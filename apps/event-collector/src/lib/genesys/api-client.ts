@@ -179,25 +179,7 @@ export class GenesysApi {
     for (;;) {
       if (opts.signal?.aborted) throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
       const token = await this.#o.tokens.get(opts.signal);
-      let res: Response;
-      try {
-        const timeout = AbortSignal.timeout(this.#o.timeoutMs);
-        res = await fetch(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token.value}`,
-            accept: 'application/json',
-            ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
-          signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
-        });
-      } catch (err) {
-        throw new CollectorError(
-          'COLLECTOR_ERR_API',
-          `${method} ${path} failed: ${describeError(err)}`,
-        );
-      }
+      const res = await this.#send(method, path, url, token, opts);
       const correlationId = res.headers.get('inin-correlation-id') ?? undefined;
 
       if (res.status === 401 && !refreshed) {
@@ -223,52 +205,100 @@ export class GenesysApi {
       if ((res.status >= 200 && res.status < 300) || opts.accept?.includes(res.status)) {
         let data: unknown;
         if (opts.schema && res.status >= 200 && res.status < 300) {
-          const text = await res.text();
-          let json: unknown;
-          try {
-            json = text === '' ? undefined : JSON.parse(text);
-          } catch {
-            throw new GenesysApiError(
-              'COLLECTOR_ERR_API',
-              `${method} ${path} returned invalid JSON`,
-              res.status,
-              correlationId,
-            );
-          }
-          const parsed = opts.schema.safeParse(json);
-          if (!parsed.success) {
-            throw new GenesysApiError(
-              'COLLECTOR_ERR_API',
-              `${method} ${path} returned an unexpected body: ${parsed.error.issues[0]?.message ?? ''}`,
-              res.status,
-              correlationId,
-            );
-          }
-          data = parsed.data;
+          data = await this.#parseBody(res, opts.schema, `${method} ${path}`, correlationId);
         } else {
           await res.body?.cancel();
         }
         return { status: res.status, data: data as T, token };
       }
-      const detail = (await res.text().catch(() => '')).slice(0, 300);
-      const code =
-        res.status === 401 || res.status === 403
-          ? 'COLLECTOR_ERR_AUTH'
-          : res.status === 429
-            ? 'COLLECTOR_ERR_RATE_LIMITED'
-            : res.status === 404
-              ? 'COLLECTOR_ERR_CHANNEL_GONE'
-              : 'COLLECTOR_ERR_API';
-      this.#o.logger.warn(
-        { method, path, status: res.status, correlationId, detail },
-        'Genesys API call failed',
+      throw await this.#failure(res, method, path, correlationId);
+    }
+  }
+
+  /** One HTTP exchange with the bearer token; a transport failure becomes `COLLECTOR_ERR_API`. */
+  async #send<T>(
+    method: string,
+    path: string,
+    url: URL,
+    token: AccessToken,
+    opts: RequestOptions<T>,
+  ): Promise<Response> {
+    try {
+      const timeout = AbortSignal.timeout(this.#o.timeoutMs);
+      return await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${token.value}`,
+          accept: 'application/json',
+          ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(opts.body === undefined ? {} : { body: JSON.stringify(opts.body) }),
+        signal: opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout,
+      });
+    } catch (err) {
+      throw new CollectorError(
+        'COLLECTOR_ERR_API',
+        `${method} ${path} failed: ${describeError(err)}`,
       );
+    }
+  }
+
+  /** Reads a 2xx body as JSON and validates it with `schema`. */
+  async #parseBody<T>(
+    res: Response,
+    schema: z.ZodType<T>,
+    call: string,
+    correlationId: string | undefined,
+  ): Promise<T> {
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
       throw new GenesysApiError(
-        code,
-        `${method} ${path} failed with HTTP ${res.status}`,
+        'COLLECTOR_ERR_API',
+        `${call} returned invalid JSON`,
         res.status,
         correlationId,
       );
     }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new GenesysApiError(
+        'COLLECTOR_ERR_API',
+        `${call} returned an unexpected body: ${parsed.error.issues[0]?.message ?? ''}`,
+        res.status,
+        correlationId,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** Logs a failed call (status, correlation id, start of the body) and returns its typed error. */
+  async #failure(
+    res: Response,
+    method: string,
+    path: string,
+    correlationId: string | undefined,
+  ): Promise<GenesysApiError> {
+    const detail = (await res.text().catch(() => '')).slice(0, 300);
+    const code =
+      res.status === 401 || res.status === 403
+        ? 'COLLECTOR_ERR_AUTH'
+        : res.status === 429
+          ? 'COLLECTOR_ERR_RATE_LIMITED'
+          : res.status === 404
+            ? 'COLLECTOR_ERR_CHANNEL_GONE'
+            : 'COLLECTOR_ERR_API';
+    this.#o.logger.warn(
+      { method, path, status: res.status, correlationId, detail },
+      'Genesys API call failed',
+    );
+    return new GenesysApiError(
+      code,
+      `${method} ${path} failed with HTTP ${res.status}`,
+      res.status,
+      correlationId,
+    );
   }
 }

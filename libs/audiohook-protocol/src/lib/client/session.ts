@@ -3,7 +3,7 @@
 // pause/resume/discard/update and the probe. Incoming frames are decoded by `decoder.ts`, the
 // audio is streamed by `media-pump.ts`, pings are scheduled by `pinger.ts`.
 
-import { randomUUID } from 'node:crypto';
+import { randomUuid } from '../uuid';
 import { type Clock, NamedTimers, systemClock } from '../clock';
 import { serializeMessage } from '../codec';
 import { formatDuration, millisToNanos, parseDuration } from '../duration';
@@ -85,7 +85,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#timers = new NamedTimers(this.#clock);
     this.#logger = options.logger ?? silentLogger;
-    this.id = (options.sessionId ?? randomUUID()).toLowerCase();
+    this.id = (options.sessionId ?? randomUuid()).toLowerCase();
     this.#offered = options.media?.offeredMedia ?? [];
     this.#decoder = new ServerFrameDecoder(this.id, options.strict ?? false);
     this.#pinger = new Pinger({
@@ -173,7 +173,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     const participant: Participant = probe
       ? { id: NIL_UUID, ani: '', aniName: '', dnis: '' }
       : (o.participant ?? {
-          id: randomUUID(),
+          id: randomUuid(),
           ani: '+1-555-555-1234',
           aniName: 'John Doe',
           dnis: '+1-800-555-6789',
@@ -183,7 +183,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     );
     this.#openSeq = this.#send('open', {
       organizationId: o.organizationId,
-      conversationId: probe ? NIL_UUID : (o.conversationId ?? randomUUID()),
+      conversationId: probe ? NIL_UUID : (o.conversationId ?? randomUuid()),
       participant,
       media: this.#offered.map((m) => ({ ...m, channels: [...m.channels] })),
       ...(o.language === undefined ? {} : { language: o.language }),

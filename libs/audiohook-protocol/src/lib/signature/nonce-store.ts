@@ -2,7 +2,7 @@
 // store key of a signature, and the in-process store.
 
 import { AudioHookError, AudioHookErrorCode } from '../errors';
-import { sha256Base64Url } from './crypto';
+import { sha256Base64Url, sha256Base64UrlAsync } from './crypto';
 
 /**
  * Where verified nonces are claimed, so a captured upgrade request cannot be replayed. Several
@@ -65,7 +65,8 @@ export interface SyncNonceStore extends NonceStore {
 /**
  * The replay-store key of a signature: SHA-256 over the length-prefixed `keyid` and the `nonce`,
  * as unpadded URL-safe base64 (43 characters). The same nonce under two API keys gives two keys;
- * neither the API key nor the nonce can be read back from it.
+ * neither the API key nor the nonce can be read back from it. Synchronous: Node.js only
+ * (`AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` elsewhere; `verifySignature` computes it with Web Crypto).
  *
  * @example
  * ```ts
@@ -74,6 +75,11 @@ export interface SyncNonceStore extends NonceStore {
  */
 export function nonceKey(keyid: string, nonce: string): string {
   return sha256Base64Url(`${keyid.length}:${keyid}\n${nonce}`);
+}
+
+/** {@link nonceKey} anywhere (Web Crypto where Node.js' crypto module is not). @internal */
+export function nonceKeyAsync(keyid: string, nonce: string): Promise<string> {
+  return sha256Base64UrlAsync(`${keyid.length}:${keyid}\n${nonce}`);
 }
 
 /** Options of {@link NonceCache}. */

@@ -4,7 +4,7 @@
 import { type Clock, systemClock } from '../clock';
 import { AudioHookError, AudioHookErrorCode } from '../errors';
 import { canonicalHeaderValue, createSignatureBase } from './base';
-import { base64, decodeSecret, hmacSha256, randomNonce } from './crypto';
+import { base64, decodeSecret, hmacSha256, hmacSha256Async, randomNonce } from './crypto';
 import { AUDIOHOOK_SIGNED_COMPONENTS } from './types';
 
 /** Options of {@link signRequest}. */
@@ -43,21 +43,15 @@ export interface SignatureHeaders {
   readonly base: string;
 }
 
-/**
- * Signs an upgrade request the way the AudioHook client does (parameters `keyid`, `nonce`,
- * `alg`, `created`, `expires`, in that order).
- *
- * @example
- * ```ts
- * const { signatureInput, signature } = signRequest({
- *   requestTarget: '/api/v1/audiohook/ws', authority: 'audiohook.example.com',
- *   headers: { 'audiohook-organization-id': org, 'audiohook-session-id': id,
- *              'audiohook-correlation-id': correlation, 'x-api-key': apiKey },
- *   keyid: apiKey, secret: clientSecretBase64,
- * });
- * ```
- */
-export function signRequest(options: SignRequestOptions): SignatureHeaders {
+/** What gets signed: the signature base, the `Signature-Input` value and the label. */
+interface Prepared {
+  readonly base: string;
+  readonly signatureParams: string;
+  readonly label: string;
+  readonly key: Uint8Array;
+}
+
+function prepare(options: SignRequestOptions): Prepared {
   const components = options.components ?? AUDIOHOOK_SIGNED_COMPONENTS;
   const values = components.map((name): [string, string] => {
     if (name === '@request-target') return [name, options.requestTarget];
@@ -81,13 +75,59 @@ export function signRequest(options: SignRequestOptions): SignatureHeaders {
   ];
   if (expiresIn !== null) parameters.push(['expires', created + expiresIn]);
   const { base, signatureParams } = createSignatureBase(values, parameters);
-  const mac = hmacSha256(decodeSecret(options.secret), base);
-  const label = options.label ?? 'sig1';
   return {
-    signatureInput: `${label}=${signatureParams}`,
-    signature: `${label}=:${base64(mac)}:`,
     base,
+    signatureParams,
+    label: options.label ?? 'sig1',
+    key: decodeSecret(options.secret),
   };
+}
+
+function headersOf(prepared: Prepared, mac: Uint8Array): SignatureHeaders {
+  return {
+    signatureInput: `${prepared.label}=${prepared.signatureParams}`,
+    signature: `${prepared.label}=:${base64(mac)}:`,
+    base: prepared.base,
+  };
+}
+
+/**
+ * Signs an upgrade request the way the AudioHook client does (parameters `keyid`, `nonce`,
+ * `alg`, `created`, `expires`, in that order). Synchronous: Node.js only; see
+ * {@link signRequestAsync} for browsers and workers.
+ *
+ * @throws AudioHookError `AUDIOHOOK_ERR_SIGNATURE_BUILD` for a secret that is not base64 or a
+ *   covered header without a value; `AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` without Node.js' crypto.
+ *
+ * @example
+ * ```ts
+ * const { signatureInput, signature } = signRequest({
+ *   requestTarget: '/api/v1/audiohook/ws', authority: 'audiohook.example.com',
+ *   headers: { 'audiohook-organization-id': org, 'audiohook-session-id': id,
+ *              'audiohook-correlation-id': correlation, 'x-api-key': apiKey },
+ *   keyid: apiKey, secret: clientSecretBase64,
+ * });
+ * ```
+ */
+export function signRequest(options: SignRequestOptions): SignatureHeaders {
+  const prepared = prepare(options);
+  return headersOf(prepared, hmacSha256(prepared.key, prepared.base));
+}
+
+/**
+ * {@link signRequest} anywhere: Node.js' crypto where there is one, else Web Crypto.
+ *
+ * @example
+ * ```ts
+ * const { signatureInput, signature } = await signRequestAsync({
+ *   requestTarget: '/api/v1/audiohook/ws', authority: 'audiohook.example.com',
+ *   headers, keyid: apiKey, secret: clientSecretBase64,
+ * });
+ * ```
+ */
+export async function signRequestAsync(options: SignRequestOptions): Promise<SignatureHeaders> {
+  const prepared = prepare(options);
+  return headersOf(prepared, await hmacSha256Async(prepared.key, prepared.base));
 }
 
 /** Options of {@link createAudioHookHeaders}. */
@@ -109,18 +149,11 @@ export interface AudioHookHeaderOptions {
   readonly clock?: Clock;
 }
 
-/**
- * The headers the AudioHook client sends on the upgrade request, signed when a client secret
- * is given.
- *
- * @example
- * ```ts
- * const headers = createAudioHookHeaders({ organizationId, sessionId, correlationId, apiKey,
- *   clientSecret, requestTarget: url.pathname + url.search, authority: url.host });
- * new WebSocket(url, { headers });
- * ```
- */
-export function createAudioHookHeaders(options: AudioHookHeaderOptions): Record<string, string> {
+/** The unsigned headers and what {@link signRequest} needs to sign them. */
+function unsignedHeaders(options: AudioHookHeaderOptions): {
+  readonly headers: Record<string, string>;
+  readonly toSign: SignRequestOptions | undefined;
+} {
   const headers: Record<string, string> = {
     'Audiohook-Organization-Id': options.organizationId,
     'Audiohook-Session-Id': options.sessionId,
@@ -128,8 +161,8 @@ export function createAudioHookHeaders(options: AudioHookHeaderOptions): Record<
     'X-API-KEY': options.apiKey,
   };
   const secret = options.clientSecret;
-  if (secret === undefined || secret === null) return headers;
-  const signed = signRequest({
+  if (secret === undefined || secret === null) return { headers, toSign: undefined };
+  const toSign: SignRequestOptions = {
     requestTarget: options.requestTarget,
     authority: options.authority,
     headers: {
@@ -144,8 +177,47 @@ export function createAudioHookHeaders(options: AudioHookHeaderOptions): Record<
     ...(options.created === undefined ? {} : { created: options.created }),
     ...(options.expiresIn === undefined ? {} : { expiresIn: options.expiresIn }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
+  };
+  return { headers, toSign };
+}
+
+function withSignature(
+  headers: Record<string, string>,
+  signed: SignatureHeaders,
+): Record<string, string> {
   headers['Signature-Input'] = signed.signatureInput;
   headers['Signature'] = signed.signature;
   return headers;
+}
+
+/**
+ * The headers the AudioHook client sends on the upgrade request, signed when a client secret
+ * is given. Synchronous: Node.js only; see {@link createAudioHookHeadersAsync}.
+ *
+ * @example
+ * ```ts
+ * const headers = createAudioHookHeaders({ organizationId, sessionId, correlationId, apiKey,
+ *   clientSecret, requestTarget: url.pathname + url.search, authority: url.host });
+ * new WebSocket(url, { headers });
+ * ```
+ */
+export function createAudioHookHeaders(options: AudioHookHeaderOptions): Record<string, string> {
+  const { headers, toSign } = unsignedHeaders(options);
+  return toSign === undefined ? headers : withSignature(headers, signRequest(toSign));
+}
+
+/**
+ * {@link createAudioHookHeaders} anywhere: Node.js' crypto where there is one, else Web Crypto.
+ *
+ * @example
+ * ```ts
+ * const headers = await createAudioHookHeadersAsync({ organizationId, sessionId, correlationId,
+ *   apiKey, clientSecret, requestTarget: '/api/v1/audiohook/ws', authority: location.host });
+ * ```
+ */
+export async function createAudioHookHeadersAsync(
+  options: AudioHookHeaderOptions,
+): Promise<Record<string, string>> {
+  const { headers, toSign } = unsignedHeaders(options);
+  return toSign === undefined ? headers : withSignature(headers, await signRequestAsync(toSign));
 }

@@ -2,20 +2,10 @@
 // nonce store may be remote) or synchronous, with the replay check after the MAC matched.
 
 import { AudioHookError, AudioHookErrorCode } from '../errors';
-import {
-  analyze,
-  macKey,
-  macResult,
-  result,
-  unsignedResult,
-  type Analysis,
-  type PendingClaim,
-  type ResultMeta,
-} from './analyze';
-import { hmacSha256 } from './crypto';
-import { nonceKey } from './nonce-store';
+import { analyze, macKey, macResult, result, unsignedResult, type ResultMeta } from './analyze';
+import { hmacSha256, hmacSha256Async } from './crypto';
+import { nonceKey, nonceKeyAsync } from './nonce-store';
 import type {
-  SecretLookupResult,
   SignatureVerification,
   SignedRequest,
   VerifySignatureOptions,
@@ -24,7 +14,8 @@ import type {
 
 /**
  * Verifies the HTTP message signature of an upgrade request (spec §4.3) with the tolerant time
- * window by default. Never throws for bad input: every problem is a result code.
+ * window by default. Never throws for bad input: every problem is a result code. Runs anywhere:
+ * Node.js' crypto where there is one, else Web Crypto.
  *
  * @example
  * ```ts
@@ -44,12 +35,16 @@ export async function verifySignature(
   const secret =
     analysis.lookupKey === undefined ? undefined : await options.resolveSecret(analysis.lookupKey);
   if (analysis.kind === 'unsigned') return unsignedResult(secret);
-  const verification = checkMac(analysis, secret);
+  const key = macKey(secret, analysis.meta);
+  if (!(key instanceof Uint8Array)) return key;
+  const mac = await hmacSha256Async(key, analysis.base);
+  const verification = macResult(mac, analysis.signature, secret, analysis.meta);
   const store = options.nonceStore ?? options.nonceCache;
   const claim = analysis.claim;
   if (!verification.ok || store === undefined || claim === undefined) return verification;
   try {
-    const claimed = await store.claim(keyOf(claim), claim.expiresAtMs, claim.nowMs);
+    const storeKey = await nonceKeyAsync(claim.keyid, claim.nonce);
+    const claimed = await store.claim(storeKey, claim.expiresAtMs, claim.nowMs);
     return afterClaim(verification, claimed, analysis.meta);
   } catch (error) {
     return storeFailed(error, analysis.meta);
@@ -57,7 +52,10 @@ export async function verifySignature(
 }
 
 /**
- * {@link verifySignature} with a synchronous secret lookup.
+ * {@link verifySignature} with a synchronous secret lookup (and nonce store).
+ *
+ * @throws AudioHookError `AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` where Node.js' crypto module is not
+ *   (browsers, workers: use {@link verifySignature}).
  *
  * @example
  * ```ts
@@ -73,13 +71,20 @@ export function verifySignatureSync(
   const secret =
     analysis.lookupKey === undefined ? undefined : options.resolveSecret(analysis.lookupKey);
   if (analysis.kind === 'unsigned') return unsignedResult(secret);
-  const verification = checkMac(analysis, secret);
+  const key = macKey(secret, analysis.meta);
+  if (!(key instanceof Uint8Array)) return key;
+  const verification = macResult(
+    hmacSha256(key, analysis.base),
+    analysis.signature,
+    secret,
+    analysis.meta,
+  );
   const store = options.nonceStore ?? options.nonceCache;
   const claim = analysis.claim;
   if (!verification.ok || store === undefined || claim === undefined) return verification;
   let claimed: unknown;
   try {
-    claimed = store.claim(keyOf(claim), claim.expiresAtMs, claim.nowMs);
+    claimed = store.claim(nonceKey(claim.keyid, claim.nonce), claim.expiresAtMs, claim.nowMs);
   } catch (error) {
     return storeFailed(error, analysis.meta);
   }
@@ -101,20 +106,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     value !== null &&
     typeof (value as { then?: unknown }).then === 'function'
   );
-}
-
-/** The MAC check of a signed request. */
-function checkMac(
-  analysis: Extract<Analysis, { kind: 'signed' }>,
-  secret: SecretLookupResult,
-): SignatureVerification {
-  const key = macKey(secret, analysis.meta);
-  if (!(key instanceof Uint8Array)) return key;
-  return macResult(hmacSha256(key, analysis.base), analysis.signature, secret, analysis.meta);
-}
-
-function keyOf(claim: PendingClaim): string {
-  return nonceKey(claim.keyid, claim.nonce);
 }
 
 /** The result when the store answered whether the nonce was new. */

@@ -1,16 +1,12 @@
-// The load driver: N concurrent stereo PCMU sessions in real time (200 ms frames, a ping every
-// 5 s), in a process of its own so its CPU is not counted as the server's. It is deliberately
-// lean: one precomputed frame, one 5 ms scheduler tick for all sessions, messages built with the
-// protocol library's serializer.
+// The load driver: N stereo PCMU sessions in real time (200 ms frames, a ping every 5 s), in a
+// process of its own so its CPU is not counted as the server's. It is deliberately lean: one
+// precomputed frame, one 5 ms scheduler tick serving one slot of sessions, messages built with
+// the protocol library's serializer.
+//
+// Two shapes: steady (sessions opened over the ramp, streaming until told to stop, then closed)
+// and churn (sessions opened at a fixed rate, each closing itself `sessionMs` after `opened`).
 
-import { randomUUID } from 'node:crypto';
-import {
-  createAudioHookHeaders,
-  formatDuration,
-  serializeMessage,
-  type ClientMessage,
-} from '@org/audiohook-protocol';
-import WebSocket from 'ws';
+import { DriverSession, newTally, type DriverContext, type DriverTally } from './driver-session';
 
 /** What the orchestrator passes to the driver. */
 export interface DriverConfig {
@@ -22,6 +18,11 @@ export interface DriverConfig {
   readonly clientSecret: string | null;
   readonly frameMs: number;
   readonly pingIntervalMs: number;
+  /**
+   * Churn: each session closes itself this long after `opened` (0: right away, no audio), and the
+   * driver finishes once every session has. Absent: steady state until "stop".
+   */
+  readonly sessionMs?: number;
 }
 
 /** What the driver reports. */
@@ -33,16 +34,23 @@ export interface DriverResult {
   readonly protocolErrors: number;
   readonly errorSamples: readonly string[];
   readonly openLatencyMs: readonly number[];
+  /** `close` → `closed`. */
+  readonly closeLatencyMs: readonly number[];
   readonly rttMs: readonly number[];
   readonly framesSent: number;
   /** Largest lateness of the scheduler tick, ms (a driver overload shows here). */
   readonly maxTickLagMs: number;
+  /** CPU the driver process used (user + system) over `wallMs`, ms. */
+  readonly cpuMs: number;
+  readonly wallMs: number;
 }
 
 const SLOT_MS = 5;
+/** How long the driver waits for every `closed` once it stops (or the last churn session). */
+const CLOSE_WAIT_MS = 15_000;
 
 /** One 200 ms stereo frame of a 1 kHz tone in μ-law (the 8-sample pattern repeats exactly). */
-function toneFrame(frameMs: number): Uint8Array {
+export function toneFrame(frameMs: number): Uint8Array {
   const pattern = [0xff, 0x0d, 0x06, 0x0d, 0xff, 0x8d, 0x86, 0x8d];
   const samples = (frameMs * 8000) / 1000;
   const frame = new Uint8Array(samples * 2);
@@ -54,257 +62,156 @@ function toneFrame(frameMs: number): Uint8Array {
   return frame;
 }
 
-interface DriverSession {
-  readonly id: string;
-  readonly orgId: string;
-  readonly slot: number;
-  socket: WebSocket | undefined;
-  seq: number;
-  serverSeq: number;
-  samples: number;
-  state: 'connecting' | 'opening' | 'active' | 'closing' | 'done';
-  openSentAt: number;
-  pingSentAt: number | undefined;
-  lastPingAt: number;
-  clean: boolean;
+/**
+ * One tick every 5 ms serves one slot of sessions, so frames are spread evenly over each frame
+ * period; missed slots are caught up so every session keeps real time.
+ */
+class Scheduler {
+  readonly #slots: DriverSession[][];
+  readonly #t0 = performance.now();
+  #tick = 0;
+  #timer: NodeJS.Timeout | undefined;
+  maxLagMs = 0;
+
+  constructor(sessions: readonly DriverSession[], slotCount: number) {
+    this.#slots = Array.from({ length: slotCount }, () => []);
+    for (const session of sessions) this.#slots[session.slot]?.push(session);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.#run(), SLOT_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #run(): void {
+    const now = performance.now();
+    this.maxLagMs = Math.max(this.maxLagMs, now - (this.#t0 + this.#tick * SLOT_MS) - SLOT_MS);
+    while (this.#t0 + this.#tick * SLOT_MS <= now) {
+      const slot = this.#slots[this.#tick % this.#slots.length] as DriverSession[];
+      this.#tick++;
+      for (const session of slot) session.tick(now);
+    }
+  }
+}
+
+/** Resolves once `done()` holds (checked at every session end), or after `timeoutMs`. */
+function whenDone(done: () => boolean, waiters: (() => void)[], timeoutMs?: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const deadline = timeoutMs === undefined ? undefined : setTimeout(finish, timeoutMs);
+    function finish(): void {
+      clearTimeout(deadline);
+      resolve();
+    }
+    const check = (): void => {
+      if (done()) finish();
+    };
+    waiters.push(check);
+    check();
+  });
+}
+
+function result(
+  config: DriverConfig,
+  tally: DriverTally,
+  scheduler: Scheduler,
+  started: { readonly cpu: NodeJS.CpuUsage; readonly wall: number },
+): DriverResult {
+  const cpu = process.cpuUsage(started.cpu);
+  return {
+    sessions: config.sessions,
+    opened: tally.opened,
+    closedCleanly: tally.closedCleanly,
+    protocolErrors: tally.protocolErrors,
+    errorSamples: tally.errorSamples,
+    openLatencyMs: tally.openLatencyMs,
+    closeLatencyMs: tally.closeLatencyMs,
+    rttMs: tally.rttMs,
+    framesSent: tally.framesSent,
+    maxTickLagMs: Math.round(scheduler.maxLagMs * 10) / 10,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    wallMs: Math.round(performance.now() - started.wall),
+  };
 }
 
 /**
- * Runs the load until `stop` resolves, then closes every session (`close` → `closed`).
- * `onRamped` fires once every session has opened (or failed).
+ * Runs the load until `stop` resolves (steady) or every session has closed itself (churn), then
+ * closes what is still open (`close` → `closed`). `onRamped` fires once every session has opened
+ * (or failed).
  */
 export async function drive(
   config: DriverConfig,
   stop: Promise<void>,
   onRamped: () => void,
 ): Promise<DriverResult> {
-  const frame = toneFrame(config.frameMs);
-  const slots = Math.max(1, Math.round(config.frameMs / SLOT_MS));
-  const samplesPerFrame = (config.frameMs * 8000) / 1000;
-  const url = new URL(config.url);
-  const openLatencyMs: number[] = [];
-  const rttMs: number[] = [];
-  const errorSamples: string[] = [];
-  let protocolErrors = 0;
-  let framesSent = 0;
+  const started = { cpu: process.cpuUsage(), wall: performance.now() };
+  const tally = newTally();
+  const waiters: (() => void)[] = [];
   let settled = 0;
-  let opened = 0;
-  let closedCleanly = 0;
-  let ramped = false;
-  const sessions: DriverSession[] = [];
-
-  const error = (session: DriverSession, what: string) => {
-    protocolErrors++;
-    if (errorSamples.length < 20) errorSamples.push(`${session.id}: ${what}`);
+  const context: DriverContext = {
+    url: new URL(config.url),
+    apiKey: config.apiKey,
+    clientSecret: config.clientSecret,
+    frame: toneFrame(config.frameMs),
+    samplesPerFrame: (config.frameMs * 8000) / 1000,
+    pingIntervalMs: config.pingIntervalMs,
+    sessionMs: config.sessionMs,
+    tally,
+    onSettled: () => {
+      if (++settled === config.sessions) onRamped();
+    },
+    onDone: () => waiters.forEach((w) => w()),
   };
-  const settle = () => {
-    settled++;
-    if (!ramped && settled === config.sessions) {
-      ramped = true;
-      onRamped();
-    }
-  };
-  const send = (session: DriverSession, type: string, parameters: Record<string, unknown>) => {
-    session.seq++;
-    const message = {
-      version: '2',
-      id: session.id,
-      type,
-      seq: session.seq,
-      serverseq: session.serverSeq,
-      position: formatDuration(session.samples * 125_000),
-      parameters,
-    } as unknown as ClientMessage;
-    session.socket?.send(serializeMessage(message));
-  };
-
-  const start = (session: DriverSession) => {
-    const headers = createAudioHookHeaders({
-      organizationId: session.orgId,
-      sessionId: session.id,
-      correlationId: randomUUID(),
-      apiKey: config.apiKey,
-      clientSecret: config.clientSecret,
-      requestTarget: `${url.pathname}${url.search}`,
-      authority: url.host,
-    });
-    const socket = new WebSocket(url, { headers, perMessageDeflate: false });
-    session.socket = socket;
-    socket.on('open', () => {
-      session.state = 'opening';
-      session.openSentAt = performance.now();
-      send(session, 'open', {
-        organizationId: session.orgId,
-        conversationId: randomUUID(),
-        participant: {
-          id: randomUUID(),
-          ani: '+15555551234',
-          aniName: 'Load',
-          dnis: '+18005556789',
-        },
-        media: [
-          { type: 'audio', format: 'PCMU', channels: ['external', 'internal'], rate: 8000 },
-          { type: 'audio', format: 'PCMU', channels: ['external'], rate: 8000 },
-        ],
-      });
-    });
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return error(session, 'binary from server');
-      const message = JSON.parse(String(data)) as {
-        type: string;
-        seq: number;
-        parameters: Record<string, unknown>;
-      };
-      session.serverSeq = message.seq;
-      switch (message.type) {
-        case 'opened':
-          session.state = 'active';
-          session.lastPingAt = performance.now();
-          openLatencyMs.push(performance.now() - session.openSentAt);
-          opened++;
-          settle();
-          break;
-        case 'pong':
-          if (session.pingSentAt !== undefined) rttMs.push(performance.now() - session.pingSentAt);
-          session.pingSentAt = undefined;
-          break;
-        case 'closed':
-          session.clean = true;
-          closedCleanly++;
-          socket.close();
-          break;
-        case 'disconnect':
-          error(session, `disconnect ${JSON.stringify(message.parameters)}`);
-          if (session.state === 'opening') settle();
-          session.state = 'closing';
-          send(session, 'close', { reason: 'disconnect' });
-          break;
-        case 'event':
-          break;
-        default:
-          error(session, `unexpected ${message.type}`);
-      }
-    });
-    socket.on('unexpected-response', (_req, res) => {
-      error(session, `upgrade refused: HTTP ${res.statusCode ?? '?'}`);
-      res.resume();
-      socket.terminate();
-    });
-    socket.on('error', (e) => {
-      if (session.state === 'connecting') error(session, `connect: ${e.message}`);
-    });
-    socket.on('close', (code) => {
-      const wasOpening = session.state === 'connecting' || session.state === 'opening';
-      if (!session.clean && session.state !== 'done') error(session, `socket closed (${code})`);
-      session.state = 'done';
-      if (wasOpening) settle();
-      if (session.clean || !wasOpening) finishedWaiters.forEach((w) => w());
-    });
-  };
-
-  const finishedWaiters: (() => void)[] = [];
-  for (let i = 0; i < config.sessions; i++) {
-    const session: DriverSession = {
-      id: randomUUID(),
-      orgId: randomUUID(),
-      slot: i % slots,
-      socket: undefined,
-      seq: 0,
-      serverSeq: 0,
-      samples: 0,
-      state: 'connecting',
-      openSentAt: 0,
-      pingSentAt: undefined,
-      lastPingAt: 0,
-      clean: false,
-    };
-    sessions.push(session);
-  }
-  const startTimers = sessions.map((session, i) =>
-    setTimeout(() => start(session), (config.rampMs * i) / Math.max(1, config.sessions)),
+  const slotCount = Math.max(1, Math.round(config.frameMs / SLOT_MS));
+  const sessions = Array.from(
+    { length: config.sessions },
+    (_, i) => new DriverSession(context, i % slotCount),
   );
+  const spacing = config.rampMs / Math.max(1, config.sessions);
+  const startTimers = sessions.map((session, i) => setTimeout(() => session.start(), spacing * i));
+  const scheduler = new Scheduler(sessions, slotCount);
+  scheduler.start();
 
-  // One tick every 5 ms serves one slot of sessions: frames spread evenly over each 200 ms.
-  let tick = 0;
-  let maxTickLagMs = 0;
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const due = t0 + tick * SLOT_MS;
-    maxTickLagMs = Math.max(maxTickLagMs, now - due - SLOT_MS);
-    // Catch up on missed slots so every session keeps real time.
-    while (t0 + tick * SLOT_MS <= now) {
-      const slot = tick % slots;
-      tick++;
-      for (const session of sessions) {
-        if (session.slot !== slot || session.state !== 'active') continue;
-        session.socket?.send(frame);
-        session.samples += samplesPerFrame;
-        framesSent++;
-        if (now - session.lastPingAt >= config.pingIntervalMs && session.pingSentAt === undefined) {
-          session.lastPingAt = now;
-          session.pingSentAt = performance.now();
-          send(session, 'ping', rttMs.length === 0 ? {} : { rtt: 'PT0.001S' });
-        }
-      }
-    }
-  }, SLOT_MS);
-
-  await stop;
+  let ended = 0;
+  waiters.push(() => ended++);
+  // Churn sessions close themselves; the driver is done when the last one has.
+  const churnDone = whenDone(() => ended === config.sessions, waiters);
+  await (config.sessionMs === undefined ? stop : Promise.race([stop, churnDone]));
   startTimers.forEach((t) => clearTimeout(t));
-  clearInterval(timer);
+  scheduler.stop();
+  const neverStarted = sessions.filter((s) => s.state === 'idle').length;
   for (const session of sessions) {
-    if (session.state === 'active') {
-      session.state = 'closing';
-      send(session, 'close', { reason: 'end' });
-    } else if (session.state === 'connecting' || session.state === 'opening') {
-      session.socket?.terminate();
-    }
+    if (session.state === 'active') session.close('end');
+    else if (session.state === 'connecting' || session.state === 'opening') session.terminate();
   }
-  // Wait for every `closed` (or 15 s).
-  await new Promise<void>((resolve) => {
-    const deadline = setTimeout(resolve, 15_000);
-    const check = () => {
-      if (sessions.every((s) => s.state === 'done')) {
-        clearTimeout(deadline);
-        resolve();
-      }
-    };
-    finishedWaiters.push(check);
-    check();
-  });
-  for (const session of sessions) {
-    if (session.state !== 'done') {
-      error(session, 'no closed within 15 s');
-      session.socket?.terminate();
-    }
-  }
-  return {
-    sessions: config.sessions,
-    opened,
-    closedCleanly,
-    protocolErrors,
-    errorSamples,
-    openLatencyMs,
-    rttMs,
-    framesSent,
-    maxTickLagMs: Math.round(maxTickLagMs * 10) / 10,
-  };
+  await whenDone(() => ended + neverStarted === config.sessions, waiters, CLOSE_WAIT_MS);
+  for (const session of sessions) session.abandon(`no closed within ${CLOSE_WAIT_MS / 1000} s`);
+  return result(config, tally, scheduler, started);
 }
 
-/** Entry point when run as the driver process: config as JSON in argv[2]; "stop" on stdin. */
+/**
+ * Entry point when run as the driver process: config as JSON in argv[2]. It says `ready`, starts
+ * on "go" and, in the steady shape, stops on "stop" (both on stdin).
+ */
 export async function driverMain(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as DriverConfig;
-  const stop = new Promise<void>((resolve) => {
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (text: string) => {
-      if (text.includes('stop')) resolve();
-    });
-    process.stdin.on('end', () => resolve());
+  let go!: () => void;
+  let stop!: () => void;
+  const started = new Promise<void>((resolve) => (go = resolve));
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (text: string) => {
+    if (text.includes('go')) go();
+    if (text.includes('stop')) stop();
   });
-  const result = await drive(config, stop, () => {
+  process.stdin.on('end', () => stop());
+  process.stdout.write(`${JSON.stringify({ event: 'ready' })}\n`);
+  await started;
+  const outcome = await drive(config, stopped, () => {
     process.stdout.write(`${JSON.stringify({ event: 'ramped' })}\n`);
   });
   process.stdin.pause();
-  process.stdout.write(`${JSON.stringify({ event: 'done', result })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'done', result: outcome })}\n`);
 }
