@@ -1,3 +1,4 @@
+import { readDotEnv, ServiceKitError } from '@org/service-kit/env';
 import { createCollector } from './app';
 import { loadConfig } from './config';
 import { CollectorError } from './lib/errors';
@@ -7,9 +8,10 @@ import { createLogger } from './logger';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig(process.env);
+    // A `.env` in the working folder (e.g. `cp .env.example .env`) is read; the real environment wins.
+    config = loadConfig(readDotEnv('.env', process.env));
   } catch (err) {
-    if (err instanceof CollectorError) {
+    if (err instanceof CollectorError || err instanceof ServiceKitError) {
       process.stderr.write(
         `${JSON.stringify({ level: 'fatal', service: 'event-collector', code: err.code, msg: err.message })}\n`,
       );

@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const MAIN = join(__dirname, '..', 'src', 'main.ts');
+const TSCONFIG = join(__dirname, '..', 'tsconfig.json');
+// Resolved here, so the process can run in any working folder (tsx and the tsconfig paths).
+const TSX_LOADER = pathToFileURL(
+  join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs'),
+).href;
 
 /** The real collector as a child process (`node --import tsx src/main.ts`), for kill tests. */
 export class CollectorProcess {
@@ -11,8 +17,8 @@ export class CollectorProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(env: Record<string, string>, opts: { cwd?: string } = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-      env: { ...process.env, ...env },
+    this.child = spawn(process.execPath, ['--import', TSX_LOADER, MAIN], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: TSCONFIG, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });

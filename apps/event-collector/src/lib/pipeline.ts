@@ -40,6 +40,7 @@ export class EventPipeline {
   readonly #dedupe: DedupeWindow;
   #lastEventAt: number | undefined;
   #lastEventTime: number | undefined;
+  #closed = false;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -94,6 +95,14 @@ export class EventPipeline {
     ).written;
   }
 
+  /**
+   * Accepts nothing more (the session was fenced out of the lease and is being abandoned): later
+   * events are neither written nor counted; the next lease holder backfills them.
+   */
+  close(): void {
+    this.#closed = true;
+  }
+
   whenWritable(): Promise<void> {
     return this.#o.writer.whenWritable();
   }
@@ -106,6 +115,7 @@ export class EventPipeline {
   ): { written: boolean; keepReading: boolean } {
     const m = this.#o.metrics;
     m.inc('events_received');
+    if (this.#closed) return { written: false, keepReading: true };
     const record: EventRecord = buildRecord(topic, body, meta, {
       ...ctx,
       timestampSource: this.#o.events.timestampSource,

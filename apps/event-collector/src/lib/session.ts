@@ -173,6 +173,7 @@ export class CollectingSession {
    * it had not written yet is after the checkpoint, so the next holder backfills it.
    */
   abandon(): Promise<void> {
+    this.pipeline.close();
     this.#stopped ??= (async () => {
       await this.manager.stop();
       await this.backfill.stop();
