@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,20 +34,23 @@ function run(command: string, args: string[], cwd: string): string {
 describe('the published package', () => {
   let scratch: string;
   let app: string;
+  let tarball: string;
 
   beforeAll(() => {
     run(process.execPath, [join(root, 'libs/audiohook-protocol/scripts/build.mjs')], root);
     scratch = mkdtempSync(join(tmpdir(), 'audiohook-protocol-pack-'));
     const tarballs = join(scratch, 'tarballs');
-    const pack = (dir: string): void => {
-      run(
-        'npm',
-        ['pack', dir, '--pack-destination', tarballs, '--ignore-scripts', '--silent'],
-        scratch,
+    const pack = (dir: string): string =>
+      join(
+        tarballs,
+        run(
+          'npm',
+          ['pack', dir, '--pack-destination', tarballs, '--ignore-scripts', '--silent'],
+          scratch,
+        ).trim(),
       );
-    };
     mkdirSync(tarballs, { recursive: true });
-    pack(dist);
+    tarball = pack(dist);
     const manifest = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
@@ -97,6 +101,63 @@ describe('the published package', () => {
     for (const version of Object.values(manifest['dependencies'] as Record<string, string>)) {
       expect(version).toMatch(/^\^\d+\.\d+\.\d+$/);
     }
+  });
+
+  it('is at most 150 kB packed, with its licence, readme and changelog', () => {
+    const bytes = statSync(tarball).size;
+    expect(bytes).toBeLessThanOrEqual(150_000);
+    const installed = join(app, 'node_modules/@org/audiohook-protocol');
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      license: string;
+      sideEffects: boolean;
+    };
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(manifest.sideEffects).toBe(false);
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(
+      /^\s*Apache License\s+Version 2\.0, January 2004\s/,
+    );
+    for (const file of ['README.md', 'CHANGELOG.md']) {
+      expect(readFileSync(join(installed, file), 'utf8')).toBe(
+        readFileSync(join(__dirname, '..', file), 'utf8'),
+      );
+    }
+  });
+
+  it('passes @arethetypeswrong/cli in every resolution mode', () => {
+    // `attw <tarball>` analyses the packed tarball, as `attw --pack` does after packing.
+    const cli = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+    const report = JSON.parse(
+      run(process.execPath, [cli, tarball, '--format', 'json'], scratch),
+    ) as {
+      analysis: {
+        problems: unknown[];
+        entrypoints: Record<string, { resolutions: Record<string, unknown> }>;
+      };
+    };
+    expect(report.analysis.problems).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual([
+      '.',
+      './codec',
+      './session',
+      './signature',
+      './node',
+      './testing',
+      './package.json',
+    ]);
+    for (const { resolutions } of Object.values(report.analysis.entrypoints)) {
+      expect(Object.keys(resolutions).sort()).toEqual([
+        'bundler',
+        'node10',
+        'node16-cjs',
+        'node16-esm',
+      ]);
+    }
+  });
+
+  it('passes publint on the tarball (strict: warnings fail, suggestions listed)', () => {
+    const cli = join(root, 'node_modules/publint/src/cli.js');
+    const text = run(process.execPath, [cli, 'run', tarball, '--strict'], scratch);
+    expect(text).toContain('All good!');
   });
 
   it('runs a server/client exchange through import', () => {
