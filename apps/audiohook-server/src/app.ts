@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { TranscribeStreamingClient } from '@aws-sdk/client-transcribe-streaming';
 import type { ServerSessionOptions } from '@org/audiohook-protocol';
+import type { SpeechEngine } from '@org/speech';
 import { rawLineWriter, startEmfPublisher, type EmfPublisher } from '@org/service-kit';
 import { trace, type Tracer } from '@opentelemetry/api';
 import type { ServerConfig } from './config';
@@ -16,6 +18,7 @@ import { createMetrics, type ServerMetrics } from './lib/metrics';
 import type { SweepResult } from './lib/recording/recovery';
 import type { OpenWav } from './lib/recording/session-recorder';
 import { createRecordingStorage, type RecordingStorage } from './lib/recording/storage';
+import { createSpeechEngine, transcriberSettings } from './lib/transcription/engines';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
 export interface AppOverrides {
@@ -33,6 +36,8 @@ export interface AppOverrides {
   readonly disconnectGraceMs?: number;
   /** Tracer of the per-session spans (`startTracing().tracer`). @default the API's global one */
   readonly tracer?: Tracer;
+  /** Client of Amazon Transcribe streaming (with `TRANSCRIPTION_ENGINE=transcribe`). */
+  readonly transcribeClient?: TranscribeStreamingClient;
 }
 
 /** The running server. */
@@ -84,8 +89,11 @@ function workTracker(): { track: (work: Promise<unknown>) => void; drain: () => 
 function gatewayOptions(
   config: ServerConfig,
   overrides: AppOverrides,
+  engine: SpeechEngine,
 ): Omit<GatewayOptions, 'authenticator' | 'logger' | 'env'> {
   return {
+    speech: { engine, transcriber: transcriberSettings(config.transcription) },
+    agentAssistUtterances: config.transcription.agentAssistUtterances,
     host: config.host,
     port: config.port,
     maxPayloadBytes: config.limits.maxPayloadBytes,
@@ -137,8 +145,9 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     ? createRecordingStorage(config, logger, overrides)
     : undefined;
   const auth = createAuthentication(config, logger, metrics, overrides);
+  const engine = createSpeechEngine(config.transcription, overrides.transcribeClient);
   const gateway = new Gateway({
-    ...gatewayOptions(config, overrides),
+    ...gatewayOptions(config, overrides, engine),
     authenticator: auth.authenticator,
     logger,
     env: {
@@ -204,6 +213,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
           s3Bucket: config.s3?.bucket ?? null,
           replayCache: auth.replayCache,
           loadTest: config.endpoints.loadTest,
+          transcriptionEngine: engine.name,
         },
         'audiohook server listening',
       );
@@ -212,6 +222,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     stop() {
       stopping ??= (async () => {
         await gateway.stop();
+        await engine.close();
         emf?.stop();
         storage?.stopRetrying();
         // Uploads that already started get to finish; their retries were cut short above.

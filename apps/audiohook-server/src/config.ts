@@ -18,6 +18,7 @@ import {
   type EnvOf,
   type LogLevel,
 } from '@org/service-kit';
+import { toTranscribeLanguage, type RedactionMode } from '@org/speech';
 import { z } from 'zod';
 
 export { ConfigError };
@@ -117,7 +118,30 @@ const PROTOCOL_SHAPE = {
   }),
 } as const;
 
-const ENV_SHAPE = { ...SERVICE_SHAPE, ...RECORDING_SHAPE, ...AUTH_SHAPE, ...PROTOCOL_SHAPE };
+/** Variables of the transcription engine (the voice-transcription endpoint, agent assist). */
+const TRANSCRIPTION_SHAPE = {
+  TRANSCRIPTION_ENGINE: envEnum(['simulator', 'transcribe'], { default: 'simulator' }),
+  TRANSCRIPTION_PARTIAL_RESULTS: envBool({ default: false }),
+  TRANSCRIPTION_PARTIAL_INTERVAL_MS: envInt({ default: 1000, min: 0, max: 60_000 }),
+  TRANSCRIPTION_BUFFER_MS: envInt({ default: 30_000, min: 1000, max: 300_000 }),
+  TRANSCRIPTION_RETRY_ATTEMPTS: envInt({ default: 5, min: 0, max: 100 }),
+  TRANSCRIPTION_RETRY_BASE_MS: envInt({ default: 200, min: 1, max: 60_000 }),
+  TRANSCRIPTION_RETRY_MAX_MS: envInt({ default: 5000, min: 1, max: 300_000 }),
+  TRANSCRIPTION_VOCABULARIES: envList({ default: [] }),
+  TRANSCRIPTION_REDACTION: envEnum(['off', 'redact', 'identify'], { default: 'off' }),
+  TRANSCRIBE_ENDPOINT: envUrl({ optional: true }),
+  TRANSCRIBE_CHANNEL_IDENTIFICATION: envBool({ default: true }),
+  TRANSCRIBE_PII_ENTITY_TYPES: envList({ default: [] }),
+  AGENT_ASSIST_UTTERANCES: envEnum(['demo', 'transcripts'], { default: 'demo' }),
+} as const;
+
+const ENV_SHAPE = {
+  ...SERVICE_SHAPE,
+  ...RECORDING_SHAPE,
+  ...AUTH_SHAPE,
+  ...PROTOCOL_SHAPE,
+  ...TRANSCRIPTION_SHAPE,
+};
 type Env = EnvOf<typeof ENV_SHAPE>;
 
 export interface ServerConfig {
@@ -219,6 +243,31 @@ export interface ServerConfig {
     readonly voiceTranscription: boolean;
     readonly languages: readonly string[];
   };
+  readonly transcription: TranscriptionConfig;
+}
+
+/** The speech engine and the transcriber settings of every session. */
+export interface TranscriptionConfig {
+  readonly engine: 'simulator' | 'transcribe';
+  readonly partialResults: boolean;
+  readonly partialIntervalMs: number;
+  readonly bufferMs: number;
+  readonly retry: {
+    readonly attempts: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+  };
+  /** Custom vocabulary name by language tag; `*` for every other language. */
+  readonly vocabularies: Readonly<Record<string, string>>;
+  readonly redaction: RedactionMode;
+  readonly transcribe: {
+    readonly region: string;
+    readonly endpoint?: string;
+    readonly channelIdentification: boolean;
+    readonly piiEntityTypes: readonly string[];
+  };
+  /** Where the agent-assist demo's utterances come from. */
+  readonly agentAssistUtterances: 'demo' | 'transcripts';
 }
 
 export interface LoadConfigOptions {
@@ -253,10 +302,32 @@ function parseApiKeyMap(text: string | undefined): ApiKeyMap {
   );
 }
 
+/** `en-US=name,*=name` → `{ 'en-US': 'name', '*': 'name' }`. */
+function parseVocabularies(entries: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([A-Za-z0-9-]+|\*)=([0-9A-Za-z._-]{1,200})$/.exec(entry);
+    if (match === null) {
+      fail('TRANSCRIPTION_VOCABULARIES', `"${entry}" is not <language>=<vocabulary name>`);
+    }
+    out[match[1] as string] = match[2] as string;
+  }
+  return out;
+}
+
 /** Checks that span several variables. */
 function crossCheck(e: Env): void {
   const bad = e.VOICETRANSCRIPTION_LANGUAGES.find((l) => !LANGUAGE_TAG.test(l));
   if (bad !== undefined) fail('VOICETRANSCRIPTION_LANGUAGES', `"${bad}" is not a language tag`);
+  if (e.TRANSCRIPTION_ENGINE === 'transcribe') {
+    const unknown = e.VOICETRANSCRIPTION_LANGUAGES.find((l) => !toTranscribeLanguage(l));
+    if (unknown !== undefined) {
+      fail('VOICETRANSCRIPTION_LANGUAGES', `"${unknown}" is not a language of Amazon Transcribe`);
+    }
+  }
+  if (e.TRANSCRIPTION_RETRY_MAX_MS < e.TRANSCRIPTION_RETRY_BASE_MS) {
+    fail('TRANSCRIPTION_RETRY_MAX_MS', 'must be at least TRANSCRIPTION_RETRY_BASE_MS');
+  }
   if (e.RECOVERY_STALE_AFTER_S < 3 * e.RECOVERY_HEARTBEAT_S) {
     fail(
       'RECOVERY_STALE_AFTER_S',
@@ -368,6 +439,29 @@ function protocolConfig(e: Env): Pick<ServerConfig, 'limits' | 'drain' | 'protoc
   };
 }
 
+function transcriptionConfig(e: Env): TranscriptionConfig {
+  return {
+    engine: e.TRANSCRIPTION_ENGINE,
+    partialResults: e.TRANSCRIPTION_PARTIAL_RESULTS,
+    partialIntervalMs: e.TRANSCRIPTION_PARTIAL_INTERVAL_MS,
+    bufferMs: e.TRANSCRIPTION_BUFFER_MS,
+    retry: {
+      attempts: e.TRANSCRIPTION_RETRY_ATTEMPTS,
+      baseDelayMs: e.TRANSCRIPTION_RETRY_BASE_MS,
+      maxDelayMs: e.TRANSCRIPTION_RETRY_MAX_MS,
+    },
+    vocabularies: parseVocabularies(e.TRANSCRIPTION_VOCABULARIES),
+    redaction: e.TRANSCRIPTION_REDACTION,
+    transcribe: {
+      region: e.AWS_REGION,
+      ...(e.TRANSCRIBE_ENDPOINT === undefined ? {} : { endpoint: e.TRANSCRIBE_ENDPOINT }),
+      channelIdentification: e.TRANSCRIBE_CHANNEL_IDENTIFICATION,
+      piiEntityTypes: e.TRANSCRIBE_PII_ENTITY_TYPES,
+    },
+    agentAssistUtterances: e.AGENT_ASSIST_UTTERANCES,
+  };
+}
+
 /**
  * Validates `env` and returns the configuration.
  *
@@ -412,5 +506,6 @@ export function loadConfig(
     apiKeys: apiKeysConfig(e),
     auth: authConfig(e),
     ...protocolConfig(e),
+    transcription: transcriptionConfig(e),
   };
 }

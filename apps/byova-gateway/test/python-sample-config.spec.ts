@@ -84,6 +84,13 @@ describe("the Python gateway's example config.yaml", () => {
         level: 'warn',
         connector: 'aws_lex_connector_dev',
       });
+      // The connector is named once per line (the loader's logger carries it).
+      const raw =
+        logs
+          .text()
+          .split('\n')
+          .find((line) => line.includes('is preferred')) ?? '';
+      expect(raw.match(/"connector":/g)).toHaveLength(1);
       const agent = { virtual_agent_id: LEX_AGENT };
       const welcome = await client.rpc([event('sample-1', 'SESSION_START', agent)]);
       expect(welcome.responses[0]?.prompts[0]?.text).toBe('How can I help?');

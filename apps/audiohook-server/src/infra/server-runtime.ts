@@ -96,12 +96,26 @@ export function grantServerCalls(grants: ServerGrants): iam.Policy {
         actions: ['dynamodb:PutItem'],
         resources: [grants.replayTable.tableArn],
       }),
+      new iam.PolicyStatement({
+        // TRANSCRIPTION_ENGINE=transcribe. Streaming transcription has no IAM resource type.
+        sid: 'TranscribeStreams',
+        actions: [
+          'transcribe:StartStreamTranscription',
+          'transcribe:StartStreamTranscriptionWebSocket',
+        ],
+        resources: ['*'],
+      }),
     ],
   });
   acknowledgeWildcardResources(
     policy,
     [grants.bucket.arnForObjects('*')],
     'Recording keys are dated and random (YYYY-MM-DD/<uuid>.wav|json): only the bucket is known.',
+  );
+  acknowledgeWildcardResources(
+    policy,
+    ['*'],
+    'Amazon Transcribe streaming actions support no resource-level permissions ("*" is required).',
   );
 
   return policy;

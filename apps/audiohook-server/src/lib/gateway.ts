@@ -10,7 +10,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AuthOutcome, RequestAuthenticator } from './auth';
 import type { AgentAssistOptions } from './endpoints/agent-assist';
 import { setupAudioHook } from './endpoints/audiohook';
-import { setupVoiceTranscription } from './endpoints/voice-transcription';
+import {
+  setupVoiceTranscription,
+  type VoiceTranscriptionOptions,
+} from './endpoints/voice-transcription';
 import { ServerError, ServerErrorCode } from './errors';
 import { createHttpRoutes } from './http-routes';
 import type { AppLogger } from './logging';
@@ -48,6 +51,10 @@ export interface GatewayOptions {
   readonly env: SessionEnvironment;
   readonly logger: AppLogger;
   readonly agentAssist?: AgentAssistOptions;
+  /** The speech engine and transcriber settings (voice transcription, agent assist). */
+  readonly speech: Omit<VoiceTranscriptionOptions, 'languages'>;
+  /** Agent-assist utterances: the demo's fixed ones or the call's transcripts. @default 'demo' */
+  readonly agentAssistUtterances?: 'demo' | 'transcripts';
 }
 
 interface Route {
@@ -366,9 +373,20 @@ export class Gateway {
         return outcome.info;
       });
     }
-    if (route.endpoint === 'audiohook') setupAudioHook(session, logger, this.#options.agentAssist);
+    if (route.endpoint === 'audiohook') {
+      setupAudioHook(session, logger, {
+        ...(this.#options.agentAssist === undefined
+          ? {}
+          : { agentAssist: this.#options.agentAssist }),
+        utterances: this.#options.agentAssistUtterances ?? 'demo',
+        speech: this.#options.speech,
+      });
+    }
     if (route.endpoint === 'voicetranscription') {
-      setupVoiceTranscription(session, logger, { languages: endpoints.languages });
+      setupVoiceTranscription(session, logger, {
+        ...this.#options.speech,
+        languages: endpoints.languages,
+      });
     }
     this.#sessions.add(session);
     session.on('end', () => {

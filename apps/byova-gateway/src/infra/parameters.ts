@@ -37,7 +37,8 @@ const schema = z
     LOG_RETENTION_DAYS: logRetentionParam(30),
   })
   .refine((p) => (p.HOSTED_ZONE_NAME === undefined) === (p.HOSTED_ZONE_ID === undefined), {
-    message: 'HOSTED_ZONE_NAME and HOSTED_ZONE_ID go together (the zone is not looked up)',
+    message:
+      'HOSTED_ZONE_NAME and HOSTED_ZONE_ID go together: synthesis is offline, so the zone is not looked up (its id: aws route53 list-hosted-zones-by-name --dns-name <zone>)',
     path: ['HOSTED_ZONE_ID'],
   })
   .refine((p) => p.MIN_TASKS <= p.MAX_TASKS, {

@@ -130,7 +130,7 @@ export interface Connector {
 /**
  * What the gateway hands a connector class: the YAML entry's key and its `config` mapping (the
  * connector validates it), the configuration file's folder (relative paths start there) and a
- * logger.
+ * logger whose lines already carry `connector: key`.
  */
 export interface ConnectorInit {
   readonly key: string;

@@ -23,16 +23,6 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
       'a notification whose eventBody nests ~3,000+ levels (15 KB) crashes the collector: ' +
       'RangeError in the recursive stableStringify (src/lib/records.ts) while building the raw dedupe key',
   },
-  {
-    row: 'event-collector: torn last line after a crash',
-    defect:
-      'issue 15 item 6: a torn last line left by a crash is kept (newline added) with no warning',
-  },
-  {
-    row: 'event-collector: kill -9 while the files rotate',
-    defect:
-      'issue 15 item 6: rotation renames .N-1→.N … .1→.2 one by one; a kill in between leaves a gap in the backup numbers',
-  },
 ];
 
 /** The known defect of a row, if any. */

@@ -10,7 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runChurn } from './lib/churn';
 import { runBenchmark } from './lib/orchestrator';
-import { summarizeProfileFile } from './lib/profile';
+import { summarizeProfileFile, type TimeWindow } from './lib/profile';
 import { churnText, profileText, steadyText } from './lib/report-text';
 
 const root = join(__dirname, '../../../..');
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   };
   let text: string;
   let json: unknown;
+  let windows: TimeWindow[];
   if (o.sessionSeconds !== undefined) {
     const report = await runChurn({
       ...common,
@@ -100,6 +101,9 @@ async function main(): Promise<void> {
       sessionSeconds: o.sessionSeconds,
     });
     [text, json] = [churnText(report), report];
+    windows = [report.lifecycle?.window, report.whole?.window].filter(
+      (w): w is TimeWindow => w !== undefined,
+    );
   } else {
     const report = await runBenchmark({
       ...common,
@@ -108,12 +112,14 @@ async function main(): Promise<void> {
       rampSeconds: o.ramp,
     });
     [text, json] = [steadyText(report), report];
+    windows = [report.window];
   }
   if (profileDir !== undefined) {
     const file = (await readdir(profileDir)).find((name) => name.endsWith('.cpuprofile'));
     if (file !== undefined) {
       const path = join(profileDir, file);
-      text += `\n${profileText(path, await summarizeProfileFile(path))}`;
+      // Only the measured spans: start-up (loading the bundle) and shutdown are left out.
+      text += `\n${profileText(path, await summarizeProfileFile(path, 25, windows))}`;
     }
   }
   process.stdout.write(o.json ? `${JSON.stringify(json)}\n` : `${text}\n`);

@@ -11,4 +11,14 @@ describe('summarizeProfileFile', () => {
       { name: '(anonymous) main.js:42', selfMs: 1, percent: 20 },
     ]);
   });
+
+  it('counts only samples inside the given windows of the monotonic clock', async () => {
+    const entries = await summarizeProfileFile(join(__dirname, 'fixtures/tiny.cpuprofile'), 25, [
+      { startUs: 2500, endUs: 5500 },
+    ]);
+    expect(entries).toEqual([
+      { name: 'writeBuffer node:fs:10', selfMs: 2, percent: 66.7 },
+      { name: '(garbage collector)', selfMs: 1, percent: 33.3 },
+    ]);
+  });
 });

@@ -1,6 +1,8 @@
 // The experimental agent-assist demo (spec §14): when `customConfig.agentassist` is truthy the
 // session requires stereo, sends an utterance 3 s after open and then, every 12.345 s, an article
-// suggestion, an FAQ suggestion with an utterance, or another utterance, in turn.
+// suggestion, an FAQ suggestion with an utterance, or another utterance, in turn. With
+// `cannedUtterances: false` the timer sends only the suggestions: the utterances are the real
+// transcripts of the call (see `agent-assist-transcripts.ts`).
 
 import { randomUUID } from 'node:crypto';
 import { formatDuration, type ServerSession } from '@org/audiohook-protocol';
@@ -10,6 +12,8 @@ export interface AgentAssistOptions {
   readonly firstDelayMs?: number;
   /** Interval of the following events. @default 12345 */
   readonly intervalMs?: number;
+  /** Send the demo's fixed utterances (`false`: transcripts supply them). @default true */
+  readonly cannedUtterances?: boolean;
 }
 
 /** True when an open's `customConfig.agentassist` asks for the demo. */
@@ -41,6 +45,7 @@ export function startAgentAssist(
   let step = 0;
   let utterance = 0;
   let timer: NodeJS.Timeout | undefined;
+  const canned = options.cannedUtterances ?? true;
   const nextUtterance = (backMs: number) => {
     const u = UTTERANCES[utterance++ % UTTERANCES.length] as (typeof UTTERANCES)[number];
     return {
@@ -78,7 +83,7 @@ export function startAgentAssist(
         break;
       case 1:
         send({
-          utterances: [nextUtterance(3200)],
+          ...(canned ? { utterances: [nextUtterance(3200)] } : {}),
           suggestions: [
             {
               type: 'faq',
@@ -92,7 +97,7 @@ export function startAgentAssist(
         });
         break;
       default:
-        send({ utterances: [nextUtterance(1500)] });
+        if (canned) send({ utterances: [nextUtterance(1500)] });
     }
     timer = setTimeout(tick, options.intervalMs ?? 12_345);
   };
@@ -104,7 +109,7 @@ export function startAgentAssist(
       return;
     }
     if (!['ACTIVE', 'PAUSED'].includes(session.state)) return;
-    send({ utterances: [nextUtterance(1500)] });
+    if (canned) send({ utterances: [nextUtterance(1500)] });
     timer = setTimeout(tick, options.intervalMs ?? 12_345);
   };
   timer = setTimeout(first, options.firstDelayMs ?? 3000);

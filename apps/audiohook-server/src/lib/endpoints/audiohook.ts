@@ -4,13 +4,24 @@
 import type { ServerSession } from '@org/audiohook-protocol';
 import type { AppLogger } from '../logging';
 import { startAgentAssist, wantsAgentAssist, type AgentAssistOptions } from './agent-assist';
+import { transcribeForAgentAssist } from './agent-assist-transcripts';
+import type { VoiceTranscriptionOptions } from './voice-transcription';
+
+/** Where the demo's utterances come from: its fixed list, or the call's transcripts. */
+export interface AudioHookEndpointOptions {
+  readonly agentAssist?: AgentAssistOptions;
+  readonly utterances?: 'demo' | 'transcripts';
+  readonly speech?: Omit<VoiceTranscriptionOptions, 'languages'>;
+}
 
 /** Adds the endpoint's behaviour to a wired session. */
 export function setupAudioHook(
   session: ServerSession,
   logger: AppLogger,
-  agentAssist: AgentAssistOptions = {},
+  options: AudioHookEndpointOptions = {},
 ): void {
+  const { speech } = options;
+  const fromTranscripts = options.utterances === 'transcripts' && speech !== undefined;
   session.addMediaSelector((offered, open) => {
     if (!wantsAgentAssist(open.customConfig)) return offered;
     const stereo = offered.filter((m) => m.channels.length === 2);
@@ -22,10 +33,22 @@ export function setupAudioHook(
     }
     return stereo;
   });
-  session.addOpenHandler(({ parameters, isProbe }) => {
+  session.addOpenHandler(({ parameters, isProbe, selectedMedia }) => {
     if (isProbe || !wantsAgentAssist(parameters.customConfig)) return;
-    logger.info({}, 'agent assist demo enabled');
-    const stop = startAgentAssist(session, agentAssist);
-    return () => stop();
+    logger.info(
+      { utterances: fromTranscripts ? 'transcripts' : 'demo' },
+      'agent assist demo enabled',
+    );
+    const stop = startAgentAssist(session, {
+      ...options.agentAssist,
+      cannedUtterances: !fromTranscripts,
+    });
+    if (!fromTranscripts || selectedMedia === undefined) return () => stop();
+    const language = parameters.language ?? 'en-US';
+    const close = transcribeForAgentAssist(session, logger, speech, selectedMedia, language);
+    return async (context) => {
+      stop();
+      await close(context);
+    };
   });
 }

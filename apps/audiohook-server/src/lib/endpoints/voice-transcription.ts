@@ -1,26 +1,43 @@
-// The Transcription Connector simulator endpoint (`/api/v1/voicetranscription/ws`, spec §17.6):
-// stereo only, energy VAD per channel, one simulated final transcript per detected utterance,
-// `supportedLanguages`, and pause/resume driven by the session language.
+// The Transcription Connector endpoint (`/api/v1/voicetranscription/ws`, spec §17.6): stereo only,
+// one StreamingTranscriber per session driving the configured speech engine (the simulator or
+// Amazon Transcribe), `transcript` entities on the session timeline, `supportedLanguages` from the
+// configured list, and pause/resume driven by the session language. `opened` never waits for the
+// engine: streams connect in the background while the transcriber buffers.
 
-import { EnergyVad, decodeUlaw, deinterleave, type VadEvent } from '@org/audio';
 import type { AudioFrame, MediaParameter, ServerSession } from '@org/audiohook-protocol';
+import {
+  findLanguage,
+  StreamingTranscriber,
+  type Clock,
+  type SpeechEngine,
+  type SpeechError,
+  type TranscriberOptions,
+} from '@org/speech';
 import type { AppLogger } from '../logging';
-import { simulatedTranscript } from './transcripts';
+import { toTranscriptEntity } from '../transcription/transcript-entity';
 
-/** The reference simulator's energy VAD (spec §17.6): 100 ms u-law blocks, 2 start, 4 end. */
-const referenceVad = (): EnergyVad =>
-  new EnergyVad({
-    windowMs: 100,
-    speech: { kind: 'ulaw-energy', minThreshold: 80, meanThreshold: 110 },
-    startMs: 200,
-    endSilenceMs: 400,
-  });
-
-const NANOS_PER_SAMPLE = 125_000; // at 8 kHz
+/** Transcriber settings that come from the configuration. */
+export type TranscriberSettings = Omit<
+  TranscriberOptions,
+  'engine' | 'channels' | 'sampleRate' | 'logger' | 'sessionId' | 'clock'
+>;
 
 export interface VoiceTranscriptionOptions {
   /** Supported languages, reported in `opened.supportedLanguages`. */
   readonly languages: readonly string[];
+  /** The speech engine every session's transcriber drives. */
+  readonly engine: SpeechEngine;
+  readonly transcriber?: TranscriberSettings;
+  /** @default the system clock */
+  readonly clock?: Clock;
+}
+
+/**
+ * The `info` of the `disconnect` (reason `error`) sent when transcription gives up: the engine
+ * refused the stream, or its failures used up the retry budget. The code is a `SPEECH_ERR_*`.
+ */
+export function transcriptionFailedInfo(error: SpeechError): string {
+  return `Transcription failed (${error.code})`;
 }
 
 /** Keeps only 2-channel offers; with none left, disconnects as the reference does. */
@@ -34,80 +51,84 @@ export function stereoOnly(session: ServerSession, what: string) {
   };
 }
 
-/** Adds the simulator's behaviour to a wired session. */
+/** Sends the transcriber's results as `transcript` events; a failure disconnects the session. */
+function createTranscriber(
+  session: ServerSession,
+  logger: AppLogger,
+  options: VoiceTranscriptionOptions,
+  media: MediaParameter,
+): StreamingTranscriber {
+  const transcriber = new StreamingTranscriber({
+    ...options.transcriber,
+    engine: options.engine,
+    channels: 2,
+    sampleRate: media.rate,
+    logger,
+    ...(session.id === undefined ? {} : { sessionId: session.id }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  transcriber.on('transcript', (timed) => {
+    if (['ACTIVE', 'PAUSED', 'CLOSING'].includes(session.state)) {
+      session.sendEvent([toTranscriptEntity(timed)]);
+    }
+  });
+  transcriber.on('failed', (error) => {
+    logger.error({ err: error.toJSON(), engine: options.engine.name }, 'transcription failed');
+    session.disconnect('error', transcriptionFailedInfo(error));
+  });
+  return transcriber;
+}
+
+/** Adds the endpoint's behaviour to a wired session. */
 export function setupVoiceTranscription(
   session: ServerSession,
   logger: AppLogger,
   options: VoiceTranscriptionOptions,
 ): void {
-  const supported = new Map(options.languages.map((l) => [l.toLowerCase(), l]));
   let language: string | undefined;
-  let vads: EnergyVad[] | undefined;
-  let base = 0;
-
-  const start = () => {
-    vads = [referenceVad(), referenceVad()];
-    base = session.position;
-  };
-  const emit = (channelId: number, events: readonly VadEvent[]) => {
-    for (const event of events) {
-      if (event.type !== 'end') continue;
-      const segment = { startSample: event.speechStartSample, endSample: event.speechEndSample };
-      session.sendEvent([
-        simulatedTranscript({
-          channelId,
-          offset: base + segment.startSample * NANOS_PER_SAMPLE,
-          duration: (segment.endSample - segment.startSample) * NANOS_PER_SAMPLE,
-          language: language ?? 'en-US',
-        }),
-      ]);
-    }
-  };
-  const flush = () => {
-    if (vads === undefined) return;
-    vads.forEach((vad, channel) => emit(channel, vad.flush()));
-    vads = undefined;
-  };
-  const isSupported = (code: string | undefined) =>
-    code !== undefined && supported.has(code.toLowerCase());
+  let transcriber: StreamingTranscriber | undefined;
+  const supported = (code: string | undefined): string | undefined =>
+    code === undefined ? undefined : findLanguage(options.languages, code);
 
   session.addMediaSelector(stereoOnly(session, 'Voice transcription'));
-  session.addOpenHandler(({ parameters, setStartPaused, isProbe }) => {
+  session.addOpenHandler(({ parameters, selectedMedia, setStartPaused, isProbe }) => {
     language = parameters.language;
-    if (isProbe) return;
-    if (!isSupported(language)) {
+    if (isProbe || selectedMedia === undefined) return;
+    const active = createTranscriber(session, logger, options, selectedMedia);
+    transcriber = active;
+    const tag = supported(language);
+    if (tag === undefined) {
       logger.info({ language: language ?? null }, 'language not supported; starting paused');
       setStartPaused(true);
-      return;
-    }
-    start();
+    } else active.start(tag); // returns at once: `opened` is not delayed by the engine
+    // On `close`, the last finals go out before `closed`; a lost transport drops them.
+    return async ({ parameters: closing }) => {
+      if (closing === null) active.abort();
+      else await active.close();
+    };
   });
   session.on('audio', (frame: AudioFrame) => {
-    if (vads === undefined || frame.channelCount !== 2) return;
-    const channels = deinterleave(frame.toPcmu(), 2);
-    vads.forEach((vad, channel) =>
-      emit(channel, vad.push(decodeUlaw(channels[channel] as Uint8Array))),
-    );
+    if (transcriber === undefined || frame.channelCount !== 2) return;
+    const duration = frame.duration;
+    transcriber.write(frame.toLinear(), session.position - duration, duration);
   });
-  session.on('paused', flush);
+  session.on('paused', () => void transcriber?.stop());
   session.on('resumed', () => {
-    if (isSupported(language) && !session.isProbe) start();
+    const tag = supported(language);
+    if (tag !== undefined) transcriber?.start(tag);
   });
+  session.on('end', () => transcriber?.abort());
   session.addUpdateHandler((parameters) => {
-    flush();
     const next = parameters.language;
     if (next === undefined) return;
     language = next;
-    if (!isSupported(next)) {
+    const tag = supported(next);
+    if (tag === undefined) {
       logger.info({ language: next }, 'language not supported; pausing the stream');
       session.pause();
       return;
     }
     if (session.state === 'PAUSED') session.resume();
-    else start();
-  });
-  // Final transcripts must go out before `closed`: flush when `close` arrives.
-  session.on('clientMessage', (message) => {
-    if (message.type === 'close') flush();
+    else transcriber?.start(tag);
   });
 }

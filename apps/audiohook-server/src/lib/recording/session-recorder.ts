@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { WavEncoding, WavWriter, WavWriterOptions } from '@org/audio';
-import { openWavFile } from '@org/audio/node';
 import { ServerError, ServerErrorCode } from '../errors';
 import { ChunkPool } from './chunk-pool';
 import { formatDuration } from '@org/audiohook-protocol';
 import { SIDECAR_MAX_BYTES, SidecarWriter, type SidecarEntryType } from './sidecar';
+import { openRecordingWav } from './wav-file';
 
 /** Files of a finished recording. */
 export interface RecordingFiles {
@@ -28,7 +28,7 @@ export type OpenWav = (
 
 export interface SessionRecorderOptions {
   readonly directory: string;
-  /** @default openWavFile of @org/audio/node */
+  /** @default {@link openRecordingWav} (the file system, on a bare descriptor) */
   readonly openWav?: OpenWav;
   /** WavWriter header policy; see the README (`RECORDING_HEADER_UPDATE`). @default 'close' */
   readonly headerUpdate?: 'close' | 'append';
@@ -77,7 +77,10 @@ export class SessionRecorder {
   readonly id = randomUUID();
   readonly startedAt = new Date();
   readonly #startedHr = process.hrtime.bigint();
-  readonly #directory: string;
+  /** `<directory>/<id>.json`. */
+  readonly jsonPath: string;
+  /** `<directory>/<id>.wav`. */
+  readonly wavPath: string;
   readonly #headerUpdate: 'close' | 'append';
   readonly #maxPending: number;
   readonly #maxPings: number;
@@ -98,13 +101,14 @@ export class SessionRecorder {
   #drainWaiters: (() => void)[] = [];
 
   constructor(options: SessionRecorderOptions) {
-    this.#directory = options.directory;
+    this.jsonPath = join(options.directory, `${this.id}.json`);
+    this.wavPath = join(options.directory, `${this.id}.wav`);
     this.#headerUpdate = options.headerUpdate ?? 'close';
     this.#maxPending = options.maxPendingEntries ?? 256;
     this.#maxPings = options.maxPings ?? 1000;
     this.#maxSidecarBytes = options.maxSidecarBytes ?? SIDECAR_MAX_BYTES;
     this.#flushBytes = options.flushBytes ?? 16_384;
-    this.#openWav = options.openWav ?? openWavFile;
+    this.#openWav = options.openWav ?? openRecordingWav;
     if (options.chunkPool !== undefined && options.chunkPool.chunkBytes !== this.#flushBytes) {
       throw new RangeError(
         `chunkPool holds ${options.chunkPool.chunkBytes}-byte chunks but flushBytes is ${this.#flushBytes}`,
@@ -114,14 +118,6 @@ export class SessionRecorder {
       this.#flushBytes === 0
         ? undefined
         : (options.chunkPool ?? new ChunkPool({ chunkBytes: this.#flushBytes, maxFree: 1 }));
-  }
-
-  get jsonPath(): string {
-    return join(this.#directory, `${this.id}.json`);
-  }
-
-  get wavPath(): string {
-    return join(this.#directory, `${this.id}.wav`);
   }
 
   /** True between `commit` and `finish`. */

@@ -1,8 +1,14 @@
 // The JSON sidecar of a recording (spec §17.4): one object
 // `{"header":{"timestamp","id"},"body":[entries…]}` streamed entry by entry, so a crash loses at
 // most the tail and `repairSidecar` can close what is left.
+//
+// Written straight to a file descriptor with few large writes: the header goes out together with
+// whatever was logged before the file was open, later entries are collected and written at most
+// once a second by one timer shared by every sidecar of the process (or once 8 KiB are
+// collected), and the `end` entry and the closing brackets go out with the last batch. Each write
+// is a round trip through libuv's thread pool, which costs more than the bytes themselves.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { close as closeFile, open as openFile, write as writeToFile } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 
 /** Kinds of body entries the reference writes. */
@@ -48,6 +54,53 @@ export interface SidecarWriterOptions {
 export const SIDECAR_MAX_BYTES = 4 * 1024 * 1024;
 
 /**
+ * One interval per flush period for every sidecar of the process, instead of a timer per sidecar
+ * per batch: it runs only while some sidecar holds unwritten entries.
+ */
+class FlushTicker {
+  readonly #periodMs: number;
+  readonly #due = new Set<SidecarWriter>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(periodMs: number) {
+    this.#periodMs = periodMs;
+  }
+
+  add(writer: SidecarWriter): void {
+    this.#due.add(writer);
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => this.#tick(), this.#periodMs);
+    this.#timer.unref();
+  }
+
+  delete(writer: SidecarWriter): void {
+    this.#due.delete(writer);
+  }
+
+  #tick(): void {
+    if (this.#due.size === 0) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    const due = [...this.#due];
+    this.#due.clear();
+    for (const writer of due) writer.flush();
+  }
+}
+
+const tickers = new Map<number, FlushTicker>();
+
+function tickerFor(periodMs: number): FlushTicker {
+  let ticker = tickers.get(periodMs);
+  if (ticker === undefined) {
+    ticker = new FlushTicker(periodMs);
+    tickers.set(periodMs, ticker);
+  }
+  return ticker;
+}
+
+/**
  * Streams a sidecar to disk, bounded in size: a client cannot grow it without limit.
  *
  * @example
@@ -58,11 +111,12 @@ export const SIDECAR_MAX_BYTES = 4 * 1024 * 1024;
  * ```
  */
 export class SidecarWriter {
-  readonly #stream: WriteStream;
   readonly #startedAt: bigint;
   readonly #flushBytes: number;
-  readonly #flushMs: number;
   readonly #maxBytes: number;
+  readonly #ticker: FlushTicker;
+  /** The descriptor once the file is open; -1 after it was closed (or never opened). */
+  #fd: number | undefined;
   /** Body bytes so far (the `end` entry excluded). */
   #bytes = 0;
   #full = false;
@@ -70,21 +124,20 @@ export class SidecarWriter {
   #first = true;
   #closed = false;
   #closing: Promise<void> | undefined;
+  #settleClose: ((error: Error | undefined) => void) | undefined;
   #error: Error | undefined;
-  // Entries are collected and written in batches: one small write per ping would cost a
-  // thread-pool round trip each at thousands of sessions.
-  #pending = '';
-  #timer: NodeJS.Timeout | undefined;
+  /** Text not yet handed to the file (the header until the file is open). */
+  #pending: string;
+  /** Bytes of the write under way. */
+  #writing = 0;
+  #idleWaiters: (() => void)[] = [];
 
-  private constructor(stream: WriteStream, startedAt: bigint, options: SidecarWriterOptions) {
-    this.#stream = stream;
+  private constructor(header: string, startedAt: bigint, options: SidecarWriterOptions) {
+    this.#pending = header;
     this.#startedAt = startedAt;
     this.#flushBytes = options.flushBytes ?? 8192;
-    this.#flushMs = options.flushMs ?? 1000;
     this.#maxBytes = options.maxBytes ?? SIDECAR_MAX_BYTES;
-    stream.on('error', (error) => {
-      this.#error = error;
-    });
+    this.#ticker = tickerFor(options.flushMs ?? 1000);
   }
 
   /**
@@ -97,15 +150,28 @@ export class SidecarWriter {
     startedAt: bigint,
     options: SidecarWriterOptions = {},
   ): SidecarWriter {
-    const stream = createWriteStream(path, { flags: 'w' });
-    const writer = new SidecarWriter(stream, startedAt, options);
-    stream.write(`{"header":${JSON.stringify(header)},"body":[\n`);
+    const writer = new SidecarWriter(
+      `{"header":${JSON.stringify(header)},"body":[\n`,
+      startedAt,
+      options,
+    );
+    openFile(path, 'w', (error, fd) => writer.#opened(error, fd));
     return writer;
+  }
+
+  #opened(error: Error | null, fd: number): void {
+    if (error !== null) {
+      this.#fail(error);
+      this.#fd = -1;
+    } else {
+      this.#fd = fd;
+    }
+    this.#pump();
   }
 
   /** Bytes queued in memory, for back-pressure. */
   get bufferedBytes(): number {
-    return this.#stream.writableLength + this.#pending.length;
+    return this.#writing + this.#pending.length;
   }
 
   /** The first write error, if any. */
@@ -141,35 +207,70 @@ export class SidecarWriter {
     this.#pending += text;
     this.#first = false;
     if (this.#pending.length >= this.#flushBytes) this.flush();
-    else if (this.#timer === undefined) {
-      this.#timer = setTimeout(() => this.flush(), this.#flushMs);
-      this.#timer.unref();
-    }
+    else this.#ticker.add(this);
   }
 
   #omit(type: SidecarEntryType): void {
     this.#omitted[type] = (this.#omitted[type] ?? 0) + 1;
   }
 
-  /** Hands collected entries to the file now. */
+  /** Hands collected entries to the file now (after the write under way, if any). */
   flush(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    if (this.#pending === '') return;
-    this.#stream.write(this.#pending);
+    this.#pump();
+  }
+
+  /** Starts the next write, or closes the file once everything is written after `close`. */
+  #pump(): void {
+    const fd = this.#fd;
+    if (fd === undefined || this.#writing > 0) return;
+    if (this.#error !== undefined) this.#pending = '';
+    if (this.#pending === '') {
+      this.#whenIdle();
+      return;
+    }
+    const bytes = Buffer.from(this.#pending, 'utf8');
     this.#pending = '';
+    this.#writing = bytes.length;
+    this.#write(fd, bytes, 0);
+  }
+
+  #write(fd: number, bytes: Buffer, offset: number): void {
+    writeToFile(fd, bytes, offset, bytes.length - offset, null, (error, written) => {
+      if (error !== null) this.#fail(error);
+      else if (offset + written < bytes.length) return this.#write(fd, bytes, offset + written);
+      this.#writing = 0;
+      this.#pump();
+    });
+  }
+
+  #fail(error: Error): void {
+    this.#error ??= error;
+  }
+
+  /** Nothing pending, nothing being written: wake `drained()` callers, finish a `close()`. */
+  #whenIdle(): void {
+    for (const wake of this.#idleWaiters.splice(0)) wake();
+    const settle = this.#settleClose;
+    if (settle === undefined) return;
+    this.#settleClose = undefined;
+    const fd = this.#fd as number;
+    this.#fd = -1;
+    if (fd < 0) return settle(this.#error);
+    closeFile(fd, (error) => {
+      if (error !== null) this.#fail(error);
+      settle(this.#error);
+    });
   }
 
   /** Resolves once the in-memory queue has been handed to the file. */
   drained(): Promise<void> {
     // Once closing, the queue empties when the file is closed.
     if (this.#closing !== undefined) return this.#closing.catch(() => undefined);
-    this.flush();
-    if (this.#stream.writableLength === 0) return Promise.resolve();
-    // 'drain' fires only after a write that overflowed the stream's buffer, so it may never come
-    // (e.g. while the file is still being opened). An empty write's callback runs once every
-    // earlier write has been flushed.
-    return new Promise((resolve) => this.#stream.write('', () => resolve()));
+    if (this.bufferedBytes === 0 && this.#fd !== undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idleWaiters.push(resolve);
+      this.flush();
+    });
   }
 
   /**
@@ -181,14 +282,13 @@ export class SidecarWriter {
     const omitted = Object.keys(this.#omitted).length > 0;
     this.#full = false;
     this.append('end', omitted ? { ...summary, entriesOmitted: { ...this.#omitted } } : summary);
-    this.flush();
+    this.#pending += '\n]}\n';
     this.#closed = true;
+    this.#ticker.delete(this);
     this.#closing = new Promise((resolve, reject) => {
-      this.#stream.end('\n]}\n', () => {
-        if (this.#error !== undefined) reject(this.#error);
-        else resolve();
-      });
+      this.#settleClose = (error) => (error === undefined ? resolve() : reject(error));
     });
+    this.#pump();
     return this.#closing;
   }
 }

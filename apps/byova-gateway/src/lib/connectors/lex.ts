@@ -102,7 +102,8 @@ export class LexConnector implements Connector {
     this.key = options.key;
     const config = validateLexConfig(options.key, options.config);
     this.config = config;
-    this.#logger = options.logger.child({ connector: options.key });
+    // The loader's logger already names the connector (`connector: key`).
+    this.#logger = options.logger;
     this.replyMode = config.reply_mode;
     this.input = inputPreferences(config.input);
     this.recording = audioLoggingRecording(config.audio_logging, options.baseDir);
@@ -135,7 +136,7 @@ export class LexConnector implements Connector {
     const { aws_access_key_id: accessKeyId, aws_secret_access_key: secretAccessKey } = config;
     if (accessKeyId === undefined || secretAccessKey === undefined) return {};
     this.#logger.warn(
-      { connector: this.key },
+      {},
       'AWS credentials are set in the YAML (aws_access_key_id / aws_secret_access_key): an IAM role (task or instance role) or the AWS credential chain is preferred',
     );
     return {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriverConfig } from './driver';
 import { cpuDelta, cpuSplit, rssBytes, type CpuSplit } from './proc-stats';
+import { monotonicUs, type TimeWindow } from './profile';
 import {
   BENCH_API_KEY,
   BENCH_SECRET,
@@ -47,6 +48,8 @@ export interface BenchReport {
   readonly driverMaxTickLagMs: number;
   /** Cores the driver used over its whole run (CPU time / wall time). */
   readonly driverCores: number;
+  /** When the hold ran, on the clock of a server CPU profile. */
+  readonly window: TimeWindow;
 }
 
 export interface Stats {
@@ -78,8 +81,9 @@ export function round(value: number, digits: number): number {
 async function sampleHold(
   pid: number,
   seconds: number,
-): Promise<{ cpu: CpuSplit; wallSeconds: number; peakRss: number }> {
+): Promise<{ cpu: CpuSplit; wallSeconds: number; peakRss: number; window: TimeWindow }> {
   const cpuStart = await cpuSplit(pid);
+  const startUs = monotonicUs();
   const wallStart = performance.now();
   let peakRss = 0;
   const holdEnd = wallStart + seconds * 1000;
@@ -88,9 +92,10 @@ async function sampleHold(
     await sleep(Math.min(1000, Math.max(0, holdEnd - performance.now())));
   }
   const cpu = cpuDelta(cpuStart, await cpuSplit(pid));
+  const window = { startUs, endUs: monotonicUs() };
   const wallSeconds = (performance.now() - wallStart) / 1000;
   peakRss = Math.max(peakRss, await rssBytes(pid));
-  return { cpu, wallSeconds, peakRss };
+  return { cpu, wallSeconds, peakRss, window };
 }
 
 /**
@@ -154,6 +159,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchReport> 
       framesSent: result.framesSent,
       driverMaxTickLagMs: result.maxTickLagMs,
       driverCores: round(result.cpuMs / Math.max(1, result.wallMs), 2),
+      window: hold.window,
     };
   } finally {
     driver?.child.kill('SIGKILL');

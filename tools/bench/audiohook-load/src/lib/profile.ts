@@ -14,6 +14,8 @@ interface ProfileNode {
 }
 
 interface CpuProfile {
+  /** Monotonic clock, µs (the clock of `process.hrtime`). */
+  readonly startTime: number;
   readonly nodes: readonly ProfileNode[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
@@ -28,8 +30,26 @@ export interface ProfileEntry {
   readonly percent: number;
 }
 
-/** Self time by function, largest first; `(idle)` left out. */
-export function summarizeProfile(profile: CpuProfile, top = 25): ProfileEntry[] {
+/** A span of the monotonic clock (`process.hrtime`), in µs. */
+export interface TimeWindow {
+  readonly startUs: number;
+  readonly endUs: number;
+}
+
+/** The monotonic clock now, µs, as a profile counts it. */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+/**
+ * Self time by function, largest first; `(idle)` left out. With `windows`, only samples taken
+ * inside one of them count (e.g. a benchmark phase, leaving out start-up and shutdown).
+ */
+export function summarizeProfile(
+  profile: CpuProfile,
+  top = 25,
+  windows?: readonly TimeWindow[],
+): ProfileEntry[] {
   const names = new Map<number, string>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
@@ -38,9 +58,13 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileEntry[] 
   }
   const selfUs = new Map<string, number>();
   let total = 0;
+  let at = profile.startTime;
+  const inside = (t: number) =>
+    windows === undefined || windows.some((w) => t >= w.startUs && t <= w.endUs);
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
     const name = names.get(id) ?? '(unknown)';
-    if (name === '(idle)') return;
+    if (name === '(idle)' || !inside(at)) return;
     // A sample's time is the delta to the next one.
     const delta = profile.timeDeltas[i + 1] ?? 0;
     selfUs.set(name, (selfUs.get(name) ?? 0) + delta);
@@ -56,7 +80,11 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileEntry[] 
     }));
 }
 
-/** Reads and summarizes a `.cpuprofile` file. */
-export async function summarizeProfileFile(path: string, top = 25): Promise<ProfileEntry[]> {
-  return summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, top);
+/** Reads and summarizes a `.cpuprofile` file (see {@link summarizeProfile}). */
+export async function summarizeProfileFile(
+  path: string,
+  top = 25,
+  windows?: readonly TimeWindow[],
+): Promise<ProfileEntry[]> {
+  return summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, top, windows);
 }

@@ -75,7 +75,7 @@ export function churnText(report: ChurnReport): string {
 /** The top of a CPU profile. */
 export function profileText(path: string, entries: readonly ProfileEntry[]): string {
   return [
-    `server CPU profile: ${path}`,
+    `server CPU profile: ${path} (main thread, measured spans only)`,
     '  self ms     %  function',
     ...entries.map(
       (e) => `  ${String(e.selfMs).padStart(7)} ${e.percent.toFixed(1).padStart(5)}  ${e.name}`,

@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  ...require('../../jest.preset.js'),
+  displayName: 'speech',
+  coverageDirectory: '../../coverage/libs/speech',
+  coverageThreshold: { global: { lines: 90 } },
+};
