@@ -6,7 +6,7 @@ import { TokenProvider } from './lib/genesys/token-provider';
 import { buildHealth, type HealthBody } from './lib/health';
 import { startStatusServer, type StatusServer } from './lib/http-server';
 import { Metrics } from './lib/metrics';
-import { renderMetrics } from './lib/metrics-render';
+import { gaugeReadings } from './lib/metrics-render';
 import { RecentEvents } from './lib/recent-events';
 import { Leadership } from './lib/leadership';
 import type { CollectingSession } from './lib/session';
@@ -44,7 +44,7 @@ interface Shared {
 }
 
 function buildShared(config: CollectorConfig, logger: Logger): Shared {
-  const metrics = new Metrics();
+  const metrics = new Metrics({ elastic: config.elastic !== undefined });
   const g = config.genesys;
   const tokens = new TokenProvider({
     loginBaseUrl: g.loginBaseUrl,
@@ -150,6 +150,9 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
       metrics: sh.metrics,
       lease: leadership.leaseHealth(),
     });
+  sh.metrics.readGauges(() =>
+    gaugeReadings(leadership.session, health().body.receiving, leadership.role),
+  );
 
   return {
     metrics: sh.metrics,
@@ -168,8 +171,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         logger: logger.child({ component: 'http' }),
         health,
         events: () => sh.recent.list(),
-        metrics: () =>
-          renderMetrics(sh.metrics, leadership.session, health().body.receiving, leadership.role),
+        registry: sh.metrics.kit.registry,
       });
       await leadership.start();
       void checkTransport(sh);

@@ -1,42 +1,29 @@
-import pino, { type DestinationStream, type Logger } from 'pino';
+import { createLogger as createServiceLogger, type Logger } from '@org/service-kit';
+import type { DestinationStream } from 'pino';
 import type { CollectorConfig } from './config';
 
 /**
- * Paths pino blanks in every log line, as a second line of defence: the code already never logs
- * tokens, the client secret, the Elasticsearch credentials or the channel's `connectUri`.
+ * Paths pino blanks in every log line besides the service kit's defaults (tokens, secrets,
+ * authorization headers, passwords), as a second line of defence: the code already never logs
+ * the channel's `connectUri` (the socket credential).
  */
-export const REDACT_PATHS = [
-  'clientSecret',
-  '*.clientSecret',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  'access_token',
-  '*.access_token',
-  'token',
-  '*.token',
-  'connectUri',
-  '*.connectUri',
-  'password',
-  '*.password',
-];
+export const REDACT_PATHS = ['connectUri', '*.connectUri'];
 
 /**
- * The app's structured JSON logger (pino), with secrets redacted. `destination` is for tests.
+ * The app's structured JSON logger: the service kit's (pino, level words, ISO time, `service`,
+ * secrets redacted, trace ids). `destination` is for tests.
  *
  * @example
  * ```ts
  * const logger = createLogger(config.log);
- * logger.child({ session: 'ch_1a2b3c4d5e6f#1' }).info('connected');
+ * logger.child({ sessionId: 'ch_1a2b3c4d5e6f#1' }).info('connected');
  * ```
  */
 export function createLogger(log: CollectorConfig['log'], destination?: DestinationStream): Logger {
-  const options = {
+  return createServiceLogger({
+    service: 'event-collector',
     level: log.level,
-    base: { service: 'event-collector' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    formatters: { level: (label: string) => ({ level: label }) },
-  };
-  return destination ? pino(options, destination) : pino(options);
+    redactPaths: REDACT_PATHS,
+    ...(destination ? { destination } : {}),
+  });
 }

@@ -19,6 +19,19 @@ import { CollectorProcess } from './process';
 const silent = pino({ level: 'silent' });
 
 /** The backup numbers present next to `file`, ascending. */
+/**
+ * SIGKILLs `p` the moment the backup numbers of `out` have a hole (a rotation's renames half
+ * done), or after `ms` if it never sees one: a rotation's fsync takes far longer than its renames,
+ * so a kill at a random moment rarely lands between them.
+ */
+async function killMidRotation(p: CollectorProcess, out: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline && contiguous(backups(out))) {
+    await new Promise((r) => setImmediate(r));
+  }
+  await p.kill9();
+}
+
 function backups(file: string): number[] {
   const dir = join(file, '..');
   const prefix = `${file.slice(dir.length + 1)}.`;
@@ -135,7 +148,7 @@ describe('the collector after a crash (real process)', () => {
     const out = env['OUTPUT_FILE'] ?? '';
     let gapsSeen = 0;
     let n = 0;
-    for (let round = 0; round < 5 && gapsSeen < 1; round += 1) {
+    for (let round = 0; round < 8 && gapsSeen < 1; round += 1) {
       const p = new CollectorProcess(env);
       procs.push(p);
       await waitFor('receiving', () => genesys.connectedChannels().length === 1, 60_000);
@@ -153,7 +166,7 @@ describe('the collector after a crash (real process)', () => {
       const target = backups(out).length + 20;
       const timer = setInterval(() => genesys.publish(topicOf(), audioHookBody(n++)), 1);
       await waitFor('rotating', () => backups(out).length >= target, 60_000);
-      await p.kill9();
+      await killMidRotation(p, out);
       clearInterval(timer);
       await waitFor('socket gone', () => genesys.connectedChannels().length === 0, 60_000);
       if (!contiguous(backups(out))) gapsSeen += 1;

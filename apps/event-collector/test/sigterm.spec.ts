@@ -7,6 +7,8 @@ import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
 import { readJsonl, testEnv, topicOf, waitFor } from './helpers';
 
 const main = join(__dirname, '..', 'src', 'main.ts');
+// The workspace paths (@org/*) for tsx, whatever the working folder.
+const TSX_TSCONFIG_PATH = join(__dirname, '..', 'tsconfig.json');
 
 describe('the collector process', () => {
   let genesys: FakeGenesys;
@@ -31,7 +33,7 @@ describe('the collector process', () => {
       ELASTIC_FLUSH_INTERVAL_MS: '600000',
     };
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env: { ...process.env, ...env },
+      env: { ...process.env, TSX_TSCONFIG_PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -62,12 +64,13 @@ describe('the collector process', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const last = lines.at(-1) as {
-      msg: string;
+    const last = lines.find((l) => l['msg'] === 'stopped; every accepted event is on disk') as {
       written: number;
       counters: { events_written: number };
     };
-    expect(last.msg).toBe('stopped; every accepted event is on disk');
+    expect(last).toBeDefined();
+    // The service kit's shutdown handler has the last word.
+    expect(lines.at(-1)).toMatchObject({ msg: 'stopped', reason: 'SIGTERM' });
     const records = readJsonl(env['OUTPUT_FILE'] ?? '');
     expect(records.length).toBe(last.counters.events_written);
     expect(records.length).toBeGreaterThan(0);
@@ -82,6 +85,7 @@ describe('the collector process', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
       env: {
         ...process.env,
+        TSX_TSCONFIG_PATH,
         GENESYS_CLIENT_ID: '',
         GENESYS_CLIENT_SECRET: 's',
         MAX_FILE_SIZE: 'ten',

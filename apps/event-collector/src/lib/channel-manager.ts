@@ -1,3 +1,4 @@
+import { sessionLogger } from '@org/service-kit';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config';
@@ -329,7 +330,7 @@ export class ChannelManager {
     this.#state = 'connecting';
     this.#session += 1;
     const ref = channelRef(ch.id);
-    const log = this.#o.logger.child({ session: `${ref}#${this.#session}` });
+    const log = sessionLogger(this.#o.logger, `${ref}#${this.#session}`);
     const conn: Connection = {
       channel: ch,
       ref,

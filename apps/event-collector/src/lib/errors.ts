@@ -1,3 +1,5 @@
+import { ServiceError, type ServiceErrorOptions } from '@org/service-kit';
+
 /**
  * Stable, machine-readable error codes of the event collector. Codes are never reused once
  * retired; the README lists each one (a test checks the two agree).
@@ -21,7 +23,8 @@ export const COLLECTOR_ERROR_CODES = [
 export type CollectorErrorCode = (typeof COLLECTOR_ERROR_CODES)[number];
 
 /**
- * The one error base class of the collector. Every error it raises carries a stable `code`.
+ * The one error base class of the collector, on the service kit's coded `ServiceError`: every
+ * error it raises carries a stable `code`.
  *
  * @example
  * ```ts
@@ -30,13 +33,9 @@ export type CollectorErrorCode = (typeof COLLECTOR_ERROR_CODES)[number];
  * }
  * ```
  */
-export class CollectorError extends Error {
-  readonly code: CollectorErrorCode;
-
-  constructor(code: CollectorErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'CollectorError';
-    this.code = code;
+export class CollectorError extends ServiceError<CollectorErrorCode> {
+  constructor(code: CollectorErrorCode, message: string, options?: ServiceErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -51,15 +50,10 @@ export class GenesysApiError extends CollectorError {
     status: number,
     correlationId: string | undefined,
   ) {
-    super(code, message);
-    this.name = 'GenesysApiError';
+    super(code, message, { details: { status, correlationId } });
     this.status = status;
     this.correlationId = correlationId;
   }
 }
 
-/** Turns anything thrown into a short message that is safe to log. */
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
+export { describeError } from '@org/service-kit';

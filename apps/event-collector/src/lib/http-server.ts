@@ -1,6 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Logger, type OpsServer, startOpsServer } from '@org/service-kit';
 
 export interface StatusServerOptions {
   host: string;
@@ -8,7 +7,8 @@ export interface StatusServerOptions {
   logger: Logger;
   health: () => { httpStatus: number; body: unknown };
   events: () => unknown[];
-  metrics: () => Promise<string>;
+  /** The registry served on `/metrics`. */
+  registry: Parameters<typeof startOpsServer>[0]['registry'];
 }
 
 /** A started status server. */
@@ -18,63 +18,39 @@ export interface StatusServer {
 }
 
 /**
- * `GET /health`, `GET /events` (last 50 records) and `GET /metrics` (Prometheus text).
- * Read-only: other methods get 405, other paths 404, both as JSON.
+ * The service kit's ops server with `GET /health` (200 receiving or standing by, 503 otherwise)
+ * and `GET /metrics` (Prometheus text), plus the collector's own `GET /events` (last 50
+ * records). Read-only: other methods get 405, other paths 404, both as JSON.
  */
 export async function startStatusServer(o: StatusServerOptions): Promise<StatusServer> {
-  const send = (res: ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-    });
-    res.end(text);
-  };
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (!['/health', '/events', '/metrics'].includes(path)) {
-      send(res, 404, { error: 'not found', endpoints: ['/health', '/events', '/metrics'] });
-      return;
-    }
+  const events = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    if ((req.url ?? '/').split('?', 1)[0] !== '/events') return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, HEAD');
-      send(res, 405, { error: 'method not allowed' });
-      return;
+      res.writeHead(405, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify({ error: 'method not allowed' }));
+      return true;
     }
-    if (path === '/health') {
+    const text = JSON.stringify({ recent_events: o.events() });
+    res.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    return true;
+  };
+  const server: OpsServer = await startOpsServer({
+    host: o.host,
+    port: o.port,
+    logger: o.logger,
+    ...(o.registry ? { registry: o.registry } : {}),
+    health: () => {
       const h = o.health();
-      send(res, h.httpStatus, h.body);
-    } else if (path === '/events') {
-      send(res, 200, { recent_events: o.events() });
-    } else {
-      const text = await o.metrics();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(text);
-    }
-  };
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      o.logger.error({ err: String(err) }, 'status request failed');
-      if (!res.headersSent) send(res, 500, { error: 'internal error' });
-      else res.destroy();
-    });
+      return { healthy: h.httpStatus < 300, body: h.body };
+    },
+    fallback: events,
   });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  o.logger.info({ host: o.host, port }, 'status server listening');
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  o.logger.info({ host: o.host, port: server.port }, 'status server listening');
+  return { port: server.port, close: () => server.close() };
 }

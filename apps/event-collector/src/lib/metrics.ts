@@ -1,3 +1,5 @@
+import { type BoundedCounter, createMetrics, type Metrics as KitMetrics } from '@org/service-kit';
+
 /** Counter names the collector increments; each is exported as `event_collector_<name>_total`. */
 export type CounterName =
   | 'messages'
@@ -71,25 +73,76 @@ const HELP: Record<CounterName, string> = {
   elastic_replayed: 'Spooled documents sent again.',
 };
 
+/** The point-in-time values behind the collector's gauges, read at every scrape. */
+export interface GaugeReadings {
+  /** `/health` reports receiving. */
+  receiving: boolean;
+  /** This instance holds the lease (or runs without one) and collects. */
+  leader: boolean;
+  /** A channel socket is open. */
+  connected: boolean;
+  /** Epoch ms of the last accepted event, heartbeat and checkpoint (`safeUntil`). */
+  lastEventAt: number | undefined;
+  lastHeartbeatAt: number | undefined;
+  checkpointAt: number | undefined;
+  writeQueueDepth: number;
+  subscriptions: { permitted: number; rejected: number };
+  /** Absent while no session with an Elasticsearch sink runs. */
+  elastic: { queued: number; spoolBytes: () => Promise<number> } | undefined;
+}
+
+const IDLE: GaugeReadings = {
+  receiving: false,
+  leader: false,
+  connected: false,
+  lastEventAt: undefined,
+  lastHeartbeatAt: undefined,
+  checkpointAt: undefined,
+  writeQueueDepth: 0,
+  subscriptions: { permitted: 0, rejected: 0 },
+  elastic: undefined,
+};
+
+const seconds = (t: number | undefined): number => (t === undefined ? 0 : t / 1000);
+
 /**
- * In-process counters and gauges rendered in the Prometheus text format by `/metrics`.
+ * The collector's metrics on the service kit (`prom-client`, default process metrics): every
+ * counter, kept also as a plain number for `/health` and tests, and the gauges, read from
+ * {@link Metrics.readGauges} at each scrape. No label takes a value from Genesys or a client: the
+ * only label, `state` of `event_collector_subscriptions`, is `permitted` or `rejected`.
  *
  * @example
  * ```ts
  * const m = new Metrics();
  * m.inc('heartbeats');
- * m.render({ connected: 1 });
+ * m.readGauges(() => ({ ...readings }));
+ * await m.text();
  * ```
  */
 export class Metrics {
-  readonly #counters = new Map<CounterName, number>();
+  readonly kit: KitMetrics;
+  readonly #counts = new Map<CounterName, number>();
+  readonly #counters = new Map<CounterName, BoundedCounter<never>>();
+  #read: () => GaugeReadings = () => IDLE;
+
+  constructor(options: { defaultMetrics?: boolean; elastic?: boolean } = {}) {
+    this.kit = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+    for (const name of Object.keys(HELP) as CounterName[]) {
+      this.#counters.set(
+        name,
+        this.kit.counter({ name: `event_collector_${name}_total`, help: HELP[name] }),
+      );
+    }
+    this.#gauges(options.elastic ?? false);
+  }
 
   inc(name: CounterName, by = 1): void {
-    this.#counters.set(name, (this.#counters.get(name) ?? 0) + by);
+    this.#counts.set(name, (this.#counts.get(name) ?? 0) + by);
+    this.#counters.get(name)?.inc(undefined, by);
   }
 
   get(name: CounterName): number {
-    return this.#counters.get(name) ?? 0;
+    return this.#counts.get(name) ?? 0;
   }
 
   /** All counters as a plain object (for `/health`). */
@@ -99,31 +152,62 @@ export class Metrics {
     return out;
   }
 
-  /** Prometheus exposition text; `gauges` are the point-in-time values of the caller. */
-  render(
-    gauges: Record<string, { help: string; value: number; labels?: Record<string, string> }[]>,
-  ): string {
-    const lines: string[] = [];
-    for (const name of Object.keys(HELP) as CounterName[]) {
-      const metric = `event_collector_${name}_total`;
-      lines.push(`# HELP ${metric} ${HELP[name]}`, `# TYPE ${metric} counter`);
-      lines.push(`${metric} ${this.get(name)}`);
-    }
-    for (const [name, samples] of Object.entries(gauges)) {
-      const metric = `event_collector_${name}`;
-      lines.push(`# HELP ${metric} ${samples[0]?.help ?? name}`, `# TYPE ${metric} gauge`);
-      for (const s of samples) {
-        const labels = s.labels
-          ? `{${Object.entries(s.labels)
-              .map(
-                ([k, v]) =>
-                  `${k}="${v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
-              )
-              .join(',')}}`
-          : '';
-        lines.push(`${metric}${labels} ${s.value}`);
-      }
-    }
-    return `${lines.join('\n')}\n`;
+  /** Where the gauges read their values at each scrape. */
+  readGauges(read: () => GaugeReadings): void {
+    this.#read = read;
+  }
+
+  /** The Prometheus exposition text (`GET /metrics`). */
+  text(): Promise<string> {
+    return this.kit.text();
+  }
+
+  #gauges(elastic: boolean): void {
+    const k = this.kit;
+    const gauge = (name: string, help: string, value: (r: GaugeReadings) => number): void => {
+      k.gauge({
+        name: `event_collector_${name}`,
+        help,
+        collect: (g) => g.set(value(this.#read())),
+      });
+    };
+    gauge('up', '1 when /health reports receiving.', (r) => (r.receiving ? 1 : 0));
+    gauge('leader', '1 while this instance holds the lease and collects.', (r) =>
+      r.leader ? 1 : 0,
+    );
+    gauge('connected', '1 while a channel socket is open.', (r) => (r.connected ? 1 : 0));
+    gauge('last_event_timestamp_seconds', 'When the last event was accepted.', (r) =>
+      seconds(r.lastEventAt),
+    );
+    gauge('last_heartbeat_timestamp_seconds', 'When the last heartbeat arrived.', (r) =>
+      seconds(r.lastHeartbeatAt),
+    );
+    gauge(
+      'checkpoint_timestamp_seconds',
+      'Up to when every event is in the output (the checkpoint).',
+      (r) => seconds(r.checkpointAt),
+    );
+    gauge('write_queue_depth', 'Lines waiting to be written.', (r) => r.writeQueueDepth);
+    k.gauge<'state'>({
+      name: 'event_collector_subscriptions',
+      help: 'Topic subscriptions by state.',
+      labels: { state: ['permitted', 'rejected'] },
+      collect: (g) => {
+        const s = this.#read().subscriptions;
+        g.set({ state: 'permitted' }, s.permitted);
+        g.set({ state: 'rejected' }, s.rejected);
+      },
+    });
+    if (!elastic) return;
+    gauge(
+      'elastic_queue_depth',
+      'Documents waiting for Elasticsearch.',
+      (r) => r.elastic?.queued ?? 0,
+    );
+    k.gauge({
+      name: 'event_collector_elastic_spool_bytes',
+      help: 'Bytes in the Elasticsearch spool.',
+      collect: async (g) => g.set((await this.#read().elastic?.spoolBytes()) ?? 0),
+    });
   }
 }
