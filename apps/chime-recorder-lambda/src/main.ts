@@ -1,4 +1,4 @@
-import { createLogger, describeError } from '@org/service-kit/lambda';
+import { createLambdaLogger, describeError } from '@org/service-kit/lambda';
 import { createApp } from './app';
 import { loadConfig } from './config';
 import type { HandlerResult, LambdaContextLike } from './lib/handler';
@@ -8,7 +8,7 @@ import { fromKitLogger } from './lib/logger';
 // the init with one clear log line instead of failing every event later. Log lines are the
 // service kit's JSON (level words, ISO time, `service`), written synchronously to stdout, which the
 // Lambda runtime collects; each invocation's lines carry its `requestId`.
-const logger = createLogger({ service: 'chime-recorder', level: 'info' });
+const logger = createLambdaLogger({ service: 'chime-recorder', level: 'info' });
 
 function start() {
   try {

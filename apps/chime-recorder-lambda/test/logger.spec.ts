@@ -1,4 +1,4 @@
-import { createLogger } from '@org/service-kit/lambda';
+import { createLambdaLogger } from '@org/service-kit/lambda';
 import { captureLogs } from '@org/service-kit/testing';
 import { fromKitLogger, memoryLogger, redactEvent } from '../src/lib/logger';
 
@@ -6,7 +6,7 @@ describe('fromKitLogger', () => {
   it('writes one JSON line per entry with the child keys as top-level attributes', () => {
     const logs = captureLogs();
     const log = fromKitLogger(
-      createLogger({ service: 'test', level: 'info', destination: logs.destination }),
+      createLambdaLogger({ service: 'test', level: 'info', destination: logs.destination }),
     );
     log.child({ transactionId: 'tx-1' }).info('pipeline created', { pipelineId: 'p-1' });
     log.debug('hidden at INFO');

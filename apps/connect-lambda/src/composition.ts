@@ -5,7 +5,7 @@ import {
   TokenCache,
   messageOf,
 } from '@org/cresta-handoff';
-import { createLogger as createKitLogger, type Logger } from '@org/service-kit/lambda';
+import { createLambdaLogger, type LambdaLogger as Logger } from '@org/service-kit/lambda';
 import type { ConnectLambdaConfig } from './config';
 import { parseConnectEvent } from './lib/connect-event';
 import { handleInvocation, type LambdaContextLike } from './lib/handle-invocation';
@@ -38,7 +38,7 @@ export interface ConnectLambda {
 const CREDENTIAL_KEYS = ['oauthClientSecret', 'oauthClientId', 'apiKey', 'authorization'];
 
 /**
- * The service kit's logger (JSON lines: level words, ISO time, `service`), written synchronously
+ * The service kit's Lambda logger (JSON lines: level words, ISO time, `service`; no pino), written synchronously
  * to stdout (the Lambda runtime collects it; nothing is buffered across a freeze), with the
  * credential keys redacted at every level the kit redacts.
  */
@@ -46,7 +46,7 @@ export function createLogger(
   config: ConnectLambdaConfig,
   destination?: { write(line: string): void },
 ): Logger {
-  return createKitLogger({
+  return createLambdaLogger({
     service: config.serviceName,
     level: config.logLevel,
     redactPaths: CREDENTIAL_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
@@ -54,7 +54,7 @@ export function createLogger(
   });
 }
 
-/** The client library's logger interface over a pino logger: attributes become fields. */
+/** The client library's logger interface over the kit's logger: attributes become fields. */
 function adapt(logger: Logger): CrestaLogger {
   return {
     debug: (message, attributes) => logger.debug({ ...attributes }, message),

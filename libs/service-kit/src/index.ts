@@ -50,6 +50,13 @@ export {
   type SessionLoggerOptions,
 } from './lib/logger';
 export {
+  createLambdaLogger,
+  type LambdaLogFn,
+  type LambdaLogger,
+  type LambdaLoggerOptions,
+  type LambdaLogLevel,
+} from './lib/lambda-logger';
+export {
   boundedLabel,
   createMetrics,
   OTHER,

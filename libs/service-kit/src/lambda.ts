@@ -1,8 +1,8 @@
-// `@org/service-kit/lambda`: the parts of the kit without zod, prom-client or the OpenTelemetry
-// SDK, for Lambdas whose bundle size and cold start count: the logger factory (pino and
-// @opentelemetry/api) and the coded error base. Everything here is also in the main entry. (The
-// environment helpers are in `@org/service-kit/env`; they bring zod's classic API, about 450 KB
-// minified, which a Lambda that already bundles it can take and a small one should not.)
+// `@org/service-kit/lambda`: the parts of the kit a Lambda needs, without pino, zod, prom-client
+// or OpenTelemetry: the pino-free Lambda logger (the same JSON lines as `createLogger`, written
+// synchronously) and the coded error base. A Lambda's cold start pays for every module it loads.
+// (The environment helpers are in `@org/service-kit/env`; they bring zod's classic API, about
+// 450 KB minified, which a Lambda that already bundles it can take and a small one should not.)
 
 export {
   ConfigError,
@@ -13,15 +13,10 @@ export {
 } from './lib/errors';
 export type { LogLevel } from './lib/env-fields';
 export {
-  createLogger,
-  DEFAULT_REDACT_KEYS,
-  flushLogger,
-  rawLineWriter,
-  REDACTED,
-  redactPathsFor,
-  sessionLogger,
-  spanFields,
-  type CreateLoggerOptions,
-  type Logger,
-  type SessionLoggerOptions,
-} from './lib/logger';
+  createLambdaLogger,
+  type LambdaLogFn,
+  type LambdaLogger,
+  type LambdaLoggerOptions,
+  type LambdaLogLevel,
+} from './lib/lambda-logger';
+export { DEFAULT_REDACT_KEYS, REDACTED, redactPathsFor } from './lib/redaction';

@@ -189,16 +189,3 @@ describe('flushLogger and rawLineWriter', () => {
     await expect(flushLogger(logger)).resolves.toBeUndefined();
   });
 });
-
-describe('the @org/service-kit/lambda entry', () => {
-  it('exports the same logger factory and error base as the main entry, without the rest of the kit', async () => {
-    const entry = await import('../src/lambda');
-    const main = await import('../src');
-    expect(entry.createLogger).toBe(main.createLogger);
-    expect(entry.sessionLogger).toBe(main.sessionLogger);
-    expect(entry.ServiceError).toBe(main.ServiceError);
-    expect(entry.ConfigError).toBe(main.ConfigError);
-    expect(Object.keys(entry)).not.toContain('createMetrics');
-    expect(Object.keys(entry)).not.toContain('parseEnv');
-  });
-});

@@ -1,7 +1,7 @@
 /** Structured attributes of one log line. Never put phone numbers or SIP headers here. */
 export type LogAttributes = Readonly<Record<string, unknown>>;
 
-import type { Logger } from '@org/service-kit/lambda';
+import type { LambdaLogger as Logger } from '@org/service-kit/lambda';
 
 /**
  * The logger the recorder writes to. The Lambda entry adapts the service kit's logger to it
@@ -19,12 +19,12 @@ export interface RecorderLogger {
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 /**
- * Adapts the service kit's (pino) logger: attributes become top-level fields of the JSON line,
- * `child` is a pino child (its keys are serialised once, not on every line).
+ * Adapts the service kit's Lambda logger: attributes become top-level fields of the JSON line,
+ * `child` is the logger's child.
  *
  * @example
  * ```ts
- * const log = fromKitLogger(createLogger({ service: 'chime-recorder', level: 'info' }));
+ * const log = fromKitLogger(createLambdaLogger({ service: 'chime-recorder', level: 'info' }));
  * log.child({ transactionId }).info('pipeline created', { pipelineId });
  * ```
  */

@@ -12,7 +12,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createApp, type RecorderApp } from '../app';
 import { loadConfig, type RecorderConfig } from '../config';
-import { createLogger } from '@org/service-kit/lambda';
+import { createLambdaLogger } from '@org/service-kit/lambda';
 import { fromKitLogger } from '../lib/logger';
 import sampleCall from './sample-call.json';
 import { type LocalServices, startLocalServices } from './services';
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   });
   const local = await startLocalServices(config.tableName, config.dueIndexName, config.bucket);
   let offsetMs = 0;
-  const logger = createLogger({ service: 'chime-recorder-local', level: config.logLevel });
+  const logger = createLambdaLogger({ service: 'chime-recorder-local', level: config.logLevel });
   const app = createApp(config, {
     logger: fromKitLogger(logger),
     ...local.clients,

@@ -5,57 +5,11 @@
 import { context, isSpanContextValid, trace, type Span } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './env-fields';
+import { DEFAULT_REDACT_KEYS, REDACTED, redactPathsFor } from './redaction';
 
 export type { Logger } from 'pino';
 
-/** Keys whose values never reach a log line (any case variant must be listed as written). */
-export const DEFAULT_REDACT_KEYS: readonly string[] = [
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'signature',
-  'signature-input',
-  'cookie',
-  'set-cookie',
-  'password',
-  'secret',
-  'clientSecret',
-  'client_secret',
-  'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'accessToken',
-  'refreshToken',
-  'apiKey',
-  'api_key',
-];
-
-/** The text that replaces a redacted value. */
-export const REDACTED = '[redacted]';
-
-function pathKey(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-}
-
-/**
- * pino redaction paths for `keys`: at the top level, one level down, under `headers` and under
- * `*.headers`.
- *
- * @example
- * ```ts
- * redactPathsFor(['x-api-key']);
- * // ['["x-api-key"]', '*["x-api-key"]', 'headers["x-api-key"]', '*.headers["x-api-key"]']
- * ```
- */
-export function redactPathsFor(keys: readonly string[]): string[] {
-  const paths: string[] = [];
-  for (const key of keys) {
-    const k = pathKey(key);
-    paths.push(k.startsWith('.') ? k.slice(1) : k, `*${k}`, `headers${k}`, `*.headers${k}`);
-  }
-  return paths;
-}
+export { DEFAULT_REDACT_KEYS, REDACTED, redactPathsFor } from './redaction';
 
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
