@@ -10,7 +10,7 @@
 // The workspace library @org/audio, which is not published, is compiled into vendor/audio (only
 // its pure part is reachable). zod and structured-headers stay external: ^ dependencies.
 // <entry>/package.json stubs give resolvers without `exports` support (node10) the subpaths.
-// Usage: node libs/audiohook-protocol/scripts/build.mjs [--out <dir>]
+// Usage: node libs/audiohook-protocol/scripts/build.mjs [--out <dir>] [--js-only]
 //        (or: npx nx build audiohook-protocol)
 
 import { execFileSync } from 'node:child_process';
@@ -37,6 +37,7 @@ const outFlag = process.argv.indexOf('--out');
 const out =
   outFlag === -1 ? join(root, 'dist/libs/audiohook-protocol') : resolve(process.argv[outFlag + 1]);
 const scratch = join(root, 'tmp', `audiohook-protocol-build-${process.pid}`);
+const jsOnly = process.argv.includes('--js-only');
 const RUNTIME_DEPENDENCIES = ['zod', 'structured-headers'];
 const ENTRIES = ['index', 'codec', 'session', 'signature', 'node', 'testing'];
 const FORMATS = [
@@ -142,56 +143,59 @@ for (const file of walk(out)) {
   writeFileSync(file, text.replace(/^\/\/ libs\/[^\n]*\n/, ''));
 }
 
-// 3. Declarations, emitted once by tsc, then placed twice with the imports rewritten.
-const typesTsconfig = join(scratch, 'tsconfig.types.json');
-writeFileSync(
-  typesTsconfig,
-  JSON.stringify(
+// 3. Declarations, emitted once by tsc, then placed twice with the imports rewritten (skipped
+//    with --js-only: the browser test needs only the JavaScript).
+if (!jsOnly) {
+  const typesTsconfig = join(scratch, 'tsconfig.types.json');
+  writeFileSync(
+    typesTsconfig,
+    JSON.stringify(
+      {
+        extends: join(root, 'tsconfig.base.json'),
+        compilerOptions: {
+          rootDir: join(root, 'libs'),
+          outDir: join(scratch, 'types'),
+          declaration: true,
+          emitDeclarationOnly: true,
+          noEmit: false,
+          sourceMap: false,
+          types: ['node'],
+        },
+        files: ENTRIES.map((e) => join(project, 'src', `${e}.ts`)),
+      },
+      null,
+      2,
+    ),
+  );
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', typesTsconfig],
     {
-      extends: join(root, 'tsconfig.base.json'),
-      compilerOptions: {
-        rootDir: join(root, 'libs'),
-        outDir: join(scratch, 'types'),
-        declaration: true,
-        emitDeclarationOnly: true,
-        noEmit: false,
-        sourceMap: false,
-        types: ['node'],
-      },
-      files: ENTRIES.map((e) => join(project, 'src', `${e}.ts`)),
+      cwd: root,
+      stdio: 'inherit',
     },
-    null,
-    2,
-  ),
-);
-execFileSync(
-  process.execPath,
-  [join(root, 'node_modules/typescript/bin/tsc'), '-p', typesTsconfig],
-  {
-    cwd: root,
-    stdio: 'inherit',
-  },
-);
-const emitted = join(scratch, 'types');
-for (const file of walk(emitted)) {
-  if (!file.endsWith('.d.ts')) continue;
-  const source = join(root, 'libs', relative(emitted, file)).replace(/\.d\.ts$/, '.ts');
-  const target = outputOf(source);
-  const text = readFileSync(file, 'utf8');
-  for (const { dir } of FORMATS) {
-    const rewritten = text.replace(
-      /((?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g,
-      (match, lead, quote, specifier) => {
-        let to;
-        if (specifier === '@org/audio') to = outputOf(AUDIO_INDEX);
-        else if (specifier.startsWith('.')) to = outputOf(resolveSource(source, specifier));
-        else return match;
-        return `${lead}${quote}${specifierBetween(target, to, js)}${quote}`;
-      },
-    );
-    const path = join(out, dir, `${target}.d.ts`);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, rewritten);
+  );
+  const emitted = join(scratch, 'types');
+  for (const file of walk(emitted)) {
+    if (!file.endsWith('.d.ts')) continue;
+    const source = join(root, 'libs', relative(emitted, file)).replace(/\.d\.ts$/, '.ts');
+    const target = outputOf(source);
+    const text = readFileSync(file, 'utf8');
+    for (const { dir } of FORMATS) {
+      const rewritten = text.replace(
+        /((?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g,
+        (match, lead, quote, specifier) => {
+          let to;
+          if (specifier === '@org/audio') to = outputOf(AUDIO_INDEX);
+          else if (specifier.startsWith('.')) to = outputOf(resolveSource(source, specifier));
+          else return match;
+          return `${lead}${quote}${specifierBetween(target, to, js)}${quote}`;
+        },
+      );
+      const path = join(out, dir, `${target}.d.ts`);
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, rewritten);
+    }
   }
 }
 

@@ -82,10 +82,14 @@ beforeAll(async () => {
   // Inside the workspace, so the bundler finds zod and structured-headers in its node_modules.
   work = mkdtempSync(join(root, 'tmp', 'audiohook-protocol-browser-'));
   const pkg = join(work, 'package');
-  execFileSync(process.execPath, [join(__dirname, '../scripts/build.mjs'), '--out', pkg], {
-    cwd: root,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(__dirname, '../scripts/build.mjs'), '--out', pkg, '--js-only'],
+    {
+      cwd: root,
+      stdio: 'pipe',
+    },
+  );
   const bundled = await build({
     entryPoints: [join(__dirname, 'fixtures/browser/page.mjs')],
     bundle: true,

@@ -2,9 +2,10 @@
 // project outside the workspace (offline, with its runtime dependencies packed from the
 // workspace's node_modules and an empty npm cache) and runs a server/client exchange through it.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -13,8 +14,10 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAudioHookHeaders } from '../src/signature';
 
 jest.setTimeout(120_000);
 
@@ -54,7 +57,10 @@ describe('the published package', () => {
     const manifest = JSON.parse(readFileSync(join(dist, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    for (const name of Object.keys(manifest.dependencies)) pack(join(root, 'node_modules', name));
+    // `ws` for the examples (a consumer's own dependency).
+    for (const name of [...Object.keys(manifest.dependencies), 'ws']) {
+      pack(join(root, 'node_modules', name));
+    }
     app = join(scratch, 'app');
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
@@ -74,6 +80,10 @@ describe('the published package', () => {
       app,
     );
     for (const file of readdirSync(consumer)) copyFileSync(join(consumer, file), join(app, file));
+    cpSync(join(__dirname, '../examples'), join(app, 'examples'), { recursive: true });
+    cpSync(join(root, 'node_modules/@types/ws'), join(app, 'node_modules/@types/ws'), {
+      recursive: true,
+    });
   }, 180_000);
 
   afterAll(() => {
@@ -181,14 +191,17 @@ describe('the published package', () => {
     });
   });
 
-  it('type-checks a consumer against the shipped declarations', () => {
+  it('type-checks a consumer and compiles the examples against the shipped declarations', () => {
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
     expect(() =>
       run(
         process.execPath,
         [
           tsc,
-          '--noEmit',
+          '--outDir',
+          'out',
+          '--rootDir',
+          '.',
           '--strict',
           '--module',
           'nodenext',
@@ -201,9 +214,117 @@ describe('the published package', () => {
           '--typeRoots',
           join(root, 'node_modules/@types'),
           'consumer.ts',
+          ...EXAMPLES.map((name) => `examples/${name}.ts`),
         ],
         app,
       ),
     ).not.toThrow();
   });
+
+  it('runs the examples: the client streams to the ws server on loopback', async () => {
+    const server = await startProgram(join(app, 'out/examples/server.js'));
+    try {
+      const client = await runProgram(join(app, 'out/examples/client.js'), [server.url, '1']);
+      expect(client.code).toBe(0);
+      const lines = client.stdout.trim().split('\n');
+      expect(lines[0]).toBe(
+        'selected media [{"type":"audio","format":"PCMU","rate":8000,"channels":["external","internal"]}]',
+      );
+      const result = JSON.parse(lines.at(-1) ?? '') as { sessionId: string };
+      expect(result).toMatchObject({ clean: true, closeReason: 'end', audioBytes: 16_000 });
+      await server.stop();
+      expect(JSON.parse(server.output().trim().split('\n').at(-1) ?? '')).toEqual({
+        sessionId: result.sessionId,
+        samples: 8000,
+      });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('runs the examples: the node:http verifier accepts a signed request once', async () => {
+    const server = await startProgram(join(app, 'out/examples/verify-http.js'));
+    try {
+      const url = new URL(server.url);
+      const headers = createAudioHookHeaders({
+        organizationId: 'd7934305-0972-4844-938e-9060eef73d05',
+        sessionId: '30b0e395-84d3-4570-ac13-9a62d8f514c0',
+        correlationId: 'e160e428-53e2-487c-977d-96989bf5c99d',
+        apiKey: 'my-api-key',
+        clientSecret: 'TXlTdXBlclNlY3JldEtleVRlbGxOby0xITJAMyM0JDU=',
+        requestTarget: '/api/v1/audiohook/ws',
+        authority: url.host,
+      });
+      const target = new URL('/api/v1/audiohook/ws', url);
+      const unsigned = { ...headers };
+      delete unsigned['Signature'];
+      delete unsigned['Signature-Input'];
+      expect(await get(target, headers)).toEqual([200, 'VERIFIED']);
+      expect(await get(target, headers)).toEqual([401, 'PRECONDITION']);
+      const tampered = {
+        ...headers,
+        'Audiohook-Correlation-Id': '7ea6ff57-6b54-4cba-b8f5-cf2b3ae8f4d4',
+      };
+      expect(await get(target, tampered)).toEqual([401, 'FAILED']);
+      expect(await get(target, unsigned)).toEqual([401, 'UNSIGNED']);
+      expect(await get(target, {})).toEqual([400, 'AUDIOHOOK_ERR_INVALID_HEADERS']);
+    } finally {
+      await server.stop();
+    }
+  });
 });
+
+const EXAMPLES = ['server', 'client', 'verify-http'];
+
+interface Program {
+  readonly url: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts an example server on a free loopback port; resolves when it prints its URL. */
+function startProgram(file: string): Promise<Program> {
+  const child = spawn(process.execPath, [file, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /^listening on (\S+)$/m.exec(stdout);
+      if (match?.[1] !== undefined) resolve({ url: match[1], output: () => stdout, stop });
+    });
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** Runs an example to its end. */
+function runProgram(
+  file: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout })));
+}
+
+/** GET over loopback: the status and the `code` of the JSON body. */
+function get(url: URL, headers: Record<string, string>): Promise<[number, string]> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () =>
+        resolve([response.statusCode ?? 0, (JSON.parse(body) as { code: string }).code]),
+      );
+    })
+      .on('error', reject)
+      .end();
+  });
+}

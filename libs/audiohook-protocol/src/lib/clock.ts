@@ -1,11 +1,25 @@
 // Time and timers, injectable so that sessions can be driven deterministically in tests.
 
-/** An opaque timer handle returned by {@link Clock.setTimeout}. */
+/**
+ * An opaque timer handle returned by {@link Clock.setTimeout}.
+ *
+ * @example
+ * ```ts
+ * const handle: TimerHandle = clock.setTimeout(() => console.log('tick'), 1000);
+ * clock.clearTimeout(handle);
+ * ```
+ */
 export type TimerHandle = unknown;
 
 /**
  * Where sessions read the time and schedule timers. The default, {@link systemClock}, uses
  * `Date.now` and the global timers; `ManualClock` (from the testing entry) is driven by hand in tests.
+ *
+ * @example
+ * ```ts
+ * const fixed: Clock = { now: () => 1_641_013_200_000, setTimeout, clearTimeout };
+ * verifySignatureSync(request, { clock: fixed, resolveSecret });
+ * ```
  */
 export interface Clock {
   /** Milliseconds since the UNIX epoch. */

@@ -60,7 +60,15 @@ export function parseJsonFrame(text: string): unknown {
   }
 }
 
-/** The envelope of a client message before its parameters are validated. */
+/**
+ * The envelope of a client message before its parameters are validated.
+ *
+ * @example
+ * ```ts
+ * const envelope: ClientEnvelope = validateEnvelope(JSON.parse(text), 'client');
+ * console.log(envelope.seq, envelope.position);
+ * ```
+ */
 export interface ClientEnvelope {
   readonly version: '2';
   readonly id: string;
@@ -71,7 +79,15 @@ export interface ClientEnvelope {
   readonly parameters: Record<string, unknown>;
 }
 
-/** The envelope of a server message before its parameters are validated. */
+/**
+ * The envelope of a server message before its parameters are validated.
+ *
+ * @example
+ * ```ts
+ * const envelope: ServerEnvelope = validateEnvelope(JSON.parse(text), 'server');
+ * console.log(envelope.seq, envelope.clientseq);
+ * ```
+ */
 export interface ServerEnvelope {
   readonly version: '2';
   readonly id: string;

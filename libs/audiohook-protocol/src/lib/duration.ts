@@ -2,16 +2,36 @@
 
 import { AudioHookError, AudioHookErrorCode } from './errors';
 
-/** Nanoseconds in one second. */
+/**
+ * Nanoseconds in one second.
+ *
+ * @example
+ * ```ts
+ * const seconds = parseDuration('PT1.5S') / NANOS_PER_SECOND; // 1.5
+ * ```
+ */
 export const NANOS_PER_SECOND = 1_000_000_000;
 
 /**
  * Largest duration this library represents exactly: the largest safe integer number of
  * nanoseconds (about 104 days).
+ *
+ * @example
+ * ```ts
+ * if (nanos > MAX_DURATION_NANOS) throw new RangeError('too long');
+ * ```
  */
 export const MAX_DURATION_NANOS = Number.MAX_SAFE_INTEGER;
 
-/** The duration pattern both reference sides validate with: seconds only, fixed point. */
+/**
+ * The duration pattern both reference sides validate with: seconds only, fixed point.
+ *
+ * @example
+ * ```ts
+ * DURATION_PATTERN.test('PT0.5S'); // true
+ * DURATION_PATTERN.test('PT1M'); // false
+ * ```
+ */
 export const DURATION_PATTERN = /^PT(?:(\d*)\.)?(\d+)S$/;
 
 function outOfRange(message: string): never {
@@ -169,6 +189,12 @@ export function nanosToSamples(nanos: number, rate: number): number {
  * How a stream position is counted.
  * - `timeline`: samples received plus every `discarded` duration (the protocol's timeline).
  * - `samples`: samples received only (the reference server's simplification).
+ *
+ * @example
+ * ```ts
+ * const mode: PositionMode = 'samples'; // the reference server's count
+ * new ServerSession({ transport, positionMode: mode });
+ * ```
  */
 export type PositionMode = 'timeline' | 'samples';
 

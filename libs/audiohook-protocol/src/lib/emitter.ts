@@ -1,10 +1,25 @@
 // A tiny typed event emitter. Listener exceptions are caught and reported, never propagated
 // into the protocol state machine.
 
-/** Map of event name to listener arguments. */
+/**
+ * Map of event name to listener arguments.
+ *
+ * @example
+ * ```ts
+ * type Events = { tick: [count: number] } satisfies EventMap;
+ * class Ticker extends TypedEmitter<Events> {}
+ * ```
+ */
 export type EventMap = { [event: string]: unknown[] };
 
-/** A listener of one event. */
+/**
+ * A listener of one event.
+ *
+ * @example
+ * ```ts
+ * const onTick: Listener<[count: number]> = (count) => console.log(count);
+ * ```
+ */
 export type Listener<A extends unknown[]> = (...args: A) => void;
 
 /**

@@ -32,7 +32,15 @@ const alternative = z.object({
   interpretations: z.array(interpretation),
 });
 
-/** Schema of `transcript` entity data (Transcription Connector). */
+/**
+ * Schema of `transcript` entity data (Transcription Connector).
+ *
+ * @example
+ * ```ts
+ * const data = transcriptDataSchema.parse(entity.data);
+ * console.log(data.alternatives[0]?.interpretations[0]?.transcript);
+ * ```
+ */
 export const transcriptDataSchema = z.object({
   id: uuid,
   channelId: z.union([z.literal(0), z.literal(1)]),
@@ -73,31 +81,83 @@ const article = z.object({
   metadata: z.record(z.string(), z.string()).optional(),
 });
 
-/** Schema of `agentassist` entity data (experimental). */
+/**
+ * Schema of `agentassist` entity data (experimental).
+ *
+ * @example
+ * ```ts
+ * agentAssistDataSchema.safeParse(entity.data).success;
+ * ```
+ */
 export const agentAssistDataSchema = z.object({
   id: uuid,
   utterances: z.array(utterance).optional(),
   suggestions: z.array(z.discriminatedUnion('type', [faq, article])).optional(),
 });
 
-/** Schema of `bot_turn_response` entity data (Audio Connector). */
+/**
+ * Schema of `bot_turn_response` entity data (Audio Connector).
+ *
+ * @example
+ * ```ts
+ * botTurnResponseDataSchema.parse({ disposition: 'no_input' });
+ * ```
+ */
 export const botTurnResponseDataSchema = z.object({
   disposition: z.enum(['no_input', 'no_match', 'match']),
   text: z.string().optional(),
   confidence: confidence.optional(),
 });
 
-/** Schema of `barge_in` entity data (Audio Connector): an empty object. */
+/**
+ * Schema of `barge_in` entity data (Audio Connector): an empty object.
+ *
+ * @example
+ * ```ts
+ * bargeInDataSchema.parse({}); // barge_in carries no data
+ * ```
+ */
 export const bargeInDataSchema = z.object({});
 
-/** Data of a `transcript` entity. */
+/**
+ * Data of a `transcript` entity.
+ *
+ * @example
+ * ```ts
+ * client.on('transcript', (data: TranscriptData) => console.log(data.isFinal, data.alternatives[0]?.confidence));
+ * ```
+ */
 export type TranscriptData = z.output<typeof transcriptDataSchema>;
-/** Data of an `agentassist` entity. */
+/**
+ * Data of an `agentassist` entity.
+ *
+ * @example
+ * ```ts
+ * const data: AgentAssistData = { id: utteranceId, utterances: [] };
+ * session.sendEvent([agentAssistEntity(data)]);
+ * ```
+ */
 export type AgentAssistData = z.output<typeof agentAssistDataSchema>;
-/** Data of a `bot_turn_response` entity. */
+/**
+ * Data of a `bot_turn_response` entity.
+ *
+ * @example
+ * ```ts
+ * const data: BotTurnResponseData = { disposition: 'match', text: 'yes' };
+ * session.sendEvent([botTurnResponseEntity(data)]);
+ * ```
+ */
 export type BotTurnResponseData = z.output<typeof botTurnResponseDataSchema>;
 
-/** A documented entity, narrowed by `type`. */
+/**
+ * A documented entity, narrowed by `type`.
+ *
+ * @example
+ * ```ts
+ * const entity = validateEntity(raw) as KnownEntity;
+ * if (entity.type === 'transcript') console.log(entity.data.isFinal);
+ * ```
+ */
 export type KnownEntity =
   | { readonly type: 'transcript'; readonly data: TranscriptData }
   | { readonly type: 'agentassist'; readonly data: AgentAssistData }

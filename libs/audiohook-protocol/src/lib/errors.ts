@@ -1,6 +1,13 @@
 /**
  * Stable, machine-readable codes of every error `@org/audiohook-protocol` throws or reports.
  * Codes are never reused for a different meaning once released.
+ *
+ * @example
+ * ```ts
+ * function isTooLarge(code: AudioHookErrorCode): boolean {
+ *   return code === AudioHookErrorCode.MessageTooLarge;
+ * }
+ * ```
  */
 export const AudioHookErrorCode = {
   /** A text frame is longer than 65,535 characters (checked before JSON parsing). */
@@ -43,10 +50,28 @@ export const AudioHookErrorCode = {
   CryptoUnavailable: 'AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE',
 } as const;
 
-/** One of the {@link AudioHookErrorCode} values. */
+/**
+ * One of the {@link AudioHookErrorCode} values.
+ *
+ * @example
+ * ```ts
+ * const code: AudioHookErrorCode = AudioHookErrorCode.InvalidJson;
+ * ```
+ */
 export type AudioHookErrorCode = (typeof AudioHookErrorCode)[keyof typeof AudioHookErrorCode];
 
-/** One validation problem: where it is (a JSON path) and what is wrong. */
+/**
+ * One validation problem: where it is (a JSON path) and what is wrong.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseClientMessage(text);
+ * } catch (error) {
+ *   if (error instanceof AudioHookError) error.issues?.forEach((i: ValidationIssue) => console.log(i.path, i.message));
+ * }
+ * ```
+ */
 export interface ValidationIssue {
   /** Path from the message root, e.g. `['parameters', 'media', 0, 'rate']`. */
   readonly path: readonly (string | number)[];
@@ -54,7 +79,15 @@ export interface ValidationIssue {
   readonly message: string;
 }
 
-/** Options of {@link AudioHookError}. */
+/**
+ * Options of {@link AudioHookError}.
+ *
+ * @example
+ * ```ts
+ * const options: AudioHookErrorOptions = { path: ['parameters', 'media'], messageType: 'open' };
+ * throw new AudioHookError(AudioHookErrorCode.InvalidParameters, 'bad media', options);
+ * ```
+ */
 export interface AudioHookErrorOptions extends ErrorOptions {
   /** The failing path, for validation errors (the first issue's path). */
   path?: readonly (string | number)[];

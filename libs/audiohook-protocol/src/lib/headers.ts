@@ -5,7 +5,15 @@ import { STRICT_UUID_PATTERN, UUID_PATTERN } from './schemas';
 import { canonicalHeaderValue } from './signature/base';
 import type { RequestHeaders } from './signature/types';
 
-/** The AudioHook headers of an upgrade request, validated. */
+/**
+ * The AudioHook headers of an upgrade request, validated.
+ *
+ * @example
+ * ```ts
+ * const { sessionId, organizationId, correlationId, apiKey }: AudioHookRequestHeaders =
+ *   parseAudioHookHeaders(request.headers);
+ * ```
+ */
 export interface AudioHookRequestHeaders {
   /** `Audiohook-Organization-Id`, lower-case. */
   readonly organizationId: string;
@@ -17,7 +25,15 @@ export interface AudioHookRequestHeaders {
   readonly apiKey: string | undefined;
 }
 
-/** Options of {@link parseAudioHookHeaders}. */
+/**
+ * Options of {@link parseAudioHookHeaders}.
+ *
+ * @example
+ * ```ts
+ * const options: ParseHeadersOptions = { requireApiKey: true, strictUuids: false };
+ * parseAudioHookHeaders(request.headers, options);
+ * ```
+ */
 export interface ParseHeadersOptions {
   /** Require `Audiohook-Correlation-Id`. @default false */
   readonly requireCorrelationId?: boolean;

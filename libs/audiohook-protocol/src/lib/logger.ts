@@ -1,6 +1,13 @@
 // The minimal logger the library logs through. pino, console-like wrappers and test spies fit.
 
-/** One logging method: structured fields first, then the message (pino's argument order). */
+/**
+ * One logging method: structured fields first, then the message (pino's argument order).
+ *
+ * @example
+ * ```ts
+ * const info: LogMethod = (fields, message) => console.log(JSON.stringify({ ...fields, message }));
+ * ```
+ */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
 
 /**

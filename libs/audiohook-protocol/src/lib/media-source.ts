@@ -35,7 +35,15 @@ const PCMU = (channels: MediaChannel[]): MediaParameter => ({
   channels,
 });
 
-/** Pacing shared by the tone and WAV sources. */
+/**
+ * Pacing shared by the tone and WAV sources.
+ *
+ * @example
+ * ```ts
+ * const pacing: PacingOptions = { realtime: false }; // as fast as possible, e.g. in tests
+ * toneMediaSource({ durationMs: 1000, ...pacing });
+ * ```
+ */
 export interface PacingOptions {
   /** Frame length in ms. @default 200 */
   readonly frameMs?: number;
@@ -86,7 +94,15 @@ function interleaveForSelection(
   return out;
 }
 
-/** Options of {@link toneMediaSource}. */
+/**
+ * Options of {@link toneMediaSource}.
+ *
+ * @example
+ * ```ts
+ * const options: ToneSourceOptions = { frequency: 440, levelDbfs: -6, durationMs: 3000 };
+ * const media = toneMediaSource(options);
+ * ```
+ */
 export interface ToneSourceOptions extends PacingOptions {
   /** Tone frequency in Hz. @default 1000 */
   readonly frequency?: number;
@@ -147,7 +163,15 @@ export function toneMediaSource(options: ToneSourceOptions = {}): MediaSource {
   };
 }
 
-/** Options of {@link wavMediaSource}. */
+/**
+ * Options of {@link wavMediaSource}.
+ *
+ * @example
+ * ```ts
+ * const options: WavSourceOptions = { realtime: false };
+ * const media = wavMediaSource(wavBytes, options);
+ * ```
+ */
 export type WavSourceOptions = PacingOptions;
 
 /**
@@ -219,7 +243,15 @@ export function wavMediaSource(bytes: Uint8Array, options: WavSourceOptions = {}
   };
 }
 
-/** Options of {@link iterableMediaSource}. */
+/**
+ * Options of {@link iterableMediaSource}.
+ *
+ * @example
+ * ```ts
+ * const options: IterableSourceOptions = { live: false }; // a recording: pauses lose nothing
+ * const media = iterableMediaSource(frames, stereo, options);
+ * ```
+ */
 export interface IterableSourceOptions {
   /** Whether the iterable's clock runs while paused. @default true */
   readonly live?: boolean;

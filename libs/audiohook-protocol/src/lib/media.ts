@@ -75,7 +75,15 @@ export function copyMedia(media: MediaParameter): MediaParameter {
   };
 }
 
-/** Options of {@link AudioFrame} and {@link parseAudioFrame}. */
+/**
+ * Options of {@link AudioFrame} and {@link parseAudioFrame}.
+ *
+ * @example
+ * ```ts
+ * const options: AudioFrameOptions = { l16ByteOrder: 'be' };
+ * const frame = parseAudioFrame(bytes, media, options);
+ * ```
+ */
 export interface AudioFrameOptions {
   /**
    * Byte order of L16 samples on the wire. The protocol does not establish it (spec open

@@ -3,7 +3,15 @@
 import { type Clock, systemClock } from './clock';
 import { invalidArgument } from './errors';
 
-/** Options of {@link TokenBucket}. */
+/**
+ * Options of {@link TokenBucket}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenBucketOptions = { ratePerSecond: 5, burst: 25 };
+ * const bucket = new TokenBucket(options);
+ * ```
+ */
 export interface TokenBucketOptions {
   /** Tokens added per second. @default 5 */
   readonly ratePerSecond?: number;

@@ -3,31 +3,90 @@
 
 import { z } from 'zod';
 import { isDuration } from './duration';
+import type { ClientMessageType, ServerMessageType } from './message-types';
 
-/** Any 8-4-4-4-12 hexadecimal UUID (any version, any variant, case-insensitive). */
+/**
+ * Any 8-4-4-4-12 hexadecimal UUID (any version, any variant, case-insensitive).
+ *
+ * @example
+ * ```ts
+ * UUID_PATTERN.test('01890a5d-ac96-774b-bcce-b302099a8057'); // true (v7 too)
+ * ```
+ */
 export const UUID_PATTERN =
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
-/** The reference implementation's UUID pattern: version 1-5, variant 8/9/a/b, or the nil UUID. */
+/**
+ * The reference implementation's UUID pattern: version 1-5, variant 8/9/a/b, or the nil UUID.
+ *
+ * @example
+ * ```ts
+ * STRICT_UUID_PATTERN.test('01890a5d-ac96-774b-bcce-b302099a8057'); // false (v7)
+ * ```
+ */
 export const STRICT_UUID_PATTERN =
   /^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000)$/;
 
-/** The nil UUID; a `conversationId` equal to it marks a connection probe. */
+/**
+ * The nil UUID; a `conversationId` equal to it marks a connection probe.
+ *
+ * @example
+ * ```ts
+ * const isProbe = open.parameters.conversationId === NIL_UUID;
+ * ```
+ */
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
-/** Any BCP 47-style language tag: letters, digits and hyphens (`es`, `en-US`, `zh-Hans-CN`). */
+/**
+ * Any BCP 47-style language tag: letters, digits and hyphens (`es`, `en-US`, `zh-Hans-CN`).
+ *
+ * @example
+ * ```ts
+ * LANGUAGE_PATTERN.test('zh-Hans-CN'); // true
+ * ```
+ */
 export const LANGUAGE_PATTERN = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
-/** The reference implementation's language pattern (`en-US`, `cmn-CN`). */
+/**
+ * The reference implementation's language pattern (`en-US`, `cmn-CN`).
+ *
+ * @example
+ * ```ts
+ * STRICT_LANGUAGE_PATTERN.test('en-US'); // true
+ * STRICT_LANGUAGE_PATTERN.test('es'); // false
+ * ```
+ */
 export const STRICT_LANGUAGE_PATTERN = /^[a-z]{2,3}-[a-zA-Z]{2,3}$/;
 
-/** The protocol version every message carries. */
+/**
+ * The protocol version every message carries.
+ *
+ * @example
+ * ```ts
+ * const message = { version: PROTOCOL_VERSION, id, type: 'pong', seq, clientseq, parameters: {} };
+ * ```
+ */
 export const PROTOCOL_VERSION = '2';
 
-/** Longest text message either side accepts, in characters. */
+/**
+ * Longest text message either side accepts, in characters.
+ *
+ * @example
+ * ```ts
+ * if (text.length > MAX_TEXT_MESSAGE_LENGTH) throw new Error('the peer would reject it');
+ * ```
+ */
 export const MAX_TEXT_MESSAGE_LENGTH = 65_535;
 
-/** Deepest nesting accepted inside free-form JSON (`customConfig` values, entity `data`). */
+/**
+ * Deepest nesting accepted inside free-form JSON (`customConfig` values, entity `data`).
+ *
+ * @example
+ * ```ts
+ * // customConfig nested deeper than MAX_FREE_JSON_DEPTH levels is refused
+ * console.log(MAX_FREE_JSON_DEPTH); // 64
+ * ```
+ */
 export const MAX_FREE_JSON_DEPTH = 64;
 
 /** What {@link withoutProtoKeys} returns for a value nested too deeply. */
@@ -69,32 +128,110 @@ function withoutProtoKeys(value: unknown, levels: number): unknown {
   return changed ? Object.fromEntries(kept) : value;
 }
 
-/** Audio formats of the protocol. */
+/**
+ * Audio formats of the protocol.
+ *
+ * @example
+ * ```ts
+ * MEDIA_FORMATS.includes('PCMU'); // true
+ * ```
+ */
 export const MEDIA_FORMATS = ['PCMU', 'L16'] as const;
-/** An audio format of the protocol. */
+/**
+ * An audio format of the protocol.
+ *
+ * @example
+ * ```ts
+ * const format: MediaFormat = 'PCMU';
+ * ```
+ */
 export type MediaFormat = (typeof MEDIA_FORMATS)[number];
 
-/** Channel names of the protocol: `external` = the customer, `internal` = the agent/bot side. */
+/**
+ * Channel names of the protocol: `external` = the customer, `internal` = the agent/bot side.
+ *
+ * @example
+ * ```ts
+ * MEDIA_CHANNELS.includes('external'); // true
+ * ```
+ */
 export const MEDIA_CHANNELS = ['external', 'internal'] as const;
-/** A channel name. */
+/**
+ * A channel name.
+ *
+ * @example
+ * ```ts
+ * const customer: MediaChannel = 'external';
+ * ```
+ */
 export type MediaChannel = (typeof MEDIA_CHANNELS)[number];
 
-/** Reasons of a client `close`. */
+/**
+ * Reasons of a client `close`.
+ *
+ * @example
+ * ```ts
+ * CLOSE_REASONS.includes(message.parameters.reason); // a documented reason?
+ * ```
+ */
 export const CLOSE_REASONS = ['end', 'error', 'disconnect', 'reconnect'] as const;
-/** Reason of a client `close`. */
+/**
+ * Reason of a client `close`.
+ *
+ * @example
+ * ```ts
+ * const reason: CloseReason = 'disconnect';
+ * ```
+ */
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
-/** Reasons of a server `disconnect`. */
+/**
+ * Reasons of a server `disconnect`.
+ *
+ * @example
+ * ```ts
+ * DISCONNECT_REASONS.includes('completed'); // true
+ * ```
+ */
 export const DISCONNECT_REASONS = ['completed', 'unauthorized', 'error'] as const;
-/** Reason of a server `disconnect`. */
+/**
+ * Reason of a server `disconnect`.
+ *
+ * @example
+ * ```ts
+ * const reason: DisconnectReason = 'unauthorized';
+ * ```
+ */
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 
-/** Error codes the protocol documents for client `error` messages. */
+/**
+ * Error codes the protocol documents for client `error` messages.
+ *
+ * @example
+ * ```ts
+ * CLIENT_ERROR_CODES.includes(408); // true
+ * ```
+ */
 export const CLIENT_ERROR_CODES = [400, 405, 408, 409, 413, 415, 429, 500, 503] as const;
-/** A documented client error code. */
+/**
+ * A documented client error code.
+ *
+ * @example
+ * ```ts
+ * const timeout: ClientErrorCode = 408;
+ * ```
+ */
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
-/** How strictly received messages are validated. */
+/**
+ * How strictly received messages are validated.
+ *
+ * @example
+ * ```ts
+ * const options: ValidationOptions = { strict: true };
+ * parseClientMessage(text, options);
+ * ```
+ */
 export interface ValidationOptions {
   /**
    * `true`: the reference implementation's checks (UUID versions 1-5, `xx-XX` languages, only
@@ -300,9 +437,24 @@ function build(strict: boolean) {
   };
 }
 
-/** The lenient schema set (the default). */
+/**
+ * The lenient schema set (the default).
+ *
+ * @example
+ * ```ts
+ * const media = schemas.mediaParameter.safeParse(value);
+ * if (media.success) console.log(media.data.format);
+ * ```
+ */
 export const schemas = build(false);
-/** The strict (reference-equivalent) schema set. */
+/**
+ * The strict (reference-equivalent) schema set.
+ *
+ * @example
+ * ```ts
+ * strictSchemas.participant.safeParse({ id }).success; // false: ani, aniName, dnis required
+ * ```
+ */
 export const strictSchemas = build(true);
 
 /**
@@ -317,96 +469,57 @@ export function schemasFor(options: ValidationOptions = {}): typeof schemas {
   return options.strict === true ? strictSchemas : schemas;
 }
 
-type ClientParams = typeof schemas.clientParameters;
-type ServerParams = typeof schemas.serverParameters;
+export type {
+  MediaParameter,
+  Participant,
+  ContinuedSession,
+  EventEntity,
+  ClientMessageType,
+  ServerMessageType,
+  ClientParameters,
+  ServerParameters,
+  OpenParameters,
+  CloseParameters,
+  PingParameters,
+  ResumedParameters,
+  DiscardedParameters,
+  UpdateParameters,
+  ErrorParameters,
+  DtmfParameters,
+  OpenedParameters,
+  ClosedParameters,
+  EventParameters,
+  DisconnectParameters,
+  ReconnectParameters,
+  ClientMessageOf,
+  ServerMessageOf,
+  ClientMessage,
+  ServerMessage,
+  AudioHookMessage,
+  OpenMessage,
+  OpenedMessage,
+  CloseMessage,
+  ClosedMessage,
+} from './message-types';
 
-/** One audio format offered in `open` or selected in `opened`. */
-export type MediaParameter = z.output<typeof schemas.mediaParameter>;
-/** The participant of `open`. */
-export type Participant = z.output<typeof schemas.participant>;
-/** One entry of `open.continuedSessions`. */
-export type ContinuedSession = z.output<typeof schemas.continuedSession>;
-/** One entity of an `event` message: a `type` and free-form JSON `data`. */
-export type EventEntity = z.output<typeof schemas.entity>;
-
-/** Parameters of a client message type. */
-export type ClientParameters<T extends keyof ClientParams> = z.output<ClientParams[T]>;
-/** Parameters of a server message type. */
-export type ServerParameters<T extends keyof ServerParams> = z.output<ServerParams[T]>;
-
-/** Every client (Genesys → server) message type, including tolerated older-draft types. */
-export type ClientMessageType = keyof ClientParams;
-/** Every server (server → Genesys) message type. */
-export type ServerMessageType = keyof ServerParams;
-
-/** Parameters of `open`. */
-export type OpenParameters = ClientParameters<'open'>;
-/** Parameters of `close`. */
-export type CloseParameters = ClientParameters<'close'>;
-/** Parameters of `ping`. */
-export type PingParameters = ClientParameters<'ping'>;
-/** Parameters of `resumed`. */
-export type ResumedParameters = ClientParameters<'resumed'>;
-/** Parameters of `discarded`. */
-export type DiscardedParameters = ClientParameters<'discarded'>;
-/** Parameters of `update`. */
-export type UpdateParameters = ClientParameters<'update'>;
-/** Parameters of a client `error`. */
-export type ErrorParameters = ClientParameters<'error'>;
-/** Parameters of `dtmf`. */
-export type DtmfParameters = ClientParameters<'dtmf'>;
-/** Parameters of `opened`. */
-export type OpenedParameters = ServerParameters<'opened'>;
-/** Parameters of `closed`. */
-export type ClosedParameters = ServerParameters<'closed'>;
-/** Parameters of `event`. */
-export type EventParameters = ServerParameters<'event'>;
-/** Parameters of `disconnect`. */
-export type DisconnectParameters = ServerParameters<'disconnect'>;
-/** Parameters of `reconnect`. */
-export type ReconnectParameters = ServerParameters<'reconnect'>;
-
-/** Every client message type this library knows. */
+/**
+ * Every client message type this library knows.
+ *
+ * @example
+ * ```ts
+ * CLIENT_MESSAGE_TYPES.includes('open'); // true
+ * ```
+ */
 export const CLIENT_MESSAGE_TYPES = Object.keys(schemas.clientParameters) as ClientMessageType[];
-/** Every server message type this library knows. */
+/**
+ * Every server message type this library knows.
+ *
+ * @example
+ * ```ts
+ * SERVER_MESSAGE_TYPES.includes('opened'); // true
+ * ```
+ */
 export const SERVER_MESSAGE_TYPES = Object.keys(schemas.serverParameters) as ServerMessageType[];
-
-/** A client → server message of type `T`. */
-export interface ClientMessageOf<T extends ClientMessageType> {
-  readonly version: '2';
-  readonly id: string;
-  readonly type: T;
-  readonly seq: number;
-  readonly serverseq: number;
-  readonly position: string;
-  readonly parameters: ClientParameters<T>;
-}
-
-/** A server → client message of type `T`. */
-export interface ServerMessageOf<T extends ServerMessageType> {
-  readonly version: '2';
-  readonly id: string;
-  readonly type: T;
-  readonly seq: number;
-  readonly clientseq: number;
-  readonly parameters: ServerParameters<T>;
-}
-
-/** Any client → server message. Narrow on `type`. */
-export type ClientMessage = { [T in ClientMessageType]: ClientMessageOf<T> }[ClientMessageType];
-/** Any server → client message. Narrow on `type`. */
-export type ServerMessage = { [T in ServerMessageType]: ServerMessageOf<T> }[ServerMessageType];
-/** Any AudioHook message. */
-export type AudioHookMessage = ClientMessage | ServerMessage;
-
-/** The `open` message. */
-export type OpenMessage = ClientMessageOf<'open'>;
-/** The `opened` message. */
-export type OpenedMessage = ServerMessageOf<'opened'>;
-/** The `close` message. */
-export type CloseMessage = ClientMessageOf<'close'>;
-/** The `closed` message. */
-export type ClosedMessage = ServerMessageOf<'closed'>;
 
 /**
  * Finds `language` among `supported`, comparing case-insensitively (spec §13: `en-us` matches

@@ -4,7 +4,19 @@
 
 import { AudioHookError, AudioHookErrorCode } from './errors';
 
-/** What a transport calls when something arrives. Set once by the session that owns it. */
+/**
+ * What a transport calls when something arrives. Set once by the session that owns it.
+ *
+ * @example
+ * ```ts
+ * const handlers: TransportHandlers = {
+ *   onText: (text) => console.log(text),
+ *   onBinary: (data) => console.log(data.length),
+ *   onClose: (code, reason) => console.log(code, reason),
+ * };
+ * transport.attach(handlers);
+ * ```
+ */
 export interface TransportHandlers {
   /** A text frame arrived. */
   onText(text: string): void;
@@ -46,12 +58,24 @@ export interface AudioHookTransport {
 
 /**
  * The part of a `ws` WebSocket (or any look-alike) that {@link fromWebSocket} uses.
+ *
+ * @example
+ * ```ts
+ * import WebSocket from 'ws';
+ * const socket: WebSocketLike = new WebSocket(url, { headers });
+ * const transport = fromWebSocket(socket);
+ * ```
  */
 export interface WebSocketLike {
+  /** Sends a text (string) or binary (bytes) frame; `callback` reports a failed send. */
   send(data: string | Uint8Array, callback?: (error?: Error) => void): void;
+  /** Starts the closing handshake with a close code and reason. */
   close(code?: number, reason?: string): void;
+  /** A frame arrived: text frames have `isBinary` false. */
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  /** The connection closed (`reason` as bytes or text). */
   on(event: 'close', listener: (code: number, reason: unknown) => void): unknown;
+  /** The connection failed. */
   on(event: 'error', listener: (error: Error) => void): unknown;
   /** Stops reading the underlying socket (`ws` has it); without it frames are only held. */
   pause?(): void;

@@ -20,11 +20,31 @@ import type {
 } from '../schemas';
 import type { AudioHookTransport } from '../transport';
 
-/** States of a client session (spec §9.3; the socket is already connected when it starts). */
+/**
+ * States of a client session (spec §9.3; the socket is already connected when it starts).
+ *
+ * @example
+ * ```ts
+ * client.on('state', (state: ClientSessionState) => log.info({ state }));
+ * ```
+ */
 export type ClientSessionState =
   'PREPARING' | 'OPENING' | 'OPEN' | 'CLOSING' | 'CLOSED' | 'DISCONNECTED';
 
-/** Options of {@link ClientSession}. */
+/**
+ * Options of {@link ClientSession}.
+ *
+ * @example
+ * ```ts
+ * const options: ClientSessionOptions = {
+ *   transport: fromWebSocket(socket),
+ *   organizationId,
+ *   media: toneMediaSource({ durationMs: 5000 }),
+ *   language: 'en-US',
+ * };
+ * const client = new ClientSession(options);
+ * ```
+ */
 export interface ClientSessionOptions {
   /** The connection (already open). */
   readonly transport: AudioHookTransport;
@@ -81,7 +101,15 @@ export interface ClientSessionOptions {
   readonly clock?: Clock;
 }
 
-/** How a client session ended. */
+/**
+ * How a client session ended.
+ *
+ * @example
+ * ```ts
+ * const result: ClientSessionResult = await client.finished;
+ * if (!result.clean) log.warn({ error: result.error, disconnect: result.disconnect });
+ * ```
+ */
 export interface ClientSessionResult {
   /** The `opened` message, when one arrived. */
   readonly opened: OpenedMessage | undefined;
@@ -103,7 +131,15 @@ export interface ClientSessionResult {
   readonly clean: boolean;
 }
 
-/** Events of {@link ClientSession}. */
+/**
+ * Events of {@link ClientSession}.
+ *
+ * @example
+ * ```ts
+ * client.on('transcript', (data) => console.log(data.alternatives[0]?.interpretations[0]?.transcript));
+ * client.on('end', (result) => console.log(result.closeReason));
+ * ```
+ */
 export type ClientSessionEvents = {
   state: [state: ClientSessionState, previous: ClientSessionState];
   serverMessage: [message: ServerMessage];

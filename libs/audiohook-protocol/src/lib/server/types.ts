@@ -26,6 +26,11 @@ import type { ServerSession } from './session';
 /**
  * States of a server session (spec §9.2), plus `DISCONNECTING` after a `disconnect` with reason
  * `completed` (the reference has no name for it).
+ *
+ * @example
+ * ```ts
+ * session.on('state', (state: ServerSessionState, previous) => log.info({ state, previous }));
+ * ```
  */
 export type ServerSessionState =
   | 'PREPARING'
@@ -43,37 +48,96 @@ export type ServerSessionState =
 /**
  * What an authenticator returns: `undefined`, `true` or `''` to accept; `false` or a non-empty
  * string (the `info` of the `disconnect`) to reject.
+ *
+ * @example
+ * ```ts
+ * const check = (key: string): AuthenticatorResult => (keys.has(key) ? true : 'unknown API key');
+ * ```
  */
 export type AuthenticatorResult = void | boolean | string;
 
-/** Checks an `open` before it is accepted. May be async (e.g. awaiting a signature check). */
+/**
+ * Checks an `open` before it is accepted. May be async (e.g. awaiting a signature check).
+ *
+ * @example
+ * ```ts
+ * const byOrganization: Authenticator = (session, open) =>
+ *   allowed.has(open.organizationId) || 'organization not allowed';
+ * session.addAuthenticator(byOrganization);
+ * ```
+ */
 export type Authenticator = (
   session: ServerSession,
   open: OpenParameters,
 ) => AuthenticatorResult | Promise<AuthenticatorResult>;
 
-/** Filters the offered media; the first entry that survives every selector is chosen. */
+/**
+ * Filters the offered media; the first entry that survives every selector is chosen.
+ *
+ * @example
+ * ```ts
+ * const stereoOnly: MediaSelector = (offered) => offered.filter((m) => m.channels.length === 2);
+ * session.addMediaSelector(stereoOnly);
+ * ```
+ */
 export type MediaSelector = (
   offered: readonly MediaParameter[],
   open: OpenParameters,
   session: ServerSession,
 ) => readonly MediaParameter[];
 
-/** Runs when the session finally ends (after the transport closed). */
+/**
+ * Runs when the session finally ends (after the transport closed).
+ *
+ * @example
+ * ```ts
+ * const release: FiniHandler = async (session) => recorder.release(session.id);
+ * session.addFiniHandler(release);
+ * ```
+ */
 export type FiniHandler = (session: ServerSession) => void | Promise<void>;
 
-/** What a close handler sees: `parameters` is `null` when the transport closed without `close`. */
+/**
+ * What a close handler sees: `parameters` is `null` when the transport closed without `close`.
+ *
+ * @example
+ * ```ts
+ * session.addCloseHandler(({ parameters }: CloseContext) => log.info({ reason: parameters?.reason }));
+ * ```
+ */
 export interface CloseContext {
   readonly session: ServerSession;
   readonly parameters: CloseParameters | null;
 }
 
-/** Runs on `close` (before `closed` is sent) or when the transport closes; may return a fini handler. */
+/**
+ * Runs on `close` (before `closed` is sent) or when the transport closes; may return a fini handler.
+ *
+ * @example
+ * ```ts
+ * const flush: CloseHandler = async () => {
+ *   await transcriber.flush();
+ *   return () => transcriber.release(); // fini handler
+ * };
+ * session.addCloseHandler(flush);
+ * ```
+ */
 export type CloseHandler = (
   context: CloseContext,
 ) => void | FiniHandler | Promise<void | FiniHandler>;
 
-/** What an open handler sees and may change before `opened` is sent. */
+/**
+ * What an open handler sees and may change before `opened` is sent.
+ *
+ * @example
+ * ```ts
+ * session.addOpenHandler(({ parameters, selectedMedia, isProbe, setStartPaused }: OpenContext) => {
+ *   if (isProbe) return;
+ *   setStartPaused(parameters.language === undefined);
+ *   log.info({ selectedMedia });
+ * });
+ * ```
+ */
 export interface OpenContext {
   readonly session: ServerSession;
   readonly message: OpenMessage;
@@ -88,18 +152,46 @@ export interface OpenContext {
   setDiscardTo(nanos: number): void;
 }
 
-/** Runs on `open` in parallel with the other open handlers; may return a close handler. */
+/**
+ * Runs on `open` in parallel with the other open handlers; may return a close handler.
+ *
+ * @example
+ * ```ts
+ * const record: OpenHandler = async ({ session, selectedMedia, isProbe }) => {
+ *   if (isProbe || selectedMedia === undefined) return;
+ *   const file = await recorder.start(session.id, selectedMedia);
+ *   return () => file.close(); // close handler
+ * };
+ * session.addOpenHandler(record);
+ * ```
+ */
 export type OpenHandler = (
   context: OpenContext,
 ) => void | CloseHandler | Promise<void | CloseHandler>;
 
-/** Runs on `update` (ACTIVE or PAUSED). */
+/**
+ * Runs on `update` (ACTIVE or PAUSED).
+ *
+ * @example
+ * ```ts
+ * const switchLanguage: UpdateHandler = async ({ language }) => transcriber.setLanguage(language);
+ * session.addUpdateHandler(switchLanguage);
+ * ```
+ */
 export type UpdateHandler = (
   parameters: UpdateParameters,
   session: ServerSession,
 ) => void | Promise<void>;
 
-/** Options of outgoing `event` pacing (spec §16 and open question 1). */
+/**
+ * Options of outgoing `event` pacing (spec §16 and open question 1).
+ *
+ * @example
+ * ```ts
+ * const events: ServerEventOptions = { ratePerSecond: 5, burst: 25, stopOnRejection: true };
+ * new ServerSession({ transport, events });
+ * ```
+ */
 export interface ServerEventOptions {
   /**
    * Whether this endpoint may send `event` messages at all. Set `false` for AudioHook Monitor
@@ -121,7 +213,20 @@ export interface ServerEventOptions {
   readonly stopOnRejection?: boolean;
 }
 
-/** Options of {@link ServerSession}. */
+/**
+ * Options of {@link ServerSession}.
+ *
+ * @example
+ * ```ts
+ * const options: ServerSessionOptions = {
+ *   transport: fromWebSocket(socket),
+ *   id: headers.sessionId,
+ *   organizationId: headers.organizationId,
+ *   logger,
+ * };
+ * const session = new ServerSession(options);
+ * ```
+ */
 export interface ServerSessionOptions {
   /** The connection. The session attaches to it at once. */
   readonly transport: AudioHookTransport;
@@ -207,7 +312,14 @@ export interface ServerSessionOptions {
   readonly events?: ServerEventOptions;
 }
 
-/** Counters of one session. */
+/**
+ * Counters of one session.
+ *
+ * @example
+ * ```ts
+ * session.on('end', (stats: ServerSessionStats) => log.info({ audioBytes: stats.audioBytes, rtt: stats.rtt }));
+ * ```
+ */
 export interface ServerSessionStats {
   textReceived: number;
   binaryReceived: number;
@@ -219,7 +331,15 @@ export interface ServerSessionStats {
   rtt: number | undefined;
 }
 
-/** Events of {@link ServerSession}. */
+/**
+ * Events of {@link ServerSession}.
+ *
+ * @example
+ * ```ts
+ * session.on('audio', (frame) => recorder.write(frame.interleaved));
+ * session.on('end', (stats) => log.info(stats));
+ * ```
+ */
 export type ServerSessionEvents = {
   /** A validated client message (before it is acted on). */
   clientMessage: [message: ClientMessage];

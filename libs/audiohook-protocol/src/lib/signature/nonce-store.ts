@@ -82,7 +82,15 @@ export function nonceKeyAsync(keyid: string, nonce: string): Promise<string> {
   return sha256Base64UrlAsync(`${keyid.length}:${keyid}\n${nonce}`);
 }
 
-/** Options of {@link NonceCache}. */
+/**
+ * Options of {@link NonceCache}.
+ *
+ * @example
+ * ```ts
+ * const options: NonceCacheOptions = { maxEntries: 50_000 };
+ * const nonceStore = new NonceCache(options);
+ * ```
+ */
 export interface NonceCacheOptions {
   /** Most nonces kept; the oldest are evicted first. @default 10000 */
   readonly maxEntries?: number;

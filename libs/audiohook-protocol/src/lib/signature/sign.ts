@@ -7,7 +7,18 @@ import { canonicalHeaderValue, createSignatureBase } from './base';
 import { base64, decodeSecret, hmacSha256, hmacSha256Async, randomNonce } from './crypto';
 import { AUDIOHOOK_SIGNED_COMPONENTS } from './types';
 
-/** Options of {@link signRequest}. */
+/**
+ * Options of {@link signRequest}.
+ *
+ * @example
+ * ```ts
+ * const options: SignRequestOptions = {
+ *   requestTarget: '/api/v1/audiohook/ws', authority: 'audiohook.example.com',
+ *   headers, keyid: apiKey, secret: clientSecretBase64,
+ * };
+ * const { signature } = signRequest(options);
+ * ```
+ */
 export interface SignRequestOptions {
   /** Path plus `?query` of the request. */
   readonly requestTarget: string;
@@ -33,7 +44,16 @@ export interface SignRequestOptions {
   readonly clock?: Clock;
 }
 
-/** Headers produced by {@link signRequest}. */
+/**
+ * Headers produced by {@link signRequest}.
+ *
+ * @example
+ * ```ts
+ * const { signatureInput, signature }: SignatureHeaders = signRequest(options);
+ * request.setHeader('Signature-Input', signatureInput);
+ * request.setHeader('Signature', signature);
+ * ```
+ */
 export interface SignatureHeaders {
   /** Value of `Signature-Input`. */
   readonly signatureInput: string;
@@ -130,7 +150,18 @@ export async function signRequestAsync(options: SignRequestOptions): Promise<Sig
   return headersOf(prepared, await hmacSha256Async(prepared.key, prepared.base));
 }
 
-/** Options of {@link createAudioHookHeaders}. */
+/**
+ * Options of {@link createAudioHookHeaders}.
+ *
+ * @example
+ * ```ts
+ * const options: AudioHookHeaderOptions = {
+ *   organizationId, sessionId, correlationId, apiKey, clientSecret,
+ *   requestTarget: url.pathname + url.search, authority: url.host,
+ * };
+ * new WebSocket(url, { headers: createAudioHookHeaders(options) });
+ * ```
+ */
 export interface AudioHookHeaderOptions {
   readonly organizationId: string;
   readonly sessionId: string;

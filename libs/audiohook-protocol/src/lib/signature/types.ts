@@ -5,7 +5,14 @@ import type { Clock } from '../clock';
 import type { AudioHookError } from '../errors';
 import type { NonceStore, SyncNonceStore } from './nonce-store';
 
-/** The components the AudioHook client signs, in order (spec §4.2). */
+/**
+ * The components the AudioHook client signs, in order (spec §4.2).
+ *
+ * @example
+ * ```ts
+ * signRequest({ ...options, components: AUDIOHOOK_SIGNED_COMPONENTS }); // the default
+ * ```
+ */
 export const AUDIOHOOK_SIGNED_COMPONENTS = [
   '@request-target',
   '@authority',
@@ -18,6 +25,11 @@ export const AUDIOHOOK_SIGNED_COMPONENTS = [
 /**
  * Result codes of a verification (spec §4.3), plus `UNAVAILABLE`: the signature was valid but the
  * replay store could not record its nonce, so the request is refused (fail closed).
+ *
+ * @example
+ * ```ts
+ * for (const code of SIGNATURE_RESULT_CODES) failures.labels(code).inc(0); // pre-create metrics
+ * ```
  */
 export const SIGNATURE_RESULT_CODES = [
   'VERIFIED',
@@ -29,10 +41,26 @@ export const SIGNATURE_RESULT_CODES = [
   'UNSUPPORTED',
   'UNAVAILABLE',
 ] as const;
-/** A verification result code. */
+/**
+ * A verification result code.
+ *
+ * @example
+ * ```ts
+ * const code: SignatureResultCode = (await verifySignature(request, options)).code;
+ * if (code === 'EXPIRED') log.warn('clock skew?');
+ * ```
+ */
 export type SignatureResultCode = (typeof SIGNATURE_RESULT_CODES)[number];
 
-/** What {@link verifySignature} concluded. */
+/**
+ * What {@link verifySignature} concluded.
+ *
+ * @example
+ * ```ts
+ * const result: SignatureVerification = await verifySignature(request, options);
+ * if (!result.ok) log.warn({ code: result.code, reason: result.reason });
+ * ```
+ */
 export interface SignatureVerification {
   /** The result code. */
   readonly code: SignatureResultCode;
@@ -57,10 +85,25 @@ export interface SignatureVerification {
   readonly error?: AudioHookError;
 }
 
-/** A header map as Node's `IncomingMessage.headers` has it (names in any case). */
+/**
+ * A header map as Node's `IncomingMessage.headers` has it (names in any case).
+ *
+ * @example
+ * ```ts
+ * const headers: RequestHeaders = request.headers; // node:http IncomingMessage
+ * ```
+ */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-/** The parts of the upgrade request the verifier needs. */
+/**
+ * The parts of the upgrade request the verifier needs.
+ *
+ * @example
+ * ```ts
+ * const signed: SignedRequest = { url: request.url ?? '/', headers: request.headers };
+ * await verifySignature(signed, options);
+ * ```
+ */
 export interface SignedRequest {
   /** The raw request URL: path plus `?query` (the `@request-target`). */
   readonly url: string;
@@ -71,10 +114,23 @@ export interface SignedRequest {
 /**
  * The client secret of an API key: base64 text (as configured in Genesys) or the decoded bytes.
  * `''` or `null`: the key is known and has no secret. `undefined`: the key is unknown.
+ *
+ * @example
+ * ```ts
+ * const resolveSecret = (apiKey: string): SecretLookupResult => secrets.get(apiKey); // undefined = unknown key
+ * ```
  */
 export type SecretLookupResult = string | Uint8Array | null | undefined;
 
-/** Options shared by {@link verifySignature} and {@link verifySignatureSync}. */
+/**
+ * Options shared by {@link verifySignature} and {@link verifySignatureSync}.
+ *
+ * @example
+ * ```ts
+ * const window: VerifySignatureBaseOptions = { maxAgeSeconds: 10, clockSkewSeconds: 3 };
+ * await verifySignature(request, { ...window, resolveSecret });
+ * ```
+ */
 export interface VerifySignatureBaseOptions {
   /** Time source. @default systemClock */
   readonly clock?: Clock;
@@ -107,7 +163,18 @@ export interface VerifySignatureBaseOptions {
   readonly authority?: string;
 }
 
-/** Options of {@link verifySignature}. */
+/**
+ * Options of {@link verifySignature}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifySignatureOptions = {
+ *   resolveSecret: async (apiKey) => secretsManager.lookup(apiKey),
+ *   nonceStore: new NonceCache(),
+ * };
+ * await verifySignature(request, options);
+ * ```
+ */
 export interface VerifySignatureOptions extends VerifySignatureBaseOptions {
   /** Finds the client secret of an API key (may be async, e.g. a secrets manager). */
   readonly resolveSecret: (apiKey: string) => SecretLookupResult | Promise<SecretLookupResult>;
@@ -121,7 +188,18 @@ export interface VerifySignatureOptions extends VerifySignatureBaseOptions {
   readonly nonceCache?: NonceStore;
 }
 
-/** Options of {@link verifySignatureSync}. */
+/**
+ * Options of {@link verifySignatureSync}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifySignatureSyncOptions = {
+ *   resolveSecret: (apiKey) => secrets.get(apiKey),
+ *   nonceStore: new NonceCache(),
+ * };
+ * verifySignatureSync(request, options);
+ * ```
+ */
 export interface VerifySignatureSyncOptions extends VerifySignatureBaseOptions {
   /** Finds the client secret of an API key. */
   readonly resolveSecret: (apiKey: string) => SecretLookupResult;
