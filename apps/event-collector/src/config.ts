@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { ConfigError, parseEnv as parseServiceEnv, secret } from '@org/service-kit/env';
 import { z } from 'zod';
 import { CollectorError } from './lib/errors';
 import { resolveGenesysEnv } from './lib/regions';
@@ -121,7 +122,7 @@ const bool = (def: boolean) =>
       const l = v.toLowerCase();
       if (TRUE.has(l)) return true;
       if (FALSE.has(l)) return false;
-      ctx.addIssue({ code: 'custom', message: `expected true/false, got "${v}"` });
+      ctx.addIssue({ code: 'custom', message: 'expected true/false' });
       return z.NEVER;
     });
 
@@ -133,19 +134,19 @@ const num = (def: number, opts: { int?: boolean; min?: number; max?: number } = 
       if (v === undefined) return def;
       const n = Number(v);
       if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) || !Number.isFinite(n)) {
-        ctx.addIssue({ code: 'custom', message: `expected a number, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: 'expected a number' });
         return z.NEVER;
       }
       if (opts.int && !Number.isInteger(n)) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` });
+        ctx.addIssue({ code: 'custom', message: 'expected a whole number' });
         return z.NEVER;
       }
       if (opts.min !== undefined && n < opts.min) {
-        ctx.addIssue({ code: 'custom', message: `must be >= ${opts.min}, got ${v}` });
+        ctx.addIssue({ code: 'custom', message: `must be >= ${opts.min}` });
         return z.NEVER;
       }
       if (opts.max !== undefined && n > opts.max) {
-        ctx.addIssue({ code: 'custom', message: `must be <= ${opts.max}, got ${v}` });
+        ctx.addIssue({ code: 'custom', message: `must be <= ${opts.max}` });
         return z.NEVER;
       }
       return n;
@@ -169,7 +170,7 @@ const baseUrl = z
     try {
       u = new URL(v);
     } catch {
-      ctx.addIssue({ code: 'custom', message: `not a URL: "${v}"` });
+      ctx.addIssue({ code: 'custom', message: 'is not a URL' });
       return z.NEVER;
     }
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
@@ -196,14 +197,15 @@ const envSchema = z.object({
     if (env === undefined) {
       ctx.addIssue({
         code: 'custom',
-        message: `"${v}" is not a known Genesys Cloud region key or domain (e.g. us-west-2 or usw2.pure.cloud)`,
+        message:
+          'is not a known Genesys Cloud region key or domain (e.g. us-west-2 or usw2.pure.cloud)',
       });
       return z.NEVER;
     }
     return env;
   }),
   GENESYS_CLIENT_ID: z.string({ error: 'is required (the OAuth client id)' }),
-  GENESYS_CLIENT_SECRET: z.string({ error: 'is required (the OAuth client secret)' }),
+  GENESYS_CLIENT_SECRET: secret(z.string({ error: 'is required (the OAuth client secret)' })),
   GENESYS_LOGIN_BASE_URL: baseUrl,
   GENESYS_API_BASE_URL: baseUrl,
   TOPICS_FILE: z.string().optional(),
@@ -242,7 +244,7 @@ const envSchema = z.object({
   CONSOLE_OUTPUT: bool(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
   ELASTIC_URL: z.string().optional(),
-  ELASTIC_AUTH: z.string().optional(),
+  ELASTIC_AUTH: secret(z.string().optional()),
   ELASTIC_INDEX: str('genesys-audiohook').refine(
     (v) =>
       v === v.toLowerCase() &&
@@ -342,13 +344,16 @@ function parseEnv(env: Record<string, string | undefined>): Env {
     }
   }
   cleaned['AWS_REGION'] ??= cleanEnvValue(env['AWS_DEFAULT_REGION']);
-  const parsed = envSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw configError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'} ${i.message}`),
-    );
+  let e: Env;
+  try {
+    // The service kit's reader: every bad variable at once, values echoed unless secret.
+    e = parseServiceEnv(envSchema.shape, cleaned);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw configError(err.issues.map((i) => `${i.variable} ${i.reason}`));
+    }
+    throw err;
   }
-  const e = parsed.data;
   if (e.MAX_RECONNECT_DELAY < e.RECONNECT_DELAY) {
     throw configError(['MAX_RECONNECT_DELAY must be >= RECONNECT_DELAY']);
   }

@@ -81,7 +81,7 @@ describe('loadConfig', () => {
       CONSOLE_OUTPUT: 'maybe',
     });
     expect(msg).toContain('GENESYS_CLIENT_ID is required');
-    expect(msg).toContain('MAX_FILE_SIZE expected a number, got "10MB"');
+    expect(msg).toContain('MAX_FILE_SIZE expected a number (got "10MB")');
     expect(msg).toContain('HTTP_PORT must be <= 65535');
     expect(msg).toContain('CONSOLE_OUTPUT expected true/false');
     expect(msg).not.toContain('hunter2');
