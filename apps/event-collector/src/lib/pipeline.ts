@@ -6,7 +6,13 @@ import type { Envelope } from './genesys/schemas';
 import type { JsonlWriter } from './jsonl-writer';
 import type { Metrics } from './metrics';
 import type { RecentEvents } from './recent-events';
-import { buildRecord, type EventRecord, type RecordContext } from './records';
+import {
+  buildRecord,
+  type EventRecord,
+  exceedsDepth,
+  MAX_BODY_DEPTH,
+  type RecordContext,
+} from './records';
 
 export interface PipelineOptions {
   events: CollectorConfig['events'];
@@ -116,6 +122,14 @@ export class EventPipeline {
     const m = this.#o.metrics;
     m.inc('events_received');
     if (this.#closed) return { written: false, keepReading: true };
+    if (exceedsDepth(body, MAX_BODY_DEPTH)) {
+      m.inc('malformed_messages');
+      this.#o.logger.warn(
+        { topic, source: ctx.source, maxDepth: MAX_BODY_DEPTH },
+        'skipped an event whose body nests too deep to be written as JSON',
+      );
+      return { written: false, keepReading: true };
+    }
     const record: EventRecord = buildRecord(topic, body, meta, {
       ...ctx,
       timestampSource: this.#o.events.timestampSource,
