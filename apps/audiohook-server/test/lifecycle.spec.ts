@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { RawClient } from './helpers/raw-client';
 import { startLocalS3, type LocalS3 } from './helpers/s3';
@@ -26,6 +27,36 @@ function get(port: number, path: string): Promise<{ status: number; body: string
         resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
       );
     });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** An upgrade request with valid AudioHook headers that the WebSocket layer itself refuses. */
+function badHandshake(port: number, header: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      path: '/api/v1/audiohook/ws',
+      agent: false,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'Audiohook-Organization-Id': randomUUID(),
+        'Audiohook-Session-Id': randomUUID(),
+        'Audiohook-Correlation-Id': randomUUID(),
+        'X-API-KEY': UNSIGNED_KEY,
+        ...header,
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('upgrade', () => reject(new Error('the bad handshake was upgraded')));
     req.on('error', reject);
     req.end();
   });
@@ -96,6 +127,17 @@ describe('health and metrics', () => {
     await expect(late.opened).rejects.toThrow(/HTTP 503/);
     await client.finish();
     await stopping;
+  });
+
+  it('gives back the admission slot of a handshake the WebSocket layer refuses', async () => {
+    server = await startTestServer({ MAX_SESSIONS: '3', DRAIN_TIMEOUT_MS: '5000' });
+    for (let i = 0; i < 6; i++) {
+      const bad =
+        i % 2 === 0 ? { 'Sec-WebSocket-Version': '99' } : { 'Sec-WebSocket-Key': 'short' };
+      expect(await badHandshake(server.port, bad)).toBe(400);
+    }
+    const client = await session(server);
+    await client.finish();
   });
 
   it('disconnects sessions that outlive the drain deadline, properly', async () => {

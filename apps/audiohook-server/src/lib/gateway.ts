@@ -278,7 +278,10 @@ export class Gateway {
       correlationId: correlationId?.toLowerCase(),
     };
     this.#pendingUpgrades++;
+    let released = false;
     const release = () => {
+      if (released) return;
+      released = true;
       this.#pendingUpgrades--;
       this.#checkIdle();
     };
@@ -332,6 +335,9 @@ export class Gateway {
       release();
       return;
     }
+    // When ws refuses the handshake (bad Sec-WebSocket-Version or -Key) it answers and closes the
+    // socket without calling back: the close gives the admission slot back.
+    socket.once('close', release);
     this.#wss.handleUpgrade(request, socket as Socket, head, (ws: WebSocket) => {
       try {
         this.#startSession(ws, request, route, headers, auth);

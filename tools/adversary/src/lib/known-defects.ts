@@ -9,15 +9,7 @@ export interface KnownDefect {
   readonly defect: string;
 }
 
-export const KNOWN_DEFECTS: readonly KnownDefect[] = [
-  {
-    row: 'audiohook-server: handshakes refused by the WebSocket layer',
-    defect:
-      'gateway.ts counts an upgrade as pending before ws.handleUpgrade; when ws refuses the handshake ' +
-      '(bad Sec-WebSocket-Version or -Key) its callback never runs, so the slot is never released: ' +
-      'MAX_SESSIONS such requests make every later session get HTTP 503, and SIGTERM always waits the full drain',
-  },
-];
+export const KNOWN_DEFECTS: readonly KnownDefect[] = [];
 
 /** The known defect of a row, if any. */
 export function knownDefect(group: string, attack: string): KnownDefect | undefined {
