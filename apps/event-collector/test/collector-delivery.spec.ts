@@ -144,6 +144,24 @@ describe('collector: delivery against the fake Genesys', () => {
     expect(c.logs.has('skipped a malformed frame')).toBe(true);
   });
 
+  it('skips an event body nested thousands of levels deep as malformed and keeps collecting', async () => {
+    c = await startCollector(genesys);
+    await waitFor('connected', () => genesys.connectedChannels().length === 1);
+    // 5,000 levels (15 KB): deeper than JSON.stringify can write; it used to crash the process.
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    genesys.sendRaw(`{"topicName":"${topicOf()}","version":"2","eventBody":${deep}}`);
+    genesys.publish(topicOf(), audioHookBody(1));
+
+    await waitFor('the next event', () => (c?.records().length ?? 0) === 1);
+    const m = c.collector.metrics;
+    await waitFor('counted', () => m.get('malformed_messages') === 1);
+    expect(m.get('events_written')).toBe(1);
+    expect(m.get('reconnects')).toBe(0);
+    expect(c.logs.has('skipped an event whose body nests too deep to be written as JSON')).toBe(
+      true,
+    );
+  });
+
   it('reports a rejected topic on /health and in the logs while the others stay subscribed', async () => {
     await genesys.stop();
     genesys = await new FakeGenesys({

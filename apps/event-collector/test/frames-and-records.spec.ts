@@ -4,6 +4,7 @@ import { Backoff, retryAfterMs } from '../src/lib/backoff';
 import {
   buildRecord,
   dedupeKey,
+  exceedsDepth,
   isAudioHookEvent,
   queryResultToBody,
   stableStringify,
@@ -180,6 +181,20 @@ describe('buildRecord', () => {
 
   it('stringifies objects with sorted keys', () => {
     expect(stableStringify({ b: 1, a: [{ d: 2, c: 3 }] })).toBe('{"a":[{"c":3,"d":2}],"b":1}');
+  });
+});
+
+describe('exceedsDepth', () => {
+  it('measures nesting of objects and arrays against the limit', () => {
+    expect(exceedsDepth({ a: { b: 1 } }, 2)).toBe(false);
+    expect(exceedsDepth({ a: { b: 1 } }, 1)).toBe(true);
+    expect(exceedsDepth({ a: [1, [2]] }, 2)).toBe(true);
+    expect(exceedsDepth('text', 0)).toBe(false);
+  });
+
+  it('measures a body 100,000 levels deep without overflowing the stack', () => {
+    const deep: unknown = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expect(exceedsDepth(deep, 64)).toBe(true);
   });
 });
 

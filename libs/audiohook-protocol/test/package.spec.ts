@@ -284,7 +284,12 @@ interface Program {
 
 /** Starts an example server on a free loopback port; resolves when it prints its URL. */
 function startProgram(file: string): Promise<Program> {
-  const child = spawn(process.execPath, [file, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `timeout`: killed even if a failing test never stops it.
+  const child = spawn(process.execPath, [file, '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 90_000,
+    killSignal: 'SIGKILL',
+  });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -308,7 +313,11 @@ function runProgram(
   file: string,
   args: string[],
 ): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [file, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout })));

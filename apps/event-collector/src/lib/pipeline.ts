@@ -6,7 +6,13 @@ import type { Envelope } from './genesys/schemas';
 import type { JsonlWriter } from './jsonl-writer';
 import type { Metrics } from './metrics';
 import type { RecentEvents } from './recent-events';
-import { buildRecord, type EventRecord, type RecordContext } from './records';
+import {
+  buildRecord,
+  type EventRecord,
+  exceedsDepth,
+  MAX_BODY_DEPTH,
+  type RecordContext,
+} from './records';
 
 export interface PipelineOptions {
   events: CollectorConfig['events'];
@@ -103,21 +109,6 @@ export class EventPipeline {
     this.#closed = true;
   }
 
-  /**
-   * An event body too deeply nested to turn into a JSON line (`RangeError`: the call stack ran
-   * out): counted as malformed and skipped with a warning, never a crash. Anything else is a bug
-   * and is rethrown.
-   */
-  #unserialisable(topic: string, err: unknown): { written: false; keepReading: true } {
-    if (!(err instanceof RangeError)) throw err;
-    this.#o.metrics.inc('malformed_messages');
-    this.#o.logger.warn(
-      { topic: topic.slice(0, 200), err: err.message },
-      'event body nested too deeply to write as JSON; skipped',
-    );
-    return { written: false, keepReading: true };
-  }
-
   whenWritable(): Promise<void> {
     return this.#o.writer.whenWritable();
   }
@@ -131,25 +122,22 @@ export class EventPipeline {
     const m = this.#o.metrics;
     m.inc('events_received');
     if (this.#closed) return { written: false, keepReading: true };
-    let record: EventRecord;
-    try {
-      record = buildRecord(topic, body, meta, {
-        ...ctx,
-        timestampSource: this.#o.events.timestampSource,
-        matchers: this.#o.events.match,
-      });
-    } catch (err) {
-      return this.#unserialisable(topic, err);
+    if (exceedsDepth(body, MAX_BODY_DEPTH)) {
+      m.inc('malformed_messages');
+      this.#o.logger.warn(
+        { topic, source: ctx.source, maxDepth: MAX_BODY_DEPTH },
+        'skipped an event whose body nests too deep to be written as JSON',
+      );
+      return { written: false, keepReading: true };
     }
+    const record: EventRecord = buildRecord(topic, body, meta, {
+      ...ctx,
+      timestampSource: this.#o.events.timestampSource,
+      matchers: this.#o.events.match,
+    });
     if (record.event_type !== 'audiohook_operational' && !this.#o.events.writeAll) {
       m.inc('events_filtered');
       return { written: false, keepReading: true };
-    }
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch (err) {
-      return this.#unserialisable(topic, err);
     }
     if (!this.#dedupe.checkAndAdd(record.dedupe_key, ctx.receivedAt)) {
       m.inc('events_duplicate');
@@ -162,7 +150,7 @@ export class EventPipeline {
         'event body does not match the documented schema; kept with schema_valid=false',
       );
     }
-    const keepReading = this.#o.writer.enqueue(line);
+    const keepReading = this.#o.writer.enqueue(JSON.stringify(record));
     this.#o.elastic?.add({ ...elasticDoc(record), at: ctx.receivedAt });
     this.#o.recent.push(record);
     this.#lastEventAt = ctx.receivedAt;

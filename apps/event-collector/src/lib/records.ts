@@ -59,6 +59,34 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
     ? (v as Record<string, unknown>)
     : undefined;
 
+/**
+ * How deep an event body may nest. Genesys bodies nest a few levels; JSON.stringify (and the
+ * raw de-duplication key) would overflow the stack on a body thousands of levels deep, so such a
+ * body is skipped as malformed instead of crashing the collector.
+ */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * True when `value` nests objects or arrays deeper than `limit` levels. Iterative, so any input,
+ * however deep, is measured without recursion.
+ *
+ * @example
+ * ```ts
+ * exceedsDepth({ a: { b: 1 } }, 1); // true
+ * exceedsDepth({ a: { b: 1 } }, 2); // false
+ * ```
+ */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item.v !== 'object' || item.v === null) continue;
+    const depth = item.depth + 1;
+    if (depth > limit) return true;
+    for (const child of Object.values(item.v)) stack.push({ v: child, depth });
+  }
+  return false;
+}
+
 /** JSON with object keys sorted, so equal values always hash equally. */
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;

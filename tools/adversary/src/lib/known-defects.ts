@@ -17,12 +17,6 @@ export const KNOWN_DEFECTS: readonly KnownDefect[] = [
       '(bad Sec-WebSocket-Version or -Key) its callback never runs, so the slot is never released: ' +
       'MAX_SESSIONS such requests make every later session get HTTP 503, and SIGTERM always waits the full drain',
   },
-  {
-    row: 'event-collector: deeply nested event body',
-    defect:
-      'a notification whose eventBody nests ~3,000+ levels (15 KB) crashes the collector: ' +
-      'RangeError in the recursive stableStringify (src/lib/records.ts) while building the raw dedupe key',
-  },
 ];
 
 /** The known defect of a row, if any. */

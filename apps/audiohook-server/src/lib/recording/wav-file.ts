@@ -30,18 +30,23 @@ export class FdWavSink implements WavSink {
         else reject(error);
       };
       const next = (written: number): void => {
-        writeToFile(
-          this.#fd,
-          data,
-          written,
-          data.length - written,
-          position + written,
-          (error, bytes) => {
-            if (error !== null) return finish(error);
-            if (written + bytes >= data.length) return finish(null);
-            next(written + bytes);
-          },
-        );
+        try {
+          writeToFile(
+            this.#fd,
+            data,
+            written,
+            data.length - written,
+            position + written,
+            (error, bytes) => {
+              if (error !== null) return finish(error);
+              if (written + bytes >= data.length) return finish(null);
+              next(written + bytes);
+            },
+          );
+        } catch (error) {
+          // Bad arguments fail synchronously; the count of writes under way must still drop.
+          finish(error as Error);
+        }
       };
       next(0);
     });
