@@ -1,5 +1,13 @@
 import { dirname, join } from 'node:path';
-import { ConfigError, parseEnv as parseServiceEnv, secret } from '@org/service-kit/env';
+import {
+  ConfigError,
+  envBool,
+  envInt,
+  envNumber,
+  envString,
+  parseEnv as parseServiceEnv,
+  secret,
+} from '@org/service-kit/env';
 import { z } from 'zod';
 import { CollectorError } from './lib/errors';
 import { resolveGenesysEnv } from './lib/regions';
@@ -110,53 +118,17 @@ export function cleanEnvValue(raw: string | undefined): string | undefined {
   return v === '' ? undefined : v;
 }
 
-const TRUE = new Set(['true', '1', 'yes', 'y', 'on']);
-const FALSE = new Set(['false', '0', 'no', 'n', 'off']);
+// Field helpers of the service kit; `loose` booleans keep collector.py's y/n/on/off working.
+const bool = (def: boolean) => envBool({ default: def, loose: true });
 
-const bool = (def: boolean) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return def;
-      const l = v.toLowerCase();
-      if (TRUE.has(l)) return true;
-      if (FALSE.has(l)) return false;
-      ctx.addIssue({ code: 'custom', message: 'expected true/false' });
-      return z.NEVER;
-    });
+const num = (def: number, opts: { int?: boolean; min?: number; max?: number } = {}) => {
+  const { int, ...bounds } = opts;
+  return int === true
+    ? envInt({ default: def, ...bounds })
+    : envNumber({ default: def, ...bounds });
+};
 
-const num = (def: number, opts: { int?: boolean; min?: number; max?: number } = {}) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return def;
-      const n = Number(v);
-      if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) || !Number.isFinite(n)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a number' });
-        return z.NEVER;
-      }
-      if (opts.int && !Number.isInteger(n)) {
-        ctx.addIssue({ code: 'custom', message: 'expected a whole number' });
-        return z.NEVER;
-      }
-      if (opts.min !== undefined && n < opts.min) {
-        ctx.addIssue({ code: 'custom', message: `must be >= ${opts.min}` });
-        return z.NEVER;
-      }
-      if (opts.max !== undefined && n > opts.max) {
-        ctx.addIssue({ code: 'custom', message: `must be <= ${opts.max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const str = (def: string) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => v ?? def);
+const str = (def: string) => envString({ default: def });
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
@@ -282,16 +254,8 @@ const envSchema = z.object({
     'must be 1-100 letters, digits, dots, dashes or underscores',
   ),
   LEASE_DURATION_S: num(15, { min: 0.1, max: 3600 }),
-  LEASE_RENEW_S: z
-    .string()
-    .optional()
-    .pipe(num(Number.NaN, { min: 0.02 }))
-    .transform((v) => (Number.isNaN(v) ? undefined : v)),
-  LEASE_POLL_S: z
-    .string()
-    .optional()
-    .pipe(num(Number.NaN, { min: 0.02 }))
-    .transform((v) => (Number.isNaN(v) ? undefined : v)),
+  LEASE_RENEW_S: envNumber({ optional: true, min: 0.02 }),
+  LEASE_POLL_S: envNumber({ optional: true, min: 0.02 }),
   AWS_REGION: z.string().optional(),
   DYNAMODB_ENDPOINT: baseUrlAny,
 });

@@ -81,9 +81,9 @@ describe('loadConfig', () => {
       CONSOLE_OUTPUT: 'maybe',
     });
     expect(msg).toContain('GENESYS_CLIENT_ID is required');
-    expect(msg).toContain('MAX_FILE_SIZE expected a number (got "10MB")');
-    expect(msg).toContain('HTTP_PORT must be <= 65535');
-    expect(msg).toContain('CONSOLE_OUTPUT expected true/false');
+    expect(msg).toContain('MAX_FILE_SIZE must be a whole number (got "10MB")');
+    expect(msg).toContain('HTTP_PORT must be at most 65535');
+    expect(msg).toContain('CONSOLE_OUTPUT must be true, false, 1, 0, yes, no, y, n, on or off');
     expect(msg).not.toContain('hunter2');
   });
 

@@ -55,6 +55,6 @@ describe('quick start: cp .env.example .env, then run', () => {
     const p = new CollectorProcess({}, { cwd: dir });
     procs.push(p);
     expect((await p.exited).code).toBe(2);
-    expect(p.stderr).toContain('MAX_FILE_SIZE expected a number');
+    expect(p.stderr).toContain('MAX_FILE_SIZE must be a whole number');
   });
 });

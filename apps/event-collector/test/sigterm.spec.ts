@@ -99,6 +99,6 @@ describe('the collector process', () => {
     const line = JSON.parse(stderr.trim()) as { code: string; msg: string };
     expect(line.code).toBe('COLLECTOR_ERR_CONFIG');
     expect(line.msg).toContain('GENESYS_CLIENT_ID is required');
-    expect(line.msg).toContain('MAX_FILE_SIZE expected a number');
+    expect(line.msg).toContain('MAX_FILE_SIZE must be a whole number');
   });
 });

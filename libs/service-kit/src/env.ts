@@ -16,6 +16,7 @@ export {
   LOG_LEVELS,
   parseDurationMs,
   secret,
+  type BoolOptions,
   type DurationOptions,
   type EnvField,
   type FieldValue,

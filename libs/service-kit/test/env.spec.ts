@@ -142,12 +142,17 @@ describe('field helpers', () => {
     expect(reason(envNumber({ max: 1 }), '1.5')).toBe('must be at most 1 (got "1.5")');
   });
 
-  it('reads booleans as true/false/1/0/yes/no in any case', () => {
+  it('reads booleans as true/false/1/0/yes/no in any case, and y/n/on/off when loose', () => {
     for (const word of ['true', 'TRUE', '1', 'yes', 'Yes']) expect(one(envBool(), word)).toBe(true);
     for (const word of ['false', 'False', '0', 'no', 'NO'])
       expect(one(envBool(), word)).toBe(false);
     expect(one(envBool({ default: false }), undefined)).toBe(false);
     expect(reason(envBool(), 'on')).toMatch(/^must be true, false, 1, 0, yes or no/);
+    for (const word of ['y', 'On']) expect(one(envBool({ loose: true }), word)).toBe(true);
+    for (const word of ['N', 'off']) expect(one(envBool({ loose: true }), word)).toBe(false);
+    expect(reason(envBool({ loose: true }), 'maybe')).toMatch(
+      /^must be true, false, 1, 0, yes, no, y, n, on or off/,
+    );
   });
 
   it('reads comma lists, dropping empty items, and enumerated lists', () => {

@@ -165,23 +165,41 @@ export function envNumber<const O extends NumberOptions = Record<never, never>>(
 
 const TRUE_WORDS = new Set(['true', '1', 'yes']);
 const FALSE_WORDS = new Set(['false', '0', 'no']);
+const LOOSE_TRUE_WORDS = new Set([...TRUE_WORDS, 'y', 'on']);
+const LOOSE_FALSE_WORDS = new Set([...FALSE_WORDS, 'n', 'off']);
+
+/** Options of {@link envBool}. */
+export interface BoolOptions extends Presence<boolean> {
+  /**
+   * Also accept `y`/`n` and `on`/`off`, as python-dotenv style `.env` files of older
+   * deployments write them. @default false
+   */
+  readonly loose?: boolean;
+}
 
 /**
- * A boolean: `true/false/1/0/yes/no`, any case.
+ * A boolean: `true/false/1/0/yes/no`, any case (with `loose`, also `y/n/on/off`).
  *
  * @example
  * ```ts
  * envBool({ default: true }); // RECORDING_ENABLED
+ * envBool({ default: true, loose: true }); // CONSOLE_OUTPUT=on still works
  * ```
  */
-export function envBool<const O extends Presence<boolean> = Record<never, never>>(
+export function envBool<const O extends BoolOptions = Record<never, never>>(
   options?: O,
 ): EnvField<FieldValue<boolean, O>> {
+  const loose = options?.loose === true;
+  const yes = loose ? LOOSE_TRUE_WORDS : TRUE_WORDS;
+  const no = loose ? LOOSE_FALSE_WORDS : FALSE_WORDS;
+  const reason = loose
+    ? 'must be true, false, 1, 0, yes, no, y, n, on or off'
+    : 'must be true, false, 1, 0, yes or no';
   return field((raw) => {
     const word = raw.toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-    return new Invalid('must be true, false, 1, 0, yes or no');
+    if (yes.has(word)) return true;
+    if (no.has(word)) return false;
+    return new Invalid(reason);
   }, options ?? {}) as EnvField<FieldValue<boolean, O>>;
 }
 
