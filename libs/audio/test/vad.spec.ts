@@ -76,6 +76,27 @@ describe('EnergyVad by RMS level', () => {
     expect(end?.type === 'end' && end.audio?.length).toBe(1540 * 8);
   });
 
+  it('hands over every window of the pre-roll and the utterance once, in order', () => {
+    // Each 20 ms window carries its index: quiet ones as a tiny level, loud ones above 20000.
+    const windows = [
+      ...Array.from({ length: 12 }, (_, i) => i),
+      ...Array.from({ length: 40 }, (_, i) => 20_012 + i),
+      ...Array.from({ length: 30 }, (_, i) => 52 + i),
+    ].map((v) => new Int16Array(160).fill(v));
+    const vad = new EnergyVad(byova);
+    const events = windows.flatMap((w) => vad.push(w));
+    const end = events.find((e) => e.type === 'end');
+    const audio = end?.type === 'end' ? end.audio : undefined;
+    expect(audio).toBeDefined();
+    const marks = Array.from({ length: (audio?.length ?? 0) / 160 }, (_, k) => {
+      const v = audio?.[k * 160] ?? -1;
+      return v >= 20_000 ? v - 20_000 : v;
+    });
+    // START decided on window 14 (the third loud one): pre-roll is windows 10-14, then on to
+    // the end decision 25 quiet windows after the speech (500 ms): windows 10 to 76.
+    expect(marks).toEqual(Array.from({ length: 67 }, (_, k) => 10 + k));
+  });
+
   it('keeps no audio without preRollMs', () => {
     const { preRollMs: _unused, ...options } = byova;
     const events = feed(new EnergyVad(options), concat(sine(400), silence(600)));

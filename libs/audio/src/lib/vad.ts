@@ -101,8 +101,13 @@ export class EnergyVad {
   #speaking = false;
   #speechStart = 0;
   #decidedAt = 0;
-  #preRoll: Int16Array[] = [];
-  #utterance: Int16Array[] = [];
+  /** The last pre-roll windows, as a ring of `#preRollWindows` slots (no copy per window). */
+  readonly #ring: Int16Array | undefined;
+  #ringFilled = 0;
+  #ringNext = 0;
+  /** The audio of the utterance so far: grows by doubling, handed out at its end. */
+  #utterance = new Int16Array(0);
+  #utteranceLength = 0;
 
   constructor(options: EnergyVadOptions = {}) {
     this.sampleRate = positive('sampleRate', options.sampleRate ?? 8000);
@@ -121,6 +126,10 @@ export class EnergyVad {
         ? undefined
         : Math.max(1, Math.ceil(options.preRollMs / windowMs));
     this.#pending = new Int16Array(this.windowSamples);
+    this.#ring =
+      this.#preRollWindows === undefined
+        ? undefined
+        : new Int16Array(this.#preRollWindows * this.windowSamples);
   }
 
   /** Samples examined so far (whole windows). */
@@ -180,23 +189,19 @@ export class EnergyVad {
   #window(samples: Int16Array): VadEvent | undefined {
     const speech = this.#isSpeech(samples);
     this.#position += samples.length;
-    const keep = this.#preRollWindows !== undefined;
+    const ring = this.#ring;
     if (!this.#speaking) {
-      if (keep) {
-        this.#preRoll.push(samples.slice());
-        if (this.#preRoll.length > (this.#preRollWindows as number)) this.#preRoll.shift();
-      }
+      if (ring !== undefined) this.#keepPreRoll(ring, samples);
       this.#speechRun = speech ? this.#speechRun + 1 : 0;
       if (this.#speechRun < this.#startWindows) return undefined;
       this.#speaking = true;
       this.#silenceRun = 0;
       this.#decidedAt = this.#position;
       this.#speechStart = this.#position - this.#speechRun * this.windowSamples;
-      this.#utterance = this.#preRoll;
-      this.#preRoll = [];
+      if (ring !== undefined) this.#startUtterance(ring);
       return { type: 'start', atSample: this.#position, speechStartSample: this.#speechStart };
     }
-    if (keep) this.#utterance.push(samples.slice());
+    if (ring !== undefined) this.#append(samples);
     this.#silenceRun = speech ? 0 : this.#silenceRun + 1;
     if (this.#silenceRun >= this.#endWindows) {
       return this.#end('silence', this.#position - this.#silenceRun * this.windowSamples);
@@ -207,12 +212,48 @@ export class EnergyVad {
     return undefined;
   }
 
+  #keepPreRoll(ring: Int16Array, samples: Int16Array): void {
+    const slots = ring.length / this.windowSamples;
+    ring.set(samples, this.#ringNext * this.windowSamples);
+    this.#ringNext = (this.#ringNext + 1) % slots;
+    this.#ringFilled = Math.min(slots, this.#ringFilled + 1);
+  }
+
+  /** The utterance begins with the kept pre-roll windows, oldest first. */
+  #startUtterance(ring: Int16Array): void {
+    const w = this.windowSamples;
+    const slots = ring.length / w;
+    this.#utteranceLength = 0;
+    for (let i = 0; i < this.#ringFilled; i++) {
+      const slot = (this.#ringNext - this.#ringFilled + i + slots) % slots;
+      this.#append(ring.subarray(slot * w, slot * w + w));
+    }
+    this.#ringFilled = 0;
+    this.#ringNext = 0;
+  }
+
+  #append(samples: Int16Array): void {
+    const needed = this.#utteranceLength + samples.length;
+    if (needed > this.#utterance.length) {
+      const grown = new Int16Array(
+        Math.max(needed, this.#utterance.length * 2, this.windowSamples * 64),
+      );
+      grown.set(this.#utterance.subarray(0, this.#utteranceLength));
+      this.#utterance = grown;
+    }
+    this.#utterance.set(samples, this.#utteranceLength);
+    this.#utteranceLength = needed;
+  }
+
   #end(reason: VadEnd['reason'], speechEndSample: number): VadEnd {
-    const audio = this.#preRollWindows !== undefined ? concat(this.#utterance) : undefined;
+    const audio =
+      this.#ring !== undefined ? this.#utterance.slice(0, this.#utteranceLength) : undefined;
     this.#speaking = false;
     this.#speechRun = 0;
     this.#silenceRun = 0;
-    this.#utterance = [];
+    // The buffer is not kept between utterances: an idle conversation holds no audio.
+    this.#utterance = new Int16Array(0);
+    this.#utteranceLength = 0;
     return {
       type: 'end',
       atSample: this.#position,
@@ -222,14 +263,4 @@ export class EnergyVad {
       audio,
     };
   }
-}
-
-function concat(parts: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
