@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const handle: TimerHandle = clock.setTimeout(() => console.log('tick'), 1000);
+ * const handle: TimerHandle = clock.setTimeout(() => logger.info('tick'), 1000);
  * clock.clearTimeout(handle);
  * ```
  */

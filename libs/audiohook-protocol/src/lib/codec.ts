@@ -66,7 +66,7 @@ export function parseJsonFrame(text: string): unknown {
  * @example
  * ```ts
  * const envelope: ClientEnvelope = validateEnvelope(JSON.parse(text), 'client');
- * console.log(envelope.seq, envelope.position);
+ * logger.info(envelope.seq, envelope.position);
  * ```
  */
 export interface ClientEnvelope {
@@ -85,7 +85,7 @@ export interface ClientEnvelope {
  * @example
  * ```ts
  * const envelope: ServerEnvelope = validateEnvelope(JSON.parse(text), 'server');
- * console.log(envelope.seq, envelope.clientseq);
+ * logger.info(envelope.seq, envelope.clientseq);
  * ```
  */
 export interface ServerEnvelope {

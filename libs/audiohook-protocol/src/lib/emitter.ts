@@ -17,7 +17,7 @@ export type EventMap = { [event: string]: unknown[] };
  *
  * @example
  * ```ts
- * const onTick: Listener<[count: number]> = (count) => console.log(count);
+ * const onTick: Listener<[count: number]> = (count) => logger.info(count);
  * ```
  */
 export type Listener<A extends unknown[]> = (...args: A) => void;

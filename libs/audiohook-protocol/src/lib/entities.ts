@@ -38,7 +38,7 @@ const alternative = z.object({
  * @example
  * ```ts
  * const data = transcriptDataSchema.parse(entity.data);
- * console.log(data.alternatives[0]?.interpretations[0]?.transcript);
+ * logger.info(data.alternatives[0]?.interpretations[0]?.transcript);
  * ```
  */
 export const transcriptDataSchema = z.object({
@@ -124,7 +124,7 @@ export const bargeInDataSchema = z.object({});
  *
  * @example
  * ```ts
- * client.on('transcript', (data: TranscriptData) => console.log(data.isFinal, data.alternatives[0]?.confidence));
+ * client.on('transcript', (data: TranscriptData) => logger.info(data.isFinal, data.alternatives[0]?.confidence));
  * ```
  */
 export type TranscriptData = z.output<typeof transcriptDataSchema>;
@@ -155,7 +155,7 @@ export type BotTurnResponseData = z.output<typeof botTurnResponseDataSchema>;
  * @example
  * ```ts
  * const entity = validateEntity(raw) as KnownEntity;
- * if (entity.type === 'transcript') console.log(entity.data.isFinal);
+ * if (entity.type === 'transcript') logger.info(entity.data.isFinal);
  * ```
  */
 export type KnownEntity =

@@ -68,7 +68,7 @@ export type AudioHookErrorCode = (typeof AudioHookErrorCode)[keyof typeof AudioH
  * try {
  *   parseClientMessage(text);
  * } catch (error) {
- *   if (error instanceof AudioHookError) error.issues?.forEach((i: ValidationIssue) => console.log(i.path, i.message));
+ *   if (error instanceof AudioHookError) error.issues?.forEach((i: ValidationIssue) => logger.info(i.path, i.message));
  * }
  * ```
  */

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const info: LogMethod = (fields, message) => console.log(JSON.stringify({ ...fields, message }));
+ * const info: LogMethod = (fields, message) => logger.info(JSON.stringify({ ...fields, message }));
  * ```
  */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;

@@ -210,7 +210,7 @@ export type ReconnectParameters = ServerParameters<'reconnect'>;
  * @example
  * ```ts
  * function onOpen(message: ClientMessageOf<'open'>): void {
- *   console.log(message.parameters.conversationId);
+ *   logger.info(message.parameters.conversationId);
  * }
  * ```
  */
@@ -230,7 +230,7 @@ export interface ClientMessageOf<T extends ClientMessageType> {
  * @example
  * ```ts
  * function onOpened(message: ServerMessageOf<'opened'>): void {
- *   console.log(message.parameters.media);
+ *   logger.info(message.parameters.media);
  * }
  * ```
  */
@@ -249,7 +249,7 @@ export interface ServerMessageOf<T extends ServerMessageType> {
  * @example
  * ```ts
  * const message: ClientMessage = parseClientMessage(text);
- * if (message.type === 'close') console.log(message.parameters.reason);
+ * if (message.type === 'close') logger.info(message.parameters.reason);
  * ```
  */
 export type ClientMessage = { [T in ClientMessageType]: ClientMessageOf<T> }[ClientMessageType];
@@ -259,7 +259,7 @@ export type ClientMessage = { [T in ClientMessageType]: ClientMessageOf<T> }[Cli
  * @example
  * ```ts
  * const message: ServerMessage = parseServerMessage(text);
- * if (message.type === 'disconnect') console.log(message.parameters.reason);
+ * if (message.type === 'disconnect') logger.info(message.parameters.reason);
  * ```
  */
 export type ServerMessage = { [T in ServerMessageType]: ServerMessageOf<T> }[ServerMessageType];
@@ -269,7 +269,7 @@ export type ServerMessage = { [T in ServerMessageType]: ServerMessageOf<T> }[Ser
  * @example
  * ```ts
  * function log(message: AudioHookMessage): void {
- *   console.log(message.type, message.seq);
+ *   logger.info(message.type, message.seq);
  * }
  * ```
  */
@@ -280,7 +280,7 @@ export type AudioHookMessage = ClientMessage | ServerMessage;
  *
  * @example
  * ```ts
- * if (message.type === 'open') console.log((message satisfies OpenMessage).parameters.media);
+ * if (message.type === 'open') logger.info((message satisfies OpenMessage).parameters.media);
  * ```
  */
 export type OpenMessage = ClientMessageOf<'open'>;
@@ -290,7 +290,7 @@ export type OpenMessage = ClientMessageOf<'open'>;
  * @example
  * ```ts
  * const { opened } = await client.finished; // OpenedMessage | undefined
- * console.log(opened?.parameters.media);
+ * logger.info(opened?.parameters.media);
  * ```
  */
 export type OpenedMessage = ServerMessageOf<'opened'>;

@@ -84,7 +84,7 @@ export const MAX_TEXT_MESSAGE_LENGTH = 65_535;
  * @example
  * ```ts
  * // customConfig nested deeper than MAX_FREE_JSON_DEPTH levels is refused
- * console.log(MAX_FREE_JSON_DEPTH); // 64
+ * logger.info(MAX_FREE_JSON_DEPTH); // 64
  * ```
  */
 export const MAX_FREE_JSON_DEPTH = 64;
@@ -443,7 +443,7 @@ function build(strict: boolean) {
  * @example
  * ```ts
  * const media = schemas.mediaParameter.safeParse(value);
- * if (media.success) console.log(media.data.format);
+ * if (media.success) logger.info(media.data.format);
  * ```
  */
 export const schemas = build(false);

@@ -10,9 +10,9 @@ import { AudioHookError, AudioHookErrorCode } from './errors';
  * @example
  * ```ts
  * const handlers: TransportHandlers = {
- *   onText: (text) => console.log(text),
- *   onBinary: (data) => console.log(data.length),
- *   onClose: (code, reason) => console.log(code, reason),
+ *   onText: (text) => logger.info(text),
+ *   onBinary: (data) => logger.info(data.length),
+ *   onClose: (code, reason) => logger.info(code, reason),
  * };
  * transport.attach(handlers);
  * ```

@@ -136,8 +136,8 @@ export interface ClientSessionResult {
  *
  * @example
  * ```ts
- * client.on('transcript', (data) => console.log(data.alternatives[0]?.interpretations[0]?.transcript));
- * client.on('end', (result) => console.log(result.closeReason));
+ * client.on('transcript', (data) => logger.info(data.alternatives[0]?.interpretations[0]?.transcript));
+ * client.on('end', (result) => logger.info(result.closeReason));
  * ```
  */
 export type ClientSessionEvents = {
