@@ -1,7 +1,6 @@
 // The AudioHook server's stack, synthesised once for the file (synthesis takes seconds): what
 // issue 13 asks of it, pinned on the template, plus cdk-nag and the CDK's template validation.
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, type CfnElement, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -12,6 +11,7 @@ import {
   roleActions,
   roleStatements,
   sourceFiles,
+  validationReports,
 } from '@org/infra';
 import { ConfigError, loadConfig } from '../src/config';
 import { readAudioHookParameters } from '../src/infra/parameters';
@@ -398,9 +398,7 @@ describe('AudioHookServerStack: checks', () => {
   });
 
   it('is valid CloudFormation by the CDK template validation (errors fail synthesis)', () => {
-    const report = JSON.parse(
-      readFileSync(join(app.synth().directory, 'validation-report.json'), 'utf8'),
-    ) as { pluginReports: unknown[] };
+    const report = { pluginReports: validationReports(app.synth().directory) };
     expect(report.pluginReports).toEqual([]);
   });
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   awsActionsCalledIn,
@@ -6,6 +5,7 @@ import {
   nagFindings,
   roleActions,
   sourceFiles,
+  validationReports,
 } from '@org/infra';
 import { type App, type aws_iam as iam, aws_lambda as lambda, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -335,9 +335,7 @@ describe('RecorderStack: checks', () => {
   });
 
   it('is valid CloudFormation by the CDK template validation: no finding, error or warning, left', () => {
-    const report = JSON.parse(
-      readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8'),
-    ) as { pluginReports: { conclusion: string; violations: unknown[] }[] };
+    const report = { pluginReports: validationReports(assemblyDir) };
     for (const plugin of report.pluginReports) {
       expect(plugin).toMatchObject({ conclusion: 'success', violations: [] });
     }

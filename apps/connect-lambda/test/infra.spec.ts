@@ -1,7 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsActionsCalledIn, createInfraApp, nagFindings, sourceFiles } from '@org/infra';
+import {
+  awsActionsCalledIn,
+  createInfraApp,
+  nagFindings,
+  sourceFiles,
+  validationReports,
+} from '@org/infra';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ConnectLambdaStack } from '../src/infra/connect-stack';
 
@@ -101,15 +107,7 @@ describe('ConnectLambdaStack', () => {
   });
 
   it('is valid CloudFormation by the CDK template validation: only the two explained warnings, acknowledged', () => {
-    const report = JSON.parse(
-      readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8'),
-    ) as {
-      pluginReports: {
-        conclusion: string;
-        violations: unknown[];
-        suppressedViolations: { ruleName: string; reason: string }[];
-      }[];
-    };
+    const report = { pluginReports: validationReports(assemblyDir) };
     expect(report.pluginReports).toHaveLength(1);
     const [validate] = report.pluginReports;
     expect(validate).toMatchObject({ conclusion: 'success', violations: [] });

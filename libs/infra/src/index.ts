@@ -7,8 +7,10 @@ export {
   createInfraApp,
   nagFindings,
   VALIDATE_TEMPLATES_CONTEXT,
+  validationReports,
   type InfraAppOptions,
   type NagAcknowledgement,
+  type ValidationPluginReport,
 } from './lib/nag';
 export {
   boolParam,

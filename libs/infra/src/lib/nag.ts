@@ -1,5 +1,7 @@
 // cdk-nag (AwsSolutions pack) for synth and tests, and acknowledgements that must say why.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, type AppProps, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -133,4 +135,30 @@ export function acknowledgeWildcardResources(
       reason,
     });
   }
+}
+
+/** One plugin's part of the CDK's template validation report (`validation-report.json`). */
+export interface ValidationPluginReport {
+  readonly pluginName?: string;
+  /** `success` or `failure`. */
+  readonly conclusion: string;
+  readonly violations: readonly unknown[];
+  /** Findings acknowledged in the template, with their reasons. */
+  readonly suppressedViolations: readonly { ruleName: string; reason: string }[];
+}
+
+/**
+ * The plugin reports of the CDK's template validation in a synthesised cloud assembly (empty
+ * when no plugin found anything), so that a stack test can pin them.
+ *
+ * @example
+ * ```ts
+ * expect(validationReports(app.synth().directory)).toEqual([]);
+ * ```
+ */
+export function validationReports(assemblyDir: string): ValidationPluginReport[] {
+  const report = JSON.parse(readFileSync(join(assemblyDir, 'validation-report.json'), 'utf8')) as {
+    pluginReports: ValidationPluginReport[];
+  };
+  return report.pluginReports;
 }
