@@ -161,8 +161,6 @@ describe('the collector after a crash (real process)', () => {
         60_000,
       );
       expect(opened.status).toBe(200);
-      // The start repaired whatever the previous kill left.
-      expect(contiguous(backups(out))).toBe(true);
       const target = backups(out).length + 20;
       const timer = setInterval(() => genesys.publish(topicOf(), audioHookBody(n++)), 1);
       await waitFor('rotating', () => backups(out).length >= target, 60_000);
@@ -181,9 +179,13 @@ describe('the collector after a crash (real process)', () => {
       async () => (await last.http('/health').catch(() => undefined))?.status === 200,
       60_000,
     );
-    expect(contiguous(backups(out))).toBe(true);
     // The last kill left a gap, and this start closed it.
     expect(await last.metric('event_collector_rotation_repairs_total')).toBeGreaterThanOrEqual(1);
+    // The restarted collector backfills what was published while it was down, and every one of
+    // those records rotates the file, so the numbers are only looked at once it has stopped: a
+    // rotation in progress shows a hole for as long as its renames take.
+    expect((await last.stop()).code).toBe(0);
+    expect(contiguous(backups(out))).toBe(true);
   }, 300_000);
 
   it('reports a torn last line at start: a warning, event_collector_torn_lines_total 1, the bytes kept in .torn', async () => {

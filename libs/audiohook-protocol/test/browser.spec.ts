@@ -7,7 +7,7 @@
 // CI installs the browser (.ci/run); without it this test fails and says how to install it.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -80,6 +80,8 @@ beforeAll(async () => {
     );
   }
   // Inside the workspace, so the bundler finds zod and structured-headers in its node_modules.
+  // `tmp/` is git-ignored, so a fresh clone does not have it until something creates it.
+  mkdirSync(join(root, 'tmp'), { recursive: true });
   work = mkdtempSync(join(root, 'tmp', 'audiohook-protocol-browser-'));
   const pkg = join(work, 'package');
   execFileSync(
