@@ -100,6 +100,46 @@ describe('createLogger', () => {
     expect(logs.text()).not.toMatch(/abc|wss:|keyid|Basic x/);
   });
 
+  it('redacts child bindings and keeps an error with a secret field an error (type, message, stack)', () => {
+    const logs = captureLogs();
+    const logger = createLogger({ service: 's', destination: logs.destination });
+    const err = Object.assign(new TypeError('refused'), { code: 'E_AUTH', token: 'SEKRET-1' });
+    const audio = Buffer.alloc(4096, 1);
+    logger.child({ sessionId: 'x', apiKey: 'SEKRET-2' }).error({ err, audio: { audio } }, 'failed');
+    const line = logs.lines[0] ?? {};
+    expect(line).toMatchObject({
+      sessionId: 'x',
+      apiKey: '[redacted]',
+      err: { type: 'TypeError', message: 'refused', code: 'E_AUTH', token: '[redacted]' },
+    });
+    expect((line as { err?: { stack?: string } }).err?.stack).toMatch(/^TypeError: refused\n\s+at /);
+    expect(logs.text()).not.toContain('SEKRET');
+    expect(err.token).toBe('SEKRET-1'); // the caller's error is left alone
+  });
+
+  it('redacts under a wildcard at any position and leaves arrays arrays', () => {
+    const logs = captureLogs();
+    const logger = createLogger({
+      service: 's',
+      destination: logs.destination,
+      redactPaths: ['*.*.pin', 'calls.*', 'list.*.code'],
+    });
+    logger.info(
+      {
+        a: { b: { pin: '1234', keep: 1 } },
+        calls: { one: 'SEKRET-3', two: 'SEKRET-4' },
+        list: [{ code: 'SEKRET-5' }, { other: 2 }],
+      },
+      'wildcards',
+    );
+    expect(logs.lines[0]).toMatchObject({
+      a: { b: { pin: '[redacted]', keep: 1 } },
+      calls: { one: '[redacted]', two: '[redacted]' },
+      list: [{ code: '[redacted]' }, { other: 2 }],
+    });
+    expect(logs.text()).not.toMatch(/SEKRET|1234/);
+  });
+
   it('builds redaction paths with brackets for header-style keys', () => {
     expect(redactPathsFor(['x-api-key', 'token'])).toEqual([
       '["x-api-key"]',

@@ -77,22 +77,72 @@ export function parseRedactPath(path: string): string[] {
 
 type Container = Record<string, unknown>;
 
-function redactAt(value: unknown, path: readonly string[], depth: number): unknown {
-  if (value === null || typeof value !== 'object') return value;
+/** One level of the compiled paths: what is replaced here and where to look deeper. */
+interface RedactNode {
+  /** Keys whose values are replaced at this level. */
+  readonly leaves: Set<string>;
+  /** Every value at this level is replaced (a path ending in `*`). */
+  anyLeaf: boolean;
+  /** Keys to look under, with what to look for there. */
+  readonly children: Map<string, RedactNode>;
+  /** What to look for under every key (a `*` segment before the end). */
+  any: RedactNode | undefined;
+}
+
+function newNode(): RedactNode {
+  return { leaves: new Set(), anyLeaf: false, children: new Map(), any: undefined };
+}
+
+function addPath(root: RedactNode, path: readonly string[]): void {
+  let node = root;
+  path.forEach((segment, i) => {
+    const last = i === path.length - 1;
+    if (segment === '*') {
+      if (last) node.anyLeaf = true;
+      else node = node.any ??= newNode();
+    } else if (last) {
+      node.leaves.add(segment);
+    } else {
+      let child = node.children.get(segment);
+      if (child === undefined) {
+        child = newNode();
+        node.children.set(segment, child);
+      }
+      node = child;
+    }
+  });
+}
+
+/** A shallow copy that keeps what the value is: arrays stay arrays, errors keep message and stack. */
+function copyOf(holder: Container): Container {
+  if (Array.isArray(holder)) return [...holder] as unknown as Container;
+  const proto = Object.getPrototypeOf(holder) as object | null;
+  if (proto === Object.prototype || proto === null) return { ...holder };
+  return Object.defineProperties(
+    Object.create(proto) as Container,
+    Object.getOwnPropertyDescriptors(holder),
+  );
+}
+
+function redactKey(holder: Container, key: string, node: RedactNode): unknown {
+  const current = holder[key];
+  if (node.anyLeaf || node.leaves.has(key)) return REDACTED;
+  let next = current;
+  const child = node.children.get(key);
+  if (child !== undefined) next = walk(next, child);
+  if (node.any !== undefined) next = walk(next, node.any);
+  return next;
+}
+
+function walk(value: unknown, node: RedactNode): unknown {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return value;
   const holder = value as Container;
-  const segment = path[depth] as string;
-  const keys =
-    segment === '*'
-      ? Object.keys(holder)
-      : Object.prototype.hasOwnProperty.call(holder, segment)
-        ? [segment]
-        : [];
   let copy: Container | undefined;
-  for (const key of keys) {
+  for (const key of Object.keys(holder)) {
     const current = holder[key];
-    const next = depth === path.length - 1 ? REDACTED : redactAt(current, path, depth + 1);
+    const next = redactKey(holder, key, node);
     if (next === current) continue;
-    copy ??= Array.isArray(value) ? ([...value] as unknown as Container) : { ...holder };
+    copy ??= copyOf(holder);
     copy[key] = next;
   }
   return copy ?? value;
@@ -100,7 +150,9 @@ function redactAt(value: unknown, path: readonly string[], depth: number): unkno
 
 /**
  * A function that returns `value` with every value at `paths` replaced by {@link REDACTED}, copying
- * only what it changes (the caller's objects are never modified).
+ * only what it changes (the caller's objects are never modified). The paths are compiled once
+ * into a tree, so a call costs a walk over the keys the paths can reach, however many paths there
+ * are.
  *
  * @example
  * ```ts
@@ -109,10 +161,7 @@ function redactAt(value: unknown, path: readonly string[], depth: number): unkno
  * ```
  */
 export function compileRedaction(paths: readonly string[]): <T>(value: T) => T {
-  const parsed = paths.map(parseRedactPath);
-  return <T>(value: T): T => {
-    let out: unknown = value;
-    for (const path of parsed) out = redactAt(out, path, 0);
-    return out as T;
-  };
+  const root = newNode();
+  for (const path of paths) addPath(root, parseRedactPath(path));
+  return <T>(value: T): T => walk(value, root) as T;
 }
