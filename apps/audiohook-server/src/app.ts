@@ -34,7 +34,7 @@ export interface AppOverrides {
   readonly openWav?: OpenWav;
   /** See {@link GatewayOptions.disconnectGraceMs}. */
   readonly disconnectGraceMs?: number;
-  /** Tracer of the per-session spans (`startTracing().tracer`). @default the API's global one */
+  /** Tracer of the per-session spans (`(await startTracing()).tracer`). @default the API's global one */
   readonly tracer?: Tracer;
   /** Client of Amazon Transcribe streaming (with `TRANSCRIPTION_ENGINE=transcribe`). */
   readonly transcribeClient?: TranscribeStreamingClient;

@@ -50,7 +50,7 @@ async function serve(config: ServerConfig): Promise<void> {
     setFlagsFromString(`--heap-growing-percent=${config.gcHeapGrowingPercent}`);
   }
   const logger = createLogger({ level: config.logLevel });
-  const tracing = startTracing({
+  const tracing = await startTracing({
     serviceName: SERVICE_NAME,
     endpoint: config.tracing.endpoint,
     headers: config.tracing.headers,

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     level: config.logging.level,
     buffered: true,
   });
-  const tracing = startTracing({
+  const tracing = await startTracing({
     serviceName: 'byova-gateway',
     endpoint: config.otel.endpoint,
     headers: config.otel.headers,

@@ -82,7 +82,7 @@ describe('startTracing', () => {
     const endpoint = await collector.start();
     const logs = captureLogs();
     const logger = createLogger({ service: 'kit-test', destination: logs.destination });
-    const tracing = startTracing({
+    const tracing = await startTracing({
       serviceName: 'kit-test',
       endpoint: `${endpoint}/`,
       headers: 'x-tenant=acme,authorization=Bearer%20t0ken',
@@ -136,7 +136,7 @@ describe('startTracing', () => {
     const endpoint = await collector.start();
     const logs = captureLogs();
     const logger = createLogger({ service: 'kit-test', destination: logs.destination });
-    const tracing = startTracing({ serviceName: 'kit-test', endpoint, logger });
+    const tracing = await startTracing({ serviceName: 'kit-test', endpoint, logger });
     const span = tracing.tracer.startSpan('session');
     inSpan(span, () => logger.info('frame'));
     span.end();
@@ -148,7 +148,7 @@ describe('startTracing', () => {
   it('is a no-op without an endpoint: no SDK, no export, no trace ids', async () => {
     const logs = captureLogs();
     const logger = createLogger({ service: 'kit-test', destination: logs.destination });
-    const tracing = startTracing({ serviceName: 'kit-test', endpoint: '', logger });
+    const tracing = await startTracing({ serviceName: 'kit-test', endpoint: '', logger });
     expect(tracing.enabled).toBe(false);
     await withSpan(tracing.tracer, 'noop', {}, () => logger.info('inside'));
     expect(trace.getActiveSpan()).toBeUndefined();
@@ -157,14 +157,14 @@ describe('startTracing', () => {
     expect(logs.lines.map((l) => l.msg)).toEqual(['inside']);
   });
 
-  it('rejects a bad endpoint, ratio or headers with SVC_ERR_TELEMETRY and never echoes header values', () => {
+  it('rejects a bad endpoint, ratio or headers with SVC_ERR_TELEMETRY and never echoes header values', async () => {
     const logger = createLogger({ service: 's', destination: { write: () => undefined } });
-    expect(() => startTracing({ serviceName: 's', endpoint: 'collector:4318', logger })).toThrow(
-      ServiceKitError,
-    );
-    expect(() =>
+    await expect(
+      startTracing({ serviceName: 's', endpoint: 'collector:4318', logger }),
+    ).rejects.toThrow(ServiceKitError);
+    await expect(
       startTracing({ serviceName: 's', endpoint: 'http://127.0.0.1:1', sampleRatio: 2, logger }),
-    ).toThrow(expect.objectContaining({ code: 'SVC_ERR_TELEMETRY' }) as unknown as Error);
+    ).rejects.toMatchObject({ code: 'SVC_ERR_TELEMETRY' });
     expect(() => parseOtlpHeaders('api-key=secret%ZZ')).toThrow(/api-key/);
     expect(() => parseOtlpHeaders('ok=1,secretvalue-without-equals')).toThrow(
       new Error('OTLP headers: entry 2 is not key=value with a valid header name'),

@@ -1,6 +1,7 @@
-// OpenTelemetry tracing: the SDK is started only when the app passes an OTLP endpoint (its
-// OTEL_EXPORTER_OTLP_ENDPOINT); otherwise every span is the API's no-op. Code everywhere else uses
-// only `@opentelemetry/api`.
+// OpenTelemetry tracing: the SDK is loaded and started only when the app passes an OTLP endpoint
+// (its OTEL_EXPORTER_OTLP_ENDPOINT); otherwise every span is the API's no-op and the SDK's modules
+// are never evaluated (they cost an app without tracing start-up time and memory for nothing).
+// Code everywhere else uses only `@opentelemetry/api`.
 
 import {
   context,
@@ -11,15 +12,6 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  NodeTracerProvider,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { Logger } from 'pino';
 import { describeError, ServiceKitError, ServiceKitErrorCode } from './errors';
 
@@ -89,6 +81,9 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/** The semantic conventions' `service.name` (ATTR_SERVICE_NAME), without loading their module. */
+const SERVICE_NAME_ATTRIBUTE = 'service.name';
+
 function tracesUrl(endpoint: string): string {
   let url: URL;
   try {
@@ -109,12 +104,12 @@ function tracesUrl(endpoint: string): string {
  * Starts OpenTelemetry tracing with an OTLP/HTTP (JSON) exporter and a batch processor, and
  * registers it as the global tracer provider with the AsyncLocalStorage context manager, so the
  * kit's logger adds `trace_id`/`span_id` to lines written inside a span. A no-op when `endpoint`
- * is unset or empty.
+ * is unset or empty: the SDK's modules are then not even loaded.
  *
  * @throws {@link ServiceKitError} `SVC_ERR_TELEMETRY` for a bad endpoint, headers or ratio.
  * @example
  * ```ts
- * const tracing = startTracing({
+ * const tracing = await startTracing({
  *   serviceName: 'audiohook-server',
  *   endpoint: config.otel.endpoint, // OTEL_EXPORTER_OTLP_ENDPOINT
  *   headers: config.otel.headers,   // OTEL_EXPORTER_OTLP_HEADERS
@@ -124,7 +119,7 @@ function tracesUrl(endpoint: string): string {
  * await tracing.shutdown();
  * ```
  */
-export function startTracing(options: TracingOptions): Tracing {
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const endpoint = options.endpoint?.trim() ?? '';
   if (endpoint === '') {
     return {
@@ -140,13 +135,20 @@ export function startTracing(options: TracingOptions): Tracing {
   const url = tracesUrl(endpoint);
   const headers =
     typeof options.headers === 'string' ? parseOtlpHeaders(options.headers) : options.headers;
+  const [{ OTLPTraceExporter }, { resourceFromAttributes }, sdk] = await Promise.all([
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
+  const { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } =
+    sdk;
   const exporter = new OTLPTraceExporter({
     url,
     ...(headers === undefined ? {} : { headers: { ...headers } }),
     timeoutMillis: options.exportTimeoutMs ?? 10_000,
   });
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    resource: resourceFromAttributes({ [SERVICE_NAME_ATTRIBUTE]: options.serviceName }),
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) }),
     spanProcessors: [new BatchSpanProcessor(exporter)],
   });
