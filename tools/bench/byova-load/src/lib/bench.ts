@@ -1,10 +1,11 @@
 // The BYOVA load benchmark: starts the gateway (the built bundle, or the sources) with the local
 // audio connector on loopback, drives it with the simulator in load mode (N concurrent calls,
-// real-time 20 ms frames), samples the gateway's /metrics for CPU and RSS, and checks the targets:
-// zero failed RPCs and p99 (last speech frame -> first reply) <= trailing silence + 50 ms.
+// real-time 20 ms frames), samples the gateway's CPU and RSS (from /proc for a built gateway, from
+// its /metrics for the sources under tsx), and checks the targets: zero failed RPCs and p99 (last
+// speech frame -> first reply) <= trailing silence + 50 ms.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,6 +81,22 @@ async function readMetrics(url: string): Promise<Metrics> {
     cpu: metric(text, 'process_cpu_seconds_total'),
     rss: metric(text, 'process_resident_memory_bytes'),
   };
+}
+
+/** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU and RSS of `pid` from `/proc`: reading them costs the gateway nothing, where a `/metrics`
+ * scrape every 500 ms (prom-client collecting its default metrics) would itself add to the CPU
+ * being measured.
+ */
+function readProc(pid: number): Metrics {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  const vmRss = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpu: ticks / USER_HZ, rss: Number(vmRss?.[1] ?? 0) * 1024 };
 }
 
 function waitForEndpoints(
@@ -171,10 +188,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log(
       `gateway (${options.gateway}) on grpc://${endpoints.grpc}, metrics ${endpoints.http}/metrics`,
     );
-    const baseline = await readMetrics(endpoints.http);
+    // The sources run under tsx's CLI, a parent of the gateway's process: ask the gateway itself.
+    const pid = gateway.pid;
+    const sample =
+      options.gateway === 'source' || process.platform !== 'linux' || pid === undefined
+        ? () => readMetrics(endpoints.http)
+        : () => Promise.resolve(readProc(pid));
+    const baseline = await sample();
     let peakRss = baseline.rss;
     const sampler = setInterval(() => {
-      readMetrics(endpoints.http).then(
+      sample().then(
         (m) => {
           peakRss = Math.max(peakRss, m.rss);
         },
@@ -211,7 +234,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     if (!line.startsWith('{'))
       throw new Error(`the simulator failed (${result.code}):\n${result.stdout}${result.stderr}`);
     const load = JSON.parse(line) as LoadReport;
-    const after = await readMetrics(endpoints.http);
+    const after = await sample();
     peakRss = Math.max(peakRss, after.rss);
     const cpu = after.cpu - baseline.cpu;
     const target = options.endSilenceMs + 50;
