@@ -1,5 +1,5 @@
 import { decodeUlaw, encodeAlaw } from '@org/audio';
-import type { ByovaInput } from '../src';
+import type { ByovaInput, TurnStream } from '../src';
 import { event, eventTypes, frames, harness, send, utterance } from './helpers/turn-harness';
 
 describe('voice turns', () => {
@@ -218,5 +218,41 @@ describe('caller hang-up in the middle of a turn', () => {
     expect(eventTypes(turn.responses)).toEqual(['START_OF_INPUT', 'SESSION_END']);
     expect(turn.completed).toBe(true);
     expect(h.session.ended).toBe(true);
+  });
+});
+
+describe('receiveNow, the synchronous path for frames', () => {
+  it('handles a frame that completes nothing synchronously and returns what to wait for only at a boundary reply', async () => {
+    const h = harness();
+    let release: () => void = () => undefined;
+    h.connector.onUtterance = () =>
+      new Promise((resolve) => {
+        release = () => resolve({ prompts: [{ text: 'Reply' }] });
+      });
+    const { stream, responses } = h.open();
+    const all = frames(utterance(1000, 800));
+    const pending: (Promise<void> | undefined)[] = all.map((f) => h.session.receiveNow(stream, f));
+    // Every frame before the one that ends the utterance was handled at once.
+    const end = pending.findIndex((p) => p !== undefined);
+    expect(end).toBeGreaterThan(0);
+    expect(pending.slice(0, end).every((p) => p === undefined)).toBe(true);
+    expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
+    // While the connector answers, later inputs queue behind the reply, in order.
+    expect(pending.slice(end + 1).every((p) => p instanceof Promise)).toBe(true);
+    const hangUp = h.session.receiveNow(stream, event('SESSION_END'));
+    expect(hangUp).toBeInstanceOf(Promise);
+    expect(h.connector.calls).toEqual(['speechStarted', 'utterance']);
+    release();
+    await hangUp;
+    expect(responses.at(-2)).toMatchObject({ response_type: 'FINAL' });
+    expect(eventTypes(responses).at(-1)).toBe('SESSION_END');
+    expect(h.connector.calls).toEqual(['speechStarted', 'utterance', 'end:client_session_end']);
+  });
+
+  it('throws for a stream it did not open, and receive turns that into a rejection', async () => {
+    const h = harness();
+    const other = { close: () => undefined } as unknown as TurnStream;
+    expect(() => h.session.receiveNow(other, { kind: 'none' })).toThrow(TypeError);
+    await expect(h.session.receive(other, { kind: 'none' })).rejects.toThrow(TypeError);
   });
 });

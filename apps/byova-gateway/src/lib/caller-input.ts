@@ -34,6 +34,8 @@ export class CallerInputStream {
   #conversation: Conversation | undefined;
   #stream: TurnStream | undefined;
   #queue: Promise<void> = Promise.resolve();
+  /** Steps chained on `#queue` that have not finished. */
+  #queued = 0;
   #closed = false;
   /** Called once when the stream is over (for the gateway's bookkeeping). */
   onClose: (() => void) | undefined;
@@ -51,13 +53,14 @@ export class CallerInputStream {
   /** Starts reading requests. */
   start(): void {
     this.#call.on('data', (message: VoiceVARequest__Output) => {
-      this.#queue = this.#queue.then(() => this.#dispatch(message));
+      this.#step(() => this.#dispatch(message));
     });
     this.#call.on('end', () => {
       // The turn's audio is on disk before WxCC may open the next stream (on any instance).
-      this.#queue = this.#queue
-        .then(() => this.#conversation?.recorder?.flush())
-        .then(() => this.#finish());
+      this.#step(async () => {
+        await this.#conversation?.recorder?.flush();
+        this.#finish();
+      });
     });
     this.#call.on('cancelled', () => {
       if (!this.#closed) this.#logger.info({}, 'stream cancelled by the client');
@@ -74,22 +77,44 @@ export class CallerInputStream {
     this.#fail(new GatewayError(GatewayErrorCode.ShuttingDown, details));
   }
 
-  async #dispatch(message: VoiceVARequest__Output): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Runs `step` after the steps before it. With none pending it runs at once, and a step that
+   * finishes synchronously (an audio frame that completes nothing: nearly every request) costs
+   * no promise at all.
+   */
+  #step(step: () => Promise<void> | undefined): void {
+    const pending = this.#queued === 0 ? step() : this.#queue.then(step);
+    if (pending === undefined) return;
+    this.#queued += 1;
+    this.#queue = pending
+      .catch((error: unknown) => this.#fail(error))
+      .then(() => void (this.#queued -= 1));
+  }
+
+  /** Undefined when the request was handled synchronously. */
+  #dispatch(message: VoiceVARequest__Output): Promise<void> | undefined {
+    if (this.#closed) return undefined;
     try {
       const request = this.#parse(message);
-      // Every request but the first (audio frames, 50 a second) stays on the synchronous path.
-      const stream =
-        this.#conversation !== undefined ? this.#same(request) : await this.#bind(request);
-      if (stream === undefined) return;
-      const conversation = this.#conversation as Conversation;
-      await conversation.turnSession.receive(stream, request.input);
-      // The state the next turn needs is shared before this stream can complete.
-      const saving = this.#deps.registry.persist(conversation);
-      if (saving !== undefined) await saving;
+      if (this.#conversation === undefined) {
+        // The stream's first request: find or create its conversation (may need the store).
+        return this.#bind(request).then((stream) =>
+          stream === undefined ? undefined : this.#receive(stream, request),
+        );
+      }
+      return this.#receive(this.#same(request), request);
     } catch (error) {
       this.#fail(error);
+      return undefined;
     }
+  }
+
+  #receive(stream: TurnStream, request: ByovaRequest): Promise<void> | undefined {
+    const conversation = this.#conversation as Conversation;
+    const handled = conversation.turnSession.receiveNow(stream, request.input);
+    // The state the next turn needs is shared before this stream can complete.
+    if (handled === undefined) return this.#deps.registry.persist(conversation);
+    return handled.then(() => this.#deps.registry.persist(conversation));
   }
 
   #parse(message: VoiceVARequest__Output): ByovaRequest {
@@ -104,10 +129,9 @@ export class CallerInputStream {
     }
   }
 
-  /** The turn stream of the conversation named by the stream's first request. */
   /** The stream's conversation again: its id must not change within the stream. */
-  #same(request: ByovaRequest): TurnStream | undefined {
-    if (request.conversationId !== this.#conversation?.id) {
+  #same(request: ByovaRequest): TurnStream {
+    if (request.conversationId !== this.#conversation?.id || this.#stream === undefined) {
       throw new GatewayError(
         GatewayErrorCode.ConversationChanged,
         'conversation_id changed within a stream',

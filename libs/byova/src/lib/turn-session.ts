@@ -141,6 +141,9 @@ class Stream implements TurnStream {
 
 const CONNECTOR_EVENTS: readonly string[] = ['NO_INPUT', 'START_OF_DTMF', 'CUSTOM_EVENT'];
 
+/** One settled promise for every input handled synchronously. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /**
  * One conversation: its state across streams and the rules of each turn.
  *
@@ -164,7 +167,9 @@ export class CallerTurnSession {
     -readonly [K in keyof Omit<ConversationState, 'connector'>]: ConversationState[K];
   };
   #ended = false;
-  #chain: Promise<unknown> = Promise.resolve();
+  #chain: Promise<unknown> = RESOLVED;
+  /** Inputs queued on `#chain` whose handling has not finished. */
+  #queued = 0;
 
   constructor(options: CallerTurnSessionOptions) {
     const { connector: _snapshot, ...state } = options.state;
@@ -211,10 +216,37 @@ export class CallerTurnSession {
    * conversation (on any stream).
    */
   receive(stream: TurnStream, input: ByovaInput): Promise<void> {
+    try {
+      return this.receiveNow(stream, input) ?? RESOLVED;
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /**
+   * {@link receive} for a caller that handles frames by the thousand: `undefined` when the input
+   * was handled synchronously, which is the case of nearly every audio frame (one that completes
+   * no boundary: no promise, no microtask); otherwise what to wait for. Throws what handling
+   * throws synchronously.
+   */
+  receiveNow(stream: TurnStream, input: ByovaInput): Promise<void> | undefined {
     if (!(stream instanceof Stream)) throw new TypeError('not a stream of this session');
     this.touch();
-    const run = this.#chain.then(() => this.#handle(stream, input));
-    this.#chain = run.catch(() => undefined);
+    if (this.#queued === 0) {
+      // Nothing before it: handle it now.
+      const pending = this.#handle(stream, input);
+      return pending === undefined ? undefined : this.#queue(pending);
+    }
+    return this.#queue(this.#chain.then(() => this.#handle(stream, input)));
+  }
+
+  /** Makes later inputs wait for `run`. */
+  #queue(run: Promise<void>): Promise<void> {
+    this.#queued += 1;
+    const settled = (): void => {
+      this.#queued -= 1;
+    };
+    this.#chain = run.then(settled, settled);
     return run;
   }
 
@@ -230,8 +262,8 @@ export class CallerTurnSession {
     await this.#observer.ended?.(reason);
   }
 
-  async #handle(stream: Stream, input: ByovaInput): Promise<void> {
-    if (stream.closed || this.#ended) return;
+  #handle(stream: Stream, input: ByovaInput): Promise<void> | undefined {
+    if (stream.closed || this.#ended) return undefined;
     switch (input.kind) {
       case 'audio':
         return this.#audio(stream, input.audio);
@@ -240,7 +272,7 @@ export class CallerTurnSession {
       case 'event':
         return this.#event(stream, input.type, input.name, input.parameters);
       case 'none':
-        return;
+        return undefined;
     }
   }
 
@@ -303,7 +335,8 @@ export class CallerTurnSession {
     );
   }
 
-  async #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> {
+  /** Undefined when the frame completed nothing (no reply to wait for). */
+  #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> | undefined {
     let decoded;
     try {
       decoded = decodeCallerAudio(audio, this.#settings.audioDefaults);
@@ -312,11 +345,11 @@ export class CallerTurnSession {
       this.#observer.badAudio?.(error);
       if (!stream.badAudioLogged) this.#logger.warn({ err: error }, 'caller audio frame skipped');
       stream.badAudioLogged = true;
-      return;
+      return undefined;
     }
     this.#observer.callerAudio?.(decoded.samples, decoded.sampleRate);
-    if (this.#state.dtmfMode || stream.turnDone) return;
-    if (audio.caller_audio.length < (this.#settings.minFrameBytes ?? 15)) return;
+    if (this.#state.dtmfMode || stream.turnDone) return undefined;
+    if (audio.caller_audio.length < (this.#settings.minFrameBytes ?? 15)) return undefined;
     const vad = this.#vad(stream, decoded.sampleRate);
     const events = vad.push(decoded.samples);
     const noInputMs = this.#settings.noInputTimeoutMs ?? 0;
@@ -344,6 +377,7 @@ export class CallerTurnSession {
         this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt),
       );
     }
+    return undefined;
   }
 
   #vad(stream: Stream, sampleRate: number): EnergyVad {
