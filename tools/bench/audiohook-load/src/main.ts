@@ -2,7 +2,8 @@
 //   npx nx run bench-audiohook-load:bench -- --sessions 2000 --hold 60 --ramp 40
 //   npx nx run bench-audiohook-load:bench -- --sessions 800 --rate 200 --session-seconds 30
 // Options: --sessions N, --hold seconds, --ramp seconds (steady state); --session-seconds S and
-// --rate R (churn); --no-recording, --profile, --server <main.js>, --json. See the README.
+// --rate R and --warmup N (churn); --no-recording, --profile, --server <main.js>, --json. See the
+// README.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -21,6 +22,7 @@ interface Options {
   readonly ramp: number;
   readonly sessionSeconds: number | undefined;
   readonly rate: number;
+  readonly warmup: number;
   readonly recording: boolean;
   readonly profile: boolean;
   readonly server: string;
@@ -44,6 +46,7 @@ function options(): Options {
       ramp: { type: 'string', default: '10' },
       'session-seconds': { type: 'string' },
       rate: { type: 'string', default: '200' },
+      warmup: { type: 'string', default: '400' },
       'no-recording': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       server: { type: 'string', default: 'dist/apps/audiohook-server/main.js' },
@@ -60,6 +63,7 @@ function options(): Options {
     ramp: positive('ramp', values.ramp) as number,
     sessionSeconds: positive('session-seconds', values['session-seconds'], true),
     rate: positive('rate', values.rate) as number,
+    warmup: positive('warmup', values.warmup, true) as number,
     recording: !values['no-recording'],
     profile: values.profile,
     server,
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
       sessions: o.sessions ?? 800,
       rate: o.rate,
       sessionSeconds: o.sessionSeconds,
+      warmup: o.warmup,
     });
     [text, json] = [churnText(report), report];
     windows = [report.lifecycle?.window, report.whole?.window].filter(

@@ -49,13 +49,14 @@ describe('the load benchmark at a tiny size', () => {
     expect(targets[0]?.ok).toBe(false); // 3 sessions are not 2,000
   });
 
-  it('churns sessions through both phases and waits for every recording to be finished', async () => {
+  it('churns sessions through a warm-up and both phases and waits for every recording to be finished', async () => {
     const report = await runChurn({
       ...processes,
       sessions: 4,
       rate: 20,
       sessionSeconds: 1,
       recording: true,
+      warmup: 2,
     });
     for (const phase of [report.lifecycle, report.whole]) {
       expect(phase).toMatchObject({ sessions: 4, opened: 4, protocolErrors: 0, finalized: true });

@@ -37,6 +37,11 @@ export interface ChurnOptions extends Omit<ProcessOptions, 'maxSessions'> {
   readonly sessionSeconds: number;
   /** Run the lifecycle phase (before the whole-session one). @default true */
   readonly lifecycle?: boolean;
+  /**
+   * Lifecycle sessions run first and not measured, so the phases measure a warm server (code
+   * compiled and optimised) rather than its first minutes. @default 400
+   */
+  readonly warmup?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -98,13 +103,17 @@ async function peakRss(pid: number, until: Promise<unknown>): Promise<number> {
   return peak;
 }
 
-async function runPhase(server: Server, sessionMs: number): Promise<PhaseReport> {
+async function runPhase(
+  server: Server,
+  sessionMs: number,
+  sessions = server.options.sessions,
+): Promise<PhaseReport> {
   const { options, pid, port, directory } = server;
   const before = options.recording ? await finishedRecordings(directory) : 0;
   const config: DriverConfig = {
     url: `ws://127.0.0.1:${port}/api/v1/audiohook/ws`,
-    sessions: options.sessions,
-    rampMs: (options.sessions / options.rate) * 1000,
+    sessions,
+    rampMs: (sessions / options.rate) * 1000,
     apiKey: BENCH_API_KEY,
     clientSecret: BENCH_SECRET,
     frameMs: 200,
@@ -126,7 +135,7 @@ async function runPhase(server: Server, sessionMs: number): Promise<PhaseReport>
     const window = { startUs, endUs: monotonicUs() };
     const wallSeconds = (performance.now() - wallStart) / 1000;
     return {
-      sessions: options.sessions,
+      sessions,
       opened: result.opened,
       protocolErrors: result.protocolErrors,
       errorSamples: result.errorSamples,
@@ -179,6 +188,12 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
     const baselineRss = await rssBytes(server.pid);
     const idle = await idleCpu(server.pid, 1000);
     log(`server pid ${server.pid} on port ${server.port}, idle CPU ${idle.toFixed(2)} ms/s`);
+    const warmup = options.warmup ?? 400;
+    if (warmup > 0) {
+      log(`warm-up: ${warmup} sessions at ${options.rate}/s, not measured`);
+      await runPhase(server, 0, warmup);
+      await sleep(1000);
+    }
     let lifecycle: ChurnReport['lifecycle'];
     if (options.lifecycle !== false || options.sessionSeconds === 0) {
       log(`lifecycle: ${options.sessions} sessions at ${options.rate}/s, closed once opened`);
