@@ -121,24 +121,31 @@ const seconds = (t: number | undefined): number => (t === undefined ? 0 : t / 10
  */
 export class Metrics {
   readonly kit: KitMetrics;
+  /** Every counter as a plain number: an event costs additions, not prom-client calls. */
   readonly #counts = new Map<CounterName, number>();
-  readonly #counters = new Map<CounterName, BoundedCounter<never>>();
   #read: () => GaugeReadings = () => IDLE;
 
   constructor(options: { defaultMetrics?: boolean; elastic?: boolean } = {}) {
     this.kit = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });
     for (const name of Object.keys(HELP) as CounterName[]) {
-      this.#counters.set(
-        name,
-        this.kit.counter({ name: `event_collector_${name}_total`, help: HELP[name] }),
-      );
+      this.#counts.set(name, 0);
+      let reported = 0;
+      // The prom-client counter catches up with the plain number at each scrape.
+      this.kit.counter({
+        name: `event_collector_${name}_total`,
+        help: HELP[name],
+        collect: (counter: BoundedCounter<never>) => {
+          const now = this.get(name);
+          if (now > reported) counter.inc(undefined, now - reported);
+          reported = now;
+        },
+      });
     }
     this.#gauges(options.elastic ?? false);
   }
 
   inc(name: CounterName, by = 1): void {
     this.#counts.set(name, (this.#counts.get(name) ?? 0) + by);
-    this.#counters.get(name)?.inc(undefined, by);
   }
 
   get(name: CounterName): number {

@@ -77,12 +77,16 @@ export const MAX_BODY_DEPTH = 64;
  * ```
  */
 export function exceedsDepth(value: unknown, limit: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (typeof item.v !== 'object' || item.v === null) continue;
-    const depth = item.depth + 1;
-    if (depth > limit) return true;
-    for (const child of Object.values(item.v)) stack.push({ v: child, depth });
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit < 1) return true;
+  // Recursion at most `limit` deep, and no allocation: this runs on every event.
+  if (Array.isArray(value)) {
+    for (const child of value) if (exceedsDepth(child, limit - 1)) return true;
+    return false;
+  }
+  const o = value as Record<string, unknown>;
+  for (const key in o) {
+    if (Object.hasOwn(o, key) && exceedsDepth(o[key], limit - 1)) return true;
   }
   return false;
 }
