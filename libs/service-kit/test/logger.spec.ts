@@ -112,7 +112,9 @@ describe('createLogger', () => {
       apiKey: '[redacted]',
       err: { type: 'TypeError', message: 'refused', code: 'E_AUTH', token: '[redacted]' },
     });
-    expect((line as { err?: { stack?: string } }).err?.stack).toMatch(/^TypeError: refused\n\s+at /);
+    expect((line as { err?: { stack?: string } }).err?.stack).toMatch(
+      /^TypeError: refused\n\s+at /,
+    );
     expect(logs.text()).not.toContain('SEKRET');
     expect(err.token).toBe('SEKRET-1'); // the caller's error is left alone
   });
