@@ -1,8 +1,11 @@
 // Test helpers every package uses: the README "Error codes" table as a list (so a test can assert
-// that docs and code agree), and an in-memory log destination whose lines come back parsed.
-// Import from `@org/service-kit/testing`, in tests only.
+// that docs and code agree), an in-memory log destination whose lines come back parsed, and the
+// CPU and memory of a service process read from /proc (for benches and the adversarial suite).
+// Import from `@org/service-kit/testing`, in tests and tools only.
 
 import { readFileSync } from 'node:fs';
+
+export { cpuDelta, cpuSeconds, cpuSplit, rssBytes, type CpuSplit } from './lib/process-stats';
 
 /**
  * The codes in the first column of the first table under the README heading that contains

@@ -1,5 +1,12 @@
 import { join } from 'node:path';
-import { captureLogs, documentedErrorCodes } from '../src/testing';
+import {
+  captureLogs,
+  cpuDelta,
+  cpuSeconds,
+  cpuSplit,
+  documentedErrorCodes,
+  rssBytes,
+} from '../src/testing';
 
 describe('documentedErrorCodes', () => {
   it('reads the first column of the table under the "Error codes" heading', () => {
@@ -29,5 +36,24 @@ describe('captureLogs', () => {
     expect(logs.text().split('\n')).toHaveLength(4);
     logs.clear();
     expect([logs.lines.length, logs.text()]).toEqual([0, '']);
+  });
+});
+
+describe('process stats from /proc', () => {
+  it('reads the CPU seconds, the main thread split and the RSS of a process', async () => {
+    const start = await cpuSplit(process.pid);
+    let spin = 0;
+    for (const until = Date.now() + 50; Date.now() < until;) spin += 1;
+    const delta = cpuDelta(start, await cpuSplit(process.pid));
+    expect(spin).toBeGreaterThan(0);
+    expect(delta.total).toBeGreaterThanOrEqual(delta.mainUser + delta.mainSystem);
+    expect(await cpuSeconds(process.pid)).toBeGreaterThanOrEqual(start.total);
+    const rss = await rssBytes(process.pid);
+    expect(rss).toBeGreaterThan(0);
+    expect(Math.abs(rss - process.memoryUsage().rss)).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('fails for a process that does not exist', async () => {
+    await expect(rssBytes(2 ** 22 + 1)).rejects.toThrow();
   });
 });

@@ -2,7 +2,8 @@
 // size are back within bounds of the baseline taken after warm-up, and its open file handles are
 // back to the baseline. The bounds are documented in the README ("What is checked").
 
-import { eventually, openFds, rssBytes, sleep } from './proc';
+import { rssBytes } from '@org/service-kit/testing';
+import { eventually, openFds, sleep } from './proc';
 
 /** The one timing assertion the issue asks for. */
 export const HEALTH_LIMIT_MS = 200;

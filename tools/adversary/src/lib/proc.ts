@@ -4,14 +4,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 
-/** Resident set size of `pid`, in bytes. */
-export async function rssBytes(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (match === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) * 1024;
-}
-
 /** Open file descriptors of `pid` (files, sockets, pipes, epoll, timers). */
 export async function openFds(pid: number): Promise<number> {
   return (await readdir(`/proc/${pid}/fd`)).length;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriverConfig, DriverResult } from './driver';
 import { round, stats, type Stats, type TargetCheck } from './orchestrator';
-import { cpuDelta, cpuSeconds, cpuSplit, rssBytes, type CpuSplit } from './proc-stats';
+import { cpuDelta, cpuSeconds, cpuSplit, rssBytes, type CpuSplit } from '@org/service-kit/testing';
 import { monotonicUs, type TimeWindow } from './profile';
 import {
   BENCH_API_KEY,

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DriverConfig } from './driver';
-import { cpuDelta, cpuSplit, rssBytes, type CpuSplit } from './proc-stats';
+import { cpuDelta, cpuSplit, rssBytes, type CpuSplit } from '@org/service-kit/testing';
 import { monotonicUs, type TimeWindow } from './profile';
 import {
   BENCH_API_KEY,

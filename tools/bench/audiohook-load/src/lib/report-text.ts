@@ -3,7 +3,7 @@
 import type { ChurnReport, PhaseReport } from './churn';
 import { checkChurnTargets } from './churn';
 import { checkTargets, type BenchReport, type Stats, type TargetCheck } from './orchestrator';
-import type { CpuSplit } from './proc-stats';
+import type { CpuSplit } from '@org/service-kit/testing';
 import type { ProfileEntry } from './profile';
 
 function latency(s: Stats): string {

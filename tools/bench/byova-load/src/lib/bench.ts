@@ -5,9 +5,10 @@
 // speech frame -> first reply) <= trailing silence + 50 ms.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuSeconds, rssBytes } from '@org/service-kit/testing';
 
 export const ROOT = join(__dirname, '../../../../..');
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -83,20 +84,14 @@ async function readMetrics(url: string): Promise<Metrics> {
   };
 }
 
-/** Clock ticks per second of `/proc/<pid>/stat` (USER_HZ: 100 on Linux). */
-const USER_HZ = 100;
-
 /**
  * CPU and RSS of `pid` from `/proc`: reading them costs the gateway nothing, where a `/metrics`
  * scrape every 500 ms (prom-client collecting its default metrics) would itself add to the CPU
  * being measured.
  */
-function readProc(pid: number): Metrics {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
-  const vmRss = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpu: ticks / USER_HZ, rss: Number(vmRss?.[1] ?? 0) * 1024 };
+async function readProc(pid: number): Promise<Metrics> {
+  const [cpu, rss] = await Promise.all([cpuSeconds(pid), rssBytes(pid)]);
+  return { cpu, rss };
 }
 
 function waitForEndpoints(
@@ -193,7 +188,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const sample =
       options.gateway === 'source' || process.platform !== 'linux' || pid === undefined
         ? () => readMetrics(endpoints.http)
-        : () => Promise.resolve(readProc(pid));
+        : () => readProc(pid);
     const baseline = await sample();
     let peakRss = baseline.rss;
     const sampler = setInterval(() => {

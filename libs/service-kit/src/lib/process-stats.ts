@@ -1,4 +1,5 @@
-// CPU time and resident memory of another process, from /proc (Linux).
+// CPU time and resident memory of another process, from /proc (Linux): what benchmarks and
+// adversarial suites measure of a service from the outside, at no cost to it (no scrape).
 
 import { readFile } from 'node:fs/promises';
 
@@ -12,7 +13,14 @@ function userSystem(stat: string): { user: number; system: number } {
   return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
 }
 
-/** User + system CPU seconds consumed by `pid` so far. */
+/**
+ * User + system CPU seconds consumed by `pid` so far.
+ *
+ * @example
+ * ```ts
+ * const before = await cpuSeconds(child.pid);
+ * ```
+ */
 export async function cpuSeconds(pid: number): Promise<number> {
   const { user, system } = userSystem(await readFile(`/proc/${pid}/stat`, 'utf8'));
   return user + system;
@@ -52,7 +60,14 @@ export function cpuDelta(a: CpuSplit, b: CpuSplit): CpuSplit {
   };
 }
 
-/** Resident set size of `pid` in bytes. */
+/**
+ * Resident set size of `pid` in bytes.
+ *
+ * @example
+ * ```ts
+ * peak = Math.max(peak, await rssBytes(child.pid));
+ * ```
+ */
 export async function rssBytes(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
