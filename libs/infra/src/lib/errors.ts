@@ -22,7 +22,7 @@ export type InfraErrorCode = (typeof InfraErrorCode)[keyof typeof InfraErrorCode
  * @example
  * ```ts
  * try {
- *   readStackParameters(schema, process.env);
+ *   readStackParameters(schema, environment); // the app's synth entry passes its environment
  * } catch (err) {
  *   if (err instanceof InfraError && err.code === InfraErrorCode.Parameters) process.exit(2);
  * }

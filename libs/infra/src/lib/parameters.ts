@@ -1,11 +1,11 @@
 // Stack parameters: environment variables read once when a stack is synthesised, validated with
-// zod. The caller passes the environment (libraries never read process.env).
+// zod. The caller (an app's synth entry) passes the environment; this library never reads it.
 
 import { RemovalPolicy, aws_logs as logs } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { InfraError, InfraErrorCode } from './errors';
 
-/** The environment, as `process.env` gives it. */
+/** The environment variables as the app's entry point passes them (name → value or unset). */
 export type ParameterEnv = Readonly<Record<string, string | undefined>>;
 
 /**
@@ -17,7 +17,7 @@ export type ParameterEnv = Readonly<Record<string, string | undefined>>;
  * ```ts
  * const params = readStackParameters(
  *   z.object({ APPLICATION_DOMAIN: z.string(), TAG_OWNER: optionalParam() }),
- *   process.env,
+ *   environment, // given by the app's synth entry
  * );
  * ```
  */
@@ -152,7 +152,7 @@ export interface StackEnvironment {
  *
  * @example
  * ```ts
- * const { regionAssumed, ...env } = stackEnvironment(process.env);
+ * const { regionAssumed, ...env } = stackEnvironment(environment); // from the synth entry
  * new MyStack(app, 'My', { env });
  * ```
  */
