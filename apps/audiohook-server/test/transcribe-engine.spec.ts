@@ -71,6 +71,15 @@ function transcriberOn(options: Partial<TranscriberOptions> = {}) {
   return { transcriber, out, failures, retries };
 }
 
+/** Starts `transcriber` in English, writes 1 s of audio, and returns the engine's first call once it has all of it. */
+async function firstSecond(transcriber: StreamingTranscriber) {
+  transcriber.start('en-US');
+  for (let i = 0; i < 5; i++) transcriber.write(frame(i), i * FRAME, FRAME);
+  const call = await fake.call(1);
+  await call.until((c) => c.audioBytes >= 5 * 6400);
+  return call;
+}
+
 /** [channel, final, offset ms, duration ms, transcript] of each transcript. */
 const summary = (out: readonly TimedTranscript[]) =>
   out.map((t) => [
@@ -92,10 +101,7 @@ describe('TranscribeEngine against the fake', () => {
     });
     const out: TimedTranscript[] = [];
     transcriber.on('transcript', (t) => out.push(t));
-    transcriber.start('en-US');
-    for (let i = 0; i < 5; i++) transcriber.write(frame(i), i * FRAME, FRAME);
-    const call = await fake.call(1);
-    await call.until((c) => c.audioBytes >= 5 * 6400);
+    const call = await firstSecond(transcriber);
     expect(call.header('x-amzn-transcribe-language-code')).toBe('en-US');
     expect(call.header('x-amzn-transcribe-sample-rate')).toBe('8000');
     expect(call.header('x-amzn-transcribe-enable-channel-identification')).toBe('true');
@@ -172,10 +178,7 @@ describe('TranscribeEngine against the fake', () => {
   it('switches language: the old stream ends, the new one takes what follows', async () => {
     await setup();
     const { transcriber, out } = transcriberOn();
-    transcriber.start('en-US');
-    for (let i = 0; i < 5; i++) transcriber.write(frame(i), i * FRAME, FRAME);
-    const first = await fake.call(1);
-    await first.until((c) => c.audioBytes >= 5 * 6400);
+    const first = await firstSecond(transcriber);
     first.send(fakeResult('e1', 'good morning', 0.2, 0.8, { channel: 0 }));
     await until(() => out.length === 1, 'the English final');
     transcriber.start('fr-FR');
@@ -200,10 +203,7 @@ describe('TranscribeEngine against the fake', () => {
         n <= 2 ? { status: 429, errorType: 'LimitExceededException' } : { accept: true },
     });
     const { transcriber, out, retries } = transcriberOn();
-    transcriber.start('en-US');
-    for (let i = 0; i < 5; i++) transcriber.write(frame(i), i * FRAME, FRAME);
-    const call = await fake.call(1);
-    await call.until((c) => c.audioBytes >= 5 * 6400);
+    const call = await firstSecond(transcriber);
     expect(fake.requests).toBe(3);
     expect(retries).toEqual(['SPEECH_ERR_THROTTLED', 'SPEECH_ERR_THROTTLED']);
     expect(call.samples()[0]).toBe(0); // nothing lost while throttled
@@ -271,10 +271,7 @@ describe('TranscribeEngine against the fake', () => {
   it('keeps offsets on the session timeline across pause and resume', async () => {
     await setup();
     const { transcriber, out } = transcriberOn();
-    transcriber.start('en-US');
-    for (let i = 0; i < 5; i++) transcriber.write(frame(i), i * FRAME, FRAME);
-    const first = await fake.call(1);
-    await first.until((c) => c.audioBytes >= 5 * 6400);
+    const first = await firstSecond(transcriber);
     first.send(fakeResult('p', 'before the pause', 0.1, 0.9, { channel: 1 }));
     await transcriber.stop(); // paused: the final still arrives
     expect(summary(out)).toEqual([[1, true, 100, 800, 'before the pause']]);

@@ -24,6 +24,16 @@ jest.setTimeout(120_000);
 const root = join(__dirname, '../../..');
 const dist = join(root, 'dist/libs/audiohook-protocol');
 const consumer = join(__dirname, 'fixtures/package-consumer');
+/** The package's entry points, in the order of its exports map. */
+const ENTRY_POINTS = [
+  '.',
+  './codec',
+  './session',
+  './signature',
+  './node',
+  './testing',
+  './package.json',
+];
 
 function run(command: string, args: string[], cwd: string): string {
   return execFileSync(command, args, {
@@ -95,15 +105,7 @@ describe('the published package', () => {
       readFileSync(join(app, 'node_modules/@org/audiohook-protocol/package.json'), 'utf8'),
     ) as Record<string, unknown>;
     const exportsMap = manifest['exports'] as Record<string, unknown>;
-    expect(Object.keys(exportsMap)).toEqual([
-      '.',
-      './codec',
-      './session',
-      './signature',
-      './node',
-      './testing',
-      './package.json',
-    ]);
+    expect(Object.keys(exportsMap)).toEqual(ENTRY_POINTS);
     expect(exportsMap['./codec']).toEqual({
       import: { types: './esm/codec.d.ts', default: './esm/codec.js' },
       require: { types: './cjs/codec.d.ts', default: './cjs/codec.js' },
@@ -145,15 +147,7 @@ describe('the published package', () => {
       };
     };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual([
-      '.',
-      './codec',
-      './session',
-      './signature',
-      './node',
-      './testing',
-      './package.json',
-    ]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(ENTRY_POINTS);
     for (const { resolutions } of Object.values(report.analysis.entrypoints)) {
       expect(Object.keys(resolutions).sort()).toEqual([
         'bundler',
