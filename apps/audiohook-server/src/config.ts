@@ -61,6 +61,8 @@ const RECORDING_SHAPE = {
   RECORDING_FLUSH_BYTES: envInt({ default: 16_384, min: 0, max: 16 * 1_048_576 }),
   RECORDING_SIDECAR_MAX_PINGS: envInt({ default: 1000, min: 0, max: 1_000_000 }),
   RECORDING_SIDECAR_MAX_BYTES: envInt({ default: 4 * 1_048_576, min: 65_536, max: 1_073_741_824 }),
+  RECORDING_IO_THREADS: envInt({ default: 1, min: 1, max: 16 }),
+  RECORDING_IO_BATCH_MS: envInt({ default: 20, min: 0, max: 100 }),
   MAX_BUFFERED_BYTES: envInt({ default: 262_144, min: 16_384, max: 64 * 1_048_576 }),
   INSTANCE_ID: envString({ optional: true }),
   RECOVERY_HEARTBEAT_S: envInt({ default: 10, min: 1, max: 3600 }),
@@ -167,6 +169,8 @@ export interface ServerConfig {
     readonly sidecarMaxPings: number;
     /** Largest sidecar body; later entries are counted in `end`, not written. */
     readonly sidecarMaxBytes: number;
+    /** The worker threads that write recordings, and how long they collect operations. */
+    readonly io: { readonly threads: number; readonly batchMs: number };
     /** Ownership of recording files when instances share the folder (see the README). */
     readonly ownership: {
       /** Readable name of this instance; each process adds a random run suffix. */
@@ -348,6 +352,7 @@ function recordingConfig(e: Env, cwd: string): ServerConfig['recording'] {
     maxBufferedBytes: e.MAX_BUFFERED_BYTES,
     sidecarMaxPings: e.RECORDING_SIDECAR_MAX_PINGS,
     sidecarMaxBytes: e.RECORDING_SIDECAR_MAX_BYTES,
+    io: { threads: e.RECORDING_IO_THREADS, batchMs: e.RECORDING_IO_BATCH_MS },
     ownership: {
       instanceId: e.INSTANCE_ID ?? hostname(),
       heartbeatMs: e.RECOVERY_HEARTBEAT_S * 1000,

@@ -11,6 +11,7 @@ import {
   UNSIGNED_KEY,
   type TestServer,
 } from './helpers/server';
+import { until } from './helpers/wait';
 
 const root = join(__dirname, '../../..');
 const FIXTURE = join(__dirname, 'fixtures/stereo-pcmu-8k.wav');
@@ -68,6 +69,36 @@ async function wavsAfter(before: readonly string[]): Promise<string[]> {
   return (await readdir(server.directory)).filter((f) => f.endsWith('.wav') && !before.includes(f));
 }
 
+/**
+ * The WAV of the one recording finished since `before`: the server finalizes it (WAV and
+ * sidecar moved out of its work folder) once the socket has closed.
+ */
+function finishedWav(before: readonly string[]): Promise<string> {
+  return until(async () => {
+    const [wav] = await wavsAfter(before);
+    const names = await readdir(server.directory);
+    return wav !== undefined && names.includes(wav.replace(/\.wav$/, '.json')) && wav;
+  }, 'the finished recording');
+}
+
+/**
+ * Resolves once the server holds no session and its work folder no recording: every recording
+ * finished and moved to LOG_ROOT_DIR.
+ */
+function finishedRecordings(): Promise<true> {
+  return until(async () => {
+    const response = await fetch(`http://127.0.0.1:${server.port}/health`);
+    const health = (await response.json()) as { sessions?: number };
+    if (health.sessions !== 0) return false;
+    const instances = join(server.directory, '.instances');
+    for (const run of await readdir(instances)) {
+      const open = (await readdir(join(instances, run))).filter((f) => /\.(wav|json)$/.test(f));
+      if (open.some((f) => f !== 'owner.json')) return false;
+    }
+    return true;
+  }, 'every recording to be finished and moved');
+}
+
 describe('the test client against the server', () => {
   it('streams a WAV file in a signed session; the recording holds exactly the input bytes', async () => {
     const before = await readdir(server.directory);
@@ -83,12 +114,8 @@ describe('the test client against the server', () => {
     ]);
     expect(code).toBe(0);
     expect(summary).toMatchObject({ sessions: 1, ok: 1, failed: 0 });
-    const [wavName] = await wavsAfter(before);
-    // The server finalizes the recording right after the socket closes.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const recorded = parseWav(
-      new Uint8Array(await readFile(join(server.directory, wavName as string))),
-    );
+    const wavName = await finishedWav(before);
+    const recorded = parseWav(new Uint8Array(await readFile(join(server.directory, wavName))));
     const input = parseWav(new Uint8Array(await readFile(FIXTURE)));
     expect(recorded.format).toEqual(input.format);
     expect(Buffer.from(recorded.data).equals(Buffer.from(input.data))).toBe(true);
@@ -134,6 +161,8 @@ describe('the test client against the server', () => {
   });
 
   it('runs a connection probe that is answered and not recorded', async () => {
+    // The unsigned session of the test before is still being finished and moved.
+    await finishedRecordings();
     const before = await readdir(server.directory);
     const { code, summary } = await runClient([
       server.url(),
@@ -143,6 +172,7 @@ describe('the test client against the server', () => {
     ]);
     expect(code).toBe(0);
     expect(summary).toMatchObject({ ok: 1 });
+    await finishedRecordings();
     expect(await readdir(server.directory)).toEqual(before);
   });
 
@@ -158,9 +188,8 @@ describe('the test client against the server', () => {
       'pause@0.4,resume@1.0',
     ]);
     expect(code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const [wavName] = await wavsAfter(before);
-    const wav = parseWav(new Uint8Array(await readFile(join(server.directory, wavName as string))));
+    const wavName = await finishedWav(before);
+    const wav = parseWav(new Uint8Array(await readFile(join(server.directory, wavName))));
     // The tone is live: 0.6 s paused are lost, so less than the full 1.6 s is recorded.
     expect(wav.durationSeconds).toBeGreaterThan(0.5);
     expect(wav.durationSeconds).toBeLessThan(1.6);

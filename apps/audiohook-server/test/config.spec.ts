@@ -80,6 +80,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ GC_HEAP_GROWING_PERCENT: '-5' })).toThrow(ConfigError);
   });
 
+  it('writes recordings through one worker thread in 20 ms batches unless told otherwise', () => {
+    expect(loadConfig({}).recording.io).toEqual({ threads: 1, batchMs: 20 });
+    const tuned = loadConfig({ RECORDING_IO_THREADS: '4', RECORDING_IO_BATCH_MS: '0' });
+    expect(tuned.recording.io).toEqual({ threads: 4, batchMs: 0 });
+    expect(() => loadConfig({ RECORDING_IO_THREADS: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ RECORDING_IO_BATCH_MS: '101' })).toThrow(ConfigError);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SERVERPORT: '', RECORDING_S3_BUCKET: ' ' }).port).toBe(3000);
     expect(loadConfig({ RECORDING_S3_BUCKET: '' }).s3).toBeUndefined();

@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { RawClient } from './helpers/raw-client';
 import { SIGNED_KEY, startTestServer, UNSIGNED_KEY, type TestServer } from './helpers/server';
+import { until } from './helpers/wait';
 
 let server: TestServer;
 afterEach(async () => {
@@ -28,6 +29,14 @@ async function scrape(port: number): Promise<{ series: number; bytes: number; bo
   const body = await getText(port, '/metrics');
   const series = body.split('\n').filter((l) => l !== '' && !l.startsWith('#')).length;
   return { series, bytes: Buffer.byteLength(body), body };
+}
+
+/** Scrapes once every session has ended (its recording finished and counted). */
+function settled(port: number): ReturnType<typeof scrape> {
+  return until(async () => {
+    const scraped = await scrape(port);
+    return scraped.body.includes('audiohook_sessions_active{endpoint="audiohook"} 0') && scraped;
+  }, 'every session to end');
 }
 
 /** A signature input naming a header the request does not have: a made-up component. */
@@ -102,14 +111,14 @@ describe('hostile signature inputs', () => {
       }
     };
     await run(0, 30);
-    const before = await scrape(server.port);
+    const before = await settled(server.port);
     await run(30, 300);
     // Unknown paths are refused before any session exists; they must not count either.
     for (let i = 0; i < 20; i++) {
       const stray = new RawClient({ url: server.url(`/made/up/${randomUUID()}`) });
       await expect(stray.opened).rejects.toThrow(/HTTP 404/);
     }
-    const after = await scrape(server.port);
+    const after = await settled(server.port);
     expect(after.series).toBe(before.series);
     expect(after.body).not.toMatch(/made-up|made\/up|not an audiohook/);
   }, 120_000);

@@ -1,4 +1,4 @@
-// The sidecar writer on a bare file descriptor (issue 18): few large writes, one flush timer
+// The sidecar writer through the recording I/O (issue 18): few large writes, one flush timer
 // shared by every sidecar, and the same guarantees as before (complete file at close, a file a
 // crash leaves behind repairable, write failures reported).
 

@@ -169,6 +169,64 @@ describe('WavWriter', () => {
     expect(close).toHaveBeenCalledTimes(1);
   });
 
+  it('start returns at once, queues the header first and takes appends before it is written', async () => {
+    const order: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inner = new MemoryWavSink();
+    const sink: WavSink = {
+      write: async (data, position) => {
+        order.push(position);
+        if (order.length === 1) await gate; // the header write is slow
+        await inner.write(data, position);
+      },
+      close: () => inner.close(),
+    };
+    const writer = WavWriter.start(sink, stereoUlaw);
+    const appended = writer.append(new Uint8Array(3200).fill(9));
+    expect(writer.pendingBytes).toBe(3200);
+    release();
+    await appended;
+    await writer.drained();
+    await writer.close();
+    expect(order[0]).toBe(0);
+    expect(order[1]).toBe(44);
+    const wav = parseWav(inner.bytes());
+    expect(wav.data.length).toBe(3200);
+    expect(wav.data[0]).toBe(9);
+  });
+
+  it('start reports a failed header write through drained(), fails later calls and closes the sink', async () => {
+    const close = jest.fn(async () => undefined);
+    const sink: WavSink = { write: async () => Promise.reject(new Error('EACCES')), close };
+    const writer = WavWriter.start(sink, stereoUlaw);
+    await expect(writer.drained()).rejects.toEqual(audioError(AudioErrorCode.WavWriteFailed));
+    expect(writer.state).toBe('failed');
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(() => writer.append(new Uint8Array(2))).toThrow(
+      audioError(AudioErrorCode.WavWriteFailed) as Error,
+    );
+    expect(() => WavWriter.start(sink, { ...stereoUlaw, channels: 0 })).toThrow(
+      audioError(AudioErrorCode.InvalidArgument) as Error,
+    );
+  });
+
+  it('abort closes the sink of a failed writer too', async () => {
+    const close = jest.fn(async () => undefined);
+    let writes = 0;
+    const sink: WavSink = {
+      write: async () => {
+        if (++writes > 1) throw new Error('disk full');
+      },
+      close,
+    };
+    const writer = await WavWriter.open(sink, stereoUlaw);
+    await writer.append(new Uint8Array(2)).catch(() => undefined);
+    expect(writer.state).toBe('failed');
+    await writer.abort();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses data beyond the 4 GiB RIFF limit without writing it', async () => {
     const writer = await WavWriter.open(new MemoryWavSink(), {
       encoding: 'ulaw',

@@ -17,6 +17,7 @@ import { attachRecording, recordingFormat } from './recording/session-recording'
 import { SessionRecorder, type OpenWav } from './recording/session-recorder';
 import type { ChunkPool } from './recording/chunk-pool';
 import type { RecordingSink } from './recording/uploader';
+import type { RecordingIo } from './recording/recording-io';
 
 /** Which endpoint a session came in on (a metrics label, too). */
 export type EndpointName = 'audiohook' | 'voicetranscription' | 'loadtest';
@@ -33,6 +34,8 @@ export interface RecordingEnvironment {
   /** Shared by every recorder; absent when `flushBytes` is 0. */
   readonly chunkPool?: ChunkPool;
   readonly sink: RecordingSink;
+  /** Where recordings are written (the worker threads of `RECORDING_IO_THREADS`). */
+  readonly io?: RecordingIo;
   readonly openWav?: OpenWav;
 }
 
@@ -184,6 +187,7 @@ function createRecorder(recording: RecordingEnvironment | undefined): SessionRec
     maxPings: recording.sidecarMaxPings,
     maxSidecarBytes: recording.sidecarMaxBytes,
     ...(recording.chunkPool === undefined ? {} : { chunkPool: recording.chunkPool }),
+    ...(recording.io === undefined ? {} : { io: recording.io }),
     ...(recording.openWav === undefined ? {} : { openWav: recording.openWav }),
   });
 }

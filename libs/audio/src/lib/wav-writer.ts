@@ -118,6 +118,34 @@ export class WavWriter {
     return writer;
   }
 
+  /**
+   * Like {@link WavWriter.open}, but returns at once: the header write is queued first and
+   * `append` may be called right away. A failed header write fails the writer, so later calls
+   * reject with `AUDIO_ERR_WAV_WRITE_FAILED` and {@link WavWriter.drained} tells.
+   *
+   * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` for a bad format.
+   */
+  static start(sink: WavSink, format: WavFormat, options: WavWriterOptions = {}): WavWriter {
+    assertWavFormat(format);
+    const writer = new WavWriter(sink, format, options);
+    writer
+      .#enqueue(() => writer.#writeHeader())
+      .catch(() => {
+        // As with `open`: a writer whose header failed releases its sink at once.
+        void sink.close().catch(() => undefined);
+      });
+    return writer;
+  }
+
+  /**
+   * Settles once everything queued so far has been handed to the sink; rejects with
+   * `AUDIO_ERR_WAV_WRITE_FAILED` when a write failed (the header's included).
+   */
+  async drained(): Promise<void> {
+    await this.#tail;
+    if (this.#state === 'failed') throw this.#closedError();
+  }
+
   /** Audio bytes written so far (completed appends). */
   get dataBytes(): number {
     return this.#dataBytes;
@@ -235,10 +263,13 @@ export class WavWriter {
     return this.#closing;
   }
 
-  /** Stops without waiting for queued appends and closes the sink; the file keeps what it has. */
+  /**
+   * Stops without waiting for queued appends and closes the sink; the file keeps what it has.
+   * A failed writer's sink is closed too.
+   */
   async abort(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'failed') return;
-    this.#state = 'closed';
+    if (this.#state === 'closed') return;
+    if (this.#state !== 'failed') this.#state = 'closed';
     await this.#sink.close().catch(() => undefined);
   }
 

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'no
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import type { AppLogger } from '../logging';
+import type { RecordingIo } from './recording-io';
 
 /** Folder of LOG_ROOT_DIR holding one work folder per running process. */
 export const INSTANCES_DIR = '.instances';
@@ -48,6 +49,8 @@ export interface RecordingFoldersOptions {
   readonly logger: AppLogger;
   /** The run id (tests). @default `<instanceId>-<8 hex digits>` */
   readonly runId?: string;
+  /** Moves finished recordings (`finalize`) in its batches. @default `fs.rename` */
+  readonly io?: RecordingIo;
   /** Clock. @default Date.now */
   readonly now?: () => number;
 }
@@ -190,7 +193,7 @@ export class RecordingFolders {
   /** Moves a finished file from the work folder to LOG_ROOT_DIR; returns its new path. */
   async finalize(path: string): Promise<string> {
     const target = join(this.root, basename(path));
-    if (target !== path) await rename(path, target);
+    if (target !== path) await (this.#options.io?.rename(path, target) ?? rename(path, target));
     return target;
   }
 

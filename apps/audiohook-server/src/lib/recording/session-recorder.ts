@@ -8,8 +8,9 @@ import type { WavEncoding, WavWriter, WavWriterOptions } from '@org/audio';
 import { ServerError, ServerErrorCode } from '../errors';
 import { ChunkPool } from './chunk-pool';
 import { formatDuration } from '@org/audiohook-protocol';
+import { defaultRecordingIo, type RecordingIo } from './recording-io';
 import { SIDECAR_MAX_BYTES, SidecarWriter, type SidecarEntryType } from './sidecar';
-import { openRecordingWav } from './wav-file';
+import { startRecordingWav } from './wav-file';
 
 /** Files of a finished recording. */
 export interface RecordingFiles {
@@ -19,7 +20,7 @@ export interface RecordingFiles {
   readonly paths: readonly string[];
 }
 
-/** Creates the WAV writer for a path (the file system by default; tests slow it down). */
+/** Creates the WAV writer for a path (instead of the recording I/O; tests slow it down). */
 export type OpenWav = (
   path: string,
   format: RecordingFormat,
@@ -28,7 +29,9 @@ export type OpenWav = (
 
 export interface SessionRecorderOptions {
   readonly directory: string;
-  /** @default {@link openRecordingWav} (the file system, on a bare descriptor) */
+  /** Where the files are written. @default {@link defaultRecordingIo} */
+  readonly io?: RecordingIo;
+  /** Creates the WAV writer; without it the WAV is written through `io`. */
   readonly openWav?: OpenWav;
   /** WavWriter header policy; see the README (`RECORDING_HEADER_UPDATE`). @default 'close' */
   readonly headerUpdate?: 'close' | 'append';
@@ -88,7 +91,8 @@ export class SessionRecorder {
   #pings = 0;
   readonly #rtt = { count: 0, min: Infinity, max: 0, sum: 0 };
   readonly #flushBytes: number;
-  readonly #openWav: OpenWav;
+  readonly #io: RecordingIo;
+  readonly #openWav: OpenWav | undefined;
   readonly #chunkPool: ChunkPool | undefined;
   #chunk: Uint8Array | undefined;
   #chunkLength = 0;
@@ -96,6 +100,8 @@ export class SessionRecorder {
   #sidecar: SidecarWriter | undefined;
   #wav: WavWriter | undefined;
   #wavOpening: Promise<void> | undefined;
+  /** The WAV could not be created: the session goes on unrecorded, finish leaves it out. */
+  #wavFailedToStart = false;
   #state: 'buffering' | 'recording' | 'discarded' | 'finished' = 'buffering';
   #audioError: unknown;
   #drainWaiters: (() => void)[] = [];
@@ -108,7 +114,8 @@ export class SessionRecorder {
     this.#maxPings = options.maxPings ?? 1000;
     this.#maxSidecarBytes = options.maxSidecarBytes ?? SIDECAR_MAX_BYTES;
     this.#flushBytes = options.flushBytes ?? 16_384;
-    this.#openWav = options.openWav ?? openRecordingWav;
+    this.#io = options.io ?? defaultRecordingIo();
+    this.#openWav = options.openWav;
     if (options.chunkPool !== undefined && options.chunkPool.chunkBytes !== this.#flushBytes) {
       throw new RangeError(
         `chunkPool holds ${options.chunkPool.chunkBytes}-byte chunks but flushBytes is ${this.#flushBytes}`,
@@ -199,7 +206,7 @@ export class SessionRecorder {
       this.jsonPath,
       { timestamp: this.startedAt.toISOString(), id: this.id },
       this.#startedHr,
-      { maxBytes: this.#maxSidecarBytes },
+      { maxBytes: this.#maxSidecarBytes, io: this.#io },
     );
     for (const entry of this.#pending) this.#sidecar.append(entry.type, entry.data, entry.at);
     this.#pending = [];
@@ -214,24 +221,43 @@ export class SessionRecorder {
     }
   }
 
-  /** Creates the WAV file in the negotiated format. */
+  /** True once audio is taken (`startAudio` made the WAV writer). */
+  get acceptsAudio(): boolean {
+    return this.#wav !== undefined;
+  }
+
+  /**
+   * Creates the WAV file in the negotiated format. Through the recording I/O the writer takes
+   * audio at once (see {@link acceptsAudio}); the promise settles when the file and its header
+   * are written, and rejects when they could not be.
+   */
   startAudio(format: RecordingFormat): Promise<void> {
     if (this.#state !== 'recording' || this.#wavOpening !== undefined) {
       return this.#wavOpening ?? Promise.resolve();
     }
-    this.#wavOpening = this.#openWav(this.wavPath, format, {
-      headerUpdate: this.#headerUpdate,
-    }).then(
-      (writer) => {
-        this.#wav = writer;
-      },
-      (error: unknown) => {
-        this.#audioError = error;
-        throw new ServerError(ServerErrorCode.RecordingFailed, 'creating the WAV file failed', {
-          cause: error,
-        });
-      },
-    );
+    const failed = (error: unknown): never => {
+      this.#audioError = error;
+      this.#wavFailedToStart = true;
+      throw new ServerError(ServerErrorCode.RecordingFailed, 'creating the WAV file failed', {
+        cause: error,
+      });
+    };
+    const options = { headerUpdate: this.#headerUpdate };
+    if (this.#openWav === undefined) {
+      let writer: WavWriter;
+      try {
+        writer = startRecordingWav(this.#io, this.wavPath, format, options);
+      } catch (error) {
+        this.#wavOpening = Promise.reject(error).catch(failed);
+        return this.#wavOpening;
+      }
+      this.#wav = writer;
+      this.#wavOpening = writer.drained().catch(failed);
+      return this.#wavOpening;
+    }
+    this.#wavOpening = this.#openWav(this.wavPath, format, options).then((writer) => {
+      this.#wav = writer;
+    }, failed);
     return this.#wavOpening;
   }
 
@@ -327,12 +353,15 @@ export class SessionRecorder {
     const failures: unknown[] = [];
     if (this.#wavOpening !== undefined) {
       await this.#wavOpening.catch(() => undefined);
-      if (this.#wav !== undefined) {
+      if (this.#wav !== undefined && this.#wavFailedToStart) {
+        await this.#wav.abort();
+      } else if (this.#wav !== undefined) {
         this.#flushChunk();
         try {
           await this.#wav.close();
         } catch (error) {
           failures.push(error);
+          await this.#wav.abort();
         }
         paths.push(this.wavPath);
       }

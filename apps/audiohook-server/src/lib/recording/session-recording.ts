@@ -43,16 +43,16 @@ function startOnOpen(p: SessionRecordingParts): void {
     }
     p.recorder.commit();
     if (selectedMedia === undefined) return;
-    try {
-      await p.recorder.startAudio(recordingFormat(selectedMedia));
-    } catch (error) {
+    const started = p.recorder.startAudio(recordingFormat(selectedMedia)).catch((error) => {
       // A full or broken disk must not fail the call itself: stream on without a WAV.
       p.metrics.recordingErrors.inc({ stage: 'start' });
       p.logger.error(
         { err: errorText(error) },
         'recording could not be started; the session continues unrecorded',
       );
-    }
+    });
+    // `opened` waits for the file only when the recorder cannot take audio before it exists.
+    if (!p.recorder.acceptsAudio) await started;
   });
 }
 

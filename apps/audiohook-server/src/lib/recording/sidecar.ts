@@ -2,14 +2,15 @@
 // `{"header":{"timestamp","id"},"body":[entries…]}` streamed entry by entry, so a crash loses at
 // most the tail and `repairSidecar` can close what is left.
 //
-// Written straight to a file descriptor with few large writes: the header goes out together with
-// whatever was logged before the file was open, later entries are collected and written at most
-// once a second by one timer shared by every sidecar of the process (or once 8 KiB are
-// collected), and the `end` entry and the closing brackets go out with the last batch. Each write
-// is a round trip through libuv's thread pool, which costs more than the bytes themselves.
+// Written with few large writes through the recording I/O (recording-io.ts): the header goes out
+// together with whatever was logged before the file was created, later entries are collected and
+// written at most once a second by one timer shared by every sidecar of the process (or once
+// 8 KiB are collected), and the `end` entry and the closing brackets go out with the last batch,
+// followed by the close. Writes are queued without waiting for the previous one; the I/O keeps
+// their order.
 
-import { close as closeFile, open as openFile, write as writeToFile } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { defaultRecordingIo, type RecordingFile, type RecordingIo } from './recording-io';
 
 /** Kinds of body entries the reference writes. */
 export type SidecarEntryType = 'httpInfo' | 'audiohook' | 'logger' | 'statistics' | 'end';
@@ -48,6 +49,8 @@ export interface SidecarWriterOptions {
    * and counted in the `end` entry's `entriesOmitted`. @default 4194304 (4 MiB)
    */
   readonly maxBytes?: number;
+  /** Where the file is written. @default {@link defaultRecordingIo} */
+  readonly io?: RecordingIo;
 }
 
 /** Default of {@link SidecarWriterOptions.maxBytes}. */
@@ -115,8 +118,7 @@ export class SidecarWriter {
   readonly #flushBytes: number;
   readonly #maxBytes: number;
   readonly #ticker: FlushTicker;
-  /** The descriptor once the file is open; -1 after it was closed (or never opened). */
-  #fd: number | undefined;
+  readonly #file: RecordingFile;
   /** Body bytes so far (the `end` entry excluded). */
   #bytes = 0;
   #full = false;
@@ -124,15 +126,21 @@ export class SidecarWriter {
   #first = true;
   #closed = false;
   #closing: Promise<void> | undefined;
-  #settleClose: ((error: Error | undefined) => void) | undefined;
   #error: Error | undefined;
-  /** Text not yet handed to the file (the header until the file is open). */
+  /** Text not yet handed to the file. */
   #pending: string;
-  /** Bytes of the write under way. */
+  /** Characters handed to the file and not yet written. */
   #writing = 0;
-  #idleWaiters: (() => void)[] = [];
+  /** The last write handed to the file (settles after every earlier one). */
+  #lastWrite: Promise<void> = Promise.resolve();
 
-  private constructor(header: string, startedAt: bigint, options: SidecarWriterOptions) {
+  private constructor(
+    file: RecordingFile,
+    header: string,
+    startedAt: bigint,
+    options: SidecarWriterOptions,
+  ) {
+    this.#file = file;
     this.#pending = header;
     this.#startedAt = startedAt;
     this.#flushBytes = options.flushBytes ?? 8192;
@@ -141,8 +149,8 @@ export class SidecarWriter {
   }
 
   /**
-   * Creates (truncates) `path` and writes the header. `startedAt` is a `process.hrtime.bigint()`
-   * reading that entry timestamps count from.
+   * Creates (truncates) `path` and writes the header. `startedAt` is a `process.hrtime.bigint()` reading that entry timestamps
+   * count from.
    */
   static create(
     path: string,
@@ -150,23 +158,17 @@ export class SidecarWriter {
     startedAt: bigint,
     options: SidecarWriterOptions = {},
   ): SidecarWriter {
+    const file = (options.io ?? defaultRecordingIo()).open(path);
     const writer = new SidecarWriter(
+      file,
       `{"header":${JSON.stringify(header)},"body":[\n`,
       startedAt,
       options,
     );
-    openFile(path, 'w', (error, fd) => writer.#opened(error, fd));
+    // The header goes out at once (a crash must leave a repairable file), together with the
+    // entries the caller appends in the same turn (those logged before the session committed).
+    queueMicrotask(() => writer.flush());
     return writer;
-  }
-
-  #opened(error: Error | null, fd: number): void {
-    if (error !== null) {
-      this.#fail(error);
-      this.#fd = -1;
-    } else {
-      this.#fd = fd;
-    }
-    this.#pump();
   }
 
   /** Bytes queued in memory, for back-pressure. */
@@ -214,63 +216,31 @@ export class SidecarWriter {
     this.#omitted[type] = (this.#omitted[type] ?? 0) + 1;
   }
 
-  /** Hands collected entries to the file now (after the write under way, if any). */
+  /** Hands collected entries to the file now. */
   flush(): void {
-    this.#pump();
-  }
-
-  /** Starts the next write, or closes the file once everything is written after `close`. */
-  #pump(): void {
-    const fd = this.#fd;
-    if (fd === undefined || this.#writing > 0) return;
-    if (this.#error !== undefined) this.#pending = '';
-    if (this.#pending === '') {
-      this.#whenIdle();
+    const text = this.#pending;
+    if (text === '' || this.#error !== undefined) {
+      this.#pending = '';
       return;
     }
-    const bytes = Buffer.from(this.#pending, 'utf8');
     this.#pending = '';
-    this.#writing = bytes.length;
-    this.#write(fd, bytes, 0);
+    this.#writing += text.length;
+    this.#lastWrite = this.#file.write(text).then(
+      () => {
+        this.#writing -= text.length;
+      },
+      (error: unknown) => {
+        this.#writing -= text.length;
+        this.#error ??= error instanceof Error ? error : new Error(String(error));
+      },
+    );
   }
 
-  #write(fd: number, bytes: Buffer, offset: number): void {
-    writeToFile(fd, bytes, offset, bytes.length - offset, null, (error, written) => {
-      if (error !== null) this.#fail(error);
-      else if (offset + written < bytes.length) return this.#write(fd, bytes, offset + written);
-      this.#writing = 0;
-      this.#pump();
-    });
-  }
-
-  #fail(error: Error): void {
-    this.#error ??= error;
-  }
-
-  /** Nothing pending, nothing being written: wake `drained()` callers, finish a `close()`. */
-  #whenIdle(): void {
-    for (const wake of this.#idleWaiters.splice(0)) wake();
-    const settle = this.#settleClose;
-    if (settle === undefined) return;
-    this.#settleClose = undefined;
-    const fd = this.#fd as number;
-    this.#fd = -1;
-    if (fd < 0) return settle(this.#error);
-    closeFile(fd, (error) => {
-      if (error !== null) this.#fail(error);
-      settle(this.#error);
-    });
-  }
-
-  /** Resolves once the in-memory queue has been handed to the file. */
+  /** Resolves once the in-memory queue has been handed to the file and written. */
   drained(): Promise<void> {
-    // Once closing, the queue empties when the file is closed.
     if (this.#closing !== undefined) return this.#closing.catch(() => undefined);
-    if (this.bufferedBytes === 0 && this.#fd !== undefined) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#idleWaiters.push(resolve);
-      this.flush();
-    });
+    this.flush();
+    return this.#lastWrite;
   }
 
   /**
@@ -285,10 +255,18 @@ export class SidecarWriter {
     this.#pending += '\n]}\n';
     this.#closed = true;
     this.#ticker.delete(this);
-    this.#closing = new Promise((resolve, reject) => {
-      this.#settleClose = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    this.#pump();
+    this.flush();
+    const written = this.#lastWrite;
+    const closed = this.#file.close();
+    this.#closing = (async () => {
+      await written;
+      try {
+        await closed;
+      } catch (error) {
+        this.#error ??= error instanceof Error ? error : new Error(String(error));
+      }
+      if (this.#error !== undefined) throw this.#error;
+    })();
     return this.#closing;
   }
 }

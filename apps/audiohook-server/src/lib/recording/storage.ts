@@ -9,6 +9,7 @@ import type { AppLogger } from '../logging';
 import type { RecordingEnvironment } from '../session-wiring';
 import { ChunkPool } from './chunk-pool';
 import { RecordingFolders } from './folders';
+import { WorkerIo } from './recording-io';
 import { RecoveryService, type SweepOptions, type SweepResult } from './recovery';
 import type { OpenWav } from './session-recorder';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploader';
@@ -84,7 +85,14 @@ export function createRecordingStorage(
   overrides: StorageOverrides = {},
 ): RecordingStorage {
   const { recording } = config;
+  const io = new WorkerIo({
+    threads: recording.io.threads,
+    batchMs: recording.io.batchMs,
+    onWorkerError: (error) =>
+      logger.error({ err: error.message }, 'recording I/O worker died; a new one takes over'),
+  });
   const folders = new RecordingFolders({
+    io,
     root: recording.directory,
     instanceId: recording.ownership.instanceId,
     heartbeatMs: recording.ownership.heartbeatMs,
@@ -116,6 +124,7 @@ export function createRecordingStorage(
         }),
     maxBufferedBytes: recording.maxBufferedBytes,
     sink,
+    io,
     ...(overrides.openWav === undefined ? {} : { openWav: overrides.openWav }),
   };
   return {
@@ -131,6 +140,7 @@ export function createRecordingStorage(
     stopRetrying: () => s3?.sink.stopRetrying(),
     close: async () => {
       await recovery.stop();
+      await io.close();
       await folders.close();
       if (overrides.s3Client === undefined) s3?.client.destroy();
     },
