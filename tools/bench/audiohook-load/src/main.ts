@@ -2,8 +2,8 @@
 //   npx nx run bench-audiohook-load:bench -- --sessions 2000 --hold 60 --ramp 40
 //   npx nx run bench-audiohook-load:bench -- --sessions 800 --rate 200 --session-seconds 30
 // Options: --sessions N, --hold seconds, --ramp seconds (steady state); --session-seconds S and
-// --rate R and --warmup N (churn); --no-recording, --profile, --server <main.js>, --json. See the
-// README.
+// --rate R and --warmup N (churn); --no-recording, --profile, --server <main.js>, --floor, --json.
+// See the README.
 
 import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -26,6 +26,8 @@ interface Options {
   readonly recording: boolean;
   readonly profile: boolean;
   readonly server: string;
+  /** Run the floor server (floor-server.ts) instead of the AudioHook server. */
+  readonly floor: boolean;
   readonly json: boolean;
 }
 
@@ -50,11 +52,12 @@ function options(): Options {
       'no-recording': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       server: { type: 'string', default: 'dist/apps/audiohook-server/main.js' },
+      floor: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
   });
   const server = isAbsolute(values.server) ? values.server : join(root, values.server);
-  if (!existsSync(server)) {
+  if (!values.floor && !existsSync(server)) {
     throw new Error(`${server} is missing: run "npx nx build audiohook-server" first`);
   }
   return {
@@ -64,9 +67,11 @@ function options(): Options {
     sessionSeconds: positive('session-seconds', values['session-seconds'], true),
     rate: positive('rate', values.rate) as number,
     warmup: positive('warmup', values.warmup, true) as number,
-    recording: !values['no-recording'],
+    // The floor records nothing: waiting for its recordings would never end.
+    recording: !values['no-recording'] && !values.floor,
     profile: values.profile,
     server,
+    floor: values.floor,
     json: values.json,
   };
 }
@@ -83,7 +88,14 @@ async function main(): Promise<void> {
   if (profileDir !== undefined) await mkdir(profileDir, { recursive: true });
   const common = {
     recording: o.recording,
-    serverCommand: [process.execPath, o.server],
+    serverCommand: o.floor
+      ? [
+          process.execPath,
+          '--import',
+          'tsx',
+          join(root, 'tools/bench/audiohook-load/src/floor-server.ts'),
+        ]
+      : [process.execPath, o.server],
     driverCommand: [
       process.execPath,
       '--import',

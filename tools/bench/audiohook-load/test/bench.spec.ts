@@ -70,4 +70,25 @@ describe('the load benchmark at a tiny size', () => {
       'whole-session CPU per session-second',
     ]);
   });
+
+  it('runs the same driver against the floor server (no recording), session for session', async () => {
+    const report = await runChurn({
+      ...processes,
+      serverCommand: [
+        process.execPath,
+        '--import',
+        'tsx',
+        'tools/bench/audiohook-load/src/floor-server.ts',
+      ],
+      sessions: 3,
+      rate: 20,
+      sessionSeconds: 1,
+      recording: false,
+      warmup: 0,
+    });
+    for (const phase of [report.lifecycle, report.whole]) {
+      expect(phase).toMatchObject({ sessions: 3, opened: 3, protocolErrors: 0, finalized: true });
+      expect(phase?.closeLatencyMs.count).toBe(3);
+    }
+  });
 });

@@ -63,8 +63,12 @@ function fromShape(shape: IoErrorShape): NodeJS.ErrnoException {
   return error;
 }
 
-/** Keeps what crosses to the worker small: a view on a much larger buffer would copy it all. */
+/**
+ * Keeps what crosses to the worker small: a view on a much larger ArrayBuffer would copy it all.
+ * A SharedArrayBuffer is not copied (the worker writes from the same memory).
+ */
 function compact(data: Uint8Array): Uint8Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
   return data.byteLength * 2 < data.buffer.byteLength ? data.slice() : data;
 }
 

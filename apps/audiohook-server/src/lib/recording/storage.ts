@@ -14,8 +14,14 @@ import { RecoveryService, type SweepOptions, type SweepResult } from './recovery
 import type { OpenWav } from './session-recorder';
 import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploader';
 
-/** Written audio chunks kept for reuse (64 × 16 KiB = 1 MiB at the default chunk size). */
-const CHUNK_POOL_MAX_FREE = 64;
+/**
+ * Bytes of written audio chunks kept for reuse (512 chunks at the default 16 KiB). Chunks are in
+ * flight for a batch window (`RECORDING_IO_BATCH_MS`) plus the worker's time, so at 5,000
+ * sessions about a hundred return at once; a pool smaller than that drops chunks it will have
+ * to allocate again a moment later, and the dropped SharedArrayBuffers live until both threads
+ * have collected them.
+ */
+const CHUNK_POOL_MAX_FREE_BYTES = 8 * 1_048_576;
 
 export interface StorageOverrides {
   readonly s3Client?: S3Client;
@@ -119,7 +125,7 @@ export function createRecordingStorage(
           // Chunks in flight at once: about one per disk write under way.
           chunkPool: new ChunkPool({
             chunkBytes: recording.flushBytes,
-            maxFree: CHUNK_POOL_MAX_FREE,
+            maxFree: Math.max(64, Math.floor(CHUNK_POOL_MAX_FREE_BYTES / recording.flushBytes)),
           }),
         }),
     maxBufferedBytes: recording.maxBufferedBytes,
