@@ -31,6 +31,16 @@ describe('WorkerIo', () => {
     await io.close();
   });
 
+  it('starts its threads on request, and ignores a start after close', async () => {
+    const io = new WorkerIo({ threads: 2, batchMs: 0 });
+    io.start();
+    const file = io.open(join(dir, 'k.txt'));
+    await Promise.all([file.write('started'), file.close()]);
+    expect(await readFile(join(dir, 'k.txt'), 'utf8')).toBe('started');
+    await io.close();
+    io.start();
+  });
+
   it('sends only the bytes of a small view on a large buffer', async () => {
     const io = new WorkerIo({ batchMs: 0 });
     const big = new Uint8Array(1 << 20).fill(7);

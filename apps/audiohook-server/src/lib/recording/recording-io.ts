@@ -181,6 +181,11 @@ class IoLane {
     for (const wake of this.#idle.splice(0)) wake();
   }
 
+  /** Starts the worker thread now rather than with the first batch. */
+  start(): void {
+    if (this.#worker === undefined) this.#start().unref();
+  }
+
   /** Resolves once every operation submitted so far has settled. */
   whenIdle(): Promise<void> {
     this.flush();
@@ -264,6 +269,16 @@ export class WorkerIo implements RecordingIo {
 
   #lane(handle: number): IoLane {
     return this.#lanes[handle % this.#lanes.length] as IoLane;
+  }
+
+  /**
+   * Starts the worker threads now (a server does at start-up, so that their memory is part of
+   * its baseline and the first recording does not wait for a thread); otherwise the first
+   * operation of each thread starts it.
+   */
+  start(): void {
+    if (this.#closed) return;
+    for (const lane of this.#lanes) lane.start();
   }
 
   open(path: string): RecordingFile {

@@ -141,6 +141,7 @@ export function createRecordingStorage(
     open: async () => {
       await mkdir(recording.directory, { recursive: true });
       await folders.open();
+      io.start();
     },
     sweep: (options) => recovery.sweep(options),
     stopRetrying: () => s3?.sink.stopRetrying(),
