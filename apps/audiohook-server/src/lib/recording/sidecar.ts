@@ -149,8 +149,8 @@ export class SidecarWriter {
   }
 
   /**
-   * Creates (truncates) `path` and writes the header. `startedAt` is a `process.hrtime.bigint()` reading that entry timestamps
-   * count from.
+   * Creates (truncates) `path` and writes the header. `startedAt` is a `process.hrtime.bigint()`
+   * reading that entry timestamps count from.
    */
   static create(
     path: string,
