@@ -64,6 +64,19 @@ describe('WorkerIo', () => {
     await io.close();
   });
 
+  it('fails a batch that cannot be sent to the worker without failing the process or other batches', async () => {
+    const io = new WorkerIo({ batchMs: 0 });
+    const file = io.open(join(dir, 'l.txt'));
+    await file.write('kept');
+    const unclonable = (() => undefined) as unknown as string;
+    await expect(file.write(unclonable)).rejects.toThrow(/could not be cloned/);
+    const other = io.open(join(dir, 'm.txt'));
+    await Promise.all([other.write('still works'), other.close(), file.close()]);
+    expect(await readFile(join(dir, 'l.txt'), 'utf8')).toBe('kept');
+    expect(await readFile(join(dir, 'm.txt'), 'utf8')).toBe('still works');
+    await io.close();
+  });
+
   it('renames, and reports a failed rename with its code', async () => {
     const io = new WorkerIo({ threads: 2, batchMs: 0 });
     const file = io.open(join(dir, 'd.txt'));

@@ -119,7 +119,16 @@ class IoLane {
     this.#queue = [];
     const worker = this.#start();
     worker.ref();
-    worker.postMessage(ops);
+    try {
+      worker.postMessage(ops);
+    } catch (error) {
+      // Nothing a caller passes should fail to clone, but if it does, that batch fails, not the
+      // process (this runs in a timer). Its waiters are the last ones queued.
+      const failed = this.#waiting.splice(this.#waiting.length - ops.length);
+      const cause = error instanceof Error ? error : new Error(String(error));
+      for (const waiter of failed) waiter.reject(cause);
+      if (this.#waiting.length === this.#head) this.#settle({ upTo: 0, errors: [] });
+    }
   }
 
   #start(): Worker {
@@ -229,7 +238,7 @@ class WorkerFile implements RecordingFile {
   write(data: Uint8Array | string, position?: number): Promise<void> {
     const unusable = this.#usable();
     if (unusable !== undefined) return Promise.reject(unusable);
-    const payload = typeof data === 'string' ? data : compact(data);
+    const payload = typeof data === 'string' || !ArrayBuffer.isView(data) ? data : compact(data);
     return this.#lane.submit(IoOp.Write, this.#handle, payload, position ?? -1);
   }
 
