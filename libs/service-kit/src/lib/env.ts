@@ -1,6 +1,6 @@
 // Reads an app's environment once: parseEnv validates every variable of a shape and reports all
 // problems at once; readDotEnv merges a `.env` file under the real environment. The kit never
-// reads process.env itself: the app passes it in.
+// reads the process environment itself: the app's main passes it in.
 
 import { readFileSync } from 'node:fs';
 import { parseEnv as parseDotEnvText } from 'node:util';
@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { ConfigError, ServiceKitError, ServiceKitErrorCode, type ConfigIssue } from './errors';
 import { isSecretField } from './env-fields';
 
-/** An environment as `process.env` has it. */
+/** An environment: variable names to values, unset ones `undefined`. */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 /** Variable name → field schema (kit helpers or any zod schema whose input is a string). */
@@ -46,7 +46,7 @@ function normalize(value: string | undefined): string | undefined {
  *     LOG_LEVEL: envLogLevel(),
  *     API_KEY: envString({ secret: true }),
  *   },
- *   process.env,
+ *   environment, // what the app's main passed in
  * );
  * env.PORT; // number
  * ```
@@ -79,7 +79,7 @@ export function parseEnv<S extends EnvShape>(shape: S, env: EnvSource): EnvOf<S>
  * @throws {@link ServiceKitError} `SVC_ERR_DOTENV` when the file exists but cannot be read.
  * @example
  * ```ts
- * const config = loadConfig(readDotEnv('.env', process.env));
+ * const config = loadConfig(readDotEnv('.env', environment)); // the environment wins over the file
  * ```
  */
 export function readDotEnv(path: string, env: EnvSource): Record<string, string | undefined> {

@@ -89,12 +89,9 @@ export interface ConfigIssue {
  * @example
  * ```ts
  * try {
- *   config = loadConfig(process.env);
+ *   config = loadConfig(environment); // what the app's main passed in
  * } catch (error) {
- *   if (error instanceof ConfigError) {
- *     process.stderr.write(`${error.message}\n`);
- *     process.exit(2);
- *   }
+ *   if (error instanceof ConfigError) logger.fatal({ issues: error.issues }, error.message);
  *   throw error;
  * }
  * ```

@@ -162,8 +162,8 @@ export interface RunServiceOptions<T> extends ShutdownOptions {
  *
  * @example
  * ```ts
- * // main.ts
- * const config = loadConfig(process.env);
+ * // the app's main.ts, given its environment
+ * const config = loadConfig(environment);
  * const logger = createLogger({ service: 'event-collector', level: config.logLevel, buffered: true });
  * const app = createCollector(config, logger);
  * await runService({ logger, start: () => app.start(), stop: () => app.stop() });
