@@ -5,9 +5,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav } from '@org/audio';
+import { parseWav, type WavSink } from '@org/audio';
 import { WorkerIo } from '../src/lib/recording/recording-io';
-import { IoWavSink, startRecordingWav } from '../src/lib/recording/wav-file';
+import { startRecordingWav } from '../src/lib/recording/wav-file';
 
 let dir: string;
 let io: WorkerIo;
@@ -49,10 +49,10 @@ describe('startRecordingWav', () => {
   });
 });
 
-describe('IoWavSink', () => {
+describe('a recording file as the WAV sink', () => {
   it('writes at positions, closes once, and refuses writes after close', async () => {
     const path = join(dir, 'c.wav');
-    const sink = new IoWavSink(io.open(path));
+    const sink: WavSink = io.open(path);
     await Promise.all([
       sink.write(new Uint8Array([3, 4]), 2),
       sink.write(new Uint8Array([1, 2]), 0),

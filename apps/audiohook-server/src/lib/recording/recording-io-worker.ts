@@ -4,8 +4,8 @@
 //
 // Messages in: arrays of operations `[kind, id, handle, a, b]`, done in order with the
 // synchronous file system calls (no thread-pool round trip per operation). Message out, one per
-// batch: `{ upTo, errors }`, the id of the batch's last operation and `[id, error, …]` for
-// the ones that failed. A file whose open failed fails every later write with the open's error;
+// batch: `{ upTo, errors }`, the id of the batch's last operation and `[id, error]` for each
+// one that failed. A file whose open failed fails every later write with the open's error;
 // its close succeeds (there is nothing to close).
 
 /** Operation kinds of the worker's messages. */
@@ -24,8 +24,8 @@ export interface IoErrorShape {
 /** The worker's reply to one batch. */
 export interface IoReply {
   readonly upTo: number;
-  /** Pairs: operation id, then its error. */
-  readonly errors: readonly (number | IoErrorShape)[];
+  /** The operations that failed: id and error. */
+  readonly errors: readonly (readonly [id: number, error: IoErrorShape])[];
 }
 
 export const RECORDING_IO_WORKER_SOURCE = `'use strict';
@@ -80,7 +80,7 @@ parentPort.on('message', (ops) => {
     try {
       run(op);
     } catch (error) {
-      errors.push(op[1], shape(error));
+      errors.push([op[1], shape(error)]);
     }
   }
   parentPort.postMessage({ upTo, errors });

@@ -82,9 +82,10 @@ class IoLane {
   generation = 0;
   #nextId = 1;
   #queue: Op[] = [];
-  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** A flush is scheduled (a timer that finds the queue already flushed does nothing). */
+  #scheduled = false;
+  /** Operations posted or queued, oldest first; the worker settles them in this order. */
   #waiting: Waiter[] = [];
-  #head = 0;
   #idle: (() => void)[] = [];
 
   constructor(options: WorkerIoOptions) {
@@ -96,11 +97,10 @@ class IoLane {
   submit(kind: number, handle: number, a?: unknown, b?: unknown): Promise<void> {
     const id = this.#nextId++;
     this.#queue.push([kind, id, handle, a, b]);
-    if (this.#timer === undefined) {
-      this.#timer =
-        this.#batchMs === 0
-          ? setImmediate(() => this.flush())
-          : setTimeout(() => this.flush(), this.#batchMs);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      if (this.#batchMs === 0) setImmediate(() => this.flush());
+      else setTimeout(() => this.flush(), this.#batchMs);
     }
     return new Promise<void>((resolve, reject) => {
       this.#waiting.push({ id, resolve, reject });
@@ -109,11 +109,7 @@ class IoLane {
 
   /** Posts what is queued now. */
   flush(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer as NodeJS.Timeout);
-      clearImmediate(this.#timer as NodeJS.Immediate);
-      this.#timer = undefined;
-    }
+    this.#scheduled = false;
     if (this.#queue.length === 0) return;
     const ops = this.#queue;
     this.#queue = [];
@@ -127,7 +123,7 @@ class IoLane {
       const failed = this.#waiting.splice(this.#waiting.length - ops.length);
       const cause = error instanceof Error ? error : new Error(String(error));
       for (const waiter of failed) waiter.reject(cause);
-      if (this.#waiting.length === this.#head) this.#settle({ upTo: 0, errors: [] });
+      this.#whenAllSettled();
     }
   }
 
@@ -149,35 +145,27 @@ class IoLane {
   }
 
   #settle(reply: IoReply): void {
-    const failed = new Map<number, IoErrorShape>();
-    for (let i = 0; i < reply.errors.length; i += 2) {
-      failed.set(reply.errors[i] as number, reply.errors[i + 1] as IoErrorShape);
-    }
+    const failed = new Map(reply.errors);
     const waiting = this.#waiting;
-    let head = this.#head;
-    while (head < waiting.length && (waiting[head] as Waiter).id <= reply.upTo) {
-      const waiter = waiting[head++] as Waiter;
+    while (waiting.length > 0 && (waiting[0] as Waiter).id <= reply.upTo) {
+      const waiter = waiting.shift() as Waiter;
       const error = failed.get(waiter.id);
       if (error === undefined) waiter.resolve();
       else waiter.reject(fromShape(error));
     }
-    if (head === waiting.length) {
-      this.#waiting = [];
-      this.#head = 0;
-      this.#worker?.unref();
-      for (const wake of this.#idle.splice(0)) wake();
-    } else if (head > 1024) {
-      this.#waiting = waiting.slice(head);
-      this.#head = 0;
-    } else {
-      this.#head = head;
-    }
+    this.#whenAllSettled();
+  }
+
+  /** Once nothing is outstanding: the thread no longer holds the process open, `whenIdle` wakes. */
+  #whenAllSettled(): void {
+    if (this.#waiting.length > 0) return;
+    this.#worker?.unref();
+    for (const wake of this.#idle.splice(0)) wake();
   }
 
   #failAll(cause: Error): void {
-    const waiting = this.#waiting.slice(this.#head);
+    const waiting = this.#waiting;
     this.#waiting = [];
-    this.#head = 0;
     this.#queue = [];
     const error = new ServerError(
       ServerErrorCode.RecordingFailed,
@@ -198,7 +186,7 @@ class IoLane {
   /** Resolves once every operation submitted so far has settled. */
   whenIdle(): Promise<void> {
     this.flush();
-    if (this.#waiting.length === this.#head) return Promise.resolve();
+    if (this.#waiting.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 

@@ -244,15 +244,12 @@ export class SessionRecorder {
     };
     const options = { headerUpdate: this.#headerUpdate };
     if (this.#openWav === undefined) {
-      let writer: WavWriter;
       try {
-        writer = startRecordingWav(this.#io, this.wavPath, format, options);
+        this.#wav = startRecordingWav(this.#io, this.wavPath, format, options);
+        this.#wavOpening = this.#wav.drained().catch(failed);
       } catch (error) {
         this.#wavOpening = Promise.reject(error).catch(failed);
-        return this.#wavOpening;
       }
-      this.#wav = writer;
-      this.#wavOpening = writer.drained().catch(failed);
       return this.#wavOpening;
     }
     this.#wavOpening = this.#openWav(this.wavPath, format, options).then((writer) => {
