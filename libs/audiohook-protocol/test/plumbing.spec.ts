@@ -263,7 +263,7 @@ describe('plumbing', () => {
 
   describe('TypedEmitter', () => {
     class Demo extends TypedEmitter<{ ping: [n: number] }> {
-      fire(n: number): Error[] {
+      fire(n: number): readonly Error[] {
         return this.emit('ping', n);
       }
     }
@@ -281,6 +281,21 @@ describe('plumbing', () => {
       expect(seen).toEqual([1, 10]);
       expect(demo.listenerCount('ping')).toBe(1);
       expect(new Demo().fire(1)).toEqual([]);
+    });
+
+    it('applies listeners added or removed during an event from the next event on', () => {
+      const demo = new Demo();
+      const seen: string[] = [];
+      const late = (n: number): void => void seen.push(`late ${n}`);
+      const second = (n: number): void => void seen.push(`second ${n}`);
+      demo.on('ping', (n) => {
+        seen.push(`first ${n}`);
+        if (n === 1) demo.on('ping', late).off('ping', second);
+      });
+      demo.on('ping', second);
+      demo.fire(1);
+      demo.fire(2);
+      expect(seen).toEqual(['first 1', 'second 1', 'first 2', 'late 2']);
     });
   });
 

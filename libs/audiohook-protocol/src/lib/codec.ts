@@ -2,6 +2,7 @@
 
 import { type z } from 'zod';
 import { AudioHookError, AudioHookErrorCode, type ValidationIssue } from './errors';
+import { quickEnvelope, quickPingParameters } from './quick-check';
 import {
   MAX_TEXT_MESSAGE_LENGTH,
   schemas,
@@ -123,6 +124,8 @@ export function validateEnvelope(
   direction: 'client' | 'server',
   options: ValidationOptions = {},
 ): ClientEnvelope | ServerEnvelope {
+  const quick = quickEnvelope(value, direction, options.strict === true);
+  if (quick !== undefined) return quick as unknown as ClientEnvelope | ServerEnvelope;
   const set = schemasFor(options);
   const envelopeSchema = direction === 'client' ? set.clientEnvelope : set.serverEnvelope;
   const envelope = envelopeSchema.safeParse(value);
@@ -181,6 +184,10 @@ export function validateParameters(
         issues: [{ path: ['type'], message: `unsupported ${direction} message type` }],
       },
     );
+  }
+  if (direction === 'client' && type === 'ping') {
+    const quick = quickPingParameters(parameters);
+    if (quick !== undefined) return quick;
   }
   const result = (table[type] as z.ZodType).safeParse(parameters);
   if (!result.success) {

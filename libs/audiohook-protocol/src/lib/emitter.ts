@@ -22,6 +22,8 @@ export type EventMap = { [event: string]: unknown[] };
  */
 export type Listener<A extends unknown[]> = (...args: A) => void;
 
+const NO_ERRORS: readonly Error[] = Object.freeze([]);
+
 /**
  * Base class of the sessions: `on` / `once` / `off` with typed event names and arguments.
  *
@@ -35,9 +37,11 @@ export class TypedEmitter<E extends EventMap> {
 
   /** Adds a listener. */
   on<K extends keyof E>(event: K, listener: Listener<E[K]>): this {
-    const list = this.#listeners.get(event) ?? [];
-    list.push(listener as unknown as Listener<never[]>);
-    this.#listeners.set(event, list);
+    // Lists are replaced, never changed in place, so `emit` walks the one it started with
+    // without copying it (listeners added or removed meanwhile count from the next event).
+    const list = this.#listeners.get(event);
+    const added = listener as unknown as Listener<never[]>;
+    this.#listeners.set(event, list === undefined ? [added] : [...list, added]);
     return this;
   }
 
@@ -67,18 +71,21 @@ export class TypedEmitter<E extends EventMap> {
     return this.#listeners.get(event)?.length ?? 0;
   }
 
-  /** Calls every listener of `event`; returns the errors thrown by listeners. */
-  protected emit<K extends keyof E>(event: K, ...args: E[K]): Error[] {
+  /**
+   * Calls every listener of `event` (those registered when it was emitted); returns the errors
+   * thrown by listeners (an empty array, shared, when none threw).
+   */
+  protected emit<K extends keyof E>(event: K, ...args: E[K]): readonly Error[] {
     const list = this.#listeners.get(event);
-    if (list === undefined || list.length === 0) return [];
-    const errors: Error[] = [];
-    for (const listener of [...list]) {
+    if (list === undefined) return NO_ERRORS;
+    let errors: Error[] | undefined;
+    for (const listener of list) {
       try {
         (listener as unknown as Listener<E[K]>)(...args);
       } catch (error) {
-        errors.push(error instanceof Error ? error : new Error(String(error)));
+        (errors ??= []).push(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    return errors;
+    return errors ?? NO_ERRORS;
   }
 }

@@ -134,11 +134,16 @@ export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
   };
   socket.on('message', (data, isBinary) => {
     const bytes = toBytes(data);
-    if (isBinary) dispatch((h) => h.onBinary(bytes));
-    else {
-      const text = typeof data === 'string' ? data : decoder.decode(bytes);
-      dispatch((h) => h.onText(text));
+    // Straight to the session when nothing is held (every frame of a running session).
+    const direct = handlers !== undefined && !paused && backlog.length === 0 ? handlers : undefined;
+    if (isBinary) {
+      if (direct !== undefined) direct.onBinary(bytes);
+      else dispatch((h) => h.onBinary(bytes));
+      return;
     }
+    const text = typeof data === 'string' ? data : decoder.decode(bytes);
+    if (direct !== undefined) direct.onText(text);
+    else dispatch((h) => h.onText(text));
   });
   socket.on('close', (code, reason) => {
     closed = true;

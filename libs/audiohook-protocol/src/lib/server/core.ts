@@ -51,7 +51,7 @@ const EVENT_STATES: ReadonlySet<ServerSessionState> = new Set(['ACTIVE', 'PAUSED
 export type EmitFunction = <K extends keyof ServerSessionEvents>(
   event: K,
   args: ServerSessionEvents[K],
-) => Error[];
+) => readonly Error[];
 
 /** The state of one server session and what its modules share. @internal */
 export class ServerCore {
