@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runChurn } from './lib/churn';
+import { DEFAULT_WARMUP, runChurn } from './lib/churn';
 import { runBenchmark } from './lib/orchestrator';
 import { summarizeProfileFile, type TimeWindow } from './lib/profile';
 import { churnText, profileText, steadyText } from './lib/report-text';
@@ -48,7 +48,7 @@ function options(): Options {
       ramp: { type: 'string', default: '10' },
       'session-seconds': { type: 'string' },
       rate: { type: 'string', default: '200' },
-      warmup: { type: 'string', default: '400' },
+      warmup: { type: 'string', default: String(DEFAULT_WARMUP) },
       'no-recording': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       server: { type: 'string', default: 'dist/apps/audiohook-server/main.js' },
