@@ -58,12 +58,8 @@ export function quickEnvelope(
  */
 export function quickPingParameters(parameters: unknown): Json | undefined {
   if (!isPlainObject(parameters)) return undefined;
-  let keys = 0;
-  for (const key in parameters) {
-    if (key !== 'rtt' || !Object.hasOwn(parameters, key)) return undefined;
-    keys++;
-  }
-  if (keys === 0) return {};
+  const keys = Object.keys(parameters);
+  if (keys.length === 0) return {};
   const { rtt } = parameters;
-  return isDuration(rtt) ? { rtt } : undefined;
+  return keys.length === 1 && keys[0] === 'rtt' && isDuration(rtt) ? { rtt } : undefined;
 }

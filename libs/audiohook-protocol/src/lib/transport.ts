@@ -102,6 +102,26 @@ function toBytes(data: unknown): Uint8Array {
   return new Uint8Array(0);
 }
 
+/** What the socket reported, as data: held in the backlog until the session can take it. */
+type SocketEvent =
+  | readonly ['text', string]
+  | readonly ['binary', Uint8Array]
+  | readonly ['close', number, string]
+  | readonly ['error', Error];
+
+function deliver(handlers: TransportHandlers, event: SocketEvent): void {
+  switch (event[0]) {
+    case 'text':
+      return handlers.onText(event[1]);
+    case 'binary':
+      return handlers.onBinary(event[1]);
+    case 'close':
+      return handlers.onClose(event[1], event[2]);
+    case 'error':
+      return handlers.onError?.(event[1]);
+  }
+}
+
 /**
  * Wraps a `ws`-style WebSocket (`on('message', (data, isBinary) => …)`, `send`, `close`) as an
  * {@link AudioHookTransport}. Messages that arrive before a session attaches are buffered.
@@ -116,41 +136,33 @@ function toBytes(data: unknown): Uint8Array {
  */
 export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
   let handlers: TransportHandlers | undefined;
-  const backlog: ((h: TransportHandlers) => void)[] = [];
+  const backlog: SocketEvent[] = [];
   let closed = false;
   let paused = false;
   // `ws` may still emit frames it had already read when paused: they wait in the backlog.
-  const dispatch = (action: (h: TransportHandlers) => void): void => {
-    if (handlers === undefined || paused || backlog.length > 0) backlog.push(action);
-    else action(handlers);
+  const dispatch = (event: SocketEvent): void => {
+    if (handlers === undefined || paused || backlog.length > 0) backlog.push(event);
+    else deliver(handlers, event);
   };
   const flush = (): void => {
     while (handlers !== undefined && !paused && backlog.length > 0) {
-      (backlog.shift() as (h: TransportHandlers) => void)(handlers);
+      deliver(handlers, backlog.shift() as SocketEvent);
     }
   };
   const onSendError = (error?: Error): void => {
-    if (error !== undefined && error !== null) dispatch((h) => h.onError?.(error));
+    if (error !== undefined && error !== null) dispatch(['error', error]);
   };
   socket.on('message', (data, isBinary) => {
     const bytes = toBytes(data);
-    // Straight to the session when nothing is held (every frame of a running session).
-    const direct = handlers !== undefined && !paused && backlog.length === 0 ? handlers : undefined;
-    if (isBinary) {
-      if (direct !== undefined) direct.onBinary(bytes);
-      else dispatch((h) => h.onBinary(bytes));
-      return;
-    }
-    const text = typeof data === 'string' ? data : decoder.decode(bytes);
-    if (direct !== undefined) direct.onText(text);
-    else dispatch((h) => h.onText(text));
+    if (isBinary) dispatch(['binary', bytes]);
+    else dispatch(['text', typeof data === 'string' ? data : decoder.decode(bytes)]);
   });
   socket.on('close', (code, reason) => {
     closed = true;
     const text = typeof reason === 'string' ? reason : decoder.decode(toBytes(reason));
-    dispatch((h) => h.onClose(code, text));
+    dispatch(['close', code, text]);
   });
-  socket.on('error', (error) => dispatch((h) => h.onError?.(error)));
+  socket.on('error', (error) => dispatch(['error', error]));
   return {
     attach(next) {
       if (handlers !== undefined) {
