@@ -7,23 +7,77 @@ import { SessionRecorder } from '../src/lib/recording/session-recorder';
 
 describe('ChunkPool', () => {
   it('hands out returned chunks before making new ones, up to maxFree kept', () => {
-    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 1 });
+    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 1, arenaChunks: 1 });
     const a = pool.take();
     const b = pool.take();
     expect(a).not.toBe(b);
     expect(a.byteLength).toBe(64);
     pool.give(a);
-    pool.give(b); // beyond maxFree: left to the garbage collector
+    pool.give(b); // beyond maxFree: its arena is let go
     expect(pool.free).toBe(1);
+    expect(pool.arenas).toBe(1);
     expect(pool.take()).toBe(a);
     expect(pool.free).toBe(0);
   });
 
-  it('keeps only whole chunks of its own size', () => {
+  it('cuts chunks from shared arenas, telling of each arena once before its first chunk is used', () => {
+    const arenas: SharedArrayBuffer[] = [];
+    const pool = new ChunkPool({
+      chunkBytes: 64,
+      maxFree: 100,
+      arenaChunks: 4,
+      onArena: (arena) => arenas.push(arena),
+    });
+    const chunks = Array.from({ length: 5 }, () => pool.take());
+    expect(arenas).toHaveLength(2);
+    expect(arenas.map((arena) => arena.byteLength)).toEqual([256, 256]);
+    expect(chunks.slice(0, 4).every((chunk) => chunk.buffer === arenas[0])).toBe(true);
+    expect(chunks[4]?.buffer).toBe(arenas[1]);
+    // The chunks of an arena do not overlap.
+    expect(new Set(chunks.slice(0, 4).map((chunk) => chunk.byteOffset)).size).toBe(4);
+    expect(chunks.every((chunk) => chunk.byteLength === 64)).toBe(true);
+    expect(pool.free).toBe(3);
+    expect(pool.arenas).toBe(2);
+  });
+
+  it('lets an arena go once all its chunks are back and more than maxFree chunks are free', () => {
+    const released: SharedArrayBuffer[] = [];
+    const pool = new ChunkPool({
+      chunkBytes: 64,
+      maxFree: 2,
+      arenaChunks: 2,
+      onArenaReleased: (arena) => released.push(arena),
+    });
+    const [a, b, c] = [pool.take(), pool.take(), pool.take()] as Uint8Array[];
+    expect(pool.arenas).toBe(2);
+    pool.give(c); // the second arena is all free, but only 2 chunks are: kept
+    expect(released).toEqual([]);
+    pool.give(a);
+    pool.give(b); // the first arena is all free and 4 chunks are: it goes
+    expect(released).toHaveLength(1);
+    expect(released[0]).toBe(a.buffer);
+    expect(pool.arenas).toBe(1);
+    expect(pool.free).toBe(2);
+    // What is handed out now comes from the arena kept.
+    expect(pool.take().buffer).toBe(c.buffer);
+    expect(pool.take().buffer).toBe(c.buffer);
+  });
+
+  it('ignores a chunk given back twice, so no chunk is handed to two recorders at once', () => {
+    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 8, arenaChunks: 1 });
+    const a = pool.take();
+    pool.give(a);
+    pool.give(a);
+    expect(pool.free).toBe(1);
+    expect(pool.take()).toBe(a);
+    expect(pool.take()).not.toBe(a);
+  });
+
+  it('keeps only chunks it handed out', () => {
     const pool = new ChunkPool({ chunkBytes: 64, maxFree: 8 });
     pool.give(new Uint8Array(32));
-    pool.give(new Uint8Array(128).subarray(0, 64));
-    pool.give(new Uint8Array(128).subarray(64));
+    pool.give(new Uint8Array(64));
+    pool.give(new Uint8Array(new SharedArrayBuffer(128)).subarray(64));
     expect(pool.free).toBe(0);
   });
 
@@ -31,6 +85,7 @@ describe('ChunkPool', () => {
     [{ chunkBytes: 0, maxFree: 1 }],
     [{ chunkBytes: 1.5, maxFree: 1 }],
     [{ chunkBytes: 64, maxFree: -1 }],
+    [{ chunkBytes: 64, maxFree: 1, arenaChunks: 0 }],
   ])('refuses %j', (options) => {
     expect(() => new ChunkPool(options)).toThrow(RangeError);
   });
@@ -46,7 +101,7 @@ describe('SessionRecorder with a shared chunk pool', () => {
   });
 
   it('records every byte while chunks are reused across recorders', async () => {
-    const pool = new ChunkPool({ chunkBytes: 6400, maxFree: 2 });
+    const pool = new ChunkPool({ chunkBytes: 6400, maxFree: 8, arenaChunks: 4 });
     const recorders = [0, 1].map(
       () => new SessionRecorder({ directory: dir, flushBytes: 6400, chunkPool: pool }),
     );

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkerIo } from '../src/lib/recording/recording-io';
-import { RECORDING_IO_WORKER_SOURCE } from '../src/lib/recording/recording-io-worker';
+import { IoOp, RECORDING_IO_WORKER_SOURCE } from '../src/lib/recording/recording-io-worker';
 
 let dir: string;
 beforeEach(async () => {
@@ -49,6 +49,62 @@ describe('WorkerIo', () => {
     await file.close();
     expect([...(await readFile(join(dir, 'b.bin')))]).toEqual([7, 7, 7, 7]);
     await io.close();
+  });
+
+  /** The real worker, also noting the kinds of the operations of each batch in `log`. */
+  function loggingWorker(log: string, extra = ''): string {
+    return `require('node:worker_threads').parentPort.on('message', (ops) => {
+        require('node:fs').appendFileSync(${JSON.stringify(log)}, ops.map((op) => op[0]).join(',') + ';');
+        ${extra}
+      });\n${RECORDING_IO_WORKER_SOURCE}`;
+  }
+
+  function arenaOf(bytes: number): SharedArrayBuffer {
+    const arena = new SharedArrayBuffer(bytes);
+    const view = new Uint8Array(arena);
+    for (let i = 0; i < bytes; i++) view[i] = i;
+    return arena;
+  }
+
+  it('writes from a shared buffer by its number, sending the buffer once, and whole again after unshare', async () => {
+    const log = join(dir, 'ops.log');
+    const io = new WorkerIo({ batchMs: 0, workerSource: loggingWorker(log) });
+    const arena = arenaOf(64);
+    io.share(arena);
+    const file = io.open(join(dir, 'n.bin'));
+    await file.write(new Uint8Array(arena, 8, 4));
+    await file.write(new Uint8Array(arena, 40, 2), 1);
+    io.unshare(arena);
+    await file.write(new Uint8Array(arena, 60, 4));
+    await file.close();
+    await io.close();
+    expect([...(await readFile(join(dir, 'n.bin')))]).toEqual([8, 40, 41, 11, 60, 61, 62, 63]);
+    const { Open, Write, Close, Share, Unshare, WriteShared } = IoOp;
+    expect(await readFile(log, 'utf8')).toBe(
+      `${Open},${Share},${WriteShared};${WriteShared};${Unshare},${Write};${Close};`,
+    );
+  });
+
+  it('sends a shared buffer again to the worker that replaces a dead one', async () => {
+    const log = join(dir, 'ops.log');
+    const io = new WorkerIo({
+      batchMs: 0,
+      workerSource: loggingWorker(log, `if (ops.some((op) => op[3] === 'die')) process.exit(7);`),
+      onWorkerError: () => undefined,
+    });
+    const arena = arenaOf(16);
+    io.share(arena);
+    const before = io.open(join(dir, 'o.bin'));
+    await before.write(new Uint8Array(arena, 0, 2));
+    await expect(before.write('die')).rejects.toMatchObject({ code: 'AHS_ERR_RECORDING_FAILED' });
+    const after = io.open(join(dir, 'p.bin'));
+    await Promise.all([after.write(new Uint8Array(arena, 2, 2)), after.close()]);
+    await io.close();
+    expect([...(await readFile(join(dir, 'p.bin')))]).toEqual([2, 3]);
+    const { Open, Write, Close, Share, WriteShared } = IoOp;
+    expect(await readFile(log, 'utf8')).toBe(
+      `${Open},${Share},${WriteShared};${Write};${Open},${Share},${WriteShared},${Close};`,
+    );
   });
 
   it('fails every write of a file that could not be created with the open error, and closes it', async () => {

@@ -6,10 +6,23 @@
 // synchronous file system calls (no thread-pool round trip per operation). Message out, one per
 // batch: `{ upTo, errors }`, the id of the batch's last operation and `[id, error]` for each
 // one that failed. A file whose open failed fails every later write with the open's error;
-// its close succeeds (there is nothing to close).
+// its close succeeds (there is nothing to close). `Share` hands the worker a SharedArrayBuffer
+// under a number that later `WriteShared` operations name (with an offset and a length) until
+// `Unshare`.
 
 /** Operation kinds of the worker's messages. */
-export const IoOp = { Open: 1, Write: 2, Close: 3, Rename: 4 } as const;
+export const IoOp = {
+  Open: 1,
+  Write: 2,
+  Close: 3,
+  Rename: 4,
+  /** `[Share, id, 0, shareId, buffer]` */
+  Share: 5,
+  /** `[Unshare, id, 0, shareId]` */
+  Unshare: 6,
+  /** `[WriteShared, id, handle, shareId, position, offset, length]` */
+  WriteShared: 7,
+} as const;
 
 /** A failed operation's error as it crosses the thread boundary. */
 export interface IoErrorShape {
@@ -32,6 +45,7 @@ export const RECORDING_IO_WORKER_SOURCE = `'use strict';
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const files = new Map();
+const shared = new Map();
 function shape(error) {
   const e = error === null || typeof error !== 'object' ? { message: String(error) } : error;
   const out = { message: String(e.message) };
@@ -40,17 +54,25 @@ function shape(error) {
   }
   return out;
 }
-function writeAll(fd, data, position) {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+function writeRange(fd, bytes, offset, length, position) {
   let done = 0;
-  while (done < bytes.length) {
-    done += fs.writeSync(fd, bytes, done, bytes.length - done, position < 0 ? null : position + done);
+  while (done < length) {
+    done += fs.writeSync(fd, bytes, offset + done, length - done, position < 0 ? null : position + done);
   }
+}
+function sharedBytes(shareId) {
+  const bytes = shared.get(shareId);
+  if (bytes === undefined) {
+    throw Object.assign(new Error('no shared recording buffer ' + shareId), { code: 'EFAULT' });
+  }
+  return bytes;
 }
 function run(op) {
   const kind = op[0];
   const handle = op[2];
   if (kind === ${IoOp.Rename}) return fs.renameSync(op[3], op[4]);
+  if (kind === ${IoOp.Share}) return void shared.set(op[3], new Uint8Array(op[4]));
+  if (kind === ${IoOp.Unshare}) return void shared.delete(op[3]);
   if (kind === ${IoOp.Open}) {
     try {
       files.set(handle, { fd: fs.openSync(op[3], 'w') });
@@ -70,7 +92,9 @@ function run(op) {
     return;
   }
   if (file.error !== undefined) throw file.error;
-  writeAll(file.fd, op[3], op[4]);
+  if (kind === ${IoOp.WriteShared}) return writeRange(file.fd, sharedBytes(op[3]), op[5], op[6], op[4]);
+  const bytes = typeof op[3] === 'string' ? Buffer.from(op[3], 'utf8') : op[3];
+  writeRange(file.fd, bytes, 0, bytes.length, op[4]);
 }
 parentPort.on('message', (ops) => {
   const errors = [];

@@ -8,6 +8,10 @@
 // synchronous calls and answers the whole batch with one message. Operations on a file are
 // queued without waiting for the previous one (the worker keeps the order), so a write can be
 // queued before its file is open. Worker threads share the process's file descriptors.
+//
+// Shared memory (`share`): a SharedArrayBuffer sent to a worker is wrapped in a new object on
+// its side each time. Buffers the recorders write from again and again (the chunk pool's arenas)
+// are sent to each worker once; a write from one then carries only its number, offset and length.
 
 import { Worker } from 'node:worker_threads';
 import { ServerError, ServerErrorCode } from '../errors';
@@ -46,7 +50,17 @@ export interface WorkerIoOptions {
   readonly workerSource?: string;
 }
 
-type Op = [kind: number, id: number, handle: number, a?: unknown, b?: unknown];
+type Op = [
+  kind: number,
+  id: number,
+  handle: number,
+  a?: unknown,
+  b?: unknown,
+  c?: unknown,
+  d?: unknown,
+];
+
+const ignore = (): void => undefined;
 
 interface Waiter {
   readonly id: number;
@@ -87,6 +101,9 @@ class IoLane {
   /** Operations posted or queued, oldest first; the worker settles them in this order. */
   #waiting: Waiter[] = [];
   #idle: (() => void)[] = [];
+  /** Shared buffers the current worker holds, and their numbers there. */
+  readonly #shared = new Map<SharedArrayBuffer, number>();
+  #nextShareId = 1;
 
   constructor(options: WorkerIoOptions) {
     this.#batchMs = options.batchMs ?? 20;
@@ -94,9 +111,16 @@ class IoLane {
     this.#source = options.workerSource ?? RECORDING_IO_WORKER_SOURCE;
   }
 
-  submit(kind: number, handle: number, a?: unknown, b?: unknown): Promise<void> {
+  submit(
+    kind: number,
+    handle: number,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+    d?: unknown,
+  ): Promise<void> {
     const id = this.#nextId++;
-    this.#queue.push([kind, id, handle, a, b]);
+    this.#queue.push([kind, id, handle, a, b, c, d]);
     if (!this.#scheduled) {
       this.#scheduled = true;
       if (this.#batchMs === 0) setImmediate(() => this.flush());
@@ -105,6 +129,32 @@ class IoLane {
     return new Promise<void>((resolve, reject) => {
       this.#waiting.push({ id, resolve, reject });
     });
+  }
+
+  /** Writes `length` bytes of a shared buffer from `offset`, sending the buffer first if new. */
+  writeShared(
+    handle: number,
+    buffer: SharedArrayBuffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<void> {
+    let shareId = this.#shared.get(buffer);
+    if (shareId === undefined) {
+      shareId = this.#nextShareId++;
+      this.#shared.set(buffer, shareId);
+      // Cannot fail in the worker; a batch that cannot be posted fails the write after it too.
+      this.submit(IoOp.Share, 0, shareId, buffer).catch(ignore);
+    }
+    return this.submit(IoOp.WriteShared, handle, shareId, position, offset, length);
+  }
+
+  /** The worker lets go of `buffer` (after the operations queued before). */
+  unshare(buffer: SharedArrayBuffer): void {
+    const shareId = this.#shared.get(buffer);
+    if (shareId === undefined) return;
+    this.#shared.delete(buffer);
+    this.submit(IoOp.Unshare, 0, shareId).catch(ignore);
   }
 
   /** Posts what is queued now. */
@@ -135,6 +185,7 @@ class IoLane {
       if (this.#worker !== worker) return;
       this.#worker = undefined;
       this.generation++;
+      this.#shared.clear();
       this.#onWorkerError?.(error);
       this.#failAll(error);
     };
@@ -194,6 +245,7 @@ class IoLane {
     const worker = this.#worker;
     this.#worker = undefined;
     this.generation++;
+    this.#shared.clear();
     if (worker !== undefined) await worker.terminate();
   }
 }
@@ -202,11 +254,13 @@ class WorkerFile implements RecordingFile {
   readonly #lane: IoLane;
   readonly #handle: number;
   readonly #generation: number;
+  readonly #shared: ReadonlySet<SharedArrayBuffer>;
   #closed = false;
 
-  constructor(lane: IoLane, handle: number, path: string) {
+  constructor(lane: IoLane, handle: number, path: string, shared: ReadonlySet<SharedArrayBuffer>) {
     this.#lane = lane;
     this.#handle = handle;
+    this.#shared = shared;
     this.#generation = lane.generation;
     // The open's own error also fails the first write, which every caller makes.
     lane.submit(IoOp.Open, handle, path).catch(() => undefined);
@@ -226,8 +280,20 @@ class WorkerFile implements RecordingFile {
   write(data: Uint8Array | string, position?: number): Promise<void> {
     const unusable = this.#usable();
     if (unusable !== undefined) return Promise.reject(unusable);
-    const payload = typeof data === 'string' || !ArrayBuffer.isView(data) ? data : compact(data);
-    return this.#lane.submit(IoOp.Write, this.#handle, payload, position ?? -1);
+    if (typeof data === 'string' || !ArrayBuffer.isView(data)) {
+      return this.#lane.submit(IoOp.Write, this.#handle, data, position ?? -1);
+    }
+    const buffer = data.buffer;
+    if (buffer instanceof SharedArrayBuffer && this.#shared.has(buffer)) {
+      return this.#lane.writeShared(
+        this.#handle,
+        buffer,
+        data.byteOffset,
+        data.byteLength,
+        position ?? -1,
+      );
+    }
+    return this.#lane.submit(IoOp.Write, this.#handle, compact(data), position ?? -1);
   }
 
   close(): Promise<void> {
@@ -253,6 +319,7 @@ class WorkerFile implements RecordingFile {
  */
 export class WorkerIo implements RecordingIo {
   readonly #lanes: IoLane[];
+  readonly #shared = new Set<SharedArrayBuffer>();
   #nextHandle = 1;
   #closed = false;
 
@@ -282,7 +349,22 @@ export class WorkerIo implements RecordingIo {
     if (this.#closed)
       throw new ServerError(ServerErrorCode.RecordingFailed, 'recording I/O is closed');
     const handle = this.#nextHandle++;
-    return new WorkerFile(this.#lane(handle), handle, path);
+    return new WorkerFile(this.#lane(handle), handle, path, this.#shared);
+  }
+
+  /**
+   * Writes from `buffer` will name it instead of sending it: each worker thread is sent it once,
+   * with the first such write, and keeps it until {@link unshare}. For memory written from again
+   * and again (the chunk pool's arenas); other buffers are sent with each write.
+   */
+  share(buffer: SharedArrayBuffer): void {
+    this.#shared.add(buffer);
+  }
+
+  /** The worker threads let go of `buffer` once the operations queued before are done. */
+  unshare(buffer: SharedArrayBuffer): void {
+    if (!this.#shared.delete(buffer)) return;
+    for (const lane of this.#lanes) lane.unshare(buffer);
   }
 
   rename(from: string, to: string): Promise<void> {

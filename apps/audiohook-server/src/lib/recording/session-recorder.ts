@@ -124,7 +124,8 @@ export class SessionRecorder {
     this.#chunkPool =
       this.#flushBytes === 0
         ? undefined
-        : (options.chunkPool ?? new ChunkPool({ chunkBytes: this.#flushBytes, maxFree: 1 }));
+        : (options.chunkPool ??
+          new ChunkPool({ chunkBytes: this.#flushBytes, maxFree: 1, arenaChunks: 1 }));
   }
 
   /** True between `commit` and `finish`. */

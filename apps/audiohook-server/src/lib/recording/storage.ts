@@ -23,6 +23,9 @@ import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploa
  */
 const CHUNK_POOL_MAX_FREE_BYTES = 8 * 1_048_576;
 
+/** Size of one arena of the chunk pool (64 chunks at the default 16 KiB); see chunk-pool.ts. */
+const CHUNK_ARENA_BYTES = 1_048_576;
+
 export interface StorageOverrides {
   readonly s3Client?: S3Client;
   /** Creates recording WAV writers (tests use a slow one to exercise back-pressure). */
@@ -126,6 +129,10 @@ export function createRecordingStorage(
           chunkPool: new ChunkPool({
             chunkBytes: recording.flushBytes,
             maxFree: Math.max(64, Math.floor(CHUNK_POOL_MAX_FREE_BYTES / recording.flushBytes)),
+            arenaChunks: Math.max(1, Math.floor(CHUNK_ARENA_BYTES / recording.flushBytes)),
+            // Writes from an arena then name it rather than send it to the worker.
+            onArena: (arena) => io.share(arena),
+            onArenaReleased: (arena) => io.unshare(arena),
           }),
         }),
     maxBufferedBytes: recording.maxBufferedBytes,
