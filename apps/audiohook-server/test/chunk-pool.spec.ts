@@ -48,7 +48,9 @@ describe('ChunkPool', () => {
       arenaChunks: 2,
       onArenaReleased: (arena) => released.push(arena),
     });
-    const [a, b, c] = [pool.take(), pool.take(), pool.take()] as Uint8Array[];
+    const a = pool.take();
+    const b = pool.take();
+    const c = pool.take();
     expect(pool.arenas).toBe(2);
     pool.give(c); // the second arena is all free, but only 2 chunks are: kept
     expect(released).toEqual([]);
