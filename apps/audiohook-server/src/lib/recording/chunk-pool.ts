@@ -96,7 +96,8 @@ export class ChunkPool {
 
   /** A chunk of `chunkBytes` bytes: a returned one when there is one (its old bytes remain). */
   take(): Uint8Array {
-    const chunk = this.#free.pop() ?? this.#newArena();
+    if (this.#free.length === 0) this.#addArena();
+    const chunk = this.#free.pop() as Uint8Array;
     const state = this.#chunks.get(chunk) as ChunkState;
     state.free = false;
     state.arena.free--;
@@ -116,22 +117,17 @@ export class ChunkPool {
     }
   }
 
-  /** Cuts a new arena into chunks: all but the returned one go to the free list. */
-  #newArena(): Uint8Array {
+  /** Cuts a new arena into free chunks (the first one on top). */
+  #addArena(): void {
     const buffer = new SharedArrayBuffer(this.chunkBytes * this.arenaChunks);
-    const arena: Arena = { buffer, free: 0 };
+    const arena: Arena = { buffer, free: this.arenaChunks };
     this.#arenas++;
     this.#onArena?.(buffer);
-    for (let i = this.arenaChunks - 1; i >= 1; i--) {
+    for (let i = this.arenaChunks - 1; i >= 0; i--) {
       const chunk = new Uint8Array(buffer, i * this.chunkBytes, this.chunkBytes);
       this.#chunks.set(chunk, { arena, free: true });
-      arena.free++;
       this.#free.push(chunk);
     }
-    const first = new Uint8Array(buffer, 0, this.chunkBytes);
-    this.#chunks.set(first, { arena, free: true });
-    arena.free++;
-    return first;
   }
 
   #release(arena: Arena): void {

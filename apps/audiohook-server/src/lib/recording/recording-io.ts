@@ -198,8 +198,12 @@ class IoLane {
   #settle(reply: IoReply): void {
     const failed = new Map(reply.errors);
     const waiting = this.#waiting;
-    while (waiting.length > 0 && (waiting[0] as Waiter).id <= reply.upTo) {
-      const waiter = waiting.shift() as Waiter;
+    let settled = 0;
+    while (settled < waiting.length && (waiting[settled] as Waiter).id <= reply.upTo) settled++;
+    // One splice per reply: a `shift` per operation moves the whole array each time once it is
+    // a large object for V8 (tens of thousands of waiters, as in a write backlog: 28 µs per
+    // shift at 50,000 here).
+    for (const waiter of waiting.splice(0, settled)) {
       const error = failed.get(waiter.id);
       if (error === undefined) waiter.resolve();
       else waiter.reject(fromShape(error));
