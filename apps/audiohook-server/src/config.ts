@@ -62,7 +62,7 @@ const RECORDING_SHAPE = {
   RECORDING_SIDECAR_MAX_PINGS: envInt({ default: 1000, min: 0, max: 1_000_000 }),
   RECORDING_SIDECAR_MAX_BYTES: envInt({ default: 4 * 1_048_576, min: 65_536, max: 1_073_741_824 }),
   RECORDING_IO_THREADS: envInt({ default: 1, min: 1, max: 16 }),
-  RECORDING_IO_BATCH_MS: envInt({ default: 20, min: 0, max: 100 }),
+  RECORDING_IO_BATCH_MS: envInt({ default: 50, min: 0, max: 100 }),
   MAX_BUFFERED_BYTES: envInt({ default: 262_144, min: 16_384, max: 64 * 1_048_576 }),
   INSTANCE_ID: envString({ optional: true }),
   RECOVERY_HEARTBEAT_S: envInt({ default: 10, min: 1, max: 3600 }),

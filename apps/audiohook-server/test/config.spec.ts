@@ -81,7 +81,7 @@ describe('loadConfig', () => {
   });
 
   it('writes recordings through one worker thread in 20 ms batches unless told otherwise', () => {
-    expect(loadConfig({}).recording.io).toEqual({ threads: 1, batchMs: 20 });
+    expect(loadConfig({}).recording.io).toEqual({ threads: 1, batchMs: 50 });
     const tuned = loadConfig({ RECORDING_IO_THREADS: '4', RECORDING_IO_BATCH_MS: '0' });
     expect(tuned.recording.io).toEqual({ threads: 4, batchMs: 0 });
     expect(() => loadConfig({ RECORDING_IO_THREADS: '0' })).toThrow(ConfigError);

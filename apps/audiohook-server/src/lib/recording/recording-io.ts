@@ -42,7 +42,7 @@ export interface RecordingIo {
 export interface WorkerIoOptions {
   /** Worker threads; a file's operations all go to one of them. @default 1 */
   readonly threads?: number;
-  /** Operations are collected this long before they are posted (0: the next turn). @default 20 */
+  /** Operations are collected this long before they are posted (0: the next turn). @default 50 */
   readonly batchMs?: number;
   /** Told when a worker thread dies (its queued operations fail; a new one takes over). */
   readonly onWorkerError?: (error: Error) => void;
@@ -106,7 +106,7 @@ class IoLane {
   #nextShareId = 1;
 
   constructor(options: WorkerIoOptions) {
-    this.#batchMs = options.batchMs ?? 20;
+    this.#batchMs = options.batchMs ?? 50;
     this.#onWorkerError = options.onWorkerError;
     this.#source = options.workerSource ?? RECORDING_IO_WORKER_SOURCE;
   }
@@ -313,7 +313,7 @@ class WorkerFile implements RecordingFile {
  *
  * @example
  * ```ts
- * const io = new WorkerIo({ threads: 1, batchMs: 20 });
+ * const io = new WorkerIo({ threads: 1, batchMs: 50 });
  * const file = io.open('/rec/x.json');
  * await file.write('{"header":{}}');
  * await file.close();
@@ -391,7 +391,7 @@ export class WorkerIo implements RecordingIo {
 let shared: WorkerIo | undefined;
 
 /**
- * The process's shared {@link WorkerIo} (one thread, 20 ms batches), for recorders made without
+ * The process's shared {@link WorkerIo} (one thread, 50 ms batches), for recorders made without
  * one. Its thread holds the process open only while operations are under way.
  */
 export function defaultRecordingIo(): RecordingIo {

@@ -16,9 +16,9 @@ import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploa
 
 /**
  * Bytes of written audio chunks kept for reuse (512 chunks at the default 16 KiB). Chunks are in
- * flight for a batch window (`RECORDING_IO_BATCH_MS`) plus the worker's time, so at 5,000
- * sessions about a hundred return at once; a pool smaller than that would let go of arenas it
- * has to create again a moment later.
+ * flight for a batch window (`RECORDING_IO_BATCH_MS`, 50 ms) plus the worker's time, so at 5,000
+ * sessions about 250 return at once; a pool smaller than that would let go of arenas it has to
+ * create again a moment later.
  */
 const CHUNK_POOL_MAX_FREE_BYTES = 8 * 1_048_576;
 
