@@ -134,6 +134,7 @@ const TRANSCRIPTION_SHAPE = {
   TRANSCRIBE_ENDPOINT: envUrl({ optional: true }),
   TRANSCRIBE_CHANNEL_IDENTIFICATION: envBool({ default: true }),
   TRANSCRIBE_PII_ENTITY_TYPES: envList({ default: [] }),
+  TRANSCRIBE_START_TIMEOUT_MS: envInt({ default: 10_000, min: 1000, max: 120_000 }),
   AGENT_ASSIST_UTTERANCES: envEnum(['demo', 'transcripts'], { default: 'demo' }),
 } as const;
 
@@ -269,6 +270,8 @@ export interface TranscriptionConfig {
     readonly endpoint?: string;
     readonly channelIdentification: boolean;
     readonly piiEntityTypes: readonly string[];
+    /** How long a Transcribe stream may wait for the service to answer its request. */
+    readonly startTimeoutMs: number;
   };
   /** Where the agent-assist demo's utterances come from. */
   readonly agentAssistUtterances: 'demo' | 'transcripts';
@@ -462,6 +465,7 @@ function transcriptionConfig(e: Env): TranscriptionConfig {
       ...(e.TRANSCRIBE_ENDPOINT === undefined ? {} : { endpoint: e.TRANSCRIBE_ENDPOINT }),
       channelIdentification: e.TRANSCRIBE_CHANNEL_IDENTIFICATION,
       piiEntityTypes: e.TRANSCRIBE_PII_ENTITY_TYPES,
+      startTimeoutMs: e.TRANSCRIBE_START_TIMEOUT_MS,
     },
     agentAssistUtterances: e.AGENT_ASSIST_UTTERANCES,
   };

@@ -22,7 +22,7 @@ let engine: TranscribeEngine;
 
 async function setup(
   fakeOptions: FakeTranscribeOptions = {},
-  engineOptions: { channelIdentification?: boolean } = {},
+  engineOptions: { channelIdentification?: boolean; startTimeoutMs?: number } = {},
 ) {
   fake = await FakeTranscribe.start(fakeOptions);
   engine = new TranscribeEngine({
@@ -223,6 +223,32 @@ describe('TranscribeEngine against the fake', () => {
       ['SPEECH_ERR_THROTTLED', 'LimitExceededException'],
     ]);
     expect(transcriber.state).toBe('failed');
+  });
+
+  it('gives up on a service that does not answer within the start timeout, and retries', async () => {
+    let answer = (): void => undefined;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    await setup({ answerAfter: answered }, { startTimeoutMs: 150 });
+    const { transcriber, failures, retries } = transcriberOn();
+    transcriber.start('en-US');
+    transcriber.write(frame(0), 0, FRAME);
+    await until(() => failures.length > 0, 'the failure');
+    answer();
+    expect(fake.requests).toBe(3); // the first attempt and 2 retries, each timed out
+    expect(retries).toEqual(['SPEECH_ERR_ENGINE_UNAVAILABLE', 'SPEECH_ERR_ENGINE_UNAVAILABLE']);
+    expect(failures.map((e) => [e.code, e.message])).toEqual([
+      [
+        'SPEECH_ERR_ENGINE_UNAVAILABLE',
+        'Transcribe did not answer the stream request within 150 ms',
+      ],
+    ]);
+  });
+
+  it('refuses a start timeout that is not a positive whole number of milliseconds', () => {
+    const client = new TranscribeStreamingClient({ region: 'us-east-1' });
+    expect(() => new TranscribeEngine({ client, startTimeoutMs: 0 })).toThrow(RangeError);
+    expect(() => new TranscribeEngine({ client, startTimeoutMs: 1.5 })).toThrow(RangeError);
+    client.destroy();
   });
 
   it('fails at once when the service rejects the request', async () => {

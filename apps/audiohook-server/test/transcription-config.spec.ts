@@ -15,6 +15,7 @@ describe('transcription settings', () => {
         region: 'us-east-1',
         channelIdentification: true,
         piiEntityTypes: [],
+        startTimeoutMs: 10_000,
       },
       agentAssistUtterances: 'demo',
     });
@@ -29,6 +30,7 @@ describe('transcription settings', () => {
       TRANSCRIPTION_VOCABULARIES: 'en-US=products-en, *=products',
       TRANSCRIPTION_REDACTION: 'redact',
       TRANSCRIBE_PII_ENTITY_TYPES: 'NAME,SSN',
+      TRANSCRIBE_START_TIMEOUT_MS: '4000',
       TRANSCRIPTION_PARTIAL_RESULTS: 'true',
       AGENT_ASSIST_UTTERANCES: 'transcripts',
     });
@@ -42,6 +44,7 @@ describe('transcription settings', () => {
         endpoint: 'http://127.0.0.1:4590',
         channelIdentification: false,
         piiEntityTypes: ['NAME', 'SSN'],
+        startTimeoutMs: 4000,
       },
       agentAssistUtterances: 'transcripts',
     });
@@ -50,6 +53,7 @@ describe('transcription settings', () => {
   it.each([
     [{ TRANSCRIPTION_ENGINE: 'whisper' }, 'TRANSCRIPTION_ENGINE'],
     [{ TRANSCRIPTION_VOCABULARIES: 'en-US' }, 'TRANSCRIPTION_VOCABULARIES'],
+    [{ TRANSCRIBE_START_TIMEOUT_MS: '500' }, 'TRANSCRIBE_START_TIMEOUT_MS'],
     [
       { TRANSCRIPTION_ENGINE: 'transcribe', VOICETRANSCRIPTION_LANGUAGES: 'en-US,xx-XX' },
       'VOICETRANSCRIPTION_LANGUAGES',

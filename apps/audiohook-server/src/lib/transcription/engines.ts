@@ -37,6 +37,7 @@ export function createSpeechEngine(
       }),
     channelIdentification: transcribe.channelIdentification,
     piiEntityTypes: transcribe.piiEntityTypes,
+    startTimeoutMs: transcribe.startTimeoutMs,
   });
 }
 

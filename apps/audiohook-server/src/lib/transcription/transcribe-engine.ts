@@ -36,7 +36,16 @@ export interface TranscribeEngineOptions {
    * transcriber starts another. @default 150
    */
   readonly maxQueuedChunks?: number;
+  /**
+   * How long a stream may wait for the service to answer its request (an unreachable endpoint
+   * otherwise waits for TCP to give up, minutes). Past it the stream fails retryably and the
+   * transcriber starts another, replaying the audio it kept. @default 10000
+   */
+  readonly startTimeoutMs?: number;
 }
+
+/** Default of {@link TranscribeEngineOptions.startTimeoutMs}. */
+export const DEFAULT_TRANSCRIBE_START_TIMEOUT_MS = 10_000;
 
 /** Turns written audio into the `AudioStream` the SDK pulls from, with an end. */
 class AudioQueue {
@@ -116,13 +125,30 @@ class TranscribeStream implements SpeechStream {
     this.#close(undefined);
   }
 
-  /** Sends the request and reads results until the service ends the stream or it fails. */
-  async run(client: TranscribeStreamingClient, input: StartStreamTranscriptionCommandInput) {
+  /**
+   * Sends the request and reads results until the service ends the stream or it fails; a
+   * service that has not answered within `startTimeoutMs` fails the stream.
+   */
+  async run(
+    client: TranscribeStreamingClient,
+    input: StartStreamTranscriptionCommandInput,
+    startTimeoutMs: number,
+  ) {
+    const startTimer = setTimeout(() => {
+      this.#fail(
+        new SpeechError(
+          SpeechErrorCode.EngineUnavailable,
+          `Transcribe did not answer the stream request within ${startTimeoutMs} ms`,
+        ),
+      );
+    }, startTimeoutMs);
+    startTimer.unref();
     try {
       const response = await client.send(
         new StartStreamTranscriptionCommand({ ...input, AudioStream: this.#queue.events() }),
         { abortSignal: this.#abort.signal },
       );
+      clearTimeout(startTimer);
       if (this.#closed) return;
       this.#listener.ready();
       for await (const event of response.TranscriptResultStream ?? []) {
@@ -135,6 +161,7 @@ class TranscribeStream implements SpeechStream {
           : new SpeechError(SpeechErrorCode.EngineUnavailable, 'Transcribe ended the stream'),
       );
     } catch (error) {
+      clearTimeout(startTimer);
       this.#fail(toSpeechError(error));
     }
   }
@@ -179,6 +206,10 @@ export class TranscribeEngine implements SpeechEngine {
   constructor(options: TranscribeEngineOptions) {
     this.#options = options;
     this.maxChannels = options.channelIdentification === false ? 1 : 2;
+    const timeout = options.startTimeoutMs;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1)) {
+      throw new RangeError(`startTimeoutMs must be a positive integer, got ${timeout}`);
+    }
   }
 
   startStream(options: SpeechStreamOptions, listener: SpeechStreamListener): SpeechStream {
@@ -192,7 +223,11 @@ export class TranscribeEngine implements SpeechEngine {
       queueMicrotask(() => listener.closed(error));
       return { write: () => undefined, end: () => undefined, abort: () => undefined };
     }
-    void stream.run(this.#options.client, this.#input(options, languageCode));
+    void stream.run(
+      this.#options.client,
+      this.#input(options, languageCode),
+      this.#options.startTimeoutMs ?? DEFAULT_TRANSCRIBE_START_TIMEOUT_MS,
+    );
     return stream;
   }
 
