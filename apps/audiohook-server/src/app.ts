@@ -145,7 +145,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     ? createRecordingStorage(config, logger, overrides)
     : undefined;
   const auth = createAuthentication(config, logger, metrics, overrides);
-  const engine = createSpeechEngine(config.transcription, overrides.transcribeClient);
+  const engine = createSpeechEngine(config.transcription, overrides.transcribeClient, logger);
   const gateway = new Gateway({
     ...gatewayOptions(config, overrides, engine),
     authenticator: auth.authenticator,

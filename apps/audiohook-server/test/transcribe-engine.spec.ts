@@ -5,6 +5,10 @@ import {
   type TimedTranscript,
   type TranscriberOptions,
 } from '@org/speech';
+import { createLogger } from '@org/service-kit';
+import { captureLogs } from '@org/service-kit/testing';
+import { loadConfig } from '../src/config';
+import { createSpeechEngine } from '../src/lib/transcription/engines';
 import { TranscribeEngine } from '../src/lib/transcription/transcribe-engine';
 import { until } from './helpers/wait';
 import {
@@ -249,6 +253,45 @@ describe('TranscribeEngine against the fake', () => {
     expect(() => new TranscribeEngine({ client, startTimeoutMs: 0 })).toThrow(RangeError);
     expect(() => new TranscribeEngine({ client, startTimeoutMs: 1.5 })).toThrow(RangeError);
     client.destroy();
+  });
+
+  it("writes the SDK's own warnings of the configured client as log lines, not to the console", async () => {
+    await setup({ admit: () => ({ status: 400, errorType: 'BadRequestException' }) });
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKETRANSCRIBE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key';
+    const consoleWarn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const logs = captureLogs();
+    const logger = createLogger({ service: 'test', level: 'info', destination: logs.destination });
+    const configured = createSpeechEngine(
+      loadConfig({ TRANSCRIPTION_ENGINE: 'transcribe', TRANSCRIBE_ENDPOINT: fake.url })
+        .transcription,
+      undefined,
+      logger,
+    );
+    try {
+      const transcriber = new StreamingTranscriber({ engine: configured, channels: 2 });
+      const failures: SpeechError[] = [];
+      transcriber.on('failed', (e) => failures.push(e));
+      transcriber.start('en-US');
+      await until(() => failures.length > 0, 'the failure');
+      expect(failures[0]?.code).toBe('SPEECH_ERR_ENGINE_REJECTED');
+      expect(logs.lines).toContainEqual(
+        expect.objectContaining({
+          level: 'warn',
+          sdk: 'An error was encountered in a non-retryable streaming request.',
+          msg: 'Transcribe client warning',
+        }),
+      );
+      expect(consoleWarn).not.toHaveBeenCalled();
+    } finally {
+      consoleWarn.mockRestore();
+      await configured.close();
+      if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+      else process.env.AWS_ACCESS_KEY_ID = saved.id;
+      if (saved.key === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+      else process.env.AWS_SECRET_ACCESS_KEY = saved.key;
+    }
   });
 
   it('fails at once when the service rejects the request', async () => {

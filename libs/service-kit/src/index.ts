@@ -50,6 +50,7 @@ export {
   type Logger,
   type SessionLoggerOptions,
 } from './lib/logger';
+export { awsSdkLogger, type AwsSdkLogger } from './lib/aws-sdk-logger';
 export {
   createLambdaLogger,
   type LambdaLogFn,

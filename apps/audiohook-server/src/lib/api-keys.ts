@@ -2,6 +2,7 @@
 // Secrets Manager secret of the same JSON shape, cached and refreshed in the background.
 
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsSdkLogger } from '@org/service-kit';
 import { apiKeyMapSchema, type ApiKeyMap } from '../config';
 import { ServerError, ServerErrorCode } from './errors';
 import type { AppLogger } from './logging';
@@ -152,6 +153,8 @@ export interface SecretsManagerFetcherOptions {
   readonly endpoint?: string;
   /** Prebuilt client; otherwise one is created from region/endpoint. */
   readonly client?: SecretsManagerClient;
+  /** Takes the SDK's warnings of the client created here (see `awsSdkLogger`). */
+  readonly logger?: AwsSdkLogger;
 }
 
 /**
@@ -166,6 +169,7 @@ export function secretsManagerFetcher(options: SecretsManagerFetcherOptions): Ap
     new SecretsManagerClient({
       region: options.region,
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
   return async () => {
     let text: string | undefined;

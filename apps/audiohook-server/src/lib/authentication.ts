@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NonceCache, type NonceStore } from '@org/audiohook-protocol';
+import { awsSdkLogger } from '@org/service-kit';
 import type { ServerConfig } from '../config';
 import { CachingApiKeyStore, secretsManagerFetcher } from './api-keys';
 import { RequestAuthenticator } from './auth';
@@ -42,6 +43,7 @@ function apiKeyStore(
             region: secret.region,
             ...(secret.endpoint === undefined ? {} : { endpoint: secret.endpoint }),
             ...(overrides.secretsClient === undefined ? {} : { client: overrides.secretsClient }),
+            logger: awsSdkLogger(logger, 'Secrets Manager'),
           }),
           refreshKnownMs: secret.refreshKnownMs,
           refreshUnknownMs: secret.refreshUnknownMs,
@@ -73,6 +75,7 @@ export function createAuthentication(
           region: table.region,
           timeoutMs: table.timeoutMs,
           ...(table.endpoint === undefined ? {} : { endpoint: table.endpoint }),
+          logger: awsSdkLogger(logger, 'DynamoDB'),
         }));
   let nonceStore: NonceStore | undefined;
   if (table !== undefined && client !== undefined) {

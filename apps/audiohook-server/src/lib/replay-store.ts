@@ -7,6 +7,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { NonceStore } from '@org/audiohook-protocol';
+import type { AwsSdkLogger } from '@org/service-kit';
 import { ServerError, ServerErrorCode } from './errors';
 
 /** Prefix of the partition key of a nonce item (`nonce#<nonceKey>`). */
@@ -73,6 +74,8 @@ export interface ReplayTableClientOptions {
   readonly endpoint?: string;
   /** Per-request time limit; a slow store must not hold the `open` past Genesys' 5 s. */
   readonly timeoutMs: number;
+  /** Takes the SDK's warnings (see `awsSdkLogger`); otherwise the SDK writes them to the console. */
+  readonly logger?: AwsSdkLogger;
 }
 
 /**
@@ -93,5 +96,6 @@ export function replayTableClient(options: ReplayTableClientOptions): DynamoDBCl
       requestTimeout: options.timeoutMs,
     },
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
 }

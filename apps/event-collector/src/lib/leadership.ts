@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { awsSdkLogger } from '@org/service-kit';
 import type { Logger } from 'pino';
 import type { LeaseConfig } from '../config';
 import { CheckpointFile, parseSharedCheckpoint, serializeCheckpoint } from './checkpoint';
@@ -99,7 +100,7 @@ export class Leadership {
         requestTimeout: Math.max(500, c.renewEveryMs),
         throwOnRequestTimeout: true,
       },
-      logger: sdkLogger(this.#log),
+      logger: awsSdkLogger(this.#log, 'DynamoDB'),
       ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
     });
     const file = new CheckpointFile(this.#base.config.output.checkpointFile);
@@ -163,21 +164,4 @@ export class Leadership {
       await s.abandon();
     });
   }
-}
-
-/** The AWS SDK logs every command at info: keep only its warnings and errors. */
-function sdkLogger(log: Logger): {
-  debug: () => void;
-  info: () => void;
-  warn: (...content: unknown[]) => void;
-  error: (...content: unknown[]) => void;
-} {
-  const text = (content: unknown[]): string =>
-    content.map((c) => (typeof c === 'string' ? c : describeError(c))).join(' ');
-  return {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (...content) => log.warn({ sdk: text(content) }, 'DynamoDB client warning'),
-    error: (...content) => log.debug({ sdk: text(content) }, 'DynamoDB client error'),
-  };
 }

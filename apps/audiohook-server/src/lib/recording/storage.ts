@@ -4,6 +4,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
+import { awsSdkLogger } from '@org/service-kit';
 import type { ServerConfig } from '../../config';
 import type { AppLogger } from '../logging';
 import type { RecordingEnvironment } from '../session-wiring';
@@ -64,6 +65,7 @@ function s3Sink(
       forcePathStyle: s3.forcePathStyle,
       requestChecksumCalculation: checksum,
       responseChecksumValidation: checksum,
+      logger: awsSdkLogger(logger, 'S3'),
       ...(s3.endpoint === undefined ? {} : { endpoint: s3.endpoint }),
     });
   const sink = new S3RecordingSink({

@@ -4,6 +4,7 @@
 // session uses.
 
 import { TranscribeStreamingClient } from '@aws-sdk/client-transcribe-streaming';
+import { awsSdkLogger, type Logger } from '@org/service-kit';
 import type { SpeechEngine } from '@org/speech';
 import type { TranscriptionConfig } from '../../config';
 import type { TranscriberSettings } from '../endpoints/voice-transcription';
@@ -12,17 +13,19 @@ import { TranscribeEngine } from './transcribe-engine';
 
 /**
  * The configured engine. `client` replaces the Transcribe client built from the configuration
- * (tests pass one with static credentials).
+ * (tests pass one with static credentials); `logger` takes the SDK's warnings of the one built
+ * here (otherwise written to the console as plain text).
  *
  * @example
  * ```ts
- * const engine = createSpeechEngine(config.transcription);
+ * const engine = createSpeechEngine(config.transcription, undefined, logger);
  * await engine.close(); // at shutdown
  * ```
  */
 export function createSpeechEngine(
   config: TranscriptionConfig,
   client?: TranscribeStreamingClient,
+  logger?: Logger,
 ): SpeechEngine {
   if (config.engine === 'simulator') return new SimulatorEngine();
   const { transcribe } = config;
@@ -33,6 +36,7 @@ export function createSpeechEngine(
         region: transcribe.region,
         // Retries are the transcriber's (budget, back-off, audio replay), not the SDK's.
         maxAttempts: 1,
+        ...(logger === undefined ? {} : { logger: awsSdkLogger(logger, 'Transcribe') }),
         ...(transcribe.endpoint === undefined ? {} : { endpoint: transcribe.endpoint }),
       }),
     channelIdentification: transcribe.channelIdentification,
