@@ -81,7 +81,12 @@ class ByovaGateway implements Gateway {
     this.logger =
       options.logger ?? createLogger({ service: 'byova-gateway', level: config.logging.level });
     this.#connections = new ConnectionLog(config.monitoring.event_history);
-    this.#table = conversationStore(config, options.clock ?? systemClock, options.dynamoClient);
+    this.#table = conversationStore(
+      config,
+      options.clock ?? systemClock,
+      options.dynamoClient,
+      this.logger,
+    );
     this.metrics = new GatewayMetrics({
       connectorKeys: options.connectors?.map((c) => c.key) ?? Object.keys(config.connectors),
       activeConversations: () => this.registry.size,

@@ -10,6 +10,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { parseConversationState, type Clock, type ConversationState } from '@org/byova';
+import type { AwsSdkLogger } from '@org/service-kit';
 import { GatewayError, GatewayErrorCode } from './errors';
 
 /** Prefix of the partition key of a conversation item (`conversation#<conversation_id>`). */
@@ -150,11 +151,14 @@ export function conversationTableClient(options: {
   readonly region: string;
   readonly endpoint: string | undefined;
   readonly timeoutMs: number;
+  /** Takes the SDK's warnings (see `awsSdkLogger`); otherwise the SDK writes them to the console. */
+  readonly logger?: AwsSdkLogger;
 }): DynamoDBClient {
   return new DynamoDBClient({
     region: options.region,
     maxAttempts: 2,
     requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs },
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
 }

@@ -4,6 +4,7 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Clock, TurnSettings } from '@org/byova';
+import { awsSdkLogger } from '@org/service-kit';
 import type { Logger } from 'pino';
 import { resolveConfigPath, type GatewayConfig } from '../config';
 import { ConversationStore, conversationTableClient } from './conversation-store';
@@ -48,6 +49,7 @@ export function conversationStore(
   config: GatewayConfig,
   clock: Clock,
   injected: DynamoDBClient | undefined,
+  logger: Logger,
 ): { store: ConversationStore; client: DynamoDBClient } | undefined {
   const table = config.conversationTable;
   if (table === undefined) return undefined;
@@ -57,6 +59,7 @@ export function conversationStore(
       region: table.region,
       endpoint: table.endpoint,
       timeoutMs: config.gateway.store_timeout_ms,
+      logger: awsSdkLogger(logger, 'DynamoDB'),
     });
   const store = new ConversationStore({
     client,
