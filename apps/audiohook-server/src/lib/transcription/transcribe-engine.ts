@@ -97,6 +97,8 @@ class TranscribeStream implements SpeechStream {
   readonly #abort = new AbortController();
   #ending = false;
   #closed = false;
+  /** Fails the stream if the service has not answered its request in time. */
+  #startTimer: NodeJS.Timeout | undefined;
 
   constructor(listener: SpeechStreamListener, maxQueued: number) {
     this.#listener = listener;
@@ -134,7 +136,7 @@ class TranscribeStream implements SpeechStream {
     input: StartStreamTranscriptionCommandInput,
     startTimeoutMs: number,
   ) {
-    const startTimer = setTimeout(() => {
+    this.#startTimer = setTimeout(() => {
       this.#fail(
         new SpeechError(
           SpeechErrorCode.EngineUnavailable,
@@ -142,13 +144,13 @@ class TranscribeStream implements SpeechStream {
         ),
       );
     }, startTimeoutMs);
-    startTimer.unref();
+    this.#startTimer.unref();
     try {
       const response = await client.send(
         new StartStreamTranscriptionCommand({ ...input, AudioStream: this.#queue.events() }),
         { abortSignal: this.#abort.signal },
       );
-      clearTimeout(startTimer);
+      clearTimeout(this.#startTimer);
       if (this.#closed) return;
       this.#listener.ready();
       for await (const event of response.TranscriptResultStream ?? []) {
@@ -161,7 +163,6 @@ class TranscribeStream implements SpeechStream {
           : new SpeechError(SpeechErrorCode.EngineUnavailable, 'Transcribe ended the stream'),
       );
     } catch (error) {
-      clearTimeout(startTimer);
       this.#fail(toSpeechError(error));
     }
   }
@@ -187,6 +188,7 @@ class TranscribeStream implements SpeechStream {
   #close(error: SpeechError | undefined): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#startTimer);
     this.#listener.closed(error);
   }
 }
