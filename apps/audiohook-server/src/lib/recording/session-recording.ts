@@ -31,8 +31,15 @@ export interface SessionRecordingParts {
   readonly track: (work: Promise<unknown>) => void;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** The error's message and its causes' (`a: b: c`, at most four), so the line says why. */
+export function errorText(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && parts.length < 4) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
 }
 
 function startOnOpen(p: SessionRecordingParts): void {
