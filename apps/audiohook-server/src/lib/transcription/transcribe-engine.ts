@@ -44,9 +44,6 @@ export interface TranscribeEngineOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** Default of {@link TranscribeEngineOptions.startTimeoutMs}. */
-export const DEFAULT_TRANSCRIBE_START_TIMEOUT_MS = 10_000;
-
 /** Turns written audio into the `AudioStream` the SDK pulls from, with an end. */
 class AudioQueue {
   readonly #chunks: Uint8Array[] = [];
@@ -97,12 +94,14 @@ class TranscribeStream implements SpeechStream {
   readonly #abort = new AbortController();
   #ending = false;
   #closed = false;
+  readonly #startTimeoutMs: number;
   /** Fails the stream if the service has not answered its request in time. */
   #startTimer: NodeJS.Timeout | undefined;
 
-  constructor(listener: SpeechStreamListener, maxQueued: number) {
+  constructor(listener: SpeechStreamListener, maxQueued: number, startTimeoutMs: number) {
     this.#listener = listener;
     this.#queue = new AudioQueue(maxQueued);
+    this.#startTimeoutMs = startTimeoutMs;
   }
 
   write(pcm: Int16Array): void {
@@ -131,19 +130,15 @@ class TranscribeStream implements SpeechStream {
    * Sends the request and reads results until the service ends the stream or it fails; a
    * service that has not answered within `startTimeoutMs` fails the stream.
    */
-  async run(
-    client: TranscribeStreamingClient,
-    input: StartStreamTranscriptionCommandInput,
-    startTimeoutMs: number,
-  ) {
+  async run(client: TranscribeStreamingClient, input: StartStreamTranscriptionCommandInput) {
     this.#startTimer = setTimeout(() => {
       this.#fail(
         new SpeechError(
           SpeechErrorCode.EngineUnavailable,
-          `Transcribe did not answer the stream request within ${startTimeoutMs} ms`,
+          `Transcribe did not answer the stream request within ${this.#startTimeoutMs} ms`,
         ),
       );
-    }, startTimeoutMs);
+    }, this.#startTimeoutMs);
     this.#startTimer.unref();
     try {
       const response = await client.send(
@@ -204,18 +199,23 @@ export class TranscribeEngine implements SpeechEngine {
   readonly name = 'transcribe';
   readonly maxChannels: 1 | 2;
   readonly #options: TranscribeEngineOptions;
+  readonly #maxQueued: number;
+  readonly #startTimeoutMs: number;
 
   constructor(options: TranscribeEngineOptions) {
     this.#options = options;
     this.maxChannels = options.channelIdentification === false ? 1 : 2;
-    const timeout = options.startTimeoutMs;
-    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1)) {
-      throw new RangeError(`startTimeoutMs must be a positive integer, got ${timeout}`);
+    this.#maxQueued = options.maxQueuedChunks ?? 150;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 10_000;
+    if (!Number.isInteger(this.#startTimeoutMs) || this.#startTimeoutMs < 1) {
+      throw new RangeError(
+        `startTimeoutMs must be a positive integer, got ${this.#startTimeoutMs}`,
+      );
     }
   }
 
   startStream(options: SpeechStreamOptions, listener: SpeechStreamListener): SpeechStream {
-    const stream = new TranscribeStream(listener, this.#options.maxQueuedChunks ?? 150);
+    const stream = new TranscribeStream(listener, this.#maxQueued, this.#startTimeoutMs);
     const languageCode = toTranscribeLanguage(options.language);
     if (languageCode === undefined) {
       const error = new SpeechError(
@@ -225,11 +225,7 @@ export class TranscribeEngine implements SpeechEngine {
       queueMicrotask(() => listener.closed(error));
       return { write: () => undefined, end: () => undefined, abort: () => undefined };
     }
-    void stream.run(
-      this.#options.client,
-      this.#input(options, languageCode),
-      this.#options.startTimeoutMs ?? DEFAULT_TRANSCRIBE_START_TIMEOUT_MS,
-    );
+    void stream.run(this.#options.client, this.#input(options, languageCode));
     return stream;
   }
 
