@@ -6,18 +6,20 @@ import { ChunkPool } from '../src/lib/recording/chunk-pool';
 import { SessionRecorder } from '../src/lib/recording/session-recorder';
 
 describe('ChunkPool', () => {
-  it('hands out returned chunks before making new ones, up to maxFree kept', () => {
+  it('hands out returned chunks before making new ones', () => {
     const pool = new ChunkPool({ chunkBytes: 64, maxFree: 1, arenaChunks: 1 });
     const a = pool.take();
     const b = pool.take();
     expect(a).not.toBe(b);
     expect(a.byteLength).toBe(64);
     pool.give(a);
-    pool.give(b); // beyond maxFree: its arena is let go
-    expect(pool.free).toBe(1);
-    expect(pool.arenas).toBe(1);
-    expect(pool.take()).toBe(a);
+    pool.give(b);
+    expect(pool.free).toBe(2);
+    expect(pool.arenas).toBe(2);
+    expect(pool.take()).toBe(a); // the lowest arena first
+    expect(pool.take()).toBe(b);
     expect(pool.free).toBe(0);
+    expect(pool.arenas).toBe(2);
   });
 
   it('cuts chunks from shared arenas, telling of each arena once before its first chunk is used', () => {
@@ -40,7 +42,22 @@ describe('ChunkPool', () => {
     expect(pool.arenas).toBe(2);
   });
 
-  it('lets an arena go once all its chunks are back and more than maxFree chunks are free', () => {
+  it('keeps its arenas when chunks come back: only trim lets them go', () => {
+    const released: SharedArrayBuffer[] = [];
+    const pool = new ChunkPool({
+      chunkBytes: 64,
+      maxFree: 0,
+      arenaChunks: 2,
+      onArenaReleased: (arena) => released.push(arena),
+    });
+    const chunks = Array.from({ length: 6 }, () => pool.take());
+    for (const chunk of chunks) pool.give(chunk);
+    expect(released).toEqual([]);
+    expect(pool.arenas).toBe(3);
+    expect(pool.free).toBe(6);
+  });
+
+  it('trims only the chunks no one needed since the last trim beyond maxFree, the last arenas first', () => {
     const released: SharedArrayBuffer[] = [];
     const pool = new ChunkPool({
       chunkBytes: 64,
@@ -48,21 +65,80 @@ describe('ChunkPool', () => {
       arenaChunks: 2,
       onArenaReleased: (arena) => released.push(arena),
     });
+    // A burst: 8 chunks (4 arenas) in use at once, then all back.
+    const burst = Array.from({ length: 8 }, () => pool.take());
+    for (const chunk of burst) pool.give(chunk);
+    // The pool ran dry during the burst, so nothing is spare yet.
+    expect(pool.trim()).toBe(0);
+    // Over the next interval at most 2 chunks are in use: 6 stayed free, 4 beyond maxFree.
     const a = pool.take();
     const b = pool.take();
-    const c = pool.take();
-    expect(pool.arenas).toBe(2);
-    pool.give(c); // the second arena is all free, but only 2 chunks are: kept
-    expect(released).toEqual([]);
     pool.give(a);
-    pool.give(b); // the first arena is all free and 4 chunks are: it goes
-    expect(released).toHaveLength(1);
-    expect(released[0]).toBe(a.buffer);
+    pool.give(b);
+    expect(pool.trim()).toBe(2);
+    expect(released).toEqual([burst[7]?.buffer, burst[5]?.buffer]);
+    expect(pool.arenas).toBe(2);
+    expect(pool.free).toBe(4);
+    // Nothing used since: 4 free, 2 beyond maxFree, one arena's worth.
+    expect(pool.trim()).toBe(1);
     expect(pool.arenas).toBe(1);
+    expect(pool.trim()).toBe(0);
+    expect(pool.arenas).toBe(1);
+  });
+
+  it('trims only arenas whose chunks are all free', () => {
+    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 0, arenaChunks: 2 });
+    const chunks = Array.from({ length: 6 }, () => pool.take());
+    pool.give(chunks[0] as Uint8Array);
+    pool.give(chunks[2] as Uint8Array);
+    pool.give(chunks[4] as Uint8Array);
+    pool.trim(); // resets the low-water mark: 3 free
+    expect(pool.trim()).toBe(0); // each arena still has a chunk in use
+    expect(pool.arenas).toBe(3);
+    pool.give(chunks[5] as Uint8Array);
+    pool.trim();
+    // 3 chunks stayed free since the last trim: one arena's worth, and the last arena is all free.
+    expect(pool.arenas).toBe(2);
     expect(pool.free).toBe(2);
-    // What is handed out now comes from the arena kept.
-    expect(pool.take().buffer).toBe(c.buffer);
-    expect(pool.take().buffer).toBe(c.buffer);
+  });
+
+  it('packs the chunks in use into the first arenas, so the last ones empty out', () => {
+    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 0, arenaChunks: 4 });
+    const chunks = Array.from({ length: 12 }, () => pool.take());
+    // Every other chunk comes back, then three are taken again: from the first two arenas.
+    for (let i = 0; i < 12; i += 2) pool.give(chunks[i] as Uint8Array);
+    const again = Array.from({ length: 3 }, () => pool.take());
+    expect(again.map((chunk) => chunk.buffer)).toEqual([
+      chunks[0]?.buffer,
+      chunks[0]?.buffer,
+      chunks[4]?.buffer,
+    ]);
+    expect(chunks[4]?.buffer).not.toBe(chunks[0]?.buffer);
+  });
+
+  it('puts a new arena in the slot of a trimmed one, and keeps handing out distinct chunks', () => {
+    const pool = new ChunkPool({ chunkBytes: 64, maxFree: 0, arenaChunks: 2 });
+    const live = new Set<Uint8Array>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let step = 0; step < 5_000; step++) {
+      const action = random(10);
+      if (action < 5) {
+        const chunk = pool.take();
+        expect(live.has(chunk)).toBe(false);
+        live.add(chunk);
+      } else if (action < 9 && live.size > 0) {
+        const chunk = [...live][random(live.size)] as Uint8Array;
+        live.delete(chunk);
+        pool.give(chunk);
+      } else {
+        pool.trim();
+      }
+      expect(pool.free + live.size).toBe(pool.arenas * 2);
+    }
   });
 
   it('ignores a chunk given back twice, so no chunk is handed to two recorders at once', () => {

@@ -17,14 +17,25 @@
 // them grew to a tenth of the main thread and tipped the server into overload. An arena is
 // created once for `arenaChunks` chunks and shown to the I/O worker once (`onArena`), so a write
 // names it by number instead of sending a SharedArrayBuffer across threads.
+//
+// Arenas are kept through bursts and let go by `trim()` (a timer calls it): only the chunks no
+// session needed since the previous trim, beyond `maxFree`, and only whole arenas. Letting an
+// arena go as soon as its chunks came back (as before) made an overloaded server pay for its
+// memory again and again: late writes make chunks pile up in flight, they all come back in one
+// burst, arenas went, and the next late batch needed new ones. In one 5,000-session run the pool
+// created 3,977 arenas (4 GiB) to hold 258 at the end; fresh memory costs about 3 ms per MiB to
+// touch on this virtual machine (40 times a warm copy, counted in the recorders' `set`), and the
+// released buffers waited for V8's collector, so RSS reached 3.3 GB. Chunks are handed out from
+// the lowest arena that has one, so the chunks in use pack into the first arenas and the last
+// ones empty out to be trimmed.
 
 /** Options of {@link ChunkPool}. */
 export interface ChunkPoolOptions {
   /** Bytes of each chunk. */
   readonly chunkBytes: number;
   /**
-   * Free chunks to keep: past this many, an arena whose chunks are all free is let go (so at most
-   * about `maxFree + arenaChunks` chunks sit unused).
+   * Free chunks `trim` keeps: it lets go of whole arenas holding only chunks beyond this many
+   * that no one needed since the previous trim.
    */
   readonly maxFree: number;
   /** Chunks per arena (one SharedArrayBuffer). @default 64 */
@@ -37,7 +48,10 @@ export interface ChunkPoolOptions {
 
 interface Arena {
   readonly buffer: SharedArrayBuffer;
-  free: number;
+  /** Its free chunks. */
+  readonly free: Uint8Array[];
+  /** Its index in the pool's arena list. */
+  readonly slot: number;
 }
 
 interface ChunkState {
@@ -54,6 +68,7 @@ interface ChunkState {
  * const pool = new ChunkPool({ chunkBytes: 16384, maxFree: 64 });
  * const chunk = pool.take(); // fill it, write it
  * pool.give(chunk); // once the write has completed
+ * setInterval(() => pool.trim(), 30_000).unref(); // memory a burst needed goes back later
  * ```
  */
 export class ChunkPool {
@@ -62,9 +77,15 @@ export class ChunkPool {
   readonly #maxFree: number;
   readonly #onArena: ((arena: SharedArrayBuffer) => void) | undefined;
   readonly #onArenaReleased: ((arena: SharedArrayBuffer) => void) | undefined;
-  #free: Uint8Array[] = [];
+  /** Arenas by slot; a trimmed arena leaves its slot empty for the next new one. */
+  #arenas: (Arena | undefined)[] = [];
+  /** No arena in a slot below this one has a free chunk. */
+  #first = 0;
+  #held = 0;
+  #free = 0;
+  /** The fewest free chunks since the last trim. */
+  #lowWater = 0;
   readonly #chunks = new WeakMap<Uint8Array, ChunkState>();
-  #arenas = 0;
 
   constructor(options: ChunkPoolOptions) {
     const { chunkBytes, maxFree, arenaChunks = 64 } = options;
@@ -86,21 +107,24 @@ export class ChunkPool {
 
   /** Chunks waiting to be reused. */
   get free(): number {
-    return this.#free.length;
+    return this.#free;
   }
 
   /** Arenas held (each `arenaChunks * chunkBytes` bytes). */
   get arenas(): number {
-    return this.#arenas;
+    return this.#held;
   }
 
-  /** A chunk of `chunkBytes` bytes: a returned one when there is one (its old bytes remain). */
+  /**
+   * A chunk of `chunkBytes` bytes, from the lowest arena that has a free one (its old bytes
+   * remain); a new arena when none has.
+   */
   take(): Uint8Array {
-    if (this.#free.length === 0) this.#addArena();
-    const chunk = this.#free.pop() as Uint8Array;
-    const state = this.#chunks.get(chunk) as ChunkState;
-    state.free = false;
-    state.arena.free--;
+    const arena = (this.#free > 0 ? this.#firstWithFree() : undefined) ?? this.#addArena();
+    const chunk = arena.free.pop() as Uint8Array;
+    (this.#chunks.get(chunk) as ChunkState).free = false;
+    this.#free--;
+    if (this.#free < this.#lowWater) this.#lowWater = this.#free;
     return chunk;
   }
 
@@ -110,29 +134,63 @@ export class ChunkPool {
     if (state === undefined || state.free) return;
     state.free = true;
     const arena = state.arena;
-    arena.free++;
-    this.#free.push(chunk);
-    if (arena.free === this.arenaChunks && this.#free.length > this.#maxFree) {
-      this.#release(arena);
-    }
+    arena.free.push(chunk);
+    this.#free++;
+    if (arena.slot < this.#first) this.#first = arena.slot;
   }
 
-  /** Cuts a new arena into free chunks (the first one on top). */
-  #addArena(): void {
+  /**
+   * Lets go of whole free arenas, the last ones first, holding no more than the chunks that
+   * stayed free since the previous trim beyond `maxFree`. Returns how many went.
+   */
+  trim(): number {
+    let spare = this.#lowWater - this.#maxFree;
+    let released = 0;
+    for (let slot = this.#arenas.length - 1; slot >= 0 && spare >= this.arenaChunks; slot--) {
+      const arena = this.#arenas[slot];
+      if (arena === undefined || arena.free.length !== this.arenaChunks) continue;
+      this.#arenas[slot] = undefined;
+      for (const chunk of arena.free) this.#chunks.delete(chunk);
+      spare -= this.arenaChunks;
+      this.#free -= this.arenaChunks;
+      this.#held--;
+      released++;
+      this.#onArenaReleased?.(arena.buffer);
+    }
+    while (this.#arenas.length > 0 && this.#arenas[this.#arenas.length - 1] === undefined) {
+      this.#arenas.pop();
+    }
+    this.#lowWater = this.#free;
+    return released;
+  }
+
+  #firstWithFree(): Arena | undefined {
+    for (let slot = this.#first; slot < this.#arenas.length; slot++) {
+      const arena = this.#arenas[slot];
+      if (arena !== undefined && arena.free.length > 0) {
+        this.#first = slot;
+        return arena;
+      }
+    }
+    return undefined;
+  }
+
+  /** Cuts a new arena into free chunks (the first one on top), in the lowest empty slot. */
+  #addArena(): Arena {
     const buffer = new SharedArrayBuffer(this.chunkBytes * this.arenaChunks);
-    const arena: Arena = { buffer, free: this.arenaChunks };
-    this.#arenas++;
+    let slot = this.#arenas.indexOf(undefined);
+    if (slot < 0) slot = this.#arenas.length;
+    const arena: Arena = { buffer, free: [], slot };
+    this.#arenas[slot] = arena;
+    this.#held++;
     this.#onArena?.(buffer);
     for (let i = this.arenaChunks - 1; i >= 0; i--) {
       const chunk = new Uint8Array(buffer, i * this.chunkBytes, this.chunkBytes);
       this.#chunks.set(chunk, { arena, free: true });
-      this.#free.push(chunk);
+      arena.free.push(chunk);
     }
-  }
-
-  #release(arena: Arena): void {
-    this.#free = this.#free.filter((chunk) => this.#chunks.get(chunk)?.arena !== arena);
-    this.#arenas--;
-    this.#onArenaReleased?.(arena.buffer);
+    this.#free += this.arenaChunks;
+    this.#first = Math.min(this.#first, slot);
+    return arena;
   }
 }

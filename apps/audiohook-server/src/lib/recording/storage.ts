@@ -23,6 +23,13 @@ import { LocalRecordingSink, S3RecordingSink, type RecordingSink } from './uploa
  */
 const CHUNK_POOL_MAX_FREE_BYTES = 8 * 1_048_576;
 
+/**
+ * How often the chunk pool lets go of the arenas no session needed since the last time. Long
+ * enough that a server whose writes come back late now and then keeps the memory for it rather
+ * than paying for new memory at every burst (see chunk-pool.ts).
+ */
+const CHUNK_POOL_TRIM_MS = 30_000;
+
 /** Size of one arena of the chunk pool (64 chunks at the default 16 KiB); see chunk-pool.ts. */
 const CHUNK_ARENA_BYTES = 1_048_576;
 
@@ -117,25 +124,26 @@ export function createRecordingStorage(
     logger: logger.child({ component: 'recovery' }),
     scanIntervalMs: recording.ownership.scanIntervalMs,
   });
+  // Chunks in flight at once: about one per disk write under way.
+  const chunkPool =
+    recording.flushBytes === 0
+      ? undefined
+      : new ChunkPool({
+          chunkBytes: recording.flushBytes,
+          maxFree: Math.max(64, Math.floor(CHUNK_POOL_MAX_FREE_BYTES / recording.flushBytes)),
+          arenaChunks: Math.max(1, Math.floor(CHUNK_ARENA_BYTES / recording.flushBytes)),
+          // Writes from an arena then name it rather than send it to the worker.
+          onArena: (arena) => io.share(arena),
+          onArenaReleased: (arena) => io.unshare(arena),
+        });
+  let trimTimer: NodeJS.Timeout | undefined;
   const environment: RecordingEnvironment = {
     directory: folders.work,
     headerUpdate: recording.headerUpdate,
     flushBytes: recording.flushBytes,
     sidecarMaxPings: recording.sidecarMaxPings,
     sidecarMaxBytes: recording.sidecarMaxBytes,
-    ...(recording.flushBytes === 0
-      ? {}
-      : {
-          // Chunks in flight at once: about one per disk write under way.
-          chunkPool: new ChunkPool({
-            chunkBytes: recording.flushBytes,
-            maxFree: Math.max(64, Math.floor(CHUNK_POOL_MAX_FREE_BYTES / recording.flushBytes)),
-            arenaChunks: Math.max(1, Math.floor(CHUNK_ARENA_BYTES / recording.flushBytes)),
-            // Writes from an arena then name it rather than send it to the worker.
-            onArena: (arena) => io.share(arena),
-            onArenaReleased: (arena) => io.unshare(arena),
-          }),
-        }),
+    ...(chunkPool === undefined ? {} : { chunkPool }),
     maxBufferedBytes: recording.maxBufferedBytes,
     sink,
     io,
@@ -150,10 +158,15 @@ export function createRecordingStorage(
       await mkdir(recording.directory, { recursive: true });
       await folders.open();
       io.start();
+      if (chunkPool !== undefined && trimTimer === undefined) {
+        trimTimer = setInterval(() => chunkPool.trim(), CHUNK_POOL_TRIM_MS).unref();
+      }
     },
     sweep: (options) => recovery.sweep(options),
     stopRetrying: () => s3?.sink.stopRetrying(),
     close: async () => {
+      clearInterval(trimTimer);
+      trimTimer = undefined;
       await recovery.stop();
       await io.close();
       await folders.close();
