@@ -85,6 +85,21 @@ describe('WorkerIo', () => {
     );
   });
 
+  it('posts a batch as soon as it holds maxBatchOps operations, without waiting for its timer', async () => {
+    const log = join(dir, 'ops.log');
+    // A timer this long would outlast the test: every operation below goes in a full batch.
+    const io = new WorkerIo({ batchMs: 600_000, maxBatchOps: 3, workerSource: loggingWorker(log) });
+    const file = io.open(join(dir, 'full.txt'));
+    const writes = ['a', 'b', 'c', 'd'].map((text) => file.write(text));
+    await Promise.all([...writes, file.close()]);
+    expect(await readFile(join(dir, 'full.txt'), 'utf8')).toBe('abcd');
+    const { Open, Write, Close } = IoOp;
+    expect(await readFile(log, 'utf8')).toBe(
+      `${Open},${Write},${Write};${Write},${Write},${Close};`,
+    );
+    await io.close();
+  });
+
   it('sends a shared buffer again to the worker that replaces a dead one', async () => {
     const log = join(dir, 'ops.log');
     const io = new WorkerIo({

@@ -44,6 +44,11 @@ export interface WorkerIoOptions {
   readonly threads?: number;
   /** Operations are collected this long before they are posted (0: the next turn). @default 50 */
   readonly batchMs?: number;
+  /**
+   * A batch holding this many operations is posted at once, without waiting for `batchMs`.
+   * @default 1024
+   */
+  readonly maxBatchOps?: number;
   /** Told when a worker thread dies (its queued operations fail; a new one takes over). */
   readonly onWorkerError?: (error: Error) => void;
   /** @internal The worker's source (tests wrap the real one to make it die). */
@@ -89,6 +94,7 @@ function compact(data: Uint8Array): Uint8Array {
 /** One worker thread and its batch queue. */
 class IoLane {
   readonly #batchMs: number;
+  readonly #maxBatchOps: number;
   readonly #onWorkerError: ((error: Error) => void) | undefined;
   readonly #source: string;
   #worker: Worker | undefined;
@@ -96,8 +102,8 @@ class IoLane {
   generation = 0;
   #nextId = 1;
   #queue: Op[] = [];
-  /** A flush is scheduled (a timer that finds the queue already flushed does nothing). */
-  #scheduled = false;
+  /** The scheduled flush, if any. */
+  #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   /** Operations posted or queued, oldest first; the worker settles them in this order. */
   #waiting: Waiter[] = [];
   #idle: (() => void)[] = [];
@@ -107,6 +113,7 @@ class IoLane {
 
   constructor(options: WorkerIoOptions) {
     this.#batchMs = options.batchMs ?? 50;
+    this.#maxBatchOps = options.maxBatchOps ?? 1024;
     this.#onWorkerError = options.onWorkerError;
     this.#source = options.workerSource ?? RECORDING_IO_WORKER_SOURCE;
   }
@@ -121,14 +128,20 @@ class IoLane {
   ): Promise<void> {
     const id = this.#nextId++;
     this.#queue.push([kind, id, handle, a, b, c, d]);
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      if (this.#batchMs === 0) setImmediate(() => this.flush());
-      else setTimeout(() => this.flush(), this.#batchMs);
-    }
-    return new Promise<void>((resolve, reject) => {
+    const settled = new Promise<void>((resolve, reject) => {
       this.#waiting.push({ id, resolve, reject });
     });
+    // A full batch goes now: an event-loop turn that reads a backlog from thousands of sockets
+    // can last seconds, and every chunk it fills would stay queued (and the pool grow) until
+    // the timer's turn came.
+    if (this.#queue.length >= this.#maxBatchOps) this.flush();
+    else if (this.#timer === undefined) {
+      this.#timer =
+        this.#batchMs === 0
+          ? setImmediate(() => this.flush())
+          : setTimeout(() => this.flush(), this.#batchMs);
+    }
+    return settled;
   }
 
   /** Writes `length` bytes of a shared buffer from `offset`, sending the buffer first if new. */
@@ -159,7 +172,11 @@ class IoLane {
 
   /** Posts what is queued now. */
   flush(): void {
-    this.#scheduled = false;
+    if (this.#timer !== undefined) {
+      if (this.#batchMs === 0) clearImmediate(this.#timer as NodeJS.Immediate);
+      else clearTimeout(this.#timer as NodeJS.Timeout);
+      this.#timer = undefined;
+    }
     if (this.#queue.length === 0) return;
     const ops = this.#queue;
     this.#queue = [];
