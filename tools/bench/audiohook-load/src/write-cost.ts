@@ -1,10 +1,13 @@
-// The CPU of a recording's disk writes as the written volume grows (see lib/write-cost.ts).
+// What new memory costs this machine: the CPU of a recording's disk writes as the written volume
+// grows (lib/write-cost.ts), and of filling audio chunks in new against reused arenas
+// (lib/fill-cost.ts).
 // Usage (from the workspace root):
 //   npx tsx --tsconfig tools/bench/audiohook-load/tsconfig.json \
 //     tools/bench/audiohook-load/src/write-cost.ts [--dir /dev/shm] [--files 5000] [--gib 3]
 
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
+import { measureFillCost } from './lib/fill-cost';
 import { measureWriteCost } from './lib/write-cost';
 
 const { values } = parseArgs({
@@ -26,3 +29,7 @@ for (const step of steps) {
     `  ${gib} GiB written: ${step.cpuMicrosPerWrite} µs CPU per write (kernel ${step.systemMicrosPerWrite})\n`,
   );
 }
+const fill = measureFillCost({ frames: 200_000 });
+process.stdout.write(
+  `3,200-byte frames copied into 16 KiB chunks of 1 MiB shared arenas: ${fill.warmMicrosPerFrame} µs CPU per frame in a reused arena, ${fill.freshMicrosPerFrame} in new ones (kernel ${fill.freshSystemMicrosPerFrame})\n`,
+);

@@ -23,9 +23,9 @@
 // arena go as soon as its chunks came back (as before) made an overloaded server pay for its
 // memory again and again: late writes make chunks pile up in flight, they all come back in one
 // burst, arenas went, and the next late batch needed new ones. In one 5,000-session run the pool
-// created 3,977 arenas (4 GiB) to hold 258 at the end; fresh memory costs about 3 ms per MiB to
-// touch on this virtual machine (40 times a warm copy, counted in the recorders' `set`), and the
-// released buffers waited for V8's collector, so RSS reached 3.3 GB. Chunks are handed out from
+// created 3,977 arenas (4 GiB) to hold 258 at the end; new memory costs 1-3 ms per MiB to touch
+// on this virtual machine (15 to 45 times a copy into memory used before, and counted in the
+// recorders' copy), and the arenas let go waited for V8's collector, so RSS reached 3.3 GB. Chunks are handed out from
 // the lowest arena that has one, so the chunks in use pack into the first arenas and the last
 // ones empty out to be trimmed.
 
