@@ -1,21 +1,13 @@
 import { audioHookBody, FakeGenesys, type FakeGenesysOptions } from './fakes/fake-genesys';
-import { delay, startCollector, type TestCollector, topicOf, waitFor } from './helpers';
-
-/** Publishes one event every `everyMs` until stopped; returns the conversation ids sent. */
-function publisher(genesys: FakeGenesys, everyMs = 10, from = 0) {
-  const sent: string[] = [];
-  let n = from;
-  const timer = setInterval(() => {
-    const body = audioHookBody(n);
-    n += 1;
-    sent.push(String(body['conversationId']));
-    genesys.publish(topicOf(), body);
-  }, everyMs);
-  return {
-    sent,
-    stop: () => clearInterval(timer),
-  };
-}
+import {
+  delay,
+  publisher,
+  startCollector,
+  stopPublishers,
+  type TestCollector,
+  topicOf,
+  waitFor,
+} from './helpers';
 
 /** Asserts that the file holds exactly the given conversation ids, each once. */
 function expectExactlyOnce(c: TestCollector, ids: string[]): void {
@@ -32,6 +24,7 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
   };
 
   afterEach(async () => {
+    stopPublishers();
     await c?.stop();
     c = undefined;
     await genesys.stop();

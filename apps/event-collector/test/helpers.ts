@@ -5,7 +5,7 @@ import { createCollector, type Collector } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import type { FakeElastic } from './fakes/fake-elastic';
-import type { FakeGenesys } from './fakes/fake-genesys';
+import { audioHookBody, type FakeGenesys } from './fakes/fake-genesys';
 
 /** Log lines a test collector wrote, parsed. */
 export class LogCapture {
@@ -110,7 +110,10 @@ export async function startCollector(
   };
 }
 
-/** Parses a JSONL file (missing file: no records). */
+/**
+ * Parses a JSONL file (missing file: no records). A last line without its newline is still being
+ * written by a running collector (a read can see part of a write) and is left out.
+ */
 export function readJsonl(file: string): Record<string, unknown>[] {
   let text: string;
   try {
@@ -119,9 +122,44 @@ export function readJsonl(file: string): Record<string, unknown>[] {
     return [];
   }
   return text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+const publishing = new Set<() => void>();
+
+/**
+ * Publishes one AudioHook event every `everyMs` (numbered from `from`) until stopped; `sent`
+ * holds their conversation ids.
+ */
+export function publisher(genesys: FakeGenesys, everyMs = 10, from = 0) {
+  const sent: string[] = [];
+  let n = from;
+  const timer = setInterval(() => {
+    const body = audioHookBody(n);
+    n += 1;
+    sent.push(String(body['conversationId']));
+    genesys.publish(topicOf(), body);
+  }, everyMs);
+  const stop = (): void => {
+    clearInterval(timer);
+    publishing.delete(stop);
+  };
+  publishing.add(stop);
+  return {
+    sent,
+    get count() {
+      return sent.length;
+    },
+    stop,
+  };
+}
+
+/** Stops the publishers a test left running (it failed before it stopped them): for `afterEach`. */
+export function stopPublishers(): void {
+  for (const stop of [...publishing]) stop();
 }
 
 /** Polls until `check` returns truthy, or fails after `timeoutMs` with `what`. */

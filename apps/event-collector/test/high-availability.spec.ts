@@ -4,26 +4,11 @@ import { join } from 'node:path';
 import { LocalDynamo, TEST_AWS_ENV } from './dynamo';
 import { FakeElastic } from './fakes/fake-elastic';
 import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
-import { readJsonl, startCollector, testEnv, topicOf, waitFor } from './helpers';
+import { publisher, readJsonl, startCollector, stopPublishers, testEnv, waitFor } from './helpers';
 import { CollectorProcess } from './process';
 import { TcpProxy } from './tcp-proxy';
 
 const TABLE = 'event-collector-lease';
-
-/** Publishes one event every `everyMs` (ids from `from`) until stopped. */
-function publisher(genesys: FakeGenesys, everyMs: number) {
-  let n = 0;
-  const timer = setInterval(() => {
-    genesys.publish(topicOf(), audioHookBody(n));
-    n += 1;
-  }, everyMs);
-  return {
-    get count() {
-      return n;
-    },
-    stop: () => clearInterval(timer),
-  };
-}
 
 /** Lost and duplicated conversation ids of events 0..count-1 in a JSONL file. */
 function audit(file: string, count: number): { lost: number; duplicated: number; lines: number } {
@@ -69,6 +54,7 @@ describe('high availability: two collectors and a DynamoDB lease (dynalite)', ()
     dir = mkdtempSync(join(tmpdir(), 'ha-'));
   });
   afterEach(async () => {
+    stopPublishers();
     for (const p of procs.splice(0)) await p.kill9();
     await genesys.stop();
     rmSync(dir, { recursive: true, force: true });
