@@ -58,6 +58,12 @@ class StreamingClient {
     });
   }
 
+  /** Stops streaming and drops the connection (cleanup after a failed test). */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.client.socket.terminate();
+  }
+
   #sendFrame(index: number): void {
     const frame = new Uint8Array(FRAME_BYTES).fill((index * 7 + this.sent.length) & 0xff);
     this.sent.push(frame);
@@ -84,30 +90,36 @@ describe('drain on SIGTERM', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const url = `ws://127.0.0.1:${port}/api/v1/audiohook/ws`;
     const clients = Array.from({ length: SESSIONS }, (_, i) => new StreamingClient(url, i));
-    await Promise.all(clients.map((c) => c.client.waitFor('opened', 20_000)));
-    // Let every session stream for a while before the signal.
-    await until(() => clients.every((c) => c.sent.length >= 10), 'ten frames per session');
-    child.kill('SIGTERM');
-    await Promise.all(clients.map((c) => c.done));
-    expect(await exited).toBe(0);
+    try {
+      await Promise.all(clients.map((c) => c.client.waitFor('opened', 20_000)));
+      // Let every session stream for a while before the signal.
+      await until(() => clients.every((c) => c.sent.length >= 10), 'ten frames per session');
+      child.kill('SIGTERM');
+      await Promise.all(clients.map((c) => c.done));
+      expect(await exited).toBe(0);
 
-    const sentBySession = new Map(clients.map((c) => [c.client.sessionId, c.sent]));
-    const wavs = (await readdir(dir)).filter((f) => f.endsWith('.wav'));
-    expect(wavs).toHaveLength(SESSIONS);
-    const short: string[] = [];
-    for (const name of wavs) {
-      const sidecar = JSON.parse(
-        await readFile(join(dir, name.replace('.wav', '.json')), 'utf8'),
-      ) as { body: { type: string; data: { message?: { id?: string } } }[] };
-      const sessionId = sidecar.body.find((e) => e.type === 'audiohook')?.data.message?.id;
-      const sent = sentBySession.get(sessionId ?? '');
-      expect(sent).toBeDefined();
-      const expected = Buffer.concat(sent ?? []);
-      const wav = parseWav(new Uint8Array(await readFile(join(dir, name))));
-      if (!Buffer.from(wav.data).equals(expected)) {
-        short.push(`${sessionId}: ${wav.data.length} of ${expected.length} bytes`);
+      const sentBySession = new Map(clients.map((c) => [c.client.sessionId, c.sent]));
+      const wavs = (await readdir(dir)).filter((f) => f.endsWith('.wav'));
+      expect(wavs).toHaveLength(SESSIONS);
+      const short: string[] = [];
+      for (const name of wavs) {
+        const sidecar = JSON.parse(
+          await readFile(join(dir, name.replace('.wav', '.json')), 'utf8'),
+        ) as { body: { type: string; data: { message?: { id?: string } } }[] };
+        const sessionId = sidecar.body.find((e) => e.type === 'audiohook')?.data.message?.id;
+        const sent = sentBySession.get(sessionId ?? '');
+        expect(sent).toBeDefined();
+        const expected = Buffer.concat(sent ?? []);
+        const wav = parseWav(new Uint8Array(await readFile(join(dir, name))));
+        if (!Buffer.from(wav.data).equals(expected)) {
+          short.push(`${sessionId}: ${wav.data.length} of ${expected.length} bytes`);
+        }
       }
+      expect(short).toEqual([]);
+    } finally {
+      // After a failure too: no client keeps streaming, no server is left running.
+      for (const c of clients) c.stop();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
-    expect(short).toEqual([]);
   }, 120_000);
 });

@@ -166,9 +166,13 @@ describe('the collector after a crash (real process)', () => {
       expect(opened.status).toBe(200);
       const target = backups(out).length + 20;
       const timer = setInterval(() => genesys.publish(topicOf(), audioHookBody(n++)), 1);
-      await waitFor('rotating', () => backups(out).length >= target, 60_000);
-      await killMidRotation(p, out);
-      clearInterval(timer);
+      try {
+        await waitFor('rotating', () => backups(out).length >= target, 60_000);
+        await killMidRotation(p, out);
+      } finally {
+        // Also when the wait fails: a timer left running would keep Jest from exiting.
+        clearInterval(timer);
+      }
       await waitFor('socket gone', () => genesys.connectedChannels().length === 0, 60_000);
       if (!contiguous(backups(out))) gapsSeen += 1;
     }
