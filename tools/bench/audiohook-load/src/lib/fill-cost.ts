@@ -4,6 +4,8 @@
 // machine the first touch of a new page costs far more than the copy: an arena created for every
 // burst of late writes made the frames' copy the main thread's largest item in an overloaded run.
 
+import { positiveInteger } from './write-cost';
+
 /** Options of {@link measureFillCost}. */
 export interface FillCostOptions {
   /** Frames copied in each of the two measurements. */
@@ -21,13 +23,6 @@ export interface FillCost {
   readonly warmMicrosPerFrame: number;
   readonly freshMicrosPerFrame: number;
   readonly freshSystemMicrosPerFrame: number;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive integer, got ${value}`);
-  }
-  return value;
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;

@@ -31,7 +31,8 @@ export interface WriteCostStep {
   readonly systemMicrosPerWrite: number;
 }
 
-function positiveInteger(name: string, value: number): number {
+/** `value`, or a RangeError naming `name` when it is not a positive integer. */
+export function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) {
     throw new RangeError(`${name} must be a positive integer, got ${value}`);
   }
