@@ -13,7 +13,15 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { JsonlWriter } from '../src/lib/jsonl-writer';
 import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
-import { readJsonl, startCollector, testEnv, topicOf, waitFor } from './helpers';
+import {
+  publisher,
+  readJsonl,
+  startCollector,
+  stopPublishers,
+  testEnv,
+  topicOf,
+  waitFor,
+} from './helpers';
 import { CollectorProcess } from './process';
 
 const silent = pino({ level: 'silent' });
@@ -133,6 +141,7 @@ describe('the collector after a crash (real process)', () => {
     dir = mkdtempSync(join(tmpdir(), 'crash-proc-'));
   });
   afterEach(async () => {
+    stopPublishers();
     for (const p of procs.splice(0)) await p.kill9();
     await genesys.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -165,14 +174,11 @@ describe('the collector after a crash (real process)', () => {
       );
       expect(opened.status).toBe(200);
       const target = backups(out).length + 20;
-      const timer = setInterval(() => genesys.publish(topicOf(), audioHookBody(n++)), 1);
-      try {
-        await waitFor('rotating', () => backups(out).length >= target, 60_000);
-        await killMidRotation(p, out);
-      } finally {
-        // Also when the wait fails: a timer left running would keep Jest from exiting.
-        clearInterval(timer);
-      }
+      const pub = publisher(genesys, 1, n);
+      await waitFor('rotating', () => backups(out).length >= target, 60_000);
+      await killMidRotation(p, out);
+      pub.stop();
+      n += pub.count;
       await waitFor('socket gone', () => genesys.connectedChannels().length === 0, 60_000);
       if (!contiguous(backups(out))) gapsSeen += 1;
     }
