@@ -2,7 +2,13 @@
 // with back-pressure on a slow disk (the transport stops reading), and at the end the files
 // finished and stored (moved to LOG_ROOT_DIR or uploaded, tracked until done).
 
-import type { AudioHookTransport, MediaParameter, ServerSession } from '@org/audiohook-protocol';
+import { endianness } from 'node:os';
+import type {
+  AudioFrame,
+  AudioHookTransport,
+  MediaParameter,
+  ServerSession,
+} from '@org/audiohook-protocol';
 import type { AppLogger } from '../logging';
 import type { ServerMetrics } from '../metrics';
 import type { RecordingFormat, SessionRecorder } from './session-recorder';
@@ -63,11 +69,31 @@ function startOnOpen(p: SessionRecordingParts): void {
   });
 }
 
+const HOST_LITTLE_ENDIAN = endianness() === 'LE';
+
+/**
+ * The frame's bytes as the WAV stores them: PCMU as received; L16 little-endian, whatever byte
+ * order the client sends (`L16_BYTE_ORDER`). The frame's samples are already in the host's
+ * order, so on a little-endian host their memory is the answer (the received bytes themselves
+ * when they were little-endian).
+ */
+export function wavBytes(frame: AudioFrame): Uint8Array {
+  const samples = frame.interleaved;
+  if (samples instanceof Uint8Array) return frame.data;
+  if (HOST_LITTLE_ENDIAN) {
+    return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  }
+  const bytes = new Uint8Array(samples.length * 2);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < samples.length; i++) view.setInt16(i * 2, samples[i] as number, true);
+  return bytes;
+}
+
 function appendWithBackPressure(p: SessionRecordingParts): void {
   let paused = false;
   p.session.on('audio', (frame) => {
     p.metrics.countAudioBytes(p.endpoint, frame.data.length);
-    const buffered = p.recorder.appendAudio(frame.data);
+    const buffered = p.recorder.appendAudio(wavBytes(frame));
     // Back-pressure: stop reading the socket while the disk is behind, so a slow disk bounds
     // memory per connection instead of growing it.
     if (buffered <= p.maxBufferedBytes || paused) return;
