@@ -179,7 +179,7 @@ describe('sidecar bounds', () => {
 });
 
 describe('requestInfo (the sidecar copy of the upgrade request)', () => {
-  it('redacts the API key, Authorization, Cookie and every keyid of Signature-Input', () => {
+  it('redacts the API key, Authorization, Cookie, Signature and every keyid of Signature-Input', () => {
     const info = requestInfo({
       url: '/api/v1/audiohook/ws',
       headers: {
@@ -188,6 +188,7 @@ describe('requestInfo (the sidecar copy of the upgrade request)', () => {
         cookie: 'c=1',
         'signature-input':
           'sig1=("@request-target");keyid="the-key";nonce="n", sig2=("x-api-key");alg="hmac-sha256"; KeyId = the-key;created=1',
+        signature: 'sig1=:c2lnbmF0dXJl:',
         host: 'example.com',
       },
     });
@@ -197,6 +198,7 @@ describe('requestInfo (the sidecar copy of the upgrade request)', () => {
       cookie: '[redacted]',
       'signature-input':
         'sig1=("@request-target");keyid="[redacted]";nonce="n", sig2=("x-api-key");alg="hmac-sha256"; KeyId = "[redacted]";created=1',
+      signature: '[redacted]',
       host: 'example.com',
     });
     expect(JSON.stringify(info)).not.toContain('the-key');

@@ -71,15 +71,19 @@ const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
 const REDACTED = '[redacted]';
 
-/** Header fields whose whole value is a credential. */
-const SECRET_HEADERS = ['x-api-key', 'authorization', 'cookie'] as const;
+/**
+ * Header fields whose whole value is left out: credentials, and the request's signature (not a
+ * secret, but the README promises signatures are never logged).
+ */
+const SECRET_HEADERS = ['x-api-key', 'authorization', 'cookie', 'signature'] as const;
 
 /** `keyid="…"` of a Signature-Input: the API key itself (AudioHook signs with keyid = key). */
 const KEYID_PARAMETER = /(;\s*keyid\s*=\s*)("(?:[^"\\]|\\.)*"|[^;,\s]*)/gi;
 
 /**
  * The sidecar keeps a copy of the upgrade request, minus the credentials: `X-API-KEY` (and
- * `Authorization`, `Cookie`) redacted, and the `keyid` of `Signature-Input`, which is the API key.
+ * `Authorization`, `Cookie`, `Signature`) redacted, and the `keyid` of `Signature-Input`, which
+ * is the API key.
  */
 export function requestInfo(request: Pick<IncomingMessage, 'url' | 'headers'>): {
   uri: string;
