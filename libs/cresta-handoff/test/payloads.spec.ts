@@ -114,6 +114,15 @@ describe('handoff response', () => {
     },
   );
 
+  it('quotes at most 1,024 characters of an invalid structure in the error', () => {
+    const body = { handoff: 'x', summary: 's'.repeat(100_000) };
+    expect(() => parseHandoffResponse(body)).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/^invalid handoff response structure: \{.{1023}…$/s),
+      }),
+    );
+  });
+
   it('rejects a handoff with a missing or non-string field', () => {
     const error = (() => {
       try {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Deadline } from './deadline';
-import { CrestaError, CrestaErrorCode, messageOf } from './errors';
+import { CrestaError, CrestaErrorCode, messageOf, truncateForError } from './errors';
 import { type HttpResponse, type HttpTransport, NodeHttpTransport } from './http-transport';
 import { type CrestaLogger, silentLogger } from './logger';
 import {
@@ -114,11 +114,6 @@ const optionsSchema = z.object({
 });
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
-const MAX_ERROR_BODY_CHARS = 1024;
-
-function truncate(text: string): string {
-  return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}…` : text;
-}
 
 interface AuthState {
   /** A token fetched during this call that was too short-lived to cache. */
@@ -257,7 +252,7 @@ export class CrestaClient {
     if (!ok) {
       throw new CrestaError(
         CrestaErrorCode.HttpStatus,
-        `request returned non-200 status: ${response.status}, body: ${truncate(response.body)}`,
+        `request returned non-200 status: ${response.status}, body: ${truncateForError(response.body)}`,
         { status: response.status },
       );
     }
@@ -389,7 +384,7 @@ export class CrestaClient {
       throw authHeaderError(
         new CrestaError(
           CrestaErrorCode.Token,
-          `token request returned non-200 status: ${response.status}, body: ${truncate(response.body)}`,
+          `token request returned non-200 status: ${response.status}, body: ${truncateForError(response.body)}`,
           { status: response.status },
         ),
       );

@@ -111,3 +111,19 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Most characters of a response body quoted in an error message (and so in logs). */
+export const MAX_ERROR_BODY_CHARS = 1024;
+
+/**
+ * `text` cut to {@link MAX_ERROR_BODY_CHARS} (with `…`), for quoting what the API sent in an
+ * error: a response can be up to `maxResponseBytes` long and hold conversation summaries.
+ *
+ * @example
+ * ```ts
+ * truncateForError('x'.repeat(5000)).length; // 1025
+ * ```
+ */
+export function truncateForError(text: string): string {
+  return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}…` : text;
+}

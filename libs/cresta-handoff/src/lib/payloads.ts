@@ -1,4 +1,4 @@
-import { CrestaError, CrestaErrorCode } from './errors';
+import { CrestaError, CrestaErrorCode, truncateForError } from './errors';
 import { flattenForConnect, type FlattenOptions } from './flatten';
 
 /** Connect parameters that carry credentials: they never reach `ccaasMetadata.parameters`. */
@@ -134,7 +134,7 @@ export function parseHandoffResponse(body: unknown): AiAgentHandoff {
   if (handoff === null || typeof handoff !== 'object' || Array.isArray(handoff)) {
     throw new CrestaError(
       CrestaErrorCode.InvalidResponse,
-      `invalid handoff response structure: ${JSON.stringify(body) ?? String(body)}`,
+      `invalid handoff response structure: ${truncateForError(JSON.stringify(body) ?? String(body))}`,
     );
   }
   const record = handoff as Record<string, unknown>;
