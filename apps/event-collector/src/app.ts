@@ -9,6 +9,7 @@ import { Metrics } from './lib/metrics';
 import { gaugeReadings } from './lib/metrics-render';
 import { RecentEvents } from './lib/recent-events';
 import { Leadership } from './lib/leadership';
+import { redactUrl } from './lib/redact';
 import type { CollectingSession } from './lib/session';
 import { type ResolvedTopics, resolveTopics } from './lib/topics';
 
@@ -208,11 +209,13 @@ function logStart(config: CollectorConfig, logger: Logger): void {
   logger.info(
     {
       env: g.env,
-      loginBaseUrl: g.loginBaseUrl,
-      apiBaseUrl: g.apiBaseUrl,
+      loginBaseUrl: redactUrl(g.loginBaseUrl),
+      apiBaseUrl: redactUrl(g.apiBaseUrl),
       clientId: g.clientId,
       output: config.output.file,
-      elastic: config.elastic ? { url: config.elastic.url, index: config.elastic.index } : null,
+      elastic: config.elastic
+        ? { url: redactUrl(config.elastic.url), index: config.elastic.index }
+        : null,
       lease: config.lease ? { table: config.lease.table, key: config.lease.key } : null,
     },
     'starting event collector',

@@ -17,9 +17,12 @@ export type AudioHookMatcher = 'id-prefix' | 'entity-type' | 'name' | 'topic';
 
 /** Elasticsearch sink settings; absent when `ELASTIC_URL` is empty. */
 export interface ElasticConfig {
-  /** Base URL without a trailing slash. */
+  /** Base URL without a trailing slash, and without credentials (they moved to `authorization`). */
   url: string;
-  /** The ready-made `Authorization` header value, if `ELASTIC_AUTH` is set. Secret. */
+  /**
+   * The ready-made `Authorization` header value: from `ELASTIC_AUTH`, or Basic from the
+   * `user:pass@` of `ELASTIC_URL`. Secret.
+   */
   authorization: string | undefined;
   index: string;
   dataStream: boolean;
@@ -215,7 +218,8 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_MS: num(1000, { int: true, min: 10 }),
   CONSOLE_OUTPUT: bool(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).optional(),
-  ELASTIC_URL: z.string().optional(),
+  // Secret: it may carry `user:pass@` (moved to the Authorization header by elasticFrom).
+  ELASTIC_URL: secret(z.string().optional()),
   ELASTIC_AUTH: secret(z.string().optional()),
   ELASTIC_INDEX: str('genesys-audiohook').refine(
     (v) =>
@@ -324,6 +328,30 @@ function parseEnv(env: Record<string, string | undefined>): Env {
   return e;
 }
 
+/**
+ * Moves `user:pass@` out of `ELASTIC_URL` (Node's `fetch` refuses URLs with credentials) into a
+ * Basic `Authorization` value, percent-decoded, and clears them from `url`. `undefined` when the
+ * URL has none. Credentials in the URL together with `ELASTIC_AUTH` are ambiguous: an error that
+ * names both variables and echoes neither value.
+ */
+function elasticUrlCredentials(url: URL, hasElasticAuth: boolean): string | undefined {
+  if (url.username === '' && url.password === '') return undefined;
+  if (hasElasticAuth) {
+    throw configError([
+      'ELASTIC_URL contains credentials (user:password@) and ELASTIC_AUTH is also set; use only one of them',
+    ]);
+  }
+  let userPass: string;
+  try {
+    userPass = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw configError(['ELASTIC_URL contains credentials that are not valid percent-encoding']);
+  }
+  url.username = '';
+  url.password = '';
+  return `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
+}
+
 function elasticFrom(e: Env): ElasticConfig | undefined {
   if (e.ELASTIC_URL === undefined) return undefined;
   let url: URL;
@@ -335,10 +363,13 @@ function elasticFrom(e: Env): ElasticConfig | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw configError(['ELASTIC_URL must be http:// or https://']);
   }
+  const authorization = elasticUrlCredentials(url, e.ELASTIC_AUTH !== undefined);
   const outDir = dirname(e.OUTPUT_FILE);
   return {
-    url: e.ELASTIC_URL.replace(/\/+$/, ''),
-    authorization: e.ELASTIC_AUTH === undefined ? undefined : elasticAuthorization(e.ELASTIC_AUTH),
+    url: url.href.replace(/\/+$/, ''),
+    authorization:
+      authorization ??
+      (e.ELASTIC_AUTH === undefined ? undefined : elasticAuthorization(e.ELASTIC_AUTH)),
     index: e.ELASTIC_INDEX,
     dataStream: e.ELASTIC_DATASTREAM,
     bulkSize: e.BULK_SIZE,

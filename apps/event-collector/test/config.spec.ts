@@ -117,6 +117,40 @@ describe('loadConfig', () => {
     ).toContain('ELASTIC_INDEX');
   });
 
+  it('moves credentials in ELASTIC_URL into a Basic Authorization header and cleans the URL', () => {
+    const c = loadConfig({
+      ...required,
+      ELASTIC_URL: 'https://elastic:p%40ss%3Aw0rd%2F%20x@es.example.com:9200/prefix/',
+    });
+    expect(c.elastic?.url).toBe('https://es.example.com:9200/prefix');
+    expect(c.elastic?.authorization).toBe(
+      `Basic ${Buffer.from('elastic:p@ss:w0rd/ x').toString('base64')}`,
+    );
+    // A user name alone is still Basic, with an empty password.
+    expect(loadConfig({ ...required, ELASTIC_URL: 'https://svc@es' }).elastic).toMatchObject({
+      url: 'https://es',
+      authorization: `Basic ${Buffer.from('svc:').toString('base64')}`,
+    });
+  });
+
+  it('refuses credentials in ELASTIC_URL together with ELASTIC_AUTH, naming both and echoing neither', () => {
+    const msg = configError({
+      ...required,
+      ELASTIC_URL: 'https://elastic:hunter2@es.example.com:9200',
+      ELASTIC_AUTH: 'ApiKey c2VjcmV0a2V5',
+    });
+    expect(msg).toContain('ELASTIC_URL');
+    expect(msg).toContain('ELASTIC_AUTH');
+    expect(msg).not.toContain('hunter2');
+    expect(msg).not.toContain('c2VjcmV0a2V5');
+  });
+
+  it('reports credentials in ELASTIC_URL that are not valid percent-encoding, without echoing them', () => {
+    const msg = configError({ ...required, ELASTIC_URL: 'https://elastic:hunter2%zz@es' });
+    expect(msg).toContain('ELASTIC_URL contains credentials that are not valid percent-encoding');
+    expect(msg).not.toContain('hunter2');
+  });
+
   it('accepts the legacy collector.py names as fallbacks', () => {
     const c = loadConfig({
       ...required,

@@ -5,9 +5,10 @@ import pino from 'pino';
 import { type ElasticConfig, elasticAuthorization } from '../src/config';
 import { ElasticSink } from '../src/lib/elastic/bulk-sink';
 import { Metrics } from '../src/lib/metrics';
+import { createLogger } from '../src/logger';
 import { FakeElastic } from './fakes/fake-elastic';
 import { FakeGenesys, audioHookBody } from './fakes/fake-genesys';
-import { startCollector, type TestCollector, topicOf, waitFor } from './helpers';
+import { LogCapture, startCollector, type TestCollector, topicOf, waitFor } from './helpers';
 
 const silent = pino({ level: 'silent' });
 
@@ -165,6 +166,22 @@ describe('ElasticSink', () => {
     await waitFor('stored', () => es.index('genesys-audiohook').size === 1);
     expect(es.calls[0]?.auth).toBe('ApiKey aWQ6a2V5');
   });
+  it('keeps URL credentials out of the logs and lastError when a request fails', async () => {
+    const logs = new LogCapture();
+    const logger = createLogger({ level: 'debug', consoleEvents: false }, logs);
+    // Built by hand, past loadConfig (which moves credentials out): fetch refuses this URL.
+    const url = es.baseUrl.replace('http://', 'http://elastic:hunter2@');
+    sink = new ElasticSink(config({ url, maxRetries: 0 }), logger, metrics);
+    await sink.start();
+    sink.add(doc(1));
+    await waitFor('spooled', () => metrics.get('elastic_spooled') >= 1);
+    const lastError = sink.status().lastError ?? '';
+    expect(lastError).toContain('credentials');
+    expect(lastError).toContain(es.baseUrl);
+    expect(lastError).not.toContain('hunter2');
+    expect(logs.raw.join('')).toContain('Elasticsearch bulk request failed');
+    expect(logs.raw.join('')).not.toContain('hunter2');
+  });
 });
 
 describe('collector with Elasticsearch down, then up', () => {
@@ -196,6 +213,50 @@ describe('collector with Elasticsearch down, then up', () => {
       await waitFor('answers counted', () => c?.collector.metrics.get('elastic_indexed') === 40);
       expect(c.collector.metrics.get('elastic_indexed')).toBe(40);
       expect(created.length).toBe(40 + c.collector.metrics.get('elastic_conflicts'));
+    } finally {
+      await c?.stop();
+      await genesys.stop();
+      await es.stop();
+    }
+  });
+});
+
+describe('collector with credentials in ELASTIC_URL', () => {
+  it('sends every document with the Basic header and never shows the password in logs or /health', async () => {
+    const password = 'p@ss:w0rd/secret';
+    const basic = `Basic ${Buffer.from(`elastic:${password}`).toString('base64')}`;
+    const genesys = await new FakeGenesys({ heartbeatIntervalMs: 200 }).start();
+    const es = await new FakeElastic({ authorization: basic }).start();
+    let c: TestCollector | undefined;
+    try {
+      const withCredentials = es.baseUrl.replace(
+        'http://',
+        `http://elastic:${encodeURIComponent(password)}@`,
+      );
+      // Unavailable at first, so /health carries an Elasticsearch lastError too.
+      es.down = 503;
+      c = await startCollector(genesys, { elastic: es, env: { ELASTIC_URL: withCredentials } });
+      await waitFor('connected', () => genesys.connectedChannels().length === 1);
+      for (let i = 0; i < 12; i += 1) genesys.publish(topicOf(), audioHookBody(i));
+      const failing = await waitFor('lastError on /health', async () => {
+        const h = await c?.http('/health');
+        const body = h?.json as { elastic?: { lastError?: string } } | undefined;
+        return body?.elastic?.lastError !== undefined && h;
+      });
+      es.down = undefined;
+      await waitFor('all in ES', () => es.index('genesys-audiohook').size === 12, 15_000);
+      expect(es.calls.length).toBeGreaterThan(1);
+      expect(es.calls.every((call) => call.auth === basic)).toBe(true);
+      expect(es.calls.some((call) => call.status === 200)).toBe(true);
+
+      const start = c.logs.lines.find((l) => l['msg'] === 'starting event collector');
+      expect(start?.['elastic']).toMatchObject({ url: es.baseUrl });
+      const health = await c.http('/health');
+      for (const text of [c.logs.raw.join(''), failing.text, health.text]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain(encodeURIComponent(password));
+        expect(text).not.toContain(basic.slice('Basic '.length));
+      }
     } finally {
       await c?.stop();
       await genesys.stop();

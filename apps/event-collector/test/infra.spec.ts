@@ -158,6 +158,20 @@ describe('EventCollectorStack: the service', () => {
         }),
     ).toThrow(CollectorError);
   });
+
+  it('refuses credentials inside ELASTIC_URL, which would sit in the template in clear, without echoing them', () => {
+    const build = (): unknown =>
+      new EventCollectorStack(createInfraApp({ nag: false }), 'UrlCredentials', {
+        env,
+        params: readCollectorParameters({
+          ELASTIC_URL: 'https://elastic:hunter2@search.example.com',
+        }),
+        image: image(),
+      });
+    expect(build).toThrow(CollectorError);
+    expect(build).toThrow(/ELASTIC_URL contains credentials .* ELASTIC_AUTH/);
+    expect(build).not.toThrow(/hunter2/);
+  });
 });
 
 describe('EventCollectorStack: storage and state', () => {

@@ -88,11 +88,14 @@ export class EventCollectorStack extends Stack {
       LEASE_TABLE: this.leaseTable.tableName,
       AWS_REGION: this.region,
     };
-    // The collector's own loader checks the settings now (the credentials come at task start).
+    // The collector's own loader checks the settings now (the credentials come at task start;
+    // ELASTIC_AUTH among them, so credentials inside ELASTIC_URL, which would sit in the template
+    // in clear, are refused here as they would be at start).
     const config = loadConfig({
       ...environment,
       GENESYS_CLIENT_ID: 'from-secrets-manager',
       GENESYS_CLIENT_SECRET: 'from-secrets-manager',
+      ...(p.ELASTIC_URL === undefined ? {} : { ELASTIC_AUTH: 'from-secrets-manager' }),
     });
     this.shutdownDeadline = Duration.millis(config.shutdownTimeoutMs).plus(Duration.seconds(5));
     const secret = importSecret(this, 'Genesys', p.GENESYS_SECRET_NAME);

@@ -8,6 +8,7 @@ import type { ElasticConfig } from '../../config';
 import { Backoff, sleep } from '../backoff';
 import { describeError } from '../errors';
 import type { Metrics } from '../metrics';
+import { redactUrls } from '../redact';
 
 /** One document to index: a deterministic `_id` and its source. */
 export interface ElasticDoc {
@@ -297,9 +298,11 @@ export class ElasticSink {
     return { retry };
   }
 
+  /** Logs and returns a failed request; the message (also `/health`'s `lastError`) is redacted. */
   #requestFailed(docs: ElasticDoc[], message: string): BulkOutcome {
-    this.#log.warn({ docs: docs.length, err: message }, 'Elasticsearch bulk request failed');
-    return { retry: docs, requestError: message };
+    const safe = redactUrls(message);
+    this.#log.warn({ docs: docs.length, err: safe }, 'Elasticsearch bulk request failed');
+    return { retry: docs, requestError: safe };
   }
 
   async #deadLetter(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { Backoff, retryAfterMs, sleep } from '../backoff';
 import { CollectorError, GenesysApiError, describeError } from '../errors';
+import { redactUrls } from '../redact';
 import {
   availableTopicListingSchema,
   type Channel,
@@ -238,7 +239,7 @@ export class GenesysApi {
     } catch (err) {
       throw new CollectorError(
         'COLLECTOR_ERR_API',
-        `${method} ${path} failed: ${describeError(err)}`,
+        `${method} ${path} failed: ${redactUrls(describeError(err))}`,
       );
     }
   }

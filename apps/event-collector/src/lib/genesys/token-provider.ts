@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { retryAfterMs, sleep } from '../backoff';
 import { CollectorError, describeError } from '../errors';
+import { redactUrls } from '../redact';
 import { tokenResponseSchema } from './schemas';
 
 /** A cached client-credentials token. The value is a secret and is never logged. */
@@ -107,7 +108,7 @@ export class TokenProvider {
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
     } catch (err) {
-      throw this.#fail(undefined, `login request failed: ${describeError(err)}`);
+      throw this.#fail(undefined, `login request failed: ${redactUrls(describeError(err))}`);
     }
     if (res.status !== 200) {
       // Never parse the error body for control flow: its shape is not documented.
