@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,6 +7,73 @@ import { JsonlWriter } from '../src/lib/jsonl-writer';
 import { RecentEvents } from '../src/lib/recent-events';
 
 const silent = pino({ level: 'silent' });
+
+const enospc = (): NodeJS.ErrnoException =>
+  Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+/**
+ * Opens the real file through a handle whose faults a test arms: `partialWrite` makes the next
+ * write store only half its bytes (a short write, as write(2) returns on a filling disk) and the
+ * write after it fail with ENOSPC; `truncateFailures` makes that many truncates fail with EIO.
+ */
+class FaultyDisk {
+  partialWrite = false;
+  truncateFailures = 0;
+  readonly events: string[] = [];
+  readonly handles: FileHandle[] = [];
+
+  readonly openFile = async (path: string, flags: string): Promise<FileHandle> => {
+    const fh = await open(path, flags);
+    this.handles.push(fh);
+    let failNext = false;
+    const write = async (buf: Buffer, off: number, len: number) => {
+      if (failNext) {
+        failNext = false;
+        this.events.push('ENOSPC');
+        throw enospc();
+      }
+      if (this.partialWrite && len > 1) {
+        this.partialWrite = false;
+        failNext = true;
+        this.events.push('partial');
+        return fh.write(buf, off, Math.floor(len / 2));
+      }
+      this.events.push('write');
+      return fh.write(buf, off, len);
+    };
+    const truncate = async (size: number) => {
+      if (this.truncateFailures > 0) {
+        this.truncateFailures -= 1;
+        this.events.push('truncate failed');
+        throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
+      }
+      this.events.push(`truncate ${size}`);
+      return fh.truncate(size);
+    };
+    return new Proxy(fh, {
+      get(target, prop) {
+        if (prop === 'write') return write;
+        if (prop === 'truncate') return truncate;
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  };
+
+  async closeAll(): Promise<void> {
+    for (const fh of this.handles) await fh.close().catch(() => undefined);
+  }
+}
+
+/** Every line of a JSONL file parsed; throws on a line that is not whole JSON. */
+function parseLines(file: string): { n: number }[] {
+  const text = readFileSync(file, 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
+  return text
+    .slice(0, -1)
+    .split('\n')
+    .map((l) => JSON.parse(l) as { n: number });
+}
 
 describe('JsonlWriter', () => {
   let dir: string;
@@ -87,6 +155,73 @@ describe('JsonlWriter', () => {
     expect(w.depth).toBeLessThan(3);
     await w.close();
     expect(readFileSync(join(dir, 'e.jsonl'), 'utf8')).toBe('1\n2\n3\n4\n5\n');
+  });
+
+  it('cuts the half-written part of a batch that hit a full disk off the file before retrying it, so every line parses and each record is there once', async () => {
+    const file = join(dir, 'events.jsonl');
+    const disk = new FaultyDisk();
+    const errors: unknown[] = [];
+    const w = new JsonlWriter({
+      file,
+      maxFileSize: 1 << 20,
+      backupCount: 1,
+      queueMax: 100,
+      logger: silent,
+      openFile: disk.openFile,
+      onWriteError: (err) => errors.push(err),
+    });
+    try {
+      await w.open();
+      w.enqueue(JSON.stringify({ n: 0 }));
+      await w.flush();
+      disk.partialWrite = true;
+      for (let n = 1; n <= 9; n += 1) w.enqueue(JSON.stringify({ n, pad: 'x'.repeat(20) }));
+      await w.close();
+    } finally {
+      await disk.closeAll();
+    }
+    expect(disk.events).toEqual([
+      'write',
+      'partial',
+      'ENOSPC',
+      `truncate ${Buffer.byteLength('{"n":0}\n')}`,
+      'write',
+    ]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'ENOSPC' })]);
+    expect(parseLines(file).map((r) => r.n)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(w.written).toBe(10);
+    expect(w.lastError).toBeUndefined();
+  });
+
+  it('writes nothing after a failed write until the cut succeeds, retrying the cut with backoff', async () => {
+    const file = join(dir, 'events.jsonl');
+    const disk = new FaultyDisk();
+    const w = new JsonlWriter({
+      file,
+      maxFileSize: 1 << 20,
+      backupCount: 1,
+      queueMax: 100,
+      logger: silent,
+      openFile: disk.openFile,
+    });
+    try {
+      await w.open();
+      disk.partialWrite = true;
+      disk.truncateFailures = 2;
+      for (let n = 0; n < 5; n += 1) w.enqueue(JSON.stringify({ n }));
+      await w.close();
+    } finally {
+      await disk.closeAll();
+    }
+    expect(disk.events).toEqual([
+      'partial',
+      'ENOSPC',
+      'truncate failed',
+      'truncate failed',
+      'truncate 0',
+      'write',
+    ]);
+    expect(parseLines(file).map((r) => r.n)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('fails to open with a typed error when the folder cannot be created', async () => {

@@ -27,13 +27,16 @@ export interface JsonlWriterOptions {
    * lease holder backfills from the checkpoint.
    */
   mayWrite?: () => boolean;
+  /** @internal Test seam: opens the output file (default: `fs/promises` `open`). */
+  openFile?: (path: string, flags: string) => Promise<FileHandle>;
 }
 
 /**
  * Appends JSON lines to a file through a bounded in-memory queue, one `write` per batch, with
  * size-based rotation (`.1` … `.N`, oldest deleted), fsync at each rotation and at close. Lines
  * are never split across files, and a failed write keeps its lines queued and retries, so an
- * accepted line is only ever lost with the process's memory, never by the writer.
+ * accepted line is only ever lost with the process's memory, never by the writer. A write that
+ * failed part-way (disk full) is cut off the file before the retry, so no fragment stays behind.
  *
  * @example
  * ```ts
@@ -57,6 +60,11 @@ export class JsonlWriter {
   #accepted = 0;
   #fenced = false;
   #writtenWaiters: { n: number; resolve: () => void }[] = [];
+  /**
+   * Set when a write failed: the file (this handle) may hold part of it after `size`, which must
+   * be cut off before anything else is written.
+   */
+  #cutBack: { fh: FileHandle; size: number } | undefined;
 
   constructor(options: JsonlWriterOptions) {
     this.#o = options;
@@ -77,7 +85,7 @@ export class JsonlWriter {
         );
         this.#o.onRotationRepaired?.(renamed);
       }
-      this.#fh = await open(this.#o.file, 'a+');
+      this.#fh = await this.#open(this.#o.file);
       // A file ending mid-line would glue our first record to it.
       const tail = await repairTornTail(this.#fh, this.#o.file);
       if (tail.kind === 'torn') {
@@ -230,8 +238,15 @@ export class JsonlWriter {
     }
   }
 
+  #open(path: string): Promise<FileHandle> {
+    return (this.#o.openFile ?? open)(path, 'a+');
+  }
+
   /** Writes lines, rotating between lines; on failure, the unwritten rest is re-thrown to the pump. */
   async #writeBatch(lines: string[]): Promise<void> {
+    // Never append after the fragment of a failed write: the line would no longer parse. If the
+    // cut fails, this throws and the pump retries it with backoff, the lines still queued.
+    await this.#cutFailedWrite();
     let parts: string[] = [];
     let bytes = 0;
     let done = 0;
@@ -273,11 +288,40 @@ export class JsonlWriter {
   async #writeAll(buf: Buffer): Promise<void> {
     const fh = this.#fh;
     if (!fh) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'output file is not open');
+    const before = this.#size;
     let off = 0;
-    while (off < buf.length) {
-      const { bytesWritten } = await fh.write(buf, off, buf.length - off);
-      off += bytesWritten;
-      this.#size += bytesWritten;
+    try {
+      while (off < buf.length) {
+        const { bytesWritten } = await fh.write(buf, off, buf.length - off);
+        off += bytesWritten;
+        this.#size += bytesWritten;
+      }
+    } catch (err) {
+      // Part of `buf` may be in the file (a short write, then ENOSPC): cut back before the retry.
+      this.#cutBack = { fh, size: before };
+      throw err;
+    }
+  }
+
+  /** Truncates the file back to its size before the failed write, if a write failed. */
+  async #cutFailedWrite(): Promise<void> {
+    const cut = this.#cutBack;
+    if (cut === undefined) return;
+    if (cut.fh !== this.#fh) {
+      // Reopened since: a torn tail was repaired at open, and this size belongs to another handle.
+      this.#cutBack = undefined;
+      return;
+    }
+    this.#checkAllowed();
+    await cut.fh.truncate(cut.size);
+    const bytes = this.#size - cut.size;
+    this.#size = cut.size;
+    this.#cutBack = undefined;
+    if (bytes > 0) {
+      this.#o.logger.warn(
+        { file: this.#o.file, bytes },
+        'cut the part of a failed write off the output before retrying it',
+      );
     }
   }
 
@@ -297,7 +341,7 @@ export class JsonlWriter {
     }
     await rename(f, `${f}.1`);
     await syncDir(dirname(f));
-    this.#fh = await open(f, 'a+');
+    this.#fh = await this.#open(f);
     this.#size = 0;
     this.#o.onRotate?.();
     this.#o.logger.info({ file: f, backups: this.#o.backupCount }, 'rotated output file');
