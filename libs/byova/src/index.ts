@@ -24,6 +24,7 @@ export {
 } from './lib/dtmf';
 export { fromStruct, toStruct, type JsonObject, type JsonValue } from './lib/struct';
 export {
+  CALLER_AUDIO_ENCODINGS,
   MAX_CALLER_SAMPLE_RATE,
   MIN_CALLER_SAMPLE_RATE,
   callerAudioFormat,

@@ -59,4 +59,35 @@ describe('caller audio decoding', () => {
       expect.objectContaining({ code: 'BYOVA_ERR_INVALID_AUDIO' }),
     );
   });
+
+  it.each([
+    ['an out-of-range number (protobuf passes unknown enum values through)', 7],
+    ['a known value sent as a number instead of its name', 2],
+    ['a name the contract does not have', 'OPUS_FORMAT'],
+  ])('rejects %s as the encoding with BYOVA_ERR_INVALID_AUDIO', (_name, encoding) => {
+    const input = {
+      caller_audio: Buffer.alloc(160, 0xff),
+      encoding: encoding as never,
+      sample_rate_hertz: 8000,
+    };
+    expect(() => decodeCallerAudio(input)).toThrow(
+      expect.objectContaining({
+        name: 'ByovaError',
+        code: 'BYOVA_ERR_INVALID_AUDIO',
+        message: expect.stringMatching(/^caller audio encoding .+ is not one of MULAW_FORMAT/),
+      }),
+    );
+    expect(() => callerAudioFormat(input)).toThrow(
+      expect.objectContaining({ code: 'BYOVA_ERR_INVALID_AUDIO' }),
+    );
+  });
+
+  it('rejects an unknown fallback encoding given as the default for UNSPECIFIED_FORMAT', () => {
+    expect(() =>
+      callerAudioFormat(
+        { encoding: 'UNSPECIFIED_FORMAT', sample_rate_hertz: 0 },
+        { encoding: 'G729' as never },
+      ),
+    ).toThrow(expect.objectContaining({ code: 'BYOVA_ERR_INVALID_AUDIO' }));
+  });
 });

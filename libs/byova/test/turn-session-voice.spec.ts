@@ -107,6 +107,32 @@ describe('voice turns', () => {
     expect(h.seen.logs.filter(([, m]) => m === 'caller audio frame skipped')).toHaveLength(1);
   });
 
+  it('skips a frame whose encoding the contract does not name (a raw number) like any undecodable frame', async () => {
+    const h = harness();
+    const unknown: ByovaInput = {
+      kind: 'audio',
+      audio: {
+        caller_audio: Buffer.alloc(160, 0xff),
+        encoding: 7 as never,
+        sample_rate_hertz: 8000,
+        audio_timestamp: null,
+        language_code: '',
+        is_single_utterance: false,
+      },
+    };
+    const inputs = frames(utterance(500, 600));
+    inputs.splice(2, 0, unknown);
+    const { stream, responses } = h.open();
+    await send(h.session, stream, inputs);
+    expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
+    expect(h.seen.badAudio).toEqual([
+      expect.objectContaining({
+        code: 'BYOVA_ERR_INVALID_AUDIO',
+        message: expect.stringMatching(/encoding 7/),
+      }),
+    ]);
+  });
+
   it('ends an utterance at the maximum length even while the caller goes on', async () => {
     const h = harness({ settings: { maxUtteranceMs: 1000 } });
     const { stream, responses } = h.open();

@@ -9,6 +9,17 @@ import { ByovaError, ByovaErrorCode } from './errors';
 /** A caller audio encoding that can be decoded. */
 export type CallerAudioEncoding = 'MULAW_FORMAT' | 'ALAW_FORMAT' | 'LINEAR16_FORMAT';
 
+/** The encodings {@link decodeCallerAudio} decodes. */
+export const CALLER_AUDIO_ENCODINGS: readonly CallerAudioEncoding[] = Object.freeze([
+  'MULAW_FORMAT',
+  'ALAW_FORMAT',
+  'LINEAR16_FORMAT',
+]);
+
+function isCallerAudioEncoding(value: unknown): value is CallerAudioEncoding {
+  return (CALLER_AUDIO_ENCODINGS as readonly unknown[]).includes(value);
+}
+
 /** Lowest and highest `sample_rate_hertz` accepted. */
 export const MIN_CALLER_SAMPLE_RATE = 8000;
 export const MAX_CALLER_SAMPLE_RATE = 48000;
@@ -39,7 +50,9 @@ export interface DecodedCallerAudio {
 /**
  * The effective encoding and sample rate of a frame (the defaults applied, the rate checked).
  *
- * @throws ByovaError `BYOVA_ERR_INVALID_AUDIO` for a rate outside 8000-48000 Hz.
+ * @throws ByovaError `BYOVA_ERR_INVALID_AUDIO` for a rate outside 8000-48000 Hz, or an encoding
+ * that is not u-law, A-law or LINEAR16 (protobuf passes a value the contract does not name through
+ * as a number, e.g. `7`).
  * @example
  * ```ts
  * callerAudioFormat({ encoding: 'UNSPECIFIED_FORMAT', sample_rate_hertz: 0 }); // MULAW_FORMAT, 8000
@@ -49,10 +62,16 @@ export function callerAudioFormat(
   input: Pick<VoiceInput__Output, 'encoding' | 'sample_rate_hertz'>,
   defaults: CallerAudioDefaults = {},
 ): { encoding: CallerAudioEncoding; sampleRate: number } {
-  const encoding =
-    input.encoding === 'UNSPECIFIED_FORMAT'
-      ? (defaults.encoding ?? 'MULAW_FORMAT')
-      : input.encoding;
+  // The declared type lists the contract's names; a newer or broken client may send any number.
+  const declared: unknown = input.encoding;
+  const encoding: unknown =
+    declared === 'UNSPECIFIED_FORMAT' ? (defaults.encoding ?? 'MULAW_FORMAT') : declared;
+  if (!isCallerAudioEncoding(encoding)) {
+    throw new ByovaError(
+      ByovaErrorCode.InvalidAudio,
+      `caller audio encoding ${describe(encoding)} is not one of ${CALLER_AUDIO_ENCODINGS.join(', ')}`,
+    );
+  }
   const sampleRate =
     input.sample_rate_hertz === 0 ? (defaults.sampleRateHertz ?? 8000) : input.sample_rate_hertz;
   if (
@@ -71,7 +90,8 @@ export function callerAudioFormat(
 /**
  * Decodes one caller audio frame (u-law, A-law with standard G.711, or LINEAR16 little-endian).
  *
- * @throws ByovaError `BYOVA_ERR_INVALID_AUDIO` for an odd LINEAR16 length or a bad sample rate.
+ * @throws ByovaError `BYOVA_ERR_INVALID_AUDIO` for an odd LINEAR16 length, a bad sample rate or an
+ * unknown encoding.
  * @example
  * ```ts
  * const { samples, sampleRate } = decodeCallerAudio(request.audio_input);
@@ -96,5 +116,21 @@ export function decodeCallerAudio(
         );
       }
       return { samples: l16ToInt16(bytes, 'le'), sampleRate, encoding };
+    default:
+      // Unreachable while callerAudioFormat checks the encoding; a new member must be decoded here.
+      return unsupported(encoding);
   }
+}
+
+function unsupported(encoding: never): never {
+  throw new ByovaError(
+    ByovaErrorCode.InvalidAudio,
+    `caller audio encoding ${describe(encoding)} cannot be decoded`,
+  );
+}
+
+/** A short, safe rendering of a value a client sent (never a long string in a message). */
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40));
+  return typeof value === 'number' ? String(value) : typeof value;
 }

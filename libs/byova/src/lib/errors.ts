@@ -7,7 +7,7 @@ export const ByovaErrorCode = {
   InvalidRequest: 'BYOVA_ERR_INVALID_REQUEST',
   /** A DTMF value that is not a key (`DTMF_EVENT_UNSPECIFIED`, an unknown number or character). */
   InvalidDtmf: 'BYOVA_ERR_INVALID_DTMF',
-  /** Caller audio that cannot be decoded as declared (odd LINEAR16 length, bad sample rate). */
+  /** Caller audio that cannot be decoded as declared (odd LINEAR16 length, bad rate, unknown encoding). */
   InvalidAudio: 'BYOVA_ERR_INVALID_AUDIO',
   /** A `google.protobuf.Struct` value that cannot be converted (NaN, a cycle, a function...). */
   InvalidStruct: 'BYOVA_ERR_INVALID_STRUCT',
