@@ -1,9 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { JwtValidator, extractToken } from '../src/lib/jwt';
-import { event, startGateway, testConfig, type RunningGateway } from './helpers/gateway';
+import {
+  event,
+  metricValue,
+  startGateway,
+  testConfig,
+  until,
+  type RunningGateway,
+} from './helpers/gateway';
 
 const DATASOURCE = 'https://byova.example.com:443';
 const SCHEMA = '5397013b-7920-4ffc-807c-e8a3e0a18f43';
@@ -250,6 +257,88 @@ describe('JWT on gRPC calls', () => {
     expect(error).toBeUndefined();
     expect(responses).toHaveLength(1);
     expect(await lenient.gateway.metrics.jwtRejections.get({ reason: 'missing' })).toBe(1);
+  });
+});
+
+describe('calls cancelled while their JWT is checked', () => {
+  it('closes and forgets ProcessCallerInput streams cancelled during validation: byova_streams_active returns to 0 at once, counted CANCELLED, nothing started', async () => {
+    // The signing keys are held back until the test lets them through: validation is slow.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let keyFetches = 0;
+    const jwtFetch: typeof fetch = async (input, init) => {
+      keyFetches += 1;
+      await held;
+      return fetch(input, init);
+    };
+    const jwt = { enabled: true, datasource_url: DATASOURCE, allowed_issuers: [issuer] };
+    const gw = await startGateway(testConfig({ jwt_validation: jwt }), { jwtFetch });
+    const metadata = new Metadata();
+    metadata.set('authorization', await token());
+    const calls = Array.from({ length: 5 }, (_, i) => {
+      const call = gw.client.va.ProcessCallerInput(metadata);
+      call.on('data', () => undefined);
+      const ended = new Promise<number | undefined>((resolve) => {
+        call.on('error', (error: ServiceError) => resolve(error.code));
+        call.on('end', () => resolve(undefined));
+      });
+      call.write(event(`cancelled-${i}`, 'SESSION_START'));
+      return { call, ended };
+    });
+    try {
+      const { metrics, registry } = gw.gateway;
+      const cancelledBefore = await metrics.rpcs.get({
+        method: 'ProcessCallerInput',
+        code: 'CANCELLED',
+      });
+      await until(
+        async () =>
+          keyFetches === 5 && (await metricValue(gw.gateway, 'byova_streams_active')) === 5,
+        'five streams waiting for their JWT',
+      );
+      for (const { call } of calls) call.cancel();
+      expect(await Promise.all(calls.map((c) => c.ended))).toEqual(Array(5).fill(status.CANCELLED));
+      // Still validating: the streams are closed and forgotten without waiting for it.
+      await until(
+        async () => (await metricValue(gw.gateway, 'byova_streams_active')) === 0,
+        'byova_streams_active to return to 0 while the tokens are still being checked',
+      );
+      expect(await metrics.rpcs.get({ method: 'ProcessCallerInput', code: 'CANCELLED' })).toBe(
+        cancelledBefore + 5,
+      );
+
+      release();
+      // A call after them is validated and answered; the cancelled ones were never started.
+      const after = await gw.client.rpc([event('after-cancel', 'SESSION_START')], {
+        metadata: { authorization: await token() },
+      });
+      expect(after.error).toBeUndefined();
+      expect(after.responses).toHaveLength(1);
+      expect(await metricValue(gw.gateway, 'byova_streams_active')).toBe(0);
+      for (let i = 0; i < 5; i += 1) expect(registry.get(`cancelled-${i}`)).toBeUndefined();
+      expect(await metrics.rpcs.get({ method: 'ProcessCallerInput', code: 'INTERNAL' })).toBe(0);
+    } finally {
+      release();
+      for (const { call } of calls) call.cancel();
+      await gw.stop();
+    }
+  });
+
+  it('counts a stream refused for its JWT as UNAUTHENTICATED once, never as INTERNAL', async () => {
+    const jwt = { enabled: true, datasource_url: DATASOURCE, allowed_issuers: [issuer] };
+    const gw = await startGateway(testConfig({ jwt_validation: jwt }));
+    try {
+      const { error } = await gw.client.rpc([event('refused', 'SESSION_START')], {
+        metadata: { authorization: await token({ key: otherKey }) },
+      });
+      expect(error?.code).toBe(status.UNAUTHENTICATED);
+      const { rpcs } = gw.gateway.metrics;
+      expect(await rpcs.get({ method: 'ProcessCallerInput', code: 'UNAUTHENTICATED' })).toBe(1);
+      expect(await rpcs.get({ method: 'ProcessCallerInput', code: 'INTERNAL' })).toBe(0);
+      expect(await metricValue(gw.gateway, 'byova_streams_active')).toBe(0);
+    } finally {
+      await gw.stop();
+    }
   });
 });
 

@@ -159,6 +159,30 @@ describe('voice turns', () => {
     expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
   });
 
+  it('skips a frame with an encoding the contract does not name (7): the stream goes on, the frame is counted, no INTERNAL', async () => {
+    const { metrics } = gw.gateway;
+    const skippedBefore = await metrics.badRequests.get();
+    const internalBefore = await metrics.rpcs.get({
+      method: 'ProcessCallerInput',
+      code: 'INTERNAL',
+    });
+    const id = conv();
+    await startSession(id);
+    const requests = audioRequests(id, utterance(500, 600));
+    // Sent as the number 7 on the wire; the server's loader passes it through as a number.
+    requests.splice(2, 0, {
+      conversation_id: id,
+      audio_input: { caller_audio: Buffer.alloc(160, 0xff), encoding: 7 as never },
+    });
+    const { responses, error } = await gw.client.rpc(requests);
+    expect(error).toBeUndefined();
+    expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
+    expect(await metrics.badRequests.get()).toBe(skippedBefore + 1);
+    expect(await metrics.rpcs.get({ method: 'ProcessCallerInput', code: 'INTERNAL' })).toBe(
+      internalBefore,
+    );
+  });
+
   it('ends the call when the caller hangs up in the middle of a turn', async () => {
     const id = conv();
     await startSession(id);
@@ -303,10 +327,16 @@ describe('errors', () => {
     expect(error?.details).toBe('Agent not found: No Such Agent');
   });
 
-  it('rejects a request without conversation_id with INVALID_ARGUMENT', async () => {
+  it('rejects a request without conversation_id with INVALID_ARGUMENT, counted under that code and not INTERNAL', async () => {
+    const { rpcs } = gw.gateway.metrics;
+    const method = 'ProcessCallerInput';
+    const invalidBefore = await rpcs.get({ method, code: 'INVALID_ARGUMENT' });
+    const internalBefore = await rpcs.get({ method, code: 'INTERNAL' });
     const { error } = await gw.client.rpc([event('', 'SESSION_START')]);
     expect(error?.code).toBe(status.INVALID_ARGUMENT);
     expect(error?.details).toMatch(/conversation_id is required/);
+    expect(await rpcs.get({ method, code: 'INVALID_ARGUMENT' })).toBe(invalidBefore + 1);
+    expect(await rpcs.get({ method, code: 'INTERNAL' })).toBe(internalBefore);
   });
 
   it('rejects a conversation re-used with another agent with INVALID_ARGUMENT', async () => {

@@ -50,8 +50,28 @@ export class CallerInputStream {
     });
   }
 
-  /** Starts reading requests. */
+  /**
+   * Listens for the end of the call (client cancellation, transport error). Call it as soon as
+   * the call arrives, before anything is awaited: grpc-js emits `cancelled` once, and a stream
+   * that misses it would never be closed.
+   */
+  watch(): void {
+    this.#call.on('cancelled', () => {
+      if (!this.#closed) this.#logger.info({}, 'stream cancelled by the client');
+      this.#close('CANCELLED');
+    });
+    this.#call.on('error', (error: Error) => {
+      // Our own rejections are emitted as 'error' too, after the stream is closed.
+      if (this.#closed) return;
+      this.#logger.warn({ err: error }, 'stream error');
+      this.#close('INTERNAL');
+    });
+    if (this.#call.cancelled) this.#close('CANCELLED');
+  }
+
+  /** Starts reading requests (after {@link watch}). */
   start(): void {
+    if (this.#closed) return;
     this.#call.on('data', (message: VoiceVARequest__Output) => {
       this.#step(() => this.#dispatch(message));
     });
@@ -62,14 +82,16 @@ export class CallerInputStream {
         this.#finish();
       });
     });
-    this.#call.on('cancelled', () => {
-      if (!this.#closed) this.#logger.info({}, 'stream cancelled by the client');
-      this.#close('CANCELLED');
-    });
-    this.#call.on('error', (error: Error) => {
-      this.#logger.warn({ err: error }, 'stream error');
-      this.#close('INTERNAL');
-    });
+  }
+
+  /** Whether the stream is over (completed, failed, cancelled). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ends the stream with `code` before it started (JWT refused); counted, not logged. */
+  reject(code: status, details: string): void {
+    this.#end(code, details);
   }
 
   /** Ends the stream from the server side (shutdown). */
@@ -178,8 +200,15 @@ export class CallerInputStream {
       error instanceof GatewayError ? error.message : `Internal error: ${(error as Error).message}`;
     if (code === status.INTERNAL) this.#logger.error({ err: error }, 'stream failed');
     else this.#logger.info({ code: status[code], details }, 'stream rejected');
-    this.#call.emit('error', { code, details });
+    this.#end(code, details);
+  }
+
+  /** Ends the call with a status other than OK. */
+  #end(code: status, details: string): void {
+    if (this.#closed) return;
+    // Closed first: the 'error' emitted below also reaches the listener of watch().
     this.#close(status[code]);
+    this.#call.emit('error', { code, details });
   }
 
   #close(code: string): void {

@@ -87,11 +87,12 @@ export class GrpcGateway {
       },
       Watch: (call) => {
         if (exempt) return health.Watch(call);
-        void this.#authorize(call.metadata, 'Health/Watch').then((auth) =>
-          auth.ok
-            ? health.Watch(call)
-            : call.emit('error', { code: auth.code, details: auth.details }),
-        );
+        void this.#authorize(call.metadata, 'Health/Watch').then((auth) => {
+          // Cancelled while the token was checked: grpc-js will not say so again.
+          if (call.cancelled) return;
+          if (auth.ok) health.Watch(call);
+          else call.emit('error', { code: auth.code, details: auth.details });
+        });
       },
     };
     this.#server.addService(grpc.health.v1.Health.service, healthImpl);
@@ -182,6 +183,8 @@ export class GrpcGateway {
     const stream = new CallerInputStream(call, this.#options);
     this.#streams.add(stream);
     stream.onClose = () => this.#streams.delete(stream);
+    // Before anything is awaited: a call cancelled during JWT validation is closed and forgotten.
+    stream.watch();
     if (this.#options.jwt === undefined) {
       stream.start();
       return;
@@ -189,14 +192,14 @@ export class GrpcGateway {
     // Hold requests until the token is checked; grpc-js buffers them in the paused stream.
     call.pause();
     void this.#authorize(call.metadata, 'ProcessCallerInput').then((auth) => {
-      if (auth.ok) {
-        stream.start();
-        call.resume();
+      // Cancelled by the client or aborted by a shutdown while the token was checked.
+      if (stream.closed) return;
+      if (!auth.ok) {
+        stream.reject(auth.code, auth.details);
         return;
       }
-      this.#streams.delete(stream);
-      this.#options.metrics.rpcs.inc({ method: 'ProcessCallerInput', code: status[auth.code] });
-      call.emit('error', { code: auth.code, details: auth.details });
+      stream.start();
+      call.resume();
     });
   }
 

@@ -43,6 +43,11 @@ export class HealthService {
     return !this.#shuttingDown && this.#agentCount() > 0 ? 'SERVING' : 'NOT_SERVING';
   }
 
+  /** Open Watch calls. */
+  get watchers(): number {
+    return this.#watchers.size;
+  }
+
   /** Statuses by service name. */
   statuses(): Record<string, ServingStatus> {
     return Object.fromEntries(HEALTH_SERVICE_NAMES.map((name) => [name, this.status()]));
@@ -89,6 +94,9 @@ export class HealthService {
         });
       },
       Watch: (call: ServerWritableStream<HealthCheckRequest__Output, HealthCheckResponse>) => {
+        // Cancelled before it got here (during JWT validation): grpc-js does not emit `cancelled`
+        // again, so a watcher kept now would never be removed.
+        if (call.cancelled) return;
         const known = (HEALTH_SERVICE_NAMES as readonly string[]).includes(call.request.service);
         const first: ServingStatus | 'SERVICE_UNKNOWN' = known ? this.status() : 'SERVICE_UNKNOWN';
         const watcher = { service: call.request.service, call, last: first };

@@ -223,3 +223,28 @@ export function audioRequests(
 export function eventTypes(responses: readonly VoiceVAResponse__Output[]): string[] {
   return responses.flatMap((r) => r.output_events.map((e) => e.event_type));
 }
+
+/**
+ * Resolves once `condition` holds; rejects naming `what` after `timeoutMs` (a failing test never
+ * hangs Jest).
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The value of an unlabelled gauge or counter in the gateway's Prometheus text. */
+export async function metricValue(gateway: Gateway, name: string): Promise<number> {
+  const text = await gateway.metrics.render();
+  const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+  if (value === undefined) throw new Error(`no metric ${name}`);
+  return Number(value);
+}
