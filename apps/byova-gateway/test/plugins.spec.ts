@@ -2,7 +2,7 @@
 // way. The README's custom connector is loaded from a temporary folder, as a path and as a
 // package.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -17,14 +17,7 @@ import {
   testConfig,
   type RunningGateway,
 } from './helpers/gateway';
-
-/** The README's custom connector, exactly as documented. */
-function readmeConnector(): string {
-  const readme = readFileSync(join(APP_DIR, 'README.md'), 'utf8');
-  const block = /```js\n(\/\/ echo-connector\.js[\s\S]*?)```/.exec(readme)?.[1];
-  if (block === undefined) throw new Error('the README has no echo-connector.js example');
-  return block;
-}
+import { readmeConnector } from './helpers/plugins';
 
 let dir: string;
 beforeAll(() => {

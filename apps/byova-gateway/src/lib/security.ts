@@ -55,25 +55,71 @@ export function checkExposure(config: GatewayConfig, allowInsecure: boolean, log
   }
 }
 
-const SECRET_KEY =
-  /(secret|password|passwd|token|api[-_]?key|access[-_]?key|private[-_]?key|credential|authorization|cookie)/i;
+/**
+ * Which configuration keys name a secret: the one definition, which the README points to. A key
+ * is first put in snake case (`privateKey`, `x-api-key` and `Private Key` become `private_key`,
+ * `x_api_key`, `private_key`); it names a secret when one of these matches:
+ *
+ * - anywhere in it: `secret`, `password`, `passwd`, `passphrase`, `token`, `credential`,
+ *   `authorization`, `cookie`, `bearer` (`client_secret`, `crm_api_token`, `credentials`);
+ * - a key word: `api`, `access`, `private`, `client`, `account`, `signing`, `encryption`,
+ *   `session`, `master`, `secret` or `license`, then `key` or `keys`, with or without `_`
+ *   (`api_key`, `apikey`, `aws_access_key_id`, `service_account_key`, `client_key`);
+ * - a whole word: `key`, `keys`, `pwd`, `dsn`, `auth` (`openai_key`, `key_file`, `sentry_dsn`,
+ *   `basic_auth`; `authentication` is not `auth`);
+ * - `connection_string`, `conn_str`, `connectionstring`.
+ *
+ * Keys ending in `_env` (or `Env`) name an environment variable, not its value, and are kept.
+ */
+export const SECRET_KEY_PATTERNS: readonly RegExp[] = Object.freeze([
+  /secret|password|passwd|passphrase|token|credential|authorization|cookie|bearer/,
+  /(api|access|private|client|account|signing|encryption|session|master|secret|license)_?keys?(_|$)/,
+  /(^|_)(keys?|pwd|dsn|auth)(_|$)/,
+  /(^|_)conn(ection)?_?str(ing)?(_|$)/,
+]);
+
+/** `privateKey`, `x-api-key`, `Private Key` → `private_key`, `x_api_key`, `private_key`. */
+function snakeCase(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+/** Whether the value under `key` is a secret (see {@link SECRET_KEY_PATTERNS}). */
+export function isSecretKey(key: string): boolean {
+  const snake = snakeCase(key);
+  if (/(^|_)env$/.test(snake)) return false;
+  return SECRET_KEY_PATTERNS.some((pattern) => pattern.test(snake));
+}
 
 /** The value shown for a redacted secret. */
 export const REDACTED = '[redacted]';
 
+/** `scheme://user:password@host…`: the user information of a URL. */
+const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/i;
+
 /**
- * A copy of `value` whose secrets are replaced with `[redacted]`: every string (or object) under a
- * key that names a secret. Keys ending in `_env` name an environment variable, not its value, and
- * are kept.
+ * A copy of `value` whose secrets are replaced with `[redacted]`:
+ *
+ * - every value under a key that names a secret ({@link isSecretKey}), whatever its type: a
+ *   string, number or boolean, and an object or array as a whole (only null stays null);
+ * - the user information (`user:password@`) of any string that is a URL, whatever its key
+ *   (`postgres://app:pw@db/x` becomes `postgres://[redacted]@db/x`).
+ *
+ * Used for everything the dashboard shows of the configuration, built-in and plug-in connector
+ * entries alike.
  */
 export function redactSecrets(value: unknown, key = ''): unknown {
-  const secret = SECRET_KEY.test(key) && !/_env$/i.test(key);
-  if (Array.isArray(value)) return value.map((item) => redactSecrets(item, key));
-  if (value !== null && typeof value === 'object') {
-    if (secret) return REDACTED;
+  if (value === null || value === undefined) return value;
+  if (key !== '' && isSecretKey(key)) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => redactSecrets(item));
+  if (typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactSecrets(v, k)]),
     );
   }
-  return secret && typeof value === 'string' ? REDACTED : value;
+  return typeof value === 'string' ? value.replace(URL_USERINFO, `$1${REDACTED}@`) : value;
 }
