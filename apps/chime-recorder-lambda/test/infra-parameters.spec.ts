@@ -38,6 +38,28 @@ describe('readRecorderParameters', () => {
     );
   });
 
+  it('reads RECORDING_BUCKET_PREFIX set but empty as the bucket root, unlike unset (originalAudio)', () => {
+    expect(readRecorderParameters({}).RECORDING_BUCKET_PREFIX).toBe('originalAudio');
+    expect(readRecorderParameters({ RECORDING_BUCKET_PREFIX: '' }).RECORDING_BUCKET_PREFIX).toBe(
+      '',
+    );
+    expect(readRecorderParameters({ RECORDING_BUCKET_PREFIX: '  ' }).RECORDING_BUCKET_PREFIX).toBe(
+      '',
+    );
+    expect(
+      readRecorderParameters({ RECORDING_BUCKET_PREFIX: ' calls/chime/ ' }).RECORDING_BUCKET_PREFIX,
+    ).toBe('calls/chime');
+    expect(
+      readRecorderParameters({ RECORDING_BUCKET_PREFIX: '/originalAudio/' })
+        .RECORDING_BUCKET_PREFIX,
+    ).toBe('originalAudio');
+    // The other parameters still treat empty as unset.
+    expect(readRecorderParameters({ STACK_NAME: '', LOG_LEVEL: '' })).toMatchObject({
+      STACK_NAME: 'ChimeRecorder',
+      LOG_LEVEL: 'INFO',
+    });
+  });
+
   it.each([
     [
       { BUILD_ASTERISK: 'true', SIPREC_CIDRS: '198.51.100.0/27' },
@@ -54,6 +76,16 @@ describe('readRecorderParameters', () => {
     [{ KVS_RETENTION_HOURS: '0' }, 'KVS_RETENTION_HOURS'],
     [{ APP_SETTINGS: '{"FINALIZE_AFTER_MS":"soon"}' }, 'FINALIZE_AFTER_MS: must be a whole number'],
     [{ APP_SETTINGS: '[1]' }, 'APP_SETTINGS: expected a JSON object of string values'],
+    [
+      { APP_SETTINGS: '{"RECORDING_BUCKET_PREFIX":""}' },
+      'APP_SETTINGS: RECORDING_BUCKET_PREFIX cannot be in APP_SETTINGS: set the RECORDING_BUCKET_PREFIX variable itself',
+    ],
+    [
+      { APP_SETTINGS: '{"CALL_TABLE":"other"}' },
+      'APP_SETTINGS: CALL_TABLE cannot be in APP_SETTINGS: set by the stack',
+    ],
+    [{ RECORDING_BUCKET_PREFIX: 'a/../b' }, 'RECORDING_BUCKET_PREFIX: must not hold ".."'],
+    [{ RECORDING_BUCKET_PREFIX: 'a b' }, 'RECORDING_BUCKET_PREFIX: may only hold letters, digits'],
   ])('refuses %j', (env, message) => {
     let error: unknown;
     try {

@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import {
   awsActionsCalledIn,
   createInfraApp,
+  InfraErrorCode,
   nagFindings,
   roleActions,
+  roleStatements,
   sourceFiles,
   validationReports,
 } from '@org/infra';
-import { type App, type aws_iam as iam, aws_lambda as lambda, RemovalPolicy } from 'aws-cdk-lib';
+import { App, type aws_iam as iam, aws_lambda as lambda, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RecorderStack } from '../src/infra/recorder-stack';
 
@@ -18,9 +20,11 @@ let app: App;
 let full: RecorderStack;
 let siprec: RecorderStack;
 let existing: RecorderStack;
+let root: RecorderStack;
 let fullT: Template;
 let siprecT: Template;
 let existingT: Template;
+let rootT: Template;
 let assemblyDir: string;
 
 beforeAll(() => {
@@ -50,11 +54,46 @@ beforeAll(() => {
     recordingBucketPrefix: '',
     settings: { WRITE_METADATA_JSON: 'false' },
   });
+  // RECORDING_BUCKET_PREFIX="" (the bucket root) with the metadata objects written.
+  root = new RecorderStack(app, 'Root', {
+    env,
+    code,
+    voiceConnectorId: 'bfggco08s5m5esgxfskzks',
+    recordingBucketPrefix: '',
+  });
   assemblyDir = app.synth().directory;
   fullT = Template.fromStack(full);
   siprecT = Template.fromStack(siprec);
   existingT = Template.fromStack(existing);
+  rootT = Template.fromStack(root);
 });
+
+/** A resource of a policy as one string, e.g. `<SinkRecordings1234.Arn>/originalAudio/*`. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if ('Fn::Join' in v) return (v['Fn::Join'] as [string, unknown[]])[1].map(render).join('');
+  if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  if ('Ref' in v) return `<${v['Ref'] as string}>`;
+  return JSON.stringify(value);
+}
+
+/** The S3 object resources the role's policies allow `s3:PutObject` on, rendered. */
+function putObjectResources(stack: RecorderStack, t: Template, role: iam.Role): string[] {
+  const id = stack.getLogicalId(role.node.defaultChild as iam.CfnRole);
+  return roleStatements(t, id)
+    .filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('s3:PutObject'))
+    .flatMap((s) => [s.Resource].flat().map(render));
+}
+
+/** The function's RECORDING_BUCKET_PREFIX in the template. */
+function functionPrefix(stack: RecorderStack, t: Template): unknown {
+  const id = stack.getLogicalId(stack.recorder.fn.node.defaultChild as lambda.CfnFunction);
+  const fn = t.toJSON().Resources[id] as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  };
+  return fn.Properties.Environment.Variables['RECORDING_BUCKET_PREFIX'];
+}
 
 /** The streaming custom resource's SDK call, parsed (its JSON is split around tokens). */
 function createCall(t: Template, logicalPrefix: string): string {
@@ -327,11 +366,82 @@ describe('RecorderStack: recorder function', () => {
   });
 });
 
+describe('RecorderStack: recordings prefix', () => {
+  const createdBucket = String.raw`^<SinkRecordings[0-9A-F]+\.Arn>`;
+
+  it('gives the function originalAudio by default and grants the pipelines originalAudio/* and the metadata writes originalAudio/*.json', () => {
+    expect(functionPrefix(full, fullT)).toBe('originalAudio');
+    expect(putObjectResources(full, fullT, full.sink.accessRole)).toEqual([
+      expect.stringMatching(new RegExp(`${createdBucket}/originalAudio/\\*$`)),
+    ]);
+    expect(putObjectResources(full, fullT, full.recorder.role)).toEqual([
+      expect.stringMatching(new RegExp(`${createdBucket}/originalAudio/\\*\\.json$`)),
+    ]);
+  });
+
+  it('with an empty prefix (the bucket root) gives the function "" and grants every key of the bucket', () => {
+    expect(functionPrefix(root, rootT)).toBe('');
+    expect(putObjectResources(root, rootT, root.sink.accessRole)).toEqual([
+      expect.stringMatching(new RegExp(`${createdBucket}/\\*$`)),
+    ]);
+    expect(putObjectResources(root, rootT, root.recorder.role)).toEqual([
+      expect.stringMatching(new RegExp(`${createdBucket}/\\*\\.json$`)),
+    ]);
+  });
+
+  it('with the sample\'s "/originalAudio/" drops the surrounding "/" as the function does and grants under that prefix only, in an existing bucket too', () => {
+    expect(functionPrefix(siprec, siprecT)).toBe('originalAudio');
+    expect(putObjectResources(siprec, siprecT, siprec.sink.accessRole)).toEqual([
+      'arn:<AWS::Partition>:s3:::pca-input-bucket/originalAudio/*',
+    ]);
+    expect(putObjectResources(siprec, siprecT, siprec.recorder.role)).toEqual([
+      'arn:<AWS::Partition>:s3:::pca-input-bucket/originalAudio/*.json',
+    ]);
+  });
+
+  it('refuses RECORDING_BUCKET_PREFIX and the other stack-set values in the settings (APP_SETTINGS), naming what to set instead', () => {
+    const attempt = (settings: Record<string, string>) => () =>
+      new RecorderStack(new App(), 'Conflict', { env, code, voiceConnectorId: 'abc', settings });
+    expect(attempt({ RECORDING_BUCKET_PREFIX: '' })).toThrow(
+      expect.objectContaining({
+        code: InfraErrorCode.InvalidProps,
+        message: expect.stringContaining(
+          'RECORDING_BUCKET_PREFIX cannot be in APP_SETTINGS: set the RECORDING_BUCKET_PREFIX variable itself',
+        ),
+      }),
+    );
+    expect(attempt({ RECORDING_BUCKET: 'elsewhere', CALL_TABLE: 'other' })).toThrow(
+      /RECORDING_BUCKET cannot be in APP_SETTINGS: .*OUTPUT_BUCKET[\s\S]*CALL_TABLE cannot be in APP_SETTINGS/,
+    );
+  });
+
+  it.each(['a/../b', '..', './x', 'audio files', 'ünicode'])(
+    'refuses the prefix %j before building anything',
+    (prefix) => {
+      expect(
+        () =>
+          new RecorderStack(new App(), 'BadPrefix', {
+            env,
+            code,
+            voiceConnectorId: 'abc',
+            recordingBucketPrefix: prefix,
+          }),
+      ).toThrow(
+        expect.objectContaining({
+          code: InfraErrorCode.InvalidProps,
+          message: expect.stringMatching(/^RECORDING_BUCKET_PREFIX /),
+        }),
+      );
+    },
+  );
+});
+
 describe('RecorderStack: checks', () => {
   it('has no unacknowledged cdk-nag AwsSolutions finding, and every acknowledgement gives a reason', () => {
     expect(nagFindings(full)).toEqual([]);
     expect(nagFindings(siprec)).toEqual([]);
     expect(nagFindings(existing)).toEqual([]);
+    expect(nagFindings(root)).toEqual([]);
   });
 
   it('is valid CloudFormation by the CDK template validation: no finding, error or warning, left', () => {
@@ -342,7 +452,7 @@ describe('RecorderStack: checks', () => {
   });
 
   it("runs every function, the custom resources' provider included, on Node.js 22 or newer", () => {
-    for (const t of [fullT, siprecT, existingT]) {
+    for (const t of [fullT, siprecT, existingT, rootT]) {
       for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) {
         expect((fn as { Properties: { Runtime: string } }).Properties.Runtime).toMatch(
           /^nodejs(2[2-9]|[3-9]\d)\.x$/,

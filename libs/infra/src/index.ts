@@ -22,6 +22,7 @@ export {
   removalPolicyParam,
   stackEnvironment,
   type ParameterEnv,
+  type ReadStackParametersOptions,
   type StackEnvironment,
 } from './lib/parameters';
 export {

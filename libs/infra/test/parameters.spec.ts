@@ -58,6 +58,23 @@ describe('readStackParameters', () => {
     });
   });
 
+  it('passes a set-but-empty variable listed in keepEmpty to the schema as "", leaving unset and the others as they were', () => {
+    const prefixed = z.object({
+      KEY_PREFIX: z.string().default('in'),
+      TAG_OWNER: optionalParam(),
+    });
+    const options = { keepEmpty: ['KEY_PREFIX'] as const };
+    expect(readStackParameters(prefixed, { KEY_PREFIX: '', TAG_OWNER: '' }, options)).toEqual({
+      KEY_PREFIX: '',
+      TAG_OWNER: undefined,
+    });
+    expect(readStackParameters(prefixed, { KEY_PREFIX: '  ' }, options).KEY_PREFIX).toBe('');
+    expect(readStackParameters(prefixed, {}, options).KEY_PREFIX).toBe('in');
+    expect(readStackParameters(prefixed, { KEY_PREFIX: ' out ' }, options).KEY_PREFIX).toBe('out');
+    // Without the option, empty still means unset.
+    expect(readStackParameters(prefixed, { KEY_PREFIX: '' }).KEY_PREFIX).toBe('in');
+  });
+
   it('names every bad variable in one coded error', () => {
     let error: unknown;
     try {

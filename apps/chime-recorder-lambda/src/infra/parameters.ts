@@ -12,6 +12,11 @@ import {
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { loadConfig } from '../config';
+import {
+  normalizeRecordingPrefix,
+  recordingPrefixProblem,
+  stackSetSettingProblems,
+} from './recorder-settings';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
@@ -53,6 +58,12 @@ const settings = z
       ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
       return z.NEVER;
     }
+    // The stack's own values cannot be overridden here (its permissions follow them).
+    const stackSet = stackSetSettingProblems(parsed);
+    if (stackSet.length > 0) {
+      for (const message of stackSet) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
     try {
       loadConfig({ ...parsed, ...STACK_SET });
     } catch (err) {
@@ -73,7 +84,18 @@ const schema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
       .optional(),
-    RECORDING_BUCKET_PREFIX: z.string().default('originalAudio'),
+    // Unset: originalAudio; set but empty (kept by readRecorderParameters): the bucket root.
+    RECORDING_BUCKET_PREFIX: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const problem = v === undefined ? undefined : recordingPrefixProblem(v);
+        if (problem !== undefined) {
+          ctx.addIssue({ code: 'custom', message: problem });
+          return z.NEVER;
+        }
+        return normalizeRecordingPrefix(v);
+      }),
     // Accepted as in the sample (DESTROY, RETAIN, SNAPSHOT; any case). SNAPSHOT means RETAIN here:
     // nothing in this stack can be snapshotted. The default is RETAIN, not the sample's DESTROY.
     REMOVAL_POLICY: z
@@ -135,6 +157,8 @@ export type RecorderStackParameters = z.output<typeof schema> & {
 /**
  * Reads the stack parameters from the environment. `BUILD_ASTERISK` defaults to `true` (as in
  * the sample) unless `SIPREC_CIDRS` is set; asking for both is an error, as the sample says.
+ * `RECORDING_BUCKET_PREFIX` unset is `originalAudio`, set but empty is `''` (the bucket root);
+ * `APP_SETTINGS` may not name a setting the stack sets itself (see `STACK_SET_SETTINGS`).
  *
  * @example
  * ```ts
@@ -143,6 +167,6 @@ export type RecorderStackParameters = z.output<typeof schema> & {
  * @throws InfraError `INFRA_ERR_PARAMETERS` naming every bad variable.
  */
 export function readRecorderParameters(env: ParameterEnv): RecorderStackParameters {
-  const p = readStackParameters(schema, env);
+  const p = readStackParameters(schema, env, { keepEmpty: ['RECORDING_BUCKET_PREFIX'] });
   return { ...p, buildAsterisk: p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0 };
 }

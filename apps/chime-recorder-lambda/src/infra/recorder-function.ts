@@ -15,9 +15,10 @@ import {
   type aws_s3 as s3,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { acknowledge, acknowledgeWildcardResources } from '@org/infra';
+import { acknowledge, acknowledgeWildcardResources, InfraError, InfraErrorCode } from '@org/infra';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lib/table';
+import { normalizeRecordingPrefix, stackSetSettingProblems } from './recorder-settings';
 
 /** Properties of {@link RecorderFunction}. */
 export interface RecorderFunctionProps {
@@ -27,7 +28,10 @@ export interface RecorderFunctionProps {
   readonly voiceConnectorIds: string[];
   readonly pipelineConfigurationArn: string;
   readonly bucket: s3.IBucket;
-  /** Normalised prefix (`''` = bucket root). */
+  /**
+   * Key prefix of the recordings (`''` = bucket root; checked by `normalizeRecordingPrefix`): the
+   * function's `RECORDING_BUCKET_PREFIX` and the metadata grant both use it.
+   */
   readonly prefix: string;
   readonly logGroup: logs.ILogGroup;
   readonly removalPolicy: RemovalPolicy;
@@ -39,7 +43,10 @@ export interface RecorderFunctionProps {
   readonly trackPipelineStatus?: boolean;
   /** How often the finalize sweep runs. @default Duration.minutes(1) */
   readonly sweepInterval?: Duration;
-  /** Further recorder settings (see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`. */
+  /**
+   * Further recorder settings (see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`; the ones
+   * this construct sets itself (`STACK_SET_SETTINGS`, e.g. `RECORDING_BUCKET_PREFIX`) are refused.
+   */
   readonly settings?: Record<string, string>;
 }
 
@@ -61,8 +68,13 @@ export class RecorderFunction extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   readonly role: iam.Role;
 
-  constructor(scope: Construct, id: string, props: RecorderFunctionProps) {
+  constructor(scope: Construct, id: string, rawProps: RecorderFunctionProps) {
     super(scope, id);
+    const stackSet = stackSetSettingProblems(rawProps.settings ?? {});
+    if (stackSet.length > 0) {
+      throw new InfraError(InfraErrorCode.InvalidProps, stackSet.join('\n'));
+    }
+    const props = { ...rawProps, prefix: normalizeRecordingPrefix(rawProps.prefix) };
     const dueIndexName = 'due-index';
     this.table = this.#table(dueIndexName, props.removalPolicy);
     this.deadLetterQueue = new sqs.Queue(this, 'FailedEvents', {
@@ -78,7 +90,9 @@ export class RecorderFunction extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'chime-recorder-lambda: call table, CreateMediaInsightsPipeline, metadata, logs',
     });
-    const writeMetadata = props.settings?.['WRITE_METADATA_JSON']?.toLowerCase() !== 'false';
+    // As the recorder's loader reads the flag (trimmed; false, 0 or no in any case).
+    const metadataFlag = props.settings?.['WRITE_METADATA_JSON']?.trim().toLowerCase() ?? '';
+    const writeMetadata = !['false', '0', 'no'].includes(metadataFlag);
     this.fn = new lambda.Function(this, 'Function', {
       // The newest Node.js runtime (the bundle targets Node.js 20 syntax and runs on 22 and 24).
       runtime: lambda.Runtime.NODEJS_24_X,
@@ -158,7 +172,8 @@ export class RecorderFunction extends Construct {
       'Pipeline ids are made by the service per call; the action is CreateMediaInsightsPipeline only.',
     );
     if (writeMetadata) {
-      // The metadata objects (`<key>.json`), under the recordings' prefix only.
+      // The metadata objects (`<key>.json`), under the recordings' prefix only: at the bucket
+      // root (prefix '') that is every `.json` key, as the function then writes `<key>.json`.
       const objects = props.bucket.arnForObjects(
         props.prefix === '' ? '*.json' : `${props.prefix}/*.json`,
       );

@@ -8,6 +8,7 @@ import {
 import { accessLogsBucket, applyCommonTags, standardLogGroup } from '@org/infra';
 import type { Construct } from 'constructs';
 import { RecorderFunction } from './recorder-function';
+import { normalizeRecordingPrefix } from './recorder-settings';
 import { RecordingSink } from './recording-sink';
 import { RecorderTelephony } from './telephony';
 import { TestPbx, VOICE_CONNECTOR_RANGES } from './test-pbx';
@@ -18,7 +19,12 @@ export interface RecorderStackProps extends StackProps {
   readonly code: lambda.Code;
   /** An existing bucket for the recordings (OUTPUT_BUCKET); none: the stack creates one. */
   readonly outputBucket?: string;
-  /** Key prefix of the recordings. @default 'originalAudio' */
+  /**
+   * Key prefix of the recordings and metadata objects; `''` is the bucket root. A trailing `/` is
+   * dropped; a leading `/`, `..` and characters outside `[-_.a-zA-Z0-9/]` are refused. The
+   * function's `RECORDING_BUCKET_PREFIX` and both S3 grants use this one value.
+   * @default 'originalAudio'
+   */
   readonly recordingBucketPrefix?: string;
   /**
    * An existing Voice Connector to record (its streaming must already notify EventBridge, with
@@ -43,7 +49,10 @@ export interface RecorderStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** The recorder's LOG_LEVEL. @default 'INFO' */
   readonly logLevel?: string;
-  /** Further recorder settings (see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`. */
+  /**
+   * Further recorder settings (APP_SETTINGS; see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`.
+   * The settings the stack sets itself (`STACK_SET_SETTINGS`) are refused.
+   */
   readonly settings?: Record<string, string>;
   /** The sample's TAG_OWNER: an `Owner` tag on every resource. */
   readonly owner?: string;
@@ -72,7 +81,8 @@ export class RecorderStack extends Stack {
   constructor(scope: Construct, id: string, props: RecorderStackProps) {
     super(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const prefix = (props.recordingBucketPrefix ?? 'originalAudio').replace(/^\/+|\/+$/g, '');
+    // One value for the function's environment and both S3 grants (sink role, metadata writes).
+    const prefix = normalizeRecordingPrefix(props.recordingBucketPrefix);
     const logGroup = standardLogGroup(this, 'Logs', { removalPolicy });
     this.sink = new RecordingSink(this, 'Sink', {
       ...(props.outputBucket === undefined ? {} : { existingBucketName: props.outputBucket }),

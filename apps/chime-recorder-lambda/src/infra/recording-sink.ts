@@ -11,12 +11,13 @@ import {
 } from 'aws-cdk-lib';
 import { accessLogsBucket, acknowledgeWildcardResources, secureBucket } from '@org/infra';
 import { Construct } from 'constructs';
+import { normalizeRecordingPrefix } from './recorder-settings';
 
 /** Properties of {@link RecordingSink}. */
 export interface RecordingSinkProps {
   /** An existing bucket (the sample's OUTPUT_BUCKET); none: this construct creates one. */
   readonly existingBucketName?: string;
-  /** Key prefix of the recordings (normalised: no surrounding `/`; `''` = bucket root). */
+  /** Key prefix of the recordings (`''` = bucket root; checked by `normalizeRecordingPrefix`). */
   readonly prefix: string;
   /** Days after which recordings expire; 0 keeps them. */
   readonly expirationDays: number;
@@ -77,7 +78,9 @@ export class RecordingSink extends Construct {
         ],
       });
     }
-    const objects = this.bucket.arnForObjects(props.prefix === '' ? '*' : `${props.prefix}/*`);
+    // Every key the pipelines write: `<prefix>/<name>.wav`, or `<name>.wav` at the bucket root.
+    const prefix = normalizeRecordingPrefix(props.prefix);
+    const objects = this.bucket.arnForObjects(prefix === '' ? '*' : `${prefix}/*`);
 
     this.accessRole = new iam.Role(this, 'AccessRole', {
       description: 'Media Insights pipelines of the Chime recorder: read KVS, write recordings',

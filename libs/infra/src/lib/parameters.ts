@@ -8,9 +8,21 @@ import { InfraError, InfraErrorCode } from './errors';
 /** The environment variables as the app's entry point passes them (name → value or unset). */
 export type ParameterEnv = Readonly<Record<string, string | undefined>>;
 
+/** Options of {@link readStackParameters}. */
+export interface ReadStackParametersOptions<K extends string> {
+  /**
+   * Variables whose set-but-empty value (`VAR=`, or only spaces) reaches the schema as `''`
+   * instead of counting as unset, for parameters where empty has its own documented meaning
+   * (e.g. a key prefix where `''` is the bucket root). Unset variables stay `undefined`.
+   * @default []
+   */
+  readonly keepEmpty?: readonly K[];
+}
+
 /**
  * Validates the stack parameters in `env` against `schema` (a zod object whose keys are the
- * variable names). Empty strings count as unset, so `VAR=` keeps a default.
+ * variable names). Values are trimmed; empty strings count as unset, so `VAR=` keeps a default,
+ * except for the variables listed in `options.keepEmpty`, which receive `''`.
  *
  * @throws InfraError `INFRA_ERR_PARAMETERS` naming every bad variable on one line each.
  * @example
@@ -19,16 +31,22 @@ export type ParameterEnv = Readonly<Record<string, string | undefined>>;
  *   z.object({ APPLICATION_DOMAIN: z.string(), TAG_OWNER: optionalParam() }),
  *   environment, // given by the app's synth entry
  * );
+ * // `KEY_PREFIX=` gives '' (not the default) to the schema:
+ * readStackParameters(z.object({ KEY_PREFIX: z.string().default('in') }), environment, {
+ *   keepEmpty: ['KEY_PREFIX'],
+ * });
  * ```
  */
 export function readStackParameters<S extends z.ZodObject>(
   schema: S,
   env: ParameterEnv,
+  options: ReadStackParametersOptions<Extract<keyof S['shape'], string>> = {},
 ): z.output<S> {
+  const keepEmpty = new Set<string>(options.keepEmpty ?? []);
   const source: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key]?.trim();
-    source[key] = value === '' ? undefined : value;
+    source[key] = value === '' && !keepEmpty.has(key) ? undefined : value;
   }
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
