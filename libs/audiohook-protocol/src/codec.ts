@@ -12,6 +12,7 @@ export {
 export {
   DURATION_PATTERN,
   MAX_DURATION_NANOS,
+  MAX_STREAM_POSITION_NANOS,
   NANOS_PER_SECOND,
   StreamTimeline,
   formatDuration,

@@ -3,6 +3,7 @@ import {
   AudioHookError,
   AudioHookErrorCode,
   MAX_DURATION_NANOS,
+  MAX_STREAM_POSITION_NANOS,
   StreamTimeline,
   formatDuration,
   isDuration,
@@ -116,6 +117,30 @@ describe('durations', () => {
       expect(() => timeline.addSamples(-1)).toThrow(AudioHookError);
       expect(() => timeline.addDiscarded(0.5)).toThrow(AudioHookError);
       expect(() => new StreamTimeline(0)).toThrow(AudioHookError);
+    });
+
+    it('refuses gaps that would take the position past MAX_STREAM_POSITION_NANOS, counting nothing', () => {
+      const timeline = new StreamTimeline();
+      timeline.addSamples(8000);
+      const outOfRange = expect.objectContaining({ code: AudioHookErrorCode.DurationOutOfRange });
+      // Two gaps that each parse (≤ MAX_DURATION_NANOS) but together would not be exact.
+      timeline.addDiscarded(parseDuration('PT4503000S'));
+      expect(() => timeline.addDiscarded(parseDuration('PT9007199S'))).toThrow(outOfRange);
+      expect(timeline.discarded).toBe(4_503_000_000_000_000);
+      expect(Number.isSafeInteger(timeline.position)).toBe(true);
+      // Audio is bounded by what the gaps left.
+      timeline.addSamples(8000 * 598);
+      expect(() => timeline.addSamples(8000)).toThrow(outOfRange);
+      expect(timeline.position).toBeLessThanOrEqual(MAX_STREAM_POSITION_NANOS);
+      expect(MAX_STREAM_POSITION_NANOS * 2).toBeLessThanOrEqual(MAX_DURATION_NANOS);
+    });
+
+    it('bounds the gaps in samples mode too, though they are not part of the position', () => {
+      const timeline = new StreamTimeline(8000, 'samples');
+      timeline.addDiscarded(MAX_STREAM_POSITION_NANOS);
+      expect(() => timeline.addDiscarded(1)).toThrow(AudioHookError);
+      timeline.addSamples(8000);
+      expect(timeline.position).toBe(1_000_000_000);
     });
   });
 });

@@ -259,6 +259,22 @@ describe('plumbing', () => {
       const handle = systemClock.setTimeout(() => undefined, 1000);
       systemClock.clearTimeout(handle);
     });
+
+    it('waits the longest delay timers hold instead of firing at once for a longer one', async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.name);
+      process.on('warning', onWarning);
+      let fired = false;
+      const handle = systemClock.setTimeout(() => (fired = true), 2 ** 40);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        expect(fired).toBe(false);
+        expect(warnings).not.toContain('TimeoutOverflowWarning');
+      } finally {
+        systemClock.clearTimeout(handle);
+        process.off('warning', onWarning);
+      }
+    });
   });
 
   describe('TypedEmitter', () => {

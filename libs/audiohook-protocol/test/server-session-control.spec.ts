@@ -154,6 +154,22 @@ describe('ServerSession', () => {
       await clock.advance(60_000);
     });
 
+    it('cuts a 429 retryAfter to maxRetryAfterMs (60 s by default)', async () => {
+      for (const [options, waitMs] of [
+        [{}, 60_000],
+        [{ maxRetryAfterMs: 5000 }, 5000],
+      ] as const) {
+        const { session, client, clock } = await opened({ events: { burst: 1, ...options } });
+        client.send('error', { code: 429, message: 'slow down', retryAfter: 'PT3000000S' });
+        await settle();
+        session.sendEvent([entity]);
+        await clock.advance(waitMs - 1);
+        expect(client.types()).toEqual(['opened']);
+        await clock.advance(1);
+        expect(client.types()).toEqual(['opened', 'event']);
+      }
+    });
+
     it('stops sending events after an error 400 that rejects them', async () => {
       const { session, client, clock } = await opened({ events: { burst: 1 } });
       session.sendEvent([entity]);
@@ -441,6 +457,22 @@ describe('ServerSession', () => {
   });
 
   describe('robustness', () => {
+    it('disconnects with a protocol error when discarded gaps would pass the timeline range', async () => {
+      const { session, client } = await opened();
+      const errors: string[] = [];
+      session.on('protocolError', (error) => errors.push(error.code));
+      client.send('discarded', { start: 'PT0S', discarded: 'PT4503000S' });
+      await settle();
+      expect(client.types()).toEqual(['opened']);
+      client.send('discarded', { start: 'PT4503000S', discarded: 'PT1000S' });
+      await settle();
+      expect(disconnectInfo(client.last())).toMatch(
+        /^Client Error: discarded could not be handled: the discarded gaps would take the stream position past/,
+      );
+      expect(errors).toEqual(['AUDIOHOOK_ERR_DURATION_OUT_OF_RANGE']);
+      expect(Number.isSafeInteger(session.position)).toBe(true);
+    });
+
     it('logs listener exceptions with the session id and carries on', async () => {
       const { session, client, lines } = await opened();
       session.on('clientMessage', () => {

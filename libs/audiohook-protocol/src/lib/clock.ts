@@ -30,6 +30,9 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
+/** Longest delay `setTimeout` takes (a longer one fires after 1 ms in Node.js and browsers). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * The real clock. Its timers are `unref`'d where the runtime supports it, so a forgotten
  * session timer never keeps a process alive.
@@ -42,7 +45,9 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
+    // Longer delays than the runtime's timers hold (2^31 - 1 ms, about 24.8 days) would fire
+    // after 1 ms instead: wait the longest they hold.
+    const handle = setTimeout(callback, Math.min(ms, MAX_TIMER_MS));
     (handle as { unref?: () => void }).unref?.();
     return handle;
   },

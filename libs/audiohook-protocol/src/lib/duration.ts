@@ -24,6 +24,20 @@ export const NANOS_PER_SECOND = 1_000_000_000;
 export const MAX_DURATION_NANOS = Number.MAX_SAFE_INTEGER;
 
 /**
+ * Largest stream position a {@link StreamTimeline} counts to: half of
+ * {@link MAX_DURATION_NANOS} (about 52 days), so that an offset up to that size can be added to a
+ * position and the sum still be exact. A client whose `discarded` gaps (or audio) would take the
+ * position past it is out of range.
+ *
+ * @example
+ * ```ts
+ * const timeline = new StreamTimeline(8000);
+ * timeline.addDiscarded(MAX_STREAM_POSITION_NANOS); // the longest gap it takes; one more sample throws
+ * ```
+ */
+export const MAX_STREAM_POSITION_NANOS = Math.floor(MAX_DURATION_NANOS / 2);
+
+/**
  * The duration pattern both reference sides validate with: seconds only, fixed point.
  *
  * @example
@@ -214,6 +228,8 @@ export type PositionMode = 'timeline' | 'samples';
 export class StreamTimeline {
   #samples = 0;
   #discarded = 0;
+  /** Samples that keep the position within {@link MAX_STREAM_POSITION_NANOS}. */
+  #maxSamples: number;
 
   /**
    * @param rate Sample rate in Hz. @default 8000
@@ -224,6 +240,7 @@ export class StreamTimeline {
     readonly mode: PositionMode = 'timeline',
   ) {
     if (!Number.isSafeInteger(rate) || rate <= 0) outOfRange(`invalid sample rate ${rate}`);
+    this.#maxSamples = nanosToSamples(MAX_STREAM_POSITION_NANOS, rate);
   }
 
   /** Samples per channel counted so far. */
@@ -247,15 +264,38 @@ export class StreamTimeline {
     return this.mode === 'samples' ? audio : audio + this.#discarded;
   }
 
-  /** Counts `count` samples per channel of audio. */
+  /**
+   * Counts `count` samples per channel of audio.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_DURATION_OUT_OF_RANGE` when the position would pass
+   *   {@link MAX_STREAM_POSITION_NANOS} (nothing is counted then).
+   */
   addSamples(count: number): void {
     if (!Number.isSafeInteger(count) || count < 0) outOfRange(`invalid sample count ${count}`);
-    this.#samples += count;
+    const samples = this.#samples + count;
+    if (samples > this.#maxSamples) {
+      outOfRange(`the stream position would pass ${MAX_STREAM_POSITION_NANOS} ns`);
+    }
+    this.#samples = samples;
   }
 
-  /** Counts a gap of `nanos` nanoseconds (from `discarded` or `resumed`). */
+  /**
+   * Counts a gap of `nanos` nanoseconds (from `discarded` or `resumed`).
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_DURATION_OUT_OF_RANGE` when the gaps together (and, in
+   *   `timeline` mode, the position) would pass {@link MAX_STREAM_POSITION_NANOS} (nothing is
+   *   counted then).
+   */
   addDiscarded(nanos: number): void {
     if (!Number.isSafeInteger(nanos) || nanos < 0) outOfRange(`invalid duration ${nanos}`);
-    this.#discarded += nanos;
+    const discarded = this.#discarded + nanos;
+    const counted = this.mode === 'samples' ? 0 : discarded;
+    if (discarded > MAX_STREAM_POSITION_NANOS || this.audio + counted > MAX_STREAM_POSITION_NANOS) {
+      outOfRange(
+        `the discarded gaps would take the stream position past ${MAX_STREAM_POSITION_NANOS} ns`,
+      );
+    }
+    this.#discarded = discarded;
+    this.#maxSamples = nanosToSamples(MAX_STREAM_POSITION_NANOS - counted, this.rate);
   }
 }

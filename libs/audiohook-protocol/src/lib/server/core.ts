@@ -141,7 +141,22 @@ export class ServerCore {
     }
     if (message === undefined) return;
     this.emitSafe('clientMessage', message);
-    this.dispatch(message);
+    try {
+      this.dispatch(message);
+    } catch (error) {
+      // A valid message the session cannot take (a `discarded` gap past the timeline's range):
+      // a protocol error for this session, never an exception out of the transport's callback.
+      this.#refuse(`${message.type} could not be handled`, error);
+    }
+  }
+
+  /** Ends the session for a client input that cannot be handled; `error` says why. */
+  #refuse(what: string, error: unknown): void {
+    const err =
+      error instanceof AudioHookError
+        ? error
+        : new AudioHookError(AudioHookErrorCode.ProtocolViolation, toError(error).message);
+    this.protocolError(`${what}: ${err.message}`, err);
   }
 
   /** An unknown client message type ignored by option (see the decoder). */
@@ -157,8 +172,13 @@ export class ServerCore {
 
   /** A valid frame of client audio. */
   acceptAudio(frame: AudioFrame): void {
+    try {
+      this.timeline.addSamples(frame.samples);
+    } catch (error) {
+      this.#refuse('audio could not be counted', error);
+      return;
+    }
     this.stats.audioBytes += frame.data.length;
-    this.timeline.addSamples(frame.samples);
     this.emitSafe('audio', frame);
   }
 

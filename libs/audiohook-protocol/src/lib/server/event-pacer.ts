@@ -124,10 +124,12 @@ export class EventPacer {
     const options = this.#options;
     if (parameters.code === 429) {
       const now = this.#core.clock.now();
-      const retryAfter =
+      const retryAfter = Math.min(
         parameters.retryAfter === undefined
           ? (options.defaultRetryAfterMs ?? 3000)
-          : parseDuration(parameters.retryAfter) / 1e6;
+          : parseDuration(parameters.retryAfter) / 1e6,
+        options.maxRetryAfterMs ?? 60_000,
+      );
       // A 429 long after the previous back-off ended starts a new count.
       if (now - this.#last429At > Math.max(10_000, retryAfter * 2)) this.#consecutive429 = 0;
       this.#consecutive429++;

@@ -28,6 +28,7 @@ export function validateServerOptions(options: ServerSessionOptions): void {
     closedLingerMs: options.closedLingerMs,
     unauthorizedDelayMs: options.unauthorizedDelayMs,
     'events.defaultRetryAfterMs': options.events?.defaultRetryAfterMs,
+    'events.maxRetryAfterMs': options.events?.maxRetryAfterMs,
   };
   for (const [name, value] of Object.entries(durations)) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) {

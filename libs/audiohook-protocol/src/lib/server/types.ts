@@ -207,6 +207,11 @@ export interface ServerEventOptions {
   readonly maxQueued?: number;
   /** Back-off after an `error` 429 without `retryAfter`, in ms. @default 3000 */
   readonly defaultRetryAfterMs?: number;
+  /**
+   * Longest back-off a 429's `retryAfter` can ask for, in ms; a longer one is cut to this (the
+   * client chooses the value, so it must not park the session's events for days). @default 60000
+   */
+  readonly maxRetryAfterMs?: number;
   /** Consecutive 429 errors after which the session is disconnected (`0` = never). @default 3 */
   readonly max429?: number;
   /** Stop sending events after an `error` 400 that rejects event messages. @default true */
