@@ -15,6 +15,7 @@ describe('session options', () => {
   it.each([
     ['a transport without methods', { transport: {} }],
     ['a negative open deadline', { openDeadlineMs: -1 }],
+    ['a negative wait for open', { openWaitTimeoutMs: -1 }],
     ['an infinite close deadline', { closeDeadlineMs: Infinity }],
     ['a fractional queue bound', { events: { maxQueued: 1.5 } }],
     ['an unknown position mode', { positionMode: 'wallclock' }],

@@ -34,6 +34,7 @@ export class ClosePipeline {
           : 'DISCONNECTING',
     );
     core.timers.clear('open');
+    core.open.stopWait();
     const wait = core.options.disconnectTimeoutMs ?? 10_000;
     if (wait > 0) {
       core.timers.set('disconnect', wait, () => {
@@ -54,6 +55,7 @@ export class ClosePipeline {
     }
     core.setState('CLOSING');
     core.timers.clear('disconnect');
+    core.open.stopWait();
     const deadline = core.options.closeDeadlineMs ?? 5000;
     if (deadline > 0) {
       core.timers.set('close', deadline, () => {

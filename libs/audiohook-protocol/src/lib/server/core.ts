@@ -23,6 +23,7 @@ import { ClosePipeline } from './close-pipeline';
 import { ClientFrameDecoder, disconnectInfo } from './decoder';
 import { EventPacer } from './event-pacer';
 import { IdleTimer } from './idle-timer';
+import { clipForLog, clipPathForLog, MAX_LOGGED_TEXT } from './log-text';
 import { OpenTransaction } from './open-pipeline';
 import { ServerMessageSender } from './sender';
 import type { ServerSession } from './session';
@@ -35,6 +36,13 @@ import type {
 import { UpdatePipeline } from './update-pipeline';
 
 const CLIENT_ERROR_PREFIX = 'Client Error: ';
+
+/**
+ * Client `error` messages logged per session; later ones are only counted (and the count logged
+ * when the session ends). Each logged one carries at most {@link MAX_LOGGED_TEXT} characters of
+ * the client's text.
+ */
+const MAX_LOGGED_CLIENT_ERRORS = 20;
 
 /** States in which the session still takes input (and may still send `disconnect`). */
 const LIVE_STATES: ReadonlySet<ServerSessionState> = new Set([
@@ -84,6 +92,8 @@ export class ServerCore {
   readonly finished: Promise<void>;
   resolveFinished!: () => void;
   readonly #emit: EmitFunction;
+  /** `error` messages the client sent. */
+  #clientErrors = 0;
 
   constructor(session: ServerSession, options: ServerSessionOptions, emit: EmitFunction) {
     this.session = session;
@@ -117,6 +127,7 @@ export class ServerCore {
       onError: (error) => this.log('warn', 'transport error', { err: error.message }),
     });
     this.idle.touch();
+    this.open.startWait();
   }
 
   // ---- incoming frames ----
@@ -161,7 +172,7 @@ export class ServerCore {
 
   /** An unknown client message type ignored by option (see the decoder). */
   ignoredType(type: string): void {
-    this.log('warn', 'unknown client message type ignored', { type });
+    this.log('warn', 'unknown client message type ignored', { type: clipForLog(type, 64) });
   }
 
   onBinary(data: Uint8Array): void {
@@ -235,10 +246,22 @@ export class ServerCore {
   }
 
   onClientError(parameters: ErrorParameters): void {
-    this.log('warn', 'client reported an error', {
-      code: parameters.code,
-      message: parameters.message,
-    });
+    // The text is the client's and unbounded but for the frame size (64 K): log a bounded prefix,
+    // and only so many per session.
+    const count = ++this.#clientErrors;
+    if (count <= MAX_LOGGED_CLIENT_ERRORS) {
+      const { message } = parameters;
+      this.log('warn', 'client reported an error', {
+        code: parameters.code,
+        message: clipForLog(message),
+        ...(message.length > MAX_LOGGED_TEXT ? { messageLength: message.length } : {}),
+      });
+      if (count === MAX_LOGGED_CLIENT_ERRORS) {
+        this.log('warn', 'further client errors of this session are counted, not logged', {
+          limit: MAX_LOGGED_CLIENT_ERRORS,
+        });
+      }
+    }
     this.emitSafe('clientError', parameters);
     this.events.onClientError(parameters);
   }
@@ -305,12 +328,15 @@ export class ServerCore {
     this.emitSafe('protocolError', error);
     if (!LIVE_STATES.has(this.state)) {
       this.log('warn', 'client error after the session stopped accepting input', {
-        info,
+        info: clipForLog(info),
         state: this.state,
       });
       return;
     }
-    this.log('warn', 'client protocol error; disconnecting', { info, path: error.path });
+    this.log('warn', 'client protocol error; disconnecting', {
+      info: clipForLog(info),
+      path: clipPathForLog(error.path),
+    });
     if (!this.disconnect('error', `${CLIENT_ERROR_PREFIX}${info}`.slice(0, 1024))) {
       this.transport.close(1011, 'protocol error');
     }
@@ -352,6 +378,12 @@ export class ServerCore {
 
   /** The session is over: DISCONNECTED, the `end` event, `finished` resolves. */
   end(): void {
+    if (this.#clientErrors > MAX_LOGGED_CLIENT_ERRORS) {
+      this.log('warn', 'client errors not logged', {
+        notLogged: this.#clientErrors - MAX_LOGGED_CLIENT_ERRORS,
+        total: this.#clientErrors,
+      });
+    }
     this.setState('DISCONNECTED');
     this.emitSafe('end', this.stats);
     this.resolveFinished();

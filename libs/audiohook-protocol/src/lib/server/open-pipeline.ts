@@ -1,6 +1,7 @@
-// The open transaction of a server session (spec §9.2): the organization check and the
-// authenticators, media selection, the open handlers (in parallel) under the `opened` deadline,
-// and `opened` itself, with what it negotiated (media, probe, startPaused, discardTo).
+// The open transaction of a server session (spec §9.2): the wait for `open` itself, the
+// organization check and the authenticators, media selection, the open handlers (in parallel)
+// under the `opened` deadline, and `opened` itself, with what it negotiated (media, probe,
+// startPaused, discardTo).
 
 import { formatDuration } from '../duration';
 import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
@@ -8,6 +9,12 @@ import { copyMedia, mediaEquals } from '../media';
 import { NIL_UUID, type MediaParameter, type OpenMessage, type OpenParameters } from '../schemas';
 import type { ServerCore } from './core';
 import type { Authenticator, MediaSelector, OpenContext, OpenHandler } from './types';
+
+/** The name of the timer of the wait for `open`. */
+const OPEN_WAIT_TIMER = 'awaitOpen';
+
+/** Entries of `open.continuedSessions` that are logged. */
+const MAX_LOGGED_CONTINUED_SESSIONS = 8;
 
 /** The open transaction of one server session and what it negotiated. @internal */
 export class OpenTransaction {
@@ -32,6 +39,29 @@ export class OpenTransaction {
     this.#core = core;
   }
 
+  /**
+   * Starts the wait for `open` (`openWaitTimeoutMs` from now). When it runs out with the session
+   * still PREPARING, the client gets `disconnect` error and the transport is closed at once.
+   */
+  startWait(): void {
+    const core = this.#core;
+    const timeout = core.options.openWaitTimeoutMs ?? 10_000;
+    if (timeout <= 0) return;
+    core.timers.set(OPEN_WAIT_TIMER, timeout, () => {
+      if (core.state !== 'PREPARING') return;
+      core.log('warn', 'no open from the client in time; disconnecting', {
+        openWaitTimeoutMs: timeout,
+      });
+      core.disconnect('error', `Client Error: No open message received within ${timeout} ms`);
+      core.transport.close(1008, 'open timeout');
+    });
+  }
+
+  /** Stops the wait for `open` (it came, or the session is being ended anyway). */
+  stopWait(): void {
+    this.#core.timers.clear(OPEN_WAIT_TIMER);
+  }
+
   /** The client's `open`: accepted in PREPARING only; runs the pipeline in the background. */
   onOpen(message: OpenMessage): void {
     const core = this.#core;
@@ -39,14 +69,17 @@ export class OpenTransaction {
       core.log('warn', 'open ignored', { state: core.state });
       return;
     }
+    this.stopWait();
     this.message = message;
     const params = message.parameters;
     this.isProbe =
       params.conversationId === NIL_UUID &&
       (core.options.probe?.requireNilParticipant !== true || params.participant.id === NIL_UUID);
     if (params.continuedSessions !== undefined) {
+      // Bounded: the list is the client's, as long as one text frame allows.
       core.log('info', 'open continues earlier sessions', {
-        continuedSessions: params.continuedSessions,
+        continuedSessions: params.continuedSessions.slice(0, MAX_LOGGED_CONTINUED_SESSIONS),
+        count: params.continuedSessions.length,
       });
     }
     core.setState('OPENING');

@@ -21,6 +21,7 @@ export function validateServerOptions(options: ServerSessionOptions): void {
     invalidArgument('transport must implement attach, sendText, sendBinary and close');
   }
   const durations = {
+    openWaitTimeoutMs: options.openWaitTimeoutMs,
     openDeadlineMs: options.openDeadlineMs,
     closeDeadlineMs: options.closeDeadlineMs,
     idleTimeoutMs: options.idleTimeoutMs,

@@ -260,6 +260,16 @@ export interface ServerSessionOptions {
   /** Languages to report in `opened.supportedLanguages` when `open.supportedLanguages` is true. */
   readonly supportedLanguages?: readonly string[];
   /**
+   * Milliseconds from the session's creation (the accepted connection) within which the client
+   * must send `open`. Past it the session sends `disconnect` (reason `error`, info
+   * `Client Error: No open message received within <ms> ms`) and closes the transport at once:
+   * a client that never opens must not hold a connection slot. The spec documents no time limit
+   * here (the reference server has no timers, §9.2); Genesys sends `open` first thing. `0` = wait
+   * forever (the reference's behaviour).
+   * @default 10000
+   */
+  readonly openWaitTimeoutMs?: number;
+  /**
    * Milliseconds after `open` within which `opened` is sent even if open handlers are still
    * running (Genesys gives up after 5 s). `0` disables the deadline.
    * @default 3000
