@@ -58,9 +58,11 @@ export interface AudioHookServerApp {
 /** Protocol session options from the configuration. */
 function sessionOptions(config: ServerConfig): Partial<ServerSessionOptions> {
   return {
+    openWaitTimeoutMs: config.limits.openWaitTimeoutMs,
     openDeadlineMs: config.limits.openTimeoutMs,
     idleTimeoutMs: config.limits.idleTimeoutMs,
     closeDeadlineMs: config.limits.closeTimeoutMs,
+    disconnectTimeoutMs: config.limits.disconnectTimeoutMs,
     unauthorizedDelayMs: config.auth.failureDelayMs,
     strict: config.protocol.strict,
     unknownMessageTypes: config.protocol.unknownMessageTypes,

@@ -101,9 +101,12 @@ const AUTH_SHAPE = {
 const PROTOCOL_SHAPE = {
   MAX_SESSIONS: envInt({ default: 5000, min: 1, max: 1_000_000 }),
   MAX_PAYLOAD_BYTES: envInt({ default: 1_048_576, min: 65_536, max: 64 * 1_048_576 }),
+  OPEN_WAIT_TIMEOUT_MS: envInt({ default: 10_000, min: 0, max: 600_000 }),
   OPEN_TIMEOUT_MS: envInt({ default: 4000, min: 100, max: 60_000 }),
   IDLE_TIMEOUT_MS: envInt({ default: 0, min: 0, max: 86_400_000 }),
-  CLOSE_TIMEOUT_MS: envInt({ default: 10_000, min: 100, max: 600_000 }),
+  // Genesys' client gives up on `closed` after 10 s (spec §7.1): answer with time to spare.
+  CLOSE_TIMEOUT_MS: envInt({ default: 8000, min: 100, max: 600_000 }),
+  DISCONNECT_TIMEOUT_MS: envInt({ default: 10_000, min: 100, max: 600_000 }),
   DRAIN_TIMEOUT_MS: envInt({ default: 30_000, min: 0, max: 3_600_000 }),
   DRAIN_SEND_RECONNECT: envBool({ default: false }),
   STRICT_VALIDATION: envBool({ default: false }),
@@ -229,9 +232,13 @@ export interface ServerConfig {
   readonly limits: {
     readonly maxSessions: number;
     readonly maxPayloadBytes: number;
+    /** How long a connection may go without `open` (`0`: forever). */
+    readonly openWaitTimeoutMs: number;
     readonly openTimeoutMs: number;
     readonly idleTimeoutMs: number;
     readonly closeTimeoutMs: number;
+    /** How long a client gets to answer a `disconnect` with `close`. */
+    readonly disconnectTimeoutMs: number;
   };
   readonly drain: { readonly timeoutMs: number; readonly sendReconnect: boolean };
   /** Answers to the spec's open questions (§21), passed to every protocol session. */
@@ -426,9 +433,11 @@ function protocolConfig(e: Env): Pick<ServerConfig, 'limits' | 'drain' | 'protoc
     limits: {
       maxSessions: e.MAX_SESSIONS,
       maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+      openWaitTimeoutMs: e.OPEN_WAIT_TIMEOUT_MS,
       openTimeoutMs: e.OPEN_TIMEOUT_MS,
       idleTimeoutMs: e.IDLE_TIMEOUT_MS,
       closeTimeoutMs: e.CLOSE_TIMEOUT_MS,
+      disconnectTimeoutMs: e.DISCONNECT_TIMEOUT_MS,
     },
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, sendReconnect: e.DRAIN_SEND_RECONNECT },
     protocol: {

@@ -88,6 +88,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RECORDING_IO_BATCH_MS: '101' })).toThrow(ConfigError);
   });
 
+  it('waits 10 s for open and 10 s for the close after a disconnect unless told otherwise (0 = wait for open forever)', () => {
+    const defaults = loadConfig({}).limits;
+    expect(defaults.openWaitTimeoutMs).toBe(10_000);
+    expect(defaults.disconnectTimeoutMs).toBe(10_000);
+    const tuned = loadConfig({ OPEN_WAIT_TIMEOUT_MS: '0', DISCONNECT_TIMEOUT_MS: '500' }).limits;
+    expect(tuned.openWaitTimeoutMs).toBe(0);
+    expect(tuned.disconnectTimeoutMs).toBe(500);
+    expect(() => loadConfig({ OPEN_WAIT_TIMEOUT_MS: '-1' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DISCONNECT_TIMEOUT_MS: '0' })).toThrow(ConfigError);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SERVERPORT: '', RECORDING_S3_BUCKET: ' ' }).port).toBe(3000);
     expect(loadConfig({ RECORDING_S3_BUCKET: '' }).s3).toBeUndefined();

@@ -82,6 +82,13 @@ function reject(socket: Duplex, status: number, body: string): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The background authentication of a `session`-strategy upgrade, and when it began. */
+interface PendingAuth {
+  readonly outcome: Promise<AuthOutcome>;
+  /** `Date.now()` when the upgrade arrived: the uniform failure delay counts from it. */
+  readonly startedAt: number;
+}
+
 /**
  * @example
  * ```ts
@@ -303,7 +310,7 @@ export class Gateway {
         return { ok: false, code: 'FAILED', info: 'FAILED: Authentication unavailable' };
       });
     if (this.#options.authStrategy === 'session') {
-      this.#accept(request, socket, head, route, headers, auth, release);
+      this.#accept(request, socket, head, route, headers, { outcome: auth, startedAt }, release);
       return;
     }
     void auth.then(async (outcome) => {
@@ -328,7 +335,7 @@ export class Gateway {
     head: Buffer,
     route: Route,
     headers: SessionHeaders,
-    auth: Promise<AuthOutcome> | undefined,
+    auth: PendingAuth | undefined,
     release: () => void,
   ): void {
     if (socket.destroyed) {
@@ -361,7 +368,7 @@ export class Gateway {
     request: IncomingMessage,
     route: Route,
     headers: SessionHeaders,
-    auth: Promise<AuthOutcome> | undefined,
+    auth: PendingAuth | undefined,
   ): void {
     const { env, endpoints } = this.#options;
     const options =
@@ -373,11 +380,12 @@ export class Gateway {
     const { session, logger } = wireSession(ws, request, headers, route.endpoint, env, options);
     if (auth !== undefined) {
       session.addAuthenticator(async () => {
-        const outcome = await auth;
+        const outcome = await auth.outcome;
         if (outcome.ok) return true;
         logger.info({ code: outcome.code }, 'session unauthorized');
         return outcome.info;
       });
+      this.#endUnauthorized(session, logger, auth);
     }
     if (route.endpoint === 'audiohook') {
       setupAudioHook(session, logger, {
@@ -400,5 +408,23 @@ export class Gateway {
       this.#checkIdle();
     });
     logger.info({ path: request.url, remote: request.socket.remoteAddress }, 'session connected');
+  }
+
+  /**
+   * A failed authentication ends the session without waiting for `open`: no earlier than
+   * `authFailureDelayMs` after the upgrade began (the same uniform delay as every failure), a
+   * session still waiting for `open` gets `disconnect` unauthorized (spec §4.4), so a client that
+   * never opens cannot hold a session slot. An `open` that came first is answered by the
+   * authenticator in its open pipeline instead, as before.
+   */
+  #endUnauthorized(session: ServerSession, logger: AppLogger, auth: PendingAuth): void {
+    void auth.outcome.then(async (outcome) => {
+      if (outcome.ok) return;
+      const wait = auth.startedAt + this.#options.authFailureDelayMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (session.state !== 'PREPARING') return;
+      logger.info({ code: outcome.code }, 'session unauthorized before open');
+      session.disconnect('unauthorized', outcome.info);
+    });
   }
 }

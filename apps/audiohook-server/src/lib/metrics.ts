@@ -68,6 +68,7 @@ const DISCONNECT_CAUSES: readonly (readonly [RegExp, string])[] = [
   [/^UNAVAILABLE: /, 'auth_unavailable'],
   [/^Mismatch between "organizationId"/, 'organization_mismatch'],
   [/^Unauthorized$/, 'unauthorized'],
+  [/^Client Error: No open message received/, 'open_timeout'],
   [/^Client Error: /, 'client_error'],
   [/^Rate limited /, 'rate_limited'],
   [/^Server error: no message from the client/, 'idle_timeout'],
