@@ -1,10 +1,12 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { S3RecordingSink, recordingKey } from '../src/lib/recording/uploader';
 import { memoryLogger } from './helpers/logger';
 import { openRecovery } from './helpers/recovery';
 import { s3Client, startLocalS3, type LocalS3 } from './helpers/s3';
+import { until } from './helpers/wait';
 
 let dir: string;
 let s3: LocalS3;
@@ -105,5 +107,75 @@ describe('S3RecordingSink', () => {
       `up2/2026-02-03/${ID}.json`,
       `up2/2026-02-03/${ID}.wav`,
     ]);
+  });
+
+  describe('periodic scans', () => {
+    const SECOND = '22222222-3333-4444-8555-666666666666';
+    async function waiting(id: string): Promise<void> {
+      await writeFile(join(dir, `${id}.wav`), new Uint8Array(44));
+      await writeFile(
+        join(dir, `${id}.json`),
+        '{"header":{"timestamp":"2026-02-03T10:00:00.000Z","id":"r"},"body":[\n{"timestamp":"PT0S","type":"end","data":{}}\n]}\n',
+      );
+    }
+    function sinkTo(client: S3Client, prefix: string, keep: (path: string) => Promise<string>) {
+      return new S3RecordingSink({
+        bucket: s3.bucket,
+        prefix,
+        client,
+        attempts: 1,
+        retryBaseMs: 1,
+        logger: memoryLogger().logger,
+        keepFailed: keep,
+      });
+    }
+
+    it('stop at their first failed upload, leaving the rest waiting in LOG_ROOT_DIR', async () => {
+      await waiting(ID);
+      await waiting(SECOND);
+      const dead = s3Client('http://127.0.0.1:9');
+      const recovery = await openRecovery(dir, memoryLogger().logger, (folders) =>
+        sinkTo(dead, 'up3/', (path) => folders.finalize(path)),
+      );
+      try {
+        const result = await recovery.recovery.sweep({ root: true, stopAtFirstFailure: true });
+        expect(result).toMatchObject({ found: 1, stored: 0, failed: 1 });
+      } finally {
+        await recovery.close();
+        dead.destroy();
+      }
+      expect((await readdir(dir)).sort()).toEqual(
+        [`${ID}.json`, `${ID}.wav`, `${SECOND}.json`, `${SECOND}.wav`].sort(),
+      );
+    });
+
+    it('upload a recording whose upload failed once S3 is back, without a restart', async () => {
+      await waiting(ID);
+      const dead = s3Client('http://127.0.0.1:9');
+      let client: S3Client = dead;
+      const recovery = await openRecovery(
+        dir,
+        memoryLogger().logger,
+        (folders) => ({
+          kind: 's3',
+          store: (files) => sinkTo(client, 'up4/', (path) => folders.finalize(path)).store(files),
+        }),
+        { scanIntervalMs: 50 },
+      );
+      try {
+        expect(await recovery.recovery.sweep({ root: true })).toMatchObject({ failed: 1 });
+        client = s3.client;
+        recovery.recovery.start();
+        await until(
+          async () => (await s3.keys()).filter((k) => k.startsWith('up4/')).length === 2,
+          'the periodic scan to upload both files',
+          20_000,
+        );
+      } finally {
+        await recovery.close();
+        dead.destroy();
+      }
+      expect(await readdir(dir)).toEqual([]);
+    });
   });
 });

@@ -16,7 +16,12 @@ export async function openRecovery(
   root: string,
   logger: AppLogger,
   sink?: (folders: RecordingFolders) => RecordingSink,
-  options: { runId?: string; staleAfterMs?: number; now?: () => number } = {},
+  options: {
+    runId?: string;
+    staleAfterMs?: number;
+    now?: () => number;
+    scanIntervalMs?: number;
+  } = {},
 ): Promise<TestRecovery> {
   const folders = new RecordingFolders({
     root,
@@ -32,7 +37,7 @@ export async function openRecovery(
     folders,
     sink: sink?.(folders) ?? new LocalRecordingSink((path) => folders.finalize(path)),
     logger,
-    scanIntervalMs: 0,
+    scanIntervalMs: options.scanIntervalMs ?? 0,
   });
   return {
     folders,

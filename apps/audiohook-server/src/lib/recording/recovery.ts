@@ -33,8 +33,18 @@ export interface RecoveryOptions {
 }
 
 export interface SweepOptions {
-  /** Also sweep LOG_ROOT_DIR (at start-up). @default false */
+  /**
+   * Also sweep LOG_ROOT_DIR: at start-up, and with an S3 sink on every periodic scan (a file
+   * whose upload failed waits there, and on a task's own disk no next start would find it).
+   * @default false
+   */
   readonly root?: boolean;
+  /**
+   * Stop uploading LOG_ROOT_DIR's recordings at the first failure (the store is likely down);
+   * the rest wait for the next sweep. The periodic scans do, so an outage costs one failed
+   * upload per scan rather than one per waiting recording. @default false
+   */
+  readonly stopAtFirstFailure?: boolean;
   /**
    * Run ids to adopt whatever their heartbeat says (the `recover --force` command: the operator
    * knows they are dead). @default none
@@ -71,12 +81,17 @@ export class RecoveryService {
     this.#options = options;
   }
 
-  /** Starts the periodic scan for dead instances. */
+  /**
+   * Starts the periodic scan for dead instances and, with an S3 sink, for recordings whose upload
+   * failed (retried at most until the first failure of each scan).
+   */
   start(): void {
     const interval = this.#options.scanIntervalMs;
     if (interval <= 0 || this.#timer !== undefined) return;
+    const periodic: SweepOptions =
+      this.#options.sink.kind === 's3' ? { root: true, stopAtFirstFailure: true } : {};
     this.#timer = setInterval(() => {
-      if (this.#running === undefined) void this.sweep().catch(() => undefined);
+      if (this.#running === undefined) void this.sweep(periodic).catch(() => undefined);
     }, interval);
     this.#timer.unref();
   }
@@ -124,15 +139,20 @@ export class RecoveryService {
     let result: SweepResult = { ...EMPTY, adopted };
     result = add(result, await this.#storeAll(await findLeftoversDeep(folders.adoptedDir)));
     await this.#clearAdopted();
-    if (options.root === true) result = add(result, await this.#sweepRoot());
+    if (options.root === true) {
+      result = add(result, await this.#sweepRoot(options.stopAtFirstFailure === true));
+    }
     if (result.found > 0 || result.adopted > 0) {
       logger.info({ ...result }, 'leftover recordings swept');
     }
     return result;
   }
 
-  /** Finished recordings waiting in LOG_ROOT_DIR: repaired; with S3, claimed and uploaded. */
-  async #sweepRoot(): Promise<SweepResult> {
+  /**
+   * Finished recordings waiting in LOG_ROOT_DIR: repaired; with S3, claimed and uploaded one at a
+   * time (so that, stopping at a failure, nothing stays claimed but unstored).
+   */
+  async #sweepRoot(stopAtFirstFailure: boolean): Promise<SweepResult> {
     const { folders, sink, logger } = this.#options;
     const waiting = await findLeftovers(folders.root);
     if (sink.kind === 'local') {
@@ -141,12 +161,14 @@ export class RecoveryService {
       for (const recording of waiting) repaired += await repairRecording(recording, logger);
       return { ...EMPTY, found: waiting.length, repaired };
     }
-    const claimed: RecordingFiles[] = [];
+    let result = EMPTY;
     for (const recording of waiting) {
       const mine = await this.#claim(recording);
-      if (mine !== undefined) claimed.push(mine);
+      if (mine === undefined) continue;
+      result = add(result, await this.#storeAll([mine]));
+      if (stopAtFirstFailure && result.failed > 0) break;
     }
-    return this.#storeAll(claimed);
+    return result;
   }
 
   /** Takes a recording of LOG_ROOT_DIR into this process's folder; `undefined`: another won. */
@@ -182,7 +204,7 @@ export class RecoveryService {
             recordingId: recording.id,
             err: error instanceof Error ? error.message : String(error),
           },
-          'leftover recording upload failed; kept for the next start',
+          'leftover recording upload failed; kept for the next sweep',
         );
       }
     }

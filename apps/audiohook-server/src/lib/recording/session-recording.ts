@@ -125,7 +125,7 @@ function finishAndStore(p: SessionRecordingParts): void {
           p.metrics.uploads.inc({ result: 'failed' });
           p.logger.error(
             { recordingId: files.id, err: errorText(error) },
-            'recording upload failed; the files stay on disk for the next start',
+            'recording upload failed; the files stay on disk for the next sweep',
           );
         },
       );

@@ -87,7 +87,7 @@ export class S3RecordingSink implements RecordingSink {
     this.#partSize = options.partSizeBytes ?? 8 * 1024 * 1024;
   }
 
-  /** Makes pending retries give up early (at shutdown); files then stay for the next start. */
+  /** Makes pending retries give up early (at shutdown); files then stay for the next sweep. */
   stopRetrying(): void {
     this.#stopping = true;
   }
@@ -156,7 +156,7 @@ export class S3RecordingSink implements RecordingSink {
     }
     throw new ServerError(
       ServerErrorCode.UploadFailed,
-      `upload of ${basename(path)} to s3://${this.#options.bucket}/${key} failed; the file is kept for the next start`,
+      `upload of ${basename(path)} to s3://${this.#options.bucket}/${key} failed; the file is kept for the next sweep`,
       { cause: lastError },
     );
   }
