@@ -11,7 +11,9 @@ import {
   normalizeTopic,
   resolveTopics,
 } from '../src/lib/topics';
+import { createLogger } from '../src/logger';
 import { FakeGenesys } from './fakes/fake-genesys';
+import { LogCapture } from './helpers';
 
 const silent = pino({ level: 'silent' });
 
@@ -102,6 +104,50 @@ describe('resolveTopics', () => {
       silent,
     );
     expect(quiet.source).toBe('discovered');
+  });
+
+  it('ignores a leftover Python topics.json of invented non-v2 topics with a warning and keeps the discovered topics', async () => {
+    genesys = await new FakeGenesys().start();
+    const file = join(dir, 'topics.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        topics: [
+          'platform.integration.audiohook',
+          'platform.operations.audiohook',
+          'v2.auditing.integration.audiohook',
+          'channel.metadata',
+        ],
+      }),
+    );
+    const logs = new LogCapture();
+    const logger = createLogger({ level: 'info', consoleEvents: false }, logs);
+    const r = await resolveTopics(cfg({ file, fileExplicit: false }), api(), logger);
+    // v2.auditing.* is a v2 topic, so it is kept: the invented platform.* ones are not.
+    expect(r.source).toBe('file');
+    expect(r.topics).toEqual(['v2.auditing.integration.audiohook']);
+    expect(r.ignored.map((i) => i.topic)).toEqual([
+      'platform.integration.audiohook',
+      'platform.operations.audiohook',
+      'channel.metadata',
+    ]);
+    expect(logs.messages().filter((m) => m === 'ignored a configured topic')).toHaveLength(3);
+
+    writeFileSync(
+      file,
+      JSON.stringify({ topics: ['platform.integration.audiohook', 'channel.metadata'] }),
+    );
+    const fallback = await resolveTopics(cfg({ file, fileExplicit: false }), api(), logger);
+    expect(fallback.source).toBe('discovered');
+    expect(fallback.topics).toEqual([
+      'v2.operations.events.AUDIOHOOK-0001',
+      'v2.operations.events.AUDIOHOOK-0002',
+    ]);
+    expect(logs.has('the topics file lists no usable topic; ignoring it')).toBe(true);
+
+    writeFileSync(file, JSON.stringify({ mode: 'add', topics: ['platform.operations.audiohook'] }));
+    const added = await resolveTopics(cfg({ file, fileExplicit: false }), api(), logger);
+    expect(added.topics).toEqual(fallback.topics);
   });
 
   it('lets TOPICS override everything', async () => {

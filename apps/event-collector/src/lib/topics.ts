@@ -95,7 +95,9 @@ async function readTopicsFile(
  * Works out the topic list: `TOPICS` overrides everything; otherwise the AudioHook definitions
  * discovered from Genesys (or the built-in ids when discovery is off or refused), which a topics
  * file replaces (`"mode":"replace"`, the default, as in the Python collector) or extends
- * (`"mode":"add"`). Discovery failures are logged, never fatal; a bad topics file is.
+ * (`"mode":"add"`). File entries that are not `v2.` topics (the Python collector's invented
+ * `platform.*` topics) are ignored with a warning; a file left with none does not replace
+ * anything. Discovery failures are logged, never fatal; a bad topics file is.
  */
 export async function resolveTopics(
   cfg: CollectorConfig['topics'],
@@ -104,12 +106,15 @@ export async function resolveTopics(
   signal?: AbortSignal,
 ): Promise<ResolvedTopics> {
   const ignored: ResolvedTopics['ignored'] = [];
-  const clean = (list: readonly string[]): string[] => {
+  const clean = (list: readonly string[], onlyGenesys = false): string[] => {
     const out: string[] = [];
     for (const entry of list) {
       const n = normalizeTopic(entry);
       if ('why' in n) ignored.push({ topic: entry, why: n.why });
-      else if (!out.includes(n.topic)) out.push(n.topic);
+      else if (onlyGenesys && !n.topic.startsWith('v2.')) {
+        // E.g. the Python collector's invented topics in a leftover topics.json.
+        ignored.push({ topic: entry, why: 'not a Genesys topic (they start with "v2.")' });
+      } else if (!out.includes(n.topic)) out.push(n.topic);
     }
     return out;
   };
@@ -154,7 +159,7 @@ export async function resolveTopics(
   let topics = base;
   let source: ResolvedTopics['source'] = baseSource;
   if (file) {
-    const fromFile = clean(file.topics);
+    const fromFile = clean(file.topics, true);
     if ((file.mode ?? 'replace') === 'add') {
       topics = [...new Set([...base, ...fromFile])];
       source = 'file+defaults';
@@ -162,7 +167,10 @@ export async function resolveTopics(
       topics = fromFile;
       source = 'file';
     } else {
-      logger.warn({ file: cfg.file }, 'the topics file lists no usable topic; ignoring it');
+      logger.warn(
+        { file: cfg.file, fallback: baseSource },
+        'the topics file lists no usable topic; ignoring it',
+      );
     }
   }
   for (const t of topics) {
