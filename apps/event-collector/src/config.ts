@@ -34,7 +34,11 @@ export interface ElasticConfig {
   queueMax: number;
   timeoutMs: number;
   spoolFile: string;
+  /** Cap of the spool (both files); documents beyond it are dropped from the Elasticsearch feed. */
+  spoolMaxBytes: number;
   deadLetterFile: string;
+  /** Cap of the dead-letter file; rejected documents beyond it are only counted. */
+  deadLetterMaxBytes: number;
 }
 
 /** The DynamoDB leader lease (`LEASE_TABLE`). */
@@ -85,7 +89,7 @@ export interface CollectorConfig {
     dedupeWindowMs: number;
     dedupeMaxKeys: number;
   };
-  backfill: { enabled: boolean; marginMs: number; maxAgeMs: number };
+  backfill: { enabled: boolean; marginMs: number; maxAgeMs: number; maxLagMs: number };
   output: {
     file: string;
     maxFileSize: number;
@@ -210,6 +214,7 @@ const envSchema = z.object({
   BACKFILL_ENABLED: bool(true),
   BACKFILL_MARGIN_S: num(60, { min: 0 }),
   BACKFILL_MAX_AGE_H: num(240, { min: 0 }),
+  BACKFILL_MAX_LAG_S: num(300, { min: 0 }),
   OUTPUT_FILE: str('./audiohook_events.jsonl'),
   MAX_FILE_SIZE: num(10 * 1024 * 1024, { int: true, min: 1024 }),
   BACKUP_COUNT: num(5, { int: true, min: 1, max: 1000 }),
@@ -239,6 +244,8 @@ const envSchema = z.object({
   ELASTIC_TIMEOUT_MS: num(30_000, { int: true, min: 1 }),
   ELASTIC_SPOOL_FILE: z.string().optional(),
   ELASTIC_DEAD_LETTER_FILE: z.string().optional(),
+  ELASTIC_SPOOL_MAX_BYTES: num(256 * 1024 * 1024, { int: true, min: 1024 }),
+  ELASTIC_DEAD_LETTER_MAX_BYTES: num(64 * 1024 * 1024, { int: true, min: 1024 }),
   HTTP_HOST: str('0.0.0.0'),
   HTTP_PORT: num(8077, { int: true, min: 0, max: 65535 }),
   RECONNECT_DELAY: num(1, { min: 0 }),
@@ -380,7 +387,9 @@ function elasticFrom(e: Env): ElasticConfig | undefined {
     queueMax: e.ELASTIC_QUEUE_MAX,
     timeoutMs: e.ELASTIC_TIMEOUT_MS,
     spoolFile: e.ELASTIC_SPOOL_FILE ?? join(outDir, 'elastic-spool.jsonl'),
+    spoolMaxBytes: e.ELASTIC_SPOOL_MAX_BYTES,
     deadLetterFile: e.ELASTIC_DEAD_LETTER_FILE ?? join(outDir, 'elastic-dead-letter.jsonl'),
+    deadLetterMaxBytes: e.ELASTIC_DEAD_LETTER_MAX_BYTES,
   };
 }
 
@@ -463,6 +472,7 @@ export function loadConfig(env: Record<string, string | undefined>): CollectorCo
       enabled: e.BACKFILL_ENABLED,
       marginMs: e.BACKFILL_MARGIN_S * 1000,
       maxAgeMs: e.BACKFILL_MAX_AGE_H * 3_600_000,
+      maxLagMs: e.BACKFILL_MAX_LAG_S * 1000,
     },
     output: {
       file: e.OUTPUT_FILE,

@@ -48,7 +48,12 @@ describe('loadConfig', () => {
       checkpointFile: './audiohook_events.jsonl.checkpoint',
       checkpointIntervalMs: 1000,
     });
-    expect(c.backfill).toEqual({ enabled: true, marginMs: 60_000, maxAgeMs: 240 * 3_600_000 });
+    expect(c.backfill).toEqual({
+      enabled: true,
+      marginMs: 60_000,
+      maxAgeMs: 240 * 3_600_000,
+      maxLagMs: 300_000,
+    });
     expect(c.http).toEqual({ host: '0.0.0.0', port: 8077 });
     expect(c.elastic).toBeUndefined();
     expect(c.topics).toMatchObject({ file: './topics.json', fileExplicit: true, discover: true });

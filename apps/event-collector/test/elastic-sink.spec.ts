@@ -37,7 +37,9 @@ describe('ElasticSink', () => {
     queueMax: 1000,
     timeoutMs: 2000,
     spoolFile: join(dir, 'spool.jsonl'),
+    spoolMaxBytes: 1024 * 1024,
     deadLetterFile: join(dir, 'dead.jsonl'),
+    deadLetterMaxBytes: 1024 * 1024,
     ...over,
   });
 

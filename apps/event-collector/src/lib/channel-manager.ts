@@ -9,6 +9,7 @@ import type { CreatedChannel, GenesysApi } from './genesys/api-client';
 import { parseFrame } from './genesys/frames';
 import type { ChannelTopic, Envelope } from './genesys/schemas';
 import type { TokenProvider } from './genesys/token-provider';
+import { LagEstimate } from './lag';
 import type { Metrics } from './metrics';
 import { type AtTimer, runAt } from './timers';
 
@@ -62,6 +63,11 @@ export interface ChannelManagerOptions {
   initialGapStart?: number;
   /** Called each time a socket is connected (e.g. to write a first checkpoint at once). */
   onLive?: () => void;
+  /**
+   * The largest plausible delivery delay (`BACKFILL_MAX_LAG_S`): an event time further from its
+   * receive time is ignored by the lag estimate. @default 300000
+   */
+  maxLagMs?: number;
   /** Injectable for tests. @default Math.random */
   random?: () => number;
 }
@@ -116,15 +122,16 @@ export class ChannelManager {
   #session = 0;
   #lastFrameSeenAt: number | undefined;
   /**
-   * How far behind Genesys the reader is: receive time minus event time of the last event. A
-   * frame read now may have been sent this long ago, and a connection that drops loses what was
-   * sent after it, so every "received up to" time is moved back by it.
+   * How far behind Genesys the reader is: receive time minus event time of the last event with a
+   * plausible timestamp. A frame read now may have been sent this long ago, and a connection that
+   * drops loses what was sent after it, so every "received up to" time is moved back by it.
    */
-  #lagMs = 0;
+  readonly #lag: LagEstimate;
 
   constructor(options: ChannelManagerOptions) {
     this.#o = options;
     this.#disconnectedAt = options.initialGapStart;
+    this.#lag = new LagEstimate(options.maxLagMs ?? 300_000, options.metrics);
     this.#backoff = new Backoff({
       initialMs: options.genesys.reconnectDelayMs,
       maxMs: options.genesys.maxReconnectDelayMs,
@@ -182,7 +189,7 @@ export class ChannelManager {
    */
   coverage(): number | undefined {
     if (this.#disconnectedAt !== undefined) return this.#disconnectedAt;
-    return this.#lastFrameSeenAt === undefined ? undefined : this.#lastFrameSeenAt - this.#lagMs;
+    return this.#lastFrameSeenAt === undefined ? undefined : this.#lastFrameSeenAt - this.#lag.ms;
   }
 
   get #stopped(): boolean {
@@ -430,8 +437,7 @@ export class ChannelManager {
       case 'event': {
         const receivedAt = Date.now();
         const ts = frame.envelope.eventBody['timestamp'];
-        if (typeof ts === 'number' && Number.isFinite(ts))
-          this.#lagMs = Math.max(0, receivedAt - ts);
+        this.#lag.sample(ts, receivedAt, conn.log);
         const keep = this.#o.onEvent(frame.envelope, { channelRef: conn.ref, receivedAt });
         if (!keep) void this.#o.whenWritable().then(() => conn.socket.resume());
         return keep;
@@ -458,7 +464,7 @@ export class ChannelManager {
     if (closed.intentional || this.#stopped || conn !== this.#active) return;
     this.#active = undefined;
     // The gap starts where the last frame we received was sent (its receive time minus the lag).
-    this.#disconnectedAt = (conn.socket.lastFrameAt || Date.now()) - this.#lagMs;
+    this.#disconnectedAt = (conn.socket.lastFrameAt || Date.now()) - this.#lag.ms;
     this.#state = 'reconnecting';
     if (this.#rolling) return; // the rollover in progress connects the replacement
     this.#establish(true);
@@ -503,7 +509,7 @@ export class ChannelManager {
       ) {
         // No new channel allowed yet: reconnect to the same channel before the server closes it.
         this.#active = undefined;
-        this.#disconnectedAt = (old.socket.lastFrameAt || Date.now()) - this.#lagMs;
+        this.#disconnectedAt = (old.socket.lastFrameAt || Date.now()) - this.#lag.ms;
         await old.socket.close(1000, 'reconnecting after socket_closing');
         return true;
       }

@@ -104,7 +104,17 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
   }
   if (s?.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
   const es = s?.elastic?.status();
-  if (es?.spooling) problems.push('Elasticsearch unavailable; spooling to disk');
+  if (es?.credentialsRefused) {
+    problems.push(
+      'Elasticsearch refuses the credentials (401/403, COLLECTOR_ERR_ELASTIC_AUTH): check ELASTIC_AUTH; spooling to disk',
+    );
+  } else if (es?.spooling) problems.push('Elasticsearch unavailable; spooling to disk');
+  if (es?.spoolFull) {
+    problems.push(
+      'Elasticsearch spool full (ELASTIC_SPOOL_MAX_BYTES): new documents only in JSONL',
+    );
+  }
+  if (es?.deadLetterFull) problems.push('Elasticsearch dead-letter file full');
   if (i.lease?.lastError) problems.push(`lease: ${i.lease.lastError}`);
   const standbyOk = i.role === 'standby' && i.lease !== null && i.lease.lastError === undefined;
   const status =

@@ -22,7 +22,11 @@ export function gaugeReadings(
     writeQueueDepth: session?.writer.depth ?? 0,
     subscriptions: { permitted, rejected: topics.length - permitted },
     elastic: elastic
-      ? { queued: elastic.status().queued, spoolBytes: () => elastic.spoolBytes() }
+      ? {
+          queued: elastic.status().queued,
+          credentialsRefused: elastic.status().credentialsRefused,
+          spoolBytes: () => elastic.spoolBytes(),
+        }
       : undefined,
   };
 }

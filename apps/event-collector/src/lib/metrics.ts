@@ -12,6 +12,7 @@ export type CounterName =
   | 'events_duplicate'
   | 'events_filtered'
   | 'events_unknown_shape'
+  | 'events_implausible_time'
   | 'events_backfilled'
   | 'backfill_failures'
   | 'checkpoints_written'
@@ -34,7 +35,10 @@ export type CounterName =
   | 'elastic_retries'
   | 'elastic_dead_lettered'
   | 'elastic_spooled'
-  | 'elastic_replayed';
+  | 'elastic_replayed'
+  | 'elastic_auth_failures'
+  | 'elastic_spool_dropped'
+  | 'elastic_dead_letter_dropped';
 
 const HELP: Record<CounterName, string> = {
   messages: 'Frames received on notification sockets.',
@@ -47,6 +51,8 @@ const HELP: Record<CounterName, string> = {
   events_duplicate: 'Events dropped as duplicates (channel overlap, backfill).',
   events_filtered: 'Non-AudioHook events counted but not written.',
   events_unknown_shape: 'Events kept with schema_valid=false.',
+  events_implausible_time:
+    'Events whose timestamp is further from their receive time than BACKFILL_MAX_LAG_S (written, but not used as the delivery lag).',
   events_backfilled:
     'Events recovered by the history query after a gap or a restart (new ones, not duplicates).',
   backfill_failures: 'Gaps (or parts of gaps) the history query could not recover.',
@@ -71,6 +77,11 @@ const HELP: Record<CounterName, string> = {
   elastic_dead_lettered: 'Documents Elasticsearch rejected permanently (dead-letter file).',
   elastic_spooled: 'Documents written to the on-disk spool while Elasticsearch was unavailable.',
   elastic_replayed: 'Spooled documents sent again.',
+  elastic_auth_failures: 'Bulk requests Elasticsearch refused with 401/403 (wrong ELASTIC_AUTH).',
+  elastic_spool_dropped:
+    'Documents not spooled because the spool reached ELASTIC_SPOOL_MAX_BYTES (still in the JSONL output).',
+  elastic_dead_letter_dropped:
+    'Rejected documents not written because the dead-letter file reached ELASTIC_DEAD_LETTER_MAX_BYTES.',
 };
 
 /** The point-in-time values behind the collector's gauges, read at every scrape. */
@@ -88,7 +99,8 @@ export interface GaugeReadings {
   writeQueueDepth: number;
   subscriptions: { permitted: number; rejected: number };
   /** Absent while no session with an Elasticsearch sink runs. */
-  elastic: { queued: number; spoolBytes: () => Promise<number> } | undefined;
+  elastic:
+    { queued: number; credentialsRefused: boolean; spoolBytes: () => Promise<number> } | undefined;
 }
 
 const IDLE: GaugeReadings = {
@@ -210,6 +222,11 @@ export class Metrics {
       'elastic_queue_depth',
       'Documents waiting for Elasticsearch.',
       (r) => r.elastic?.queued ?? 0,
+    );
+    gauge(
+      'elastic_credentials_refused',
+      '1 while Elasticsearch refuses the credentials (401/403): check ELASTIC_AUTH.',
+      (r) => (r.elastic?.credentialsRefused ? 1 : 0),
     );
     k.gauge({
       name: 'event_collector_elastic_spool_bytes',

@@ -110,6 +110,7 @@ export class CollectingSession {
         if (c.backfill.enabled) this.backfill.fill(gap);
       },
       ...(c.backfill.enabled && initial ? { initialGapStart: initial.safeUntil } : {}),
+      maxLagMs: c.backfill.maxLagMs,
       onLive: () => {
         if (!this.checkpointer.last) void this.checkpointer.tick();
       },

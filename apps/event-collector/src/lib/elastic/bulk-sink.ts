@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ElasticConfig } from '../../config';
 import { Backoff, sleep } from '../backoff';
-import { describeError } from '../errors';
+import { CollectorError, describeError } from '../errors';
 import type { Metrics } from '../metrics';
 import { redactUrls } from '../redact';
 
@@ -41,6 +41,8 @@ interface BulkOutcome {
   retry: ElasticDoc[];
   /** Set when the whole request failed (network, 429, 5xx, auth): every doc is to retry. */
   requestError?: string;
+  /** 401/403: retrying at once cannot help; the spool replay tries again later. */
+  credentialsRefused?: boolean;
 }
 
 const spooledDocSchema = z.object({ id: z.string(), source: z.record(z.string(), z.unknown()) });
@@ -52,6 +54,13 @@ const spooledDocSchema = z.object({ id: z.string(), source: z.record(z.string(),
  * retries the whole request or only the retriable items with jittered backoff, sends permanent
  * rejections to a dead-letter file, and while Elasticsearch is unavailable appends to an on-disk
  * spool that is replayed once it answers again. Never blocks the socket reader.
+ *
+ * Credentials refused (401/403) are a configuration error, not an outage: no quick retries, one
+ * error log (`COLLECTOR_ERR_ELASTIC_AUTH`), documents to the spool, and a replay attempt every
+ * `ELASTIC_RETRY_MAX_MS`, so a rotated credential recovers on its own. The spool and the
+ * dead-letter file are capped (`ELASTIC_SPOOL_MAX_BYTES`, `ELASTIC_DEAD_LETTER_MAX_BYTES`):
+ * documents beyond the cap are counted and dropped from the Elasticsearch feed only; the JSONL
+ * output still holds them.
  */
 export class ElasticSink {
   readonly #c: ElasticConfig;
@@ -71,6 +80,15 @@ export class ElasticSink {
   #stopping = new AbortController();
   #lastError: string | undefined;
   #lastSuccessAt: number | undefined;
+  /** The HTTP status (401/403) while Elasticsearch refuses the credentials. */
+  #credentialsRefused: number | undefined;
+  /** Bytes in the spool file and the file being replayed (kept as they are appended). */
+  #spoolSize = 0;
+  #spoolFull = false;
+  #deadLetterSize = 0;
+  #deadLetterFull = false;
+  /** Where the replay of the moved spool file resumes: the end of the last batch it stored. */
+  #replayOffset = 0;
 
   constructor(config: ElasticConfig, logger: Logger, metrics: Metrics) {
     this.#c = config;
@@ -82,7 +100,9 @@ export class ElasticSink {
   async start(): Promise<void> {
     await mkdir(dirname(this.#c.spoolFile), { recursive: true });
     await mkdir(dirname(this.#c.deadLetterFile), { recursive: true });
-    if ((await size(this.#c.spoolFile)) > 0 || (await size(this.#replayFile)) > 0) {
+    this.#spoolSize = await this.spoolBytes();
+    this.#deadLetterSize = await size(this.#c.deadLetterFile);
+    if (this.#spoolSize > 0) {
       this.#spooling = true;
       this.#log.info({ spool: this.#c.spoolFile }, 'found an Elasticsearch spool; replaying it');
       this.#scheduleReplay(0);
@@ -111,12 +131,20 @@ export class ElasticSink {
   status(): {
     queued: number;
     spooling: boolean;
+    /** Elasticsearch answers 401/403: ELASTIC_AUTH (or the URL's credentials) is wrong. */
+    credentialsRefused: boolean;
+    /** The spool reached ELASTIC_SPOOL_MAX_BYTES: new documents are not kept for Elasticsearch. */
+    spoolFull: boolean;
+    deadLetterFull: boolean;
     lastError: string | undefined;
     lastSuccessAt: string | undefined;
   } {
     return {
       queued: this.#queue.length + this.#spoolBuffer.length,
       spooling: this.#spooling,
+      credentialsRefused: this.#credentialsRefused !== undefined,
+      spoolFull: this.#spoolFull,
+      deadLetterFull: this.#deadLetterFull,
       lastError: this.#lastError,
       lastSuccessAt:
         this.#lastSuccessAt === undefined ? undefined : new Date(this.#lastSuccessAt).toISOString(),
@@ -163,6 +191,7 @@ export class ElasticSink {
     } finally {
       this.#stopping.abort();
       clearTimeout(deadline);
+      if (this.#replayTimer) clearTimeout(this.#replayTimer);
     }
     await this.#flushing;
     await this.#replaying;
@@ -226,6 +255,7 @@ export class ElasticSink {
       const outcome = await this.#bulk(pending);
       if (outcome.requestError !== undefined) {
         this.#lastError = outcome.requestError;
+        if (outcome.credentialsRefused) return pending;
         continue;
       }
       pending = outcome.retry;
@@ -265,6 +295,7 @@ export class ElasticSink {
         await this.#deadLetter(docs, res.status, msg);
         return { retry: [] };
       }
+      if (res.status === 401 || res.status === 403) return this.#refused(docs, res.status);
       return this.#requestFailed(docs, msg);
     }
     let parsed: z.infer<typeof bulkResponseSchema>;
@@ -275,6 +306,10 @@ export class ElasticSink {
     }
     this.#lastSuccessAt = Date.now();
     this.#lastError = undefined;
+    if (this.#credentialsRefused !== undefined) {
+      this.#credentialsRefused = undefined;
+      this.#log.info('Elasticsearch accepts the credentials again');
+    }
     const retry: ElasticDoc[] = [];
     const dead: { doc: ElasticDoc; status: number; error: unknown }[] = [];
     docs.forEach((doc, i) => {
@@ -305,31 +340,81 @@ export class ElasticSink {
     return { retry: docs, requestError: safe };
   }
 
+  /**
+   * 401/403: the credentials are refused. Logged once (not per batch) until a request succeeds
+   * again; `/health` and `event_collector_elastic_credentials_refused` show it meanwhile.
+   */
+  #refused(docs: ElasticDoc[], status: number): BulkOutcome {
+    this.#metrics.inc('elastic_auth_failures');
+    const err = new CollectorError(
+      'COLLECTOR_ERR_ELASTIC_AUTH',
+      `Elasticsearch refused the credentials (HTTP ${status}); check ELASTIC_AUTH or the user:pass@ of ELASTIC_URL`,
+      { details: { status } },
+    );
+    if (this.#credentialsRefused === undefined) {
+      this.#log.error(
+        { code: err.code, status, spool: this.#c.spoolFile, retryEveryMs: this.#c.retryMaxMs },
+        `${err.message}. Documents are spooled to disk and sent again every ELASTIC_RETRY_MAX_MS`,
+      );
+    } else {
+      this.#log.debug({ code: err.code, status, docs: docs.length }, err.message);
+    }
+    this.#credentialsRefused = status;
+    return { retry: docs, requestError: `${err.code}: ${err.message}`, credentialsRefused: true };
+  }
+
   async #deadLetter(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {
     this.#log.error(
       { docs: docs.length, status, file: this.#c.deadLetterFile },
       'Elasticsearch rejected document(s) permanently; written to the dead-letter file',
     );
     const failedAt = new Date().toISOString();
-    const text = docs
-      .map((d) =>
-        JSON.stringify({
+    const lines = docs.map(
+      (d) =>
+        `${JSON.stringify({
           failed_at: failedAt,
           status,
           error,
           index: this.#c.index,
           id: d.id,
           doc: d.source,
-        }),
-      )
-      .join('\n');
+        })}\n`,
+    );
+    for (const d of docs) this.#pending.delete(d.id);
+    const kept = this.#fit(lines, this.#deadLetterSize, this.#c.deadLetterMaxBytes);
+    const dropped = lines.length - kept.lines.length;
+    this.#metrics.inc('elastic_dead_lettered', kept.lines.length);
+    if (dropped > 0) {
+      this.#metrics.inc('elastic_dead_letter_dropped', dropped);
+      if (!this.#deadLetterFull) {
+        this.#log.warn(
+          { file: this.#c.deadLetterFile, maxBytes: this.#c.deadLetterMaxBytes },
+          'the dead-letter file is full (ELASTIC_DEAD_LETTER_MAX_BYTES); further rejected documents are only counted (the JSONL output has them)',
+        );
+      }
+    }
+    this.#deadLetterFull = dropped > 0;
+    if (kept.lines.length === 0) return;
     try {
-      await appendFile(this.#c.deadLetterFile, `${text}\n`);
+      await appendFile(this.#c.deadLetterFile, kept.lines.join(''));
+      this.#deadLetterSize += kept.bytes;
     } catch (err) {
+      this.#deadLetterSize = await size(this.#c.deadLetterFile);
       this.#log.error({ err: describeError(err) }, 'cannot write the dead-letter file');
     }
-    for (const d of docs) this.#pending.delete(d.id);
-    this.#metrics.inc('elastic_dead_lettered', docs.length);
+  }
+
+  /** The leading lines that fit under `max` bytes on top of `used`, and their size. */
+  #fit(lines: string[], used: number, max: number): { lines: string[]; bytes: number } {
+    let bytes = 0;
+    let n = 0;
+    for (const line of lines) {
+      const b = Buffer.byteLength(line);
+      if (used + bytes + b > max) break;
+      bytes += b;
+      n += 1;
+    }
+    return { lines: lines.slice(0, n), bytes };
   }
 
   #enterSpooling(docs: ElasticDoc[]): void {
@@ -346,7 +431,6 @@ export class ElasticSink {
 
   #toSpool(docs: ElasticDoc[]): void {
     if (this.#abandoned) return;
-    this.#metrics.inc('elastic_spooled', docs.length);
     for (const d of docs) this.#spoolBuffer.push(d);
     if (this.#spoolBuffer.length >= this.#c.bulkSize) void this.#flushSpoolBuffer();
     else this.#scheduleSpoolFlush();
@@ -365,13 +449,20 @@ export class ElasticSink {
   #flushSpoolBuffer(): Promise<void> {
     this.#spoolWrite = this.#spoolWrite.then(async () => {
       if (this.#spoolBuffer.length === 0) return;
-      const docs = this.#spoolBuffer;
+      let docs = this.#spoolBuffer;
       this.#spoolBuffer = [];
-      const lines = docs.map((d) => JSON.stringify({ id: d.id, source: d.source }));
+      const all = docs.map((d) => `${JSON.stringify({ id: d.id, source: d.source })}\n`);
+      const kept = this.#fit(all, this.#spoolSize, this.#c.spoolMaxBytes);
+      this.#spoolCapped(docs.slice(kept.lines.length));
+      docs = docs.slice(0, kept.lines.length);
+      if (docs.length === 0) return;
       try {
-        await appendFile(this.#c.spoolFile, `${lines.join('\n')}\n`);
+        await appendFile(this.#c.spoolFile, kept.lines.join(''));
+        this.#spoolSize += kept.bytes;
+        this.#metrics.inc('elastic_spooled', docs.length);
         for (const d of docs) this.#pending.delete(d.id);
       } catch (err) {
+        this.#spoolSize = await this.spoolBytes();
         this.#spoolBuffer = docs.concat(this.#spoolBuffer);
         this.#log.error({ err: describeError(err) }, 'cannot write the Elasticsearch spool');
       }
@@ -379,20 +470,45 @@ export class ElasticSink {
     return this.#spoolWrite;
   }
 
+  /**
+   * Drops the documents that did not fit under `ELASTIC_SPOOL_MAX_BYTES` (empty: there was room),
+   * with a counter, and a warning when the spool becomes full.
+   */
+  #spoolCapped(dropped: ElasticDoc[]): void {
+    const full = dropped.length > 0;
+    if (full) {
+      for (const d of dropped) this.#pending.delete(d.id);
+      this.#metrics.inc('elastic_spool_dropped', dropped.length);
+      if (!this.#spoolFull) {
+        this.#log.warn(
+          { spool: this.#c.spoolFile, maxBytes: this.#c.spoolMaxBytes },
+          'the Elasticsearch spool is full (ELASTIC_SPOOL_MAX_BYTES); new documents are not kept for Elasticsearch (the JSONL output has them)',
+        );
+      }
+    } else if (this.#spoolFull) {
+      this.#log.info('the Elasticsearch spool has room again');
+    }
+    this.#spoolFull = full;
+  }
+
   #scheduleReplay(delayMs: number): void {
     if (this.#replayTimer || this.#replaying || this.#stopping.signal.aborted) return;
+    if (this.#abandoned) return;
     this.#replayTimer = setTimeout(() => {
       this.#replayTimer = undefined;
       this.#replaying = this.#replay().finally(() => {
         this.#replaying = undefined;
+        // Not done (a failure, or documents spooled again meanwhile): try again later.
+        if (this.#spooling) this.#scheduleReplay(this.#c.retryMaxMs);
       });
     }, delayMs);
   }
 
   /**
    * Replays the spool: moves it aside (new documents keep going to a fresh spool), sends it in
-   * `BULK_SIZE` batches, and deletes it once all are stored. After a failure the moved file stays
-   * and the next replay starts it again from the top; `create` + `_id` makes the repeats 409s.
+   * `BULK_SIZE` batches, and deletes it once all are stored. After a failure the moved file stays,
+   * and the next replay resumes after the last batch stored (a restart starts it from the top;
+   * `create` + `_id` makes the repeats 409s). Rescheduled by {@link #scheduleReplay} until done.
    */
   async #replay(): Promise<void> {
     try {
@@ -400,43 +516,52 @@ export class ElasticSink {
         await this.#flushSpoolBuffer();
         if ((await size(this.#replayFile)) === 0) {
           if ((await size(this.#c.spoolFile)) === 0) {
-            if (this.#spoolBuffer.length === 0) {
+            // Direct indexing from here on: new documents no longer enter the spool...
+            this.#spooling = false;
+            // ...but some may have entered it while its size was read: those are replayed too.
+            await this.#flushSpoolBuffer();
+            if (this.#spoolBuffer.length === 0 && (await size(this.#c.spoolFile)) === 0) {
               await unlink(this.#replayFile).catch(() => undefined);
-              this.#spooling = false;
+              this.#spoolSize = await this.spoolBytes();
+              this.#spoolCapped([]);
               this.#log.info('Elasticsearch spool replayed; back to direct indexing');
               return;
             }
+            this.#spooling = true;
             continue;
           }
           await rename(this.#c.spoolFile, this.#replayFile);
+          this.#replayOffset = 0;
         }
-        const ok = await this.#replayFileOnce();
-        if (!ok) {
-          this.#scheduleReplay(this.#c.retryMaxMs);
-          return;
-        }
+        if (!(await this.#replayFileOnce())) return;
         await unlink(this.#replayFile);
+        this.#replayOffset = 0;
+        this.#spoolSize = await this.spoolBytes();
       }
     } catch (err) {
       this.#log.error({ err: describeError(err) }, 'Elasticsearch spool replay failed');
-      this.#scheduleReplay(this.#c.retryMaxMs);
     }
   }
 
   async #replayFileOnce(): Promise<boolean> {
     const rl = createInterface({
-      input: createReadStream(this.#replayFile, 'utf8'),
+      input: createReadStream(this.#replayFile, { encoding: 'utf8', start: this.#replayOffset }),
       crlfDelay: Infinity,
     });
     let batch: ElasticDoc[] = [];
+    // Byte offset just past the last line read (the spool's lines end with a single '\n').
+    let offset = this.#replayOffset;
     const send = async (): Promise<boolean> => {
       const leftover = await this.#sendWithRetry(batch);
       this.#metrics.inc('elastic_replayed', batch.length - leftover.length);
       batch = [];
-      return leftover.length === 0;
+      if (leftover.length > 0) return false;
+      this.#replayOffset = offset;
+      return true;
     };
     try {
       for await (const line of rl) {
+        offset += Buffer.byteLength(line) + 1;
         if (line.trim() === '') continue;
         let doc: ElasticDoc;
         try {
