@@ -1,5 +1,10 @@
 import { CONFIG_VARIABLES, INVOCATION_KEYS, loadConfig } from '../src/config';
-import { readTemplate } from './support/cloudformation';
+import {
+  NO_VALUE,
+  readTemplate,
+  resolveValue,
+  type TemplateValues,
+} from './support/cloudformation';
 import { appJson } from './support/helpers';
 
 interface FlowAction {
@@ -19,6 +24,16 @@ const fn = resources['Function'];
 const variables = (fn?.Properties['Environment'] as { Variables: Record<string, unknown> })
   .Variables;
 
+/** The function's environment in a stack created with the parameter values `given`. */
+function environmentFor(given: Record<string, string>): Record<string, string> {
+  const resolved = resolveValue(template as unknown as TemplateValues, variables, given);
+  return Object.fromEntries(
+    Object.entries(resolved as Record<string, unknown>)
+      .filter(([, value]) => value !== NO_VALUE)
+      .map(([name, value]) => [name, String(value)]),
+  );
+}
+
 describe('CloudFormation template', () => {
   it('deploys the bundle with the index.handler entry point', () => {
     expect(fn?.Type).toBe('AWS::Lambda::Function');
@@ -35,13 +50,41 @@ describe('CloudFormation template', () => {
 
   it('only sets variables the Lambda reads, with values its configuration accepts', () => {
     for (const name of Object.keys(variables)) expect(CONFIG_VARIABLES).toContain(name);
-    const sample: Record<string, string> = {};
-    for (const [name, value] of Object.entries(variables)) {
-      const ref = (value as { Ref?: string }).Ref;
-      const parameter = ref === undefined ? undefined : parameters[ref];
-      sample[name] = String(parameter?.['Default'] ?? value);
+    for (const parity of ['false', 'true']) {
+      const sample = environmentFor({ StrictUpstreamParity: parity });
+      expect(() => loadConfig(sample)).not.toThrow();
     }
-    expect(() => loadConfig(sample)).not.toThrow();
+  });
+
+  it('keeps the overall deadline and the secret cache of its parameters when parity is off', () => {
+    const environment = environmentFor({
+      StrictUpstreamParity: 'false',
+      HttpTotalTimeout: '2s',
+      SecretCacheTtl: '60s',
+    });
+    expect(environment).toMatchObject({ HTTP_TOTAL_TIMEOUT: '2s', SECRET_CACHE_TTL: '60s' });
+    const config = loadConfig(environment);
+    expect(config.http.totalTimeoutMs).toBe(2000);
+    expect(config.secrets.cacheTtlMs).toBe(60_000);
+    // The defaults: 2.5 s deadline, 300 s cache.
+    const defaults = loadConfig(environmentFor({}));
+    expect(defaults.http.totalTimeoutMs).toBe(2500);
+    expect(defaults.secrets.cacheTtlMs).toBe(300_000);
+  });
+
+  it('leaves HTTP_TOTAL_TIMEOUT and SECRET_CACHE_TTL unset under StrictUpstreamParity=true, so no deadline and no secret cache remain', () => {
+    const environment = environmentFor({
+      StrictUpstreamParity: 'true',
+      HttpTotalTimeout: '2s',
+      SecretCacheTtl: '60s',
+    });
+    expect(environment['STRICT_UPSTREAM_PARITY']).toBe('true');
+    expect(environment).not.toHaveProperty('HTTP_TOTAL_TIMEOUT');
+    expect(environment).not.toHaveProperty('SECRET_CACHE_TTL');
+    const config = loadConfig(environment);
+    expect(config.strictUpstreamParity).toBe(true);
+    expect(config.http.totalTimeoutMs).toBeUndefined();
+    expect(config.secrets.cacheTtlMs).toBe(0);
   });
 
   it('hides credentials and grants GetSecretValue only on the configured secret', () => {

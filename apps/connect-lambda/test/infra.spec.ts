@@ -57,6 +57,25 @@ describe('ConnectLambdaStack', () => {
     template.hasParameter('ApiKey', { NoEcho: true });
   });
 
+  it('keeps the deadline and secret cache variables off under StrictUpstreamParity in the deployed stack', () => {
+    template.hasCondition('UpstreamParity', {
+      'Fn::Equals': [{ Ref: 'StrictUpstreamParity' }, 'true'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HTTP_TOTAL_TIMEOUT: {
+            'Fn::If': ['UpstreamParity', { Ref: 'AWS::NoValue' }, { Ref: 'HttpTotalTimeout' }],
+          },
+          SECRET_CACHE_TTL: {
+            'Fn::If': ['UpstreamParity', { Ref: 'AWS::NoValue' }, { Ref: 'SecretCacheTtl' }],
+          },
+          STRICT_UPSTREAM_PARITY: { Ref: 'StrictUpstreamParity' },
+        }),
+      },
+    });
+  });
+
   it('grants exactly the action the code calls, on the configured secret only, plus its own logs', () => {
     // Every SDK call of the function's code (the harness in main.ts and lib/harness.ts makes none).
     const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra']));
