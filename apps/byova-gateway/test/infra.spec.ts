@@ -23,7 +23,11 @@ import {
 } from '@org/infra';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../src/config';
-import { DEFAULT_DEPLOY_CONFIG, deployConfig } from '../src/infra/deploy-config';
+import {
+  DEFAULT_DEPLOY_CONFIG,
+  deployConfig,
+  RECORDINGS_NOT_DEPLOYABLE,
+} from '../src/infra/deploy-config';
 import { grantGatewayCalls } from '../src/infra/gateway-permissions';
 import { ByovaGatewayStack } from '../src/infra/gateway-stack';
 import { readByovaParameters } from '../src/infra/parameters';
@@ -197,9 +201,6 @@ describe('ByovaGatewayStack: configuration and security', () => {
       }),
     );
     expect(() => deployConfig(fixture('health-needs-token.yaml'), domain)).toThrow(/exempt_health/);
-    expect(() => deployConfig(fixture('recording-elsewhere.yaml'), domain)).toThrow(
-      /output_dir must be \/var\/lib\/byova\/audio/,
-    );
     expect(() => deployConfig('connectors: {}\njwt_validation: {enabled: true}\n', domain)).toThrow(
       ConfigError,
     );
@@ -217,15 +218,96 @@ describe('ByovaGatewayStack: configuration and security', () => {
     ).toThrow(/BYOVA_SECRET_NAME: .*BYOVA_DASHBOARD_TOKEN, BYOVA_SESSION_SECRET/);
   });
 
-  it('writes audio logs only to its volume, and nothing else outside /tmp (read-only root)', () => {
-    expect(container(template)).toMatchObject({
+  it('writes nothing outside /tmp (read-only root, no recording volume)', () => {
+    for (const t of [template, fullTemplate]) {
+      expect(container(t)).toMatchObject({
+        ReadonlyRootFilesystem: true,
+        MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false }],
+      });
+    }
+  });
+});
+
+describe('ByovaGatewayStack: recordings (a local/dev feature, refused at synth)', () => {
+  const refusal = (name: string) => {
+    try {
+      deployConfig(fixture(name), domain);
+    } catch (error) {
+      return error as { code?: string; message: string };
+    }
+    throw new Error(`${name} was accepted`);
+  };
+
+  it.each([
+    ['recording-elsewhere.yaml', '/app/logs/audio'],
+    ['recording-on-volume.yaml', '/var/lib/byova/audio'],
+  ])(
+    'refuses the gateway-wide audio_recording (%s), naming the setting and its folder',
+    (name, dir) => {
+      const error = refusal(name);
+      expect(error.code).toBe(InfraErrorCode.Parameters);
+      expect(error.message).toContain(
+        `audio_recording.enabled (gateway-wide recording): writes under ${dir}`,
+      );
+      expect(error.message).toContain(RECORDINGS_NOT_DEPLOYABLE);
+    },
+  );
+
+  it("refuses the Lex connector's audio_logging of the Python sample config, naming the connector", () => {
+    const error = refusal('lex-audio-logging.yaml');
+    expect(error.code).toBe(InfraErrorCode.Parameters);
+    expect(error.message).toContain(
+      'connectors.aws_lex_connector.config.audio_logging.enabled (Lex connector "aws_lex_connector"): writes under /app/config/logs/audio_recordings',
+    );
+    expect(error.message).toContain(RECORDINGS_NOT_DEPLOYABLE);
+  });
+
+  it("refuses the local audio connector's record_caller_audio, even on the image's volume", () => {
+    const error = refusal('local-record-caller.yaml');
+    expect(error.code).toBe(InfraErrorCode.Parameters);
+    expect(error.message).toContain(
+      'connectors.local_audio_connector.config.record_caller_audio (local audio connector "local_audio_connector"): writes under /var/lib/byova/audio',
+    );
+  });
+
+  it('refuses the recording keys on a plugin connector too, and lists every refused setting at once', () => {
+    const yaml = [
+      'connectors:',
+      '  mine:',
+      '    module: my_connectors.bot',
+      '    class: MyBot',
+      '    config: {audio_logging: {enabled: true}, record_caller_audio: true}',
+      'jwt_validation: {enabled: true}',
+      'audio_recording: {enabled: true}',
+    ].join('\n');
+    expect(() => deployConfig(yaml, domain)).toThrow(
+      /^BYOVA_CONFIG_FILE: audio_recording\.enabled \(gateway-wide recording\).*; connectors\.mine\.config\.audio_logging\.enabled \(plugin connector "mine"\); connectors\.mine\.config\.record_caller_audio \(plugin connector "mine"\)\. recordings are a local\/dev feature/,
+    );
+  });
+
+  it('synthesises a configuration whose recording settings are all off, with no volume but /tmp', () => {
+    const stack = new ByovaGatewayStack(createInfraApp({ nag: false }), 'RecordingsOff', {
+      env,
+      params: readByovaParameters({ APPLICATION_DOMAIN: domain }),
+      deploy: deployConfig(fixture('recordings-off.yaml'), domain),
+      image: image(),
+    });
+    const t = Template.fromStack(stack);
+    expect(container(t)).toMatchObject({
       ReadonlyRootFilesystem: true,
       MountPoints: [{ ContainerPath: '/tmp', ReadOnly: false }],
     });
-    expect(container(fullTemplate)['MountPoints']).toEqual([
-      expect.objectContaining({ ContainerPath: '/tmp' }),
-      expect.objectContaining({ ContainerPath: '/var/lib/byova/audio' }),
-    ]);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Volumes: [{ Name: 'scratch0' }],
+    });
+    t.resourceCountIs('AWS::EFS::FileSystem', 0);
+  });
+
+  it('deploys the shipped gateway.aws.yaml, which records nothing', () => {
+    const deployed = parseYaml(
+      deployConfig(readFileSync(DEFAULT_DEPLOY_CONFIG, 'utf8'), domain).yaml,
+    );
+    expect(deployed).toMatchObject({ audio_recording: { enabled: false } });
   });
 });
 

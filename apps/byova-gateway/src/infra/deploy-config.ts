@@ -1,8 +1,9 @@
 // The gateway configuration a deployment runs with: a YAML document (BYOVA_CONFIG_FILE or the
 // shipped gateway.aws.yaml) that the stack stores in SSM Parameter Store and the task receives
 // as BYOVA_CONFIG_YAML. It is validated here with the gateway's own parser and exposure check,
-// and what the stack must build around it (ports, secrets, Lex permissions, writable paths)
-// is read from the validated result.
+// and what the stack must build around it (ports, secrets, Lex permissions) is read from the
+// validated result. Recordings are refused: the tasks have no storage that is writable, shared
+// and outlives them (see `recordingProblems`).
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,12 +12,21 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type GatewayConfig, parseConfig, resolveConfigPath } from '../config';
 import { builtInKind } from '../lib/connectors/loader';
 import { validateLexConfig } from '../lib/connectors/lex';
+import { validateLocalAudioConfig } from '../lib/connectors/local-audio';
 import { unauthenticatedListeners } from '../lib/security';
 
 /** The image's config folder: relative paths in the YAML resolve from here. */
 export const IMAGE_CONFIG_DIR = '/app/config';
-/** The only writable folder for audio logging: a volume owned by the gateway's user. */
+/**
+ * The image's volume for recordings (owned by the gateway's user), for `docker run -v` locally.
+ * The AWS stack mounts nothing here: it refuses recordings (see `deployConfig`).
+ */
 export const AUDIO_DIR = '/var/lib/byova/audio';
+/** Why the AWS stack refuses recordings, the end of every such refusal. */
+export const RECORDINGS_NOT_DEPLOYABLE =
+  'recordings are a local/dev feature in this deployment: the root filesystem is read-only and ' +
+  'no storage is shared by the tasks or outlives them (the load balancer sends the streams of ' +
+  'one call to any task, and a stopped task loses its disk); set it to false';
 /** The configuration deployed when BYOVA_CONFIG_FILE is not set. */
 export const DEFAULT_DEPLOY_CONFIG = join(__dirname, 'gateway.aws.yaml');
 
@@ -44,8 +54,6 @@ export interface DeployConfig {
   /** Variables the YAML names for secrets, injected from BYOVA_SECRET_NAME. */
   readonly secretEnvNames: readonly string[];
   readonly lexBots: readonly LexBot[];
-  /** Whether audio logging writes to {@link AUDIO_DIR}. */
-  readonly recordsAudio: boolean;
 }
 
 function refuse(message: string): never {
@@ -75,6 +83,50 @@ function secretEnvNames(config: GatewayConfig): string[] {
   return [...new Set(names)].sort();
 }
 
+/**
+ * Every recording setting the configuration turns on, as `<setting> (<what>): writes under <dir>`:
+ * the gateway-wide `audio_recording`, a Lex connector's `audio_logging` and a local audio
+ * connector's `record_caller_audio`. A plugin connector is checked for the same two keys.
+ */
+function recordingProblems(config: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const at = (dir: string) => resolveConfigPath(config, dir);
+  if (config.audio_recording.enabled) {
+    problems.push(
+      `audio_recording.enabled (gateway-wide recording): writes under ${at(config.audio_recording.output_dir)}`,
+    );
+  }
+  for (const [key, entry] of Object.entries(config.connectors)) {
+    const kind = builtInKind(entry);
+    const setting = `connectors.${key}.config`;
+    if (kind === 'aws_lex') {
+      const logging = validateLexConfig(key, entry.config).audio_logging;
+      if (logging?.enabled === true) {
+        problems.push(
+          `${setting}.audio_logging.enabled (Lex connector "${key}"): writes under ${at(logging.output_dir)}`,
+        );
+      }
+    } else if (kind === 'local_audio') {
+      const c = validateLocalAudioConfig(key, entry.config);
+      if (c.record_caller_audio) {
+        problems.push(
+          `${setting}.record_caller_audio (local audio connector "${key}"): writes under ${at(c.audio_recording.output_dir)}`,
+        );
+      }
+    } else {
+      const raw = (entry.config ?? {}) as Record<string, unknown>;
+      const logging = raw['audio_logging'] as Record<string, unknown> | undefined;
+      if (logging?.['enabled'] === true) {
+        problems.push(`${setting}.audio_logging.enabled (plugin connector "${key}")`);
+      }
+      if (raw['record_caller_audio'] === true) {
+        problems.push(`${setting}.record_caller_audio (plugin connector "${key}")`);
+      }
+    }
+  }
+  return problems;
+}
+
 function lexBots(config: GatewayConfig): LexBot[] {
   return Object.entries(config.connectors).flatMap(([key, entry]) => {
     if (builtInKind(entry) !== 'aws_lex') return [];
@@ -94,7 +146,8 @@ function lexBots(config: GatewayConfig): LexBot[] {
  * stack needs from it. An empty `jwt_validation.datasource_url` becomes `https://<domain>`.
  *
  * @throws InfraError `INFRA_ERR_PARAMETERS` when JWT validation is off or not enforced, health
- *   checks would need a token, or a listener would be exposed without authentication.
+ *   checks would need a token, a listener would be exposed without authentication, or any
+ *   recording is on (gateway-wide or a connector's): each refused setting is named.
  * @throws ConfigError (the gateway's) for anything the gateway itself would refuse.
  */
 export function deployConfig(text: string, domain: string): DeployConfig {
@@ -122,10 +175,8 @@ export function deployConfig(text: string, domain: string): DeployConfig {
   }
   const exposed = unauthenticatedListeners(config);
   if (exposed.length > 0) refuse(`exposed without authentication: ${exposed.join('; ')}`);
-  const recordsAudio = config.audio_recording.enabled;
-  if (recordsAudio && resolveConfigPath(config, config.audio_recording.output_dir) !== AUDIO_DIR) {
-    refuse(`audio_recording.output_dir must be ${AUDIO_DIR} (the only writable volume)`);
-  }
+  const recordings = recordingProblems(config);
+  if (recordings.length > 0) refuse(`${recordings.join('; ')}. ${RECORDINGS_NOT_DEPLOYABLE}`);
   const yaml = stringifyYaml(document);
   return {
     yaml,
@@ -136,6 +187,5 @@ export function deployConfig(text: string, domain: string): DeployConfig {
     dashboardPublic,
     secretEnvNames: secretEnvNames(config),
     lexBots: lexBots(config),
-    recordsAudio,
   };
 }

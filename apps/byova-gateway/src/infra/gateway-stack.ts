@@ -23,7 +23,7 @@ import {
 } from '@org/infra';
 import type { Construct } from 'constructs';
 import type { aws_dynamodb as dynamodb } from 'aws-cdk-lib';
-import { AUDIO_DIR, type DeployConfig } from './deploy-config';
+import type { DeployConfig } from './deploy-config';
 import { gatewayIngress } from './gateway-ingress';
 import { grantGatewayCalls } from './gateway-permissions';
 import type { ByovaParameters } from './parameters';
@@ -93,7 +93,7 @@ export class ByovaGatewayStack extends Stack {
       },
       dockerLabels: { 'org.byova.config-sha256': d.sha256 },
       stopTimeout,
-      scratchPaths: d.recordsAudio ? [AUDIO_DIR] : [],
+      // No volume but /tmp: deployConfig refuses recordings, which would need shared storage.
       desiredCount: p.MIN_TASKS,
       logRetention: p.LOG_RETENTION_DAYS,
       removalPolicy: p.REMOVAL_POLICY,
