@@ -1,78 +1,26 @@
 import {
   type DynamoDBDocumentClient,
+  GetCommand,
   QueryCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import { CALL_SK, type CallItem, type LegItem, parseCall, parseLeg } from './call-items';
 import { RecorderError, RecorderErrorCode } from './errors';
 import type { LegRole, StreamEnded, StreamFailed, StreamStarted, StreamingEvent } from './events';
+import {
+  EARLY_CHANGE_ATTRIBUTES,
+  type EarlyPipelineChange,
+  earlyChangeOf,
+  type PipelineChange,
+  setPipelineChange,
+} from './pipeline-change';
 import { ExpressionBuilder } from './update-expression';
 
-/** Sort key of the one call item of a transaction. */
-export const CALL_SK = 'CALL';
+export { CALL_SK, type CallItem, type CallState, type LegItem, type LegStatus } from './call-items';
+export type { PipelineChange } from './pipeline-change';
 /** Sort key of a leg item. */
 export const legSk = (role: LegRole): string => `LEG#${role}`;
-
-/** Where a leg's stream is. */
-export type LegStatus = 'STARTED' | 'ENDED' | 'FAILED';
-/** Where the call's pipeline is. Absent: still collecting legs. */
-export type CallState = 'CREATING' | 'CREATED' | 'RECORDED' | 'FAILED';
-
-const legItemSchema = z.object({
-  pk: z.string(),
-  sk: z.string(),
-  role: z.enum(['caller', 'callee']),
-  status: z.enum(['STARTED', 'ENDED', 'FAILED']).optional(),
-  streamArn: z.string().optional(),
-  startTimeMs: z.number().optional(),
-  endTimeMs: z.number().optional(),
-  failedAtMs: z.number().optional(),
-  failureReason: z.string().optional(),
-  ttl: z.number().optional(),
-});
-
-const callItemSchema = z.object({
-  pk: z.string(),
-  sk: z.literal(CALL_SK),
-  transactionId: z.string(),
-  callId: z.string(),
-  voiceConnectorId: z.string(),
-  firstSeenAtMs: z.number(),
-  updatedAtMs: z.number(),
-  ttl: z.number().optional(),
-  state: z.enum(['CREATING', 'CREATED', 'RECORDED', 'FAILED']).optional(),
-  claimId: z.string().optional(),
-  claimedAtMs: z.number().optional(),
-  createAttempts: z.number().optional(),
-  dueShard: z.string().optional(),
-  dueAtMs: z.number().optional(),
-  streamingFailedAtMs: z.number().optional(),
-  streamingFailureReason: z.string().optional(),
-  pipelineArn: z.string().optional(),
-  pipelineId: z.string().optional(),
-  pipelineStatus: z.string().optional(),
-  streamArns: z.array(z.string()).optional(),
-  direction: z.string().optional(),
-  fromNumber: z.string().optional(),
-  toNumber: z.string().optional(),
-  legsRecorded: z.array(z.string()).optional(),
-  partial: z.boolean().optional(),
-  callStartMs: z.number().optional(),
-  callEndMs: z.number().optional(),
-  recordingKey: z.string().optional(),
-  metadataKey: z.string().optional(),
-  metadataPending: z.boolean().optional(),
-  metadataAttempts: z.number().optional(),
-  failureCode: z.string().optional(),
-  failureReason: z.string().optional(),
-  lastErrorCode: z.string().optional(),
-});
-
-/** A leg item (`sk = LEG#caller | LEG#callee`). */
-export type LegItem = z.infer<typeof legItemSchema>;
-/** The call item (`sk = CALL`). */
-export type CallItem = z.infer<typeof callItemSchema>;
 
 /** Everything stored about one transaction, read in one query. */
 export interface CallSnapshot {
@@ -97,11 +45,24 @@ export interface CreatedPipeline {
   partial: boolean;
   reason: string;
   /**
-   * The metadata object: its key, and when to try writing it again if the first write failed
-   * (the call then stays in the due index for the sweep).
+   * The metadata object still to be written: its key, and when the sweep writes it if this
+   * invocation does not record the write first (the call stays in the due index until then).
    */
-  metadata?: { key: string; retryAtMs?: number; errorCode?: string; errorMessage?: string };
+  metadata?: { key: string; retryAtMs: number };
 }
+
+/** What {@link CallStore.markCreated} did. */
+export interface CreatedOutcome {
+  /** Whether the claim was ours; `false`: another invocation took it over, nothing was written. */
+  ours: boolean;
+  /** A pipeline status event that arrived before this write, now removed from the item. */
+  early?: EarlyPipelineChange;
+  /** Whether `early` was about this pipeline and was applied with the `CREATED` mark. */
+  earlyApplied?: boolean;
+}
+
+/** Conditional `markCreated` writes tried before giving up (each retry means a new early event). */
+const MARK_CREATED_ATTEMPTS = 8;
 
 /** Options of {@link CallStore}. */
 export interface CallStoreOptions {
@@ -115,14 +76,6 @@ export interface CallStoreOptions {
   ttlHours?: number;
   /** @default 4 */
   sweepShards?: number;
-}
-
-/** How a `Media Insights State Change` moves the call. */
-export interface PipelineChange {
-  pipelineStatus: string;
-  /** `RECORDED` or `FAILED` for terminal events; absent for progress. */
-  state?: 'RECORDED' | 'FAILED';
-  failureReason?: string;
 }
 
 /**
@@ -277,7 +230,7 @@ export class CallStore {
     for (const item of out.Items ?? []) {
       if (item['sk'] === CALL_SK) snapshot.call = parseCall(item);
       else if (typeof item['sk'] === 'string' && item['sk'].startsWith('LEG#')) {
-        snapshot.legs.push(parseItem(legItemSchema, item, 'leg'));
+        snapshot.legs.push(parseLeg(item));
       }
     }
     return snapshot;
@@ -325,20 +278,58 @@ export class CallStore {
   }
 
   /**
-   * Records the created pipeline and leaves the due index, unless its metadata object still has
-   * to be written. @returns whether the claim was ours.
+   * Records the created pipeline (`state = CREATED`) and, when a metadata object is still to be
+   * written, keeps the call in the due index until {@link recordMetadataAttempt} says it was.
+   *
+   * A pipeline status event that arrived while the call was being created (see
+   * {@link deferPipelineChange}) is applied in the same write when it is about this pipeline, so
+   * the call may go straight to `RECORDED` or `FAILED`; the write is conditional on the early
+   * event it saw, so one stored meanwhile makes it read the item again and retry.
+   * `current` is the call item as last read (saves a read in the common case).
+   * @throws RecorderError `CHIME_REC_ERR_STATE_CONFLICT` (retryable) when early events keep
+   *   changing the item; the claim then expires and the sweep records the call again.
    */
   async markCreated(
     transactionId: string,
     claimId: string,
     p: CreatedPipeline,
     nowMs: number,
-  ): Promise<boolean> {
+    current?: CallItem,
+  ): Promise<CreatedOutcome> {
+    let call = current;
+    for (let attempt = 1; attempt <= MARK_CREATED_ATTEMPTS; attempt++) {
+      call ??= await this.#getCall(transactionId);
+      if (call?.state !== 'CREATING' || call.claimId !== claimId) return { ours: false };
+      const early = earlyChangeOf(call);
+      const applied =
+        early !== undefined && p.pipelineArn !== undefined && early.pipelineArn === p.pipelineArn;
+      const x = this.#createdUpdate(transactionId, p, nowMs);
+      if (applied) setPipelineChange(x, early, nowMs);
+      else x.set('pipelineStatus', p.pipelineStatus);
+      if (!applied || early.state === undefined) x.set('state', 'CREATED');
+      if (early !== undefined) x.remove(...EARLY_CHANGE_ATTRIBUTES);
+      const seen =
+        early === undefined
+          ? `attribute_not_exists(${x.name('earlyPipelineArn')})`
+          : `${x.name('earlyPipelineArn')} = ${x.value(early.pipelineArn)} AND ${x.name('earlyPipelineStatus')} = ${x.value(early.pipelineStatus)}`;
+      const condition = `${this.#claimHeld(x, claimId)} AND ${seen}`;
+      if (await this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition })) {
+        return early === undefined ? { ours: true } : { ours: true, early, earlyApplied: applied };
+      }
+      call = undefined;
+    }
+    throw new RecorderError(
+      RecorderErrorCode.StateConflict,
+      `the call item kept changing while the created pipeline was being recorded (${MARK_CREATED_ATTEMPTS} attempts)`,
+      { retryable: true },
+    );
+  }
+
+  /** The writes of {@link markCreated} other than `state` and `pipelineStatus`. */
+  #createdUpdate(transactionId: string, p: CreatedPipeline, nowMs: number): ExpressionBuilder {
     const x = new ExpressionBuilder();
-    x.set('state', 'CREATED')
-      .set('pipelineId', p.pipelineId)
+    x.set('pipelineId', p.pipelineId)
       .set('pipelineArn', p.pipelineArn)
-      .set('pipelineStatus', p.pipelineStatus)
       .set('destination', p.destination)
       .set('clientRequestToken', p.clientRequestToken)
       .set('streamArns', p.streamArns)
@@ -352,24 +343,18 @@ export class CallStore {
       .set('finalizeReason', p.reason)
       .set('pipelineCreatedAtMs', nowMs)
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs));
+      .set('ttl', this.#ttl(nowMs))
+      .remove('lastErrorCode', 'lastErrorMessage');
     const m = p.metadata;
-    if (m !== undefined) x.set('metadataKey', m.key);
-    if (m?.retryAtMs !== undefined) {
-      x.set('metadataPending', true)
-        .set('metadataAttempts', 1)
-        .set('dueAtMs', m.retryAtMs)
-        .set('dueShard', this.shardOf(transactionId))
-        .set('lastErrorCode', m.errorCode)
-        .set('lastErrorMessage', m.errorMessage?.slice(0, 2000));
+    if (m === undefined) {
+      x.remove('dueAtMs', 'dueShard');
     } else {
-      x.remove('dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
+      x.set('metadataKey', m.key)
+        .set('metadataPending', true)
+        .set('dueAtMs', m.retryAtMs)
+        .set('dueShard', this.shardOf(transactionId));
     }
-    return this.#update({
-      Key: this.#key(transactionId, CALL_SK),
-      x,
-      condition: this.#claimHeld(x, claimId),
-    });
+    return x;
   }
 
   /** Marks the call FAILED with a stable code. @returns whether the claim was ours. */
@@ -469,19 +454,42 @@ export class CallStore {
     nowMs: number,
   ): Promise<boolean> {
     const x = new ExpressionBuilder();
-    x.set('pipelineStatus', change.pipelineStatus)
+    x.set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs));
+    setPipelineChange(x, change, nowMs);
+    const condition = `${x.name('pipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('state')} = ${x.value('CREATED')}`;
+    return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
+  }
+
+  /**
+   * Keeps a pipeline outcome that arrived before the call was `CREATED` (the create is in flight,
+   * or was released for a retry that will get the same pipeline back through the request token),
+   * so {@link markCreated} applies it. A terminal change is never replaced by a later one; a
+   * progress change replaces an earlier progress change. Repeating the same change is harmless.
+   * @returns whether it was kept (`false`: no such call, the call is past `CREATING`, or a
+   *   different terminal change is already kept).
+   */
+  async deferPipelineChange(
+    transactionId: string,
+    pipelineArn: string,
+    change: PipelineChange,
+    nowMs: number,
+  ): Promise<boolean> {
+    const x = new ExpressionBuilder();
+    x.set('earlyPipelineArn', pipelineArn)
+      .set('earlyPipelineStatus', change.pipelineStatus)
       .set('updatedAtMs', nowMs)
       .set('ttl', this.#ttl(nowMs));
-    if (change.state !== undefined) x.set('state', change.state).set('completedAtMs', nowMs);
-    if (change.state === 'FAILED') {
-      x.set('failureCode', RecorderErrorCode.PipelineFailed).set(
-        'failureReason',
-        (change.failureReason ?? 'unknown').slice(0, 2000),
-      );
-    } else if (change.failureReason !== undefined) {
-      x.set('lastPipelineFailureReason', change.failureReason.slice(0, 2000));
-    }
-    const condition = `${x.name('pipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('state')} = ${x.value('CREATED')}`;
+    if (change.state === undefined) x.remove('earlyPipelineState');
+    else x.set('earlyPipelineState', change.state);
+    if (change.failureReason === undefined) x.remove('earlyPipelineFailureReason');
+    else x.set('earlyPipelineFailureReason', change.failureReason.slice(0, 2000));
+    const state = x.name('state');
+    const terminal = x.name('earlyPipelineState');
+    const condition = [
+      `attribute_exists(${x.name('pk')})`,
+      `(attribute_not_exists(${state}) OR ${state} = ${x.value('CREATING')})`,
+      `(attribute_not_exists(${terminal}) OR (${x.name('earlyPipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('earlyPipelineStatus')} = ${x.value(change.pipelineStatus)}))`,
+    ].join(' AND ');
     return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
   }
 
@@ -509,6 +517,17 @@ export class CallStore {
     return out.LastEvaluatedKey
       ? { transactionIds, nextKey: out.LastEvaluatedKey }
       : { transactionIds };
+  }
+
+  async #getCall(transactionId: string): Promise<CallItem | undefined> {
+    const out = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: this.#key(transactionId, CALL_SK),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item === undefined ? undefined : parseCall(out.Item);
   }
 
   #claimHeld(x: ExpressionBuilder, claimId: string): string {
@@ -548,21 +567,4 @@ export class CallStore {
 /** Whether a DynamoDB error is a failed condition (an expected outcome, not a fault). */
 export function isConditionalFailure(err: unknown): boolean {
   return err instanceof Error && err.name === 'ConditionalCheckFailedException';
-}
-
-function parseCall(item: unknown): CallItem {
-  return parseItem(callItemSchema, item, 'call');
-}
-
-function parseItem<T>(schema: z.ZodType<T>, item: unknown, what: string): T {
-  const r = schema.safeParse(item);
-  if (!r.success) {
-    throw new RecorderError(
-      RecorderErrorCode.StateCorrupt,
-      `the ${what} item does not have the shape this recorder writes: ${r.error.issues
-        .map((i) => `${i.path.join('.')}: ${i.message}`)
-        .join('; ')}`,
-    );
-  }
-  return r.data;
 }

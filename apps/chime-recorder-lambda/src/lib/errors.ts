@@ -25,6 +25,12 @@ export const RecorderErrorCode = {
   StateCorrupt: 'CHIME_REC_ERR_STATE_CORRUPT',
   /** Writing the metadata object (`<key>.json`) to S3 failed; the sweep writes it again. */
   MetadataWriteFailed: 'CHIME_REC_ERR_METADATA_WRITE_FAILED',
+  /**
+   * The call item kept changing under the conditional write that records a created pipeline
+   * (pipeline events arriving all the while); retryable: the claim expires and the sweep records
+   * the call again with the same request token.
+   */
+  StateConflict: 'CHIME_REC_ERR_STATE_CONFLICT',
 } as const;
 
 /** One of the {@link RecorderErrorCode} values. */

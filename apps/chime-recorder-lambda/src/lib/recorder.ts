@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CallItem, CallStore, CreatedPipeline } from './call-store';
+import type { CallItem, CallStore, CreatedOutcome } from './call-store';
 import { isRecorderError, RecorderError, RecorderErrorCode } from './errors';
 import type { PipelineStateEvent, StreamingEvent } from './events';
 import {
@@ -11,6 +11,7 @@ import {
 } from './finalize';
 import type { RecorderLogger } from './logger';
 import { metadataDocument, type MetadataWriter } from './metadata';
+import { pipelineChangeOf } from './pipeline-change';
 import type { CreatedPipelineRef, PipelineCreator } from './pipeline-client';
 import {
   buildPipelineRequest,
@@ -57,6 +58,7 @@ export type Outcome =
   | { outcome: 'retry-scheduled'; transactionId: string; retryAtMs: number; code: string }
   | { outcome: 'pipeline-failed'; transactionId: string; code: string }
   | { outcome: 'status-updated'; transactionId: string; pipelineStatus: string }
+  | { outcome: 'status-deferred'; transactionId: string; pipelineStatus: string }
   | { outcome: 'metadata-written'; transactionId: string }
   | { outcome: 'metadata-failed'; transactionId: string; code: string }
   | { outcome: 'ignored'; reason: string; transactionId?: string };
@@ -173,7 +175,7 @@ export class Recorder {
     if (ev.transactionId === undefined) {
       return { outcome: 'ignored', reason: 'no transactionId in the event' };
     }
-    const change = pipelineChange(ev);
+    const change = pipelineChangeOf(ev);
     if (change === undefined) {
       return {
         outcome: 'ignored',
@@ -181,13 +183,28 @@ export class Recorder {
         transactionId: ev.transactionId,
       };
     }
-    const log = this.#log.child({ transactionId: ev.transactionId });
-    const changed = await this.#store.applyPipelineChange(
-      ev.transactionId,
-      ev.mediaInsightsPipelineArn,
-      change,
-      this.#now(),
-    );
+    const tx = ev.transactionId;
+    const log = this.#log.child({ transactionId: tx });
+    const arn = ev.mediaInsightsPipelineArn;
+    const attrs = { eventType: ev.eventType, pipelineArn: arn };
+    // The pipeline can report before its creator has marked the call CREATED. Such an event is
+    // kept on the call item and applied with the CREATED mark; if the mark lands between the two
+    // conditional writes, the second apply finds the call CREATED. Nothing is dropped.
+    let changed = await this.#store.applyPipelineChange(tx, arn, change, this.#now());
+    if (!changed) {
+      if (await this.#store.deferPipelineChange(tx, arn, change, this.#now())) {
+        log.info('pipeline status arrived before the call was marked CREATED; kept until it is', {
+          ...attrs,
+          pipelineStatus: change.pipelineStatus,
+        });
+        return {
+          outcome: 'status-deferred',
+          transactionId: tx,
+          pipelineStatus: change.pipelineStatus,
+        };
+      }
+      changed = await this.#store.applyPipelineChange(tx, arn, change, this.#now());
+    }
     if (!changed) {
       log.debug('pipeline event does not match a created pipeline of this recorder', {
         eventType: ev.eventType,
@@ -198,7 +215,6 @@ export class Recorder {
         transactionId: ev.transactionId,
       };
     }
-    const attrs = { eventType: ev.eventType, pipelineArn: ev.mediaInsightsPipelineArn };
     if (change.state === 'FAILED') {
       log.error('recording failed', { ...attrs, failureReason: ev.failureReason });
     } else if (change.failureReason !== undefined) {
@@ -344,7 +360,12 @@ export class Recorder {
     return this.#recordCreated({ call, claimId, reason, plan, request, created, log });
   }
 
-  /** Writes the metadata object, then records the created pipeline on the call item. */
+  /**
+   * Records the created pipeline on the call item (`CREATED`, with any status event that came
+   * first), then writes the metadata object. Recording first means a status event can always
+   * find the pipeline's ARN, and a crash before the metadata write leaves the call in the due
+   * index for the sweep to write it.
+   */
   async #recordCreated(c: {
     call: CallItem;
     claimId: string;
@@ -372,21 +393,28 @@ export class Recorder {
       partial: plan.partial,
       reason,
     };
-    const metadata = await this.#writeFirstMetadata(
-      { ...c.call, ...facts },
-      request.destination.metadataKey,
-      log,
-    );
-    const ours = await this.#store.markCreated(
+    const metadataKey = request.destination.metadataKey;
+    const marked = await this.#store.markCreated(
       tx,
       c.claimId,
-      { ...facts, ...(metadata ? { metadata } : {}) },
+      {
+        ...facts,
+        ...(this.#metadata
+          ? { metadata: { key: metadataKey, retryAtMs: this.#now() + this.#s.createRetryAfterMs } }
+          : {}),
+      },
       this.#now(),
+      c.call,
     );
-    if (!ours) {
+    if (!marked.ours) {
+      // The invocation that took the claim over records the same pipeline (same request token)
+      // and writes the metadata object itself.
       log.warn('the pipeline claim was taken over while the pipeline was being created', {
         pipelineId: created.pipelineId,
       });
+    } else {
+      this.#logEarly(marked, created, log);
+      await this.#writeFirstMetadata({ ...c.call, ...facts }, metadataKey, log);
     }
     log.info('media insights pipeline created', {
       pipelineId: created.pipelineId,
@@ -406,29 +434,50 @@ export class Recorder {
     };
   }
 
+  #logEarly(marked: CreatedOutcome, created: CreatedPipelineRef, log: RecorderLogger): void {
+    const early = marked.early;
+    if (early === undefined) return;
+    const attrs = { pipelineArn: early.pipelineArn, pipelineStatus: early.pipelineStatus };
+    if (!marked.earlyApplied) {
+      log.warn('dropped a status event of another pipeline that arrived during the create', {
+        ...attrs,
+        createdPipelineArn: created.pipelineArn,
+      });
+    } else if (early.state === 'FAILED') {
+      log.error('recording failed', { ...attrs, failureReason: early.failureReason });
+    } else if (early.state === 'RECORDED') {
+      log.info('recording complete', attrs);
+    } else {
+      log.info('recording status', attrs);
+    }
+  }
+
   /**
-   * Writes the metadata object of a just-created pipeline. A failure never undoes the recording:
-   * it is logged, and the call stays in the due index so the sweep writes the object later.
+   * Writes the metadata object of a just-created pipeline and records the outcome. A failure
+   * never undoes the recording: it is logged, and the call stays in the due index so the sweep
+   * writes the object later.
    */
-  async #writeFirstMetadata(
-    call: CallItem,
-    key: string,
-    log: RecorderLogger,
-  ): Promise<CreatedPipeline['metadata']> {
-    if (this.#metadata === undefined) return undefined;
+  async #writeFirstMetadata(call: CallItem, key: string, log: RecorderLogger): Promise<void> {
+    if (this.#metadata === undefined) return;
+    const tx = call.transactionId;
     try {
       await this.#metadata.write(key, metadataDocument({ ...call, metadataKey: key }));
-      return { key };
     } catch (err) {
       if (!isRecorderError(err)) throw err;
       const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+      await this.#store.recordMetadataAttempt(
+        tx,
+        { written: false, code: err.code, message: err.message, retryAtMs },
+        this.#now(),
+      );
       log.error('could not write the metadata object; the sweep retries it', {
         ...errorAttributes(err),
         metadataKey: key,
         retryAt: new Date(retryAtMs).toISOString(),
       });
-      return { key, retryAtMs, errorCode: err.code, errorMessage: err.message };
+      return;
     }
+    await this.#store.recordMetadataAttempt(tx, { written: true }, this.#now());
   }
 
   /** The sweep's retry of a metadata object whose first write failed. */
@@ -450,7 +499,7 @@ export class Recorder {
       await this.#metadata.write(call.metadataKey, metadataDocument(call));
     } catch (err) {
       if (!isRecorderError(err)) throw err;
-      const attempts = (call.metadataAttempts ?? 1) + 1;
+      const attempts = (call.metadataAttempts ?? 0) + 1;
       const giveUp = attempts >= this.#s.maxCreateAttempts;
       const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
       await this.#store.recordMetadataAttempt(
@@ -482,24 +531,6 @@ export class Recorder {
     await this.#store.markFailed(tx, claimId, err.code, err.message, this.#now());
     log.error('call not recorded', errorAttributes(err));
     return { outcome: 'pipeline-failed', transactionId: tx, code: err.code };
-  }
-}
-
-function pipelineChange(ev: PipelineStateEvent) {
-  const reason = ev.failureReason === undefined ? {} : { failureReason: ev.failureReason };
-  switch (ev.eventType) {
-    case 'chime:MediaInsightsInProgress':
-      return { pipelineStatus: 'InProgress' };
-    case 'chime:MediaInsightsPaused':
-      return { pipelineStatus: 'Paused' };
-    case 'chime:MediaInsightsStopped':
-      return { pipelineStatus: 'Stopped', state: 'RECORDED' as const };
-    case 'chime:MediaInsightsTemporaryFailure':
-      return { pipelineStatus: 'TemporaryFailure', failureReason: ev.failureReason ?? 'unknown' };
-    case 'chime:MediaInsightsPermanentFailure':
-      return { pipelineStatus: 'Failed', state: 'FAILED' as const, ...reason };
-    default:
-      return undefined;
   }
 }
 
