@@ -1,5 +1,6 @@
 // The composition root: builds every part of the gateway from the configuration, starts them in
-// order (connectors, gRPC, dashboard) and stops them in reverse.
+// order (connectors, gRPC, dashboard) and stops them in reverse. A connector that fails to start
+// is retried in the background and offered once it starts; health is NOT_SERVING meanwhile.
 
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,11 @@ import { createLogger, createOpsHandler } from '@org/service-kit';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
 import { ConnectionLog } from './lib/connection-log';
+import {
+  ConnectorSupervisor,
+  connectorRetryPolicy,
+  type ConnectorRetryPolicy,
+} from './lib/connector-supervisor';
 import { loadConnector } from './lib/connectors/loader';
 import { ConversationRegistry } from './lib/conversations';
 import { dashboardData } from './lib/dashboard/data';
@@ -67,9 +73,10 @@ class ByovaGateway implements Gateway {
   readonly #jwt: JwtValidator | undefined;
   readonly #table: ReturnType<typeof conversationStore>;
   readonly #startedAt = Date.now();
-  #router = new AgentRouter([]);
+  readonly #router = new AgentRouter([]);
   #connectors: readonly Connector[];
   #usable: Connector[] = [];
+  #supervisor: ConnectorSupervisor | undefined;
   #grpc: GrpcGateway | undefined;
   #dashboard: DashboardServer | undefined;
   #dataSource: DataSourceLifecycle | undefined;
@@ -91,6 +98,7 @@ class ByovaGateway implements Gateway {
       connectorKeys: options.connectors?.map((c) => c.key) ?? Object.keys(config.connectors),
       activeConversations: () => this.registry.size,
       activeStreams: () => this.#grpc?.activeStreams ?? 0,
+      pendingConnectors: () => this.#pendingConnectors().length,
     });
     this.registry = new ConversationRegistry({
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
@@ -105,7 +113,10 @@ class ByovaGateway implements Gateway {
       metrics: this.metrics,
       connections: this.#connections,
     });
-    this.#health = new HealthService(() => this.#router.agents().length);
+    this.#health = new HealthService(
+      () => this.#router.agents().length,
+      () => this.#pendingConnectors().length,
+    );
     this.#jwt = jwtValidator(config, options.jwtFetch);
   }
 
@@ -113,11 +124,17 @@ class ByovaGateway implements Gateway {
     return this.#router;
   }
 
+  /** Keys of configured connectors that have not started yet (being retried). */
+  #pendingConnectors(): string[] {
+    return this.#supervisor?.pending() ?? [];
+  }
+
   async start(): Promise<{ grpcPort: number; monitoringPort: number | undefined }> {
     const config = this.#config;
     const env = this.#options.env ?? {};
     // Configuration errors first, before anything is registered or bound.
     checkExposure(config, config.allowInsecure, this.logger);
+    const retry = connectorRetryPolicy(config.gateway);
     const login = config.monitoring.enabled ? dashboardLogin(config, env, this.logger) : undefined;
     this.#dataSource = dataSourceLifecycle(config, env, this.logger);
     // The data source is alive before WxCC can reach the gRPC port.
@@ -135,7 +152,7 @@ class ByovaGateway implements Gateway {
       }
     }
     try {
-      await this.#startConnectors();
+      await this.#startConnectors(retry);
       const grpcPort = await this.#startGrpc();
       const monitoringPort = config.monitoring.enabled
         ? await this.#startDashboard(login)
@@ -148,27 +165,46 @@ class ByovaGateway implements Gateway {
     }
   }
 
-  /** Builds the connectors (plug-ins loaded now); one that cannot start is left out. */
-  async #startConnectors(): Promise<void> {
+  /**
+   * Builds the connectors (plug-ins loaded now) and starts them; one whose `init()` fails is left
+   * out and retried in the background with `retry`, and offered once it starts.
+   */
+  async #startConnectors(retry: ConnectorRetryPolicy): Promise<void> {
     const { config, logger } = { config: this.#config, logger: this.logger };
     this.#connectors =
       this.#options.connectors ??
       Object.entries(config.connectors).map(([key, entry]) =>
         loadConnector(key, entry, config.baseDir, logger),
       );
-    const results = await Promise.allSettled(this.#connectors.map((c) => c.init()));
-    this.#usable = this.#connectors.filter((c, i) => {
-      const result = results[i];
-      if (result?.status !== 'rejected') return true;
-      logger.error(
-        { connector: c.key, err: result.reason as Error },
-        'connector failed to start; its agents are not offered',
-      );
-      return false;
+    const supervisor = new ConnectorSupervisor({
+      connectors: this.#connectors,
+      policy: retry,
+      logger,
+      onStarted: () => this.#offerStarted(),
+      onFailure: (c) => this.metrics.connectorStartFailures.inc({ connector: c.key }),
     });
-    this.#router = new AgentRouter(this.#usable);
+    this.#supervisor = supervisor;
+    await supervisor.start();
+    this.#usable = supervisor.started();
+    this.#router.setConnectors(this.#usable);
     if (this.#router.agents().length === 0)
       logger.error('no virtual agent is available; health reports NOT_SERVING');
+  }
+
+  /** A connector started on a retry: route to it and tell the health watchers. */
+  #offerStarted(): void {
+    const supervisor = this.#supervisor;
+    if (supervisor === undefined) return;
+    this.#usable = supervisor.started();
+    this.#router.setConnectors(this.#usable);
+    this.logger.info(
+      {
+        agents: this.#router.agents().map((a) => a.id),
+        pending_connectors: supervisor.pending(),
+      },
+      'virtual agents updated',
+    );
+    this.#health.notify();
   }
 
   async #startGrpc(): Promise<number> {
@@ -202,6 +238,7 @@ class ByovaGateway implements Gateway {
         health,
         router: () => this.#router,
         usable: () => this.#usable,
+        pending: () => this.#pendingConnectors(),
         grpcPort: () => (this.#grpc !== undefined ? this.#grpc.port : undefined),
         dataSource: () => this.#dataSource,
         startedAt: this.#startedAt,
@@ -215,6 +252,8 @@ class ByovaGateway implements Gateway {
             status: 'healthy',
             service: 'BYOVA Gateway Monitoring',
             grpc_status: health.status(),
+            // Configured connectors still being retried (NOT_SERVING until they start).
+            pending_connectors: this.#pendingConnectors(),
             timestamp: new Date().toISOString(),
           },
         }),
@@ -243,6 +282,8 @@ class ByovaGateway implements Gateway {
   }
 
   async stop(): Promise<void> {
+    // No retry starts a connector while (or after) the gateway stops.
+    this.#supervisor?.stop();
     this.#health.shutdown();
     this.#dataSource?.stop();
     await this.#grpc?.close(this.#config.gateway.shutdown_grace_seconds * 1000);

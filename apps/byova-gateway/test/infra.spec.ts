@@ -115,6 +115,19 @@ describe('ByovaGatewayStack: gRPC over TLS', () => {
     });
   });
 
+  it('checks container liveness with /health, not the ping that a connector still being retried makes 503', () => {
+    for (const t of [template, fullTemplate]) {
+      const check = container(t)['HealthCheck'] as { Command: string[] } | undefined;
+      if (check === undefined) continue;
+      const command = check.Command.join(' ');
+      expect(command).toContain('/health');
+      expect(command).not.toContain('/voiceva/v1/ping');
+    }
+    expect([template, fullTemplate].some((t) => container(t)['HealthCheck'] !== undefined)).toBe(
+      true,
+    );
+  });
+
   it("lets a leaving task's streams outlast the gateway's shutdown grace", () => {
     const grace = plain.shutdownGrace.toSeconds();
     expect(grace).toBe(10);

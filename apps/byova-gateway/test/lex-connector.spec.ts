@@ -413,7 +413,7 @@ describe('Lex turns', () => {
     }
   });
 
-  it('leaves out a Lex connector that cannot discover bots, and reports NOT_FOUND for its agent', async () => {
+  it('leaves out a Lex connector that cannot discover bots while it is retried: NOT_FOUND for its agent, health NOT_SERVING', async () => {
     const broken = await startGateway(
       testConfig({
         connectors: {
@@ -439,6 +439,12 @@ describe('Lex turns', () => {
       ]);
       const { error } = await broken.client.rpc([withAgent(event('x', 'SESSION_START'))]);
       expect(error?.code).toBe(status.NOT_FOUND);
+      const health = await new Promise<unknown>((resolve, reject) =>
+        broken.client.health.Check({ service: '' }, (err, out) =>
+          err !== null ? reject(err) : resolve(out?.status),
+        ),
+      );
+      expect(health).toBe('NOT_SERVING');
     } finally {
       await broken.stop();
     }

@@ -100,12 +100,15 @@ export class ByovaGatewayStack extends Stack {
       ...(monitoring.enabled
         ? {
             healthCheck: {
-              // The Cisco-style ping on the task's own dashboard port: 503 when not serving.
+              // Liveness, on the task's own dashboard port: /health answers 200 while the process
+              // does. Not the ping (readiness, what the load balancer's gRPC check also reads): a
+              // connector still being retried makes it 503, and replacing every task during a
+              // connector's outage would cut the calls of the connectors that work.
               command: [
                 'CMD',
                 'node',
                 '-e',
-                `fetch('http://127.0.0.1:${monitoring.port}${monitoring.ping_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+                `fetch('http://127.0.0.1:${monitoring.port}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
               ],
               interval: Duration.seconds(30),
               timeout: Duration.seconds(5),

@@ -1,6 +1,6 @@
 // The standard gRPC health service (grpc.health.v1): Check, List and Watch. SERVING while at least
-// one virtual agent is routable and the gateway is not shutting down; NOT_FOUND for unknown
-// service names, as the health specification requires.
+// one virtual agent is routable, every configured connector has started and the gateway is not
+// shutting down; NOT_FOUND for unknown service names, as the health specification requires.
 
 import {
   status,
@@ -28,6 +28,7 @@ export const HEALTH_SERVICE_NAMES = [
 
 export class HealthService {
   readonly #agentCount: () => number;
+  readonly #pendingConnectors: () => number;
   #shuttingDown = false;
   readonly #watchers = new Set<{
     service: string;
@@ -35,12 +36,19 @@ export class HealthService {
     last: ServingStatus | 'SERVICE_UNKNOWN';
   }>();
 
-  constructor(agentCount: () => number) {
+  /**
+   * @param agentCount routable virtual agents
+   * @param pendingConnectors configured connectors that have not started yet (being retried)
+   */
+  constructor(agentCount: () => number, pendingConnectors: () => number = () => 0) {
     this.#agentCount = agentCount;
+    this.#pendingConnectors = pendingConnectors;
   }
 
   status(): ServingStatus {
-    return !this.#shuttingDown && this.#agentCount() > 0 ? 'SERVING' : 'NOT_SERVING';
+    return !this.#shuttingDown && this.#agentCount() > 0 && this.#pendingConnectors() === 0
+      ? 'SERVING'
+      : 'NOT_SERVING';
   }
 
   /** Open Watch calls. */

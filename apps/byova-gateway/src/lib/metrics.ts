@@ -45,6 +45,8 @@ export interface GatewayMetricsOptions {
   readonly connectorKeys: readonly string[];
   readonly activeConversations: () => number;
   readonly activeStreams: () => number;
+  /** Configured connectors that have not started yet (being retried). */
+  readonly pendingConnectors?: () => number;
 }
 
 /** The gateway's metrics. */
@@ -56,6 +58,7 @@ export class GatewayMetrics {
   readonly turns: BoundedCounter<'kind'>;
   readonly terminals: BoundedCounter<'outcome'>;
   readonly connectorErrors: BoundedCounter<'connector'>;
+  readonly connectorStartFailures: BoundedCounter<'connector'>;
   readonly jwtRejections: BoundedCounter<'reason'>;
   readonly badRequests: BoundedCounter<never>;
   readonly recordingFailures: BoundedCounter<'reason'>;
@@ -93,6 +96,11 @@ export class GatewayMetrics {
       help: 'Connector calls that failed, by connector',
       labels: { connector: options.connectorKeys.length > 0 ? options.connectorKeys : ['none'] },
     });
+    this.connectorStartFailures = m.counter({
+      name: 'byova_connector_start_failures_total',
+      help: 'Connector init() attempts that failed (each is retried with backoff), by connector',
+      labels: { connector: options.connectorKeys.length > 0 ? options.connectorKeys : ['none'] },
+    });
     this.jwtRejections = m.counter({
       name: 'byova_jwt_rejections_total',
       help: 'Calls rejected by JWT validation, by reason class',
@@ -126,6 +134,12 @@ export class GatewayMetrics {
       name: 'byova_streams_active',
       help: 'ProcessCallerInput streams currently open',
       collect: (g) => g.set(undefined, options.activeStreams()),
+    });
+    const pending = options.pendingConnectors;
+    m.gauge({
+      name: 'byova_connectors_pending',
+      help: 'Configured connectors that have not started yet (health is NOT_SERVING meanwhile)',
+      collect: (g) => g.set(undefined, pending?.() ?? 0),
     });
   }
 

@@ -1,5 +1,6 @@
 // Virtual agent id -> connector. Exactly one agent is reported as the default (the first that
-// asks to be, else the first); an empty virtual_agent_id selects it.
+// asks to be, else the first); an empty virtual_agent_id selects it. The connector list changes
+// when a connector that failed to start starts on a retry.
 
 import type { AgentDescriptor, Connector } from '@org/byova';
 
@@ -9,12 +10,18 @@ export interface RoutedAgent {
 }
 
 export class AgentRouter {
-  readonly #connectors: readonly Connector[];
+  #connectors: readonly Connector[];
   #routes = new Map<string, RoutedAgent>();
   #agents: AgentDescriptor[] = [];
 
   constructor(connectors: readonly Connector[]) {
     this.#connectors = connectors;
+    this.refresh();
+  }
+
+  /** Routes to these connectors from now on (in this order). */
+  setConnectors(connectors: readonly Connector[]): void {
+    this.#connectors = [...connectors];
     this.refresh();
   }
 

@@ -63,6 +63,8 @@ export class FakeLex {
   /** The next turns, in order; when empty, `defaultTurn`. */
   turns: LexTurn[] = [];
   defaultTurn: LexTurn = { messages: [{ content: 'How can I help?', contentType: 'PlainText' }] };
+  /** The next this many ListBots calls fail with HTTP 500 (a transient AWS error). */
+  listBotsFailures = 0;
   readonly #server: Server;
   readonly #runtime: Http2Server;
 
@@ -84,6 +86,15 @@ export class FakeLex {
         };
         if (url.pathname === '/bots' || url.pathname === '/bots/') {
           this.listCalls.push('ListBots');
+          if (this.listBotsFailures > 0) {
+            this.listBotsFailures -= 1;
+            json(
+              500,
+              { message: 'transient failure' },
+              { 'x-amzn-errortype': 'InternalServerException' },
+            );
+            return;
+          }
           const request = JSON.parse(body.toString() || '{}') as { nextToken?: string };
           const index = request.nextToken !== undefined ? Number(request.nextToken) : 0;
           const bot = this.bots[index];

@@ -170,6 +170,16 @@ const lexConfig = z
       .default('An error occurred while processing your input. Please try again.'),
     escalate_after_errors: z.number().int().min(0).default(2),
     max_utterance_bytes: z.number().int().positive().default(1048576),
+    /**
+     * Budget of the session transcript in UTF-8 bytes: the oldest turns are dropped beyond it. It
+     * is stored in the conversation table's item (DynamoDB items are at most 400 KB).
+     */
+    transcript_max_bytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024)
+      .default(64 * 1024),
     max_retries: z.number().int().min(0).max(10).default(2),
     timeout: z.number().positive().default(10),
     session_attributes: z.record(z.string(), z.string()).default({}),

@@ -4,6 +4,7 @@
 // type by default, else resampled to 16 kHz), with an audio/pcm answer converted to u-law 8 kHz.
 // Intent state and dialog action decide between continuing, ending the session and transferring;
 // Lex's own audio is kept on terminal replies. Session attributes round-trip through sessionState.
+// The session transcript masks DTMF entries and keeps within `transcript_max_bytes`.
 
 import {
   LexModelsV2Client,
@@ -23,6 +24,7 @@ import {
   type LexMessage,
   type LexSessionState,
 } from './lex-codec';
+import { DTMF_TRANSCRIPT_LINE, LexTranscript } from './lex-transcript';
 import type {
   AgentDescriptor,
   ByovaLogger,
@@ -263,7 +265,7 @@ class LexSession implements ConnectorSession {
   readonly #sessionId: string;
   #attributes: Record<string, string>;
   #errors = 0;
-  readonly #transcript: string[] = [];
+  readonly #transcript: LexTranscript;
 
   constructor(
     connector: LexConnector,
@@ -275,6 +277,7 @@ class LexSession implements ConnectorSession {
     this.#bot = bot;
     this.#context = context;
     this.#sessionId = lexSessionId(context.conversationId);
+    this.#transcript = new LexTranscript(connector.config.transcript_max_bytes);
     this.#attributes = {
       ...connector.config.session_attributes,
       wxcc_conversation_id: context.conversationId,
@@ -289,12 +292,13 @@ class LexSession implements ConnectorSession {
       sessionId: this.#sessionId,
       attributes: { ...this.#attributes },
       errors: this.#errors,
-      transcript: [...this.#transcript],
+      transcript: this.#transcript.lines(),
+      ...(this.#transcript.truncated ? { transcriptTruncated: true } : {}),
     };
   }
 
   #restore(snapshot: JsonObject): void {
-    const { attributes, errors, transcript } = snapshot;
+    const { attributes, errors, transcript, transcriptTruncated } = snapshot;
     if (attributes !== null && typeof attributes === 'object' && !Array.isArray(attributes)) {
       for (const [key, value] of Object.entries(attributes))
         if (typeof value === 'string') this.#attributes[key] = value;
@@ -302,7 +306,7 @@ class LexSession implements ConnectorSession {
     if (typeof errors === 'number' && Number.isInteger(errors) && errors >= 0)
       this.#errors = errors;
     if (Array.isArray(transcript))
-      for (const line of transcript) if (typeof line === 'string') this.#transcript.push(line);
+      this.#transcript.restore(transcript, transcriptTruncated === true);
   }
 
   async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {
@@ -338,7 +342,7 @@ class LexSession implements ConnectorSession {
 
   async dtmf(keys: string): Promise<TurnReply | null> {
     if (keys === '') return null;
-    return this.#turn({ text: keys }, false);
+    return this.#turn({ text: keys, dtmf: true }, false);
   }
 
   async event(_event: ConnectorEvent): Promise<TurnReply | null> {
@@ -351,7 +355,7 @@ class LexSession implements ConnectorSession {
   }
 
   async #turn(
-    input: { text: string } | { audio: Uint8Array; contentType: string },
+    input: { text: string; dtmf?: boolean } | { audio: Uint8Array; contentType: string },
     isStart: boolean,
   ): Promise<TurnReply> {
     const connector = this.#connector;
@@ -397,7 +401,9 @@ class LexSession implements ConnectorSession {
       .map((m) => m.content ?? '')
       .filter((c) => c !== '')
       .join(' ');
-    if (heard) this.#transcript.push(`caller: ${heard}`);
+    // DTMF entries (PINs, card numbers) never reach the transcript, not even as Lex heard them.
+    if ('dtmf' in input && input.dtmf === true) this.#transcript.push(DTMF_TRANSCRIPT_LINE);
+    else if (heard) this.#transcript.push(`caller: ${heard}`);
     if (text) this.#transcript.push(`bot: ${text}`);
     const outcome = this.#outcome(interpretations, sessionState);
     logger.info(
@@ -428,7 +434,7 @@ class LexSession implements ConnectorSession {
           conversation_id: this.#context.conversationId,
         },
       },
-      transcript: this.#transcript.join('\n'),
+      transcript: this.#transcript.text(),
     };
   }
 

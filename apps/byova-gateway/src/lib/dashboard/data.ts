@@ -22,6 +22,8 @@ export interface DashboardSources {
   readonly health: HealthService;
   readonly router: () => AgentRouter;
   readonly usable: () => readonly Connector[];
+  /** Keys of configured connectors not started yet (retried in the background). */
+  readonly pending?: () => readonly string[];
   readonly grpcPort: () => number | undefined;
   readonly dataSource: () => DataSourceLifecycle | undefined;
   readonly startedAt: number;
@@ -41,6 +43,7 @@ function status(s: DashboardSources): object {
     total_agents: agents.length,
     total_sessions: s.registry.created,
     total_connectors: s.usable().length,
+    pending_connectors: s.pending?.() ?? [],
     uptime: `${Math.round(uptime)}s`,
     uptime_seconds: uptime,
     last_updated: new Date().toISOString(),
