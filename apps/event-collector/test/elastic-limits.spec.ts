@@ -6,7 +6,7 @@ import type { ElasticConfig } from '../src/config';
 import { ElasticSink } from '../src/lib/elastic/bulk-sink';
 import { Metrics } from '../src/lib/metrics';
 import { createLogger } from '../src/logger';
-import { FakeElastic } from './fakes/fake-elastic';
+import { FakeElastic, sinkConfig } from './fakes/fake-elastic';
 import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
 import { delay, LogCapture, startCollector, type TestCollector, topicOf, waitFor } from './helpers';
 
@@ -31,24 +31,8 @@ describe('ElasticSink limits: refused credentials, capped files, replay', () => 
   let sink: ElasticSink | undefined;
   let metrics: Metrics;
   let logs: LogCapture;
-  const config = (over: Partial<ElasticConfig> = {}): ElasticConfig => ({
-    url: es.baseUrl,
-    authorization: undefined,
-    index: 'genesys-audiohook',
-    dataStream: false,
-    bulkSize: 5,
-    flushIntervalMs: 50,
-    maxRetries: 2,
-    retryBaseMs: 10,
-    retryMaxMs: 100,
-    queueMax: 1000,
-    timeoutMs: 2000,
-    spoolFile: join(dir, 'spool.jsonl'),
-    spoolMaxBytes: 1024 * 1024,
-    deadLetterFile: join(dir, 'dead.jsonl'),
-    deadLetterMaxBytes: 1024 * 1024,
-    ...over,
-  });
+  const config = (over: Partial<ElasticConfig> = {}): ElasticConfig =>
+    sinkConfig(es.baseUrl, dir, over);
   const start = async (over: Partial<ElasticConfig> = {}): Promise<ElasticSink> => {
     sink = new ElasticSink(
       config(over),

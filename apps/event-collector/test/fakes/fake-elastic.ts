@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import type { ElasticConfig } from '../../src/config';
 
 /**
  * A local fake of the Elasticsearch `_bulk` endpoint with the real rules that matter to a sink:
@@ -174,4 +176,33 @@ export class FakeElastic {
     }
     reply(200, { took: 1, errors, items });
   }
+}
+
+/**
+ * Sink settings for the specs, against a fake at `baseUrl`: small batches and quick retries, the
+ * spool and dead-letter files in `dir`.
+ */
+export function sinkConfig(
+  baseUrl: string,
+  dir: string,
+  over: Partial<ElasticConfig> = {},
+): ElasticConfig {
+  return {
+    url: baseUrl,
+    authorization: undefined,
+    index: 'genesys-audiohook',
+    dataStream: false,
+    bulkSize: 5,
+    flushIntervalMs: 50,
+    maxRetries: 2,
+    retryBaseMs: 10,
+    retryMaxMs: 100,
+    queueMax: 1000,
+    timeoutMs: 2000,
+    spoolFile: join(dir, 'spool.jsonl'),
+    spoolMaxBytes: 1024 * 1024,
+    deadLetterFile: join(dir, 'dead.jsonl'),
+    deadLetterMaxBytes: 1024 * 1024,
+    ...over,
+  };
 }
