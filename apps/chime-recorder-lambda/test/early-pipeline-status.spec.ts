@@ -17,8 +17,8 @@ import {
   fixture,
   Harness,
   sampleCall,
+  stateChange,
   TABLE,
-  type RawEvent,
   type TestApp,
 } from './helpers/harness';
 
@@ -118,21 +118,6 @@ function createThen(during: (pipelineArn: string) => Promise<void>) {
     await during(String(ref.pipelineArn));
     return ref;
   };
-}
-
-function stateChange(
-  transactionId: string,
-  pipelineArn: string,
-  eventType: string,
-  extra: Record<string, unknown> = {},
-): RawEvent {
-  const e = fixture<RawEvent>('events/media-insights-stopped.json');
-  Object.assign(
-    e.detail,
-    { transactionId, mediaInsightsPipelineArn: pipelineArn, eventType },
-    extra,
-  );
-  return e;
 }
 
 async function record(handler: RecorderHandler, call: ReturnType<typeof sampleCall>) {

@@ -1,5 +1,5 @@
 import { RecorderErrorCode } from '../src/lib/errors';
-import { fixture, Harness, sampleCall, type RawEvent, type TestApp } from './helpers/harness';
+import { Harness, sampleCall, stateChange, type TestApp } from './helpers/harness';
 
 let h: Harness;
 let app: TestApp;
@@ -20,21 +20,6 @@ async function recordedCall(): Promise<{ transactionId: string; pipelineArn: str
   for (const e of call.all) await app.handler(e);
   const [item] = await h.items(call.transactionId);
   return { transactionId: call.transactionId, pipelineArn: String(item?.['pipelineArn']) };
-}
-
-function stateChange(
-  transactionId: string,
-  pipelineArn: string,
-  eventType: string,
-  extra: Record<string, unknown> = {},
-): RawEvent {
-  const e = fixture<RawEvent>('events/media-insights-stopped.json');
-  Object.assign(
-    e.detail,
-    { transactionId, mediaInsightsPipelineArn: pipelineArn, eventType },
-    extra,
-  );
-  return e;
 }
 
 describe('Media Insights State Change', () => {

@@ -180,6 +180,22 @@ export type RawEvent = {
   [k: string]: unknown;
 };
 
+/** A Media Insights State Change event (the stopped fixture) for a call's pipeline. */
+export function stateChange(
+  transactionId: string,
+  pipelineArn: string,
+  eventType: string,
+  extra: Record<string, unknown> = {},
+): RawEvent {
+  const e = fixture<RawEvent>('events/media-insights-stopped.json');
+  Object.assign(
+    e.detail,
+    { transactionId, mediaInsightsPipelineArn: pipelineArn, eventType },
+    extra,
+  );
+  return e;
+}
+
 let counter = 0;
 
 /**
