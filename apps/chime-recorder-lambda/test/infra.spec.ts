@@ -286,6 +286,7 @@ describe('RecorderStack: recorder function', () => {
     const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra', 'local']));
     expect(code).toEqual([
       'chime:CreateMediaInsightsPipeline',
+      'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
       's3:PutObject',

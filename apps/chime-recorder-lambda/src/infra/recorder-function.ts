@@ -54,7 +54,7 @@ export interface RecorderFunctionProps {
  * The call table (TTL, point-in-time recovery, the due index), the function (Node.js 22, arm64)
  * with async retries and an on-failure queue, rules narrowed to the streaming-status and pipeline
  * events of the recorded Voice Connectors, the sweep schedule, and a role with exactly the
- * actions the code calls: `dynamodb:UpdateItem`, `dynamodb:Query`,
+ * actions the code calls: `dynamodb:UpdateItem`, `dynamodb:GetItem`, `dynamodb:Query`,
  * `chime:CreateMediaInsightsPipeline`, `s3:PutObject` (metadata objects, when written).
  *
  * @example
@@ -151,7 +151,7 @@ export class RecorderFunction extends Construct {
   #grants(props: RecorderFunctionProps, dueIndexName: string, writeMetadata: boolean): void {
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         resources: [this.table.tableArn, `${this.table.tableArn}/index/${dueIndexName}`],
       }),
     );
