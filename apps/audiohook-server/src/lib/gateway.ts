@@ -322,8 +322,7 @@ export class Gateway {
         { sessionId: headers.sessionId, code: outcome.code },
         'upgrade refused: unauthorized',
       );
-      const wait = startedAt + this.#options.authFailureDelayMs - Date.now();
-      if (wait > 0) await sleep(wait);
+      await this.#failureDelay(startedAt);
       reject(socket, 401, 'Signature verification failed');
       release();
     });
@@ -410,6 +409,12 @@ export class Gateway {
     logger.info({ path: request.url, remote: request.socket.remoteAddress }, 'session connected');
   }
 
+  /** Waits until `authFailureDelayMs` after `startedAt`: every failure is answered that late. */
+  async #failureDelay(startedAt: number): Promise<void> {
+    const wait = startedAt + this.#options.authFailureDelayMs - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+
   /**
    * A failed authentication ends the session without waiting for `open`: no earlier than
    * `authFailureDelayMs` after the upgrade began (the same uniform delay as every failure), a
@@ -420,8 +425,7 @@ export class Gateway {
   #endUnauthorized(session: ServerSession, logger: AppLogger, auth: PendingAuth): void {
     void auth.outcome.then(async (outcome) => {
       if (outcome.ok) return;
-      const wait = auth.startedAt + this.#options.authFailureDelayMs - Date.now();
-      if (wait > 0) await sleep(wait);
+      await this.#failureDelay(auth.startedAt);
       if (session.state !== 'PREPARING') return;
       logger.info({ code: outcome.code }, 'session unauthorized before open');
       session.disconnect('unauthorized', outcome.info);
