@@ -75,7 +75,6 @@ class ByovaGateway implements Gateway {
   readonly #startedAt = Date.now();
   readonly #router = new AgentRouter([]);
   #connectors: readonly Connector[];
-  #usable: Connector[] = [];
   #supervisor: ConnectorSupervisor | undefined;
   #grpc: GrpcGateway | undefined;
   #dashboard: DashboardServer | undefined;
@@ -185,8 +184,7 @@ class ByovaGateway implements Gateway {
     });
     this.#supervisor = supervisor;
     await supervisor.start();
-    this.#usable = supervisor.started();
-    this.#router.setConnectors(this.#usable);
+    this.#router.setConnectors(supervisor.started());
     if (this.#router.agents().length === 0)
       logger.error('no virtual agent is available; health reports NOT_SERVING');
   }
@@ -195,8 +193,7 @@ class ByovaGateway implements Gateway {
   #offerStarted(): void {
     const supervisor = this.#supervisor;
     if (supervisor === undefined) return;
-    this.#usable = supervisor.started();
-    this.#router.setConnectors(this.#usable);
+    this.#router.setConnectors(supervisor.started());
     this.logger.info(
       {
         agents: this.#router.agents().map((a) => a.id),
@@ -237,7 +234,7 @@ class ByovaGateway implements Gateway {
         connections: this.#connections,
         health,
         router: () => this.#router,
-        usable: () => this.#usable,
+        usable: () => this.#supervisor?.started() ?? [],
         pending: () => this.#pendingConnectors(),
         grpcPort: () => (this.#grpc !== undefined ? this.#grpc.port : undefined),
         dataSource: () => this.#dataSource,

@@ -7,6 +7,7 @@ import type { Connector } from '@org/byova';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { redactUrlUserinfo } from './security';
 
 /** `gateway.connector_retry` of the YAML (validated here: the gateway section is open). */
 const connectorRetrySchema = z
@@ -73,7 +74,7 @@ export function describeStartFailure(error: unknown): {
 } {
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
-  const message = e.message.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/gi, '$1[redacted]@');
+  const message = redactUrlUserinfo(e.message);
   return {
     type: e.name,
     ...(typeof code === 'string' ? { code } : {}),

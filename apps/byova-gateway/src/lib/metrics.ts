@@ -67,6 +67,7 @@ export class GatewayMetrics {
 
   constructor(options: GatewayMetricsOptions) {
     const m = this.metrics;
+    const connectors = options.connectorKeys.length > 0 ? options.connectorKeys : ['none'];
     this.rpcs = m.counter({
       name: 'byova_rpcs_total',
       help: 'gRPC calls completed, by method and status code',
@@ -94,12 +95,12 @@ export class GatewayMetrics {
     this.connectorErrors = m.counter({
       name: 'byova_connector_errors_total',
       help: 'Connector calls that failed, by connector',
-      labels: { connector: options.connectorKeys.length > 0 ? options.connectorKeys : ['none'] },
+      labels: { connector: connectors },
     });
     this.connectorStartFailures = m.counter({
       name: 'byova_connector_start_failures_total',
       help: 'Connector init() attempts that failed (each is retried with backoff), by connector',
-      labels: { connector: options.connectorKeys.length > 0 ? options.connectorKeys : ['none'] },
+      labels: { connector: connectors },
     });
     this.jwtRejections = m.counter({
       name: 'byova_jwt_rejections_total',

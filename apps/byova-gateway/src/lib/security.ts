@@ -99,7 +99,16 @@ export function isSecretKey(key: string): boolean {
 export const REDACTED = '[redacted]';
 
 /** `scheme://user:password@host…`: the user information of a URL. */
-const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/i;
+const USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@]*@/.source;
+/** A string that is a URL with user information. */
+const URL_USERINFO = new RegExp(`^${USERINFO}`, 'i');
+/** Every URL with user information in a text. */
+const ANY_URL_USERINFO = new RegExp(USERINFO, 'gi');
+
+/** `text` with the user information of every URL in it redacted (`https://[redacted]@host`). */
+export function redactUrlUserinfo(text: string): string {
+  return text.replace(ANY_URL_USERINFO, `$1${REDACTED}@`);
+}
 
 /**
  * A copy of `value` whose secrets are replaced with `[redacted]`:

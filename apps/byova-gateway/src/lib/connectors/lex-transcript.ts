@@ -14,6 +14,9 @@ export const DEFAULT_TRANSCRIPT_MAX_BYTES = 64 * 1024;
 
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
+/** Room for the marker and its newline once anything has been dropped. */
+const MARKER_BYTES = utf8Bytes(TRANSCRIPT_TRUNCATED_LINE) + 1;
+
 /** `text` cut to at most `maxBytes` UTF-8 bytes, never inside a character, ending in '…'. */
 function cutToBytes(text: string, maxBytes: number): string {
   if (utf8Bytes(text) <= maxBytes) return text;
@@ -53,14 +56,12 @@ export class LexTranscript {
 
   /** Appends a line, dropping the oldest lines while the text would exceed the budget. */
   push(line: string): void {
-    // Room for the marker and its newline once anything has been dropped.
-    const reserve = utf8Bytes(TRANSCRIPT_TRUNCATED_LINE) + 1;
     // A line longer than the budget on its own is cut (it ends in '…').
-    const kept = cutToBytes(line, this.#maxBytes - reserve);
+    const kept = cutToBytes(line, this.#maxBytes - MARKER_BYTES);
     this.#lines.push(kept);
     this.#bytes += utf8Bytes(kept) + (this.#lines.length > 1 ? 1 : 0);
     while (
-      this.#bytes + (this.#truncated ? reserve : 0) > this.#maxBytes &&
+      this.#bytes + (this.#truncated ? MARKER_BYTES : 0) > this.#maxBytes &&
       this.#lines.length > 1
     ) {
       const dropped = this.#lines.shift() as string;
