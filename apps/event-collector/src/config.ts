@@ -296,8 +296,13 @@ export function elasticAuthorization(value: string): string {
     const name = scheme === 'apikey' ? 'ApiKey' : scheme === 'basic' ? 'Basic' : 'Bearer';
     return `${name} ${m[2] ?? ''}`;
   }
-  if (value.includes(':')) return `Basic ${Buffer.from(value, 'utf8').toString('base64')}`;
+  if (value.includes(':')) return basicAuthorization(value);
   return `Bearer ${value}`;
+}
+
+/** `Basic` + base64 of `user:pass` (UTF-8). */
+function basicAuthorization(userPass: string): string {
+  return `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
 }
 
 type Env = z.infer<typeof envSchema>;
@@ -356,7 +361,7 @@ function elasticUrlCredentials(url: URL, hasElasticAuth: boolean): string | unde
   }
   url.username = '';
   url.password = '';
-  return `Basic ${Buffer.from(userPass, 'utf8').toString('base64')}`;
+  return basicAuthorization(userPass);
 }
 
 function elasticFrom(e: Env): ElasticConfig | undefined {

@@ -12,6 +12,7 @@ export function gaugeReadings(
   const topics = ch?.topics ?? [];
   const permitted = topics.filter((t) => t.state === 'Permitted').length;
   const elastic = session?.elastic;
+  const es = elastic?.status();
   return {
     receiving,
     leader: role === 'leader',
@@ -21,12 +22,13 @@ export function gaugeReadings(
     checkpointAt: session?.checkpointer.last?.safeUntil,
     writeQueueDepth: session?.writer.depth ?? 0,
     subscriptions: { permitted, rejected: topics.length - permitted },
-    elastic: elastic
-      ? {
-          queued: elastic.status().queued,
-          credentialsRefused: elastic.status().credentialsRefused,
-          spoolBytes: () => elastic.spoolBytes(),
-        }
-      : undefined,
+    elastic:
+      elastic && es
+        ? {
+            queued: es.queued,
+            credentialsRefused: es.credentialsRefused,
+            spoolBytes: () => elastic.spoolBytes(),
+          }
+        : undefined,
   };
 }

@@ -80,8 +80,8 @@ export class ElasticSink {
   #stopping = new AbortController();
   #lastError: string | undefined;
   #lastSuccessAt: number | undefined;
-  /** The HTTP status (401/403) while Elasticsearch refuses the credentials. */
-  #credentialsRefused: number | undefined;
+  /** Set while Elasticsearch refuses the credentials (401/403). */
+  #credentialsRefused = false;
   /** Bytes in the spool file and the file being replayed (kept as they are appended). */
   #spoolSize = 0;
   #spoolFull = false;
@@ -142,7 +142,7 @@ export class ElasticSink {
     return {
       queued: this.#queue.length + this.#spoolBuffer.length,
       spooling: this.#spooling,
-      credentialsRefused: this.#credentialsRefused !== undefined,
+      credentialsRefused: this.#credentialsRefused,
       spoolFull: this.#spoolFull,
       deadLetterFull: this.#deadLetterFull,
       lastError: this.#lastError,
@@ -306,8 +306,8 @@ export class ElasticSink {
     }
     this.#lastSuccessAt = Date.now();
     this.#lastError = undefined;
-    if (this.#credentialsRefused !== undefined) {
-      this.#credentialsRefused = undefined;
+    if (this.#credentialsRefused) {
+      this.#credentialsRefused = false;
       this.#log.info('Elasticsearch accepts the credentials again');
     }
     const retry: ElasticDoc[] = [];
@@ -351,7 +351,7 @@ export class ElasticSink {
       `Elasticsearch refused the credentials (HTTP ${status}); check ELASTIC_AUTH or the user:pass@ of ELASTIC_URL`,
       { details: { status } },
     );
-    if (this.#credentialsRefused === undefined) {
+    if (!this.#credentialsRefused) {
       this.#log.error(
         { code: err.code, status, spool: this.#c.spoolFile, retryEveryMs: this.#c.retryMaxMs },
         `${err.message}. Documents are spooled to disk and sent again every ELASTIC_RETRY_MAX_MS`,
@@ -359,7 +359,7 @@ export class ElasticSink {
     } else {
       this.#log.debug({ code: err.code, status, docs: docs.length }, err.message);
     }
-    this.#credentialsRefused = status;
+    this.#credentialsRefused = true;
     return { retry: docs, requestError: `${err.code}: ${err.message}`, credentialsRefused: true };
   }
 
