@@ -2,6 +2,7 @@
 // recordings' key prefix (one normalised value for the Lambda's RECORDING_BUCKET_PREFIX, the
 // pipelines' S3 grant and the metadata writer's S3 grant) and the settings only the stack sets.
 import { InfraError, InfraErrorCode } from '@org/infra';
+import { PREFIX_PATTERN, trimPrefix } from '../lib/destination';
 
 /** The prefix when `RECORDING_BUCKET_PREFIX` is unset (the 2023 sample's). */
 export const DEFAULT_RECORDING_PREFIX = 'originalAudio';
@@ -10,12 +11,12 @@ export const DEFAULT_RECORDING_PREFIX = 'originalAudio';
 const MAX_PREFIX_LENGTH = 512;
 
 /**
- * Why `prefix` (normalised by {@link trimPrefix}) cannot be the recordings' key prefix, or
- * `undefined` when it can. `''` (the bucket root) can.
+ * Why `prefix` (trimmed by the recorder's own `trimPrefix`) cannot be the recordings' key
+ * prefix, or `undefined` when it can. `''` (the bucket root) can.
  */
 function prefixProblem(prefix: string): string | undefined {
   if (prefix === '') return undefined;
-  if (!/^[-_.a-zA-Z0-9/]+$/.test(prefix)) {
+  if (!PREFIX_PATTERN.test(prefix)) {
     return 'may only hold letters, digits, "-", "_", "." and "/" (the characters CreateMediaInsightsPipeline accepts in a recording destination)';
   }
   const segments = prefix.split('/');
@@ -26,18 +27,6 @@ function prefixProblem(prefix: string): string | undefined {
     return `must be at most ${MAX_PREFIX_LENGTH} characters (the recording destination ARN is limited to 1,024)`;
   }
   return undefined;
-}
-
-/**
- * Read the way the recorder reads it (`normalizePrefix`): trimmed, runs of `/` made one, and the
- * surrounding `/` dropped, so the sample's `/originalAudio/` and `originalAudio` are the same
- * prefix for the function and for its permissions.
- */
-function trimPrefix(raw: string): string {
-  return raw
-    .trim()
-    .replace(/\/{2,}/g, '/')
-    .replace(/^\/+|\/+$/g, '');
 }
 
 /**

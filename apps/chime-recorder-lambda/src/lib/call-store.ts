@@ -408,7 +408,7 @@ export class CallStore {
   }
 
   /**
-   * Records the outcome of a retried metadata write: written (the call leaves the due index), or
+   * Records the outcome of a metadata write (the first or a retry): written (the call leaves the due index), or
    * failed again (retried at `retryAtMs`, or given up when `retryAtMs` is absent).
    */
   async recordMetadataAttempt(
@@ -417,8 +417,7 @@ export class CallStore {
       { written: true } | { written: false; retryAtMs?: number; code: string; message: string },
     nowMs: number,
   ): Promise<void> {
-    const x = new ExpressionBuilder();
-    x.set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs)).add('metadataAttempts', 1);
+    const x = this.#touched(nowMs).add('metadataAttempts', 1);
     if (outcome.written) {
       x.remove('metadataPending', 'dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
     } else {
@@ -453,8 +452,7 @@ export class CallStore {
     change: PipelineChange,
     nowMs: number,
   ): Promise<boolean> {
-    const x = new ExpressionBuilder();
-    x.set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs));
+    const x = this.#touched(nowMs);
     setPipelineChange(x, change, nowMs);
     const condition = `${x.name('pipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('state')} = ${x.value('CREATED')}`;
     return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
@@ -474,11 +472,9 @@ export class CallStore {
     change: PipelineChange,
     nowMs: number,
   ): Promise<boolean> {
-    const x = new ExpressionBuilder();
-    x.set('earlyPipelineArn', pipelineArn)
-      .set('earlyPipelineStatus', change.pipelineStatus)
-      .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs));
+    const x = this.#touched(nowMs)
+      .set('earlyPipelineArn', pipelineArn)
+      .set('earlyPipelineStatus', change.pipelineStatus);
     if (change.state === undefined) x.remove('earlyPipelineState');
     else x.set('earlyPipelineState', change.state);
     if (change.failureReason === undefined) x.remove('earlyPipelineFailureReason');
@@ -528,6 +524,11 @@ export class CallStore {
       }),
     );
     return out.Item === undefined ? undefined : parseCall(out.Item);
+  }
+
+  /** A new update of a call item that sets `updatedAtMs` and renews its `ttl`. */
+  #touched(nowMs: number): ExpressionBuilder {
+    return new ExpressionBuilder().set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs));
   }
 
   #claimHeld(x: ExpressionBuilder, claimId: string): string {

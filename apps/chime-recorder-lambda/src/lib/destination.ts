@@ -29,6 +29,25 @@ export interface KeyTemplate {
   readonly parts: readonly ({ literal: string } | { placeholder: KeyPlaceholder })[];
 }
 
+/** The characters a recording prefix may hold (those the destination pattern accepts in a key). */
+export const PREFIX_PATTERN = /^[-_.a-zA-Z0-9/]+$/;
+
+/**
+ * A prefix trimmed, with runs of `/` made one and the surrounding `/` dropped (`''` = bucket
+ * root); {@link normalizePrefix} then checks it and adds the leading `/`.
+ *
+ * @example
+ * ```ts
+ * trimPrefix(' /calls//2024/ '); // 'calls/2024'
+ * ```
+ */
+export function trimPrefix(raw: string): string {
+  return raw
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/^\/+|\/+$/g, '');
+}
+
 /**
  * Normalises `RECORDING_BUCKET_PREFIX` the way the 2023 sample meant it: surrounding slashes are
  * dropped and one leading `/` is added, so `originalAudio/` becomes `/originalAudio` and an empty
@@ -42,12 +61,9 @@ export interface KeyTemplate {
  * @throws RecorderError `CHIME_REC_ERR_CONFIG_INVALID` for characters the API rejects.
  */
 export function normalizePrefix(raw: string): string {
-  const trimmed = raw
-    .trim()
-    .replace(/\/{2,}/g, '/')
-    .replace(/^\/+|\/+$/g, '');
+  const trimmed = trimPrefix(raw);
   if (trimmed === '') return '';
-  if (!/^[-_.a-zA-Z0-9/]+$/.test(trimmed)) {
+  if (!PREFIX_PATTERN.test(trimmed)) {
     throw new RecorderError(
       RecorderErrorCode.ConfigInvalid,
       `RECORDING_BUCKET_PREFIX may only hold letters, digits, "-", "_", "." and "/": ${JSON.stringify(raw)}`,
