@@ -159,6 +159,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
       track: work.track,
       recording: storage?.environment,
       sessionOptions: sessionOptions(config),
+      closeHandshakeTimeoutMs: config.limits.wsCloseTimeoutMs,
     },
   });
 

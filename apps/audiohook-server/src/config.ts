@@ -107,6 +107,7 @@ const PROTOCOL_SHAPE = {
   // Genesys' client gives up on `closed` after 10 s (spec §7.1): answer with time to spare.
   CLOSE_TIMEOUT_MS: envInt({ default: 8000, min: 100, max: 600_000 }),
   DISCONNECT_TIMEOUT_MS: envInt({ default: 10_000, min: 100, max: 600_000 }),
+  WS_CLOSE_TIMEOUT_MS: envInt({ default: 5000, min: 0, max: 600_000 }),
   DRAIN_TIMEOUT_MS: envInt({ default: 30_000, min: 0, max: 3_600_000 }),
   DRAIN_SEND_RECONNECT: envBool({ default: false }),
   STRICT_VALIDATION: envBool({ default: false }),
@@ -239,6 +240,8 @@ export interface ServerConfig {
     readonly closeTimeoutMs: number;
     /** How long a client gets to answer a `disconnect` with `close`. */
     readonly disconnectTimeoutMs: number;
+    /** How long a client gets to answer the WebSocket closing handshake (`0`: `ws`'s 30 s). */
+    readonly wsCloseTimeoutMs: number;
   };
   readonly drain: { readonly timeoutMs: number; readonly sendReconnect: boolean };
   /** Answers to the spec's open questions (§21), passed to every protocol session. */
@@ -438,6 +441,7 @@ function protocolConfig(e: Env): Pick<ServerConfig, 'limits' | 'drain' | 'protoc
       idleTimeoutMs: e.IDLE_TIMEOUT_MS,
       closeTimeoutMs: e.CLOSE_TIMEOUT_MS,
       disconnectTimeoutMs: e.DISCONNECT_TIMEOUT_MS,
+      wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
     },
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, sendReconnect: e.DRAIN_SEND_RECONNECT },
     protocol: {

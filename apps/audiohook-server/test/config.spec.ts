@@ -99,6 +99,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DISCONNECT_TIMEOUT_MS: '0' })).toThrow(ConfigError);
   });
 
+  it('gives a client 5 s to answer the WebSocket closing handshake unless told otherwise (0 = ws’s own 30 s)', () => {
+    expect(loadConfig({}).limits.wsCloseTimeoutMs).toBe(5000);
+    expect(loadConfig({ WS_CLOSE_TIMEOUT_MS: '0' }).limits.wsCloseTimeoutMs).toBe(0);
+    expect(() => loadConfig({ WS_CLOSE_TIMEOUT_MS: '-1' })).toThrow(ConfigError);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ SERVERPORT: '', RECORDING_S3_BUCKET: ' ' }).port).toBe(3000);
     expect(loadConfig({ RECORDING_S3_BUCKET: '' }).s3).toBeUndefined();

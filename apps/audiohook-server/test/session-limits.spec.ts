@@ -109,6 +109,26 @@ describe('unauthenticated connections that never send open', () => {
   });
 });
 
+describe('connections that do not answer the closing handshake', () => {
+  it('are cut off WS_CLOSE_TIMEOUT_MS after the server closes them, so with MAX_SESSIONS=1 a valid client then gets in', async () => {
+    server = await startTestServer({
+      MAX_SESSIONS: '1',
+      OPEN_WAIT_TIMEOUT_MS: '200',
+      WS_CLOSE_TIMEOUT_MS: '300',
+    });
+    const mute = await connected();
+    // It stops reading: the server's disconnect and close frame stay unanswered (`ws` alone
+    // would wait 30 s for the close frame, with the session and its slot held).
+    mute.socket.pause();
+    const startedAt = Date.now();
+    await slotsFree();
+    // Open wait 200 ms, then the close handshake's 300 ms: nowhere near `ws`'s 30 s.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    await validSessionRuns();
+    mute.socket.terminate();
+  });
+});
+
 describe('client error messages in the log', () => {
   it('are logged cut to 256 characters with their length, and at most 20 per session', async () => {
     server = await startTestServer();

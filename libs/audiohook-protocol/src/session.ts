@@ -28,10 +28,12 @@ export {
   type ClientSessionState,
 } from './lib/client/types';
 export {
+  DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS,
   fromWebSocket,
   type AudioHookTransport,
   type TransportHandlers,
   type WebSocketLike,
+  type WebSocketTransportOptions,
 } from './lib/transport';
 export { systemClock, type Clock, type TimerHandle } from './lib/clock';
 export { silentLogger, type AudioHookLogger, type LogMethod } from './lib/logger';

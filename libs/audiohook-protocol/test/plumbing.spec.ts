@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   AudioHookError,
+  DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS,
   TokenBucket,
   TypedEmitter,
   fromWebSocket,
@@ -235,6 +236,75 @@ describe('plumbing', () => {
       socket.emit('close', 1001, 'string reason');
       transport.close();
       expect(handlers.log.at(-1)).toEqual(['close', 1001, 'string reason']);
+    });
+  });
+
+  describe('fromWebSocket closing handshake', () => {
+    class ClosingSocket extends EventEmitter {
+      readonly calls: string[] = [];
+      send(): void {
+        this.calls.push('send');
+      }
+      close(code?: number): void {
+        this.calls.push(`close ${code}`);
+      }
+      terminate(): void {
+        this.calls.push('terminate');
+      }
+    }
+
+    it('terminates a socket whose peer does not answer the closing handshake in time', async () => {
+      const clock = new ManualClock(0);
+      const socket = new ClosingSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike, {
+        clock,
+        closeHandshakeTimeoutMs: 300,
+      });
+      transport.attach(recorder());
+      transport.close(1000, 'session closed');
+      transport.close(1000, 'again');
+      await clock.advance(299);
+      expect(socket.calls).toEqual(['close 1000', 'close 1000']);
+      await clock.advance(1);
+      expect(socket.calls).toEqual(['close 1000', 'close 1000', 'terminate']);
+      expect(clock.pending).toBe(0);
+    });
+
+    it('leaves a socket alone once its close arrives within the wait', async () => {
+      const clock = new ManualClock(0);
+      const socket = new ClosingSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike, { clock });
+      const handlers = recorder();
+      transport.attach(handlers);
+      transport.close(1000);
+      socket.emit('close', 1000, Buffer.from(''));
+      expect(clock.pending).toBe(0);
+      await clock.advance(60_000);
+      expect(socket.calls).toEqual(['close 1000']);
+      expect(handlers.log).toEqual([['close', 1000, '']]);
+    });
+
+    it('waits DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS by default, and not at all with 0 or without terminate', async () => {
+      const clock = new ManualClock(0);
+      const socket = new ClosingSocket();
+      fromWebSocket(socket as unknown as WebSocketLike, { clock }).close(1000);
+      await clock.advance(DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS - 1);
+      expect(socket.calls).toEqual(['close 1000']);
+      await clock.advance(1);
+      expect(socket.calls).toEqual(['close 1000', 'terminate']);
+
+      const patient = new ClosingSocket();
+      fromWebSocket(patient as unknown as WebSocketLike, {
+        clock,
+        closeHandshakeTimeoutMs: 0,
+      }).close(1000);
+      const plain = new EventEmitter() as EventEmitter & { close(): void; send(): void };
+      plain.close = () => undefined;
+      plain.send = () => undefined;
+      fromWebSocket(plain as unknown as WebSocketLike, { clock }).close(1000);
+      expect(clock.pending).toBe(0);
+      await clock.advance(60_000);
+      expect(patient.calls).toEqual(['close 1000']);
     });
   });
 

@@ -48,6 +48,8 @@ export interface SessionEnvironment {
   readonly recording: RecordingEnvironment | undefined;
   /** Session options from the configuration (timeouts etc.). */
   readonly sessionOptions: Partial<ServerSessionOptions>;
+  /** How long a client gets to answer the WebSocket closing handshake before it is cut off. */
+  readonly closeHandshakeTimeoutMs: number;
   /** Tracks work that must finish before the process exits (uploads). */
   readonly track: (work: Promise<unknown>) => void;
 }
@@ -149,7 +151,9 @@ export function wireSession(
     recorder?.log('logger', { level: SIDECAR_LEVELS[level], msg });
   }
 
-  const transport = fromWebSocket(socket);
+  const transport = fromWebSocket(socket, {
+    closeHandshakeTimeoutMs: env.closeHandshakeTimeoutMs,
+  });
   const session = new ServerSession({
     ...env.sessionOptions,
     ...sessionOverrides,

@@ -2,6 +2,7 @@
 // `ws` (without importing it: this library does no I/O itself). The in-memory pair for tests is
 // in `testing/in-memory-transport.ts`.
 
+import { systemClock, type Clock, type TimerHandle } from './clock';
 import { AudioHookError, AudioHookErrorCode } from './errors';
 
 /**
@@ -81,7 +82,40 @@ export interface WebSocketLike {
   pause?(): void;
   /** Reads the underlying socket again. */
   resume?(): void;
+  /** Destroys the connection at once, without a closing handshake (`ws` has it). */
+  terminate?(): void;
 }
+
+/**
+ * Options of {@link fromWebSocket}.
+ *
+ * @example
+ * ```ts
+ * const transport = fromWebSocket(socket, { closeHandshakeTimeoutMs: 2000 });
+ * ```
+ */
+export interface WebSocketTransportOptions {
+  /**
+   * After `close()`, how long the peer gets to answer the closing handshake before the
+   * connection is destroyed with the socket's `terminate()` (when it has one). `ws` itself waits
+   * 30 s, during which a peer that never answers keeps its session (and a server's session slot)
+   * alive. Default {@link DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS}; `0` leaves it to the socket.
+   */
+  readonly closeHandshakeTimeoutMs?: number;
+  /** Where the wait is timed; default {@link systemClock}. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Default of {@link WebSocketTransportOptions.closeHandshakeTimeoutMs}: 5 s.
+ *
+ * @example
+ * ```ts
+ * // Twice the default for peers on slow links.
+ * fromWebSocket(socket, { closeHandshakeTimeoutMs: 2 * DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS });
+ * ```
+ */
+export const DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS = 5000;
 
 const decoder = new TextDecoder();
 
@@ -125,7 +159,9 @@ function deliver(handlers: TransportHandlers, event: SocketEvent): void {
 /**
  * Wraps a `ws`-style WebSocket (`on('message', (data, isBinary) => …)`, `send`, `close`) as an
  * {@link AudioHookTransport}. Messages that arrive before a session attaches are buffered.
- * Send failures are reported through `onError` instead of being thrown.
+ * Send failures are reported through `onError` instead of being thrown. A peer that does not
+ * answer the closing handshake within `closeHandshakeTimeoutMs` is cut off (see
+ * {@link WebSocketTransportOptions}).
  *
  * @example
  * ```ts
@@ -134,11 +170,17 @@ function deliver(handlers: TransportHandlers, event: SocketEvent): void {
  * });
  * ```
  */
-export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
+export function fromWebSocket(
+  socket: WebSocketLike,
+  options: WebSocketTransportOptions = {},
+): AudioHookTransport {
+  const clock = options.clock ?? systemClock;
+  const handshakeMs = options.closeHandshakeTimeoutMs ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS;
   let handlers: TransportHandlers | undefined;
   const backlog: SocketEvent[] = [];
   let closed = false;
   let paused = false;
+  let cutOff: TimerHandle | undefined;
   // `ws` may still emit frames it had already read when paused: they wait in the backlog.
   const dispatch = (event: SocketEvent): void => {
     if (handlers === undefined || paused || backlog.length > 0) backlog.push(event);
@@ -159,6 +201,7 @@ export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
   });
   socket.on('close', (code, reason) => {
     closed = true;
+    if (cutOff !== undefined) clock.clearTimeout(cutOff);
     const text = typeof reason === 'string' ? reason : decoder.decode(toBytes(reason));
     dispatch(['close', code, text]);
   });
@@ -194,6 +237,11 @@ export function fromWebSocket(socket: WebSocketLike): AudioHookTransport {
         socket.close(code, reason);
       } catch (error) {
         onSendError(error instanceof Error ? error : new Error(String(error)));
+      }
+      if (cutOff === undefined && handshakeMs > 0 && socket.terminate !== undefined) {
+        cutOff = clock.setTimeout(() => {
+          if (!closed) socket.terminate?.();
+        }, handshakeMs);
       }
     },
   };
