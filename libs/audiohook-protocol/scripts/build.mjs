@@ -7,8 +7,10 @@
 // Relative imports end in .js. Both declaration trees are the same text: npm packs files by
 // extension and name, so each pair ends up adjacent in the tarball and costs almost nothing twice.
 // Entry points: index (everything but the test doubles), codec, session, signature, node, testing.
-// The workspace library @org/audio, which is not published, is compiled into vendor/audio (only
-// its pure part is reachable). zod and structured-headers stay external: ^ dependencies.
+// The workspace library @org/audio, which is not published, is compiled into vendor/audio: only
+// the modules behind the names src/lib/audio.ts takes from it (its index is read as a reduced
+// copy that exports just those names), so its resampler, VAD or WAV writer are not shipped. zod
+// and structured-headers stay external: ^ dependencies.
 // <entry>/package.json stubs give resolvers without `exports` support (node10) the subpaths.
 // Usage: node libs/audiohook-protocol/scripts/build.mjs [--out <dir>] [--js-only]
 //        (or: npx nx build audiohook-protocol)
@@ -78,6 +80,50 @@ function specifierBetween(fromOutput, toOutput, extension) {
 }
 
 const AUDIO_INDEX = join(audio, 'src/index.ts');
+const AUDIO_DOOR = join(project, 'src/lib/audio.ts');
+
+/**
+ * @org/audio's index as this package sees it: only the exports src/lib/audio.ts names, each from
+ * the module the real index takes it from.
+ */
+function reducedAudioIndex() {
+  const names = (list) =>
+    list
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+  const door = readFileSync(AUDIO_DOOR, 'utf8');
+  const wanted = [...door.matchAll(/export\s*\{([^}]*)\}\s*from\s*'@org\/audio'/g)].flatMap((m) =>
+    names(m[1]),
+  );
+  const moduleOf = new Map();
+  for (const m of readFileSync(AUDIO_INDEX, 'utf8').matchAll(
+    /export\s*\{([^}]*)\}\s*from\s*'([^']+)'/g,
+  )) {
+    for (const name of names(m[1])) moduleOf.set(name.replace(/^type\s+/, ''), m[2]);
+  }
+  const byModule = new Map();
+  for (const name of wanted) {
+    const module = moduleOf.get(name.replace(/^type\s+/, ''));
+    if (module === undefined) throw new Error(`@org/audio's index does not export ${name}`);
+    byModule.set(module, [...(byModule.get(module) ?? []), name]);
+  }
+  return [...byModule]
+    .map(([module, list]) => `export { ${list.join(', ')} } from '${module}';\n`)
+    .join('');
+}
+const AUDIO_INDEX_TEXT = reducedAudioIndex();
+/** Serves the reduced index in place of @org/audio's own. */
+const reducedAudio = {
+  name: 'reduced-audio-index',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]libs[\\/]audio[\\/]src[\\/]index\.ts$/ }, () => ({
+      contents: AUDIO_INDEX_TEXT,
+      loader: 'ts',
+      resolveDir: dirname(AUDIO_INDEX),
+    }));
+  },
+};
 
 // 1. Which files the entries reach (one bundling pass, only for its metafile).
 const reach = await build({
@@ -91,6 +137,7 @@ const reach = await build({
   external: [...RUNTIME_DEPENDENCIES, 'node:*'],
   tsconfig: join(project, 'tsconfig.json'),
   logLevel: 'warning',
+  plugins: [reducedAudio],
 });
 const sources = Object.keys(reach.metafile.inputs)
   .map((input) => resolve(root, input))
@@ -112,6 +159,7 @@ for (const { format, dir, type } of FORMATS) {
     legalComments: 'none',
     logLevel: 'warning',
     plugins: [
+      reducedAudio,
       {
         name: 'one-file-per-module',
         setup(pluginBuild) {
@@ -176,11 +224,32 @@ if (!jsOnly) {
     },
   );
   const emitted = join(scratch, 'types');
+  const declarations = new Map();
   for (const file of walk(emitted)) {
     if (!file.endsWith('.d.ts')) continue;
     const source = join(root, 'libs', relative(emitted, file)).replace(/\.d\.ts$/, '.ts');
+    declarations.set(
+      source,
+      source === AUDIO_INDEX ? AUDIO_INDEX_TEXT : readFileSync(file, 'utf8'),
+    );
+  }
+  // Of @org/audio, the declarations of the modules shipped and of those they refer to.
+  const audioSrc = join(audio, 'src') + sep;
+  const shipped = new Set(sources.filter((source) => !source.startsWith(audioSrc)));
+  const pending = sources.filter((source) => source.startsWith(audioSrc));
+  while (pending.length > 0) {
+    const source = pending.pop();
+    if (shipped.has(source)) continue;
+    shipped.add(source);
+    const text = declarations.get(source);
+    if (text === undefined) throw new Error(`no declarations for ${source}`);
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*(['"])(\.[^'"]*)\1/g)) {
+      pending.push(resolveSource(source, m[2]));
+    }
+  }
+  for (const [source, text] of declarations) {
+    if (source.startsWith(audioSrc) && !shipped.has(source)) continue;
     const target = outputOf(source);
-    const text = readFileSync(file, 'utf8');
     for (const { dir } of FORMATS) {
       const rewritten = text.replace(
         /((?:from|import)\s*\(?\s*)(['"])([^'"]+)\2/g,

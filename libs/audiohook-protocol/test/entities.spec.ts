@@ -82,4 +82,11 @@ describe('event entities', () => {
     const custom = { type: 'sentiment', data: { score: 1 } };
     expect(validateEntity(custom)).toBe(custom);
   });
+
+  it('passes entity types named like Object.prototype members through too, instead of throwing a TypeError', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const entity = { type, data: {} };
+      expect(validateEntity(entity)).toBe(entity);
+    }
+  });
 });

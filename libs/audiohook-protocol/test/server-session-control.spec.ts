@@ -61,6 +61,45 @@ describe('ServerSession', () => {
       expect(quiet.client.types()).toEqual(['opened']);
     });
 
+    it('runs updates one at a time in order, so a slow handler cannot apply an older language last', async () => {
+      const { session, client, clock } = await opened({ sendUpdated: true });
+      const seen: string[] = [];
+      let running = 0;
+      let most = 0;
+      session.addUpdateHandler(async ({ language }) => {
+        most = Math.max(most, ++running);
+        seen.push(`start ${language}`);
+        await new Promise<void>((resolve) =>
+          clock.setTimeout(resolve, language === 'fr-FR' ? 300 : 100),
+        );
+        running--;
+      });
+      session.on('update', (p) => seen.push(`event ${p.language}`));
+      client.send('update', { language: 'fr-FR' });
+      client.send('update', { language: 'de-DE' });
+      await settle();
+      await clock.advance(1000);
+      expect(seen).toEqual(['start fr-FR', 'event fr-FR', 'start de-DE', 'event de-DE']);
+      expect(most).toBe(1);
+      expect(client.types()).toEqual(['opened', 'updated', 'updated']);
+    });
+
+    it('runs only the latest of the updates that arrive while one runs (a flood starts no more handlers)', async () => {
+      const { session, client, clock } = await opened();
+      const started: string[] = [];
+      session.addUpdateHandler(async ({ language }) => {
+        started.push(String(language));
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, 1000));
+      });
+      for (let i = 0; i < 999; i++) client.send('update', { language: i % 2 ? 'fr-FR' : 'en-US' });
+      client.send('update', { language: 'de-DE' });
+      await settle();
+      expect(started).toEqual(['en-US']);
+      await clock.advance(2000);
+      expect(started).toEqual(['en-US', 'de-DE']);
+      expect(session.state).toBe('ACTIVE');
+    });
+
     it('disconnects with a server error when an update handler throws', async () => {
       const { session, client } = await opened();
       session.addUpdateHandler(() => {

@@ -1,6 +1,7 @@
 // The server session's limits on what a client may cost before (or without) a proper session:
 // the wait for `open`, and how much client text reaches the log.
 
+import type { ServerSessionOptions } from '../src';
 import { openParameters, settle } from './helpers';
 import { disconnectInfo, opened, setup } from './server-setup';
 
@@ -149,5 +150,37 @@ describe('ServerSession limits', () => {
       expect(type.length).toBeLessThan(100);
       expect(type).toContain('(5000 characters)');
     });
+  });
+
+  describe('a client that drops during the unauthorized delay', () => {
+    it.each([
+      ['the default finalize deadline', {}],
+      ['no finalize deadline (0)', { closeDeadlineMs: 0 }],
+    ])(
+      'is finalized at once with %s: the delay wakes when the transport closes',
+      async (_name, extra: Partial<ServerSessionOptions>) => {
+        const { session, client, clock, lines } = setup({
+          unauthorizedDelayMs: 500,
+          ...extra,
+        });
+        session.addAuthenticator(() => 'FAILED: Signatures do not match');
+        let finalized = false;
+        session.addFiniHandler(() => {
+          finalized = true;
+        });
+        client.send('open', openParameters());
+        await settle();
+        // The client goes away while the server waits out the uniform delay.
+        client.transport.close(1000, 'bye');
+        await settle();
+        expect(session.state).toBe('DISCONNECTED');
+        expect(finalized).toBe(true);
+        expect(client.received).toEqual([]);
+        expect(clock.pending).toBe(0);
+        expect(lines.map((l) => l.message)).not.toContain(
+          'open/close handlers still running; finalizing anyway',
+        );
+      },
+    );
   });
 });

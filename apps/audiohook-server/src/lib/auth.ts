@@ -5,6 +5,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import {
+  AudioHookErrorCode,
   verifySignature,
   type NonceStore,
   type SignatureResultCode,
@@ -117,8 +118,10 @@ export class RequestAuthenticator {
     }
     const code = verification.code === 'VERIFIED' ? 'FAILED' : verification.code;
     if (code === 'UNAVAILABLE') {
-      // Fail closed: a valid signature whose nonce could not be claimed is refused.
-      this.#options.metrics.replayStoreErrors.inc();
+      // Fail closed: a request whose key could not be looked up, or a valid signature whose
+      // nonce could not be claimed, is refused.
+      const lookup = verification.error?.code === AudioHookErrorCode.SecretLookup;
+      if (!lookup) this.#options.metrics.replayStoreErrors.inc();
       const cause = verification.error?.cause;
       this.#options.logger.error(
         {
@@ -129,7 +132,9 @@ export class RequestAuthenticator {
               ? cause.cause.message
               : undefined,
         },
-        'replay cache unavailable: session refused (fail closed)',
+        lookup
+          ? 'API key lookup failed: session refused (fail closed)'
+          : 'replay cache unavailable: session refused (fail closed)',
       );
     }
     return {

@@ -184,7 +184,8 @@ const entitySchemas: Record<string, z.ZodType> = {
  * ```
  */
 export function validateEntity(entity: EventEntity): KnownEntity | EventEntity {
-  const schema = entitySchemas[entity.type];
+  // Own keys only: `constructor`, `toString` or `__proto__` are other entity types, not schemas.
+  const schema = Object.hasOwn(entitySchemas, entity.type) ? entitySchemas[entity.type] : undefined;
   if (schema === undefined) return entity;
   const parsed = schema.safeParse(entity.data);
   if (!parsed.success) {

@@ -28,7 +28,7 @@ export const AudioHookErrorCode = {
   InvalidAudioFrame: 'AUDIOHOOK_ERR_INVALID_AUDIO_FRAME',
   /** A media parameter describes a format this library cannot handle. */
   UnsupportedMedia: 'AUDIOHOOK_ERR_UNSUPPORTED_MEDIA',
-  /** A message object given to the serializer does not satisfy its schema. */
+  /** A message object given to the serializer cannot be serialized as a JSON object (it is not checked against its schema). */
   InvalidMessage: 'AUDIOHOOK_ERR_INVALID_MESSAGE',
   /** An option or argument given by the caller is invalid. */
   InvalidArgument: 'AUDIOHOOK_ERR_INVALID_ARGUMENT',
@@ -46,6 +46,8 @@ export const AudioHookErrorCode = {
   InvalidHeaders: 'AUDIOHOOK_ERR_INVALID_HEADERS',
   /** The replay (nonce) store failed, so a valid signature was refused (fail closed). */
   NonceStore: 'AUDIOHOOK_ERR_NONCE_STORE',
+  /** The secret lookup (`resolveSecret`) threw or rejected, so the request was refused (fail closed). */
+  SecretLookup: 'AUDIOHOOK_ERR_SECRET_LOOKUP',
   /** A synchronous signing or verification function ran where Node.js' crypto module is not. */
   CryptoUnavailable: 'AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE',
 } as const;

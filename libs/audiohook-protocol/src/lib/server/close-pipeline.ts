@@ -97,7 +97,7 @@ export class ClosePipeline {
     const core = this.#core;
     const state = core.state;
     core.log('info', 'transport closed', { code, reason, state });
-    core.timers.clearAll();
+    core.stopTimers();
     const cleanEnd = state === 'CLOSED';
     core.events.dropAll('transport closed');
     core.setState('FINALIZING');

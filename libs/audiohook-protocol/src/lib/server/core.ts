@@ -69,6 +69,8 @@ export class ServerCore {
   readonly transport: AudioHookTransport;
   readonly clock: Clock;
   readonly timers: NamedTimers;
+  readonly #sleepers = new Set<() => void>();
+  #sleeps = 0;
   readonly logger: AudioHookLogger;
   readonly createdAt: number;
   readonly timeline: StreamTimeline;
@@ -389,9 +391,29 @@ export class ServerCore {
     this.resolveFinished();
   }
 
-  /** Waits on the session's timers (so a manual clock drives it). */
+  /**
+   * Waits on the session's timers (so a manual clock drives it). Resolves early when the timers
+   * are stopped ({@link stopTimers}): a pipeline asleep when the transport closes must go on to
+   * its end, or the session would wait for it until the finalize deadline (or forever without
+   * one).
+   */
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.timers.set('sleep', ms, resolve));
+    return new Promise((resolve) => {
+      const name = `sleep ${++this.#sleeps}`;
+      const wake = (): void => {
+        this.#sleepers.delete(wake);
+        this.timers.clear(name);
+        resolve();
+      };
+      this.#sleepers.add(wake);
+      this.timers.set(name, ms, wake);
+    });
+  }
+
+  /** Stops every timer of the session and wakes whatever {@link sleep}s. */
+  stopTimers(): void {
+    this.timers.clearAll();
+    for (const wake of [...this.#sleepers]) wake();
   }
 
   emitSafe<K extends keyof ServerSessionEvents>(event: K, ...args: ServerSessionEvents[K]): void {

@@ -6,10 +6,19 @@ import type { UpdateParameters } from '../schemas';
 import type { ServerCore } from './core';
 import type { ServerSessionState, UpdateHandler } from './types';
 
-/** Update handlers of one server session and the transaction that runs them. @internal */
+/**
+ * Update handlers of one server session and the transaction that runs them. Updates run one at
+ * a time, in order: a language change that arrives while the handlers of an earlier one still
+ * run waits for them, and of several waiting only the latest runs (the others are superseded),
+ * so a slow handler can neither apply an older language last nor be started once per message
+ * of a client that floods `update`.
+ * @internal
+ */
 export class UpdatePipeline {
   readonly handlers: UpdateHandler[] = [];
   readonly #core: ServerCore;
+  #running = false;
+  #pending: UpdateParameters | undefined;
 
   constructor(core: ServerCore) {
     this.#core = core;
@@ -22,11 +31,32 @@ export class UpdatePipeline {
       core.log('debug', 'update ignored', { state: core.state });
       return;
     }
-    void (async () => {
-      for (const handler of this.handlers) await handler(parameters, core.session);
-      core.emitSafe('update', parameters);
-      if (core.options.sendUpdated === true && isStreaming(core.state)) core.send('updated', {});
-    })().catch((error: unknown) => core.serverError(toError(error)));
+    if (this.#running) {
+      if (this.#pending !== undefined) core.log('debug', 'update superseded by a later one', {});
+      this.#pending = parameters;
+      return;
+    }
+    this.#running = true;
+    void this.#drain(parameters);
+  }
+
+  async #drain(first: UpdateParameters): Promise<void> {
+    const core = this.#core;
+    let next: UpdateParameters | undefined = first;
+    while (next !== undefined) {
+      const parameters: UpdateParameters = next;
+      try {
+        for (const handler of this.handlers) await handler(parameters, core.session);
+        core.emitSafe('update', parameters);
+        if (core.options.sendUpdated === true && isStreaming(core.state)) core.send('updated', {});
+      } catch (error) {
+        core.serverError(toError(error));
+      }
+      next = this.#pending;
+      this.#pending = undefined;
+      if (!isStreaming(core.state)) next = undefined;
+    }
+    this.#running = false;
   }
 }
 

@@ -4,6 +4,7 @@
 
 import { type InnerList, type Item, type Parameters, parseDictionary } from 'structured-headers';
 import { systemClock } from '../clock';
+import { AudioHookError, AudioHookErrorCode } from '../errors';
 import { createSignatureBaseFromList, headerLookup } from './base';
 import { constantTimeEqual, decodeSecret, randomKey, utf8 } from './crypto';
 import {
@@ -87,6 +88,7 @@ const done = (verification: SignatureVerification): Analysis => ({
 
 /** Checks everything that does not need the secret. Never throws for bad input. @internal */
 export function analyze(request: SignedRequest, options: VerifySignatureBaseOptions): Analysis {
+  checkOptions(options);
   const header = headerLookup(request.headers);
   const inputHeader = header('signature-input');
   const signatureHeader = header('signature');
@@ -225,6 +227,49 @@ function readParameters(
   };
 }
 
+/** Most components a signature may cover: AudioHook's has six, RFC 9421's examples fewer than 20. */
+const MAX_COVERED_COMPONENTS = 64;
+
+/**
+ * Refuses options that would make a check pass by accident: `NaN` (e.g. `Number(undefined)` from
+ * an unset variable) turns every time comparison false, so a signature of any age would verify.
+ */
+function checkOptions(options: VerifySignatureBaseOptions): void {
+  const invalid = (name: string, value: unknown, rule: string): never => {
+    throw new AudioHookError(
+      AudioHookErrorCode.InvalidArgument,
+      `${name} must be ${rule}, got ${String(value)}`,
+    );
+  };
+  const { maxAgeSeconds, clockSkewSeconds, minNonceLength, timeMode, allowUnsigned } = options;
+  if (maxAgeSeconds !== undefined && !(Number.isFinite(maxAgeSeconds) && maxAgeSeconds >= 0)) {
+    invalid('maxAgeSeconds', maxAgeSeconds, 'a finite number ≥ 0');
+  }
+  if (
+    clockSkewSeconds !== undefined &&
+    !(Number.isFinite(clockSkewSeconds) && clockSkewSeconds >= 0)
+  ) {
+    invalid('clockSkewSeconds', clockSkewSeconds, 'a finite number ≥ 0');
+  }
+  if (
+    minNonceLength !== undefined &&
+    !(Number.isSafeInteger(minNonceLength) && minNonceLength >= 0)
+  ) {
+    invalid('minNonceLength', minNonceLength, 'an integer ≥ 0');
+  }
+  if (timeMode !== undefined && timeMode !== 'tolerant' && timeMode !== 'reference') {
+    invalid('timeMode', timeMode, "'tolerant' or 'reference'");
+  }
+  if (
+    allowUnsigned !== undefined &&
+    allowUnsigned !== 'no-secret' &&
+    allowUnsigned !== 'never' &&
+    allowUnsigned !== 'always'
+  ) {
+    invalid('allowUnsigned', allowUnsigned, "'no-secret', 'never' or 'always'");
+  }
+}
+
 /** The value of every covered component, in order, or why one cannot be resolved. */
 function resolveComponents(
   list: InnerList,
@@ -233,7 +278,10 @@ function resolveComponents(
   options: VerifySignatureBaseOptions,
   meta: ResultMeta,
 ): string[] | SignatureVerification {
-  const names: string[] = [];
+  if (list[0].length > MAX_COVERED_COMPONENTS) {
+    return result('INVALID', `more than ${MAX_COVERED_COMPONENTS} covered components`, meta);
+  }
+  const names = new Set<string>();
   const values: string[] = [];
   for (const [name, componentParams] of list[0]) {
     if (typeof name !== 'string') {
@@ -247,7 +295,7 @@ function resolveComponents(
         meta,
       );
     }
-    if (names.includes(name)) return result('INVALID', `duplicate component "${name}"`, meta);
+    if (names.has(name)) return result('INVALID', `duplicate component "${name}"`, meta);
     let value: string | undefined;
     if (name === '@signature-params') {
       return result('INVALID', '"@signature-params" cannot be a covered component', meta);
@@ -267,7 +315,7 @@ function resolveComponents(
     if (value === undefined) {
       return result('PRECONDITION', `Cannot resolve reference "${name}"`, meta);
     }
-    names.push(name);
+    names.add(name);
     values.push(value);
   }
   return values;

@@ -23,8 +23,9 @@ export const AUDIOHOOK_SIGNED_COMPONENTS = [
 ] as const;
 
 /**
- * Result codes of a verification (spec §4.3), plus `UNAVAILABLE`: the signature was valid but the
- * replay store could not record its nonce, so the request is refused (fail closed).
+ * Result codes of a verification (spec §4.3), plus `UNAVAILABLE`: the secret of the API key could
+ * not be looked up, or the signature was valid but the replay store could not record its nonce,
+ * so the request is refused (fail closed).
  *
  * @example
  * ```ts
@@ -79,8 +80,9 @@ export interface SignatureVerification {
   /** The `expires` parameter (UNIX seconds). */
   readonly expires?: number;
   /**
-   * With `UNAVAILABLE` only: the store failure, an {@link AudioHookError} with code
-   * `AUDIOHOOK_ERR_NONCE_STORE` whose `cause` is what the store threw (log and count it).
+   * With `UNAVAILABLE` only: the failure, an {@link AudioHookError} with code
+   * `AUDIOHOOK_ERR_SECRET_LOOKUP` (the secret lookup) or `AUDIOHOOK_ERR_NONCE_STORE` (the replay
+   * store) whose `cause` is what it threw (log and count it).
    */
   readonly error?: AudioHookError;
 }

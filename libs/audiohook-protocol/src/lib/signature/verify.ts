@@ -6,6 +6,7 @@ import { analyze, macKey, macResult, result, unsignedResult, type ResultMeta } f
 import { hmacSha256, hmacSha256Async } from './crypto';
 import { nonceKey, nonceKeyAsync } from './nonce-store';
 import type {
+  SecretLookupResult,
   SignatureVerification,
   SignedRequest,
   VerifySignatureOptions,
@@ -14,8 +15,9 @@ import type {
 
 /**
  * Verifies the HTTP message signature of an upgrade request (spec §4.3) with the tolerant time
- * window by default. Never throws for bad input: every problem is a result code. Runs anywhere:
- * Node.js' crypto where there is one, else Web Crypto.
+ * window by default. Never rejects: every problem is a result code, and a secret lookup or nonce
+ * store that fails gives `UNAVAILABLE` (fail closed) with the typed error. Runs anywhere: Node.js'
+ * crypto where there is one, else Web Crypto.
  *
  * @example
  * ```ts
@@ -32,8 +34,15 @@ export async function verifySignature(
 ): Promise<SignatureVerification> {
   const analysis = analyze(request, options);
   if (analysis.kind === 'done') return analysis.result;
-  const secret =
-    analysis.lookupKey === undefined ? undefined : await options.resolveSecret(analysis.lookupKey);
+  let secret: SecretLookupResult;
+  try {
+    secret =
+      analysis.lookupKey === undefined
+        ? undefined
+        : await options.resolveSecret(analysis.lookupKey);
+  } catch (error) {
+    return lookupFailed(error, analysis.kind === 'signed' ? analysis.meta : {});
+  }
   if (analysis.kind === 'unsigned') return unsignedResult(secret);
   const key = macKey(secret, analysis.meta);
   if (!(key instanceof Uint8Array)) return key;
@@ -52,7 +61,8 @@ export async function verifySignature(
 }
 
 /**
- * {@link verifySignature} with a synchronous secret lookup (and nonce store).
+ * {@link verifySignature} with a synchronous secret lookup (and nonce store). A lookup or store
+ * that throws gives `UNAVAILABLE` too.
  *
  * @throws AudioHookError `AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` where Node.js' crypto module is not
  *   (browsers, workers: use {@link verifySignature}).
@@ -68,8 +78,13 @@ export function verifySignatureSync(
 ): SignatureVerification {
   const analysis = analyze(request, options);
   if (analysis.kind === 'done') return analysis.result;
-  const secret =
-    analysis.lookupKey === undefined ? undefined : options.resolveSecret(analysis.lookupKey);
+  let secret: SecretLookupResult;
+  try {
+    secret =
+      analysis.lookupKey === undefined ? undefined : options.resolveSecret(analysis.lookupKey);
+  } catch (error) {
+    return lookupFailed(error, analysis.kind === 'signed' ? analysis.meta : {});
+  }
   if (analysis.kind === 'unsigned') return unsignedResult(secret);
   const key = macKey(secret, analysis.meta);
   if (!(key instanceof Uint8Array)) return key;
@@ -115,6 +130,19 @@ function afterClaim(
   meta: ResultMeta,
 ): SignatureVerification {
   return claimed === true ? verification : result('PRECONDITION', '"nonce" was already used', meta);
+}
+
+/** The result when the secret lookup failed: refuse (fail closed), carrying the typed error. */
+function lookupFailed(cause: unknown, meta: ResultMeta): SignatureVerification {
+  const error = new AudioHookError(
+    AudioHookErrorCode.SecretLookup,
+    'the secret lookup failed; the request is refused',
+    { cause },
+  );
+  return result('UNAVAILABLE', 'the secret of the API key could not be looked up', {
+    ...meta,
+    error,
+  });
 }
 
 /** The result when the store failed: refuse (fail closed), carrying the typed error. */
