@@ -9,6 +9,7 @@ import { trace, type Tracer } from '@opentelemetry/api';
 import { createLogger, createOpsHandler } from '@org/service-kit';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from './config';
+import { CallLimitRefusals } from './lib/call-limits';
 import { ConnectionLog } from './lib/connection-log';
 import {
   ConnectorSupervisor,
@@ -70,6 +71,7 @@ class ByovaGateway implements Gateway {
   readonly #options: CreateGatewayOptions;
   readonly #connections: ConnectionLog;
   readonly #health: HealthService;
+  readonly #refusals: CallLimitRefusals;
   readonly #jwt: JwtValidator | undefined;
   readonly #table: ReturnType<typeof conversationStore>;
   readonly #startedAt = Date.now();
@@ -98,6 +100,7 @@ class ByovaGateway implements Gateway {
       activeConversations: () => this.registry.size,
       activeStreams: () => this.#grpc?.activeStreams ?? 0,
       pendingConnectors: () => this.#pendingConnectors().length,
+      healthWatchers: () => this.#health.watchers,
     });
     this.registry = new ConversationRegistry({
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
@@ -112,9 +115,11 @@ class ByovaGateway implements Gateway {
       metrics: this.metrics,
       connections: this.#connections,
     });
+    this.#refusals = new CallLimitRefusals({ metrics: this.metrics, logger: this.logger });
     this.#health = new HealthService(
       () => this.#router.agents().length,
       () => this.#pendingConnectors().length,
+      { maxWatchers: config.gateway.max_health_watchers, refuse: this.#refusals.refuse },
     );
     this.#jwt = jwtValidator(config, options.jwtFetch);
   }
@@ -213,6 +218,7 @@ class ByovaGateway implements Gateway {
       logger: this.logger,
       health: this.#health,
       jwt: this.#jwt,
+      refuse: this.#refusals.refuse,
     });
     const port = await this.#grpc.listen();
     this.registry.startReaper();

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { EnvSource } from '@org/service-kit';
 import { parseGatewayEnv, type GatewayEnv } from './env';
+import { DEFAULT_MAX_CALLER_STREAMS, DEFAULT_MAX_HEALTH_WATCHERS } from './lib/call-limits';
 import { connectorSourceProblem, validateBuiltInConfig } from './lib/connectors/loader';
 import { ConfigError } from './lib/errors';
 
@@ -39,6 +40,10 @@ const schema = z.object({
         .positive()
         .default(50 * 1024 * 1024),
       max_concurrent_streams: z.number().int().positive().default(1000),
+      /** ProcessCallerInput streams open at once, over every connection; more: RESOURCE_EXHAUSTED. */
+      max_caller_streams: z.number().int().positive().default(DEFAULT_MAX_CALLER_STREAMS),
+      /** grpc.health.v1 Watch calls open at once, over every connection; more: RESOURCE_EXHAUSTED. */
+      max_health_watchers: z.number().int().positive().default(DEFAULT_MAX_HEALTH_WATCHERS),
       idle_timeout_seconds: z.number().positive().default(600),
       reaper_interval_seconds: z.number().positive().default(30),
       strip_dtmf_terminator: z.boolean().default(true),

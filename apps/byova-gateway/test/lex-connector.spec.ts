@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 import { int16ToL16, parseWav, tone } from '@org/audio';
 import { createLogger } from '@org/service-kit';
 import { captureLogs } from '@org/service-kit/testing';
+import { validateLexConfig } from '../src/lib/connectors/lex';
 import { FakeLex } from './helpers/fake-lex';
 import {
   audioRequests,
@@ -349,6 +350,70 @@ describe('Lex turns', () => {
     } finally {
       await keyed.stop();
     }
+  });
+
+  it('welcomes with welcome_text ({bot_name} filled in) when Lex answers the trigger without text, and with Lex’s own text otherwise', async () => {
+    const welcoming = await startGateway(
+      testConfig(
+        lexConfig(endpoints, {
+          bot_id: 'BOT1',
+          bot_alias_id: 'LIVE',
+          bot_name: 'BookingBot',
+          welcome_text: 'Hello, {bot_name} here. How can I help?',
+        }),
+      ),
+    );
+    try {
+      lex.turns = [{ audio: pcm16k(200) }];
+      const silent = await welcoming.client.rpc([withAgent(event('welcome-1', 'SESSION_START'))]);
+      expect(silent.error).toBeUndefined();
+      const prompt = silent.responses[0]?.prompts[0];
+      expect(prompt?.text).toBe('Hello, BookingBot here. How can I help?');
+      expect(parseWav(prompt?.audio_content as Buffer).data.length).toBe(1600);
+      // The welcome is in the session transcript like any bot prompt.
+      lex.turns = [
+        {
+          messages: [{ content: 'Done.' }],
+          interpretations: [{ intent: { name: 'BookRoom', state: 'Fulfilled' } }],
+        },
+      ];
+      const last = await welcoming.client.rpc([withAgent(dtmf('welcome-1', ['DTMF_DIGIT_ONE']))]);
+      expect(last.responses[0]?.session_transcript?.text).toBe(
+        'bot: Hello, BookingBot here. How can I help?\ncaller: [DTMF]\nbot: Done.',
+      );
+
+      lex.turns = [{}];
+      const empty = await welcoming.client.rpc([withAgent(event('welcome-2', 'SESSION_START'))]);
+      expect(empty.responses[0]?.prompts.map((p) => p.text)).toEqual([
+        'Hello, BookingBot here. How can I help?',
+      ]);
+
+      lex.turns = [{ messages: [{ content: 'Welcome to booking.' }] }];
+      const spoken = await welcoming.client.rpc([withAgent(event('welcome-3', 'SESSION_START'))]);
+      expect(spoken.responses[0]?.prompts[0]?.text).toBe('Welcome to booking.');
+
+      // Later turns without text get no welcome text.
+      lex.turns = [{}];
+      const later = await welcoming.client.rpc([withAgent(dtmf('welcome-3', ['DTMF_DIGIT_TWO']))]);
+      expect(later.responses[0]?.prompts).toEqual([]);
+    } finally {
+      await welcoming.stop();
+    }
+  });
+
+  it('answers the welcome without Lex text with no prompt when welcome_text is unset', async () => {
+    const id = conv();
+    lex.turns = [{}];
+    const { responses, error } = await gw.client.rpc([withAgent(event(id, 'SESSION_START'))]);
+    expect(error).toBeUndefined();
+    expect(responses).toHaveLength(1);
+    expect(responses[0]?.prompts).toEqual([]);
+  });
+
+  it('refuses an empty welcome_text in the configuration', () => {
+    expect(() => validateLexConfig('lex', { region_name: 'us-east-1', welcome_text: '' })).toThrow(
+      /connectors\.lex\.config\.welcome_text: welcome_text must not be empty/,
+    );
   });
 
   it('applies bot_alias_id alone to every bot it discovers (no alias lookup)', async () => {

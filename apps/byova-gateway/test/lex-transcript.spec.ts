@@ -10,6 +10,7 @@ import {
   DTMF_TRANSCRIPT_LINE,
   LexTranscript,
   TRANSCRIPT_TRUNCATED_LINE,
+  maskDtmfEcho,
 } from '../src/lib/connectors/lex-transcript';
 import { validateLexConfig } from '../src/lib/connectors/lex';
 import { startLocalDynamo, type LocalDynamo } from './helpers/dynamo';
@@ -124,6 +125,28 @@ describe('the Lex session transcript', () => {
     );
   });
 
+  it('masks the bot’s read-back of a DTMF entry’s digits in the transcript, but not in the prompt the caller hears nor on other turns', async () => {
+    const id = 'echo-call';
+    lex.turns = [
+      { messages: [{ content: 'Welcome. Your ticket is 4711. Enter your PIN.' }] },
+      { messages: [{ content: 'You entered 4 7 1 1. Press 1 to confirm.' }] },
+    ];
+    await gw.client.rpc([start(id)]);
+    const { responses } = await gw.client.rpc([keys(id, '4711#')]);
+    expect(responses.at(-1)?.prompts[0]?.text).toBe('You entered 4 7 1 1. Press 1 to confirm.');
+    expect(await storedTranscript(id)).toEqual([
+      'bot: Welcome. Your ticket is 4711. Enter your PIN.',
+      DTMF_TRANSCRIPT_LINE,
+      'bot: You entered [DTMF]. Press 1 to confirm.',
+    ]);
+    expect(JSON.stringify(await item(id))).not.toContain('4 7 1 1');
+
+    lex.turns = [{ messages: [{ content: 'PIN 4-7-1-1 confirmed. Goodbye.' }], ...FULFILLED }];
+    const last = await gw.client.rpc([keys(id, '4711')]);
+    const sent = last.responses.at(-1)?.session_transcript?.text ?? '';
+    expect(sent.split('\n').at(-1)).toBe('bot: PIN [DTMF] confirmed. Goodbye.');
+  });
+
   it('keeps a long call’s item within the transcript budget, every stream succeeding, newest turns kept', async () => {
     const id = 'long-call';
     // 8 KB of bot text per turn: 60 turns would be about 480 KB, past DynamoDB's item limit.
@@ -150,6 +173,27 @@ describe('the Lex session transcript', () => {
     expect(text.endsWith('caller: [DTMF]\nbot: Goodbye.')).toBe(true);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(DEFAULT_TRANSCRIPT_MAX_BYTES);
     lex.defaultTurn = { messages: [{ content: 'How can I help?' }] };
+  });
+});
+
+describe('maskDtmfEcho', () => {
+  it('masks the entry’s digits read back plain or separated by spaces, commas, periods or hyphens', () => {
+    for (const echo of ['4711', '4 7 1 1', '4-7-1-1', '4, 7, 1, 1', '4.7.1.1', '47 11']) {
+      expect(maskDtmfEcho(`You entered ${echo}, right?`, '4711')).toBe(
+        'You entered [DTMF], right?',
+      );
+    }
+    expect(maskDtmfEcho('4711 and again 4 7 1 1', '4711#')).toBe('[DTMF] and again [DTMF]');
+  });
+
+  it('masks only the whole entry: not part of a longer number, not other digits, not an entry without digits', () => {
+    expect(maskDtmfEcho('Order 947112 is not 4712.', '4711')).toBe('Order 947112 is not 4712.');
+    expect(maskDtmfEcho('Press 1 for sales, 10 for more.', '1')).toBe(
+      'Press [DTMF] for sales, 10 for more.',
+    );
+    expect(maskDtmfEcho('Star or pound: * #', '*#')).toBe('Star or pound: * #');
+    // Keys other than digits are left out of the echo: 1, 2, 3, 4 here.
+    expect(maskDtmfEcho('Your code is 12 34.', '12*34')).toBe('Your code is [DTMF].');
   });
 });
 

@@ -36,6 +36,8 @@ export const GatewayErrorCode = {
   Connector: 'BYOVA_GW_ERR_CONNECTOR',
   /** A recording file could not be opened or written, or is not one of this gateway's. */
   Recording: 'BYOVA_GW_ERR_RECORDING',
+  /** A call beyond a concurrency limit of the gateway's configuration (RESOURCE_EXHAUSTED). */
+  LimitReached: 'BYOVA_GW_ERR_LIMIT_REACHED',
 } as const;
 
 /** One of the {@link GatewayErrorCode} values. */
@@ -52,6 +54,7 @@ const GRPC_STATUS: Partial<Readonly<Record<GatewayErrorCode, status>>> = {
   BYOVA_GW_ERR_STORE_UNAVAILABLE: status.UNAVAILABLE,
   BYOVA_GW_ERR_UNKNOWN_CONNECTOR: status.FAILED_PRECONDITION,
   BYOVA_GW_ERR_JWT_REJECTED: status.UNAUTHENTICATED,
+  BYOVA_GW_ERR_LIMIT_REACHED: status.RESOURCE_EXHAUSTED,
 };
 
 /** The gateway's error base: a stable code, and the gRPC status a stream fails with. */

@@ -1,5 +1,6 @@
 // The gRPC listener: VoiceVirtualAgent (ProcessCallerInput, ListVirtualAgents) and grpc.health.v1,
-// with JWT validation of every call when enabled.
+// with JWT validation of every call when enabled. At most `gateway.max_caller_streams`
+// ProcessCallerInput streams are open at once (over every connection); more get RESOURCE_EXHAUSTED.
 
 import {
   Server,
@@ -19,6 +20,7 @@ import {
   type VoiceVAResponse,
 } from '@org/byova';
 import type { GatewayConfig } from '../config';
+import { limitError, type RefuseCall } from './call-limits';
 import { CallerInputStream, type CallerInputDeps } from './caller-input';
 import type { HealthService } from './health';
 import { JwtValidationError, extractToken, type JwtValidator } from './jwt';
@@ -30,6 +32,8 @@ export interface GrpcGatewayOptions extends CallerInputDeps {
   readonly health: HealthService;
   /** Undefined: JWT validation is off. */
   readonly jwt: JwtValidator | undefined;
+  /** Records a call refused at its limit (metric, log). @default no record */
+  readonly refuse?: RefuseCall;
 }
 
 type AuthResult =
@@ -181,6 +185,12 @@ export class GrpcGateway {
 
   #processCallerInput(call: ServerDuplexStream<VoiceVARequest__Output, VoiceVAResponse>): void {
     const stream = new CallerInputStream(call, this.#options);
+    const max = this.#options.config.gateway.max_caller_streams;
+    if (this.#streams.size >= max) {
+      const error = (this.#options.refuse ?? limitError)('ProcessCallerInput', max);
+      stream.reject(error.grpcStatus, error.message);
+      return;
+    }
     this.#streams.add(stream);
     stream.onClose = () => this.#streams.delete(stream);
     // Before anything is awaited: a call cancelled during JWT validation is closed and forgotten.

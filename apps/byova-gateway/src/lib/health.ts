@@ -1,6 +1,7 @@
 // The standard gRPC health service (grpc.health.v1): Check, List and Watch. SERVING while at least
 // one virtual agent is routable, every configured connector has started and the gateway is not
-// shutting down; NOT_FOUND for unknown service names, as the health specification requires.
+// shutting down; NOT_FOUND for unknown service names, as the health specification requires. At
+// most `maxWatchers` Watch calls are kept open at once: more are refused with RESOURCE_EXHAUSTED.
 
 import {
   status,
@@ -15,8 +16,17 @@ import type {
   HealthListResponse,
 } from '@org/byova';
 import { VOICE_VIRTUAL_AGENT_SERVICE } from '@org/byova';
+import { DEFAULT_MAX_HEALTH_WATCHERS, limitError, type RefuseCall } from './call-limits';
 
 type ServingStatus = 'SERVING' | 'NOT_SERVING';
+
+/** The bound of {@link HealthService}'s Watch calls. */
+export interface HealthWatchLimit {
+  /** Watch calls kept open at once (`gateway.max_health_watchers`). @default 100 */
+  readonly maxWatchers?: number;
+  /** Records a refusal (metric, log) and gives its error. @default no record */
+  readonly refuse?: RefuseCall;
+}
 
 /** Service names the gateway answers for ('' = the whole server). */
 export const HEALTH_SERVICE_NAMES = [
@@ -29,6 +39,8 @@ export const HEALTH_SERVICE_NAMES = [
 export class HealthService {
   readonly #agentCount: () => number;
   readonly #pendingConnectors: () => number;
+  readonly #maxWatchers: number;
+  readonly #refuse: RefuseCall;
   #shuttingDown = false;
   readonly #watchers = new Set<{
     service: string;
@@ -39,10 +51,17 @@ export class HealthService {
   /**
    * @param agentCount routable virtual agents
    * @param pendingConnectors configured connectors that have not started yet (being retried)
+   * @param watchLimit how many Watch calls are kept open at once, and how a refusal is recorded
    */
-  constructor(agentCount: () => number, pendingConnectors: () => number = () => 0) {
+  constructor(
+    agentCount: () => number,
+    pendingConnectors: () => number = () => 0,
+    watchLimit: HealthWatchLimit = {},
+  ) {
     this.#agentCount = agentCount;
     this.#pendingConnectors = pendingConnectors;
+    this.#maxWatchers = watchLimit.maxWatchers ?? DEFAULT_MAX_HEALTH_WATCHERS;
+    this.#refuse = watchLimit.refuse ?? limitError;
   }
 
   status(): ServingStatus {
@@ -105,6 +124,12 @@ export class HealthService {
         // Cancelled before it got here (during JWT validation): grpc-js does not emit `cancelled`
         // again, so a watcher kept now would never be removed.
         if (call.cancelled) return;
+        // A client could otherwise hold any number of calls (and their memory) open.
+        if (!this.#shuttingDown && this.#watchers.size >= this.#maxWatchers) {
+          const error = this.#refuse('Health/Watch', this.#maxWatchers);
+          call.emit('error', { code: error.grpcStatus, details: error.message });
+          return;
+        }
         const known = (HEALTH_SERVICE_NAMES as readonly string[]).includes(call.request.service);
         const first: ServingStatus | 'SERVICE_UNKNOWN' = known ? this.status() : 'SERVICE_UNKNOWN';
         const watcher = { service: call.request.service, call, last: first };

@@ -36,6 +36,10 @@ export const JWT_REJECTION_REASONS = [
   'internal',
 ] as const;
 
+/** Client-opened calls with a concurrency limit (`byova_call_limit_refusals_total{method}`). */
+export const LIMITED_METHODS = ['ProcessCallerInput', 'Health/Watch'] as const;
+export type LimitedMethod = (typeof LIMITED_METHODS)[number];
+
 /** Why audio could not be recorded. */
 export const RECORDING_FAILURES = ['limit', 'open', 'write'] as const;
 
@@ -47,6 +51,8 @@ export interface GatewayMetricsOptions {
   readonly activeStreams: () => number;
   /** Configured connectors that have not started yet (being retried). */
   readonly pendingConnectors?: () => number;
+  /** Open grpc.health.v1 Watch calls. */
+  readonly healthWatchers?: () => number;
 }
 
 /** The gateway's metrics. */
@@ -64,6 +70,7 @@ export class GatewayMetrics {
   readonly recordingFailures: BoundedCounter<'reason'>;
   readonly replyLatency: BoundedHistogram<never>;
   readonly storeOperations: BoundedCounter<'operation' | 'outcome'>;
+  readonly limitRefusals: BoundedCounter<'method'>;
 
   constructor(options: GatewayMetricsOptions) {
     const m = this.metrics;
@@ -121,6 +128,11 @@ export class GatewayMetrics {
       help: 'Conversation table operations, by operation and outcome (conflict: another instance wrote first)',
       labels: { operation: ['load', 'save', 'delete'], outcome: ['ok', 'conflict', 'error'] },
     });
+    this.limitRefusals = m.counter({
+      name: 'byova_call_limit_refusals_total',
+      help: 'Calls refused with RESOURCE_EXHAUSTED because their concurrency limit was reached (gateway.max_caller_streams, gateway.max_health_watchers), by method',
+      labels: { method: LIMITED_METHODS },
+    });
     this.replyLatency = m.histogram({
       name: 'byova_reply_latency_seconds',
       help: 'Time from END_OF_INPUT to the reply of a turn',
@@ -135,6 +147,11 @@ export class GatewayMetrics {
       name: 'byova_streams_active',
       help: 'ProcessCallerInput streams currently open',
       collect: (g) => g.set(undefined, options.activeStreams()),
+    });
+    m.gauge({
+      name: 'byova_health_watchers_active',
+      help: 'grpc.health.v1 Watch calls currently open',
+      collect: (g) => g.set(undefined, options.healthWatchers?.() ?? 0),
     });
     const pending = options.pendingConnectors;
     m.gauge({

@@ -164,7 +164,14 @@ const lexConfig = z
     barge_in_enabled: z.boolean().default(false),
     transfer_intent_name: z.string().default('agent'),
     continue_intents: z.array(z.string()).default(['AIAgent', 'FallbackIntent']),
-    welcome_text: z.string().optional(),
+    /**
+     * Text of the welcome prompt when Lex answers `initial_trigger_text` without a text message
+     * (`{bot_name}` becomes the bot's name). Unset: such a welcome has no prompt text.
+     */
+    welcome_text: z
+      .string()
+      .min(1, 'welcome_text must not be empty (leave it out instead)')
+      .optional(),
     error_text: z
       .string()
       .default('An error occurred while processing your input. Please try again.'),

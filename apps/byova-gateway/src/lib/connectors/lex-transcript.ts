@@ -1,10 +1,31 @@
 // The Lex session transcript: one line per turn ("caller: …", "bot: …"), sent to WxCC with the
 // terminal reply and kept in the session snapshot (the conversation table's item). DTMF entries
-// are never written (a PIN or card number is sensitive): the line is `caller: [DTMF]`. The lines
-// are kept within a byte budget: the oldest go first, and the text then starts with a marker line.
+// are never written (a PIN or card number is sensitive): the line is `caller: [DTMF]`, and the
+// bot's answer to the entry has its echo of the entered digits masked too. The lines are kept
+// within a byte budget: the oldest go first, and the text then starts with a marker line.
+
+/** What a DTMF entry becomes in the transcript, and its digits in the bot's answer to it. */
+export const DTMF_MASK = '[DTMF]';
 
 /** What a DTMF entry becomes in the transcript, whatever was pressed. */
-export const DTMF_TRANSCRIPT_LINE = 'caller: [DTMF]';
+export const DTMF_TRANSCRIPT_LINE = `caller: ${DTMF_MASK}`;
+
+/** Separators allowed between echoed digits: up to two spaces, commas, periods or hyphens. */
+const ECHO_SEPARATOR = '[\\s,.-]{0,2}';
+
+/**
+ * `text` (the bot's answer to a DTMF entry) with every echo of the entry's digits replaced by
+ * `[DTMF]`: the entry's digits 0-9 (its other keys ignored) in order, consecutive digits either
+ * adjacent or separated by up to two spaces, commas, periods or hyphens ("4711", "4 7 1 1",
+ * "4-7-1-1", "4, 7, 1, 1"), not preceded or followed by another digit. An entry without digits
+ * masks nothing; digits spelt out as words are not recognised.
+ */
+export function maskDtmfEcho(text: string, keys: string): string {
+  const digits = keys.replace(/[^0-9]/g, '');
+  if (digits === '') return text;
+  const echo = new RegExp(`(?<![0-9])${[...digits].join(ECHO_SEPARATOR)}(?![0-9])`, 'g');
+  return text.replace(echo, DTMF_MASK);
+}
 
 /** First line of a transcript whose oldest lines were dropped to stay within the budget. */
 export const TRANSCRIPT_TRUNCATED_LINE = '[earlier turns truncated]';

@@ -4,7 +4,8 @@
 // type by default, else resampled to 16 kHz), with an audio/pcm answer converted to u-law 8 kHz.
 // Intent state and dialog action decide between continuing, ending the session and transferring;
 // Lex's own audio is kept on terminal replies. Session attributes round-trip through sessionState.
-// The session transcript masks DTMF entries and keeps within `transcript_max_bytes`.
+// A welcome without Lex text gets `welcome_text`, when set. The session transcript masks DTMF
+// entries (and the bot's echo of their digits) and keeps within `transcript_max_bytes`.
 
 import {
   LexModelsV2Client,
@@ -24,7 +25,7 @@ import {
   type LexMessage,
   type LexSessionState,
 } from './lex-codec';
-import { DTMF_TRANSCRIPT_LINE, LexTranscript } from './lex-transcript';
+import { DTMF_TRANSCRIPT_LINE, LexTranscript, maskDtmfEcho } from './lex-transcript';
 import type {
   AgentDescriptor,
   ByovaLogger,
@@ -397,14 +398,19 @@ class LexSession implements ConnectorSession {
     } catch (error) {
       logger.warn({ err: error }, 'Lex audio could not be read; replying with text');
     }
-    const text = messages
+    let text = messages
       .map((m) => m.content ?? '')
       .filter((c) => c !== '')
       .join(' ');
-    // DTMF entries (PINs, card numbers) never reach the transcript, not even as Lex heard them.
-    if ('dtmf' in input && input.dtmf === true) this.#transcript.push(DTMF_TRANSCRIPT_LINE);
+    // A bot with nothing to say to the trigger: the configured welcome text, if any.
+    if (isStart && text === '' && config.welcome_text !== undefined)
+      text = config.welcome_text.replaceAll('{bot_name}', this.#bot.botName);
+    // DTMF entries (PINs, card numbers) never reach the transcript, not even as Lex heard them or
+    // as the bot read them back.
+    const keys = 'dtmf' in input && input.dtmf === true ? input.text : undefined;
+    if (keys !== undefined) this.#transcript.push(DTMF_TRANSCRIPT_LINE);
     else if (heard) this.#transcript.push(`caller: ${heard}`);
-    if (text) this.#transcript.push(`bot: ${text}`);
+    if (text) this.#transcript.push(`bot: ${keys === undefined ? text : maskDtmfEcho(text, keys)}`);
     const outcome = this.#outcome(interpretations, sessionState);
     logger.info(
       {
