@@ -1,35 +1,34 @@
-import { ChimeSDKMediaPipelinesClient } from '@aws-sdk/client-chime-sdk-media-pipelines';
-import { S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { loadConfig } from '../src/config';
-import { CallStore, type CallStoreOptions } from '../src/lib/call-store';
+import type { ChimeSDKMediaPipelinesClient } from '@aws-sdk/client-chime-sdk-media-pipelines';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CallStore } from '../src/lib/call-store';
 import { RecorderError, RecorderErrorCode } from '../src/lib/errors';
 import { classifyEvent } from '../src/lib/events';
-import { createHandler, type RecorderHandler } from '../src/lib/handler';
-import { type LogEntry, memoryLogger } from '../src/lib/logger';
-import { type MetadataWriter, sdkMetadataWriter } from '../src/lib/metadata';
-import { type PipelineCreator, sdkPipelineCreator } from '../src/lib/pipeline-client';
-import { Recorder } from '../src/lib/recorder';
+import { sdkMetadataWriter } from '../src/lib/metadata';
+import { sdkPipelineCreator } from '../src/lib/pipeline-client';
 import {
-  BASE_ENV,
   BUCKET,
-  CREDENTIALS,
   fixture,
-  Harness,
+  type Harness,
   sampleCall,
   stateChange,
   TABLE,
   type TestApp,
 } from './helpers/harness';
-
-const START = Date.parse('2023-04-05T22:14:20Z');
-const OTHER_PIPELINE = 'arn:aws:chime:us-east-1:112233445566:media-pipeline/other';
-const EARLY_ATTRIBUTES = [
-  'earlyPipelineArn',
-  'earlyPipelineStatus',
-  'earlyPipelineState',
-  'earlyPipelineFailureReason',
-];
+import {
+  callItem,
+  createThen,
+  creator,
+  expectSettled,
+  HookedStore,
+  OTHER_PIPELINE,
+  pipelineRecords,
+  record,
+  START,
+  startStatusContext,
+  stopStatusContext,
+  storeOptions,
+} from './helpers/status-invocations';
 
 let h: Harness;
 let mediaPipelines: ChimeSDKMediaPipelinesClient;
@@ -39,104 +38,15 @@ let documents: DynamoDBDocumentClient;
 let status: TestApp;
 
 beforeAll(async () => {
-  h = await Harness.start();
-  mediaPipelines = new ChimeSDKMediaPipelinesClient({
-    endpoint: h.fake.url,
-    region: 'us-east-1',
-    credentials: CREDENTIALS,
-  });
-  s3 = new S3Client(h.s3.config);
-  documents = DynamoDBDocumentClient.from(h.dynamo, {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  ({ h, mediaPipelines, s3, documents } = await startStatusContext());
 });
 afterAll(async () => {
-  mediaPipelines.destroy();
-  s3.destroy();
-  await h.close();
+  await stopStatusContext();
 });
 beforeEach(() => {
   h.fake.reset();
   status = h.app({}, START);
 });
-
-const storeOptions = (): CallStoreOptions => ({ client: documents, tableName: TABLE });
-
-/** A CallStore whose writes can be paused, to interleave two invocations deterministically. */
-class HookedStore extends CallStore {
-  beforeDefer?: () => Promise<void>;
-  afterMarkCreated?: () => void;
-
-  override async deferPipelineChange(
-    ...args: Parameters<CallStore['deferPipelineChange']>
-  ): Promise<boolean> {
-    await this.beforeDefer?.();
-    return super.deferPipelineChange(...args);
-  }
-
-  override async markCreated(
-    ...args: Parameters<CallStore['markCreated']>
-  ): ReturnType<CallStore['markCreated']> {
-    const out = await super.markCreated(...args);
-    this.afterMarkCreated?.();
-    return out;
-  }
-}
-
-/** The invocation that creates the pipeline, with seams around the create and the metadata write. */
-function creator(
-  o: {
-    create?: (
-      input: Parameters<PipelineCreator['create']>[0],
-    ) => ReturnType<PipelineCreator['create']>;
-    metadata?: MetadataWriter;
-    store?: CallStore;
-    now?: () => number;
-  } = {},
-): { handler: RecorderHandler; logs: LogEntry[] } {
-  const logger = memoryLogger();
-  const real = sdkPipelineCreator(mediaPipelines);
-  const recorder = new Recorder({
-    settings: loadConfig(BASE_ENV),
-    store: o.store ?? new CallStore(storeOptions()),
-    pipelines: { create: o.create ?? ((input) => real.create(input)) },
-    metadata: o.metadata ?? sdkMetadataWriter(s3, BUCKET),
-    logger,
-    now: o.now ?? (() => START),
-  });
-  return {
-    handler: createHandler({ recorder, logger, voiceConnectorIds: [] }),
-    logs: logger.entries,
-  };
-}
-
-/** A create that returns the real pipeline, but only after `during(pipelineArn)` has finished. */
-function createThen(during: (pipelineArn: string) => Promise<void>) {
-  const real = sdkPipelineCreator(mediaPipelines);
-  return async (input: Parameters<PipelineCreator['create']>[0]) => {
-    const ref = await real.create(input);
-    await during(String(ref.pipelineArn));
-    return ref;
-  };
-}
-
-async function record(handler: RecorderHandler, call: ReturnType<typeof sampleCall>) {
-  let last: unknown;
-  for (const e of call.all) last = await handler(e);
-  return last;
-}
-
-async function callItem(transactionId: string): Promise<Record<string, unknown>> {
-  const [item] = await h.items(transactionId);
-  return item ?? {};
-}
-
-function expectSettled(item: Record<string, unknown>): void {
-  // Out of the due index (a sparse index: `dueAtMs` is what puts a call in it).
-  for (const a of [...EARLY_ATTRIBUTES, 'metadataPending', 'dueAtMs']) {
-    expect(item).not.toHaveProperty(a);
-  }
-}
 
 describe('a pipeline status event that arrives before the call is marked CREATED', () => {
   it('keeps a Stopped event delivered during the create and ends the call RECORDED', async () => {
@@ -323,7 +233,7 @@ describe('a pipeline status event that arrives before the call is marked CREATED
     expectSettled(item);
   });
 
-  it('drops an early event of another pipeline and leaves the call CREATED', async () => {
+  it("keeps an early event of another pipeline on that pipeline's record and leaves the call CREATED", async () => {
     const call = sampleCall();
     const c = creator({
       create: createThen(async () => {
@@ -335,11 +245,19 @@ describe('a pipeline status event that arrives before the call is marked CREATED
     await record(c.handler, call);
     const item = await callItem(call.transactionId);
     expect(item).toMatchObject({ state: 'CREATED' });
+    expect(item['pipelineArn']).not.toBe(OTHER_PIPELINE);
     expectSettled(item);
+    expect(await pipelineRecords(call.transactionId)).toEqual([
+      { pipelineArn: OTHER_PIPELINE, pipelineStatus: 'Stopped', state: 'RECORDED' },
+    ]);
     expect(c.logs).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'dropped a status event of another pipeline that arrived during the create',
+        message: 'status event of another pipeline arrived during the create; kept on its record',
+        attributes: expect.objectContaining({
+          pipelineArn: OTHER_PIPELINE,
+          createdPipelineArn: item['pipelineArn'],
+        }),
       }),
     );
   });

@@ -12,6 +12,7 @@ describe('readRecorderParameters', () => {
       KVS_RETENTION_HOURS: 24,
       RECORDING_EXPIRATION_DAYS: 0,
       LOG_LEVEL: 'INFO',
+      TRACK_PIPELINE_STATUS: true,
       VOICE_CONNECTOR_ENCRYPTION: false,
       APP_SETTINGS: {},
       buildAsterisk: true,
@@ -60,6 +61,13 @@ describe('readRecorderParameters', () => {
     });
   });
 
+  it('reads LOG_LEVEL (every level the recorder knows, any case) and TRACK_PIPELINE_STATUS as parameters of their own', () => {
+    expect(
+      readRecorderParameters({ LOG_LEVEL: 'trace', TRACK_PIPELINE_STATUS: 'false' }),
+    ).toMatchObject({ LOG_LEVEL: 'TRACE', TRACK_PIPELINE_STATUS: false });
+    expect(readRecorderParameters({ LOG_LEVEL: 'Warning' }).LOG_LEVEL).toBe('WARNING');
+  });
+
   it.each([
     [
       { BUILD_ASTERISK: 'true', SIPREC_CIDRS: '198.51.100.0/27' },
@@ -84,6 +92,16 @@ describe('readRecorderParameters', () => {
       { APP_SETTINGS: '{"CALL_TABLE":"other"}' },
       'APP_SETTINGS: CALL_TABLE cannot be in APP_SETTINGS: set by the stack',
     ],
+    [
+      { APP_SETTINGS: '{"LOG_LEVEL":"debug"}' },
+      'APP_SETTINGS: LOG_LEVEL cannot be in APP_SETTINGS: set the LOG_LEVEL variable itself',
+    ],
+    [
+      { APP_SETTINGS: '{"TRACK_PIPELINE_STATUS":"false"}' },
+      'APP_SETTINGS: TRACK_PIPELINE_STATUS cannot be in APP_SETTINGS: set the TRACK_PIPELINE_STATUS variable itself',
+    ],
+    [{ TRACK_PIPELINE_STATUS: 'off' }, 'TRACK_PIPELINE_STATUS'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
     [{ RECORDING_BUCKET_PREFIX: 'a/../b' }, 'RECORDING_BUCKET_PREFIX: must not hold ".."'],
     [{ RECORDING_BUCKET_PREFIX: 'a b' }, 'RECORDING_BUCKET_PREFIX: may only hold letters, digits'],
   ])('refuses %j', (env, message) => {

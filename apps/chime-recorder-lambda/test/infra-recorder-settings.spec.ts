@@ -77,8 +77,17 @@ describe('normalizeRecordingPrefix', () => {
 
 describe('stackSetSettingProblems', () => {
   it('accepts the recorder settings the stack does not set', () => {
-    expect(stackSetSettingProblems({ FINALIZE_AFTER_MS: '120000', LOG_LEVEL: 'debug' })).toEqual(
-      [],
+    expect(
+      stackSetSettingProblems({ FINALIZE_AFTER_MS: '120000', LOG_REDACT_PII: 'false' }),
+    ).toEqual([]);
+  });
+
+  it('refuses LOG_LEVEL and TRACK_PIPELINE_STATUS, which the stack sets from its own parameters', () => {
+    expect(stackSetSettingProblems({ LOG_LEVEL: 'debug', TRACK_PIPELINE_STATUS: 'false' })).toEqual(
+      [
+        'LOG_LEVEL cannot be in APP_SETTINGS: set the LOG_LEVEL variable itself (the stack gives the function that value)',
+        'TRACK_PIPELINE_STATUS cannot be in APP_SETTINGS: set the TRACK_PIPELINE_STATUS variable itself (the stack subscribes the function to Media Insights State Change events by it)',
+      ],
     );
   });
 

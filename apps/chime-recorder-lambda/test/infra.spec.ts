@@ -353,6 +353,28 @@ describe('RecorderStack: recorder function', () => {
     });
   });
 
+  it('takes the log level and pipeline-status tracking from its own properties, and subscribes to state changes only when tracking', () => {
+    const stack = new RecorderStack(new App(), 'Untracked', {
+      env,
+      code,
+      voiceConnectorId: 'abc',
+      logLevel: 'DEBUG',
+      trackPipelineStatus: false,
+    });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ LOG_LEVEL: 'DEBUG', TRACK_PIPELINE_STATUS: 'false' }),
+      },
+    });
+    const stateChangeRules = (tt: Template) =>
+      Object.values(tt.findResources('AWS::Events::Rule')).filter((r) =>
+        JSON.stringify(r).includes('Media Insights State Change'),
+      );
+    expect(stateChangeRules(t)).toEqual([]);
+    expect(stateChangeRules(fullT)).toHaveLength(1);
+  });
+
   it('keeps the call table on-demand with TTL, PITR and the due index', () => {
     fullT.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -413,6 +435,27 @@ describe('RecorderStack: recordings prefix', () => {
     );
     expect(attempt({ RECORDING_BUCKET: 'elsewhere', CALL_TABLE: 'other' })).toThrow(
       /RECORDING_BUCKET cannot be in APP_SETTINGS: .*OUTPUT_BUCKET[\s\S]*CALL_TABLE cannot be in APP_SETTINGS/,
+    );
+  });
+
+  it("refuses LOG_LEVEL and TRACK_PIPELINE_STATUS in the settings (APP_SETTINGS): they are the stack's own parameters", () => {
+    const attempt = (settings: Record<string, string>) => () =>
+      new RecorderStack(new App(), 'Conflict', { env, code, voiceConnectorId: 'abc', settings });
+    expect(attempt({ LOG_LEVEL: 'debug' })).toThrow(
+      expect.objectContaining({
+        code: InfraErrorCode.InvalidProps,
+        message: expect.stringContaining(
+          'LOG_LEVEL cannot be in APP_SETTINGS: set the LOG_LEVEL variable itself',
+        ),
+      }),
+    );
+    expect(attempt({ TRACK_PIPELINE_STATUS: 'false' })).toThrow(
+      expect.objectContaining({
+        code: InfraErrorCode.InvalidProps,
+        message: expect.stringContaining(
+          'TRACK_PIPELINE_STATUS cannot be in APP_SETTINGS: set the TRACK_PIPELINE_STATUS variable itself',
+        ),
+      }),
     );
   });
 

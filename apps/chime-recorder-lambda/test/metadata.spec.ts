@@ -1,5 +1,13 @@
 import { RecorderErrorCode } from '../src/lib/errors';
-import { fixture, Harness, s3Config, sampleCall, type TestApp } from './helpers/harness';
+import { metadataRetryDelayMs } from '../src/lib/metadata';
+import {
+  fixture,
+  Harness,
+  s3Config,
+  sampleCall,
+  stateChange,
+  type TestApp,
+} from './helpers/harness';
 
 let h: Harness;
 
@@ -142,5 +150,100 @@ describe('metadata object next to the recording', () => {
           'metadata object not written after every attempt; the recording itself is not affected',
       }),
     );
+  });
+});
+
+describe('metadata retries by the sweep', () => {
+  it.each([
+    ['chime:MediaInsightsPermanentFailure', 'FAILED'],
+    ['chime:MediaInsightsStopped', 'RECORDED'],
+  ])(
+    'writes the object of a call whose first write failed and whose pipeline then reported %s (%s)',
+    async (eventType, state) => {
+      const prefix = `after-${state.toLowerCase()}`;
+      const broken = h.app({ RECORDING_BUCKET_PREFIX: prefix }, START, DEAD_S3);
+      const call = sampleCall();
+      await record(broken, call);
+      const [created] = await h.items(call.transactionId);
+      expect(created).toMatchObject({ state: 'CREATED', metadataPending: true });
+      expect(
+        await broken.handler(
+          stateChange(call.transactionId, String(created?.['pipelineArn']), eventType, {
+            failureReason: 'Access denied to the KVS stream',
+          }),
+        ),
+      ).toMatchObject({ outcome: 'status-updated' });
+      expect((await h.items(call.transactionId))[0]).toMatchObject({
+        state,
+        metadataPending: true,
+      });
+
+      const healed = h.app({ RECORDING_BUCKET_PREFIX: prefix }, START + 60_000);
+      expect(await healed.handler(sweepEvent())).toMatchObject({ outcome: 'swept', errors: 0 });
+      expect(await h.objectJson(`${prefix}/${call.callId}.json`)).toMatchObject({
+        callId: call.callId,
+        transactionId: call.transactionId,
+        pipelineId: created?.['pipelineId'],
+      });
+      const [written] = await h.items(call.transactionId);
+      expect(written).toMatchObject({ state, metadataAttempts: 2 });
+      for (const a of ['metadataPending', 'dueAtMs', 'metadataFailureCode']) {
+        expect(written).not.toHaveProperty(a);
+      }
+      expect(h.fake.createRequests).toHaveLength(1);
+    },
+  );
+
+  it('waits twice as long after each failed write, with the attempt count and next try on the call, up to MAX_CREATE_ATTEMPTS', async () => {
+    const env = { RECORDING_BUCKET_PREFIX: 'backoff', MAX_CREATE_ATTEMPTS: '4' };
+    const broken = h.app(env, START, DEAD_S3);
+    const call = sampleCall();
+    await record(broken, call);
+    const item = async () => (await h.items(call.transactionId))[0];
+    expect(await item()).toMatchObject({ metadataAttempts: 1, dueAtMs: START + 60_000 });
+
+    broken.clock.now = START + 60_000;
+    await broken.handler(sweepEvent());
+    expect(await item()).toMatchObject({ metadataAttempts: 2, dueAtMs: START + 180_000 });
+
+    // Not due yet: the second retry waits 120 s, not 60 s.
+    broken.clock.now = START + 179_999;
+    await broken.handler(sweepEvent());
+    expect(await item()).toMatchObject({ metadataAttempts: 2, dueAtMs: START + 180_000 });
+
+    broken.clock.now = START + 180_000;
+    await broken.handler(sweepEvent());
+    expect(await item()).toMatchObject({ metadataAttempts: 3, dueAtMs: START + 420_000 });
+    expect(broken.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: 'could not write the metadata object; the sweep retries it',
+        attributes: expect.objectContaining({
+          attempt: 3,
+          retryAt: new Date(START + 420_000).toISOString(),
+        }),
+      }),
+    );
+
+    broken.clock.now = START + 420_000;
+    await broken.handler(sweepEvent());
+    const last = await item();
+    expect(last).toMatchObject({
+      state: 'CREATED',
+      metadataAttempts: 4,
+      metadataFailureCode: RecorderErrorCode.MetadataWriteFailed,
+    });
+    expect(last).not.toHaveProperty('metadataPending');
+    expect(last).not.toHaveProperty('dueAtMs');
+  });
+
+  it('doubles the wait per failed write up to an hour, or CREATE_RETRY_AFTER_MS when that is longer', () => {
+    expect([1, 2, 3, 4].map((n) => metadataRetryDelayMs(n, 60_000))).toEqual([
+      60_000, 120_000, 240_000, 480_000,
+    ]);
+    expect(metadataRetryDelayMs(7, 60_000)).toBe(3_600_000);
+    expect(metadataRetryDelayMs(100, 60_000)).toBe(3_600_000);
+    expect(metadataRetryDelayMs(3, 7_200_000)).toBe(7_200_000);
+    expect(metadataRetryDelayMs(3, 0)).toBe(0);
   });
 });

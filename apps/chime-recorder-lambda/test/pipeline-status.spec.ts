@@ -74,14 +74,52 @@ describe('Media Insights State Change', () => {
     });
   });
 
-  it('ignores events of other pipelines, other configurations, unknown types and without a transaction id', async () => {
+  it("keeps another pipeline's events of a created call on that pipeline's record, leaving the call as it is", async () => {
+    const { transactionId, pipelineArn } = await recordedCall();
+    const other = 'arn:aws:chime:us-east-1:112233445566:media-pipeline/other';
+    const outcomes = [];
+    for (const type of [
+      'chime:MediaInsightsInProgress',
+      'chime:MediaInsightsStopped',
+      // A late progress event never replaces the recorded outcome.
+      'chime:MediaInsightsInProgress',
+    ]) {
+      outcomes.push(await app.handler(stateChange(transactionId, other, type)));
+    }
+    expect(outcomes).toEqual(
+      ['InProgress', 'Stopped', 'InProgress'].map((pipelineStatus) => ({
+        outcome: 'other-pipeline',
+        transactionId,
+        pipelineStatus,
+      })),
+    );
+    const [call, ...rest] = await h.items(transactionId);
+    expect(call).toMatchObject({ state: 'CREATED', pipelineArn });
+    expect(call).not.toHaveProperty('pipelineStatus', 'Stopped');
+    expect(rest.filter((i) => String(i['sk']).startsWith('PIPELINE#'))).toEqual([
+      expect.objectContaining({
+        sk: `PIPELINE#${other}`,
+        pipelineArn: other,
+        pipelineStatus: 'Stopped',
+        state: 'RECORDED',
+        ttl: expect.any(Number),
+      }),
+    ]);
+    expect(app.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'status event of another pipeline of this call; kept on its pipeline record',
+      }),
+    );
+    // The call's own pipeline still moves it.
+    expect(
+      await app.handler(stateChange(transactionId, pipelineArn, 'chime:MediaInsightsStopped')),
+    ).toMatchObject({ outcome: 'status-updated' });
+  });
+
+  it('ignores events of other configurations, unknown types and without a transaction id', async () => {
     const { transactionId, pipelineArn } = await recordedCall();
     const cases = [
-      stateChange(
-        transactionId,
-        'arn:aws:chime:us-east-1:112233445566:media-pipeline/other',
-        'chime:MediaInsightsStopped',
-      ),
       stateChange(transactionId, pipelineArn, 'chime:MediaInsightsStopped', {
         mediaInsightsPipelineConfigurationArn:
           'arn:aws:chime:us-east-1:112233445566:media-insights-pipeline-configuration/Other',

@@ -117,11 +117,14 @@ const schema = z
     VOICE_CONNECTOR_ENCRYPTION: boolParam(false),
     KVS_RETENTION_HOURS: intParam(24, 1, 87_600),
     RECORDING_EXPIRATION_DAYS: intParam(0, 0, 36_500),
+    // Every level the recorder reads (the sample's four among them), as APP_SETTINGS cannot set it.
     LOG_LEVEL: z
       .string()
       .transform((v) => v.toUpperCase())
-      .pipe(z.enum(['DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR']))
+      .pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'FATAL', 'SILENT']))
       .default('INFO'),
+    // Subscribe to Media Insights State Change and act on it (the function's TRACK_PIPELINE_STATUS).
+    TRACK_PIPELINE_STATUS: boolParam(true),
     ASTERISK_INSTANCE_TYPE: z
       .string()
       .regex(/^[a-z0-9]+\.[a-z0-9]+$/)

@@ -45,7 +45,8 @@ export interface RecorderFunctionProps {
   readonly sweepInterval?: Duration;
   /**
    * Further recorder settings (see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`; the ones
-   * this construct sets itself (`STACK_SET_SETTINGS`, e.g. `RECORDING_BUCKET_PREFIX`) are refused.
+   * this construct sets itself (`STACK_SET_SETTINGS`, e.g. `RECORDING_BUCKET_PREFIX`, `LOG_LEVEL`,
+   * `TRACK_PIPELINE_STATUS`) are refused.
    */
   readonly settings?: Record<string, string>;
 }

@@ -70,7 +70,8 @@ export function normalizeRecordingPrefix(raw: string | undefined): string {
 /**
  * Recorder settings the stack sets from its own resources and parameters, with where each comes
  * from. `APP_SETTINGS` may not name them: the permissions and resources follow the stack's value,
- * so a different one in the function's environment would make them disagree.
+ * so a different one in the function's environment would make them disagree (and a value in
+ * `APP_SETTINGS` would silently win over the parameter of the same name).
  */
 export const STACK_SET_SETTINGS: Readonly<Record<string, string>> = {
   RECORDING_BUCKET_PREFIX:
@@ -80,6 +81,9 @@ export const STACK_SET_SETTINGS: Readonly<Record<string, string>> = {
   DUE_INDEX_NAME: "set by the stack (the call table's index)",
   MEDIA_INSIGHT_PIPELINE_ARN: 'set by the stack (the pipeline configuration it creates)',
   VOICECONNECTOR_ID: 'set by the stack (the connector it creates, or VOICECONNECTOR_ID)',
+  LOG_LEVEL: 'set the LOG_LEVEL variable itself (the stack gives the function that value)',
+  TRACK_PIPELINE_STATUS:
+    'set the TRACK_PIPELINE_STATUS variable itself (the stack subscribes the function to Media Insights State Change events by it)',
 };
 
 /**

@@ -50,8 +50,14 @@ export interface RecorderStackProps extends StackProps {
   /** The recorder's LOG_LEVEL. @default 'INFO' */
   readonly logLevel?: string;
   /**
+   * Subscribe the recorder to `Media Insights State Change` and let it act on those events (its
+   * TRACK_PIPELINE_STATUS). @default true
+   */
+  readonly trackPipelineStatus?: boolean;
+  /**
    * Further recorder settings (APP_SETTINGS; see the README), e.g. `{ FINALIZE_AFTER_MS: '120000' }`.
-   * The settings the stack sets itself (`STACK_SET_SETTINGS`) are refused.
+   * The settings the stack sets itself (`STACK_SET_SETTINGS`, `LOG_LEVEL` and
+   * `TRACK_PIPELINE_STATUS` among them) are refused.
    */
   readonly settings?: Record<string, string>;
   /** The sample's TAG_OWNER: an `Owner` tag on every resource. */
@@ -121,6 +127,9 @@ export class RecorderStack extends Stack {
       logGroup,
       removalPolicy,
       ...(props.logLevel === undefined ? {} : { logLevel: props.logLevel }),
+      ...(props.trackPipelineStatus === undefined
+        ? {}
+        : { trackPipelineStatus: props.trackPipelineStatus }),
       ...(props.settings === undefined ? {} : { settings: props.settings }),
     });
     applyCommonTags(this, {

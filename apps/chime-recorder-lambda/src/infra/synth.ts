@@ -36,6 +36,7 @@ function main(): void {
     kvsRetentionHours: p.KVS_RETENTION_HOURS,
     recordingExpirationDays: p.RECORDING_EXPIRATION_DAYS,
     logLevel: p.LOG_LEVEL,
+    trackPipelineStatus: p.TRACK_PIPELINE_STATUS,
     settings: p.APP_SETTINGS,
     ...(p.OUTPUT_BUCKET === undefined ? {} : { outputBucket: p.OUTPUT_BUCKET }),
     ...(p.VOICECONNECTOR_ID === undefined ? {} : { voiceConnectorId: p.VOICECONNECTOR_ID }),

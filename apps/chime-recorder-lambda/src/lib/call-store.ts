@@ -1,10 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CALL_SK, type CallItem, type LegItem, parseCall, parseLeg } from './call-items';
 import { RecorderError, RecorderErrorCode } from './errors';
 import type { LegRole, StreamEnded, StreamFailed, StreamStarted, StreamingEvent } from './events';
@@ -12,13 +6,15 @@ import {
   EARLY_CHANGE_ATTRIBUTES,
   type EarlyPipelineChange,
   earlyChangeOf,
-  type PipelineChange,
   setPipelineChange,
 } from './pipeline-change';
+import { PipelineStatusStore } from './pipeline-status-store';
+import { isConditionalFailure } from './table-items';
 import { ExpressionBuilder } from './update-expression';
 
 export { CALL_SK, type CallItem, type CallState, type LegItem, type LegStatus } from './call-items';
 export type { PipelineChange } from './pipeline-change';
+export { isConditionalFailure } from './table-items';
 /** Sort key of a leg item. */
 export const legSk = (role: LegRole): string => `LEG#${role}`;
 
@@ -55,10 +51,13 @@ export interface CreatedPipeline {
 export interface CreatedOutcome {
   /** Whether the claim was ours; `false`: another invocation took it over, nothing was written. */
   ours: boolean;
-  /** A pipeline status event that arrived before this write, now removed from the item. */
+  /**
+   * The pipeline status event the call item kept from before this write, now removed from it;
+   * when it is about another pipeline, it is kept on that pipeline's record instead.
+   */
   early?: EarlyPipelineChange;
-  /** Whether `early` was about this pipeline and was applied with the `CREATED` mark. */
-  earlyApplied?: boolean;
+  /** The outcome of this pipeline applied with the `CREATED` mark (from `early` or its record). */
+  applied?: EarlyPipelineChange;
 }
 
 /** Conditional `markCreated` writes tried before giving up (each retry means a new early event). */
@@ -80,8 +79,9 @@ export interface CallStoreOptions {
 
 /**
  * The recorder's state in DynamoDB: one item per leg with an explicit role, one call item holding
- * the pipeline claim, and a sparse due index the finalize sweep reads. Every write is an
- * `UpdateItem` that is safe to repeat (duplicates, retries, concurrent invocations).
+ * the pipeline claim, and a sparse due index the finalize sweep reads (the pipeline status writes
+ * are {@link PipelineStatusStore}'s). Every write is an `UpdateItem` that is safe to repeat
+ * (duplicates, retries, concurrent invocations).
  *
  * @example
  * ```ts
@@ -89,20 +89,15 @@ export interface CallStoreOptions {
  * const { call, legs } = await store.load(transactionId);
  * ```
  */
-export class CallStore {
-  readonly #client: DynamoDBDocumentClient;
-  readonly #table: string;
+export class CallStore extends PipelineStatusStore {
   readonly #index: string;
   readonly #consistent: boolean;
-  readonly #ttlSeconds: number;
   readonly #shards: number;
 
   constructor(options: CallStoreOptions) {
-    this.#client = options.client;
-    this.#table = options.tableName;
+    super(options);
     this.#index = options.dueIndexName ?? 'due-index';
     this.#consistent = options.consistentReads ?? true;
-    this.#ttlSeconds = (options.ttlHours ?? 168) * 3600;
     this.#shards = options.sweepShards ?? 4;
   }
 
@@ -137,13 +132,13 @@ export class CallStore {
       .set('direction', ev.direction, 'ifAbsent')
       .set('mediaType', ev.mediaType, 'ifAbsent')
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs));
+      .set('ttl', this.ttl(nowMs));
     if (ev.status === 'STARTED') {
       x.set('status', 'STARTED', 'ifAbsent').set('startedEventId', ev.eventId, 'ifAbsent');
     } else {
       x.set('status', 'ENDED').set('endTimeMs', ev.endTimeMs).set('endedEventId', ev.eventId);
     }
-    await this.#update({ Key: this.#key(ev.transactionId, legSk(ev.role)), x });
+    await this.update({ Key: this.key(ev.transactionId, legSk(ev.role)), x });
   }
 
   /**
@@ -161,9 +156,9 @@ export class CallStore {
       .set('failureReason', ev.failureReason)
       .set('failedEventId', ev.eventId)
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs));
+      .set('ttl', this.ttl(nowMs));
     const condition = `attribute_not_exists(${x.name('status')}) OR ${x.name('status')} <> ${x.value('ENDED')}`;
-    return this.#update({ Key: this.#key(ev.transactionId, legSk(ev.role)), x, condition });
+    return this.update({ Key: this.key(ev.transactionId, legSk(ev.role)), x, condition });
   }
 
   /**
@@ -179,7 +174,7 @@ export class CallStore {
       .set('direction', ev.direction, 'ifAbsent')
       .set('firstSeenAtMs', nowMs, 'ifAbsent')
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
+      .set('ttl', this.ttl(nowMs))
       .set('dueShard', this.shardOf(ev.transactionId), 'ifAbsent');
     if (ev.status === 'STARTED' || ev.status === 'ENDED') {
       x.set('fromNumber', ev.fromNumber, 'ifAbsent').set('toNumber', ev.toNumber, 'ifAbsent');
@@ -191,10 +186,10 @@ export class CallStore {
         'ifAbsent',
       );
     }
-    const out = await this.#client.send(
+    const out = await this.client.send(
       new UpdateCommand({
-        TableName: this.#table,
-        Key: this.#key(ev.transactionId, CALL_SK),
+        TableName: this.table,
+        Key: this.key(ev.transactionId, CALL_SK),
         UpdateExpression: x.update,
         ...x.attributes(),
         ReturnValues: 'ALL_NEW',
@@ -212,14 +207,14 @@ export class CallStore {
     x.set('dueAtMs', dueAtMs).set('dueShard', this.shardOf(transactionId));
     const due = x.name('dueAtMs');
     const condition = `attribute_exists(${x.name('pk')}) AND attribute_not_exists(${x.name('state')}) AND (attribute_not_exists(${due}) OR ${due} > ${x.value(dueAtMs)})`;
-    return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
+    return this.update({ Key: this.key(transactionId, CALL_SK), x, condition });
   }
 
   /** Reads the call and its legs (strongly consistent unless configured otherwise). */
   async load(transactionId: string): Promise<CallSnapshot> {
-    const out = await this.#client.send(
+    const out = await this.client.send(
       new QueryCommand({
-        TableName: this.#table,
+        TableName: this.table,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': 'pk' },
         ExpressionAttributeValues: { ':pk': transactionId },
@@ -255,15 +250,15 @@ export class CallStore {
       .set('dueAtMs', nowMs + leaseMs)
       .set('dueShard', this.shardOf(transactionId))
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
+      .set('ttl', this.ttl(nowMs))
       .add('createAttempts', 1);
     const state = x.name('state');
     const condition = `attribute_exists(${x.name('pk')}) AND (attribute_not_exists(${state}) OR (${state} = ${x.value('CREATING')} AND ${x.name('claimedAtMs')} <= ${x.value(nowMs - leaseMs)}))`;
     try {
-      const out = await this.#client.send(
+      const out = await this.client.send(
         new UpdateCommand({
-          TableName: this.#table,
-          Key: this.#key(transactionId, CALL_SK),
+          TableName: this.table,
+          Key: this.key(transactionId, CALL_SK),
           UpdateExpression: x.update,
           ConditionExpression: condition,
           ...x.attributes(),
@@ -298,23 +293,26 @@ export class CallStore {
   ): Promise<CreatedOutcome> {
     let call = current;
     for (let attempt = 1; attempt <= MARK_CREATED_ATTEMPTS; attempt++) {
-      call ??= await this.#getCall(transactionId);
+      call ??= await this.getCall(transactionId);
       if (call?.state !== 'CREATING' || call.claimId !== claimId) return { ours: false };
       const early = earlyChangeOf(call);
-      const applied =
-        early !== undefined && p.pipelineArn !== undefined && early.pipelineArn === p.pipelineArn;
+      const applied = await this.changeToApply(transactionId, p.pipelineArn, early);
+      if (early !== undefined && early.pipelineArn !== p.pipelineArn) {
+        // Another pipeline's event (CLIENT_REQUEST_TOKEN=none and a takeover): kept on its record.
+        await this.recordPipelineChange(transactionId, early, nowMs);
+      }
       const x = this.#createdUpdate(transactionId, p, nowMs);
-      if (applied) setPipelineChange(x, early, nowMs);
+      if (applied) setPipelineChange(x, applied, nowMs);
       else x.set('pipelineStatus', p.pipelineStatus);
-      if (!applied || early.state === undefined) x.set('state', 'CREATED');
+      if (applied?.state === undefined) x.set('state', 'CREATED');
       if (early !== undefined) x.remove(...EARLY_CHANGE_ATTRIBUTES);
       const seen =
         early === undefined
           ? `attribute_not_exists(${x.name('earlyPipelineArn')})`
-          : `${x.name('earlyPipelineArn')} = ${x.value(early.pipelineArn)} AND ${x.name('earlyPipelineStatus')} = ${x.value(early.pipelineStatus)}`;
+          : this.earlySlotIs(x, early);
       const condition = `${this.#claimHeld(x, claimId)} AND ${seen}`;
-      if (await this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition })) {
-        return early === undefined ? { ours: true } : { ours: true, early, earlyApplied: applied };
+      if (await this.update({ Key: this.key(transactionId, CALL_SK), x, condition })) {
+        return { ours: true, ...(early ? { early } : {}), ...(applied ? { applied } : {}) };
       }
       call = undefined;
     }
@@ -343,7 +341,7 @@ export class CallStore {
       .set('finalizeReason', p.reason)
       .set('pipelineCreatedAtMs', nowMs)
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
+      .set('ttl', this.ttl(nowMs))
       .remove('lastErrorCode', 'lastErrorMessage');
     const m = p.metadata;
     if (m === undefined) {
@@ -371,10 +369,10 @@ export class CallStore {
       .set('failureReason', failureReason.slice(0, 2000))
       .set('failedAtMs', nowMs)
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
+      .set('ttl', this.ttl(nowMs))
       .remove('dueAtMs', 'dueShard');
-    return this.#update({
-      Key: this.#key(transactionId, CALL_SK),
+    return this.update({
+      Key: this.key(transactionId, CALL_SK),
       x,
       condition: this.#claimHeld(x, claimId),
     });
@@ -398,10 +396,10 @@ export class CallStore {
       .set('lastErrorCode', errorCode)
       .set('lastErrorMessage', errorMessage.slice(0, 2000))
       .set('updatedAtMs', nowMs)
-      .set('ttl', this.#ttl(nowMs))
+      .set('ttl', this.ttl(nowMs))
       .remove('state', 'claimId', 'claimedAtMs');
-    return this.#update({
-      Key: this.#key(transactionId, CALL_SK),
+    return this.update({
+      Key: this.key(transactionId, CALL_SK),
       x,
       condition: this.#claimHeld(x, claimId),
     });
@@ -417,7 +415,7 @@ export class CallStore {
       { written: true } | { written: false; retryAtMs?: number; code: string; message: string },
     nowMs: number,
   ): Promise<void> {
-    const x = this.#touched(nowMs).add('metadataAttempts', 1);
+    const x = this.touched(nowMs).add('metadataAttempts', 1);
     if (outcome.written) {
       x.remove('metadataPending', 'dueAtMs', 'dueShard', 'lastErrorCode', 'lastErrorMessage');
     } else {
@@ -429,7 +427,7 @@ export class CallStore {
       }
     }
     const condition = `${x.name('metadataPending')} = ${x.value(true)}`;
-    await this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
+    await this.update({ Key: this.key(transactionId, CALL_SK), x, condition });
   }
 
   /** Takes a finished call out of the due index (a leftover entry). */
@@ -438,55 +436,7 @@ export class CallStore {
     x.remove('dueAtMs', 'dueShard');
     const state = x.name('state');
     const condition = `${state} IN (${x.value('CREATED')}, ${x.value('RECORDED')}, ${x.value('FAILED')})`;
-    await this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
-  }
-
-  /**
-   * Applies a pipeline outcome to the call whose created pipeline has that ARN. Only a `CREATED`
-   * call moves, so a late or repeated event never undoes a terminal state.
-   * @returns whether the call changed.
-   */
-  async applyPipelineChange(
-    transactionId: string,
-    pipelineArn: string,
-    change: PipelineChange,
-    nowMs: number,
-  ): Promise<boolean> {
-    const x = this.#touched(nowMs);
-    setPipelineChange(x, change, nowMs);
-    const condition = `${x.name('pipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('state')} = ${x.value('CREATED')}`;
-    return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
-  }
-
-  /**
-   * Keeps a pipeline outcome that arrived before the call was `CREATED` (the create is in flight,
-   * or was released for a retry that will get the same pipeline back through the request token),
-   * so {@link markCreated} applies it. A terminal change is never replaced by a later one; a
-   * progress change replaces an earlier progress change. Repeating the same change is harmless.
-   * @returns whether it was kept (`false`: no such call, the call is past `CREATING`, or a
-   *   different terminal change is already kept).
-   */
-  async deferPipelineChange(
-    transactionId: string,
-    pipelineArn: string,
-    change: PipelineChange,
-    nowMs: number,
-  ): Promise<boolean> {
-    const x = this.#touched(nowMs)
-      .set('earlyPipelineArn', pipelineArn)
-      .set('earlyPipelineStatus', change.pipelineStatus);
-    if (change.state === undefined) x.remove('earlyPipelineState');
-    else x.set('earlyPipelineState', change.state);
-    if (change.failureReason === undefined) x.remove('earlyPipelineFailureReason');
-    else x.set('earlyPipelineFailureReason', change.failureReason.slice(0, 2000));
-    const state = x.name('state');
-    const terminal = x.name('earlyPipelineState');
-    const condition = [
-      `attribute_exists(${x.name('pk')})`,
-      `(attribute_not_exists(${state}) OR ${state} = ${x.value('CREATING')})`,
-      `(attribute_not_exists(${terminal}) OR (${x.name('earlyPipelineArn')} = ${x.value(pipelineArn)} AND ${x.name('earlyPipelineStatus')} = ${x.value(change.pipelineStatus)}))`,
-    ].join(' AND ');
-    return this.#update({ Key: this.#key(transactionId, CALL_SK), x, condition });
+    await this.update({ Key: this.key(transactionId, CALL_SK), x, condition });
   }
 
   /** One page of calls whose due time has passed, from one due-index partition. */
@@ -496,9 +446,9 @@ export class CallStore {
     limit: number,
     startKey?: Record<string, unknown>,
   ): Promise<{ transactionIds: string[]; nextKey?: Record<string, unknown> }> {
-    const out = await this.#client.send(
+    const out = await this.client.send(
       new QueryCommand({
-        TableName: this.#table,
+        TableName: this.table,
         IndexName: this.#index,
         KeyConditionExpression: '#s = :s AND #d <= :now',
         ExpressionAttributeNames: { '#s': 'dueShard', '#d': 'dueAtMs' },
@@ -515,57 +465,7 @@ export class CallStore {
       : { transactionIds };
   }
 
-  async #getCall(transactionId: string): Promise<CallItem | undefined> {
-    const out = await this.#client.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: this.#key(transactionId, CALL_SK),
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item === undefined ? undefined : parseCall(out.Item);
-  }
-
-  /** A new update of a call item that sets `updatedAtMs` and renews its `ttl`. */
-  #touched(nowMs: number): ExpressionBuilder {
-    return new ExpressionBuilder().set('updatedAtMs', nowMs).set('ttl', this.#ttl(nowMs));
-  }
-
   #claimHeld(x: ExpressionBuilder, claimId: string): string {
     return `${x.name('claimId')} = ${x.value(claimId)} AND ${x.name('state')} = ${x.value('CREATING')}`;
   }
-
-  #ttl(nowMs: number): number {
-    return Math.floor(nowMs / 1000) + this.#ttlSeconds;
-  }
-
-  #key(pk: string, sk: string): { pk: string; sk: string } {
-    return { pk, sk };
-  }
-
-  async #update(args: {
-    Key: Record<string, string>;
-    x: ExpressionBuilder;
-    condition?: string;
-  }): Promise<boolean> {
-    const input: UpdateCommandInput = {
-      TableName: this.#table,
-      Key: args.Key,
-      UpdateExpression: args.x.update,
-      ...(args.condition ? { ConditionExpression: args.condition } : {}),
-      ...args.x.attributes(),
-    };
-    try {
-      await this.#client.send(new UpdateCommand(input));
-      return true;
-    } catch (err) {
-      if (args.condition && isConditionalFailure(err)) return false;
-      throw err;
-    }
-  }
-}
-
-/** Whether a DynamoDB error is a failed condition (an expected outcome, not a fault). */
-export function isConditionalFailure(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
 }

@@ -27,8 +27,9 @@ export const RecorderErrorCode = {
   MetadataWriteFailed: 'CHIME_REC_ERR_METADATA_WRITE_FAILED',
   /**
    * The call item kept changing under the conditional write that records a created pipeline
-   * (pipeline events arriving all the while); retryable: the claim expires and the sweep records
-   * the call again with the same request token.
+   * (pipeline events arriving all the while; the claim expires and the sweep records the call
+   * again with the same request token), or under the write that keeps an early pipeline event
+   * (Lambda retries the event). Retryable.
    */
   StateConflict: 'CHIME_REC_ERR_STATE_CONFLICT',
 } as const;

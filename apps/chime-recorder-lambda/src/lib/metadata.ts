@@ -63,6 +63,25 @@ export function metadataDocument(call: CallItem): RecordingMetadata {
   };
 }
 
+/** The longest wait between two metadata writes, unless `CREATE_RETRY_AFTER_MS` is longer. */
+const METADATA_RETRY_CAP_MS = 3_600_000;
+
+/**
+ * How long the sweep waits before writing a metadata object again after `failedAttempts` failed
+ * writes: `CREATE_RETRY_AFTER_MS`, doubled per failed write, at most an hour (or
+ * `CREATE_RETRY_AFTER_MS` when that is longer).
+ *
+ * @example
+ * ```ts
+ * metadataRetryDelayMs(1, 60_000); // 60_000
+ * metadataRetryDelayMs(3, 60_000); // 240_000
+ * ```
+ */
+export function metadataRetryDelayMs(failedAttempts: number, baseMs: number): number {
+  const cap = Math.max(baseMs, METADATA_RETRY_CAP_MS);
+  return Math.min(cap, baseMs * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 30));
+}
+
 /**
  * A {@link MetadataWriter} over the S3 client: one `PutObject` (JSON, SSE as the bucket default).
  * Repeating it writes the same object again, so retries are safe.

@@ -1,4 +1,5 @@
-import type { CallItem } from './call-items';
+import { z } from 'zod';
+import { type CallItem, parseItem } from './call-items';
 import { RecorderErrorCode } from './errors';
 import type { PipelineStateEvent } from './events';
 import type { ExpressionBuilder } from './update-expression';
@@ -84,4 +85,45 @@ export function earlyChangeOf(call: CallItem | undefined): EarlyPipelineChange |
       ? { failureReason: call.earlyPipelineFailureReason }
       : {}),
   };
+}
+
+/**
+ * Sort key of the record of one pipeline's latest status, kept for a status event that is not
+ * (or not yet) about the pipeline the call item names: another pipeline of the same call (only
+ * possible with `CLIENT_REQUEST_TOKEN=none` and a claim takeover), or an early event moved out of
+ * the call item to make room for another pipeline's.
+ */
+export const pipelineSk = (pipelineArn: string): string => `PIPELINE#${pipelineArn}`;
+
+const pipelineRecordSchema = z.object({
+  pipelineArn: z.string(),
+  pipelineStatus: z.string(),
+  state: z.enum(['RECORDED', 'FAILED']).optional(),
+  failureReason: z.string().optional(),
+});
+
+/**
+ * Parses a pipeline record item (`sk = PIPELINE#<arn>`).
+ * @throws RecorderError `CHIME_REC_ERR_STATE_CORRUPT`
+ */
+export function parsePipelineRecord(item: unknown): EarlyPipelineChange {
+  const r = parseItem(pipelineRecordSchema, item, 'pipeline record');
+  return {
+    pipelineArn: r.pipelineArn,
+    pipelineStatus: r.pipelineStatus,
+    ...(r.state ? { state: r.state } : {}),
+    ...(r.failureReason !== undefined ? { failureReason: r.failureReason } : {}),
+  };
+}
+
+/**
+ * The one of two changes of the same pipeline to apply: a terminal change wins over a progress
+ * change (a pipeline ends once); otherwise `newer`.
+ */
+export function laterOutcome<T extends PipelineChange>(
+  newer: T | undefined,
+  older: T | undefined,
+): T | undefined {
+  if (newer?.state === undefined && older?.state !== undefined) return older;
+  return newer ?? older;
 }

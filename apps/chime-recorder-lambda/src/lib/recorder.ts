@@ -10,7 +10,7 @@ import {
   type RecordingPlan,
 } from './finalize';
 import type { RecorderLogger } from './logger';
-import { metadataDocument, type MetadataWriter } from './metadata';
+import { metadataDocument, metadataRetryDelayMs, type MetadataWriter } from './metadata';
 import { pipelineChangeOf } from './pipeline-change';
 import type { CreatedPipelineRef, PipelineCreator } from './pipeline-client';
 import {
@@ -59,6 +59,7 @@ export type Outcome =
   | { outcome: 'pipeline-failed'; transactionId: string; code: string }
   | { outcome: 'status-updated'; transactionId: string; pipelineStatus: string }
   | { outcome: 'status-deferred'; transactionId: string; pipelineStatus: string }
+  | { outcome: 'other-pipeline'; transactionId: string; pipelineStatus: string }
   | { outcome: 'metadata-written'; transactionId: string }
   | { outcome: 'metadata-failed'; transactionId: string; code: string }
   | { outcome: 'ignored'; reason: string; transactionId?: string };
@@ -205,6 +206,17 @@ export class Recorder {
       }
       changed = await this.#store.applyPipelineChange(tx, arn, change, this.#now());
     }
+    if (!changed && (await this.#store.recordOtherPipelineChange(tx, arn, change, this.#now()))) {
+      log.warn('status event of another pipeline of this call; kept on its pipeline record', {
+        ...attrs,
+        pipelineStatus: change.pipelineStatus,
+      });
+      return {
+        outcome: 'other-pipeline',
+        transactionId: tx,
+        pipelineStatus: change.pipelineStatus,
+      };
+    }
     if (!changed) {
       log.debug('pipeline event does not match a created pipeline of this recorder', {
         eventType: ev.eventType,
@@ -287,7 +299,9 @@ export class Recorder {
   async #sweepOne(tx: string, log: RecorderLogger): Promise<Outcome> {
     const snapshot = await this.#store.load(tx);
     const state = snapshot.call?.state;
-    if ((state === 'CREATED' || state === 'RECORDED') && snapshot.call?.metadataPending) {
+    // A created pipeline's metadata object is written whatever the pipeline's outcome since
+    // (the first write does not look at it either), so a FAILED call's is retried too.
+    if (state !== undefined && state !== 'CREATING' && snapshot.call?.metadataPending) {
       return this.#retryMetadata(snapshot.call, log);
     }
     if (state === 'CREATED' || state === 'RECORDED' || state === 'FAILED') {
@@ -435,17 +449,19 @@ export class Recorder {
   }
 
   #logEarly(marked: CreatedOutcome, created: CreatedPipelineRef, log: RecorderLogger): void {
-    const early = marked.early;
-    if (early === undefined) return;
-    const attrs = { pipelineArn: early.pipelineArn, pipelineStatus: early.pipelineStatus };
-    if (!marked.earlyApplied) {
-      log.warn('dropped a status event of another pipeline that arrived during the create', {
-        ...attrs,
+    const { early, applied } = marked;
+    if (early !== undefined && early.pipelineArn !== created.pipelineArn) {
+      log.warn('status event of another pipeline arrived during the create; kept on its record', {
+        pipelineArn: early.pipelineArn,
+        pipelineStatus: early.pipelineStatus,
         createdPipelineArn: created.pipelineArn,
       });
-    } else if (early.state === 'FAILED') {
-      log.error('recording failed', { ...attrs, failureReason: early.failureReason });
-    } else if (early.state === 'RECORDED') {
+    }
+    if (applied === undefined) return;
+    const attrs = { pipelineArn: applied.pipelineArn, pipelineStatus: applied.pipelineStatus };
+    if (applied.state === 'FAILED') {
+      log.error('recording failed', { ...attrs, failureReason: applied.failureReason });
+    } else if (applied.state === 'RECORDED') {
       log.info('recording complete', attrs);
     } else {
       log.info('recording status', attrs);
@@ -464,7 +480,7 @@ export class Recorder {
       await this.#metadata.write(key, metadataDocument({ ...call, metadataKey: key }));
     } catch (err) {
       if (!isRecorderError(err)) throw err;
-      const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+      const retryAtMs = this.#now() + metadataRetryDelayMs(1, this.#s.createRetryAfterMs);
       await this.#store.recordMetadataAttempt(
         tx,
         { written: false, code: err.code, message: err.message, retryAtMs },
@@ -480,7 +496,11 @@ export class Recorder {
     await this.#store.recordMetadataAttempt(tx, { written: true }, this.#now());
   }
 
-  /** The sweep's retry of a metadata object whose first write failed. */
+  /**
+   * The sweep's retry of a metadata object whose first write failed (or never happened), whatever
+   * the call's state since: the next try waits twice as long as the last
+   * ({@link metadataRetryDelayMs}), and after `maxCreateAttempts` writes in all it gives up.
+   */
   async #retryMetadata(call: CallItem, log: RecorderLogger): Promise<Outcome> {
     const tx = call.transactionId;
     if (this.#metadata === undefined || call.metadataKey === undefined) {
@@ -501,7 +521,7 @@ export class Recorder {
       if (!isRecorderError(err)) throw err;
       const attempts = (call.metadataAttempts ?? 0) + 1;
       const giveUp = attempts >= this.#s.maxCreateAttempts;
-      const retryAtMs = this.#now() + this.#s.createRetryAfterMs;
+      const retryAtMs = this.#now() + metadataRetryDelayMs(attempts, this.#s.createRetryAfterMs);
       await this.#store.recordMetadataAttempt(
         tx,
         { written: false, code: err.code, message: err.message, ...(giveUp ? {} : { retryAtMs }) },
@@ -511,7 +531,12 @@ export class Recorder {
         giveUp
           ? 'metadata object not written after every attempt; the recording itself is not affected'
           : 'could not write the metadata object; the sweep retries it',
-        { ...errorAttributes(err), attempt: attempts, metadataKey: call.metadataKey },
+        {
+          ...errorAttributes(err),
+          attempt: attempts,
+          metadataKey: call.metadataKey,
+          ...(giveUp ? {} : { retryAt: new Date(retryAtMs).toISOString() }),
+        },
       );
       return giveUp
         ? { outcome: 'metadata-failed', transactionId: tx, code: err.code }
