@@ -1,6 +1,8 @@
 // esbuild options for `nx build connect-lambda`: one minified CommonJS bundle `index.js` (the
 // Lambda handler is `index.handler`), the version from ../VERSION injected at build time, and a
-// deployable `connect-lambda.zip` next to it. The AWS SDK v3 stays external (`external` in
+// deployable `connect-lambda.zip` next to it. The ZIP also holds `handler.js`, a one-line alias of
+// `index.js`, so a function still configured with the upstream TypeScript Lambda's handler
+// (`handler.handler`) runs this code unchanged. The AWS SDK v3 stays external (`external` in
 // project.json): the Lambda Node.js runtime ships it.
 'use strict';
 
@@ -11,6 +13,12 @@ const { readVersion } = require('./version.cjs');
 
 const version = readVersion();
 
+/** The upstream Lambda's handler file: it re-exports the bundle, so `handler.handler` works too. */
+const UPSTREAM_ALIAS = {
+  name: 'handler.js',
+  data: Buffer.from("'use strict';\nmodule.exports = require('./index.js');\n"),
+};
+
 /** Zips the bundle once esbuild has written it. */
 const zipPlugin = {
   name: 'connect-lambda-zip',
@@ -19,8 +27,13 @@ const zipPlugin = {
       if (result.errors.length > 0) return;
       const outfile = build.initialOptions.outfile;
       if (outfile === undefined) throw new Error('connect-lambda-zip needs a single outfile');
-      const zip = createZip([{ name: basename(outfile), data: readFileSync(outfile) }]);
-      writeFileSync(join(dirname(outfile), 'connect-lambda.zip'), zip);
+      const dir = dirname(outfile);
+      writeFileSync(join(dir, UPSTREAM_ALIAS.name), UPSTREAM_ALIAS.data);
+      const zip = createZip([
+        { name: basename(outfile), data: readFileSync(outfile) },
+        UPSTREAM_ALIAS,
+      ]);
+      writeFileSync(join(dir, 'connect-lambda.zip'), zip);
     });
   },
 };

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -43,11 +43,16 @@ afterAll(async () => {
 });
 
 describe('the build', () => {
-  it('zips the minified CommonJS bundle as index.js', () => {
+  it('zips the minified CommonJS bundle as index.js, with handler.js re-exporting it', () => {
     const bundle = readFileSync(join(dir, 'index.js'));
     const entries = readZip(readFileSync(join(dir, 'connect-lambda.zip')));
-    expect([...entries.keys()]).toEqual(['index.js']);
+    expect([...entries.keys()]).toEqual(['index.js', 'handler.js']);
     expect(entries.get('index.js')?.equals(bundle)).toBe(true);
+    expect(entries.get('handler.js')?.toString('utf8')).toBe(
+      "'use strict';\nmodule.exports = require('./index.js');\n",
+    );
+    // The build output holds the same alias, so the folder and the ZIP deploy alike.
+    expect(readFileSync(join(dir, 'handler.js'))).toEqual(entries.get('handler.js'));
     // Minified: a few long lines (the only line breaks left are inside template literals).
     const lines = bundle.toString('utf8').split('\n');
     expect(bundle.length / lines.length).toBeGreaterThan(2000);
@@ -61,33 +66,52 @@ describe('the build', () => {
   });
 
   it('injects the VERSION file into ccaasMetadata.version', async () => {
-    const env = {
-      region: 'us-west-2-staging',
-      apiDomain: fake.url,
-      virtualAgentName: 'customers/a/profiles/b/virtualAgents/c',
-      apiKey: 'demo-api-key',
-      // The bundle's logger writes to stdout; nothing to see here.
-      LOG_LEVEL: 'silent',
-    };
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      const { handler } = require(join(dir, 'index.js')) as {
-        handler(event: unknown): Promise<unknown>;
-      };
-      await expect(handler(appJson('events', 'get-pstn-transfer-data.json'))).resolves.toEqual({
-        phoneNumber: '+15550100',
-        dtmfSequence: '1234',
-      });
-    } finally {
-      for (const key of Object.keys(env)) {
-        if (saved[key] === undefined) delete process.env[key];
-      }
-    }
+    await expect(invokePackaged(join(dir, 'index.js'))).resolves.toEqual({
+      phoneNumber: '+15550100',
+      dtmfSequence: '1234',
+    });
     const body = fake.requestsTo('pstn')[0]?.json as { ccaasMetadata: { version: string } };
     expect(body.ccaasMetadata.version).toBe(version);
   });
+
+  it('answers Connect through the upstream handler name handler.handler, unpacked from the ZIP', async () => {
+    // As Lambda does with a function whose handler is still the upstream `handler.handler`:
+    // unpack the package and load `handler.js` from it.
+    const unpacked = join(dir, 'unpacked');
+    mkdirSync(unpacked);
+    for (const [name, data] of readZip(readFileSync(join(dir, 'connect-lambda.zip')))) {
+      writeFileSync(join(unpacked, name), data);
+    }
+    const before = fake.requestsTo('pstn').length;
+    await expect(invokePackaged(join(unpacked, 'handler.js'))).resolves.toEqual({
+      phoneNumber: '+15550100',
+      dtmfSequence: '1234',
+    });
+    expect(fake.requestsTo('pstn')).toHaveLength(before + 1);
+  });
 });
+
+/** Loads `file` as the Lambda runtime would and runs its `handler` on the sample PSTN event. */
+async function invokePackaged(file: string): Promise<unknown> {
+  const env = {
+    region: 'us-west-2-staging',
+    apiDomain: fake.url,
+    virtualAgentName: 'customers/a/profiles/b/virtualAgents/c',
+    apiKey: 'demo-api-key',
+    // The bundle's logger writes to stdout; nothing to see here.
+    LOG_LEVEL: 'silent',
+  };
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const { handler } = require(file) as { handler(event: unknown): Promise<unknown> };
+    return await handler(appJson('events', 'get-pstn-transfer-data.json'));
+  } finally {
+    for (const key of Object.keys(env)) {
+      if (saved[key] === undefined) delete process.env[key];
+    }
+  }
+}
 
 describe('createZip', () => {
   it('writes deflated entries with CRC-32 that read back byte for byte', () => {
