@@ -2,6 +2,7 @@ import {
   DEFAULT_EXCLUDED_PARAMETER_KEYS,
   DEFAULT_SECRET_PARTITIONS,
   DEFAULT_SUPPORTED_DTMF_CHARS,
+  MAX_RETRIES_LIMIT,
   UPSTREAM_EXCLUDED_PARAMETER_KEYS,
   parseDuration,
 } from '@org/cresta-handoff';
@@ -143,7 +144,11 @@ const envSchema = z.object({
   oauthSecretArn: text(),
   apiKey: text(),
   supportedDtmfChars: text(),
-  HTTP_MAX_RETRIES: integer,
+  // The client refuses more (each retry waits, and a Lambda's time is short): say so at start.
+  HTTP_MAX_RETRIES: text(
+    (v) => /^-?\d+$/.test(v) && Number(v) <= MAX_RETRIES_LIMIT,
+    `must be an integer of at most ${MAX_RETRIES_LIMIT}`,
+  ),
   HTTP_RETRY_BASE_DELAY: duration,
   HTTP_CLIENT_TIMEOUT: duration,
   HTTP_TOTAL_TIMEOUT: duration,

@@ -114,6 +114,13 @@ describe('loadConfig', () => {
     );
   });
 
+  it("refuses HTTP_MAX_RETRIES above the client's limit at start, not at the first call", () => {
+    expect(() => loadConfig({ HTTP_MAX_RETRIES: '11' })).toThrow(
+      'HTTP_MAX_RETRIES must be an integer of at most 10',
+    );
+    expect(loadConfig({ HTTP_MAX_RETRIES: '10' }).http.maxRetries).toBe(10);
+  });
+
   it('names every invalid variable in one error', () => {
     let error: unknown;
     try {

@@ -72,9 +72,12 @@ export {
 } from './lib/payloads';
 export {
   DEFAULT_RETRY_POLICY,
+  MAX_RETRIES_LIMIT,
+  MAX_TIMER_MS,
   backoffDelay,
   isRetryableStatus,
   parseRetryAfter,
+  retryPolicyProblem,
   sendWithRetry,
   type AttemptRequest,
   type RetryContext,

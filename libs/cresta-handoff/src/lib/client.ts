@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { Deadline } from './deadline';
-import { CrestaError, CrestaErrorCode, messageOf, truncateForError } from './errors';
+import { CrestaError, CrestaErrorCode, messageOf, truncateForError, urlForMessage } from './errors';
 import { type HttpResponse, type HttpTransport, NodeHttpTransport } from './http-transport';
 import { type CrestaLogger, silentLogger } from './logger';
 import {
@@ -13,9 +13,11 @@ import {
   type AttemptRequest,
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
+  retryPolicyProblem,
   sendWithRetry,
 } from './retry';
 import { TokenCache } from './token-cache';
+import { HEADER_TOKEN, readTokenResponse } from './token-response';
 import type { VirtualAgentName } from './virtual-agent';
 
 /** How the client authenticates. */
@@ -34,7 +36,11 @@ export interface CrestaClientOptions {
   transport?: HttpTransport;
   /** Share one cache across clients to reuse tokens across invocations. @default a new TokenCache */
   tokenCache?: TokenCache;
-  /** @default DEFAULT_RETRY_POLICY */
+  /**
+   * Merged over DEFAULT_RETRY_POLICY and checked with `retryPolicyProblem` (`maxRetries` an integer
+   * ≤ 10, delays and timeouts finite, ≥ 0 and ≤ 2^31 − 1 ms, `attemptTimeoutMs` > 0).
+   * @default DEFAULT_RETRY_POLICY
+   */
   retry?: Partial<RetryPolicy>;
   /**
    * How an API key is sent: `authorization` = `Authorization: ApiKey <key>` (what every upstream
@@ -85,9 +91,11 @@ export interface FetchAiAgentHandoffInput {
   readonly correlationId: string;
 }
 
-const ORIGIN = /^https?:\/\/[^/?#]+\/?$/;
-const origin = z.string().check(z.regex(ORIGIN, 'must be an http(s) origin without a path'));
-const optionalNumber = z.optional(z.number());
+/** `http(s)://host[:port][/]`: no user information (`user:password@`), path, query or fragment. */
+const ORIGIN = /^https?:\/\/[^/?#@\\\s]+\/?$/;
+const origin = z
+  .string()
+  .check(z.regex(ORIGIN, 'must be an http(s) origin without credentials, path, query or fragment'));
 
 const optionsSchema = z.object({
   apiBase: origin,
@@ -98,17 +106,20 @@ const optionsSchema = z.object({
       clientId: z.string().check(z.minLength(1)),
       clientSecret: z.string().check(z.minLength(1)),
     }),
-    z.object({ kind: z.literal('apiKey'), apiKey: z.string().check(z.minLength(1)) }),
-  ]),
-  retry: z.optional(
     z.object({
-      maxRetries: optionalNumber,
-      baseDelayMs: optionalNumber,
-      attemptTimeoutMs: optionalNumber,
-      honorRetryAfter: z.optional(z.boolean()),
-      maxRetryAfterMs: optionalNumber,
+      kind: z.literal('apiKey'),
+      apiKey: z
+        .string()
+        .check(
+          z.regex(
+            HEADER_TOKEN,
+            'must be non-empty visible ASCII (no spaces or control characters)',
+          ),
+        ),
     }),
-  ),
+  ]),
+  // The fields are checked after merging with the defaults, by retryPolicyProblem.
+  retry: z.optional(z.object({})),
   apiKeyHeader: z.optional(z.enum(['authorization', 'x-api-key'])),
   maxResponseBytes: z.optional(z.number().check(z.positive())),
 });
@@ -176,6 +187,14 @@ export class CrestaClient {
     this.#transport = options.transport ?? new NodeHttpTransport();
     this.#tokenCache = options.tokenCache ?? new TokenCache();
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...definedOnly(options.retry ?? {}) };
+    const retryProblem = retryPolicyProblem(this.#retry);
+    if (retryProblem !== undefined) {
+      throw new CrestaError(
+        CrestaErrorCode.InvalidOptions,
+        `invalid CrestaClient options: retry.${retryProblem.field}: ${retryProblem.message}`,
+        { field: `retry.${retryProblem.field}` },
+      );
+    }
     this.#apiKeyHeader = options.apiKeyHeader ?? 'authorization';
     this.#refreshOn401 = options.refreshTokenOn401 ?? true;
     this.#acceptAny2xx = options.acceptAny2xx ?? false;
@@ -203,7 +222,7 @@ export class CrestaClient {
       const kind = body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body;
       throw new CrestaError(
         CrestaErrorCode.InvalidResponse,
-        `invalid response from generatePSTNTransferData (${url}): the body is a JSON ${kind}, not an object`,
+        `invalid response from generatePSTNTransferData (${urlForMessage(url)}): the body is a JSON ${kind}, not an object`,
         { status },
       );
     }
@@ -222,8 +241,8 @@ export class CrestaClient {
     call: CallOptions = {},
   ): Promise<AiAgentHandoff> {
     const url = `${this.#apiBase}/v1/customers/${input.customer}/profiles/${input.profile}/handoffs:fetchAIAgentHandoff`;
-    const { body } = await this.#postJson(url, { correlationId: input.correlationId }, call);
-    return parseHandoffResponse(body);
+    const { body, text } = await this.#postJson(url, { correlationId: input.correlationId }, call);
+    return parseHandoffResponse(body, text);
   }
 
   /** Releases the keep-alive connections of a transport this client created itself. */
@@ -235,14 +254,20 @@ export class CrestaClient {
     url: string,
     payload: unknown,
     call: CallOptions,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: unknown; text: string }> {
     const deadline = call.deadline ?? Deadline.none();
     const json = JSON.stringify(payload);
-    this.#logger.debug(`Sending request to ${url}`, { url, bytes: Buffer.byteLength(json) });
+    const shownUrl = urlForMessage(url);
+    this.#logger.debug(`Sending request to ${shownUrl}`, {
+      url: shownUrl,
+      bytes: Buffer.byteLength(json),
+    });
     const state: AuthState = {};
     let response = await this.#send(url, json, deadline, call.signal, state);
     if (response.status === 401 && this.#auth.kind === 'oauth' && this.#refreshOn401) {
-      this.#logger.info('API answered 401; fetching a new OAuth token and retrying once', { url });
+      this.#logger.info('API answered 401; fetching a new OAuth token and retrying once', {
+        url: shownUrl,
+      });
       this.#invalidateToken(state);
       response = await this.#send(url, json, deadline, call.signal, state, true);
     }
@@ -256,13 +281,14 @@ export class CrestaClient {
         { status: response.status },
       );
     }
-    this.#logger.debug('Received response', { url, status: response.status });
+    this.#logger.debug('Received response', { url: shownUrl, status: response.status });
     try {
-      return { status: response.status, body: JSON.parse(response.body) as unknown };
+      const body = JSON.parse(response.body) as unknown;
+      return { status: response.status, body, text: response.body };
     } catch (err) {
       throw new CrestaError(
         CrestaErrorCode.InvalidResponse,
-        `failed to parse JSON response from ${url}: ${messageOf(err)}`,
+        `failed to parse JSON response from ${shownUrl}: ${messageOf(err)}`,
         { cause: err, status: response.status },
       );
     }
@@ -353,7 +379,8 @@ export class CrestaClient {
   ): Promise<{ accessToken: string; expiresIn: number | undefined }> {
     const url = `${authBase}/v1/oauth/regionalToken`;
     const basic = Buffer.from(`${clientId}:${clientSecret}`, 'utf8').toString('base64');
-    this.#logger.debug(`Fetching OAuth token from ${url}`, { url });
+    const shownUrl = urlForMessage(url);
+    this.#logger.debug(`Fetching OAuth token from ${shownUrl}`, { url: shownUrl });
     let response: HttpResponse;
     try {
       response = await sendWithRetry(
@@ -380,33 +407,11 @@ export class CrestaClient {
     } catch (err) {
       throw authHeaderError(err);
     }
-    if (response.status !== 200) {
-      throw authHeaderError(
-        new CrestaError(
-          CrestaErrorCode.Token,
-          `token request returned non-200 status: ${response.status}, body: ${truncateForError(response.body)}`,
-          { status: response.status },
-        ),
-      );
-    }
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(response.body);
+      return readTokenResponse(response.status, response.body);
     } catch (err) {
-      throw authHeaderError(
-        new CrestaError(CrestaErrorCode.Token, `failed to parse token response: ${messageOf(err)}`),
-      );
+      throw authHeaderError(err);
     }
-    const record =
-      parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-    const accessToken = record['access_token'];
-    if (typeof accessToken !== 'string' || accessToken.length === 0) {
-      throw authHeaderError(
-        new CrestaError(CrestaErrorCode.Token, 'missing access_token in token response'),
-      );
-    }
-    const expiresIn = record['expires_in'];
-    return { accessToken, expiresIn: typeof expiresIn === 'number' ? expiresIn : undefined };
   }
 }
 

@@ -1,3 +1,5 @@
+import { CrestaError, CrestaErrorCode } from './errors';
+
 /**
  * An absolute point in time by which a whole operation (Secrets Manager, token, API call and every
  * retry between them) must be done. `Deadline.none()` never expires.
@@ -21,13 +23,29 @@ export class Deadline {
   }
 
   /**
-   * A deadline `ms` milliseconds from now.
+   * A deadline `ms` milliseconds from now. A negative budget is already expired; `Infinity` never
+   * expires (like {@link Deadline.none}).
    *
    * @param now clock in ms; defaults to `Date.now`.
+   * @throws {@link CrestaError} `CRESTA_ERR_INVALID_OPTIONS` when `ms` is not a number (`NaN`) or
+   *   the clock does not give a finite time: such a deadline would silently never expire.
    */
   static after(ms: number, now: () => number = Date.now): Deadline {
+    if (typeof ms !== 'number' || Number.isNaN(ms)) {
+      throw new CrestaError(
+        CrestaErrorCode.InvalidOptions,
+        `invalid deadline: the budget must be a number of milliseconds, got ${String(ms)}`,
+      );
+    }
+    const start = now();
+    if (!Number.isFinite(start)) {
+      throw new CrestaError(
+        CrestaErrorCode.InvalidOptions,
+        'invalid deadline: the clock did not return a finite time',
+      );
+    }
     const budget = Math.max(0, ms);
-    return new Deadline(now() + budget, budget, now);
+    return new Deadline(start + budget, budget, now);
   }
 
   /** A deadline that never expires. */

@@ -2,7 +2,7 @@
  * Region → API/auth base mapping, region extraction from an API domain, and base URL validation.
  * All pure functions; see the README section "Domains and regions".
  */
-import { clip } from './errors';
+import { clip, redactUserinfo } from './errors';
 
 /** Regions whose OAuth server lives in another region (hard-wired upstream). */
 const AUTH_REGION_OVERRIDES: Readonly<Record<string, string>> = {
@@ -100,21 +100,33 @@ export function withScheme(domain: string): string {
   return /^https?:\/\//.test(domain) ? domain : `https://${domain}`;
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname.startsWith('127.');
+const IPV4_LOOPBACK = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Whether a parsed URL's `hostname` is a real loopback host: `localhost`, the IPv6 literal `::1`
+ * (`[::1]` in a URL), or an IPv4 literal in 127.0.0.0/8. The WHATWG URL parser has already turned
+ * IPv4 spellings such as `127.1` or `0x7f000001` into dotted decimal, so a name that only starts
+ * with `127.` (`127.attacker.example`, `127.0.0.1.nip.io`) is not loopback.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  const octets = IPV4_LOOPBACK.exec(hostname);
+  return octets !== null && octets.slice(1).every((octet) => Number(octet) <= 255);
 }
 
 /**
- * Validates an API or auth base URL with the upstream rules: it parses as a URL; the scheme is
- * `https`, or `http` for `localhost`, `127.0.0.1` and `127.*` only; the path is empty or `/`; there
- * is no query and no fragment; the host is non-empty and contains neither `/` nor `..`. A port is
- * allowed.
+ * Validates an API or auth base URL with the upstream rules: it parses as a URL; there is no user
+ * information (`user:password@`, rejected without repeating it); the scheme is `https`, or `http`
+ * for a loopback host only (`localhost`, `[::1]`, an IPv4 literal in 127.0.0.0/8); the path is
+ * empty or `/`; there is no query and no fragment; the host is non-empty and contains neither `/`
+ * nor `..`. A port is allowed.
  *
  * @returns `undefined` when valid, otherwise the reason (used in `invalid domain: <reason>`).
  * @example
  * ```ts
  * domainProblem('https://api.us-west-2-prod.cresta.com'); // undefined
  * domainProblem('http://api.example.com'); // 'http is only allowed for localhost ...'
+ * domainProblem('https://u:p@api.example.com'); // 'credentials (user:password@) are not allowed ...'
  * ```
  */
 export function domainProblem(base: string): string | undefined {
@@ -123,13 +135,16 @@ export function domainProblem(base: string): string | undefined {
   try {
     url = new URL(base);
   } catch {
-    return `not a valid URL: ${clip(base)}`;
+    return `not a valid URL: ${clip(redactUserinfo(base))}`;
+  }
+  if (url.username !== '' || url.password !== '' || redactUserinfo(base) !== base) {
+    return 'credentials (user:password@) are not allowed in the domain';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return `unsupported scheme ${url.protocol.slice(0, -1)} (use https)`;
   }
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    return `http is only allowed for localhost and 127.x addresses, use https: ${clip(base)}`;
+    return `http is only allowed for localhost, [::1] and 127.0.0.0/8 addresses, use https: ${clip(base)}`;
   }
   if (url.hostname.length === 0) return `host is empty: ${clip(base)}`;
   if (url.hostname.includes('..') || url.hostname.includes('/')) {

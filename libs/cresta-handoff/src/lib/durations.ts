@@ -1,4 +1,7 @@
-import { CrestaError, CrestaErrorCode } from './errors';
+import { clip, CrestaError, CrestaErrorCode } from './errors';
+
+/** Longest duration accepted: 2^31 − 1 ms (about 24.8 days), the longest delay Node's timers take. */
+export const MAX_DURATION_MS = 2_147_483_647;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const UPSTREAM_FORM = /^(\d+)(ms|s|m|h)$/;
@@ -11,10 +14,11 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
  * accepts Go duration strings. This parser accepts the upstream form and, in addition, decimal
  * values and compound forms such as `1.5s` and `1m30s` (units `ms`, `s`, `m`, `h`), so values
  * written for any of the three implementations keep working. A bare number is rejected because
- * its unit would be a guess.
+ * its unit would be a guess. A duration longer than {@link MAX_DURATION_MS} (about 24.8 days) is
+ * rejected: no setting of this library needs one, and a timer of that length would fire at once.
  *
  * @throws {@link CrestaError} with code {@link CrestaErrorCode.InvalidOptions} when the text is not
- * a duration.
+ * a duration or is longer than {@link MAX_DURATION_MS}.
  * @example
  * ```ts
  * parseDuration('100ms'); // 100
@@ -24,7 +28,8 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 export function parseDuration(text: string): number {
   const value = text.trim();
   const simple = UPSTREAM_FORM.exec(value);
-  if (simple) return Number(simple[1]) * (UNIT_MS[simple[2] as string] as number);
+  if (simple)
+    return withinLimit(Number(simple[1]) * (UNIT_MS[simple[2] as string] as number), text);
   let total = 0;
   let index = 0;
   PART.lastIndex = 0;
@@ -38,8 +43,18 @@ export function parseDuration(text: string): number {
   if (value.length === 0 || index !== value.length) {
     throw new CrestaError(
       CrestaErrorCode.InvalidOptions,
-      `invalid duration: "${text}" (expected a number and a unit ms, s, m or h, e.g. 100ms or 1m30s)`,
+      `invalid duration: "${clip(text)}" (expected a number and a unit ms, s, m or h, e.g. 100ms or 1m30s)`,
     );
   }
-  return Math.round(total);
+  return withinLimit(Math.round(total), text);
+}
+
+function withinLimit(ms: number, text: string): number {
+  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+    throw new CrestaError(
+      CrestaErrorCode.InvalidOptions,
+      `invalid duration: "${clip(text)}" (longer than the ${MAX_DURATION_MS}ms limit)`,
+    );
+  }
+  return ms;
 }

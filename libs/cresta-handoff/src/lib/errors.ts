@@ -3,7 +3,11 @@
  * reused for a different meaning once released.
  */
 export const CrestaErrorCode = {
-  /** Options passed to a constructor or function failed validation (a programming error). */
+  /**
+   * Options passed to a constructor or function failed validation (a programming error): a base
+   * URL with credentials, an apiKey that cannot go into a header, a retry setting out of range, a
+   * `NaN` deadline, a duration longer than 2^31 − 1 ms.
+   */
   InvalidOptions: 'CRESTA_ERR_INVALID_OPTIONS',
   /**
    * The invocation configuration (action, region, domains, virtual agent name, credentials) failed
@@ -22,7 +26,10 @@ export const CrestaErrorCode = {
   DeadlineExceeded: 'CRESTA_ERR_DEADLINE_EXCEEDED',
   /** One attempt took longer than the per-attempt timeout (retryable). */
   Timeout: 'CRESTA_ERR_TIMEOUT',
-  /** The connection failed: refused, reset, DNS, TLS (retryable). */
+  /**
+   * The connection failed: refused, reset, DNS, TLS (retryable); or `node:http` refused to build the
+   * request, e.g. for a header value with CR/LF (not retryable).
+   */
   Network: 'CRESTA_ERR_NETWORK',
   /** The caller aborted the request through its `AbortSignal` (never retried). */
   Aborted: 'CRESTA_ERR_ABORTED',
@@ -126,4 +133,40 @@ export const MAX_ERROR_BODY_CHARS = 1024;
  */
 export function truncateForError(text: string): string {
   return text.length > MAX_ERROR_BODY_CHARS ? `${text.slice(0, MAX_ERROR_BODY_CHARS)}…` : text;
+}
+
+/**
+ * `text` with any user information (`user:password@`) of its authority replaced by `***@`, for
+ * quoting a URL-like value that may not parse: a password must never reach a message or a log.
+ *
+ * @example
+ * ```ts
+ * redactUserinfo('https://svc:hunter2@api.example.com'); // 'https://***@api.example.com'
+ * ```
+ */
+export function redactUserinfo(text: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+  const rest = text.slice(scheme.length);
+  const end = rest.search(/[/?#\\]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  const at = authority.lastIndexOf('@');
+  return at < 0 ? text : `${scheme}***@${rest.slice(at + 1)}`;
+}
+
+/**
+ * A URL as the library logs and quotes it: origin and path only, never user information, query or
+ * fragment. A value that does not parse is quoted with {@link redactUserinfo} and {@link clip}.
+ *
+ * @example
+ * ```ts
+ * urlForMessage('http://u:p@127.0.0.1:8080/v1/x?key=1'); // 'http://127.0.0.1:8080/v1/x'
+ * ```
+ */
+export function urlForMessage(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.origin}${parsed.pathname}`;
+  } catch {
+    return clip(redactUserinfo(url));
+  }
 }

@@ -137,7 +137,8 @@ export function flattenForConnect(
 
 /**
  * Throws `CRESTA_ERR_RESPONSE_TOO_LARGE` when `value`, as UTF-8 JSON, is larger than `maxBytes`
- * (Connect rejects responses of more than about 32 KB). `0` disables the check.
+ * (Connect rejects responses of more than about 32 KB), and `CRESTA_ERR_FLATTEN_UNSUPPORTED` when
+ * it cannot be serialised at all (nested deeper than the stack, or cyclic). `0` disables the check.
  *
  * @example
  * ```ts
@@ -149,7 +150,18 @@ export function assertConnectSize(
   maxBytes: number = CONNECT_MAX_RESPONSE_BYTES,
 ): void {
   if (maxBytes <= 0) return;
-  const bytes = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (err) {
+    // A hostile body nested deeper than the stack overflows JSON.stringify; Connect cannot take it.
+    throw new CrestaError(
+      CrestaErrorCode.FlattenUnsupported,
+      'response for Amazon Connect cannot be serialised as JSON (nested too deeply or cyclic)',
+      { cause: err },
+    );
+  }
+  const bytes = Buffer.byteLength(json ?? '', 'utf8');
   if (bytes > maxBytes) {
     throw new CrestaError(
       CrestaErrorCode.ResponseTooLarge,

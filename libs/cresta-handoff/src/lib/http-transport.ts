@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { CrestaError, CrestaErrorCode } from './errors';
+import { CrestaError, CrestaErrorCode, messageOf, urlForMessage } from './errors';
+import { MAX_TIMER_MS } from './retry';
 
 /** One HTTP request as the retry loop hands it to a transport. */
 export interface HttpRequest {
@@ -8,7 +9,10 @@ export interface HttpRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
-  /** Time limit of this attempt in ms; the attempt fails with `CRESTA_ERR_TIMEOUT` after it. */
+  /**
+   * Time limit of this attempt in ms (finite; cut to 2^31 − 1); the attempt fails with
+   * `CRESTA_ERR_TIMEOUT` after it.
+   */
   readonly timeoutMs: number;
   /** Aborts the attempt with `CRESTA_ERR_ABORTED`. */
   readonly signal?: AbortSignal;
@@ -47,8 +51,6 @@ export interface NodeHttpTransportOptions {
   keepAliveIdleMs?: number;
 }
 
-const MAX_TIMER_MS = 2_147_483_647;
-
 /**
  * An {@link HttpTransport} on `node:http`/`node:https` with keep-alive agents of its own.
  *
@@ -86,16 +88,43 @@ export class NodeHttpTransport implements HttpTransport {
       try {
         url = new URL(request.url);
       } catch {
-        reject(new CrestaError(CrestaErrorCode.InvalidOptions, `invalid URL: ${request.url}`));
+        reject(
+          new CrestaError(
+            CrestaErrorCode.InvalidOptions,
+            `invalid URL: ${urlForMessage(request.url)}`,
+          ),
+        );
         return;
       }
+      if (url.username !== '' || url.password !== '') {
+        // node:http would send them as `Authorization: Basic`, next to the real credentials.
+        reject(
+          new CrestaError(
+            CrestaErrorCode.InvalidOptions,
+            `invalid URL: credentials (user:password@) are not allowed: ${urlForMessage(request.url)}`,
+          ),
+        );
+        return;
+      }
+      if (typeof request.timeoutMs !== 'number' || Number.isNaN(request.timeoutMs)) {
+        // Never send without a timer: an attempt without one can hang for ever.
+        reject(
+          new CrestaError(
+            CrestaErrorCode.InvalidOptions,
+            `invalid request: timeoutMs must be a number of ms, got ${String(request.timeoutMs)}`,
+          ),
+        );
+        return;
+      }
+      const shownUrl = urlForMessage(request.url);
       const secure = url.protocol === 'https:';
       const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
       const headers: Record<string, string> = { ...request.headers };
       if (body !== undefined) headers['content-length'] = String(body.length);
 
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
+      // Not set yet when settle() runs for a request node:http refuses to build.
+      let timer: NodeJS.Timeout | undefined = undefined;
       const signal = request.signal;
       const settle = (error: CrestaError | undefined, response?: HttpResponse): void => {
         if (settled) return;
@@ -110,53 +139,64 @@ export class NodeHttpTransport implements HttpTransport {
         req.destroy();
       };
 
-      const req = (secure ? https : http).request(
-        url,
-        { method: request.method, headers, agent: secure ? this.#httpsAgent : this.#httpAgent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size > request.maxResponseBytes) {
-              settle(
-                new CrestaError(
-                  CrestaErrorCode.ResponseTooLarge,
-                  `response body from ${request.url} exceeds ${request.maxResponseBytes} bytes`,
-                ),
-              );
-              req.destroy();
-              return;
-            }
-            chunks.push(chunk);
-          });
-          res.on('end', () =>
-            settle(undefined, {
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-          res.on('error', (err) => settle(networkError(err)));
-          res.on('close', () => {
-            if (!res.complete)
-              settle(networkError(new Error('response ended before it was complete')));
-          });
-        },
-      );
+      let req: http.ClientRequest;
+      try {
+        // Throws synchronously on a header value with CR/LF or characters outside Latin-1.
+        req = (secure ? https : http).request(
+          url,
+          { method: request.method, headers, agent: secure ? this.#httpsAgent : this.#httpAgent },
+          (res) => {
+            const chunks: Buffer[] = [];
+            let size = 0;
+            res.on('data', (chunk: Buffer) => {
+              size += chunk.length;
+              if (size > request.maxResponseBytes) {
+                settle(
+                  new CrestaError(
+                    CrestaErrorCode.ResponseTooLarge,
+                    `response body from ${shownUrl} exceeds ${request.maxResponseBytes} bytes`,
+                  ),
+                );
+                req.destroy();
+                return;
+              }
+              chunks.push(chunk);
+            });
+            res.on('end', () =>
+              settle(undefined, {
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
+            res.on('error', (err) => settle(networkError(err)));
+            res.on('close', () => {
+              if (!res.complete)
+                settle(networkError(new Error('response ended before it was complete')));
+            });
+          },
+        );
+      } catch (err) {
+        settle(
+          new CrestaError(
+            CrestaErrorCode.Network,
+            `network error: could not build the request to ${shownUrl}: ${messageOf(err)}`,
+            { cause: err, retryable: false },
+          ),
+        );
+        return;
+      }
       req.on('error', (err) => settle(networkError(err)));
 
-      if (Number.isFinite(request.timeoutMs)) {
-        const ms = Math.max(0, Math.min(request.timeoutMs, MAX_TIMER_MS));
-        timer = setTimeout(() => {
-          settle(
-            new CrestaError(CrestaErrorCode.Timeout, `request timeout after ${ms}ms`, {
-              retryable: true,
-            }),
-          );
-          req.destroy();
-        }, ms);
-      }
+      const ms = Math.max(0, Math.min(request.timeoutMs, MAX_TIMER_MS));
+      timer = setTimeout(() => {
+        settle(
+          new CrestaError(CrestaErrorCode.Timeout, `request timeout after ${ms}ms`, {
+            retryable: true,
+          }),
+        );
+        req.destroy();
+      }, ms);
       if (signal !== undefined) {
         if (signal.aborted) {
           onAbort();

@@ -9,7 +9,14 @@ import {
   stripTrailingSlash,
   withScheme,
 } from './domains';
-import { clip, CrestaError, CrestaErrorCode, messageOf, validationError } from './errors';
+import {
+  clip,
+  CrestaError,
+  CrestaErrorCode,
+  messageOf,
+  redactUserinfo,
+  validationError,
+} from './errors';
 import { type CrestaLogger, silentLogger } from './logger';
 import type { OAuthCredentials } from './oauth-secret';
 import {
@@ -188,7 +195,7 @@ function resolveHosts(input: Input): { region: string; apiBase: string; authBase
     const extracted = extractRegionFromDomain(input.apiDomain);
     if (extracted === undefined) {
       throw validationError(
-        `could not extract region from apiDomain: could not extract region from domain: ${clip(input.apiDomain)}`,
+        `could not extract region from apiDomain: could not extract region from domain: ${clip(redactUserinfo(input.apiDomain))}`,
         'apiDomain',
       );
     }

@@ -118,6 +118,10 @@ const HANDOFF_FIELDS = [
 /**
  * Validates a parsed `fetchAIAgentHandoff` response with the upstream rules.
  *
+ * @param body the parsed JSON body.
+ * @param rawText the body as received; when given, an invalid structure is quoted from it (cut to
+ *   1,024 characters) instead of serialising `body` again, which a hostile, deeply nested body
+ *   would turn into a stack overflow. The client always passes it.
  * @throws {@link CrestaError} `CRESTA_ERR_INVALID_RESPONSE` with `invalid handoff response
  * structure: <json>` or `invalid handoff response: missing or invalid required fields (...)`.
  * @example
@@ -126,7 +130,7 @@ const HANDOFF_FIELDS = [
  *   summary: 's', transferTarget: 'pstn:PSTN1' } }).transferTarget; // 'pstn:PSTN1'
  * ```
  */
-export function parseHandoffResponse(body: unknown): AiAgentHandoff {
+export function parseHandoffResponse(body: unknown, rawText?: string): AiAgentHandoff {
   const handoff =
     body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)['handoff']
@@ -134,7 +138,7 @@ export function parseHandoffResponse(body: unknown): AiAgentHandoff {
   if (handoff === null || typeof handoff !== 'object' || Array.isArray(handoff)) {
     throw new CrestaError(
       CrestaErrorCode.InvalidResponse,
-      `invalid handoff response structure: ${truncateForError(JSON.stringify(body) ?? String(body))}`,
+      `invalid handoff response structure: ${truncateForError(rawText ?? quotable(body))}`,
     );
   }
   const record = handoff as Record<string, unknown>;
@@ -151,6 +155,17 @@ export function parseHandoffResponse(body: unknown): AiAgentHandoff {
     transferTarget: record['transferTarget'] as string,
     raw: record,
   };
+}
+
+/** `value` as JSON for an error message, or a description when it cannot be serialised. */
+function quotable(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    // A RangeError (nesting deeper than the stack) or a cycle: describe instead of quoting.
+    const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+    return `<a JSON ${kind} that cannot be serialised>`;
+  }
 }
 
 /**

@@ -1,23 +1,32 @@
 import { Deadline } from './deadline';
-import { CrestaError, CrestaErrorCode } from './errors';
+import { CrestaError, CrestaErrorCode, urlForMessage } from './errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport';
 import { type CrestaLogger, silentLogger } from './logger';
 
 /** How requests are retried. Every field has the upstream default. */
 export interface RetryPolicy {
   /**
-   * Retries after the first attempt; attempts = `maxRetries + 1`. A negative value makes no
-   * attempt at all (upstream: "request failed after 0 attempts").
+   * Retries after the first attempt; attempts = `maxRetries + 1`. An integer of at most
+   * {@link MAX_RETRIES_LIMIT}; a negative value makes no attempt at all (upstream: "request failed
+   * after 0 attempts").
    * @default 3
    */
   readonly maxRetries: number;
   /**
-   * Backoff before retry n is `baseDelayMs × 2^(n−1)` plus 0–25 % jitter.
+   * Backoff before retry n is `min(baseDelayMs × 2^(n−1), maxDelayMs)` plus 0–25 % jitter. From 0
+   * to {@link MAX_TIMER_MS}.
    * @default 100
    */
   readonly baseDelayMs: number;
   /**
-   * Time limit of each attempt in ms (upstream `HTTP_CLIENT_TIMEOUT`).
+   * Longest backoff before jitter, in ms (0 to {@link MAX_TIMER_MS}); a `Retry-After` is limited by
+   * `maxRetryAfterMs` instead.
+   * @default 10000
+   */
+  readonly maxDelayMs: number;
+  /**
+   * Time limit of each attempt in ms (upstream `HTTP_CLIENT_TIMEOUT`); more than 0 and at most
+   * {@link MAX_TIMER_MS}. Also the limit of every attempt when the deadline is unbounded.
    * @default 10000
    */
   readonly attemptTimeoutMs: number;
@@ -28,16 +37,24 @@ export interface RetryPolicy {
    */
   readonly honorRetryAfter: boolean;
   /**
-   * Longest `Retry-After` that is waited for; a longer one ends the retries at once.
+   * Longest `Retry-After` that is waited for, in ms (0 to {@link MAX_TIMER_MS}); a longer one ends
+   * the retries at once.
    * @default 30000
    */
   readonly maxRetryAfterMs: number;
 }
 
+/** Largest `maxRetries` accepted: 10 retries, 11 attempts. */
+export const MAX_RETRIES_LIMIT = 10;
+
+/** Largest delay Node's timers take (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
 /** The upstream retry defaults, with `Retry-After` honoured. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetries: 3,
   baseDelayMs: 100,
+  maxDelayMs: 10_000,
   attemptTimeoutMs: 10_000,
   honorRetryAfter: true,
   maxRetryAfterMs: 30_000,
@@ -71,17 +88,62 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /**
- * The backoff before retry `retry` (1-based): `base × 2^(retry−1) × (1 + 0.25 × random)`.
+ * Why a retry policy is unusable, or `undefined` when it is fine: `maxRetries` is an integer of at
+ * most {@link MAX_RETRIES_LIMIT}; `baseDelayMs`, `maxDelayMs` and `maxRetryAfterMs` are from 0 to
+ * {@link MAX_TIMER_MS}; `attemptTimeoutMs` is more than 0 and at most {@link MAX_TIMER_MS}.
+ *
+ * @returns `{ field, message }` of the first problem; the message never repeats the value.
+ * @example
+ * ```ts
+ * retryPolicyProblem({ ...DEFAULT_RETRY_POLICY, maxRetries: 1.5 });
+ * // { field: 'maxRetries', message: 'must be an integer of at most 10' }
+ * ```
+ */
+export function retryPolicyProblem(
+  policy: RetryPolicy,
+): { field: keyof RetryPolicy; message: string } | undefined {
+  if (!Number.isInteger(policy.maxRetries) || policy.maxRetries > MAX_RETRIES_LIMIT) {
+    return { field: 'maxRetries', message: `must be an integer of at most ${MAX_RETRIES_LIMIT}` };
+  }
+  const inRange = (value: number, min: number): boolean =>
+    typeof value === 'number' && value >= min && value <= MAX_TIMER_MS;
+  for (const field of ['baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const) {
+    if (!inRange(policy[field], 0)) {
+      return { field, message: `must be a number of ms from 0 to ${MAX_TIMER_MS}` };
+    }
+  }
+  if (!inRange(policy.attemptTimeoutMs, Number.MIN_VALUE)) {
+    return {
+      field: 'attemptTimeoutMs',
+      message: `must be a number of ms more than 0 and at most ${MAX_TIMER_MS}`,
+    };
+  }
+  if (typeof policy.honorRetryAfter !== 'boolean') {
+    return { field: 'honorRetryAfter', message: 'must be a boolean' };
+  }
+  return undefined;
+}
+
+/**
+ * The backoff before retry `retry` (1-based): `min(base × 2^(retry−1), maxDelayMs) × (1 + 0.25 ×
+ * random)`, and never more than {@link MAX_TIMER_MS}.
  *
  * @example
  * ```ts
  * backoffDelay(1, 100, () => 0); // 100
  * backoffDelay(3, 100, () => 0.999); // just under 500
+ * backoffDelay(30, 100, () => 0, 5000); // 5000
  * ```
  */
-export function backoffDelay(retry: number, baseDelayMs: number, random: () => number): number {
-  const delay = baseDelayMs * 2 ** (retry - 1);
-  return delay + delay * 0.25 * random();
+export function backoffDelay(
+  retry: number,
+  baseDelayMs: number,
+  random: () => number,
+  maxDelayMs: number = DEFAULT_RETRY_POLICY.maxDelayMs,
+): number {
+  const delay = Math.min(baseDelayMs * 2 ** (retry - 1), maxDelayMs);
+  const jittered = delay + delay * 0.25 * random();
+  return Number.isFinite(jittered) ? Math.min(Math.max(0, jittered), MAX_TIMER_MS) : MAX_TIMER_MS;
 }
 
 /**
@@ -116,10 +178,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       clearTimeout(timer);
       reject(new CrestaError(CrestaErrorCode.Aborted, 'request aborted'));
     };
+    // Node fires a timer longer than 2^31 − 1 ms after 1 ms (with a TimeoutOverflowWarning).
+    const delay = Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS;
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, delay);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -149,9 +213,12 @@ function deadlineError(
  * again each time; an error it throws is not retried. Any non-retryable status (2xx, 3xx and 4xx
  * other than 408/429) is returned as is: the caller decides what success means.
  *
+ * Every attempt has a finite timeout: `attemptTimeoutMs`, cut to the time left when the deadline is
+ * bounded.
+ *
  * @throws {@link CrestaError} `CRESTA_ERR_RETRIES_EXHAUSTED` (`request failed after <N> attempts:
- * <last error>`), `CRESTA_ERR_DEADLINE_EXCEEDED`, `CRESTA_ERR_ABORTED`, or a non-retryable
- * transport error.
+ * <last error>`), `CRESTA_ERR_DEADLINE_EXCEEDED`, `CRESTA_ERR_ABORTED`, a non-retryable
+ * transport error, or `CRESTA_ERR_INVALID_OPTIONS` for a policy {@link retryPolicyProblem} refuses.
  * @example
  * ```ts
  * const res = await sendWithRetry(transport, async () => request, DEFAULT_RETRY_POLICY, {
@@ -165,6 +232,14 @@ export async function sendWithRetry(
   policy: RetryPolicy,
   context: RetryContext = {},
 ): Promise<HttpResponse> {
+  const problem = retryPolicyProblem(policy);
+  if (problem !== undefined) {
+    throw new CrestaError(
+      CrestaErrorCode.InvalidOptions,
+      `invalid retry policy: ${problem.field}: ${problem.message}`,
+      { field: problem.field },
+    );
+  }
   const deadline = context.deadline ?? Deadline.none();
   const logger = context.logger ?? silentLogger;
   const random = context.random ?? Math.random;
@@ -176,7 +251,7 @@ export async function sendWithRetry(
 
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     if (attempt > 1) {
-      let delay = backoffDelay(attempt - 1, policy.baseDelayMs, random);
+      let delay = backoffDelay(attempt - 1, policy.baseDelayMs, random, policy.maxDelayMs);
       if (policy.honorRetryAfter && retryAfterMs !== undefined) {
         if (retryAfterMs > policy.maxRetryAfterMs) {
           throw new CrestaError(
@@ -212,16 +287,17 @@ export async function sendWithRetry(
     const remaining = deadline.remainingMs();
     if (remaining <= 0) throw deadlineError(deadline, made, last);
     const request = await prepare();
-    const url = request.url;
+    const url = urlForMessage(request.url);
     lastUrl = url;
     retryAfterMs = undefined;
     made += 1;
-    const cappedByDeadline = remaining < policy.attemptTimeoutMs;
+    // An unbounded deadline (or a clock gone wrong) never lifts the per-attempt timeout.
+    const cappedByDeadline = Number.isFinite(remaining) && remaining < policy.attemptTimeoutMs;
     let response: HttpResponse;
     try {
       response = await transport.send({
         ...request,
-        timeoutMs: Math.min(policy.attemptTimeoutMs, remaining),
+        timeoutMs: cappedByDeadline ? remaining : policy.attemptTimeoutMs,
         ...(context.signal === undefined ? {} : { signal: context.signal }),
       });
     } catch (err) {
