@@ -1,12 +1,13 @@
 import {
   AudioHookError,
+  AudioHookErrorCode,
   NIL_UUID,
   iterableMediaSource,
   toneMediaSource,
   type MediaParameter,
 } from '../src';
 import { MONO, ORG_ID, SESSION_ID, STEREO, settle } from './helpers';
-import { type RawServer, open, setup } from './client-setup';
+import { type RawServer, open, recordingLogger, setup } from './client-setup';
 
 describe('ClientSession', () => {
   describe('open', () => {
@@ -169,6 +170,35 @@ describe('ClientSession', () => {
       expect(error?.message.endsWith('...')).toBe(true);
     });
 
+    it('counts violations after the close started instead of logging each', async () => {
+      const { logger, lines } = recordingLogger();
+      const { server, client } = await open({ pingIntervalMs: 0, logger });
+      const seen: number[] = [];
+      client.on('protocolError', (_e, code) => seen.push(code));
+      server.transport.sendBinary(new Uint8Array(1)); // the first: error 415 and close(error)
+      for (let i = 0; i < 1000; i++) {
+        server.transport.sendBinary(new Uint8Array(1));
+        server.transport.sendText('x');
+      }
+      await settle();
+      expect(server.errors()).toHaveLength(1);
+      expect(server.types()).toEqual(['open', 'error', 'close']);
+      expect(seen).toHaveLength(21);
+      const warnings = lines.filter((l) => l.level === 'warn');
+      expect(warnings).toHaveLength(22);
+      expect(warnings.at(-1)?.message).toBe(
+        'further server protocol errors are counted, not logged',
+      );
+      server.transport.close();
+      await client.finished;
+      expect(lines.find((l) => l.message === 'server protocol errors not logged')?.fields).toEqual({
+        sessionId: SESSION_ID,
+        notLogged: 1980,
+        total: 2000,
+      });
+      expect(lines.length).toBeLessThan(30);
+    });
+
     it('answers pause/resume/event before opened with 409', async () => {
       for (const type of ['pause', 'resume', 'event']) {
         const { client, server } = setup();
@@ -246,6 +276,22 @@ describe('ClientSession', () => {
       await clock.advance(10_000);
       expect(server.errors()).toEqual([{ code: 408, message: 'Close transaction timeout' }]);
       expect((await client.finished).clean).toBe(false);
+    });
+
+    it('reports the close timeout as AUDIOHOOK_ERR_TIMEOUT in protocolError and result.error', async () => {
+      const { server, client, clock } = await open({ closeTimeoutMs: 10_000, pingIntervalMs: 0 });
+      const seen: [string, number][] = [];
+      client.on('protocolError', (error, code) => seen.push([error.code, code]));
+      client.close();
+      await clock.advance(10_000);
+      expect(server.errors()).toEqual([{ code: 408, message: 'Close transaction timeout' }]);
+      expect(seen).toEqual([[AudioHookErrorCode.Timeout, 408]]);
+      const result = await client.finished;
+      expect(result).toMatchObject({
+        clean: false,
+        closeReason: 'end',
+        error: { code: 408, message: 'Close transaction timeout' },
+      });
     });
 
     it('answers disconnect with close(disconnect)', async () => {

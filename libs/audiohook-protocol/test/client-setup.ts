@@ -2,7 +2,14 @@
 // server.
 
 import { join } from 'node:path';
-import { ClientSession, type ClientSessionOptions } from '../src';
+import {
+  type AudioHookLogger,
+  type ClientMessage,
+  ClientSession,
+  type ClientSessionOptions,
+  ServerSession,
+  type ServerSessionOptions,
+} from '../src';
 import { ManualClock, createTransportPair, type InMemoryTransport } from '../src/testing';
 import { ORG_ID, SESSION_ID, settle } from './helpers';
 
@@ -76,4 +83,59 @@ export async function open(
   context.server.send('opened', { media, ...extra });
   await settle();
   return { ...context, opened: await opened };
+}
+
+/**
+ * A client and a library `ServerSession` talking on one manual clock (no pings); `options` may
+ * use that clock (e.g. for a tone source).
+ */
+export function withServer(
+  options: (clock: ManualClock) => Partial<ClientSessionOptions> = () => ({}),
+  serverOptions: Partial<ServerSessionOptions> = {},
+) {
+  const clock = new ManualClock(1_700_000_000_000);
+  const [serverSide, clientSide] = createTransportPair();
+  const server = new ServerSession({
+    transport: serverSide,
+    clock,
+    id: SESSION_ID,
+    ...serverOptions,
+  });
+  const client = new ClientSession({
+    transport: clientSide,
+    organizationId: ORG_ID,
+    sessionId: SESSION_ID,
+    clock,
+    pingIntervalMs: 0,
+    ...options(clock),
+  });
+  const sent: ClientMessage[] = [];
+  client.on('clientMessage', (message) => sent.push(message));
+  /** The client's messages after `open`, as `type` or `type parameters`. */
+  const script = (): string[] =>
+    sent
+      .slice(1)
+      .map((m) =>
+        Object.keys(m.parameters).length === 0
+          ? m.type
+          : `${m.type} ${JSON.stringify(m.parameters)}`,
+      );
+  return { clock, server, client, sent, script };
+}
+
+/** A logger that records every line. */
+export function recordingLogger() {
+  const lines: { level: string; message: string; fields: Record<string, unknown> }[] = [];
+  const at =
+    (level: string) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      lines.push({ level, message, fields });
+    };
+  const logger: AudioHookLogger = {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+  };
+  return { logger, lines };
 }

@@ -101,6 +101,28 @@ describe('runClient', () => {
     expect(server.sessions.map((s) => s.id).sort()).toEqual(sent);
   });
 
+  it('logs a script action the session refuses (a discard beyond the stream range) and finishes the session', async () => {
+    const options = parseOptions([
+      server.url,
+      '--max-stream-duration',
+      '0.6',
+      '--script',
+      'discard@0.1:1e15',
+    ]);
+    const lines: [string, Record<string, unknown>][] = [];
+    const log = (fields: Record<string, unknown>, message: string) => lines.push([message, fields]);
+    const summary = await runClient(options, {
+      progress: sink().stream,
+      logger: () => ({ debug: log, info: log, warn: log, error: log }),
+      signal: new AbortController().signal,
+    });
+    expect(summary).toMatchObject({ sessions: 1, ok: 1, failed: 0 });
+    expect(lines).toContainEqual([
+      'script action refused',
+      expect.objectContaining({ action: 'discard', err: expect.stringContaining('discard') }),
+    ]);
+  });
+
   it('closes every session properly when aborted', async () => {
     const options = parseOptions([server.url, '--session-count', '2', '--connection-rate', '100']);
     const controller = new AbortController();

@@ -48,6 +48,8 @@ export const AudioHookErrorCode = {
   NonceStore: 'AUDIOHOOK_ERR_NONCE_STORE',
   /** The secret lookup (`resolveSecret`) threw or rejected, so the request was refused (fail closed). */
   SecretLookup: 'AUDIOHOOK_ERR_SECRET_LOOKUP',
+  /** Something a session runs itself threw (a timer, a transport callback): not the peer's fault nor the caller's. */
+  Internal: 'AUDIOHOOK_ERR_INTERNAL',
   /** A synchronous signing or verification function ran where Node.js' crypto module is not. */
   CryptoUnavailable: 'AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE',
 } as const;

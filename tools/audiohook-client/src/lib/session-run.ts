@@ -73,29 +73,46 @@ function aborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;
 }
 
-function schedule(session: ClientSession, script: readonly ScriptAction[]): () => void {
+function schedule(
+  session: ClientSession,
+  script: readonly ScriptAction[],
+  log: AudioHookLogger,
+): () => void {
   const timers = script.map((action) =>
     setTimeout(() => {
-      switch (action.kind) {
-        case 'pause':
-          session.pause();
-          break;
-        case 'resume':
-          session.resume();
-          break;
-        case 'discard':
-          session.discard(Math.round(action.durationMs * 1e6));
-          break;
-        case 'update':
-          session.update(action.language);
-          break;
-        case 'close':
-          session.close('end');
-          break;
+      try {
+        runAction(session, action);
+      } catch (error) {
+        // The session refuses a bad argument (e.g. a discard beyond the stream's range) with a
+        // typed error; in a timer it would end the process.
+        log.error(
+          { action: action.kind, err: error instanceof Error ? error.message : String(error) },
+          'script action refused',
+        );
       }
     }, action.atMs),
   );
   return () => timers.forEach((t) => clearTimeout(t));
+}
+
+function runAction(session: ClientSession, action: ScriptAction): void {
+  switch (action.kind) {
+    case 'pause':
+      session.pause();
+      break;
+    case 'resume':
+      session.resume();
+      break;
+    case 'discard':
+      session.discard(Math.round(action.durationMs * 1e6));
+      break;
+    case 'update':
+      session.update(action.language);
+      break;
+    case 'close':
+      session.close('end');
+      break;
+  }
 }
 
 /** Logs what happens in the session; counts the event entities received. */
@@ -210,7 +227,7 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
   if (opened !== undefined) {
     openLatencyMs = performance.now() - started;
     run.onOpened?.();
-    cancelScript = schedule(session, options.script);
+    cancelScript = schedule(session, options.script, run.logger);
     // The signal may have fired while the open was in flight.
     if (aborted(run.signal)) session.close('end');
   }

@@ -3,8 +3,9 @@
 // problem carries the `error` code the client answers it with.
 
 import { isKnownMessageType, parseJsonFrame, validateEnvelope, validateParameters } from '../codec';
-import { AudioHookError, AudioHookErrorCode } from '../errors';
-import type { ServerMessage, ValidationOptions } from '../schemas';
+import { type TranscriptData, validateEntity } from '../entities';
+import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
+import type { EventEntity, ServerMessage, ValidationOptions } from '../schemas';
 
 /** Decodes the server's text frames in order and keeps the last server `seq`. @internal */
 export class ServerFrameDecoder {
@@ -65,4 +66,16 @@ class StatusError extends AudioHookError {
 export function statusFor(error: AudioHookError): number {
   if (error instanceof StatusError) return error.status;
   return error.code === AudioHookErrorCode.MessageTooLarge ? 413 : 400;
+}
+
+/**
+ * The data of a `transcript` entity, or the reason it is invalid (answered with `error` 400).
+ * @internal
+ */
+export function validTranscript(entity: EventEntity): TranscriptData | string {
+  try {
+    return (validateEntity(entity) as { data: TranscriptData }).data;
+  } catch (error) {
+    return toError(error).message;
+  }
 }

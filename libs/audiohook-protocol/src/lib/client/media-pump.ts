@@ -1,7 +1,8 @@
 // The audio a client session sends: pacing comes from the media source; this keeps the stream
 // position (samples sent plus discarded gaps), pauses (a live source keeps running and its audio
-// is reported as discarded; a file waits), and `discardTo` (whole frames skipped, then one
-// `discarded`).
+// is reported as discarded; a file waits; the server's and the client's pauses are tracked apart
+// by `pause.ts`), and `discardTo` (whole frames skipped, then one `discarded`, at the latest when
+// the audio stops).
 
 import { formatDuration, samplesToNanos } from '../duration';
 import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
@@ -10,6 +11,7 @@ import { frameBytes } from '../media';
 import type { MediaSource } from '../media-source';
 import type { ClientParameters, MediaParameter } from '../schemas';
 import type { AudioHookTransport } from '../transport';
+import { type EndedPause, type PauseHolder, PauseState } from './pause';
 
 /** What the media pump needs from its session. @internal */
 export interface MediaPumpHost {
@@ -20,9 +22,9 @@ export interface MediaPumpHost {
     type: T,
     parameters: ClientParameters<T>,
   ): void;
-  /** Reports a pause (the `paused` event). */
-  paused(by: 'server' | 'client'): void;
-  /** Reports a resume (the `resumed` event). */
+  /** Reports that the audio stopped (the `paused` event). */
+  paused(by: PauseHolder): void;
+  /** Reports that the audio flows again (the `resumed` event). */
   resumed(): void;
   /** The source ended (or failed) while the session was still OPEN. */
   ended(failure: Error | undefined): void;
@@ -35,9 +37,7 @@ export class MediaPump {
   #sentSamples = 0;
   #discardedNs = 0;
   #audioBytes = 0;
-  #pausedBy: 'server' | 'client' | undefined;
-  #pauseStart = 0;
-  #pauseDiscarded = 0;
+  readonly #pause = new PauseState();
   #resumeWaiters: (() => void)[] = [];
   #discardToNs: number | undefined;
   #discardStart = 0;
@@ -58,12 +58,20 @@ export class MediaPump {
     return this.#audioBytes;
   }
 
-  /** Who paused the audio, while it is paused. */
-  get pausedBy(): 'server' | 'client' | undefined {
-    return this.#pausedBy;
+  /** True while the server or this client holds a pause. */
+  get paused(): boolean {
+    return this.#pause.active;
   }
 
-  /** Counts `nanos` as discarded at the current position; returns that position. */
+  /** True while `by` holds a pause. */
+  pausedBy(by: PauseHolder): boolean {
+    return this.#pause.holds(by);
+  }
+
+  /**
+   * Counts `nanos` as discarded at the current position; returns that position. The caller has
+   * checked `nanos` (a safe integer ≥ 0 that keeps the position in range).
+   */
   discard(nanos: number): number {
     const start = this.position;
     this.#discardedNs += nanos;
@@ -74,32 +82,60 @@ export class MediaPump {
   discardTo(nanos: number): void {
     this.#discardToNs = nanos;
     this.#discardStart = this.position;
+    this.#discardSkipped = 0;
   }
 
-  /** Stops the audio and sends `paused`. */
-  beginPause(by: 'server' | 'client'): void {
-    this.#pausedBy = by;
-    this.#pauseStart = this.position;
-    this.#pauseDiscarded = 0;
-    this.#host.send('paused', {});
-    this.#host.paused(by);
+  /** The server's `pause` (or `startPaused`): stops the audio, sends `paused` (again if paused). */
+  serverPause(): void {
+    this.#beginPause('server');
   }
 
-  /** Sends `resumed{start, discarded}` and lets the audio flow again. */
-  endPause(): void {
-    this.#pausedBy = undefined;
-    this.#host.send('resumed', {
-      start: formatDuration(this.#pauseStart),
-      discarded: formatDuration(this.#pauseDiscarded),
-    });
-    for (const resolve of this.#resumeWaiters.splice(0)) resolve();
-    this.#host.resumed();
+  /**
+   * The server's `resume`: `resumed{start, discarded}` when that lets the audio flow again,
+   * `resumed` with `discarded` `PT0S` when it was flowing, `paused` while this client holds a pause.
+   */
+  serverResume(): void {
+    if (this.#pause.holds('client')) {
+      this.#pause.end('server');
+      this.#host.send('paused', {});
+      return;
+    }
+    if (!this.#pause.active) {
+      this.#host.send('resumed', { start: formatDuration(this.position), discarded: 'PT0S' });
+      return;
+    }
+    this.#resumed(this.#pause.end('server'));
+  }
+
+  /** This client's pause (hold): stops the audio and sends `paused`. False when already held. */
+  clientPause(): boolean {
+    if (this.#pause.holds('client')) return false;
+    this.#beginPause('client');
+    return true;
+  }
+
+  /**
+   * Lifts this client's pause: sends `resumed{start, discarded}` unless the server's pause is
+   * still on (then nothing is sent until the server's `resume`). False when not held.
+   */
+  clientResume(): boolean {
+    if (!this.#pause.holds('client')) return false;
+    this.#resumed(this.#pause.end('client'));
+    return true;
   }
 
   /** Stops streaming for good. */
   stop(): void {
     this.#streaming = false;
     for (const resolve of this.#resumeWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Reports audio skipped for a `discardTo` that was not reached (the source ended, or the
+   * session is closing): `discarded{start, discarded}`, so that `close.position` adds up.
+   */
+  flushDiscardTo(): void {
+    if (this.#discardToNs !== undefined) this.#finishDiscardTo();
   }
 
   /** Streams `source` in the `selected` media until it ends, fails or the session stops it. */
@@ -111,7 +147,7 @@ export class MediaPump {
     try {
       iterator = source.frames(selected)[Symbol.asyncIterator]();
       while (this.#streaming) {
-        if (this.#pausedBy !== undefined && !source.live) {
+        if (this.#pause.active && !source.live) {
           await new Promise<void>((resolve) => this.#resumeWaiters.push(resolve));
           continue;
         }
@@ -127,7 +163,25 @@ export class MediaPump {
       // A source's own cleanup failing must not become an unhandled rejection.
       void Promise.resolve(iterator?.return?.()).catch(() => undefined);
     }
-    if (this.#host.isOpen()) this.#host.ended(failure);
+    if (!this.#host.isOpen()) return;
+    this.flushDiscardTo();
+    this.#host.ended(failure);
+  }
+
+  #beginPause(by: PauseHolder): void {
+    const began = this.#pause.begin(by, this.position);
+    this.#host.send('paused', {});
+    if (began) this.#host.paused(by);
+  }
+
+  #resumed(ended: EndedPause | undefined): void {
+    if (ended === undefined) return;
+    this.#host.send('resumed', {
+      start: formatDuration(ended.start),
+      discarded: formatDuration(ended.discarded),
+    });
+    for (const resolve of this.#resumeWaiters.splice(0)) resolve();
+    this.#host.resumed();
   }
 
   /** Sends, skips (discardTo) or drops (paused live source) one frame. */
@@ -140,10 +194,10 @@ export class MediaPump {
     }
     const samples = frame.length / unit;
     const duration = samplesToNanos(samples, rate);
-    if (this.#pausedBy !== undefined) {
+    if (this.#pause.active) {
       // A live source keeps running while paused: the audio is lost, the timeline moves on.
       this.#discardedNs += duration;
-      this.#pauseDiscarded += duration;
+      this.#pause.dropped(duration);
       return;
     }
     if (this.#discardToNs !== undefined) {
@@ -161,10 +215,12 @@ export class MediaPump {
 
   #finishDiscardTo(): void {
     this.#discardToNs = undefined;
-    if (this.#discardSkipped > 0) {
+    const skipped = this.#discardSkipped;
+    this.#discardSkipped = 0;
+    if (skipped > 0) {
       this.#host.send('discarded', {
         start: formatDuration(this.#discardStart),
-        discarded: formatDuration(this.#discardSkipped),
+        discarded: formatDuration(skipped),
       });
     }
   }

@@ -3,6 +3,7 @@
 import { invalidArgument } from '../errors';
 import { UUID_PATTERN } from '../schemas';
 import type { AudioHookTransport } from '../transport';
+import { checkLanguage } from './arguments';
 import type { ClientSessionOptions } from './types';
 
 /**
@@ -39,6 +40,7 @@ export function validateClientOptions(options: ClientSessionOptions): void {
       invalidArgument(`${name} must be a finite number ≥ 0, got ${String(value)}`);
     }
   }
+  if (options.language !== undefined) checkLanguage(options.language, 'language');
   if (options.onReconnect !== undefined && !['ignore', 'close'].includes(options.onReconnect)) {
     invalidArgument(`onReconnect must be ignore or close, got ${String(options.onReconnect)}`);
   }

@@ -2,15 +2,18 @@
 // after `opened`, a second right after the first pong, then one per interval; a pong still
 // missing at the next tick is a 408.
 
-import type { Clock, NamedTimers } from '../clock';
+import type { Clock } from '../clock';
 import { formatDuration, millisToNanos } from '../duration';
 import type { PingParameters } from '../schemas';
 
 /** What the pinger needs from its session. @internal */
 export interface PingerHost {
   readonly clock: Clock;
-  /** The session's timers; the pinger uses the one named `ping`. */
-  readonly timers: NamedTimers;
+  /**
+   * Runs `action` after `ms` on the session's `ping` timer (replacing it). The session guards
+   * the action: nothing it throws escapes the timer.
+   */
+  setTimer(ms: number, action: () => void): void;
   /** Interval between pings, which is also the pong deadline. */
   readonly intervalMs: number;
   isOpen(): boolean;
@@ -38,7 +41,7 @@ export class Pinger {
   /** Sends the next ping after `delay` ms (and keeps going while the session is open). */
   schedule(delay: number): void {
     const host = this.#host;
-    host.timers.set('ping', delay, () => {
+    host.setTimer(delay, () => {
       if (!host.isOpen()) return;
       if (this.#pingSeq !== undefined) {
         host.fail(408, 'Timeout waiting for pong');

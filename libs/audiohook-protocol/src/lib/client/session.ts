@@ -1,21 +1,18 @@
 // The client side of one AudioHook session (what Genesys Cloud does, spec §9.3): open/close
 // transactions with timeouts, strict checks of server replies with the documented error codes,
 // pause/resume/discard/update and the probe. Incoming frames are decoded by `decoder.ts`, the
-// audio is streamed by `media-pump.ts`, pings are scheduled by `pinger.ts`.
+// audio is streamed by `media-pump.ts` (pauses: `pause.ts`), pings are scheduled by `pinger.ts`,
+// the caller's arguments are checked by `arguments.ts`. Nothing thrown in a timer or transport
+// callback escapes: it fails the session instead.
 
 import { randomUuid } from '../uuid';
 import { type Clock, NamedTimers, systemClock } from '../clock';
-import { serializeMessage } from '../codec';
-import { formatDuration, millisToNanos, parseDuration } from '../duration';
+import { formatDuration, parseDuration } from '../duration';
 import { TypedEmitter } from '../emitter';
-import { validateEntity, type TranscriptData } from '../entities';
 import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
 import { type AudioHookLogger, silentLogger } from '../logger';
 import { mediaEquals } from '../media';
 import {
-  NIL_UUID,
-  PROTOCOL_VERSION,
-  type ClientMessage,
   type ClientMessageType,
   type ClientParameters,
   type CloseReason,
@@ -24,14 +21,24 @@ import {
   type DisconnectParameters,
   type MediaParameter,
   type OpenedMessage,
-  type Participant,
   type ServerMessage,
 } from '../schemas';
 import { type AudioHookTransport } from '../transport';
-import { ServerFrameDecoder, statusFor } from './decoder';
+import {
+  checkCloseReason,
+  checkDigit,
+  checkDiscard,
+  checkLanguage,
+  checkPlayback,
+  errorParameters,
+} from './arguments';
+import { ServerFrameDecoder, statusFor, validTranscript } from './decoder';
 import { MediaPump } from './media-pump';
+import { isProbe, openParameters } from './open';
 import { validateClientOptions } from './options';
 import { Pinger } from './pinger';
+import { MessageWriter } from './writer';
+import { ProblemReporter, clip } from './problems';
 import type {
   ClientSessionEvents,
   ClientSessionOptions,
@@ -59,7 +66,6 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   readonly #clock: Clock;
   readonly #logger: AudioHookLogger;
   #state: ClientSessionState = 'PREPARING';
-  #seq = 0;
   readonly #decoder: ServerFrameDecoder;
   #offered: readonly MediaParameter[];
   #selected: MediaParameter | undefined;
@@ -73,6 +79,8 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   #closeReason: CloseReason | undefined;
   #disconnect: DisconnectParameters | undefined;
   #error: { code: number; message: string } | undefined;
+  readonly #problems: ProblemReporter;
+  readonly #writer: MessageWriter;
   #openWaiters: ((message: OpenedMessage | undefined) => void)[] = [];
   #finished: Promise<ClientSessionResult>;
   #resolveFinished!: (result: ClientSessionResult) => void;
@@ -88,9 +96,21 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     this.id = (options.sessionId ?? randomUuid()).toLowerCase();
     this.#offered = options.media?.offeredMedia ?? [];
     this.#decoder = new ServerFrameDecoder(this.id, options.strict ?? false);
+    this.#writer = new MessageWriter({
+      id: this.id,
+      transport: this.#transport,
+      serverSeq: () => this.#decoder.serverSeq,
+      position: () => this.position,
+      sent: (message) => this.#emitSafe('clientMessage', message),
+      log: (level, message, fields) => this.#log(level, message, fields),
+    });
+    this.#problems = new ProblemReporter({
+      log: (level, message, fields) => this.#log(level, message, fields),
+      protocolError: (error, code) => this.#emitSafe('protocolError', error, code),
+    });
     this.#pinger = new Pinger({
       clock: this.#clock,
-      timers: this.#timers,
+      setTimer: (ms, action) => this.#setTimer('ping', ms, action),
       intervalMs: options.pingIntervalMs ?? 5000,
       isOpen: () => this.#state === 'OPEN',
       sendPing: (parameters) => this.#send('ping', parameters),
@@ -103,19 +123,25 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       send: (type, parameters) => void this.#send(type, parameters),
       paused: (by) => this.#emitSafe('paused', by),
       resumed: () => this.#emitSafe('resumed'),
-      ended: (failure) => {
-        this.#emitSafe('mediaEnd', failure);
-        if (failure !== undefined) this.#fail(500, `Media source failed: ${failure.message}`);
-        else if (this.#options.closeOnMediaEnd ?? true) this.close('end');
-      },
+      ended: (failure) =>
+        this.#guard('media end', () => {
+          this.#emitSafe('mediaEnd', failure);
+          if (failure !== undefined) this.#fail(500, `Media source failed: ${failure.message}`);
+          else if (this.#options.closeOnMediaEnd ?? true) this.close('end');
+        }),
       log: (level, message, fields) => this.#log(level, message, fields),
     });
     this.#finished = new Promise((resolve) => (this.#resolveFinished = resolve));
+    // A throw must never reach the transport (it would crash the host process).
     this.#transport.attach({
-      onText: (text) => this.#onText(text),
-      onBinary: (data) => this.#onBinary(data),
-      onClose: (code, reason) => this.#onTransportClose(code, reason),
-      onError: (error) => this.#log('warn', 'transport error', { err: error.message }),
+      onText: (text) => this.#guard('text frame', () => this.#onText(text)),
+      onBinary: (data) => this.#guard('binary frame', () => this.#onBinary(data)),
+      onClose: (code, reason) =>
+        this.#guard('transport close', () => this.#onTransportClose(code, reason)),
+      onError: (error) =>
+        this.#guard('transport error', () =>
+          this.#log('warn', 'transport error', { err: toError(error).message }),
+        ),
     });
   }
 
@@ -134,9 +160,9 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     return this.#selected;
   }
 
-  /** True while audio is paused. */
+  /** True while audio is paused: by the server's `pause`, by `pause()`, or by both. */
   get paused(): boolean {
-    return this.#media.pausedBy !== undefined;
+    return this.#media.paused;
   }
 
   /**
@@ -144,16 +170,12 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
    * (spec §15): its id and the last sequence numbers exchanged.
    */
   continuation(): ContinuedSession {
-    return { id: this.id, serverseq: this.#decoder.serverSeq, clientseq: this.#seq };
+    return { id: this.id, serverseq: this.#decoder.serverSeq, clientseq: this.#writer.seq };
   }
 
   /** Resolves when the session is over (never rejects). */
   get finished(): Promise<ClientSessionResult> {
     return this.#finished;
-  }
-
-  #isProbe(): boolean {
-    return this.#options.probe !== undefined && this.#options.probe !== false;
   }
 
   /**
@@ -162,110 +184,128 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
    *
    * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_STATE` when called twice,
    *   `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE` when the `open` (e.g. its `customConfig`) would not fit in
-   *   one text frame. The scripting methods throw the same for oversized parameters.
+   *   one text frame, `AUDIOHOOK_ERR_INVALID_ARGUMENT` when its parameters are invalid (e.g. a
+   *   `customConfig` nested too deep). The scripting methods throw the same for oversized or
+   *   invalid parameters, before anything is sent or changed (no `seq` is used up).
    */
   start(): Promise<OpenedMessage | undefined> {
     if (this.#state !== 'PREPARING') {
       throw new AudioHookError(AudioHookErrorCode.InvalidState, 'start() was already called');
     }
-    const o = this.#options;
-    const probe = this.#isProbe();
-    const participant: Participant = probe
-      ? { id: NIL_UUID, ani: '', aniName: '', dnis: '' }
-      : (o.participant ?? {
-          id: randomUuid(),
-          ani: '+1-555-555-1234',
-          aniName: 'John Doe',
-          dnis: '+1-800-555-6789',
-        });
+    this.#openSeq = this.#send('open', openParameters(this.#options, this.#offered));
     const promise = new Promise<OpenedMessage | undefined>((resolve) =>
       this.#openWaiters.push(resolve),
     );
-    this.#openSeq = this.#send('open', {
-      organizationId: o.organizationId,
-      conversationId: probe ? NIL_UUID : (o.conversationId ?? randomUuid()),
-      participant,
-      media: this.#offered.map((m) => ({ ...m, channels: [...m.channels] })),
-      ...(o.language === undefined ? {} : { language: o.language }),
-      ...(o.supportedLanguages === undefined ? {} : { supportedLanguages: o.supportedLanguages }),
-      ...(o.customConfig === undefined ? {} : { customConfig: o.customConfig }),
-      ...(o.inputVariables === undefined ? {} : { inputVariables: o.inputVariables }),
-      ...(o.continuedSessions === undefined ? {} : { continuedSessions: [...o.continuedSessions] }),
-    });
     this.#setState('OPENING');
-    this.#timers.set('open', o.openTimeoutMs ?? 5000, () =>
+    this.#setTimer('open', this.#options.openTimeoutMs ?? 5000, () =>
       this.#fail(408, 'Open transaction timeout'),
     );
     return promise;
   }
 
   /**
-   * Starts the close transaction (`close` → `closed`). Returns false when the session is not
-   * open or opening.
+   * Starts the close transaction (`close` → `closed`). Audio skipped for `opened.discardTo` and
+   * not yet reported goes out first as `discarded`. Returns false when the session is not open
+   * or opening.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for an unknown reason.
    */
   close(reason: CloseReason = 'end'): boolean {
+    checkCloseReason(reason);
     if (this.#state !== 'OPENING' && this.#state !== 'OPEN') return false;
     this.#media.stop();
     this.#timers.clear('open');
     this.#timers.clear('ping');
     this.#timers.clear('maxDuration');
+    this.#media.flushDiscardTo();
     this.#closeReason = reason;
     this.#closeSeq = this.#send('close', { reason });
     this.#setState('CLOSING');
-    this.#timers.set('close', this.#options.closeTimeoutMs ?? 10_000, () => {
-      this.#sendError(408, 'Close transaction timeout');
-      this.#transport.close();
-    });
+    this.#setTimer('close', this.#options.closeTimeoutMs ?? 10_000, () => this.#closeTimedOut());
     this.#resolveOpen(undefined);
     return true;
   }
 
-  /** Client-initiated pause (hold, secure pause): stops the audio and sends `paused`. */
+  /**
+   * Client-initiated pause (hold, secure pause): stops the audio and sends `paused` (also while
+   * the server's pause is on: both are then held). Returns false when not open or already held.
+   */
   pause(): boolean {
     if (this.#state !== 'OPEN') return false;
-    this.#media.beginPause('client');
-    return true;
+    return this.#media.clientPause();
   }
 
-  /** Ends a client-initiated pause: sends `resumed{start, discarded}`. */
+  /**
+   * Ends the client-initiated pause. When the server's pause is not on, the audio flows again
+   * and `resumed{start, discarded}` is sent, covering the whole pause; otherwise nothing is sent
+   * until the server's `resume`. Returns false when this client holds no pause.
+   */
   resume(): boolean {
-    if (this.#state !== 'OPEN' || this.#media.pausedBy !== 'client') return false;
-    this.#media.endPause();
-    return true;
-  }
-
-  /** Reports (and skips) `nanos` of audio as discarded at the current position. */
-  discard(nanos: number): boolean {
     if (this.#state !== 'OPEN') return false;
-    const start = this.#media.discard(nanos);
-    this.#send('discarded', { start: formatDuration(start), discarded: formatDuration(nanos) });
+    return this.#media.clientResume();
+  }
+
+  /**
+   * Reports (and skips) `nanos` of audio as discarded at the current position.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` unless `nanos` is a safe integer ≥ 0
+   *   that keeps the position within `MAX_STREAM_POSITION_NANOS` (nothing changes then).
+   */
+  discard(nanos: number): boolean {
+    checkDiscard(nanos, this.position);
+    if (this.#state !== 'OPEN') return false;
+    const parameters = { start: formatDuration(this.position), discarded: formatDuration(nanos) };
+    this.#media.discard(nanos);
+    this.#send('discarded', parameters);
     return true;
   }
 
-  /** Sends `update{language}`. */
+  /**
+   * Sends `update{language}`.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` unless `language` is a language tag
+   *   (letters, digits and hyphens, e.g. `en-US`).
+   */
   update(language: string): boolean {
+    checkLanguage(language, 'update() language');
     if (this.#state !== 'OPEN') return false;
     this.#send('update', { language });
     return true;
   }
 
-  /** Sends an `error` message without closing (e.g. a 429 with `retryAfter`). */
+  /**
+   * Sends an `error` message without closing (e.g. a 429 with `retryAfter`).
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` unless `code` is an integer from
+   *   400 to 9999 and `retryAfterMs` (when given) a duration ≥ 0.
+   */
   sendError(code: number, message: string, retryAfterMs?: number): boolean {
+    const parameters = errorParameters(code, message, retryAfterMs);
     if (this.#state !== 'OPEN' && this.#state !== 'OPENING' && this.#state !== 'CLOSING')
       return false;
-    this.#sendError(code, message, retryAfterMs);
+    this.#send('error', parameters);
     return true;
   }
 
-  /** Audio Connector: sends `dtmf{digit}`. */
+  /**
+   * Audio Connector: sends `dtmf{digit}`.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for an empty or non-string digit.
+   */
   sendDtmf(digit: string): boolean {
+    checkDigit(digit);
     if (this.#state !== 'OPEN') return false;
     this.#send('dtmf', { digit });
     return true;
   }
 
-  /** Audio Connector: sends `playback_started` or `playback_completed`. */
+  /**
+   * Audio Connector: sends `playback_started` or `playback_completed`.
+   *
+   * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for anything else.
+   */
   sendPlayback(what: 'started' | 'completed'): boolean {
+    checkPlayback(what);
     if (this.#state !== 'OPEN') return false;
     this.#send(what === 'started' ? 'playback_started' : 'playback_completed', {});
     return true;
@@ -277,7 +317,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
     if (this.#state === 'CLOSED' || this.#state === 'DISCONNECTED') return;
     let message: ServerMessage;
     try {
-      message = this.#decoder.decode(text, this.#seq);
+      message = this.#decoder.decode(text, this.#writer.seq);
     } catch (error) {
       const err =
         error instanceof AudioHookError
@@ -315,34 +355,22 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
         if (this.#state === 'CLOSING') return;
         if (this.#state !== 'OPEN')
           return this.#fail(409, `Unexpected 'pause' in state ${this.#state}`);
-        if (this.#media.pausedBy !== undefined) {
-          this.#send('paused', {});
-          return;
-        }
-        this.#media.beginPause('server');
-        return;
+        return this.#media.serverPause();
       case 'resume':
         if (this.#state === 'CLOSING') return;
         if (this.#state !== 'OPEN')
           return this.#fail(409, `Unexpected 'resume' in state ${this.#state}`);
-        if (this.#media.pausedBy === 'client') this.#send('paused', {});
-        else if (this.#media.pausedBy === 'server') this.#media.endPause();
-        else this.#send('resumed', { start: formatDuration(this.position), discarded: 'PT0S' });
-        return;
+        return this.#media.serverResume();
       case 'event': {
         if (this.#state !== 'OPEN' && this.#state !== 'CLOSING') {
           return this.#fail(409, `Unexpected 'event' in state ${this.#state}`);
         }
-        const entities = message.parameters.entities;
-        this.#emitSafe('event', entities);
-        for (const entity of entities) {
+        this.#emitSafe('event', message.parameters.entities);
+        for (const entity of message.parameters.entities) {
           if (entity.type !== 'transcript') continue;
-          try {
-            const known = validateEntity(entity) as { data: TranscriptData };
-            this.#emitSafe('transcript', known.data);
-          } catch (error) {
-            return this.#fail(400, toError(error).message);
-          }
+          const data = validTranscript(entity);
+          if (typeof data === 'string') return this.#fail(400, data);
+          this.#emitSafe('transcript', data);
         }
         return;
       }
@@ -394,18 +422,22 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
     const probe = this.#options.probe;
     const probeDuration = typeof probe === 'object' ? probe.durationMs : undefined;
-    const maxMs = this.#isProbe() ? probeDuration : this.#options.maxStreamDurationMs;
-    if (this.#isProbe() && (probeDuration === undefined || selected === undefined)) {
+    const maxMs = isProbe(this.#options) ? probeDuration : this.#options.maxStreamDurationMs;
+    if (isProbe(this.#options) && (probeDuration === undefined || selected === undefined)) {
       this.close('end');
       return;
     }
     if (maxMs !== undefined) {
-      this.#timers.set('maxDuration', maxMs, () => this.close('end'));
+      this.#setTimer('maxDuration', maxMs, () => this.close('end'));
     }
     if (params.discardTo !== undefined) this.#media.discardTo(parseDuration(params.discardTo));
-    if (params.startPaused === true) this.#media.beginPause('server');
+    if (params.startPaused === true) this.#media.serverPause();
     if (selected !== undefined && this.#options.media !== undefined) {
-      void this.#media.run(this.#options.media, selected);
+      this.#media.run(this.#options.media, selected).catch((error: unknown) =>
+        this.#guard('media', () => {
+          throw error;
+        }),
+      );
     }
   }
 
@@ -429,6 +461,7 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
       });
     this.#timers.clearAll();
     this.#media.stop();
+    this.#problems.summarize();
     this.#setState('DISCONNECTED');
     this.#resolveOpen(undefined);
     const result: ClientSessionResult = {
@@ -448,52 +481,80 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
 
   // ---- helpers ----
 
+  /** Sends one message (see `writer.ts`: `seq` is used up only when it goes out). */
   #send<T extends ClientMessageType>(type: T, parameters: ClientParameters<T>): number {
-    const message = {
-      version: PROTOCOL_VERSION,
-      id: this.id,
-      type,
-      seq: ++this.#seq,
-      serverseq: this.#decoder.serverSeq,
-      position: formatDuration(this.position),
-      parameters,
-    } as ClientMessage;
-    const text = serializeMessage(message);
-    try {
-      this.#transport.sendText(text);
-    } catch (error) {
-      this.#log('error', 'transport failed to send', { type, err: toError(error).message });
-    }
-    this.#emitSafe('clientMessage', message);
-    return message.seq;
+    return this.#writer.send(type, parameters);
   }
 
-  #sendError(code: number, message: string, retryAfterMs?: number): void {
-    this.#send('error', {
-      code,
-      message,
-      ...(retryAfterMs === undefined
-        ? {}
-        : { retryAfter: formatDuration(millisToNanos(retryAfterMs)) }),
-    });
+  #sendError(code: number, message: string): void {
+    this.#send('error', errorParameters(code, message, undefined));
   }
 
   /** Reports a fatal problem: `error{code}` then `close{reason:"error"}` (once). */
   #fail(code: number, message: string, cause?: AudioHookError): void {
-    const error =
-      cause ??
-      new AudioHookError(
-        code === 408 ? AudioHookErrorCode.Timeout : AudioHookErrorCode.ProtocolViolation,
-        message,
-      );
-    this.#log('warn', 'server protocol error', { code, message });
-    this.#emitSafe('protocolError', error, code);
-    if (this.#state !== 'OPENING' && this.#state !== 'OPEN') return;
-    // The text may quote server-controlled values: keep the reply well inside the frame limit.
-    const text = message.length > 512 ? `${message.slice(0, 509)}...` : message;
-    this.#error = { code, message: text };
+    // No longer answered (a close is under way, or start() was not called): counted.
+    if (this.#state !== 'OPENING' && this.#state !== 'OPEN') {
+      return this.#problems.late(code, message, cause);
+    }
+    this.#problems.report(code, message, cause);
+    const text = clip(message);
+    this.#error ??= { code, message: text };
     this.#sendError(code, text);
     this.close('error');
+  }
+
+  /** No `closed` within the close timeout: `error` 408, then the connection is dropped. */
+  #closeTimedOut(): void {
+    const message = 'Close transaction timeout';
+    this.#problems.report(408, message);
+    this.#error ??= { code: 408, message };
+    this.#sendError(408, message);
+    this.#transport.close();
+  }
+
+  /** Sets a named timer whose action cannot throw out of the timer callback. */
+  #setTimer(name: string, ms: number, action: () => void): void {
+    this.#timers.set(name, ms, () => this.#guard(`${name} timer`, action));
+  }
+
+  /** Runs a timer, transport or media callback: what it throws fails the session instead. */
+  #guard(where: string, action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      try {
+        this.#internalFailure(where, error);
+      } catch {
+        // Not even the connection could be dropped: nothing more to do, but never throw here.
+      }
+    }
+  }
+
+  /**
+   * Something threw where nobody can catch it: `error` 500 and `close(error)` while open (a
+   * `protocolError` carries the typed error); otherwise, or when even that fails, the connection
+   * is dropped so that the session still ends.
+   */
+  #internalFailure(where: string, thrown: unknown): void {
+    const error =
+      thrown instanceof AudioHookError
+        ? thrown
+        : new AudioHookError(AudioHookErrorCode.Internal, toError(thrown).message, {
+            cause: thrown,
+          });
+    const message = `Internal client error (${where}): ${error.message}`;
+    this.#log('error', 'internal client error', { where, code: error.code, err: error.message });
+    try {
+      if (this.#state === 'OPENING' || this.#state === 'OPEN')
+        return this.#fail(500, message, error);
+    } catch {
+      // Even the report failed: drop the connection below.
+    }
+    if (this.#state === 'DISCONNECTED') return;
+    this.#error ??= { code: 500, message: clip(message) };
+    this.#timers.clearAll();
+    this.#media.stop();
+    this.#transport.close();
   }
 
   #resolveOpen(message: OpenedMessage | undefined): void {
@@ -514,6 +575,10 @@ export class ClientSession extends TypedEmitter<ClientSessionEvents> {
   }
 
   #log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void {
-    this.#logger[level]({ sessionId: this.id, ...fields }, message);
+    try {
+      this.#logger[level]({ sessionId: this.id, ...fields }, message);
+    } catch {
+      // A failing logger must not break the session.
+    }
   }
 }

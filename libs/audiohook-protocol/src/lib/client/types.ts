@@ -119,7 +119,11 @@ export interface ClientSessionResult {
   readonly closeReason: CloseReason | undefined;
   /** The `disconnect` the server sent, if any. */
   readonly disconnect: DisconnectParameters | undefined;
-  /** The `error` this client sent, if any. */
+  /**
+   * The first fatal `error` this client sent, if any: a server protocol violation, a timeout
+   * (open, pong or close: code 408) or an internal failure (500). Not the ones sent with
+   * {@link ClientSession.sendError}.
+   */
   readonly error: { readonly code: number; readonly message: string } | undefined;
   /** Round-trip times measured with ping/pong, in ns. */
   readonly rtts: readonly number[];
@@ -152,16 +156,25 @@ export type ClientSessionEvents = {
   transcript: [data: TranscriptData];
   /** A pong arrived; RTT in ns. */
   pong: [rtt: number];
-  /** Audio stopped (`by` the server's `pause` or this client's `pause()`). */
+  /**
+   * Audio stopped (`by` the server's `pause` or this client's `pause()`). Only when it was
+   * flowing: a second pause taken while the first is on (the server's and the client's may
+   * overlap) does not fire it again.
+   */
   paused: [by: 'server' | 'client'];
-  /** Audio flows again. */
+  /** Audio flows again (neither the server's nor the client's pause is on any more). */
   resumed: [];
   disconnect: [parameters: DisconnectParameters];
   reconnect: [parameters: ReconnectParameters];
   updated: [];
   /** Binary audio from the server (only with `acceptServerAudio`). */
   serverAudio: [data: Uint8Array];
-  /** This client reported an error to the server and is closing. */
+  /**
+   * A problem with code `code`: this client reported it to the server with `error` and is
+   * closing (`AUDIOHOOK_ERR_TIMEOUT` for the open, pong and close timeouts). Violations that
+   * come while the close is already under way are not answered; only the first 20 of them fire
+   * this event (and are logged), the rest are counted and the count is logged at the end.
+   */
   protocolError: [error: AudioHookError, code: number];
   /** The media source ended or failed. */
   mediaEnd: [error: Error | undefined];

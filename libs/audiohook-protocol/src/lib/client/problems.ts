@@ -1,0 +1,69 @@
+// How a client session reports problems: each one is logged and emitted as `protocolError`
+// with a typed error (`AUDIOHOOK_ERR_TIMEOUT` for a 408). Violations that come once the session
+// no longer answers them (a close is under way) are counted; only the first
+// MAX_LOGGED_LATE_VIOLATIONS are logged and emitted, and the count is summed up at the end, so
+// that a hostile server cannot make the client log without bound.
+
+import { AudioHookError, AudioHookErrorCode } from '../errors';
+import type { AudioHookLogger } from '../logger';
+
+/** Late violations logged and emitted per session; the rest are only counted. @internal */
+export const MAX_LOGGED_LATE_VIOLATIONS = 20;
+
+/** Longest error text sent or logged; the text may quote server-controlled values. */
+const MAX_ERROR_TEXT = 512;
+
+/** `text` cut to 512 characters (ending in `...` when cut). @internal */
+export function clip(text: string): string {
+  return text.length > MAX_ERROR_TEXT ? `${text.slice(0, MAX_ERROR_TEXT - 3)}...` : text;
+}
+
+/** What the reporter needs from its session. @internal */
+export interface ProblemReporterHost {
+  log(level: keyof AudioHookLogger, message: string, fields: Record<string, unknown>): void;
+  /** Emits `protocolError`. */
+  protocolError(error: AudioHookError, code: number): void;
+}
+
+/** Logs and emits the problems of one client session, boundedly. @internal */
+export class ProblemReporter {
+  readonly #host: ProblemReporterHost;
+  #late = 0;
+
+  constructor(host: ProblemReporterHost) {
+    this.#host = host;
+  }
+
+  /** Logs the problem and emits `protocolError` (`cause`, or an error typed after `code`). */
+  report(code: number, message: string, cause?: AudioHookError): void {
+    const error =
+      cause ??
+      new AudioHookError(
+        code === 408 ? AudioHookErrorCode.Timeout : AudioHookErrorCode.ProtocolViolation,
+        message,
+      );
+    this.#host.log('warn', 'server protocol error', { code, message: clip(message) });
+    this.#host.protocolError(error, code);
+  }
+
+  /** A violation the session no longer answers: reported while under the limit, else counted. */
+  late(code: number, message: string, cause?: AudioHookError): void {
+    const count = ++this.#late;
+    if (count > MAX_LOGGED_LATE_VIOLATIONS) return;
+    this.report(code, message, cause);
+    if (count === MAX_LOGGED_LATE_VIOLATIONS) {
+      this.#host.log('warn', 'further server protocol errors are counted, not logged', {
+        limit: MAX_LOGGED_LATE_VIOLATIONS,
+      });
+    }
+  }
+
+  /** At the end of the session: how many late violations went unlogged, if any. */
+  summarize(): void {
+    if (this.#late <= MAX_LOGGED_LATE_VIOLATIONS) return;
+    this.#host.log('warn', 'server protocol errors not logged', {
+      notLogged: this.#late - MAX_LOGGED_LATE_VIOLATIONS,
+      total: this.#late,
+    });
+  }
+}
