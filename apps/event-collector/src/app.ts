@@ -11,7 +11,7 @@ import { RecentEvents } from './lib/recent-events';
 import { Leadership } from './lib/leadership';
 import { redactUrl } from './lib/redact';
 import type { CollectingSession } from './lib/session';
-import { type ResolvedTopics, resolveTopics } from './lib/topics';
+import { fallBackFromFile, type ResolvedTopics, resolveTopics } from './lib/topics';
 
 export type { HealthBody } from './lib/health';
 
@@ -78,10 +78,35 @@ function buildShared(config: CollectorConfig, logger: Logger): Shared {
   };
 }
 
+/**
+ * Genesys rejected every topic subscribed to: when they came from a topics file, switch to the
+ * topics it replaced (discovered or built-in), with a warning and a `/health` problem.
+ */
+function fallBackFromRejectedFile(sh: Shared, rejected: readonly string[]): boolean {
+  const next = sh.resolved && fallBackFromFile(sh.resolved, rejected);
+  if (!next) return false;
+  sh.resolved = next;
+  sh.logger.warn(
+    {
+      file: sh.config.topics.file,
+      rejected: rejected.length,
+      source: next.source,
+      topics: next.topics,
+    },
+    `Genesys rejected every topic of the topics file; subscribing to the ${next.source} AudioHook topics instead`,
+  );
+  return true;
+}
+
 /** Re-reads the definitions; resubscribes when the AudioHook list changed. */
 async function refreshTopics(sh: Shared, session: CollectingSession | undefined): Promise<void> {
   try {
-    const next = await resolveTopics(sh.config.topics, sh.api, sh.logger, sh.stopping.signal);
+    let next = await resolveTopics(sh.config.topics, sh.api, sh.logger, sh.stopping.signal);
+    const refused = sh.resolved?.fileRejected;
+    if (refused && next.source === 'file' && next.topics.join('\n') === refused.join('\n')) {
+      // The same file Genesys refused as a whole: keep the fallback (with refreshed definitions).
+      next = fallBackFromFile(next, refused) ?? next;
+    }
     const changed = next.topics.join('\n') !== (sh.resolved?.topics ?? []).join('\n');
     sh.resolved = next;
     if (changed) {
@@ -132,6 +157,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
       tokens: sh.tokens,
       recent: sh.recent,
       topics: () => sh.resolved,
+      onAllTopicsRejected: (rejected) => fallBackFromRejectedFile(sh, rejected),
     },
     config.lease,
   );

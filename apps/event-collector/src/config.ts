@@ -10,7 +10,9 @@ import {
 } from '@org/service-kit/env';
 import { z } from 'zod';
 import { CollectorError } from './lib/errors';
-import { resolveGenesysEnv } from './lib/regions';
+import { redactUrl } from './lib/redact';
+import { LOOPBACK_HOSTS, resolveGenesysEnv } from './lib/regions';
+import { checkTopicOverride } from './lib/topics';
 
 /** The "is this an AudioHook event?" tests, applied in the configured order. */
 export type AudioHookMatcher = 'id-prefix' | 'entity-type' | 'name' | 'topic';
@@ -137,30 +139,48 @@ const num = (def: number, opts: { int?: boolean; min?: number; max?: number } = 
 
 const str = (def: string) => envString({ default: def });
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/** An http(s) base URL; plain http only towards loopback, so secrets never cross a network in clear. */
-const baseUrl = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    let u: URL;
-    try {
-      u = new URL(v);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a URL' });
-      return z.NEVER;
-    }
-    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be https:// (plain http:// is accepted only for 127.0.0.1/localhost)',
-      });
-      return z.NEVER;
-    }
-    return v.replace(/\/+$/, '');
-  });
+/**
+ * A Genesys base URL (login, REST API): http(s), plain http only towards loopback (so secrets never
+ * cross a network in clear), without credentials (the OAuth client goes in GENESYS_CLIENT_ID and
+ * GENESYS_CLIENT_SECRET, never in a URL that is logged and shown on `/health`), and without a query
+ * string or fragment (request paths are appended to it). Marked secret so the kit never echoes a
+ * rejected value; the messages carry its redacted form instead.
+ */
+const baseUrl = secret(
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const fail = (message: string): never => {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${message} (got ${JSON.stringify(redactUrl(v))})`,
+        });
+        return z.NEVER;
+      };
+      let u: URL;
+      try {
+        u = new URL(v);
+      } catch {
+        return fail('is not a URL');
+      }
+      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK_HOSTS.has(u.hostname))) {
+        return fail('must be https:// (plain http:// is accepted only for 127.0.0.1/localhost)');
+      }
+      if (u.username !== '' || u.password !== '') {
+        return fail(
+          'must not contain credentials (user:password@); the OAuth client goes in GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET',
+        );
+      }
+      if (/[?#]/.test(v)) {
+        return fail(
+          'must not contain a query string or fragment (request paths are appended to it)',
+        );
+      }
+      return v.replace(/\/+$/, '');
+    }),
+);
 
 /** Any http(s) URL (e.g. DYNAMODB_ENDPOINT: dynalite, DynamoDB Local, a VPC endpoint). */
 const baseUrlAny = z
@@ -188,7 +208,21 @@ const envSchema = z.object({
   GENESYS_LOGIN_BASE_URL: baseUrl,
   GENESYS_API_BASE_URL: baseUrl,
   TOPICS_FILE: z.string().optional(),
-  TOPICS: z.string().optional(),
+  TOPICS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const checked = checkTopicOverride(v.split(','));
+      if ('problems' in checked) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must list operational-event topics (v2.operations.events.<definition id>) or bare definition ids (AUDIOHOOK-0001), comma-separated: ${checked.problems.join('; ')}`,
+        });
+        return z.NEVER;
+      }
+      return checked.topics.length > 0 ? checked.topics : undefined;
+    }),
   DISCOVER_TOPICS: bool(true),
   DEFINITIONS_REFRESH_HOURS: num(24, { min: 0 }),
   SUBSCRIBE_IGNORE_ERRORS: bool(true),
@@ -375,6 +409,12 @@ function elasticFrom(e: Env): ElasticConfig | undefined {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw configError(['ELASTIC_URL must be http:// or https://']);
   }
+  if (/[?#]/.test(e.ELASTIC_URL)) {
+    // `/_bulk` is appended to the URL: a query or fragment would swallow it (or be dropped).
+    throw configError([
+      'ELASTIC_URL must not contain a query string or fragment (?… or #…): it is the base URL that /_bulk is appended to; put credentials in ELASTIC_AUTH',
+    ]);
+  }
   const authorization = elasticUrlCredentials(url, e.ELASTIC_AUTH !== undefined);
   const outDir = dirname(e.OUTPUT_FILE);
   return {
@@ -454,15 +494,12 @@ function genesysFrom(e: Env): CollectorConfig['genesys'] {
  */
 export function loadConfig(env: Record<string, string | undefined>): CollectorConfig {
   const e = parseEnv(env);
-  const override = e.TOPICS?.split(',')
-    .map((t) => t.trim())
-    .filter(Boolean);
   return {
     genesys: genesysFrom(e),
     topics: {
       file: e.TOPICS_FILE ?? './topics.json',
       fileExplicit: e.TOPICS_FILE !== undefined,
-      override: override && override.length > 0 ? override : undefined,
+      override: e.TOPICS,
       discover: e.DISCOVER_TOPICS,
       definitionsRefreshMs: e.DEFINITIONS_REFRESH_HOURS * 3_600_000,
     },

@@ -203,10 +203,15 @@ describe('collector: delivery against the fake Genesys', () => {
     await waitFor('delivery on the permitted topic', () => (c?.records().length ?? 0) === 1);
   });
 
-  it('answers 503 on /health when every topic is rejected', async () => {
+  it('answers 503 on /health when every topic is rejected (TOPICS is an override: no fallback)', async () => {
     await genesys.stop();
-    genesys = await new FakeGenesys({ heartbeatIntervalMs: 200 }).start();
-    c = await startCollector(genesys, { env: { TOPICS: 'platform.integration.audiohook' } });
+    genesys = await new FakeGenesys({
+      heartbeatIntervalMs: 200,
+      rejectedTopics: {
+        [topicOf('AUDIOHOOK-0099')]: { reason: 'Missing permissions', missingPermissions: [] },
+      },
+    }).start();
+    c = await startCollector(genesys, { env: { TOPICS: 'AUDIOHOOK-0099' } });
     await waitFor('connected', () => genesys.connectedChannels().length === 1);
     const h = await c.http('/health');
     expect(h.status).toBe(503);

@@ -337,6 +337,33 @@ describe('collector: reconnects, renewals and failures against the fake Genesys'
     expect(c.collector.metrics.get('rate_limited')).toBe(2);
   });
 
+  it('refuses a channel whose connectUri carries credentials or is not wss://, without logging it, and creates another', async () => {
+    await start();
+    for (const connectUri of [
+      'wss://svc:hunter2@streaming.usw2.pure.cloud/channels/streaming-0-abc',
+      'ws://streaming.usw2.pure.cloud/channels/streaming-0-abc',
+    ]) {
+      genesys.failNext('createChannel', {
+        status: 200,
+        body: {
+          id: 'streaming-0-abc',
+          connectUri,
+          expires: new Date(Date.now() + 3_600_000).toISOString(),
+        },
+      });
+    }
+    c = await startCollector(genesys);
+    await waitFor('connected', () => genesys.connectedChannels().length === 1, 15_000);
+    const creates = genesys.requestsTo('/api/v2/notifications/channels', 'POST');
+    expect(creates).toHaveLength(3);
+    const refusals = c.logs.lines.filter((l) =>
+      JSON.stringify(l).includes('connectUri is not a wss:// URL without credentials'),
+    );
+    expect(refusals).toHaveLength(2);
+    expect(c.logs.raw.join('')).not.toContain('hunter2');
+    expect(c.logs.raw.join('')).not.toContain('streaming-0-abc');
+  });
+
   it('re-subscribes the channel it already created when the first subscribe fails, instead of creating another', async () => {
     await start();
     genesys.failNext('subscribe', { status: 503 });

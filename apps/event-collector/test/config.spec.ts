@@ -102,6 +102,51 @@ describe('loadConfig', () => {
     ).toContain('GENESYS_LOGIN_BASE_URL must be https://');
   });
 
+  it('refuses credentials (user:password@) in the Genesys base URLs instead of only redacting them, echoing neither them nor the URL in clear', () => {
+    for (const variable of ['GENESYS_API_BASE_URL', 'GENESYS_LOGIN_BASE_URL']) {
+      for (const url of [
+        'https://svc:hunter2@api.example.com',
+        'http://svc:hunter2@127.0.0.1:9000',
+        'https://hunter2@login.example.com/',
+      ]) {
+        const msg = configError({ ...required, [variable]: url });
+        expect(msg).toContain(`${variable} must not contain credentials (user:password@)`);
+        expect(msg).toContain('GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET');
+        expect(msg).not.toContain('hunter2');
+      }
+    }
+    // Other refusals of these URLs show them redacted too, never their credentials.
+    const msg = configError({
+      ...required,
+      GENESYS_API_BASE_URL: 'http://u:hunter2@api.example.com',
+    });
+    expect(msg).toContain('GENESYS_API_BASE_URL must be https://');
+    expect(msg).toContain('(got "http://api.example.com")');
+    expect(msg).not.toContain('hunter2');
+  });
+
+  it('refuses a query string or fragment in the Genesys base URLs, which request paths are appended to', () => {
+    expect(
+      configError({ ...required, GENESYS_API_BASE_URL: 'https://api.example.com/?org=1' }),
+    ).toContain('GENESYS_API_BASE_URL must not contain a query string or fragment');
+    expect(
+      configError({ ...required, GENESYS_LOGIN_BASE_URL: 'https://login.example.com#x' }),
+    ).toContain('GENESYS_LOGIN_BASE_URL must not contain a query string or fragment');
+  });
+
+  it('refuses an ELASTIC_URL with a query string or fragment (the sink appends /_bulk to it), without echoing it', () => {
+    for (const url of [
+      'https://es.example.com:9200/?api_key=c2VjcmV0a2V5',
+      'https://es.example.com:9200/prefix?',
+      'https://es.example.com:9200#c2VjcmV0a2V5',
+      'https://elastic:c2VjcmV0a2V5@es.example.com/?x=1',
+    ]) {
+      const msg = configError({ ...required, ELASTIC_URL: url });
+      expect(msg).toContain('ELASTIC_URL must not contain a query string or fragment');
+      expect(msg).not.toContain('c2VjcmV0a2V5');
+    }
+  });
+
   it('builds the Elasticsearch settings, with spool and dead-letter files beside the output', () => {
     const c = loadConfig({
       ...required,
@@ -209,6 +254,36 @@ describe('loadConfig', () => {
     expect(c.backfill.enabled).toBe(false);
     expect(configError({ ...required, AUDIOHOOK_MATCH: 'id-prefix,guess' })).toContain(
       'unknown matcher(s) guess',
+    );
+  });
+
+  it('accepts in TOPICS only operational-event topics and bare definition ids (a UUID-style id too)', () => {
+    const uuidTopic = 'v2.operations.events.0f8f91f9-a27d-4ddf-9026-7e1e3a8d73a6';
+    expect(
+      loadConfig({ ...required, TOPICS: `AUDIOHOOK-0012,${uuidTopic},,` }).topics.override,
+    ).toEqual(['AUDIOHOOK-0012', uuidTopic]);
+    expect(loadConfig({ ...required, TOPICS: ' , ' }).topics.override).toBeUndefined();
+  });
+
+  it('refuses TOPICS entries that are not operational-event topics, naming each with the reason', () => {
+    const msg = configError({
+      ...required,
+      TOPICS:
+        'AUDIOHOOK-0001,channel.metadata,v2.users.abc.presence,platform.integration.audiohook,v2.operations.events.{id},v2.operations.events.AUDIOHOOK-*',
+    });
+    expect(msg).toContain('TOPICS must list operational-event topics');
+    expect(msg).toContain('"channel.metadata": system topics arrive without subscribing');
+    expect(msg).toContain('"v2.users.abc.presence": not an operational-event topic');
+    expect(msg).toContain('"platform.integration.audiohook": not an operational-event topic');
+    expect(msg).toContain('"v2.operations.events.{id}": the part after v2.operations.events.');
+    expect(msg).toContain('"v2.operations.events.AUDIOHOOK-*": the part after');
+    expect(msg).not.toContain('"AUDIOHOOK-0001":');
+  });
+
+  it('refuses a TOPICS list longer than the 1000 topics a Genesys channel takes', () => {
+    const many = Array.from({ length: 1001 }, (_, i) => `AUDIOHOOK-${i + 1}`).join(',');
+    expect(configError({ ...required, TOPICS: many })).toContain(
+      'lists 1001 topics; a Genesys channel takes at most 1000',
     );
   });
 });

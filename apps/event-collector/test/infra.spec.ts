@@ -172,6 +172,47 @@ describe('EventCollectorStack: the service', () => {
     expect(build).toThrow(/ELASTIC_URL contains credentials .* ELASTIC_AUTH/);
     expect(build).not.toThrow(/hunter2/);
   });
+
+  it('refuses an ELASTIC_URL with a query string or fragment, from the parameter or APP_SETTINGS, without echoing it', () => {
+    const build = (params: Record<string, string>) => (): unknown =>
+      new EventCollectorStack(createInfraApp({ nag: false }), 'UrlQuery', {
+        env,
+        params: readCollectorParameters(params),
+        image: image(),
+      });
+    for (const params of [
+      { ELASTIC_URL: 'https://search.example.com/?api_key=c2VjcmV0a2V5' },
+      { ELASTIC_URL: 'https://search.example.com#c2VjcmV0a2V5' },
+      { APP_SETTINGS: '{"ELASTIC_URL":"https://search.example.com/?api_key=c2VjcmV0a2V5"}' },
+    ]) {
+      expect(build(params)).toThrow(CollectorError);
+      expect(build(params)).toThrow(/ELASTIC_URL must not contain a query string or fragment/);
+      expect(build(params)).not.toThrow(/c2VjcmV0a2V5/);
+    }
+  });
+
+  it('treats an ELASTIC_URL given in APP_SETTINGS like the parameter: credentials in it refused, ELASTIC_AUTH from the secret', () => {
+    expect(
+      () =>
+        new EventCollectorStack(createInfraApp({ nag: false }), 'SettingsUrlCredentials', {
+          env,
+          params: readCollectorParameters({
+            APP_SETTINGS: '{"ELASTIC_URL":"https://elastic:hunter2@search.example.com"}',
+          }),
+          image: image(),
+        }),
+    ).toThrow(/ELASTIC_URL contains credentials .* ELASTIC_AUTH/);
+    const viaSettings = new EventCollectorStack(createInfraApp({ nag: false }), 'SettingsUrl', {
+      env,
+      params: readCollectorParameters({
+        APP_SETTINGS: '{"ELASTIC_URL":"https://search.example.com"}',
+      }),
+      image: image(),
+    });
+    const c = container(Template.fromStack(viaSettings));
+    expect(environment(c)['ELASTIC_URL']).toBe('https://search.example.com');
+    expect((c['Secrets'] as { Name: string }[]).map((s) => s.Name)).toContain('ELASTIC_AUTH');
+  });
 });
 
 describe('EventCollectorStack: storage and state', () => {

@@ -78,10 +78,13 @@ export class EventCollectorStack extends Stack {
       // A few MB of JSONL written line by line: bursting credits far exceed what it needs.
       throughputMode: efs.ThroughputMode.BURSTING,
     });
+    // ELASTIC_URL from the parameter or from APP_SETTINGS: either way it gets ELASTIC_AUTH from
+    // the secret, and its validation below.
+    const elasticUrl = p.ELASTIC_URL ?? p.APP_SETTINGS['ELASTIC_URL'];
     const environment = {
       ...p.APP_SETTINGS,
       ...(p.GENESYS_ENV === undefined ? {} : { GENESYS_ENV: p.GENESYS_ENV }),
-      ...(p.ELASTIC_URL === undefined ? {} : { ELASTIC_URL: p.ELASTIC_URL }),
+      ...(elasticUrl === undefined ? {} : { ELASTIC_URL: elasticUrl }),
       OUTPUT_FILE: `${DATA_DIR}/audiohook_events.jsonl`,
       HTTP_HOST: '0.0.0.0',
       HTTP_PORT: String(HTTP_PORT),
@@ -90,18 +93,18 @@ export class EventCollectorStack extends Stack {
     };
     // The collector's own loader checks the settings now (the credentials come at task start;
     // ELASTIC_AUTH among them, so credentials inside ELASTIC_URL, which would sit in the template
-    // in clear, are refused here as they would be at start).
+    // in clear, are refused here as they would be at start, and so is a query or fragment).
     const config = loadConfig({
       ...environment,
       GENESYS_CLIENT_ID: 'from-secrets-manager',
       GENESYS_CLIENT_SECRET: 'from-secrets-manager',
-      ...(p.ELASTIC_URL === undefined ? {} : { ELASTIC_AUTH: 'from-secrets-manager' }),
+      ...(elasticUrl === undefined ? {} : { ELASTIC_AUTH: 'from-secrets-manager' }),
     });
     this.shutdownDeadline = Duration.millis(config.shutdownTimeoutMs).plus(Duration.seconds(5));
     const secret = importSecret(this, 'Genesys', p.GENESYS_SECRET_NAME);
     const secretKeys = [
       ...GENESYS_SECRET_KEYS,
-      ...(p.ELASTIC_URL === undefined ? [] : ['ELASTIC_AUTH']),
+      ...(elasticUrl === undefined ? [] : ['ELASTIC_AUTH']),
     ];
     this.collector = new ContainerService(this, 'Collector', {
       cluster: network.cluster,

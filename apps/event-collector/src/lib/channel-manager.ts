@@ -64,6 +64,11 @@ export interface ChannelManagerOptions {
   /** Called each time a socket is connected (e.g. to write a first checkpoint at once). */
   onLive?: () => void;
   /**
+   * Genesys rejected every topic of a subscription: return true when `topics` now gives another
+   * list to subscribe to instead (the topics file's fallback), false to keep the rejected one.
+   */
+  onAllRejected?: (rejected: readonly string[]) => boolean;
+  /**
    * The largest plausible delivery delay (`BACKFILL_MAX_LAG_S`): an event time further from its
    * receive time is ignored by the lag estimate. @default 300000
    */
@@ -325,6 +330,7 @@ export class ChannelManager {
     }
     const permitted = this.#topicStates.length - rejected.length;
     if (permitted === 0 && topics.length > 0) {
+      if (this.#o.onAllRejected?.(topics)) return this.#subscribe(ch);
       this.#o.logger.error('no topic subscription was permitted: nothing will be received');
     }
     this.#o.logger.info(

@@ -118,8 +118,6 @@ export class CheckpointFile {
 
   /** Replaces the checkpoint atomically and durably. */
   async write(cp: Checkpoint): Promise<void> {
-    const dir = dirname(this.path);
-    const tmp = join(dir, `.${basename(this.path)}.${randomBytes(6).toString('hex')}.tmp`);
     const text = `${JSON.stringify({
       version: 1,
       safe_until: toIso(cp.safeUntil),
@@ -129,24 +127,38 @@ export class CheckpointFile {
       written_at: toIso(cp.writtenAt),
     })}\n`;
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(text, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, this.path);
-      await syncDir(dir);
+      await writeFileAtomic(this.path, text);
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       throw new CollectorError(
         'COLLECTOR_ERR_CHECKPOINT',
         `cannot write the checkpoint ${this.path}: ${describeError(err)}`,
         { cause: err },
       );
     }
+  }
+}
+
+/**
+ * Replaces a small file atomically and durably: a temporary file in the same folder, fsync,
+ * rename over the old one, fsync of the folder. A crash leaves the old content or the new one.
+ */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await syncDir(dir);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
 }
 

@@ -41,6 +41,8 @@ export interface HealthBody {
     source: ResolvedTopics['source'] | null;
     permitted: string[];
     rejected: { id: string; state: string; reason?: string; missingPermissions?: string[] }[];
+    /** The topics file's topics, when Genesys rejected every one of them (see `source`). */
+    fileRejected: string[];
     websocketTransport: 'yes' | 'no' | 'unknown';
   };
   auth: ReturnType<TokenProvider['status']>;
@@ -99,6 +101,12 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
   const auth = i.tokens.status();
   if (!auth.ok) problems.push(`authentication failing: ${auth.lastError ?? 'unknown'}`);
   if (rejected.length > 0) problems.push(`${rejected.length} topic(s) rejected`);
+  const fileRejected = i.resolved?.fileRejected ?? [];
+  if (fileRejected.length > 0) {
+    problems.push(
+      `Genesys rejected every topic of the topics file (${fileRejected.length}); subscribed to the ${i.resolved?.source ?? ''} topics instead`,
+    );
+  }
   if (i.websocketTransport === 'no') {
     problems.push('Genesys lists the operational-events topic as not deliverable over WebSocket');
   }
@@ -108,10 +116,21 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
     problems.push(
       'Elasticsearch refuses the credentials (401/403, COLLECTOR_ERR_ELASTIC_AUTH): check ELASTIC_AUTH; spooling to disk',
     );
-  } else if (es?.spooling) problems.push('Elasticsearch unavailable; spooling to disk');
+  } else if (es?.spooling) {
+    problems.push(
+      es.lastError === undefined
+        ? 'Elasticsearch catching up (spool or output replay); new documents wait in the spool'
+        : 'Elasticsearch unavailable; spooling to disk',
+    );
+  }
   if (es?.spoolFull) {
     problems.push(
-      'Elasticsearch spool full (ELASTIC_SPOOL_MAX_BYTES): new documents only in JSONL',
+      'Elasticsearch spool full (ELASTIC_SPOOL_MAX_BYTES): new documents wait in the JSONL output',
+    );
+  }
+  if (es?.backlogSince !== undefined) {
+    problems.push(
+      `Elasticsearch lacks documents received since ${es.backlogSince}: they are sent from the JSONL output once the spool is replayed`,
     );
   }
   if (es?.deadLetterFull) problems.push('Elasticsearch dead-letter file full');
@@ -149,6 +168,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
         source: i.resolved?.source ?? null,
         permitted,
         rejected,
+        fileRejected,
         websocketTransport: i.websocketTransport,
       },
       auth,

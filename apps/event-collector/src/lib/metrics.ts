@@ -38,6 +38,7 @@ export type CounterName =
   | 'elastic_replayed'
   | 'elastic_auth_failures'
   | 'elastic_spool_dropped'
+  | 'elastic_caught_up'
   | 'elastic_dead_letter_dropped';
 
 const HELP: Record<CounterName, string> = {
@@ -79,7 +80,9 @@ const HELP: Record<CounterName, string> = {
   elastic_replayed: 'Spooled documents sent again.',
   elastic_auth_failures: 'Bulk requests Elasticsearch refused with 401/403 (wrong ELASTIC_AUTH).',
   elastic_spool_dropped:
-    'Documents not spooled because the spool reached ELASTIC_SPOOL_MAX_BYTES (still in the JSONL output).',
+    'Documents not spooled because the spool reached ELASTIC_SPOOL_MAX_BYTES (re-sent from the JSONL output later, see elastic_caught_up).',
+  elastic_caught_up:
+    'Documents sent to Elasticsearch from the JSONL output: what a full spool dropped, and at start what Elasticsearch may lack.',
   elastic_dead_letter_dropped:
     'Rejected documents not written because the dead-letter file reached ELASTIC_DEAD_LETTER_MAX_BYTES.',
 };

@@ -90,7 +90,8 @@ async function readFileBackwards(
   }
 }
 
-function parseRecord(line: string): TailRecord | undefined {
+/** One output line as a record with its key and receive time; `undefined` for anything else. */
+export function parseRecord(line: string): TailRecord | undefined {
   if (line.trim() === '') return undefined;
   let value: unknown;
   try {

@@ -41,3 +41,11 @@ export function resolveGenesysEnv(value: string): string | undefined {
   if (byKey !== undefined) return byKey;
   return Object.values(GENESYS_REGIONS).includes(v) ? v : undefined;
 }
+
+/** Host names of this machine: the only ones plain `http://` or `ws://` may go to. */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set([
+  '127.0.0.1',
+  'localhost',
+  '[::1]',
+  '::1',
+]);

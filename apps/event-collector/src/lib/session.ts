@@ -5,13 +5,14 @@ import { ChannelManager } from './channel-manager';
 import { type Checkpoint, CheckpointFile } from './checkpoint';
 import { Checkpointer } from './checkpointer';
 import { ElasticSink } from './elastic/bulk-sink';
+import { outputBacklog } from './elastic/output-backlog';
 import { describeError } from './errors';
 import type { GenesysApi } from './genesys/api-client';
 import type { TokenProvider } from './genesys/token-provider';
 import { JsonlWriter } from './jsonl-writer';
 import type { Metrics } from './metrics';
 import { readOutputTail } from './output-tail';
-import { elasticDoc, EventPipeline } from './pipeline';
+import { EventPipeline } from './pipeline';
 import type { RecentEvents } from './recent-events';
 import { definitionIdsOf, type ResolvedTopics } from './topics';
 
@@ -40,6 +41,8 @@ export interface SessionOptions {
   onFenced?: (reason: string) => void;
   /** Called after each checkpoint written. */
   onCheckpoint?: (cp: Checkpoint) => void;
+  /** Genesys rejected every topic: true when `topics` now gives a fallback list to subscribe to. */
+  onAllTopicsRejected?: (rejected: readonly string[]) => boolean;
 }
 
 /**
@@ -75,8 +78,22 @@ export class CollectingSession {
       onRotationRepaired: () => metrics.inc('rotation_repairs'),
       ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
     });
+    const elasticLog = o.logger.child({ component: 'elastic' });
     this.elastic = c.elastic
-      ? new ElasticSink(c.elastic, o.logger.child({ component: 'elastic' }), metrics)
+      ? new ElasticSink(
+          c.elastic,
+          elasticLog,
+          metrics,
+          // What Elasticsearch lacks is read again from the output (see ElasticSink.resumeFrom).
+          outputBacklog({
+            file: c.output.file,
+            backupCount: c.output.backupCount,
+            slackMs: TAIL_SLACK_MS,
+            batchSize: c.elastic.bulkSize,
+            settled: () => this.writer.whenWritten(this.writer.accepted),
+            logger: elasticLog,
+          }),
+        )
       : undefined;
     this.pipeline = new EventPipeline({
       events: c.events,
@@ -114,6 +131,7 @@ export class CollectingSession {
       onLive: () => {
         if (!this.checkpointer.last) void this.checkpointer.tick();
       },
+      ...(o.onAllTopicsRejected ? { onAllRejected: o.onAllTopicsRejected } : {}),
     });
     const cpFile = new CheckpointFile(c.output.checkpointFile);
     this.checkpointer = new Checkpointer(
@@ -198,31 +216,26 @@ export class CollectingSession {
     return true;
   }
 
-  /** Seeds de-duplication from the output tail and re-sends what Elasticsearch may lack. */
+  /**
+   * Seeds de-duplication from the output tail, and has Elasticsearch sent again, from the output,
+   * what it may lack: the records received since the checkpoint's `elastic_safe_until`.
+   */
   async #resumeFromTail(cp: Checkpoint): Promise<void> {
     const c = this.#o.config;
     const dedupeFrom = cp.safeUntil - c.backfill.marginMs - TAIL_SLACK_MS;
-    const elasticFrom =
-      this.elastic && cp.elasticSafeUntil !== null ? cp.elasticSafeUntil - TAIL_SLACK_MS : Infinity;
-    const tail = await readOutputTail(
-      c.output.file,
-      c.output.backupCount,
-      Math.min(dedupeFrom, elasticFrom),
-    );
+    const tail = await readOutputTail(c.output.file, c.output.backupCount, dedupeFrom);
     const seeded = this.pipeline.seedKeys(tail.map((r) => ({ key: r.key, at: r.receivedAt })));
-    let resent = 0;
-    for (const r of tail) {
-      if (r.receivedAt < elasticFrom) continue;
-      this.elastic?.add({ ...elasticDoc(r.record), at: r.receivedAt });
-      resent += 1;
-    }
+    const elasticFrom = this.elastic ? cp.elasticSafeUntil : null;
+    if (elasticFrom !== null) this.elastic?.resumeFrom(elasticFrom);
+    const iso = (t: number | null): string | null =>
+      t === null ? null : new Date(t).toISOString();
     this.#o.logger.info(
       {
-        checkpoint: new Date(cp.safeUntil).toISOString(),
-        lastEventTime: cp.lastEventTime === null ? null : new Date(cp.lastEventTime).toISOString(),
+        checkpoint: iso(cp.safeUntil),
+        lastEventTime: iso(cp.lastEventTime),
         tailRecords: tail.length,
         dedupeKeys: seeded,
-        elasticResent: resent,
+        elasticResendFrom: iso(elasticFrom),
       },
       'resuming from the checkpoint',
     );

@@ -1,40 +1,17 @@
-import { createReadStream } from 'node:fs';
-import { appendFile, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import type { ElasticConfig } from '../../config';
 import { Backoff, sleep } from '../backoff';
 import { CollectorError, describeError } from '../errors';
 import type { Metrics } from '../metrics';
 import { redactUrls } from '../redact';
+import { type ElasticDoc, postBulk } from './bulk-request';
+import { DeadLetterFile, fileSize as size, fitLines } from './dead-letter';
+import { fileIdentity, ReplayOffset } from './replay-offset';
+import { readSpool, spoolLine } from './spool-file';
 
-/** One document to index: a deterministic `_id` and its source. */
-export interface ElasticDoc {
-  id: string;
-  source: Record<string, unknown>;
-  /**
-   * When the record was received (epoch ms). Documents that carry it are tracked until
-   * Elasticsearch stored them (or they reached the spool file), see {@link ElasticSink.oldestPending}.
-   */
-  at?: number;
-}
-
-const bulkResponseSchema = z.object({
-  errors: z.boolean().optional(),
-  items: z.array(
-    z.record(
-      z.string(),
-      z
-        .object({
-          status: z.number(),
-          error: z.unknown().optional(),
-        })
-        .loose(),
-    ),
-  ),
-});
+export type { ElasticDoc } from './bulk-request';
 
 /** Outcome of one bulk round trip. */
 interface BulkOutcome {
@@ -45,7 +22,18 @@ interface BulkOutcome {
   credentialsRefused?: boolean;
 }
 
-const spooledDocSchema = z.object({ id: z.string(), source: z.record(z.string(), z.unknown()) });
+/**
+ * Where the documents Elasticsearch lacks can be read again: the JSONL output, read forward from
+ * a receive time (`OutputReplay`), as documents that carry their `at`. Resolves true once the end
+ * of the output was reached, false when `onBatch` answered false or `signal` aborted.
+ */
+export interface ElasticBacklogSource {
+  replay(
+    from: number,
+    onBatch: (docs: ElasticDoc[]) => Promise<boolean>,
+    signal: AbortSignal,
+  ): Promise<boolean>;
+}
 
 /**
  * Elasticsearch `_bulk` sink over plain HTTP (`fetch`). Documents are written with the `create`
@@ -58,9 +46,13 @@ const spooledDocSchema = z.object({ id: z.string(), source: z.record(z.string(),
  * Credentials refused (401/403) are a configuration error, not an outage: no quick retries, one
  * error log (`COLLECTOR_ERR_ELASTIC_AUTH`), documents to the spool, and a replay attempt every
  * `ELASTIC_RETRY_MAX_MS`, so a rotated credential recovers on its own. The spool and the
- * dead-letter file are capped (`ELASTIC_SPOOL_MAX_BYTES`, `ELASTIC_DEAD_LETTER_MAX_BYTES`):
- * documents beyond the cap are counted and dropped from the Elasticsearch feed only; the JSONL
- * output still holds them.
+ * dead-letter file are capped (`ELASTIC_SPOOL_MAX_BYTES`, `ELASTIC_DEAD_LETTER_MAX_BYTES`).
+ *
+ * Documents that do not fit in the spool are not lost: the JSONL output has them. The sink
+ * remembers the receive time of the first one (the *backlog*), reports it through
+ * {@link oldestPending} so the checkpoint's `elastic_safe_until` stays there (durable, and shared
+ * with the next lease holder), and once the spool is replayed sends the output again from there
+ * ({@link ElasticBacklogSource}); at start, {@link resumeFrom} sets the backlog from the checkpoint.
  */
 export class ElasticSink {
   readonly #c: ElasticConfig;
@@ -85,29 +77,67 @@ export class ElasticSink {
   /** Bytes in the spool file and the file being replayed (kept as they are appended). */
   #spoolSize = 0;
   #spoolFull = false;
-  #deadLetterSize = 0;
-  #deadLetterFull = false;
+  readonly #deadLetter: DeadLetterFile;
   /** Where the replay of the moved spool file resumes: the end of the last batch it stored. */
   #replayOffset = 0;
+  /** The same, on disk beside the replay file (read at the first replay, saved per batch). */
+  readonly #offset: ReplayOffset;
+  readonly #source: ElasticBacklogSource | undefined;
+  /** Receive time from which Elasticsearch may lack documents that are in the output only. */
+  #backlog: number | undefined;
+  /** Set during a catch-up: the oldest document the full spool dropped meanwhile. */
+  #passDrops: number | undefined;
+  #catchingUp = false;
 
-  constructor(config: ElasticConfig, logger: Logger, metrics: Metrics) {
+  constructor(
+    config: ElasticConfig,
+    logger: Logger,
+    metrics: Metrics,
+    backlog?: ElasticBacklogSource,
+  ) {
     this.#c = config;
     this.#log = logger;
     this.#metrics = metrics;
+    this.#source = backlog;
+    this.#deadLetter = new DeadLetterFile({
+      file: config.deadLetterFile,
+      maxBytes: config.deadLetterMaxBytes,
+      index: config.index,
+      logger,
+      metrics,
+    });
+    this.#offset = new ReplayOffset(this.#replayFile, (err) =>
+      logger.warn({ err: describeError(err) }, 'cannot save where the spool replay stands'),
+    );
   }
 
-  /** Starts the flush timer and, if a spool survived a previous run, its replay. */
+  /**
+   * Before {@link start}: Elasticsearch may lack the records received since `receivedAt` (the
+   * checkpoint's `elastic_safe_until`); they are sent again from the output once started.
+   */
+  resumeFrom(receivedAt: number): void {
+    this.#backlog = Math.min(this.#backlog ?? receivedAt, receivedAt);
+  }
+
+  /** Starts the flush timer and, if a spool survived a previous run or a backlog is due, the replay. */
   async start(): Promise<void> {
     await mkdir(dirname(this.#c.spoolFile), { recursive: true });
-    await mkdir(dirname(this.#c.deadLetterFile), { recursive: true });
+    await this.#deadLetter.open();
     this.#spoolSize = await this.spoolBytes();
-    this.#deadLetterSize = await size(this.#c.deadLetterFile);
-    if (this.#spoolSize > 0) {
+    const catchUp = this.#backlog !== undefined && this.#source !== undefined;
+    if (this.#spoolSize > 0 || catchUp) {
       this.#spooling = true;
-      this.#log.info({ spool: this.#c.spoolFile }, 'found an Elasticsearch spool; replaying it');
+      this.#log.info(
+        { spool: this.#spoolSize > 0 ? this.#c.spoolFile : undefined, backlogSince: this.#since },
+        'replaying to Elasticsearch what it may lack (spool, then the output)',
+      );
       this.#scheduleReplay(0);
     }
     this.#timer = setInterval(() => void this.#flushSome(), this.#c.flushIntervalMs);
+  }
+
+  get #since(): string | undefined {
+    return this.#backlog === undefined ? undefined : new Date(this.#backlog).toISOString();
   }
 
   /** Accepts one document; never waits on Elasticsearch. */
@@ -133,8 +163,10 @@ export class ElasticSink {
     spooling: boolean;
     /** Elasticsearch answers 401/403: ELASTIC_AUTH (or the URL's credentials) is wrong. */
     credentialsRefused: boolean;
-    /** The spool reached ELASTIC_SPOOL_MAX_BYTES: new documents are not kept for Elasticsearch. */
+    /** The spool reached ELASTIC_SPOOL_MAX_BYTES: new documents wait in the output only. */
     spoolFull: boolean;
+    /** Documents received since then are sent again from the output (ISO), see `resumeFrom`. */
+    backlogSince: string | undefined;
     deadLetterFull: boolean;
     lastError: string | undefined;
     lastSuccessAt: string | undefined;
@@ -144,7 +176,8 @@ export class ElasticSink {
       spooling: this.#spooling,
       credentialsRefused: this.#credentialsRefused,
       spoolFull: this.#spoolFull,
-      deadLetterFull: this.#deadLetterFull,
+      backlogSince: this.#since,
+      deadLetterFull: this.#deadLetter.full,
       lastError: this.#lastError,
       lastSuccessAt:
         this.#lastSuccessAt === undefined ? undefined : new Date(this.#lastSuccessAt).toISOString(),
@@ -153,11 +186,14 @@ export class ElasticSink {
 
   /**
    * The received-at time of the oldest document that is neither in Elasticsearch nor in the spool
-   * file (`undefined` when there is none): every record received before it is safe.
+   * file, the backlog included (`undefined` when there is none): every record received before it
+   * is safe. The checkpoint keeps it as `elastic_safe_until`.
    */
   oldestPending(): number | undefined {
     const first = this.#pending.values().next();
-    return first.done ? undefined : first.value;
+    const times = [first.done ? undefined : first.value, this.#backlog, this.#passDrops];
+    const known = times.filter((t): t is number => t !== undefined);
+    return known.length === 0 ? undefined : Math.min(...known);
   }
 
   /** Bytes waiting in the spool files. */
@@ -197,6 +233,7 @@ export class ElasticSink {
     await this.#replaying;
     if (this.#queue.length > 0) this.#toSpool(this.#queue.splice(0));
     await this.#flushSpoolBuffer();
+    await this.#offset.settle();
     if ((await size(this.#c.spoolFile)) > 0) {
       const fh = await open(this.#c.spoolFile, 'r+');
       await fh.sync();
@@ -219,6 +256,7 @@ export class ElasticSink {
     await this.#flushing;
     await this.#replaying;
     await this.#spoolWrite;
+    await this.#offset.settle();
   }
 
   get #replayFile(): string {
@@ -264,45 +302,17 @@ export class ElasticSink {
   }
 
   async #bulk(docs: ElasticDoc[]): Promise<BulkOutcome> {
-    const lines: string[] = [];
-    for (const d of docs) {
-      lines.push(JSON.stringify({ create: { _index: this.#c.index, _id: d.id } }));
-      lines.push(JSON.stringify(d.source));
-    }
-    // Every line, the last included, must end with a newline.
-    const body = `${lines.join('\n')}\n`;
-    let res: Response;
-    try {
-      const timeout = AbortSignal.timeout(this.#c.timeoutMs);
-      res = await fetch(`${this.#c.url}/_bulk`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-ndjson',
-          accept: 'application/json',
-          ...(this.#c.authorization ? { authorization: this.#c.authorization } : {}),
-        },
-        body,
-        signal: AbortSignal.any([timeout, this.#stopping.signal]),
-      });
-    } catch (err) {
-      return this.#requestFailed(docs, `bulk request failed: ${describeError(err)}`);
-    }
-    const text = await res.text().catch(() => '');
-    if (res.status !== 200) {
-      const msg = `bulk request returned HTTP ${res.status}: ${text.slice(0, 200)}`;
-      if (res.status === 400 || res.status === 413) {
+    const answer = await postBulk(this.#c, docs, this.#stopping.signal);
+    if (answer.kind === 'failed') return this.#requestFailed(docs, answer.message);
+    if (answer.kind === 'status') {
+      const status = answer.status;
+      if (status === 400 || status === 413) {
         // The request itself is unacceptable; resending it unchanged would fail forever.
-        await this.#deadLetter(docs, res.status, msg);
+        await this.#deadLetterDocs(docs, status, answer.message);
         return { retry: [] };
       }
-      if (res.status === 401 || res.status === 403) return this.#refused(docs, res.status);
-      return this.#requestFailed(docs, msg);
-    }
-    let parsed: z.infer<typeof bulkResponseSchema>;
-    try {
-      parsed = bulkResponseSchema.parse(JSON.parse(text));
-    } catch {
-      return this.#requestFailed(docs, 'bulk response was not the documented shape');
+      if (status === 401 || status === 403) return this.#refused(docs, status);
+      return this.#requestFailed(docs, answer.message);
     }
     this.#lastSuccessAt = Date.now();
     this.#lastError = undefined;
@@ -311,11 +321,9 @@ export class ElasticSink {
       this.#log.info('Elasticsearch accepts the credentials again');
     }
     const retry: ElasticDoc[] = [];
-    const dead: { doc: ElasticDoc; status: number; error: unknown }[] = [];
-    docs.forEach((doc, i) => {
-      const item = parsed.items[i];
-      const result = item ? Object.values(item)[0] : undefined;
-      const status = result?.status ?? 0;
+    const dead: typeof answer.items = [];
+    for (const item of answer.items) {
+      const { doc, status } = item;
       if (status === 200 || status === 201) {
         this.#metrics.inc('elastic_indexed');
         this.#pending.delete(doc.id);
@@ -323,13 +331,13 @@ export class ElasticSink {
         this.#metrics.inc('elastic_conflicts');
         this.#pending.delete(doc.id);
       } else if (status === 429 || status >= 500 || status === 0) retry.push(doc);
-      else dead.push({ doc, status, error: result?.error });
-    });
+      else dead.push(item);
+    }
     if (retry.length > 0) {
       this.#lastError = `${retry.length} item(s) rejected as retriable`;
       this.#log.warn({ retry: retry.length }, 'Elasticsearch asked to retry some items');
     }
-    for (const d of dead) await this.#deadLetter([d.doc], d.status, d.error);
+    for (const d of dead) await this.#deadLetterDocs([d.doc], d.status, d.error);
     return { retry };
   }
 
@@ -363,58 +371,9 @@ export class ElasticSink {
     return { retry: docs, requestError: `${err.code}: ${err.message}`, credentialsRefused: true };
   }
 
-  async #deadLetter(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {
-    this.#log.error(
-      { docs: docs.length, status, file: this.#c.deadLetterFile },
-      'Elasticsearch rejected document(s) permanently; written to the dead-letter file',
-    );
-    const failedAt = new Date().toISOString();
-    const lines = docs.map(
-      (d) =>
-        `${JSON.stringify({
-          failed_at: failedAt,
-          status,
-          error,
-          index: this.#c.index,
-          id: d.id,
-          doc: d.source,
-        })}\n`,
-    );
+  async #deadLetterDocs(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {
     for (const d of docs) this.#pending.delete(d.id);
-    const kept = this.#fit(lines, this.#deadLetterSize, this.#c.deadLetterMaxBytes);
-    const dropped = lines.length - kept.lines.length;
-    this.#metrics.inc('elastic_dead_lettered', kept.lines.length);
-    if (dropped > 0) {
-      this.#metrics.inc('elastic_dead_letter_dropped', dropped);
-      if (!this.#deadLetterFull) {
-        this.#log.warn(
-          { file: this.#c.deadLetterFile, maxBytes: this.#c.deadLetterMaxBytes },
-          'the dead-letter file is full (ELASTIC_DEAD_LETTER_MAX_BYTES); further rejected documents are only counted (the JSONL output has them)',
-        );
-      }
-    }
-    this.#deadLetterFull = dropped > 0;
-    if (kept.lines.length === 0) return;
-    try {
-      await appendFile(this.#c.deadLetterFile, kept.lines.join(''));
-      this.#deadLetterSize += kept.bytes;
-    } catch (err) {
-      this.#deadLetterSize = await size(this.#c.deadLetterFile);
-      this.#log.error({ err: describeError(err) }, 'cannot write the dead-letter file');
-    }
-  }
-
-  /** The leading lines that fit under `max` bytes on top of `used`, and their size. */
-  #fit(lines: string[], used: number, max: number): { lines: string[]; bytes: number } {
-    let bytes = 0;
-    let n = 0;
-    for (const line of lines) {
-      const b = Buffer.byteLength(line);
-      if (used + bytes + b > max) break;
-      bytes += b;
-      n += 1;
-    }
-    return { lines: lines.slice(0, n), bytes };
+    await this.#deadLetter.write(docs, status, error);
   }
 
   #enterSpooling(docs: ElasticDoc[]): void {
@@ -451,8 +410,8 @@ export class ElasticSink {
       if (this.#spoolBuffer.length === 0) return;
       let docs = this.#spoolBuffer;
       this.#spoolBuffer = [];
-      const all = docs.map((d) => `${JSON.stringify({ id: d.id, source: d.source })}\n`);
-      const kept = this.#fit(all, this.#spoolSize, this.#c.spoolMaxBytes);
+      const all = docs.map(spoolLine);
+      const kept = fitLines(all, this.#spoolSize, this.#c.spoolMaxBytes);
       this.#spoolCapped(docs.slice(kept.lines.length));
       docs = docs.slice(0, kept.lines.length);
       if (docs.length === 0) return;
@@ -471,18 +430,24 @@ export class ElasticSink {
   }
 
   /**
-   * Drops the documents that did not fit under `ELASTIC_SPOOL_MAX_BYTES` (empty: there was room),
-   * with a counter, and a warning when the spool becomes full.
+   * Leaves the documents that did not fit under `ELASTIC_SPOOL_MAX_BYTES` (empty: there was
+   * room) to the output: their oldest receive time joins the backlog, sent again from the output
+   * once the spool is replayed. A counter, and a warning when the spool becomes full.
    */
   #spoolCapped(dropped: ElasticDoc[]): void {
     const full = dropped.length > 0;
     if (full) {
-      for (const d of dropped) this.#pending.delete(d.id);
+      for (const d of dropped) {
+        this.#pending.delete(d.id);
+        if (d.at === undefined) continue;
+        if (this.#catchingUp) this.#passDrops = Math.min(this.#passDrops ?? d.at, d.at);
+        else this.#backlog = Math.min(this.#backlog ?? d.at, d.at);
+      }
       this.#metrics.inc('elastic_spool_dropped', dropped.length);
       if (!this.#spoolFull) {
         this.#log.warn(
-          { spool: this.#c.spoolFile, maxBytes: this.#c.spoolMaxBytes },
-          'the Elasticsearch spool is full (ELASTIC_SPOOL_MAX_BYTES); new documents are not kept for Elasticsearch (the JSONL output has them)',
+          { spool: this.#c.spoolFile, maxBytes: this.#c.spoolMaxBytes, backlogSince: this.#since },
+          'the Elasticsearch spool is full (ELASTIC_SPOOL_MAX_BYTES); new documents wait in the JSONL output and are sent from it once the spool is replayed',
         );
       }
     } else if (this.#spoolFull) {
@@ -506,9 +471,10 @@ export class ElasticSink {
 
   /**
    * Replays the spool: moves it aside (new documents keep going to a fresh spool), sends it in
-   * `BULK_SIZE` batches, and deletes it once all are stored. After a failure the moved file stays,
-   * and the next replay resumes after the last batch stored (a restart starts it from the top;
-   * `create` + `_id` makes the repeats 409s). Rescheduled by {@link #scheduleReplay} until done.
+   * `BULK_SIZE` batches, and deletes it once all are stored; then catches up the backlog from the
+   * output. After a failure the moved file stays, and the next replay resumes after the last batch
+   * stored, in this process or the next one ({@link ReplayOffset}). Rescheduled by
+   * {@link #scheduleReplay} until done.
    */
   async #replay(): Promise<void> {
     try {
@@ -516,6 +482,11 @@ export class ElasticSink {
         await this.#flushSpoolBuffer();
         if ((await size(this.#replayFile)) === 0) {
           if ((await size(this.#c.spoolFile)) === 0) {
+            if (this.#backlog !== undefined && this.#source) {
+              // The spool is empty: now what only the output holds (then what was spooled meanwhile).
+              if (!(await this.#catchUp(this.#source))) return;
+              continue;
+            }
             // Direct indexing from here on: new documents no longer enter the spool...
             this.#spooling = false;
             // ...but some may have entered it while its size was read: those are replayed too.
@@ -530,10 +501,13 @@ export class ElasticSink {
             this.#spooling = true;
             continue;
           }
+          // A saved offset belongs to the file replayed before: gone first, then the new file.
+          await this.#offset.clear();
           await rename(this.#c.spoolFile, this.#replayFile);
           this.#replayOffset = 0;
         }
         if (!(await this.#replayFileOnce())) return;
+        await this.#offset.clear();
         await unlink(this.#replayFile);
         this.#replayOffset = 0;
         this.#spoolSize = await this.spoolBytes();
@@ -544,47 +518,72 @@ export class ElasticSink {
   }
 
   async #replayFileOnce(): Promise<boolean> {
-    const rl = createInterface({
-      input: createReadStream(this.#replayFile, { encoding: 'utf8', start: this.#replayOffset }),
-      crlfDelay: Infinity,
-    });
-    let batch: ElasticDoc[] = [];
-    // Byte offset just past the last line read (the spool's lines end with a single '\n').
-    let offset = this.#replayOffset;
-    const send = async (): Promise<boolean> => {
-      const leftover = await this.#sendWithRetry(batch);
-      this.#metrics.inc('elastic_replayed', batch.length - leftover.length);
-      batch = [];
-      if (leftover.length > 0) return false;
-      this.#replayOffset = offset;
-      return true;
-    };
-    try {
-      for await (const line of rl) {
-        offset += Buffer.byteLength(line) + 1;
-        if (line.trim() === '') continue;
-        let doc: ElasticDoc;
-        try {
-          doc = spooledDocSchema.parse(JSON.parse(line));
-        } catch {
-          this.#log.warn('skipping an unreadable spool line');
-          continue;
-        }
-        batch.push(doc);
-        if (batch.length >= this.#c.bulkSize && !(await send())) return false;
-        if (this.#stopping.signal.aborted) return false;
+    const file = await fileIdentity(this.#replayFile);
+    if (!file) return true;
+    if (this.#replayOffset === 0) {
+      // A replay a previous run (or the previous lease holder) interrupted: resume after its last batch.
+      this.#replayOffset = await this.#offset.read();
+      if (this.#replayOffset > 0) {
+        this.#log.info(
+          { offset: this.#replayOffset, size: file.size },
+          'resuming the Elasticsearch spool replay after the last batch stored',
+        );
       }
-      return batch.length === 0 || (await send());
-    } finally {
-      rl.close();
     }
+    return readSpool(
+      this.#replayFile,
+      this.#replayOffset,
+      this.#c.bulkSize,
+      async (batch, end) => {
+        const leftover = await this.#sendWithRetry(batch);
+        this.#metrics.inc('elastic_replayed', batch.length - leftover.length);
+        if (leftover.length > 0) return false;
+        this.#replayOffset = end;
+        this.#offset.save(file.id, end);
+        return !this.#stopping.signal.aborted;
+      },
+      () => this.#log.warn('skipping an unreadable spool line'),
+    );
   }
-}
 
-async function size(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
+  /**
+   * Sends Elasticsearch the output from the backlog on (the documents a full spool dropped, or at
+   * start what the last run may not have sent), in `BULK_SIZE` batches. The backlog moves forward
+   * with every batch stored, so the checkpoint (`elastic_safe_until`) records the progress. True
+   * when the end of the output was reached; documents the spool drops meanwhile start the next
+   * pass.
+   */
+  async #catchUp(source: ElasticBacklogSource): Promise<boolean> {
+    const from = this.#backlog ?? Date.now();
+    this.#catchingUp = true;
+    this.#passDrops = undefined;
+    this.#log.info({ since: this.#since }, 'sending Elasticsearch the output it may lack');
+    let done = false;
+    try {
+      done = await source.replay(
+        from,
+        async (docs) => {
+          const leftover = await this.#sendWithRetry(docs);
+          this.#metrics.inc('elastic_caught_up', docs.length - leftover.length);
+          if (leftover.length > 0) return false;
+          const last = docs.at(-1)?.at;
+          if (last !== undefined && this.#backlog !== undefined && last > this.#backlog) {
+            this.#backlog = last;
+          }
+          return !this.#stopping.signal.aborted;
+        },
+        this.#stopping.signal,
+      );
+    } catch (err) {
+      this.#log.error({ err: describeError(err) }, 'could not read the output for Elasticsearch');
+    } finally {
+      this.#catchingUp = false;
+      if (done) this.#backlog = undefined;
+      const dropped = this.#passDrops;
+      this.#passDrops = undefined;
+      if (dropped !== undefined) this.#backlog = Math.min(this.#backlog ?? dropped, dropped);
+    }
+    if (done) this.#log.info({ backlogSince: this.#since }, 'Elasticsearch has the output again');
+    return done;
   }
 }

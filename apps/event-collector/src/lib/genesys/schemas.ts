@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOPBACK_HOSTS } from '../regions';
 
 /** `POST /oauth/token` success body. */
 export const tokenResponseSchema = z.object({
@@ -7,10 +8,28 @@ export const tokenResponseSchema = z.object({
   expires_in: z.number().positive().optional(),
 });
 
+/**
+ * Whether a channel's `connectUri` is one the collector connects to: `wss://` (plain `ws://`
+ * only towards loopback, as for the base URLs, since the URI itself is the socket credential),
+ * without credentials (`user:password@`), which the socket client would send as Basic auth.
+ */
+function isSocketUri(uri: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return false;
+  }
+  const secure = u.protocol === 'wss:' || (u.protocol === 'ws:' && LOOPBACK_HOSTS.has(u.hostname));
+  return secure && u.username === '' && u.password === '';
+}
+
 /** `Channel`: the create-channel response. */
 export const channelSchema = z.object({
   id: z.string().min(1),
-  connectUri: z.string().min(1),
+  connectUri: z
+    .string()
+    .refine(isSocketUri, 'connectUri is not a wss:// URL without credentials (user:password@)'),
   expires: z.string().optional(),
 });
 export type Channel = z.infer<typeof channelSchema>;
