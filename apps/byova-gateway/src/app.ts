@@ -102,6 +102,7 @@ class ByovaGateway implements Gateway {
       pendingConnectors: () => this.#pendingConnectors().length,
       healthWatchers: () => this.#health.watchers,
     });
+    this.#refusals = new CallLimitRefusals({ metrics: this.metrics, logger: this.logger });
     this.registry = new ConversationRegistry({
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
       tracer: options.tracer ?? trace.getTracer('byova-gateway'),
@@ -114,8 +115,9 @@ class ByovaGateway implements Gateway {
       logger: this.logger,
       metrics: this.metrics,
       connections: this.#connections,
+      maxConversations: config.gateway.max_conversations,
+      refuse: this.#refusals.refuse,
     });
-    this.#refusals = new CallLimitRefusals({ metrics: this.metrics, logger: this.logger });
     this.#health = new HealthService(
       () => this.#router.agents().length,
       () => this.#pendingConnectors().length,

@@ -7,7 +7,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { EnvSource } from '@org/service-kit';
 import { parseGatewayEnv, type GatewayEnv } from './env';
-import { DEFAULT_MAX_CALLER_STREAMS, DEFAULT_MAX_HEALTH_WATCHERS } from './lib/call-limits';
+import {
+  DEFAULT_MAX_CALLER_STREAMS,
+  DEFAULT_MAX_CONVERSATIONS,
+  DEFAULT_MAX_HEALTH_WATCHERS,
+} from './lib/call-limits';
 import { connectorSourceProblem, validateBuiltInConfig } from './lib/connectors/loader';
 import { ConfigError } from './lib/errors';
 
@@ -42,6 +46,11 @@ const schema = z.object({
       max_concurrent_streams: z.number().int().positive().default(1000),
       /** ProcessCallerInput streams open at once, over every connection; more: RESOURCE_EXHAUSTED. */
       max_caller_streams: z.number().int().positive().default(DEFAULT_MAX_CALLER_STREAMS),
+      /**
+       * Conversations this instance holds at once (a call's conversation outlives its streams,
+       * until its end or the idle reaper); a stream that would start one more: RESOURCE_EXHAUSTED.
+       */
+      max_conversations: z.number().int().positive().default(DEFAULT_MAX_CONVERSATIONS),
       /** grpc.health.v1 Watch calls open at once, over every connection; more: RESOURCE_EXHAUSTED. */
       max_health_watchers: z.number().int().positive().default(DEFAULT_MAX_HEALTH_WATCHERS),
       idle_timeout_seconds: z.number().positive().default(600),

@@ -199,7 +199,9 @@ export class CallerInputStream {
     const details =
       error instanceof GatewayError ? error.message : `Internal error: ${(error as Error).message}`;
     if (code === status.INTERNAL) this.#logger.error({ err: error }, 'stream failed');
-    else this.#logger.info({ code: status[code], details }, 'stream rejected');
+    // A refusal at a limit is logged by CallLimitRefusals, at most once a minute.
+    else if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached))
+      this.#logger.info({ code: status[code], details }, 'stream rejected');
     this.#end(code, details);
   }
 

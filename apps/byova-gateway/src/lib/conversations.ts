@@ -3,7 +3,11 @@
 // later turn needs is loaded at the start of every stream and saved after every request, so any
 // instance can serve the next turn exactly as this one would; without it, conversations live in
 // this process only. A conversation ends once (terminal reply, hang-up, idle reaper, shutdown of
-// a single instance) and is reported to metrics, the dashboard and its recording.
+// a single instance) and is reported to metrics, the dashboard and its recording. At most
+// `maxConversations` started by this instance are held at once: a stream that would start one
+// more is refused with RESOURCE_EXHAUSTED (a known conversation, held here or in the table,
+// always continues). Copies of conversations other instances started do not count, so that the
+// service's capacity grows with its instances when a load balancer spreads a call's streams.
 
 import {
   CallerTurnSession,
@@ -21,6 +25,7 @@ import {
 import { sessionLogger, withSpan } from '@org/service-kit';
 import type { Attributes, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { DEFAULT_MAX_CONVERSATIONS, limitError, type RefuseCall } from './call-limits';
 import type { ConnectionLog } from './connection-log';
 import { Conversation, stateFingerprint } from './conversation';
 import type { ConversationStore, StoredConversation } from './conversation-store';
@@ -47,6 +52,15 @@ export interface ConversationRegistryOptions {
   readonly clock?: Clock;
   /** One span per turn (a no-op tracer unless tracing is on). */
   readonly tracer: Tracer;
+  /**
+   * Conversations started by this instance and held at once (`gateway.max_conversations`):
+   * beyond it a new conversation is refused. Copies continued from the table do not count and
+   * are never refused.
+   * @default DEFAULT_MAX_CONVERSATIONS
+   */
+  readonly maxConversations?: number;
+  /** Records a conversation refused at the limit (metric, log). @default no record */
+  readonly refuse?: RefuseCall;
 }
 
 /** What the first request of a stream binds to. */
@@ -76,6 +90,11 @@ const ACTIVITY_REFRESH_MS = 60_000;
 
 export class ConversationRegistry {
   readonly #conversations = new Map<string, Conversation>();
+  /**
+   * Ids of the conversations this instance started and still holds (also while it reloads a
+   * newer state of one from the table): what `maxConversations` bounds.
+   */
+  readonly #startedHere = new Set<string>();
   readonly #options: ConversationRegistryOptions;
   readonly #clock: Clock;
   #timer: NodeJS.Timeout | undefined;
@@ -107,7 +126,8 @@ export class ConversationRegistry {
    * The conversation of a stream's first request: the current one (from the table when there is
    * one), or a new one.
    *
-   * @throws GatewayError for an unknown or mismatching agent, or an unavailable table.
+   * @throws GatewayError for an unknown or mismatching agent, an unavailable table, or a new
+   *   conversation beyond `maxConversations` (RESOURCE_EXHAUSTED; nothing is created).
    */
   async bind(request: ByovaRequest, attempt = 0): Promise<Binding> {
     const id = request.conversationId;
@@ -133,6 +153,12 @@ export class ConversationRegistry {
     if (request.input.kind === 'event' && request.input.type === 'SESSION_END') {
       return { kind: 'hangup' };
     }
+    // Only a new conversation is bounded, before anything of it exists (connector session,
+    // recording, table item). No await from here to #hold: concurrent streams cannot overshoot.
+    const max = this.#options.maxConversations ?? DEFAULT_MAX_CONVERSATIONS;
+    if (this.#startedHere.size >= max) {
+      throw (this.#options.refuse ?? limitError)('conversations', max);
+    }
     const state = newConversationState({
       conversationId: id,
       agentId: routed.agent.id,
@@ -142,6 +168,7 @@ export class ConversationRegistry {
       now: this.#clock.now(),
     });
     const conversation = this.#hold(state, routed.connector, undefined);
+    this.#startedHere.add(id);
     if (this.#options.store !== undefined && !(await this.#save(conversation))) {
       // Another instance created it at the same moment: continue from its state.
       this.#evict(conversation);
@@ -176,7 +203,7 @@ export class ConversationRegistry {
       return undefined;
     }
     if (local !== undefined && !local.stale && local.version === stored.version) return local;
-    if (local !== undefined) this.#evict(local);
+    if (local !== undefined) this.#evict(local, { reloading: true });
     return this.#restore(stored);
   }
 
@@ -322,16 +349,21 @@ export class ConversationRegistry {
     }
   }
 
-  /** Drops this instance's copy without ending the conversation (it lives on in the table). */
-  #evict(conversation: Conversation): void {
+  /**
+   * Drops this instance's copy without ending the conversation (it lives on in the table); one
+   * started here stops counting against `maxConversations` unless a newer state replaces it.
+   */
+  #evict(conversation: Conversation, { reloading = false } = {}): void {
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
+    if (!reloading) this.#startedHere.delete(conversation.id);
     void conversation.recorder?.close();
   }
 
   async #forget(conversation: Conversation, reason: string): Promise<void> {
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
+    this.#startedHere.delete(conversation.id);
     this.#options.metrics.conversationEnds.inc({ reason });
     this.#options.connections.record({
       event_type: 'end',

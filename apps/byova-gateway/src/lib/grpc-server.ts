@@ -1,6 +1,8 @@
 // The gRPC listener: VoiceVirtualAgent (ProcessCallerInput, ListVirtualAgents) and grpc.health.v1,
 // with JWT validation of every call when enabled. At most `gateway.max_caller_streams`
-// ProcessCallerInput streams are open at once (over every connection); more get RESOURCE_EXHAUSTED.
+// ProcessCallerInput streams are open at once (over every connection); more get RESOURCE_EXHAUSTED
+// (as do streams that would start a conversation beyond `gateway.max_conversations`: see
+// ConversationRegistry.bind).
 
 import {
   Server,
@@ -32,7 +34,7 @@ export interface GrpcGatewayOptions extends CallerInputDeps {
   readonly health: HealthService;
   /** Undefined: JWT validation is off. */
   readonly jwt: JwtValidator | undefined;
-  /** Records a call refused at its limit (metric, log). @default no record */
+  /** Records a call refused at a limit (metric, log). @default no record */
   readonly refuse?: RefuseCall;
 }
 
@@ -187,7 +189,7 @@ export class GrpcGateway {
     const stream = new CallerInputStream(call, this.#options);
     const max = this.#options.config.gateway.max_caller_streams;
     if (this.#streams.size >= max) {
-      const error = (this.#options.refuse ?? limitError)('ProcessCallerInput', max);
+      const error = (this.#options.refuse ?? limitError)('caller_streams', max);
       stream.reject(error.grpcStatus, error.message);
       return;
     }

@@ -126,7 +126,7 @@ export class HealthService {
         if (call.cancelled) return;
         // A client could otherwise hold any number of calls (and their memory) open.
         if (!this.#shuttingDown && this.#watchers.size >= this.#maxWatchers) {
-          const error = this.#refuse('Health/Watch', this.#maxWatchers);
+          const error = this.#refuse('health_watchers', this.#maxWatchers);
           call.emit('error', { code: error.grpcStatus, details: error.message });
           return;
         }

@@ -36,9 +36,17 @@ export const JWT_REJECTION_REASONS = [
   'internal',
 ] as const;
 
-/** Client-opened calls with a concurrency limit (`byova_call_limit_refusals_total{method}`). */
+/** Client-opened calls with a limit (`byova_call_limit_refusals_total{method}`). */
 export const LIMITED_METHODS = ['ProcessCallerInput', 'Health/Watch'] as const;
 export type LimitedMethod = (typeof LIMITED_METHODS)[number];
+
+/**
+ * The limits a call can be refused at (`byova_call_limit_refusals_total{limit}`), each the
+ * setting `gateway.max_<limit>`: `caller_streams` and `conversations` refuse ProcessCallerInput,
+ * `health_watchers` refuses Health/Watch.
+ */
+export const CALL_LIMITS = ['caller_streams', 'conversations', 'health_watchers'] as const;
+export type CallLimit = (typeof CALL_LIMITS)[number];
 
 /** Why audio could not be recorded. */
 export const RECORDING_FAILURES = ['limit', 'open', 'write'] as const;
@@ -70,7 +78,7 @@ export class GatewayMetrics {
   readonly recordingFailures: BoundedCounter<'reason'>;
   readonly replyLatency: BoundedHistogram<never>;
   readonly storeOperations: BoundedCounter<'operation' | 'outcome'>;
-  readonly limitRefusals: BoundedCounter<'method'>;
+  readonly limitRefusals: BoundedCounter<'method' | 'limit'>;
 
   constructor(options: GatewayMetricsOptions) {
     const m = this.metrics;
@@ -130,8 +138,8 @@ export class GatewayMetrics {
     });
     this.limitRefusals = m.counter({
       name: 'byova_call_limit_refusals_total',
-      help: 'Calls refused with RESOURCE_EXHAUSTED because their concurrency limit was reached (gateway.max_caller_streams, gateway.max_health_watchers), by method',
-      labels: { method: LIMITED_METHODS },
+      help: 'Calls refused with RESOURCE_EXHAUSTED because a limit was reached (limit: gateway.max_caller_streams, gateway.max_conversations, gateway.max_health_watchers), by method and limit',
+      labels: { method: LIMITED_METHODS, limit: CALL_LIMITS },
     });
     this.replyLatency = m.histogram({
       name: 'byova_reply_latency_seconds',

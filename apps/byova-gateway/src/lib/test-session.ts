@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ByovaRequest, VoiceVAResponse } from '@org/byova';
 import type { ConversationRegistry } from './conversations';
-import { GatewayError } from './errors';
+import { GatewayError, GatewayErrorCode } from './errors';
 
 /** Prefix of the conversation ids of test sessions. */
 export const TEST_SESSION_PREFIX = 'test-session-';
@@ -42,7 +42,9 @@ export async function createTestSession(
     binding = await registry.bind(request);
   } catch (error) {
     if (!(error instanceof GatewayError)) throw error;
-    return { status: 503, body: { status: 'error', code: error.code, message: error.message } };
+    // At gateway.max_conversations: refused (and counted) like a WxCC call.
+    const code = error.code === GatewayErrorCode.LimitReached ? 429 : 503;
+    return { status: code, body: { status: 'error', code: error.code, message: error.message } };
   }
   if (binding.kind !== 'conversation') return { status: 500, body: { status: 'error' } };
   const conversation = binding.conversation;
