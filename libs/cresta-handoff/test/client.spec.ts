@@ -3,12 +3,13 @@ import {
   CrestaError,
   CrestaErrorCode,
   Deadline,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   TokenCache,
   parseVirtualAgentName,
 } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import type { FakeCrestaApi } from '../src/testing';
 import { fixture, recordingLogger, rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');
 const OAUTH = { kind: 'oauth', clientId: 'demo-client', clientSecret: 'demo-secret' } as const;
@@ -22,16 +23,10 @@ const FAST = { baseDelayMs: 1, attemptTimeoutMs: 2000 };
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 function oauthClient(
   cache = new TokenCache(),

@@ -2,28 +2,23 @@ import {
   CrestaClient,
   CrestaErrorCode,
   DEFAULT_RETRY_POLICY,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   domainProblem,
   resolveInvocation,
   sendWithRetry,
 } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import type { FakeCrestaApi } from '../src/testing';
 import { recordingLogger, rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const VA_NAME = 'customers/acme/profiles/main/virtualAgents/va-1';
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 /** `fake.url` with `user:password@` put in front of the host. */
 function withUserinfo(userinfo: string): string {

@@ -4,12 +4,13 @@ import {
   CrestaErrorCode,
   DEFAULT_RETRY_POLICY,
   Deadline,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   parseVirtualAgentName,
   sendWithRetry,
 } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import type { FakeCrestaApi } from '../src/testing';
 import { rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const PSTN_INPUT = {
   virtualAgent: parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1'),
@@ -20,16 +21,10 @@ const PSTN_INPUT = {
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 /** Settles with the outcome of `promise`, or 'still pending' after `ms`. */
 async function outcomeWithin(promise: Promise<unknown>, ms: number): Promise<unknown> {

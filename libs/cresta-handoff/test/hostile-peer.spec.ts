@@ -2,13 +2,14 @@ import {
   CrestaClient,
   CrestaError,
   CrestaErrorCode,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   assertConnectSize,
   parseHandoffResponse,
   parseVirtualAgentName,
 } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import type { FakeCrestaApi } from '../src/testing';
 import { rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const PSTN_INPUT = {
   virtualAgent: parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1'),
@@ -21,16 +22,10 @@ const DEPTH = 200_000;
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 function oauthClient(): CrestaClient {
   return new CrestaClient({

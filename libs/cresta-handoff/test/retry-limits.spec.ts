@@ -2,13 +2,14 @@ import {
   CrestaClient,
   CrestaErrorCode,
   MAX_TIMER_MS,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   backoffDelay,
   parseDuration,
   parseVirtualAgentName,
 } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import type { FakeCrestaApi } from '../src/testing';
 import { rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const PSTN_INPUT = {
   virtualAgent: parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1'),
@@ -20,16 +21,10 @@ const TIMER_LIMIT = 2_147_483_647;
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 function client(retry: Record<string, unknown>): CrestaClient {
   return new CrestaClient({

@@ -3,7 +3,7 @@ import {
   CrestaErrorCode,
   DEFAULT_RETRY_POLICY,
   Deadline,
-  NodeHttpTransport,
+  type NodeHttpTransport,
   backoffDelay,
   isRetryableStatus,
   parseRetryAfter,
@@ -12,22 +12,17 @@ import {
 } from '../src';
 import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
 import { recordingLogger, rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const VA = parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1');
 const INPUT = { virtualAgent: VA, contactData: { ContactId: 'c' }, parameters: {}, version: 'v' };
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 function client(retry: Partial<typeof DEFAULT_RETRY_POLICY> = {}, logger = recordingLogger()) {
   return new CrestaClient({

@@ -1,6 +1,12 @@
-import { CrestaClient, CrestaErrorCode, NodeHttpTransport, parseVirtualAgentName } from '../src';
-import { type FakeCrestaApi, startFakeCrestaApi } from '../src/testing';
+import {
+  CrestaClient,
+  CrestaErrorCode,
+  type NodeHttpTransport,
+  parseVirtualAgentName,
+} from '../src';
+import type { FakeCrestaApi } from '../src/testing';
 import { rejectionOf } from './support/helpers';
+import { useFakeApi } from './support/fake-api';
 
 const PSTN_INPUT = {
   virtualAgent: parseVirtualAgentName('customers/acme/profiles/main/virtualAgents/va-1'),
@@ -12,16 +18,10 @@ const TOKEN = 'eyJSECRETTOKEN123';
 
 let fake: FakeCrestaApi;
 let transport: NodeHttpTransport;
-
-beforeAll(async () => {
-  fake = await startFakeCrestaApi();
-  transport = new NodeHttpTransport();
+useFakeApi((started, client) => {
+  fake = started;
+  transport = client;
 });
-afterAll(async () => {
-  transport.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
 
 async function tokenError(status: number, body: unknown) {
   fake.enqueue('token', { status, body });
