@@ -67,9 +67,9 @@ const schema = z.object({
   voice_activity_detection: z
     .object({
       speech_threshold_dbfs: z.number().max(0).default(-35),
-      start_debounce_ms: z.number().int().min(0).default(60),
-      end_silence_ms: z.number().int().min(20).default(1000),
-      max_utterance_ms: z.number().int().min(1000).default(30000),
+      start_debounce_ms: z.number().int().min(0).max(3_600_000).default(60),
+      end_silence_ms: z.number().int().min(20).max(3_600_000).default(1000),
+      max_utterance_ms: z.number().int().min(1000).max(3_600_000).default(30000),
       min_frame_bytes: z.number().int().min(0).default(15),
       fallback_sample_rate_hertz: z.number().int().min(8000).max(48000).default(8000),
       fallback_encoding: z

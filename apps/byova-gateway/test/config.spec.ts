@@ -81,6 +81,14 @@ describe('configuration', () => {
     ).toThrow(/gateway\.port[\s\S]*voice_activity_detection[\s\S]*connectors\.x\.type/);
   });
 
+  it('refuses VAD durations the detector would refuse at every stream (over an hour) at start', () => {
+    for (const key of ['start_debounce_ms', 'end_silence_ms', 'max_utterance_ms']) {
+      expect(() =>
+        parseConfig({ voice_activity_detection: { [key]: 3_600_001 } }, {}, '.'),
+      ).toThrow(new RegExp(`voice_activity_detection\\.${key}`));
+    }
+  });
+
   it('reports unreadable files and bad YAML as ConfigError', () => {
     const dir = mkdtempSync(join(tmpdir(), 'byova-config-'));
     try {

@@ -21,6 +21,7 @@ export {
 export { HOST_BYTE_ORDER, int16ToL16, l16ToInt16, type ByteOrder } from './lib/l16';
 export {
   WAV_HEADER_BYTES,
+  WAV_MAX_CHUNKS,
   WAV_MAX_DATA_BYTES,
   assertWavFormat,
   encodeWav,
@@ -49,7 +50,13 @@ export {
   stereoToMono,
   type SampleArray,
 } from './lib/channels';
-export { Resampler, designLowPass, resample, type ResamplerOptions } from './lib/resampler';
+export {
+  RESAMPLER_MAX_OUTPUT_SAMPLES,
+  Resampler,
+  designLowPass,
+  resample,
+  type ResamplerOptions,
+} from './lib/resampler';
 export {
   ToneGenerator,
   alawSilence,
@@ -58,10 +65,20 @@ export {
   ulawSilence,
   type ToneOptions,
 } from './lib/generators';
-export { decodeWavSamples, toTelephonyUlaw } from './lib/convert';
+export {
+  CONVERT_MAX_CHANNELS,
+  CONVERT_MAX_SAMPLE_RATE,
+  CONVERT_MIN_SAMPLE_RATE,
+  decodeWavSamples,
+  toTelephonyUlaw,
+} from './lib/convert';
 export { fromDbfs, peak, peakDbfs, rms, rmsDbfs, toDbfs, toneAmplitude } from './lib/levels';
 export {
   EnergyVad,
+  VAD_DEFAULT_MAX_UTTERANCE_MS,
+  VAD_MAX_DURATION_MS,
+  VAD_MAX_PRE_ROLL_MS,
+  VAD_MAX_WINDOW_MS,
   type EnergyVadOptions,
   type SpeechCriterion,
   type VadEnd,

@@ -1,4 +1,6 @@
 import {
+  AudioErrorCode,
+  CONVERT_MIN_SAMPLE_RATE,
   decodeUlaw,
   decodeWavSamples,
   encodeUlaw,
@@ -10,6 +12,7 @@ import {
   toneAmplitude,
   encodeAlaw,
 } from '../src';
+import { audioError, fixture } from './helpers';
 
 /** G.711 companding and resampling keep a tone's amplitude within a few percent. */
 const expectAmplitudeNear = (measured: number, expected: number): void => {
@@ -53,5 +56,60 @@ describe('toTelephonyUlaw', () => {
     const ulaw = toTelephonyUlaw(wav);
     expect(ulaw.length).toBe(8000);
     expectAmplitudeNear(toneAmplitude(decodeUlaw(ulaw).subarray(400, 7600), 1000, 8000), 8000);
+  });
+});
+
+describe('toTelephonyUlaw limits', () => {
+  it('refuses a WAV below 4 kHz instead of multiplying it up to 8000-fold', () => {
+    const wav = parseWav(fixture('wav', 'ulaw-mono-1hz.wav'));
+    expect(wav.format.sampleRate).toBe(1);
+    expect(() => toTelephonyUlaw(wav)).toThrow(
+      audioError(AudioErrorCode.WavUnsupportedFormat) as Error,
+    );
+  });
+
+  it('refuses a WAV above 384 kHz', () => {
+    const bytes = fixture('wav', 'ulaw-mono-1hz.wav');
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    view.setUint32(24, 400_000, true); // sample rate
+    view.setUint32(28, 400_000, true); // byte rate (1 byte per frame)
+    expect(() => toTelephonyUlaw(parseWav(bytes))).toThrow(
+      audioError(AudioErrorCode.WavUnsupportedFormat) as Error,
+    );
+  });
+
+  it('converts 4 kHz, the lowest rate it accepts, to at most twice the frames', () => {
+    const samples = sine(CONVERT_MIN_SAMPLE_RATE, 400);
+    const wav = parseWav(
+      encodeWav({ encoding: 'pcm16', sampleRate: 4000, channels: 1 }, int16ToL16(samples)),
+    );
+    expect(toTelephonyUlaw(wav).length).toBe(800);
+  });
+
+  it('refuses more than 64 channels with WAV_UNSUPPORTED_FORMAT', () => {
+    const wav = parseWav(fixture('wav', 'ulaw-65-channels-8k.wav'));
+    expect(() => toTelephonyUlaw(wav)).toThrow(
+      audioError(AudioErrorCode.WavUnsupportedFormat) as Error,
+    );
+  });
+
+  it('turns an allocation the runtime refuses into AUDIO_ERR_OUTPUT_TOO_LARGE with the cause', () => {
+    const refused = new RangeError('Array buffer allocation failed');
+    const parsed = parseWav(
+      encodeWav(
+        { encoding: 'pcm16', sampleRate: 16000, channels: 1 },
+        int16ToL16(sine(16000, 160)),
+      ),
+    );
+    // The runtime's answer to a typed array it cannot allocate, thrown mid-conversion.
+    const wav = {
+      ...parsed,
+      get data(): Uint8Array {
+        throw refused;
+      },
+    };
+    expect(() => toTelephonyUlaw(wav)).toThrow(
+      expect.objectContaining({ code: AudioErrorCode.OutputTooLarge, cause: refused }) as Error,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import {
   AudioErrorCode,
+  RESAMPLER_MAX_OUTPUT_SAMPLES,
   Resampler,
   designLowPass,
   resample,
@@ -194,6 +195,45 @@ describe('Resampler', () => {
     expect(() => new Resampler(options)).toThrow(
       audioError(AudioErrorCode.InvalidArgument) as Error,
     );
+  });
+});
+
+describe('Resampler output limits', () => {
+  it('refuses a whole-signal result longer than RESAMPLER_MAX_OUTPUT_SAMPLES before allocating it', () => {
+    // 1 Hz -> 8 kHz: a million samples would become eight billion.
+    expect(() => resample(new Int16Array(1_000_000), 1, 8000)).toThrow(
+      audioError(AudioErrorCode.OutputTooLarge) as Error,
+    );
+  });
+
+  it('refuses a process() call whose output would pass the limit, and consumes nothing', () => {
+    const r = new Resampler({ inputRate: 1, outputRate: 8000 });
+    // Past the limit even after the filter's delay (about 30 input samples here).
+    const input = new Int16Array(Math.ceil(RESAMPLER_MAX_OUTPUT_SAMPLES / 8000) + 100);
+    expect(() => r.process(input)).toThrow(audioError(AudioErrorCode.OutputTooLarge) as Error);
+    expect(r.process(new Int16Array(2)).length + r.flush().length).toBe(16000);
+  });
+
+  it('refuses a ratio whose filter would need more than 2^21 taps', () => {
+    expect(() => new Resampler({ inputRate: 1, outputRate: 384000 })).toThrow(
+      audioError(AudioErrorCode.InvalidArgument) as Error,
+    );
+  });
+
+  it('gives the same samples for a long input in one call (several internal blocks) as in 20 ms chunks', () => {
+    const input = tone({ frequency: 700, sampleRate: 8000, samples: 50_000, amplitude: 9000 });
+    const whole = resample(input, 8000, 48000);
+    const r = new Resampler({ inputRate: 8000, outputRate: 48000 });
+    const chunked = new Int16Array(whole.length);
+    let at = 0;
+    for (let i = 0; i < input.length; i += 160) {
+      const piece = r.process(input.subarray(i, i + 160));
+      chunked.set(piece, at);
+      at += piece.length;
+    }
+    chunked.set(r.flush(), at);
+    expect(whole.length).toBe(50_000 * 6);
+    expect(Buffer.from(whole.buffer).equals(Buffer.from(chunked.buffer))).toBe(true);
   });
 });
 

@@ -1,5 +1,15 @@
-import { EnergyVad, ToneGenerator, decodeUlaw, encodeUlaw, tone, ulawSilence } from '../src';
+import {
+  AudioErrorCode,
+  EnergyVad,
+  ToneGenerator,
+  VAD_DEFAULT_MAX_UTTERANCE_MS,
+  decodeUlaw,
+  encodeUlaw,
+  tone,
+  ulawSilence,
+} from '../src';
 import type { EnergyVadOptions, VadEvent } from '../src';
+import { audioError } from './helpers';
 
 const byova: EnergyVadOptions = {
   speech: { kind: 'rms', thresholdDbfs: -35 },
@@ -151,9 +161,50 @@ describe('EnergyVad by RMS level', () => {
   });
 
   it('rejects a non-positive rate, window or end silence', () => {
-    expect(() => new EnergyVad({ sampleRate: 0 })).toThrow(/sampleRate must be positive/);
-    expect(() => new EnergyVad({ windowMs: -1 })).toThrow(/windowMs must be positive/);
-    expect(() => new EnergyVad({ endSilenceMs: 0 })).toThrow(/endSilenceMs must be positive/);
+    expect(() => new EnergyVad({ sampleRate: 0 })).toThrow(/sampleRate must be an integer/);
+    expect(() => new EnergyVad({ windowMs: -1 })).toThrow(/windowMs must be a finite number/);
+    expect(() => new EnergyVad({ endSilenceMs: 0 })).toThrow(/endSilenceMs must be a finite/);
+  });
+
+  it.each<[string, EnergyVadOptions]>([
+    ['startMs NaN', { startMs: NaN }],
+    ['startMs negative', { startMs: -20 }],
+    ['windowMs Infinity', { windowMs: Infinity }],
+    ['windowMs above 1000', { windowMs: 5000 }],
+    ['sampleRate fractional', { sampleRate: 8000.5 }],
+    ['sampleRate NaN', { sampleRate: NaN }],
+    ['endSilenceMs NaN', { endSilenceMs: NaN }],
+    ['maxUtteranceMs Infinity', { maxUtteranceMs: Infinity }],
+    ['maxUtteranceMs 0', { maxUtteranceMs: 0 }],
+    ['maxUtteranceMs above one hour', { maxUtteranceMs: 3_600_001 }],
+    ['preRollMs NaN', { preRollMs: NaN }],
+    ['preRollMs above a minute', { preRollMs: 1e9 }],
+    ['thresholdDbfs NaN', { speech: { kind: 'rms', thresholdDbfs: NaN } }],
+    [
+      'meanThreshold NaN',
+      { speech: { kind: 'ulaw-energy', minThreshold: 80, meanThreshold: NaN } },
+    ],
+    ['an unknown speech kind', { speech: { kind: 'loud' } as never }],
+  ])('rejects %s with AUDIO_ERR_INVALID_ARGUMENT', (_name, options) => {
+    expect(() => new EnergyVad(options)).toThrow(
+      audioError(AudioErrorCode.InvalidArgument) as Error,
+    );
+  });
+
+  it('ends an endless tone every 60 s by default, so the pre-roll audio it keeps stays bounded', () => {
+    expect(VAD_DEFAULT_MAX_UTTERANCE_MS).toBe(60_000);
+    const vad = new EnergyVad({ preRollMs: 400 });
+    const frame = sine(20);
+    const ends: VadEvent[] = [];
+    for (let i = 0; i < 130 * 50; i++)
+      ends.push(...vad.push(frame).filter((e) => e.type === 'end'));
+    expect(ends).toHaveLength(2);
+    for (const end of ends) {
+      expect(end).toMatchObject({ reason: 'max_length' });
+      // At most the 400 ms of pre-roll plus 60 s of utterance.
+      expect(end.type === 'end' && end.audio?.length).toBeLessThanOrEqual(60_400 * 8);
+    }
+    expect(ends[0]?.atSample).toBe((60 + 60_000) * 8);
   });
 });
 

@@ -79,6 +79,38 @@ describe('WavWriter', () => {
     );
   });
 
+  it('copies each appended chunk, so a caller may reuse one frame buffer before the writes run', async () => {
+    const sink = new MemoryWavSink();
+    const writer = await WavWriter.open(sink, { encoding: 'ulaw', sampleRate: 8000, channels: 1 });
+    const frame = new Uint8Array(160);
+    const pending: Promise<void>[] = [];
+    for (let i = 1; i <= 3; i++) {
+      frame.fill(i);
+      pending.push(writer.append(frame));
+    }
+    frame.fill(0xee);
+    await Promise.all(pending);
+    await writer.close();
+    const data = parseWav(sink.bytes()).data;
+    expect([data[0], data[159], data[160], data[319], data[320], data[479]]).toEqual([
+      1, 1, 2, 2, 3, 3,
+    ]);
+  });
+
+  it('copies the samples of appendSamples, so the caller may reuse its Int16Array at once', async () => {
+    const sink = new MemoryWavSink();
+    const writer = await WavWriter.open(sink, { encoding: 'pcm16', sampleRate: 8000, channels: 1 });
+    const samples = new Int16Array(4).fill(1000);
+    const first = writer.appendSamples(samples);
+    samples.fill(-1);
+    await Promise.all([first, writer.appendSamples(samples)]);
+    await writer.close();
+    const wav = parseWav(sink.bytes());
+    expect(Array.from(new Int16Array(wav.data.slice().buffer))).toEqual([
+      1000, 1000, 1000, 1000, -1, -1, -1, -1,
+    ]);
+  });
+
   it('pads an odd data length with one byte on close', async () => {
     const sink = new MemoryWavSink();
     const writer = await WavWriter.open(sink, { encoding: 'ulaw', sampleRate: 8000, channels: 1 });

@@ -2,6 +2,7 @@ import {
   AudioError,
   AudioErrorCode,
   WAV_HEADER_BYTES,
+  WAV_MAX_CHUNKS,
   encodeWav,
   encodeWavHeader,
   parseWav,
@@ -48,6 +49,43 @@ describe('parseWav', () => {
       ['data', 76, 5],
     ]);
     expect(Array.from(wav.data)).toEqual([0xff, 0xfe, 0x7e, 0x80, 0x00]);
+  });
+
+  it('reads a file of exactly WAV_MAX_CHUNKS chunks and lists every one', () => {
+    const wav = parseWav(fixture('wav', 'many-chunks-at-limit.wav'));
+    expect(wav.chunks).toHaveLength(WAV_MAX_CHUNKS);
+    expect(wav.chunks.at(-1)).toMatchObject({ id: 'data', size: 2 });
+  });
+
+  it('refuses a file with more chunks than WAV_MAX_CHUNKS before fmt and data, at the first one past the limit', () => {
+    const bytes = fixture('wav', 'too-many-chunks.wav');
+    expect(() => parseWav(bytes, { recover: true })).toThrow(
+      audioError(AudioErrorCode.WavTooManyChunks) as Error,
+    );
+    try {
+      parseWav(bytes);
+      throw new Error('expected a failure');
+    } catch (error) {
+      // The 1025th chunk (data, after 1023 JUNK and fmt) is the first one refused.
+      expect(error).toMatchObject({
+        code: 'AUDIO_ERR_WAV_TOO_MANY_CHUNKS',
+        offset: 12 + 1023 * 8 + 24,
+      });
+    }
+  });
+
+  it('stops at the chunk limit instead of recording two million empty chunks', () => {
+    // 16 MB of 8-byte JUNK chunks: the scan ends after 1024 of them, whatever follows.
+    const count = 2_000_000;
+    const bytes = new Uint8Array(12 + count * 8);
+    const view = new DataView(bytes.buffer);
+    bytes.set([0x52, 0x49, 0x46, 0x46]);
+    view.setUint32(4, bytes.length - 8, true);
+    bytes.set([0x57, 0x41, 0x56, 0x45], 8);
+    for (let p = 12; p < bytes.length; p += 8) bytes.set([0x4a, 0x55, 0x4e, 0x4b], p);
+    const started = performance.now();
+    expect(() => parseWav(bytes)).toThrow(audioError(AudioErrorCode.WavTooManyChunks) as Error);
+    expect(performance.now() - started).toBeLessThan(250);
   });
 
   it('reports the byte offset of the problem', () => {

@@ -22,7 +22,7 @@ export {
   type SpeechLogger,
   type TimerHandle,
 } from './lib/runtime';
-export { FeedTimeline, type FeedTimelineOptions } from './lib/timeline';
+export { FeedTimeline, TIMELINE_MAX_ANCHORS, type FeedTimelineOptions } from './lib/timeline';
 export { PendingAudio, type DropReport, type FeedChunk } from './lib/audio-buffer';
 export { RetryBudget, type RetryOptions } from './lib/retry';
 export {

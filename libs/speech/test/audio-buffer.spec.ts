@@ -38,6 +38,25 @@ describe('PendingAudio', () => {
     expect(buffer.durationNs).toBe(0);
   });
 
+  it('bounds the PCM held by samples too, whatever durations the chunks declare', () => {
+    const buffer = new PendingAudio(ms(600), 3000);
+    const silent = (index: number): FeedChunk => ({
+      feed: 0,
+      durationNs: 0, // declares nothing: only the sample bound holds it
+      pcm: new Int16Array(1000).fill(index),
+      sent: false,
+    });
+    buffer.push(silent(0));
+    buffer.push(silent(1));
+    buffer.push(silent(2));
+    expect(buffer.samples).toBe(3000);
+    expect(buffer.push(silent(3))).toEqual({ unsentNs: 0, sentNs: 0 });
+    expect(buffer.samples).toBe(3000);
+    expect(buffer.from(-1).map((c) => c.pcm[0])).toEqual([1, 2, 3]);
+    buffer.clear();
+    expect(buffer.samples).toBe(0);
+  });
+
   it('stays correct across many pushes and drops', () => {
     const buffer = new PendingAudio(ms(1000));
     for (let i = 0; i < 1000; i++) buffer.push(chunk(i, true));

@@ -137,6 +137,43 @@ describe('StreamingTranscriber: streams and channels', () => {
       () => new StreamingTranscriber({ engine: new ScriptedEngine(), channels: 3 as 2 }),
     ).toThrow();
   });
+
+  it('refuses a durationNs that is not the duration of the PCM, so it cannot hide audio from the buffer bound', () => {
+    const { engine, transcriber } = setup();
+    transcriber.start('en-US');
+    for (const declared of [0, FRAME / 2, FRAME * 2, NaN]) {
+      expect(() => transcriber.write(stereoFrame(1, 1), 0, declared)).toThrow(
+        expect.objectContaining({ code: SpeechErrorCode.InvalidArgument }),
+      );
+    }
+    expect(engine.last().samples()).toBe(0);
+    // A nanosecond of rounding is not a mismatch.
+    transcriber.write(stereoFrame(1, 1), 0, FRAME + 1);
+    expect(engine.last().samples()).toBe(1600);
+  });
+
+  it('ignores an empty write of no duration: nothing reaches the engine or the timeline', () => {
+    const { engine, transcriber, transcripts } = setup();
+    transcriber.start('en-US');
+    transcriber.write(new Int16Array(0), ms(5000), 0);
+    feed(transcriber, ms(2000), 1);
+    expect(engine.last().samples()).toBe(1600);
+    engine.last().say('hi', { startMs: 0, endMs: 100 });
+    expect(transcripts.map(summary)).toMatchObject([{ offsetMs: 2000 }]);
+  });
+
+  it.each<[string, Partial<TranscriberOptions>]>([
+    ['bufferMs NaN', { bufferMs: NaN }],
+    ['bufferMs 0', { bufferMs: 0 }],
+    ['bufferMs above ten minutes', { bufferMs: 600_001 }],
+    ['partialIntervalMs negative', { partialIntervalMs: -1 }],
+    ['flushTimeoutMs Infinity', { flushTimeoutMs: Infinity }],
+    ['sampleRate above 384 kHz', { sampleRate: 400_000 }],
+  ])('rejects %s with SPEECH_ERR_INVALID_ARGUMENT', (_name, options) => {
+    expect(() => setup(new ScriptedEngine(), options)).toThrow(
+      expect.objectContaining({ code: SpeechErrorCode.InvalidArgument }),
+    );
+  });
 });
 
 describe('StreamingTranscriber: the AudioHook timeline', () => {

@@ -1,4 +1,4 @@
-// Any WAV the audio library reads (PCM16, u-law, A-law; any rate; any channel count) -> raw u-law
+// Any WAV the audio library reads (PCM16, u-law, A-law; 4 to 384 kHz; up to 64 channels) -> raw u-law
 // 8 kHz mono, the format WxCC plays.
 
 import { readFile } from 'node:fs/promises';

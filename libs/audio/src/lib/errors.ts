@@ -27,6 +27,13 @@ export const AudioErrorCode = {
   WavWriterClosed: 'AUDIO_ERR_WAV_WRITER_CLOSED',
   /** The sink under a WAV writer failed to write; the cause holds the original error. */
   WavWriteFailed: 'AUDIO_ERR_WAV_WRITE_FAILED',
+  /** A WAV file has more chunks before its `fmt ` and `data` than `WAV_MAX_CHUNKS` (1024). */
+  WavTooManyChunks: 'AUDIO_ERR_WAV_TOO_MANY_CHUNKS',
+  /**
+   * A result would be longer than the library's limit for it (e.g. a resampler call's output),
+   * or the memory for it could not be allocated; the cause holds the engine's error, if any.
+   */
+  OutputTooLarge: 'AUDIO_ERR_OUTPUT_TOO_LARGE',
 } as const;
 
 /** One of the {@link AudioErrorCode} values. */
@@ -69,6 +76,33 @@ export class AudioError extends Error {
 /** Throws an {@link AudioError} with code `AUDIO_ERR_INVALID_ARGUMENT`. */
 export function invalidArgument(message: string): never {
   throw new AudioError(AudioErrorCode.InvalidArgument, message);
+}
+
+/** Throws `AUDIO_ERR_OUTPUT_TOO_LARGE` when a result of `length` samples would exceed `max`. */
+export function assertOutputLength(length: number, max: number, what: string): void {
+  if (length > max) {
+    throw new AudioError(
+      AudioErrorCode.OutputTooLarge,
+      `${what} would be ${length} samples, more than the limit of ${max}`,
+    );
+  }
+}
+
+/**
+ * Allocates an `Int16Array` of `length` samples; a length past `max` or an allocation the runtime
+ * refuses (a `RangeError`) becomes an {@link AudioError} `AUDIO_ERR_OUTPUT_TOO_LARGE`.
+ */
+export function allocateInt16(length: number, max: number, what: string): Int16Array {
+  assertOutputLength(length, max, what);
+  try {
+    return new Int16Array(length);
+  } catch (error) {
+    throw new AudioError(
+      AudioErrorCode.OutputTooLarge,
+      `${what}: ${length} samples could not be allocated`,
+      { cause: error },
+    );
+  }
 }
 
 /** Checks that `value` is an integer within `[min, max]`. */

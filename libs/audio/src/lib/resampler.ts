@@ -7,7 +7,19 @@
 // State carries across `process()` calls: splitting the input into chunks of any size gives
 // bit-identical output, so there are no clicks at chunk borders.
 
-import { assertIntegerInRange, invalidArgument } from './errors';
+import { allocateInt16, assertIntegerInRange, assertOutputLength, invalidArgument } from './errors';
+
+/**
+ * Most samples one `Resampler.process`/`flush` call or one `resample` returns (2^28, 512 MiB):
+ * more throws `AUDIO_ERR_OUTPUT_TOO_LARGE` before anything is allocated.
+ */
+export const RESAMPLER_MAX_OUTPUT_SAMPLES = 2 ** 28;
+
+/** Longest prototype filter designed (taps over all phases); finer ratios are refused. */
+const MAX_FILTER_TAPS = 2 ** 21;
+
+/** Input samples appended to the history per step, so a long input never grows it much. */
+const BLOCK = 16384;
 
 /** Options of {@link Resampler}. */
 export interface ResamplerOptions {
@@ -140,6 +152,12 @@ export class Resampler {
     const nyquist = Math.min(inputRate, outputRate) / 2;
     const stopEdge = nyquist / highRate;
     const passEdge = (passband * nyquist) / highRate;
+    const taps = Math.ceil((attenuationDb - 7.95) / (2.285 * 2 * Math.PI * (stopEdge - passEdge)));
+    if (taps > MAX_FILTER_TAPS) {
+      invalidArgument(
+        `the ratio ${outputRate}/${inputRate} needs a ${taps}-tap filter, more than ${MAX_FILTER_TAPS}`,
+      );
+    }
     const prototype =
       this.up === 1 && this.down === 1
         ? new Float64Array([1])
@@ -174,10 +192,23 @@ export class Resampler {
   /**
    * Feeds input and returns every output sample that the input received so far determines.
    * The output lags by about half the filter length; `flush()` returns the rest.
+   *
+   * @throws AudioError `AUDIO_ERR_OUTPUT_TOO_LARGE` when the output would be longer than
+   * {@link RESAMPLER_MAX_OUTPUT_SAMPLES} (nothing is consumed then).
    */
   process(input: Int16Array): Int16Array {
-    this.#append(input, input.length);
-    return this.#drain(this.#inputCount);
+    const out = allocateInt16(
+      this.#computable(this.#inputCount + input.length),
+      RESAMPLER_MAX_OUTPUT_SAMPLES,
+      'resampler output',
+    );
+    let written = 0;
+    for (let offset = 0; offset < input.length; offset += BLOCK) {
+      const block = input.subarray(offset, offset + BLOCK);
+      this.#append(block, block.length);
+      written += this.#drainInto(out, written, this.#inputCount);
+    }
+    return out;
   }
 
   /**
@@ -192,7 +223,12 @@ export class Resampler {
     }
     const lastNeeded = Math.floor(((total - 1) * this.down + this.#delay) / this.up);
     this.#append(undefined, Math.max(0, lastNeeded + 1 - this.#inputCount));
-    const out = this.#drain(this.#inputCount, total);
+    const out = allocateInt16(
+      Math.min(this.#computable(this.#inputCount), total - this.#outputCount),
+      RESAMPLER_MAX_OUTPUT_SAMPLES,
+      'resampler output',
+    );
+    this.#drainInto(out, 0, this.#inputCount, total);
     this.reset();
     return out;
   }
@@ -211,14 +247,26 @@ export class Resampler {
     this.#inputCount += count;
   }
 
-  /** Computes outputs whose newest input sample is below `available`, up to `limit` outputs. */
-  #drain(available: number, limit = Number.POSITIVE_INFINITY): Int16Array {
+  /** Outputs not produced yet whose newest input sample is below `available`. */
+  #computable(available: number): number {
+    // Output n needs input up to floor((n*down + delay) / up).
+    const next = Math.floor((available * this.up - 1 - this.#delay) / this.down) + 1;
+    return Math.max(0, next - this.#outputCount);
+  }
+
+  /**
+   * Computes outputs whose newest input sample is below `available`, up to output index `limit`,
+   * into `out` from `at`; returns how many.
+   */
+  #drainInto(
+    out: Int16Array,
+    at: number,
+    available: number,
+    limit = Number.POSITIVE_INFINITY,
+  ): number {
     const { up, down, tapsPerPhase } = this;
     const delay = this.#delay;
-    // Output n needs input up to floor((n*down + delay) / up).
-    const computable = Math.floor((available * up - 1 - delay) / down) + 1 - this.#outputCount;
-    const count = Math.max(0, Math.min(computable, limit - this.#outputCount));
-    const out = new Int16Array(count);
+    const count = Math.min(this.#computable(available), limit - this.#outputCount);
     const buffer = this.#buffer;
     const start = this.#bufferStart;
     for (let i = 0; i < count; i++) {
@@ -230,7 +278,7 @@ export class Resampler {
       for (let m = 0; m < tapsPerPhase; m++, index--)
         acc += (branch[m] as number) * (buffer[index] as number);
       const rounded = Math.round(acc);
-      out[i] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
+      out[at + i] = rounded > 32767 ? 32767 : rounded < -32768 ? -32768 : rounded;
     }
     this.#outputCount += count;
     // Keep only the history the next output needs.
@@ -241,12 +289,15 @@ export class Resampler {
       this.#bufferLength -= keepFrom;
       this.#bufferStart += keepFrom;
     }
-    return out;
+    return count;
   }
 }
 
 /**
  * Resamples a whole signal at once (a {@link Resampler} plus `flush()`).
+ *
+ * @throws AudioError `AUDIO_ERR_OUTPUT_TOO_LARGE` when the result would be longer than
+ * {@link RESAMPLER_MAX_OUTPUT_SAMPLES}, `AUDIO_ERR_INVALID_ARGUMENT` for a bad rate or option.
  *
  * @example
  * ```ts
@@ -259,11 +310,24 @@ export function resample(
   outputRate: number,
   options: Omit<ResamplerOptions, 'inputRate' | 'outputRate'> = {},
 ): Int16Array {
+  assertIntegerInRange('inputRate', inputRate, 1, 384000);
+  assertIntegerInRange('outputRate', outputRate, 1, 384000);
+  // Refuse an oversized result before designing a filter for it.
+  assertOutputLength(
+    Math.ceil((input.length * outputRate) / inputRate),
+    RESAMPLER_MAX_OUTPUT_SAMPLES,
+    'resample output',
+  );
   const resampler = new Resampler({ ...options, inputRate, outputRate });
-  const head = resampler.process(input);
-  const tail = resampler.flush();
-  const out = new Int16Array(head.length + tail.length);
-  out.set(head);
-  out.set(tail, head.length);
+  // The exact output length is known: allocate it once (or refuse) and fill it block by block.
+  const total = Math.ceil((input.length * resampler.up) / resampler.down);
+  const out = allocateInt16(total, RESAMPLER_MAX_OUTPUT_SAMPLES, 'resample output');
+  let written = 0;
+  for (let offset = 0; offset < input.length; offset += BLOCK) {
+    const piece = resampler.process(input.subarray(offset, offset + BLOCK));
+    out.set(piece, written);
+    written += piece.length;
+  }
+  out.set(resampler.flush(), written);
   return out;
 }

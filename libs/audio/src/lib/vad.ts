@@ -20,28 +20,41 @@ export type SpeechCriterion =
   | { readonly kind: 'rms'; readonly thresholdDbfs: number }
   | { readonly kind: 'ulaw-energy'; readonly minThreshold: number; readonly meanThreshold: number };
 
-/** Options of {@link EnergyVad}. */
+/** Options of {@link EnergyVad}. Every time is in ms of audio; out of range: `AudioError`. */
 export interface EnergyVadOptions {
-  /** Sample rate of the audio pushed. @default 8000 */
+  /** Sample rate of the audio pushed, Hz (an integer, 1 to 384000). @default 8000 */
   readonly sampleRate?: number;
-  /** Analysis window. @default 20 */
+  /** Analysis window (above 0, at most 1000). @default 20 */
   readonly windowMs?: number;
   /** @default { kind: 'rms', thresholdDbfs: -35 } */
   readonly speech?: SpeechCriterion;
-  /** Consecutive speech that starts an utterance (at least one window). @default 60 */
+  /** Consecutive speech that starts an utterance (0 to 3600000; at least one window). @default 60 */
   readonly startMs?: number;
-  /** Consecutive non-speech that ends it. @default 1000 */
+  /** Consecutive non-speech that ends it (above 0, at most 3600000). @default 1000 */
   readonly endSilenceMs?: number;
-  /** An utterance ends after this long even without silence. @default Infinity */
+  /**
+   * An utterance ends after this long even without silence (above 0, at most 3600000). It also
+   * bounds the audio kept with `preRollMs`: an endless tone never grows memory past it.
+   * @default 60000
+   */
   readonly maxUtteranceMs?: number;
   /**
    * Keep the utterance's audio and hand it over with its end: this much audio before the start
    * decision (the start windows included, at least one window), then everything to the end.
-   * `undefined` keeps no audio.
+   * `undefined` keeps no audio. 0 to 60000.
    * @default undefined
    */
   readonly preRollMs?: number;
 }
+
+/** Default of {@link EnergyVadOptions.maxUtteranceMs}: one minute. */
+export const VAD_DEFAULT_MAX_UTTERANCE_MS = 60_000;
+/** Largest `startMs`, `endSilenceMs` and `maxUtteranceMs` accepted: one hour. */
+export const VAD_MAX_DURATION_MS = 3_600_000;
+/** Largest `windowMs` accepted. */
+export const VAD_MAX_WINDOW_MS = 1000;
+/** Largest `preRollMs` accepted. */
+export const VAD_MAX_PRE_ROLL_MS = 60_000;
 
 /** Speech started: `atSample` is when it was decided, `speechStartSample` its first window. */
 export interface VadStart {
@@ -66,18 +79,60 @@ export interface VadEnd {
 /** A boundary found by {@link EnergyVad.push} or {@link EnergyVad.flush}. */
 export type VadEvent = VadStart | VadEnd;
 
-function positive(name: string, value: number): number {
-  if (!(value > 0)) {
-    throw new AudioError(AudioErrorCode.InvalidArgument, `${name} must be positive, got ${value}`);
+function invalid(message: string): never {
+  throw new AudioError(AudioErrorCode.InvalidArgument, message);
+}
+
+/** `value`, checked to be a finite number in `(min, max]` (`[min, max]` when `inclusive`). */
+function inRange(
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  inclusive = false,
+): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (inclusive ? value < min : value <= min) ||
+    value > max
+  ) {
+    const low = inclusive ? `from ${min}` : `above ${min}`;
+    invalid(`${name} must be a finite number ${low} up to ${max}, got ${String(value)}`);
   }
   return value;
+}
+
+function speechCriterion(criterion: SpeechCriterion | undefined): SpeechCriterion {
+  if (criterion === undefined) return { kind: 'rms', thresholdDbfs: -35 };
+  if (typeof criterion !== 'object' || criterion === null) {
+    return invalid('speech must be an object with a kind');
+  }
+  if (criterion.kind === 'rms') {
+    if (!Number.isFinite(criterion.thresholdDbfs)) {
+      invalid(
+        `speech.thresholdDbfs must be a finite number, got ${String(criterion.thresholdDbfs)}`,
+      );
+    }
+    return { kind: 'rms', thresholdDbfs: criterion.thresholdDbfs };
+  }
+  if (criterion.kind === 'ulaw-energy') {
+    inRange('speech.minThreshold', criterion.minThreshold, 0, 128, true);
+    inRange('speech.meanThreshold', criterion.meanThreshold, 0, 128, true);
+    const { minThreshold, meanThreshold } = criterion;
+    return { kind: 'ulaw-energy', minThreshold, meanThreshold };
+  }
+  return invalid(
+    `speech.kind must be 'rms' or 'ulaw-energy', got ${String((criterion as { kind?: unknown }).kind)}`,
+  );
 }
 
 /**
  * An energy voice-activity detector. Push linear samples (any length); it returns the start and
  * end of each utterance, then looks for the next one.
  *
- * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` for a non-positive rate, window or length.
+ * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` for an option that is not a finite number in
+ * its range (see {@link EnergyVadOptions}) or an unknown speech criterion.
  * @example
  * ```ts
  * const vad = new EnergyVad({ sampleRate: 8000, endSilenceMs: 800, preRollMs: 300 });
@@ -108,23 +163,41 @@ export class EnergyVad {
   /** The audio of the utterance so far: grows by doubling, handed out at its end. */
   #utterance = new Int16Array(0);
   #utteranceLength = 0;
+  /** Most samples an utterance's audio can reach: the pre-roll windows plus `maxUtteranceMs`. */
+  readonly #utteranceCapacity: number;
 
   constructor(options: EnergyVadOptions = {}) {
-    this.sampleRate = positive('sampleRate', options.sampleRate ?? 8000);
-    const windowMs = positive('windowMs', options.windowMs ?? 20);
+    const sampleRate = options.sampleRate ?? 8000;
+    if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > 384000) {
+      invalid(`sampleRate must be an integer from 1 to 384000, got ${String(sampleRate)}`);
+    }
+    this.sampleRate = sampleRate;
+    const windowMs = inRange('windowMs', options.windowMs ?? 20, 0, VAD_MAX_WINDOW_MS);
     this.windowSamples = Math.max(1, Math.round((this.sampleRate * windowMs) / 1000));
-    this.#speech = options.speech ?? { kind: 'rms', thresholdDbfs: -35 };
-    this.#startWindows = Math.max(1, Math.ceil((options.startMs ?? 60) / windowMs));
-    this.#endWindows = Math.max(
-      1,
-      Math.ceil(positive('endSilenceMs', options.endSilenceMs ?? 1000) / windowMs),
+    this.#speech = speechCriterion(options.speech);
+    const startMs = inRange('startMs', options.startMs ?? 60, 0, VAD_MAX_DURATION_MS, true);
+    this.#startWindows = Math.max(1, Math.ceil(startMs / windowMs));
+    const endMs = inRange('endSilenceMs', options.endSilenceMs ?? 1000, 0, VAD_MAX_DURATION_MS);
+    this.#endWindows = Math.max(1, Math.ceil(endMs / windowMs));
+    const maxMs = inRange(
+      'maxUtteranceMs',
+      options.maxUtteranceMs ?? VAD_DEFAULT_MAX_UTTERANCE_MS,
+      0,
+      VAD_MAX_DURATION_MS,
     );
-    const maxMs = positive('maxUtteranceMs', options.maxUtteranceMs ?? Infinity);
     this.#maxSamples = (maxMs * this.sampleRate) / 1000;
     this.#preRollWindows =
       options.preRollMs === undefined
         ? undefined
-        : Math.max(1, Math.ceil(options.preRollMs / windowMs));
+        : Math.max(
+            1,
+            Math.ceil(
+              inRange('preRollMs', options.preRollMs, 0, VAD_MAX_PRE_ROLL_MS, true) / windowMs,
+            ),
+          );
+    this.#utteranceCapacity =
+      ((this.#preRollWindows ?? 0) + Math.ceil(this.#maxSamples / this.windowSamples)) *
+      this.windowSamples;
     this.#pending = new Int16Array(this.windowSamples);
     this.#ring =
       this.#preRollWindows === undefined
@@ -235,8 +308,15 @@ export class EnergyVad {
   #append(samples: Int16Array): void {
     const needed = this.#utteranceLength + samples.length;
     if (needed > this.#utterance.length) {
+      // Doubling, but never past the most an utterance can hold (pre-roll plus maxUtteranceMs).
       const grown = new Int16Array(
-        Math.max(needed, this.#utterance.length * 2, this.windowSamples * 64),
+        Math.max(
+          needed,
+          Math.min(
+            Math.max(this.#utterance.length * 2, this.windowSamples * 64),
+            this.#utteranceCapacity,
+          ),
+        ),
       );
       grown.set(this.#utterance.subarray(0, this.#utteranceLength));
       this.#utterance = grown;

@@ -173,12 +173,18 @@ export class WavWriter {
 
   /**
    * Queues interleaved audio in the file's encoding (`pcm16` as little-endian bytes). The length
-   * must be whole sample frames.
+   * must be whole sample frames. The bytes are copied before this returns, so the caller may
+   * reuse or change `chunk` at once, even before the returned promise settles.
    *
    * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` (partial frames), `AUDIO_ERR_WAV_TOO_LARGE`,
    * `AUDIO_ERR_WAV_WRITER_CLOSED`, or (as a rejection) `AUDIO_ERR_WAV_WRITE_FAILED`.
    */
   append(chunk: Uint8Array): Promise<void> {
+    return this.#append(chunk, true);
+  }
+
+  /** `copy`: the queued write gets its own copy of `chunk` (false: it already is one). */
+  #append(chunk: Uint8Array, copy: boolean): Promise<void> {
     this.#assertOpen();
     if (chunk.length % this.blockAlign !== 0) {
       return Promise.reject(
@@ -197,21 +203,26 @@ export class WavWriter {
         ),
       );
     }
+    // The write runs later: a caller reusing one frame buffer must not change what it writes.
+    const bytes = copy ? chunk.slice() : chunk;
     const position = WAV_HEADER_BYTES + this.#reservedBytes;
-    this.#reservedBytes += chunk.length;
-    this.#pendingBytes += chunk.length;
+    this.#reservedBytes += bytes.length;
+    this.#pendingBytes += bytes.length;
     return this.#enqueue(async () => {
       try {
-        await this.#sink.write(chunk, position);
-        this.#dataBytes += chunk.length;
+        await this.#sink.write(bytes, position);
+        this.#dataBytes += bytes.length;
         if (this.#headerUpdate === 'append') await this.#writeHeader();
       } finally {
-        this.#pendingBytes -= chunk.length;
+        this.#pendingBytes -= bytes.length;
       }
     });
   }
 
-  /** Queues 16-bit samples; only for `pcm16` files. Converts to little-endian bytes. */
+  /**
+   * Queues 16-bit samples; only for `pcm16` files. Converts to little-endian bytes (a copy, as
+   * with `append`: `samples` may be reused at once).
+   */
   appendSamples(samples: Int16Array): Promise<void> {
     if (this.format.encoding !== 'pcm16') {
       return Promise.reject(
@@ -221,9 +232,10 @@ export class WavWriter {
         ),
       );
     }
-    // int16ToL16 returns a view on little-endian hosts; copy so later changes to `samples` do not
-    // reach the queued write.
-    return this.append(int16ToL16(samples, 'le').slice());
+    // int16ToL16 returns a view on little-endian hosts (copy it once, so later changes to
+    // `samples` do not reach the queued write) and fresh swapped bytes on big-endian ones.
+    const bytes = int16ToL16(samples, 'le');
+    return this.#append(bytes, bytes.buffer === samples.buffer);
   }
 
   /** Flushes everything written so far to stable storage (if the sink supports it). */

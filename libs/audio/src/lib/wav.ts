@@ -28,7 +28,10 @@ export interface WavFile {
   readonly durationSeconds: number;
   /** The audio bytes, interleaved, as stored (pcm16 is little-endian). */
   readonly data: Uint8Array;
-  /** Every chunk seen, in file order (id, offset of its header, declared size). */
+  /**
+   * Every chunk seen up to and including the later of `fmt ` and `data`, in file order (id,
+   * offset of its header, declared size); at most {@link WAV_MAX_CHUNKS}.
+   */
   readonly chunks: readonly WavChunkInfo[];
   /** True when `parseWav` had to repair sizes (only in `recover` mode). */
   readonly recovered: boolean;
@@ -57,6 +60,13 @@ export interface ParseWavOptions {
 
 /** Size of the canonical header written by {@link encodeWavHeader}. */
 export const WAV_HEADER_BYTES = 44;
+
+/**
+ * Most chunks {@link parseWav} reads before it has found both `fmt ` and `data` (those two
+ * included): a file needing more is refused with `AUDIO_ERR_WAV_TOO_MANY_CHUNKS`, so neither the
+ * scan nor `chunks` grows with a file of millions of empty chunks.
+ */
+export const WAV_MAX_CHUNKS = 1024;
 
 /** Largest `data` size the 32-bit RIFF size field can describe with a 44-byte header. */
 export const WAV_MAX_DATA_BYTES = 0xffffffff - (WAV_HEADER_BYTES - 8) - 1;
@@ -183,7 +193,9 @@ function parseFormatChunk(
  * crashed writer started, trailing junk) do not matter. A `data` size of 0xFFFFFFFF (or a RIFF
  * size of 0 or 0xFFFFFFFF, used by streaming writers) means "to the end of the input".
  *
- * @throws AudioError with a `AUDIO_ERR_WAV_*` code for every malformed input.
+ * @throws AudioError with a `AUDIO_ERR_WAV_*` code for every malformed input, and
+ * `AUDIO_ERR_WAV_TOO_MANY_CHUNKS` when more than {@link WAV_MAX_CHUNKS} chunks come before both
+ * `fmt ` and `data` are found.
  *
  * @example
  * ```ts
@@ -292,6 +304,13 @@ function scanChunks(bytes: Uint8Array, view: DataView, end: number, recover: boo
       fail(
         AudioErrorCode.WavTruncated,
         `chunk header at ${position} is cut off by the end of the file`,
+        position,
+      );
+    }
+    if (scan.chunks.length === WAV_MAX_CHUNKS) {
+      fail(
+        AudioErrorCode.WavTooManyChunks,
+        `more than ${WAV_MAX_CHUNKS} chunks before both "fmt " and "data" were found`,
         position,
       );
     }

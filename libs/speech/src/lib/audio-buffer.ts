@@ -22,7 +22,8 @@ export interface DropReport {
 }
 
 /**
- * A bounded FIFO of feed chunks.
+ * A bounded FIFO of feed chunks: bounded by declared duration and by PCM samples, so chunks
+ * whose declared duration understates their audio cannot hold more than the bound either.
  *
  * @example
  * ```ts
@@ -33,13 +34,19 @@ export interface DropReport {
  */
 export class PendingAudio {
   readonly #maxNs: number;
+  readonly #maxSamples: number;
   #chunks: FeedChunk[] = [];
   #head = 0;
   #durationNs = 0;
+  #samples = 0;
 
-  /** @param maxNs Most audio held, ns. */
-  constructor(maxNs: number) {
+  /**
+   * @param maxNs Most audio held, ns.
+   * @param maxSamples Most PCM samples held (all channels counted).
+   */
+  constructor(maxNs: number, maxSamples = Number.POSITIVE_INFINITY) {
     this.#maxNs = maxNs;
+    this.#maxSamples = maxSamples;
   }
 
   /** Audio held, ns. */
@@ -47,18 +54,27 @@ export class PendingAudio {
     return this.#durationNs;
   }
 
+  /** PCM samples held (all channels counted). */
+  get samples(): number {
+    return this.#samples;
+  }
+
   /** Feed offset of the oldest chunk held, or undefined when empty. */
   get start(): number | undefined {
     return this.#chunks[this.#head]?.feed;
   }
 
-  /** Adds a chunk; drops the oldest while over the bound (never the chunk just added). */
+  /** Adds a chunk; drops the oldest while over a bound (never the chunk just added). */
   push(chunk: FeedChunk): DropReport {
     this.#chunks.push(chunk);
     this.#durationNs += chunk.durationNs;
+    this.#samples += chunk.pcm.length;
     let unsentNs = 0;
     let sentNs = 0;
-    while (this.#durationNs > this.#maxNs && this.#chunks.length - this.#head > 1) {
+    while (
+      (this.#durationNs > this.#maxNs || this.#samples > this.#maxSamples) &&
+      this.#chunks.length - this.#head > 1
+    ) {
       const oldest = this.#shift();
       if (oldest.sent) sentNs += oldest.durationNs;
       else unsentNs += oldest.durationNs;
@@ -89,11 +105,13 @@ export class PendingAudio {
     this.#chunks = [];
     this.#head = 0;
     this.#durationNs = 0;
+    this.#samples = 0;
   }
 
   #shift(): FeedChunk {
     const oldest = this.#chunks[this.#head++] as FeedChunk;
     this.#durationNs -= oldest.durationNs;
+    this.#samples -= oldest.pcm.length;
     // Compact now and then instead of shifting the array on every chunk.
     if (this.#head > 64 && this.#head * 2 > this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);

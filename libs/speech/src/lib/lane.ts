@@ -98,7 +98,10 @@ export class Lane {
   constructor(context: LaneContext, options: LaneOptions) {
     this.#context = context;
     this.#options = options;
-    this.#buffer = new PendingAudio(options.bufferNs);
+    // The same bound in PCM samples: `bufferNs` of audio at the lane's rate and channel count.
+    const maxSamples =
+      Math.ceil((options.bufferNs * context.sampleRate) / 1e9) * options.channels.length;
+    this.#buffer = new PendingAudio(options.bufferNs, maxSamples);
   }
 
   /** Starts transcribing in `language`; a running stream is ended (it still delivers). */

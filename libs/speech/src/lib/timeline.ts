@@ -21,10 +21,20 @@ export interface FeedTimelineOptions {
    * @default 600_000_000_000 (10 minutes)
    */
   readonly keepNs?: number;
+  /**
+   * Most anchors kept, whatever their age: past it the oldest is forgotten. A client that leaves
+   * a gap before every 20 ms frame makes 50 anchors a second; the default keeps 200 s of those.
+   * @default 10_000
+   */
+  readonly maxAnchors?: number;
 }
 
+/** Default of {@link FeedTimelineOptions.maxAnchors}. */
+export const TIMELINE_MAX_ANCHORS = 10_000;
+
 /**
- * Maps feed offsets (audio written to the engines, contiguous) to session positions.
+ * Maps feed offsets (audio written to the engines, contiguous) to session positions. Appending
+ * costs O(1) (amortised), mapping O(log anchors); chunks of no duration change nothing.
  *
  * @example
  * ```ts
@@ -36,12 +46,23 @@ export interface FeedTimelineOptions {
  */
 export class FeedTimeline {
   readonly #keepNs: number;
+  readonly #maxAnchors: number;
+  /** Anchors in feed order; `#anchors[#head]` is the oldest one still kept. */
   #anchors: Anchor[] = [];
+  #head = 0;
   #feedEnd = 0;
   #sessionEnd = 0;
 
+  /** @throws SpeechError `SPEECH_ERR_INVALID_ARGUMENT` for a bound that is not a positive integer. */
   constructor(options: FeedTimelineOptions = {}) {
     this.#keepNs = options.keepNs ?? 600_000_000_000;
+    this.#maxAnchors = options.maxAnchors ?? TIMELINE_MAX_ANCHORS;
+    if (!Number.isSafeInteger(this.#keepNs) || this.#keepNs < 0) {
+      throw new SpeechError(SpeechErrorCode.InvalidArgument, 'keepNs must be a whole ns count');
+    }
+    if (!Number.isSafeInteger(this.#maxAnchors) || this.#maxAnchors < 1) {
+      throw new SpeechError(SpeechErrorCode.InvalidArgument, 'maxAnchors must be at least 1');
+    }
   }
 
   /** Feed offset where the next chunk will start, ns. */
@@ -51,12 +72,12 @@ export class FeedTimeline {
 
   /** Anchors held (for tests of the bound). */
   get anchors(): number {
-    return this.#anchors.length;
+    return this.#anchors.length - this.#head;
   }
 
   /**
    * Places a chunk of `durationNs` that starts at session position `sessionStartNs`; returns
-   * its feed offset.
+   * its feed offset. A chunk of no duration occupies no feed time: it is ignored (no anchor).
    *
    * @throws SpeechError `SPEECH_ERR_INVALID_ARGUMENT` for negative or fractional values.
    */
@@ -70,7 +91,8 @@ export class FeedTimeline {
       throw new SpeechError(SpeechErrorCode.InvalidArgument, 'invalid chunk position or length');
     }
     const feed = this.#feedEnd;
-    if (this.#anchors.length === 0 || sessionStartNs !== this.#sessionEnd) {
+    if (durationNs === 0) return feed;
+    if (this.anchors === 0 || sessionStartNs !== this.#sessionEnd) {
       this.#anchors.push({ feed, session: sessionStartNs });
       this.#prune();
     }
@@ -88,9 +110,9 @@ export class FeedTimeline {
 
   #anchorAt(feedNs: number): Anchor | undefined {
     const anchors = this.#anchors;
-    let low = 0;
+    let low = this.#head;
     let high = anchors.length - 1;
-    let found: Anchor | undefined = anchors[0];
+    let found: Anchor | undefined = anchors[low];
     while (low <= high) {
       const mid = (low + high) >> 1;
       const anchor = anchors[mid] as Anchor;
@@ -102,13 +124,21 @@ export class FeedTimeline {
     return found;
   }
 
+  /** Forgets anchors past the age and count bounds; O(1) amortised (no copy per append). */
   #prune(): void {
+    const anchors = this.#anchors;
     const horizon = this.#feedEnd - this.#keepNs;
-    let drop = 0;
     // Keep the last anchor at or before the horizon: it still maps what follows it.
-    while (drop + 1 < this.#anchors.length && (this.#anchors[drop + 1] as Anchor).feed <= horizon) {
-      drop++;
+    while (
+      anchors.length - this.#head > this.#maxAnchors ||
+      (this.#head + 1 < anchors.length && (anchors[this.#head + 1] as Anchor).feed <= horizon)
+    ) {
+      this.#head++;
     }
-    if (drop > 0) this.#anchors = this.#anchors.slice(drop);
+    // Compact now and then: the copy is paid for by the anchors dropped since the last one.
+    if (this.#head > 64 && this.#head * 2 > anchors.length) {
+      this.#anchors = anchors.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }

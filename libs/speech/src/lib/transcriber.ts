@@ -92,6 +92,22 @@ function streamOptions(
   };
 }
 
+/** How far a chunk's declared duration may be from its PCM's duration: rounding, nothing more. */
+const DURATION_TOLERANCE_NS = 1000;
+
+/** Largest `bufferMs` accepted: ten minutes. */
+const MAX_BUFFER_MS = 600_000;
+
+/** Throws `SPEECH_ERR_INVALID_ARGUMENT` unless `value` is a finite number in `[min, max]`. */
+function checkRange(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new SpeechError(
+      SpeechErrorCode.InvalidArgument,
+      `${name} must be a finite number from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+}
+
 /** Most utterance ids of unfinished results remembered (oldest forgotten first). */
 const MAX_OPEN_IDS = 256;
 
@@ -112,6 +128,7 @@ export class StreamingTranscriber extends SpeechEmitter<TranscriberEvents> {
   readonly #clock: Clock;
   readonly #logger: SpeechLogger;
   readonly #newId: () => string;
+  readonly #sampleRate: number;
   readonly #timeline = new FeedTimeline();
   readonly #lanes: Lane[];
   readonly #ids = new Map<string, string>();
@@ -127,9 +144,13 @@ export class StreamingTranscriber extends SpeechEmitter<TranscriberEvents> {
     if (options.channels !== 1 && options.channels !== 2) {
       throw new SpeechError(SpeechErrorCode.InvalidArgument, 'channels must be 1 or 2');
     }
-    if (!Number.isInteger(sampleRate) || sampleRate <= 0) {
+    if (!Number.isInteger(sampleRate) || sampleRate <= 0 || sampleRate > 384000) {
       throw new SpeechError(SpeechErrorCode.InvalidArgument, 'invalid sample rate');
     }
+    checkRange('bufferMs', options.bufferMs ?? 30_000, 1, MAX_BUFFER_MS);
+    checkRange('partialIntervalMs', options.partialIntervalMs ?? 1000, 0, 3_600_000);
+    checkRange('flushTimeoutMs', options.flushTimeoutMs ?? 5000, 0, 3_600_000);
+    this.#sampleRate = sampleRate;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
@@ -184,9 +205,12 @@ export class StreamingTranscriber extends SpeechEmitter<TranscriberEvents> {
 
   /**
    * Audio: interleaved 16-bit PCM of every channel, starting at session position
-   * `sessionStartNs` and lasting `durationNs`. Ignored unless running.
+   * `sessionStartNs` and lasting `durationNs`, which must be the PCM's own duration
+   * (`frames × 1e9 / sampleRate`, within 1 µs of rounding). Empty audio is ignored, and so is
+   * everything unless running.
    *
-   * @throws SpeechError `SPEECH_ERR_INVALID_ARGUMENT` for a buffer that is not whole frames.
+   * @throws SpeechError `SPEECH_ERR_INVALID_ARGUMENT` for a buffer that is not whole frames, a
+   * `durationNs` that does not match it, or an invalid session position.
    */
   write(pcm: Int16Array, sessionStartNs: number, durationNs: number): void {
     if (this.#state !== 'running') return;
@@ -194,6 +218,16 @@ export class StreamingTranscriber extends SpeechEmitter<TranscriberEvents> {
     if (pcm.length % channels !== 0) {
       throw new SpeechError(SpeechErrorCode.InvalidArgument, 'audio is not whole frames');
     }
+    const frames = pcm.length / channels;
+    const pcmNs = Math.round((frames * 1e9) / this.#sampleRate);
+    if (!Number.isFinite(durationNs) || Math.abs(durationNs - pcmNs) > DURATION_TOLERANCE_NS) {
+      // The buffer bound and the timeline count declared durations: they must be the audio's.
+      throw new SpeechError(
+        SpeechErrorCode.InvalidArgument,
+        `durationNs ${String(durationNs)} is not the duration of ${frames} frames at ${this.#sampleRate} Hz (${pcmNs} ns)`,
+      );
+    }
+    if (frames === 0) return;
     const feed = this.#timeline.append(sessionStartNs, durationNs);
     if (this.#lanes.length === 1) {
       (this.#lanes[0] as Lane).write({ feed, durationNs, pcm, sent: false });
