@@ -14,6 +14,7 @@ export {
   envUrl,
   isSecretField,
   LOG_LEVELS,
+  MAX_TIMER_MS,
   parseDurationMs,
   secret,
   type BoolOptions,

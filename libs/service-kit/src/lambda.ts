@@ -19,4 +19,10 @@ export {
   type LambdaLoggerOptions,
   type LambdaLogLevel,
 } from './lib/lambda-logger';
-export { DEFAULT_REDACT_KEYS, REDACTED, redactPathsFor } from './lib/redaction';
+export {
+  DEFAULT_REDACT_KEYS,
+  isSecretKey,
+  REDACTED,
+  redactPathsFor,
+  redactText,
+} from './lib/redaction';

@@ -121,6 +121,42 @@ describe('startEmfPublisher', () => {
     }
   });
 
+  it('rejects an interval a Node.js timer cannot keep (over 2^31-1 ms) instead of writing every millisecond', () => {
+    for (const intervalMs of [2_592_000_000, 2 ** 31, Infinity, Number.NaN]) {
+      expect(() =>
+        startEmfPublisher({
+          namespace: 'AudioHook',
+          dimensions: { Service: 'audiohook-server' },
+          metrics: { ActiveSessions: 'Count' },
+          read: () => ({ ActiveSessions: 1 }),
+          intervalMs,
+          write: () => undefined,
+        }),
+      ).toThrow(
+        expect.objectContaining({
+          name: 'ServiceKitError',
+          code: 'SVC_ERR_TELEMETRY',
+          message: expect.stringContaining('intervalMs') as unknown as string,
+        }) as unknown as Error,
+      );
+    }
+  });
+
+  it('writes no document before the interval when it is the longest a timer keeps (real timers)', async () => {
+    const lines: string[] = [];
+    const emf = startEmfPublisher({
+      namespace: 'AudioHook',
+      dimensions: { Service: 'audiohook-server' },
+      metrics: { ActiveSessions: 'Count' },
+      read: () => ({ ActiveSessions: 1 }),
+      intervalMs: 2_147_483_647,
+      write: (line) => lines.push(line),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    emf.stop();
+    expect(lines).toEqual([]);
+  });
+
   it('builds the document from emfDocument alone', () => {
     expect(
       emfDocument(

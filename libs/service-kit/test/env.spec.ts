@@ -14,6 +14,7 @@ import {
   envNumber,
   envString,
   envUrl,
+  MAX_TIMER_MS,
   parseDurationMs,
   parseEnv,
   readDotEnv,
@@ -184,6 +185,60 @@ describe('field helpers', () => {
     expect(reason(seconds, '5 minutes')).toMatch(/^must be a duration: a number of seconds/);
     expect(parseDurationMs('1.5h', 'ms')).toBe(5_400_000);
     expect(parseDurationMs('-1', 's')).toBeUndefined();
+  });
+
+  it('rejects a duration longer than a Node.js timer keeps (2^31-1 ms), naming the variable', () => {
+    const shape = {
+      DRAIN_TIMEOUT_MS: envDuration({ unit: 'ms', defaultMs: 30_000 }),
+      EMF_INTERVAL_SECONDS: envDuration({ unit: 's', defaultMs: 60_000, minMs: 1000 }),
+      HUGE: envDuration({ unit: 'ms', maxMs: Infinity }),
+      LONGEST: envDuration({ unit: 'ms' }),
+    };
+    const issues = issuesOf(() =>
+      parseEnv(shape, {
+        DRAIN_TIMEOUT_MS: '2592000000', // 30 days
+        EMF_INTERVAL_SECONDS: '2592000', // 30 days in seconds
+        HUGE: '9'.repeat(400), // Infinity as a number
+        LONGEST: '2147483647',
+      }),
+    );
+    const tooLong =
+      /^must be at most 2147483647 ms \(about 24\.8 days, the longest Node\.js timer\)/;
+    expect(Object.keys(issues)).toEqual(['DRAIN_TIMEOUT_MS', 'EMF_INTERVAL_SECONDS', 'HUGE']);
+    for (const reasonText of Object.values(issues)) expect(reasonText).toMatch(tooLong);
+    expect(one(envDuration({ unit: 'ms' }), '2147483647')).toBe(MAX_TIMER_MS);
+    expect(reason(envDuration({ unit: 's' }), '600h')).toMatch(tooLong);
+    expect(parseDurationMs('2592000', 's')).toBeUndefined();
+    expect(parseDurationMs('9'.repeat(400), 'ms')).toBeUndefined();
+    expect(parseDurationMs('24h', 's')).toBe(86_400_000);
+  });
+
+  it('rejects envDuration options outside the timer range with SVC_ERR_DURATION', () => {
+    for (const options of [
+      { unit: 'ms', defaultMs: Infinity },
+      { unit: 'ms', defaultMs: 2 ** 31 },
+      { unit: 'ms', defaultMs: -1 },
+      { unit: 's', minMs: Number.NaN },
+      { unit: 's', maxMs: Number.NaN },
+    ] as const) {
+      expect(() => envDuration(options)).toThrow(
+        expect.objectContaining({
+          name: 'ServiceKitError',
+          code: 'SVC_ERR_DURATION',
+        }) as unknown as Error,
+      );
+    }
+    expect(() => envDuration({ unit: 'ms', maxMs: Infinity })).not.toThrow();
+  });
+
+  it('rejects whole numbers and numbers meant for a timer when longer than 2^31-1 ms', () => {
+    expect(reason(envInt({ timer: 'ms' }), '2147483648')).toBe(
+      'must be at most 2147483647 ms (the longest Node.js timer) (got "2147483648")',
+    );
+    expect(one(envInt({ timer: 'ms' }), '2147483647')).toBe(2_147_483_647);
+    expect(reason(envNumber({ timer: 's' }), '2592000')).toMatch(/^must be at most 2147483\.647 s/);
+    expect(one(envNumber({ timer: 's' }), '0.02')).toBe(0.02);
+    expect(one(envInt(), '2592000000')).toBe(2_592_000_000); // no timer: any safe integer
   });
 
   it('reads log levels as words in any case, never numbers', () => {

@@ -226,6 +226,31 @@ describe('flushLogger and rawLineWriter', () => {
     expect(logs.lines.map((l) => l.msg ?? 'raw')).toEqual(['before', 'raw', 'after']);
   });
 
+  it('rejects a buffered flush interval a Node.js timer cannot keep', () => {
+    for (const flushIntervalMs of [2 ** 31, Infinity, Number.NaN, 0]) {
+      expect(() => createLogger({ service: 's', buffered: true, flushIntervalMs })).toThrow(
+        expect.objectContaining({ code: 'SVC_ERR_DURATION' }) as unknown as Error,
+      );
+    }
+  });
+
+  it('waits for the flush when given an infinite timeout, instead of resolving after 1 ms', async () => {
+    let flushed: (() => void) | undefined;
+    const logger = createLogger({ service: 's', destination: { write: () => undefined } });
+    logger.flush = ((done?: (error?: Error) => void) => {
+      flushed = () => done?.();
+    }) as typeof logger.flush;
+    let resolved = false;
+    const waiting = flushLogger(logger, Infinity).then(() => {
+      resolved = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(resolved).toBe(false);
+    flushed?.();
+    await waiting;
+    expect(resolved).toBe(true);
+  });
+
   it('resolves for a destination without flush', async () => {
     const logger = createLogger({ service: 's', destination: { write: () => undefined } });
     await expect(flushLogger(logger)).resolves.toBeUndefined();

@@ -1,4 +1,10 @@
-import { boundedLabel, createMetrics, OTHER, ServiceKitError } from '../src';
+import {
+  boundedLabel,
+  createMetrics,
+  DROPPED_SAMPLES_METRIC,
+  OTHER,
+  ServiceKitError,
+} from '../src';
 
 describe('createMetrics', () => {
   it('counts declared label values and maps any other value to "other"', async () => {
@@ -104,6 +110,72 @@ describe('createMetrics', () => {
     expect(() => metrics.gauge({ name: 'test_bad2', help: 'x', labels: { code: [''] } })).toThrow(
       expect.objectContaining({ code: 'SVC_ERR_METRIC_DEFINITION' }) as unknown as Error,
     );
+  });
+});
+
+describe('values a metric cannot record', () => {
+  const dropped = (text: string, metric: string): number =>
+    Number(
+      new RegExp(
+        `^service_kit_metric_samples_dropped_total\\{metric="${metric}"\\} (\\S+)$`,
+        'm',
+      ).exec(text)?.[1] ?? 0,
+    );
+
+  it('drops a NaN counter increment and counts it, so the series never becomes NaN', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const bytes = metrics.counter({ name: 'test_bytes_total', help: 'x', labels: { kind: ['a'] } });
+    bytes.inc({ kind: 'a' }, 100);
+    bytes.inc({ kind: 'a' }, Number.NaN);
+    bytes.inc({ kind: 'a' }, 5);
+    expect(await bytes.get({ kind: 'a' })).toBe(105);
+    const text = await metrics.text();
+    expect(text).toContain('test_bytes_total{kind="a"} 105');
+    expect(text).not.toMatch(/Nan|NaN/);
+    expect(dropped(text, 'test_bytes_total')).toBe(1);
+  });
+
+  it('drops negative and infinite counter increments without throwing, and counts them', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const total = metrics.counter({ name: 'test_total', help: 'x' });
+    expect(() => {
+      total.inc(undefined, -1);
+      total.inc(undefined, Infinity);
+      total.inc(undefined, -Infinity);
+      total.inc(undefined, '3' as unknown as number);
+    }).not.toThrow();
+    total.inc(undefined, 0);
+    total.inc();
+    expect(await total.get()).toBe(1);
+    expect(dropped(await metrics.text(), 'test_total')).toBe(4);
+  });
+
+  it('drops non-finite histogram observations and gauge values without throwing, and counts them', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const latency = metrics.histogram({ name: 'test_seconds', help: 'x', buckets: [0.1, 1] });
+    const level = metrics.gauge({ name: 'test_level', help: 'x' });
+    expect(() => {
+      latency.observe(0.05);
+      latency.observe(Number.NaN);
+      latency.observe(undefined, Infinity);
+      level.set(3);
+      level.set(Number.NaN);
+      level.inc(undefined, Infinity);
+      level.dec(undefined, Number.NaN);
+    }).not.toThrow();
+    const text = await metrics.text();
+    expect(text).toContain('test_seconds_sum 0.05');
+    expect(text).toContain('test_seconds_count 1');
+    expect(text).toContain('test_level 3');
+    expect(dropped(text, 'test_seconds')).toBe(2);
+    expect(dropped(text, 'test_level')).toBe(3);
+  });
+
+  it('shows no dropped-samples metric while nothing was dropped', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    metrics.counter({ name: 'test_ok_total', help: 'x' }).inc(undefined, 2);
+    expect(await metrics.text()).not.toContain('service_kit_metric_samples_dropped_total');
+    expect(DROPPED_SAMPLES_METRIC).toBe('service_kit_metric_samples_dropped_total');
   });
 });
 

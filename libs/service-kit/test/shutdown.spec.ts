@@ -156,6 +156,59 @@ describe('installShutdown', () => {
     });
     expect(logging.proc.exits).toEqual([]);
   });
+
+  it('rejects a deadline a Node.js timer cannot keep instead of exiting 1 after 1 ms', () => {
+    const logger = createLogger({ service: 's', destination: captureLogs().destination });
+    const proc = new FakeProcess();
+    for (const deadlineMs of [2_592_005_000, 2 ** 31, Infinity, Number.NaN, 0, -5]) {
+      expect(() =>
+        installShutdown({
+          logger,
+          stop: () => undefined,
+          deadlineMs,
+          process: proc as ProcessLike,
+        }),
+      ).toThrow(
+        expect.objectContaining({
+          name: 'ServiceKitError',
+          code: 'SVC_ERR_DURATION',
+          message: expect.stringContaining('deadlineMs') as unknown as string,
+        }) as unknown as Error,
+      );
+    }
+    expect(proc.listenerCount('SIGTERM')).toBe(0); // nothing installed
+    const handle = installShutdown({
+      logger,
+      stop: () => undefined,
+      deadlineMs: 2_147_483_647,
+      process: proc as ProcessLike,
+    });
+    handle.dispose();
+  });
+
+  it('keeps the process alive for the whole stop with the longest deadline (real timers)', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ service: 's', destination: logs.destination });
+    const proc = new FakeProcess();
+    let stopped = false;
+    const handle = installShutdown({
+      logger,
+      deadlineMs: 2_147_483_647,
+      process: proc as ProcessLike,
+      stop: () =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            stopped = true;
+            resolve();
+          }, 100),
+        ),
+    });
+    proc.emit('SIGTERM', 'SIGTERM');
+    expect(await proc.exited()).toBe(0);
+    expect(stopped).toBe(true);
+    expect(logs.find('shutdown deadline passed: exiting')).toEqual([]);
+    handle.dispose();
+  });
 });
 
 describe('runService', () => {

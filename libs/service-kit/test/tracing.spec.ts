@@ -171,4 +171,16 @@ describe('startTracing', () => {
     );
     expect(parseOtlpHeaders(' A=1 , b=x%3Dy ,')).toEqual({ a: '1', b: 'x=y' });
   });
+
+  it('rejects an export timeout a Node.js timer cannot keep with SVC_ERR_TELEMETRY', async () => {
+    const logger = createLogger({ service: 's', destination: { write: () => undefined } });
+    for (const exportTimeoutMs of [2 ** 31, Infinity, 0]) {
+      await expect(
+        startTracing({ serviceName: 's', endpoint: 'http://127.0.0.1:1', exportTimeoutMs, logger }),
+      ).rejects.toMatchObject({
+        code: 'SVC_ERR_TELEMETRY',
+        message: expect.stringContaining('exportTimeoutMs') as unknown as string,
+      });
+    }
+  });
 });

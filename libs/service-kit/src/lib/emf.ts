@@ -4,6 +4,7 @@
 
 import type { Logger } from 'pino';
 import { describeError, ServiceKitError, ServiceKitErrorCode } from './errors';
+import { checkTimerMs } from './timer-range';
 
 /** CloudWatch metric units. */
 export type EmfUnit =
@@ -64,7 +65,10 @@ export interface EmfPublisherOptions<M extends string> {
   readonly metrics: Readonly<Record<M, EmfUnit>>;
   /** Reads the current values, once per interval. */
   readonly read: () => Readonly<Record<M, number>>;
-  /** Milliseconds between documents (`EMF_INTERVAL_SECONDS` × 1000). */
+  /**
+   * Milliseconds between documents (`EMF_INTERVAL_SECONDS` × 1000): 1000..2147483647 (Node would
+   * run a longer interval every millisecond).
+   */
   readonly intervalMs: number;
   /** Writes one document (without the newline). @default a line on `process.stdout` */
   readonly write?: (line: string) => void;
@@ -111,7 +115,7 @@ function validate<M extends string>(o: EmfPublisherOptions<M>): void {
     checkText(`metric name ${JSON.stringify(name)}`, name, 255);
     if (name === '_aws' || name in o.dimensions) fail(`metric name ${name} is taken`);
   }
-  if (!(Number.isFinite(o.intervalMs) && o.intervalMs >= 1000)) fail('intervalMs must be >= 1000');
+  checkTimerMs('EMF: intervalMs', o.intervalMs, 1000, ServiceKitErrorCode.Telemetry);
 }
 
 /**

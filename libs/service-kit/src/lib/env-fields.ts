@@ -3,6 +3,9 @@
 // to the message for variables that are not secret.
 
 import { z } from 'zod';
+import { checkTimerMs, MAX_TIMER_MS } from './timer-range';
+
+export { MAX_TIMER_MS } from './timer-range';
 
 /** A schema for one environment variable: its raw text (or `undefined`) in, a typed value out. */
 export type EnvField<T> = z.ZodType<T, string | undefined>;
@@ -123,6 +126,22 @@ export function envString<const O extends StringOptions = Record<never, never>>(
 export interface NumberOptions extends Presence<number> {
   readonly min?: number;
   readonly max?: number;
+  /**
+   * The value is a delay in this unit that goes to a Node.js timer: a value longer than
+   * {@link MAX_TIMER_MS} (2147483647 ms, about 24.8 days) is rejected, as Node would run such a
+   * timer after 1 ms. (Or use {@link envDuration}, which always checks.)
+   */
+  readonly timer?: 'ms' | 's';
+}
+
+/** Rejects a delay that Node's timers cannot keep (see {@link NumberOptions.timer}). */
+function timerBounded(value: number | Invalid, timer: 'ms' | 's' | undefined): number | Invalid {
+  if (timer === undefined || value instanceof Invalid) return value;
+  const limit = timer === 's' ? MAX_TIMER_MS / 1000 : MAX_TIMER_MS;
+  if (value > limit) {
+    return new Invalid(`must be at most ${limit} ${timer} (the longest Node.js timer)`);
+  }
+  return value;
 }
 
 /**
@@ -140,7 +159,7 @@ export function envInt<const O extends NumberOptions = Record<never, never>>(
   return field((raw) => {
     if (!/^[-+]?\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)))
       return new Invalid('must be a whole number');
-    return bounded(Number(raw), o.min, o.max);
+    return timerBounded(bounded(Number(raw), o.min, o.max), o.timer);
   }, o) as EnvField<FieldValue<number, O>>;
 }
 
@@ -159,7 +178,7 @@ export function envNumber<const O extends NumberOptions = Record<never, never>>(
   return field((raw) => {
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) || !Number.isFinite(Number(raw)))
       return new Invalid('must be a number');
-    return bounded(Number(raw), o.min, o.max);
+    return timerBounded(bounded(Number(raw), o.min, o.max), o.timer);
   }, o) as EnvField<FieldValue<number, O>>;
 }
 
@@ -320,17 +339,8 @@ const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
-/**
- * Milliseconds in a duration text: a bare number in `unit`, or one or more `<number><ms|s|m|h>`
- * parts (`500ms`, `30s`, `1m30s`, `1.5h`). `undefined` when the text is not a duration.
- *
- * @example
- * ```ts
- * parseDurationMs('90', 's'); // 90000
- * parseDurationMs('1m30s', 's'); // 90000
- * ```
- */
-export function parseDurationMs(text: string, unit: 'ms' | 's'): number | undefined {
+/** Milliseconds in a duration text, unbounded (`Infinity` for 400 digits); `undefined` if not one. */
+function durationOf(text: string, unit: 'ms' | 's'): number | undefined {
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * (DURATION_UNITS_MS[unit] ?? 1));
   if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
   let total = 0;
@@ -340,11 +350,35 @@ export function parseDurationMs(text: string, unit: 'ms' | 's'): number | undefi
   return Math.round(total);
 }
 
-/** Options of {@link envDuration}. Every number is in milliseconds. */
+const TOO_LONG = `must be at most ${MAX_TIMER_MS} ms (about 24.8 days, the longest Node.js timer)`;
+
+/**
+ * Milliseconds in a duration text: a bare number in `unit`, or one or more `<number><ms|s|m|h>`
+ * parts (`500ms`, `30s`, `1m30s`, `1.5h`). `undefined` when the text is not a duration, or when it
+ * is longer than {@link MAX_TIMER_MS} (2147483647 ms, about 24.8 days: Node runs a longer timer
+ * after 1 ms), so the result can always go to `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * parseDurationMs('90', 's'); // 90000
+ * parseDurationMs('1m30s', 's'); // 90000
+ * parseDurationMs('30d', 's'); // undefined (not a duration)
+ * parseDurationMs('2592000', 's'); // undefined (30 days: longer than a timer keeps)
+ * ```
+ */
+export function parseDurationMs(text: string, unit: 'ms' | 's'): number | undefined {
+  const ms = durationOf(text, unit);
+  return ms !== undefined && ms <= MAX_TIMER_MS ? ms : undefined;
+}
+
+/**
+ * Options of {@link envDuration}. Every number is in milliseconds; a value is never longer than
+ * {@link MAX_TIMER_MS}, whatever `maxMs` says.
+ */
 export interface DurationOptions {
   /** The unit of a bare number: `DRAIN_TIMEOUT_MS=30000` is `ms`, `EMF_INTERVAL_SECONDS=60` is `s`. */
   readonly unit: 'ms' | 's';
-  /** Default in milliseconds, used when unset. */
+  /** Default in milliseconds, used when unset (0..{@link MAX_TIMER_MS}). */
   readonly defaultMs?: number;
   /** Unset yields `undefined`. @default false */
   readonly optional?: boolean;
@@ -354,6 +388,11 @@ export interface DurationOptions {
 
 /**
  * A duration, returned in milliseconds: a bare number in `unit`, or `500ms`, `30s`, `5m`, `1m30s`.
+ * A value longer than {@link MAX_TIMER_MS} (about 24.8 days) is a configuration error naming the
+ * variable: every result can go to `setTimeout`/`setInterval`.
+ *
+ * @throws {@link ServiceKitError} `SVC_ERR_DURATION` when `defaultMs`, `minMs` or `maxMs` is not a
+ *   number of milliseconds in 0..{@link MAX_TIMER_MS} (`maxMs` may be larger; it is then capped).
  *
  * @example
  * ```ts
@@ -363,16 +402,22 @@ export interface DurationOptions {
 export function envDuration<const O extends DurationOptions>(
   options: O,
 ): EnvField<FieldValue<number, O>> {
+  if (options.defaultMs !== undefined) checkTimerMs('envDuration defaultMs', options.defaultMs);
+  if (options.minMs !== undefined) checkTimerMs('envDuration minMs', options.minMs);
+  if (options.maxMs !== undefined) {
+    checkTimerMs('envDuration maxMs', Math.min(options.maxMs, MAX_TIMER_MS)); // larger: capped
+  }
   const presence: Presence<number> = {
     ...(options.defaultMs === undefined ? {} : { default: options.defaultMs }),
     ...(options.optional === undefined ? {} : { optional: options.optional }),
   };
   return field((raw) => {
-    const ms = parseDurationMs(raw, options.unit);
+    const ms = durationOf(raw, options.unit);
     if (ms === undefined)
       return new Invalid(
         `must be a duration: a number of ${options.unit === 'ms' ? 'milliseconds' : 'seconds'}, or e.g. 500ms, 30s, 5m, 1m30s`,
       );
+    if (!(ms <= MAX_TIMER_MS)) return new Invalid(TOO_LONG);
     if (options.minMs !== undefined && ms < options.minMs)
       return new Invalid(`must be at least ${options.minMs} ms`);
     if (options.maxMs !== undefined && ms > options.maxMs)

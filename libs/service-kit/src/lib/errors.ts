@@ -68,6 +68,11 @@ export const ServiceKitErrorCode = {
   StartFailed: 'SVC_ERR_START_FAILED',
   /** Tracing or EMF options are invalid (endpoint, headers, ratio, namespace, dimensions). */
   Telemetry: 'SVC_ERR_TELEMETRY',
+  /**
+   * A duration given to the kit in code (a shutdown deadline, a flush interval, an `envDuration`
+   * default) is not a number of milliseconds within Node's timer range (0..2147483647).
+   */
+  Duration: 'SVC_ERR_DURATION',
 } as const;
 /** One of the {@link ServiceKitErrorCode} values. */
 export type ServiceKitErrorCode = (typeof ServiceKitErrorCode)[keyof typeof ServiceKitErrorCode];

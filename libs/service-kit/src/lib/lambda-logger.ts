@@ -3,7 +3,7 @@
 // Lambda's cold start pays for every module it loads; pino and @opentelemetry/api cost ~25 ms of
 // CPU and ~70 KB of bundle there, and a Lambda neither buffers its logs nor traces in process.
 
-import { compileRedaction, DEFAULT_REDACT_KEYS, redactPathsFor } from './redaction';
+import { compileRedaction, redactText } from './redaction';
 
 /** Log level words, lowest to highest, as pino names them (`silent` writes nothing). */
 export type LambdaLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -47,7 +47,10 @@ export interface LambdaLoggerOptions {
   readonly level?: LambdaLogLevel;
   /** Where lines go (tests pass `captureLogs().destination`). @default process.stdout */
   readonly destination?: { write(line: string): unknown };
-  /** pino-style paths redacted in addition to {@link DEFAULT_REDACT_KEYS}, e.g. `*.*.apiKey`. */
+  /**
+   * pino-style paths redacted in addition to every secret-named key and the credentials in texts
+   * (the rule of `createLogger`), e.g. `*.connectUri`.
+   */
   readonly redactPaths?: readonly string[];
   /** More fields on every line (besides `service`). */
   readonly base?: Readonly<Record<string, unknown>>;
@@ -104,7 +107,7 @@ function makeLogger(
       let text = msg;
       if (typeof first === 'string') text = first;
       else if (first instanceof Error) {
-        fields = { err: first };
+        fields = shared.redact({ err: first });
         text ??= first.message;
       } else if (first !== null && typeof first === 'object') fields = shared.redact(first);
       const line: Record<string, unknown> = {
@@ -113,7 +116,7 @@ function makeLogger(
         ...head,
         ...fields,
       };
-      if (text !== undefined) line['msg'] = text;
+      if (text !== undefined) line['msg'] = redactText(text);
       shared.write(`${stringify(line)}\n`);
     };
   return {
@@ -138,9 +141,9 @@ function makeLogger(
 /**
  * Creates a Lambda's logger: one JSON line per call, synchronously on stdout, in the shape of the
  * kit's {@link createLogger} (`level` word, ISO `time`, `service`, bindings, fields, `msg`), with
- * the values under {@link DEFAULT_REDACT_KEYS} (top level, one level down, under `headers`) and
- * under `redactPaths` replaced by `[redacted]`. An `Error` logged (as the first argument or in a
- * field) becomes `{type, message, stack}`. No trace ids: Lambdas do not trace in process.
+ * the same redaction (secret-named keys at any depth, credentials in texts and the message, and
+ * `redactPaths`). An `Error` logged (as the first argument or in a field) becomes
+ * `{type, message, stack}`. No trace ids: Lambdas do not trace in process.
  *
  * @example
  * ```ts
@@ -156,10 +159,7 @@ export function createLambdaLogger(options: LambdaLoggerOptions): LambdaLogger {
       destination === undefined
         ? (line) => void process.stdout.write(line)
         : (line) => void destination.write(line),
-    redact: compileRedaction([
-      ...redactPathsFor(DEFAULT_REDACT_KEYS),
-      ...(options.redactPaths ?? []),
-    ]),
+    redact: compileRedaction(options.redactPaths ?? []),
   };
   const head = shared.redact({ service: options.service, ...options.base });
   return makeLogger(shared, head, checkLevel(options.level ?? 'info'));

@@ -5,11 +5,18 @@
 import { context, isSpanContextValid, trace, type Span } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './env-fields';
-import { compileRedaction, DEFAULT_REDACT_KEYS, redactPathsFor } from './redaction';
+import { compileRedaction, redactText } from './redaction';
+import { checkTimerMs, MAX_TIMER_MS } from './timer-range';
 
 export type { Logger } from 'pino';
 
-export { DEFAULT_REDACT_KEYS, REDACTED, redactPathsFor } from './redaction';
+export {
+  DEFAULT_REDACT_KEYS,
+  isSecretKey,
+  REDACTED,
+  redactPathsFor,
+  redactText,
+} from './redaction';
 
 /** Options of {@link createLogger}. */
 export interface CreateLoggerOptions {
@@ -19,7 +26,10 @@ export interface CreateLoggerOptions {
   readonly level?: LogLevel;
   /** Where lines go (tests pass `captureLogs().destination`). @default stdout */
   readonly destination?: DestinationStream;
-  /** pino paths redacted in addition to {@link DEFAULT_REDACT_KEYS}, e.g. `connectUri`. */
+  /**
+   * pino paths redacted (whatever the value's type) in addition to every secret-named key
+   * ({@link isSecretKey}) and the credentials in texts ({@link redactText}), e.g. `connectUri`.
+   */
   readonly redactPaths?: readonly string[];
   /**
    * Write stdout through an asynchronous buffer (pino's SonicBoom with a 4 KiB minimum write):
@@ -29,7 +39,7 @@ export interface CreateLoggerOptions {
    * @default false
    */
   readonly buffered?: boolean;
-  /** How often a buffered logger writes out what it holds. @default 1000 */
+  /** How often a buffered logger writes out what it holds (1..2147483647 ms). @default 1000 */
   readonly flushIntervalMs?: number;
   /** More fields on every line (besides `service`). */
   readonly base?: Readonly<Record<string, unknown>>;
@@ -54,12 +64,19 @@ function traceFields(
 
 const BUFFER_MIN_BYTES = 4096;
 
+/** The message (pino serializes it under `messageKey`): credentials in it are taken out. */
+function redactMessage(message: unknown): unknown {
+  return typeof message === 'string' ? redactText(message) : message;
+}
+
 /**
  * Creates an app's logger.
  *
  * Every line: `level` as a word, `time` in ISO 8601, `service`, the message as `msg`, and
- * `trace_id`/`span_id` while an OpenTelemetry span is active. Values under the keys of
- * {@link DEFAULT_REDACT_KEYS} (top level, one level down, under `headers`) become `[redacted]`.
+ * `trace_id`/`span_id` while an OpenTelemetry span is active. Values under secret-named keys
+ * ({@link isSecretKey}, any case, any depth, errors and their `cause` included) become
+ * `[redacted]`, and credentials in URLs, query strings and bearer tokens are taken out of every
+ * text, the message included ({@link redactText}).
  *
  * @example
  * ```ts
@@ -70,6 +87,11 @@ const BUFFER_MIN_BYTES = 4096;
  */
 export function createLogger(options: CreateLoggerOptions): Logger {
   let destination = options.destination;
+  const flushIntervalMs = checkTimerMs(
+    'createLogger flushIntervalMs',
+    options.flushIntervalMs ?? 1000,
+    1,
+  );
   if (destination === undefined) {
     if (options.buffered === true) {
       const boom = pino.destination({ dest: 1, sync: false, minLength: BUFFER_MIN_BYTES });
@@ -79,7 +101,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         } catch {
           clearInterval(timer); // destroyed: nothing left to write
         }
-      }, options.flushIntervalMs ?? 1000);
+      }, flushIntervalMs);
       timer.unref();
       boom.on('close', () => clearInterval(timer));
       destination = boom;
@@ -87,14 +109,12 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       destination = pino.destination({ dest: 1, sync: true });
     }
   }
-  // Redaction through the formatters rather than pino's `redact` option: the paths are compiled
-  // once into a tree (pino 10's redaction walks every path on every line, which cost a session of
-  // the AudioHook server more than its protocol work). Every line's fields and every child's
-  // bindings pass through here.
-  const redact = compileRedaction([
-    ...redactPathsFor(DEFAULT_REDACT_KEYS),
-    ...(options.redactPaths ?? []),
-  ]);
+  // Redaction through the formatters rather than pino's `redact` option: one walk by the key
+  // rule, with the app's paths compiled once into a tree (pino 10's redaction walks every path on
+  // every line, which cost a session of the AudioHook server more than its protocol work). Every
+  // line's fields and every child's bindings pass through here; the message through the `msg`
+  // serializer.
+  const redact = compileRedaction(options.redactPaths ?? []);
   const logger = pino(
     {
       level: options.level ?? 'info',
@@ -106,6 +126,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
         log: (fields) => redact(fields),
       },
       messageKey: 'msg',
+      serializers: { msg: redactMessage },
       mixin: traceFields,
     },
     destination,
@@ -167,7 +188,9 @@ export function sessionLogger(
 
 /**
  * Writes out whatever a (buffered) logger holds; resolves once it is written or after
- * `timeoutMs`, whichever comes first. Safe on any logger and destination.
+ * `timeoutMs`, whichever comes first. Safe on any logger and destination; never throws (it runs
+ * on the way out): a `timeoutMs` beyond Node's timer range waits {@link MAX_TIMER_MS}, one that is
+ * not a positive number does not wait.
  *
  * @example
  * ```ts
@@ -177,7 +200,8 @@ export function sessionLogger(
  */
 export function flushLogger(logger: Logger, timeoutMs = 2000): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
+    const waitMs = timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMER_MS) : 0; // NaN: 0
+    const timer = setTimeout(resolve, waitMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);

@@ -18,6 +18,34 @@ export type { Registry } from 'prom-client';
 export const OTHER = 'other';
 
 /**
+ * The kit's counter of metric samples it dropped, by `metric` (the name of the kit metric that was
+ * given the value): NaN, an infinity, a non-number, or a negative counter increment. Registered on
+ * the first drop, so a registry that never drops never shows it.
+ */
+export const DROPPED_SAMPLES_METRIC = 'service_kit_metric_samples_dropped_total';
+
+/** Counts one dropped sample of `metric` (see {@link DROPPED_SAMPLES_METRIC}). */
+type DropSample = (metric: string) => void;
+
+function dropCounter(registry: Registry): DropSample {
+  let counter: Counter<'metric'> | undefined;
+  return (metric) => {
+    counter ??= new Counter<'metric'>({
+      name: DROPPED_SAMPLES_METRIC,
+      help: 'Metric samples dropped because the value was not a finite number (or a negative counter increment), by metric',
+      labelNames: ['metric'],
+      registers: [registry],
+    });
+    counter.inc({ metric });
+  };
+}
+
+/** A value a gauge or histogram can record. */
+function finite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/**
  * `value` when it is one of `allowed`, else `other`. For the rare label that is computed outside
  * a kit metric.
  *
@@ -67,14 +95,20 @@ export interface HistogramOptions<K extends string> extends MetricOptions<K> {
   readonly buckets?: readonly number[];
 }
 
-/** A counter whose labels are bounded. */
+/**
+ * A counter whose labels are bounded. A value that is not a finite number >= 0 is dropped and
+ * counted in {@link DROPPED_SAMPLES_METRIC}; no metric call throws.
+ */
 export interface BoundedCounter<K extends string> {
   inc(labels?: Labels<K>, value?: number): void;
   /** The current value of one series (after mapping unknown values to `other`). */
   get(labels?: Labels<K>): Promise<number>;
 }
 
-/** A gauge whose labels are bounded. */
+/**
+ * A gauge whose labels are bounded. A value (or delta) that is not a finite number is dropped and
+ * counted in {@link DROPPED_SAMPLES_METRIC}.
+ */
 export interface BoundedGauge<K extends string> {
   /** Sets the value (of the series without labels). */
   set(value: number): void;
@@ -84,7 +118,10 @@ export interface BoundedGauge<K extends string> {
   get(labels?: Labels<K>): Promise<number>;
 }
 
-/** A histogram whose labels are bounded. */
+/**
+ * A histogram whose labels are bounded. A value that is not a finite number is dropped and counted
+ * in {@link DROPPED_SAMPLES_METRIC}.
+ */
 export interface BoundedHistogram<K extends string> {
   /** Observes a value (of the series without labels). */
   observe(value: number): void;
@@ -154,7 +191,11 @@ async function valueOf(
   return match?.value ?? 0;
 }
 
-function counterOn<K extends string>(registry: Registry, o: CounterOptions<K>): BoundedCounter<K> {
+function counterOn<K extends string>(
+  registry: Registry,
+  o: CounterOptions<K>,
+  drop: DropSample,
+): BoundedCounter<K> {
   const map = labelMapper(o.name, o.labels);
   const counter: Counter<K> = new Counter<K>({
     name: o.name,
@@ -169,13 +210,20 @@ function counterOn<K extends string>(registry: Registry, o: CounterOptions<K>): 
         }),
   });
   const bounded: BoundedCounter<K> = {
-    inc: (labels, value = 1) => counter.inc(map(labels), value),
+    inc: (labels, value = 1) => {
+      if (finite(value) && value >= 0) counter.inc(map(labels), value);
+      else drop(o.name);
+    },
     get: (labels) => valueOf(counter, map(labels)),
   };
   return bounded;
 }
 
-function gaugeOn<K extends string>(registry: Registry, o: GaugeOptions<K>): BoundedGauge<K> {
+function gaugeOn<K extends string>(
+  registry: Registry,
+  o: GaugeOptions<K>,
+  drop: DropSample,
+): BoundedGauge<K> {
   const map = labelMapper(o.name, o.labels);
   const gauge: Gauge<K> = new Gauge<K>({
     name: o.name,
@@ -191,11 +239,18 @@ function gaugeOn<K extends string>(registry: Registry, o: GaugeOptions<K>): Boun
   });
   const bounded: BoundedGauge<K> = {
     set: (first: Labels<K> | number | undefined, value?: number) => {
-      if (typeof first === 'number') gauge.set(map(undefined), first);
-      else gauge.set(map(first), value ?? 0);
+      const [labels, v] = typeof first === 'number' ? [undefined, first] : [first, value ?? 0];
+      if (finite(v)) gauge.set(map(labels), v);
+      else drop(o.name);
     },
-    inc: (labels, value = 1) => gauge.inc(map(labels), value),
-    dec: (labels, value = 1) => gauge.dec(map(labels), value),
+    inc: (labels, value = 1) => {
+      if (finite(value)) gauge.inc(map(labels), value);
+      else drop(o.name);
+    },
+    dec: (labels, value = 1) => {
+      if (finite(value)) gauge.dec(map(labels), value);
+      else drop(o.name);
+    },
     get: (labels) => valueOf(gauge, map(labels)),
   };
   return bounded;
@@ -204,6 +259,7 @@ function gaugeOn<K extends string>(registry: Registry, o: GaugeOptions<K>): Boun
 function histogramOn<K extends string>(
   registry: Registry,
   o: HistogramOptions<K>,
+  drop: DropSample,
 ): BoundedHistogram<K> {
   const map = labelMapper(o.name, o.labels);
   const histogram = new Histogram<K>({
@@ -215,15 +271,19 @@ function histogramOn<K extends string>(
   });
   return {
     observe: (first: Labels<K> | number | undefined, value?: number) => {
-      if (typeof first === 'number') histogram.observe(map(undefined), first);
-      else histogram.observe(map(first), value ?? 0);
+      const [labels, v] = typeof first === 'number' ? [undefined, first] : [first, value ?? 0];
+      if (finite(v)) histogram.observe(map(labels), v);
+      else drop(o.name);
     },
     startTimer: (labels) => histogram.startTimer(map(labels)),
   };
 }
 
 /**
- * Creates an app's metrics on a registry of its own.
+ * Creates an app's metrics on a registry of its own. No metric call throws on its value: NaN, an
+ * infinity or a negative counter increment (a size computed from a malformed peer header, a
+ * duration from a clock that went back) is dropped and counted in {@link DROPPED_SAMPLES_METRIC}
+ * instead of turning a series into `NaN` for good or throwing on a hot path.
  *
  * @example
  * ```ts
@@ -247,11 +307,12 @@ export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
         : { prefix: options.defaultMetricsPrefix }),
     });
   }
+  const drop = dropCounter(registry);
   return {
     registry,
-    counter: (o) => counterOn(registry, o),
-    gauge: (o) => gaugeOn(registry, o),
-    histogram: (o) => histogramOn(registry, o),
+    counter: (o) => counterOn(registry, o, drop),
+    gauge: (o) => gaugeOn(registry, o, drop),
+    histogram: (o) => histogramOn(registry, o, drop),
     text: () => registry.metrics(),
     async seriesCount() {
       const all = await registry.getMetricsAsJSON();

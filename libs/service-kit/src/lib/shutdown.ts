@@ -6,6 +6,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ServiceKitErrorCode } from './errors';
 import { flushLogger } from './logger';
+import { checkTimerMs } from './timer-range';
 
 /** The part of `process` the shutdown handler uses (tests pass an EventEmitter). */
 export type ProcessLike = Pick<EventEmitter, 'on' | 'removeListener'> & {
@@ -28,7 +29,11 @@ export interface ShutdownOptions {
   readonly logger: Logger;
   /** Stops the app: drain, close servers, finish files. Called at most once. */
   readonly stop: (reason: string) => Promise<void> | void;
-  /** Longest time `stop` may take before the process exits 1 anyway. @default 30000 */
+  /**
+   * Longest time `stop` may take before the process exits 1 anyway: 1..2147483647 (about 24.8
+   * days; Node would run a longer timer after 1 ms).
+   * @default 30000
+   */
   readonly deadlineMs?: number;
   /** @default ['SIGTERM', 'SIGINT'] */
   readonly signals?: readonly NodeJS.Signals[];
@@ -63,6 +68,8 @@ export interface ShutdownHandle {
  * Exit codes: 0 after a clean stop; 1 when `stop` failed or passed `deadlineMs`, on a second
  * signal, and on a crash. Every path writes its log line first and flushes the logger.
  *
+ * @throws {@link ServiceKitError} `SVC_ERR_DURATION` when `deadlineMs` is not a number of
+ *   milliseconds in 1..2147483647 (`MAX_TIMER_MS`).
  * @example
  * ```ts
  * installShutdown({ logger, stop: () => app.stop(), deadlineMs: config.drainTimeoutMs + 5000 });
@@ -72,7 +79,7 @@ export function installShutdown(options: ShutdownOptions): ShutdownHandle {
   const proc: ProcessLike = options.process ?? process;
   const timers = options.timers ?? realTimers;
   const { logger } = options;
-  const deadlineMs = options.deadlineMs ?? 30_000;
+  const deadlineMs = checkTimerMs('installShutdown deadlineMs', options.deadlineMs ?? 30_000, 1);
   let stopping: Promise<void> | undefined;
   let exiting = false;
 

@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { describeError, ServiceKitError, ServiceKitErrorCode } from './errors';
+import { checkTimerMs } from './timer-range';
 
 /**
  * Parses the `OTEL_EXPORTER_OTLP_HEADERS` format: `key1=value1,key2=value2`, values
@@ -67,7 +68,7 @@ export interface TracingOptions {
   readonly sampleRatio?: number;
   /** Where start-up and export problems are logged. */
   readonly logger: Logger;
-  /** Longest time one export request may take. @default 10000 */
+  /** Longest time one export request may take (1..2147483647 ms). @default 10000 */
   readonly exportTimeoutMs?: number;
 }
 
@@ -133,6 +134,12 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     throw new ServiceKitError(ServiceKitErrorCode.Telemetry, 'the sample ratio must be in 0..1');
   }
   const url = tracesUrl(endpoint);
+  const exportTimeoutMs = checkTimerMs(
+    'tracing exportTimeoutMs',
+    options.exportTimeoutMs ?? 10_000,
+    1,
+    ServiceKitErrorCode.Telemetry,
+  );
   const headers =
     typeof options.headers === 'string' ? parseOtlpHeaders(options.headers) : options.headers;
   const [{ OTLPTraceExporter }, { resourceFromAttributes }, sdk] = await Promise.all([
@@ -145,7 +152,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const exporter = new OTLPTraceExporter({
     url,
     ...(headers === undefined ? {} : { headers: { ...headers } }),
-    timeoutMillis: options.exportTimeoutMs ?? 10_000,
+    timeoutMillis: exportTimeoutMs,
   });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [SERVICE_NAME_ATTRIBUTE]: options.serviceName }),
