@@ -112,28 +112,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
   }
   if (s?.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
   const es = s?.elastic?.status();
-  if (es?.credentialsRefused) {
-    problems.push(
-      'Elasticsearch refuses the credentials (401/403, COLLECTOR_ERR_ELASTIC_AUTH): check ELASTIC_AUTH; spooling to disk',
-    );
-  } else if (es?.spooling) {
-    problems.push(
-      es.lastError === undefined
-        ? 'Elasticsearch catching up (spool or output replay); new documents wait in the spool'
-        : 'Elasticsearch unavailable; spooling to disk',
-    );
-  }
-  if (es?.spoolFull) {
-    problems.push(
-      'Elasticsearch spool full (ELASTIC_SPOOL_MAX_BYTES): new documents wait in the JSONL output',
-    );
-  }
-  if (es?.backlogSince !== undefined) {
-    problems.push(
-      `Elasticsearch lacks documents received since ${es.backlogSince}: they are sent from the JSONL output once the spool is replayed`,
-    );
-  }
-  if (es?.deadLetterFull) problems.push('Elasticsearch dead-letter file full');
+  if (es !== undefined) problems.push(...elasticProblems(es));
   if (i.lease?.lastError) problems.push(`lease: ${i.lease.lastError}`);
   const standbyOk = i.role === 'standby' && i.lease !== null && i.lease.lastError === undefined;
   const status =
@@ -188,4 +167,32 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
       counters: i.metrics.snapshot(),
     },
   };
+}
+
+/** What `/health` says about the Elasticsearch copy. */
+function elasticProblems(es: ReturnType<ElasticSink['status']>): string[] {
+  const problems: string[] = [];
+  if (es.credentialsRefused) {
+    problems.push(
+      'Elasticsearch refuses the credentials (401/403, COLLECTOR_ERR_ELASTIC_AUTH): check ELASTIC_AUTH; spooling to disk',
+    );
+  } else if (es.spooling) {
+    problems.push(
+      es.lastError === undefined
+        ? 'Elasticsearch catching up (spool or output replay); new documents wait in the spool'
+        : 'Elasticsearch unavailable; spooling to disk',
+    );
+  }
+  if (es.spoolFull) {
+    problems.push(
+      'Elasticsearch spool full (ELASTIC_SPOOL_MAX_BYTES): new documents wait in the JSONL output',
+    );
+  }
+  if (es.backlogSince !== undefined) {
+    problems.push(
+      `Elasticsearch lacks documents received since ${es.backlogSince}: they are sent from the JSONL output once the spool is replayed`,
+    );
+  }
+  if (es.deadLetterFull) problems.push('Elasticsearch dead-letter file full');
+  return problems;
 }

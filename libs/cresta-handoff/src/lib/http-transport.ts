@@ -84,36 +84,9 @@ export class NodeHttpTransport implements HttpTransport {
 
   send(request: HttpRequest): Promise<HttpResponse> {
     return new Promise<HttpResponse>((resolve, reject) => {
-      let url: URL;
-      try {
-        url = new URL(request.url);
-      } catch {
-        reject(
-          new CrestaError(
-            CrestaErrorCode.InvalidOptions,
-            `invalid URL: ${urlForMessage(request.url)}`,
-          ),
-        );
-        return;
-      }
-      if (url.username !== '' || url.password !== '') {
-        // node:http would send them as `Authorization: Basic`, next to the real credentials.
-        reject(
-          new CrestaError(
-            CrestaErrorCode.InvalidOptions,
-            `invalid URL: credentials (user:password@) are not allowed: ${urlForMessage(request.url)}`,
-          ),
-        );
-        return;
-      }
-      if (typeof request.timeoutMs !== 'number' || Number.isNaN(request.timeoutMs)) {
-        // Never send without a timer: an attempt without one can hang for ever.
-        reject(
-          new CrestaError(
-            CrestaErrorCode.InvalidOptions,
-            `invalid request: timeoutMs must be a number of ms, got ${String(request.timeoutMs)}`,
-          ),
-        );
+      const url = checkedUrl(request);
+      if (url instanceof CrestaError) {
+        reject(url);
         return;
       }
       const shownUrl = urlForMessage(request.url);
@@ -145,36 +118,8 @@ export class NodeHttpTransport implements HttpTransport {
         req = (secure ? https : http).request(
           url,
           { method: request.method, headers, agent: secure ? this.#httpsAgent : this.#httpAgent },
-          (res) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            res.on('data', (chunk: Buffer) => {
-              size += chunk.length;
-              if (size > request.maxResponseBytes) {
-                settle(
-                  new CrestaError(
-                    CrestaErrorCode.ResponseTooLarge,
-                    `response body from ${shownUrl} exceeds ${request.maxResponseBytes} bytes`,
-                  ),
-                );
-                req.destroy();
-                return;
-              }
-              chunks.push(chunk);
-            });
-            res.on('end', () =>
-              settle(undefined, {
-                status: res.statusCode ?? 0,
-                headers: res.headers,
-                body: Buffer.concat(chunks).toString('utf8'),
-              }),
-            );
-            res.on('error', (err) => settle(networkError(err)));
-            res.on('close', () => {
-              if (!res.complete)
-                settle(networkError(new Error('response ended before it was complete')));
-            });
-          },
+          (res) =>
+            readResponse(res, request.maxResponseBytes, shownUrl, settle, () => req.destroy()),
         );
       } catch (err) {
         settle(
@@ -212,6 +157,71 @@ export class NodeHttpTransport implements HttpTransport {
     this.#httpAgent.destroy();
     this.#httpsAgent.destroy();
   }
+}
+
+/** The request's URL, or why it cannot be sent. */
+function checkedUrl(request: HttpRequest): URL | CrestaError {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    return new CrestaError(
+      CrestaErrorCode.InvalidOptions,
+      `invalid URL: ${urlForMessage(request.url)}`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    // node:http would send them as `Authorization: Basic`, next to the real credentials.
+    return new CrestaError(
+      CrestaErrorCode.InvalidOptions,
+      `invalid URL: credentials (user:password@) are not allowed: ${urlForMessage(request.url)}`,
+    );
+  }
+  if (typeof request.timeoutMs !== 'number' || Number.isNaN(request.timeoutMs)) {
+    // Never send without a timer: an attempt without one can hang for ever.
+    return new CrestaError(
+      CrestaErrorCode.InvalidOptions,
+      `invalid request: timeoutMs must be a number of ms, got ${String(request.timeoutMs)}`,
+    );
+  }
+  return url;
+}
+
+/** Collects a response body up to `maxBytes`, then settles with it (or with why it failed). */
+function readResponse(
+  res: http.IncomingMessage,
+  maxBytes: number,
+  shownUrl: string,
+  settle: (error: CrestaError | undefined, response?: HttpResponse) => void,
+  abort: () => void,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) {
+      settle(
+        new CrestaError(
+          CrestaErrorCode.ResponseTooLarge,
+          `response body from ${shownUrl} exceeds ${maxBytes} bytes`,
+        ),
+      );
+      abort();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  res.on('end', () =>
+    settle(undefined, {
+      status: res.statusCode ?? 0,
+      headers: res.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    }),
+  );
+  res.on('error', (err) => settle(networkError(err)));
+  res.on('close', () => {
+    if (!res.complete) settle(networkError(new Error('response ended before it was complete')));
+  });
 }
 
 function networkError(err: Error): CrestaError {
