@@ -97,6 +97,22 @@ describe('WavWriter', () => {
     ]);
   });
 
+  it('writes the very chunk given to appendOwned, without a copy', async () => {
+    const written: Uint8Array[] = [];
+    const sink = new MemoryWavSink();
+    const write = sink.write.bind(sink);
+    sink.write = (bytes: Uint8Array, position: number) => {
+      written.push(bytes);
+      return write(bytes, position);
+    };
+    const writer = await WavWriter.open(sink, { encoding: 'ulaw', sampleRate: 8000, channels: 1 });
+    const chunk = new Uint8Array(160).fill(7);
+    await writer.appendOwned(chunk);
+    await writer.close();
+    expect(written).toContain(chunk);
+    expect(parseWav(sink.bytes()).data).toEqual(chunk);
+  });
+
   it('copies the samples of appendSamples, so the caller may reuse its Int16Array at once', async () => {
     const sink = new MemoryWavSink();
     const writer = await WavWriter.open(sink, { encoding: 'pcm16', sampleRate: 8000, channels: 1 });

@@ -183,6 +183,18 @@ export class WavWriter {
     return this.#append(chunk, true);
   }
 
+  /**
+   * {@link append} without the copy: the writer takes `chunk` as it is, and the caller must not
+   * change it until the returned promise settles. For callers that own their buffers until the
+   * write completes (a pool that takes a chunk back then, or shared memory another thread writes
+   * from), for which a copy per write is memory and time spent for nothing.
+   *
+   * @throws the same as {@link append}.
+   */
+  appendOwned(chunk: Uint8Array): Promise<void> {
+    return this.#append(chunk, false);
+  }
+
   /** `copy`: the queued write gets its own copy of `chunk` (false: it already is one). */
   #append(chunk: Uint8Array, copy: boolean): Promise<void> {
     this.#assertOpen();

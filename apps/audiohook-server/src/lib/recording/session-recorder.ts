@@ -299,7 +299,9 @@ export class SessionRecorder {
     const release = (): void => {
       if (chunk !== undefined) this.#chunkPool?.give(chunk);
     };
-    wav.append(bytes).then(
+    // The chunk stays untouched until its write settles (it goes back to the pool only then), and
+    // a copy would leave the shared memory the I/O worker writes from: no copy.
+    wav.appendOwned(bytes).then(
       () => {
         release();
         this.#notifyDrain();
