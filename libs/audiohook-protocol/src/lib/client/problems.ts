@@ -5,6 +5,7 @@
 // that a hostile server cannot make the client log without bound.
 
 import { AudioHookError, AudioHookErrorCode } from '../errors';
+import { LogQuota } from '../log-quota';
 import type { AudioHookLogger } from '../logger';
 
 /** Late violations logged and emitted per session; the rest are only counted. @internal */
@@ -28,7 +29,7 @@ export interface ProblemReporterHost {
 /** Logs and emits the problems of one client session, boundedly. @internal */
 export class ProblemReporter {
   readonly #host: ProblemReporterHost;
-  #late = 0;
+  readonly #late = new LogQuota(MAX_LOGGED_LATE_VIOLATIONS);
 
   constructor(host: ProblemReporterHost) {
     this.#host = host;
@@ -48,10 +49,10 @@ export class ProblemReporter {
 
   /** A violation the session no longer answers: reported while under the limit, else counted. */
   late(code: number, message: string, cause?: AudioHookError): void {
-    const count = ++this.#late;
-    if (count > MAX_LOGGED_LATE_VIOLATIONS) return;
+    const turn = this.#late.take();
+    if (turn === 'skip') return;
     this.report(code, message, cause);
-    if (count === MAX_LOGGED_LATE_VIOLATIONS) {
+    if (turn === 'last') {
       this.#host.log('warn', 'further server protocol errors are counted, not logged', {
         limit: MAX_LOGGED_LATE_VIOLATIONS,
       });
@@ -60,10 +61,8 @@ export class ProblemReporter {
 
   /** At the end of the session: how many late violations went unlogged, if any. */
   summarize(): void {
-    if (this.#late <= MAX_LOGGED_LATE_VIOLATIONS) return;
-    this.#host.log('warn', 'server protocol errors not logged', {
-      notLogged: this.#late - MAX_LOGGED_LATE_VIOLATIONS,
-      total: this.#late,
-    });
+    const unlogged = this.#late.unlogged();
+    if (unlogged !== undefined)
+      this.#host.log('warn', 'server protocol errors not logged', unlogged);
   }
 }

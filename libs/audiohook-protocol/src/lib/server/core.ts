@@ -7,6 +7,7 @@
 import { type Clock, NamedTimers, systemClock } from '../clock';
 import { parseDuration, StreamTimeline } from '../duration';
 import { AudioHookError, AudioHookErrorCode, toError } from '../errors';
+import { LogQuota } from '../log-quota';
 import { type AudioHookLogger, silentLogger } from '../logger';
 import type { AudioFrame } from '../media';
 import type {
@@ -95,7 +96,7 @@ export class ServerCore {
   resolveFinished!: () => void;
   readonly #emit: EmitFunction;
   /** `error` messages the client sent. */
-  #clientErrors = 0;
+  readonly #clientErrors = new LogQuota(MAX_LOGGED_CLIENT_ERRORS);
 
   constructor(session: ServerSession, options: ServerSessionOptions, emit: EmitFunction) {
     this.session = session;
@@ -250,15 +251,15 @@ export class ServerCore {
   onClientError(parameters: ErrorParameters): void {
     // The text is the client's and unbounded but for the frame size (64 K): log a bounded prefix,
     // and only so many per session.
-    const count = ++this.#clientErrors;
-    if (count <= MAX_LOGGED_CLIENT_ERRORS) {
+    const turn = this.#clientErrors.take();
+    if (turn !== 'skip') {
       const { message } = parameters;
       this.log('warn', 'client reported an error', {
         code: parameters.code,
         message: clipForLog(message),
         ...(message.length > MAX_LOGGED_TEXT ? { messageLength: message.length } : {}),
       });
-      if (count === MAX_LOGGED_CLIENT_ERRORS) {
+      if (turn === 'last') {
         this.log('warn', 'further client errors of this session are counted, not logged', {
           limit: MAX_LOGGED_CLIENT_ERRORS,
         });
@@ -380,12 +381,8 @@ export class ServerCore {
 
   /** The session is over: DISCONNECTED, the `end` event, `finished` resolves. */
   end(): void {
-    if (this.#clientErrors > MAX_LOGGED_CLIENT_ERRORS) {
-      this.log('warn', 'client errors not logged', {
-        notLogged: this.#clientErrors - MAX_LOGGED_CLIENT_ERRORS,
-        total: this.#clientErrors,
-      });
-    }
+    const unlogged = this.#clientErrors.unlogged();
+    if (unlogged !== undefined) this.log('warn', 'client errors not logged', unlogged);
     this.setState('DISCONNECTED');
     this.emitSafe('end', this.stats);
     this.resolveFinished();
