@@ -158,14 +158,14 @@ export class OutputReplay {
     since: number,
     from: number,
   ): Promise<string | undefined> {
+    // The loop reads the oldest file's first record last: kept for the warning below.
+    let first: number | undefined;
     for (let i = files.length - 1; i >= 0; i -= 1) {
       const f = files[i];
-      const first = f === undefined ? undefined : await firstReceivedAt(f.path);
+      first = f === undefined ? undefined : await firstReceivedAt(f.path);
       if (f && first !== undefined && first <= since) return f.id;
     }
-    const oldest = files[0];
-    if (oldest !== undefined && files.length > this.#o.backupCount) {
-      const first = await firstReceivedAt(oldest.path);
+    if (files.length > this.#o.backupCount) {
       if (first !== undefined && first > from) {
         this.#o.logger.warn(
           { since: new Date(from).toISOString(), oldest: new Date(first).toISOString() },
@@ -173,7 +173,7 @@ export class OutputReplay {
         );
       }
     }
-    return oldest?.id;
+    return files[0]?.id;
   }
 
   /** Reads one file to its end; `moved` when the path no longer names that file. */

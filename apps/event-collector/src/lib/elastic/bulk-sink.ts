@@ -522,7 +522,7 @@ export class ElasticSink {
     if (!file) return true;
     if (this.#replayOffset === 0) {
       // A replay a previous run (or the previous lease holder) interrupted: resume after its last batch.
-      this.#replayOffset = await this.#offset.read();
+      this.#replayOffset = await this.#offset.read(file);
       if (this.#replayOffset > 0) {
         this.#log.info(
           { offset: this.#replayOffset, size: file.size },

@@ -67,16 +67,19 @@ export class ReplayOffset {
     this.#onError = onError;
   }
 
-  /** The saved offset if it belongs to the replay file as it is now, else 0. */
-  async read(): Promise<number> {
+  /**
+   * The saved offset if it belongs to the replay file as it is now, else 0. `file`: the replay
+   * file's identity when the caller has just read it (else it is read here).
+   */
+  async read(file?: { readonly id: string; readonly size: number }): Promise<number> {
     let saved: z.infer<typeof savedSchema>;
     try {
       saved = savedSchema.parse(JSON.parse(await readFile(this.path, 'utf8')));
     } catch {
       return 0;
     }
-    const file = await fileIdentity(this.#replayFile);
-    if (!file || file.id !== saved.file_id || saved.offset > file.size) return 0;
+    const current = file ?? (await fileIdentity(this.#replayFile));
+    if (!current || current.id !== saved.file_id || saved.offset > current.size) return 0;
     if (
       saved.offset > 0 &&
       !(await startsLine(this.#replayFile, saved.offset).catch(() => false))
