@@ -5,7 +5,7 @@
 // consecutive non-speech windows (or at a maximum length), and a ring of recent windows gives the
 // pre-roll of an utterance.
 
-import { AudioError, AudioErrorCode } from './errors';
+import { assertIntegerInRange, invalidArgument } from './errors';
 import { encodeUlaw } from './g711';
 import { rmsDbfs } from './levels';
 
@@ -79,10 +79,6 @@ export interface VadEnd {
 /** A boundary found by {@link EnergyVad.push} or {@link EnergyVad.flush}. */
 export type VadEvent = VadStart | VadEnd;
 
-function invalid(message: string): never {
-  throw new AudioError(AudioErrorCode.InvalidArgument, message);
-}
-
 /** `value`, checked to be a finite number in `(min, max]` (`[min, max]` when `inclusive`). */
 function inRange(
   name: string,
@@ -98,7 +94,7 @@ function inRange(
     value > max
   ) {
     const low = inclusive ? `from ${min}` : `above ${min}`;
-    invalid(`${name} must be a finite number ${low} up to ${max}, got ${String(value)}`);
+    invalidArgument(`${name} must be a finite number ${low} up to ${max}, got ${String(value)}`);
   }
   return value;
 }
@@ -106,11 +102,11 @@ function inRange(
 function speechCriterion(criterion: SpeechCriterion | undefined): SpeechCriterion {
   if (criterion === undefined) return { kind: 'rms', thresholdDbfs: -35 };
   if (typeof criterion !== 'object' || criterion === null) {
-    return invalid('speech must be an object with a kind');
+    return invalidArgument('speech must be an object with a kind');
   }
   if (criterion.kind === 'rms') {
     if (!Number.isFinite(criterion.thresholdDbfs)) {
-      invalid(
+      invalidArgument(
         `speech.thresholdDbfs must be a finite number, got ${String(criterion.thresholdDbfs)}`,
       );
     }
@@ -122,7 +118,7 @@ function speechCriterion(criterion: SpeechCriterion | undefined): SpeechCriterio
     const { minThreshold, meanThreshold } = criterion;
     return { kind: 'ulaw-energy', minThreshold, meanThreshold };
   }
-  return invalid(
+  return invalidArgument(
     `speech.kind must be 'rms' or 'ulaw-energy', got ${String((criterion as { kind?: unknown }).kind)}`,
   );
 }
@@ -168,9 +164,7 @@ export class EnergyVad {
 
   constructor(options: EnergyVadOptions = {}) {
     const sampleRate = options.sampleRate ?? 8000;
-    if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > 384000) {
-      invalid(`sampleRate must be an integer from 1 to 384000, got ${String(sampleRate)}`);
-    }
+    assertIntegerInRange('sampleRate', sampleRate, 1, 384000);
     this.sampleRate = sampleRate;
     const windowMs = inRange('windowMs', options.windowMs ?? 20, 0, VAD_MAX_WINDOW_MS);
     this.windowSamples = Math.max(1, Math.round((this.sampleRate * windowMs) / 1000));

@@ -1,7 +1,12 @@
 import { clip, CrestaError, CrestaErrorCode } from './errors';
 
-/** Longest duration accepted: 2^31 − 1 ms (about 24.8 days), the longest delay Node's timers take. */
-export const MAX_DURATION_MS = 2_147_483_647;
+/** Largest delay Node's timers take (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** `ms` as a timer can wait it: 0 to {@link MAX_TIMER_MS}, the longest for anything not finite. */
+export function clampTimerMs(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS;
+}
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const UPSTREAM_FORM = /^(\d+)(ms|s|m|h)$/;
@@ -14,11 +19,11 @@ const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
  * accepts Go duration strings. This parser accepts the upstream form and, in addition, decimal
  * values and compound forms such as `1.5s` and `1m30s` (units `ms`, `s`, `m`, `h`), so values
  * written for any of the three implementations keep working. A bare number is rejected because
- * its unit would be a guess. A duration longer than {@link MAX_DURATION_MS} (about 24.8 days) is
+ * its unit would be a guess. A duration longer than {@link MAX_TIMER_MS} (about 24.8 days) is
  * rejected: no setting of this library needs one, and a timer of that length would fire at once.
  *
  * @throws {@link CrestaError} with code {@link CrestaErrorCode.InvalidOptions} when the text is not
- * a duration or is longer than {@link MAX_DURATION_MS}.
+ * a duration or is longer than {@link MAX_TIMER_MS}.
  * @example
  * ```ts
  * parseDuration('100ms'); // 100
@@ -50,10 +55,10 @@ export function parseDuration(text: string): number {
 }
 
 function withinLimit(ms: number, text: string): number {
-  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+  if (!Number.isFinite(ms) || ms > MAX_TIMER_MS) {
     throw new CrestaError(
       CrestaErrorCode.InvalidOptions,
-      `invalid duration: "${clip(text)}" (longer than the ${MAX_DURATION_MS}ms limit)`,
+      `invalid duration: "${clip(text)}" (longer than the ${MAX_TIMER_MS}ms limit)`,
     );
   }
   return ms;

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { CrestaError, CrestaErrorCode, messageOf, urlForMessage } from './errors';
-import { MAX_TIMER_MS } from './retry';
+import { clampTimerMs } from './durations';
 
 /** One HTTP request as the retry loop hands it to a transport. */
 export interface HttpRequest {
@@ -133,7 +133,7 @@ export class NodeHttpTransport implements HttpTransport {
       }
       req.on('error', (err) => settle(networkError(err)));
 
-      const ms = Math.max(0, Math.min(request.timeoutMs, MAX_TIMER_MS));
+      const ms = clampTimerMs(request.timeoutMs);
       timer = setTimeout(() => {
         settle(
           new CrestaError(CrestaErrorCode.Timeout, `request timeout after ${ms}ms`, {

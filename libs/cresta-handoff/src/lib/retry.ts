@@ -1,4 +1,5 @@
 import { Deadline } from './deadline';
+import { clampTimerMs, MAX_TIMER_MS } from './durations';
 import { CrestaError, CrestaErrorCode, urlForMessage } from './errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from './http-transport';
 import { type CrestaLogger, silentLogger } from './logger';
@@ -47,8 +48,7 @@ export interface RetryPolicy {
 /** Largest `maxRetries` accepted: 10 retries, 11 attempts. */
 export const MAX_RETRIES_LIMIT = 10;
 
-/** Largest delay Node's timers take (2^31 − 1 ms, about 24.8 days); longer ones fire after 1 ms. */
-export const MAX_TIMER_MS = 2_147_483_647;
+export { MAX_TIMER_MS };
 
 /** The upstream retry defaults, with `Retry-After` honoured. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -143,7 +143,7 @@ export function backoffDelay(
 ): number {
   const delay = Math.min(baseDelayMs * 2 ** (retry - 1), maxDelayMs);
   const jittered = delay + delay * 0.25 * random();
-  return Number.isFinite(jittered) ? Math.min(Math.max(0, jittered), MAX_TIMER_MS) : MAX_TIMER_MS;
+  return clampTimerMs(jittered);
 }
 
 /**
@@ -179,7 +179,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
       reject(new CrestaError(CrestaErrorCode.Aborted, 'request aborted'));
     };
     // Node fires a timer longer than 2^31 − 1 ms after 1 ms (with a TimeoutOverflowWarning).
-    const delay = Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS;
+    const delay = clampTimerMs(ms);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
