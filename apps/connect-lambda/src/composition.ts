@@ -96,7 +96,8 @@ export function createConnectLambda(
       if (context?.awsRequestId !== undefined) {
         log.debug(`Lambda Request ID: ${context.awsRequestId}`);
       }
-      log.debug({ event: redact(event) }, 'Received event');
+      // The redacted copy is built only when the line is written.
+      if (log.isLevelEnabled('debug')) log.debug({ event: redact(event) }, 'Received event');
       const parsed = parseConnectEvent(event, config.requireParameters);
       const result = await handleInvocation(parsed, context, {
         config,
@@ -106,7 +107,9 @@ export function createConnectLambda(
         logger: adapt(log),
         version,
       });
-      log.debug({ response: redact(result) }, 'Returning response to Connect');
+      if (log.isLevelEnabled('debug')) {
+        log.debug({ response: redact(result) }, 'Returning response to Connect');
+      }
       return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
