@@ -63,12 +63,19 @@ describe('dashboard without authentication', () => {
     });
   });
 
-  it('reports the effective configuration', async () => {
+  it('reports the effective configuration, the limits included', async () => {
     const config = (await (await fetch(`${gw.httpUrl}/api/config`)).json()) as {
       gateway: { grpc_port: number };
     };
     expect(config.gateway.grpc_port).toBe(Number(gw.address.split(':')[1]));
     expect(config).toMatchObject({
+      gateway: {
+        max_caller_streams: 2000,
+        max_conversations: 2000,
+        max_health_watchers: 100,
+        max_concurrent_streams: 1000,
+        max_message_bytes: 50 * 1024 * 1024,
+      },
       connectors: [
         {
           name: 'local_audio_connector',

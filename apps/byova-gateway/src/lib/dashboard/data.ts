@@ -69,6 +69,11 @@ function effectiveConfig(s: DashboardSources): object {
       grpc_port: s.grpcPort() ?? config.gateway.port,
       web_port: config.monitoring.port,
       idle_timeout_seconds: config.gateway.idle_timeout_seconds,
+      max_message_bytes: config.gateway.max_message_bytes,
+      max_concurrent_streams: config.gateway.max_concurrent_streams,
+      max_caller_streams: config.gateway.max_caller_streams,
+      max_conversations: config.gateway.max_conversations,
+      max_health_watchers: config.gateway.max_health_watchers,
     },
     connectors: s.usable().map((c) => ({
       name: c.key,
