@@ -18,6 +18,15 @@ describe('parseOptions', () => {
     }
   });
 
+  it('defaults the session log level to info for one session and to warn in load mode, unless given', () => {
+    expect(parseOptions([URI])?.sessionLogLevel).toBe('info');
+    expect(parseOptions([URI, '--session-count', '2'])?.sessionLogLevel).toBe('warn');
+    expect(
+      parseOptions([URI, '--session-count', '2', '--session-log-level', 'info'])?.sessionLogLevel,
+    ).toBe('info');
+    expect(parseOptions([URI, '--session-log-level', 'error'])?.sessionLogLevel).toBe('error');
+  });
+
   it('merges repeated --custom-config objects and reads durations in seconds or PT…S', () => {
     const options = parseOptions([
       URI,
@@ -52,6 +61,7 @@ describe('parseOptions', () => {
     [[URI, '--max-stream-duration', 'PT1M'], /not a PT…S duration/],
     [[URI, '--language', 'en US'], /not a language tag/],
     [[URI, '--bogus'], /Unknown option/],
+    [[URI, '--session-log-level', 'loud'], /--session-log-level/],
   ])('rejects %j with a usage error', (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(UsageError);
     expect(() => parseOptions(argv)).toThrow(message);

@@ -33,6 +33,25 @@ function sink(): { stream: Writable; text: () => string } {
   };
 }
 
+interface LoggedLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: Record<string, unknown>;
+}
+
+/** A logger that keeps every line, for every session. */
+function recordingLogger() {
+  const lines: LoggedLine[] = [];
+  const at = (level: LoggedLine['level']) => (fields: Record<string, unknown>, message: string) =>
+    lines.push({ level, message, fields });
+  return {
+    lines,
+    logger: () => ({ debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }),
+  };
+}
+
+const isMessageLine = (line: LoggedLine) => /^(sent|received) /.test(line.message);
+
 describe('runClient', () => {
   it('runs several concurrent tone sessions, prints progress and summarizes them', async () => {
     const options = parseOptions([
@@ -123,6 +142,75 @@ describe('runClient', () => {
     ]);
   });
 
+  it('logs every protocol message sent and received at info, one line each, and none per audio frame', async () => {
+    const options = parseOptions([server.url, '--max-stream-duration', '1.2']);
+    const { lines, logger } = recordingLogger();
+    const summary = await runClient(options, {
+      progress: sink().stream,
+      logger,
+      signal: new AbortController().signal,
+    });
+    expect(summary).toMatchObject({ sessions: 1, ok: 1 });
+    // 1.2 s of stereo PCMU in 200 ms frames: 6 frames, none of which may get an info line.
+    expect([...server.audioBytes.values()]).toEqual([19200]);
+    const info = lines.filter((line) => line.level === 'info');
+    const sent = info.filter((line) => line.message.startsWith('sent '));
+    const received = info.filter((line) => line.message.startsWith('received '));
+    // One line per message: the seqs run 1, 2, 3, … without a gap or a repeat.
+    expect(sent.map((line) => line.fields['seq'])).toEqual(sent.map((_, i) => i + 1));
+    expect(received.map((line) => line.fields['seq'])).toEqual(received.map((_, i) => i + 1));
+    expect(sent[0]).toEqual({
+      level: 'info',
+      message: 'sent open',
+      fields: expect.objectContaining({
+        type: 'open',
+        seq: 1,
+        serverseq: 0,
+        position: 'PT0S',
+        media: expect.arrayContaining(['PCMU/8000/external+internal']),
+      }),
+    });
+    expect(received[0]?.fields).toEqual({
+      type: 'opened',
+      seq: 1,
+      clientseq: 1,
+      media: [expect.stringMatching(/^PCMU\/8000\//)],
+      startPaused: false,
+    });
+    expect(sent.map((line) => line.message)).toContain('sent ping');
+    expect(received.map((line) => line.message)).toContain('received pong');
+    expect(sent.at(-1)?.fields).toMatchObject({ type: 'close', reason: 'end' });
+    expect(received.at(-1)?.message).toBe('received closed');
+    // Besides the messages only the milestones, and no full message body at info.
+    expect(info.filter((line) => !isMessageLine(line)).map((line) => line.message)).toEqual([
+      'opened',
+      'session ended',
+    ]);
+    expect(info.some((line) => 'body' in line.fields)).toBe(false);
+  });
+
+  it('adds the whole message to each message line at --session-log-level debug', async () => {
+    const options = parseOptions([
+      server.url,
+      '--connection-probe',
+      '--session-log-level',
+      'debug',
+    ]);
+    const { lines, logger } = recordingLogger();
+    await runClient(options, {
+      progress: sink().stream,
+      logger,
+      signal: new AbortController().signal,
+    });
+    const open = lines.find((line) => line.message === 'sent open');
+    expect(open?.fields['body']).toMatchObject({
+      type: 'open',
+      parameters: { participant: expect.objectContaining({ id: expect.any(String) }) },
+    });
+    expect(open?.fields['participant']).toBeUndefined();
+    expect(lines.filter(isMessageLine).every((line) => 'body' in line.fields)).toBe(true);
+  });
+
   it('closes every session properly when aborted', async () => {
     const options = parseOptions([server.url, '--session-count', '2', '--connection-rate', '100']);
     const controller = new AbortController();
@@ -138,6 +226,27 @@ describe('runClient', () => {
     expect(server.sessions.every((s) => s.state === 'DISCONNECTED')).toBe(true);
   });
 });
+
+/** Runs the CLI as its own process without a terminal. */
+async function runCli(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'tools/audiohook-client/src/main.ts', ...args],
+    {
+      cwd: join(__dirname, '../../..'),
+      env: { ...process.env, TSX_TSCONFIG_PATH: 'tools/audiohook-client/tsconfig.json' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout, stderr };
+}
 
 describe('the CLI process', () => {
   it('runs without a terminal (stdin not a TTY) and exits 0', async () => {
@@ -165,6 +274,51 @@ describe('the CLI process', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
     expect(stdout).toMatch(/sessions: 1 \(1 ok, 0 failed\)/);
+  });
+
+  it('logs each protocol message at info on stderr by default and keeps stdout to the summary', async () => {
+    const { code, stdout, stderr } = await runCli([server.url, '--max-stream-duration', '0.4']);
+    expect(code).toBe(0);
+    const logLines = stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const messages = logLines.filter((line) => /^(sent|received) /.test(String(line['msg'])));
+    expect(messages.map((line) => line['msg'])).toEqual(
+      expect.arrayContaining(['sent open', 'received opened', 'sent close', 'received closed']),
+    );
+    for (const line of messages) {
+      expect(line).toMatchObject({
+        level: 'info',
+        service: 'audiohook-client',
+        sessionId: expect.any(String),
+        type: expect.any(String),
+        seq: expect.any(Number),
+      });
+    }
+    expect(stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sessions: 1 \(1 ok, 0 failed\)/),
+      expect.stringMatching(/^open latency: /),
+      expect.stringMatching(/^ping RTT: /),
+      expect.stringMatching(/^stream time: /),
+    ]);
+  });
+
+  it('logs no message lines in load mode by default (warn level)', async () => {
+    const { code, stdout, stderr } = await runCli([
+      server.url,
+      '--session-count',
+      '2',
+      '--connection-rate',
+      '100',
+      '--max-stream-duration',
+      '0.4',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ sessions: 2, ok: 2 });
+    expect(stderr).not.toMatch(/"level":"info"/);
+    expect(stderr).toMatch(/sessions 2\/2 started/);
   });
 
   it('prints a usage error and exits 2 for bad options', async () => {

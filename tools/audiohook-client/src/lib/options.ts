@@ -26,6 +26,7 @@ export interface ClientOptions {
   readonly maxStreamDurationMs: number | undefined;
   readonly connectionProbe: boolean;
   readonly orgId: string | undefined;
+  /** `--session-log-level`; default `info` for one session, `warn` for more (load mode). */
   readonly sessionLogLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly script: readonly ScriptAction[];
   readonly json: boolean;
@@ -57,7 +58,8 @@ Options:
                                   the tone runs until Ctrl-C)
   --connection-probe              send a connection probe (nil ids; no audio unless a duration)
   --orgid <uuid>                  organization id (default: random per run)
-  --session-log-level <level>     fatal|error|warn|info|debug|trace|silent (default info)
+  --session-log-level <level>     fatal|error|warn|info|debug|trace|silent, on stderr (default
+                                  info: a line per protocol message; warn with --session-count > 1)
   --script <actions>              e.g. "pause@2,resume@4,discard@5:1.5,update@6:fr-FR,close@8"
                                   (times and durations in seconds after opened)
   --open-timeout <ms>             opened deadline (default 5000)
@@ -121,7 +123,9 @@ const schema = z.object({
   sessionCount: z.coerce.number().int().min(1).max(100_000),
   connectionRate: z.coerce.number().min(0.1).max(10_000),
   orgId: z.string().regex(UUID_PATTERN, 'must be a UUID').optional(),
-  sessionLogLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  sessionLogLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .optional(),
   openTimeoutMs: z.coerce.number().int().min(100).max(60_000),
 });
 
@@ -145,7 +149,7 @@ function parseArgv(argv: readonly string[]) {
         'max-stream-duration': { type: 'string' },
         'connection-probe': { type: 'boolean', default: false },
         orgid: { type: 'string' },
-        'session-log-level': { type: 'string', default: 'info' },
+        'session-log-level': { type: 'string' },
         script: { type: 'string', default: '' },
         'open-timeout': { type: 'string', default: '5000' },
         json: { type: 'boolean', default: false },
@@ -227,6 +231,9 @@ export function parseOptions(argv: readonly string[]): ClientOptions | undefined
   return {
     uri,
     ...checked.data,
+    // Load mode is quiet unless asked: info logs every message of every session.
+    sessionLogLevel:
+      checked.data.sessionLogLevel ?? (checked.data.sessionCount > 1 ? 'warn' : 'info'),
     clientSecret: checked.data.clientSecret,
     orgId: checked.data.orgId,
     wavFile: v.wavfile,

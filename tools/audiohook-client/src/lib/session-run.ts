@@ -11,6 +11,7 @@ import {
   type MediaSource,
 } from '@org/audiohook-protocol';
 import WebSocket from 'ws';
+import { logMessages } from './message-log';
 import type { ClientOptions, ScriptAction } from './options';
 
 /** The outcome of one session. */
@@ -115,15 +116,20 @@ function runAction(session: ClientSession, action: ScriptAction): void {
   }
 }
 
-/** Logs what happens in the session; counts the event entities received. */
-function logSessionEvents(session: ClientSession, log: AudioHookLogger): { entities: number } {
+/**
+ * Logs what happens in the session: every protocol message at info (the whole message too when
+ * `withBody`), and the milestones. Counts the event entities received.
+ */
+function logSessionEvents(
+  session: ClientSession,
+  log: AudioHookLogger,
+  withBody: boolean,
+): { entities: number } {
   const counts = { entities: 0 };
-  session.on('clientMessage', (message) => log.debug({ message }, `sent ${message.type}`));
-  session.on('serverMessage', (message) => log.debug({ message }, `received ${message.type}`));
+  logMessages(session, log, withBody);
   session.on('opened', (parameters) => log.info({ media: parameters.media }, 'opened'));
   session.on('event', (list) => {
     counts.entities += list.length;
-    log.info({ types: list.map((e) => e.type) }, `event with ${list.length} entity(ies)`);
   });
   session.on('transcript', (data) =>
     log.info(
@@ -217,7 +223,8 @@ export async function runSession(run: RunSessionOptions): Promise<SessionRun> {
     openTimeoutMs: options.openTimeoutMs,
     logger: run.logger,
   });
-  const counts = logSessionEvents(session, run.logger);
+  const level = options.sessionLogLevel;
+  const counts = logSessionEvents(session, run.logger, level === 'debug' || level === 'trace');
   const onAbort = () => session.close('end');
   run.signal?.addEventListener('abort', onAbort, { once: true });
   const started = performance.now();
