@@ -117,6 +117,7 @@ export class ChannelManager {
   #timers: AtTimer[] = [];
   #timersFor: CreatedChannel | undefined;
   #lastCreateAt = 0;
+  #attempts = 0;
   readonly #subscribed = new WeakSet<CreatedChannel>();
   #ttlMs = 24 * 3_600_000;
   #lastSubscribedAt = 0;
@@ -217,17 +218,16 @@ export class ChannelManager {
         await sleep(delay, this.#abort.signal);
         if (this.#stopped) return;
       }
+      // Every attempt but this manager's first is a reconnect, to the same channel or a new one.
+      if (this.#attempts++ > 0) this.#o.metrics.inc('reconnects');
       try {
-        let ch = this.#channel;
-        if (ch && Date.now() < ch.expiresAt) {
+        let ch = this.#channel && Date.now() < this.#channel.expiresAt ? this.#channel : undefined;
+        if (ch) {
           this.#state = 'reconnecting';
-          this.#o.metrics.inc('reconnects');
           if (!(await this.#o.api.channelExists(ch.id, this.#abort.signal))) {
             this.#o.logger.warn({ channel: channelRef(ch.id) }, 'channel is gone (HEAD 404)');
             ch = undefined;
           }
-        } else {
-          ch = undefined;
         }
         if (ch && !this.#subscribed.has(ch)) {
           // Created earlier but its subscription failed: subscribe it rather than make another.

@@ -3,7 +3,7 @@ import type { Backfiller } from './backfill';
 import type { ChannelStatus } from './channel-manager';
 import type { ElasticSink } from './elastic/bulk-sink';
 import type { TokenProvider } from './genesys/token-provider';
-import type { Metrics } from './metrics';
+import type { CounterName, Metrics } from './metrics';
 import type { CollectingSession } from './session';
 import type { ResolvedTopics } from './topics';
 
@@ -21,6 +21,24 @@ export interface LeaseHealth {
   lastError: string | undefined;
 }
 
+/**
+ * The Python collector's `/health` `stats`, from this process's counters (its whole life, every
+ * leader session included). The mapping is in the README, "HTTP endpoints".
+ */
+export interface PythonStats {
+  /** Frames received on the notification sockets, heartbeats included (`messages`). */
+  events_total: number;
+  /** AudioHook events accepted for output, live and backfill (`audiohook_events`). */
+  audiohook_events: number;
+  /** The sum of the {@link PYTHON_ERROR_COUNTERS}. */
+  errors: number;
+  /** When the last AudioHook event was accepted (ISO-8601 UTC), null before the first. */
+  last_event: string | null;
+  started_at: string;
+  /** `reconnects`: attempts to receive again after a dropped socket or a failed connect. */
+  reconnects: number;
+}
+
 /** The `/health` document. */
 export interface HealthBody {
   status: 'ok' | 'degraded' | 'unhealthy' | 'standby';
@@ -28,6 +46,10 @@ export interface HealthBody {
   receiving: boolean;
   problems: string[];
   timestamp: string;
+  /** The Python collector's `topics`: the topics Genesys permitted on the current channel. */
+  topics: string[];
+  /** The Python collector's `stats`. */
+  stats: PythonStats;
   started_at: string;
   last_event_at: string | null;
   lease: LeaseHealth | null;
@@ -139,6 +161,8 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
       receiving,
       problems,
       timestamp: new Date(now).toISOString(),
+      topics: permitted,
+      stats: pythonStats(i.metrics, i.startedAt),
       started_at: new Date(i.startedAt).toISOString(),
       last_event_at: iso(s?.pipeline.lastEventAt),
       lease: i.lease,
@@ -166,6 +190,32 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
       elastic: es && i.config.elastic ? { ...es, index: i.config.elastic.index } : null,
       counters: i.metrics.snapshot(),
     },
+  };
+}
+
+/**
+ * What the Python collector counted in `stats.errors`: failed attempts (channel, backfill,
+ * checkpoint, lease start), failed JSONL writes, and failed Elasticsearch requests and documents.
+ */
+export const PYTHON_ERROR_COUNTERS = [
+  'errors',
+  'write_errors',
+  'elastic_retries',
+  'elastic_auth_failures',
+  'elastic_dead_lettered',
+  'elastic_dead_letter_dropped',
+] as const satisfies readonly CounterName[];
+
+/** The Python collector's `stats`, mapped onto the counters (see {@link PythonStats}). */
+export function pythonStats(m: Metrics, startedAt: number): PythonStats {
+  const c = m.snapshot();
+  return {
+    events_total: c.messages,
+    audiohook_events: c.audiohook_events,
+    errors: PYTHON_ERROR_COUNTERS.reduce((n, name) => n + c[name], 0),
+    last_event: iso(m.lastAudioHookEventAt),
+    started_at: new Date(startedAt).toISOString(),
+    reconnects: c.reconnects,
   };
 }
 

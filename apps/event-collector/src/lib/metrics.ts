@@ -9,6 +9,7 @@ export type CounterName =
   | 'malformed_messages'
   | 'events_received'
   | 'events_written'
+  | 'audiohook_events'
   | 'events_duplicate'
   | 'events_filtered'
   | 'events_unknown_shape'
@@ -49,6 +50,8 @@ const HELP: Record<CounterName, string> = {
   malformed_messages: 'Frames that were not valid notification envelopes (skipped).',
   events_received: 'Notification events received (live and backfill, before de-duplication).',
   events_written: 'Events accepted for output (JSONL, and Elasticsearch when enabled).',
+  audiohook_events:
+    'AudioHook events accepted for output (live and backfill, after de-duplication): events_written without the other events WRITE_ALL_EVENTS keeps.',
   events_duplicate: 'Events dropped as duplicates (channel overlap, backfill).',
   events_filtered: 'Non-AudioHook events counted but not written.',
   events_unknown_shape: 'Events kept with schema_valid=false.',
@@ -60,7 +63,8 @@ const HELP: Record<CounterName, string> = {
   checkpoints_written: 'Checkpoints written next to the output.',
   lease_acquired: 'Times this instance took the lease and started collecting (LEASE_TABLE).',
   lease_lost: 'Times this instance lost the lease (fenced out or not renewed) and stopped writing.',
-  reconnects: 'Socket reconnect attempts.',
+  reconnects:
+    'Attempts to receive again after a socket dropped or a connect failed (same channel or a new one; not the planned rollovers).',
   channels_created: 'Notification channels created.',
   subscription_refreshes: 'Subscription re-PUTs that extended a channel.',
   rollovers: 'Overlapping switches to a new channel.',
@@ -139,6 +143,11 @@ export class Metrics {
   /** Every counter as a plain number: an event costs additions, not prom-client calls. */
   readonly #counts = new Map<CounterName, number>();
   #read: () => GaugeReadings = () => IDLE;
+  /**
+   * Epoch ms when the last AudioHook event was accepted for output, over the process's life (all
+   * its leader sessions): `/health` `stats.last_event`, next to the `audiohook_events` counter.
+   */
+  lastAudioHookEventAt: number | undefined;
 
   constructor(options: { defaultMetrics?: boolean; elastic?: boolean } = {}) {
     this.kit = createMetrics({ defaultMetrics: options.defaultMetrics ?? true });

@@ -159,6 +159,10 @@ export class EventPipeline {
       this.#lastEventTime = t;
     }
     m.inc('events_written');
+    if (record.event_type === 'audiohook_operational') {
+      m.inc('audiohook_events');
+      m.lastAudioHookEventAt = ctx.receivedAt;
+    }
     if (this.#o.logEvents) {
       this.#o.logger.info(
         {
