@@ -124,11 +124,13 @@ describe('CloudFormation template', () => {
 });
 
 describe('example Connect flow', () => {
-  const flow = appJson<{ StartAction: string; Actions: FlowAction[] }>(
-    'deploy',
-    'connect-flow.json',
-  );
+  const flow = appJson<{
+    StartAction: string;
+    Actions: FlowAction[];
+    Metadata: { ActionMetadata: Record<string, unknown> };
+  }>('deploy', 'connect-flow.json');
   const ids = new Set(flow.Actions.map((a) => a.Identifier));
+  const byId = (id: string | undefined) => flow.Actions.find((a) => a.Identifier === id);
 
   it('links every transition to an existing block', () => {
     expect(ids.has(flow.StartAction)).toBe(true);
@@ -159,6 +161,22 @@ describe('example Connect flow', () => {
       expect(error?.NextAction).toBe('announce-failure');
       expect(error?.NextAction).not.toBe(invoke.Transitions.NextAction);
     }
+  });
+
+  it('gives every block a place in the flow metadata, and no metadata to a missing block', () => {
+    expect(Object.keys(flow.Metadata.ActionMetadata).sort()).toEqual([...ids].sort());
+  });
+
+  it('speaks the stored DTMF sequence between storing the transfer data and the transfer', () => {
+    const store = byId('store-transfer-data');
+    const announce = byId(store?.Transitions.NextAction);
+    expect(announce?.Type).toBe('MessageParticipant');
+    expect(announce?.Parameters['Text']).toContain('$.Attributes.dtmfSequence');
+    expect(byId(announce?.Transitions.NextAction)?.Type).toBe('TransferParticipantToThirdParty');
+    // A failed debug announcement must not stop the transfer.
+    expect(announce?.Transitions.Errors).toEqual([
+      { NextAction: announce?.Transitions.NextAction, ErrorType: 'NoMatchingError' },
+    ]);
   });
 
   it('dials the returned number and sends the returned DTMF digits', () => {

@@ -339,6 +339,26 @@ describe('deadline', () => {
     expect(err['code']).toBe(CrestaErrorCode.DeadlineExceeded);
     expect(err.message).toContain('overall deadline of 150ms exceeded');
   });
+
+  it('honours Retry-After by default, but fails at once instead of waiting past the deadline', async () => {
+    fake.enqueue('pstn', { status: 429, headers: { 'retry-after': '5' } });
+    const err = await rejectionOf(makeApp().handler(pstnEvent, lambdaContext(3000)));
+    expect(err['code']).toBe(CrestaErrorCode.DeadlineExceeded);
+    expect(err.message).toMatch(
+      /^request failed after 1 attempts: overall deadline of \d+ms exceeded \(no time left to wait 5000ms for another attempt; last error: request returned retryable status: 429\)$/,
+    );
+    expect(fake.requestsTo('pstn')).toHaveLength(1);
+  });
+
+  it('retries after its own backoff, ignoring Retry-After, with HTTP_HONOR_RETRY_AFTER=false', async () => {
+    fake.enqueue('pstn', { status: 429, headers: { 'retry-after': '5' } });
+    const app = makeApp({ ...oauthEnv(), HTTP_HONOR_RETRY_AFTER: 'false' });
+    await expect(app.handler(pstnEvent, lambdaContext(3000))).resolves.toEqual({
+      phoneNumber: '+15550100',
+      dtmfSequence: '1234',
+    });
+    expect(fake.requestsTo('pstn')).toHaveLength(2);
+  });
 });
 
 describe('logs', () => {
