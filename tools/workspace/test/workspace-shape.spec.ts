@@ -63,6 +63,25 @@ describe('workspace shape', () => {
     }
   });
 
+  it('gives every app with a CDK stack a deploy target: its own synth, then cdk deploy, never cached', () => {
+    const deployable = Object.entries(nodes).filter(([, node]) => node.data.targets?.['synth']);
+    expect(deployable.length).toBeGreaterThanOrEqual(5);
+    for (const [name, node] of deployable) {
+      const deploy = node.data.targets?.['deploy'] as
+        { dependsOn?: unknown; cache?: unknown; options?: { command?: unknown } } | undefined;
+      expect({ name, deploy }).toEqual({
+        name,
+        deploy: expect.objectContaining({
+          dependsOn: ['synth'],
+          cache: false,
+          options: expect.objectContaining({
+            command: `cdk deploy --app dist/${node.data.root}/cdk.out --outputs-file cdk-exports.json`,
+          }),
+        }),
+      });
+    }
+  });
+
   it('keeps apps under apps/ and libraries under libs/', () => {
     for (const [name, node] of Object.entries(nodes)) {
       const tags = node.data.tags ?? [];
