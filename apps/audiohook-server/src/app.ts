@@ -15,9 +15,11 @@ import type { AgentAssistOptions } from './lib/endpoints/agent-assist';
 import { Gateway, type GatewayOptions } from './lib/gateway';
 import { createLogger, SERVICE_NAME, type AppLogger } from './lib/logging';
 import { createMetrics, type ServerMetrics } from './lib/metrics';
+import type { FolderEnvironment } from './lib/recording/folders';
 import type { SweepResult } from './lib/recording/recovery';
 import type { OpenWav } from './lib/recording/session-recorder';
 import { createRecordingStorage, type RecordingStorage } from './lib/recording/storage';
+import { replayScopeWarning } from './lib/replay-scope';
 import { createSpeechEngine, transcriberSettings } from './lib/transcription/engines';
 
 /** Parts a test (or another host) may supply instead of the defaults. */
@@ -38,6 +40,8 @@ export interface AppOverrides {
   readonly tracer?: Tracer;
   /** Client of Amazon Transcribe streaming (with `TRANSCRIPTION_ENGINE=transcribe`). */
   readonly transcribeClient?: TranscribeStreamingClient;
+  /** The recording work folder's monotonic clock and process identity. @default this machine's */
+  readonly folders?: FolderEnvironment;
 }
 
 /** The running server. */
@@ -111,6 +115,38 @@ function gatewayOptions(
   };
 }
 
+/** The 503 text of upgrades refused while the recording heartbeat keeps failing. */
+export const HEARTBEAT_REFUSAL = 'recording storage unavailable';
+
+/**
+ * New sessions are refused while the work folder's heartbeat keeps failing (other instances would
+ * soon take the folder, and the recordings in it, for a dead instance's); counted in metrics.
+ */
+function admission(
+  storage: RecordingStorage | undefined,
+  metrics: ServerMetrics,
+): (() => string | undefined) | undefined {
+  if (storage === undefined) return undefined;
+  const { folders } = storage;
+  folders.onHeartbeat((event) => {
+    if (event === 'failed') metrics.heartbeatFailures.inc();
+    else metrics.heartbeatRefusing.set(event === 'refusing' ? 1 : 0);
+  });
+  return () => (folders.refusingSessions ? HEARTBEAT_REFUSAL : undefined);
+}
+
+/** Settings that work but are likely not what was meant: said once, at start. */
+function warnAtStart(config: ServerConfig, apiKeys: number, logger: AppLogger): void {
+  if (apiKeys === 0 && config.apiKeys.secret === undefined) {
+    logger.warn(
+      {},
+      'no API keys configured (STATIC_API_KEY_MAP / SECRET_NAME_OR_ARN): every authenticated endpoint will refuse sessions',
+    );
+  }
+  const replay = replayScopeWarning(config);
+  if (replay !== undefined) logger.warn({ hints: replay.hints }, replay.message);
+}
+
 /** The autoscaling metric (EMF in the log stream; the stack scales on its Average). */
 function startEmf(
   config: ServerConfig,
@@ -148,8 +184,10 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     : undefined;
   const auth = createAuthentication(config, logger, metrics, overrides);
   const engine = createSpeechEngine(config.transcription, overrides.transcribeClient, logger);
+  const admit = admission(storage, metrics);
   const gateway = new Gateway({
     ...gatewayOptions(config, overrides, engine),
+    ...(admit === undefined ? {} : { admission: admit }),
     authenticator: auth.authenticator,
     logger,
     env: {
@@ -199,12 +237,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
     async start() {
       await startRecovery();
       await auth.keys.refresh();
-      if (auth.keys.size === 0 && config.apiKeys.secret === undefined) {
-        logger.warn(
-          {},
-          'no API keys configured (STATIC_API_KEY_MAP / SECRET_NAME_OR_ARN): every authenticated endpoint will refuse sessions',
-        );
-      }
+      warnAtStart(config, auth.keys.size, logger);
       const address = await gateway.start();
       emf = startEmf(config, gateway, logger);
       logger.info(

@@ -142,7 +142,8 @@ const TRANSCRIPTION_SHAPE = {
   AGENT_ASSIST_UTTERANCES: envEnum(['demo', 'transcripts'], { default: 'demo' }),
 } as const;
 
-const ENV_SHAPE = {
+/** Every variable the server reads (the stack refuses the secret ones in APP_SETTINGS). */
+export const ENV_SHAPE = {
   ...SERVICE_SHAPE,
   ...RECORDING_SHAPE,
   ...AUTH_SHAPE,
@@ -180,6 +181,8 @@ export interface ServerConfig {
     readonly ownership: {
       /** Readable name of this instance; each process adds a random run suffix. */
       readonly instanceId: string;
+      /** True when `INSTANCE_ID` was set (rather than the host name taken). */
+      readonly instanceIdSet: boolean;
       readonly heartbeatMs: number;
       readonly staleAfterMs: number;
       /** `0`: dead instances are looked for at start-up only. */
@@ -368,6 +371,7 @@ function recordingConfig(e: Env, cwd: string): ServerConfig['recording'] {
     io: { threads: e.RECORDING_IO_THREADS, batchMs: e.RECORDING_IO_BATCH_MS },
     ownership: {
       instanceId: e.INSTANCE_ID ?? hostname(),
+      instanceIdSet: e.INSTANCE_ID !== undefined,
       heartbeatMs: e.RECOVERY_HEARTBEAT_S * 1000,
       staleAfterMs: e.RECOVERY_STALE_AFTER_S * 1000,
       scanIntervalMs: e.RECOVERY_SCAN_INTERVAL_S * 1000,

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseWav } from '@org/audio';
 import { INSTANCES_DIR, OWNER_FILE, RecordingFolders } from '../src/lib/recording/folders';
+import { processIdentity } from '../src/lib/recording/liveness';
 import { memoryLogger } from './helpers/logger';
 import { startServerProcess, WORKSPACE_ROOT } from './helpers/process';
 import { RawClient } from './helpers/raw-client';
@@ -55,24 +56,29 @@ describe('RecordingFolders', () => {
     await b.close();
   });
 
-  it('takes a folder whose process is gone on this host for dead at once', async () => {
+  it('takes a folder whose process is gone in this PID namespace for dead at once', async () => {
     const dead = join(root, INSTANCES_DIR, 'gone-run');
     await mkdir(dead, { recursive: true });
+    const me = processIdentity();
     await writeFile(
       join(dead, OWNER_FILE),
       JSON.stringify({
         instanceId: 'gone',
         runId: 'gone-run',
-        host: (await import('node:os')).hostname(),
+        host: me.host,
         pid: 2 ** 22 + 7, // above pid_max: no such process
+        pidNamespace: me.pidNamespace,
+        bootId: me.bootId,
         startedAt: new Date().toISOString(),
         heartbeatAt: Date.now(),
       }),
     );
-    const me = folders('me-run', Date.now);
-    await me.open();
-    expect((await me.instances()).map((i) => [i.runId, i.dead])).toEqual([['gone-run', true]]);
-    await me.close();
+    const observer = folders('me-run', Date.now);
+    await observer.open();
+    expect((await observer.instances()).map((i) => [i.runId, i.dead])).toEqual([
+      ['gone-run', true],
+    ]);
+    await observer.close();
   });
 
   it('lets exactly one of several instances adopt a dead folder', async () => {

@@ -55,6 +55,12 @@ export interface GatewayOptions {
   readonly speech: Omit<VoiceTranscriptionOptions, 'languages'>;
   /** Agent-assist utterances: the demo's fixed ones or the call's transcripts. @default 'demo' */
   readonly agentAssistUtterances?: 'demo' | 'transcripts';
+  /**
+   * Why new sessions are refused right now (e.g. the recording heartbeat is failing), or
+   * `undefined` to take them. Asked at every upgrade, so it must be a field read: refused upgrades
+   * get 503 with this text, and `/health/check` answers 503 meanwhile.
+   */
+  readonly admission?: () => string | undefined;
 }
 
 interface Route {
@@ -138,6 +144,7 @@ export class Gateway {
     });
     const routes = createHttpRoutes({
       draining: () => this.#draining,
+      ...(options.admission === undefined ? {} : { refusing: options.admission }),
       details: () => this.details(),
       registry: options.env.metrics.registry,
       websocketPaths: new Set(this.#routes.keys()),
@@ -255,6 +262,8 @@ export class Gateway {
     const route = this.#routes.get(path);
     if (route === undefined) return reject(socket, 404, 'not found');
     if (this.#draining) return reject(socket, 503, 'server is shutting down');
+    const refusal = this.#options.admission?.();
+    if (refusal !== undefined) return reject(socket, 503, refusal);
     if (this.#sessions.size + this.#pendingUpgrades >= this.#options.maxSessions) {
       logger.warn({ max: this.#options.maxSessions }, 'session limit reached; refusing upgrade');
       return reject(socket, 503, 'too many sessions');

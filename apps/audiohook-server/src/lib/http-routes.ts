@@ -9,6 +9,8 @@ import type { AppLogger } from './logging';
 export interface HttpRoutesContext {
   /** True once shutdown has begun. */
   readonly draining: () => boolean;
+  /** Why new sessions are refused while running (not draining), or `undefined`. */
+  readonly refusing?: () => string | undefined;
   /** Extra details for `GET /health`. */
   readonly details: () => Record<string, unknown>;
   readonly registry: Registry;
@@ -30,8 +32,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /**
  * The handler of every non-upgrade request:
  * - `GET /health/check`: `200 {"Http-Status":200,"Healthy":true}` while running, 503 while
- *   draining (the reference's shape, for load balancers).
- * - `GET /health`: status plus details (sessions, uptime, endpoints).
+ *   draining or refusing sessions (the reference's shape, for load balancers).
+ * - `GET /health`: status (`running`, `refusing` with a `reason`, `draining`) plus details
+ *   (sessions, uptime, endpoints).
  * - `GET /metrics`: Prometheus text format.
  * - A WebSocket path without `Upgrade`: 426. Another method: 405. Anything else: 404.
  *
@@ -49,12 +52,14 @@ export function createHttpRoutes(
     logger: ctx.logger,
     health: {
       '/health/check': () => {
-        const healthy = !ctx.draining();
+        const healthy = !ctx.draining() && ctx.refusing?.() === undefined;
         return { healthy, body: { 'Http-Status': healthy ? 200 : 503, Healthy: healthy } };
       },
       '/health': () => {
-        const healthy = !ctx.draining();
-        return { healthy, body: { status: healthy ? 'running' : 'draining', ...ctx.details() } };
+        const reason = ctx.draining() ? undefined : ctx.refusing?.();
+        const status = ctx.draining() ? 'draining' : reason === undefined ? 'running' : 'refusing';
+        const body = { status, ...(reason === undefined ? {} : { reason }), ...ctx.details() };
+        return { healthy: status === 'running', body };
       },
     },
   });

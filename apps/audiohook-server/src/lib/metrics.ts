@@ -29,6 +29,10 @@ export interface ServerMetrics {
   readonly recordingErrors: BoundedCounter<'stage'>;
   /** Signature checks refused because the replay cache could not be written (fail closed). */
   readonly replayStoreErrors: BoundedCounter<never>;
+  /** Heartbeat writes of this process's recording work folder that failed. */
+  readonly heartbeatFailures: BoundedCounter<never>;
+  /** 1 while new sessions are refused because the recording heartbeat keeps failing. */
+  readonly heartbeatRefusing: BoundedGauge<never>;
 }
 
 /** The value every label takes when its input is not one of the known values. */
@@ -169,6 +173,14 @@ export function createMetrics(options: { readonly defaultMetrics?: boolean } = {
     replayStoreErrors: kit.counter({
       name: 'audiohook_replay_store_errors_total',
       help: 'Sessions refused because the replay cache could not record their nonce (fail closed)',
+    }),
+    heartbeatFailures: kit.counter({
+      name: 'audiohook_recording_heartbeat_failures_total',
+      help: "Failed writes of the heartbeat of this instance's recording work folder",
+    }),
+    heartbeatRefusing: kit.gauge({
+      name: 'audiohook_recording_heartbeat_refusing',
+      help: '1 while new sessions are refused: the recording heartbeat has failed for half of RECOVERY_STALE_AFTER_S',
     }),
   };
 }

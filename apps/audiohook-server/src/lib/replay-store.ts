@@ -1,6 +1,7 @@
 // The replay cache shared by every instance: nonces of verified signatures claimed in a DynamoDB
 // table with a conditional write, so a request replayed to another instance is refused too.
 
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -21,11 +22,19 @@ export interface DynamoNonceStoreOptions {
 
 /**
  * A {@link NonceStore} on a DynamoDB table. A claim is one `PutItem` of
- * `{pk: "nonce#<key>", expiresAt: <epoch seconds, rounded up>}` with the condition
- * `attribute_not_exists(pk) OR expiresAt < :now`: of concurrent claims of one key, on any number
- * of instances, exactly one succeeds; an item whose expiry has passed can be claimed again even
- * before DynamoDB's TTL has deleted it (TTL deletes late). Any other failure throws, and the
- * verifier then refuses the request (`UNAVAILABLE`): a store outage fails closed, never open.
+ * `{pk: "nonce#<key>", expiresAt: <epoch seconds, rounded up>, claimId: <random UUID>}` with the
+ * condition `attribute_not_exists(pk) OR expiresAt < :now OR claimId = :claim`: of concurrent
+ * claims of one key, on any number of instances, exactly one succeeds; an item whose expiry has
+ * passed can be claimed again even before DynamoDB's TTL has deleted it (TTL deletes late).
+ *
+ * The claim id makes the write idempotent: the SDK retries a request whose answer it did not get
+ * (a time-out, a reset), and a retry of a write that had in fact succeeded finds the item it
+ * wrote itself. Its condition holds on the claim id, so the session that claimed the nonce is not
+ * refused as its own replay; any other claim of the key, carrying another id, still fails. This
+ * needs no read (no `GetItem` permission) and no second round trip.
+ *
+ * Any other failure throws, and the verifier then refuses the request (`UNAVAILABLE`): a store
+ * outage fails closed, never open.
  *
  * @example
  * ```ts
@@ -43,6 +52,8 @@ export class DynamoNonceStore implements NonceStore {
   }
 
   async claim(key: string, expiresAtMs: number, nowMs: number): Promise<boolean> {
+    // One id per claim, sent unchanged by every SDK attempt of this one request.
+    const claimId = randomUUID();
     try {
       await this.#client.send(
         new PutItemCommand({
@@ -51,9 +62,13 @@ export class DynamoNonceStore implements NonceStore {
             pk: { S: `${NONCE_KEY_PREFIX}${key}` },
             // Rounded up: the key is kept at least until expiresAtMs.
             expiresAt: { N: String(Math.ceil(expiresAtMs / 1000)) },
+            claimId: { S: claimId },
           },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeValues: { ':now': { N: String(Math.floor(nowMs / 1000)) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR claimId = :claim',
+          ExpressionAttributeValues: {
+            ':now': { N: String(Math.floor(nowMs / 1000)) },
+            ':claim': { S: claimId },
+          },
         }),
       );
       return true;

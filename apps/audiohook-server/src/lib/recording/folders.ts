@@ -2,13 +2,21 @@
 // writes only into its own work folder `.instances/<run id>/` and keeps a heartbeat file there;
 // finished recordings are moved to LOG_ROOT_DIR itself. A folder whose heartbeat has stopped
 // belongs to a dead instance and is adopted with one atomic rename, so exactly one live instance
-// recovers it and nobody ever touches a live instance's open files.
+// recovers it and nobody ever touches a live instance's open files. An instance whose own
+// heartbeat keeps failing stops taking new sessions before the others could take it for dead.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { basename, join } from 'node:path';
 import type { AppLogger } from '../logging';
+import {
+  HeartbeatWatch,
+  pidExists,
+  processIdentity,
+  samePidSpace,
+  type ProcessIdentity,
+} from './liveness';
 import type { RecordingIo } from './recording-io';
 
 /** Folder of LOG_ROOT_DIR holding one work folder per running process. */
@@ -22,9 +30,15 @@ export interface OwnerRecord {
   readonly runId: string;
   readonly host: string;
   readonly pid: number;
+  /** The writer's PID namespace (`/proc/self/ns/pid`); absent where unknown. */
+  readonly pidNamespace?: string;
+  /** The boot id of the writer's kernel; absent where unknown. */
+  readonly bootId?: string;
   readonly startedAt: string;
   /** Epoch milliseconds of the last heartbeat (the writer's clock). */
   readonly heartbeatAt: number;
+  /** Heartbeats this run has written: the file changes at every beat, whatever the clock does. */
+  readonly beat?: number;
 }
 
 /** Another process's work folder, as a scan sees it. */
@@ -33,8 +47,18 @@ export interface InstanceState {
   readonly owner: OwnerRecord | undefined;
   /** Milliseconds since its last sign of life (heartbeat, or the folder's mtime without one). */
   readonly silentMs: number;
+  /**
+   * At most this many milliseconds ago its heartbeat was written, as this process saw it change
+   * between two of its reads (its own monotonic clock); `undefined` until it has seen a change.
+   */
+  readonly writtenWithinMs: number | undefined;
   /** True when it is certainly or presumably dead (see {@link RecordingFolders.instances}). */
   readonly dead: boolean;
+  /**
+   * Why it is taken for dead: `process-gone` (same PID space, no such process) or
+   * `heartbeat-stale`; `undefined` while alive.
+   */
+  readonly deadBecause: 'process-gone' | 'heartbeat-stale' | undefined;
 }
 
 export interface RecordingFoldersOptions {
@@ -53,7 +77,25 @@ export interface RecordingFoldersOptions {
   readonly io?: RecordingIo;
   /** Clock. @default Date.now */
   readonly now?: () => number;
+  /** Monotonic clock (heartbeat failures, reads of other heartbeats). @default performance.now */
+  readonly monotonic?: () => number;
+  /** This process, for the same-PID-space test. @default {@link processIdentity}() */
+  readonly identity?: ProcessIdentity;
+  /** Whether a process with this pid exists here. @default `process.kill(pid, 0)` */
+  readonly pidExists?: (pid: number) => boolean;
 }
+
+/** What tests (or another host) may supply instead of this machine's clock and identity. */
+export type FolderEnvironment = Pick<
+  RecordingFoldersOptions,
+  'monotonic' | 'identity' | 'pidExists'
+>;
+
+/**
+ * What the heartbeat reports: a write failed; it has failed for half the stale timeout, so new
+ * sessions are refused; it works again, so they are taken again.
+ */
+export type HeartbeatEvent = 'failed' | 'refusing' | 'resumed';
 
 /** Makes an id safe as a folder name. */
 export function safeName(text: string): string {
@@ -66,19 +108,13 @@ function errno(error: unknown): string | undefined {
 }
 
 /**
- * Run ids of the work folders this process has open: a heartbeat naming this process's pid but
- * another run id is a previous process that had the same pid (a container restarted as pid 1).
+ * Run ids of the work folders this process has open: a heartbeat naming this process's pid (in
+ * this PID namespace, this boot) but another run id is an earlier process that had the same pid.
  */
 const OPEN_HERE = new Set<string>();
 
-/** True when a process with this pid exists on this host. */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errno(error) === 'EPERM';
-  }
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -99,13 +135,25 @@ export class RecordingFolders {
   readonly work: string;
   readonly #options: RecordingFoldersOptions;
   readonly #now: () => number;
+  readonly #monotonic: () => number;
+  readonly #identity: ProcessIdentity;
+  readonly #watch: HeartbeatWatch;
+  readonly #listeners: ((event: HeartbeatEvent) => void)[] = [];
   readonly #startedAt: string;
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> = Promise.resolve();
+  #beatPending = false;
+  #beats = 0;
+  /** Monotonic time of the last heartbeat written (or of `open`). */
+  #lastBeatAt = 0;
+  #refusing = false;
 
   constructor(options: RecordingFoldersOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#monotonic = options.monotonic ?? (() => performance.now());
+    this.#identity = options.identity ?? processIdentity();
+    this.#watch = new HeartbeatWatch(this.#monotonic);
     this.root = options.root;
     this.runId = safeName(
       options.runId ?? `${safeName(options.instanceId)}-${randomBytes(4).toString('hex')}`,
@@ -124,30 +172,102 @@ export class RecordingFolders {
     return join(this.work, 'uploading');
   }
 
+  /**
+   * True while new sessions must be refused: this process's heartbeat has not been written for
+   * half the stale timeout, so other instances may soon take its folder for dead.
+   */
+  get refusingSessions(): boolean {
+    return this.#refusing;
+  }
+
+  /** Calls `listener` at every {@link HeartbeatEvent} (for metrics). */
+  onHeartbeat(listener: (event: HeartbeatEvent) => void): void {
+    this.#listeners.push(listener);
+  }
+
   /** Creates the work folder, writes the first heartbeat and keeps it beating. */
   async open(): Promise<void> {
     await mkdir(this.work, { recursive: true });
     OPEN_HERE.add(this.runId);
     await this.#heartbeat();
-    this.#timer = setInterval(() => {
-      this.#beating = this.#heartbeat().catch((error: unknown) => {
-        this.#options.logger.error(
-          { err: error instanceof Error ? error.message : String(error), work: this.work },
-          'recording heartbeat failed',
-        );
-      });
-    }, this.#options.heartbeatMs);
+    this.#lastBeatAt = this.#monotonic();
+    this.#timer = setInterval(() => this.#tick(), this.#options.heartbeatMs);
     this.#timer.unref();
   }
 
+  #tick(): void {
+    // A write that hangs (a stuck network file system) is not stacked with more of them; the
+    // time since the last good one still counts.
+    if (this.#beatPending) {
+      this.#checkOverdue();
+      return;
+    }
+    this.#beatPending = true;
+    this.#beating = this.beat().finally(() => {
+      this.#beatPending = false;
+    });
+  }
+
+  /**
+   * Writes one heartbeat (the timer does, every `heartbeatMs`) and updates whether new sessions
+   * are refused: from half the stale timeout without a heartbeat written until the next one is.
+   * Never rejects: failures are logged and reported to the {@link onHeartbeat} listeners.
+   */
+  async beat(): Promise<void> {
+    try {
+      await this.#heartbeat();
+    } catch (error) {
+      const failingMs = Math.round(this.#monotonic() - this.#lastBeatAt);
+      this.#options.logger.error(
+        { err: message(error), work: this.work, failingSeconds: Math.round(failingMs / 1000) },
+        'recording heartbeat failed',
+      );
+      this.#emit('failed');
+      this.#checkOverdue();
+      return;
+    }
+    this.#lastBeatAt = this.#monotonic();
+    if (this.#refusing) {
+      this.#refusing = false;
+      this.#options.logger.warn(
+        { work: this.work },
+        'recording heartbeat written again; taking new sessions again',
+      );
+      this.#emit('resumed');
+    }
+  }
+
+  #checkOverdue(): void {
+    const overdueMs = this.#monotonic() - this.#lastBeatAt;
+    if (this.#refusing || overdueMs < this.#options.staleAfterMs / 2) return;
+    this.#refusing = true;
+    this.#options.logger.error(
+      {
+        work: this.work,
+        failingSeconds: Math.round(overdueMs / 1000),
+        staleAfterSeconds: Math.round(this.#options.staleAfterMs / 1000),
+      },
+      'recording heartbeat failing for half the stale timeout; refusing new sessions until it is written again',
+    );
+    this.#emit('refusing');
+  }
+
+  #emit(event: HeartbeatEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
   async #heartbeat(): Promise<void> {
+    const me = this.#identity;
     const owner: OwnerRecord = {
       instanceId: this.#options.instanceId,
       runId: this.runId,
-      host: hostname(),
-      pid: process.pid,
+      host: me.host,
+      pid: me.pid,
+      ...(me.pidNamespace === undefined ? {} : { pidNamespace: me.pidNamespace }),
+      ...(me.bootId === undefined ? {} : { bootId: me.bootId }),
       startedAt: this.#startedAt,
       heartbeatAt: this.#now(),
+      beat: ++this.#beats,
     };
     const path = join(this.work, OWNER_FILE);
     const temporary = `${path}.tmp`;
@@ -184,7 +304,7 @@ export class RecordingFolders {
     } catch (error) {
       // A broken LOG_ROOT_DIR must not fail the shutdown; what is left is adopted later.
       this.#options.logger.error(
-        { err: error instanceof Error ? error.message : String(error), work: this.work },
+        { err: message(error), work: this.work },
         'the work folder could not be removed',
       );
     }
@@ -214,9 +334,10 @@ export class RecordingFolders {
   }
 
   /**
-   * Every other process's work folder with its state. Dead: silent for longer than the stale
-   * timeout, or (on this host) its process no longer exists, so a restart recovers what the
-   * crashed process left at once.
+   * Every other process's work folder with its state. Dead: its process no longer exists (only
+   * known in the same PID space: same host, PID namespace and boot), so a restart in place
+   * recovers what the crashed process left at once; or its heartbeat is older than the stale
+   * timeout, unless this process saw it written within that timeout (its own clock).
    */
   async instances(): Promise<InstanceState[]> {
     const folder = join(this.root, INSTANCES_DIR);
@@ -227,6 +348,7 @@ export class RecordingFolders {
       if (errno(error) === 'ENOENT') return [];
       throw error;
     }
+    this.#watch.keepOnly(new Set(names));
     const out: InstanceState[] = [];
     for (const runId of names.sort()) {
       if (runId === this.runId) continue;
@@ -238,8 +360,10 @@ export class RecordingFolders {
 
   async #state(folder: string, runId: string): Promise<InstanceState | undefined> {
     let owner: OwnerRecord | undefined;
+    let text: string | undefined;
     try {
-      const parsed = JSON.parse(await readFile(join(folder, OWNER_FILE), 'utf8')) as OwnerRecord;
+      text = await readFile(join(folder, OWNER_FILE), 'utf8');
+      const parsed = JSON.parse(text) as OwnerRecord;
       if (typeof parsed.heartbeatAt === 'number') owner = parsed;
     } catch {
       // No heartbeat (yet, or any more): the folder's own time stands in.
@@ -253,11 +377,35 @@ export class RecordingFolders {
       }
     }
     const silentMs = Math.max(0, this.#now() - lastSign);
-    const goneHere =
-      owner !== undefined &&
-      owner.host === hostname() &&
-      (owner.pid === process.pid ? !OPEN_HERE.has(runId) : !pidAlive(owner.pid));
-    return { runId, owner, silentMs, dead: silentMs > this.#options.staleAfterMs || goneHere };
+    const writtenWithinMs = this.#watch.read(
+      runId,
+      owner === undefined ? `mtime:${lastSign}` : (text ?? ''),
+    );
+    // A heartbeat this process saw written within the stale timeout is alive, whatever the two
+    // wall clocks say; otherwise the heartbeat's own time decides.
+    const seenWritten =
+      writtenWithinMs !== undefined && writtenWithinMs <= this.#options.staleAfterMs;
+    const deadBecause = this.#goneHere(owner, runId)
+      ? 'process-gone'
+      : silentMs > this.#options.staleAfterMs && !seenWritten
+        ? 'heartbeat-stale'
+        : undefined;
+    return {
+      runId,
+      owner,
+      silentMs,
+      writtenWithinMs,
+      dead: deadBecause !== undefined,
+      deadBecause,
+    };
+  }
+
+  /** True when `owner` ran in this PID space and its process is gone. */
+  #goneHere(owner: OwnerRecord | undefined, runId: string): boolean {
+    const me = this.#identity;
+    if (owner === undefined || !samePidSpace(owner, me)) return false;
+    if (owner.pid === me.pid) return !OPEN_HERE.has(runId);
+    return !(this.#options.pidExists ?? pidExists)(owner.pid);
   }
 
   /**

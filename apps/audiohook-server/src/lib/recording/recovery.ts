@@ -129,7 +129,9 @@ export class RecoveryService {
         {
           runId: instance.runId,
           host: instance.owner?.host,
+          pid: instance.owner?.pid,
           silentSeconds: Math.round(instance.silentMs / 1000),
+          because: instance.deadBecause ?? 'forced',
           forced: force.has(instance.runId),
         },
         'adopted the recordings of a stopped instance',

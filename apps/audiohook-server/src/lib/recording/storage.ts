@@ -9,7 +9,7 @@ import type { ServerConfig } from '../../config';
 import type { AppLogger } from '../logging';
 import type { RecordingEnvironment } from '../session-wiring';
 import { ChunkPool } from './chunk-pool';
-import { RecordingFolders } from './folders';
+import { RecordingFolders, type FolderEnvironment } from './folders';
 import { WorkerIo } from './recording-io';
 import { RecoveryService, type SweepOptions, type SweepResult } from './recovery';
 import type { OpenWav } from './session-recorder';
@@ -37,6 +37,8 @@ export interface StorageOverrides {
   readonly s3Client?: S3Client;
   /** Creates recording WAV writers (tests use a slow one to exercise back-pressure). */
   readonly openWav?: OpenWav;
+  /** The work folder's clock and process identity (tests). @default this machine's */
+  readonly folders?: FolderEnvironment;
 }
 
 /** Recording storage of one process. */
@@ -115,6 +117,7 @@ export function createRecordingStorage(
     heartbeatMs: recording.ownership.heartbeatMs,
     staleAfterMs: recording.ownership.staleAfterMs,
     logger: logger.child({ component: 'recording-folders' }),
+    ...overrides.folders,
   });
   const s3 = s3Sink(config, logger, folders, overrides);
   const sink: RecordingSink = s3?.sink ?? new LocalRecordingSink((path) => folders.finalize(path));

@@ -1,8 +1,9 @@
 // Where finished recordings go: LOG_ROOT_DIR (moved out of the process's work folder), or S3:
 // multipart upload (lib-storage) with retries, then the local copy deleted, and only after
-// success. Files whose upload fails are moved to LOG_ROOT_DIR for a later sweep (recovery.ts).
+// success and only if the file did not change meanwhile. Files whose upload fails are moved to
+// LOG_ROOT_DIR for a later sweep (recovery.ts).
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
@@ -101,11 +102,11 @@ export class S3RecordingSink implements RecordingSink {
     const keep = this.#options.keepFailed ?? keepInPlace;
     for (const path of ordered) {
       try {
-        await this.uploadFile(
+        const uploaded = await this.uploadFile(
           path,
           recordingKey(this.#options.prefix ?? '', files.startedAt, path),
         );
-        await unlink(path);
+        await deleteUnchanged(path, uploaded);
       } catch (error) {
         failures.push(
           error instanceof ServerError
@@ -121,9 +122,10 @@ export class S3RecordingSink implements RecordingSink {
     if (failures.length > 0) throw failures[0];
   }
 
-  /** Uploads one file with retries. */
-  async uploadFile(path: string, key: string): Promise<void> {
-    const { size } = await stat(path);
+  /** Uploads one file with retries; returns the file's status as it was uploaded. */
+  async uploadFile(path: string, key: string): Promise<Stats> {
+    const before = await stat(path);
+    const { size } = before;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#attempts; attempt++) {
       try {
@@ -142,7 +144,7 @@ export class S3RecordingSink implements RecordingSink {
         });
         await upload.done();
         this.#options.logger.info({ key, bytes: size, attempt }, 'recording file uploaded');
-        return;
+        return before;
       } catch (error) {
         lastError = error;
         this.#options.logger.warn(
@@ -160,4 +162,20 @@ export class S3RecordingSink implements RecordingSink {
       { cause: lastError },
     );
   }
+}
+
+/**
+ * Deletes an uploaded file, unless it changed since its upload began: then some process still
+ * writes it (a recording recovered too early), and deleting it would lose what is written next.
+ * It is kept instead, and a later sweep uploads it whole.
+ */
+async function deleteUnchanged(path: string, uploaded: Stats): Promise<void> {
+  const now = await stat(path);
+  if (now.size !== uploaded.size || now.mtimeMs !== uploaded.mtimeMs) {
+    throw new ServerError(
+      ServerErrorCode.UploadFailed,
+      `${basename(path)} changed while it was uploaded (${uploaded.size} → ${now.size} bytes); it is kept for the next sweep`,
+    );
+  }
+  await unlink(path);
 }
