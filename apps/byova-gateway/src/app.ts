@@ -51,6 +51,11 @@ export interface CreateGatewayOptions {
   readonly clock?: Clock;
   /** Tracer of the turn spans (the kit's `startTracing`); the global one otherwise. */
   readonly tracer?: Tracer;
+  /**
+   * The working directory connectors resolve the Python gateway's relative paths from (the local
+   * audio connector's `audio` prompt folder). @default process.cwd()
+   */
+  readonly workingDir?: string;
 }
 
 /** A running (or startable) gateway. */
@@ -142,7 +147,7 @@ class ByovaGateway implements Gateway {
     checkExposure(config, config.allowInsecure, this.logger);
     const retry = connectorRetryPolicy(config.gateway);
     const login = config.monitoring.enabled ? dashboardLogin(config, env, this.logger) : undefined;
-    this.#dataSource = dataSourceLifecycle(config, env, this.logger);
+    this.#dataSource = dataSourceLifecycle(config, env, this.logger, this.#table);
     // The data source is alive before WxCC can reach the gRPC port.
     if (this.#dataSource !== undefined) {
       try {
@@ -180,7 +185,13 @@ class ByovaGateway implements Gateway {
     this.#connectors =
       this.#options.connectors ??
       Object.entries(config.connectors).map(([key, entry]) =>
-        loadConnector(key, entry, config.baseDir, logger),
+        loadConnector(
+          key,
+          entry,
+          config.baseDir,
+          logger,
+          this.#options.workingDir ?? process.cwd(),
+        ),
       );
     const supervisor = new ConnectorSupervisor({
       connectors: this.#connectors,

@@ -1,82 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SignJWT, generateKeyPair } from 'jose';
 import pino from 'pino';
 import {
   DataSourceLifecycle,
   RefreshingAccessToken,
   StaticAccessToken,
-  type DataSource,
 } from '../src/lib/datasource';
+import { FakeWebex } from './helpers/fake-webex';
 import { startGateway, testConfig } from './helpers/gateway';
 
 const URL_ = 'https://byova.example.com';
 const SCHEMA = '5397013b-7920-4ffc-807c-e8a3e0a18f43';
-
-// A local stand-in for the Webex Data Sources API and token endpoint.
-class FakeWebex {
-  items: (DataSource & Record<string, unknown>)[] = [];
-  requests: { method: string; path: string; body: Record<string, unknown>; auth: string }[] = [];
-  failPut = 0;
-  readonly server: Server;
-  base = '';
-
-  constructor() {
-    this.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        const path = req.url ?? '';
-        const body = raw.startsWith('{')
-          ? (JSON.parse(raw) as Record<string, unknown>)
-          : Object.fromEntries(new URLSearchParams(raw));
-        this.requests.push({
-          method: req.method ?? '',
-          path,
-          body,
-          auth: req.headers.authorization ?? '',
-        });
-        const send = (code: number, value: unknown): void => {
-          res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-        };
-        if (path === '/v1/access_token')
-          return send(200, { access_token: 'service-app-token', expires_in: 3600 });
-        if (path === '/v1/dataSources' && req.method === 'GET')
-          return send(200, { items: this.items });
-        if (path === '/v1/dataSources' && req.method === 'POST') {
-          const item = {
-            ...body,
-            id: `ds-${this.items.length + 1}`,
-            status: 'active',
-            tokenExpiryTime: new Date(Date.now() + 86_400_000).toISOString(),
-          };
-          this.items.push(item as DataSource & Record<string, unknown>);
-          return send(200, item);
-        }
-        const one = /^\/v1\/dataSources\/(.+)$/.exec(path);
-        const found = this.items.find((i) => i.id === one?.[1]);
-        if (one !== null && found === undefined) return send(404, { message: 'not found' });
-        if (found !== undefined && req.method === 'GET') return send(200, found);
-        if (found !== undefined && req.method === 'PUT') {
-          if (this.failPut > 0) {
-            this.failPut -= 1;
-            return send(503, { message: 'try later' });
-          }
-          Object.assign(found, body, {
-            tokenExpiryTime: new Date(Date.now() + 86_400_000).toISOString(),
-          });
-          return send(200, found);
-        }
-        send(404, {});
-      });
-    });
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1`;
-  }
-}
 
 let webex: FakeWebex;
 beforeEach(async () => {
@@ -84,7 +17,7 @@ beforeEach(async () => {
   await webex.listen();
 });
 afterEach(async () => {
-  await new Promise<void>((resolve) => webex.server.close(() => resolve()));
+  await webex.close();
 });
 
 function lifecycle(
@@ -193,16 +126,6 @@ describe('data source lifecycle', () => {
     expect(webex.items[0]).toMatchObject({ audience: 'BYOVAGateway', status: 'active' });
   });
 
-  it('refuses to guess between several matching data sources', async () => {
-    webex.items = [
-      { id: 'a', url: URL_, schemaId: SCHEMA, status: 'active' },
-      { id: 'b', url: URL_, schemaId: SCHEMA, status: 'active' },
-    ];
-    await expect(lifecycle().start()).rejects.toThrow(
-      '2 data sources match https://byova.example.com: configure data_source.id',
-    );
-  });
-
   it('fails when a configured id cannot be read', async () => {
     await expect(lifecycle({ id: 'missing' }).start()).rejects.toThrow(
       'GET /dataSources/missing failed: HTTP 404 not found',
@@ -274,12 +197,14 @@ describe('data source lifecycle', () => {
   });
 
   it('stops the start when the lifecycle fails and fail_startup_on_error is on', async () => {
-    webex.items = [
-      { id: 'a', url: URL_, schemaId: SCHEMA },
-      { id: 'b', url: URL_, schemaId: SCHEMA },
-    ];
     const config = testConfig({
-      data_source: { enabled: true, url: URL_, base_url: webex.base, auth: { type: 'static' } },
+      data_source: {
+        enabled: true,
+        id: 'missing',
+        url: URL_,
+        base_url: webex.base,
+        auth: { type: 'static' },
+      },
     });
     await expect(startGateway(config, { env: { WEBEX_BYODS_ACCESS_TOKEN: 't' } })).rejects.toThrow(
       /data source lifecycle failed/,

@@ -5,6 +5,7 @@ import { ConfigError, GatewayError, GatewayErrorCode } from '../src/lib/errors';
 import { JwtValidationError } from '../src/lib/jwt';
 import { DataSourceError } from '../src/lib/datasource';
 import { WebexLoginError } from '../src/lib/dashboard/webex-oauth';
+import { PromptFolderError } from '../src/lib/connectors/prompt-folder';
 
 describe('error codes', () => {
   it('lists exactly the codes of GatewayErrorCode in the README table', () => {
@@ -19,6 +20,7 @@ describe('error codes', () => {
       new JwtValidationError('expired', 'expired'),
       new DataSourceError('down'),
       new WebexLoginError('nope'),
+      new PromptFolderError('local', 'audio', ['/a/audio', '/b/audio']),
       new GatewayError(GatewayErrorCode.AgentNotFound, 'Agent not found: x'),
     ];
     for (const error of errors) {
@@ -31,6 +33,7 @@ describe('error codes', () => {
       'JwtValidationError',
       'DataSourceError',
       'WebexLoginError',
+      'PromptFolderError',
       'GatewayError',
     ]);
   });

@@ -142,8 +142,10 @@ describe('conversation state shared through DynamoDB', () => {
       await b.client.rpc([event('item-1', 'START_OF_DTMF')]);
       const item = await stored('item-1');
       expect(item?.['pk']?.S).toBe('conversation#item-1');
-      // Version 1 when created, 2 after the welcome, 3 after START_OF_DTMF.
-      expect(Number(item?.['version']?.N)).toBe(3);
+      // +1 per write: 1 when created (claimed by the welcome), 2 after the welcome, 3 when
+      // START_OF_DTMF claims it, 4 after START_OF_DTMF; no claim is left.
+      expect(Number(item?.['version']?.N)).toBe(4);
+      expect(item?.['turnBy']).toBeUndefined();
       const state = JSON.parse(item?.['state']?.S ?? '{}') as Record<string, unknown>;
       expect(state).toMatchObject({ welcomed: true, dtmfMode: true, turns: 2, connector: {} });
       const expiresAt = Number(item?.['expiresAt']?.N);

@@ -80,6 +80,7 @@ export {
   CallerTurnSession,
   type CallerTurnSessionOptions,
   type TurnDetails,
+  type TurnGate,
   type TurnKind,
   type TurnObserver,
   type TurnPort,

@@ -134,9 +134,14 @@ export class CallerInputStream {
   #receive(stream: TurnStream, request: ByovaRequest): Promise<void> | undefined {
     const conversation = this.#conversation as Conversation;
     const handled = conversation.turnSession.receiveNow(stream, request.input);
-    // The state the next turn needs is shared before this stream can complete.
-    if (handled === undefined) return this.#deps.registry.persist(conversation);
-    return handled.then(() => this.#deps.registry.persist(conversation));
+    // The state the next turn needs is shared (and the turn's claim ended) before this stream
+    // can complete; also after a failure, so that other instances need not wait for the claim.
+    const persist = (): Promise<void> | undefined => this.#deps.registry.persist(conversation);
+    if (handled === undefined) return persist();
+    return handled.then(persist, async (error: unknown) => {
+      await persist()?.catch(() => undefined);
+      throw error;
+    });
   }
 
   #parse(message: VoiceVARequest__Output): ByovaRequest {

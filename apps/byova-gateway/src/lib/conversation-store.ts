@@ -1,6 +1,8 @@
 // Conversation state shared by every gateway instance: one DynamoDB item per conversation
-// (`CONVERSATION_TABLE`), written with a version condition so two instances never overwrite each
-// other silently, and expiring by TTL when WxCC never ends the call.
+// (`CONVERSATION_TABLE`), written and deleted with a version condition so two instances never
+// overwrite or remove each other's newer state silently, and expiring by TTL when WxCC never ends
+// the call. A write may mark the item as claimed by a turn in progress (see
+// shared-conversations.ts).
 
 import {
   ConditionalCheckFailedException,
@@ -20,6 +22,8 @@ export const CONVERSATION_KEY_PREFIX = 'conversation#';
 export interface StoredConversation {
   readonly state: ConversationState;
   readonly version: number;
+  /** The claim of a turn in progress on some instance (`turnBy`), if any. */
+  readonly claimedBy: string | undefined;
 }
 
 export interface ConversationStoreOptions {
@@ -33,8 +37,9 @@ export interface ConversationStoreOptions {
 
 /**
  * The conversation table. Item: `pk` = `conversation#<id>`, `version` (N), `state` (S, the
- * {@link ConversationState} as JSON), `expiresAt` (N, epoch seconds), `updatedAt` (N, epoch ms).
- * Every failure other than a version conflict throws `BYOVA_GW_ERR_STORE_UNAVAILABLE`.
+ * {@link ConversationState} as JSON), `expiresAt` (N, epoch seconds), `updatedAt` (N, epoch ms),
+ * `turnBy` (S, only while a turn claimed the conversation). Every failure other than a version
+ * conflict throws `BYOVA_GW_ERR_STORE_UNAVAILABLE`.
  */
 export class ConversationStore {
   readonly #options: ConversationStoreOptions;
@@ -72,16 +77,21 @@ export class ConversationStore {
         { cause: error },
       );
     }
-    return { state: parseConversationState(json), version: Number(item['version']?.N ?? 0) };
+    return {
+      state: parseConversationState(json),
+      version: Number(item['version']?.N ?? 0),
+      claimedBy: item['turnBy']?.S,
+    };
   }
 
   /**
    * Writes `state` as version `version`: the first version only if no item exists, later ones
-   * only over version `version - 1`.
+   * only over version `version - 1`. With `claim`, the item says a turn is in progress
+   * (`turnBy`); a write without it ends the claim.
    *
    * @returns false when another writer got there first (the caller reloads).
    */
-  async save(state: ConversationState, version: number): Promise<boolean> {
+  async save(state: ConversationState, version: number, claim?: string): Promise<boolean> {
     const now = this.#options.clock.now();
     const expiresAt = Math.ceil(state.lastActivityAt / 1000) + this.#options.ttlSeconds;
     try {
@@ -95,6 +105,7 @@ export class ConversationStore {
               state: { S: JSON.stringify(state) },
               expiresAt: { N: String(expiresAt) },
               updatedAt: { N: String(now) },
+              ...(claim !== undefined ? { turnBy: { S: claim } } : {}),
             },
             ...(version === 1
               ? {
@@ -111,22 +122,34 @@ export class ConversationStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof GatewayError && error.cause instanceof ConditionalCheckFailedException)
-        return false;
+      if (isConflict(error)) return false;
       throw error;
     }
   }
 
-  /** Forgets a conversation (it ended). */
-  async delete(conversationId: string): Promise<void> {
-    await this.#send('write', () =>
-      this.#options.client.send(
-        new DeleteItemCommand({
-          TableName: this.#options.table,
-          Key: { pk: { S: key(conversationId) } },
-        }),
-      ),
-    );
+  /**
+   * Forgets a conversation (it ended), if it is still at `version`.
+   *
+   * @returns false when the item has another version (another instance wrote it since) or is
+   *   gone.
+   */
+  async delete(conversationId: string, version: number): Promise<boolean> {
+    try {
+      await this.#send('write', () =>
+        this.#options.client.send(
+          new DeleteItemCommand({
+            TableName: this.#options.table,
+            Key: { pk: { S: key(conversationId) } },
+            ConditionExpression: 'version = :version',
+            ExpressionAttributeValues: { ':version': { N: String(version) } },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
   }
 
   async #send<T>(what: 'read' | 'write', call: () => Promise<T>): Promise<T> {
@@ -144,6 +167,11 @@ export class ConversationStore {
 
 function key(conversationId: string): string {
   return `${CONVERSATION_KEY_PREFIX}${conversationId}`;
+}
+
+/** A failed write condition (wrapped by `#send`). */
+function isConflict(error: unknown): boolean {
+  return error instanceof GatewayError && error.cause instanceof ConditionalCheckFailedException;
 }
 
 /** The DynamoDB client of the conversation table: two attempts, each within `timeoutMs`. */

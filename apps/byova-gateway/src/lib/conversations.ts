@@ -1,6 +1,7 @@
 // The conversations this gateway holds, created on a call's first stream and found again by
 // conversation_id on the next ones. With a conversation table (CONVERSATION_TABLE), the state a
-// later turn needs is loaded at the start of every stream and saved after every request, so any
+// later turn needs is loaded at the start of every stream, every turn is claimed in the table
+// before it acts and the state saved after every request (shared-conversations.ts), so any
 // instance can serve the next turn exactly as this one would; without it, conversations live in
 // this process only. A conversation ends once (terminal reply, hang-up, idle reaper, shutdown of
 // a single instance) and is reported to metrics, the dashboard and its recording. At most
@@ -18,6 +19,7 @@ import {
   type Connector,
   type ConversationState,
   type TurnDetails,
+  type TurnGate,
   type TurnKind,
   type TurnObserver,
   type TurnSettings,
@@ -27,12 +29,13 @@ import type { Attributes, Tracer } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { DEFAULT_MAX_CONVERSATIONS, limitError, type RefuseCall } from './call-limits';
 import type { ConnectionLog } from './connection-log';
-import { Conversation, stateFingerprint } from './conversation';
+import { Conversation } from './conversation';
 import type { ConversationStore, StoredConversation } from './conversation-store';
 import { GatewayError, GatewayErrorCode } from './errors';
 import type { GatewayMetrics } from './metrics';
 import type { RecordingService } from './recorder';
 import type { AgentRouter } from './router';
+import { SharedConversations } from './shared-conversations';
 
 export { Conversation } from './conversation';
 
@@ -61,7 +64,19 @@ export interface ConversationRegistryOptions {
   readonly maxConversations?: number;
   /** Records a conversation refused at the limit (metric, log). @default no record */
   readonly refuse?: RefuseCall;
+  /**
+   * With the table: a turn claimed by another instance that has not progressed for this long
+   * (measured on this instance's clock) is taken for a crashed instance's and taken over. Longer
+   * than the slowest turn (a Lex call with its retries).
+   * @default DEFAULT_TURN_LEASE_MS
+   */
+  readonly turnLeaseMs?: number;
+  /** With the table: first wait between reads of a claimed conversation. @default 25 */
+  readonly turnPollMs?: number;
 }
+
+/** See {@link ConversationRegistryOptions.turnLeaseMs}. */
+export const DEFAULT_TURN_LEASE_MS = 60_000;
 
 /** What the first request of a stream binds to. */
 export type Binding =
@@ -85,9 +100,6 @@ function turnAttributes(
   return attributes;
 }
 
-/** A saved state older than this is saved again (its expiry moves on) even if unchanged. */
-const ACTIVITY_REFRESH_MS = 60_000;
-
 export class ConversationRegistry {
   readonly #conversations = new Map<string, Conversation>();
   /**
@@ -97,12 +109,35 @@ export class ConversationRegistry {
   readonly #startedHere = new Set<string>();
   readonly #options: ConversationRegistryOptions;
   readonly #clock: Clock;
+  /** The table's side of the conversations, when there is a table. */
+  readonly #shared: SharedConversations | undefined;
   #timer: NodeJS.Timeout | undefined;
   #created = 0;
 
   constructor(options: ConversationRegistryOptions) {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#shared =
+      options.store === undefined
+        ? undefined
+        : new SharedConversations({
+            store: options.store,
+            metrics: options.metrics,
+            logger: options.logger,
+            turnLeaseMs: options.turnLeaseMs ?? DEFAULT_TURN_LEASE_MS,
+            pollMs: options.turnPollMs ?? 25,
+            reopen: (c, state) =>
+              c.connector.openSession(
+                {
+                  conversationId: c.id,
+                  agentId: c.agentId,
+                  customerOrgId: c.customerOrgId,
+                  logger: c.logger,
+                },
+                state.connector,
+              ),
+            gone: (c) => this.#evict(c),
+          });
   }
 
   get size(): number {
@@ -169,7 +204,9 @@ export class ConversationRegistry {
     });
     const conversation = this.#hold(state, routed.connector, undefined);
     this.#startedHere.add(id);
-    if (this.#options.store !== undefined && !(await this.#save(conversation))) {
+    // A first request that is a turn claims the new conversation at once (one write).
+    const claim = request.input.kind === 'event' || request.input.kind === 'dtmf';
+    if (this.#shared !== undefined && !(await this.#shared.create(conversation, claim))) {
       // Another instance created it at the same moment: continue from its state.
       this.#evict(conversation);
       if (attempt > 0) {
@@ -194,15 +231,21 @@ export class ConversationRegistry {
   /** The conversation as it currently is: this instance's copy, or the table's newer state. */
   async #current(id: string): Promise<Conversation | undefined> {
     const local = this.#conversations.get(id);
-    const store = this.#options.store;
-    if (store === undefined) return local;
-    const stored = await this.#track('load', () => store.load(id));
+    const shared = this.#shared;
+    if (shared === undefined) return local;
+    const stored = await shared.load(id);
     if (stored === undefined) {
       // Ended (or expired) elsewhere: this copy is history.
       if (local !== undefined) this.#evict(local);
       return undefined;
     }
-    if (local !== undefined && !local.stale && local.version === stored.version) return local;
+    if (
+      local !== undefined &&
+      !local.stale &&
+      local.version === stored.version &&
+      local.startedAt === stored.state.startedAt
+    )
+      return local;
     if (local !== undefined) this.#evict(local, { reloading: true });
     return this.#restore(stored);
   }
@@ -220,8 +263,7 @@ export class ConversationRegistry {
       );
     }
     const conversation = this.#hold(state, connector, state.connector);
-    conversation.version = stored.version;
-    conversation.saved = { fingerprint: stateFingerprint(state), activityAt: state.lastActivityAt };
+    this.#shared?.restored(conversation, stored);
     conversation.logger.info({ version: stored.version }, 'conversation continued from the table');
     return conversation;
   }
@@ -252,6 +294,7 @@ export class ConversationRegistry {
       clock: this.#clock,
       logger,
       observer: this.#observer(of),
+      ...(this.#shared !== undefined ? { gate: this.#gate(this.#shared, of) } : {}),
     });
     const conversation = new Conversation({
       id: conversationId,
@@ -292,61 +335,18 @@ export class ConversationRegistry {
     };
   }
 
+  /** Turns of a shared conversation wait for, and claim, the conversation in the table. */
+  #gate(shared: SharedConversations, of: () => Conversation): TurnGate {
+    return { enter: (stream) => shared.enter(of(), stream) };
+  }
+
   /**
-   * Saves the conversation's state to the table when it changed (or its expiry needs moving),
-   * after any save under way. Called after every request, before the stream can complete.
+   * Saves the conversation's state to the table when it changed (or its expiry needs moving) and
+   * ends its turn claim, after any save under way. Called after every request, before the stream
+   * can complete.
    */
   persist(conversation: Conversation): Promise<void> | undefined {
-    if (this.#options.store === undefined) return undefined;
-    const run = conversation.saving.then(async () => {
-      if (conversation.ended || conversation.stale) return;
-      const state = conversation.turnSession.state;
-      const fingerprint = stateFingerprint(state);
-      const saved = conversation.saved;
-      if (
-        saved?.fingerprint === fingerprint &&
-        state.lastActivityAt - saved.activityAt < ACTIVITY_REFRESH_MS
-      )
-        return;
-      if (!(await this.#save(conversation))) {
-        conversation.stale = true;
-        conversation.logger.warn(
-          { version: conversation.version },
-          'another instance changed this conversation first; the next stream continues from its state',
-        );
-      }
-    });
-    conversation.saving = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Writes the next version; false on a version conflict. */
-  async #save(conversation: Conversation): Promise<boolean> {
-    const store = this.#options.store as ConversationStore;
-    const state = conversation.turnSession.state;
-    const ok = await this.#track('save', () => store.save(state, conversation.version + 1));
-    if (ok) {
-      conversation.version += 1;
-      conversation.saved = {
-        fingerprint: stateFingerprint(state),
-        activityAt: state.lastActivityAt,
-      };
-    } else {
-      this.#options.metrics.storeOperations.inc({ operation: 'save', outcome: 'conflict' });
-    }
-    return ok;
-  }
-
-  async #track<T>(operation: 'load' | 'save' | 'delete', call: () => Promise<T>): Promise<T> {
-    try {
-      const result = await call();
-      if (result !== false) this.#options.metrics.storeOperations.inc({ operation, outcome: 'ok' });
-      return result;
-    } catch (error) {
-      this.#options.metrics.storeOperations.inc({ operation, outcome: 'error' });
-      this.#options.logger.error({ err: error, operation }, 'conversation table operation failed');
-      throw error;
-    }
+    return this.#shared?.persist(conversation);
   }
 
   /**
@@ -373,11 +373,8 @@ export class ConversationRegistry {
       turns: conversation.turns,
     });
     conversation.logger.info({ reason, turns: conversation.turns }, 'conversation ended');
-    const store = this.#options.store;
-    if (store !== undefined) {
-      // Before the stream completes, so a new stream for this id starts fresh on any instance.
-      await this.#track('delete', () => store.delete(conversation.id)).catch(() => undefined);
-    }
+    // Before the stream completes, so a new stream for this id starts fresh on any instance.
+    await this.#shared?.remove(conversation).catch(() => undefined);
     await conversation.recorder?.close();
   }
 
@@ -388,7 +385,9 @@ export class ConversationRegistry {
 
   /**
    * Ends conversations idle for longer than the timeout with no open stream. With a table, a
-   * conversation another instance served recently is only dropped from this instance.
+   * conversation another instance served recently, or changes while it is being reaped, is only
+   * dropped from this instance; its item is deleted (at the version read) before the connector
+   * session is ended.
    */
   async reap(now = this.#clock.now()): Promise<number> {
     const timeout = this.#options.idleTimeoutMs;
@@ -396,13 +395,11 @@ export class ConversationRegistry {
     let ended = 0;
     await Promise.all(
       idle.map(async (c) => {
-        const store = this.#options.store;
-        if (store !== undefined) {
-          const stored = await store.load(c.id).catch(() => undefined);
-          if (stored !== undefined && now - stored.state.lastActivityAt < timeout) {
-            this.#evict(c);
-            return;
-          }
+        const verdict = (await this.#shared?.idle(c, now, timeout)) ?? 'end';
+        if (verdict === 'keep') return;
+        if (verdict === 'evict') {
+          this.#evict(c);
+          return;
         }
         ended += 1;
         await this.end(c, 'idle_timeout');

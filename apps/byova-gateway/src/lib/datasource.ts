@@ -2,12 +2,15 @@
 // registered and whose JWS is alive (at most 24 h). At start the gateway finds its data source
 // (by id, else by URL + schema + audience + subject, else by URL + schema), registers it when
 // there is none, reconciles drift, renews the JWS when it is close to expiry, then renews it ahead
-// of every expiry, retrying after failures.
+// of every expiry, retrying after failures. Several instances starting at once register one data
+// source between them (see datasource-election.ts), and several matching data sources (left by
+// an older deployment) are not an error: every instance picks the same one, the oldest.
 
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import type { ServiceErrorOptions } from '@org/service-kit';
+import type { DataSourceElection } from './datasource-election';
 import { GatewayError, GatewayErrorCode } from './errors';
 
 /** A data source as the Data Sources API returns it (the fields used here). */
@@ -20,6 +23,8 @@ export interface DataSource {
   readonly status?: string;
   readonly jwsToken?: string;
   readonly tokenExpiryTime?: string;
+  /** ISO time; `GET /dataSources/{id}` returns it, the list may not. */
+  readonly createdAt?: string;
 }
 
 /** Supplies the service-app access token for the Data Sources API. */
@@ -108,6 +113,11 @@ export interface DataSourceLifecycleOptions {
   readonly logger: Logger;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /**
+   * Elects the one instance that registers the data source when none exists (with the shared
+   * conversation table); without it this instance registers on its own.
+   */
+  readonly election?: DataSourceElection;
 }
 
 /** What the dashboard shows about the data source. */
@@ -209,6 +219,7 @@ export class DataSourceLifecycle {
       })();
       throw new DataSourceError(
         `${method} ${path} failed: HTTP ${response.status}${message ? ` ${message}` : ''}`,
+        { details: { method, status: response.status } },
       );
     }
     return text === '' ? {} : JSON.parse(text);
@@ -241,26 +252,82 @@ export class DataSourceLifecycle {
         (i.subject ?? claim(i, 'sub')) === o.subject,
     );
     const candidates = exact.length > 0 ? exact : base;
-    if (candidates.length > 1) {
-      throw new DataSourceError(
-        `${candidates.length} data sources match ${o.url}: configure data_source.id`,
+    return candidates.length > 1 ? this.#pick(candidates) : candidates[0];
+  }
+
+  /**
+   * One of several matching data sources, the same on every instance: the oldest (`createdAt`,
+   * read with a GET when the list lacks it), then the lowest id. The others are left alone (one
+   * of them may be the id a Control Hub feature names) and named in a warning.
+   */
+  async #pick(candidates: readonly DataSource[]): Promise<DataSource | undefined> {
+    const dated = (
+      await Promise.all(candidates.map((c) => (c.createdAt !== undefined ? c : this.#read(c.id))))
+    ).filter((c): c is DataSource => c !== undefined);
+    const createdAt = (c: DataSource): number => {
+      const at = c.createdAt !== undefined ? Date.parse(c.createdAt) : Number.NaN;
+      return Number.isFinite(at) ? at : Number.POSITIVE_INFINITY;
+    };
+    const sorted = [...dated].sort(
+      (a, b) => createdAt(a) - createdAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    const chosen = sorted[0];
+    if (chosen !== undefined) {
+      this.#options.logger.warn(
+        {
+          data_source_id: chosen.id,
+          other_data_source_ids: sorted.slice(1).map((c) => c.id),
+          url: this.#options.url,
+        },
+        'several data sources match; using the oldest. Set data_source.id to choose, and delete the others in Webex',
       );
     }
-    return candidates[0];
+    return chosen;
+  }
+
+  /** The data source `id`, or undefined when Webex no longer has it (404). */
+  async #read(id: string): Promise<DataSource | undefined> {
+    try {
+      return (await this.#call('GET', `/dataSources/${encodeURIComponent(id)}`)) as DataSource;
+    } catch (error) {
+      if (error instanceof DataSourceError && error.details?.['status'] === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async #register(): Promise<DataSource> {
+    const item = (await this.#call('POST', '/dataSources', this.#desired())) as DataSource;
+    this.#options.logger.info({ data_source_id: item.id }, 'data source registered');
+    this.#lastRenewal = this.#now();
+    return item;
+  }
+
+  /** Registers the data source, on one instance only when an election is configured. */
+  #registerOnce(): Promise<DataSource> {
+    const o = this.#options;
+    if (o.election === undefined) return this.#register();
+    return o.election.registerOnce(
+      {
+        baseUrl: o.baseUrl,
+        url: o.url,
+        schemaId: o.schemaId,
+        audience: o.audience,
+        subject: o.subject,
+      },
+      { find: () => this.#find(), register: () => this.#register(), read: (id) => this.#read(id) },
+    );
   }
 
   /** Finds or registers the data source and makes sure its JWS is alive; then keeps it renewed. */
   async start(): Promise<void> {
     const o = this.#options;
-    let item = await this.#find();
-    if (item === undefined) {
-      item = (await this.#call('POST', '/dataSources', this.#desired())) as DataSource;
-      o.logger.info({ data_source_id: item.id }, 'data source registered');
-      this.#lastRenewal = this.#now();
-    } else if (
-      (item.audience ?? claim(item, 'aud')) !== o.audience ||
-      (item.subject ?? claim(item, 'sub')) !== o.subject ||
-      (item.status !== undefined && item.status !== 'active')
+    const found = await this.#find();
+    let item = found ?? (await this.#registerOnce());
+    if (
+      found !== undefined &&
+      ((item.audience ?? claim(item, 'aud')) !== o.audience ||
+        (item.subject ?? claim(item, 'sub')) !== o.subject ||
+        (item.status !== undefined && item.status !== 'active'))
     ) {
       item = await this.#renew(item.id, 'reconciled');
     }

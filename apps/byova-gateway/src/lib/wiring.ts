@@ -16,6 +16,7 @@ import {
   StaticAccessToken,
   type AccessTokenSource,
 } from './datasource';
+import { DataSourceElection } from './datasource-election';
 import { ConfigError } from './errors';
 import { JwtValidator } from './jwt';
 import type { GatewayMetrics } from './metrics';
@@ -159,11 +160,15 @@ export function dashboardLogin(
   return { auth, webex };
 }
 
-/** The Webex data source (BYODS) lifecycle, when enabled. */
+/**
+ * The Webex data source (BYODS) lifecycle, when enabled. With the conversation table (`table`),
+ * instances starting together elect the one that registers the data source.
+ */
 export function dataSourceLifecycle(
   config: GatewayConfig,
   env: Env,
   logger: Logger,
+  table?: { readonly store: ConversationStore; readonly client: DynamoDBClient },
 ): DataSourceLifecycle | undefined {
   const ds = config.data_source;
   if (!ds.enabled) return undefined;
@@ -180,6 +185,7 @@ export function dataSourceLifecycle(
           refreshToken: need(ds.auth.refresh_token_env),
           timeoutMs: ds.timeout_ms,
         });
+  const dsLogger = logger.child({ component: 'data_source' });
   return new DataSourceLifecycle({
     baseUrl: base,
     id: ds.id !== '' ? ds.id : env[ds.id_env] || undefined,
@@ -192,6 +198,18 @@ export function dataSourceLifecycle(
     retryMs: ds.retry_interval_seconds * 1000,
     timeoutMs: ds.timeout_ms,
     auth,
-    logger: logger.child({ component: 'data_source' }),
+    logger: dsLogger,
+    ...(table !== undefined
+      ? {
+          election: new DataSourceElection({
+            client: table.client,
+            table: table.store.table,
+            // A registrar takes a token, a list and a POST, each within timeout_ms.
+            leaseMs: 4 * ds.timeout_ms,
+            pollMs: 250,
+            logger: dsLogger,
+          }),
+        }
+      : {}),
   });
 }

@@ -3,7 +3,8 @@
 // the time from an injected clock. It owns the rules of a turn: the VAD and START/END_OF_INPUT,
 // barge-in, the gateway's no-input window, DTMF mode and terminators, duplicate SESSION_START,
 // hang-ups, terminal replies, and reply shaping. Requests of one conversation are handled one at a
-// time, in order, across its streams.
+// time, in order, across its streams; with a gate (state shared by several gateway instances),
+// each turn first passes the gate, which may hand the session a newer state.
 
 import { EnergyVad } from '@org/audio';
 import type { VoiceInput__Output } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceInput';
@@ -96,6 +97,22 @@ export interface TurnStream {
   close(): void;
 }
 
+/**
+ * Orders the turns of a conversation whose state several gateway instances share. Without a gate
+ * a turn runs as soon as its input is handled.
+ */
+export interface TurnGate {
+  /**
+   * Called before an input that may change the conversation is acted on (an event, a DTMF
+   * entry, the end of an utterance), before any connector call. Resolves true once the session
+   * may run it (after {@link CallerTurnSession.adopt} when another instance changed the
+   * conversation meanwhile), or false when the conversation no longer exists (it ended
+   * elsewhere): the input is then dropped and `stream` completed. May resolve early once
+   * `stream` is closed (the input is dropped).
+   */
+  enter(stream: TurnStream): Promise<boolean>;
+}
+
 /** Options of {@link CallerTurnSession}. */
 export interface CallerTurnSessionOptions {
   /** A new conversation's state (`newConversationState`) or one read back from a store. */
@@ -110,6 +127,8 @@ export interface CallerTurnSessionOptions {
   /** @default silentLogger */
   readonly logger?: ByovaLogger;
   readonly observer?: TurnObserver;
+  /** Shared state only: orders turns across instances. */
+  readonly gate?: TurnGate;
 }
 
 class Stream implements TurnStream {
@@ -156,11 +175,12 @@ const RESOLVED: Promise<void> = Promise.resolve();
  */
 export class CallerTurnSession {
   readonly #connector: CallerTurnSessionOptions['connector'];
-  readonly #session: ConnectorSession;
+  #session: ConnectorSession;
   readonly #settings: TurnSettings;
   readonly #clock: Clock;
   readonly #logger: ByovaLogger;
   readonly #observer: TurnObserver;
+  readonly #gate: TurnGate | undefined;
   readonly #shape: ReplyShape;
   /** Mutated in place (a frame touches it 50 times a second); `state` hands out copies. */
   readonly #state: {
@@ -180,6 +200,7 @@ export class CallerTurnSession {
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
     this.#observer = options.observer ?? {};
+    this.#gate = options.gate;
     this.#shape = {
       textOnlyPrompts: this.#settings.textOnlyPrompts ?? 'send',
       defaultInput: options.connector.input,
@@ -199,6 +220,24 @@ export class CallerTurnSession {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Inputs are queued or being handled (a turn is under way). */
+  get busy(): boolean {
+    return this.#queued > 0;
+  }
+
+  /**
+   * Continues from a newer state of the conversation (another instance served it meanwhile),
+   * with `session` opened from that state's connector snapshot. Open streams stay as they are.
+   */
+  adopt(state: ConversationState, session: ConnectorSession): void {
+    if (state.conversationId !== this.#state.conversationId) {
+      throw new TypeError(`not a state of conversation ${this.#state.conversationId}`);
+    }
+    const { connector: _snapshot, ...rest } = state;
+    Object.assign(this.#state, rest);
+    this.#session = session;
   }
 
   /** Marks activity now (idle reaping, store expiry). */
@@ -268,12 +307,31 @@ export class CallerTurnSession {
       case 'audio':
         return this.#audio(stream, input.audio);
       case 'dtmf':
-        return this.#dtmf(stream, input.keys.join(''));
+        return this.#gated(stream, () => this.#dtmf(stream, input.keys.join('')));
       case 'event':
-        return this.#event(stream, input.type, input.name, input.parameters);
+        return this.#gated(
+          stream,
+          () => this.#event(stream, input.type, input.name, input.parameters),
+          input.type === 'SESSION_END',
+        );
       case 'none':
         return undefined;
     }
+  }
+
+  /** Runs `turn` once the gate lets it (at once without a gate). */
+  #gated(stream: Stream, turn: () => Promise<void>, hangUp = false): Promise<void> {
+    const gate = this.#gate;
+    if (gate === undefined) return turn();
+    return gate.enter(stream).then((exists) => {
+      if (!exists) {
+        // Ended elsewhere: a hang-up is answered as for a conversation nobody holds.
+        if (hangUp) stream.write(eventResponse('SESSION_END', 'session_ended_by_client'));
+        stream.complete();
+        return undefined;
+      }
+      return stream.closed || this.#ended ? undefined : turn();
+    });
   }
 
   #dtmf(stream: Stream, entry: string): Promise<void> {
@@ -373,9 +431,12 @@ export class CallerTurnSession {
         end: event.reason,
         barge_in: this.#state.bargeIn,
       };
-      return this.#turn('speech', details, () =>
-        this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt),
-      );
+      const turn = (): Promise<void> =>
+        this.#turn('speech', details, () =>
+          this.#reply(stream, 'speech', () => this.#session.utterance(utterance), endOfInputAt),
+        );
+      // DTMF mode may have begun on another instance while the gate waited: then no turn.
+      return this.#gated(stream, () => (this.#state.dtmfMode ? RESOLVED : turn()));
     }
     return undefined;
   }
@@ -403,9 +464,11 @@ export class CallerTurnSession {
   #noInput(stream: Stream): Promise<void> {
     stream.turnDone = true;
     stream.write(eventResponse('END_OF_INPUT', 'no_input'));
-    return this.#turn('event', { event: 'NO_INPUT', source: 'gateway' }, () =>
-      this.#reply(stream, 'event', () =>
-        this.#session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+    return this.#gated(stream, () =>
+      this.#turn('event', { event: 'NO_INPUT', source: 'gateway' }, () =>
+        this.#reply(stream, 'event', () =>
+          this.#session.event({ type: 'NO_INPUT', name: 'gateway_no_input', parameters: {} }),
+        ),
       ),
     );
   }

@@ -15,6 +15,7 @@ import {
   type InputPreferences,
   type JsonObject,
   type SpeechStart,
+  type TurnGate,
   type TurnObserver,
   type TurnReply,
   type TurnSettings,
@@ -125,6 +126,7 @@ export function harness(
     state?: ConversationState;
     connector?: ScriptedSession;
     aroundTurn?: TurnObserver['aroundTurn'];
+    gate?: TurnGate;
   } = {},
 ): Harness {
   const clock = new FakeClock();
@@ -193,6 +195,7 @@ export function harness(
     clock,
     logger,
     observer,
+    ...(options.gate !== undefined ? { gate: options.gate } : {}),
   });
   return {
     session,

@@ -86,7 +86,15 @@ export type AudioLoggingConfig = z.infer<typeof audioLogging>;
 const localAudioConfig = z
   .object({
     agent_id: z.string().min(1).default('Local Playback'),
-    audio_base_path: z.string().default('assets/prompts'),
+    /**
+     * The prompt folder. Unset: `assets/prompts` next to the config file, else `audio` in the
+     * working directory (the Python sample's default); a relative path is looked up from the config
+     * file's folder, then from the working directory (see prompt-folder.ts).
+     */
+    audio_base_path: z
+      .string()
+      .min(1, 'audio_base_path must not be empty (leave it out instead)')
+      .optional(),
     audio_files: z
       .object({
         welcome: z.string().default('welcome.wav'),

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import type { ByovaLogger, Connector, ConnectorClass } from '@org/byova';
 import { GatewayError, GatewayErrorCode } from '../errors';
 import { LexConnector, validateLexConfig } from './lex';
-import { LocalAudioConnector, validateLocalAudioConfig } from './local-audio';
+import {
+  LocalAudioConnector,
+  validateLocalAudioConfig,
+  type GatewayConnectorInit,
+} from './local-audio';
 
 /** A built-in module: its exports, and the check of its connectors' `config` mapping. */
 interface BuiltIn {
@@ -146,7 +150,8 @@ function assertConnector(value: unknown, what: string): asserts value is Connect
 
 /**
  * Builds the connector of one YAML entry: loads its module, takes the export named by `class`,
- * constructs it with the entry's key and `config`, and checks it implements the contract.
+ * constructs it with the entry's key and `config`, the configuration's folder (`baseDir`) and the
+ * working directory (`workingDir`, default `process.cwd()`), and checks it implements the contract.
  *
  * @throws GatewayError `BYOVA_GW_ERR_CONNECTOR` (module, class, contract), ConfigError (its config).
  */
@@ -155,6 +160,7 @@ export function loadConnector(
   entry: ConnectorSource,
   baseDir: string,
   logger: ByovaLogger,
+  workingDir: string = process.cwd(),
 ): Connector {
   const source = resolveSource(entry);
   if (source === undefined) {
@@ -167,12 +173,14 @@ export function loadConnector(
       `connector ${key}: module "${source.module}" exports no class "${source.class}"`,
     );
   }
-  const connector: unknown = new (exported as ConnectorClass)({
+  const init: GatewayConnectorInit = {
     key,
     config: entry.config,
     baseDir,
+    workingDir,
     logger: logger.child({ connector: key }),
-  });
+  };
+  const connector: unknown = new (exported as ConnectorClass)(init);
   assertConnector(connector, `connector ${key} (${source.class} of "${source.module}")`);
   if (connector.key !== key) {
     throw new GatewayError(

@@ -7,8 +7,10 @@ import { join, resolve } from 'node:path';
 import { inputPreferences } from '../input-config';
 import { loadPromptFile } from '../prompt-audio';
 import { localAudioConfig, parseConnectorConfig, type LocalAudioConfig } from './config-schemas';
+import { findPromptFolder } from './prompt-folder';
 import type {
   AgentDescriptor,
+  ByovaLogger,
   Connector,
   ConnectorEvent,
   ConnectorInit,
@@ -20,6 +22,15 @@ import type {
 } from '@org/byova';
 
 type PromptName = 'welcome' | 'transfer' | 'goodbye' | 'error' | 'default';
+
+/**
+ * What the gateway's loader gives a connector: the contract's {@link ConnectorInit} and the working
+ * directory, from which the Python gateway resolves relative paths (plug-ins may ignore it).
+ */
+export interface GatewayConnectorInit extends ConnectorInit {
+  /** @default process.cwd() */
+  readonly workingDir?: string | undefined;
+}
 
 /**
  * Checks a local audio connector's `config` mapping (the gateway's configuration check).
@@ -39,13 +50,17 @@ export class LocalAudioConnector implements Connector {
   readonly recording: ConnectorRecording | undefined;
   readonly #config: LocalAudioConfig;
   readonly #baseDir: string;
+  readonly #workingDir: string;
+  readonly #logger: ByovaLogger;
   readonly #audio = new Map<PromptName, Uint8Array>();
 
   /** @throws ConfigError for an invalid `config` mapping. */
-  constructor(init: ConnectorInit) {
+  constructor(init: GatewayConnectorInit) {
     this.key = init.key;
     this.#config = validateLocalAudioConfig(init.key, init.config);
     this.#baseDir = init.baseDir;
+    this.#workingDir = init.workingDir ?? process.cwd();
+    this.#logger = init.logger;
     this.replyMode = this.#config.reply_mode;
     this.input = inputPreferences(this.#config.input);
     // `record_caller_audio` (Python parity): the caller's audio as u-law 8 kHz, no prompts.
@@ -67,8 +82,28 @@ export class LocalAudioConnector implements Connector {
     return `Local Audio: ${this.#config.agent_id}`;
   }
 
+  /**
+   * Finds the prompt folder (see {@link findPromptFolder}) and loads every prompt.
+   *
+   * @throws PromptFolderError naming every folder tried when none exists; GatewayError
+   * `BYOVA_GW_ERR_CONNECTOR` naming a prompt file that is missing or not a usable WAV.
+   */
   async init(): Promise<void> {
-    const base = resolve(this.#baseDir, this.#config.audio_base_path);
+    const configured = this.#config.audio_base_path;
+    const folder = await findPromptFolder(this.key, configured, {
+      configDir: this.#baseDir,
+      workingDir: this.#workingDir,
+    });
+    this.#logger.info(
+      {
+        prompt_folder: folder.path,
+        from: folder.origin,
+        audio_base_path: configured ?? null,
+        ...(folder.skipped.length > 0 ? { not_found: folder.skipped } : {}),
+      },
+      'prompt folder chosen',
+    );
+    const base = folder.path;
     const files = this.#config.audio_files;
     await Promise.all(
       (Object.keys(files) as PromptName[]).map(async (name) => {

@@ -1,0 +1,114 @@
+// The turn gate of a conversation shared by several gateway instances: no connector call before
+// the gate lets the turn run, the turn runs on the state adopted meanwhile, and a conversation
+// that ended elsewhere drops the input.
+
+import type { TurnGate, TurnStream } from '../src';
+import {
+  ScriptedSession,
+  dtmf,
+  event,
+  eventTypes,
+  frames,
+  harness,
+  send,
+  utterance,
+} from './helpers/turn-harness';
+
+/** A gate the test opens by hand; `entered` resolves when a turn asks to pass. */
+function manualGate(): TurnGate & {
+  entered: Promise<TurnStream>;
+  open(exists: boolean): void;
+} {
+  let entered: (stream: TurnStream) => void = () => undefined;
+  let open: (exists: boolean) => void = () => undefined;
+  const gate = new Promise<boolean>((resolve) => (open = resolve));
+  return {
+    entered: new Promise<TurnStream>((resolve) => (entered = resolve)),
+    open: (exists) => open(exists),
+    enter: (stream) => {
+      entered(stream);
+      return gate;
+    },
+  };
+}
+
+describe('turn gate', () => {
+  it('calls the connector only once the gate lets the turn run', async () => {
+    const gate = manualGate();
+    const h = harness({ gate });
+    const { stream, responses } = h.open();
+    const handled = h.session.receive(stream, event('SESSION_START'));
+    await gate.entered;
+    expect(h.connector.calls).toEqual([]);
+    expect(h.session.state.welcomed).toBe(false);
+    gate.open(true);
+    await handled;
+    expect(h.connector.calls).toEqual(['start:']);
+    expect(responses[0]?.prompts?.[0]?.text).toBe('Welcome');
+  });
+
+  it('runs the turn on the state and connector session adopted while it waited', async () => {
+    const gate = manualGate();
+    const h = harness({ gate });
+    const { stream, responses } = h.open();
+    const handled = h.session.receive(stream, event('SESSION_START'));
+    await gate.entered;
+    // Another instance welcomed the caller meanwhile: this SESSION_START is a duplicate.
+    const newer = new ScriptedSession();
+    h.session.adopt({ ...h.session.state, welcomed: true, turns: 1 }, newer);
+    gate.open(true);
+    await handled;
+    expect(responses).toEqual([]);
+    expect(h.connector.calls).toEqual([]);
+    expect(newer.calls).toEqual([]);
+    await h.session.receive(h.open().stream, dtmf('5'));
+    expect(newer.calls).toEqual(['dtmf:5']);
+    expect(h.session.state.turns).toBe(2);
+  });
+
+  it('drops the input and completes the stream when the conversation ended elsewhere', async () => {
+    const gate = manualGate();
+    const h = harness({ gate });
+    const opened = h.open();
+    const handled = h.session.receive(opened.stream, dtmf('5'));
+    gate.open(false);
+    await handled;
+    expect(opened.responses).toEqual([]);
+    expect(opened.completed).toBe(true);
+    expect(h.connector.calls).toEqual([]);
+  });
+
+  it('answers a hang-up for a conversation that ended elsewhere with session_ended_by_client', async () => {
+    const gate = manualGate();
+    const h = harness({ gate });
+    const opened = h.open();
+    const handled = h.session.receive(opened.stream, event('SESSION_END'));
+    gate.open(false);
+    await handled;
+    expect(opened.responses).toEqual([
+      { output_events: [{ event_type: 'SESSION_END', name: 'session_ended_by_client' }] },
+    ]);
+    expect(opened.completed).toBe(true);
+    expect(h.connector.calls).toEqual([]);
+  });
+
+  it('drops an utterance when DTMF mode began on another instance while the gate waited', async () => {
+    const gate = manualGate();
+    const h = harness({ gate });
+    const { stream, responses } = h.open();
+    const sent = send(h.session, stream, frames(utterance(600, 500)));
+    await gate.entered;
+    h.session.adopt({ ...h.session.state, dtmfMode: true }, h.connector);
+    gate.open(true);
+    await sent;
+    expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
+    expect(h.connector.calls).not.toContain('utterance');
+  });
+
+  it('refuses the state of another conversation', () => {
+    const h = harness();
+    expect(() =>
+      h.session.adopt({ ...h.session.state, conversationId: 'other' }, h.connector),
+    ).toThrow('not a state of conversation conv-1');
+  });
+});
