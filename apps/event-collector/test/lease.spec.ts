@@ -84,6 +84,9 @@ describe('DynamoLease (dynalite, clocks driven by hand)', () => {
     expect(b.events).toEqual([]); // not yet: one millisecond short
     b.clock.now += 1;
     await b.l.step();
+    expect(b.events).toEqual([]); // taken, announced after a's grace period (lease-fencing spec)
+    b.clock.now += 10_000;
+    await b.l.step();
     expect(b.events).toEqual(['acquired 2']);
     // a (paused, its clock stood still) still believes in its lease, until its next renewal:
     expect(a.l.holds()).toBe(true);
@@ -127,6 +130,9 @@ describe('DynamoLease (dynalite, clocks driven by hand)', () => {
     const c = lease(dynamo, 'c');
     await Promise.all([b.l.step(), c.l.step()]);
     b.clock.now += 10_000;
+    c.clock.now += 10_000;
+    await Promise.all([b.l.step(), c.l.step()]);
+    b.clock.now += 10_000; // past a's grace period
     c.clock.now += 10_000;
     await Promise.all([b.l.step(), c.l.step()]);
     expect([...b.events, ...c.events]).toEqual(['acquired 2']);

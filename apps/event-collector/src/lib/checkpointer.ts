@@ -25,6 +25,13 @@ export interface CheckpointerOptions {
    * checkpoint is left as it is.
    */
   mayWrite?: () => Promise<boolean> | boolean;
+  /**
+   * Called after each write (the claim's too); false means the write may have replaced a newer
+   * lease holder's checkpoint (which was then put back): it does not count as written.
+   */
+  confirm?: () => Promise<boolean>;
+  /** Called by {@link Checkpointer.claim} before it writes (records the claim of the token). */
+  recordClaim?: (cp: Checkpoint | undefined) => Promise<void>;
   /** Called after each successful write (e.g. to publish it with the lease). */
   onWritten?: (cp: Checkpoint) => void;
 }
@@ -77,15 +84,20 @@ export class Checkpointer {
   }
 
   /**
-   * Writes the checkpoint read at start again under this session's fencing token, so a former
-   * lease holder that is still running sees at its next checkpoint that it was replaced.
+   * Records this session's claim (`recordClaim`: a file named by the token, which no rename can
+   * undo) and writes the checkpoint read at start again under this session's fencing token, so a
+   * former lease holder that is still running sees at its next checkpoint that it was replaced.
    */
   async claim(): Promise<void> {
-    if (this.#last === undefined || this.#o.token === null) return;
-    const cp: Checkpoint = { ...this.#last, token: this.#o.token, writtenAt: Date.now() };
-    await this.#o.file.write(cp);
+    const o = this.#o;
+    if (o.token === null) return;
+    const cp = this.#last && { ...this.#last, token: o.token, writtenAt: Date.now() };
+    await o.recordClaim?.(cp);
+    if (cp === undefined) return;
+    await o.file.write(cp);
+    if (o.confirm && !(await o.confirm())) return;
     this.#last = cp;
-    this.#o.onWritten?.(cp);
+    o.onWritten?.(cp);
   }
 
   /** Stops the timer and writes a last checkpoint unless `write` is false (fenced out). */
@@ -121,6 +133,7 @@ export class Checkpointer {
         writtenAt: now,
       };
       await o.file.write(cp);
+      if (o.confirm && !(await o.confirm())) return;
       this.#last = cp;
       o.metrics.inc('checkpoints_written');
       o.onWritten?.(cp);

@@ -6,6 +6,20 @@ import { syncDir } from './checkpoint';
 import { CollectorError, describeError } from './errors';
 import { repairBackupNumbers, repairTornTail } from './output-repair';
 
+/**
+ * Most bytes handed to one `write` call. A batch is written in chunks of whole lines of at most
+ * this size (a longer line is one chunk), and the lease is checked before each chunk, so an
+ * instance that lost the lease stops writing between two chunks, never in the middle of a line.
+ */
+export const WRITE_CHUNK_BYTES = 64 * 1024;
+
+/** A change the writer is about to make to the output folder (see `beforeStep`). */
+export type OutputStep =
+  | { op: 'write'; bytes: number }
+  | { op: 'truncate'; size: number }
+  | { op: 'rename'; from: string; to: string }
+  | { op: 'open' | 'sync' | 'list' | 'sync-dir'; path: string };
+
 export interface JsonlWriterOptions {
   file: string;
   /** Rotate before a write would take the file past this many bytes. @default 10485760 */
@@ -22,21 +36,31 @@ export interface JsonlWriterOptions {
   /** A torn last line was found at open and moved to `<file>.torn` (its size in bytes). */
   onTorn?: (bytes: number) => void;
   /**
-   * Asked before every write and rotation; false means this instance may no longer write (it was
-   * fenced out of the lease): the writer stops for good and drops what is queued, which the next
-   * lease holder backfills from the checkpoint.
+   * Asked before every change to the output folder: each write chunk (see
+   * {@link WRITE_CHUNK_BYTES}), each step of a rotation (fsync, listing, every rename, folder
+   * fsync, open) and of the repairs at open. False means this instance may no longer write (it
+   * lost the lease): the writer stops there for good and drops what is queued, which the next
+   * lease holder backfills from the checkpoint. A rotation stopped this way leaves a gap in the
+   * backup numbers (or no live file), which the next holder's {@link JsonlWriter.open} repairs.
    */
   mayWrite?: () => boolean;
   /** @internal Test seam: opens the output file (default: `fs/promises` `open`). */
   openFile?: (path: string, flags: string) => Promise<FileHandle>;
+  /**
+   * @internal Test seam: awaited before each {@link OutputStep}, just before `mayWrite` is asked
+   * (a test stalls the writer here, or lets another instance act in between).
+   */
+  beforeStep?: (step: OutputStep) => Promise<void> | void;
 }
 
 /**
- * Appends JSON lines to a file through a bounded in-memory queue, one `write` per batch, with
- * size-based rotation (`.1` … `.N`, oldest deleted), fsync at each rotation and at close. Lines
- * are never split across files, and a failed write keeps its lines queued and retries, so an
- * accepted line is only ever lost with the process's memory, never by the writer. A write that
- * failed part-way (disk full) is cut off the file before the retry, so no fragment stays behind.
+ * Appends JSON lines to a file through a bounded in-memory queue, a batch at a time in chunks of
+ * whole lines, with size-based rotation (`.1` … `.N`, oldest deleted), fsync at each rotation and
+ * at close. Lines are never split across files, and a failed write keeps its lines queued and
+ * retries, so an accepted line is only ever lost with the process's memory, never by the writer.
+ * A write that failed part-way (disk full) is cut off the file before the retry, so no fragment
+ * stays behind. With `mayWrite` (the lease), every change to the folder is checked just before it
+ * is made.
  *
  * @example
  * ```ts
@@ -72,12 +96,15 @@ export class JsonlWriter {
 
   /**
    * Opens (creating parent folders) and repairs the end of the file: a torn last line left by a
-   * crash is moved to `<file>.torn`, a whole last record without its newline gets one.
+   * crash is moved to `<file>.torn`, a whole last record without its newline gets one. Throws
+   * `COLLECTOR_ERR_FENCED`, having changed nothing more, as soon as `mayWrite` says no.
    */
   async open(): Promise<void> {
+    const check = (): void => this.#checkAllowed();
     try {
+      check();
       await mkdir(dirname(this.#o.file), { recursive: true });
-      const renamed = await repairBackupNumbers(this.#o.file);
+      const renamed = await repairBackupNumbers(this.#o.file, check);
       if (renamed > 0) {
         this.#o.logger.warn(
           { file: this.#o.file, renamed },
@@ -85,9 +112,10 @@ export class JsonlWriter {
         );
         this.#o.onRotationRepaired?.(renamed);
       }
+      await this.#guard({ op: 'open', path: this.#o.file });
       this.#fh = await this.#open(this.#o.file);
       // A file ending mid-line would glue our first record to it.
-      const tail = await repairTornTail(this.#fh, this.#o.file);
+      const tail = await repairTornTail(this.#fh, this.#o.file, check);
       if (tail.kind === 'torn') {
         this.#o.logger.warn(
           { file: this.#o.file, bytes: tail.bytes, tornFile: tail.tornFile },
@@ -97,6 +125,7 @@ export class JsonlWriter {
       }
       this.#size = (await this.#fh.stat()).size;
     } catch (err) {
+      if (isFenced(err)) throw err;
       throw new CollectorError(
         'COLLECTOR_ERR_OUTPUT',
         `cannot open output file ${this.#o.file}: ${describeError(err)}`,
@@ -212,7 +241,7 @@ export class JsonlWriter {
           backoff.reset();
           this.#lastError = undefined;
         } catch (err) {
-          if (err instanceof CollectorError && err.code === 'COLLECTOR_ERR_FENCED') {
+          if (isFenced(err)) {
             this.#fenced = true;
             this.#queue = [];
             this.#o.logger.warn('no longer the lease holder: stopped writing');
@@ -242,7 +271,10 @@ export class JsonlWriter {
     return (this.#o.openFile ?? open)(path, 'a+');
   }
 
-  /** Writes lines, rotating between lines; on failure, the unwritten rest is re-thrown to the pump. */
+  /**
+   * Writes lines in chunks of whole lines, rotating between lines; on failure, the unwritten rest
+   * is re-thrown to the pump.
+   */
   async #writeBatch(lines: string[]): Promise<void> {
     // Never append after the fragment of a failed write: the line would no longer parse. If the
     // cut fails, this throws and the pump retries it with backoff, the lines still queued.
@@ -252,7 +284,6 @@ export class JsonlWriter {
     let done = 0;
     const commit = async (): Promise<void> => {
       if (parts.length === 0) return;
-      this.#checkAllowed();
       await this.#writeAll(Buffer.from(parts.join(''), 'utf8'));
       this.#written += parts.length;
       done += parts.length;
@@ -266,8 +297,9 @@ export class JsonlWriter {
         const len = Buffer.byteLength(text, 'utf8');
         if (this.#size + bytes + len > this.#o.maxFileSize && this.#size + bytes > 0) {
           await commit();
-          this.#checkAllowed();
           await this.#rotate();
+        } else if (bytes > 0 && bytes + len > WRITE_CHUNK_BYTES) {
+          await commit();
         }
         parts.push(text);
         bytes += len;
@@ -285,6 +317,12 @@ export class JsonlWriter {
     }
   }
 
+  /** Right before a change to the output folder: throws `COLLECTOR_ERR_FENCED` if not allowed. */
+  async #guard(step: OutputStep): Promise<void> {
+    await this.#o.beforeStep?.(step);
+    this.#checkAllowed();
+  }
+
   async #writeAll(buf: Buffer): Promise<void> {
     const fh = this.#fh;
     if (!fh) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'output file is not open');
@@ -292,6 +330,7 @@ export class JsonlWriter {
     let off = 0;
     try {
       while (off < buf.length) {
+        await this.#guard({ op: 'write', bytes: buf.length - off });
         const { bytesWritten } = await fh.write(buf, off, buf.length - off);
         off += bytesWritten;
         this.#size += bytesWritten;
@@ -312,7 +351,7 @@ export class JsonlWriter {
       this.#cutBack = undefined;
       return;
     }
-    this.#checkAllowed();
+    await this.#guard({ op: 'truncate', size: cut.size });
     await cut.fh.truncate(cut.size);
     const bytes = this.#size - cut.size;
     this.#size = cut.size;
@@ -325,26 +364,44 @@ export class JsonlWriter {
     }
   }
 
+  /**
+   * `.N-1` → `.N`, …, `.1` → `.2`, live → `.1`, then a new live file; the lease is checked before
+   * each step. Stopped part-way (fenced out), it leaves one gap in the numbers (or no live file),
+   * as a crash would, and the next holder's {@link open} closes it.
+   */
   async #rotate(): Promise<void> {
+    const f = this.#o.file;
+    const dir = dirname(f);
     const fh = this.#fh;
     this.#fh = undefined;
     if (fh) {
-      await fh.sync();
-      await fh.close();
+      try {
+        await this.#guard({ op: 'sync', path: f });
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
-    const f = this.#o.file;
     // One directory listing instead of a stat per possible backup.
-    const present = new Set(await readdir(dirname(f)));
+    await this.#guard({ op: 'list', path: dir });
+    const present = new Set(await readdir(dir));
     const name = basename(f);
     for (let i = this.#o.backupCount - 1; i >= 1; i -= 1) {
-      if (present.has(`${name}.${i}`)) await rename(`${f}.${i}`, `${f}.${i + 1}`);
+      if (present.has(`${name}.${i}`)) await this.#rename(`${f}.${i}`, `${f}.${i + 1}`);
     }
-    await rename(f, `${f}.1`);
-    await syncDir(dirname(f));
+    await this.#rename(f, `${f}.1`);
+    await this.#guard({ op: 'sync-dir', path: dir });
+    await syncDir(dir);
+    await this.#guard({ op: 'open', path: f });
     this.#fh = await this.#open(f);
     this.#size = 0;
     this.#o.onRotate?.();
     this.#o.logger.info({ file: f, backups: this.#o.backupCount }, 'rotated output file');
+  }
+
+  async #rename(from: string, to: string): Promise<void> {
+    await this.#guard({ op: 'rename', from, to });
+    await rename(from, to);
   }
 
   #releaseWritten(): void {
@@ -362,4 +419,8 @@ export class JsonlWriter {
     this.#waiters = [];
     for (const fn of w) fn();
   }
+}
+
+function isFenced(err: unknown): boolean {
+  return err instanceof CollectorError && err.code === 'COLLECTOR_ERR_FENCED';
 }

@@ -5,6 +5,7 @@ import { awsSdkLogger } from '@org/service-kit';
 import type { Logger } from 'pino';
 import type { LeaseConfig } from '../config';
 import { CheckpointFile, parseSharedCheckpoint, serializeCheckpoint } from './checkpoint';
+import { CheckpointClaims } from './checkpoint-claims';
 import { describeError } from './errors';
 import type { LeaseHealth, Role } from './health';
 import { DynamoLease } from './lease';
@@ -19,9 +20,10 @@ export type SessionBase = Omit<
 
 /**
  * Decides when this process collects. Without a lease it always does (one session for the whole
- * run). With `LEASE_TABLE` it stands by until it holds the DynamoDB lease, collects while it holds
- * it (every write checked against it), and abandons the session, writing nothing more, the
- * moment it is fenced out.
+ * run). With `LEASE_TABLE` it stands by until it holds the DynamoDB lease (after taking over from
+ * a holder that did not release it, only once that holder's grace period is over, see
+ * `DynamoLease`), collects while it holds it (every change to the shared folder checked against
+ * it), and abandons the session, writing nothing more, the moment it is fenced out.
  */
 export class Leadership {
   readonly #base: SessionBase;
@@ -103,7 +105,9 @@ export class Leadership {
       logger: awsSdkLogger(this.#log, 'DynamoDB'),
       ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
     });
-    const file = new CheckpointFile(this.#base.config.output.checkpointFile);
+    const claims = new CheckpointClaims(
+      new CheckpointFile(this.#base.config.output.checkpointFile),
+    );
     return new DynamoLease({
       client,
       table: c.table,
@@ -112,7 +116,7 @@ export class Leadership {
       durationMs: c.durationMs,
       renewEveryMs: c.renewEveryMs,
       pollEveryMs: c.pollEveryMs,
-      minToken: async () => (await file.read().catch(() => undefined))?.token ?? 0,
+      minToken: async () => (await claims.newestToken().catch(() => undefined)) ?? 0,
       logger: this.#log,
       onAcquired: (a) => this.#lead(a.token, a.shared),
       onLost: (reason) => this.#standBy(reason),

@@ -6,6 +6,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { CollectorError, describeError } from './errors';
@@ -49,6 +50,8 @@ interface LeaseItem {
   released: boolean;
   durationMs: number;
   shared: string | undefined;
+  /** The random id the holder wrote when it took the lease. */
+  claim: string | undefined;
 }
 
 /**
@@ -74,8 +77,18 @@ const S = (s: string): AttributeValue => ({ S: s });
  *   conditional write on that `token` and `beat`, and a new token one higher. Two standbys racing
  *   for it: one write wins, the other's condition fails.
  *
- * The token is the fencing token: everything the holder writes carries it, so a newer holder's
- * writes can be told from a stale one's.
+ * - A standby that takes over a lease that was not released waits the old holder's `durationMs`
+ *   before it announces the lease ({@link LeaseOptions.onAcquired}) and before {@link holds} says
+ *   yes: the old holder may have trusted its lease for up to 90 % of that after its last renewal,
+ *   and a write it checked just before then may still be under way; the rest is margin. The
+ *   holder renews meanwhile. A released lease (the holder stopped cleanly) is announced at once.
+ * - Each take-over writes a random `claim` into the item. When the SDK retries the write after
+ *   the first attempt's answer was lost, the retry's condition fails against that very write; the
+ *   item then carries our claim, and the lease is ours.
+ *
+ * The token is the fencing token: the checkpoint the holder writes carries it, so a newer holder's
+ * checkpoint can be told from a stale one's. The output files do not carry it; they are fenced by
+ * {@link holds}, which every change to them asks first (see `JsonlWriter`).
  */
 export class DynamoLease {
   readonly #o: LeaseOptions;
@@ -91,14 +104,25 @@ export class DynamoLease {
   #watchdog: NodeJS.Timeout | undefined;
   #running = false;
   #stepping: Promise<void> | undefined;
+  /** Taken but not announced yet: the previous holder may still have a write under way. */
+  #pending: { acquired: LeaseAcquired; until: number } | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LeaseOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => performance.now());
   }
 
-  /** True while this instance holds the lease and may still trust it. */
+  /**
+   * True while this instance holds the lease, may still trust it, and the previous holder's
+   * grace period is over: only then may it touch the shared output.
+   */
   holds(): boolean {
+    return this.#valid() && this.#pending === undefined;
+  }
+
+  /** Holds the lease and may still trust it (grace period or not). */
+  #valid(): boolean {
     return this.#held && this.#now() < this.#validUntil;
   }
 
@@ -126,7 +150,7 @@ export class DynamoLease {
     await this.#release();
     this.#held = false;
     this.#observed = undefined;
-    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#clearTimers();
   }
 
   /** State to hand over with the lease (sent with the next renewal and the release). */
@@ -140,13 +164,20 @@ export class DynamoLease {
     this.#schedule(0);
   }
 
-  /** Stops the timers; releases the lease (so a standby takes over at once) if `release`. */
+  /**
+   * Stops the timers; releases the lease (so a standby takes over at once) if `release`, unless
+   * it is still in the previous holder's grace period: a write of that holder may still land, and
+   * a released lease is taken without waiting, so the lease is left to expire instead.
+   */
   async stop(release: boolean): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     if (this.#watchdog) clearTimeout(this.#watchdog);
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
     await this.#stepping;
-    if (release && this.#held) await this.#release();
+    const inGrace = this.#pending !== undefined;
+    this.#clearTimers();
+    if (release && this.#held && !inGrace) await this.#release();
     this.#held = false;
   }
 
@@ -156,10 +187,11 @@ export class DynamoLease {
       if (this.#held) await this.#renew();
       else await this.#tryAcquire();
       this.#lastError = undefined;
+      this.#announceIfDue();
     } catch (err) {
       this.#lastError = describeError(err);
       this.#o.logger.warn({ err: this.#lastError, held: this.#held }, 'lease request failed');
-      if (this.#held && !this.holds()) this.#lose('the lease could not be renewed in time');
+      if (this.#held && !this.#valid()) this.#lose('the lease could not be renewed in time');
     }
   }
 
@@ -178,17 +210,23 @@ export class DynamoLease {
     if (this.#watchdog) clearTimeout(this.#watchdog);
     this.#watchdog = setTimeout(
       () => {
-        if (this.#held && !this.holds()) this.#lose('the lease expired before it was renewed');
+        if (this.#held && !this.#valid()) this.#lose('the lease expired before it was renewed');
       },
       Math.max(0, this.#validUntil - this.#now()) + 1,
     );
+  }
+
+  #clearTimers(): void {
+    if (this.#watchdog) clearTimeout(this.#watchdog);
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#pending = undefined;
   }
 
   #lose(reason: string): void {
     if (!this.#held) return;
     this.#held = false;
     this.#observed = undefined;
-    if (this.#watchdog) clearTimeout(this.#watchdog);
+    this.#clearTimers();
     this.#o.logger.warn({ reason, fencingToken: this.#token }, 'lease lost');
     this.#o.onLost(reason);
   }
@@ -250,6 +288,7 @@ export class DynamoLease {
   async #acquire(item: LeaseItem | undefined, sentAt: number): Promise<void> {
     const floor = (await this.#o.minToken?.()) ?? 0;
     const token = Math.max(item?.token ?? 0, floor) + 1;
+    const claim = randomBytes(8).toString('hex');
     const values: Record<string, AttributeValue> = {
       pk: S(this.#o.key),
       owner: S(this.#o.owner),
@@ -257,6 +296,7 @@ export class DynamoLease {
       beat: N(0),
       released: { BOOL: false },
       durationMs: N(this.#o.durationMs),
+      claim: S(claim),
       acquiredAt: S(new Date().toISOString()),
       expiresAt: N(Math.floor(Date.now() / 1000) + TTL_S),
     };
@@ -279,12 +319,37 @@ export class DynamoLease {
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+      if (!(await this.#claimStored(claim, err))) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
         this.#observed = undefined; // someone else was faster; watch the new holder
         return;
       }
-      throw err;
     }
+    this.#took(item, token, sentAt);
+  }
+
+  /**
+   * Whether a take-over write that reported a failure was stored all the same: the SDK retries a
+   * request whose answer was lost (a timeout), and the retry's condition then fails against our
+   * own first attempt. A consistent read shows our claim in the item in that case.
+   */
+  async #claimStored(claim: string, err: unknown): Promise<boolean> {
+    const now = await this.#read().catch(() => undefined);
+    if (now?.claim !== claim) return false;
+    this.#o.logger.warn(
+      { err: describeError(err) },
+      'the lease write reported a failure but was stored (a retried request): the lease is ours',
+    );
+    return true;
+  }
+
+  /**
+   * Holds the lease from `sentAt` (when the take-over write was sent). Announced at once when it
+   * was free or released; otherwise after the old holder's `durationMs`: it trusted its lease at
+   * most `durationMs × (1 − SAFETY)` after its last renewal, which it sent before we read the
+   * item, and a write it checked just before that may still be landing.
+   */
+  #took(item: LeaseItem | undefined, token: number, sentAt: number): void {
     this.#held = true;
     this.#token = token;
     this.#holder = this.#o.owner;
@@ -292,11 +357,35 @@ export class DynamoLease {
     this.#shared = item?.shared;
     this.#validUntil = sentAt + this.#o.durationMs * (1 - SAFETY);
     this.#armWatchdog();
+    const graceMs = item && !item.released ? Math.max(0, item.durationMs) : 0;
     this.#o.logger.info(
-      { fencingToken: token, previousOwner: item?.owner, released: item?.released ?? null },
-      'lease acquired',
+      {
+        fencingToken: token,
+        previousOwner: item?.owner,
+        released: item?.released ?? null,
+        graceMs,
+      },
+      graceMs > 0
+        ? 'lease acquired; waiting until the previous holder cannot be writing any more'
+        : 'lease acquired',
     );
-    this.#o.onAcquired({ token, shared: item?.shared, previousOwner: item?.owner });
+    this.#pending = {
+      acquired: { token, shared: item?.shared, previousOwner: item?.owner },
+      until: sentAt + graceMs,
+    };
+    if (graceMs > 0 && this.#running) {
+      this.#graceTimer = setTimeout(() => this.#announceIfDue(), graceMs + 1);
+    }
+    this.#announceIfDue();
+  }
+
+  /** Announces a lease taken once its grace period is over (and it is still trusted). */
+  #announceIfDue(): void {
+    const p = this.#pending;
+    if (!p || !this.#valid() || this.#now() < p.until) return;
+    this.#pending = undefined;
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    this.#o.onAcquired(p.acquired);
   }
 
   async #release(): Promise<void> {
@@ -356,6 +445,7 @@ export class DynamoLease {
       released: it['released']?.BOOL === true,
       durationMs,
       shared: it['checkpoint']?.S,
+      claim: it['claim']?.S,
     };
   }
 }

@@ -13,12 +13,20 @@ export type TailState =
   | { kind: 'torn'; bytes: number; tornFile: string };
 
 /**
+ * Called before each change a repair makes to the shared output folder; throws to stop the repair
+ * there (e.g. `COLLECTOR_ERR_FENCED` once this instance no longer holds the lease). What a repair
+ * stopped this way leaves is what the next repair starts from: each step is a whole rename, cut
+ * or append.
+ */
+export type RepairCheck = () => void;
+
+/**
  * Makes the output end with a whole line before anything is appended. A crash (kill -9, power
  * cut) in the middle of a write can leave a partial last line; appending after it would glue the
  * next record to it and leave a line no reader can parse. The partial bytes are appended to
  * `<file>.torn` (fsynced, so they are kept for inspection) and the file is cut back to its last
  * newline. A last line that is a complete JSON value and only lacks its newline is kept, and the
- * newline added.
+ * newline added. `check` runs before each change to a file.
  *
  * @example
  * ```ts
@@ -27,7 +35,11 @@ export type TailState =
  * if (state.kind === 'torn') logger.warn({ bytes: state.bytes }, 'torn last line moved aside');
  * ```
  */
-export async function repairTornTail(fh: FileHandle, file: string): Promise<TailState> {
+export async function repairTornTail(
+  fh: FileHandle,
+  file: string,
+  check: RepairCheck = () => undefined,
+): Promise<TailState> {
   const size = (await fh.stat()).size;
   if (size === 0) return { kind: 'clean' };
   const lineStart = await lastLineStart(fh, size);
@@ -35,10 +47,12 @@ export async function repairTornTail(fh: FileHandle, file: string): Promise<Tail
   const fragment = Buffer.alloc(size - lineStart);
   await fh.read(fragment, 0, fragment.length, lineStart);
   if (isWholeJson(fragment)) {
+    check();
     await fh.write('\n');
     return { kind: 'unterminated' };
   }
   const tornFile = `${file}.torn`;
+  check();
   await appendFile(tornFile, Buffer.concat([fragment, Buffer.from('\n')]));
   const tf = await open(tornFile, 'r');
   try {
@@ -46,6 +60,7 @@ export async function repairTornTail(fh: FileHandle, file: string): Promise<Tail
   } finally {
     await tf.close();
   }
+  check();
   await fh.truncate(lineStart);
   await fh.sync();
   return { kind: 'torn', bytes: fragment.length, tornFile };
@@ -84,14 +99,17 @@ function isWholeJson(bytes: Buffer): boolean {
  * above a gap are moved down one by one, lowest first, which keeps their order (a higher number
  * is always older); a crash during this repair leaves again a single gap, which the next start
  * closes the same way. The live file is not touched: it rotates at its next write if it is full.
- * Returns how many files were renamed.
+ * `check` runs before each rename. Returns how many files were renamed.
  *
  * @example
  * ```ts
  * await repairBackupNumbers('/data/audiohook_events.jsonl'); // .1 .2 .4 .5 → .1 .2 .3 .4
  * ```
  */
-export async function repairBackupNumbers(file: string): Promise<number> {
+export async function repairBackupNumbers(
+  file: string,
+  check: RepairCheck = () => undefined,
+): Promise<number> {
   const dir = dirname(file);
   const prefix = `${basename(file)}.`;
   let names: string[];
@@ -109,6 +127,7 @@ export async function repairBackupNumbers(file: string): Promise<number> {
   let renamed = 0;
   for (const n of numbers) {
     if (n !== next) {
+      check();
       await rename(`${file}.${n}`, `${file}.${next}`);
       renamed += 1;
     }

@@ -3,6 +3,7 @@ import type { CollectorConfig } from '../config';
 import { Backfiller } from './backfill';
 import { ChannelManager } from './channel-manager';
 import { type Checkpoint, CheckpointFile } from './checkpoint';
+import { CheckpointClaims, checkpointGuard } from './checkpoint-claims';
 import { Checkpointer } from './checkpointer';
 import { ElasticSink } from './elastic/bulk-sink';
 import { outputBacklog } from './elastic/output-backlog';
@@ -35,7 +36,10 @@ export interface SessionOptions {
   token: number | null;
   /** A checkpoint shared through the lease, if any (the newer of it and the file's is used). */
   sharedCheckpoint?: Checkpoint | undefined;
-  /** Whether writing is still allowed (lease held); checked before every write. */
+  /**
+   * Whether writing is still allowed (lease held); checked right before every change to the
+   * output folder (JSONL write chunk, rotation and repair step, checkpoint).
+   */
   mayWrite?: () => boolean;
   /** Called when the checkpoint shows a newer lease holder (a higher fencing token). */
   onFenced?: (reason: string) => void;
@@ -133,10 +137,17 @@ export class CollectingSession {
       },
       ...(o.onAllTopicsRejected ? { onAllRejected: o.onAllTopicsRejected } : {}),
     });
-    const cpFile = new CheckpointFile(c.output.checkpointFile);
+    const claims = new CheckpointClaims(new CheckpointFile(c.output.checkpointFile));
+    const guard = checkpointGuard({
+      claims,
+      token: o.token,
+      mayWrite: o.mayWrite,
+      onFenced: o.onFenced,
+      logger: o.logger.child({ component: 'checkpoint' }),
+    });
     this.checkpointer = new Checkpointer(
       {
-        file: cpFile,
+        file: claims.file,
         writer: this.writer,
         coverage: () => this.manager.coverage(),
         pendingGapStart: () => this.backfill.pendingStart(),
@@ -146,7 +157,9 @@ export class CollectingSession {
         intervalMs: c.output.checkpointIntervalMs,
         logger: o.logger.child({ component: 'checkpoint' }),
         metrics,
-        mayWrite: () => this.#mayWriteCheckpoint(cpFile),
+        mayWrite: () => guard.mayWrite(),
+        confirm: () => guard.confirm(),
+        recordClaim: (cp) => guard.claim(cp),
         ...(o.onCheckpoint ? { onWritten: o.onCheckpoint } : {}),
       },
       initial,
@@ -189,31 +202,20 @@ export class CollectingSession {
 
   /**
    * Stops at once without writing anything more: this instance was fenced out of the lease. What
-   * it had not written yet is after the checkpoint, so the next holder backfills it.
+   * it had not written yet is after the checkpoint, so the next holder backfills it. Everything
+   * that writes to the shared folder (JSONL writer, Elasticsearch spool and replay, checkpoint)
+   * is stopped before the first wait: a writer stuck in a stalled write must not keep the spool
+   * going meanwhile.
    */
   abandon(): Promise<void> {
     this.pipeline.close();
     this.#stopped ??= (async () => {
+      const quiet = [this.writer.abandon(), this.elastic?.abandon(), this.checkpointer.stop(false)];
       await this.manager.stop();
       await this.backfill.stop();
-      await this.writer.abandon();
-      await this.elastic?.abandon();
-      await this.checkpointer.stop(false);
+      await Promise.all(quiet);
     })();
     return this.#stopped;
-  }
-
-  /** The lease is still ours, and no newer holder (higher token) has written the checkpoint. */
-  async #mayWriteCheckpoint(file: CheckpointFile): Promise<boolean> {
-    const o = this.#o;
-    if (o.mayWrite && !o.mayWrite()) return false;
-    if (o.token === null) return true;
-    const current = await file.read().catch(() => undefined);
-    if (current?.token != null && current.token > o.token) {
-      o.onFenced?.(`a newer lease holder (token ${current.token}) wrote the checkpoint`);
-      return false;
-    }
-    return true;
   }
 
   /**
@@ -246,7 +248,10 @@ export class CollectingSession {
 async function readInitialCheckpoint(o: SessionOptions): Promise<Checkpoint | undefined> {
   let fromFile: Checkpoint | undefined;
   try {
-    fromFile = await new CheckpointFile(o.config.output.checkpointFile).read();
+    // The newer of the file and the last holder's claim (the file may have been put back since).
+    fromFile = await new CheckpointClaims(
+      new CheckpointFile(o.config.output.checkpointFile),
+    ).read();
   } catch (err) {
     o.metrics.inc('errors');
     o.logger.error(
