@@ -17,6 +17,9 @@ import {
   processIdentity,
   type ProcessIdentity,
 } from '../src/lib/recording/liveness';
+import { loadConfig } from '../src/config';
+import { RecoveryService } from '../src/lib/recording/recovery';
+import { LocalRecordingSink } from '../src/lib/recording/uploader';
 import { memoryLogger } from './helpers/logger';
 import { openRecovery } from './helpers/recovery';
 
@@ -54,15 +57,21 @@ async function heartbeat(runId: string, owner: Partial<OwnerRecord>): Promise<st
 
 function observer(
   runId: string,
-  options: { identity?: ProcessIdentity; now?: () => number; monotonic?: () => number } = {},
+  options: {
+    identity?: ProcessIdentity;
+    now?: () => number;
+    monotonic?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
 ): RecordingFolders {
   return new RecordingFolders({
     root,
     instanceId: 'observer',
     runId,
-    heartbeatMs: 60_000,
+    heartbeatMs: 10_000,
     staleAfterMs: STALE_MS,
     logger,
+    sleep: () => Promise.resolve(), // a stale-looking heartbeat is read again at once
     ...options,
   });
 }
@@ -226,12 +235,15 @@ describe('the pid shortcut', () => {
 describe('heartbeats watched on the observer’s own clock', () => {
   it('keeps a heartbeat it saw written within the stale timeout alive when the wall clocks disagree by minutes', async () => {
     let mono = 0;
+    const advance = async (ms: number): Promise<void> => {
+      mono += ms;
+    };
     // The observer's wall clock runs 10 minutes ahead of the writer's.
     const ahead = () => Date.now() + 600_000;
     await heartbeat('live-run', { host: 'elsewhere', pid: 1, beat: 1 });
-    const me = observer('me-run', { now: ahead, monotonic: () => mono });
+    const me = observer('me-run', { now: ahead, monotonic: () => mono, sleep: advance });
     await me.open();
-    // First read: nothing seen yet, so only the wall clocks speak (the README's bound).
+    // First read, and no beat during the wait before the second one: dead by the wall clocks.
     expect(await deadness(me)).toEqual([['live-run', true]]);
     // The writer beats; 20 s later (observer's clock) the observer sees the change.
     await heartbeat('live-run', { host: 'elsewhere', pid: 1, beat: 2 });
@@ -254,7 +266,14 @@ describe('heartbeats watched on the observer’s own clock', () => {
   it('takes a folder for dead no later than the wall clock alone would (no slower recovery)', async () => {
     let wall = 1_000_000;
     let mono = 0;
-    const me = observer('me-run', { now: () => wall, monotonic: () => mono });
+    const me = observer('me-run', {
+      now: () => wall,
+      monotonic: () => mono,
+      sleep: async (ms) => {
+        wall += ms;
+        mono += ms;
+      },
+    });
     await me.open();
     await heartbeat('dying-run', { host: 'elsewhere', pid: 1, heartbeatAt: wall, beat: 1 });
     expect(await deadness(me)).toEqual([['dying-run', false]]);
@@ -271,5 +290,103 @@ describe('heartbeats watched on the observer’s own clock', () => {
     expect(wall - lastBeat).toBeGreaterThan(STALE_MS);
     expect(await deadness(me)).toEqual([['dying-run', true]]);
     await me.close();
+  });
+});
+
+describe('stale-looking heartbeats read again before adoption, at the default settings', () => {
+  const { heartbeatMs, staleAfterMs, scanIntervalMs } = loadConfig({}).recording.ownership;
+
+  /** A recovery as the server builds it, with the default timings and an injected wait. */
+  async function defaultRecovery(
+    monotonic: () => number,
+    sleep: (ms: number) => Promise<void>,
+    now: () => number = Date.now,
+  ): Promise<{ folders: RecordingFolders; recovery: RecoveryService }> {
+    const folders = new RecordingFolders({
+      root,
+      instanceId: 'observer',
+      runId: 'me-run',
+      heartbeatMs,
+      staleAfterMs,
+      logger,
+      monotonic,
+      sleep,
+      now,
+    });
+    await folders.open();
+    const sink = new LocalRecordingSink((path) => folders.finalize(path));
+    return { folders, recovery: new RecoveryService({ folders, sink, logger, scanIntervalMs }) };
+  }
+
+  it('never adopts a live folder whose owner clock lags an hour while its beat counter moves, from the first sighting on', async () => {
+    expect(scanIntervalMs).toBeGreaterThanOrEqual(staleAfterMs); // what made the watch blind
+    let mono = 0;
+    let beat = 1;
+    const lagging = (): Partial<OwnerRecord> => ({
+      host: 'elsewhere',
+      pid: 1,
+      heartbeatAt: Date.now() - 3_600_000,
+      beat: beat++,
+    });
+    const folder = await heartbeat('lagging-run', lagging());
+    await writeFile(join(folder, `${ID}.wav`), new Uint8Array(44 + 1600));
+    const waits: number[] = [];
+    const { folders, recovery } = await defaultRecovery(
+      () => mono,
+      async (ms) => {
+        waits.push(ms);
+        mono += ms;
+        await heartbeat('lagging-run', lagging()); // the owner beats during the wait
+      },
+    );
+    // The start-up sweep (first sighting), then periodic scans a little more than the scan
+    // interval apart, the owner beating in between.
+    expect((await recovery.sweep()).adopted).toBe(0);
+    for (let scan = 0; scan < 3; scan++) {
+      mono += scanIntervalMs + 1;
+      await heartbeat('lagging-run', lagging());
+      expect((await recovery.sweep()).adopted).toBe(0);
+    }
+    expect(waits).toEqual(Array.from({ length: 4 }, () => 1.5 * heartbeatMs));
+    expect((await readdir(folder)).sort()).toEqual([`${ID}.wav`, OWNER_FILE].sort());
+    await folders.close();
+  });
+
+  it('adopts folders whose owners stopped once they stay unchanged across one wait for all of them', async () => {
+    let mono = 0;
+    for (const run of ['stopped-a-run', 'stopped-b-run']) {
+      await heartbeat(run, { host: 'elsewhere', pid: 1, heartbeatAt: Date.now() - 3_600_000 });
+    }
+    const waits: number[] = [];
+    const { folders, recovery } = await defaultRecovery(
+      () => mono,
+      async (ms) => {
+        waits.push(ms);
+        mono += ms;
+      },
+    );
+    expect((await recovery.sweep()).adopted).toBe(2);
+    expect(waits).toEqual([1.5 * heartbeatMs]);
+    await folders.close();
+  });
+
+  it('adopts at once, without a wait, a stale folder it has already seen unchanged for 1.5 heartbeats', async () => {
+    let mono = 0;
+    let wall = 1_000_000;
+    await heartbeat('stopped-run', { host: 'elsewhere', pid: 1, heartbeatAt: wall - 50_000 });
+    const waits: number[] = [];
+    const { folders, recovery } = await defaultRecovery(
+      () => mono,
+      async (ms) => {
+        waits.push(ms);
+      },
+      () => wall,
+    );
+    expect((await folders.instances()).map((i) => i.dead)).toEqual([false]); // not stale yet
+    mono += scanIntervalMs;
+    wall += scanIntervalMs;
+    expect((await recovery.sweep()).adopted).toBe(1);
+    expect(waits).toEqual([]);
+    await folders.close();
   });
 });

@@ -1,6 +1,7 @@
-// An instance whose own heartbeat keeps failing stops taking new sessions (503, /health/check 503)
-// before the other instances could take its work folder for dead, and takes them again once a
-// heartbeat is written. The monotonic clock is injected and the heartbeat broken for real (its
+// An instance whose own heartbeat keeps failing stops taking new sessions (upgrades 503, /health
+// `refusing`; /health/check stays 200 so that no health check replaces the task and its live
+// sessions) before the other instances could take its work folder for dead, and takes them again
+// once a heartbeat is written. The monotonic clock is injected and the heartbeat broken for real (its
 // temporary file made a folder); no test waits for a timer.
 
 import { request } from 'node:http';
@@ -128,7 +129,7 @@ async function openSession(server: TestServer): Promise<RawClient> {
 }
 
 describe('two servers on one recording folder, one whose heartbeat fails', () => {
-  it('refuses new sessions on that one only (503, health 503, metric) while its open session goes on, until a heartbeat is written again', async () => {
+  it('refuses new sessions on that one only (upgrade 503, /health refusing, metric) while /health/check stays 200 and its open session goes on, until a heartbeat is written again', async () => {
     let mono = 0;
     // Slow beats: only the test writes heartbeats of A (stale timeout 3 × 1 h).
     const env = {
@@ -152,11 +153,15 @@ describe('two servers on one recording folder, one whose heartbeat fails', () =>
       });
       const late = new RawClient({ url: a.url(), apiKey: UNSIGNED_KEY });
       await expect(late.opened).rejects.toThrow(/HTTP 503/);
+      // The load balancer's and the container's health check stay green: a 503 there would get
+      // the task replaced and drop the session A still has.
       expect(await get(a.port, '/health/check')).toEqual({
-        status: 503,
-        body: '{"Http-Status":503,"Healthy":false}',
+        status: 200,
+        body: '{"Http-Status":200,"Healthy":true}',
       });
-      expect(JSON.parse((await get(a.port, '/health')).body)).toMatchObject({
+      const health = await get(a.port, '/health');
+      expect(health.status).toBe(503);
+      expect(JSON.parse(health.body)).toMatchObject({
         status: 'refusing',
         reason: 'recording storage unavailable',
         sessions: 1,
@@ -173,7 +178,7 @@ describe('two servers on one recording folder, one whose heartbeat fails', () =>
 
       await repairHeartbeat(folders);
       await folders.beat();
-      expect((await get(a.port, '/health/check')).status).toBe(200);
+      expect(JSON.parse((await get(a.port, '/health')).body)).toMatchObject({ status: 'running' });
       expect(await a.app.metrics.registry.metrics()).toMatch(
         /\naudiohook_recording_heartbeat_refusing 0\n/,
       );

@@ -32,9 +32,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /**
  * The handler of every non-upgrade request:
  * - `GET /health/check`: `200 {"Http-Status":200,"Healthy":true}` while running, 503 while
- *   draining or refusing sessions (the reference's shape, for load balancers).
- * - `GET /health`: status (`running`, `refusing` with a `reason`, `draining`) plus details
- *   (sessions, uptime, endpoints).
+ *   draining (the reference's shape, for load balancers). It stays 200 while new sessions are
+ *   refused (a failing recording heartbeat): the load balancer's and the container's health
+ *   checks both use it, and a 503 would get the task replaced, dropping every live session on it;
+ *   refused upgrades already get 503 on their own.
+ * - `GET /health`: status (`running`, `refusing` with a `reason`, `draining`; 503 unless
+ *   `running`) plus details (sessions, uptime, endpoints).
  * - `GET /metrics`: Prometheus text format.
  * - A WebSocket path without `Upgrade`: 426. Another method: 405. Anything else: 404.
  *
@@ -52,7 +55,8 @@ export function createHttpRoutes(
     logger: ctx.logger,
     health: {
       '/health/check': () => {
-        const healthy = !ctx.draining() && ctx.refusing?.() === undefined;
+        // Not `refusing`: see above (a storage hiccup must not replace the task).
+        const healthy = !ctx.draining();
         return { healthy, body: { 'Http-Status': healthy ? 200 : 503, Healthy: healthy } };
       },
       '/health': () => {

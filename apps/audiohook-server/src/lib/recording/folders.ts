@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join } from 'node:path';
 import type { AppLogger } from '../logging';
 import {
@@ -83,12 +84,14 @@ export interface RecordingFoldersOptions {
   readonly identity?: ProcessIdentity;
   /** Whether a process with this pid exists here. @default `process.kill(pid, 0)` */
   readonly pidExists?: (pid: number) => boolean;
+  /** Waits before a stale-looking heartbeat is read again. @default a timer */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** What tests (or another host) may supply instead of this machine's clock and identity. */
 export type FolderEnvironment = Pick<
   RecordingFoldersOptions,
-  'monotonic' | 'identity' | 'pidExists'
+  'monotonic' | 'identity' | 'pidExists' | 'sleep'
 >;
 
 /**
@@ -112,6 +115,16 @@ function errno(error: unknown): string | undefined {
  * this PID namespace, this boot) but another run id is an earlier process that had the same pid.
  */
 const OPEN_HERE = new Set<string>();
+
+/** A heartbeat as one read found it. */
+interface HeartbeatRead {
+  readonly runId: string;
+  readonly owner: OwnerRecord | undefined;
+  /** Epoch milliseconds of its last sign of life (its heartbeat, else the folder's mtime). */
+  readonly lastSign: number;
+  /** What is compared between reads: the file's text, or the mtime without a heartbeat. */
+  readonly value: string;
+}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -337,7 +350,10 @@ export class RecordingFolders {
    * Every other process's work folder with its state. Dead: its process no longer exists (only
    * known in the same PID space: same host, PID namespace and boot), so a restart in place
    * recovers what the crashed process left at once; or its heartbeat is older than the stale
-   * timeout, unless this process saw it written within that timeout (its own clock).
+   * timeout, unless this process saw it written within that timeout (its own clock), and this
+   * process saw it unchanged for 1.5 heartbeat intervals (its own clock): a folder stale by the
+   * wall clocks but not watched that long yet is read again after that wait (once for all such
+   * folders of one call), so a live writer whose clock lags is not taken for dead.
    */
   async instances(): Promise<InstanceState[]> {
     const folder = join(this.root, INSTANCES_DIR);
@@ -350,15 +366,30 @@ export class RecordingFolders {
     }
     this.#watch.keepOnly(new Set(names));
     const out: InstanceState[] = [];
+    const doubtful: string[] = [];
     for (const runId of names.sort()) {
       if (runId === this.runId) continue;
-      const state = await this.#state(join(folder, runId), runId);
-      if (state !== undefined) out.push(state);
+      const read = await this.#read(join(folder, runId), runId);
+      const state = read === undefined ? undefined : this.#judge(read, true);
+      if (state === 'doubtful') doubtful.push(runId);
+      else if (state !== undefined) out.push(state);
     }
-    return out;
+    if (doubtful.length === 0) return out;
+    await (this.#options.sleep ?? delay)(this.#recheckMs);
+    for (const runId of doubtful) {
+      const read = await this.#read(join(folder, runId), runId);
+      const state = read === undefined ? undefined : this.#judge(read, false);
+      if (state !== undefined && state !== 'doubtful') out.push(state);
+    }
+    return out.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
   }
 
-  async #state(folder: string, runId: string): Promise<InstanceState | undefined> {
+  /** How long a heartbeat must be seen unchanged before its wall-clock age may make it dead. */
+  get #recheckMs(): number {
+    return 1.5 * this.#options.heartbeatMs;
+  }
+
+  async #read(folder: string, runId: string): Promise<HeartbeatRead | undefined> {
     let owner: OwnerRecord | undefined;
     let text: string | undefined;
     try {
@@ -368,28 +399,36 @@ export class RecordingFolders {
     } catch {
       // No heartbeat (yet, or any more): the folder's own time stands in.
     }
-    let lastSign = owner?.heartbeatAt;
-    if (lastSign === undefined) {
-      try {
-        lastSign = (await stat(folder)).mtimeMs;
-      } catch {
-        return undefined; // adopted meanwhile
-      }
+    if (owner !== undefined) {
+      return { runId, owner, lastSign: owner.heartbeatAt, value: text ?? '' };
     }
-    const silentMs = Math.max(0, this.#now() - lastSign);
-    const writtenWithinMs = this.#watch.read(
-      runId,
-      owner === undefined ? `mtime:${lastSign}` : (text ?? ''),
-    );
+    try {
+      const { mtimeMs } = await stat(folder);
+      return { runId, owner, lastSign: mtimeMs, value: `mtime:${mtimeMs}` };
+    } catch {
+      return undefined; // adopted meanwhile
+    }
+  }
+
+  /**
+   * The state of a folder from one read of it; `doubtful` when it looks stale by the wall clocks
+   * alone and `first` asks for a second read (after the wait) rather than a verdict.
+   */
+  #judge(read: HeartbeatRead, first: boolean): InstanceState | 'doubtful' {
+    const { runId, owner } = read;
+    const silentMs = Math.max(0, this.#now() - read.lastSign);
+    const { writtenWithinMs, unchangedForMs } = this.#watch.read(runId, read.value);
     // A heartbeat this process saw written within the stale timeout is alive, whatever the two
-    // wall clocks say; otherwise the heartbeat's own time decides.
+    // wall clocks say; otherwise the heartbeat's own time decides, once this process has seen it
+    // stay unchanged for longer than a live writer ever leaves it (or across the wait).
     const seenWritten =
       writtenWithinMs !== undefined && writtenWithinMs <= this.#options.staleAfterMs;
-    const deadBecause = this.#goneHere(owner, runId)
-      ? 'process-gone'
-      : silentMs > this.#options.staleAfterMs && !seenWritten
-        ? 'heartbeat-stale'
-        : undefined;
+    let deadBecause: InstanceState['deadBecause'];
+    if (this.#goneHere(owner, runId)) deadBecause = 'process-gone';
+    else if (silentMs > this.#options.staleAfterMs && !seenWritten) {
+      if (first && unchangedForMs < this.#recheckMs) return 'doubtful';
+      deadBecause = 'heartbeat-stale';
+    }
     return {
       runId,
       owner,

@@ -100,19 +100,33 @@ interface Reading {
   value: string;
   /** Monotonic time of the last read. */
   readAt: number;
+  /** Monotonic time of the first read that saw `value`. */
+  firstSeenAt: number;
   /** Monotonic time of the read before the one that first saw `value` (it was written after). */
   writtenAfter: number | undefined;
 }
 
+/** What one read of a heartbeat tells, on the reader's monotonic clock. */
+export interface HeartbeatSighting {
+  /**
+   * At most this many milliseconds ago it was written, as this process has seen it change (the
+   * time since the read before the change it saw last); `undefined` until it has seen a change.
+   */
+  readonly writtenWithinMs: number | undefined;
+  /** For at least this many milliseconds it has not changed (`0` at the first read of a value). */
+  readonly unchangedForMs: number;
+}
+
 /**
  * The heartbeats of other processes as this one reads them, timed on its own monotonic clock (as a
- * lease is): a heartbeat that changed since an earlier read was written after that read.
+ * lease is): a heartbeat that changed since an earlier read was written after that read, and one
+ * that did not change between two reads was not written in between.
  *
  * @example
  * ```ts
  * const watch = new HeartbeatWatch(() => performance.now());
- * watch.read('b-1f2e3d4c', text); // undefined: nothing known yet
- * watch.read('b-1f2e3d4c', newer); // ms since the read before: it was written within that
+ * watch.read('b-1f2e3d4c', text); // { writtenWithinMs: undefined, unchangedForMs: 0 }
+ * watch.read('b-1f2e3d4c', newer); // writtenWithinMs: ms since the read before the change
  * ```
  */
 export class HeartbeatWatch {
@@ -123,24 +137,24 @@ export class HeartbeatWatch {
     this.#monotonic = monotonic;
   }
 
-  /**
-   * Records a read of `runId`'s heartbeat. Returns how long ago, at most, it was last written as
-   * this process has seen (the time since the read before the change it saw last), or `undefined`
-   * when it has never seen it change.
-   */
-  read(runId: string, value: string): number | undefined {
+  /** Records a read of `runId`'s heartbeat and returns what this process knows of it. */
+  read(runId: string, value: string): HeartbeatSighting {
     const now = this.#monotonic();
     const reading = this.#readings.get(runId);
     if (reading === undefined) {
-      this.#readings.set(runId, { value, readAt: now, writtenAfter: undefined });
-      return undefined;
+      this.#readings.set(runId, { value, readAt: now, firstSeenAt: now, writtenAfter: undefined });
+      return { writtenWithinMs: undefined, unchangedForMs: 0 };
     }
     if (reading.value !== value) {
       reading.writtenAfter = reading.readAt;
+      reading.firstSeenAt = now;
       reading.value = value;
     }
     reading.readAt = now;
-    return reading.writtenAfter === undefined ? undefined : now - reading.writtenAfter;
+    return {
+      writtenWithinMs: reading.writtenAfter === undefined ? undefined : now - reading.writtenAfter,
+      unchangedForMs: now - reading.firstSeenAt,
+    };
   }
 
   /** Forgets the folders that are gone (adopted or removed). */

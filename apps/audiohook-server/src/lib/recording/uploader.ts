@@ -4,7 +4,7 @@
 // LOG_ROOT_DIR for a later sweep (recovery.ts).
 
 import { createReadStream, type Stats } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -124,7 +124,7 @@ export class S3RecordingSink implements RecordingSink {
 
   /** Uploads one file with retries; returns the file's status as it was uploaded. */
   async uploadFile(path: string, key: string): Promise<Stats> {
-    const before = await stat(path);
+    const before = await freshStat(path);
     const { size } = before;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#attempts; attempt++) {
@@ -170,7 +170,7 @@ export class S3RecordingSink implements RecordingSink {
  * It is kept instead, and a later sweep uploads it whole.
  */
 async function deleteUnchanged(path: string, uploaded: Stats): Promise<void> {
-  const now = await stat(path);
+  const now = await freshStat(path);
   if (now.size !== uploaded.size || now.mtimeMs !== uploaded.mtimeMs) {
     throw new ServerError(
       ServerErrorCode.UploadFailed,
@@ -178,4 +178,18 @@ async function deleteUnchanged(path: string, uploaded: Stats): Promise<void> {
     );
   }
   await unlink(path);
+}
+
+/**
+ * A file's status as its server has it: `fstat` of a newly opened file. On NFS (EFS) a path's
+ * `stat` may answer from the client's attribute cache for seconds, missing another host's write;
+ * an open revalidates them (close-to-open consistency).
+ */
+async function freshStat(path: string): Promise<Stats> {
+  const handle = await open(path, 'r');
+  try {
+    return await handle.stat();
+  } finally {
+    await handle.close();
+  }
 }
