@@ -2,10 +2,15 @@
 // between them (elected through the conversation table), and several matching data sources left
 // by an older deployment no longer stop the start: every instance picks the same one.
 
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pino from 'pino';
-import { DataSourceLifecycle, StaticAccessToken } from '../src/lib/datasource';
-import { DataSourceElection, dataSourceElectionKey } from '../src/lib/datasource-election';
+import { DataSourceLifecycle, StaticAccessToken, type DataSource } from '../src/lib/datasource';
+import {
+  DataSourceElection,
+  dataSourceElectionKey,
+  type DataSourceIdentity,
+  type RegistrationSteps,
+} from '../src/lib/datasource-election';
 import { startLocalDynamo, type LocalDynamo } from './helpers/dynamo';
 import { FakeWebex } from './helpers/fake-webex';
 import { startGateway, testConfig, type RunningGateway } from './helpers/gateway';
@@ -186,6 +191,133 @@ describe('data source registration by several instances', () => {
     } finally {
       await Promise.all(gateways.map((gw) => gw.stop()));
     }
+  });
+});
+
+describe('the registration claim', () => {
+  const identity = (): DataSourceIdentity => ({
+    baseUrl: webex.base,
+    url: URL_,
+    schemaId: SCHEMA,
+    audience: 'BYOVAGateway',
+    subject: 'callAudioData',
+  });
+
+  /** Steps that register `ds-mine` and read back any id. */
+  function steps(): RegistrationSteps & { registered: number } {
+    const out = {
+      registered: 0,
+      find: async (): Promise<DataSource | undefined> => undefined,
+      register: async (): Promise<DataSource> => {
+        out.registered += 1;
+        return { id: 'ds-mine' };
+      },
+      read: async (id: string): Promise<DataSource | undefined> => ({ id }),
+    };
+    return out;
+  }
+
+  /** A client whose first PutItem is stored but answered with a timeout (the SDK retries it). */
+  function clientLosingFirstPutAnswer(): DynamoDBClient {
+    const client = dynamo.client();
+    let lost = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutItemCommand') return next(args);
+        const out = await next(args);
+        if (!lost) {
+          lost = true;
+          throw Object.assign(new Error('the answer timed out'), { name: 'TimeoutError' });
+        }
+        return out;
+      },
+      // After the retry middleware: once per attempt, around the HTTP exchange.
+      { step: 'finalizeRequest', priority: 'low', name: 'loseFirstPutAnswer' },
+    );
+    return client;
+  }
+
+  it('registers at once when its own claim was stored but the answer was lost', async () => {
+    const table = await freshTable();
+    const { logger, lines } = capture();
+    const election = new DataSourceElection({
+      client: clientLosingFirstPutAnswer(),
+      table,
+      leaseMs: 200,
+      pollMs: 20,
+      logger,
+    });
+    const registration = steps();
+    const item = await election.registerOnce(identity(), registration);
+    expect(item.id).toBe('ds-mine');
+    expect(registration.registered).toBe(1);
+    expect(lines.map((l) => l['msg'])).not.toContain(
+      'the instance registering the data source did not finish; trying again',
+    );
+    expect((await dynamo.items(table))[0]?.['dataSourceId']?.S).toBe('ds-mine');
+  });
+
+  it('waits for the registrar as long as the registrar’s own lease, when longer than the waiter’s', async () => {
+    const table = await freshTable();
+    const key = dataSourceElectionKey(identity());
+    // A registrar with a long timeout_ms claimed the registration and is still registering.
+    await dynamo.client().send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          pk: { S: key },
+          owner: { S: 'slow-registrar' },
+          leaseMs: { N: '60000' },
+          expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
+        },
+      }),
+    );
+    const { logger, lines } = capture();
+    const ownLease = 100;
+    const election = new DataSourceElection({
+      client: dynamo.client(),
+      table,
+      leaseMs: ownLease,
+      pollMs: 10,
+      logger,
+    });
+    const registration = steps();
+    const waiting = election.registerOnce(identity(), registration);
+    // Well past the waiter's own lease, the registrar finishes.
+    await new Promise((resolve) => setTimeout(resolve, 4 * ownLease));
+    await dynamo.client().send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: key } },
+        UpdateExpression: 'SET dataSourceId = :id',
+        ExpressionAttributeValues: { ':id': { S: 'ds-slow' } },
+      }),
+    );
+    expect((await waiting).id).toBe('ds-slow');
+    expect(registration.registered).toBe(0);
+    expect(lines.map((l) => l['msg'])).not.toContain(
+      'the instance registering the data source did not finish; trying again',
+    );
+  });
+
+  it('writes its lease into its claim for the instances that wait for it', async () => {
+    const table = await freshTable();
+    let claim: Record<string, unknown> | undefined;
+    const election = new DataSourceElection({
+      client: dynamo.client(),
+      table,
+      leaseMs: 8000,
+      pollMs: 20,
+      logger: pino({ level: 'silent' }),
+    });
+    await election.registerOnce(identity(), {
+      ...steps(),
+      register: async () => {
+        claim = (await dynamo.items(table))[0];
+        return { id: 'ds-mine' };
+      },
+    });
+    expect(claim).toMatchObject({ owner: { S: expect.any(String) }, leaseMs: { N: '8000' } });
   });
 });
 

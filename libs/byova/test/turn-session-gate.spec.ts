@@ -59,7 +59,8 @@ describe('turn gate', () => {
     gate.open(true);
     await handled;
     expect(responses).toEqual([]);
-    expect(h.connector.calls).toEqual([]);
+    // The replaced session is only ended; nothing of the turn reaches it.
+    expect(h.connector.calls).toEqual(['end:superseded']);
     expect(newer.calls).toEqual([]);
     await h.session.receive(h.open().stream, dtmf('5'));
     expect(newer.calls).toEqual(['dtmf:5']);
@@ -103,6 +104,28 @@ describe('turn gate', () => {
     await sent;
     expect(eventTypes(responses)).toEqual(['START_OF_INPUT', 'END_OF_INPUT']);
     expect(h.connector.calls).not.toContain('utterance');
+  });
+
+  it('ends the connector session it replaces when it adopts a newer state', async () => {
+    const h = harness();
+    const newer = new ScriptedSession();
+    h.session.adopt({ ...h.session.state, welcomed: true, turns: 1 }, newer);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.connector.calls).toEqual(['end:superseded']);
+    expect(newer.calls).toEqual([]);
+    // The conversation goes on: its end reaches the new session only.
+    await h.session.end('client_session_end');
+    expect(h.connector.calls).toEqual(['end:superseded']);
+    expect(newer.calls).toEqual(['end:client_session_end']);
+  });
+
+  it('logs, and does not throw, when the replaced connector session fails to end', async () => {
+    const old = new ScriptedSession();
+    old.end = () => Promise.reject(new Error('vendor down'));
+    const h = harness({ connector: old });
+    h.session.adopt({ ...h.session.state, turns: 1 }, new ScriptedSession());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.seen.logs).toContainEqual(['warn', 'superseded connector session end failed']);
   });
 
   it('refuses the state of another conversation', () => {

@@ -73,7 +73,16 @@ export interface ConversationRegistryOptions {
   readonly turnLeaseMs?: number;
   /** With the table: first wait between reads of a claimed conversation. @default 25 */
   readonly turnPollMs?: number;
+  /**
+   * With the table, on close: how long turns still under way may take to finish before their
+   * state is written out (and their claim released) as it is.
+   * @default DEFAULT_CLOSE_TURN_WAIT_MS
+   */
+  readonly closeTurnWaitMs?: number;
 }
+
+/** See {@link ConversationRegistryOptions.closeTurnWaitMs}. */
+export const DEFAULT_CLOSE_TURN_WAIT_MS = 5_000;
 
 /** See {@link ConversationRegistryOptions.turnLeaseMs}. */
 export const DEFAULT_TURN_LEASE_MS = 60_000;
@@ -337,7 +346,7 @@ export class ConversationRegistry {
 
   /** Turns of a shared conversation wait for, and claim, the conversation in the table. */
   #gate(shared: SharedConversations, of: () => Conversation): TurnGate {
-    return { enter: (stream) => shared.enter(of(), stream) };
+    return { enter: (stream, hangUp) => shared.enter(of(), stream, hangUp === true) };
   }
 
   /**
@@ -356,7 +365,10 @@ export class ConversationRegistry {
   #evict(conversation: Conversation, { reloading = false } = {}): void {
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
-    if (!reloading) this.#startedHere.delete(conversation.id);
+    if (!reloading) {
+      this.#startedHere.delete(conversation.id);
+      this.#shared?.forget(conversation.id);
+    }
     void conversation.recorder?.close();
   }
 
@@ -419,21 +431,35 @@ export class ConversationRegistry {
 
   /**
    * Stops the reaper. A single instance ends every conversation; with a table, conversations
-   * outlive this instance (other instances serve them), so they are only written out and dropped.
+   * outlive this instance (other instances serve them), so they are only written out and dropped:
+   * a turn still under way gets `closeTurnWaitMs` to finish, then the state held is written and
+   * the turn's claim released all the same, so that the next turn on another instance need not
+   * wait for the claim's lease. Call it before the table's client is destroyed.
    */
   async close(reason = 'shutdown'): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    if (this.#options.store === undefined) {
+    const shared = this.#shared;
+    if (shared === undefined) {
       await Promise.all(this.all().map((c) => this.end(c, reason)));
       return;
     }
+    const deadline =
+      performance.now() + (this.#options.closeTurnWaitMs ?? DEFAULT_CLOSE_TURN_WAIT_MS);
     await Promise.all(
       this.all().map(async (c) => {
-        await this.persist(c)?.catch(() => undefined);
+        await settled(c, deadline);
+        await shared.persist(c, { force: true }).catch(() => undefined);
         this.#evict(c);
         await c.recorder?.close();
       }),
     );
+  }
+}
+
+/** Resolves once no input of `conversation` is under way, or at `deadline` (own clock). */
+async function settled(conversation: Conversation, deadline: number): Promise<void> {
+  while (conversation.turnSession.busy && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

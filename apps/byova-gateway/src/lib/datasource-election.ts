@@ -61,6 +61,8 @@ export interface DataSourceIdentity {
 interface RegistrationRecord {
   readonly owner: string;
   readonly dataSourceId: string | undefined;
+  /** The registrar's own lease (`leaseMs`), when it wrote one. */
+  readonly leaseMs?: number | undefined;
 }
 
 /** The table item of a data source's registration. */
@@ -141,14 +143,19 @@ export class DataSourceElection {
     return item;
   }
 
-  /** True when this instance became the registrar. */
+  /**
+   * True when this instance became the registrar. The claim can be stored with its answer lost
+   * (a timeout, after which the SDK's retry fails the condition, or throws): a record that names
+   * this instance is its own claim.
+   */
   async #claim(key: string): Promise<boolean> {
+    let failure: { readonly error: unknown } | undefined;
     try {
       await this.#send('write', () =>
         this.#options.client.send(
           new PutItemCommand({
             TableName: this.#options.table,
-            Item: this.#item(key),
+            Item: { ...this.#item(key), leaseMs: { N: String(this.#options.leaseMs) } },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         ),
@@ -156,12 +163,18 @@ export class DataSourceElection {
       return true;
     } catch (error) {
       if (
-        error instanceof DataSourceError &&
-        error.cause instanceof ConditionalCheckFailedException
+        !(error instanceof DataSourceError) ||
+        !(error.cause instanceof ConditionalCheckFailedException)
       )
-        return false;
-      throw error;
+        failure = { error };
     }
+    const record = await this.#read(key).catch(() => undefined);
+    if (record?.owner === this.#owner && record.dataSourceId === undefined) {
+      this.#options.logger.info({}, 'registration claim stored although its answer was lost');
+      return true;
+    }
+    if (failure !== undefined) throw failure.error;
+    return false;
   }
 
   /**
@@ -176,8 +189,10 @@ export class DataSourceElection {
       if (record.dataSourceId !== undefined)
         return { owner: record.owner, dataSourceId: record.dataSourceId };
       const now = performance.now();
+      // The registrar's lease when it is longer (its timeout_ms may be larger than this one's).
+      const lease = Math.max(this.#options.leaseMs, record.leaseMs ?? 0);
       if (seen?.owner !== record.owner) seen = { owner: record.owner, since: now };
-      else if (now - seen.since >= this.#options.leaseMs) {
+      else if (now - seen.since >= lease) {
         this.#options.logger.warn(
           { registrar: record.owner },
           'the instance registering the data source did not finish; trying again',
@@ -201,7 +216,12 @@ export class DataSourceElection {
     );
     const owner = out.Item?.['owner']?.S;
     if (owner === undefined) return undefined;
-    return { owner, dataSourceId: out.Item?.['dataSourceId']?.S };
+    const leaseMs = Number(out.Item?.['leaseMs']?.N);
+    return {
+      owner,
+      dataSourceId: out.Item?.['dataSourceId']?.S,
+      leaseMs: Number.isFinite(leaseMs) ? leaseMs : undefined,
+    };
   }
 
   /** Removes the record if it is still `record` (another instance may have replaced it). */

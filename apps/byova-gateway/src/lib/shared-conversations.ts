@@ -28,6 +28,9 @@ const ACTIVITY_REFRESH_MS = 60_000;
 /** Claim attempts of one turn before the stream fails (others keep changing the conversation). */
 const MAX_CLAIM_ATTEMPTS = 50;
 
+/** Conversations whose foreign claim this instance is timing at once (oldest dropped beyond). */
+const MAX_WATCHED_CLAIMS = 10_000;
+
 export interface SharedConversationsOptions {
   readonly store: ConversationStore;
   readonly metrics: GatewayMetrics;
@@ -53,6 +56,12 @@ export class SharedConversations {
   readonly #foreign = new WeakSet<Conversation>();
   /** Copies whose item is already deleted. */
   readonly #removed = new WeakSet<Conversation>();
+  /**
+   * Per conversation id, another instance's claim seen waiting and since when (own clock): kept
+   * across streams and copies, so WxCC giving up and retrying a waiting stream does not restart
+   * the lease.
+   */
+  readonly #watched = new Map<string, { readonly version: number; readonly since: number }>();
 
   constructor(options: SharedConversationsOptions) {
     this.#options = options;
@@ -81,16 +90,24 @@ export class SharedConversations {
    * @returns false when the conversation exists already (another instance created it).
    */
   create(conversation: Conversation, claim: boolean): Promise<boolean> {
-    return this.#save(conversation, claim ? randomUUID() : undefined);
+    return claim ? this.#saveClaimed(conversation, randomUUID()) : this.#save(conversation);
+  }
+
+  /** This instance no longer holds the conversation (ended, or dropped here). */
+  forget(conversationId: string): void {
+    this.#watched.delete(conversationId);
   }
 
   /**
    * The gate of a turn: resolves true once this copy holds the conversation's claim (at its
    * newest state), false when the conversation no longer exists. Runs after this copy's saves.
+   * A hang-up (`hangUp`) does not wait for another instance's turn: ending needs no claim, its
+   * delete is conditional on the version (and follows a newer one, see {@link remove}), and the
+   * other instance's save after its turn then fails its version condition.
    */
-  enter(conversation: Conversation, stream: TurnStream): Promise<boolean> {
+  enter(conversation: Conversation, stream: TurnStream, hangUp = false): Promise<boolean> {
     if (this.#claims.has(conversation)) return Promise.resolve(true);
-    const run = conversation.saving.then(() => this.#claim(conversation, stream));
+    const run = conversation.saving.then(() => (hangUp ? true : this.#claim(conversation, stream)));
     conversation.saving = run.then(
       () => undefined,
       () => undefined,
@@ -99,24 +116,27 @@ export class SharedConversations {
   }
 
   async #claim(conversation: Conversation, stream: TurnStream): Promise<boolean> {
-    let seen: { version: number; since: number } | undefined;
     let wait = this.#options.pollMs;
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS;) {
       // Ended here meanwhile: the gate's caller drops the input.
       if (this.#claims.has(conversation) || conversation.ended) return true;
       if (!conversation.stale && !this.#foreign.has(conversation)) {
         attempt += 1;
-        if (await this.#save(conversation, randomUUID())) return true;
+        if (await this.#saveClaimed(conversation, randomUUID())) {
+          this.#watched.delete(conversation.id);
+          return true;
+        }
       }
       const stored = await this.load(conversation.id);
       if (stored === undefined || stored.state.startedAt !== conversation.startedAt) {
         conversation.logger.info({}, 'conversation ended on another instance');
+        this.#watched.delete(conversation.id);
         this.#options.gone(conversation);
         return false;
       }
       if (stored.claimedBy !== undefined) {
         const now = performance.now();
-        if (seen?.version !== stored.version) seen = { version: stored.version, since: now };
+        const seen = this.#watch(conversation.id, stored.version, now);
         if (now - seen.since < this.#options.turnLeaseMs) {
           // The stream ended while waiting: its input is dropped (the caller gate sees it closed).
           if (stream.closed) return true;
@@ -137,6 +157,20 @@ export class SharedConversations {
     );
   }
 
+  /** Since when this instance has seen `version` of the conversation claimed (first: `now`). */
+  #watch(conversationId: string, version: number, now: number): { version: number; since: number } {
+    const seen = this.#watched.get(conversationId);
+    if (seen?.version === version) return seen;
+    const next = { version, since: now };
+    this.#watched.delete(conversationId);
+    if (this.#watched.size >= MAX_WATCHED_CLAIMS) {
+      const oldest = this.#watched.keys().next();
+      if (oldest.done !== true) this.#watched.delete(oldest.value);
+    }
+    this.#watched.set(conversationId, next);
+    return next;
+  }
+
   /** Continues the copy from the newer stored state, with a connector session opened from it. */
   #adopt(conversation: Conversation, stored: StoredConversation): void {
     conversation.turnSession.adopt(stored.state, this.#options.reopen(conversation, stored.state));
@@ -147,14 +181,16 @@ export class SharedConversations {
 
   /**
    * Saves the conversation's state when it changed (or its expiry needs moving), and ends its
-   * claim once no input is queued; after any save under way. Called after every request.
+   * claim once no input is queued; after any save under way. Called after every request. With
+   * `force` (this instance stops), the claim ends even while a turn is under way: the state held
+   * is saved.
    */
-  persist(conversation: Conversation): Promise<void> {
+  persist(conversation: Conversation, { force = false } = {}): Promise<void> {
     const run = conversation.saving.then(async () => {
       if (conversation.ended || conversation.stale || this.#removed.has(conversation)) return;
       const claimed = this.#claims.has(conversation);
       // A queued input runs under the same claim; the save after it ends the claim.
-      if (claimed && conversation.turnSession.busy) return;
+      if (claimed && conversation.turnSession.busy && !force) return;
       // Another instance's turn is under way: it saves next.
       if (!claimed && this.#foreign.has(conversation)) return;
       const state = conversation.turnSession.state;
@@ -184,20 +220,53 @@ export class SharedConversations {
     // A save without a claim ends it: a turn arriving meanwhile claims again after this save.
     if (claim === undefined) this.#claims.delete(conversation);
     const ok = await this.#track('save', () => store.save(state, conversation.version + 1, claim));
-    if (ok) {
-      conversation.version += 1;
-      conversation.saved = {
-        fingerprint: stateFingerprint(state),
-        activityAt: state.lastActivityAt,
-      };
-      this.#foreign.delete(conversation);
-      if (claim !== undefined) this.#claims.set(conversation, claim);
-      else this.#claims.delete(conversation);
-    } else {
+    if (ok) this.#saved(conversation, state, conversation.version + 1, claim);
+    else {
       this.#claims.delete(conversation);
       metrics.storeOperations.inc({ operation: 'save', outcome: 'conflict' });
     }
     return ok;
+  }
+
+  /**
+   * Writes the next version claimed with `token`. A claim can be stored with its answer lost (a
+   * timeout, after which the SDK's retry fails the version condition, or throws): when the item
+   * then holds `token` at that version, the claim is this copy's.
+   */
+  async #saveClaimed(conversation: Conversation, token: string): Promise<boolean> {
+    const state = conversation.turnSession.state;
+    const version = conversation.version + 1;
+    let failure: { readonly error: unknown } | undefined;
+    try {
+      if (await this.#save(conversation, token)) return true;
+    } catch (error) {
+      failure = { error };
+    }
+    const stored = await this.load(conversation.id).catch(() => undefined);
+    if (stored?.claimedBy === token && stored.version === version) {
+      this.#saved(conversation, state, version, token);
+      conversation.logger.info({ version }, 'turn claim stored although its answer was lost');
+      return true;
+    }
+    if (failure !== undefined) throw failure.error;
+    return false;
+  }
+
+  /** `state` is stored as `version` (claimed with `claim`). */
+  #saved(
+    conversation: Conversation,
+    state: ConversationState,
+    version: number,
+    claim: string | undefined,
+  ): void {
+    conversation.version = version;
+    conversation.saved = {
+      fingerprint: stateFingerprint(state),
+      activityAt: state.lastActivityAt,
+    };
+    this.#foreign.delete(conversation);
+    if (claim !== undefined) this.#claims.set(conversation, claim);
+    else this.#claims.delete(conversation);
   }
 
   /**
@@ -208,6 +277,7 @@ export class SharedConversations {
   async remove(conversation: Conversation): Promise<void> {
     if (this.#removed.has(conversation)) return;
     this.#removed.add(conversation);
+    this.#watched.delete(conversation.id);
     let version = conversation.version;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       if (await this.#delete(conversation.id, version)) return;

@@ -108,9 +108,10 @@ export interface TurnGate {
    * may run it (after {@link CallerTurnSession.adopt} when another instance changed the
    * conversation meanwhile), or false when the conversation no longer exists (it ended
    * elsewhere): the input is then dropped and `stream` completed. May resolve early once
-   * `stream` is closed (the input is dropped).
+   * `stream` is closed (the input is dropped). `hangUp` is true for a SESSION_END: the gate may
+   * let it run without waiting for another instance's turn (the call is over either way).
    */
-  enter(stream: TurnStream): Promise<boolean>;
+  enter(stream: TurnStream, hangUp?: boolean): Promise<boolean>;
 }
 
 /** Options of {@link CallerTurnSession}. */
@@ -229,7 +230,8 @@ export class CallerTurnSession {
 
   /**
    * Continues from a newer state of the conversation (another instance served it meanwhile),
-   * with `session` opened from that state's connector snapshot. Open streams stay as they are.
+   * with `session` opened from that state's connector snapshot. Open streams stay as they are;
+   * the session replaced is ended (`superseded`).
    */
   adopt(state: ConversationState, session: ConnectorSession): void {
     if (state.conversationId !== this.#state.conversationId) {
@@ -237,7 +239,18 @@ export class CallerTurnSession {
     }
     const { connector: _snapshot, ...rest } = state;
     Object.assign(this.#state, rest);
+    const old = this.#session;
     this.#session = session;
+    // The superseded session releases what it holds (its replacement continues the dialog).
+    if (old !== session) void this.#endSuperseded(old);
+  }
+
+  async #endSuperseded(old: ConnectorSession): Promise<void> {
+    try {
+      await old.end('superseded');
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'superseded connector session end failed');
+    }
   }
 
   /** Marks activity now (idle reaping, store expiry). */
@@ -323,7 +336,7 @@ export class CallerTurnSession {
   #gated(stream: Stream, turn: () => Promise<void>, hangUp = false): Promise<void> {
     const gate = this.#gate;
     if (gate === undefined) return turn();
-    return gate.enter(stream).then((exists) => {
+    return gate.enter(stream, hangUp).then((exists) => {
       if (!exists) {
         // Ended elsewhere: a hang-up is answered as for a conversation nobody holds.
         if (hangUp) stream.write(eventResponse('SESSION_END', 'session_ended_by_client'));
