@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { runService, startTracing } from '@org/service-kit';
 import { createLogger, SERVICE_NAME } from './lib/logging';
 import { parseRecoverArgs, runRecovery } from './recover';
+import { shutdownDeadlineMs } from './shutdown-budget';
 
 function configOrExit(): ServerConfig {
   try {
@@ -59,8 +60,8 @@ async function serve(config: ServerConfig): Promise<void> {
   const app = createApp(config, { logger, tracer: tracing.tracer });
   await runService({
     logger,
-    // Drain, the close transaction, then a minute for uploads in progress.
-    deadlineMs: config.drain.timeoutMs + config.limits.closeTimeoutMs + 60_000,
+    // Drain, the close transaction, then the uploads in progress (the stack checks the same sum).
+    deadlineMs: shutdownDeadlineMs(config),
     // One session's bug must not take every other call down with it: log, keep serving.
     unhandledRejection: 'log',
     start: () => app.start(),

@@ -1,6 +1,7 @@
 // The AudioHook server's stack, synthesised once for the file (synthesis takes seconds): what
 // issue 13 asks of it, pinned on the template, plus cdk-nag and the CDK's template validation.
 
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, type CfnElement, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -14,6 +15,7 @@ import {
   validationReports,
 } from '@org/infra';
 import { ConfigError, loadConfig } from '../src/config';
+import { shutdownDeadlineMs } from '../src/shutdown-budget';
 import { readAudioHookParameters } from '../src/infra/parameters';
 import { AUDIOHOOK_PING_INTERVAL } from '../src/infra/server-ingress';
 import { AudioHookServerStack } from '../src/infra/server-stack';
@@ -57,7 +59,8 @@ beforeAll(() => {
       RECORDING_RETENTION_DAYS: '365',
       INGRESS_CIDRS: '192.0.2.0/24,198.51.100.0/24',
       RECORDINGS_ON_EFS: 'true',
-      APP_SETTINGS: '{"LOG_LEVEL":"debug","SERVERPORT":"9999"}',
+      APP_SETTINGS: '{"LOG_LEVEL":"debug","SERVERPORT":"9999","TRANSCRIPTION_ENGINE":"transcribe"}',
+      APP_SECRETS: '{"OTEL_EXPORTER_OTLP_HEADERS":"audiohook/otel-headers"}',
     }),
     image: image(),
   });
@@ -153,15 +156,29 @@ describe('AudioHookServerStack: health and draining', () => {
     expect(container['StopTimeout']).toBeLessThanOrEqual(120);
   });
 
-  it('refuses settings whose drain deadline leaves no time for uploads before SIGKILL', () => {
-    expect(
-      () =>
-        new AudioHookServerStack(createInfraApp({ nag: false }), 'TooLong', {
-          env,
-          params: readAudioHookParameters({ APP_SETTINGS: '{"DRAIN_TIMEOUT_MS":"100000"}' }),
-          image: image(),
-        }),
-    ).toThrow(/must leave 30 s for uploads/);
+  it("checks the server's own shutdown deadline (drain + close + upload margin, as main.ts uses it) against the stop timeout", () => {
+    expect(stack.shutdownDeadline.toMilliseconds()).toBe(shutdownDeadlineMs(loadConfig({})));
+    expect(stack.shutdownDeadline.toSeconds()).toBeLessThanOrEqual(
+      containerDefinition(template)['StopTimeout'] as number,
+    );
+    const main = readFileSync(join(__dirname, '../src/main.ts'), 'utf8');
+    expect(main).toMatch(/deadlineMs: shutdownDeadlineMs\(config\)/);
+  });
+
+  it('refuses settings whose shutdown deadline would run past SIGKILL and cut the last uploads', () => {
+    // 82 s drain + 8 s close + 60 s uploads = 150 s: more than Fargate's 120 s.
+    for (const drain of ['82000', '100000']) {
+      expect(
+        () =>
+          new AudioHookServerStack(createInfraApp({ nag: false }), `TooLong${drain}`, {
+            env,
+            params: readAudioHookParameters({
+              APP_SETTINGS: `{"DRAIN_TIMEOUT_MS":"${drain}"}`,
+            }),
+            image: image(),
+          }),
+      ).toThrow(/shutdown deadline, .* \(\d+ s\), exceeds Fargate's 120 s stop timeout/);
+    }
     expect(
       () =>
         new AudioHookServerStack(createInfraApp({ nag: false }), 'ShortDelay', {
@@ -280,6 +297,43 @@ describe('AudioHookServerStack: the container', () => {
     expect(variables['SERVERPORT']).toBe('8080');
   });
 
+  it('refuses secret settings in APP_SETTINGS (plain-text variables) by name, pointing to the secrets, never echoing them', () => {
+    const read = () =>
+      readAudioHookParameters({
+        APP_SETTINGS: JSON.stringify({
+          STATIC_API_KEY_MAP: '{"key":"aHVudGVyMg=="}',
+          OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer xyz',
+          LOG_LEVEL: 'debug',
+        }),
+      });
+    expect(read).toThrow(
+      /STATIC_API_KEY_MAP cannot be in APP_SETTINGS: it is a secret.*SECRET_NAME/,
+    );
+    expect(read).toThrow(/OTEL_EXPORTER_OTLP_HEADERS cannot be in APP_SETTINGS: .*APP_SECRETS/);
+    expect(read).not.toThrow(/aHVudGVyMg|xyz/);
+    expect(read).not.toThrow(/LOG_LEVEL/);
+  });
+
+  it('refuses a URL with credentials in APP_SETTINGS', () => {
+    expect(() =>
+      readAudioHookParameters({
+        APP_SETTINGS: '{"OTEL_EXPORTER_OTLP_ENDPOINT":"https://user:hunter2@otel.example.com"}',
+      }),
+    ).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT in APP_SETTINGS is a URL with credentials/);
+  });
+
+  it('injects the secret settings named in APP_SECRETS from Secrets Manager, and only those', () => {
+    const container = containerDefinition(importedTemplate);
+    const secrets = container['Secrets'] as { Name: string; ValueFrom: unknown }[];
+    expect(secrets.map((e) => e.Name)).toEqual(['OTEL_EXPORTER_OTLP_HEADERS']);
+    expect(JSON.stringify(secrets[0]?.ValueFrom)).toContain(':secret:audiohook/otel-headers');
+    expect(containerDefinition(template)['Secrets']).toBeUndefined();
+    expect(Object.keys(environment(container))).not.toContain('OTEL_EXPORTER_OTLP_HEADERS');
+    expect(() => readAudioHookParameters({ APP_SECRETS: '{"LOG_LEVEL":"x"}' })).toThrow(
+      /APP_SECRETS: LOG_LEVEL is not a secret setting of the server \(OTEL_EXPORTER_OTLP_HEADERS, STATIC_API_KEY_MAP\)/,
+    );
+  });
+
   it('keeps the replay cache in a table with the contract key schema and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -344,13 +398,14 @@ const TRANSCRIBE_ACTIONS =
 
 describe('AudioHookServerStack: permissions', () => {
   it('allows the task role exactly the AWS calls in the server source, each on its resource', () => {
-    const role = stack.getLogicalId(
-      stack.server.taskDefinition.taskRole.node.defaultChild as CfnElement,
+    const role = imported.getLogicalId(
+      imported.server.taskDefinition.taskRole.node.defaultChild as CfnElement,
     );
     const called = awsActionsCalledIn(sourceFiles(join(__dirname, '../src'), ['infra']));
-    expect(roleActions(template, role)).toEqual(called);
+    const efs = ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'];
+    expect(roleActions(importedTemplate, role)).toEqual([...called, ...efs].sort());
     const resources = Object.fromEntries(
-      roleStatements(template, role).map((s) => [[s.Action].flat().join(','), s.Resource]),
+      roleStatements(importedTemplate, role).map((s) => [[s.Action].flat().join(','), s.Resource]),
     );
     // Only Transcribe streaming, which has no IAM resource type, is granted on "*".
     const { [TRANSCRIBE_ACTIONS]: transcribe, ...scoped } = resources;
@@ -361,6 +416,16 @@ describe('AudioHookServerStack: permissions', () => {
       { ManagedPolicyArns: Match.anyValue() },
       0,
     );
+  });
+
+  it('grants Amazon Transcribe streaming only when TRANSCRIPTION_ENGINE is transcribe (default: simulator)', () => {
+    const role = stack.getLogicalId(
+      stack.server.taskDefinition.taskRole.node.defaultChild as CfnElement,
+    );
+    const called = awsActionsCalledIn(sourceFiles(join(__dirname, '../src'), ['infra']));
+    expect(called).toEqual(expect.arrayContaining(TRANSCRIBE_ACTIONS.split(',')));
+    expect(roleActions(template, role)).toEqual(called.filter((a) => !a.startsWith('transcribe:')));
+    expect(JSON.stringify(roleStatements(template, role))).not.toContain('"*"');
   });
 });
 

@@ -190,7 +190,8 @@ const baseUrlAny = z
 
 const MATCHERS: readonly AudioHookMatcher[] = ['id-prefix', 'entity-type', 'name', 'topic'];
 
-const envSchema = z.object({
+/** Every variable the collector reads (the stack refuses the secret ones in APP_SETTINGS). */
+export const envSchema = z.object({
   GENESYS_ENV: str('usw2.pure.cloud').transform((v, ctx) => {
     const env = resolveGenesysEnv(v);
     if (env === undefined) {

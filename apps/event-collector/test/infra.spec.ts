@@ -41,6 +41,7 @@ beforeAll(() => {
       GENESYS_SECRET_NAME:
         'arn:aws:secretsmanager:eu-west-1:111122223333:secret:genesys/prod-AbCdEf',
       TASKS: '1',
+      ALARM_EMAIL: 'oncall@example.com',
       APP_SETTINGS: '{"ELASTIC_INDEX":"audiohook-prod","HTTP_PORT":"9999"}',
     }),
     image: image(),
@@ -192,16 +193,14 @@ describe('EventCollectorStack: the service', () => {
   });
 
   it('treats an ELASTIC_URL given in APP_SETTINGS like the parameter: credentials in it refused, ELASTIC_AUTH from the secret', () => {
-    expect(
-      () =>
-        new EventCollectorStack(createInfraApp({ nag: false }), 'SettingsUrlCredentials', {
-          env,
-          params: readCollectorParameters({
-            APP_SETTINGS: '{"ELASTIC_URL":"https://elastic:hunter2@search.example.com"}',
-          }),
-          image: image(),
-        }),
-    ).toThrow(/ELASTIC_URL contains credentials .* ELASTIC_AUTH/);
+    const withCredentials = () =>
+      readCollectorParameters({
+        APP_SETTINGS: '{"ELASTIC_URL":"https://elastic:hunter2@search.example.com"}',
+      });
+    expect(withCredentials).toThrow(
+      /ELASTIC_URL in APP_SETTINGS is a URL with credentials .*ELASTIC_AUTH/,
+    );
+    expect(withCredentials).not.toThrow(/hunter2/);
     const viaSettings = new EventCollectorStack(createInfraApp({ nag: false }), 'SettingsUrl', {
       env,
       params: readCollectorParameters({
@@ -212,6 +211,64 @@ describe('EventCollectorStack: the service', () => {
     const c = container(Template.fromStack(viaSettings));
     expect(environment(c)['ELASTIC_URL']).toBe('https://search.example.com');
     expect((c['Secrets'] as { Name: string }[]).map((s) => s.Name)).toContain('ELASTIC_AUTH');
+  });
+});
+
+describe('EventCollectorStack: APP_SETTINGS', () => {
+  it('refuses the secret settings (plain-text variables) by name, pointing to the Genesys secret, never echoing them', () => {
+    const read = () =>
+      readCollectorParameters({
+        APP_SETTINGS: JSON.stringify({
+          GENESYS_CLIENT_SECRET: 'hunter2',
+          ELASTIC_AUTH: 'elastic:hunter3',
+          GENESYS_CLIENT_ID: 'client',
+          TOPICS: 'AUDIOHOOK-0001',
+        }),
+      });
+    for (const name of ['GENESYS_CLIENT_SECRET', 'ELASTIC_AUTH', 'GENESYS_CLIENT_ID']) {
+      expect(read).toThrow(
+        new RegExp(`${name} cannot be in APP_SETTINGS: .*secret GENESYS_SECRET_NAME names`),
+      );
+    }
+    expect(read).not.toThrow(/hunter|TOPICS/);
+  });
+
+  it('refuses credentials in any URL setting, such as the Genesys base URLs', () => {
+    expect(() =>
+      readCollectorParameters({
+        APP_SETTINGS: '{"GENESYS_API_BASE_URL":"https://u:hunter2@api.example.com"}',
+      }),
+    ).toThrow(/GENESYS_API_BASE_URL in APP_SETTINGS is a URL with credentials/);
+  });
+});
+
+describe('EventCollectorStack: alarms', () => {
+  it('alarms when fewer tasks run than desired, notifying the encrypted topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(alarm?.Properties).toMatchObject({
+      AlarmName: 'Collector-Collector-RunningTasks',
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 0,
+      EvaluationPeriods: 5,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+      OKActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+    });
+    expect(JSON.stringify(alarm?.Properties['Metrics'])).toContain('RunningTaskCount');
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasOutput('alarmTopicArn', { Value: { Ref: Match.stringLikeRegexp('^AlarmsTopic') } });
+  });
+
+  it('subscribes ALARM_EMAIL to the topic only when it is set', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    elasticTemplate.resourceCountIs('AWS::SNS::Subscription', 1);
+    elasticTemplate.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
   });
 });
 

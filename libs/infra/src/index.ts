@@ -52,3 +52,22 @@ export { roleActions, roleStatements } from './lib/template-queries';
 export { dockerEnv, parseDockerfile, type DockerInstruction } from './lib/dockerfile';
 export { SharedFileSystem, type SharedFileSystemProps } from './lib/shared-file-system';
 export { importSecret } from './lib/secrets';
+export {
+  ALARM_DEFAULTS,
+  alarmEmailParam,
+  OperationalAlarms,
+  type AlarmDefaults,
+  type AlarmEvaluation,
+  type CustomMetricAlarmProps,
+  type FunctionAlarms,
+  type MetricAlarmProps,
+  type OperationalAlarmsProps,
+  type TargetGroupAlarmOptions,
+  type TargetGroupAlarms,
+} from './lib/alarms';
+export {
+  appSettingsParam,
+  appSettingsProblems,
+  secretSettings,
+  type AppSettingsRules,
+} from './lib/app-settings';

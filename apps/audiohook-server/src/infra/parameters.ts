@@ -3,6 +3,8 @@
 // APPLICATION_DOMAIN, CERTIFICATE_ARN, SECRET_NAME, TAG_OWNER.
 
 import {
+  alarmEmailParam,
+  appSettingsParam,
   boolParam,
   intParam,
   listParam,
@@ -10,25 +12,57 @@ import {
   optionalParam,
   readStackParameters,
   removalPolicyParam,
+  secretSettings,
   type ParameterEnv,
 } from '@org/infra';
+import { isSecretField } from '@org/service-kit';
 import { z } from 'zod';
+import { ENV_SHAPE } from '../config';
 
 /** Used when APPLICATION_DOMAIN is unset, so that synthesis works on a fresh clone. */
 export const EXAMPLE_DOMAIN = 'audiohook.example.com';
 
-const settings = z
+/** The server's settings its configuration marks secret: never plain environment variables. */
+export const SECRET_SETTINGS: readonly string[] = Object.entries(ENV_SHAPE)
+  .filter(([, field]) => isSecretField(field))
+  .map(([name]) => name);
+
+/** Where a secret setting goes instead of APP_SETTINGS. */
+function secretHint(name: string): string {
+  const appSecrets = `put it in a Secrets Manager secret and name that secret in APP_SECRETS ('{"${name}":"<secret name or full ARN>"}')`;
+  return name === 'STATIC_API_KEY_MAP'
+    ? `put the keys in the API key secret instead (SECRET_NAME, or the secret the stack creates: output apiKeySecretArn), or ${appSecrets}`
+    : appSecrets;
+}
+
+// Secrets injected at task start: { "<secret setting>": "<secret name or full ARN>" }.
+const appSecrets = z
   .string()
   .optional()
   .transform((v, ctx) => {
     if (v === undefined) return {};
-    try {
-      return z.record(z.string(), z.string()).parse(JSON.parse(v));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
+    const parsed = z.record(z.string(), z.string().min(1)).safeParse(safeJson(v));
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of secret names or ARNs' });
       return z.NEVER;
     }
+    const other = Object.keys(parsed.data).filter((name) => !SECRET_SETTINGS.includes(name));
+    for (const name of other) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} is not a secret setting of the server (${SECRET_SETTINGS.join(', ')}); plain settings go in APP_SETTINGS`,
+      });
+    }
+    return other.length > 0 ? z.NEVER : parsed.data;
   });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 const schema = z
   .object({
@@ -55,7 +89,9 @@ const schema = z
     RECORDING_RETENTION_DAYS: intParam(0, 0, 36500),
     LOG_RETENTION_DAYS: logRetentionParam(30),
     METRIC_NAMESPACE: z.string().default('AudioHook'),
-    APP_SETTINGS: settings,
+    ALARM_EMAIL: alarmEmailParam(),
+    APP_SETTINGS: appSettingsParam({ refused: secretSettings(SECRET_SETTINGS, secretHint) }),
+    APP_SECRETS: appSecrets,
   })
   .refine((p) => (p.HOSTED_ZONE_NAME === undefined) === (p.HOSTED_ZONE_ID === undefined), {
     message:

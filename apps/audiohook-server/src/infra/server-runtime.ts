@@ -1,6 +1,6 @@
 // What runs: the container's environment (validated with the server's own configuration loader,
-// so the stack never deploys settings the server would refuse), the drain deadline that the
-// load balancer and ECS must wait for, and the task role limited to the calls the code makes.
+// so the stack never deploys settings the server would refuse), the deadlines that the load
+// balancer and ECS must wait for, and the task role limited to the calls the code makes.
 
 import {
   Duration,
@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib';
 import { acknowledgeWildcardResources } from '@org/infra';
 import { loadConfig } from '../config';
+import { shutdownDeadlineMs } from '../shutdown-budget';
 
 /** The port the server listens on in the container. */
 export const CONTAINER_PORT = 8080;
@@ -21,8 +22,6 @@ export const RECORDINGS_DIR = '/var/lib/audiohook/recordings';
 export const METRIC_SERVICE = 'audiohook-server';
 /** The EMF metric the service scales on. */
 export const METRIC_NAME = 'ActiveSessions';
-/** Time for the last uploads after the drain deadline before Fargate's SIGKILL. */
-export const UPLOAD_MARGIN = Duration.seconds(30);
 
 /** Inputs of {@link serverEnvironment}. */
 export interface ServerEnvironmentInput {
@@ -52,15 +51,36 @@ export function serverEnvironment(input: ServerEnvironmentInput): Record<string,
   };
 }
 
+/** What the stack takes from the server's own configuration of the container environment. */
+export interface ServerFacts {
+  /** `DRAIN_TIMEOUT_MS` + `CLOSE_TIMEOUT_MS`: sessions are over; deregistration waits longer. */
+  readonly drainDeadline: Duration;
+  /**
+   * The whole time the server gives itself after SIGTERM (drain, close, then the uploads: the
+   * `shutdownDeadlineMs` main.ts passes to the service kit), which must fit the stop timeout.
+   */
+  readonly shutdownDeadline: Duration;
+  /** `TRANSCRIPTION_ENGINE=transcribe`: the task calls Amazon Transcribe streaming. */
+  readonly usesTranscribe: boolean;
+  /** `MAX_SESSIONS`: a task refuses sessions beyond it. */
+  readonly maxSessions: number;
+  /** `EMF_INTERVAL_SECONDS`: how often a task publishes ActiveSessions. */
+  readonly metricInterval: Duration;
+}
+
 /**
- * How long the server may take after SIGTERM before its sessions are over: the drain period
- * (`DRAIN_TIMEOUT_MS`), then the close transaction (`CLOSE_TIMEOUT_MS`), as the server's own
- * configuration loader reads them from `environment`. Throws its configuration error when the
- * environment is one the server would refuse.
+ * Reads `environment` with the server's own configuration loader, as the server will at start.
+ * Throws its configuration error when the environment is one the server would refuse.
  */
-export function drainDeadline(environment: Readonly<Record<string, string>>): Duration {
+export function serverFacts(environment: Readonly<Record<string, string>>): ServerFacts {
   const config = loadConfig(environment, { cwd: '/app' });
-  return Duration.millis(config.drain.timeoutMs + config.limits.closeTimeoutMs);
+  return {
+    drainDeadline: Duration.millis(config.drain.timeoutMs + config.limits.closeTimeoutMs),
+    shutdownDeadline: Duration.millis(shutdownDeadlineMs(config)),
+    usesTranscribe: config.transcription.engine === 'transcribe',
+    maxSessions: config.limits.maxSessions,
+    metricInterval: Duration.millis(config.emf.intervalMs),
+  };
 }
 
 /** Inputs of {@link grantServerCalls}. */
@@ -69,11 +89,13 @@ export interface ServerGrants {
   readonly bucket: s3.IBucket;
   readonly secret: secretsmanager.ISecret;
   readonly replayTable: dynamodb.ITable;
+  /** Grant Amazon Transcribe streaming (only with `TRANSCRIPTION_ENGINE=transcribe`). */
+  readonly transcribe: boolean;
 }
 
 /**
  * The task role's permissions: exactly the AWS calls the server makes (the test compares them
- * with its source), each on the one resource it needs.
+ * with its source), each on the one resource it needs; Transcribe only when it is the engine.
  */
 export function grantServerCalls(grants: ServerGrants): iam.Policy {
   const policy = new iam.Policy(Stack.of(grants.role), 'ServerCalls', {
@@ -96,27 +118,32 @@ export function grantServerCalls(grants: ServerGrants): iam.Policy {
         actions: ['dynamodb:PutItem'],
         resources: [grants.replayTable.tableArn],
       }),
-      new iam.PolicyStatement({
-        // TRANSCRIPTION_ENGINE=transcribe. Streaming transcription has no IAM resource type.
-        sid: 'TranscribeStreams',
-        actions: [
-          'transcribe:StartStreamTranscription',
-          'transcribe:StartStreamTranscriptionWebSocket',
-        ],
-        resources: ['*'],
-      }),
     ],
   });
+  if (grants.transcribe) grantTranscribe(policy);
   acknowledgeWildcardResources(
     policy,
     [grants.bucket.arnForObjects('*')],
     'Recording keys are dated and random (YYYY-MM-DD/<uuid>.wav|json): only the bucket is known.',
+  );
+  return policy;
+}
+
+/** TRANSCRIPTION_ENGINE=transcribe. Streaming transcription has no IAM resource type. */
+function grantTranscribe(policy: iam.Policy): void {
+  policy.addStatements(
+    new iam.PolicyStatement({
+      sid: 'TranscribeStreams',
+      actions: [
+        'transcribe:StartStreamTranscription',
+        'transcribe:StartStreamTranscriptionWebSocket',
+      ],
+      resources: ['*'],
+    }),
   );
   acknowledgeWildcardResources(
     policy,
     ['*'],
     'Amazon Transcribe streaming actions support no resource-level permissions ("*" is required).',
   );
-
-  return policy;
 }

@@ -23,6 +23,7 @@ import {
   FARGATE_MAX_STOP_TIMEOUT,
   InfraError,
   InfraErrorCode,
+  type OperationalAlarms,
   PublicDomain,
   secureBucket,
   SharedFileSystem,
@@ -30,15 +31,17 @@ import {
   stateTable,
 } from '@org/infra';
 import type { Construct } from 'constructs';
+import { UPLOAD_MARGIN_MS } from '../shutdown-budget';
 import type { AudioHookParameters } from './parameters';
 import { AUDIOHOOK_PATH, serverIngress } from './server-ingress';
+import { serverAlarms } from './server-alarms';
 import {
   CONTAINER_PORT,
-  drainDeadline,
   grantServerCalls,
   RECORDINGS_DIR,
   serverEnvironment,
-  UPLOAD_MARGIN,
+  serverFacts,
+  type ServerFacts,
 } from './server-runtime';
 import { scaleOnSessions } from './server-scaling';
 
@@ -65,6 +68,10 @@ export class AudioHookServerStack extends Stack {
   readonly server: ContainerService;
   /** What the server needs after SIGTERM, from its configuration: drain, then close. */
   readonly drainDeadline: Duration;
+  /** The drain and close, then the uploads: the deadline the server gives itself (main.ts). */
+  readonly shutdownDeadline: Duration;
+  /** The topic and alarms (ALARM_EMAIL). */
+  readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: AudioHookServerStackProps) {
     super(scope, id, props);
@@ -96,20 +103,11 @@ export class AudioHookServerStack extends Stack {
       metricNamespace: p.METRIC_NAMESPACE,
       settings: p.APP_SETTINGS,
     });
-    this.drainDeadline = drainDeadline(environment);
+    const facts = serverFacts(environment);
+    this.drainDeadline = facts.drainDeadline;
+    this.shutdownDeadline = facts.shutdownDeadline;
     const stopTimeout = FARGATE_MAX_STOP_TIMEOUT;
-    if (this.drainDeadline.plus(UPLOAD_MARGIN).toSeconds() > stopTimeout.toSeconds()) {
-      throw new InfraError(
-        InfraErrorCode.Parameters,
-        `DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS (${this.drainDeadline.toSeconds()} s) must leave ${UPLOAD_MARGIN.toSeconds()} s for uploads within Fargate's ${stopTimeout.toSeconds()} s stop timeout`,
-      );
-    }
-    if (p.DEREGISTRATION_DELAY_S <= this.drainDeadline.toSeconds()) {
-      throw new InfraError(
-        InfraErrorCode.Parameters,
-        `DEREGISTRATION_DELAY_S must exceed the server's drain deadline (${this.drainDeadline.toSeconds()} s)`,
-      );
-    }
+    checkDeadlines(facts, stopTimeout, Duration.seconds(p.DEREGISTRATION_DELAY_S));
     this.server = new ContainerService(this, 'Server', {
       cluster: network.cluster,
       name: 'audiohook-server',
@@ -119,6 +117,12 @@ export class AudioHookServerStack extends Stack {
       architecture: p.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       ports: [CONTAINER_PORT],
       environment,
+      secrets: Object.fromEntries(
+        Object.entries(p.APP_SECRETS).map(([name, secret]) => [
+          name,
+          ecs.Secret.fromSecretsManager(importSecret(this, `AppSecret${name}`, secret)),
+        ]),
+      ),
       stopTimeout,
       // On EFS, recordings in progress outlive their task and another task adopts them.
       scratchPaths: p.RECORDINGS_ON_EFS ? [] : [RECORDINGS_DIR],
@@ -145,12 +149,18 @@ export class AudioHookServerStack extends Stack {
       bucket: this.recordingBucket,
       secret: this.apiKeys,
       replayTable: this.replayTable,
+      transcribe: facts.usesTranscribe,
     });
-    this.#publish(p, network, logsBucket);
+    this.alarms = this.#publish(p, network, logsBucket, facts);
   }
 
-  /** The load balancer, the domain, scaling and the outputs. */
-  #publish(p: AudioHookParameters, network: StandardNetwork, logsBucket: s3.IBucket): void {
+  /** The load balancer, the domain, scaling, alarms and the outputs. */
+  #publish(
+    p: AudioHookParameters,
+    network: StandardNetwork,
+    logsBucket: s3.IBucket,
+    facts: ServerFacts,
+  ): OperationalAlarms {
     const domain = new PublicDomain(this, 'Domain', {
       domainName: p.APPLICATION_DOMAIN,
       certificateArn: p.CERTIFICATE_ARN,
@@ -159,7 +169,7 @@ export class AudioHookServerStack extends Stack {
           ? { name: p.HOSTED_ZONE_NAME, id: p.HOSTED_ZONE_ID }
           : undefined,
     });
-    const { loadBalancer } = serverIngress(this, {
+    const { loadBalancer, targetGroup } = serverIngress(this, {
       vpc: network.vpc,
       domain,
       accessLogs: logsBucket,
@@ -174,6 +184,15 @@ export class AudioHookServerStack extends Stack {
       maxTasks: p.MAX_TASKS,
       sessionsPerTask: p.SESSIONS_PER_TASK,
       cpuTargetPercent: p.CPU_TARGET_PERCENT,
+    });
+    const alarms = serverAlarms(this, {
+      email: p.ALARM_EMAIL,
+      server: this.server,
+      loadBalancer: loadBalancer.loadBalancer,
+      targetGroup,
+      namespace: p.METRIC_NAMESPACE,
+      maxSessions: facts.maxSessions,
+      metricInterval: facts.metricInterval,
     });
     new CfnOutput(this, 'recordingBucketName', {
       value: this.recordingBucket.bucketName,
@@ -192,6 +211,11 @@ export class AudioHookServerStack extends Stack {
       description: 'Secret holding {"<api key>": "<base64 client secret>"}',
     });
     new CfnOutput(this, 'replayCacheTableName', { value: this.replayTable.tableName });
+    new CfnOutput(this, 'alarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
+    });
+    return alarms;
   }
 
   /** LOG_ROOT_DIR on a file system shared by the tasks (RECORDINGS_ON_EFS). */
@@ -227,5 +251,25 @@ export class AudioHookServerStack extends Stack {
         'The keys are shared with Genesys Cloud and rotated by hand (docs/deploy.md); automatic rotation would break the integration.',
     });
     return secret as secretsmanager.ISecret;
+  }
+}
+
+/**
+ * The server's deadlines against ECS's: its whole shutdown (drain, close, uploads: what main.ts
+ * gives itself) must end before SIGKILL, and deregistration must outlast the drain and close.
+ */
+function checkDeadlines(facts: ServerFacts, stopTimeout: Duration, deregistration: Duration): void {
+  const shutdown = facts.shutdownDeadline.toSeconds();
+  if (shutdown > stopTimeout.toSeconds()) {
+    throw new InfraError(
+      InfraErrorCode.Parameters,
+      `the server's shutdown deadline, DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS + ${UPLOAD_MARGIN_MS / 1000} s for uploads (${shutdown} s), exceeds Fargate's ${stopTimeout.toSeconds()} s stop timeout (SIGKILL would cut the last uploads): lower DRAIN_TIMEOUT_MS or CLOSE_TIMEOUT_MS`,
+    );
+  }
+  if (deregistration.toSeconds() <= facts.drainDeadline.toSeconds()) {
+    throw new InfraError(
+      InfraErrorCode.Parameters,
+      `DEREGISTRATION_DELAY_S must exceed the server's drain deadline (${facts.drainDeadline.toSeconds()} s)`,
+    );
   }
 }

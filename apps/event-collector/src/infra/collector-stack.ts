@@ -1,6 +1,7 @@
 // The event collector on AWS: Fargate tasks in private subnets (no inbound traffic) with the
 // Genesys credentials from Secrets Manager, the JSONL on encrypted EFS, the DynamoDB lease that
-// lets one task collect while the others stand by, and logs in CloudWatch.
+// lets one task collect while the others stand by, logs in CloudWatch, and an alarm when fewer
+// tasks run than desired.
 
 import {
   CfnOutput,
@@ -16,6 +17,7 @@ import {
   applyCommonTags,
   ContainerService,
   importSecret,
+  OperationalAlarms,
   SharedFileSystem,
   StandardNetwork,
   stateTable,
@@ -59,6 +61,12 @@ export class EventCollectorStack extends Stack {
   readonly storage: SharedFileSystem;
   /** How long the collector may take after SIGTERM, from its configuration. */
   readonly shutdownDeadline: Duration;
+  /**
+   * The alarm topic (ALARM_EMAIL) and the running-tasks alarm. The collector publishes no
+   * CloudWatch metric of its own (its counters are on /metrics only), so there is no alarm on
+   * the lease or on events stopping: see docs/deploy.md, Alarms.
+   */
+  readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: EventCollectorStackProps) {
     super(scope, id, props);
@@ -149,10 +157,16 @@ export class EventCollectorStack extends Stack {
       this.collector.service,
       DATA_DIR,
     );
+    this.alarms = new OperationalAlarms(this, 'Alarms', { email: p.ALARM_EMAIL });
+    this.alarms.addServiceAlarms('Collector', this.collector.service);
     this.#outputs(p);
   }
 
   #outputs(p: CollectorParameters): void {
+    new CfnOutput(this, 'alarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
+    });
     new CfnOutput(this, 'fileSystemId', { value: this.storage.fileSystem.fileSystemId });
     new CfnOutput(this, 'accessPointId', { value: this.storage.accessPoint.accessPointId });
     new CfnOutput(this, 'leaseTableName', { value: this.leaseTable.tableName });

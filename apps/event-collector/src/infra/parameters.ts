@@ -1,28 +1,45 @@
 // The stack's parameters: environment variables read when it is synthesised.
 
 import {
+  alarmEmailParam,
+  appSettingsParam,
   boolParam,
   intParam,
   logRetentionParam,
   optionalParam,
   readStackParameters,
   removalPolicyParam,
+  secretSettings,
   type ParameterEnv,
 } from '@org/infra';
+import { isSecretField } from '@org/service-kit/env';
 import { z } from 'zod';
+import { envSchema } from '../config';
 
-const settings = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return {};
-    try {
-      return z.record(z.string(), z.string()).parse(JSON.parse(v));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
-      return z.NEVER;
-    }
-  });
+/**
+ * URL settings the collector marks secret only so that a rejected value is never echoed: they
+ * may be in APP_SETTINGS, without credentials (checked for every URL there).
+ */
+const URL_SETTINGS = ['GENESYS_LOGIN_BASE_URL', 'GENESYS_API_BASE_URL', 'ELASTIC_URL'];
+
+/** The secret settings of the collector's configuration (URLs aside): never plain variables. */
+export const SECRET_SETTINGS: readonly string[] = Object.entries(envSchema.shape)
+  .filter(([name, field]) => isSecretField(field) && !URL_SETTINGS.includes(name))
+  .map(([name]) => name);
+
+const FROM_SECRET =
+  'put it in the secret GENESYS_SECRET_NAME names (the stack injects GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and, with ELASTIC_URL, ELASTIC_AUTH from it)';
+
+/** What APP_SETTINGS may not carry. */
+const APP_SETTINGS_RULES = {
+  refused: {
+    ...secretSettings(SECRET_SETTINGS, FROM_SECRET),
+    GENESYS_CLIENT_ID:
+      'the stack injects it from the secret GENESYS_SECRET_NAME names (with GENESYS_CLIENT_SECRET); put it there',
+  },
+  urlCredentials:
+    'give the URL without them, and for ELASTIC_URL put them in ELASTIC_AUTH ("user:pass") in the secret GENESYS_SECRET_NAME names',
+};
 
 const schema = z.object({
   STACK_NAME: z.string().default('EventCollector'),
@@ -37,7 +54,8 @@ const schema = z.object({
   TASK_MEMORY_MIB: intParam(512, 512, 122880),
   ARM64: boolParam(false),
   LOG_RETENTION_DAYS: logRetentionParam(30),
-  APP_SETTINGS: settings,
+  ALARM_EMAIL: alarmEmailParam(),
+  APP_SETTINGS: appSettingsParam(APP_SETTINGS_RULES),
 });
 
 /** The validated parameters. */

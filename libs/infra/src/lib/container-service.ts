@@ -5,6 +5,8 @@ import {
   Duration,
   type RemovalPolicy,
   Size,
+  Token,
+  type aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
   aws_ecs as ecs,
   type aws_logs as logs,
@@ -152,5 +154,35 @@ export class ContainerService extends Construct {
       reason:
         'ecr:GetAuthorizationToken, which ECS needs to pull the image, has no resource-level permissions.',
     });
+  }
+
+  /**
+   * ECS deployment alarms: a deployment rolls back when one of `alarms` goes to ALARM while it
+   * runs or bakes (on top of the circuit breaker, which watches only task starts and health
+   * checks). Each alarm needs a literal name (`OperationalAlarms` gives its alarms one): the
+   * service refers to the names, not to the alarms, so an alarm on the service's own metrics
+   * makes no dependency cycle. Choose alarms whose missing data is not breaching (error counts):
+   * an alarm already in ALARM when a deployment starts fails it, the first one included.
+   *
+   * @throws InfraError `INFRA_ERR_INVALID_PROPS` for an alarm without a literal name.
+   * @example
+   * ```ts
+   * const { target5xx } = alarms.addTargetGroupAlarms('Sessions', targetGroup);
+   * server.rollBackOnAlarms([target5xx]);
+   * ```
+   */
+  rollBackOnAlarms(alarms: readonly cloudwatch.IAlarm[]): void {
+    const names = alarms.map((alarm) => {
+      const name = (alarm.node.defaultChild as cloudwatch.CfnAlarm | undefined)?.alarmName;
+      if (name === undefined || Token.isUnresolved(name)) {
+        throw new InfraError(
+          InfraErrorCode.InvalidProps,
+          `${alarm.node.path}: a deployment alarm needs a literal alarmName (a generated one would make the service depend on the alarm)`,
+        );
+      }
+      return name;
+    });
+    if (names.length === 0) return;
+    this.service.enableDeploymentAlarms(names, { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
   }
 }
