@@ -84,7 +84,7 @@ describe('ByovaGatewayStack: gRPC over TLS', () => {
     });
   });
 
-  it('forwards the VoiceVirtualAgent and health services to a gRPC target group', () => {
+  it('forwards only the VoiceVirtualAgent service to a gRPC target group, not the unauthenticated health service', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       ProtocolVersion: 'GRPC',
       Protocol: 'HTTP',
@@ -97,10 +97,7 @@ describe('ByovaGatewayStack: gRPC over TLS', () => {
         {
           Field: 'path-pattern',
           PathPatternConfig: {
-            Values: [
-              '/com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent/*',
-              '/grpc.health.v1.Health/*',
-            ],
+            Values: ['/com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent/*'],
           },
         },
       ]),

@@ -51,10 +51,9 @@ describe('ConnectLambdaStack', () => {
     for (const replaced of ['CodeS3Bucket', 'CodeS3Key', 'Runtime', 'Architecture']) {
       expect(parameters).not.toContain(replaced);
     }
-    for (const kept of ['VirtualAgentName', 'OAuthSecretArn', 'ApiKey', 'ConnectInstanceArn']) {
+    for (const kept of ['VirtualAgentName', 'OAuthSecretArn', 'ConnectInstanceArn']) {
       expect(parameters).toContain(kept);
     }
-    template.hasParameter('ApiKey', { NoEcho: true });
   });
 
   it('keeps the deadline and secret cache variables off under StrictUpstreamParity in the deployed stack', () => {

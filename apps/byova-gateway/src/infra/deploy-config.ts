@@ -13,7 +13,7 @@ import { type GatewayConfig, parseConfig, resolveConfigPath } from '../config';
 import { builtInKind } from '../lib/connectors/loader';
 import { validateLexConfig } from '../lib/connectors/lex';
 import { validateLocalAudioConfig } from '../lib/connectors/local-audio';
-import { unauthenticatedListeners } from '../lib/security';
+import { isSecretKey, unauthenticatedListeners } from '../lib/security';
 
 /** The image's config folder: relative paths in the YAML resolve from here. */
 export const IMAGE_CONFIG_DIR = '/app/config';
@@ -127,6 +127,38 @@ function recordingProblems(config: GatewayConfig): string[] {
   return problems;
 }
 
+/**
+ * Every setting of the YAML document whose key names a secret (the gateway's own
+ * `isSecretKey`: `SECRET_KEY_PATTERNS`, `*_env` keys excepted) and that holds a value, as its
+ * path (`connectors.lex.config.aws_secret_access_key`). A mapping under such a key (e.g.
+ * `data_source.auth`) is searched, not refused; values are never returned.
+ */
+export function inlineSecretKeys(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object') return [];
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [String(i), item])
+    : Object.entries(value as Record<string, unknown>);
+  return entries.flatMap(([key, item]) => {
+    const at = path === '' ? key : `${path}.${key}`;
+    if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
+      return inlineSecretKeys(item, at);
+    }
+    if (Array.isArray(value) || !isSecretKey(key)) return inlineSecretKeys(item, at);
+    const holdsValue =
+      typeof item === 'number' ||
+      (typeof item === 'string' && item.trim() !== '') ||
+      (Array.isArray(item) && item.length > 0);
+    return holdsValue ? [at] : [];
+  });
+}
+
+/** Why secrets in the YAML are refused, the end of that refusal. */
+export const INLINE_SECRETS_NOT_DEPLOYABLE =
+  'the stack stores the YAML in clear text in the CloudFormation template and a plain SSM String ' +
+  'parameter; remove the value: AWS access comes from the task role (Lex needs no keys), and other ' +
+  'secrets go in the Secrets Manager secret BYOVA_SECRET_NAME names, read through the matching ' +
+  '*_env key';
+
 function lexBots(config: GatewayConfig): LexBot[] {
   return Object.entries(config.connectors).flatMap(([key, entry]) => {
     if (builtInKind(entry) !== 'aws_lex') return [];
@@ -145,14 +177,20 @@ function lexBots(config: GatewayConfig): LexBot[] {
  * Validates the YAML for a deployment behind the load balancer at `domain` and derives what the
  * stack needs from it. An empty `jwt_validation.datasource_url` becomes `https://<domain>`.
  *
- * @throws InfraError `INFRA_ERR_PARAMETERS` when JWT validation is off or not enforced, health
- *   checks would need a token, a listener would be exposed without authentication, or any
- *   recording is on (gateway-wide or a connector's): each refused setting is named.
+ * @throws InfraError `INFRA_ERR_PARAMETERS` when a secret is written in the YAML (a key the
+ *   gateway's `SECRET_KEY_PATTERNS` match, e.g. `aws_secret_access_key`), JWT validation is off
+ *   or not enforced, health checks would need a token, a listener would be exposed without
+ *   authentication, or any recording is on (gateway-wide or a connector's): each refused setting
+ *   is named, never its value.
  * @throws ConfigError (the gateway's) for anything the gateway itself would refuse.
  */
 export function deployConfig(text: string, domain: string): DeployConfig {
   const document = (parseYaml(text) ?? {}) as Record<string, unknown>;
   if (typeof document !== 'object' || Array.isArray(document)) refuse('not a YAML mapping');
+  const secrets = inlineSecretKeys(document);
+  if (secrets.length > 0) {
+    refuse(`secret values in the YAML: ${secrets.join(', ')}. ${INLINE_SECRETS_NOT_DEPLOYABLE}`);
+  }
   const jwt = (document['jwt_validation'] ?? {}) as Record<string, unknown>;
   if (jwt['datasource_url'] === undefined || jwt['datasource_url'] === '') {
     document['jwt_validation'] = { ...jwt, datasource_url: `https://${domain}` };

@@ -11,11 +11,14 @@ import {
 import { HttpsLoadBalancer, type PublicDomain } from '@org/infra';
 import type { Construct } from 'constructs';
 
-/** The gRPC services WxCC calls; everything else on the domain is not forwarded as gRPC. */
-export const GRPC_PATHS = [
-  '/com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent/*',
-  '/grpc.health.v1.Health/*',
-];
+/**
+ * The gRPC service WxCC calls; everything else on the domain is not forwarded as gRPC. Not the
+ * health service: the load balancer's target health checks go to the targets directly (listener
+ * rules do not apply to them), and whether WxCC calls any health API is not established (the
+ * BYOVA fact sheet, 2.6), so `/grpc.health.v1.Health/*` (Check, List and the long-lived Watch
+ * streams, exempt from JWT validation) would only be open to anyone on the internet.
+ */
+export const GRPC_PATHS = ['/com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent/*'];
 /** The load balancer's health check: an empty HealthCheckRequest (the whole server). */
 export const GRPC_HEALTH_PATH = '/grpc.health.v1.Health/Check';
 /** gRPC status OK: the server answered the health service. */
@@ -36,8 +39,15 @@ export interface GatewayIngressProps {
   readonly deregistrationDelay: Duration;
 }
 
+/** What {@link gatewayIngress} builds. */
+export interface GatewayIngress {
+  readonly ingress: HttpsLoadBalancer;
+  /** The gRPC target group (its health and 5XX alarms). */
+  readonly grpc: elbv2.ApplicationTargetGroup;
+}
+
 /** The load balancer with the gRPC target group and, with login, the dashboard's. */
-export function gatewayIngress(scope: Construct, props: GatewayIngressProps): HttpsLoadBalancer {
+export function gatewayIngress(scope: Construct, props: GatewayIngressProps): GatewayIngress {
   const loadBalancer = new HttpsLoadBalancer(scope, 'Ingress', {
     vpc: props.vpc,
     domain: props.domain,
@@ -96,5 +106,5 @@ export function gatewayIngress(scope: Construct, props: GatewayIngressProps): Ht
       'the dashboard (login configured) from the load balancer',
     );
   }
-  return loadBalancer;
+  return { ingress: loadBalancer, grpc };
 }

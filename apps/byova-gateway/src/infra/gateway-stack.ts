@@ -14,6 +14,7 @@ import {
   accessLogsBucket,
   applyCommonTags,
   ContainerService,
+  type OperationalAlarms,
   importSecret,
   InfraError,
   InfraErrorCode,
@@ -24,6 +25,7 @@ import {
 import type { Construct } from 'constructs';
 import type { aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import type { DeployConfig } from './deploy-config';
+import { gatewayAlarms } from './gateway-alarms';
 import { gatewayIngress } from './gateway-ingress';
 import { grantGatewayCalls } from './gateway-permissions';
 import type { ByovaParameters } from './parameters';
@@ -54,6 +56,8 @@ export class ByovaGatewayStack extends Stack {
   readonly configParameter: ssm.StringParameter;
   /** The gateway's shutdown grace (gateway.shutdown_grace_seconds). */
   readonly shutdownGrace: Duration;
+  /** The topic and alarms (ALARM_EMAIL). */
+  readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: ByovaGatewayStackProps) {
     super(scope, id, props);
@@ -123,16 +127,16 @@ export class ByovaGatewayStack extends Stack {
       conversationTable: this.conversationTable,
       lexBots: d.lexBots,
     });
-    this.#publish(p, d, network, logsBucket);
+    this.alarms = this.#publish(p, d, network, logsBucket);
   }
 
-  /** The load balancer, the domain, scaling and the outputs. */
+  /** The load balancer, the domain, scaling, alarms and the outputs. */
   #publish(
     p: ByovaParameters,
     d: DeployConfig,
     network: StandardNetwork,
     logsBucket: ReturnType<typeof accessLogsBucket>,
-  ): void {
+  ): OperationalAlarms {
     const domain = new PublicDomain(this, 'Domain', {
       domainName: p.APPLICATION_DOMAIN,
       certificateArn: p.CERTIFICATE_ARN,
@@ -141,7 +145,7 @@ export class ByovaGatewayStack extends Stack {
           ? { name: p.HOSTED_ZONE_NAME, id: p.HOSTED_ZONE_ID }
           : undefined,
     });
-    const ingress = gatewayIngress(this, {
+    const { ingress, grpc } = gatewayIngress(this, {
       vpc: network.vpc,
       domain,
       accessLogs: logsBucket,
@@ -175,6 +179,17 @@ export class ByovaGatewayStack extends Stack {
     });
     new CfnOutput(this, 'configParameterName', { value: this.configParameter.parameterName });
     new CfnOutput(this, 'conversationTableName', { value: this.conversationTable.tableName });
+    const alarms = gatewayAlarms(this, {
+      email: p.ALARM_EMAIL,
+      gateway: this.gateway,
+      loadBalancer: ingress.loadBalancer,
+      grpcTargetGroup: grpc,
+    });
+    new CfnOutput(this, 'alarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
+    });
+    return alarms;
   }
 
   /** The variables the configuration names for secrets, from BYOVA_SECRET_NAME's JSON keys. */

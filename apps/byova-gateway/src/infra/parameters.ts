@@ -1,6 +1,7 @@
 // The stack's parameters: environment variables read when it is synthesised.
 
 import {
+  alarmEmailParam,
   boolParam,
   intParam,
   listParam,
@@ -35,6 +36,8 @@ const schema = z
     MAX_TASKS: intParam(10, 1, 1000),
     CPU_TARGET_PERCENT: intParam(60, 10, 95),
     LOG_RETENTION_DAYS: logRetentionParam(30),
+    // Subscribed to the alarm topic (docs/deploy.md, BYOVA gateway, Alarms).
+    ALARM_EMAIL: alarmEmailParam(),
   })
   .refine((p) => (p.HOSTED_ZONE_NAME === undefined) === (p.HOSTED_ZONE_ID === undefined), {
     message:

@@ -2,7 +2,10 @@
 // with the 2023 sample's names where it had them (OUTPUT_BUCKET, RECORDING_BUCKET_PREFIX,
 // BUILD_ASTERISK, SIPREC_CIDRS, LOG_LEVEL, REMOVAL_POLICY).
 import {
+  alarmEmailParam,
   boolParam,
+  InfraError,
+  InfraErrorCode,
   intParam,
   listParam,
   optionalParam,
@@ -12,6 +15,7 @@ import {
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { loadConfig } from '../config';
+import { FUNCTION_TIMEOUT } from './recorder-function';
 import {
   normalizeRecordingPrefix,
   recordingPrefixProblem,
@@ -80,6 +84,8 @@ const schema = z
       .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
       .default('ChimeRecorder'),
     TAG_OWNER: optionalParam(),
+    // Subscribed to the alarm topic (the function's errors and throttles, the failure queue).
+    ALARM_EMAIL: alarmEmailParam(),
     OUTPUT_BUCKET: z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name')
@@ -151,6 +157,42 @@ const schema = z
     }
   });
 
+/**
+ * The timing rules between the recorder's settings (APP_SETTINGS, else their defaults), the
+ * function's timeout and the KVS retention that synthesis checks, as one problem line each:
+ * - `CLAIM_LEASE_MS` longer than the function's timeout, or a claim lapses while its invocation
+ *   still runs and another one takes the call over (two creates for one call);
+ * - the KVS retention longer than the latest moment a create may still read the call's audio:
+ *   `MAX_CALL_DURATION_MS` + `FINALIZE_AFTER_MS` + `CREATE_RETRY_AFTER_MS` × `MAX_CREATE_ATTEMPTS`.
+ *
+ * @example
+ * ```ts
+ * timingProblems({ CLAIM_LEASE_MS: '30000' }, 24); // ['APP_SETTINGS: CLAIM_LEASE_MS (30000 ms) must exceed …']
+ * ```
+ */
+export function timingProblems(
+  settings: Readonly<Record<string, string>>,
+  kvsRetentionHours: number,
+): string[] {
+  const c = loadConfig({ ...settings, ...STACK_SET });
+  const problems: string[] = [];
+  const timeoutMs = FUNCTION_TIMEOUT.toMilliseconds();
+  if (c.claimLeaseMs <= timeoutMs) {
+    problems.push(
+      `APP_SETTINGS: CLAIM_LEASE_MS (${c.claimLeaseMs} ms) must exceed the function's timeout (${timeoutMs} ms): a claim that lapses while its invocation runs is taken over, and the call's pipeline is created twice`,
+    );
+  }
+  const lastCreateMs =
+    c.maxCallDurationMs + c.finalizeAfterMs + c.createRetryAfterMs * c.maxCreateAttempts;
+  const retentionMs = kvsRetentionHours * 3_600_000;
+  if (retentionMs <= lastCreateMs) {
+    problems.push(
+      `KVS_RETENTION_HOURS: ${kvsRetentionHours} h (${retentionMs} ms) must exceed MAX_CALL_DURATION_MS + FINALIZE_AFTER_MS + CREATE_RETRY_AFTER_MS × MAX_CREATE_ATTEMPTS (${c.maxCallDurationMs} + ${c.finalizeAfterMs} + ${c.createRetryAfterMs} × ${c.maxCreateAttempts} = ${lastCreateMs} ms): KVS would drop a long call's audio before its last create attempt; raise KVS_RETENTION_HOURS or lower those settings`,
+    );
+  }
+  return problems;
+}
+
 /** The validated stack parameters. */
 export type RecorderStackParameters = z.output<typeof schema> & {
   /** Whether the test PBX is built (BUILD_ASTERISK, default: on unless SIPREC_CIDRS is set). */
@@ -161,7 +203,8 @@ export type RecorderStackParameters = z.output<typeof schema> & {
  * Reads the stack parameters from the environment. `BUILD_ASTERISK` defaults to `true` (as in
  * the sample) unless `SIPREC_CIDRS` is set; asking for both is an error, as the sample says.
  * `RECORDING_BUCKET_PREFIX` unset is `originalAudio`, set but empty is `''` (the bucket root);
- * `APP_SETTINGS` may not name a setting the stack sets itself (see `STACK_SET_SETTINGS`).
+ * `APP_SETTINGS` may not name a setting the stack sets itself (see `STACK_SET_SETTINGS`), and
+ * the timings must fit together (see {@link timingProblems}).
  *
  * @example
  * ```ts
@@ -171,5 +214,12 @@ export type RecorderStackParameters = z.output<typeof schema> & {
  */
 export function readRecorderParameters(env: ParameterEnv): RecorderStackParameters {
   const p = readStackParameters(schema, env, { keepEmpty: ['RECORDING_BUCKET_PREFIX'] });
+  const timing = timingProblems(p.APP_SETTINGS, p.KVS_RETENTION_HOURS);
+  if (timing.length > 0) {
+    throw new InfraError(
+      InfraErrorCode.Parameters,
+      `invalid stack parameters:\n${timing.map((t) => `  ${t}`).join('\n')}`,
+    );
+  }
   return { ...p, buildAsterisk: p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0 };
 }

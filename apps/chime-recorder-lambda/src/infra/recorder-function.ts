@@ -20,6 +20,12 @@ import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../lib/table';
 import { normalizeRecordingPrefix, stackSetSettingProblems } from './recorder-settings';
 
+/**
+ * The function's timeout: well under the default CLAIM_LEASE_MS (5 min), so a live claim is never
+ * taken over (the stack parameters refuse a CLAIM_LEASE_MS that is not longer).
+ */
+export const FUNCTION_TIMEOUT = Duration.seconds(60);
+
 /** Properties of {@link RecorderFunction}. */
 export interface RecorderFunctionProps {
   /** The Lambda code: the ZIP that `nx build chime-recorder-lambda` writes. */
@@ -102,8 +108,7 @@ export class RecorderFunction extends Construct {
       code: props.code,
       role: this.role,
       memorySize: 256,
-      // Well under the default CLAIM_LEASE_MS (5 min), so a live claim is never taken over.
-      timeout: Duration.seconds(60),
+      timeout: FUNCTION_TIMEOUT,
       logGroup: props.logGroup,
       environment: {
         CALL_TABLE: this.table.tableName,

@@ -5,7 +5,7 @@ import {
   type StackProps,
   type aws_lambda as lambda,
 } from 'aws-cdk-lib';
-import { accessLogsBucket, applyCommonTags, standardLogGroup } from '@org/infra';
+import { accessLogsBucket, applyCommonTags, OperationalAlarms, standardLogGroup } from '@org/infra';
 import type { Construct } from 'constructs';
 import { RecorderFunction } from './recorder-function';
 import { normalizeRecordingPrefix } from './recorder-settings';
@@ -47,7 +47,7 @@ export interface RecorderStackProps extends StackProps {
   readonly recordingExpirationDays?: number;
   /** What a teardown does with the bucket, table and logs. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
-  /** The recorder's LOG_LEVEL. @default 'INFO' */
+  /** The recorder's LOG_LEVEL, also the test PBX's Asterisk logging. @default 'INFO' */
   readonly logLevel?: string;
   /**
    * Subscribe the recorder to `Media Insights State Change` and let it act on those events (its
@@ -62,6 +62,8 @@ export interface RecorderStackProps extends StackProps {
   readonly settings?: Record<string, string>;
   /** The sample's TAG_OWNER: an `Owner` tag on every resource. */
   readonly owner?: string;
+  /** ALARM_EMAIL: subscribed to the alarm topic (SNS sends a confirmation first). */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -83,6 +85,8 @@ export class RecorderStack extends Stack {
   readonly recorder: RecorderFunction;
   readonly telephony: RecorderTelephony | undefined;
   readonly testPbx: TestPbx | undefined;
+  /** The topic and the alarms (docs/deploy.md, Chime recorder, Alarms). */
+  readonly alarms: OperationalAlarms;
 
   constructor(scope: Construct, id: string, props: RecorderStackProps) {
     super(scope, id, props);
@@ -132,6 +136,7 @@ export class RecorderStack extends Stack {
         : { trackPipelineStatus: props.trackPipelineStatus }),
       ...(props.settings === undefined ? {} : { settings: props.settings }),
     });
+    this.alarms = recorderAlarms(this, this.recorder, props.alarmEmail);
     applyCommonTags(this, {
       service: 'chime-recorder',
       ...(props.owner ? { owner: props.owner } : {}),
@@ -159,6 +164,7 @@ export class RecorderStack extends Stack {
       flowLogsBucket:
         this.sink.logsBucket ?? accessLogsBucket(this, 'PbxFlowLogs', { removalPolicy }),
       ...(props.asteriskInstanceType ? { instanceType: props.asteriskInstanceType } : {}),
+      logLevel: props.logLevel ?? 'INFO',
     });
   }
 
@@ -172,9 +178,29 @@ export class RecorderStack extends Stack {
     new CfnOutput(this, 'CallTableName', { value: this.recorder.table.tableName });
     new CfnOutput(this, 'FunctionName', { value: this.recorder.fn.functionName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.recorder.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'alarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
+    });
     if (this.testPbx) {
       new CfnOutput(this, 'TestPbxInstanceId', { value: this.testPbx.instance.instanceId });
       new CfnOutput(this, 'TestPbxPublicIp', { value: this.testPbx.publicIp });
     }
   }
+}
+
+/**
+ * The recorder's alarms: the function's errors and throttles (a failed invocation is retried and
+ * then lands in the failure queue, so an error is worth a look before that), and any message in
+ * the failure queue (an event that failed every attempt: a call that may not be recorded).
+ */
+function recorderAlarms(
+  scope: Construct,
+  recorder: RecorderFunction,
+  email: string | undefined,
+): OperationalAlarms {
+  const alarms = new OperationalAlarms(scope, 'Alarms', { email });
+  alarms.addFunctionAlarms('Recorder', recorder.fn);
+  alarms.addDeadLetterQueueAlarm('FailedEvents', recorder.deadLetterQueue);
+  return alarms;
 }

@@ -41,6 +41,7 @@ function main(): void {
     ...(p.OUTPUT_BUCKET === undefined ? {} : { outputBucket: p.OUTPUT_BUCKET }),
     ...(p.VOICECONNECTOR_ID === undefined ? {} : { voiceConnectorId: p.VOICECONNECTOR_ID }),
     ...(p.TAG_OWNER === undefined ? {} : { owner: p.TAG_OWNER }),
+    ...(p.ALARM_EMAIL === undefined ? {} : { alarmEmail: p.ALARM_EMAIL }),
   });
   const assembly = app.synth();
   console.log(`template: ${join(assembly.directory, stack.templateFile)}`);

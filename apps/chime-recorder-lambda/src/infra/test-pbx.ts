@@ -29,6 +29,46 @@ export const VOICE_CONNECTOR_RANGES: Readonly<Record<string, readonly string[]>>
   'eu-west-2': ['99.77.249.0/24'],
 };
 
+/** What Asterisk logs for one LOG_LEVEL: logger.conf's levels and the core verbose/debug levels. */
+export interface AsteriskLogging {
+  /** The levels of the `console` and `messages` channels (logger.conf); none: no channel. */
+  readonly levels: readonly string[];
+  /** `verbose` in asterisk.conf, and `core set verbose` once Asterisk runs. */
+  readonly verbose: number;
+  /** `debug` in asterisk.conf, and `core set debug` once Asterisk runs. */
+  readonly debug: number;
+}
+
+/** The recorder's LOG_LEVEL values (any case) as the test PBX's Asterisk logging. */
+export const ASTERISK_LOGGING: Readonly<Record<string, AsteriskLogging>> = {
+  TRACE: {
+    levels: ['notice', 'warning', 'error', 'debug', 'verbose', 'dtmf'],
+    verbose: 5,
+    debug: 5,
+  },
+  DEBUG: { levels: ['notice', 'warning', 'error', 'debug', 'verbose'], verbose: 3, debug: 1 },
+  INFO: { levels: ['notice', 'warning', 'error', 'verbose'], verbose: 3, debug: 0 },
+  WARN: { levels: ['warning', 'error'], verbose: 0, debug: 0 },
+  WARNING: { levels: ['warning', 'error'], verbose: 0, debug: 0 },
+  ERROR: { levels: ['error'], verbose: 0, debug: 0 },
+  FATAL: { levels: ['error'], verbose: 0, debug: 0 },
+  SILENT: { levels: [], verbose: 0, debug: 0 },
+};
+
+/**
+ * The Asterisk logging for `logLevel` (the stack's LOG_LEVEL, any case).
+ * @throws Error for a level the recorder does not know.
+ */
+export function asteriskLogging(logLevel: string): AsteriskLogging {
+  const logging = ASTERISK_LOGGING[logLevel.toUpperCase()];
+  if (logging === undefined) {
+    throw new Error(
+      `LOG_LEVEL ${JSON.stringify(logLevel)}: expected one of ${Object.keys(ASTERISK_LOGGING).join(', ')}`,
+    );
+  }
+  return logging;
+}
+
 /** Properties of {@link TestPbx}. */
 export interface TestPbxProps {
   /** The connector's `<id>.voiceconnector.chime.aws`. */
@@ -39,6 +79,8 @@ export interface TestPbxProps {
   readonly instanceType?: string;
   /** The bucket of the VPC flow logs. */
   readonly flowLogsBucket: s3.IBucket;
+  /** The stack's LOG_LEVEL, mapped to Asterisk's logging ({@link ASTERISK_LOGGING}). @default 'INFO' */
+  readonly logLevel?: string;
 }
 
 /**
@@ -116,7 +158,12 @@ export class TestPbx extends Construct {
           }),
         },
       ],
-      userData: asteriskUserData(this.publicIp, props.outboundHostName, props.voiceConnectorCidrs),
+      userData: asteriskUserData(
+        this.publicIp,
+        props.outboundHostName,
+        props.voiceConnectorCidrs,
+        asteriskLogging(props.logLevel ?? 'INFO'),
+      ),
     });
     new ec2.CfnEIPAssociation(this, 'AddressAssociation', {
       allocationId: eip.attrAllocationId,
@@ -129,11 +176,12 @@ export class TestPbx extends Construct {
   }
 }
 
-/** Installs Asterisk and points it at the Voice Connector. */
+/** Installs Asterisk, points it at the Voice Connector and sets its logging (LOG_LEVEL). */
 function asteriskUserData(
   publicIp: string,
   outboundHost: string,
   cidrs: readonly string[],
+  logging: AsteriskLogging,
 ): ec2.UserData {
   const data = ec2.UserData.forLinux();
   const pjsip = [
@@ -180,10 +228,32 @@ function asteriskUserData(
     `printf '%s\\n' ${shellWords(pjsip)} > /etc/asterisk/pjsip.conf`,
     `printf '%s\\n' ${shellWords(extensions)} > /etc/asterisk/extensions.conf`,
     "printf '%s\\n' '[general]' 'rtpstart=10000' 'rtpend=20000' > /etc/asterisk/rtp.conf",
+    ...loggingCommands(logging),
     'systemctl enable asterisk',
     'systemctl restart asterisk',
+    // The same levels at once in the running Asterisk (core set verbose/debug).
+    'for i in $(seq 1 30); do asterisk -rx "core waitfullybooted" && break; sleep 2; done',
+    `asterisk -rx 'core set verbose ${logging.verbose}' || true`,
+    `asterisk -rx 'core set debug ${logging.debug}' || true`,
   );
   return data;
+}
+
+/** logger.conf (console and messages channels) and asterisk.conf's verbose and debug levels. */
+function loggingCommands(logging: AsteriskLogging): string[] {
+  const levels = logging.levels.join(',');
+  const logger = [
+    '[general]',
+    'dateformat=%F %T.%3q',
+    '',
+    '[logfiles]',
+    ...(logging.levels.length === 0 ? [] : [`console => ${levels}`, `messages => ${levels}`]),
+  ];
+  return [
+    `printf '%s\\n' ${shellWords(logger)} > /etc/asterisk/logger.conf`,
+    // Debian's asterisk.conf has them commented out in [options] (`;verbose = 3`, `;debug = 3`).
+    `sed -i -E 's/^;?[[:space:]]*verbose[[:space:]]*=.*/verbose = ${logging.verbose}/; s/^;?[[:space:]]*debug[[:space:]]*=.*/debug = ${logging.debug}/' /etc/asterisk/asterisk.conf`,
+  ];
 }
 
 function shellWords(lines: readonly string[]): string {

@@ -1,11 +1,11 @@
 // Synthesises the Connect Lambda's stack offline:
 //   npx nx run connect-lambda:synth     (builds the Lambda ZIP first)
 // Output: dist/apps/connect-lambda/cdk.out, deployed with
-//   npx cdk deploy --app dist/apps/connect-lambda/cdk.out --parameters VirtualAgentName=… …
+//   npx cdk deploy --app dist/apps/connect-lambda/cdk.out --parameters OAuthSecretArn=… …
 // Synthesis fails on invalid CloudFormation and on unacknowledged cdk-nag findings.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInfraApp, optionalParam, readStackParameters } from '@org/infra';
+import { alarmEmailParam, createInfraApp, optionalParam, readStackParameters } from '@org/infra';
 import { z } from 'zod';
 import { ConnectLambdaStack } from './connect-stack';
 
@@ -22,6 +22,7 @@ function main(): void {
         .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
         .default('ConnectLambda'),
       TAG_OWNER: optionalParam(),
+      ALARM_EMAIL: alarmEmailParam(),
       LAMBDA_RUNTIME: z.enum(['nodejs22.x', 'nodejs24.x']).default('nodejs24.x'),
       LAMBDA_ARCHITECTURE: z.enum(['arm64', 'x86_64']).default('arm64'),
     }),
@@ -38,6 +39,7 @@ function main(): void {
     runtime: p.LAMBDA_RUNTIME,
     architecture: p.LAMBDA_ARCHITECTURE,
     ...(p.TAG_OWNER === undefined ? {} : { owner: p.TAG_OWNER }),
+    ...(p.ALARM_EMAIL === undefined ? {} : { alarmEmail: p.ALARM_EMAIL }),
   });
   const assembly = app.synth();
   console.log(`template: ${join(assembly.directory, stack.templateFile)}`);

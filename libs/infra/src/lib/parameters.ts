@@ -115,8 +115,16 @@ export function removalPolicyParam() {
     .transform((v) => (v === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN));
 }
 
+/** An item with one pair of surrounding single or double quotes (`'a'`, `"a"`) removed. */
+function unquote(item: string): string {
+  const m = /^(['"])(.*)\1$/s.exec(item);
+  return m === null ? item : (m[2] ?? '').trim();
+}
+
 /**
- * A comma-separated list parameter (empty items dropped).
+ * A comma-separated list parameter (empty items dropped). Each item may be quoted, as the seeds
+ * write lists (`'198.51.100.0/27','198.51.100.128/27'`): one pair of surrounding single or double
+ * quotes is removed from each item.
  * @example
  * ```ts
  * z.object({ SIPREC_CIDRS: listParam() });
@@ -129,7 +137,7 @@ export function listParam() {
     .transform((v) =>
       (v ?? '')
         .split(',')
-        .map((s) => s.trim())
+        .map((s) => unquote(s.trim()))
         .filter((s) => s !== ''),
     );
 }
