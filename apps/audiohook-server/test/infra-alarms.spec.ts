@@ -108,11 +108,11 @@ describe('AudioHookServerStack: alarms', () => {
     });
   });
 
-  it('rolls a deployment back when the targets or the load balancer answer with 5XX', () => {
+  it("rolls a deployment back when the targets answer with 5XX, not on the load balancer's own 5XX (no healthy target: a fix must deploy)", () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Alarms: {
-          AlarmNames: ['AudioHook-Sessions-Target5xx', 'AudioHook-Ingress-Elb5xx'],
+          AlarmNames: ['AudioHook-Sessions-Target5xx'],
           Enable: true,
           Rollback: true,
         },

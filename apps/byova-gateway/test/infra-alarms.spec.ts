@@ -88,11 +88,11 @@ describe('ByovaGatewayStack: alarms', () => {
     );
   });
 
-  it('rolls a deployment back when the gRPC targets or the load balancer answer with 5XX', () => {
+  it("rolls a deployment back when the gRPC targets answer with 5XX, not on the load balancer's own 5XX (no healthy target: a fix must deploy)", () => {
     template.hasResourceProperties('AWS::ECS::Service', {
       DeploymentConfiguration: Match.objectLike({
         Alarms: {
-          AlarmNames: ['Byova-Grpc-Target5xx', 'Byova-Ingress-Elb5xx'],
+          AlarmNames: ['Byova-Grpc-Target5xx'],
           Enable: true,
           Rollback: true,
         },
@@ -165,5 +165,14 @@ describe('deployConfig: secrets written in the YAML', () => {
     ]);
     expect(inlineSecretKeys(undefined)).toEqual([]);
     expect(() => deployConfig(fixture('lex-dashboard.yaml'), domain)).not.toThrow();
+  });
+
+  it('keeps quantities whose name holds a secret word (data_source.token_lifetime_minutes), refusing a numeric password', () => {
+    expect(
+      inlineSecretKeys({
+        data_source: { token_lifetime_minutes: 60, renewal_lead_time_minutes: 30 },
+        connectors: { crm: { config: { token_ttl_seconds: 5, password: 123456 } } },
+      }),
+    ).toEqual(['connectors.crm.config.password']);
   });
 });

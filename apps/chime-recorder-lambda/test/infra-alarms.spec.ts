@@ -129,6 +129,24 @@ describe('TestPbx: Asterisk logging from LOG_LEVEL', () => {
     );
   });
 
+  it('replaces the test PBX when LOG_LEVEL changes (user data runs at first boot only)', () => {
+    const app = createInfraApp({ nag: false });
+    const quiet = new RecorderStack(app, 'Quiet', {
+      env,
+      code,
+      buildAsterisk: true,
+      logLevel: 'error',
+    });
+    app.synth();
+    const ids = (t: Template) => Object.keys(t.findResources('AWS::EC2::Instance'));
+    const [debugId] = ids(pbxT);
+    const [errorId] = ids(Template.fromStack(quiet));
+    expect(debugId).toBeDefined();
+    expect(errorId).toBeDefined();
+    // A new logical id is a new instance (the Elastic IP association follows it).
+    expect(debugId).not.toBe(errorId);
+  });
+
   it('maps every LOG_LEVEL the stack accepts, in any case, and logs nothing at SILENT', () => {
     for (const level of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'WARNING', 'ERROR', 'FATAL', 'SILENT']) {
       expect(asteriskLogging(level.toLowerCase())).toBe(ASTERISK_LOGGING[level]);

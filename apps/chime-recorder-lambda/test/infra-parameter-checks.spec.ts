@@ -44,6 +44,17 @@ describe('readRecorderParameters: timings', () => {
     expect(timingProblems({ MAX_CALL_DURATION_MS: String(3_600_000) }, 2)).toEqual([]);
   });
 
+  it("leaves the KVS retention alone for an existing Voice Connector (VOICECONNECTOR_ID), whose retention is its owner's", () => {
+    expect(timingProblems({}, undefined)).toEqual([]);
+    expect(() =>
+      readRecorderParameters({
+        KVS_RETENTION_HOURS: '8',
+        VOICECONNECTOR_ID: 'abcdefghijklmnopqrstuv',
+        BUILD_ASTERISK: 'false',
+      }),
+    ).not.toThrow();
+  });
+
   it('lists both problems at once', () => {
     expect(timingProblems({ CLAIM_LEASE_MS: '30000' }, 1)).toHaveLength(2);
   });

@@ -39,6 +39,33 @@ describe('appSettingsProblems', () => {
     expect(problems.join('\n')).not.toMatch(/hunter/);
   });
 
+  it('refuses AWS credentials and OpenTelemetry exporter headers for every app, even with no rules', () => {
+    const problems = appSettingsProblems(
+      {
+        AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'hunter2',
+        AWS_SESSION_TOKEN: 'hunter3',
+        AWS_REGION: 'eu-west-1',
+        OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer hunter4',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'authorization=Bearer hunter5',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'https://otel.example.com',
+      },
+      { refused: {} },
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^AWS_ACCESS_KEY_ID cannot be in APP_SETTINGS: AWS credentials .* role/,
+      ),
+      expect.stringMatching(/^AWS_SECRET_ACCESS_KEY cannot be in APP_SETTINGS: AWS credentials/),
+      expect.stringMatching(/^AWS_SESSION_TOKEN cannot be in APP_SETTINGS: AWS credentials/),
+      expect.stringMatching(
+        /^OTEL_EXPORTER_OTLP_HEADERS cannot be in APP_SETTINGS: exporter headers/,
+      ),
+      expect.stringMatching(/^OTEL_EXPORTER_OTLP_TRACES_HEADERS cannot be in APP_SETTINGS/),
+    ]);
+    expect(problems.join('\n')).not.toMatch(/hunter|AKIAEXAMPLE/);
+  });
+
   it('refuses any URL with credentials, whatever its name, without echoing them', () => {
     const problems = appSettingsProblems(
       {

@@ -36,7 +36,7 @@ export interface ServerAlarmsProps {
 export function serverAlarms(scope: Construct, props: ServerAlarmsProps): OperationalAlarms {
   const alarms = new OperationalAlarms(scope, 'Alarms', { email: props.email });
   const { target5xx } = alarms.addTargetGroupAlarms('Sessions', props.targetGroup);
-  const { elb5xx } = alarms.addLoadBalancerAlarms('Ingress', props.loadBalancer);
+  alarms.addLoadBalancerAlarms('Ingress', props.loadBalancer);
   alarms.addServiceAlarms('Server', props.server.service);
   const threshold = Math.ceil(props.maxSessions * SESSIONS_ALARM_SHARE);
   alarms.addCustomMetricAlarm('SessionsNearLimit', {
@@ -54,6 +54,8 @@ export function serverAlarms(scope: Construct, props: ServerAlarmsProps): Operat
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     description: `A task holds ${threshold}+ sessions (${SESSIONS_ALARM_SHARE * 100} % of MAX_SESSIONS ${props.maxSessions}) for 3 periods: scaling is not keeping up and new calls will be refused; raise MAX_TASKS or lower SESSIONS_PER_TASK.`,
   });
-  props.server.rollBackOnAlarms([target5xx, elb5xx]);
+  // Only the targets' own 5XX: an ELB 5XX alarm fires when no target is healthy (503), which is
+  // when a fixing deployment must go through; the circuit breaker covers tasks that never start.
+  props.server.rollBackOnAlarms([target5xx]);
   return alarms;
 }

@@ -128,6 +128,12 @@ function recordingProblems(config: GatewayConfig): string[] {
 }
 
 /**
+ * Keys that name a quantity, not a secret, though a secret's word is in them
+ * (`data_source.token_lifetime_minutes`): a duration, a size or a count.
+ */
+const QUANTITY_KEY = /_(ms|seconds|minutes|hours|days|bytes|count)$/i;
+
+/**
  * Every setting of the YAML document whose key names a secret (the gateway's own
  * `isSecretKey`: `SECRET_KEY_PATTERNS`, `*_env` keys excepted) and that holds a value, as its
  * path (`connectors.lex.config.aws_secret_access_key`). A mapping under such a key (e.g.
@@ -143,7 +149,9 @@ export function inlineSecretKeys(value: unknown, path = ''): string[] {
     if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       return inlineSecretKeys(item, at);
     }
-    if (Array.isArray(value) || !isSecretKey(key)) return inlineSecretKeys(item, at);
+    if (Array.isArray(value) || !isSecretKey(key) || QUANTITY_KEY.test(key)) {
+      return inlineSecretKeys(item, at);
+    }
     const holdsValue =
       typeof item === 'number' ||
       (typeof item === 'string' && item.trim() !== '') ||

@@ -28,8 +28,10 @@ export interface GatewayAlarmsProps {
 export function gatewayAlarms(scope: Construct, props: GatewayAlarmsProps): OperationalAlarms {
   const alarms = new OperationalAlarms(scope, 'Alarms', { email: props.email });
   const { target5xx } = alarms.addTargetGroupAlarms('Grpc', props.grpcTargetGroup);
-  const { elb5xx } = alarms.addLoadBalancerAlarms('Ingress', props.loadBalancer);
+  alarms.addLoadBalancerAlarms('Ingress', props.loadBalancer);
   alarms.addServiceAlarms('Gateway', props.gateway.service);
-  props.gateway.rollBackOnAlarms([target5xx, elb5xx]);
+  // Only the targets' own 5XX: an ELB 5XX alarm fires when no target is healthy (503), which is
+  // when a fixing deployment must go through; the circuit breaker covers tasks that never start.
+  props.gateway.rollBackOnAlarms([target5xx]);
   return alarms;
 }

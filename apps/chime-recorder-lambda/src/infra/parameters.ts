@@ -163,7 +163,9 @@ const schema = z
  * - `CLAIM_LEASE_MS` longer than the function's timeout, or a claim lapses while its invocation
  *   still runs and another one takes the call over (two creates for one call);
  * - the KVS retention longer than the latest moment a create may still read the call's audio:
- *   `MAX_CALL_DURATION_MS` + `FINALIZE_AFTER_MS` + `CREATE_RETRY_AFTER_MS` × `MAX_CREATE_ATTEMPTS`.
+ *   `MAX_CALL_DURATION_MS` + `FINALIZE_AFTER_MS` + `CREATE_RETRY_AFTER_MS` × `MAX_CREATE_ATTEMPTS`
+ *   (only when the stack sets that retention: `kvsRetentionHours` is undefined for an existing
+ *   Voice Connector, `VOICECONNECTOR_ID`, whose streaming settings are its owner's).
  *
  * @example
  * ```ts
@@ -172,7 +174,7 @@ const schema = z
  */
 export function timingProblems(
   settings: Readonly<Record<string, string>>,
-  kvsRetentionHours: number,
+  kvsRetentionHours: number | undefined,
 ): string[] {
   const c = loadConfig({ ...settings, ...STACK_SET });
   const problems: string[] = [];
@@ -184,6 +186,7 @@ export function timingProblems(
   }
   const lastCreateMs =
     c.maxCallDurationMs + c.finalizeAfterMs + c.createRetryAfterMs * c.maxCreateAttempts;
+  if (kvsRetentionHours === undefined) return problems;
   const retentionMs = kvsRetentionHours * 3_600_000;
   if (retentionMs <= lastCreateMs) {
     problems.push(
@@ -214,7 +217,9 @@ export type RecorderStackParameters = z.output<typeof schema> & {
  */
 export function readRecorderParameters(env: ParameterEnv): RecorderStackParameters {
   const p = readStackParameters(schema, env, { keepEmpty: ['RECORDING_BUCKET_PREFIX'] });
-  const timing = timingProblems(p.APP_SETTINGS, p.KVS_RETENTION_HOURS);
+  // An existing Voice Connector (VOICECONNECTOR_ID) keeps its own streaming retention.
+  const retention = p.VOICECONNECTOR_ID === undefined ? p.KVS_RETENTION_HOURS : undefined;
+  const timing = timingProblems(p.APP_SETTINGS, retention);
   if (timing.length > 0) {
     throw new InfraError(
       InfraErrorCode.Parameters,

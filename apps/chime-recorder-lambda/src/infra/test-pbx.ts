@@ -148,6 +148,9 @@ export class TestPbx extends Construct {
       securityGroup: group,
       role,
       requireImdsv2: true,
+      // A changed LOG_LEVEL (or any user data) replaces the instance: user data runs at first boot
+      // only, so a restart alone would keep the old settings.
+      userDataCausesReplacement: true,
       detailedMonitoring: true,
       blockDevices: [
         {

@@ -41,6 +41,21 @@ export function secretSettings(
   );
 }
 
+/**
+ * Why a setting no app declares but every Node.js app would read is refused, whatever the app's
+ * rules: AWS credentials (the SDK would use them instead of the task or function role) and the
+ * OpenTelemetry exporter's header variables (they carry the collector's credentials).
+ */
+function alwaysRefused(name: string): string | undefined {
+  if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(name)) {
+    return "AWS credentials in plain-text environment variables would replace the task's or function's role; grant the role what it needs instead";
+  }
+  if (/^OTEL_EXPORTER_OTLP_((TRACES|METRICS|LOGS)_)?HEADERS$/.test(name)) {
+    return "exporter headers carry the collector's credentials, and APP_SETTINGS become plain-text environment variables; give them through the stack's secret mechanism";
+  }
+  return undefined;
+}
+
 /** Whether `value` is a URL with a user name or password (`scheme://user:password@host`). */
 function hasCredentials(value: string): boolean {
   let url: URL;
@@ -54,7 +69,7 @@ function hasCredentials(value: string): boolean {
 
 /**
  * One line per problem of `settings` (the APP_SETTINGS object): a setting `rules.refused` names,
- * and any value that is a URL with credentials (`user:password@`, e.g. in `ELASTIC_URL`), which
+ * AWS credentials and OpenTelemetry exporter headers (refused for every app), and any value that is a URL with credentials (`user:password@`, e.g. in `ELASTIC_URL`), which
  * would sit in the template in clear. Names only: values never appear. Empty when all is well.
  *
  * @example
@@ -71,8 +86,9 @@ export function appSettingsProblems(
 ): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(settings)) {
-    if (Object.hasOwn(rules.refused, name)) {
-      problems.push(`${name} cannot be in APP_SETTINGS: ${rules.refused[name]}`);
+    const refusal = Object.hasOwn(rules.refused, name) ? rules.refused[name] : alwaysRefused(name);
+    if (refusal !== undefined) {
+      problems.push(`${name} cannot be in APP_SETTINGS: ${refusal}`);
     } else if (hasCredentials(value)) {
       problems.push(
         `${name} in APP_SETTINGS is a URL with credentials (user:password@), which would be a plain-text environment variable; ${rules.urlCredentials ?? "give the URL without them and the credentials through the stack's secret"}`,

@@ -115,16 +115,19 @@ export function removalPolicyParam() {
     .transform((v) => (v === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN));
 }
 
-/** An item with one pair of surrounding single or double quotes (`'a'`, `"a"`) removed. */
+/**
+ * An item without a single or double quote at its start and at its end (`'a'`, `"a"`), each end
+ * on its own: a `.env` loader strips the outer pair of `'a','b'`, leaving `a'` and `'b`.
+ */
 function unquote(item: string): string {
-  const m = /^(['"])(.*)\1$/s.exec(item);
-  return m === null ? item : (m[2] ?? '').trim();
+  return item.replace(/^['"]|['"]$/g, '').trim();
 }
 
 /**
  * A comma-separated list parameter (empty items dropped). Each item may be quoted, as the seeds
  * write lists (`'198.51.100.0/27','198.51.100.128/27'`): one pair of surrounding single or double
- * quotes is removed from each item.
+ * quotes is removed from each item, also when a loader already took off the outer pair (a `.env`
+ * line `SIPREC_CIDRS='a','b'` reads `a','b`).
  * @example
  * ```ts
  * z.object({ SIPREC_CIDRS: listParam() });
