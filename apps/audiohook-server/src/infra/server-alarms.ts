@@ -1,5 +1,5 @@
 // What pages someone: the load balancer and its targets, the ECS service, and the server's own
-// ActiveSessions metric near MAX_SESSIONS; 5XX answers also roll a deployment back.
+// ActiveSessions metric near MAX_SESSIONS; the targets' 5XX answers also roll a deployment back.
 
 import {
   Duration,
@@ -30,7 +30,7 @@ export interface ServerAlarmsProps {
 
 /**
  * The AudioHook server's alarms (docs/deploy.md, "Alarms"): no healthy target, target and load
- * balancer 5XX (both also deployment alarms: a new version that fails calls rolls back), fewer
+ * balancer 5XX (the targets' also a deployment alarm: a new version that fails calls rolls back), fewer
  * running tasks than desired, and a task near MAX_SESSIONS (scaling is not keeping up).
  */
 export function serverAlarms(scope: Construct, props: ServerAlarmsProps): OperationalAlarms {

@@ -17,8 +17,8 @@ export interface GatewayAlarmsProps {
 
 /**
  * The gateway's alarms (docs/deploy.md, BYOVA gateway, Alarms): `Grpc-HealthyHosts` (no target
- * answers the gRPC health check), `Grpc-Target5xx` and `Ingress-Elb5xx` (both also ECS deployment
- * alarms: a new version that fails calls rolls back), and `Gateway-RunningTasks`.
+ * answers the gRPC health check), `Grpc-Target5xx` (also an ECS deployment alarm: a new version
+ * that fails calls rolls back), `Ingress-Elb5xx`, and `Gateway-RunningTasks`.
  *
  * @example
  * ```ts
