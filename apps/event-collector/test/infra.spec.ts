@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   awsActionsCalledIn,
   createInfraApp,
+  InfraError,
   nagFindings,
   roleActions,
   sourceFiles,
@@ -14,7 +15,7 @@ import {
 } from '@org/infra';
 import { loadConfig } from '../src/config';
 import { CollectorError } from '../src/lib/errors';
-import { EventCollectorStack } from '../src/infra/collector-stack';
+import { DATA_DIR, EventCollectorStack, SHARED_FILE_SETTINGS } from '../src/infra/collector-stack';
 import { readCollectorParameters } from '../src/infra/parameters';
 
 const env = { account: '111122223333', region: 'eu-west-1' };
@@ -239,6 +240,40 @@ describe('EventCollectorStack: APP_SETTINGS', () => {
         APP_SETTINGS: '{"GENESYS_API_BASE_URL":"https://u:hunter2@api.example.com"}',
       }),
     ).toThrow(/GENESYS_API_BASE_URL in APP_SETTINGS is a URL with credentials/);
+  });
+
+  it('refuses at synth a shared-state file outside the EFS mount path, naming the setting and the mount path', () => {
+    const build = (settings: Record<string, string>) => () =>
+      new EventCollectorStack(createInfraApp({ nag: false }), 'Misplaced', {
+        env,
+        params: readCollectorParameters({ APP_SETTINGS: JSON.stringify(settings) }),
+        image: image(),
+      });
+    expect(DATA_DIR).toBe('/data');
+    const outside = {
+      OUTPUT_FILE: '/tmp/audiohook_events.jsonl',
+      CHECKPOINT_FILE: '/data/../var/checkpoint.json',
+      ELASTIC_SPOOL_FILE: './elastic-spool.jsonl',
+      ELASTIC_DEAD_LETTER_FILE: '/database/dead.jsonl',
+    };
+    for (const name of SHARED_FILE_SETTINGS) {
+      expect(build({ [name]: outside[name] })).toThrow(InfraError);
+      expect(build({ [name]: outside[name] })).toThrow(
+        new RegExp(
+          `APP_SETTINGS: ${name} cannot be in APP_SETTINGS: a path outside /data, the EFS mount path`,
+        ),
+      );
+    }
+    expect(build(outside)).not.toThrow(/tmp|var|database|elastic-spool/); // names, never values
+    // Under the mount path (the defaults' folder), they are accepted.
+    expect(
+      build({
+        CHECKPOINT_FILE: '/data/state/checkpoint.json',
+        ELASTIC_SPOOL_FILE: '/data/elastic-spool.jsonl',
+        ELASTIC_DEAD_LETTER_FILE: '/data/./dead.jsonl',
+        ELASTIC_INDEX: 'audiohook-prod',
+      }),
+    ).not.toThrow();
   });
 });
 

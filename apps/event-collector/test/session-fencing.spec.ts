@@ -92,4 +92,57 @@ describe('abandoning a session that lost the lease', () => {
       await done;
     }
   });
+  it("hands the session's mayWrite to the Elasticsearch sink: a spool append after the lease is lost is refused, without abandon()", async () => {
+    const config = loadConfig(testEnv(genesys, dir, es));
+    const metrics = new Metrics({ elastic: true, defaultMetrics: false });
+    const g = config.genesys;
+    const tokens = new TokenProvider({
+      loginBaseUrl: g.loginBaseUrl,
+      clientId: g.clientId,
+      clientSecret: g.clientSecret,
+      refreshMarginMs: g.tokenRefreshMarginMs,
+      timeoutMs: g.requestTimeoutMs,
+      failureBackoffMs: 1000,
+      logger: silent,
+    });
+    const api = new GenesysApi({
+      apiBaseUrl: g.apiBaseUrl,
+      tokens,
+      timeoutMs: 2000,
+      logger: silent,
+    });
+    let held = true;
+    const session = await CollectingSession.start({
+      config,
+      logger: silent,
+      metrics,
+      api,
+      tokens,
+      recent: new RecentEvents(10),
+      topics: () => ({
+        topics: [topicOf()],
+        source: 'defaults',
+        definitions: new Map(),
+        ignored: [],
+      }),
+      token: 3,
+      mayWrite: () => held,
+    });
+    try {
+      const elastic = session.elastic;
+      if (!elastic || !config.elastic) throw new Error('the session has no Elasticsearch sink');
+      const spool = config.elastic.spoolFile;
+      es.down = 'refuse';
+      elastic.add({ id: 'doc-0', source: { n: 0 }, at: Date.now() });
+      await waitFor('spooling', () => metrics.get('elastic_spooled') >= 1);
+      const spooled = statSync(spool).size;
+      held = false; // the process froze past its lease; an overdue sink timer now appends
+      elastic.add({ id: 'doc-1', source: { n: 1 }, at: Date.now() });
+      await elastic.drain();
+      expect(elastic.fenced).toBe(true);
+      expect(statSync(spool).size).toBe(spooled);
+    } finally {
+      await session.abandon();
+    }
+  });
 });

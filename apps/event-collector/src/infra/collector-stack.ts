@@ -3,6 +3,7 @@
 // lets one task collect while the others stand by, logs in CloudWatch, and an alarm when fewer
 // tasks run than desired.
 
+import { posix } from 'node:path';
 import {
   CfnOutput,
   Duration,
@@ -15,8 +16,11 @@ import {
 import {
   accessLogsBucket,
   applyCommonTags,
+  appSettingsProblems,
   ContainerService,
   importSecret,
+  InfraError,
+  InfraErrorCode,
   OperationalAlarms,
   SharedFileSystem,
   StandardNetwork,
@@ -30,6 +34,51 @@ import type { CollectorParameters } from './parameters';
 export const FILE_OWNER = { uid: '1000', gid: '1000' } as const;
 /** Where the file system is mounted in the container. */
 export const DATA_DIR = '/data';
+/**
+ * Settings naming the state the tasks share through the file system (the lease fences each
+ * change to these files, and the next holder takes them over): APP_SETTINGS may set them only to
+ * a path under {@link DATA_DIR}.
+ */
+export const SHARED_FILE_SETTINGS = [
+  'OUTPUT_FILE',
+  'CHECKPOINT_FILE',
+  'ELASTIC_SPOOL_FILE',
+  'ELASTIC_DEAD_LETTER_FILE',
+] as const;
+
+/**
+ * One line per setting of {@link SHARED_FILE_SETTINGS} in `settings` (APP_SETTINGS) whose path is
+ * not a file under `mountPath` once `.` and `..` are resolved (a relative path is refused too: it
+ * is relative to the container's working folder). Such a file would be each task's own, on its
+ * local disk, so the lease's fencing and the next holder's take-over would never see the other
+ * tasks' output. Names only, through the APP_SETTINGS refusals of `@org/infra`.
+ *
+ * @example
+ * ```ts
+ * sharedFileProblems({ CHECKPOINT_FILE: '/tmp/cp.json' });
+ * // ['CHECKPOINT_FILE cannot be in APP_SETTINGS: … outside /data, the EFS mount path …']
+ * ```
+ */
+export function sharedFileProblems(
+  settings: Readonly<Record<string, string>>,
+  mountPath: string = DATA_DIR,
+): string[] {
+  const inside = (path: string): boolean => {
+    const normal = posix.normalize(path.trim());
+    return (
+      posix.isAbsolute(normal) && normal.startsWith(`${mountPath}/`) && normal !== `${mountPath}/`
+    );
+  };
+  const outside = SHARED_FILE_SETTINGS.filter(
+    (name) => Object.hasOwn(settings, name) && !inside(settings[name] ?? ''),
+  );
+  const refusal = `a path outside ${mountPath}, the EFS mount path all tasks share, would be each task's own local file, which the lease's fencing and the next holder's take-over never see; give a file under ${mountPath}/ or leave it unset (the files default to ${mountPath}, beside OUTPUT_FILE)`;
+  return appSettingsProblems(
+    Object.fromEntries(outside.map((name) => [name, settings[name] ?? ''])),
+    { refused: Object.fromEntries(outside.map((name) => [name, refusal])) },
+  );
+}
+
 /** The container's name (also the log stream prefix). */
 export const CONTAINER_NAME = 'event-collector';
 /** The status server's port (`HTTP_PORT`). */
@@ -71,6 +120,13 @@ export class EventCollectorStack extends Stack {
   constructor(scope: Construct, id: string, props: EventCollectorStackProps) {
     super(scope, id, props);
     const p = props.params;
+    const misplaced = sharedFileProblems(p.APP_SETTINGS);
+    if (misplaced.length > 0) {
+      throw new InfraError(
+        InfraErrorCode.Parameters,
+        `invalid stack parameters:\n${misplaced.map((m) => `  APP_SETTINGS: ${m}`).join('\n')}`,
+      );
+    }
     applyCommonTags(this, { owner: p.TAG_OWNER, service: 'event-collector' });
     const logsBucket = accessLogsBucket(this, 'AccessLogs', { removalPolicy: p.REMOVAL_POLICY });
     const network = new StandardNetwork(this, 'Network', {

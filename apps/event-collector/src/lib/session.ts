@@ -38,7 +38,8 @@ export interface SessionOptions {
   sharedCheckpoint?: Checkpoint | undefined;
   /**
    * Whether writing is still allowed (lease held); checked right before every change to the
-   * output folder (JSONL write chunk, rotation and repair step, checkpoint).
+   * output folder (JSONL write chunk, rotation and repair step, checkpoint, and every change to
+   * the Elasticsearch spool, replay, offset and dead-letter files).
    */
   mayWrite?: () => boolean;
   /** Called when the checkpoint shows a newer lease holder (a higher fencing token). */
@@ -97,6 +98,7 @@ export class CollectingSession {
             settled: () => this.writer.whenWritten(this.writer.accepted),
             logger: elasticLog,
           }),
+          o.mayWrite ? { mayWrite: o.mayWrite } : {},
         )
       : undefined;
     this.pipeline = new EventPipeline({

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ElasticConfig } from '../../config';
@@ -7,11 +7,12 @@ import { CollectorError, describeError } from '../errors';
 import type { Metrics } from '../metrics';
 import { redactUrls } from '../redact';
 import { type ElasticDoc, postBulk } from './bulk-request';
-import { DeadLetterFile, fileSize as size, fitLines } from './dead-letter';
-import { fileIdentity, ReplayOffset } from './replay-offset';
-import { readSpool, spoolLine } from './spool-file';
+import { DeadLetterFile, fitLines } from './dead-letter';
+import { type SinkFencing, type SinkStep, SpoolFiles } from './spool';
+import { spoolLine } from './spool-file';
 
 export type { ElasticDoc } from './bulk-request';
+export type { SinkFencing, SinkStep } from './spool';
 
 /** Outcome of one bulk round trip. */
 interface BulkOutcome {
@@ -74,41 +75,64 @@ export class ElasticSink {
   #lastSuccessAt: number | undefined;
   /** Set while Elasticsearch refuses the credentials (401/403). */
   #credentialsRefused = false;
-  /** Bytes in the spool file and the file being replayed (kept as they are appended). */
-  #spoolSize = 0;
   #spoolFull = false;
   readonly #deadLetter: DeadLetterFile;
-  /** Where the replay of the moved spool file resumes: the end of the last batch it stored. */
-  #replayOffset = 0;
-  /** The same, on disk beside the replay file (read at the first replay, saved per batch). */
-  readonly #offset: ReplayOffset;
+  /** The spool, the replay file and its offset on disk. */
+  readonly #files: SpoolFiles;
   readonly #source: ElasticBacklogSource | undefined;
   /** Receive time from which Elasticsearch may lack documents that are in the output only. */
   #backlog: number | undefined;
   /** Set during a catch-up: the oldest document the full spool dropped meanwhile. */
   #passDrops: number | undefined;
   #catchingUp = false;
+  readonly #fencing: SinkFencing;
+  #fenced = false;
 
   constructor(
     config: ElasticConfig,
     logger: Logger,
     metrics: Metrics,
     backlog?: ElasticBacklogSource,
+    fencing: SinkFencing = {},
   ) {
     this.#c = config;
     this.#log = logger;
     this.#metrics = metrics;
     this.#source = backlog;
+    this.#fencing = fencing;
+    const guard = (step: SinkStep): Promise<boolean> => this.#mayChange(step);
     this.#deadLetter = new DeadLetterFile({
       file: config.deadLetterFile,
       maxBytes: config.deadLetterMaxBytes,
       index: config.index,
       logger,
       metrics,
+      mayAppend: () => guard({ op: 'dead-letter', path: config.deadLetterFile }),
     });
-    this.#offset = new ReplayOffset(this.#replayFile, (err) =>
-      logger.warn({ err: describeError(err) }, 'cannot save where the spool replay stands'),
+    this.#files = new SpoolFiles(config.spoolFile, logger, guard);
+  }
+
+  /** True once a change to its files was refused because the lease is gone (see {@link SinkFencing}). */
+  get fenced(): boolean {
+    return this.#fenced;
+  }
+
+  /**
+   * Right before a change to the sink's files: whether it may be made. Never once abandoned;
+   * when `mayWrite` says no, the sink stops as {@link abandon} does.
+   */
+  async #mayChange(step: SinkStep): Promise<boolean> {
+    if (this.#abandoned) return false;
+    await this.#fencing.beforeStep?.(step);
+    if (this.#abandoned) return false;
+    if (!this.#fencing.mayWrite || this.#fencing.mayWrite()) return true;
+    this.#fenced = true;
+    this.#log.warn(
+      { step: step.op },
+      'the lease is gone: the Elasticsearch sink stops without touching its files (the next holder sends again from the output what Elasticsearch may lack)',
     );
+    this.#quit();
+    return false;
   }
 
   /**
@@ -123,12 +147,12 @@ export class ElasticSink {
   async start(): Promise<void> {
     await mkdir(dirname(this.#c.spoolFile), { recursive: true });
     await this.#deadLetter.open();
-    this.#spoolSize = await this.spoolBytes();
+    await this.#files.refreshSize();
     const catchUp = this.#backlog !== undefined && this.#source !== undefined;
-    if (this.#spoolSize > 0 || catchUp) {
+    if (this.#files.size > 0 || catchUp) {
       this.#spooling = true;
       this.#log.info(
-        { spool: this.#spoolSize > 0 ? this.#c.spoolFile : undefined, backlogSince: this.#since },
+        { spool: this.#files.size > 0 ? this.#c.spoolFile : undefined, backlogSince: this.#since },
         'replaying to Elasticsearch what it may lack (spool, then the output)',
       );
       this.#scheduleReplay(0);
@@ -197,8 +221,8 @@ export class ElasticSink {
   }
 
   /** Bytes waiting in the spool files. */
-  async spoolBytes(): Promise<number> {
-    return (await size(this.#c.spoolFile)) + (await size(this.#replayFile));
+  spoolBytes(): Promise<number> {
+    return this.#files.bytes();
   }
 
   /** Sends what is queued and resolves when nothing is in memory or in flight (tests, shutdown). */
@@ -233,12 +257,8 @@ export class ElasticSink {
     await this.#replaying;
     if (this.#queue.length > 0) this.#toSpool(this.#queue.splice(0));
     await this.#flushSpoolBuffer();
-    await this.#offset.settle();
-    if ((await size(this.#c.spoolFile)) > 0) {
-      const fh = await open(this.#c.spoolFile, 'r+');
-      await fh.sync();
-      await fh.close();
-    }
+    await this.#files.settle();
+    await this.#files.sync();
   }
 
   /**
@@ -246,6 +266,15 @@ export class ElasticSink {
    * the next holder re-sends from the output what Elasticsearch may lack).
    */
   async abandon(): Promise<void> {
+    this.#quit();
+    await this.#flushing;
+    await this.#replaying;
+    await this.#spoolWrite;
+    await this.#files.settle();
+  }
+
+  /** What {@link abandon} does at once: nothing more is sent or spooled, memory dropped. */
+  #quit(): void {
     this.#abandoned = true;
     if (this.#timer) clearInterval(this.#timer);
     if (this.#replayTimer) clearTimeout(this.#replayTimer);
@@ -253,14 +282,6 @@ export class ElasticSink {
     this.#queue = [];
     this.#spoolBuffer = [];
     this.#pending.clear();
-    await this.#flushing;
-    await this.#replaying;
-    await this.#spoolWrite;
-    await this.#offset.settle();
-  }
-
-  get #replayFile(): string {
-    return `${this.#c.spoolFile}.replaying`;
   }
 
   #flushSome(): Promise<void> {
@@ -411,17 +432,17 @@ export class ElasticSink {
       let docs = this.#spoolBuffer;
       this.#spoolBuffer = [];
       const all = docs.map(spoolLine);
-      const kept = fitLines(all, this.#spoolSize, this.#c.spoolMaxBytes);
+      const kept = fitLines(all, this.#files.size, this.#c.spoolMaxBytes);
       this.#spoolCapped(docs.slice(kept.lines.length));
       docs = docs.slice(0, kept.lines.length);
       if (docs.length === 0) return;
       try {
-        await appendFile(this.#c.spoolFile, kept.lines.join(''));
-        this.#spoolSize += kept.bytes;
+        await this.#files.append(kept.lines.join(''), kept.bytes);
         this.#metrics.inc('elastic_spooled', docs.length);
         for (const d of docs) this.#pending.delete(d.id);
       } catch (err) {
-        this.#spoolSize = await this.spoolBytes();
+        if (this.#abandoned) return; // fenced out: the documents are dropped (see #mayChange)
+        await this.#files.refreshSize();
         this.#spoolBuffer = docs.concat(this.#spoolBuffer);
         this.#log.error({ err: describeError(err) }, 'cannot write the Elasticsearch spool');
       }
@@ -480,8 +501,8 @@ export class ElasticSink {
     try {
       for (;;) {
         await this.#flushSpoolBuffer();
-        if ((await size(this.#replayFile)) === 0) {
-          if ((await size(this.#c.spoolFile)) === 0) {
+        if ((await this.#files.replayBytes()) === 0) {
+          if ((await this.#files.spoolBytes()) === 0) {
             if (this.#backlog !== undefined && this.#source) {
               // The spool is empty: now what only the output holds (then what was spooled meanwhile).
               if (!(await this.#catchUp(this.#source))) return;
@@ -491,9 +512,9 @@ export class ElasticSink {
             this.#spooling = false;
             // ...but some may have entered it while its size was read: those are replayed too.
             await this.#flushSpoolBuffer();
-            if (this.#spoolBuffer.length === 0 && (await size(this.#c.spoolFile)) === 0) {
-              await unlink(this.#replayFile).catch(() => undefined);
-              this.#spoolSize = await this.spoolBytes();
+            if (this.#spoolBuffer.length === 0 && (await this.#files.spoolBytes()) === 0) {
+              await this.#files.dropEmptyReplay();
+              await this.#files.refreshSize();
               this.#spoolCapped([]);
               this.#log.info('Elasticsearch spool replayed; back to direct indexing');
               return;
@@ -501,48 +522,27 @@ export class ElasticSink {
             this.#spooling = true;
             continue;
           }
-          // A saved offset belongs to the file replayed before: gone first, then the new file.
-          await this.#offset.clear();
-          await rename(this.#c.spoolFile, this.#replayFile);
-          this.#replayOffset = 0;
+          await this.#files.beginReplay();
         }
         if (!(await this.#replayFileOnce())) return;
-        await this.#offset.clear();
-        await unlink(this.#replayFile);
-        this.#replayOffset = 0;
-        this.#spoolSize = await this.spoolBytes();
+        await this.#files.endReplay();
       }
     } catch (err) {
+      if (this.#abandoned) return; // fenced out: stopped before a file change (see #mayChange)
       this.#log.error({ err: describeError(err) }, 'Elasticsearch spool replay failed');
     }
   }
 
-  async #replayFileOnce(): Promise<boolean> {
-    const file = await fileIdentity(this.#replayFile);
-    if (!file) return true;
-    if (this.#replayOffset === 0) {
-      // A replay a previous run (or the previous lease holder) interrupted: resume after its last batch.
-      this.#replayOffset = await this.#offset.read(file);
-      if (this.#replayOffset > 0) {
-        this.#log.info(
-          { offset: this.#replayOffset, size: file.size },
-          'resuming the Elasticsearch spool replay after the last batch stored',
-        );
-      }
-    }
-    return readSpool(
-      this.#replayFile,
-      this.#replayOffset,
+  /** Replays the moved spool file from where it stands (see {@link SpoolFiles.replayOnce}). */
+  #replayFileOnce(): Promise<boolean> {
+    return this.#files.replayOnce(
       this.#c.bulkSize,
-      async (batch, end) => {
+      async (batch) => {
         const leftover = await this.#sendWithRetry(batch);
         this.#metrics.inc('elastic_replayed', batch.length - leftover.length);
-        if (leftover.length > 0) return false;
-        this.#replayOffset = end;
-        this.#offset.save(file.id, end);
-        return !this.#stopping.signal.aborted;
+        return leftover.length === 0;
       },
-      () => this.#log.warn('skipping an unreadable spool line'),
+      () => !this.#stopping.signal.aborted,
     );
   }
 

@@ -38,6 +38,11 @@ export interface DeadLetterOptions {
   index: string;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * Asked right before each append (the lease): false leaves the file untouched and the documents
+   * are dropped, not counted as dead-lettered (the JSONL output still has them).
+   */
+  mayAppend?: () => Promise<boolean>;
 }
 
 /**
@@ -90,6 +95,7 @@ export class DeadLetterFile {
     }
     this.#full = dropped > 0;
     if (kept.lines.length === 0) return;
+    if (o.mayAppend && !(await o.mayAppend())) return;
     try {
       await appendFile(o.file, kept.lines.join(''));
       this.#size += kept.bytes;

@@ -1,6 +1,7 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../checkpoint';
+import { CollectorError } from '../errors';
 
 const savedSchema = z.object({
   version: z.literal(1),
@@ -60,11 +61,21 @@ export class ReplayOffset {
   #saving: Promise<void> = Promise.resolve();
   #queued = false;
   #next: { fileId: string; offset: number } | undefined;
+  readonly #mayChange: (op: 'write' | 'clear') => Promise<boolean>;
 
-  constructor(replayFile: string, onError: (err: unknown) => void) {
+  /**
+   * `mayChange` is asked right before each write and each delete of the offset file (the lease):
+   * false leaves the file as it is (a save is dropped, {@link clear} throws `COLLECTOR_ERR_FENCED`).
+   */
+  constructor(
+    replayFile: string,
+    onError: (err: unknown) => void,
+    mayChange: (op: 'write' | 'clear') => Promise<boolean> = () => Promise.resolve(true),
+  ) {
     this.#replayFile = replayFile;
     this.path = `${replayFile}.offset`;
     this.#onError = onError;
+    this.#mayChange = mayChange;
   }
 
   /**
@@ -101,16 +112,22 @@ export class ReplayOffset {
       this.#queued = false;
       const next = this.#next;
       this.#next = undefined;
-      if (!next) return;
+      if (!next || !(await this.#mayChange('write'))) return;
       const text = JSON.stringify({ version: 1, file_id: next.fileId, offset: next.offset });
       await writeFileAtomic(this.path, `${text}\n`).catch(this.#onError);
     });
   }
 
-  /** Drops any pending save, waits for the one in progress, and deletes the offset file. */
+  /**
+   * Drops any pending save, waits for the one in progress, and deletes the offset file (throws
+   * `COLLECTOR_ERR_FENCED`, the file untouched, when `mayChange` says no).
+   */
   async clear(): Promise<void> {
     this.#next = undefined;
     await this.#saving;
+    if (!(await this.#mayChange('clear'))) {
+      throw new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
+    }
     await unlink(this.path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });
