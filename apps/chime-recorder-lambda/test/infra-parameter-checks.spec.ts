@@ -60,6 +60,17 @@ describe('readRecorderParameters: timings', () => {
   });
 });
 
+describe('readRecorderParameters: APP_SETTINGS', () => {
+  it("refuses AWS credentials (they would replace the function's role) without echoing them, like every stack", () => {
+    expect(() =>
+      readRecorderParameters({ APP_SETTINGS: '{"AWS_SECRET_ACCESS_KEY":"hunter2"}' }),
+    ).toThrow(/AWS_SECRET_ACCESS_KEY cannot be in APP_SETTINGS: AWS credentials/);
+    expect(() =>
+      readRecorderParameters({ APP_SETTINGS: '{"AWS_SECRET_ACCESS_KEY":"hunter2"}' }),
+    ).not.toThrow(/hunter2/);
+  });
+});
+
 describe('readRecorderParameters: SIPREC_CIDRS as the seed writes it', () => {
   it("accepts the seed's quoted list '198.51.100.0/27','198.51.100.128/27'", () => {
     const p = readRecorderParameters({

@@ -3,6 +3,7 @@
 // BUILD_ASTERISK, SIPREC_CIDRS, LOG_LEVEL, REMOVAL_POLICY).
 import {
   alarmEmailParam,
+  appSettingsParam,
   boolParam,
   InfraError,
   InfraErrorCode,
@@ -19,7 +20,7 @@ import { FUNCTION_TIMEOUT } from './recorder-function';
 import {
   normalizeRecordingPrefix,
   recordingPrefixProblem,
-  stackSetSettingProblems,
+  STACK_SET_SETTINGS,
 } from './recorder-settings';
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -49,33 +50,17 @@ const STACK_SET = {
     'arn:aws:chime:us-east-1:111122223333:media-insights-pipeline-configuration/synth-check',
 };
 
-// Further recorder settings as JSON, checked by the recorder's own configuration loader.
-const settings = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return {};
-    let parsed: Record<string, string>;
-    try {
-      parsed = z.record(z.string(), z.string()).parse(JSON.parse(v));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of string values' });
-      return z.NEVER;
-    }
-    // The stack's own values cannot be overridden here (its permissions follow them).
-    const stackSet = stackSetSettingProblems(parsed);
-    if (stackSet.length > 0) {
-      for (const message of stackSet) ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    try {
-      loadConfig({ ...parsed, ...STACK_SET });
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+// Further recorder settings as JSON (the stack's own values cannot be overridden here: its
+// permissions follow them), checked by the recorder's own configuration loader.
+const settings = appSettingsParam({ refused: STACK_SET_SETTINGS }).transform((parsed, ctx) => {
+  try {
+    loadConfig({ ...parsed, ...STACK_SET });
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+    return z.NEVER;
+  }
+  return parsed;
+});
 
 const schema = z
   .object({

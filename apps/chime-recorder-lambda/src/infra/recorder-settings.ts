@@ -1,7 +1,7 @@
 // The values the stack derives both the recorder's environment and its permissions from: the
 // recordings' key prefix (one normalised value for the Lambda's RECORDING_BUCKET_PREFIX, the
 // pipelines' S3 grant and the metadata writer's S3 grant) and the settings only the stack sets.
-import { InfraError, InfraErrorCode } from '@org/infra';
+import { appSettingsProblems, InfraError, InfraErrorCode } from '@org/infra';
 import { PREFIX_PATTERN, trimPrefix } from '../lib/destination';
 
 /** The prefix when `RECORDING_BUCKET_PREFIX` is unset (the 2023 sample's). */
@@ -88,7 +88,8 @@ export const STACK_SET_SETTINGS: Readonly<Record<string, string>> = {
 
 /**
  * One line per setting in `settings` that only the stack may set (see
- * {@link STACK_SET_SETTINGS}); empty when there is none.
+ * {@link STACK_SET_SETTINGS}), and per setting no stack takes from APP_SETTINGS (AWS credentials,
+ * a URL with credentials: `@org/infra`'s `appSettingsProblems`); empty when there is none.
  *
  * @example
  * ```ts
@@ -97,7 +98,5 @@ export const STACK_SET_SETTINGS: Readonly<Record<string, string>> = {
  * ```
  */
 export function stackSetSettingProblems(settings: Readonly<Record<string, string>>): string[] {
-  return Object.keys(settings)
-    .filter((name) => Object.hasOwn(STACK_SET_SETTINGS, name))
-    .map((name) => `${name} cannot be in APP_SETTINGS: ${STACK_SET_SETTINGS[name]}`);
+  return appSettingsProblems(settings, { refused: STACK_SET_SETTINGS });
 }
