@@ -1,5 +1,7 @@
+import { rawLineWriter } from '@org/service-kit';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from './config';
+import { type CollectorEmf, startCollectorEmf } from './lib/emf';
 import { describeError } from './lib/errors';
 import { GenesysApi } from './lib/genesys/api-client';
 import { TokenProvider } from './lib/genesys/token-provider';
@@ -136,6 +138,28 @@ async function checkTransport(sh: Shared): Promise<void> {
 }
 
 /**
+ * The CloudWatch metrics (EMF_NAMESPACE; off without it): `Leader` while this instance's session
+ * collects (with the lease, or alone without LEASE_TABLE) and not `stopped`, `EventsWritten`.
+ */
+function startEmf(
+  sh: Shared,
+  leadership: Leadership,
+  stopped: () => boolean,
+): CollectorEmf | undefined {
+  const { namespace, intervalMs } = sh.config.emf;
+  if (namespace === undefined) return undefined;
+  return startCollectorEmf({
+    namespace,
+    intervalMs,
+    collecting: () =>
+      !stopped() && leadership.role === 'leader' && leadership.session !== undefined,
+    eventsWritten: () => sh.metrics.snapshot().events_written,
+    write: rawLineWriter(sh.logger),
+    logger: sh.logger.child({ component: 'emf' }),
+  });
+}
+
+/**
  * The composition root: builds every part from the configuration and wires them together.
  *
  * @example
@@ -164,6 +188,8 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
   let server: StatusServer | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
   let stopped: Promise<void> | undefined;
+  let emf: CollectorEmf | undefined;
+  let collectingEnded = false;
 
   const health = (): { httpStatus: number; body: HealthBody } =>
     buildHealth({
@@ -201,6 +227,7 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         registry: sh.metrics.kit.registry,
       });
       await leadership.start();
+      emf = startEmf(sh, leadership, () => collectingEnded);
       void checkTransport(sh);
       const t = config.topics;
       if (t.discover && !t.override && t.definitionsRefreshMs > 0) {
@@ -219,6 +246,9 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         const written = (): number => leadership.session?.writer.written ?? 0;
         const before = written();
         await leadership.stop();
+        collectingEnded = true;
+        // The last document: Leader 0 and the events of the final flush.
+        emf?.stop();
         await server?.close();
         logger.info(
           { written: Math.max(before, written()), counters: sh.metrics.snapshot() },

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import {
   ConfigError,
   envBool,
+  envDuration,
   envInt,
   envNumber,
   envString,
@@ -104,6 +105,8 @@ export interface CollectorConfig {
   /** High availability (`LEASE_TABLE`); absent: this instance always collects. */
   lease: LeaseConfig | undefined;
   http: { host: string; port: number };
+  /** The EMF `Leader` / `EventsWritten` publisher (`EMF_NAMESPACE`); off without a namespace. */
+  emf: { namespace: string | undefined; intervalMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'; consoleEvents: boolean };
   shutdownTimeoutMs: number;
 }
@@ -304,6 +307,13 @@ export const envSchema = z.object({
   LEASE_POLL_S: envNumber({ optional: true, min: 0.02 }),
   AWS_REGION: z.string().optional(),
   DYNAMODB_ENDPOINT: baseUrlAny,
+  EMF_NAMESPACE: envString({
+    optional: true,
+    maxLength: 255,
+    pattern: /^(?!:)[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$/,
+    patternReason: 'must be printable ASCII, not blank, not starting with ":" (CloudWatch)',
+  }),
+  EMF_INTERVAL_SECONDS: envDuration({ unit: 's', defaultMs: 60_000, minMs: 1000 }),
 });
 
 /** Legacy `collector.py` names accepted as fallbacks, so existing `.env` files keep working. */
@@ -528,6 +538,7 @@ export function loadConfig(env: Record<string, string | undefined>): CollectorCo
     elastic: elasticFrom(e),
     lease: leaseFrom(e),
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    emf: { namespace: e.EMF_NAMESPACE, intervalMs: e.EMF_INTERVAL_SECONDS },
     log: { level: e.LOG_LEVEL ?? 'info', consoleEvents: e.CONSOLE_OUTPUT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

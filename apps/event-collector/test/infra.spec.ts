@@ -278,11 +278,16 @@ describe('EventCollectorStack: APP_SETTINGS', () => {
 });
 
 describe('EventCollectorStack: alarms', () => {
-  it('alarms when fewer tasks run than desired, notifying the encrypted topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
-    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as {
+  const alarmsOf = (t: Template) =>
+    Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
       Properties: Record<string, unknown>;
     }[];
+
+  it('alarms when fewer tasks run than desired, notifying the encrypted topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    const alarm = alarmsOf(template).find((a) =>
+      String(a.Properties['AlarmName']).endsWith('-RunningTasks'),
+    );
     expect(alarm?.Properties).toMatchObject({
       AlarmName: 'Collector-Collector-RunningTasks',
       ComparisonOperator: 'GreaterThanThreshold',
@@ -295,6 +300,38 @@ describe('EventCollectorStack: alarms', () => {
     expect(JSON.stringify(alarm?.Properties['Metrics'])).toContain('RunningTaskCount');
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template.hasOutput('alarmTopicArn', { Value: { Ref: Match.stringLikeRegexp('^AlarmsTopic') } });
+  });
+
+  it('alarms when no task reports Leader 1 (nobody holds the lease and collects) for 3 minutes, or none publishes', () => {
+    const alarm = alarmsOf(template).find((a) =>
+      String(a.Properties['AlarmName']).endsWith('-NoLeader'),
+    );
+    expect(alarm?.Properties).toMatchObject({
+      AlarmName: 'Collector-NoLeader',
+      Namespace: 'EventCollector',
+      MetricName: 'Leader',
+      Dimensions: [{ Name: 'Service', Value: 'event-collector' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+      OKActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+    });
+    expect(String(alarm?.Properties['AlarmDescription'])).toContain('not being collected');
+  });
+
+  it('sets EMF_NAMESPACE from METRIC_NAMESPACE, the namespace NoLeader watches, and refuses it in APP_SETTINGS', () => {
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as {
+      Properties: { ContainerDefinitions: { Environment: { Name: string; Value: unknown }[] }[] };
+    }[];
+    const environment = task?.Properties.ContainerDefinitions[0]?.Environment ?? [];
+    expect(environment).toContainEqual({ Name: 'EMF_NAMESPACE', Value: 'EventCollector' });
+    expect(() =>
+      readCollectorParameters({ APP_SETTINGS: JSON.stringify({ EMF_NAMESPACE: 'Other' }) }),
+    ).toThrow(/METRIC_NAMESPACE/);
   });
 
   it('subscribes ALARM_EMAIL to the topic only when it is set', () => {

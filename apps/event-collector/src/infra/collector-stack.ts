@@ -1,10 +1,11 @@
 // The event collector on AWS: Fargate tasks in private subnets (no inbound traffic) with the
 // Genesys credentials from Secrets Manager, the JSONL on encrypted EFS, the DynamoDB lease that
-// lets one task collect while the others stand by, logs in CloudWatch, and an alarm when fewer
-// tasks run than desired.
+// lets one task collect while the others stand by, logs in CloudWatch, and alarms when fewer
+// tasks run than desired or when no task holds the lease and collects (EMF metric Leader).
 
 import { posix } from 'node:path';
 import {
+  aws_cloudwatch as cloudwatch,
   CfnOutput,
   Duration,
   Stack,
@@ -28,6 +29,7 @@ import {
 } from '@org/infra';
 import type { Construct } from 'constructs';
 import { loadConfig } from '../config';
+import { EMF_DIMENSIONS } from '../lib/emf';
 import type { CollectorParameters } from './parameters';
 
 /** The image's user (`node`), which owns the files. */
@@ -111,9 +113,8 @@ export class EventCollectorStack extends Stack {
   /** How long the collector may take after SIGTERM, from its configuration. */
   readonly shutdownDeadline: Duration;
   /**
-   * The alarm topic (ALARM_EMAIL) and the running-tasks alarm. The collector publishes no
-   * CloudWatch metric of its own (its counters are on /metrics only), so there is no alarm on
-   * the lease or on events stopping: see docs/deploy.md, Alarms.
+   * The alarm topic (ALARM_EMAIL), the running-tasks alarm and NoLeader (no task reports the EMF
+   * metric `Leader` 1: nobody collects): see docs/deploy.md, Alarms.
    */
   readonly alarms: OperationalAlarms;
 
@@ -154,6 +155,7 @@ export class EventCollectorStack extends Stack {
       HTTP_PORT: String(HTTP_PORT),
       LEASE_TABLE: this.leaseTable.tableName,
       AWS_REGION: this.region,
+      EMF_NAMESPACE: p.METRIC_NAMESPACE,
     };
     // The collector's own loader checks the settings now (the credentials come at task start;
     // ELASTIC_AUTH among them, so credentials inside ELASTIC_URL, which would sit in the template
@@ -213,9 +215,34 @@ export class EventCollectorStack extends Stack {
       this.collector.service,
       DATA_DIR,
     );
-    this.alarms = new OperationalAlarms(this, 'Alarms', { email: p.ALARM_EMAIL });
-    this.alarms.addServiceAlarms('Collector', this.collector.service);
+    this.alarms = this.#alarms(p, Duration.millis(config.emf.intervalMs));
     this.#outputs(p);
+  }
+
+  /**
+   * RunningTasks, and NoLeader: every task publishes `Leader` (1 while it holds the lease and
+   * collects) each EMF interval (`interval`).
+   */
+  #alarms(p: CollectorParameters, interval: Duration): OperationalAlarms {
+    const alarms = new OperationalAlarms(this, 'Alarms', { email: p.ALARM_EMAIL });
+    alarms.addServiceAlarms('Collector', this.collector.service);
+    alarms.addCustomMetricAlarm('NoLeader', {
+      namespace: p.METRIC_NAMESPACE,
+      metricName: 'Leader',
+      dimensions: EMF_DIMENSIONS,
+      // Whether any task collects: one datapoint per task per interval, all under one dimension.
+      statistic: cloudwatch.Stats.MAXIMUM,
+      // Whole minutes, at least one EMF interval, so every period holds a datapoint per task.
+      period: Duration.minutes(Math.max(1, Math.ceil(interval.toSeconds() / 60))),
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 3,
+      // No datapoints means no task runs or publishes: nobody collects either.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      description:
+        "No task has held the lease and collected for 3 periods: AudioHook events are not being collected. Check the tasks' logs (lease, Genesys login, channel) and the RunningTasks alarm.",
+    });
+    return alarms;
   }
 
   #outputs(p: CollectorParameters): void {

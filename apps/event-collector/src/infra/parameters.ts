@@ -36,6 +36,8 @@ const APP_SETTINGS_RULES = {
     ...secretSettings(SECRET_SETTINGS, FROM_SECRET),
     GENESYS_CLIENT_ID:
       'the stack injects it from the secret GENESYS_SECRET_NAME names (with GENESYS_CLIENT_SECRET); put it there',
+    EMF_NAMESPACE:
+      'the stack sets it from METRIC_NAMESPACE, the namespace the NoLeader alarm watches; set METRIC_NAMESPACE instead',
   },
   urlCredentials:
     'give the URL without them, and for ELASTIC_URL put them in ELASTIC_AUTH ("user:pass") in the secret GENESYS_SECRET_NAME names',
@@ -55,6 +57,8 @@ const schema = z.object({
   ARM64: boolParam(false),
   LOG_RETENTION_DAYS: logRetentionParam(30),
   ALARM_EMAIL: alarmEmailParam(),
+  /** CloudWatch namespace of the collector's EMF metrics (its EMF_NAMESPACE) and of the NoLeader alarm. */
+  METRIC_NAMESPACE: z.string().default('EventCollector'),
   APP_SETTINGS: appSettingsParam(APP_SETTINGS_RULES),
 });
 
