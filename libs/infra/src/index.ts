@@ -55,6 +55,7 @@ export { importSecret } from './lib/secrets';
 export {
   ALARM_DEFAULTS,
   alarmEmailParam,
+  metricPeriodCovering,
   OperationalAlarms,
   type AlarmDefaults,
   type AlarmEvaluation,

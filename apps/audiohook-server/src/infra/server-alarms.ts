@@ -2,11 +2,11 @@
 // ActiveSessions metric near MAX_SESSIONS; the targets' 5XX answers also roll a deployment back.
 
 import {
-  Duration,
+  type Duration,
   aws_cloudwatch as cloudwatch,
   type aws_elasticloadbalancingv2 as elbv2,
 } from 'aws-cdk-lib';
-import { type ContainerService, OperationalAlarms } from '@org/infra';
+import { type ContainerService, metricPeriodCovering, OperationalAlarms } from '@org/infra';
 import type { Construct } from 'constructs';
 import { METRIC_NAME, METRIC_SERVICE } from './server-runtime';
 
@@ -45,8 +45,7 @@ export function serverAlarms(scope: Construct, props: ServerAlarmsProps): Operat
     dimensions: { Service: METRIC_SERVICE },
     // The busiest task: one datapoint per task per interval, all under the same dimension.
     statistic: cloudwatch.Stats.MAXIMUM,
-    // Whole minutes, at least one EMF interval, so every period holds a datapoint per task.
-    period: Duration.minutes(Math.max(1, Math.ceil(props.metricInterval.toSeconds() / 60))),
+    period: metricPeriodCovering(props.metricInterval),
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     threshold,
     evaluationPeriods: 3,

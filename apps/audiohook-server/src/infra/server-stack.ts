@@ -211,10 +211,7 @@ export class AudioHookServerStack extends Stack {
       description: 'Secret holding {"<api key>": "<base64 client secret>"}',
     });
     new CfnOutput(this, 'replayCacheTableName', { value: this.replayTable.tableName });
-    new CfnOutput(this, 'alarmTopicArn', {
-      value: alarms.topic.topicArn,
-      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
-    });
+    alarms.output('alarmTopicArn');
     return alarms;
   }
 

@@ -185,10 +185,7 @@ export class ByovaGatewayStack extends Stack {
       loadBalancer: ingress.loadBalancer,
       grpcTargetGroup: grpc,
     });
-    new CfnOutput(this, 'alarmTopicArn', {
-      value: alarms.topic.topicArn,
-      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
-    });
+    alarms.output('alarmTopicArn');
     return alarms;
   }
 

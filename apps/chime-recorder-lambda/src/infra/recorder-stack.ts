@@ -178,10 +178,7 @@ export class RecorderStack extends Stack {
     new CfnOutput(this, 'CallTableName', { value: this.recorder.table.tableName });
     new CfnOutput(this, 'FunctionName', { value: this.recorder.fn.functionName });
     new CfnOutput(this, 'FailedEventsQueueUrl', { value: this.recorder.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'alarmTopicArn', {
-      value: this.alarms.topic.topicArn,
-      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
-    });
+    this.alarms.output('alarmTopicArn');
     if (this.testPbx) {
       new CfnOutput(this, 'TestPbxInstanceId', { value: this.testPbx.instance.instanceId });
       new CfnOutput(this, 'TestPbxPublicIp', { value: this.testPbx.publicIp });

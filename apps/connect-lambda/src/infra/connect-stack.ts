@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import {
-  CfnOutput,
   Stack,
   type StackProps,
   Validations,
@@ -144,10 +143,7 @@ export class ConnectLambdaStack extends Stack {
         sameEnvironment: true,
       }),
     );
-    new CfnOutput(this, 'AlarmTopicArn', {
-      value: alarms.topic.topicArn,
-      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
-    });
+    alarms.output('AlarmTopicArn');
     return alarms;
   }
 }

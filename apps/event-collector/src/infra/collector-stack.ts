@@ -22,6 +22,7 @@ import {
   importSecret,
   InfraError,
   InfraErrorCode,
+  metricPeriodCovering,
   OperationalAlarms,
   SharedFileSystem,
   StandardNetwork,
@@ -232,8 +233,7 @@ export class EventCollectorStack extends Stack {
       dimensions: EMF_DIMENSIONS,
       // Whether any task collects: one datapoint per task per interval, all under one dimension.
       statistic: cloudwatch.Stats.MAXIMUM,
-      // Whole minutes, at least one EMF interval, so every period holds a datapoint per task.
-      period: Duration.minutes(Math.max(1, Math.ceil(interval.toSeconds() / 60))),
+      period: metricPeriodCovering(interval),
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       threshold: 1,
       evaluationPeriods: 3,
@@ -246,10 +246,7 @@ export class EventCollectorStack extends Stack {
   }
 
   #outputs(p: CollectorParameters): void {
-    new CfnOutput(this, 'alarmTopicArn', {
-      value: this.alarms.topic.topicArn,
-      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
-    });
+    this.alarms.output('alarmTopicArn');
     new CfnOutput(this, 'fileSystemId', { value: this.storage.fileSystem.fileSystemId });
     new CfnOutput(this, 'accessPointId', { value: this.storage.accessPoint.accessPointId });
     new CfnOutput(this, 'leaseTableName', { value: this.leaseTable.tableName });

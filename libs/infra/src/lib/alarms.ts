@@ -5,6 +5,7 @@
 
 import {
   ArnFormat,
+  CfnOutput,
   Duration,
   RemovalPolicy,
   Stack,
@@ -104,6 +105,19 @@ export const ALARM_DEFAULTS = {
     datapointsToAlarm: 1,
   },
 } as const satisfies Record<string, AlarmDefaults>;
+
+/**
+ * The period of an alarm on a metric every task publishes each `interval` (e.g. as EMF): whole
+ * minutes, at least one interval, so every period holds a datapoint per task.
+ *
+ * @example
+ * ```ts
+ * metricPeriodCovering(Duration.seconds(90)); // 2 minutes
+ * ```
+ */
+export function metricPeriodCovering(interval: Duration): Duration {
+  return Duration.minutes(Math.max(1, Math.ceil(interval.toSeconds() / 60)));
+}
 
 /** Properties of {@link OperationalAlarms}. */
 export interface OperationalAlarmsProps {
@@ -238,6 +252,21 @@ export class OperationalAlarms extends Construct {
   }
 
   /**
+   * A stack output `id` (its logical id, at the stack's top level) with the topic's ARN.
+   *
+   * @example
+   * ```ts
+   * alarms.output('alarmTopicArn');
+   * ```
+   */
+  output(id: string): CfnOutput {
+    return new CfnOutput(Stack.of(this), id, {
+      value: this.topic.topicArn,
+      description: 'SNS topic of the alarms (ALARM_EMAIL is subscribed; add others)',
+    });
+  }
+
+  /**
    * An alarm on any metric or math expression, named `<prefix>-<id>`, notifying the topic.
    *
    * @example
@@ -303,16 +332,12 @@ export class OperationalAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         description: `${id}: fewer than ${healthy.threshold} healthy targets, requests are failing; check the service's tasks, their health checks and logs.`,
       }),
-      target5xx: this.addAlarm(`${id}-Target5xx`, {
-        metric: targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-          statistic: cloudwatch.Stats.SUM,
-          period: errors.period,
-        }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...counts(errors),
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `${id}: the targets answered ${errors.threshold}+ requests with 5XX in ${errors.period.toMinutes()} min; check the app's error logs (a new version rolls back by itself where this is a deployment alarm).`,
-      }),
+      target5xx: this.#countAlarm(
+        `${id}-Target5xx`,
+        errors,
+        (o) => targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, o),
+        `${id}: the targets answered ${errors.threshold}+ requests with 5XX in ${errors.period.toMinutes()} min; check the app's error logs (a new version rolls back by itself where this is a deployment alarm).`,
+      ),
     };
   }
 
@@ -332,16 +357,12 @@ export class OperationalAlarms extends Construct {
   ): { readonly elb5xx: cloudwatch.Alarm } {
     const e = evaluation(ALARM_DEFAULTS.elb5xx, options.elb5xx);
     return {
-      elb5xx: this.addAlarm(`${id}-Elb5xx`, {
-        metric: loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
-          statistic: cloudwatch.Stats.SUM,
-          period: e.period,
-        }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...counts(e),
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `${id}: the load balancer answered ${e.threshold}+ requests with 5XX itself in ${e.period.toMinutes()} min (502/503/504: no healthy target, targets closing or timing out); check the targets' health and the app's logs.`,
-      }),
+      elb5xx: this.#countAlarm(
+        `${id}-Elb5xx`,
+        e,
+        (o) => loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, o),
+        `${id}: the load balancer answered ${e.threshold}+ requests with 5XX itself in ${e.period.toMinutes()} min (502/503/504: no healthy target, targets closing or timing out); check the targets' health and the app's logs.`,
+      ),
     };
   }
 
@@ -407,20 +428,18 @@ export class OperationalAlarms extends Construct {
     const errors = evaluation(ALARM_DEFAULTS.functionErrors, options.errors);
     const throttles = evaluation(ALARM_DEFAULTS.functionThrottles, options.throttles);
     return {
-      errors: this.addAlarm(`${id}-Errors`, {
-        metric: fn.metricErrors({ statistic: cloudwatch.Stats.SUM, period: errors.period }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...counts(errors),
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `${id}: ${errors.threshold}+ invocations failed in ${errors.period.toMinutes()} min; check the function's log group.`,
-      }),
-      throttles: this.addAlarm(`${id}-Throttles`, {
-        metric: fn.metricThrottles({ statistic: cloudwatch.Stats.SUM, period: throttles.period }),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...counts(throttles),
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        description: `${id}: ${throttles.threshold}+ invocations throttled in ${throttles.period.toMinutes()} min; check the account's concurrency and the function's reserved concurrency.`,
-      }),
+      errors: this.#countAlarm(
+        `${id}-Errors`,
+        errors,
+        (o) => fn.metricErrors(o),
+        `${id}: ${errors.threshold}+ invocations failed in ${errors.period.toMinutes()} min; check the function's log group.`,
+      ),
+      throttles: this.#countAlarm(
+        `${id}-Throttles`,
+        throttles,
+        (o) => fn.metricThrottles(o),
+        `${id}: ${throttles.threshold}+ invocations throttled in ${throttles.period.toMinutes()} min; check the account's concurrency and the function's reserved concurrency.`,
+      ),
     };
   }
 
@@ -465,21 +484,46 @@ export class OperationalAlarms extends Construct {
    * ```
    */
   addCustomMetricAlarm(id: string, props: CustomMetricAlarmProps): cloudwatch.Alarm {
-    const evaluationPeriods = props.evaluationPeriods ?? 5;
+    const e = evaluation(
+      {
+        threshold: props.threshold,
+        period: Duration.minutes(1),
+        evaluationPeriods: 5,
+        datapointsToAlarm: 5,
+      },
+      props,
+    );
     return this.addAlarm(id, {
       metric: new cloudwatch.Metric({
         namespace: props.namespace,
         metricName: props.metricName,
         ...(props.dimensions === undefined ? {} : { dimensionsMap: { ...props.dimensions } }),
         statistic: props.statistic,
-        period: props.period ?? Duration.minutes(1),
+        period: e.period,
       }),
       comparisonOperator: props.comparisonOperator,
-      threshold: props.threshold,
-      evaluationPeriods,
-      datapointsToAlarm: props.datapointsToAlarm ?? evaluationPeriods,
+      ...counts(e),
       treatMissingData: props.treatMissingData,
       description: props.description,
+    });
+  }
+
+  /**
+   * A count summed over the period, alarming at `e.threshold` or more; missing data is fine (a
+   * count is published only when there is some).
+   */
+  #countAlarm(
+    id: string,
+    e: AlarmDefaults,
+    metric: (options: cloudwatch.MetricOptions) => cloudwatch.IMetric,
+    description: string,
+  ): cloudwatch.Alarm {
+    return this.addAlarm(id, {
+      metric: metric({ statistic: cloudwatch.Stats.SUM, period: e.period }),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      ...counts(e),
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description,
     });
   }
 
