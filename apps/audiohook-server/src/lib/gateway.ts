@@ -58,7 +58,7 @@ export interface GatewayOptions {
   /**
    * Why new sessions are refused right now (e.g. the recording heartbeat is failing), or
    * `undefined` to take them. Asked at every upgrade, so it must be a field read: refused upgrades
-   * get 503 with this text, and `/health/check` answers 503 meanwhile.
+   * get 503 with this text, and `/health` answers 503 meanwhile (`/health/check` stays 200).
    */
   readonly admission?: () => string | undefined;
 }

@@ -60,8 +60,9 @@ export function createHttpRoutes(
         return { healthy, body: { 'Http-Status': healthy ? 200 : 503, Healthy: healthy } };
       },
       '/health': () => {
-        const reason = ctx.draining() ? undefined : ctx.refusing?.();
-        const status = ctx.draining() ? 'draining' : reason === undefined ? 'running' : 'refusing';
+        const draining = ctx.draining();
+        const reason = draining ? undefined : ctx.refusing?.();
+        const status = draining ? 'draining' : reason === undefined ? 'running' : 'refusing';
         const body = { status, ...(reason === undefined ? {} : { reason }), ...ctx.details() };
         return { healthy: status === 'running', body };
       },

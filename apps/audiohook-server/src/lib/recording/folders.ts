@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'no
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { basename, join } from 'node:path';
+import { describeError } from '@org/service-kit';
 import type { AppLogger } from '../logging';
 import {
   HeartbeatWatch,
@@ -126,10 +127,6 @@ interface HeartbeatRead {
   readonly value: string;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * The folders of one process: its work folder, the adoption of dead instances' folders, and
  * moving finished recordings to LOG_ROOT_DIR.
@@ -232,7 +229,11 @@ export class RecordingFolders {
     } catch (error) {
       const failingMs = Math.round(this.#monotonic() - this.#lastBeatAt);
       this.#options.logger.error(
-        { err: message(error), work: this.work, failingSeconds: Math.round(failingMs / 1000) },
+        {
+          err: describeError(error),
+          work: this.work,
+          failingSeconds: Math.round(failingMs / 1000),
+        },
         'recording heartbeat failed',
       );
       this.#emit('failed');
@@ -317,7 +318,7 @@ export class RecordingFolders {
     } catch (error) {
       // A broken LOG_ROOT_DIR must not fail the shutdown; what is left is adopted later.
       this.#options.logger.error(
-        { err: message(error), work: this.work },
+        { err: describeError(error), work: this.work },
         'the work folder could not be removed',
       );
     }
@@ -369,16 +370,14 @@ export class RecordingFolders {
     const doubtful: string[] = [];
     for (const runId of names.sort()) {
       if (runId === this.runId) continue;
-      const read = await this.#read(join(folder, runId), runId);
-      const state = read === undefined ? undefined : this.#judge(read, true);
+      const state = await this.#assess(folder, runId, true);
       if (state === 'doubtful') doubtful.push(runId);
       else if (state !== undefined) out.push(state);
     }
     if (doubtful.length === 0) return out;
     await (this.#options.sleep ?? delay)(this.#recheckMs);
     for (const runId of doubtful) {
-      const read = await this.#read(join(folder, runId), runId);
-      const state = read === undefined ? undefined : this.#judge(read, false);
+      const state = await this.#assess(folder, runId, false);
       if (state !== undefined && state !== 'doubtful') out.push(state);
     }
     return out.sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
@@ -387,6 +386,16 @@ export class RecordingFolders {
   /** How long a heartbeat must be seen unchanged before its wall-clock age may make it dead. */
   get #recheckMs(): number {
     return 1.5 * this.#options.heartbeatMs;
+  }
+
+  /** One read of `runId`'s folder under `folder`, judged; `undefined` when it is gone. */
+  async #assess(
+    folder: string,
+    runId: string,
+    first: boolean,
+  ): Promise<InstanceState | 'doubtful' | undefined> {
+    const read = await this.#read(join(folder, runId), runId);
+    return read === undefined ? undefined : this.#judge(read, first);
   }
 
   async #read(folder: string, runId: string): Promise<HeartbeatRead | undefined> {
