@@ -169,8 +169,11 @@ function key(conversationId: string): string {
   return `${CONVERSATION_KEY_PREFIX}${conversationId}`;
 }
 
-/** A failed write condition (wrapped by `#send`). */
-function isConflict(error: unknown): boolean {
+/**
+ * A failed write condition, wrapped in a GatewayError (`#send` here, or the data source
+ * election's).
+ */
+export function isConflict(error: unknown): boolean {
   return error instanceof GatewayError && error.cause instanceof ConditionalCheckFailedException;
 }
 

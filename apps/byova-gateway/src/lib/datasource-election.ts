@@ -9,7 +9,6 @@
 
 import { createHash, randomUUID } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -17,6 +16,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Logger } from 'pino';
+import { isConflict } from './conversation-store';
 import { DataSourceError, type DataSource } from './datasource';
 
 /** Prefix of the partition key of the registration item (`datasource#<sha-256 hex>`). */
@@ -162,11 +162,7 @@ export class DataSourceElection {
       );
       return true;
     } catch (error) {
-      if (
-        !(error instanceof DataSourceError) ||
-        !(error.cause instanceof ConditionalCheckFailedException)
-      )
-        failure = { error };
+      if (!isConflict(error)) failure = { error };
     }
     const record = await this.#read(key).catch(() => undefined);
     if (record?.owner === this.#owner && record.dataSourceId === undefined) {
@@ -249,11 +245,7 @@ export class DataSourceElection {
         ),
       );
     } catch (error) {
-      if (
-        error instanceof DataSourceError &&
-        error.cause instanceof ConditionalCheckFailedException
-      )
-        return;
+      if (isConflict(error)) return;
       throw error;
     }
   }

@@ -45,6 +45,15 @@ export interface SharedConversationsOptions {
   readonly gone: (conversation: Conversation) => void;
 }
 
+/**
+ * The outcome of a turn claim: not claimed, with the item as read back after the failed write
+ * (`readBack`, absent when that read failed).
+ */
+interface ClaimAttempt {
+  readonly claimed: boolean;
+  readonly readBack?: { readonly stored: StoredConversation | undefined } | undefined;
+}
+
 /** What the idle reaper does with an idle copy. */
 export type IdleVerdict = 'end' | 'evict' | 'keep';
 
@@ -90,7 +99,9 @@ export class SharedConversations {
    * @returns false when the conversation exists already (another instance created it).
    */
   create(conversation: Conversation, claim: boolean): Promise<boolean> {
-    return claim ? this.#saveClaimed(conversation, randomUUID()) : this.#save(conversation);
+    return claim
+      ? this.#saveClaimed(conversation, randomUUID()).then((r) => r.claimed)
+      : this.#save(conversation);
   }
 
   /** This instance no longer holds the conversation (ended, or dropped here). */
@@ -120,14 +131,18 @@ export class SharedConversations {
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS;) {
       // Ended here meanwhile: the gate's caller drops the input.
       if (this.#claims.has(conversation) || conversation.ended) return true;
+      let readBack: ClaimAttempt['readBack'];
       if (!conversation.stale && !this.#foreign.has(conversation)) {
         attempt += 1;
-        if (await this.#saveClaimed(conversation, randomUUID())) {
+        const attempted = await this.#saveClaimed(conversation, randomUUID());
+        if (attempted.claimed) {
           this.#watched.delete(conversation.id);
           return true;
         }
+        readBack = attempted.readBack;
       }
-      const stored = await this.load(conversation.id);
+      // The item as the failed claim read it back, else read now.
+      const stored = readBack !== undefined ? readBack.stored : await this.load(conversation.id);
       if (stored === undefined || stored.state.startedAt !== conversation.startedAt) {
         conversation.logger.info({}, 'conversation ended on another instance');
         this.#watched.delete(conversation.id);
@@ -231,25 +246,32 @@ export class SharedConversations {
   /**
    * Writes the next version claimed with `token`. A claim can be stored with its answer lost (a
    * timeout, after which the SDK's retry fails the version condition, or throws): when the item
-   * then holds `token` at that version, the claim is this copy's.
+   * then holds `token` at that version, the claim is this copy's. Otherwise the item read back
+   * is returned, so that the caller need not read it again.
    */
-  async #saveClaimed(conversation: Conversation, token: string): Promise<boolean> {
+  async #saveClaimed(conversation: Conversation, token: string): Promise<ClaimAttempt> {
     const state = conversation.turnSession.state;
     const version = conversation.version + 1;
     let failure: { readonly error: unknown } | undefined;
     try {
-      if (await this.#save(conversation, token)) return true;
+      if (await this.#save(conversation, token)) return { claimed: true };
     } catch (error) {
       failure = { error };
     }
-    const stored = await this.load(conversation.id).catch(() => undefined);
+    let readBack: ClaimAttempt['readBack'];
+    try {
+      readBack = { stored: await this.load(conversation.id) };
+    } catch {
+      readBack = undefined;
+    }
+    const stored = readBack?.stored;
     if (stored?.claimedBy === token && stored.version === version) {
       this.#saved(conversation, state, version, token);
       conversation.logger.info({ version }, 'turn claim stored although its answer was lost');
-      return true;
+      return { claimed: true };
     }
     if (failure !== undefined) throw failure.error;
-    return false;
+    return { claimed: false, readBack };
   }
 
   /** `state` is stored as `version` (claimed with `claim`). */
