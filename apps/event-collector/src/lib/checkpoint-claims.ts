@@ -1,4 +1,4 @@
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import { type Checkpoint, CheckpointFile, writeFileAtomic } from './checkpoint';
@@ -52,19 +52,28 @@ export class CheckpointClaims {
 
   /** The highest claim present, if any. */
   async newest(): Promise<CheckpointClaim | undefined> {
-    const token = (await this.#tokens())[0];
-    if (token === undefined) return undefined;
-    const path = this.pathOf(token);
-    const text = await readFile(path, 'utf8').catch(() => '');
-    const checkpoint =
-      text.trim() === '' ? undefined : await new CheckpointFile(path).read().catch(() => undefined);
+    const token = await this.newestClaimToken();
+    return token === undefined ? undefined : this.claimOf(token);
+  }
+
+  /** The token of the highest claim present (one folder listing, no claim read). */
+  async newestClaimToken(): Promise<number | undefined> {
+    return (await this.#tokens())[0];
+  }
+
+  /**
+   * The claim of `token` with the checkpoint it holds; none when the file is empty (no checkpoint
+   * then), gone or unreadable.
+   */
+  async claimOf(token: number): Promise<CheckpointClaim> {
+    const checkpoint = await new CheckpointFile(this.pathOf(token)).read().catch(() => undefined);
     return { token, checkpoint };
   }
 
   /** The highest fencing token on disk: the checkpoint's or a claim's. */
   async newestToken(): Promise<number | undefined> {
     const fromFile = (await this.file.read())?.token ?? undefined;
-    const claimed = (await this.#tokens())[0];
+    const claimed = await this.newestClaimToken();
     if (fromFile === undefined) return claimed;
     return claimed === undefined ? fromFile : Math.max(fromFile, claimed);
   }
@@ -147,8 +156,10 @@ export function checkpointGuard(o: CheckpointGuardOptions): CheckpointGuard {
     },
     async confirm() {
       if (o.token === null) return true;
-      const top = await o.claims.newest();
-      if (!top || top.token <= o.token) return true;
+      // Our own claim is the usual highest: its checkpoint is read only when a newer one is there.
+      const newer = await o.claims.newestClaimToken();
+      if (newer === undefined || newer <= o.token) return true;
+      const top = await o.claims.claimOf(newer);
       const current = await o.claims.file.read().catch(() => undefined);
       if (top.checkpoint && (current?.token ?? -1) < top.token) {
         await o.claims.file.write(top.checkpoint).catch((err: unknown) => {

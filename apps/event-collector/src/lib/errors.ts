@@ -57,4 +57,14 @@ export class GenesysApiError extends CollectorError {
   }
 }
 
+/** What a change to the shared folder throws when this instance no longer holds the lease. */
+export function fencedError(): CollectorError {
+  return new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
+}
+
+/** Whether `err` is a {@link fencedError} (`COLLECTOR_ERR_FENCED`). */
+export function isFenced(err: unknown): boolean {
+  return err instanceof CollectorError && err.code === 'COLLECTOR_ERR_FENCED';
+}
+
 export { describeError } from '@org/service-kit';

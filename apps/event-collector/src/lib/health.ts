@@ -98,6 +98,7 @@ const iso = (t: number | null | undefined): string | null =>
 export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthBody } {
   const now = Date.now();
   const s = i.session;
+  const counters = i.metrics.snapshot();
   const ch = s?.manager.status();
   const topics = ch?.topics ?? [];
   const permitted = topics.filter((t) => t.state === 'Permitted').map((t) => t.id);
@@ -162,7 +163,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
       problems,
       timestamp: new Date(now).toISOString(),
       topics: permitted,
-      stats: pythonStats(i.metrics, i.startedAt),
+      stats: pythonStats(counters, i.metrics.lastAudioHookEventAt, i.startedAt),
       started_at: new Date(i.startedAt).toISOString(),
       last_event_at: iso(s?.pipeline.lastEventAt),
       lease: i.lease,
@@ -188,7 +189,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
         lastError: s?.writer.lastError,
       },
       elastic: es && i.config.elastic ? { ...es, index: i.config.elastic.index } : null,
-      counters: i.metrics.snapshot(),
+      counters,
     },
   };
 }
@@ -207,13 +208,16 @@ export const PYTHON_ERROR_COUNTERS = [
 ] as const satisfies readonly CounterName[];
 
 /** The Python collector's `stats`, mapped onto the counters (see {@link PythonStats}). */
-export function pythonStats(m: Metrics, startedAt: number): PythonStats {
-  const c = m.snapshot();
+export function pythonStats(
+  c: Record<CounterName, number>,
+  lastAudioHookEventAt: number | undefined,
+  startedAt: number,
+): PythonStats {
   return {
     events_total: c.messages,
     audiohook_events: c.audiohook_events,
     errors: PYTHON_ERROR_COUNTERS.reduce((n, name) => n + c[name], 0),
-    last_event: iso(m.lastAudioHookEventAt),
+    last_event: iso(lastAudioHookEventAt),
     started_at: new Date(startedAt).toISOString(),
     reconnects: c.reconnects,
   };

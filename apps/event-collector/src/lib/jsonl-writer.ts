@@ -3,7 +3,7 @@ import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, sleep } from './backoff';
 import { syncDir } from './checkpoint';
-import { CollectorError, describeError } from './errors';
+import { CollectorError, describeError, fencedError, isFenced } from './errors';
 import { repairBackupNumbers, repairTornTail } from './output-repair';
 
 /**
@@ -312,9 +312,7 @@ export class JsonlWriter {
   }
 
   #checkAllowed(): void {
-    if (this.#o.mayWrite && !this.#o.mayWrite()) {
-      throw new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
-    }
+    if (this.#o.mayWrite && !this.#o.mayWrite()) throw fencedError();
   }
 
   /** Right before a change to the output folder: throws `COLLECTOR_ERR_FENCED` if not allowed. */
@@ -419,8 +417,4 @@ export class JsonlWriter {
     this.#waiters = [];
     for (const fn of w) fn();
   }
-}
-
-function isFenced(err: unknown): boolean {
-  return err instanceof CollectorError && err.code === 'COLLECTOR_ERR_FENCED';
 }

@@ -1,7 +1,7 @@
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { z } from 'zod';
 import { writeFileAtomic } from '../checkpoint';
-import { CollectorError } from '../errors';
+import { fencedError } from '../errors';
 
 const savedSchema = z.object({
   version: z.literal(1),
@@ -125,9 +125,7 @@ export class ReplayOffset {
   async clear(): Promise<void> {
     this.#next = undefined;
     await this.#saving;
-    if (!(await this.#mayChange('clear'))) {
-      throw new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
-    }
+    if (!(await this.#mayChange('clear'))) throw fencedError();
     await unlink(this.path).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOENT') throw err;
     });

@@ -1,6 +1,6 @@
 import { appendFile, open, rename, unlink } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { CollectorError, describeError } from '../errors';
+import { describeError, fencedError } from '../errors';
 import type { ElasticDoc } from './bulk-request';
 import { fileSize as size } from './dead-letter';
 import { fileIdentity, ReplayOffset } from './replay-offset';
@@ -33,10 +33,6 @@ export interface SinkFencing {
    * (a test takes the lease away here, between two steps).
    */
   beforeStep?: (step: SinkStep) => Promise<void> | void;
-}
-
-function fenced(): CollectorError {
-  return new CollectorError('COLLECTOR_ERR_FENCED', 'this instance no longer holds the lease');
 }
 
 /**
@@ -77,12 +73,12 @@ export class SpoolFiles {
 
   /** Throws `COLLECTOR_ERR_FENCED` unless the guard allows `step` now. */
   async #allow(step: SinkStep): Promise<void> {
-    if (!(await this.#guard(step))) throw fenced();
+    if (!(await this.#guard(step))) throw fencedError();
   }
 
   /** Bytes waiting in the spool files (read from disk). */
   async bytes(): Promise<number> {
-    return (await size(this.spoolFile)) + (await size(this.replayFile));
+    return (await this.spoolBytes()) + (await this.replayBytes());
   }
 
   /** Reads {@link size} again from disk. */
@@ -175,7 +171,7 @@ export class SpoolFiles {
   /** Fsyncs the spool file if it holds anything (shutdown: the next start replays it). */
   async sync(): Promise<void> {
     if (
-      (await size(this.spoolFile)) > 0 &&
+      (await this.spoolBytes()) > 0 &&
       (await this.#guard({ op: 'sync', path: this.spoolFile }))
     ) {
       const fh = await open(this.spoolFile, 'r+');
