@@ -139,12 +139,14 @@ async function checkTransport(sh: Shared): Promise<void> {
 
 /**
  * The CloudWatch metrics (EMF_NAMESPACE; off without it): `Leader` while this instance's session
- * collects (with the lease, or alone without LEASE_TABLE) and not `stopped`, `EventsWritten`.
+ * collects (with the lease, or alone without LEASE_TABLE) and not `stopped`, `Receiving` while it
+ * also receives (`/health`'s `receiving`), `EventsWritten`.
  */
 function startEmf(
   sh: Shared,
   leadership: Leadership,
   stopped: () => boolean,
+  receiving: () => boolean,
 ): CollectorEmf | undefined {
   const { namespace, intervalMs } = sh.config.emf;
   if (namespace === undefined) return undefined;
@@ -153,6 +155,7 @@ function startEmf(
     intervalMs,
     collecting: () =>
       !stopped() && leadership.role === 'leader' && leadership.session !== undefined,
+    receiving,
     eventsWritten: () => sh.metrics.snapshot().events_written,
     write: rawLineWriter(sh.logger),
     logger: sh.logger.child({ component: 'emf' }),
@@ -227,7 +230,12 @@ export function createCollector(config: CollectorConfig, logger: Logger): Collec
         registry: sh.metrics.kit.registry,
       });
       await leadership.start();
-      emf = startEmf(sh, leadership, () => collectingEnded);
+      emf = startEmf(
+        sh,
+        leadership,
+        () => collectingEnded,
+        () => health().body.receiving,
+      );
       void checkTransport(sh);
       const t = config.topics;
       if (t.discover && !t.override && t.definitionsRefreshMs > 0) {

@@ -1,4 +1,4 @@
-// The collector's CloudWatch metrics (EMF_NAMESPACE): Leader and EventsWritten, one EMF document
+// The collector's CloudWatch metrics (EMF_NAMESPACE): Leader, Receiving and EventsWritten, one EMF document
 // per interval (a fake clock drives it) and a last one on stop.
 
 import type { EmfClock } from '@org/service-kit';
@@ -28,7 +28,12 @@ class FakeClock implements EmfClock {
   }
 }
 
-const document = (timestamp: number, leader: number, eventsWritten: number) => ({
+const document = (
+  timestamp: number,
+  leader: number,
+  eventsWritten: number,
+  receiving: number = leader,
+) => ({
   _aws: {
     Timestamp: timestamp,
     CloudWatchMetrics: [
@@ -37,6 +42,7 @@ const document = (timestamp: number, leader: number, eventsWritten: number) => (
         Dimensions: [['Service']],
         Metrics: [
           { Name: 'Leader', Unit: 'None' },
+          { Name: 'Receiving', Unit: 'None' },
           { Name: 'EventsWritten', Unit: 'Count' },
         ],
       },
@@ -44,10 +50,11 @@ const document = (timestamp: number, leader: number, eventsWritten: number) => (
   },
   Service: 'event-collector',
   Leader: leader,
+  Receiving: receiving,
   EventsWritten: eventsWritten,
 });
 
-describe('EMF metrics: Leader and EventsWritten', () => {
+describe('EMF metrics: Leader, Receiving and EventsWritten', () => {
   it('writes Leader and the events written since the last document every interval, and a last document on stop', () => {
     const clock = new FakeClock();
     const lines: string[] = [];
@@ -57,6 +64,7 @@ describe('EMF metrics: Leader and EventsWritten', () => {
       namespace: 'EventCollector',
       intervalMs: 60_000,
       collecting: () => collecting,
+      receiving: () => true,
       eventsWritten: () => written,
       write: (line) => lines.push(line),
       clock,
@@ -92,6 +100,7 @@ describe('EMF metrics: Leader and EventsWritten', () => {
       namespace: 'EventCollector',
       intervalMs: 60_000,
       collecting: () => true,
+      receiving: () => true,
       eventsWritten: () => written,
       write: (line) => {
         if (failing) throw new Error('stdout closed');
@@ -109,6 +118,34 @@ describe('EMF metrics: Leader and EventsWritten', () => {
     expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
       document(1_700_000_120_000, 1, 6),
       document(1_700_000_120_000, 1, 0),
+    ]);
+  });
+
+  it('reports Receiving 0 for a leader whose channel does not receive, and never for a standby', () => {
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    let collecting = true;
+    let receiving = false;
+    const emf = startCollectorEmf({
+      namespace: 'EventCollector',
+      intervalMs: 60_000,
+      collecting: () => collecting,
+      receiving: () => receiving,
+      eventsWritten: () => 0,
+      write: (line) => lines.push(line),
+      clock,
+    });
+    clock.tick(60_000); // the lease held, the Genesys login failing
+    receiving = true;
+    clock.tick(60_000);
+    collecting = false; // the lease lost: a standby's channel state is not its to report
+    clock.tick(60_000);
+    emf.stop();
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([
+      document(1_700_000_060_000, 1, 0, 0),
+      document(1_700_000_120_000, 1, 0, 1),
+      document(1_700_000_180_000, 0, 0, 0),
+      document(1_700_000_180_000, 0, 0, 0),
     ]);
   });
 });
@@ -158,12 +195,39 @@ describe('EMF metrics of the running collector', () => {
     const leading = await waitFor('a document with Leader 1', () =>
       emfLines(t).find((l) => l['Leader'] === 1),
     );
-    expect(leading).toMatchObject({ Service: 'event-collector', _aws: expect.anything() });
+    expect(leading).toMatchObject({
+      Service: 'event-collector',
+      Receiving: 1,
+      _aws: expect.anything(),
+    });
     await t.stop();
     c = undefined;
     const documents = emfLines(t);
     expect(documents.at(-1)).toEqual(document(expect.any(Number) as unknown as number, 0, 0));
     expect(documents.reduce((sum, l) => sum + Number(l['EventsWritten']), 0)).toBe(1);
+  });
+
+  it('reports Receiving 0, still Leader 1, once its channel has received nothing within HEARTBEAT_TIMEOUT_MS', async () => {
+    c = await startCollector(genesys, {
+      env: {
+        EMF_NAMESPACE: 'EventCollector',
+        EMF_INTERVAL_SECONDS: '1',
+        HEARTBEAT_TIMEOUT_MS: '1500',
+        // The channel stays down long enough for a document to see it.
+        RECONNECT_DELAY: '30',
+        MAX_RECONNECT_DELAY: '30',
+      },
+    });
+    const t = c;
+    await waitFor('a document with Receiving 1', () =>
+      emfLines(t).find((l) => l['Receiving'] === 1),
+    );
+    genesys.stall();
+    const silent = await waitFor('a document with Leader 1 and Receiving 0', () =>
+      emfLines(t).find((l) => l['Leader'] === 1 && l['Receiving'] === 0),
+    );
+    expect(silent).toMatchObject({ Service: 'event-collector' });
+    expect(t.collector.health().body).toMatchObject({ role: 'leader', receiving: false });
   });
 
   it('without EMF_NAMESPACE, writes no EMF document', async () => {

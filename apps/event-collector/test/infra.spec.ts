@@ -284,7 +284,7 @@ describe('EventCollectorStack: alarms', () => {
     }[];
 
   it('alarms when fewer tasks run than desired, notifying the encrypted topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     const alarm = alarmsOf(template).find((a) =>
       String(a.Properties['AlarmName']).endsWith('-RunningTasks'),
     );
@@ -317,6 +317,27 @@ describe('EventCollectorStack: alarms', () => {
       Threshold: 1,
       EvaluationPeriods: 3,
       TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+      OKActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
+    });
+    expect(String(alarm?.Properties['AlarmDescription'])).toContain('not being collected');
+  });
+
+  it('alarms when no task reports Receiving 1 for 5 minutes (a lease holder whose Genesys channel stays down), leaving missing data to NoLeader', () => {
+    const alarm = alarmsOf(template).find((a) =>
+      String(a.Properties['AlarmName']).endsWith('-NotReceiving'),
+    );
+    expect(alarm?.Properties).toMatchObject({
+      AlarmName: 'Collector-NotReceiving',
+      Namespace: 'EventCollector',
+      MetricName: 'Receiving',
+      Dimensions: [{ Name: 'Service', Value: 'event-collector' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 5,
+      TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
       OKActions: [{ Ref: expect.stringMatching(/^AlarmsTopic/) }],
     });

@@ -1,7 +1,8 @@
 // The event collector on AWS: Fargate tasks in private subnets (no inbound traffic) with the
 // Genesys credentials from Secrets Manager, the JSONL on encrypted EFS, the DynamoDB lease that
 // lets one task collect while the others stand by, logs in CloudWatch, and alarms when fewer
-// tasks run than desired or when no task holds the lease and collects (EMF metric Leader).
+// tasks run than desired, when no task holds the lease and collects (EMF metric Leader) and when
+// none receives from Genesys (EMF metric Receiving).
 
 import { posix } from 'node:path';
 import {
@@ -114,8 +115,9 @@ export class EventCollectorStack extends Stack {
   /** How long the collector may take after SIGTERM, from its configuration. */
   readonly shutdownDeadline: Duration;
   /**
-   * The alarm topic (ALARM_EMAIL), the running-tasks alarm and NoLeader (no task reports the EMF
-   * metric `Leader` 1: nobody collects): see docs/deploy.md, Alarms.
+   * The alarm topic (ALARM_EMAIL), the running-tasks alarm, NoLeader (no task reports the EMF
+   * metric `Leader` 1: nobody collects) and NotReceiving (none reports `Receiving` 1): see
+   * docs/deploy.md, Alarms.
    */
   readonly alarms: OperationalAlarms;
 
@@ -221,26 +223,43 @@ export class EventCollectorStack extends Stack {
   }
 
   /**
-   * RunningTasks, and NoLeader: every task publishes `Leader` (1 while it holds the lease and
-   * collects) each EMF interval (`interval`).
+   * RunningTasks, NoLeader and NotReceiving: every task publishes `Leader` (1 while it holds the
+   * lease and collects) and `Receiving` (1 while it also receives) each EMF interval (`interval`).
    */
   #alarms(p: CollectorParameters, interval: Duration): OperationalAlarms {
     const alarms = new OperationalAlarms(this, 'Alarms', { email: p.ALARM_EMAIL });
     alarms.addServiceAlarms('Collector', this.collector.service);
-    alarms.addCustomMetricAlarm('NoLeader', {
+    // Whether any task collects (receives): one datapoint per task per interval, all under one
+    // dimension, so the maximum over tasks.
+    const anyTask = {
       namespace: p.METRIC_NAMESPACE,
-      metricName: 'Leader',
       dimensions: EMF_DIMENSIONS,
-      // Whether any task collects: one datapoint per task per interval, all under one dimension.
       statistic: cloudwatch.Stats.MAXIMUM,
       period: metricPeriodCovering(interval),
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       threshold: 1,
+    };
+    alarms.addCustomMetricAlarm('NoLeader', {
+      ...anyTask,
+      metricName: 'Leader',
       evaluationPeriods: 3,
       // No datapoints means no task runs or publishes: nobody collects either.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       description:
         "No task has held the lease and collected for 3 periods: AudioHook events are not being collected. Check the tasks' logs (lease, Genesys login, channel) and the RunningTasks alarm.",
+    });
+    // A leader whose channel stays down (Genesys credentials revoked, a permission or topic
+    // removed, Genesys unreachable) still reports Leader 1, and the ECS health check replacing
+    // it hands the lease to another task that fails the same way. Longer than NoLeader: a channel
+    // reconnects in seconds and a takeover takes under a minute.
+    alarms.addCustomMetricAlarm('NotReceiving', {
+      ...anyTask,
+      metricName: 'Receiving',
+      evaluationPeriods: 5,
+      // No datapoints at all is NoLeader's alarm.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        "No task has received from Genesys for 5 periods although one may hold the lease: AudioHook events are not being collected. Check /health's problems and the tasks' logs (Genesys login, permissions, topics, channel).",
     });
     return alarms;
   }
