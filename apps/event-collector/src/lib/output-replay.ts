@@ -189,7 +189,11 @@ export class OutputReplay {
     } catch {
       return 'moved';
     }
-    if ((await fh.stat({ bigint: true })).ino.toString() !== file.id) {
+    const moved = await fh.stat({ bigint: true }).then(
+      (st) => st.ino.toString() !== file.id,
+      () => true,
+    );
+    if (moved) {
       await fh.close();
       return 'moved';
     }

@@ -175,8 +175,11 @@ export class SpoolFiles {
       (await this.#guard({ op: 'sync', path: this.spoolFile }))
     ) {
       const fh = await open(this.spoolFile, 'r+');
-      await fh.sync();
-      await fh.close();
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
   }
 }
