@@ -162,6 +162,23 @@ describe('ServerSession', () => {
       expect(() => session.sendEvent([])).toThrow(/at least one entity/);
     });
 
+    it('keeps sending events after disconnect(completed) until closed (spec §7.2: disconnect does not end ACTIVE)', async () => {
+      const { session, client, clock } = await opened({ events: { burst: 1, ratePerSecond: 5 } });
+      const dropped: string[] = [];
+      session.on('eventDropped', (_e, reason) => dropped.push(reason));
+      // The bot's last turn, then the end of the session: the second event waits for a token.
+      expect(session.sendEvent([entity])).toBe(true);
+      expect(session.sendEvent([entity])).toBe(true);
+      expect(session.disconnect('completed', 'bot finished')).toBe(true);
+      // Still allowed while the client has not closed yet.
+      expect(session.sendEvent([entity])).toBe(true);
+      await clock.advance(400);
+      client.send('close', { reason: 'disconnect' });
+      await settle();
+      expect(dropped).toEqual([]);
+      expect(client.types()).toEqual(['opened', 'event', 'disconnect', 'event', 'event', 'closed']);
+    });
+
     it('paces events at 5/s with a burst of 25', async () => {
       const { session, client, clock } = await opened();
       for (let i = 0; i < 30; i++) session.sendEvent([entity]);

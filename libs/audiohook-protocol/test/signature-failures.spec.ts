@@ -8,7 +8,7 @@ import {
   verifySignatureSync,
   type SignatureVerification,
 } from '../src';
-import { A, at, inputWith, optionsA, withHeaders } from './signature-setup';
+import { A, at, inputWith, must, optionsA, withHeaders } from './signature-setup';
 
 const signed = { url: A.url, headers: A.headers };
 const unsigned = withHeaders({ Signature: undefined, 'Signature-Input': undefined });
@@ -127,5 +127,40 @@ describe('covered component lists', () => {
       code: 'INVALID',
       reason: `duplicate component "${names[10]}"`,
     });
+  });
+});
+
+describe('created and expires spelled as decimals', () => {
+  // RFC 8941 parses `1641013200.0` to the same JS number as `1641013200`; the signature base is
+  // rebuilt from the number, so without a type check the altered header still verified.
+  const input = must(A.headers['Signature-Input']);
+
+  it.each([
+    ['created', input.replace('created=1641013200', 'created=1641013200.0')],
+    ['expires', input.replace('expires=3282026430', 'expires=3282026430.000')],
+  ])('are INVALID (%s must be an Integer, spec §4.3)', (name, altered) => {
+    expect(altered).not.toBe(input);
+    const verification = verifySignatureSync(
+      withHeaders({ 'Signature-Input': altered }),
+      optionsA(at(A.created)),
+    );
+    expect(verification).toMatchObject({
+      code: 'INVALID',
+      reason: `invalid value of parameter "${name}"`,
+    });
+  });
+
+  it('are not confused with the same text inside a string parameter', () => {
+    const altered = input.replace(/nonce="[^"]*"/, 'nonce="abcdefghijklmnopqrstuv;created=1.5"');
+    const verification = verifySignatureSync(
+      withHeaders({ 'Signature-Input': altered }),
+      optionsA(at(A.created)),
+    );
+    // The nonce is signed, so the MAC no longer matches: FAILED, not INVALID.
+    expect(verification.code).toBe('FAILED');
+  });
+
+  it('still verify the canonical integer spelling', () => {
+    expect(verifySignatureSync(signed, optionsA(at(A.created))).code).toBe('VERIFIED');
   });
 });

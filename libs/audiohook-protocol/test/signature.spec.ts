@@ -455,6 +455,25 @@ describe('HTTP message signatures', () => {
       expect(() => signRequest({ ...base, secret: 'AA==' })).toThrow(/no value/);
       expect(() => createSignatureBase([['x', 'v']], [['keyid', 'é']])).toThrow(/serialize/);
     });
+    it('refuses a created or expiresIn no verifier accepts (not whole seconds ≥ 0)', () => {
+      const base = { requestTarget: '/', authority: 'h', keyid: 'k', headers: {}, secret: 'AA==' };
+      // Date.now() / 1000 without Math.floor would be signed as an RFC 8941 Decimal.
+      for (const bad of [
+        { created: 1641013200.5 },
+        { created: -1 },
+        { created: Number.NaN },
+        { created: 1641013200, expiresIn: 0.5 },
+        { created: 1641013200, expiresIn: -30 },
+      ]) {
+        expect(() => signRequest({ ...base, components: [], ...bad })).toThrow(
+          expect.objectContaining({ code: 'AUDIOHOOK_ERR_SIGNATURE_BUILD' }),
+        );
+      }
+      expect(signRequest({ ...base, components: [], created: 0, expiresIn: 0 }).base).toContain(
+        'created=0;expires=0',
+      );
+    });
+
     it('accepts a raw-byte secret and joins repeated header values', () => {
       const signed = signRequest({
         requestTarget: '/',

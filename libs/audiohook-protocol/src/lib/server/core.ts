@@ -53,8 +53,17 @@ const LIVE_STATES: ReadonlySet<ServerSessionState> = new Set([
   'PAUSED',
 ]);
 
-/** States in which `event` messages may go out. */
-const EVENT_STATES: ReadonlySet<ServerSessionState> = new Set(['ACTIVE', 'PAUSED', 'CLOSING']);
+/**
+ * States in which `event` messages may go out: the spec's ACTIVE, PAUSED and CLOSING, and
+ * DISCONNECTING, which is still ACTIVE or PAUSED to the protocol (a `disconnect` with reason
+ * `completed` ends nothing until the client's `close`; events queued before it are not lost).
+ */
+const EVENT_STATES: ReadonlySet<ServerSessionState> = new Set([
+  'ACTIVE',
+  'PAUSED',
+  'DISCONNECTING',
+  'CLOSING',
+]);
 
 /** Emits a session event; returns what the listeners threw. */
 export type EmitFunction = <K extends keyof ServerSessionEvents>(

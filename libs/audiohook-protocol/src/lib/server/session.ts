@@ -187,8 +187,9 @@ export class ServerSession extends TypedEmitter<ServerSessionEvents> {
   }
 
   /**
-   * Queues an `event` (ACTIVE, PAUSED or CLOSING) behind the rate limiter. Events still queued
-   * when `close` arrives are sent before `closed`. Returns false when the event is dropped.
+   * Queues an `event` (ACTIVE, PAUSED, CLOSING, and DISCONNECTING after `disconnect('completed')`)
+   * behind the rate limiter. Events still queued when `close` arrives are sent before `closed`.
+   * Returns false when the event is dropped.
    *
    * @throws AudioHookError `AUDIOHOOK_ERR_INVALID_ARGUMENT` for an empty entity list,
    *   `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE` when the event would not fit in one text frame.

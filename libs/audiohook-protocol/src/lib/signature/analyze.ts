@@ -103,6 +103,10 @@ export function analyze(request: SignedRequest, options: VerifySignatureBaseOpti
   if ('code' in parsed) return done(parsed);
   const params = readParameters(parsed.list[1], parsed.label);
   if ('code' in params) return done(params);
+  const decimal = decimalTimeParameter(inputHeader, parsed.label);
+  if (decimal !== undefined) {
+    return done(result('INVALID', `invalid value of parameter "${decimal}"`, params.meta));
+  }
   const { meta } = params;
   const values = resolveComponents(parsed.list, request, header, options, meta);
   if (!Array.isArray(values)) return done(values);
@@ -225,6 +229,26 @@ function readParameters(
       ...(expires === undefined ? {} : { expires }),
     },
   };
+}
+
+/**
+ * `created` or `expires` when the signature input labelled `label` spells it as an RFC 8941
+ * Decimal (`1641013200.0`). The parser gives a Decimal and an Integer the same JS number, and the
+ * base is rebuilt from that number, so this is read from the field's text: strings and byte
+ * sequences blanked (they may hold any of `,;.=`), then the last member named `label` (a
+ * duplicate key overwrites), then its signature parameters (after the inner list's `)`).
+ */
+function decimalTimeParameter(inputHeader: string, label: string): string | undefined {
+  const blanked = inputHeader
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/:[A-Za-z0-9+/=]*:/g, '::');
+  const member = blanked
+    .split(',')
+    .map((text) => text.trim())
+    .filter((text) => /^[a-z*][a-z0-9_\-.*]*/.exec(text)?.[0] === label)
+    .at(-1);
+  const params = member?.slice(member.lastIndexOf(')') + 1) ?? '';
+  return /;\s*(created|expires)=-?\d+\./.exec(params)?.[1];
 }
 
 /** Most components a signature may cover: AudioHook's has six, RFC 9421's examples fewer than 20. */

@@ -87,6 +87,19 @@ function prepare(options: SignRequestOptions): Prepared {
   });
   const created = options.created ?? Math.floor((options.clock ?? systemClock).now() / 1000);
   const expiresIn = options.expiresIn === undefined ? 30 : options.expiresIn;
+  // Anything but whole seconds ≥ 0 would be serialized as a Decimal (or a negative Integer),
+  // which every verifier refuses (spec §4.3): refuse it here, where the caller can see why.
+  for (const [name, value] of [
+    ['created', created],
+    ['expiresIn', expiresIn ?? 0],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new AudioHookError(
+        AudioHookErrorCode.SignatureBuild,
+        `${name} must be a whole number of seconds ≥ 0, got ${String(value)}`,
+      );
+    }
+  }
   const parameters: [string, string | number][] = [
     ['keyid', options.keyid],
     ['nonce', options.nonce ?? randomNonce()],
@@ -116,8 +129,9 @@ function headersOf(prepared: Prepared, mac: Uint8Array): SignatureHeaders {
  * `alg`, `created`, `expires`, in that order). Synchronous: Node.js only; see
  * {@link signRequestAsync} for browsers and workers.
  *
- * @throws AudioHookError `AUDIOHOOK_ERR_SIGNATURE_BUILD` for a secret that is not base64 or a
- *   covered header without a value; `AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` without Node.js' crypto.
+ * @throws AudioHookError `AUDIOHOOK_ERR_SIGNATURE_BUILD` for a secret that is not base64, a
+ *   covered header without a value, or a `created` / `expiresIn` that is not a whole number of
+ *   seconds ≥ 0; `AUDIOHOOK_ERR_CRYPTO_UNAVAILABLE` without Node.js' crypto.
  *
  * @example
  * ```ts
