@@ -83,7 +83,11 @@ export {
   type RetryContext,
   type RetryPolicy,
 } from './lib/retry';
-export { TokenCache, type TokenCacheOptions } from './lib/token-cache';
+export {
+  DEFAULT_TOKEN_CACHE_MAX_ENTRIES,
+  TokenCache,
+  type TokenCacheOptions,
+} from './lib/token-cache';
 export {
   parseVirtualAgentName,
   validatePathSegment,

@@ -310,3 +310,20 @@ describe('success statuses and limits', () => {
     client.close();
   });
 });
+
+describe('the shared token cache and the client secret', () => {
+  it('never hands a cached token to a caller who names the client id with another secret', async () => {
+    const cache = new TokenCache();
+    await oauthClient(cache).generatePstnTransferData(PSTN_INPUT);
+    const impostor = oauthClient(cache, {
+      auth: { kind: 'oauth', clientId: 'demo-client', clientSecret: 'not-the-secret' },
+    });
+    const err = await rejectionOf(impostor.generatePstnTransferData(PSTN_INPUT));
+    expect(err['code']).toBe(CrestaErrorCode.Token);
+    const tokenRequests = fake.requests.filter((r) => r.path === '/v1/oauth/regionalToken');
+    expect(tokenRequests).toHaveLength(2);
+    // The rightful client still gets its cached token.
+    await oauthClient(cache).generatePstnTransferData(PSTN_INPUT);
+    expect(fake.requests.filter((r) => r.path === '/v1/oauth/regionalToken')).toHaveLength(2);
+  });
+});

@@ -1,4 +1,4 @@
-import { TokenCache } from '../src';
+import { CrestaErrorCode, DEFAULT_TOKEN_CACHE_MAX_ENTRIES, TokenCache } from '../src';
 
 const AUTH = 'https://auth.us-west-2-prod.cresta.ai';
 
@@ -58,5 +58,35 @@ describe('TokenCache', () => {
     cache.store(AUTH, 'id', 'x', 3600);
     cache.clear();
     expect(cache.size).toBe(0);
+  });
+
+  it('stays bounded when callers name ever new auth servers and client ids (warm container)', () => {
+    const cache = new TokenCache({ now: clock });
+    for (let i = 0; i < 1000; i++) {
+      cache.store(`https://auth-${i}.example`, `client-${i}`, `t${i}`, 3600);
+    }
+    expect(cache.size).toBe(DEFAULT_TOKEN_CACHE_MAX_ENTRIES);
+    // The newest tokens are the ones kept.
+    expect(cache.get('https://auth-999.example', 'client-999')).toBe('t999');
+    expect(cache.get('https://auth-0.example', 'client-0')).toBeUndefined();
+  });
+
+  it('drops expired tokens before live ones when it is full', () => {
+    const cache = new TokenCache({ now: clock, maxEntries: 3 });
+    cache.store(AUTH, 'live', 'a', 7200);
+    cache.store(AUTH, 'short', 'b', 600);
+    cache.store(AUTH, 'other', 'c', 7200);
+    now += 600_000;
+    cache.store(AUTH, 'new', 'd', 7200);
+    expect(cache.size).toBe(3);
+    expect(cache.get(AUTH, 'live')).toBe('a');
+    expect(cache.get(AUTH, 'short')).toBeUndefined();
+    expect(cache.get(AUTH, 'new')).toBe('d');
+  });
+
+  it('refuses a maxEntries below 1', () => {
+    expect(() => new TokenCache({ maxEntries: 0 })).toThrow(
+      expect.objectContaining({ code: CrestaErrorCode.InvalidOptions }),
+    );
   });
 });

@@ -336,7 +336,7 @@ export class CrestaClient {
     }
     const authBase = this.#authBase as string;
     if (!forceRefresh) {
-      const cached = this.#tokenCache.get(authBase, auth.clientId);
+      const cached = this.#tokenCache.get(authBase, auth.clientId, auth.clientSecret);
       if (cached !== undefined) return { authorization: `Bearer ${cached}` };
       if (state.uncached !== undefined && Date.now() < state.uncached.validUntil) {
         return { authorization: `Bearer ${state.uncached.token}` };
@@ -354,6 +354,7 @@ export class CrestaClient {
       auth.clientId,
       token.accessToken,
       token.expiresIn,
+      auth.clientSecret,
     );
     state.uncached = cached
       ? undefined
