@@ -69,6 +69,15 @@ interface CacheEntry {
 }
 
 /**
+ * Most SDK clients kept (one per region). The region comes from `oauthSecretArn`, which a Connect
+ * parameter may set, so without a bound every made-up region would leave a client (and its
+ * connection pool) in a warm container for good; the least recently used one is destroyed.
+ */
+export const MAX_SECRETS_CLIENTS = 8;
+/** Most parsed secrets kept (one per ARN); the least recently used one is dropped. */
+export const MAX_CACHED_SECRETS = 32;
+
+/**
  * Loads OAuth client credentials from Secrets Manager and keeps them for `cacheTtlMs`, so that warm
  * invocations skip `GetSecretValue` (upstream calls it on every invocation). Concurrent loads of
  * the same ARN share one request. Errors carry the upstream inner messages; the caller adds the
@@ -98,8 +107,10 @@ export class SecretCredentialsLoader {
     const cached = this.#cache.get(arn);
     if (cached !== undefined && this.#now() < cached.expiresAt) {
       logger.debug('Using cached OAuth credentials from Secrets Manager');
+      touch(this.#cache, arn, cached);
       return Promise.resolve(cached.credentials);
     }
+    if (cached !== undefined) this.#cache.delete(arn);
     const pending = this.#inFlight.get(arn);
     if (pending !== undefined) return pending;
     const request = this.#fetch(arn, deadline).finally(() => this.#inFlight.delete(arn));
@@ -151,7 +162,11 @@ export class SecretCredentialsLoader {
     }
     const credentials = parseOAuthSecret(value.SecretString);
     if (this.#options.cacheTtlMs > 0) {
-      this.#cache.set(arn, { credentials, expiresAt: this.#now() + this.#options.cacheTtlMs });
+      touch(this.#cache, arn, { credentials, expiresAt: this.#now() + this.#options.cacheTtlMs });
+      for (const key of this.#cache.keys()) {
+        if (this.#cache.size <= MAX_CACHED_SECRETS) break;
+        this.#cache.delete(key);
+      }
     }
     return credentials;
   }
@@ -160,9 +175,23 @@ export class SecretCredentialsLoader {
     let client = this.#clients.get(region);
     if (client === undefined) {
       client = this.#options.clientFactory(region);
-      this.#clients.set(region, client);
-      client.catch(() => this.#clients.delete(region));
+      const created = client;
+      created.catch(() => {
+        if (this.#clients.get(region) === created) this.#clients.delete(region);
+      });
+      for (const [oldest, evicted] of this.#clients) {
+        if (this.#clients.size < MAX_SECRETS_CLIENTS) break;
+        this.#clients.delete(oldest);
+        evicted.then((c) => c.destroy()).catch(() => undefined);
+      }
     }
+    touch(this.#clients, region, client);
     return client;
   }
+}
+
+/** Sets `key` as the most recently used entry of a map kept in least-recently-used order. */
+function touch<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
 }
