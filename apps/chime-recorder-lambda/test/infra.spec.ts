@@ -286,6 +286,7 @@ describe('RecorderStack: recorder function', () => {
     const code = awsActionsCalledIn(sourceFiles(join(__dirname, '..', 'src'), ['infra', 'local']));
     expect(code).toEqual([
       'chime:CreateMediaInsightsPipeline',
+      'chime:DeleteMediaPipeline',
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',

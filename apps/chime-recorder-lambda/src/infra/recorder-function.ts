@@ -62,7 +62,8 @@ export interface RecorderFunctionProps {
  * with async retries and an on-failure queue, rules narrowed to the streaming-status and pipeline
  * events of the recorded Voice Connectors, the sweep schedule, and a role with exactly the
  * actions the code calls: `dynamodb:UpdateItem`, `dynamodb:GetItem`, `dynamodb:Query`,
- * `chime:CreateMediaInsightsPipeline`, `s3:PutObject` (metadata objects, when written).
+ * `chime:CreateMediaInsightsPipeline`, `chime:DeleteMediaPipeline` (a duplicate pipeline, see the
+ * README), `s3:PutObject` (metadata objects, when written).
  *
  * @example
  * ```ts
@@ -172,10 +173,15 @@ export class RecorderFunction extends Construct {
         resources: [props.pipelineConfigurationArn, pipelines],
       }),
     );
+    // A duplicate pipeline (CLIENT_REQUEST_TOKEN=none and a claim takeover) is deleted by the
+    // invocation that created it; only pipelines, never the configuration.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['chime:DeleteMediaPipeline'], resources: [pipelines] }),
+    );
     acknowledgeWildcardResources(
       this.role,
       [pipelines],
-      'Pipeline ids are made by the service per call; the action is CreateMediaInsightsPipeline only.',
+      'Pipeline ids are made by the service per call; the actions are CreateMediaInsightsPipeline and DeleteMediaPipeline (of a duplicate) only.',
     );
     if (writeMetadata) {
       // The metadata objects (`<key>.json`), under the recordings' prefix only: at the bucket

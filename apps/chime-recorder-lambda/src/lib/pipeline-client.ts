@@ -2,6 +2,7 @@ import {
   type ChimeSDKMediaPipelinesClient,
   CreateMediaInsightsPipelineCommand,
   type CreateMediaInsightsPipelineCommandInput,
+  DeleteMediaPipelineCommand,
 } from '@aws-sdk/client-chime-sdk-media-pipelines';
 import { RecorderError, RecorderErrorCode } from './errors';
 
@@ -12,9 +13,17 @@ export interface CreatedPipelineRef {
   status?: string;
 }
 
-/** Creates media insights pipelines; the recorder's only call to the media-pipelines API. */
+/**
+ * Creates media insights pipelines, and stops a duplicate one (`CLIENT_REQUEST_TOKEN=none` and a
+ * claim takeover): the recorder's only calls to the media-pipelines API.
+ */
 export interface PipelineCreator {
   create(input: CreateMediaInsightsPipelineCommandInput): Promise<CreatedPipelineRef>;
+  /**
+   * Stops and deletes a pipeline (`DeleteMediaPipeline`). Absent: duplicates are only logged.
+   * @throws RecorderError `CHIME_REC_ERR_PIPELINE_UNAVAILABLE` or `CHIME_REC_ERR_PIPELINE_REJECTED`.
+   */
+  delete?(pipelineId: string): Promise<void>;
 }
 
 /** Errors that trying again later can fix. */
@@ -53,10 +62,17 @@ export function sdkPipelineCreator(client: ChimeSDKMediaPipelinesClient): Pipeli
         throw translate(err);
       }
     },
+    async delete(pipelineId) {
+      try {
+        await client.send(new DeleteMediaPipelineCommand({ MediaPipelineId: pipelineId }));
+      } catch (err) {
+        throw translate(err, 'DeleteMediaPipeline');
+      }
+    },
   };
 }
 
-function translate(err: unknown): RecorderError {
+function translate(err: unknown, operation = 'CreateMediaInsightsPipeline'): RecorderError {
   const e = err instanceof Error ? err : new Error(String(err));
   const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const attempts = (e as { $metadata?: { attempts?: number } }).$metadata?.attempts;
@@ -67,7 +83,7 @@ function translate(err: unknown): RecorderError {
     // No HTTP status at all: the request never got an answer (connection refused or reset).
     status === undefined;
   const details = { awsError: e.name, httpStatus: status, attempts };
-  const message = `CreateMediaInsightsPipeline failed: ${e.name}: ${e.message}`.slice(0, 1000);
+  const message = `${operation} failed: ${e.name}: ${e.message}`.slice(0, 1000);
   return transient
     ? new RecorderError(RecorderErrorCode.PipelineUnavailable, message, {
         cause: err,

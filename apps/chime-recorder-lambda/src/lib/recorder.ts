@@ -422,10 +422,15 @@ export class Recorder {
     );
     if (!marked.ours) {
       // The invocation that took the claim over records the same pipeline (same request token)
-      // and writes the metadata object itself.
+      // and writes the metadata object itself. Without a token it creates another one: this one
+      // is then a duplicate that no call item records, and it is stopped.
       log.warn('the pipeline claim was taken over while the pipeline was being created', {
         pipelineId: created.pipelineId,
       });
+      if (request.token === undefined) {
+        await this.#stopDuplicate(created, log);
+        return { outcome: 'claimed-elsewhere', transactionId: tx };
+      }
     } else {
       this.#logEarly(marked, created, log);
       await this.#writeFirstMetadata({ ...c.call, ...facts }, metadataKey, log);
@@ -446,6 +451,30 @@ export class Recorder {
       reason,
       ...(created.pipelineId ? { pipelineId: created.pipelineId } : {}),
     };
+  }
+
+  /**
+   * Deletes a pipeline created under a claim that was taken over meanwhile with
+   * `CLIENT_REQUEST_TOKEN=none` (the taker's create got a pipeline of its own). A failure is
+   * logged, never thrown: the call's state belongs to the taker.
+   */
+  async #stopDuplicate(created: CreatedPipelineRef, log: RecorderLogger): Promise<void> {
+    const attrs = { pipelineId: created.pipelineId, pipelineArn: created.pipelineArn };
+    if (this.#pipelines.delete === undefined || created.pipelineId === undefined) {
+      log.error('duplicate pipeline of this call left running (it cannot be deleted)', attrs);
+      return;
+    }
+    try {
+      await this.#pipelines.delete(created.pipelineId);
+    } catch (err) {
+      if (!isRecorderError(err)) throw err;
+      log.error('could not delete the duplicate pipeline of this call', {
+        ...attrs,
+        ...errorAttributes(err),
+      });
+      return;
+    }
+    log.warn('deleted the duplicate pipeline of this call (CLIENT_REQUEST_TOKEN=none)', attrs);
   }
 
   #logEarly(marked: CreatedOutcome, created: CreatedPipelineRef, log: RecorderLogger): void {

@@ -79,6 +79,11 @@ export class FakeMediaPipelines {
     return this.requests.filter((r) => r.path === '/media-insights-pipelines');
   }
 
+  /** Delete requests received (`DELETE /sdk-media-pipelines/<id>`). */
+  get deleteRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'DELETE');
+  }
+
   /** Answers the next requests with these errors, in order. */
   failNext(...errors: FakeError[]): void {
     this.#errors.push(...errors);
@@ -116,6 +121,9 @@ export class FakeMediaPipelines {
       );
     }
     const path = (req.url ?? '').split('?')[0] ?? '';
+    const deleted = /^\/sdk-media-pipelines\/([^/]+)$/.exec(path);
+    if (req.method === 'DELETE' && deleted !== null)
+      return this.remove(req, body, deleted[1] ?? '');
     if (req.method !== 'POST' || path !== '/media-insights-pipelines') {
       return this.answer(
         req,
@@ -167,6 +175,22 @@ export class FakeMediaPipelines {
         },
       },
     );
+  }
+
+  /** `DeleteMediaPipeline`: 204 and the pipeline forgotten, or 404 for an unknown id. */
+  private remove(req: IncomingMessage, body: Record<string, unknown>, id: string) {
+    const entry = [...this.pipelines].find(([, p]) => p.id === decodeURIComponent(id));
+    if (entry === undefined) {
+      return this.answer(
+        req,
+        body,
+        404,
+        { 'x-amzn-errortype': 'NotFoundException' },
+        { Message: `no media pipeline ${id}` },
+      );
+    }
+    this.pipelines.delete(entry[0]);
+    return this.answer(req, body, 204, {}, undefined);
   }
 
   private answer(
