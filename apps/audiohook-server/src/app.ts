@@ -198,6 +198,7 @@ export function createApp(config: ServerConfig, overrides: AppOverrides = {}): A
       recording: storage?.environment,
       sessionOptions: sessionOptions(config),
       closeHandshakeTimeoutMs: config.limits.wsCloseTimeoutMs,
+      maxSendBacklogBytes: config.limits.maxSendBacklogBytes,
     },
   });
 

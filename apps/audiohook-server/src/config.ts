@@ -108,6 +108,7 @@ const PROTOCOL_SHAPE = {
   CLOSE_TIMEOUT_MS: envInt({ default: 8000, min: 100, max: 600_000 }),
   DISCONNECT_TIMEOUT_MS: envInt({ default: 10_000, min: 100, max: 600_000 }),
   WS_CLOSE_TIMEOUT_MS: envInt({ default: 5000, min: 0, max: 600_000 }),
+  MAX_SEND_BACKLOG_BYTES: envInt({ default: 1_048_576, min: 65_536, max: 64 * 1_048_576 }),
   DRAIN_TIMEOUT_MS: envInt({ default: 30_000, min: 0, max: 3_600_000 }),
   DRAIN_SEND_RECONNECT: envBool({ default: false }),
   STRICT_VALIDATION: envBool({ default: false }),
@@ -245,6 +246,8 @@ export interface ServerConfig {
     readonly disconnectTimeoutMs: number;
     /** How long a client gets to answer the WebSocket closing handshake (`0`: `ws`'s 30 s). */
     readonly wsCloseTimeoutMs: number;
+    /** Server messages queued for a client that does not read them before it is cut off. */
+    readonly maxSendBacklogBytes: number;
   };
   readonly drain: { readonly timeoutMs: number; readonly sendReconnect: boolean };
   /** Answers to the spec's open questions (§21), passed to every protocol session. */
@@ -446,6 +449,7 @@ function protocolConfig(e: Env): Pick<ServerConfig, 'limits' | 'drain' | 'protoc
       closeTimeoutMs: e.CLOSE_TIMEOUT_MS,
       disconnectTimeoutMs: e.DISCONNECT_TIMEOUT_MS,
       wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
+      maxSendBacklogBytes: e.MAX_SEND_BACKLOG_BYTES,
     },
     drain: { timeoutMs: e.DRAIN_TIMEOUT_MS, sendReconnect: e.DRAIN_SEND_RECONNECT },
     protocol: {

@@ -129,6 +129,71 @@ describe('connections that do not answer the closing handshake', () => {
   });
 });
 
+describe('clients that send but never read', () => {
+  it('are cut off once MAX_SEND_BACKLOG_BYTES of answers wait unread, and the recording is finished', async () => {
+    server = await startTestServer({ MAX_SEND_BACKLOG_BYTES: '65536', DRAIN_TIMEOUT_MS: '200' });
+    const flooder = await connected();
+    flooder.open();
+    await flooder.waitFor('opened');
+    flooder.sendRaw(new Uint8Array(3200).fill(0xff));
+    // It stops reading and floods pings: every pong would wait in the server's memory (about
+    // 120 bytes each, 7 MB per 60,000 pings, without bound) once the socket buffers are full.
+    flooder.socket.pause();
+    for (let i = 0; i < 200_000 && server.app.gateway.activeSessions > 0; i++) {
+      flooder.send('ping');
+      if (i % 5000 === 4999) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await slotsFree();
+    const cut = server.log
+      .lines()
+      .find(
+        (l) =>
+          l['sessionId'] === flooder.sessionId &&
+          l['msg'] === 'the client does not read what it is sent; connection cut',
+      );
+    expect(cut).toMatchObject({ maxBytes: 65_536 });
+    await until(
+      () => server.log.lines().find((l) => l['msg'] === 'recording finished'),
+      'the recording to be finished',
+      10_000,
+    );
+    flooder.socket.terminate();
+    await validSessionRuns();
+  });
+});
+
+describe('repeated protocol log lines', () => {
+  it('are logged at most 20 times per session and text, the rest counted in one line at the end', async () => {
+    server = await startTestServer();
+    const client = await connected();
+    client.open();
+    await client.waitFor('opened');
+    const before = server.log.text().length;
+    // Older-draft messages are valid and ignored, each with an info line of the protocol library.
+    for (let i = 0; i < 2000; i++) client.send(i % 2 === 0 ? 'reconnecting' : 'reconnected');
+    client.send('ping');
+    await client.waitFor('pong');
+    const ignored = () =>
+      server.log
+        .lines()
+        .filter(
+          (l) => l['sessionId'] === client.sessionId && l['msg'] === 'older-draft message ignored',
+        );
+    expect(ignored()).toHaveLength(20);
+    expect(server.log.text().length - before).toBeLessThan(32 * 1024);
+    await client.finish();
+    await slotsFree();
+    expect(
+      server.log
+        .lines()
+        .find(
+          (l) =>
+            l['sessionId'] === client.sessionId && l['msg'] === 'repeated log lines not logged',
+        ),
+    ).toMatchObject({ notLogged: { 'older-draft message ignored': 1980 } });
+  });
+});
+
 describe('client error messages in the log', () => {
   it('are logged cut to 256 characters with their length, and at most 20 per session', async () => {
     server = await startTestServer();

@@ -7,6 +7,10 @@ import { RawClient } from './helpers/raw-client';
 import { FakeTranscribe, fakeResult, type FakeTranscribeOptions } from './helpers/fake-transcribe';
 import { startTestServer, UNSIGNED_KEY, type TestServer } from './helpers/server';
 import { until } from './helpers/wait';
+import {
+  STREAM_STARTS_BURST,
+  TOO_MANY_STREAM_STARTS_INFO,
+} from '../src/lib/transcription/start-budget';
 
 const VT = '/api/v1/voicetranscription/ws';
 const STEREO_FRAME_BYTES = 3200; // 200 ms of 8 kHz PCMU, two channels
@@ -36,6 +40,13 @@ async function start(env: Record<string, string> = {}, options: FakeTranscribeOp
         endpoint: fake.url,
         credentials: { accessKeyId: 'AKIDFAKETRANSCRIBE', secretAccessKey: 'fake-secret-key' },
         maxAttempts: 1,
+        // The SDK warns on the console about every stream aborted (the storms below abort many).
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+        },
       }),
     },
   );
@@ -125,6 +136,55 @@ describe('voice transcription on Amazon Transcribe', () => {
     });
     expect(fake.requests).toBe(3);
     await client.finish('disconnect');
+  });
+});
+
+describe('a pause/resume storm', () => {
+  /** Sends `pairs` paused/resumed pairs as fast as the socket takes them. */
+  function storm(client: RawClient, pairs: number): void {
+    for (let i = 0; i < pairs; i++) {
+      client.send('paused', {}, 'PT1S');
+      client.send('resumed', { start: 'PT1S', discarded: 'PT0S' }, 'PT1S');
+    }
+  }
+
+  it('cannot open a Transcribe stream per resume: past the budget the session gets disconnect error', async () => {
+    // The fake never ends a stream on its own: each ended one stays open until it is aborted.
+    await start({}, { endWithAudio: false });
+    const client = await connect();
+    client.open({ language: 'en-US' });
+    await client.waitFor('opened');
+    storm(client, 200);
+    const disconnect = await client.waitFor('disconnect');
+    expect(disconnect.parameters).toEqual({ reason: 'error', info: TOO_MANY_STREAM_STARTS_INFO });
+    await client.finish('disconnect');
+    // The first start and the resumes the budget allowed, not one request per resume.
+    expect(fake.requests).toBeLessThanOrEqual(STREAM_STARTS_BURST + 1);
+    await until(() => fake.calls.every((c) => c.closed), 'every stream to be closed', 10_000);
+  });
+
+  it('ends only the agent-assist utterances past the budget; the call goes on', async () => {
+    await start({ AGENT_ASSIST_UTTERANCES: 'transcripts' }, { endWithAudio: false });
+    const client = await connect('/api/v1/audiohook/ws');
+    client.open({ language: 'en-US', customConfig: { agentassist: true } });
+    await client.waitFor('opened');
+    storm(client, 200);
+    client.send('ping');
+    await client.waitFor('pong');
+    await until(
+      () =>
+        server.log
+          .lines()
+          .find(
+            (l) =>
+              l['msg'] === 'agent assist: transcription restarted too often; no more utterances',
+          ),
+      'the budget to be spent',
+      10_000,
+    );
+    await client.finish();
+    expect(client.received.map((m) => m.type)).not.toContain('disconnect');
+    expect(fake.requests).toBeLessThanOrEqual(STREAM_STARTS_BURST + 1);
   });
 });
 

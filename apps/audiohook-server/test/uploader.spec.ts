@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -83,7 +83,8 @@ describe('S3RecordingSink', () => {
     await failing.close();
     dead.destroy();
     expect(first).toMatchObject({ found: 1, stored: 0, failed: 1 });
-    expect(log.lines().filter((l) => l['msg'] === 'recording upload failed')).toHaveLength(6);
+    // Three attempts of the WAV; the sidecar then waits with it, untried.
+    expect(log.lines().filter((l) => l['msg'] === 'recording upload failed')).toHaveLength(3);
     // Back in LOG_ROOT_DIR, and the work folder is gone.
     expect((await readdir(dir)).sort()).toEqual([`${ID}.json`, `${ID}.wav`]);
 
@@ -106,6 +107,61 @@ describe('S3RecordingSink', () => {
     expect((await s3.keys()).filter((k) => k.startsWith('up2/'))).toEqual([
       `up2/2026-02-03/${ID}.json`,
       `up2/2026-02-03/${ID}.wav`,
+    ]);
+  });
+
+  it('keeps the sidecar with a WAV whose upload failed, so a later sweep files both under the session start date', async () => {
+    const wav = join(dir, `${ID}.wav`);
+    const json = join(dir, `${ID}.json`);
+    await writeFile(wav, new Uint8Array(44));
+    await writeFile(
+      json,
+      '{"header":{"timestamp":"2026-02-03T23:59:59.000Z","id":"r"},"body":[\n{"timestamp":"PT0S","type":"end","data":{}}\n]}\n',
+    );
+    // The call went on past midnight (UTC): the WAV was last written the next day.
+    const nextDay = new Date('2026-02-04T00:10:00.000Z');
+    await utimes(wav, nextDay, nextDay);
+    // A store that refuses the WAV (a large multipart upload failing) but takes the sidecar.
+    const wavRefused = s3Client(s3.endpoint);
+    wavRefused.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? '';
+        if (key.endsWith('.wav')) throw new Error('injected WAV upload failure');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const log = memoryLogger();
+    const sinkOf = (client: S3Client) => (folders: { finalize(path: string): Promise<string> }) =>
+      new S3RecordingSink({
+        bucket: s3.bucket,
+        prefix: 'up5/',
+        client,
+        attempts: 1,
+        retryBaseMs: 1,
+        logger: log.logger,
+        keepFailed: (path) => folders.finalize(path),
+      });
+    const failing = await openRecovery(dir, log.logger, sinkOf(wavRefused));
+    try {
+      expect(await failing.recovery.sweep({ root: true })).toMatchObject({ failed: 1 });
+    } finally {
+      await failing.close();
+      wavRefused.destroy();
+    }
+    // Nothing of the recording in S3 (no sidecar pointing at absent audio); both files wait.
+    expect((await s3.keys()).filter((k) => k.startsWith('up5/'))).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual([`${ID}.json`, `${ID}.wav`]);
+
+    const working = await openRecovery(dir, log.logger, sinkOf(s3.client));
+    try {
+      expect(await working.recovery.sweep({ root: true })).toMatchObject({ stored: 1 });
+    } finally {
+      await working.close();
+    }
+    expect((await s3.keys()).filter((k) => k.startsWith('up5/'))).toEqual([
+      `up5/2026-02-03/${ID}.json`,
+      `up5/2026-02-03/${ID}.wav`,
     ]);
   });
 

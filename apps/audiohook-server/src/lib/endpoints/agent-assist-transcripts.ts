@@ -14,6 +14,7 @@ import {
 } from '@org/audiohook-protocol';
 import { StreamingTranscriber, type TimedTranscript } from '@org/speech';
 import type { AppLogger } from '../logging';
+import { StreamStartBudget } from '../transcription/start-budget';
 import type { VoiceTranscriptionOptions } from './voice-transcription';
 
 /** The `agentassist` entity of a final transcript. */
@@ -70,10 +71,21 @@ export function transcribeForAgentAssist(
     if (frame.channelCount !== 2) return;
     transcriber.write(frame.toLinear(), session.position - frame.duration, frame.duration);
   });
+  // Every start opens a new engine stream: past the budget the utterances end, the call goes on.
+  const budget = new StreamStartBudget();
+  const start = (): void => {
+    if (budget.spent) return;
+    if (budget.take()) {
+      transcriber.start(language);
+      return;
+    }
+    logger.warn('agent assist: transcription restarted too often; no more utterances');
+    transcriber.abort();
+  };
   session.on('paused', () => void transcriber.stop());
-  session.on('resumed', () => transcriber.start(language));
+  session.on('resumed', start);
   session.on('end', () => transcriber.abort());
-  transcriber.start(language);
+  start();
   return async ({ parameters }) => {
     if (parameters === null) transcriber.abort();
     else await transcriber.close();

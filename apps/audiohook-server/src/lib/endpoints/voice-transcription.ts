@@ -14,6 +14,12 @@ import {
   type TranscriberOptions,
 } from '@org/speech';
 import type { AppLogger } from '../logging';
+import {
+  StreamStartBudget,
+  STREAM_STARTS_BURST,
+  STREAM_STARTS_PER_MINUTE,
+  TOO_MANY_STREAM_STARTS_INFO,
+} from '../transcription/start-budget';
 import { toTranscriptEntity } from '../transcription/transcript-entity';
 
 /** Transcriber settings that come from the configuration. */
@@ -89,6 +95,22 @@ export function setupVoiceTranscription(
   let transcriber: StreamingTranscriber | undefined;
   const supported = (code: string | undefined): string | undefined =>
     code === undefined ? undefined : findLanguage(options.languages, code);
+  // Each start opens a new engine stream: a client that pauses and resumes (or switches language)
+  // past the budget is disconnected instead.
+  const budget = new StreamStartBudget();
+  const start = (tag: string): void => {
+    if (transcriber === undefined || budget.spent) return;
+    if (budget.take()) {
+      transcriber.start(tag);
+      return;
+    }
+    logger.warn(
+      { burst: STREAM_STARTS_BURST, perMinute: STREAM_STARTS_PER_MINUTE },
+      'transcription restarted too often; disconnecting',
+    );
+    transcriber.abort();
+    session.disconnect('error', TOO_MANY_STREAM_STARTS_INFO);
+  };
 
   session.addMediaSelector(stereoOnly(session, 'Voice transcription'));
   session.addOpenHandler(({ parameters, selectedMedia, setStartPaused, isProbe }) => {
@@ -100,7 +122,7 @@ export function setupVoiceTranscription(
     if (tag === undefined) {
       logger.info({ language: language ?? null }, 'language not supported; starting paused');
       setStartPaused(true);
-    } else active.start(tag); // returns at once: `opened` is not delayed by the engine
+    } else start(tag); // returns at once: `opened` is not delayed by the engine
     // On `close`, the last finals go out before `closed`; a lost transport drops them.
     return async ({ parameters: closing }) => {
       if (closing === null) active.abort();
@@ -115,7 +137,7 @@ export function setupVoiceTranscription(
   session.on('paused', () => void transcriber?.stop());
   session.on('resumed', () => {
     const tag = supported(language);
-    if (tag !== undefined) transcriber?.start(tag);
+    if (tag !== undefined) start(tag);
   });
   session.on('end', () => transcriber?.abort());
   session.addUpdateHandler((parameters) => {
@@ -129,6 +151,6 @@ export function setupVoiceTranscription(
       return;
     }
     if (session.state === 'PAUSED') session.resume();
-    else transcriber?.start(tag);
+    else start(tag);
   });
 }

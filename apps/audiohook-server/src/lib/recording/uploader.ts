@@ -94,13 +94,12 @@ export class S3RecordingSink implements RecordingSink {
   }
 
   async store(files: RecordingFiles): Promise<void> {
-    const failures: ServerError[] = [];
     // Upload the audio first: a sidecar in S3 should never point at audio that is not there.
     const ordered = [...files.paths].sort(
       (a, b) => Number(b.endsWith('.wav')) - Number(a.endsWith('.wav')),
     );
     const keep = this.#options.keepFailed ?? keepInPlace;
-    for (const path of ordered) {
+    for (const [index, path] of ordered.entries()) {
       try {
         const uploaded = await this.uploadFile(
           path,
@@ -108,18 +107,17 @@ export class S3RecordingSink implements RecordingSink {
         );
         await deleteUnchanged(path, uploaded);
       } catch (error) {
-        failures.push(
-          error instanceof ServerError
-            ? error
-            : new ServerError(ServerErrorCode.UploadFailed, `upload of ${path} failed`, {
-                cause: error,
-              }),
-        );
-        // Kept for a later sweep; a file that cannot even be moved stays where it is.
-        await keep(path).catch(() => undefined);
+        // This file and the ones after it (the sidecar after a failed WAV) are kept together for a
+        // later sweep: the sidecar is what dates the recording's keys then, and uploaded alone it
+        // would point at audio that is not in S3. A file that cannot be moved stays where it is.
+        for (const rest of ordered.slice(index)) await keep(rest).catch(() => undefined);
+        throw error instanceof ServerError
+          ? error
+          : new ServerError(ServerErrorCode.UploadFailed, `upload of ${path} failed`, {
+              cause: error,
+            });
       }
     }
-    if (failures.length > 0) throw failures[0];
   }
 
   /** Uploads one file with retries; returns the file's status as it was uploaded. */
