@@ -91,6 +91,9 @@ describe('checkpoint fencing between an old and a new lease holder', () => {
   it("puts the new holder's checkpoint back when the old holder's rename replaced it after its check had passed, and fences the old holder", async () => {
     let b: Holder | undefined;
     const a = await holder(dir, 5, T0 + 60_000, async () => {
+      // Once only: a second holder b opened here at a's next check would be a writer (a
+      // FileHandle) nobody closes, left to the garbage collector (DEP0137).
+      if (b) return;
       // a checked (token 5 on disk, no newer claim) and stalls; b takes over meanwhile.
       b = await holder(dir, 6, T0);
       await b.checkpointer.claim();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Backoff, sleep } from './backoff';
 import { CollectorError, describeError, GenesysApiError } from './errors';
@@ -22,10 +23,22 @@ export interface BackfillOptions {
   definitions: () => ReadonlyMap<string, EventDefinition>;
   /** Hands a recovered event to the pipeline; true when it was new (not a duplicate). */
   onEvent: (topic: string, body: Record<string, unknown>) => boolean;
+  /**
+   * Resolves when the output can take more lines (the JSONL queue is below half its cap). Awaited
+   * after every page, so a gap of days (up to millions of events) is written as it is read
+   * instead of piling up in memory.
+   */
+  whenWritable?: () => Promise<void>;
   /** Waits between retries of a failed query. @default 1000 / 60000 */
   retryInitialMs?: number;
   retryMaxMs?: number;
 }
+
+/**
+ * Most pages read for one gap (200 events each: 2 million events, far beyond what AudioHook
+ * produces in the 10 days Genesys keeps); a history query still paging then is looping.
+ */
+export const MAX_PAGES_PER_GAP = 10_000;
 
 /** One interval to recover (epoch ms). */
 export interface Gap {
@@ -143,6 +156,23 @@ export class Backfiller {
     }
   }
 
+  /** Waits for room in the output, or for the stop. */
+  async #whenWritable(): Promise<void> {
+    const wait = this.#o.whenWritable?.();
+    if (!wait || this.#abort.signal.aborted) return;
+    const signal = this.#abort.signal;
+    let onAbort: (() => void) | undefined;
+    const stopped = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([wait, stopped]);
+    } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   async #run(gap: Gap): Promise<void> {
     const ids = this.#o.definitionIds();
     if (ids.length === 0) return;
@@ -164,6 +194,7 @@ export class Backfiller {
     let examined = 0;
     let recovered = 0;
     let cursor: string | undefined;
+    const seen = new Set<string>();
     do {
       const page = await this.#o.api.queryEvents(interval, ids, cursor, this.#abort.signal);
       for (const raw of page.entities) {
@@ -172,7 +203,20 @@ export class Backfiller {
         examined += 1;
         if (this.#o.onEvent(mapped.topic, mapped.body)) recovered += 1;
       }
+      await this.#whenWritable();
+      if (cursor !== undefined) seen.add(digest(cursor));
       cursor = page.nextCursor;
+      const repeated = cursor !== undefined && seen.has(digest(cursor));
+      if (cursor !== undefined && (repeated || seen.size >= MAX_PAGES_PER_GAP)) {
+        // A nextUri that leads back to a page already read would page forever, and the
+        // checkpoint would wait for this gap forever.
+        this.#o.metrics.inc('backfill_failures');
+        log.error(
+          { pages: seen.size + 1, examined, repeatedCursor: repeated },
+          'the history query keeps paging (a repeated cursor or too many pages); this gap ends here',
+        );
+        break;
+      }
     } while (cursor !== undefined && !this.#abort.signal.aborted);
     if (this.#abort.signal.aborted) throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
     this.#o.metrics.inc('events_backfilled', recovered);
@@ -187,6 +231,11 @@ function retriable(err: unknown): boolean {
     return err.status >= 500 || err.status === 429 || err.status === 401 || err.status === 408;
   }
   return !(err instanceof CollectorError && err.code === 'COLLECTOR_ERR_STOPPED');
+}
+
+/** A cursor's fingerprint (a hostile cursor may be megabytes long). */
+function digest(cursor: string): string {
+  return createHash('sha256').update(cursor).digest('base64');
 }
 
 function isoGap(g: Gap): { start: string; end: string } {

@@ -13,6 +13,9 @@ import { repairBackupNumbers, repairTornTail } from './output-repair';
  */
 export const WRITE_CHUNK_BYTES = 64 * 1024;
 
+/** Default `queueMaxBytes`: 64 Mi characters of queued lines. */
+export const DEFAULT_QUEUE_MAX_BYTES = 64 * 1024 * 1024;
+
 /** A change the writer is about to make to the output folder (see `beforeStep`). */
 export type OutputStep =
   | { op: 'write'; bytes: number }
@@ -28,6 +31,12 @@ export interface JsonlWriterOptions {
   backupCount: number;
   /** Queue depth at which {@link JsonlWriter.enqueue} asks the producer to pause. @default 10000 */
   queueMax: number;
+  /**
+   * Characters queued (or in the batch being written) at which {@link JsonlWriter.enqueue} asks
+   * the producer to pause, whatever the line count: 10,000 lines of 1 MB events would otherwise
+   * be 10 GB. @default 67108864 (64 Mi)
+   */
+  queueMaxBytes?: number;
   logger: Logger;
   onRotate?: () => void;
   onWriteError?: (err: unknown) => void;
@@ -75,6 +84,9 @@ export class JsonlWriter {
   #fh: FileHandle | undefined;
   #size = 0;
   #queue: string[] = [];
+  /** Characters in {@link #queue}, and in the batch the pump is writing. */
+  #queuedChars = 0;
+  #batchChars = 0;
   #pumping: Promise<void> = Promise.resolve();
   #running = false;
   #waiters: (() => void)[] = [];
@@ -142,6 +154,7 @@ export class JsonlWriter {
     if (this.#fenced) return true; // no longer ours to write; the next holder backfills it
     if (this.#closed) throw new CollectorError('COLLECTOR_ERR_OUTPUT', 'writer is closed');
     this.#queue.push(line);
+    this.#queuedChars += line.length;
     this.#accepted += 1;
     if (!this.#running) {
       // Set synchronously, and cleared synchronously when the pump's loop ends: a line queued
@@ -149,12 +162,26 @@ export class JsonlWriter {
       this.#running = true;
       this.#pumping = this.#pump();
     }
-    return this.#queue.length < this.#o.queueMax;
+    return (
+      this.#queue.length < this.#o.queueMax && this.#queuedChars + this.#batchChars < this.#maxChars
+    );
   }
 
-  /** Resolves when the queue has drained below half of `queueMax`. */
+  get #maxChars(): number {
+    return this.#o.queueMaxBytes ?? DEFAULT_QUEUE_MAX_BYTES;
+  }
+
+  /** Below half of both caps: a paused producer may go on. */
+  get #hasRoom(): boolean {
+    return (
+      this.#queue.length < this.#o.queueMax / 2 &&
+      this.#queuedChars + this.#batchChars < this.#maxChars / 2
+    );
+  }
+
+  /** Resolves when the queue has drained below half of `queueMax` (and of `queueMaxBytes`). */
   whenWritable(): Promise<void> {
-    if (this.#queue.length < this.#o.queueMax / 2) return Promise.resolve();
+    if (this.#hasRoom) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
@@ -207,6 +234,7 @@ export class JsonlWriter {
   async abandon(): Promise<void> {
     this.#fenced = true;
     this.#queue = [];
+    this.#queuedChars = 0;
     await this.flush();
     this.#closed = true;
     const fh = this.#fh;
@@ -236,19 +264,26 @@ export class JsonlWriter {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
+        this.#batchChars = this.#queuedChars;
+        this.#queuedChars = 0;
         try {
           await this.#writeBatch(batch);
+          this.#batchChars = 0;
           backoff.reset();
           this.#lastError = undefined;
         } catch (err) {
           if (isFenced(err)) {
             this.#fenced = true;
             this.#queue = [];
+            this.#queuedChars = 0;
+            this.#batchChars = 0;
             this.#o.logger.warn('no longer the lease holder: stopped writing');
             break;
           }
           // Keep the unwritten lines, in order, ahead of anything queued meanwhile.
           this.#queue = batch.concat(this.#queue);
+          this.#queuedChars += this.#batchChars;
+          this.#batchChars = 0;
           this.#lastError = describeError(err);
           this.#o.onWriteError?.(err);
           this.#o.logger.error(
@@ -258,7 +293,7 @@ export class JsonlWriter {
           await sleep(backoff.next());
           if (!this.#fh) await this.open().catch(() => undefined);
         }
-        if (this.#queue.length < this.#o.queueMax / 2) this.#release();
+        if (this.#hasRoom) this.#release();
       }
     } finally {
       this.#running = false;

@@ -125,7 +125,11 @@ export class EventPipeline {
     if (exceedsDepth(body, MAX_BODY_DEPTH)) {
       m.inc('malformed_messages');
       this.#o.logger.warn(
-        { topic, source: ctx.source, maxDepth: MAX_BODY_DEPTH },
+        {
+          topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
+          source: ctx.source,
+          maxDepth: MAX_BODY_DEPTH,
+        },
         'skipped an event whose body nests too deep to be written as JSON',
       );
       return { written: false, keepReading: true };
@@ -146,7 +150,11 @@ export class EventPipeline {
     if (!record.schema_valid) {
       m.inc('events_unknown_shape');
       this.#o.logger.warn(
-        { topic, issues: record.schema_issues, dedupeKey: record.dedupe_key },
+        {
+          topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
+          issues: record.schema_issues?.slice(0, 5),
+          dedupeKey: record.dedupe_key,
+        },
         'event body does not match the documented schema; kept with schema_valid=false',
       );
     }

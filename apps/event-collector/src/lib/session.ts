@@ -57,6 +57,24 @@ export interface SessionOptions {
  * de-duplication, and to re-send to Elasticsearch what it may not have stored), and the first
  * connection backfills everything published since the checkpoint.
  */
+/** The session's JSONL writer, its events counted in the metrics. */
+function outputWriter(o: SessionOptions): JsonlWriter {
+  const { output } = o.config;
+  const metrics = o.metrics;
+  return new JsonlWriter({
+    file: output.file,
+    maxFileSize: output.maxFileSize,
+    backupCount: output.backupCount,
+    queueMax: output.queueMax,
+    logger: o.logger.child({ component: 'output' }),
+    onRotate: () => metrics.inc('file_rotations'),
+    onWriteError: () => metrics.inc('write_errors'),
+    onTorn: () => metrics.inc('torn_lines'),
+    onRotationRepaired: () => metrics.inc('rotation_repairs'),
+    ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
+  });
+}
+
 export class CollectingSession {
   readonly writer: JsonlWriter;
   readonly elastic: ElasticSink | undefined;
@@ -71,18 +89,7 @@ export class CollectingSession {
     const c = o.config;
     this.#o = o;
     const metrics = o.metrics;
-    this.writer = new JsonlWriter({
-      file: c.output.file,
-      maxFileSize: c.output.maxFileSize,
-      backupCount: c.output.backupCount,
-      queueMax: c.output.queueMax,
-      logger: o.logger.child({ component: 'output' }),
-      onRotate: () => metrics.inc('file_rotations'),
-      onWriteError: () => metrics.inc('write_errors'),
-      onTorn: () => metrics.inc('torn_lines'),
-      onRotationRepaired: () => metrics.inc('rotation_repairs'),
-      ...(o.mayWrite ? { mayWrite: o.mayWrite } : {}),
-    });
+    this.writer = outputWriter(o);
     const elasticLog = o.logger.child({ component: 'elastic' });
     this.elastic = c.elastic
       ? new ElasticSink(
@@ -119,6 +126,7 @@ export class CollectingSession {
       definitionIds: () => definitionIdsOf(o.topics()?.topics ?? []),
       definitions: () => o.topics()?.definitions ?? new Map(),
       onEvent: (topic, body) => this.pipeline.acceptBackfill(topic, body),
+      whenWritable: () => this.pipeline.whenWritable(),
     });
     this.manager = new ChannelManager({
       api: o.api,

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { Backoff, retryAfterMs, sleep } from '../backoff';
 import { CollectorError, GenesysApiError, describeError } from '../errors';
 import { redactUrls } from '../redact';
+import { MAX_RESPONSE_BYTES, readBoundedText } from './bounded-body';
 import {
   availableTopicListingSchema,
   type Channel,
@@ -54,6 +55,20 @@ export interface EventQueryPage {
 }
 
 const CHANNEL_TTL_FALLBACK_MS = 24 * 3_600_000;
+/** Shortest and longest channel life believed from `expires` (Genesys: 24 h). */
+const CHANNEL_TTL_MIN_MS = 2_000;
+const CHANNEL_TTL_MAX_MS = 7 * 24 * 3_600_000;
+
+/**
+ * When a new channel expires: its `expires`, kept within [2 s, 7 days] from now. An `expires`
+ * in the past or a few ms ahead (a broken server, or a clock far off) would otherwise make the
+ * renewal timer re-PUT the subscriptions back to back, without end; one years ahead would
+ * overflow the dates.
+ */
+function channelExpiry(parsed: number, now: number): number {
+  if (!Number.isFinite(parsed)) return now + CHANNEL_TTL_FALLBACK_MS;
+  return Math.min(now + CHANNEL_TTL_MAX_MS, Math.max(now + CHANNEL_TTL_MIN_MS, parsed));
+}
 
 /**
  * The few Genesys Cloud REST calls the collector makes. Adds the bearer token, refreshes it once
@@ -79,7 +94,7 @@ export class GenesysApi {
     return {
       ...data,
       createdAt: now,
-      expiresAt: Number.isFinite(parsedExpiry) ? parsedExpiry : now + CHANNEL_TTL_FALLBACK_MS,
+      expiresAt: channelExpiry(parsedExpiry, now),
       tokenRefreshAt: token.refreshAt,
     };
   }
@@ -251,7 +266,23 @@ export class GenesysApi {
     call: string,
     correlationId: string | undefined,
   ): Promise<T> {
-    const text = await res.text();
+    let text: string | undefined;
+    try {
+      text = await readBoundedText(res, MAX_RESPONSE_BYTES);
+    } catch (err) {
+      throw new CollectorError(
+        'COLLECTOR_ERR_API',
+        `${call} failed while reading the answer: ${redactUrls(describeError(err))}`,
+      );
+    }
+    if (text === undefined) {
+      throw new GenesysApiError(
+        'COLLECTOR_ERR_API',
+        `${call} returned more than ${MAX_RESPONSE_BYTES} bytes`,
+        res.status,
+        correlationId,
+      );
+    }
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
@@ -282,7 +313,7 @@ export class GenesysApi {
     path: string,
     correlationId: string | undefined,
   ): Promise<GenesysApiError> {
-    const detail = (await res.text().catch(() => '')).slice(0, 300);
+    const detail = ((await readBoundedText(res, 1200, true).catch(() => '')) ?? '').slice(0, 300);
     const code =
       res.status === 401 || res.status === 403
         ? 'COLLECTOR_ERR_AUTH'

@@ -16,6 +16,18 @@ export type Frame =
   | { kind: 'event'; envelope: Envelope & { eventBody: Record<string, unknown> } }
   | { kind: 'malformed'; reason: string };
 
+/**
+ * Longest text taken from a control frame (result, status, system topic, type and reason). These
+ * are only logged; a server that sends megabytes in them must not turn each frame into megabytes
+ * of log.
+ */
+export const MAX_FRAME_TEXT = 200;
+
+const clip = (v: string): string =>
+  v.length > MAX_FRAME_TEXT ? `${v.slice(0, MAX_FRAME_TEXT)}…(${v.length} chars)` : v;
+const clipOpt = (v: string | undefined): string | undefined =>
+  v === undefined ? undefined : clip(v);
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -41,8 +53,8 @@ export function parseFrame(text: string): Frame {
   if (json['topicName'] === undefined && json['result'] !== undefined) {
     return {
       kind: 'result',
-      result: String(json['result']),
-      status: typeof json['status'] === 'string' ? json['status'] : undefined,
+      result: clip(String(json['result'])),
+      status: typeof json['status'] === 'string' ? clip(json['status']) : undefined,
     };
   }
   const env = envelopeSchema.safeParse(json);
@@ -54,16 +66,16 @@ export function parseFrame(text: string): Frame {
     const message = isRecord(body) && typeof body['message'] === 'string' ? body['message'] : '';
     if (message === 'WebSocket Heartbeat') return { kind: 'heartbeat' };
     if (message === 'pong') return { kind: 'pong' };
-    return { kind: 'metadata', message: message || undefined };
+    return { kind: 'metadata', message: clipOpt(message || undefined) };
   }
   if (topic === 'v2.system.socket_closing') return { kind: 'socket_closing' };
   if (topic.startsWith('v2.system.')) {
     const sys = systemMessageSchema.safeParse(body);
     return {
       kind: 'system',
-      topic,
-      systemTopicType: sys.success ? sys.data.systemTopicType : undefined,
-      reason: sys.success ? sys.data.reason : undefined,
+      topic: clip(topic),
+      systemTopicType: sys.success ? clipOpt(sys.data.systemTopicType) : undefined,
+      reason: sys.success ? clipOpt(sys.data.reason) : undefined,
     };
   }
   if (!isRecord(body)) return { kind: 'malformed', reason: 'eventBody is not an object' };

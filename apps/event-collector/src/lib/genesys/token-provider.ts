@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { retryAfterMs, sleep } from '../backoff';
 import { CollectorError, describeError } from '../errors';
 import { redactUrls } from '../redact';
+import { readBoundedText } from './bounded-body';
 import { tokenResponseSchema } from './schemas';
 
 /** A cached client-credentials token. The value is a secret and is never logged. */
@@ -29,7 +30,20 @@ export interface TokenProviderOptions {
 
 /** Assumed lifetime when the token response has no `expires_in` (as the Python collector did). */
 const DEFAULT_EXPIRES_IN_S = 3600;
+/** Longest lifetime believed (a week; Genesys issues at most 48 h). */
+const MAX_EXPIRES_IN_S = 7 * 86_400;
 const MAX_LOGIN_BACKOFF_MS = 300_000;
+/** A token answer is a few hundred bytes; more is not read (memory stays bounded). */
+const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * OAuth client-credentials tokens for Genesys Cloud: cached, refreshed early, fetched by one
@@ -116,10 +130,13 @@ export class TokenProvider {
       const explicit = res.status === 429 ? retryAfterMs(res.headers) : undefined;
       throw this.#fail(explicit, `login rejected with HTTP ${res.status}`);
     }
-    const parsed = tokenResponseSchema.safeParse(await res.json().catch(() => undefined));
+    const text = await readBoundedText(res, MAX_TOKEN_RESPONSE_BYTES).catch(() => undefined);
+    const parsed = tokenResponseSchema.safeParse(parseJson(text));
     if (!parsed.success) throw this.#fail(undefined, 'login returned an unexpected body');
 
-    const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_EXPIRES_IN_S) * 1000;
+    // Genesys allows at most 48 h; a far larger `expires_in` (1e300) would overflow the dates.
+    const lifetimeMs =
+      Math.min(parsed.data.expires_in ?? DEFAULT_EXPIRES_IN_S, MAX_EXPIRES_IN_S) * 1000;
     // A margin larger than the lifetime would make every token stale on arrival.
     const now = Date.now();
     const token: AccessToken = {
