@@ -29,6 +29,7 @@ export {
 } from './lib/client/types';
 export {
   DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_BACKLOG_BYTES,
   fromWebSocket,
   type AudioHookTransport,
   type TransportHandlers,

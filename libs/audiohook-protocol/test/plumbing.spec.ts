@@ -202,6 +202,49 @@ describe('plumbing', () => {
       expect(handlers.log.at(-1)).toEqual(['close', 1000, '']);
     });
 
+    it('destroys a connection whose held frames pass maxBacklogBytes, reporting it and dropping them', () => {
+      const socket = new FakeSocket() as FakeSocket & { terminated?: number };
+      Object.assign(socket, {
+        terminate(this: { terminated?: number }) {
+          this.terminated = (this.terminated ?? 0) + 1;
+        },
+      });
+      const transport = fromWebSocket(socket as unknown as WebSocketLike, { maxBacklogBytes: 10 });
+      socket.emit('message', Buffer.from([1, 2, 3, 4, 5, 6]), true);
+      socket.emit('message', 'four', false); // 10 held: still within the bound
+      expect(socket.terminated).toBeUndefined();
+      socket.emit('message', Buffer.from([7]), true);
+      socket.emit('message', 'after the overflow', false);
+      socket.emit('close', 1006, '');
+      const handlers = recorder();
+      transport.attach(handlers);
+      expect(socket.terminated).toBe(1);
+      expect(handlers.log).toEqual([
+        ['error', expect.stringContaining('more than 10 bytes arrived')],
+        ['close', 1006, ''],
+      ]);
+    });
+
+    it('closes with 1008 on a backlog overflow when the socket cannot be terminated', () => {
+      const socket = new FakeSocket();
+      const transport = fromWebSocket(socket as unknown as WebSocketLike, { maxBacklogBytes: 4 });
+      const handlers = recorder();
+      transport.attach(handlers);
+      transport.pause();
+      socket.emit('message', 'held frames', false);
+      expect(socket.closedWith).toEqual([1008, 'backlog overflow']);
+      transport.resume();
+      expect(handlers.log).toEqual([['error', expect.stringContaining('more than 4 bytes')]]);
+    });
+
+    it('refuses a maxBacklogBytes that is not a whole number of at least 1', () => {
+      for (const maxBacklogBytes of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        expect(() =>
+          fromWebSocket(new FakeSocket() as unknown as WebSocketLike, { maxBacklogBytes }),
+        ).toThrow(expect.objectContaining({ code: 'AUDIOHOOK_ERR_INVALID_ARGUMENT' }));
+      }
+    });
+
     it('holds frames while paused even when the socket cannot pause', () => {
       const socket = new EventEmitter() as EventEmitter & Partial<WebSocketLike>;
       const transport = fromWebSocket(socket as unknown as WebSocketLike);

@@ -3,7 +3,7 @@
 // in `testing/in-memory-transport.ts`.
 
 import { systemClock, type Clock, type TimerHandle } from './clock';
-import { AudioHookError, AudioHookErrorCode } from './errors';
+import { AudioHookError, AudioHookErrorCode, invalidArgument } from './errors';
 
 /**
  * What a transport calls when something arrives. Set once by the session that owns it.
@@ -102,9 +102,28 @@ export interface WebSocketTransportOptions {
    * alive. Default {@link DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS}; `0` leaves it to the socket.
    */
   readonly closeHandshakeTimeoutMs?: number;
+  /**
+   * Most bytes held for the session (text counted by its length): frames that arrive before a
+   * session attaches, or while it is paused on a socket that cannot stop reading. Past it the
+   * held frames are dropped, the session gets an `onError` with `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE`
+   * and the connection is destroyed (`terminate()`, else closed with 1008), so a peer cannot grow
+   * this process's memory while nobody reads. Default {@link DEFAULT_MAX_BACKLOG_BYTES}.
+   */
+  readonly maxBacklogBytes?: number;
   /** Where the wait is timed; default {@link systemClock}. */
   readonly clock?: Clock;
 }
+
+/**
+ * Default of {@link WebSocketTransportOptions.maxBacklogBytes}: 16 MiB, far more than a paused
+ * `ws` socket still delivers, and than a session attached at once ever holds.
+ *
+ * @example
+ * ```ts
+ * fromWebSocket(socket, { maxBacklogBytes: DEFAULT_MAX_BACKLOG_BYTES / 4 });
+ * ```
+ */
+export const DEFAULT_MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /**
  * Default of {@link WebSocketTransportOptions.closeHandshakeTimeoutMs}: 5 s.
@@ -156,6 +175,44 @@ function deliver(handlers: TransportHandlers, event: SocketEvent): void {
   }
 }
 
+/** Socket events held in order, with the bytes they carry; O(1) at both ends. */
+class Backlog {
+  #events: SocketEvent[] = [];
+  #head = 0;
+  #bytes = 0;
+
+  get empty(): boolean {
+    return this.#head === this.#events.length;
+  }
+
+  /** Holds one more event; returns the bytes now held. */
+  push(event: SocketEvent): number {
+    this.#events.push(event);
+    this.#bytes += sizeOf(event);
+    return this.#bytes;
+  }
+
+  /** The oldest event (the backlog must not be empty). */
+  shift(): SocketEvent {
+    const event = this.#events[this.#head] as SocketEvent;
+    this.#head += 1;
+    this.#bytes -= sizeOf(event);
+    if (this.empty) this.clear();
+    return event;
+  }
+
+  clear(): void {
+    this.#events = [];
+    this.#head = 0;
+    this.#bytes = 0;
+  }
+}
+
+function sizeOf(event: SocketEvent): number {
+  if (event[0] === 'text') return event[1].length;
+  return event[0] === 'binary' ? event[1].byteLength : 0;
+}
+
 /**
  * Wraps a `ws`-style WebSocket (`on('message', (data, isBinary) => …)`, `send`, `close`) as an
  * {@link AudioHookTransport}. Messages that arrive before a session attaches are buffered.
@@ -176,25 +233,42 @@ export function fromWebSocket(
 ): AudioHookTransport {
   const clock = options.clock ?? systemClock;
   const handshakeMs = options.closeHandshakeTimeoutMs ?? DEFAULT_CLOSE_HANDSHAKE_TIMEOUT_MS;
+  const maxHeld = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+  if (!Number.isSafeInteger(maxHeld) || maxHeld < 1) {
+    invalidArgument(`maxBacklogBytes must be a whole number ≥ 1, got ${String(maxHeld)}`);
+  }
   let handlers: TransportHandlers | undefined;
-  const backlog: SocketEvent[] = [];
+  const backlog = new Backlog();
   let closed = false;
   let paused = false;
+  let overflowed = false;
   let cutOff: TimerHandle | undefined;
+  const overflow = (): void => {
+    overflowed = true;
+    backlog.clear();
+    backlog.push([
+      'error',
+      new AudioHookError(
+        AudioHookErrorCode.MessageTooLarge,
+        `more than ${maxHeld} bytes arrived while the session could not take them; connection destroyed`,
+      ),
+    ]);
+    if (socket.terminate !== undefined) socket.terminate();
+    else socket.close(1008, 'backlog overflow');
+  };
   // `ws` may still emit frames it had already read when paused: they wait in the backlog.
   const dispatch = (event: SocketEvent): void => {
-    if (handlers === undefined || paused || backlog.length > 0) backlog.push(event);
-    else deliver(handlers, event);
+    if (handlers !== undefined && !paused && backlog.empty) deliver(handlers, event);
+    else if (backlog.push(event) > maxHeld && !overflowed) overflow();
   };
   const flush = (): void => {
-    while (handlers !== undefined && !paused && backlog.length > 0) {
-      deliver(handlers, backlog.shift() as SocketEvent);
-    }
+    while (handlers !== undefined && !paused && !backlog.empty) deliver(handlers, backlog.shift());
   };
   const onSendError = (error?: Error): void => {
     if (error !== undefined && error !== null) dispatch(['error', error]);
   };
   socket.on('message', (data, isBinary) => {
+    if (overflowed) return;
     const bytes = toBytes(data);
     if (isBinary) dispatch(['binary', bytes]);
     else dispatch(['text', typeof data === 'string' ? data : decoder.decode(bytes)]);
