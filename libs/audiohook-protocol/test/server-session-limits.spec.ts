@@ -140,6 +140,34 @@ describe('ServerSession limits', () => {
       });
     });
 
+    it.each([
+      ['an unknown type ignored by option', 'made_up_type', 'unknown client message type ignored'],
+      ['an older-draft reconnecting', 'reconnecting', 'older-draft message ignored'],
+    ])(
+      'logs the first 20 ignored messages of a session (%s) and counts the rest',
+      async (_name, type, message) => {
+        const { session, client, serverSide, lines } = await opened({
+          unknownMessageTypes: 'ignore',
+        });
+        for (let i = 0; i < 500; i++) client.send(type, {});
+        await settle();
+        expect(lines.filter((l) => l.message === message)).toHaveLength(20);
+        expect(
+          lines.filter(
+            (l) => l.message === 'further ignored messages of this session are counted, not logged',
+          ),
+        ).toHaveLength(1);
+        serverSide.close();
+        await session.finished;
+        expect(
+          lines.find((l) => l.message === 'ignored messages not logged')?.fields,
+        ).toMatchObject({
+          notLogged: 480,
+          total: 500,
+        });
+      },
+    );
+
     it('logs an ignored unknown message type cut short', async () => {
       const { client, lines } = setup({ unknownMessageTypes: 'ignore' });
       client.send('x'.repeat(5000));

@@ -45,6 +45,13 @@ const CLIENT_ERROR_PREFIX = 'Client Error: ';
  */
 const MAX_LOGGED_CLIENT_ERRORS = 20;
 
+/**
+ * Valid client messages the session ignores (older-draft `reconnecting`/`reconnected`, unknown
+ * types with `unknownMessageTypes: 'ignore'`) logged per session; the rest are counted in one line
+ * when the session ends, so a client repeating one cannot write a log line per message.
+ */
+const MAX_LOGGED_IGNORED_MESSAGES = 20;
+
 /** States in which the session still takes input (and may still send `disconnect`). */
 const LIVE_STATES: ReadonlySet<ServerSessionState> = new Set([
   'PREPARING',
@@ -106,6 +113,8 @@ export class ServerCore {
   readonly #emit: EmitFunction;
   /** `error` messages the client sent. */
   readonly #clientErrors = new LogQuota(MAX_LOGGED_CLIENT_ERRORS);
+  /** Messages ignored by design (older-draft, unknown types by option). */
+  readonly #ignored = new LogQuota(MAX_LOGGED_IGNORED_MESSAGES);
 
   constructor(session: ServerSession, options: ServerSessionOptions, emit: EmitFunction) {
     this.session = session;
@@ -184,7 +193,18 @@ export class ServerCore {
 
   /** An unknown client message type ignored by option (see the decoder). */
   ignoredType(type: string): void {
-    this.log('warn', 'unknown client message type ignored', { type: clipForLog(type, 64) });
+    this.#logIgnored('warn', 'unknown client message type ignored', { type: clipForLog(type, 64) });
+  }
+
+  #logIgnored(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
+    const turn = this.#ignored.take();
+    if (turn === 'skip') return;
+    this.log(level, message, fields);
+    if (turn === 'last') {
+      this.log(level, 'further ignored messages of this session are counted, not logged', {
+        limit: MAX_LOGGED_IGNORED_MESSAGES,
+      });
+    }
   }
 
   onBinary(data: Uint8Array): void {
@@ -252,7 +272,7 @@ export class ServerCore {
         return;
       case 'reconnecting':
       case 'reconnected':
-        this.log('info', 'older-draft message ignored', { type: message.type });
+        this.#logIgnored('info', 'older-draft message ignored', { type: message.type });
         return;
     }
   }
@@ -392,6 +412,8 @@ export class ServerCore {
   end(): void {
     const unlogged = this.#clientErrors.unlogged();
     if (unlogged !== undefined) this.log('warn', 'client errors not logged', unlogged);
+    const ignored = this.#ignored.unlogged();
+    if (ignored !== undefined) this.log('info', 'ignored messages not logged', ignored);
     this.setState('DISCONNECTED');
     this.emitSafe('end', this.stats);
     this.resolveFinished();
