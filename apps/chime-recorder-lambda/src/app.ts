@@ -46,16 +46,25 @@ export interface RecorderApp {
  * ```
  */
 export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp {
-  const dynamo = new DynamoDBClient({ ...o.dynamoDb });
+  // Every client: bounded connect and request time per attempt (the SDK default is none: a hung
+  // call would wait for the Lambda timeout). `throwOnRequestTimeout` makes a breach a
+  // TimeoutError (retried like a network error) instead of a warning.
+  const requestHandler = {
+    connectionTimeout: config.sdkConnectionTimeoutMs,
+    requestTimeout: config.sdkRequestTimeoutMs,
+    throwOnRequestTimeout: true,
+  };
+  const dynamo = new DynamoDBClient({ requestHandler, ...o.dynamoDb });
   const documents = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
   const mediaPipelines = new ChimeSDKMediaPipelinesClient({
     retryStrategy: backoffRetryStrategy(config.pipelineMaxAttempts, config.pipelineRetryBaseMs),
+    requestHandler,
     ...o.mediaPipelines,
   });
   const s3 = config.writeMetadataJson
-    ? new S3Client({ forcePathStyle: config.s3ForcePathStyle, ...o.s3 })
+    ? new S3Client({ forcePathStyle: config.s3ForcePathStyle, requestHandler, ...o.s3 })
     : undefined;
   const store = new CallStore({
     client: documents,
@@ -80,6 +89,7 @@ export function createApp(config: RecorderConfig, o: AppOverrides): RecorderApp 
     voiceConnectorIds: config.voiceConnectorIds,
     debugEvents: config.logLevel === 'debug' || config.logLevel === 'trace',
     redactPii: config.redactPii,
+    deadlineReserveMs: config.deadlineReserveMs,
   });
   return {
     handler,

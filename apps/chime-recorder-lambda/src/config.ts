@@ -89,6 +89,15 @@ export interface RecorderConfig {
   sweepShards: number;
   /** `SWEEP_BATCH_SIZE`: due calls read per page. */
   sweepBatchSize: number;
+  /** `SDK_CONNECTION_TIMEOUT_MS`: every AWS SDK client gives up connecting after this long. */
+  sdkConnectionTimeoutMs: number;
+  /** `SDK_REQUEST_TIMEOUT_MS`: every AWS SDK request attempt fails after this long (TimeoutError). */
+  sdkRequestTimeoutMs: number;
+  /**
+   * `DEADLINE_RESERVE_MS`: left to record outcomes at the end of an invocation; media-pipelines
+   * and S3 calls still running when only this is left are aborted.
+   */
+  deadlineReserveMs: number;
 }
 
 const PIPELINE_CONFIG_ARN =
@@ -148,6 +157,9 @@ const envSchema = {
   CLAIM_LEASE_MS: count(300_000, 1_000),
   SWEEP_SHARDS: count(4, 1, 64),
   SWEEP_BATCH_SIZE: count(50, 1, 1_000),
+  SDK_CONNECTION_TIMEOUT_MS: count(1_000, 100, 60_000),
+  SDK_REQUEST_TIMEOUT_MS: count(3_000, 100, 60_000),
+  DEADLINE_RESERVE_MS: count(10_000, 0, 600_000),
 };
 
 /**
@@ -211,5 +223,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     claimLeaseMs: e.CLAIM_LEASE_MS,
     sweepShards: e.SWEEP_SHARDS,
     sweepBatchSize: e.SWEEP_BATCH_SIZE,
+    sdkConnectionTimeoutMs: e.SDK_CONNECTION_TIMEOUT_MS,
+    sdkRequestTimeoutMs: e.SDK_REQUEST_TIMEOUT_MS,
+    deadlineReserveMs: e.DEADLINE_RESERVE_MS,
   };
 }

@@ -1,5 +1,6 @@
-// Stack parameters checked against each other at synth: the claim lease against the function's
-// timeout, the KVS retention against the recorder's longest wait, and the seed's quoted lists.
+// Stack parameters checked against each other at synth: the claim lease and the deadline reserve
+// against the function's timeout, the KVS retention against the recorder's longest wait, and the
+// seed's quoted lists.
 
 import { InfraErrorCode } from '@org/infra';
 import { readRecorderParameters, timingProblems } from '../src/infra/parameters';
@@ -52,6 +53,17 @@ describe('readRecorderParameters: timings', () => {
         VOICECONNECTOR_ID: 'abcdefghijklmnopqrstuv',
         BUILD_ASTERISK: 'false',
       }),
+    ).not.toThrow();
+  });
+
+  it("refuses a DEADLINE_RESERVE_MS that leaves less than half the function's timeout to work in", () => {
+    expect(() =>
+      readRecorderParameters({ APP_SETTINGS: '{"DEADLINE_RESERVE_MS":"25000"}' }),
+    ).toThrow(
+      /APP_SETTINGS: DEADLINE_RESERVE_MS \(25000 ms\) \+ 5000 ms must be under half the function's timeout \(60000 ms\)/,
+    );
+    expect(() =>
+      readRecorderParameters({ APP_SETTINGS: '{"DEADLINE_RESERVE_MS":"24999"}' }),
     ).not.toThrow();
   });
 

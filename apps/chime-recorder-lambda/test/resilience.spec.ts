@@ -107,11 +107,12 @@ describe('infrastructure failures', () => {
     const calls = [sampleCall(), sampleCall(), sampleCall()];
     for (const c of calls) await app.handler(c.endedCaller);
     app.clock.now += 60_000;
-    let remaining = 7_000;
+    // The first read arms the deadline. Then 16 s and 15 s left (the 10 s DEADLINE_RESERVE_MS
+    // + 5 s): two calls; 14 s left: stop.
+    let remaining = 18_000;
     const first = await app.handler(fixture<RawEvent>('events/scheduled.json'), {
       getRemainingTimeInMillis: () => (remaining -= 1_000),
     });
-    // 6 s and 5 s left: two calls; 4 s left: stop.
     expect(first).toMatchObject({ truncated: true, created: 2 });
     const second = await app.handler(fixture<RawEvent>('events/scheduled.json'));
     expect(second).toMatchObject({ truncated: false, created: 1 });

@@ -147,6 +147,8 @@ const schema = z
  * function's timeout and the KVS retention that synthesis checks, as one problem line each:
  * - `CLAIM_LEASE_MS` longer than the function's timeout, or a claim lapses while its invocation
  *   still runs and another one takes the call over (two creates for one call);
+ * - `DEADLINE_RESERVE_MS` + 5 s (the sweep's margin) at least half the function's timeout, or an
+ *   invocation aborts its calls, or stops its sweep, almost as soon as it starts;
  * - the KVS retention longer than the latest moment a create may still read the call's audio:
  *   `MAX_CALL_DURATION_MS` + `FINALIZE_AFTER_MS` + `CREATE_RETRY_AFTER_MS` × `MAX_CREATE_ATTEMPTS`
  *   (only when the stack sets that retention: `kvsRetentionHours` is undefined for an existing
@@ -167,6 +169,12 @@ export function timingProblems(
   if (c.claimLeaseMs <= timeoutMs) {
     problems.push(
       `APP_SETTINGS: CLAIM_LEASE_MS (${c.claimLeaseMs} ms) must exceed the function's timeout (${timeoutMs} ms): a claim that lapses while its invocation runs is taken over, and the call's pipeline is created twice`,
+    );
+  }
+  // The sweep stops with the reserve + 5 s left; a reserve near the timeout leaves no sweep.
+  if (c.deadlineReserveMs + 5_000 >= timeoutMs / 2) {
+    problems.push(
+      `APP_SETTINGS: DEADLINE_RESERVE_MS (${c.deadlineReserveMs} ms) + 5000 ms must be under half the function's timeout (${timeoutMs} ms): every invocation would abort its calls, or stop its sweep, almost at once`,
     );
   }
   const lastCreateMs =

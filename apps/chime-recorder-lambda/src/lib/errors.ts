@@ -85,3 +85,12 @@ export class RecorderError extends ServiceError<RecorderErrorCode> {
 export function isRecorderError(err: unknown, code?: RecorderErrorCode): err is RecorderError {
   return err instanceof RecorderError && (code === undefined || err.code === code);
 }
+
+/** Log attributes of an error: code, message and the non-personal details. */
+export function errorAttributes(err: unknown): Record<string, unknown> {
+  if (err instanceof RecorderError) {
+    return { errorCode: err.code, error: err.message, ...err.details };
+  }
+  if (err instanceof Error) return { errorCode: err.name, error: err.message };
+  return { errorCode: 'Unknown', error: String(err) };
+}

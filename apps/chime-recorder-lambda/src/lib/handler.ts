@@ -1,3 +1,4 @@
+import { invocationDeadline } from './deadline';
 import { classifyEvent } from './events';
 import type { RecorderLogger } from './logger';
 import { redactEvent } from './logger';
@@ -26,6 +27,12 @@ export interface HandlerOptions {
   debugEvents?: boolean;
   /** Redact phone numbers and SIP headers from the DEBUG dump. @default true */
   redactPii?: boolean;
+  /**
+   * Time kept back at the end of an invocation (`DEADLINE_RESERVE_MS`): media-pipelines and S3
+   * calls still running then are aborted, so the outcome is recorded before the timeout.
+   * @default 10000
+   */
+  deadlineReserveMs?: number;
 }
 
 /** The Lambda handler signature. */
@@ -56,6 +63,11 @@ export function createHandler(o: HandlerOptions): RecorderHandler {
       log.debug('event received', { event: o.redactPii === false ? event : redactEvent(event) });
     }
     const c = classifyEvent(event);
+    const remaining = context?.getRemainingTimeInMillis;
+    const deadline = invocationDeadline(
+      remaining ? () => remaining.call(context) : undefined,
+      o.deadlineReserveMs ?? 10_000,
+    );
     try {
       switch (c.kind) {
         case 'malformed':
@@ -83,19 +95,17 @@ export function createHandler(o: HandlerOptions): RecorderHandler {
             });
             return { outcome: 'ignored', reason: 'another Voice Connector' };
           }
-          return await o.recorder.onStreamingEvent(c.event);
+          return await o.recorder.onStreamingEvent(c.event, deadline);
         case 'pipeline-state':
           return await o.recorder.onPipelineStateEvent(c.event);
         case 'sweep':
-          return await o.recorder.sweep(
-            context?.getRemainingTimeInMillis
-              ? () => context.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY
-              : undefined,
-          );
+          return await o.recorder.sweep(deadline);
       }
     } catch (err) {
       log.error('event handling failed; Lambda will retry the event', errorAttributes(err));
       throw err;
+    } finally {
+      deadline.dispose();
     }
   };
 }

@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CallItem } from './call-store';
+import { type CallOptions, sendOptions } from './deadline';
 import { RecorderError, RecorderErrorCode } from './errors';
 
 /**
@@ -29,7 +30,7 @@ export interface RecordingMetadata {
 
 /** Writes metadata objects; the recorder's only call to S3. */
 export interface MetadataWriter {
-  write(key: string, document: RecordingMetadata): Promise<void>;
+  write(key: string, document: RecordingMetadata, options?: CallOptions): Promise<void>;
 }
 
 const ACCOUNT_IN_ARN = /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/;
@@ -94,7 +95,7 @@ export function metadataRetryDelayMs(failedAttempts: number, baseMs: number): nu
  */
 export function sdkMetadataWriter(client: S3Client, bucket: string): MetadataWriter {
   return {
-    async write(key, document) {
+    async write(key, document, options) {
       try {
         await client.send(
           new PutObjectCommand({
@@ -103,6 +104,7 @@ export function sdkMetadataWriter(client: S3Client, bucket: string): MetadataWri
             Body: `${JSON.stringify(document, null, 2)}\n`,
             ContentType: 'application/json',
           }),
+          sendOptions(options),
         );
       } catch (err) {
         const e = err instanceof Error ? err : new Error(String(err));

@@ -4,6 +4,7 @@ import {
   type CreateMediaInsightsPipelineCommandInput,
   DeleteMediaPipelineCommand,
 } from '@aws-sdk/client-chime-sdk-media-pipelines';
+import { type CallOptions, sendOptions } from './deadline';
 import { RecorderError, RecorderErrorCode } from './errors';
 
 /** What a successful create returned. */
@@ -18,12 +19,15 @@ export interface CreatedPipelineRef {
  * claim takeover): the recorder's only calls to the media-pipelines API.
  */
 export interface PipelineCreator {
-  create(input: CreateMediaInsightsPipelineCommandInput): Promise<CreatedPipelineRef>;
+  create(
+    input: CreateMediaInsightsPipelineCommandInput,
+    options?: CallOptions,
+  ): Promise<CreatedPipelineRef>;
   /**
    * Stops and deletes a pipeline (`DeleteMediaPipeline`). Absent: duplicates are only logged.
    * @throws RecorderError `CHIME_REC_ERR_PIPELINE_UNAVAILABLE` or `CHIME_REC_ERR_PIPELINE_REJECTED`.
    */
-  delete?(pipelineId: string): Promise<void>;
+  delete?(pipelineId: string, options?: CallOptions): Promise<void>;
 }
 
 /** Errors that trying again later can fix. */
@@ -34,6 +38,8 @@ const TRANSIENT_ERRORS = new Set([
   'ResourceLimitExceededException',
   'TimeoutError',
   'RequestTimeout',
+  // The invocation ran out of time (InvocationDeadline): the sweep tries again.
+  'AbortError',
 ]);
 
 /**
@@ -49,9 +55,12 @@ const TRANSIENT_ERRORS = new Set([
  */
 export function sdkPipelineCreator(client: ChimeSDKMediaPipelinesClient): PipelineCreator {
   return {
-    async create(input) {
+    async create(input, options) {
       try {
-        const out = await client.send(new CreateMediaInsightsPipelineCommand(input));
+        const out = await client.send(
+          new CreateMediaInsightsPipelineCommand(input),
+          sendOptions(options),
+        );
         const p = out.MediaInsightsPipeline;
         const ref: CreatedPipelineRef = {};
         if (p?.MediaPipelineId) ref.pipelineId = p.MediaPipelineId;
@@ -62,9 +71,12 @@ export function sdkPipelineCreator(client: ChimeSDKMediaPipelinesClient): Pipeli
         throw translate(err);
       }
     },
-    async delete(pipelineId) {
+    async delete(pipelineId, options) {
       try {
-        await client.send(new DeleteMediaPipelineCommand({ MediaPipelineId: pipelineId }));
+        await client.send(
+          new DeleteMediaPipelineCommand({ MediaPipelineId: pipelineId }),
+          sendOptions(options),
+        );
       } catch (err) {
         throw translate(err, 'DeleteMediaPipeline');
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallItem, CallStore, CreatedOutcome } from './call-store';
-import { isRecorderError, RecorderError, RecorderErrorCode } from './errors';
+import { invocationDeadline, type InvocationDeadline } from './deadline';
+import { errorAttributes, isRecorderError, type RecorderError } from './errors';
 import type { PipelineStateEvent, StreamingEvent } from './events';
 import {
   decide,
@@ -10,7 +11,8 @@ import {
   type RecordingPlan,
 } from './finalize';
 import type { RecorderLogger } from './logger';
-import { metadataDocument, metadataRetryDelayMs, type MetadataWriter } from './metadata';
+import type { MetadataWriter } from './metadata';
+import { MetadataWrites } from './metadata-writes';
 import { pipelineChangeOf } from './pipeline-change';
 import type { CreatedPipelineRef, PipelineCreator } from './pipeline-client';
 import {
@@ -18,6 +20,8 @@ import {
   type PipelineRequest,
   type RequestSettings,
 } from './pipeline-request';
+
+export { errorAttributes } from './errors';
 
 /** The settings the recorder reads (a subset of the app configuration). */
 export interface RecorderSettings extends FinalizeSettings, RequestSettings {
@@ -27,7 +31,12 @@ export interface RecorderSettings extends FinalizeSettings, RequestSettings {
   createRetryAfterMs: number;
   trackPipelineStatus: boolean;
   sweepBatchSize: number;
+  /** Kept back at the end of an invocation to record outcomes ({@link InvocationDeadline}). */
+  deadlineReserveMs: number;
 }
+
+/** Time a sweep needs for one more call on top of the reserve, or it stops. */
+export const SWEEP_MIN_CALL_MS = 5_000;
 
 /** Dependencies of {@link Recorder}. */
 export interface RecorderOptions {
@@ -85,14 +94,14 @@ export interface SweepOutcome {
  * ```ts
  * const recorder = new Recorder({ settings, store, pipelines, logger });
  * await recorder.onStreamingEvent(event);
- * await recorder.sweep(() => context.getRemainingTimeInMillis());
+ * await recorder.sweep(invocationDeadline(() => context.getRemainingTimeInMillis(), 10_000));
  * ```
  */
 export class Recorder {
   readonly #s: RecorderSettings;
   readonly #store: CallStore;
   readonly #pipelines: PipelineCreator;
-  readonly #metadata: MetadataWriter | undefined;
+  readonly #metadata: MetadataWrites;
   readonly #log: RecorderLogger;
   readonly #now: () => number;
   readonly #newId: () => string;
@@ -101,14 +110,19 @@ export class Recorder {
     this.#s = o.settings;
     this.#store = o.store;
     this.#pipelines = o.pipelines;
-    this.#metadata = o.metadata;
     this.#log = o.logger;
     this.#now = o.now ?? Date.now;
+    this.#metadata = new MetadataWrites({
+      writer: o.metadata,
+      store: o.store,
+      settings: o.settings,
+      now: this.#now,
+    });
     this.#newId = o.newId ?? randomUUID;
   }
 
   /** Handles one validated `Chime VoiceConnector Streaming Status` event. */
-  async onStreamingEvent(ev: StreamingEvent): Promise<Outcome> {
+  async onStreamingEvent(ev: StreamingEvent, deadline?: InvocationDeadline): Promise<Outcome> {
     const tx = ev.transactionId;
     const log = this.#log.child({ transactionId: tx, callId: ev.callId });
     const role = 'role' in ev ? ev.role : undefined;
@@ -159,7 +173,7 @@ export class Recorder {
     if (ev.status === 'STARTED' && call.streamingFailedAtMs === undefined) {
       return { outcome: 'stored', transactionId: tx };
     }
-    return this.#evaluate(tx, 'event', log);
+    return this.#evaluate(tx, log, deadline?.signal);
   }
 
   /** Handles one validated `Media Insights State Change` event. */
@@ -247,10 +261,14 @@ export class Recorder {
   /**
    * Finalises every due call: one-leg calls and calls with a missing ENDED after
    * `finalizeAfterMs`, calls with no ENDED at all after `maxCallDurationMs`, creates that stayed
-   * unavailable, and claims of crashed invocations. Stops early when `remainingMs()` drops below
-   * five seconds; the next sweep continues.
+   * unavailable, and claims of crashed invocations. Starts no further call once the deadline has
+   * less than `deadlineReserveMs` + {@link SWEEP_MIN_CALL_MS} left (the next sweep continues),
+   * and the calls to AWS in flight when only the reserve is left are aborted.
    */
-  async sweep(remainingMs: () => number = () => Number.POSITIVE_INFINITY): Promise<SweepOutcome> {
+  async sweep(
+    deadline: InvocationDeadline = invocationDeadline(undefined, 0),
+  ): Promise<SweepOutcome> {
+    const { signal } = deadline;
     const result: SweepOutcome = {
       outcome: 'swept',
       examined: 0,
@@ -271,7 +289,10 @@ export class Recorder {
           startKey,
         );
         for (const tx of page.transactionIds) {
-          if (remainingMs() < 5_000) {
+          if (
+            signal.aborted ||
+            deadline.remainingMs() < this.#s.deadlineReserveMs + SWEEP_MIN_CALL_MS
+          ) {
             result.truncated = true;
             this.#log.warn('sweep stopped early to finish inside the invocation', { ...result });
             return result;
@@ -279,7 +300,7 @@ export class Recorder {
           result.examined++;
           const log = this.#log.child({ transactionId: tx });
           try {
-            const o = await this.#sweepOne(tx, log);
+            const o = await this.#sweepOne(tx, log, signal);
             if (o.outcome === 'pipeline-created') result.created++;
             else if (o.outcome === 'pipeline-failed') result.failed++;
             else if (o.outcome === 'retry-scheduled') result.retried++;
@@ -296,13 +317,13 @@ export class Recorder {
     return result;
   }
 
-  async #sweepOne(tx: string, log: RecorderLogger): Promise<Outcome> {
+  async #sweepOne(tx: string, log: RecorderLogger, signal: AbortSignal): Promise<Outcome> {
     const snapshot = await this.#store.load(tx);
     const state = snapshot.call?.state;
     // A created pipeline's metadata object is written whatever the pipeline's outcome since
     // (the first write does not look at it either), so a FAILED call's is retried too.
     if (state !== undefined && state !== 'CREATING' && snapshot.call?.metadataPending) {
-      return this.#retryMetadata(snapshot.call, log);
+      return this.#metadata.retry(snapshot.call, log, signal);
     }
     if (state === 'CREATED' || state === 'RECORDED' || state === 'FAILED') {
       await this.#store.clearDue(tx);
@@ -314,22 +335,32 @@ export class Recorder {
         ? { outcome: 'waiting', transactionId: tx, why: d.why }
         : { outcome: 'already-finalized', transactionId: tx, state: d.state };
     }
-    return this.#finalize(tx, d.reason, log);
+    return this.#finalize(tx, d.reason, log, signal);
   }
 
-  async #evaluate(tx: string, trigger: 'event' | 'sweep', log: RecorderLogger): Promise<Outcome> {
+  async #evaluate(tx: string, log: RecorderLogger, signal?: AbortSignal): Promise<Outcome> {
     const snapshot = await this.#store.load(tx);
-    const d = decide(snapshot, this.#now(), trigger, this.#s);
+    const d = decide(snapshot, this.#now(), 'event', this.#s);
     if (d.action === 'done')
       return { outcome: 'already-finalized', transactionId: tx, state: d.state };
     if (d.action === 'wait') {
       log.debug('waiting before creating the pipeline', { why: d.why });
       return { outcome: 'waiting', transactionId: tx, why: d.why };
     }
-    return this.#finalize(tx, d.reason, log);
+    return this.#finalize(tx, d.reason, log, signal);
   }
 
-  async #finalize(tx: string, reason: FinalizeReason, log: RecorderLogger): Promise<Outcome> {
+  async #finalize(
+    tx: string,
+    reason: FinalizeReason,
+    log: RecorderLogger,
+    signal?: AbortSignal,
+  ): Promise<Outcome> {
+    if (signal?.aborted) {
+      // No claim (and no create attempt) this late in the invocation: the call is due already or
+      // becomes due, and the sweep creates it.
+      return { outcome: 'waiting', transactionId: tx, why: 'the invocation is out of time' };
+    }
     const claimId = this.#newId();
     const claimed = await this.#store.claim(tx, claimId, this.#now(), this.#s.claimLeaseMs);
     if (claimed === undefined) {
@@ -356,7 +387,7 @@ export class Recorder {
     }
     let created: CreatedPipelineRef;
     try {
-      created = await this.#pipelines.create(request.input);
+      created = await this.#pipelines.create(request.input, { abortSignal: signal });
     } catch (err) {
       if (!isRecorderError(err)) throw err;
       if (err.retryable && (claimed.createAttempts ?? 1) < this.#s.maxCreateAttempts) {
@@ -371,7 +402,7 @@ export class Recorder {
       }
       return this.#fail(tx, claimId, err, log);
     }
-    return this.#recordCreated({ call, claimId, reason, plan, request, created, log });
+    return this.#recordCreated({ call, claimId, reason, plan, request, created, log, signal });
   }
 
   /**
@@ -388,6 +419,7 @@ export class Recorder {
     request: PipelineRequest;
     created: CreatedPipelineRef;
     log: RecorderLogger;
+    signal: AbortSignal | undefined;
   }): Promise<Outcome> {
     const { plan, request, created, reason, log } = c;
     const tx = c.call.transactionId;
@@ -413,7 +445,7 @@ export class Recorder {
       c.claimId,
       {
         ...facts,
-        ...(this.#metadata
+        ...(this.#metadata.enabled
           ? { metadata: { key: metadataKey, retryAtMs: this.#now() + this.#s.createRetryAfterMs } }
           : {}),
       },
@@ -428,12 +460,12 @@ export class Recorder {
         pipelineId: created.pipelineId,
       });
       if (request.token === undefined) {
-        await this.#stopDuplicate(created, log);
+        await this.#stopDuplicate(created, log, c.signal);
         return { outcome: 'claimed-elsewhere', transactionId: tx };
       }
     } else {
       this.#logEarly(marked, created, log);
-      await this.#writeFirstMetadata({ ...c.call, ...facts }, metadataKey, log);
+      await this.#metadata.writeFirst({ ...c.call, ...facts }, metadataKey, log, c.signal);
     }
     log.info('media insights pipeline created', {
       pipelineId: created.pipelineId,
@@ -458,14 +490,18 @@ export class Recorder {
    * `CLIENT_REQUEST_TOKEN=none` (the taker's create got a pipeline of its own). A failure is
    * logged, never thrown: the call's state belongs to the taker.
    */
-  async #stopDuplicate(created: CreatedPipelineRef, log: RecorderLogger): Promise<void> {
+  async #stopDuplicate(
+    created: CreatedPipelineRef,
+    log: RecorderLogger,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const attrs = { pipelineId: created.pipelineId, pipelineArn: created.pipelineArn };
     if (this.#pipelines.delete === undefined || created.pipelineId === undefined) {
       log.error('duplicate pipeline of this call left running (it cannot be deleted)', attrs);
       return;
     }
     try {
-      await this.#pipelines.delete(created.pipelineId);
+      await this.#pipelines.delete(created.pipelineId, { abortSignal: signal });
     } catch (err) {
       if (!isRecorderError(err)) throw err;
       log.error('could not delete the duplicate pipeline of this call', {
@@ -497,85 +533,6 @@ export class Recorder {
     }
   }
 
-  /**
-   * Writes the metadata object of a just-created pipeline and records the outcome. A failure
-   * never undoes the recording: it is logged, and the call stays in the due index so the sweep
-   * writes the object later.
-   */
-  async #writeFirstMetadata(call: CallItem, key: string, log: RecorderLogger): Promise<void> {
-    if (this.#metadata === undefined) return;
-    const tx = call.transactionId;
-    try {
-      await this.#metadata.write(key, metadataDocument({ ...call, metadataKey: key }));
-    } catch (err) {
-      if (!isRecorderError(err)) throw err;
-      const retryAtMs = this.#now() + metadataRetryDelayMs(1, this.#s.createRetryAfterMs);
-      await this.#store.recordMetadataAttempt(
-        tx,
-        { written: false, code: err.code, message: err.message, retryAtMs },
-        this.#now(),
-      );
-      log.error('could not write the metadata object; the sweep retries it', {
-        ...errorAttributes(err),
-        metadataKey: key,
-        retryAt: new Date(retryAtMs).toISOString(),
-      });
-      return;
-    }
-    await this.#store.recordMetadataAttempt(tx, { written: true }, this.#now());
-  }
-
-  /**
-   * The sweep's retry of a metadata object whose first write failed (or never happened), whatever
-   * the call's state since: the next try waits twice as long as the last
-   * ({@link metadataRetryDelayMs}), and after `maxCreateAttempts` writes in all it gives up.
-   */
-  async #retryMetadata(call: CallItem, log: RecorderLogger): Promise<Outcome> {
-    const tx = call.transactionId;
-    if (this.#metadata === undefined || call.metadataKey === undefined) {
-      await this.#store.recordMetadataAttempt(
-        tx,
-        {
-          written: false,
-          code: RecorderErrorCode.MetadataWriteFailed,
-          message: 'WRITE_METADATA_JSON is false',
-        },
-        this.#now(),
-      );
-      return { outcome: 'ignored', reason: 'WRITE_METADATA_JSON is false', transactionId: tx };
-    }
-    try {
-      await this.#metadata.write(call.metadataKey, metadataDocument(call));
-    } catch (err) {
-      if (!isRecorderError(err)) throw err;
-      const attempts = (call.metadataAttempts ?? 0) + 1;
-      const giveUp = attempts >= this.#s.maxCreateAttempts;
-      const retryAtMs = this.#now() + metadataRetryDelayMs(attempts, this.#s.createRetryAfterMs);
-      await this.#store.recordMetadataAttempt(
-        tx,
-        { written: false, code: err.code, message: err.message, ...(giveUp ? {} : { retryAtMs }) },
-        this.#now(),
-      );
-      log.error(
-        giveUp
-          ? 'metadata object not written after every attempt; the recording itself is not affected'
-          : 'could not write the metadata object; the sweep retries it',
-        {
-          ...errorAttributes(err),
-          attempt: attempts,
-          metadataKey: call.metadataKey,
-          ...(giveUp ? {} : { retryAt: new Date(retryAtMs).toISOString() }),
-        },
-      );
-      return giveUp
-        ? { outcome: 'metadata-failed', transactionId: tx, code: err.code }
-        : { outcome: 'retry-scheduled', transactionId: tx, retryAtMs, code: err.code };
-    }
-    await this.#store.recordMetadataAttempt(tx, { written: true }, this.#now());
-    log.info('metadata object written', { metadataKey: call.metadataKey });
-    return { outcome: 'metadata-written', transactionId: tx };
-  }
-
   async #fail(
     tx: string,
     claimId: string,
@@ -586,13 +543,4 @@ export class Recorder {
     log.error('call not recorded', errorAttributes(err));
     return { outcome: 'pipeline-failed', transactionId: tx, code: err.code };
   }
-}
-
-/** Log attributes of an error: code, message and the non-personal details. */
-export function errorAttributes(err: unknown): Record<string, unknown> {
-  if (err instanceof RecorderError) {
-    return { errorCode: err.code, error: err.message, ...err.details };
-  }
-  if (err instanceof Error) return { errorCode: err.name, error: err.message };
-  return { errorCode: 'Unknown', error: String(err) };
 }

@@ -8,7 +8,7 @@ export interface RecordedRequest {
   path: string;
   /** The parsed JSON body (`{}` when there was none). */
   body: Record<string, unknown>;
-  /** HTTP status the fake answered with. */
+  /** HTTP status the fake answered with; `0` for a request it left unanswered ({@link FakeMediaPipelines.hangNext}). */
   status: number;
 }
 
@@ -42,6 +42,7 @@ export class FakeMediaPipelines {
     { id: string; arn: string; body: Record<string, unknown> }
   >();
   readonly #errors: FakeError[] = [];
+  #hangs = 0;
   readonly #server: Server;
   #url = '';
 
@@ -89,11 +90,20 @@ export class FakeMediaPipelines {
     this.#errors.push(...errors);
   }
 
-  /** Forgets requests, pipelines and scripted errors. */
+  /**
+   * Leaves the next `count` create requests unanswered (the connection stays open until the
+   * client gives up or {@link close}): a hung service. `Infinity` hangs every create.
+   */
+  hangNext(count = 1): void {
+    this.#hangs += count;
+  }
+
+  /** Forgets requests, pipelines, scripted errors and hangs. */
   reset(): void {
     this.requests.length = 0;
     this.pipelines.clear();
     this.#errors.length = 0;
+    this.#hangs = 0;
   }
 
   /** Stops the server and closes its connections. */
@@ -134,6 +144,11 @@ export class FakeMediaPipelines {
           Message: `no route ${req.method} ${path}`,
         },
       );
+    }
+    if (this.#hangs > 0) {
+      this.#hangs--;
+      this.answer(req, body, 0, {}, undefined);
+      return new Promise<never>(() => undefined);
     }
     const error = this.#errors.shift();
     if (error) {
