@@ -104,6 +104,44 @@ describe('CloudFormation template', () => {
     expect(role['ManagedPolicyArns']).toBeUndefined();
   });
 
+  it('grants kms:Decrypt on OAuthSecretKmsKeyArn only, via Secrets Manager, when it and the secret are set', () => {
+    const policy = resources['DecryptOAuthSecretPolicy'] as unknown as {
+      Condition: string;
+      Properties: { PolicyDocument: { Statement: unknown[] } };
+    };
+    expect(policy.Condition).toBe('HasSecretKmsKey');
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: { Ref: 'OAuthSecretKmsKeyArn' },
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': {
+              'Fn::Sub': [
+                'secretsmanager.${KeyRegion}.amazonaws.com',
+                {
+                  KeyRegion: {
+                    'Fn::Select': [3, { 'Fn::Split': [':', { Ref: 'OAuthSecretKmsKeyArn' }] }],
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ]);
+    const values = template as unknown as TemplateValues;
+    const created = (given: Record<string, string>) =>
+      resolveValue(values, { Condition: 'HasSecretKmsKey' }, given);
+    const key = 'arn:aws:kms:eu-west-1:112233445566:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const secret = 'arn:aws:secretsmanager:eu-west-1:112233445566:secret:cresta-AbCdEf';
+    expect(created({ OAuthSecretArn: secret, OAuthSecretKmsKeyArn: key })).toBe(true);
+    expect(created({ OAuthSecretArn: secret })).toBe(false);
+    expect(created({ OAuthSecretKmsKeyArn: key })).toBe(false);
+    expect(parameters['OAuthSecretKmsKeyArn']?.['Default']).toBe('');
+  });
+
   it('asserts the apiDomain/authDomain rule for OAuth and that one credential method is set', () => {
     const rules = template['Rules'] as Record<
       string,

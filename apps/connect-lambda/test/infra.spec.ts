@@ -100,7 +100,11 @@ describe('ConnectLambdaStack', () => {
       }
     }
     const actions = [...new Set(statements.flatMap((s) => [s.Action].flat()))].sort();
-    expect(actions).toEqual([...code, 'logs:CreateLogStream', 'logs:PutLogEvents'].sort());
+    // kms:Decrypt is no call of the code: Secrets Manager makes it, with the caller's
+    // permissions, for a secret under a customer-managed key (OAuthSecretKmsKeyArn, optional).
+    expect(actions).toEqual(
+      [...code, 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents'].sort(),
+    );
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: 'secretsmanager:GetSecretValue',
@@ -108,6 +112,73 @@ describe('ConnectLambdaStack', () => {
       }),
     );
     expect(policies['ReadOAuthSecretPolicy']?.Condition).toBe('HasSecretArn');
+  });
+
+  it('grants kms:Decrypt on the OAuthSecretKmsKeyArn key only, through Secrets Manager, when it is set', () => {
+    template.hasParameter('OAuthSecretKmsKeyArn', {
+      Type: 'String',
+      Default: '',
+      AllowedPattern: Match.stringLikeRegexp('kms'),
+    });
+    template.hasCondition('HasSecretKmsKey', {
+      'Fn::And': [
+        { Condition: 'HasSecretArn' },
+        { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OAuthSecretKmsKeyArn' }, ''] }] },
+      ],
+    });
+    template.hasResource('AWS::IAM::Policy', {
+      Condition: 'HasSecretKmsKey',
+      Properties: {
+        Roles: [{ Ref: 'FunctionRole' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'kms:Decrypt',
+              Resource: { Ref: 'OAuthSecretKmsKeyArn' },
+              Condition: {
+                StringEquals: {
+                  'kms:ViaService': {
+                    'Fn::Sub': [
+                      'secretsmanager.${KeyRegion}.amazonaws.com',
+                      {
+                        KeyRegion: {
+                          'Fn::Select': [
+                            3,
+                            { 'Fn::Split': [':', { Ref: 'OAuthSecretKmsKeyArn' }] },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
+    });
+    // Nothing else names the key.
+    const resources = template.toJSON()['Resources'] as Record<string, unknown>;
+    const naming = Object.entries(resources)
+      .filter(([, r]) => JSON.stringify(r).includes('OAuthSecretKmsKeyArn'))
+      .map(([id]) => id);
+    expect(naming).toEqual(['DecryptOAuthSecretPolicy']);
+  });
+
+  it('accepts a KMS key ARN or nothing as OAuthSecretKmsKeyArn, not an alias', () => {
+    const parameters = template.toJSON()['Parameters'] as Record<
+      string,
+      { AllowedPattern: string }
+    >;
+    const pattern = new RegExp(parameters['OAuthSecretKmsKeyArn']?.AllowedPattern ?? '^$');
+    expect(pattern.test('')).toBe(true);
+    expect(
+      pattern.test('arn:aws:kms:eu-west-1:112233445566:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    ).toBe(true);
+    expect(pattern.test('arn:aws:kms:eu-west-1:112233445566:alias/cresta')).toBe(false);
+    expect(pattern.test('*')).toBe(false);
   });
 
   it('keeps the Connect association and the log retention of the template', () => {

@@ -32,8 +32,8 @@ export interface RetryPolicy {
    */
   readonly attemptTimeoutMs: number;
   /**
-   * Wait at least as long as a 408/429/503 response's `Retry-After` (seconds or HTTP date) before
-   * the next attempt. Upstream ignores the header.
+   * Wait at least as long as a retried (408, 429, 5xx) response's `Retry-After` (seconds or HTTP
+   * date) before the next attempt. Upstream ignores the header.
    * @default true
    */
   readonly honorRetryAfter: boolean;
