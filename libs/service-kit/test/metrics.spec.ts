@@ -40,6 +40,24 @@ describe('createMetrics', () => {
     expect(await disconnects.get({ reason: 'other' })).toBe(2001);
   });
 
+  it("does not let a timer's end function add labels (prom-client's end(labels) is unchecked)", async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const latency = metrics.histogram({
+      name: 'test_timer_seconds',
+      help: 'Latency',
+      labels: { endpoint: ['a'] },
+      buckets: [1],
+    });
+    latency.startTimer({ endpoint: 'a' })();
+    const before = await metrics.seriesCount();
+    for (let i = 0; i < 50; i++) {
+      const end = latency.startTimer({ endpoint: 'a' }) as (labels?: object) => number;
+      end(i % 2 === 0 ? { endpoint: `attacker-${i}` } : { endpoint: 'a', route: `/x/${i}` });
+    }
+    expect(await metrics.seriesCount()).toBe(before);
+    expect(await metrics.text()).not.toContain('attacker');
+  });
+
   it('offers gauges with collect callbacks and histograms with bounded labels', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     let active = 0;

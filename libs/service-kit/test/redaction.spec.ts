@@ -240,6 +240,94 @@ describe('log redaction (createLogger and createLambdaLogger)', () => {
   });
 });
 
+describe('log redaction: name/value lists, toJSON, hostile keys', () => {
+  it("redacts the values of secret-named headers in Node's rawHeaders [name, value, ...] lists", () => {
+    const rawHeaders = [
+      'Host',
+      'h.example',
+      'X-Api-Key',
+      'LEAK-1',
+      'Authorization',
+      'Token LEAK-2',
+      'Cookie',
+      'sid=LEAK-3',
+      'Ocp-Apim-Subscription-Key',
+      'LEAK-4',
+      'Accept',
+      'token',
+    ];
+    const stripped = ['Authorization', 'Cookie', 'X-Api-Key', 'Set-Cookie']; // names only
+    const { pino, light, text } = bothLoggers((logger) =>
+      logger.info({ req: { rawHeaders }, stripped }, 'upgrade'),
+    );
+    expect(pino[0]).toMatchObject({ stripped });
+    expect(light).toEqual(pino);
+    expect(pino[0]).toMatchObject({
+      req: {
+        rawHeaders: [
+          'Host',
+          'h.example',
+          'X-Api-Key',
+          '[redacted]',
+          'Authorization',
+          '[redacted]',
+          'Cookie',
+          '[redacted]',
+          'Ocp-Apim-Subscription-Key',
+          '[redacted]',
+          'Accept',
+          'token',
+        ],
+      },
+    });
+    expect(text).not.toContain('LEAK');
+  });
+
+  it('redacts what toJSON() returns (the JSON of the line), and a toJSON that throws writes a line', () => {
+    class Credentials {
+      readonly #token = 'LEAK-1';
+      readonly region = 'eu-west-1';
+      toJSON(): object {
+        return { region: this.region, token: this.#token };
+      }
+    }
+    const broken = {
+      toJSON(): never {
+        throw new Error('no JSON');
+      },
+    };
+    const { pino, light, text } = bothLoggers((logger) =>
+      logger.info({ creds: new Credentials(), list: [new Credentials()], broken }, 'creds'),
+    );
+    expect(light).toEqual(pino);
+    expect(pino[0]).toMatchObject({
+      creds: { region: 'eu-west-1', token: '[redacted]' },
+      list: [{ region: 'eu-west-1', token: '[redacted]' }],
+      broken: '[unreadable]',
+      msg: 'creds',
+    });
+    expect(text).not.toContain('LEAK');
+  });
+
+  it('counts the bytes of a Buffer against the 10,000-entry budget: a 1 MB frame is not a 4 MB line', () => {
+    const { pino, light, text } = bothLoggers((logger) =>
+      logger.info({ small: Buffer.from([1, 2]), frame: Buffer.alloc(1_000_000) }, 'frame'),
+    );
+    expect(light).toEqual(pino);
+    expect(pino[0]).toMatchObject({
+      small: { type: 'Buffer', data: [1, 2] },
+      frame: '[truncated] Buffer of 1000000 bytes',
+    });
+    expect(text.length).toBeLessThan(10_000);
+  });
+
+  it('decides on a long all-capitals key in linear time (no backtracking regex)', () => {
+    const key = `${'A'.repeat(200_000)}_TOKEN`;
+    expect(isSecretKey(key)).toBe(true);
+    expect(redactText(`/cb?${'K'.repeat(200_000)}=1`)).toBe(`/cb?${'K'.repeat(200_000)}=1`);
+  });
+});
+
 describe('isSecretKey', () => {
   it('matches every key of the former fixed list', () => {
     for (const key of DEFAULT_REDACT_KEYS) expect([key, isSecretKey(key)]).toEqual([key, true]);
@@ -270,6 +358,8 @@ describe('isSecretKey', () => {
     'privateKey',
     'client_key',
     'bearer',
+    'Ocp-Apim-Subscription-Key',
+    'X-Auth-Key',
   ])('names a secret: %s', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });

@@ -117,7 +117,21 @@ function makeLogger(
         ...fields,
       };
       if (text !== undefined) line['msg'] = redactText(text);
-      shared.write(`${stringify(line)}\n`);
+      let json: string;
+      try {
+        json = stringify(line);
+      } catch (error) {
+        // Never let a line crash the caller: write what cannot fail, and why.
+        const reason = error instanceof Error ? error.message : String(error);
+        json = JSON.stringify({
+          level: name,
+          time: line['time'],
+          service: String(head['service']),
+          msg: line['msg'],
+          logFailed: redactText(reason),
+        });
+      }
+      shared.write(`${json}\n`);
     };
   return {
     get level() {

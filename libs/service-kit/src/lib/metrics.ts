@@ -275,7 +275,11 @@ function histogramOn<K extends string>(
       if (finite(v)) histogram.observe(map(labels), v);
       else drop(o.name);
     },
-    startTimer: (labels) => histogram.startTimer(map(labels)),
+    startTimer: (labels) => {
+      // prom-client's end function takes more labels, unchecked: it gets none.
+      const end = histogram.startTimer(map(labels));
+      return () => end();
+    },
   };
 }
 

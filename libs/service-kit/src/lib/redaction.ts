@@ -72,7 +72,16 @@ const SECRET_WORD =
   /secret|passw(?:or)?d|passphrase|^pwd$|authori[sz]ation|cookie|credential|signature|^bearer$|api-?key|privatekey|tokens?$/;
 
 /** Words that name a secret when `key`/`keys` follows them (`api key`, `private key`). */
-const KEY_QUALIFIERS = new Set(['api', 'private', 'signing', 'encryption', 'master', 'client']);
+const KEY_QUALIFIERS = new Set([
+  'api',
+  'private',
+  'signing',
+  'encryption',
+  'master',
+  'client',
+  'subscription',
+  'auth',
+]);
 
 /**
  * Words that, right after a secret word, make the key describe the secret rather than hold it:
@@ -127,12 +136,16 @@ const DESCRIBING_WORDS = new Set([
 
 /** `oauthClientSecret`, `X-API-KEY`, `x_amz_security_token` → their lower-case words. */
 function wordsOf(key: string): string[] {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word !== '');
+  return (
+    key
+      .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+      // A lookahead, not `([A-Z]+)([A-Z][a-z])`: that one backtracks over every run of capitals at
+      // every start, quadratic in a long all-capitals key (a client's JSON or query string).
+      .replace(/([A-Z])(?=[A-Z][a-z])/g, '$1 ')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word !== '')
+  );
 }
 
 function namesSecret(key: string): boolean {
@@ -159,9 +172,10 @@ const keyCache = new Map<string, boolean>();
  * Whether a field named `key` holds a secret. The key is split into words (camelCase, `_`, `-`,
  * any case); it names a secret when a word contains `secret`, `password`, `passwd`, `passphrase`,
  * `authorization`, `cookie`, `credential`, `signature` or `apikey`, is `pwd` or `bearer`, ends in
- * `token` or `tokens`, or is `api`, `private`, `signing`, `encryption`, `master` or `client`
- * followed by `key`/`keys` — unless the next word says the key describes the secret (`count`,
- * `type`, `arn`, `name`, `id`, `expires`, `env`, ... : `tokenCount`, `secretArn`, `apiKeyId`).
+ * `token` or `tokens`, or is `api`, `private`, `signing`, `encryption`, `master`, `client`,
+ * `subscription` or `auth` followed by `key`/`keys` — unless the next word says the key describes
+ * the secret (`count`, `type`, `arn`, `name`, `id`, `expires`, `env`, ... : `tokenCount`,
+ * `secretArn`, `apiKeyId`).
  * The loggers replace the value under such a key when it is text (unless empty), an object or
  * array (as a whole) or a bigint; numbers, booleans, `null` and `undefined` are kept (under such a
  * name they are counts and flags: `maxTokens: 4096`, `fencingToken: 7`, `cookie: false`).
@@ -327,6 +341,21 @@ function redactEntry(
   return redactObject(current, node, depth, walk);
 }
 
+/** A header name (`X-Api-Key`): the characters of an HTTP token, not a sentence. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,256}$/;
+
+/**
+ * Whether the text at odd index `i` is the value of a name/value list such as Node's `rawHeaders`
+ * (`['Host', 'h', 'X-Api-Key', 'k', ...]`) whose name, the item before it, names a secret.
+ */
+function followsSecretName(items: readonly unknown[], i: number, current: string): boolean {
+  if (i % 2 === 0 || current === '' || isMarker(current)) return false;
+  const name = items[i - 1];
+  if (typeof name !== 'string' || !HEADER_NAME.test(name) || !isSecretKey(name)) return false;
+  // A list of header names (`['Authorization', 'Cookie']`) rather than of names and values.
+  return !(HEADER_NAME.test(current) && isSecretKey(current));
+}
+
 function redactArray(
   items: readonly unknown[],
   node: RedactNode | undefined,
@@ -346,8 +375,9 @@ function redactArray(
     if (node !== undefined && (node.anyLeaf || node.leaves.has(String(i)))) next = REDACTED;
     else if (typeof current === 'object' && current !== null) {
       next = redactObject(current, childOf(node, String(i)), depth + 1, walk);
-    } else if (typeof current === 'string') next = redactText(current);
-    else continue;
+    } else if (typeof current === 'string') {
+      next = followsSecretName(items, i, current) ? REDACTED : redactText(current);
+    } else continue;
     if (next === current) continue;
     copy ??= [...items];
     copy[i] = next;
@@ -427,16 +457,56 @@ function redactRecord(
   return copy ?? holder;
 }
 
+/**
+ * A Buffer or typed array as it is, its elements counted against {@link REDACT_MAX_ENTRIES} (its
+ * JSON lists every one: a 1 MB audio frame would be a 4 MB line); past the budget it is written
+ * as `[truncated] <type> of <n> bytes`.
+ */
+function binary(value: ArrayBufferView | ArrayBuffer, walk: Walk): unknown {
+  if (value instanceof ArrayBuffer || value instanceof DataView) return value; // JSON: {}
+  const count = (value as unknown as ArrayLike<unknown>).length;
+  if (walk.entries + count > REDACT_MAX_ENTRIES) {
+    const name = (value.constructor as { name?: unknown } | undefined)?.name;
+    return `${TRUNCATED} ${typeof name === 'string' ? name : 'binary'} of ${value.byteLength} bytes`;
+  }
+  walk.entries += count;
+  return value;
+}
+
+/**
+ * `value.toJSON()` for a value that has one (a class with private fields, an SDK object), since
+ * that is what the log line's JSON holds rather than the own properties; `value` itself for
+ * errors (the log serializers write their properties), dates and values without one; {@link THREW}
+ * when it throws, so that neither the walk nor the line's JSON runs it again.
+ */
+function jsonOf(value: object): unknown {
+  if (value instanceof Error || value instanceof Date) return value;
+  try {
+    const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
+    return typeof toJSON === 'function'
+      ? (toJSON as (key: string) => unknown).call(value, '')
+      : value;
+  } catch {
+    return THREW;
+  }
+}
+
 function redactObject(
   value: object,
   node: RedactNode | undefined,
   depth: number,
   walk: Walk,
 ): unknown {
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return value;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return binary(value, walk);
   if (value instanceof URL) return redactText(value.href);
   if (walk.stack.includes(value)) return CIRCULAR;
   if (depth > REDACT_MAX_DEPTH) return REDACTED_TOO_DEEP;
+  // A line's fields themselves are written key by key (their `toJSON` is not called); below
+  // them JSON, and so the log line, shows a value's `toJSON()` result: that is what is redacted.
+  const json = depth === 0 ? value : jsonOf(value);
+  if (json !== value) {
+    return json === THREW ? UNREADABLE : redactEntry(json, undefined, node, depth + 1, walk);
+  }
   walk.stack.push(value);
   try {
     return Array.isArray(value)
