@@ -165,3 +165,40 @@ describe('StreamingTranscriber: retries', () => {
     expect(transcriber.state).toBe('closed');
   });
 });
+
+describe('StreamingTranscriber: abort', () => {
+  it('leaves no timer and no pending stop() behind, even when the engine never calls closed()', async () => {
+    const { engine, clock, transcriber } = setup({ flushTimeoutMs: 5000 });
+    transcriber.start('en-US');
+    const stream = engine.last();
+    stream.accept();
+    stream.abort = () => undefined; // an engine whose abort does not call back (a dead socket)
+    let stopped = false;
+    void transcriber.stop().then(() => (stopped = true)); // the stream is ending: a flush timer
+    expect(clock.pending).toBe(1);
+    transcriber.abort();
+    expect(clock.pending).toBe(0);
+    await clock.advance(0);
+    expect(stopped).toBe(true);
+  });
+});
+
+describe('StreamingTranscriber: retry settings', () => {
+  it.each([
+    ['a NaN maxDelayMs (a 1 ms retry storm)', { maxDelayMs: Number.NaN }],
+    ['a NaN baseDelayMs', { baseDelayMs: Number.NaN }],
+    ['a negative baseDelayMs', { baseDelayMs: -1 }],
+    ['infinite attempts (never gives up)', { attempts: Number.POSITIVE_INFINITY }],
+    ['NaN attempts (never gives up)', { attempts: Number.NaN }],
+    ['fractional attempts', { attempts: 1.5 }],
+    ['a NaN stableMs', { stableMs: Number.NaN }],
+  ])('refuses %s with SPEECH_ERR_INVALID_ARGUMENT', (_name, retry) => {
+    expect(() => setup({ retry })).toThrow(
+      expect.objectContaining({ code: SpeechErrorCode.InvalidArgument }),
+    );
+  });
+
+  it('accepts no retries at all and zero delays', () => {
+    expect(() => setup({ retry: { attempts: 0, baseDelayMs: 0, maxDelayMs: 0 } })).not.toThrow();
+  });
+});

@@ -141,7 +141,16 @@ export class Lane {
     this.#cancelRetry();
     const all = [...this.#ending, ...(this.#current === undefined ? [] : [this.#current])];
     this.#current = undefined;
-    for (const live of all) live.stream?.abort();
+    for (const live of all) {
+      // Settled here rather than when the engine's `closed()` comes: no flush timer or pending
+      // `stop()` outlives an abort, even for an engine that never calls back.
+      live.closed = true;
+      if (live.flushTimer !== undefined) this.#context.clock.clearTimeout(live.flushTimer);
+      live.flushTimer = undefined;
+      this.#ending.delete(live);
+      live.resolveDone();
+      live.stream?.abort();
+    }
     this.#buffer.clear();
   }
 
