@@ -213,6 +213,14 @@ describe('encodeWavHeader', () => {
     expect(() => encodeWavHeader(format, -1)).toThrow(AudioError);
     expect(() => encodeWavHeader(format, 2 ** 32)).toThrow(AudioError);
   });
+
+  it('rejects a target shorter than the header with AUDIO_ERR_INVALID_ARGUMENT', () => {
+    const format = { encoding: 'ulaw', sampleRate: 8000, channels: 1 } as const;
+    expect(() => encodeWavHeader(format, 10, new Uint8Array(43))).toThrow(
+      audioError(AudioErrorCode.InvalidArgument) as Error,
+    );
+    expect(encodeWavHeader(format, 10, new Uint8Array(50)).length).toBe(50);
+  });
 });
 
 describe('encodeWav', () => {

@@ -394,7 +394,11 @@ function encodingOfTagName(encoding: WavEncoding): number | undefined {
 
 /**
  * Encodes the canonical 44-byte header (`RIFF`, a 16-byte `fmt `, `data`) for `dataBytes` bytes
- * of audio. An odd `dataBytes` is accounted for with the pad byte in the RIFF size.
+ * of audio. An odd `dataBytes` is accounted for with the pad byte in the RIFF size. With
+ * `target`, the header is written into its first 44 bytes.
+ *
+ * @throws AudioError `AUDIO_ERR_INVALID_ARGUMENT` for a bad format or `dataBytes`, or a `target`
+ * shorter than 44 bytes.
  *
  * @example
  * ```ts
@@ -408,6 +412,12 @@ export function encodeWavHeader(
 ): Uint8Array {
   assertWavFormat(format);
   assertIntegerInRange('dataBytes', dataBytes, 0, WAV_MAX_DATA_BYTES);
+  if (target !== undefined && target.length < WAV_HEADER_BYTES) {
+    throw new AudioError(
+      AudioErrorCode.InvalidArgument,
+      `header target is ${target.length} bytes, ${WAV_HEADER_BYTES} needed`,
+    );
+  }
   const header = target ?? new Uint8Array(WAV_HEADER_BYTES);
   const view = new DataView(header.buffer, header.byteOffset, WAV_HEADER_BYTES);
   const blockAlign = wavBlockAlign(format);
