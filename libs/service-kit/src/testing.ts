@@ -1,9 +1,11 @@
 // Test helpers every package uses: the README "Error codes" table as a list (so a test can assert
-// that docs and code agree), an in-memory log destination whose lines come back parsed, and the
-// CPU and memory of a service process read from /proc (for benches and the adversarial suite).
+// that docs and code agree), an in-memory log destination whose lines come back parsed, a manual
+// clock for the EMF publisher, and the CPU and memory of a service process read from /proc (for
+// benches and the adversarial suite).
 // Import from `@org/service-kit/testing`, in tests and tools only.
 
 import { readFileSync } from 'node:fs';
+import type { EmfClock } from './lib/emf';
 
 export { cpuDelta, cpuSeconds, cpuSplit, rssBytes, type CpuSplit } from './lib/process-stats';
 
@@ -94,4 +96,47 @@ export function captureLogs(): CapturedLogs {
       lines.length = 0;
     },
   };
+}
+
+/**
+ * An {@link EmfClock} that moves only when told: `tick(ms)` advances `nowMs` and runs every
+ * interval once (each publisher interval is one document), `intervals` shows what is scheduled.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualEmfClock();
+ * const emf = startEmfPublisher({ ...options, intervalMs: 60_000, clock });
+ * clock.tick(60_000); // one document
+ * emf.stop();
+ * expect(clock.intervals.size).toBe(0);
+ * ```
+ */
+export class ManualEmfClock implements EmfClock {
+  nowMs: number;
+  readonly intervals = new Map<number, { callback: () => void; ms: number }>();
+  #next = 0;
+
+  constructor(startMs = 1_700_000_000_000) {
+    this.nowMs = startMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  setInterval(callback: () => void, ms: number): unknown {
+    this.#next += 1;
+    this.intervals.set(this.#next, { callback, ms });
+    return this.#next;
+  }
+
+  clearInterval(handle: unknown): void {
+    this.intervals.delete(handle as number);
+  }
+
+  /** Advances the clock by `ms` and runs every scheduled interval once. */
+  tick(ms: number): void {
+    this.nowMs += ms;
+    for (const interval of this.intervals.values()) interval.callback();
+  }
 }

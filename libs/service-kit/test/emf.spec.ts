@@ -1,28 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, emfDocument, startEmfPublisher, type EmfClock } from '../src';
-import { captureLogs } from '../src/testing';
-
-class FakeClock implements EmfClock {
-  nowMs = 1_700_000_000_000;
-  readonly intervals = new Map<number, { callback: () => void; ms: number }>();
-  #next = 0;
-  now(): number {
-    return this.nowMs;
-  }
-  setInterval(callback: () => void, ms: number): unknown {
-    this.#next += 1;
-    this.intervals.set(this.#next, { callback, ms });
-    return this.#next;
-  }
-  clearInterval(handle: unknown): void {
-    this.intervals.delete(handle as number);
-  }
-  tick(ms: number): void {
-    this.nowMs += ms;
-    for (const interval of this.intervals.values()) interval.callback();
-  }
-}
+import { createLogger, emfDocument, startEmfPublisher } from '../src';
+import { captureLogs, ManualEmfClock } from '../src/testing';
 
 const expected = JSON.parse(
   readFileSync(join(__dirname, 'fixtures/emf-active-sessions.json'), 'utf8'),
@@ -30,7 +9,7 @@ const expected = JSON.parse(
 
 describe('startEmfPublisher', () => {
   it('writes one EMF line per interval: the AudioHook ActiveSessions contract', () => {
-    const clock = new FakeClock();
+    const clock = new ManualEmfClock();
     const lines: string[] = [];
     let active = 3;
     const emf = startEmfPublisher({
@@ -62,7 +41,7 @@ describe('startEmfPublisher', () => {
 
   it('leaves out non-finite values and survives a failing read, logging it', () => {
     const logs = captureLogs();
-    const clock = new FakeClock();
+    const clock = new ManualEmfClock();
     const lines: string[] = [];
     let fail = false;
     const emf = startEmfPublisher({
@@ -102,7 +81,7 @@ describe('startEmfPublisher', () => {
       metrics: { ActiveSessions: 'Count' as const },
       read: () => ({ ActiveSessions: 1 }),
       intervalMs: 60_000,
-      clock: new FakeClock(),
+      clock: new ManualEmfClock(),
     };
     const bad = [
       { namespace: '' },
