@@ -34,6 +34,12 @@ export {
   type DecodedCallerAudio,
 } from './lib/caller-audio';
 export {
+  MAX_REQUEST_NON_AUDIO_BYTES,
+  OVERSIZED_REQUEST,
+  limitRequestSize,
+  nonAudioBytes,
+} from './lib/request-size';
+export {
   MAX_CONVERSATION_ID_LENGTH,
   parseVoiceVARequest,
   type ByovaEventType,

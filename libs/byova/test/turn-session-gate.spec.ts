@@ -2,7 +2,7 @@
 // the gate lets the turn run, the turn runs on the state adopted meanwhile, and a conversation
 // that ended elsewhere drops the input.
 
-import type { TurnGate, TurnStream } from '../src';
+import type { TurnGate, TurnReply, TurnStream } from '../src';
 import {
   ScriptedSession,
   dtmf,
@@ -133,5 +133,54 @@ describe('turn gate', () => {
     expect(() =>
       h.session.adopt({ ...h.session.state, conversationId: 'other' }, h.connector),
     ).toThrow('not a state of conversation conv-1');
+  });
+});
+
+describe('abandon (this instance stops, the call goes on elsewhere)', () => {
+  it('discards the turn under way and keeps the state from before it', async () => {
+    const h = harness();
+    let answer: (reply: TurnReply) => void = () => undefined;
+    h.connector.onStart = () => new Promise((resolve) => (answer = resolve));
+    const opened = h.open();
+    const { stream, responses } = opened;
+    const handled = h.session.receive(stream, event('SESSION_START'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.connector.calls).toEqual(['start:']);
+    h.session.abandon();
+    h.session.abandon();
+    // A terminal reply arriving afterwards is neither written nor ends the conversation.
+    answer({ prompts: [], event: { type: 'SESSION_END', name: 'late' } });
+    await handled;
+    expect(responses).toEqual([]);
+    expect(opened.completed).toBe(false);
+    expect(h.session.ended).toBe(false);
+    expect(h.seen.ended).toEqual([]);
+    expect(h.session.state).toMatchObject({ welcomed: false, turns: 0 });
+    // Later inputs are dropped.
+    await h.session.receive(stream, dtmf('5'));
+    expect(h.connector.calls).toEqual(['start:']);
+  });
+
+  it('keeps the current state when no turn is under way', async () => {
+    const h = harness();
+    const { stream } = h.open();
+    await h.session.receive(stream, event('SESSION_START'));
+    h.session.abandon();
+    expect(h.session.state).toMatchObject({ welcomed: true, turns: 1 });
+  });
+
+  it('still reports audio a stream received before it closed, without analysing it', async () => {
+    const h = harness();
+    let answer: (reply: TurnReply | null) => void = () => undefined;
+    h.connector.onDtmf = () => new Promise((resolve) => (answer = resolve));
+    const { stream } = h.open();
+    const turn = h.session.receive(stream, dtmf('7'));
+    // Frames queued behind the turn, then the stream is cancelled before they are handled.
+    const queued = frames(new Uint8Array(1600).fill(0xff)).map((f) => h.session.receive(stream, f));
+    stream.close();
+    answer(null);
+    await Promise.all([turn, ...queued]);
+    expect(h.seen.callerSamples.reduce((n, c) => n + c, 0)).toBe(3 + 1600);
+    expect(h.connector.calls).toEqual(['dtmf:7']);
   });
 });

@@ -42,6 +42,13 @@ export interface SessionContext {
   readonly customerOrgId: string;
   /** Every line carries the conversation and agent ids. */
   readonly logger: ByovaLogger;
+  /**
+   * Aborted when the gateway gives the conversation up while a turn may be under way: it ended
+   * (hang-up elsewhere, shutdown of a single instance), or this instance stops and another one
+   * continues the call. Pass it to vendor calls; what a method returns after it is discarded.
+   * Absent for gateways that never abort.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What the caller's speech interrupted, told to {@link ConnectorSession.speechStarted}. */

@@ -6,6 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import descriptor from '../generated/byova-descriptor.json';
 import type { ProtoGrpcType as HealthProtoGrpcType } from '../generated/health';
 import type { ProtoGrpcType as VoiceVirtualAgentProtoGrpcType } from '../generated/voicevirtualagent';
+import { limitRequestSize } from './request-size';
 
 /**
  * The proto-loader options every BYOVA program in this workspace uses: snake_case field names as
@@ -48,11 +49,34 @@ let cachedDefinition: protoLoader.PackageDefinition | undefined;
  * ```
  */
 export function loadByovaPackageDefinition(): protoLoader.PackageDefinition {
-  cachedDefinition ??= protoLoader.fromJSON(
-    descriptor as Parameters<typeof protoLoader.fromJSON>[0],
-    BYOVA_LOADER_OPTIONS,
+  cachedDefinition ??= withRequestSizeLimit(
+    protoLoader.fromJSON(
+      descriptor as Parameters<typeof protoLoader.fromJSON>[0],
+      BYOVA_LOADER_OPTIONS,
+    ),
   );
   return cachedDefinition;
+}
+
+/**
+ * A server decodes a ProcessCallerInput request only when what it carries besides caller audio
+ * is within `MAX_REQUEST_NON_AUDIO_BYTES` (see request-size.ts); clients are unaffected.
+ */
+function withRequestSizeLimit(
+  definition: protoLoader.PackageDefinition,
+): protoLoader.PackageDefinition {
+  const service = definition[VOICE_VIRTUAL_AGENT_SERVICE] as protoLoader.ServiceDefinition;
+  const method = service['ProcessCallerInput'] as protoLoader.MethodDefinition<object, object>;
+  return {
+    ...definition,
+    [VOICE_VIRTUAL_AGENT_SERVICE]: {
+      ...service,
+      ProcessCallerInput: {
+        ...method,
+        requestDeserialize: limitRequestSize(method.requestDeserialize),
+      },
+    },
+  };
 }
 
 /**

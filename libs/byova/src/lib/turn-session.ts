@@ -9,7 +9,11 @@
 import { EnergyVad } from '@org/audio';
 import type { VoiceInput__Output } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceInput';
 import type { VoiceVAResponse } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceVAResponse';
-import { decodeCallerAudio, type CallerAudioDefaults } from './caller-audio';
+import {
+  decodeCallerAudio,
+  type CallerAudioDefaults,
+  type DecodedCallerAudio,
+} from './caller-audio';
 import { systemClock, type Clock } from './clock';
 import type { Connector, ConnectorEvent, ConnectorSession, InputPreferences } from './connector';
 import type { ConversationState } from './conversation-state';
@@ -188,6 +192,10 @@ export class CallerTurnSession {
     -readonly [K in keyof Omit<ConversationState, 'connector'>]: ConversationState[K];
   };
   #ended = false;
+  /** Given up by {@link abandon}: the state as it was before the turn under way, frozen. */
+  #abandoned: ConversationState | undefined;
+  /** The state before the turn under way began (what {@link abandon} keeps). */
+  #beforeTurn: ConversationState | undefined;
   #chain: Promise<unknown> = RESOLVED;
   /** Inputs queued on `#chain` whose handling has not finished. */
   #queued = 0;
@@ -212,7 +220,19 @@ export class CallerTurnSession {
 
   /** The state a later turn needs, with the connector session's snapshot. */
   get state(): ConversationState {
-    return { ...this.#state, connector: this.#session.snapshot?.() ?? {} };
+    return this.#abandoned ?? { ...this.#state, connector: this.#session.snapshot?.() ?? {} };
+  }
+
+  /**
+   * This instance gives the conversation up without ending it (it stops; another instance
+   * continues the call): inputs are dropped from now on, a reply still being produced is
+   * discarded (not written, no state change, no end), and {@link state} stays what it was before
+   * the turn under way began, so that the turn runs again where WxCC retries it (a SESSION_START
+   * is not taken for a duplicate). Abort the connector's calls separately (its context's signal).
+   */
+  abandon(): void {
+    if (this.#abandoned !== undefined) return;
+    this.#abandoned = this.#beforeTurn ?? this.state;
   }
 
   get conversationId(): string {
@@ -315,7 +335,13 @@ export class CallerTurnSession {
   }
 
   #handle(stream: Stream, input: ByovaInput): Promise<void> | undefined {
-    if (stream.closed || this.#ended) return undefined;
+    if (this.#ended || this.#abandoned !== undefined) return undefined;
+    if (stream.closed) {
+      // Audio the stream received before it closed (queued behind a turn) is still the
+      // caller's: reported for recording, not analysed.
+      if (input.kind === 'audio') this.#decode(stream, input.audio);
+      return undefined;
+    }
     switch (input.kind) {
       case 'audio':
         return this.#audio(stream, input.audio);
@@ -335,7 +361,13 @@ export class CallerTurnSession {
   /** Runs `turn` once the gate lets it (at once without a gate). */
   #gated(stream: Stream, turn: () => Promise<void>, hangUp = false): Promise<void> {
     const gate = this.#gate;
-    if (gate === undefined) return turn();
+    const begin = (): Promise<void> => {
+      this.#beforeTurn = this.state;
+      return turn().finally(() => {
+        this.#beforeTurn = undefined;
+      });
+    };
+    if (gate === undefined) return begin();
     return gate.enter(stream, hangUp).then((exists) => {
       if (!exists) {
         // Ended elsewhere: a hang-up is answered as for a conversation nobody holds.
@@ -343,7 +375,7 @@ export class CallerTurnSession {
         stream.complete();
         return undefined;
       }
-      return stream.closed || this.#ended ? undefined : turn();
+      return stream.closed || this.#ended || this.#abandoned !== undefined ? undefined : begin();
     });
   }
 
@@ -407,7 +439,8 @@ export class CallerTurnSession {
   }
 
   /** Undefined when the frame completed nothing (no reply to wait for). */
-  #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> | undefined {
+  /** Decodes a frame and reports it (`callerAudio`); undefined when it cannot be decoded. */
+  #decode(stream: Stream, audio: VoiceInput__Output): DecodedCallerAudio | undefined {
     let decoded;
     try {
       decoded = decodeCallerAudio(audio, this.#settings.audioDefaults);
@@ -419,6 +452,12 @@ export class CallerTurnSession {
       return undefined;
     }
     this.#observer.callerAudio?.(decoded.samples, decoded.sampleRate);
+    return decoded;
+  }
+
+  #audio(stream: Stream, audio: VoiceInput__Output): Promise<void> | undefined {
+    const decoded = this.#decode(stream, audio);
+    if (decoded === undefined) return undefined;
     if (this.#state.dtmfMode || stream.turnDone) return undefined;
     if (audio.caller_audio.length < (this.#settings.minFrameBytes ?? 15)) return undefined;
     const vad = this.#vad(stream, decoded.sampleRate);
@@ -508,7 +547,7 @@ export class CallerTurnSession {
       this.#logger.error({ err: error, turn: kind }, 'connector failed; sending its error reply');
       reply = this.#connector.errorReply(error);
     }
-    if (stream.closed || this.#ended) return;
+    if (stream.closed || this.#ended || this.#abandoned !== undefined) return;
     if (reply === null) {
       // Speech turns already said END_OF_INPUT; events and DTMF entries are closed with a FINAL.
       if (kind !== 'speech') stream.write(plainFinal(this.#state.input));
