@@ -122,6 +122,8 @@ class ByovaGateway implements Gateway {
       connections: this.#connections,
       maxConversations: config.gateway.max_conversations,
       refuse: this.#refusals.refuse,
+      turnLeaseMs: config.gateway.turn_lease_seconds * 1000,
+      turnPollMs: config.gateway.turn_poll_ms,
     });
     this.#health = new HealthService(
       () => this.#router.agents().length,

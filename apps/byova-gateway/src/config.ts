@@ -59,8 +59,21 @@ const schema = z.object({
       text_only_prompts: z.enum(['send', 'drop']).default('send'),
       chunk_bytes: z.number().int().min(100).max(65536).default(16000),
       shutdown_grace_seconds: z.number().min(0).default(10),
+      /**
+       * A ProcessCallerInput stream that receives no request for this long while nothing of it
+       * is under way (WxCC streams audio every 20 ms, or half-closes) is ended; 0 = never.
+       */
+      stream_idle_timeout_seconds: z.number().min(0).max(86_400).default(60),
       /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
       store_timeout_ms: z.number().int().positive().default(2000),
+      /**
+       * With CONVERSATION_TABLE: another instance's turn claim that has not moved for this long
+       * (measured on this instance's clock) is taken for a crashed instance's. Longer than the
+       * slowest turn (a Lex call with its retries).
+       */
+      turn_lease_seconds: z.number().min(0.1).max(3600).default(60),
+      /** With CONVERSATION_TABLE: first wait between reads of a claimed conversation (x8 at most). */
+      turn_poll_ms: z.number().int().min(1).max(10_000).default(25),
     })
     .passthrough()
     .prefault({}),

@@ -289,6 +289,42 @@ describe('an instance stopping during a turn', () => {
     }
   });
 
+  it('gives up a turn still under way at close: aborted, discarded, run again elsewhere', async () => {
+    const log = new ProbeLog();
+    const a = instance('A', log, { closeTurnWaitMs: 50 });
+    const conversation = await bind(a.registry, 'closing-abandoned', sessionStart);
+    const release = log.holdNextWelcome();
+    const welcome = stream(conversation, sessionStart);
+    try {
+      await until(() => log.starts.length === 1, 'the welcome to begin');
+      await a.registry.close('shutdown');
+      // The vendor call of the turn is aborted; the state from before the turn is released.
+      expect(log.aborted).toEqual(['A:closing-abandoned']);
+      const released = await storedItem('closing-abandoned');
+      expect(released?.['turnBy']).toBeUndefined();
+      expect(JSON.parse(released?.['state']?.S ?? '{}')).toMatchObject({
+        welcomed: false,
+        turns: 0,
+      });
+      // WxCC retries the SESSION_START on another instance: the welcome is run there.
+      const b = instance('B', log);
+      const continued = await bind(b.registry, 'closing-abandoned', sessionStart);
+      expect(await turn(b.registry, continued, sessionStart)).toEqual(['Welcome from B']);
+    } finally {
+      release();
+      await welcome.handled;
+    }
+    // A's turn, finishing after it was given up, writes nothing and changes nothing.
+    await a.registry.persist(conversation);
+    expect(welcome.texts).toEqual([]);
+    const item = await storedItem('closing-abandoned');
+    expect(JSON.parse(item?.['state']?.S ?? '{}')).toMatchObject({
+      welcomed: true,
+      turns: 1,
+      connector: { heard: ['welcome@B'] },
+    });
+  });
+
   it('saves the result of a turn that finishes while the instance closes', async () => {
     const log = new ProbeLog();
     const a = instance('A', log, { closeTurnWaitMs: 10_000 });

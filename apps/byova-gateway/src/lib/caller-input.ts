@@ -27,6 +27,15 @@ export interface CallerInputDeps {
 
 type Call = ServerDuplexStream<VoiceVARequest__Output, VoiceVAResponse>;
 
+/**
+ * Requests of one stream waiting for the ones before them (a turn under way: the connector, the
+ * conversation table) before the stream stops reading: grpc-js then stops taking data from the
+ * HTTP/2 stream, so flow control holds the client back instead of the gateway queueing whatever it
+ * sends. Reading resumes once the queue is down to {@link RESUME_QUEUED_STEPS}.
+ */
+export const MAX_QUEUED_STEPS = 64;
+const RESUME_QUEUED_STEPS = MAX_QUEUED_STEPS / 4;
+
 export class CallerInputStream {
   readonly #call: Call;
   readonly #deps: CallerInputDeps;
@@ -36,6 +45,10 @@ export class CallerInputStream {
   #queue: Promise<void> = Promise.resolve();
   /** Steps chained on `#queue` that have not finished. */
   #queued = 0;
+  /** Reading is paused until the queue drains (see {@link MAX_QUEUED_STEPS}). */
+  #paused = false;
+  /** When the last request arrived, or the last step finished (performance.now()). */
+  #lastActivity = performance.now();
   #closed = false;
   /** Called once when the stream is over (for the gateway's bookkeeping). */
   onClose: (() => void) | undefined;
@@ -73,6 +86,7 @@ export class CallerInputStream {
   start(): void {
     if (this.#closed) return;
     this.#call.on('data', (message: VoiceVARequest__Output) => {
+      this.#lastActivity = performance.now();
       this.#step(() => this.#dispatch(message));
     });
     this.#call.on('end', () => {
@@ -100,6 +114,21 @@ export class CallerInputStream {
   }
 
   /**
+   * Ends the stream (DEADLINE_EXCEEDED) when no request arrived for `timeoutMs` and nothing of it
+   * is under way (a turn, a table read) at `now`; true when it did.
+   */
+  expireIdle(now: number, timeoutMs: number): boolean {
+    if (this.#closed || this.#queued > 0 || now - this.#lastActivity < timeoutMs) return false;
+    this.#fail(
+      new GatewayError(
+        GatewayErrorCode.StreamIdle,
+        `no request for ${timeoutMs / 1000} s: the stream is closed (gateway.stream_idle_timeout_seconds)`,
+      ),
+    );
+    return true;
+  }
+
+  /**
    * Runs `step` after the steps before it. With none pending it runs at once, and a step that
    * finishes synchronously (an audio frame that completes nothing: nearly every request) costs
    * no promise at all.
@@ -108,14 +137,32 @@ export class CallerInputStream {
     const pending = this.#queued === 0 ? step() : this.#queue.then(step);
     if (pending === undefined) return;
     this.#queued += 1;
+    if (this.#queued >= MAX_QUEUED_STEPS && !this.#paused && !this.#closed) {
+      this.#paused = true;
+      this.#call.pause();
+      this.#deps.metrics.streamPauses.inc();
+    }
     this.#queue = pending
       .catch((error: unknown) => this.#fail(error))
-      .then(() => void (this.#queued -= 1));
+      .then(() => {
+        this.#queued -= 1;
+        this.#lastActivity = performance.now();
+        if (this.#paused && this.#queued <= RESUME_QUEUED_STEPS) {
+          this.#paused = false;
+          if (!this.#closed) this.#call.resume();
+        }
+      });
   }
 
   /** Undefined when the request was handled synchronously. */
   #dispatch(message: VoiceVARequest__Output): Promise<void> | undefined {
-    if (this.#closed) return undefined;
+    // After the stream closed, only audio it received before (queued behind a turn) is handled:
+    // the turn session records it without analysing it.
+    if (
+      this.#closed &&
+      (this.#conversation === undefined || message.voice_va_input_type !== 'audio_input')
+    )
+      return undefined;
     try {
       const request = this.#parse(message);
       if (this.#conversation === undefined) {
@@ -227,7 +274,8 @@ export class CallerInputStream {
     if (conversation !== undefined) {
       conversation.openStreams = Math.max(0, conversation.openStreams - 1);
       conversation.turnSession.touch();
-      void conversation.recorder?.flush();
+      // After the audio still queued (behind a turn) has reached the recording.
+      void this.#queue.then(() => conversation.recorder?.flush());
     }
     this.onClose?.();
   }

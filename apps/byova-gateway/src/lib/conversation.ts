@@ -28,6 +28,8 @@ export class Conversation {
   saving: Promise<void> = Promise.resolve();
   /** Another instance wrote a newer state: the next stream reloads it. */
   stale = false;
+  /** Aborted when the conversation ends or this instance gives it up (the connectors' signal). */
+  readonly #abort: AbortController;
 
   constructor(init: {
     id: string;
@@ -37,7 +39,10 @@ export class Conversation {
     logger: Logger;
     recorder: ConversationRecorder | undefined;
     turnSession: CallerTurnSession;
+    /** Aborts the connector session's calls (its context's `signal`). */
+    abort: AbortController;
   }) {
+    this.#abort = init.abort;
     this.id = init.id;
     this.agentId = init.agentId;
     this.customerOrgId = init.customerOrgId;
@@ -45,6 +50,25 @@ export class Conversation {
     this.logger = init.logger;
     this.recorder = init.recorder;
     this.turnSession = init.turnSession;
+  }
+
+  /** The connector sessions' `signal`: aborted once the conversation is over here. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** The conversation ended: vendor calls still under way are aborted. */
+  aborted(): void {
+    this.#abort.abort();
+  }
+
+  /**
+   * This instance stops while the conversation goes on elsewhere: its turn under way is aborted
+   * and discarded, and its state stays as before that turn (see `CallerTurnSession.abandon`).
+   */
+  abandon(): void {
+    this.turnSession.abandon();
+    this.#abort.abort();
   }
 
   get ended(): boolean {

@@ -142,6 +142,7 @@ export class ConversationRegistry {
                   agentId: c.agentId,
                   customerOrgId: c.customerOrgId,
                   logger: c.logger,
+                  signal: c.signal,
                 },
                 state.connector,
               ),
@@ -295,10 +296,21 @@ export class ConversationRegistry {
     // The session reports only once requests arrive, after `conversation` is assigned.
     const ref: { conversation?: Conversation } = {};
     const of = (): Conversation => ref.conversation as Conversation;
+    // The connector session's calls are aborted when the conversation is over here.
+    const abort = new AbortController();
     const turnSession = new CallerTurnSession({
       state,
       connector,
-      session: connector.openSession({ conversationId, agentId, customerOrgId, logger }, snapshot),
+      session: connector.openSession(
+        {
+          conversationId,
+          agentId,
+          customerOrgId,
+          logger,
+          signal: abort.signal,
+        },
+        snapshot,
+      ),
       settings: this.#options.settings,
       clock: this.#clock,
       logger,
@@ -313,6 +325,7 @@ export class ConversationRegistry {
       logger,
       recorder,
       turnSession,
+      abort,
     });
     ref.conversation = conversation;
     this.#conversations.set(conversationId, conversation);
@@ -373,6 +386,7 @@ export class ConversationRegistry {
   }
 
   async #forget(conversation: Conversation, reason: string): Promise<void> {
+    conversation.aborted();
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
     this.#startedHere.delete(conversation.id);
@@ -449,7 +463,11 @@ export class ConversationRegistry {
     await Promise.all(
       this.all().map(async (c) => {
         await settled(c, deadline);
+        // A turn still under way is given up: aborted, its reply discarded, and the state from
+        // before it saved, so that WxCC's retry runs it again on another instance.
+        c.abandon();
         await shared.persist(c, { force: true }).catch(() => undefined);
+        c.stale = true;
         this.#evict(c);
         await c.recorder?.close();
       }),

@@ -38,6 +38,8 @@ export const GatewayErrorCode = {
   Recording: 'BYOVA_GW_ERR_RECORDING',
   /** A call beyond a concurrency limit of the gateway's configuration (RESOURCE_EXHAUSTED). */
   LimitReached: 'BYOVA_GW_ERR_LIMIT_REACHED',
+  /** A stream with no request and nothing under way for too long (DEADLINE_EXCEEDED). */
+  StreamIdle: 'BYOVA_GW_ERR_STREAM_IDLE',
 } as const;
 
 /** One of the {@link GatewayErrorCode} values. */
@@ -55,6 +57,7 @@ const GRPC_STATUS: Partial<Readonly<Record<GatewayErrorCode, status>>> = {
   BYOVA_GW_ERR_UNKNOWN_CONNECTOR: status.FAILED_PRECONDITION,
   BYOVA_GW_ERR_JWT_REJECTED: status.UNAUTHENTICATED,
   BYOVA_GW_ERR_LIMIT_REACHED: status.RESOURCE_EXHAUSTED,
+  BYOVA_GW_ERR_STREAM_IDLE: status.DEADLINE_EXCEEDED,
 };
 
 /** The gateway's error base: a stable code, and the gRPC status a stream fails with. */

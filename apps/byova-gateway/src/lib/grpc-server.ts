@@ -46,6 +46,8 @@ export class GrpcGateway {
   readonly #server: Server;
   readonly #streams = new Set<CallerInputStream>();
   #port: number | undefined;
+  /** Ends streams idle for `gateway.stream_idle_timeout_seconds` (one sweep for all streams). */
+  #idleSweep: NodeJS.Timeout | undefined;
 
   constructor(options: GrpcGatewayOptions) {
     this.#options = options;
@@ -126,13 +128,33 @@ export class GrpcGateway {
           return;
         }
         this.#port = bound;
+        this.#startIdleSweep();
         resolve(bound);
       });
     });
   }
 
+  #startIdleSweep(): void {
+    const timeoutMs = this.#options.config.gateway.stream_idle_timeout_seconds * 1000;
+    if (timeoutMs === 0 || this.#idleSweep !== undefined) return;
+    const sweep = (): void => {
+      const now = performance.now();
+      let ended = 0;
+      for (const stream of this.#streams) if (stream.expireIdle(now, timeoutMs)) ended += 1;
+      if (ended > 0)
+        this.#options.logger.info(
+          { streams: ended, idle_timeout_seconds: timeoutMs / 1000 },
+          'idle ProcessCallerInput streams closed',
+        );
+    };
+    this.#idleSweep = setInterval(sweep, Math.min(Math.max(timeoutMs / 4, 10), 5000));
+    this.#idleSweep.unref();
+  }
+
   /** Stops accepting calls; open streams get `graceMs` to finish, then are cancelled. */
   async close(graceMs: number): Promise<void> {
+    if (this.#idleSweep !== undefined) clearInterval(this.#idleSweep);
+    this.#idleSweep = undefined;
     await new Promise<void>((resolve) => {
       let done = false;
       const timer = setTimeout(() => {

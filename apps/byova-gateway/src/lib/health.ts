@@ -102,13 +102,18 @@ export class HealthService {
   }
 
   handlers(): HealthHandlers {
+    // The name is the client's: at most MAX_SHOWN_SERVICE characters go back in the status (a
+    // megabyte-long name made a grpc-message trailer too large to send: the call never ended).
     return {
       Check: (
         call: ServerUnaryCall<HealthCheckRequest__Output, HealthCheckResponse>,
         callback: sendUnaryData<HealthCheckResponse>,
       ) => {
         if (!(HEALTH_SERVICE_NAMES as readonly string[]).includes(call.request.service)) {
-          callback({ code: status.NOT_FOUND, details: `unknown service: ${call.request.service}` });
+          callback({
+            code: status.NOT_FOUND,
+            details: `unknown service: ${shown(call.request.service)}`,
+          });
           return;
         }
         callback(null, { status: this.status() });
@@ -143,4 +148,13 @@ export class HealthService {
       },
     };
   }
+}
+
+/** Characters of an unknown service name repeated in a NOT_FOUND status. */
+const MAX_SHOWN_SERVICE = 200;
+
+function shown(service: string): string {
+  return service.length <= MAX_SHOWN_SERVICE
+    ? service
+    : `${service.slice(0, MAX_SHOWN_SERVICE)}… (${service.length} characters)`;
 }

@@ -75,6 +75,7 @@ export class GatewayMetrics {
   readonly connectorStartFailures: BoundedCounter<'connector'>;
   readonly jwtRejections: BoundedCounter<'reason'>;
   readonly badRequests: BoundedCounter<never>;
+  readonly streamPauses: BoundedCounter<never>;
   readonly recordingFailures: BoundedCounter<'reason'>;
   readonly replyLatency: BoundedHistogram<never>;
   readonly storeOperations: BoundedCounter<'operation' | 'outcome'>;
@@ -125,6 +126,10 @@ export class GatewayMetrics {
     this.badRequests = m.counter({
       name: 'byova_bad_requests_total',
       help: 'Requests rejected as malformed and caller audio frames skipped',
+    });
+    this.streamPauses = m.counter({
+      name: 'byova_stream_pauses_total',
+      help: 'ProcessCallerInput streams paused (HTTP/2 flow control) because the client sent requests faster than the gateway handled them',
     });
     this.recordingFailures = m.counter({
       name: 'byova_recording_failures_total',

@@ -21,6 +21,8 @@ export class ProbeLog {
   readonly starts: string[] = [];
   /** `<instance>:<conversation_id>` per session ended. */
   readonly ends: string[] = [];
+  /** `<instance>:<conversation_id>` per session whose context's signal was aborted. */
+  readonly aborted: string[] = [];
   /** Awaited when a session ends (the test looks at the table meanwhile). */
   onEnd: ((conversationId: string) => Promise<void>) | undefined;
   #held: Promise<void> | undefined;
@@ -51,6 +53,9 @@ class ProbeSession implements ConnectorSession {
   ) {
     const heard = snapshot?.['heard'];
     this.#heard = Array.isArray(heard) ? heard.map(String) : [];
+    context.signal?.addEventListener('abort', () =>
+      log.aborted.push(`${instance}:${context.conversationId}`),
+    );
   }
 
   async start(): Promise<TurnReply> {

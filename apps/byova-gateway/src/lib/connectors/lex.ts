@@ -153,9 +153,10 @@ export class LexConnector implements Connector {
     };
   }
 
-  /** The request timeout of every AWS call. */
-  signal(): AbortSignal {
-    return AbortSignal.timeout(this.config.timeout * 1000);
+  /** The request timeout of every AWS call, and `also` (a conversation given up) when given. */
+  signal(also?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(this.config.timeout * 1000);
+    return also === undefined ? timeout : AbortSignal.any([timeout, also]);
   }
 
   async init(): Promise<void> {
@@ -376,7 +377,7 @@ class LexSession implements ConnectorSession {
           inputStream: 'text' in input ? Buffer.from(input.text, 'utf8') : input.audio,
           sessionState: encodeLexHeader({ sessionAttributes: this.#attributes }),
         }),
-        { abortSignal: connector.signal() },
+        { abortSignal: connector.signal(this.#context.signal) },
       );
     } catch (error) {
       return this.#failure(error);
