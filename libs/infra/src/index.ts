@@ -15,6 +15,7 @@ export {
 export {
   boolParam,
   intParam,
+  invalidParameters,
   listParam,
   logRetentionParam,
   optionalParam,

@@ -5,9 +5,8 @@ import {
   alarmEmailParam,
   appSettingsParam,
   boolParam,
-  InfraError,
-  InfraErrorCode,
   intParam,
+  invalidParameters,
   listParam,
   optionalParam,
   type ParameterEnv,
@@ -213,11 +212,6 @@ export function readRecorderParameters(env: ParameterEnv): RecorderStackParamete
   // An existing Voice Connector (VOICECONNECTOR_ID) keeps its own streaming retention.
   const retention = p.VOICECONNECTOR_ID === undefined ? p.KVS_RETENTION_HOURS : undefined;
   const timing = timingProblems(p.APP_SETTINGS, retention);
-  if (timing.length > 0) {
-    throw new InfraError(
-      InfraErrorCode.Parameters,
-      `invalid stack parameters:\n${timing.map((t) => `  ${t}`).join('\n')}`,
-    );
-  }
+  if (timing.length > 0) throw invalidParameters(timing);
   return { ...p, buildAsterisk: p.BUILD_ASTERISK ?? p.SIPREC_CIDRS.length === 0 };
 }

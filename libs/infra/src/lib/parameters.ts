@@ -50,13 +50,29 @@ export function readStackParameters<S extends z.ZodObject>(
   }
   const parsed = schema.safeParse(source);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-    throw new InfraError(
-      InfraErrorCode.Parameters,
-      `invalid stack parameters:\n${lines.join('\n')}`,
+    throw invalidParameters(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
     );
   }
   return parsed.data;
+}
+
+/**
+ * The `INFRA_ERR_PARAMETERS` error for problems found after {@link readStackParameters} (settings
+ * that do not fit together): `invalid stack parameters:` and one indented line per problem, as
+ * {@link readStackParameters} words its own.
+ *
+ * @example
+ * ```ts
+ * const problems = ['APP_SETTINGS: CLAIM_LEASE_MS (30000 ms) must exceed the timeout (60000 ms)'];
+ * if (problems.length > 0) throw invalidParameters(problems);
+ * ```
+ */
+export function invalidParameters(problems: readonly string[]): InfraError {
+  return new InfraError(
+    InfraErrorCode.Parameters,
+    `invalid stack parameters:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );
 }
 
 /**
