@@ -35,6 +35,12 @@ export interface ElasticConfig {
   retryBaseMs: number;
   retryMaxMs: number;
   queueMax: number;
+  /**
+   * Characters of documents held in memory (queued, being sent, or waiting for the spool file)
+   * past which the queue goes to the spool and, while the spool file is slower than the input,
+   * new documents are left to the JSONL output (and sent from it later).
+   */
+  queueMaxBytes: number;
   timeoutMs: number;
   spoolFile: string;
   /** Cap of the spool (both files); documents beyond it are dropped from the Elasticsearch feed. */
@@ -279,6 +285,7 @@ export const envSchema = z.object({
   ELASTIC_RETRY_BASE_MS: num(1000, { int: true, min: 1 }),
   ELASTIC_RETRY_MAX_MS: num(30_000, { int: true, min: 1 }),
   ELASTIC_QUEUE_MAX: num(10_000, { int: true, min: 1 }),
+  ELASTIC_QUEUE_MAX_BYTES: num(64 * 1024 * 1024, { int: true, min: 1024 }),
   ELASTIC_TIMEOUT_MS: num(30_000, { int: true, min: 1 }),
   ELASTIC_SPOOL_FILE: z.string().optional(),
   ELASTIC_DEAD_LETTER_FILE: z.string().optional(),
@@ -441,6 +448,7 @@ function elasticFrom(e: Env): ElasticConfig | undefined {
     retryBaseMs: e.ELASTIC_RETRY_BASE_MS,
     retryMaxMs: e.ELASTIC_RETRY_MAX_MS,
     queueMax: e.ELASTIC_QUEUE_MAX,
+    queueMaxBytes: e.ELASTIC_QUEUE_MAX_BYTES,
     timeoutMs: e.ELASTIC_TIMEOUT_MS,
     spoolFile: e.ELASTIC_SPOOL_FILE ?? join(outDir, 'elastic-spool.jsonl'),
     spoolMaxBytes: e.ELASTIC_SPOOL_MAX_BYTES,

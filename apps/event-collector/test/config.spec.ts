@@ -147,6 +147,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('bounds the Elasticsearch memory by size as well: ELASTIC_QUEUE_MAX_BYTES, 64 Mi by default', () => {
+    const base = { ...required, ELASTIC_URL: 'https://es:9200/' };
+    expect(loadConfig(base).elastic?.queueMaxBytes).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ ...base, ELASTIC_QUEUE_MAX_BYTES: '1048576' }).elastic?.queueMaxBytes).toBe(
+      1048576,
+    );
+    expect(configError({ ...base, ELASTIC_QUEUE_MAX_BYTES: '10' })).toContain(
+      'ELASTIC_QUEUE_MAX_BYTES',
+    );
+  });
+
   it('builds the Elasticsearch settings, with spool and dead-letter files beside the output', () => {
     const c = loadConfig({
       ...required,

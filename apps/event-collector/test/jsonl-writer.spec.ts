@@ -235,6 +235,49 @@ describe('JsonlWriter', () => {
     });
     await expect(w.open()).rejects.toMatchObject({ code: 'COLLECTOR_ERR_OUTPUT' });
   });
+
+  it('closes and forgets the file it opened when the repair of its end fails', async () => {
+    const file = join(dir, 'events.jsonl');
+    writeFileSync(file, '{"n":0}\n{"n":1,"tor');
+    const handles: FileHandle[] = [];
+    let closes = 0;
+    const openFile = async (path: string, flags: string): Promise<FileHandle> => {
+      const fh = await open(path, flags);
+      handles.push(fh);
+      return new Proxy(fh, {
+        get(target, prop) {
+          if (prop === 'read') return () => Promise.reject(new Error('EIO: i/o error, read'));
+          if (prop === 'close') {
+            return () => {
+              closes += 1;
+              return target.close();
+            };
+          }
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    };
+    const w = new JsonlWriter({
+      file,
+      maxFileSize: 1 << 20,
+      backupCount: 1,
+      queueMax: 10,
+      logger: silent,
+      openFile,
+    });
+    try {
+      await expect(w.open()).rejects.toMatchObject({ code: 'COLLECTOR_ERR_OUTPUT' });
+      // Closed by the writer itself, before the error reached the caller...
+      expect(closes).toBe(1);
+      // ...and forgotten: closing the writer does not close it a second time.
+      await w.close();
+      expect(closes).toBe(1);
+      expect(handles).toHaveLength(1);
+    } finally {
+      for (const fh of handles) await fh.close().catch(() => undefined);
+    }
+  });
 });
 
 describe('RecentEvents', () => {

@@ -1,95 +1,29 @@
 import { sessionLogger } from '@org/service-kit';
-import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { CollectorConfig } from '../config';
 import { Backoff, sleep } from './backoff';
+import { type FrameActions, handleFrame } from './channel-frames';
 import { ChannelSocket, type SocketClosed } from './channel-socket';
+import { subscribeChannel, type SubscribeContext } from './channel-subscribe';
+import {
+  type ChannelManagerOptions,
+  type ChannelState,
+  type ChannelStatus,
+  type Connection,
+  channelRef,
+  type TopicState,
+} from './channel-types';
 import { CollectorError, GenesysApiError, describeError } from './errors';
-import type { CreatedChannel, GenesysApi } from './genesys/api-client';
-import { parseFrame } from './genesys/frames';
-import type { ChannelTopic, Envelope } from './genesys/schemas';
-import type { TokenProvider } from './genesys/token-provider';
+import type { CreatedChannel } from './genesys/api-client';
 import { LagEstimate } from './lag';
-import type { Metrics } from './metrics';
+import { LogLimiter } from './log-limiter';
 import { type AtTimer, runAt } from './timers';
 
-/** Where the manager is in the channel life cycle. */
-export type ChannelState =
-  'idle' | 'creating' | 'subscribing' | 'connecting' | 'live' | 'reconnecting' | 'stopped';
-
-/** What {@link ChannelManager.status} reports. */
-export interface ChannelStatus {
-  state: ChannelState;
-  connected: boolean;
-  /** A non-secret reference to the channel, see {@link channelRef}. */
-  channel: string | null;
-  expires: string | null;
-  connectedSince: string | null;
-  lastFrameAt: number | undefined;
-  lastHeartbeatAt: number | undefined;
-  reconnectAttempts: number;
-  lastError: string | undefined;
-  topics: TopicState[];
-}
-
-/** Per-topic subscription outcome, as exposed on `/health`. */
-export interface TopicState {
-  id: string;
-  state: string;
-  rejectionReason?: string;
-  missingPermissions?: string[];
-}
-
-export interface ChannelManagerOptions {
-  api: GenesysApi;
-  tokens: TokenProvider;
-  genesys: CollectorConfig['genesys'];
-  logger: Logger;
-  metrics: Metrics;
-  /** The topics to subscribe to (read on every subscribe). */
-  topics: () => readonly string[];
-  /** One notification event; return false to pause reading until `whenWritable` resolves. */
-  onEvent: (
-    envelope: Envelope & { eventBody: Record<string, unknown> },
-    ctx: { channelRef: string; receivedAt: number },
-  ) => boolean;
-  whenWritable: () => Promise<void>;
-  /** A window in which the collector was not connected (for the backfill). */
-  onGap: (gap: { start: number; end: number }) => void;
-  /**
-   * Where a previous run's coverage ended (the checkpoint): the first connection reports the gap
-   * from here, so what was published while the collector was down is backfilled.
-   */
-  initialGapStart?: number;
-  /** Called each time a socket is connected (e.g. to write a first checkpoint at once). */
-  onLive?: () => void;
-  /**
-   * Genesys rejected every topic of a subscription: return true when `topics` now gives another
-   * list to subscribe to instead (the topics file's fallback), false to keep the rejected one.
-   */
-  onAllRejected?: (rejected: readonly string[]) => boolean;
-  /**
-   * The largest plausible delivery delay (`BACKFILL_MAX_LAG_S`): an event time further from its
-   * receive time is ignored by the lag estimate. @default 300000
-   */
-  maxLagMs?: number;
-  /** Injectable for tests. @default Math.random */
-  random?: () => number;
-}
-
-interface Connection {
-  channel: CreatedChannel;
-  socket: ChannelSocket;
-  ref: string;
-  log: Logger;
-  connectedAt: number;
-  sawFrame: boolean;
-}
-
-/** A short, stable, non-secret name for a channel (its id is the socket credential). */
-export function channelRef(channelId: string): string {
-  return `ch_${createHash('sha256').update(channelId).digest('hex').slice(0, 12)}`;
-}
+export {
+  type ChannelManagerOptions,
+  type ChannelState,
+  type ChannelStatus,
+  channelRef,
+  type TopicState,
+} from './channel-types';
 
 /**
  * Keeps one notification channel subscribed and connected, for as long as the process runs:
@@ -118,7 +52,7 @@ export class ChannelManager {
   #timersFor: CreatedChannel | undefined;
   #lastCreateAt = 0;
   #attempts = 0;
-  readonly #subscribed = new WeakSet<CreatedChannel>();
+  readonly #subscribedChannels = new WeakSet<CreatedChannel>();
   #ttlMs = 24 * 3_600_000;
   #lastSubscribedAt = 0;
   #topicStates: TopicState[] = [];
@@ -133,6 +67,8 @@ export class ChannelManager {
    * drops loses what was sent after it, so every "received up to" time is moved back by it.
    */
   readonly #lag: LagEstimate;
+  readonly #subscribeContext: SubscribeContext;
+  readonly #frameActions: FrameActions;
 
   constructor(options: ChannelManagerOptions) {
     this.#o = options;
@@ -143,6 +79,31 @@ export class ChannelManager {
       maxMs: options.genesys.maxReconnectDelayMs,
       ...(options.random ? { random: options.random } : {}),
     });
+    this.#subscribeContext = {
+      api: options.api,
+      genesys: options.genesys,
+      logger: options.logger,
+      topics: options.topics,
+      onAllRejected: options.onAllRejected,
+      subscribed: (ch, states) => this.#subscribed(ch, states),
+      signal: this.#abort.signal,
+    };
+    this.#frameActions = {
+      metrics: options.metrics,
+      lag: this.#lag,
+      limit: new LogLimiter({ logger: options.logger, metrics: options.metrics }),
+      seen: (conn) => this.#frameSeen(conn),
+      heartbeat: () => {
+        this.#lastHeartbeatAt = Date.now();
+      },
+      socketClosing: (conn) => {
+        if (conn === this.#active) this.#rollover('socket_closing');
+      },
+      gone: (conn, why) => this.#channelGone(conn, why),
+      tokenRevoked: () => this.#o.tokens.invalidate(),
+      onEvent: options.onEvent,
+      whenWritable: options.whenWritable,
+    };
   }
 
   /** Starts connecting in the background; progress shows in {@link status}. */
@@ -155,6 +116,7 @@ export class ChannelManager {
     this.#state = 'stopped';
     this.#abort.abort();
     this.#clearTimers();
+    this.#frameActions.limit.close();
     const active = this.#active;
     this.#active = undefined;
     await Promise.all([
@@ -229,7 +191,7 @@ export class ChannelManager {
             ch = undefined;
           }
         }
-        if (ch && !this.#subscribed.has(ch)) {
+        if (ch && !this.#subscribedChannels.has(ch)) {
           // Created earlier but its subscription failed: subscribe it rather than make another.
           this.#state = 'subscribing';
           await this.#subscribe(ch);
@@ -277,66 +239,8 @@ export class ChannelManager {
     return ch;
   }
 
-  async #subscribe(ch: CreatedChannel): Promise<void> {
-    const topics = [...new Set(this.#o.topics())];
-    if (topics.length === 0) {
-      this.#o.logger.warn('no topics to subscribe to; only heartbeats will arrive');
-    }
-    let results: ChannelTopic[];
-    try {
-      results = await this.#o.api.putSubscriptions(
-        ch.id,
-        topics,
-        this.#o.genesys.subscribeIgnoreErrors,
-        this.#abort.signal,
-      );
-    } catch (err) {
-      if (
-        err instanceof GenesysApiError &&
-        err.status === 400 &&
-        !this.#o.genesys.subscribeIgnoreErrors
-      ) {
-        // Without ignoreErrors one bad topic fails the whole call; ask again for per-topic results.
-        this.#o.logger.warn(
-          'subscription rejected as a whole (400); retrying with ignoreErrors=true',
-        );
-        results = await this.#o.api.putSubscriptions(ch.id, topics, true, this.#abort.signal);
-      } else {
-        throw err;
-      }
-    }
-    const byId = new Map(results.map((r) => [r.id, r]));
-    this.#topicStates = topics.map((id): TopicState => {
-      const r = byId.get(id);
-      if (!r) return { id, state: 'Rejected', rejectionReason: 'not returned by Genesys' };
-      const s: TopicState = { id, state: r.state ?? 'Permitted' };
-      if (r.rejectionReason !== undefined) s.rejectionReason = r.rejectionReason;
-      if (r.missingPermissions !== undefined) s.missingPermissions = r.missingPermissions;
-      return s;
-    });
-    this.#lastSubscribedAt = Date.now();
-    this.#subscribed.add(ch);
-    const rejected = this.#topicStates.filter((t) => t.state !== 'Permitted');
-    for (const t of rejected) {
-      this.#o.logger.warn(
-        {
-          topic: t.id,
-          state: t.state,
-          rejectionReason: t.rejectionReason,
-          missingPermissions: t.missingPermissions,
-        },
-        'topic subscription rejected',
-      );
-    }
-    const permitted = this.#topicStates.length - rejected.length;
-    if (permitted === 0 && topics.length > 0) {
-      if (this.#o.onAllRejected?.(topics)) return this.#subscribe(ch);
-      this.#o.logger.error('no topic subscription was permitted: nothing will be received');
-    }
-    this.#o.logger.info(
-      { channel: channelRef(ch.id), permitted, rejected: rejected.length },
-      'subscribed',
-    );
+  #subscribe(ch: CreatedChannel): Promise<void> {
+    return subscribeChannel(this.#subscribeContext, ch);
   }
 
   async #connect(ch: CreatedChannel): Promise<void> {
@@ -388,66 +292,22 @@ export class ChannelManager {
   }
 
   #onFrame(conn: Connection, text: string | null): boolean {
-    const m = this.#o.metrics;
-    m.inc('messages');
+    return handleFrame(this.#frameActions, conn, text);
+  }
+
+  /** Genesys answered a subscription PUT on `ch` with these per-topic outcomes. */
+  #subscribed(ch: CreatedChannel, states: TopicState[]): void {
+    this.#topicStates = states;
+    this.#lastSubscribedAt = Date.now();
+    this.#subscribedChannels.add(ch);
+  }
+
+  #frameSeen(conn: Connection): void {
     this.#lastFrameSeenAt = conn.socket.lastFrameAt;
     if (!conn.sawFrame) {
       conn.sawFrame = true;
       // The socket is proven: the next failure starts the backoff from the beginning again.
       if (conn === this.#active) this.#backoff.reset();
-    }
-    if (text === null) {
-      m.inc('malformed_messages');
-      conn.log.warn('skipped a binary frame');
-      return true;
-    }
-    const frame = parseFrame(text);
-    switch (frame.kind) {
-      case 'heartbeat':
-        m.inc('heartbeats');
-        this.#lastHeartbeatAt = Date.now();
-        return true;
-      case 'pong':
-        m.inc('pongs');
-        return true;
-      case 'metadata':
-        conn.log.debug({ message: frame.message }, 'channel metadata');
-        return true;
-      case 'socket_closing':
-        m.inc('system_messages');
-        conn.log.warn('socket_closing received; switching to a new channel');
-        if (conn === this.#active) this.#rollover('socket_closing');
-        return true;
-      case 'system':
-        m.inc('system_messages');
-        conn.log.warn(
-          { topic: frame.topic, systemTopicType: frame.systemTopicType, reason: frame.reason },
-          'system message',
-        );
-        if (frame.systemTopicType === 'token_revoked') this.#o.tokens.invalidate();
-        if (
-          frame.systemTopicType === 'no_longer_subscribed' ||
-          frame.systemTopicType === 'token_revoked'
-        ) {
-          this.#channelGone(conn, frame.systemTopicType);
-        }
-        return true;
-      case 'result':
-        if (frame.result === '404') this.#channelGone(conn, 'result 404');
-        else conn.log.info({ result: frame.result, status: frame.status }, 'result frame');
-        return true;
-      case 'malformed':
-        m.inc('malformed_messages');
-        conn.log.warn({ reason: frame.reason, bytes: text.length }, 'skipped a malformed frame');
-        return true;
-      case 'event': {
-        const receivedAt = Date.now();
-        const ts = frame.envelope.eventBody['timestamp'];
-        this.#lag.sample(ts, receivedAt, conn.log);
-        const keep = this.#o.onEvent(frame.envelope, { channelRef: conn.ref, receivedAt });
-        if (!keep) void this.#o.whenWritable().then(() => conn.socket.resume());
-        return keep;
-      }
     }
   }
 

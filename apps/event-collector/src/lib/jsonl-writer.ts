@@ -109,10 +109,12 @@ export class JsonlWriter {
   /**
    * Opens (creating parent folders) and repairs the end of the file: a torn last line left by a
    * crash is moved to `<file>.torn`, a whole last record without its newline gets one. Throws
-   * `COLLECTOR_ERR_FENCED`, having changed nothing more, as soon as `mayWrite` says no.
+   * `COLLECTOR_ERR_FENCED`, having changed nothing more, as soon as `mayWrite` says no. A failure
+   * after the file was opened (the repair, the size read) closes and forgets that handle first.
    */
   async open(): Promise<void> {
     const check = (): void => this.#checkAllowed();
+    let opened: FileHandle | undefined;
     try {
       check();
       await mkdir(dirname(this.#o.file), { recursive: true });
@@ -125,7 +127,8 @@ export class JsonlWriter {
         this.#o.onRotationRepaired?.(renamed);
       }
       await this.#guard({ op: 'open', path: this.#o.file });
-      this.#fh = await this.#open(this.#o.file);
+      opened = await this.#open(this.#o.file);
+      this.#fh = opened;
       // A file ending mid-line would glue our first record to it.
       const tail = await repairTornTail(this.#fh, this.#o.file, check);
       if (tail.kind === 'torn') {
@@ -137,6 +140,10 @@ export class JsonlWriter {
       }
       this.#size = (await this.#fh.stat()).size;
     } catch (err) {
+      if (opened) {
+        if (this.#fh === opened) this.#fh = undefined;
+        await opened.close().catch(() => undefined);
+      }
       if (isFenced(err)) throw err;
       throw new CollectorError(
         'COLLECTOR_ERR_OUTPUT',

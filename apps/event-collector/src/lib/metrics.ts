@@ -39,8 +39,10 @@ export type CounterName =
   | 'elastic_replayed'
   | 'elastic_auth_failures'
   | 'elastic_spool_dropped'
+  | 'elastic_queue_dropped'
   | 'elastic_caught_up'
-  | 'elastic_dead_letter_dropped';
+  | 'elastic_dead_letter_dropped'
+  | 'log_lines_suppressed';
 
 const HELP: Record<CounterName, string> = {
   messages: 'Frames received on notification sockets.',
@@ -85,8 +87,12 @@ const HELP: Record<CounterName, string> = {
   elastic_auth_failures: 'Bulk requests Elasticsearch refused with 401/403 (wrong ELASTIC_AUTH).',
   elastic_spool_dropped:
     'Documents not spooled because the spool reached ELASTIC_SPOOL_MAX_BYTES (re-sent from the JSONL output later, see elastic_caught_up).',
+  elastic_queue_dropped:
+    'Documents not held in memory for Elasticsearch because the spool file took them more slowly than they came (ELASTIC_QUEUE_MAX_BYTES held already; re-sent from the JSONL output later, see elastic_caught_up).',
   elastic_caught_up:
     'Documents sent to Elasticsearch from the JSONL output: what a full spool dropped, and at start what Elasticsearch may lack.',
+  log_lines_suppressed:
+    'Per-frame warnings (junk frames, system messages, malformed or unexpected events) not logged past 10 of a kind a minute; each kind has one summary line a minute.',
   elastic_dead_letter_dropped:
     'Rejected documents not written because the dead-letter file reached ELASTIC_DEAD_LETTER_MAX_BYTES.',
 };

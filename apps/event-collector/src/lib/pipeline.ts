@@ -4,6 +4,7 @@ import { DedupeWindow } from './dedupe';
 import type { ElasticDoc, ElasticSink } from './elastic/bulk-sink';
 import type { Envelope } from './genesys/schemas';
 import type { JsonlWriter } from './jsonl-writer';
+import { LogLimiter } from './log-limiter';
 import type { Metrics } from './metrics';
 import type { RecentEvents } from './recent-events';
 import {
@@ -44,6 +45,8 @@ export function elasticDoc(record: EventRecord | Record<string, unknown>): Elast
 export class EventPipeline {
   readonly #o: PipelineOptions;
   readonly #dedupe: DedupeWindow;
+  /** Per-event warnings (too deep, unexpected shape) are rate-limited per kind. */
+  readonly #limit: LogLimiter<'event_too_deep' | 'event_unknown_shape'>;
   #lastEventAt: number | undefined;
   #lastEventTime: number | undefined;
   #closed = false;
@@ -54,6 +57,7 @@ export class EventPipeline {
       windowMs: options.events.dedupeWindowMs,
       maxKeys: options.events.dedupeMaxKeys,
     });
+    this.#limit = new LogLimiter({ logger: options.logger, metrics: options.metrics });
   }
 
   get lastEventAt(): number | undefined {
@@ -107,6 +111,12 @@ export class EventPipeline {
    */
   close(): void {
     this.#closed = true;
+    this.flushLogs();
+  }
+
+  /** Writes the summary of the warnings not logged (rate limit), and stops its timer. */
+  flushLogs(): void {
+    this.#limit.close();
   }
 
   whenWritable(): Promise<void> {
@@ -124,6 +134,7 @@ export class EventPipeline {
     if (this.#closed) return { written: false, keepReading: true };
     if (exceedsDepth(body, MAX_BODY_DEPTH)) {
       m.inc('malformed_messages');
+      if (!this.#limit.allow('event_too_deep')) return { written: false, keepReading: true };
       this.#o.logger.warn(
         {
           topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
@@ -149,6 +160,8 @@ export class EventPipeline {
     }
     if (!record.schema_valid) {
       m.inc('events_unknown_shape');
+    }
+    if (!record.schema_valid && this.#limit.allow('event_unknown_shape')) {
       this.#o.logger.warn(
         {
           topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
@@ -158,8 +171,10 @@ export class EventPipeline {
         'event body does not match the documented schema; kept with schema_valid=false',
       );
     }
-    const keepReading = this.#o.writer.enqueue(JSON.stringify(record));
-    this.#o.elastic?.add({ ...elasticDoc(record), at: ctx.receivedAt });
+    const line = JSON.stringify(record);
+    const keepReading = this.#o.writer.enqueue(line);
+    // The line's length is the document's size but for `@timestamp`: no second stringify.
+    this.#o.elastic?.add({ ...elasticDoc(record), at: ctx.receivedAt, chars: line.length });
     this.#o.recent.push(record);
     this.#lastEventAt = ctx.receivedAt;
     const t = typeof body['timestamp'] === 'number' ? body['timestamp'] : undefined;

@@ -202,6 +202,7 @@ export class CollectingSession {
     this.#stopped ??= (async () => {
       await this.manager.stop();
       await this.backfill.stop();
+      this.pipeline.flushLogs();
       await this.writer.flush();
       await this.elastic?.stop(this.#o.config.shutdownTimeoutMs);
       await this.checkpointer.stop();

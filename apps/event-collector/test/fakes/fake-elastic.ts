@@ -198,6 +198,7 @@ export function sinkConfig(
     retryBaseMs: 10,
     retryMaxMs: 100,
     queueMax: 1000,
+    queueMaxBytes: 64 * 1024 * 1024,
     timeoutMs: 2000,
     spoolFile: join(dir, 'spool.jsonl'),
     spoolMaxBytes: 1024 * 1024,

@@ -11,6 +11,11 @@ export interface ElasticDoc {
    * Elasticsearch stored them (or they reached the spool file), see `ElasticSink.oldestPending`.
    */
   at?: number;
+  /**
+   * Characters of its JSON, when the caller has them at hand (the pipeline: its output line);
+   * else the sink measures it once. What bounds the sink's memory (`ELASTIC_QUEUE_MAX_BYTES`).
+   */
+  chars?: number;
 }
 
 const bulkResponseSchema = z.object({

@@ -2,26 +2,17 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ElasticConfig } from '../../config';
-import { Backoff, sleep } from '../backoff';
-import { CollectorError, describeError } from '../errors';
+import { describeError } from '../errors';
 import type { Metrics } from '../metrics';
-import { redactUrls } from '../redact';
-import { type ElasticDoc, postBulk } from './bulk-request';
+import type { ElasticDoc } from './bulk-request';
+import { BulkSender } from './bulk-sender';
+import { DocBuffer, docChars, sumChars } from './doc-buffer';
 import { DeadLetterFile, fitLines } from './dead-letter';
 import { type SinkFencing, type SinkStep, SpoolFiles } from './spool';
 import { spoolLine } from './spool-file';
 
 export type { ElasticDoc } from './bulk-request';
 export type { SinkFencing, SinkStep } from './spool';
-
-/** Outcome of one bulk round trip. */
-interface BulkOutcome {
-  retry: ElasticDoc[];
-  /** Set when the whole request failed (network, 429, 5xx, auth): every doc is to retry. */
-  requestError?: string;
-  /** 401/403: retrying at once cannot help; the spool replay tries again later. */
-  credentialsRefused?: boolean;
-}
 
 /**
  * Where the documents Elasticsearch lacks can be read again: the JSONL output, read forward from
@@ -59,22 +50,26 @@ export class ElasticSink {
   readonly #c: ElasticConfig;
   readonly #log: Logger;
   readonly #metrics: Metrics;
-  #queue: ElasticDoc[] = [];
+  readonly #queue = new DocBuffer();
+  /** Characters of the batch in the bulk request being sent (held until it is answered). */
+  #sendingChars = 0;
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #spooling = false;
-  #spoolBuffer: ElasticDoc[] = [];
+  readonly #spoolBuffer = new DocBuffer();
+  /** Characters of the documents being appended to the spool file (held until it is done). */
+  #spoolWritingChars = 0;
+  /** Set while documents are left to the output because the spool file takes them too slowly. */
+  #memoryFull = false;
   /** Received-at of documents neither stored nor on disk yet, in arrival order. */
   readonly #pending = new Map<string, number>();
   #abandoned = false;
   #spoolWrite: Promise<void> = Promise.resolve();
   #replaying: Promise<void> | undefined;
   #replayTimer: NodeJS.Timeout | undefined;
-  #stopping = new AbortController();
-  #lastError: string | undefined;
-  #lastSuccessAt: number | undefined;
-  /** Set while Elasticsearch refuses the credentials (401/403). */
-  #credentialsRefused = false;
+  readonly #stopping = new AbortController();
+  /** The `_bulk` round trips, and what they last saw (errors, success, refused credentials). */
+  readonly #sender: BulkSender;
   #spoolFull = false;
   readonly #deadLetter: DeadLetterFile;
   /** The spool, the replay file and its offset on disk. */
@@ -110,6 +105,16 @@ export class ElasticSink {
       mayAppend: () => guard({ op: 'dead-letter', path: config.deadLetterFile }),
     });
     this.#files = new SpoolFiles(config.spoolFile, logger, guard);
+    this.#sender = new BulkSender(
+      config,
+      logger,
+      metrics,
+      {
+        stored: (id) => this.#pending.delete(id),
+        deadLetter: (docs, status, error) => this.#deadLetterDocs(docs, status, error),
+      },
+      this.#stopping.signal,
+    );
   }
 
   /** True once a change to its files was refused because the lease is gone (see {@link SinkFencing}). */
@@ -168,15 +173,22 @@ export class ElasticSink {
   add(doc: ElasticDoc): void {
     if (this.#abandoned) return;
     if (doc.at !== undefined && !this.#pending.has(doc.id)) this.#pending.set(doc.id, doc.at);
+    doc.chars ??= docChars(doc); // measured once, for the memory bound
     if (this.#spooling) {
       this.#toSpool([doc]);
       return;
     }
     this.#queue.push(doc);
-    if (this.#queue.length > this.#c.queueMax) {
+    if (
+      this.#queue.length > this.#c.queueMax ||
+      this.#queue.chars + this.#sendingChars > this.#c.queueMaxBytes
+    ) {
       // Memory is bounded: an Elasticsearch that cannot keep up is treated like one that is down.
-      this.#log.warn({ queued: this.#queue.length }, 'Elasticsearch queue full; spooling to disk');
-      this.#enterSpooling(this.#queue.splice(0));
+      this.#log.warn(
+        { queued: this.#queue.length, chars: this.#queue.chars + this.#sendingChars },
+        'Elasticsearch queue full (ELASTIC_QUEUE_MAX or ELASTIC_QUEUE_MAX_BYTES); spooling to disk',
+      );
+      this.#enterSpooling(this.#queue.take());
       return;
     }
     if (this.#queue.length >= this.#c.bulkSize) void this.#flushSome();
@@ -198,13 +210,15 @@ export class ElasticSink {
     return {
       queued: this.#queue.length + this.#spoolBuffer.length,
       spooling: this.#spooling,
-      credentialsRefused: this.#credentialsRefused,
+      credentialsRefused: this.#sender.credentialsRefused,
       spoolFull: this.#spoolFull,
       backlogSince: this.#since,
       deadLetterFull: this.#deadLetter.full,
-      lastError: this.#lastError,
+      lastError: this.#sender.lastError,
       lastSuccessAt:
-        this.#lastSuccessAt === undefined ? undefined : new Date(this.#lastSuccessAt).toISOString(),
+        this.#sender.lastSuccessAt === undefined
+          ? undefined
+          : new Date(this.#sender.lastSuccessAt).toISOString(),
     };
   }
 
@@ -255,7 +269,7 @@ export class ElasticSink {
     }
     await this.#flushing;
     await this.#replaying;
-    if (this.#queue.length > 0) this.#toSpool(this.#queue.splice(0));
+    if (this.#queue.length > 0) this.#toSpool(this.#queue.take());
     await this.#flushSpoolBuffer();
     await this.#files.settle();
     await this.#files.sync();
@@ -279,8 +293,8 @@ export class ElasticSink {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#replayTimer) clearTimeout(this.#replayTimer);
     this.#stopping.abort();
-    this.#queue = [];
-    this.#spoolBuffer = [];
+    this.#queue.clear();
+    this.#spoolBuffer.clear();
     this.#pending.clear();
   }
 
@@ -288,108 +302,20 @@ export class ElasticSink {
     if (this.#flushing || this.#queue.length === 0 || this.#spooling) {
       return this.#flushing ?? Promise.resolve();
     }
-    const batch = this.#queue.splice(0, this.#c.bulkSize);
-    this.#flushing = this.#sendWithRetry(batch)
+    const batch = this.#queue.take(this.#c.bulkSize);
+    this.#sendingChars = sumChars(batch);
+    this.#flushing = this.#sender
+      .sendWithRetry(batch)
       .then((leftover) => {
-        if (leftover.length > 0) this.#enterSpooling(leftover.concat(this.#queue.splice(0)));
+        this.#sendingChars = 0;
+        if (leftover.length > 0) this.#enterSpooling(leftover.concat(this.#queue.take()));
       })
       .finally(() => {
+        this.#sendingChars = 0;
         this.#flushing = undefined;
         if (this.#queue.length >= this.#c.bulkSize && !this.#spooling) void this.#flushSome();
       });
     return this.#flushing;
-  }
-
-  /** Sends docs until all are stored or dead-lettered; returns those still unsent after retries. */
-  async #sendWithRetry(docs: ElasticDoc[]): Promise<ElasticDoc[]> {
-    const backoff = new Backoff({ initialMs: this.#c.retryBaseMs, maxMs: this.#c.retryMaxMs });
-    let pending = docs;
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 0) {
-        if (attempt > this.#c.maxRetries || this.#stopping.signal.aborted) return pending;
-        this.#metrics.inc('elastic_retries');
-        await sleep(backoff.next(), this.#stopping.signal);
-        if (this.#stopping.signal.aborted) return pending;
-      }
-      const outcome = await this.#bulk(pending);
-      if (outcome.requestError !== undefined) {
-        this.#lastError = outcome.requestError;
-        if (outcome.credentialsRefused) return pending;
-        continue;
-      }
-      pending = outcome.retry;
-    }
-    return [];
-  }
-
-  async #bulk(docs: ElasticDoc[]): Promise<BulkOutcome> {
-    const answer = await postBulk(this.#c, docs, this.#stopping.signal);
-    if (answer.kind === 'failed') return this.#requestFailed(docs, answer.message);
-    if (answer.kind === 'status') {
-      const status = answer.status;
-      if (status === 400 || status === 413) {
-        // The request itself is unacceptable; resending it unchanged would fail forever.
-        await this.#deadLetterDocs(docs, status, answer.message);
-        return { retry: [] };
-      }
-      if (status === 401 || status === 403) return this.#refused(docs, status);
-      return this.#requestFailed(docs, answer.message);
-    }
-    this.#lastSuccessAt = Date.now();
-    this.#lastError = undefined;
-    if (this.#credentialsRefused) {
-      this.#credentialsRefused = false;
-      this.#log.info('Elasticsearch accepts the credentials again');
-    }
-    const retry: ElasticDoc[] = [];
-    const dead: typeof answer.items = [];
-    for (const item of answer.items) {
-      const { doc, status } = item;
-      if (status === 200 || status === 201) {
-        this.#metrics.inc('elastic_indexed');
-        this.#pending.delete(doc.id);
-      } else if (status === 409) {
-        this.#metrics.inc('elastic_conflicts');
-        this.#pending.delete(doc.id);
-      } else if (status === 429 || status >= 500 || status === 0) retry.push(doc);
-      else dead.push(item);
-    }
-    if (retry.length > 0) {
-      this.#lastError = `${retry.length} item(s) rejected as retriable`;
-      this.#log.warn({ retry: retry.length }, 'Elasticsearch asked to retry some items');
-    }
-    for (const d of dead) await this.#deadLetterDocs([d.doc], d.status, d.error);
-    return { retry };
-  }
-
-  /** Logs and returns a failed request; the message (also `/health`'s `lastError`) is redacted. */
-  #requestFailed(docs: ElasticDoc[], message: string): BulkOutcome {
-    const safe = redactUrls(message);
-    this.#log.warn({ docs: docs.length, err: safe }, 'Elasticsearch bulk request failed');
-    return { retry: docs, requestError: safe };
-  }
-
-  /**
-   * 401/403: the credentials are refused. Logged once (not per batch) until a request succeeds
-   * again; `/health` and `event_collector_elastic_credentials_refused` show it meanwhile.
-   */
-  #refused(docs: ElasticDoc[], status: number): BulkOutcome {
-    this.#metrics.inc('elastic_auth_failures');
-    const err = new CollectorError(
-      'COLLECTOR_ERR_ELASTIC_AUTH',
-      `Elasticsearch refused the credentials (HTTP ${status}); check ELASTIC_AUTH or the user:pass@ of ELASTIC_URL`,
-      { details: { status } },
-    );
-    if (!this.#credentialsRefused) {
-      this.#log.error(
-        { code: err.code, status, spool: this.#c.spoolFile, retryEveryMs: this.#c.retryMaxMs },
-        `${err.message}. Documents are spooled to disk and sent again every ELASTIC_RETRY_MAX_MS`,
-      );
-    } else {
-      this.#log.debug({ code: err.code, status, docs: docs.length }, err.message);
-    }
-    this.#credentialsRefused = true;
-    return { retry: docs, requestError: `${err.code}: ${err.message}`, credentialsRefused: true };
   }
 
   async #deadLetterDocs(docs: ElasticDoc[], status: number, error: unknown): Promise<void> {
@@ -400,7 +326,7 @@ export class ElasticSink {
   #enterSpooling(docs: ElasticDoc[]): void {
     if (!this.#spooling) {
       this.#log.warn(
-        { spool: this.#c.spoolFile, err: this.#lastError },
+        { spool: this.#c.spoolFile, err: this.#sender.lastError },
         'Elasticsearch unavailable; spooling documents to disk until it answers again',
       );
     }
@@ -409,9 +335,21 @@ export class ElasticSink {
     this.#scheduleReplay(this.#c.retryMaxMs);
   }
 
+  /**
+   * Buffers documents for the spool file. While the file takes them more slowly than they come
+   * (a stalled or failing disk), the buffer and the append in progress hold at most
+   * `ELASTIC_QUEUE_MAX_BYTES`: documents beyond it are left to the output as a full spool leaves
+   * them (see {@link #leaveToOutput}), counted in `elastic_queue_dropped`.
+   */
   #toSpool(docs: ElasticDoc[]): void {
     if (this.#abandoned) return;
-    for (const d of docs) this.#spoolBuffer.push(d);
+    const dropped: ElasticDoc[] = [];
+    for (const d of docs) {
+      const held = this.#spoolBuffer.chars + this.#spoolWritingChars;
+      if (held > 0 && held + (d.chars ?? docChars(d)) > this.#c.queueMaxBytes) dropped.push(d);
+      else this.#spoolBuffer.push(d);
+    }
+    if (dropped.length > 0) this.#memoryCapped(dropped);
     if (this.#spoolBuffer.length >= this.#c.bulkSize) void this.#flushSpoolBuffer();
     else this.#scheduleSpoolFlush();
   }
@@ -429,22 +367,25 @@ export class ElasticSink {
   #flushSpoolBuffer(): Promise<void> {
     this.#spoolWrite = this.#spoolWrite.then(async () => {
       if (this.#spoolBuffer.length === 0) return;
-      let docs = this.#spoolBuffer;
-      this.#spoolBuffer = [];
+      let docs = this.#spoolBuffer.take();
       const all = docs.map(spoolLine);
       const kept = fitLines(all, this.#files.size, this.#c.spoolMaxBytes);
       this.#spoolCapped(docs.slice(kept.lines.length));
       docs = docs.slice(0, kept.lines.length);
       if (docs.length === 0) return;
+      this.#spoolWritingChars = sumChars(docs);
       try {
         await this.#files.append(kept.lines.join(''), kept.bytes);
         this.#metrics.inc('elastic_spooled', docs.length);
         for (const d of docs) this.#pending.delete(d.id);
+        this.#memoryFull = false;
       } catch (err) {
         if (this.#abandoned) return; // fenced out: the documents are dropped (see #mayChange)
         await this.#files.refreshSize();
-        this.#spoolBuffer = docs.concat(this.#spoolBuffer);
+        this.#spoolBuffer.putBack(docs);
         this.#log.error({ err: describeError(err) }, 'cannot write the Elasticsearch spool');
+      } finally {
+        this.#spoolWritingChars = 0;
       }
     });
     return this.#spoolWrite;
@@ -458,12 +399,7 @@ export class ElasticSink {
   #spoolCapped(dropped: ElasticDoc[]): void {
     const full = dropped.length > 0;
     if (full) {
-      for (const d of dropped) {
-        this.#pending.delete(d.id);
-        if (d.at === undefined) continue;
-        if (this.#catchingUp) this.#passDrops = Math.min(this.#passDrops ?? d.at, d.at);
-        else this.#backlog = Math.min(this.#backlog ?? d.at, d.at);
-      }
+      this.#leaveToOutput(dropped);
       this.#metrics.inc('elastic_spool_dropped', dropped.length);
       if (!this.#spoolFull) {
         this.#log.warn(
@@ -475,6 +411,31 @@ export class ElasticSink {
       this.#log.info('the Elasticsearch spool has room again');
     }
     this.#spoolFull = full;
+  }
+
+  /**
+   * Documents neither in memory nor on disk: the JSONL output has them. Their oldest receive time
+   * joins the backlog, sent again from the output once the spool is replayed.
+   */
+  #leaveToOutput(dropped: ElasticDoc[]): void {
+    for (const d of dropped) {
+      this.#pending.delete(d.id);
+      if (d.at === undefined) continue;
+      if (this.#catchingUp) this.#passDrops = Math.min(this.#passDrops ?? d.at, d.at);
+      else this.#backlog = Math.min(this.#backlog ?? d.at, d.at);
+    }
+  }
+
+  /** {@link #toSpool} could not hold `dropped` under `ELASTIC_QUEUE_MAX_BYTES`. */
+  #memoryCapped(dropped: ElasticDoc[]): void {
+    this.#leaveToOutput(dropped);
+    this.#metrics.inc('elastic_queue_dropped', dropped.length);
+    if (this.#memoryFull) return;
+    this.#memoryFull = true;
+    this.#log.warn(
+      { maxBytes: this.#c.queueMaxBytes, backlogSince: this.#since },
+      'the Elasticsearch spool file takes documents more slowly than they come (ELASTIC_QUEUE_MAX_BYTES held in memory); new documents wait in the JSONL output and are sent from it once the spool is replayed',
+    );
   }
 
   #scheduleReplay(delayMs: number): void {
@@ -538,7 +499,7 @@ export class ElasticSink {
     return this.#files.replayOnce(
       this.#c.bulkSize,
       async (batch) => {
-        const leftover = await this.#sendWithRetry(batch);
+        const leftover = await this.#sender.sendWithRetry(batch);
         this.#metrics.inc('elastic_replayed', batch.length - leftover.length);
         return leftover.length === 0;
       },
@@ -563,7 +524,7 @@ export class ElasticSink {
       done = await source.replay(
         from,
         async (docs) => {
-          const leftover = await this.#sendWithRetry(docs);
+          const leftover = await this.#sender.sendWithRetry(docs);
           this.#metrics.inc('elastic_caught_up', docs.length - leftover.length);
           if (leftover.length > 0) return false;
           const last = docs.at(-1)?.at;
