@@ -1,32 +1,11 @@
 // The collector's CloudWatch metrics (EMF_NAMESPACE): Leader, Receiving and EventsWritten, one EMF document
 // per interval (a fake clock drives it) and a last one on stop.
 
-import type { EmfClock } from '@org/service-kit';
+import { ManualEmfClock } from '@org/service-kit/testing';
 import { loadConfig } from '../src/config';
 import { startCollectorEmf } from '../src/lib/emf';
 import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
 import { startCollector, type TestCollector, topicOf, waitFor } from './helpers';
-
-class FakeClock implements EmfClock {
-  nowMs = 1_700_000_000_000;
-  readonly intervals = new Map<number, { callback: () => void; ms: number }>();
-  #next = 0;
-  now(): number {
-    return this.nowMs;
-  }
-  setInterval(callback: () => void, ms: number): unknown {
-    this.#next += 1;
-    this.intervals.set(this.#next, { callback, ms });
-    return this.#next;
-  }
-  clearInterval(handle: unknown): void {
-    this.intervals.delete(handle as number);
-  }
-  tick(ms: number): void {
-    this.nowMs += ms;
-    for (const interval of this.intervals.values()) interval.callback();
-  }
-}
 
 const document = (
   timestamp: number,
@@ -56,7 +35,7 @@ const document = (
 
 describe('EMF metrics: Leader, Receiving and EventsWritten', () => {
   it('writes Leader and the events written since the last document every interval, and a last document on stop', () => {
-    const clock = new FakeClock();
+    const clock = new ManualEmfClock();
     const lines: string[] = [];
     let collecting = false;
     let written = 5;
@@ -92,7 +71,7 @@ describe('EMF metrics: Leader, Receiving and EventsWritten', () => {
   });
 
   it('carries the events of a document that could not be written over to the next one', () => {
-    const clock = new FakeClock();
+    const clock = new ManualEmfClock();
     const lines: string[] = [];
     let written = 0;
     let failing = true;
@@ -122,7 +101,7 @@ describe('EMF metrics: Leader, Receiving and EventsWritten', () => {
   });
 
   it('reports Receiving 0 for a leader whose channel does not receive, and never for a standby', () => {
-    const clock = new FakeClock();
+    const clock = new ManualEmfClock();
     const lines: string[] = [];
     let collecting = true;
     let receiving = false;

@@ -21,8 +21,7 @@ import {
   appSettingsProblems,
   ContainerService,
   importSecret,
-  InfraError,
-  InfraErrorCode,
+  invalidParameters,
   metricPeriodCovering,
   OperationalAlarms,
   SharedFileSystem,
@@ -125,12 +124,7 @@ export class EventCollectorStack extends Stack {
     super(scope, id, props);
     const p = props.params;
     const misplaced = sharedFileProblems(p.APP_SETTINGS);
-    if (misplaced.length > 0) {
-      throw new InfraError(
-        InfraErrorCode.Parameters,
-        `invalid stack parameters:\n${misplaced.map((m) => `  APP_SETTINGS: ${m}`).join('\n')}`,
-      );
-    }
+    if (misplaced.length > 0) throw invalidParameters(misplaced.map((m) => `APP_SETTINGS: ${m}`));
     applyCommonTags(this, { owner: p.TAG_OWNER, service: 'event-collector' });
     const logsBucket = accessLogsBucket(this, 'AccessLogs', { removalPolicy: p.REMOVAL_POLICY });
     const network = new StandardNetwork(this, 'Network', {
