@@ -179,6 +179,17 @@ describe('ServerSession', () => {
       expect(client.types()).toEqual(['opened', 'event', 'disconnect', 'event', 'event', 'closed']);
     });
 
+    it('sends no event after a disconnect(completed) that came before opened', async () => {
+      const { session, client } = setup();
+      const dropped: string[] = [];
+      session.on('eventDropped', (_e, reason) => dropped.push(reason));
+      expect(session.disconnect('completed', 'shutting down')).toBe(true);
+      expect(session.sendEvent([entity])).toBe(false);
+      await settle();
+      expect(client.types()).toEqual(['disconnect']);
+      expect(dropped).toHaveLength(1);
+    });
+
     it('paces events at 5/s with a burst of 25', async () => {
       const { session, client, clock } = await opened();
       for (let i = 0; i < 30; i++) session.sendEvent([entity]);

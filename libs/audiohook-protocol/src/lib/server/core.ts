@@ -61,9 +61,10 @@ const LIVE_STATES: ReadonlySet<ServerSessionState> = new Set([
 ]);
 
 /**
- * States in which `event` messages may go out: the spec's ACTIVE, PAUSED and CLOSING, and
- * DISCONNECTING, which is still ACTIVE or PAUSED to the protocol (a `disconnect` with reason
- * `completed` ends nothing until the client's `close`; events queued before it are not lost).
+ * States in which `event` messages may go out (once `opened` went out): the spec's ACTIVE, PAUSED
+ * and CLOSING, and DISCONNECTING after an open session's `disconnect('completed')`, which is still
+ * ACTIVE or PAUSED to the protocol (it ends nothing until the client's `close`; events queued
+ * before it are not lost).
  */
 const EVENT_STATES: ReadonlySet<ServerSessionState> = new Set([
   'ACTIVE',
@@ -336,9 +337,13 @@ export class ServerCore {
     return true;
   }
 
-  /** True in the states events may go out in. */
+  /**
+   * True in the states events may go out in, once `opened` went out: a `disconnect` or `close`
+   * during PREPARING or OPENING reaches DISCONNECTING or CLOSING without it, and a client must
+   * never get an event before `opened`.
+   */
   allowsEvents(): boolean {
-    return EVENT_STATES.has(this.state);
+    return EVENT_STATES.has(this.state) && this.open.openedSent;
   }
 
   /** Counts, logs and reports an event that will never be sent. */

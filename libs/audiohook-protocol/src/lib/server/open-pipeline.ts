@@ -39,6 +39,11 @@ export class OpenTransaction {
     this.#core = core;
   }
 
+  /** True once `opened` went out. */
+  get openedSent(): boolean {
+    return this.#openedSent;
+  }
+
   /**
    * Starts the wait for `open` (`openWaitTimeoutMs` from now). When it runs out with the session
    * still PREPARING, the client gets `disconnect` error and the transport is closed at once.
