@@ -77,17 +77,6 @@ export interface WiredSession {
 /** Default of `MAX_SEND_BACKLOG_BYTES`: 1 MiB, thousands of times what a reading client leaves. */
 export const DEFAULT_MAX_SEND_BACKLOG_BYTES = 1_048_576;
 
-/**
- * Lines of one text the protocol library may write to the log per session; the rest are counted
- * and reported in one line when the session ends. The library logs some valid client messages
- * each time (an older-draft `reconnecting`, an unknown type with `UNKNOWN_MESSAGE_TYPES=ignore`),
- * so a client repeating one could otherwise write a log line per message.
- */
-export const MAX_REPEATED_LOG_LINES = 20;
-
-/** Texts counted per session (the library's are a fixed set; this only bounds the map). */
-const MAX_COUNTED_TEXTS = 64;
-
 const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
 const REDACTED = '[redacted]';
@@ -163,11 +152,8 @@ export function wireSession(
     warn: (fields, msg) => log('warn', fields, msg),
     error: (fields, msg) => log('error', fields, msg),
   };
-  const repeats = new Map<string, number>();
   function log(level: keyof typeof SIDECAR_LEVELS, fields: Record<string, unknown>, msg: string) {
-    if (logger.isLevelEnabled(level) && countRepeat(repeats, msg) <= MAX_REPEATED_LOG_LINES) {
-      logger[level](fields, msg);
-    }
+    logger[level](fields, msg);
     // The sidecar keeps every line from debug (20) up, whatever the console level, as the
     // reference's does.
     recorder?.log('logger', { level: SIDECAR_LEVELS[level], msg });
@@ -211,27 +197,7 @@ export function wireSession(
   }
 
   trackOutcome(session, metrics, endpoint, logger, span);
-  session.on('end', () => reportRepeats(repeats, logger));
   return { session, logger, recorder, span };
-}
-
-/** Counts one more line of `msg`; returns how many there were (1 for a text no longer counted). */
-function countRepeat(repeats: Map<string, number>, msg: string): number {
-  const seen = repeats.get(msg);
-  if (seen === undefined && repeats.size >= MAX_COUNTED_TEXTS) return 1;
-  const count = (seen ?? 0) + 1;
-  repeats.set(msg, count);
-  return count;
-}
-
-/** One line with the count of every text logged more than {@link MAX_REPEATED_LOG_LINES} times. */
-function reportRepeats(repeats: Map<string, number>, logger: AppLogger): void {
-  const notLogged: Record<string, number> = {};
-  for (const [msg, count] of repeats) {
-    if (count > MAX_REPEATED_LOG_LINES) notLogged[msg] = count - MAX_REPEATED_LOG_LINES;
-  }
-  if (Object.keys(notLogged).length === 0) return;
-  logger.warn({ notLogged, limit: MAX_REPEATED_LOG_LINES }, 'repeated log lines not logged');
 }
 
 function createRecorder(recording: RecordingEnvironment | undefined): SessionRecorder | undefined {
