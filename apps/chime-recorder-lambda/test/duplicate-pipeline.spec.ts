@@ -41,15 +41,22 @@ beforeEach(() => {
   h.fake.reset();
 });
 
+/** A sweep by `taker` once the claim lease has run out: it takes the claim over and creates. */
+const sweepBy = (taker: TestApp) => async (): Promise<void> => {
+  taker.clock.now = START + LEASE_MS;
+  await taker.handler(fixture('events/scheduled.json'));
+};
+
 /**
  * A creating invocation whose create stalls past the claim lease: while it is inside
- * CreateMediaInsightsPipeline, `taker` runs the sweep, takes the claim over and creates (and
- * records) a pipeline of its own.
+ * CreateMediaInsightsPipeline (after the service accepted it), `takeOver` runs, by default a
+ * sweep of `taker` that takes the claim over and creates (and records) a pipeline of its own.
  */
 function stalledCreator(
   taker: TestApp,
   pipelines: Partial<PipelineCreator> = {},
   env: Record<string, string> = ENV,
+  takeOver: () => Promise<void> = sweepBy(taker),
 ) {
   const logger = memoryLogger();
   const real = sdkPipelineCreator(mediaPipelines);
@@ -64,8 +71,7 @@ function stalledCreator(
     pipelines: {
       create: async (input) => {
         const ref = await real.create(input);
-        taker.clock.now = START + LEASE_MS;
-        await taker.handler(fixture('events/scheduled.json'));
+        await takeOver();
         return ref;
       },
       delete: (id) => real.delete?.(id) ?? Promise.resolve(),
@@ -138,5 +144,70 @@ describe('a duplicate pipeline under CLIENT_REQUEST_TOKEN=none', () => {
     expect(h.fake.createRequests).toHaveLength(2);
     expect(h.fake.pipelines.size).toBe(1);
     expect(h.fake.deleteRequests).toHaveLength(0);
+  });
+});
+
+describe('a pipeline whose claim was taken over, CLIENT_REQUEST_TOKEN=none', () => {
+  it('is deleted while the taker holds the claim to create its own', async () => {
+    const call = sampleCall();
+    const taker = h.app(ENV, START);
+    const stalled = stalledCreator(taker, {}, ENV, async () => {
+      await taker.store.claim(call.transactionId, 'taker-claim', START + LEASE_MS, LEASE_MS);
+    });
+    let last: unknown;
+    for (const e of call.all) last = await stalled.handler(e);
+
+    expect(last).toMatchObject({ outcome: 'claimed-elsewhere' });
+    expect(h.fake.deleteRequests).toHaveLength(1);
+    expect(h.fake.pipelines.size).toBe(0);
+    const [item] = await h.items(call.transactionId);
+    expect(item).toMatchObject({ state: 'CREATING', claimId: 'taker-claim' });
+    expect(item).not.toHaveProperty('pipelineArn');
+  });
+
+  it('is kept when the taker’s create failed and the call is marked FAILED (it may be the only one)', async () => {
+    const call = sampleCall();
+    const taker = h.app(ENV, START);
+    const stalled = stalledCreator(taker, {}, ENV, async () => {
+      h.fake.failNext({ status: 400, type: 'BadRequestException' });
+      await sweepBy(taker)();
+    });
+    let last: unknown;
+    for (const e of call.all) last = await stalled.handler(e);
+
+    expect(last).toMatchObject({ outcome: 'claimed-elsewhere' });
+    expect(h.fake.createRequests.map((r) => r.status)).toEqual([201, 400]);
+    expect(h.fake.deleteRequests).toHaveLength(0);
+    expect(h.fake.pipelines.size).toBe(1);
+    const [item] = await h.items(call.transactionId);
+    expect(item).toMatchObject({ state: 'FAILED', failureCode: 'CHIME_REC_ERR_PIPELINE_REJECTED' });
+    expect(stalled.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message:
+          'kept the pipeline of this call: no other pipeline is recorded, it may be the only one',
+        attributes: expect.objectContaining({ callState: 'FAILED' }),
+      }),
+    );
+  });
+
+  it('is recorded under a new claim when the taker’s create failed and released the claim', async () => {
+    const call = sampleCall();
+    const taker = h.app({ ...ENV, PIPELINE_MAX_ATTEMPTS: '1' }, START);
+    const stalled = stalledCreator(taker, {}, ENV, async () => {
+      h.fake.failNext({ status: 503, type: 'ServiceUnavailableException' });
+      await sweepBy(taker)();
+    });
+    let last: unknown;
+    for (const e of call.all) last = await stalled.handler(e);
+
+    expect(last).toMatchObject({ outcome: 'pipeline-created' });
+    expect(h.fake.createRequests.map((r) => r.status)).toEqual([201, 503]);
+    expect(h.fake.deleteRequests).toHaveLength(0);
+    const running = [...h.fake.pipelines.values()];
+    expect(running).toHaveLength(1);
+    const [item] = await h.items(call.transactionId);
+    expect(item).toMatchObject({ state: 'CREATED', pipelineArn: running[0]?.arn });
+    expect(item).not.toHaveProperty('dueAtMs');
   });
 });

@@ -12,6 +12,7 @@ import {
   s3Config,
   type RawEvent,
 } from './helpers/harness';
+import { manualDeadline, streamingEvent } from './helpers/manual-deadline';
 
 // Generous: every case ends through a timeout or an abort well inside it; without them it hangs.
 jest.setTimeout(45_000);
@@ -112,8 +113,13 @@ describe('the invocation deadline', () => {
     h.fake.hangNext(Number.POSITIVE_INFINITY);
     const call = sampleCall();
     await app.handler(call.endedCallee);
-    const out = await app.handler(call.endedCaller, endingIn(10_300));
-    expect(out).toMatchObject({
+    // The reserve is reached once the create is in flight at the (hung) fake.
+    const deadline = manualDeadline(60_000, 10_000);
+    const arrived = h.fake.arrived();
+    const pending = app.recorder.onStreamingEvent(streamingEvent(call.endedCaller), deadline);
+    await arrived;
+    deadline.expire();
+    expect(await pending).toMatchObject({
       outcome: 'retry-scheduled',
       code: 'CHIME_REC_ERR_PIPELINE_UNAVAILABLE',
     });
@@ -148,10 +154,35 @@ describe('the invocation deadline', () => {
     for (const c of calls) await app.handler(c.endedCaller);
     app.clock.now += 60_000;
     h.fake.hangNext(Number.POSITIVE_INFINITY);
-    // Enough for one call (reserve + 5 s), then only the reserve is left.
-    const out = await app.handler(scheduled(), endingIn(6_300));
-    expect(out).toMatchObject({ examined: 1, retried: 1, errors: 0, truncated: true });
+    // Enough for one call (reserve + 5 s); the reserve is reached while its create hangs.
+    const deadline = manualDeadline(6_300, 1_000);
+    const arrived = h.fake.arrived();
+    const pending = app.recorder.sweep(deadline);
+    await arrived;
+    deadline.expire();
+    expect(await pending).toMatchObject({ examined: 1, retried: 1, errors: 0, truncated: true });
     expect(h.fake.createRequests).toHaveLength(1);
+  });
+
+  it('with CLIENT_REQUEST_TOKEN=none, lets a create in flight at the reserve finish and records it', async () => {
+    // Aborted, the create could still have made a pipeline; the retry's new token a second one.
+    const app = h.app({ CLIENT_REQUEST_TOKEN: 'none', DEADLINE_RESERVE_MS: '10000' });
+    const call = sampleCall();
+    await app.handler(call.endedCallee);
+    const deadline = manualDeadline(60_000, 10_000);
+    const release = h.fake.holdNext();
+    const arrived = h.fake.arrived();
+    const pending = app.recorder.onStreamingEvent(streamingEvent(call.endedCaller), deadline);
+    await arrived;
+    deadline.expire();
+    release();
+    expect(await pending).toMatchObject({ outcome: 'pipeline-created' });
+    const [pipeline] = [...h.fake.pipelines.values()];
+    expect(h.fake.pipelines.size).toBe(1);
+    expect((await h.items(call.transactionId))[0]).toMatchObject({
+      state: 'CREATED',
+      pipelineArn: pipeline?.arn,
+    });
   });
 
   it('does not claim a call once the invocation is inside its reserve', async () => {

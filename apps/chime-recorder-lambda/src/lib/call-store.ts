@@ -52,6 +52,12 @@ export interface CreatedOutcome {
   /** Whether the claim was ours; `false`: another invocation took it over, nothing was written. */
   ours: boolean;
   /**
+   * When the claim was not ours: the call item as this write last read it (absent when there is
+   * none). It shows what the claim became: another claim, another pipeline, a `FAILED` mark, or
+   * a claim released after a failed create.
+   */
+  current?: CallItem;
+  /**
    * The pipeline status event the call item kept from before this write, now removed from it;
    * when it is about another pipeline, it is kept on that pipeline's record instead.
    */
@@ -294,7 +300,9 @@ export class CallStore extends PipelineStatusStore {
     let call = current;
     for (let attempt = 1; attempt <= MARK_CREATED_ATTEMPTS; attempt++) {
       call ??= await this.getCall(transactionId);
-      if (call?.state !== 'CREATING' || call.claimId !== claimId) return { ours: false };
+      if (call?.state !== 'CREATING' || call.claimId !== claimId) {
+        return call === undefined ? { ours: false } : { ours: false, current: call };
+      }
       const early = earlyChangeOf(call);
       const applied = await this.changeToApply(transactionId, p.pipelineArn, early);
       if (early !== undefined && early.pipelineArn !== p.pipelineArn) {

@@ -20,6 +20,7 @@ import {
   type PipelineRequest,
   type RequestSettings,
 } from './pipeline-request';
+import { settleTakenOver, type TakenOverDeps } from './taken-over';
 
 export { errorAttributes } from './errors';
 
@@ -387,7 +388,11 @@ export class Recorder {
     }
     let created: CreatedPipelineRef;
     try {
-      created = await this.#pipelines.create(request.input, { abortSignal: signal });
+      // Without a token (CLIENT_REQUEST_TOKEN=none) a create is not aborted at the reserve: the
+      // service may have accepted it, and the sweep's retry would make a second pipeline with a
+      // new random token. SDK_REQUEST_TIMEOUT_MS bounds it; the deadline still stops new claims.
+      const abortSignal = request.token === undefined ? undefined : signal;
+      created = await this.#pipelines.create(request.input, { abortSignal });
     } catch (err) {
       if (!isRecorderError(err)) throw err;
       if (err.retryable && (claimed.createAttempts ?? 1) < this.#s.maxCreateAttempts) {
@@ -440,30 +445,42 @@ export class Recorder {
       reason,
     };
     const metadataKey = request.destination.metadataKey;
-    const marked = await this.#store.markCreated(
-      tx,
-      c.claimId,
-      {
-        ...facts,
-        ...(this.#metadata.enabled
-          ? { metadata: { key: metadataKey, retryAtMs: this.#now() + this.#s.createRetryAfterMs } }
-          : {}),
-      },
-      this.#now(),
-      c.call,
-    );
+    const record = (claimId: string, call: CallItem): Promise<CreatedOutcome> =>
+      this.#store.markCreated(
+        tx,
+        claimId,
+        {
+          ...facts,
+          ...(this.#metadata.enabled
+            ? {
+                metadata: { key: metadataKey, retryAtMs: this.#now() + this.#s.createRetryAfterMs },
+              }
+            : {}),
+        },
+        this.#now(),
+        call,
+      );
+    let marked = await record(c.claimId, c.call);
     if (!marked.ours) {
-      // The invocation that took the claim over records the same pipeline (same request token)
-      // and writes the metadata object itself. Without a token it creates another one: this one
-      // is then a duplicate that no call item records, and it is stopped.
+      // With a request token the invocation that took the claim over records the same pipeline
+      // and writes the metadata object itself. Without one, what the call item shows decides.
       log.warn('the pipeline claim was taken over while the pipeline was being created', {
         pipelineId: created.pipelineId,
       });
       if (request.token === undefined) {
-        await this.#stopDuplicate(created, log, c.signal);
-        return { outcome: 'claimed-elsewhere', transactionId: tx };
+        const settled = await settleTakenOver(this.#takenOverDeps(log), {
+          transactionId: tx,
+          claimId: c.claimId,
+          created,
+          current: marked.current,
+          record,
+          signal: c.signal,
+        });
+        if (settled === undefined) return { outcome: 'claimed-elsewhere', transactionId: tx };
+        marked = settled;
       }
-    } else {
+    }
+    if (marked.ours) {
       this.#logEarly(marked, created, log);
       await this.#metadata.writeFirst({ ...c.call, ...facts }, metadataKey, log, c.signal);
     }
@@ -485,32 +502,15 @@ export class Recorder {
     };
   }
 
-  /**
-   * Deletes a pipeline created under a claim that was taken over meanwhile with
-   * `CLIENT_REQUEST_TOKEN=none` (the taker's create got a pipeline of its own). A failure is
-   * logged, never thrown: the call's state belongs to the taker.
-   */
-  async #stopDuplicate(
-    created: CreatedPipelineRef,
-    log: RecorderLogger,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const attrs = { pipelineId: created.pipelineId, pipelineArn: created.pipelineArn };
-    if (this.#pipelines.delete === undefined || created.pipelineId === undefined) {
-      log.error('duplicate pipeline of this call left running (it cannot be deleted)', attrs);
-      return;
-    }
-    try {
-      await this.#pipelines.delete(created.pipelineId, { abortSignal: signal });
-    } catch (err) {
-      if (!isRecorderError(err)) throw err;
-      log.error('could not delete the duplicate pipeline of this call', {
-        ...attrs,
-        ...errorAttributes(err),
-      });
-      return;
-    }
-    log.warn('deleted the duplicate pipeline of this call (CLIENT_REQUEST_TOKEN=none)', attrs);
+  #takenOverDeps(log: RecorderLogger): TakenOverDeps {
+    return {
+      store: this.#store,
+      pipelines: this.#pipelines,
+      log,
+      now: this.#now,
+      newId: this.#newId,
+      claimLeaseMs: this.#s.claimLeaseMs,
+    };
   }
 
   #logEarly(marked: CreatedOutcome, created: CreatedPipelineRef, log: RecorderLogger): void {

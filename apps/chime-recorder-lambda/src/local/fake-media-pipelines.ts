@@ -43,6 +43,8 @@ export class FakeMediaPipelines {
   >();
   readonly #errors: FakeError[] = [];
   #hangs = 0;
+  readonly #holds: Promise<void>[] = [];
+  readonly #arrivals: Array<() => void> = [];
   readonly #server: Server;
   #url = '';
 
@@ -98,12 +100,28 @@ export class FakeMediaPipelines {
     this.#hangs += count;
   }
 
-  /** Forgets requests, pipelines, scripted errors and hangs. */
+  /**
+   * Holds the next create request until the returned function is called; it is then answered as
+   * any other (scripted error, hang or pipeline), even when the client has given up on it.
+   */
+  holdNext(): () => void {
+    let release = (): void => undefined;
+    this.#holds.push(new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
+  /** Resolves when the next create request arrives (before it is held, hung or answered). */
+  arrived(): Promise<void> {
+    return new Promise<void>((resolve) => this.#arrivals.push(resolve));
+  }
+
+  /** Forgets requests, pipelines, scripted errors, hangs and holds. */
   reset(): void {
     this.requests.length = 0;
     this.pipelines.clear();
     this.#errors.length = 0;
     this.#hangs = 0;
+    this.#holds.length = 0;
   }
 
   /** Stops the server and closes its connections. */
@@ -145,6 +163,9 @@ export class FakeMediaPipelines {
         },
       );
     }
+    for (const arrival of this.#arrivals.splice(0)) arrival();
+    const hold = this.#holds.shift();
+    if (hold !== undefined) await hold;
     if (this.#hangs > 0) {
       this.#hangs--;
       this.answer(req, body, 0, {}, undefined);
