@@ -35,6 +35,13 @@ function send(message: unknown): void {
   process.send?.(message);
 }
 
+/**
+ * The function's timeout as the real deployment sets it (`ADVERSARY_LAMBDA_TIMEOUT_MS`, default
+ * 8 s): each invocation's `getRemainingTimeInMillis` counts down from it, as Lambda's does, so a
+ * handler that keeps time back before its deadline behaves as deployed.
+ */
+const TIMEOUT_MS = Number(process.env['ADVERSARY_LAMBDA_TIMEOUT_MS'] ?? 8000);
+
 function main(): void {
   const bundle = resolve(process.argv[2] ?? '');
   const { handler } = createRequire(__filename)(bundle) as { handler: Handler };
@@ -43,7 +50,8 @@ function main(): void {
     const context = {
       awsRequestId: randomUUID(),
       functionName: 'adversary',
-      getRemainingTimeInMillis: () => 8000,
+      getRemainingTimeInMillis: () =>
+        Math.max(0, Math.round(TIMEOUT_MS - (performance.now() - started))),
     };
     const event: unknown = message.json === undefined ? message.event : JSON.parse(message.json);
     const done = (partial: Pick<InvocationResult, 'ok' | 'result' | 'error'>): void => {

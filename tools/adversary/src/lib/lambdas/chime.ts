@@ -275,6 +275,8 @@ export const chimeGroup: Group<ChimeLambda> = {
           // No local S3 here: without this the recorder would send its metadata objects to AWS.
           WRITE_METADATA_JSON: 'false',
           LOG_LEVEL: 'ERROR',
+          // The stack's FUNCTION_TIMEOUT: the recorder keeps DEADLINE_RESERVE_MS (10 s) of it back.
+          ADVERSARY_LAMBDA_TIMEOUT_MS: '60000',
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'adversary',
           AWS_SECRET_ACCESS_KEY: 'adversary',
