@@ -13,7 +13,7 @@ import { JsonlWriter } from '../src/lib/jsonl-writer';
 import { Metrics } from '../src/lib/metrics';
 import { audioHookBody, FakeGenesys } from './fakes/fake-genesys';
 import { parseFrame, MAX_FRAME_TEXT } from '../src/lib/genesys/frames';
-import { startCollector, topicOf, waitFor } from './helpers';
+import { delay, startCollector, topicOf, waitFor } from './helpers';
 
 /**
  * The REST side of a broken or hostile Genesys: answers that page forever, bodies far larger
@@ -40,8 +40,8 @@ afterEach(async () => {
   }
 });
 
-function api(apiBaseUrl = genesys.baseUrl): GenesysApi {
-  const tokens = new TokenProvider({
+function tokenProvider(): TokenProvider {
+  return new TokenProvider({
     loginBaseUrl: genesys.baseUrl,
     clientId: genesys.o.clientId,
     clientSecret: genesys.o.clientSecret,
@@ -50,16 +50,24 @@ function api(apiBaseUrl = genesys.baseUrl): GenesysApi {
     failureBackoffMs: 10,
     logger: silent,
   });
-  return new GenesysApi({ apiBaseUrl, tokens, timeoutMs: 10_000, logger: silent });
+}
+
+function api(apiBaseUrl = genesys.baseUrl): GenesysApi {
+  return new GenesysApi({ apiBaseUrl, tokens: tokenProvider(), timeoutMs: 10_000, logger: silent });
 }
 
 function backfiller(
   metrics: Metrics,
-  extra: { onEvent?: () => boolean; whenWritable?: () => Promise<void> } = {},
+  extra: {
+    onEvent?: () => boolean;
+    whenWritable?: () => Promise<void>;
+    maxPagesPerGap?: number;
+    logger?: pino.Logger;
+  } = {},
 ): Backfiller {
   return new Backfiller({
     api: api(),
-    logger: silent,
+    logger: extra.logger ?? silent,
     metrics,
     marginMs: 1000,
     maxAgeMs: 86_400_000,
@@ -69,7 +77,25 @@ function backfiller(
     ...(extra.whenWritable ? { whenWritable: extra.whenWritable } : {}),
     retryInitialMs: 10,
     retryMaxMs: 50,
+    ...(extra.maxPagesPerGap ? { maxPagesPerGap: extra.maxPagesPerGap } : {}),
   });
+}
+
+/** A history page of one event whose nextUri points at the page `after`. */
+function pageTo(after: string): { status: number; body: unknown } {
+  return {
+    status: 200,
+    body: {
+      entities: [
+        {
+          eventDefinition: { id: 'AUDIOHOOK-0001' },
+          entityId: `e-${after}`,
+          dateCreated: new Date().toISOString(),
+        },
+      ],
+      nextUri: `${QUERY}?pageSize=200&after=${after}`,
+    },
+  };
 }
 
 describe('history query (backfill) against a hostile Genesys', () => {
@@ -90,7 +116,9 @@ describe('history query (backfill) against a hostile Genesys', () => {
     genesys.failNext('query', looping, 50);
     const metrics = new Metrics({ defaultMetrics: false });
     let accepted = 0;
-    const b = backfiller(metrics, { onEvent: () => (accepted += 1) === 1 });
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
+    const b = backfiller(metrics, { onEvent: () => (accepted += 1) === 1, logger });
     b.fill({ start: Date.now() - 60_000, end: Date.now() });
     await b.idle();
     // The first page, and the one its cursor pointed to; the repeat of that cursor ends it.
@@ -99,7 +127,33 @@ describe('history query (backfill) against a hostile Genesys', () => {
     expect(b.status()).toMatchObject({ pendingGaps: 0, enabled: true });
     expect(b.pendingStart()).toBeUndefined();
     expect(metrics.get('backfill_failures')).toBe(1);
+    // A retry would loop again: the gap is given up, and the log says what that costs.
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('past that page are lost and the checkpoint moves past it');
     await b.stop();
+  });
+
+  it('keeps a gap still paging after the page limit pending, so the checkpoint waits for it', async () => {
+    for (let i = 1; i <= 20; i += 1) genesys.failNext('query', pageTo(`page-${i}`));
+    const metrics = new Metrics({ defaultMetrics: false });
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => logged.push(line) });
+    const b = backfiller(metrics, { maxPagesPerGap: 5, logger });
+    const start = Date.now() - 60_000;
+    b.fill({ start, end: Date.now() });
+    await b.idle();
+    expect(genesys.requestsTo(QUERY, 'POST')).toHaveLength(5);
+    expect(b.pendingStart()).toBe(start);
+    expect(b.status()).toMatchObject({ pendingGaps: 1, unfinishedGaps: 1, lastGap: undefined });
+    expect(metrics.get('backfill_failures')).toBe(1);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('this gap stays pending');
+    // A later gap is still recovered; the unfinished one keeps holding the checkpoint.
+    b.fill({ start: Date.now() - 1000, end: Date.now() });
+    await b.idle();
+    expect(b.pendingStart()).toBe(start);
+    await b.stop();
+    expect(b.pendingStart()).toBe(start);
   });
 
   it('reads the next page only once the output has room, so a gap of days never piles up in memory', async () => {
@@ -220,29 +274,54 @@ describe('429 and channel expiry values from a broken Genesys', () => {
     }
   });
 
-  it('keeps a channel whose expires is in the past from being renewed back to back', async () => {
-    genesys.failNext('createChannel', {
-      status: 200,
-      body: {
-        id: 'streaming-0-expiredalready',
-        connectUri: `${genesys.baseUrl.replace('http', 'ws')}/channels/streaming-0-expiredalready`,
-        expires: '2000-01-01T00:00:00.000Z',
-      },
+  it('assumes 24 h for an expires in the past or less than 5 minutes ahead, with a warning', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => logged.push(line) });
+    const client = new GenesysApi({
+      apiBaseUrl: genesys.baseUrl,
+      tokens: tokenProvider(),
+      timeoutMs: 10_000,
+      logger,
     });
-    const ch = await api().createChannel();
-    expect(ch.expiresAt).toBeGreaterThanOrEqual(ch.createdAt + 2000);
+    for (const expires of [
+      '2000-01-01T00:00:00.000Z',
+      new Date(Date.now() + 4 * 60_000).toISOString(),
+      'not a date',
+    ]) {
+      genesys.reportedExpires = expires;
+      const ch = await client.createChannel();
+      expect(ch.expiresAt).toBe(ch.createdAt + 24 * 3_600_000);
+    }
+    expect(logged).toHaveLength(3);
+    expect(logged[0]).toContain('less than 5 minutes ahead; assuming 24 h');
 
-    genesys.failNext('createChannel', {
-      status: 200,
-      body: {
-        id: 'streaming-0-farfuture',
-        connectUri: `${genesys.baseUrl.replace('http', 'ws')}/channels/streaming-0-farfuture`,
-        expires: '+200000-01-01T00:00:00.000Z',
-      },
-    });
-    const far = await api().createChannel();
+    // Five minutes ahead or more is believed as it is; beyond 7 days it counts as 7 days.
+    const inTenMinutes = Date.now() + 10 * 60_000;
+    genesys.reportedExpires = new Date(inTenMinutes).toISOString();
+    expect((await client.createChannel()).expiresAt).toBe(inTenMinutes);
+    genesys.reportedExpires = '+200000-01-01T00:00:00.000Z';
+    const far = await client.createChannel();
     expect(far.expiresAt).toBeLessThanOrEqual(far.createdAt + 7 * 86_400_000);
     expect(() => new Date(far.expiresAt + 7 * 86_400_000).toISOString()).not.toThrow();
+    expect(logged).toHaveLength(3);
+  });
+
+  it('does not re-PUT the subscriptions of a channel whose expires is in the past every second', async () => {
+    genesys.reportedExpires = '2000-01-01T00:00:00.000Z';
+    const c = await startCollector(genesys);
+    try {
+      await waitFor('connected', () => genesys.connectedChannels().length === 1);
+      const health = (await c.http('/health')).json as { channel: { expires: string } };
+      // The renewal comes 5 % of the channel's life before expires: over 22 h from now.
+      expect(Date.parse(health.channel.expires)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+      // Believed (or clamped to a few seconds), the past expires re-PUT about once a second.
+      await delay(3000);
+      expect(genesys.requestsTo(/\/subscriptions$/, 'PUT')).toHaveLength(1);
+      expect(c.collector.metrics.get('subscription_refreshes')).toBe(0);
+      expect(c.logs.messages().filter((m) => m.includes('assuming 24 h'))).toHaveLength(1);
+    } finally {
+      await c.stop();
+    }
   });
 });
 

@@ -32,11 +32,14 @@ export interface BackfillOptions {
   /** Waits between retries of a failed query. @default 1000 / 60000 */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /** Pages read for one gap before it is left pending (tests). @default MAX_PAGES_PER_GAP */
+  maxPagesPerGap?: number;
 }
 
 /**
  * Most pages read for one gap (200 events each: 2 million events, far beyond what AudioHook
- * produces in the 10 days Genesys keeps); a history query still paging then is looping.
+ * produces in the 10 days Genesys keeps). A gap still paging then is left pending, not done: the
+ * checkpoint stays before it, and the next start backfills it again.
  */
 export const MAX_PAGES_PER_GAP = 10_000;
 
@@ -60,13 +63,17 @@ export interface BackfillReport {
  * `usage:events:view`). Gaps are queried one at a time, oldest first, all pages. A failure that
  * may pass (network, 5xx, 429, 401) is retried with backoff until it succeeds or the collector
  * stops, and the gap stays pending meanwhile, which holds the checkpoint back. A 403 switches the
- * backfill off for good, with a warning and a `/health` flag; another 4xx abandons that gap.
+ * backfill off for good, with a warning and a `/health` flag; another 4xx abandons that gap. A gap
+ * still paging after {@link MAX_PAGES_PER_GAP} pages stays pending for good (the next start
+ * retries it); one whose next page is a page already read ends there (a retry would loop again).
  */
 export class Backfiller {
   readonly #o: BackfillOptions;
   readonly #abort = new AbortController();
   #chain: Promise<void> = Promise.resolve();
   #pending: Gap[] = [];
+  /** Gaps given up after too many pages: pending until the process ends. */
+  #unfinished = 0;
   #disabledReason: string | undefined;
   #lastGap: BackfillReport | undefined;
 
@@ -78,12 +85,15 @@ export class Backfiller {
     enabled: boolean;
     disabledReason: string | undefined;
     pendingGaps: number;
+    /** Of them, gaps left after too many pages (retried at the next start). */
+    unfinishedGaps: number;
     lastGap: BackfillReport | undefined;
   } {
     return {
       enabled: this.#disabledReason === undefined,
       disabledReason: this.#disabledReason,
       pendingGaps: this.#pending.length,
+      unfinishedGaps: this.#unfinished,
       lastGap: this.#lastGap,
     };
   }
@@ -100,11 +110,15 @@ export class Backfiller {
     if (this.#disabledReason !== undefined || this.#abort.signal.aborted) return;
     this.#pending.push(gap);
     this.#chain = this.#chain.then(async () => {
+      let done = true;
       try {
-        await this.#runWithRetry(gap);
+        done = await this.#runWithRetry(gap);
       } finally {
-        // Still pending after a stop: the checkpoint keeps its start, the next run retries it.
-        if (!this.#abort.signal.aborted) this.#pending = this.#pending.filter((g) => g !== gap);
+        // Still pending after a stop, or unfinished: the checkpoint keeps its start, and the
+        // next run backfills it again.
+        if (done && !this.#abort.signal.aborted) {
+          this.#pending = this.#pending.filter((g) => g !== gap);
+        }
       }
     });
   }
@@ -120,22 +134,22 @@ export class Backfiller {
     await this.#chain;
   }
 
-  async #runWithRetry(gap: Gap): Promise<void> {
+  /** False when the gap is left unfinished (too many pages): it stays pending. */
+  async #runWithRetry(gap: Gap): Promise<boolean> {
     const backoff = new Backoff({
       initialMs: this.#o.retryInitialMs ?? 1000,
       maxMs: this.#o.retryMaxMs ?? 60_000,
     });
     while (this.#disabledReason === undefined && !this.#abort.signal.aborted) {
       try {
-        await this.#run(gap);
-        return;
+        return await this.#run(gap);
       } catch (err) {
-        if (this.#abort.signal.aborted) return;
+        if (this.#abort.signal.aborted) return true;
         if (err instanceof GenesysApiError && err.status === 403) {
           this.#disabledReason = 'the history query returned 403 (needs usage:events:view)';
           this.#o.metrics.inc('backfill_failures');
           this.#o.logger.warn(`${this.#disabledReason}; backfill switched off`);
-          return;
+          return true;
         }
         this.#o.metrics.inc('errors');
         if (!retriable(err)) {
@@ -144,7 +158,7 @@ export class Backfiller {
             { err: describeError(err), gap: isoGap(gap) },
             'backfill refused by Genesys; the events of this gap cannot be recovered',
           );
-          return;
+          return true;
         }
         const wait = backoff.next();
         this.#o.logger.warn(
@@ -154,6 +168,7 @@ export class Backfiller {
         await sleep(wait, this.#abort.signal);
       }
     }
+    return true;
   }
 
   /** Waits for room in the output, or for the stop. */
@@ -173,9 +188,10 @@ export class Backfiller {
     }
   }
 
-  async #run(gap: Gap): Promise<void> {
+  /** Reads every page of one gap; false when it was left unfinished after too many pages. */
+  async #run(gap: Gap): Promise<boolean> {
     const ids = this.#o.definitionIds();
-    if (ids.length === 0) return;
+    if (ids.length === 0) return true;
     const now = Date.now();
     const oldest = now - this.#o.maxAgeMs;
     const interval = {
@@ -190,7 +206,8 @@ export class Backfiller {
         'the gap starts before what Genesys keeps (BACKFILL_MAX_AGE_H); older events are lost',
       );
     }
-    if (interval.end <= interval.start) return;
+    if (interval.end <= interval.start) return true;
+    const maxPages = this.#o.maxPagesPerGap ?? MAX_PAGES_PER_GAP;
     let examined = 0;
     let recovered = 0;
     let cursor: string | undefined;
@@ -206,22 +223,33 @@ export class Backfiller {
       await this.#whenWritable();
       if (cursor !== undefined) seen.add(digest(cursor));
       cursor = page.nextCursor;
-      const repeated = cursor !== undefined && seen.has(digest(cursor));
-      if (cursor !== undefined && (repeated || seen.size >= MAX_PAGES_PER_GAP)) {
-        // A nextUri that leads back to a page already read would page forever, and the
-        // checkpoint would wait for this gap forever.
+      if (cursor !== undefined && seen.has(digest(cursor))) {
+        // A nextUri that leads back to a page already read would page forever, and so would
+        // any retry: the gap ends here, and the checkpoint moves past it.
         this.#o.metrics.inc('backfill_failures');
         log.error(
-          { pages: seen.size + 1, examined, repeatedCursor: repeated },
-          'the history query keeps paging (a repeated cursor or too many pages); this gap ends here',
+          { pages: seen.size + 1, examined, recovered },
+          'the history query leads back to a page already read (a loop at Genesys); this gap ends here: its events past that page are lost and the checkpoint moves past it',
         );
         break;
+      }
+      if (cursor !== undefined && seen.size + 1 >= maxPages) {
+        // Too many pages for any real gap: keep it pending rather than lose the rest of it.
+        this.#unfinished += 1;
+        this.#o.metrics.inc('backfill_failures');
+        log.error(
+          { pages: seen.size + 1, examined, recovered },
+          'the history query is still paging after MAX_PAGES_PER_GAP pages; this gap stays pending: the checkpoint stays before it and the next start backfills it again',
+        );
+        this.#o.metrics.inc('events_backfilled', recovered);
+        return false;
       }
     } while (cursor !== undefined && !this.#abort.signal.aborted);
     if (this.#abort.signal.aborted) throw new CollectorError('COLLECTOR_ERR_STOPPED', 'stopped');
     this.#o.metrics.inc('events_backfilled', recovered);
     this.#lastGap = { ...isoGap(interval), examined, recovered };
     log.info({ examined, recovered }, 'backfill done');
+    return true;
   }
 }
 

@@ -50,13 +50,6 @@ export interface SessionOptions {
   onAllTopicsRejected?: (rejected: readonly string[]) => boolean;
 }
 
-/**
- * Everything that collects: output file, Elasticsearch, pipeline, channel, backfill and
- * checkpoint, for as long as this process is the one collecting (always, without a lease).
- * Starting it picks up where the checkpoint left off: it re-reads the output tail (for
- * de-duplication, and to re-send to Elasticsearch what it may not have stored), and the first
- * connection backfills everything published since the checkpoint.
- */
 /** The session's JSONL writer, its events counted in the metrics. */
 function outputWriter(o: SessionOptions): JsonlWriter {
   const { output } = o.config;
@@ -75,6 +68,13 @@ function outputWriter(o: SessionOptions): JsonlWriter {
   });
 }
 
+/**
+ * Everything that collects: output file, Elasticsearch, pipeline, channel, backfill and
+ * checkpoint, for as long as this process is the one collecting (always, without a lease).
+ * Starting it picks up where the checkpoint left off: it re-reads the output tail (for
+ * de-duplication, and to re-send to Elasticsearch what it may not have stored), and the first
+ * connection backfills everything published since the checkpoint.
+ */
 export class CollectingSession {
   readonly writer: JsonlWriter;
   readonly elastic: ElasticSink | undefined;

@@ -90,6 +90,8 @@ export class FakeGenesys {
     return this.auth.tokensIssued;
   }
   respondToPing = true;
+  /** When set, the `expires` every channel reports instead of its own (a broken server). */
+  reportedExpires: string | undefined;
   private server: Server | undefined;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<Socket>();
@@ -583,7 +585,7 @@ export class FakeGenesys {
     return {
       id: c.id,
       connectUri: `ws://127.0.0.1:${port}/channels/${c.id}`,
-      expires: new Date(c.expiresAt).toISOString(),
+      expires: this.reportedExpires ?? new Date(c.expiresAt).toISOString(),
     };
   }
 }

@@ -4,6 +4,7 @@ import { Backoff, retryAfterMs, sleep } from '../backoff';
 import { CollectorError, GenesysApiError, describeError } from '../errors';
 import { redactUrls } from '../redact';
 import { MAX_RESPONSE_BYTES, readBoundedText } from './bounded-body';
+import { clip } from './frames';
 import {
   availableTopicListingSchema,
   type Channel,
@@ -54,20 +55,32 @@ export interface EventQueryPage {
   nextCursor: string | undefined;
 }
 
+/** Channel life assumed when `expires` is missing or not believable (Genesys: 24 h). */
 const CHANNEL_TTL_FALLBACK_MS = 24 * 3_600_000;
-/** Shortest and longest channel life believed from `expires` (Genesys: 24 h). */
-const CHANNEL_TTL_MIN_MS = 2_000;
+/** An `expires` less than this far ahead is not believed (real channels live 24 h). */
+export const CHANNEL_TTL_MIN_MS = 5 * 60_000;
+/** An `expires` further ahead than this counts as this far. */
 const CHANNEL_TTL_MAX_MS = 7 * 24 * 3_600_000;
 
 /**
- * When a new channel expires: its `expires`, kept within [2 s, 7 days] from now. An `expires`
- * in the past or a few ms ahead (a broken server, or a clock far off) would otherwise make the
- * renewal timer re-PUT the subscriptions back to back, without end; one years ahead would
- * overflow the dates.
+ * When a new channel expires: its `expires`, at most 7 days ahead (further would overflow the
+ * dates). One missing, unreadable, in the past or less than {@link CHANNEL_TTL_MIN_MS} ahead (a
+ * broken server, or a clock far off) is replaced by the 24 h Genesys gives every channel, with a
+ * warning: believed, it would make the renewal re-PUT the subscriptions every few seconds, for
+ * good. The renewal itself keeps the channel alive.
  */
-function channelExpiry(parsed: number, now: number): number {
-  if (!Number.isFinite(parsed)) return now + CHANNEL_TTL_FALLBACK_MS;
-  return Math.min(now + CHANNEL_TTL_MAX_MS, Math.max(now + CHANNEL_TTL_MIN_MS, parsed));
+function channelExpiry(expires: string | undefined, now: number, logger: Logger): number {
+  const parsed = expires === undefined ? NaN : Date.parse(expires);
+  if (Number.isFinite(parsed) && parsed >= now + CHANNEL_TTL_MIN_MS) {
+    return Math.min(now + CHANNEL_TTL_MAX_MS, parsed);
+  }
+  if (expires !== undefined) {
+    logger.warn(
+      { expires: clip(expires), assumedLifeH: CHANNEL_TTL_FALLBACK_MS / 3_600_000 },
+      "the new channel's expires is unreadable, past or less than 5 minutes ahead; assuming 24 h",
+    );
+  }
+  return now + CHANNEL_TTL_FALLBACK_MS;
 }
 
 /**
@@ -90,11 +103,10 @@ export class GenesysApi {
       ...(signal ? { signal } : {}),
     });
     const now = Date.now();
-    const parsedExpiry = data.expires === undefined ? NaN : Date.parse(data.expires);
     return {
       ...data,
       createdAt: now,
-      expiresAt: channelExpiry(parsedExpiry, now),
+      expiresAt: channelExpiry(data.expires, now, this.#o.logger),
       tokenRefreshAt: token.refreshAt,
     };
   }

@@ -23,7 +23,8 @@ export type Frame =
  */
 export const MAX_FRAME_TEXT = 200;
 
-const clip = (v: string): string =>
+/** Genesys-controlled text as logged: at most {@link MAX_FRAME_TEXT} characters. */
+export const clip = (v: string): string =>
   v.length > MAX_FRAME_TEXT ? `${v.slice(0, MAX_FRAME_TEXT)}…(${v.length} chars)` : v;
 const clipOpt = (v: string | undefined): string | undefined =>
   v === undefined ? undefined : clip(v);
