@@ -16,6 +16,8 @@ import { connectorSourceProblem, validateBuiltInConfig } from './lib/connectors/
 import { ConfigError } from './lib/errors';
 
 const port = z.number().int().min(0).max(65535);
+/** The shortest `gateway.turn_lease_seconds`: longer than any turn should take. */
+export const MIN_TURN_LEASE_SECONDS = 5;
 const positiveMs = z.number().int().positive();
 /** A connector entry: a built-in by `type`, or a plug-in by `module` and `class`. */
 const connectorEntry = z
@@ -43,6 +45,16 @@ const schema = z.object({
         .int()
         .positive()
         .default(50 * 1024 * 1024),
+      /**
+       * Bytes a ProcessCallerInput request may carry besides caller audio (ids, DTMF keys, event
+       * parameters...); a larger one is not decoded (INVALID_ARGUMENT). Decoding multiplies them.
+       */
+      max_request_non_audio_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(50 * 1024 * 1024)
+        .default(64 * 1024),
       max_concurrent_streams: z.number().int().positive().default(1000),
       /** ProcessCallerInput streams open at once, over every connection; more: RESOURCE_EXHAUSTED. */
       max_caller_streams: z.number().int().positive().default(DEFAULT_MAX_CALLER_STREAMS),
@@ -61,17 +73,26 @@ const schema = z.object({
       shutdown_grace_seconds: z.number().min(0).default(10),
       /**
        * A ProcessCallerInput stream that receives no request for this long while nothing of it
-       * is under way (WxCC streams audio every 20 ms, or half-closes) is ended; 0 = never.
+       * is under way is ended; 0 = never. A backstop for streams nobody closes, not a deadline
+       * of WxCC's (the spec states none): as long as the idle conversation reaper by default.
        */
-      stream_idle_timeout_seconds: z.number().min(0).max(86_400).default(60),
+      stream_idle_timeout_seconds: z.number().min(0).max(86_400).default(600),
       /** Time limit of each conversation table request (with CONVERSATION_TABLE). */
       store_timeout_ms: z.number().int().positive().default(2000),
       /**
        * With CONVERSATION_TABLE: another instance's turn claim that has not moved for this long
        * (measured on this instance's clock) is taken for a crashed instance's. Longer than the
-       * slowest turn (a Lex call with its retries).
+       * slowest turn (a Lex call with its retries): a shorter lease lets another instance take a
+       * live claim and run the same turn twice, hence the floor.
        */
-      turn_lease_seconds: z.number().min(0.1).max(3600).default(60),
+      turn_lease_seconds: z
+        .number()
+        .min(
+          MIN_TURN_LEASE_SECONDS,
+          `must be at least ${MIN_TURN_LEASE_SECONDS} s: a lease shorter than a turn lets another instance take a live claim and run the same turn twice`,
+        )
+        .max(3600)
+        .default(60),
       /** With CONVERSATION_TABLE: first wait between reads of a claimed conversation (x8 at most). */
       turn_poll_ms: z.number().int().min(1).max(10_000).default(25),
     })

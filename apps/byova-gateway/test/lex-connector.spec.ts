@@ -5,9 +5,10 @@ import { status } from '@grpc/grpc-js';
 import { int16ToL16, parseWav, tone } from '@org/audio';
 import { createLogger } from '@org/service-kit';
 import { captureLogs } from '@org/service-kit/testing';
-import { validateLexConfig } from '../src/lib/connectors/lex';
+import { LexConnector, validateLexConfig } from '../src/lib/connectors/lex';
 import { FakeLex } from './helpers/fake-lex';
 import {
+  APP_DIR,
   audioRequests,
   dtmf,
   event,
@@ -512,6 +513,41 @@ describe('Lex turns', () => {
       expect(health).toBe('NOT_SERVING');
     } finally {
       await broken.stop();
+    }
+  });
+});
+
+describe('a conversation given up while its Lex call is under way', () => {
+  it('returns quietly: no error line, no error reply, no consecutive error counted', async () => {
+    const logs = captureLogs();
+    const logger = createLogger({ service: 'byova-gateway', destination: logs.destination });
+    const fixed = { bot_id: 'BOT1', bot_alias_id: 'LIVE', bot_name: 'BookingBot' };
+    const entry = lexConfig(endpoints, fixed)['connectors'] as {
+      lex: { config: Record<string, unknown> };
+    };
+    const connector = new LexConnector({
+      key: 'lex',
+      config: entry.lex.config,
+      baseDir: APP_DIR,
+      logger,
+    });
+    await connector.init();
+    const abort = new AbortController();
+    const session = connector.openSession({
+      conversationId: 'given-up-1',
+      agentId: connector.agents()[0]?.id ?? '',
+      customerOrgId: '',
+      logger,
+      signal: abort.signal,
+    });
+    try {
+      // The gateway gives the conversation up (shutdown): the call is aborted.
+      abort.abort();
+      expect(await session.dtmf('1')).toBeNull();
+      expect(logs.lines.filter((l) => l.level === 'error')).toEqual([]);
+      expect(session.snapshot?.()).toMatchObject({ errors: 0 });
+    } finally {
+      await connector.close();
     }
   });
 });

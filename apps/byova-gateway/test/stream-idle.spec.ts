@@ -4,7 +4,83 @@
 // something of it is under way.
 
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { event, metricValue, startGateway, testConfig, until } from './helpers/gateway';
+import type {
+  AgentDescriptor,
+  Connector,
+  ConnectorSession,
+  InputPreferences,
+  TurnReply,
+} from '@org/byova';
+import {
+  event,
+  metricValue,
+  startGateway,
+  testConfig,
+  until,
+  type WxccClient,
+} from './helpers/gateway';
+
+const HELD_AGENT = 'Held Agent';
+
+/** A connector whose DTMF turn is answered only when the test says so. */
+class HeldConnector implements Connector {
+  readonly key = 'held';
+  readonly kind = 'held';
+  readonly replyMode = 'wav';
+  readonly input: InputPreferences = { inputMode: 'INPUT_VOICE_DTMF', inputHandlingConfig: {} };
+  dtmfBegun = false;
+  #release: () => void = () => undefined;
+  readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
+
+  release(): void {
+    this.#release();
+  }
+
+  async init(): Promise<void> {
+    // Nothing to load.
+  }
+
+  agents(): readonly AgentDescriptor[] {
+    return [{ id: HELD_AGENT, name: 'Held', isDefault: true }];
+  }
+
+  openSession(): ConnectorSession {
+    return {
+      start: async () => null,
+      utterance: async () => null,
+      dtmf: async (keys: string): Promise<TurnReply> => {
+        this.dtmfBegun = true;
+        await this.#held;
+        return { prompts: [{ text: `keys ${keys}` }] };
+      },
+      event: async () => null,
+      end: async () => undefined,
+    };
+  }
+
+  errorReply(): TurnReply {
+    return { prompts: [{ text: 'failed' }] };
+  }
+
+  async close(): Promise<void> {
+    // Nothing held.
+  }
+}
+
+/** Opens a stream; resolves with its error (undefined: it ended OK) and collects prompt texts. */
+function openStream(client: WxccClient) {
+  const call = client.va.ProcessCallerInput(new Metadata());
+  const prompts: string[] = [];
+  let settled = false;
+  const ended = new Promise<ServiceError | undefined>((resolve) => {
+    call.on('data', (r: { prompts: { text: string }[] }) =>
+      prompts.push(...r.prompts.map((p) => p.text)),
+    );
+    call.on('error', (error: ServiceError) => resolve(error));
+    call.on('end', () => resolve(undefined));
+  }).finally(() => (settled = true));
+  return { call, prompts, ended, isSettled: () => settled };
+}
 
 describe('gateway.stream_idle_timeout_seconds', () => {
   it('ends a stream that sends nothing more and never half-closes, and frees its slot', async () => {
@@ -43,8 +119,39 @@ describe('gateway.stream_idle_timeout_seconds', () => {
     }
   });
 
-  it('defaults to 60 s; 0 turns it off', () => {
-    expect(testConfig().gateway.stream_idle_timeout_seconds).toBe(60);
+  it('does not end a stream whose turn outlasts the timeout, while an idle one is ended', async () => {
+    const connector = new HeldConnector();
+    const gw = await startGateway(testConfig({ gateway: { stream_idle_timeout_seconds: 0.05 } }), {
+      connectors: [connector],
+    });
+    const held = openStream(gw.client);
+    try {
+      held.call.write({
+        conversation_id: 'held-1',
+        virtual_agent_id: HELD_AGENT,
+        dtmf_input: { dtmf_events: ['DTMF_DIGIT_SEVEN'] },
+      });
+      await until(() => connector.dtmfBegun, 'the DTMF turn to begin');
+      // A stream opened after the turn began and sending nothing: once the sweep ends it, the
+      // held stream (no request since before it) has been idle longer than the timeout as well.
+      const idle = openStream(gw.client);
+      expect((await idle.ended)?.code).toBe(status.DEADLINE_EXCEEDED);
+      // The turn is still under way: its stream is open, and gets its reply.
+      expect(held.isSettled()).toBe(false);
+      expect(await metricValue(gw.gateway, 'byova_streams_active')).toBe(1);
+      connector.release();
+      held.call.end();
+      expect(await held.ended).toBeUndefined();
+      expect(held.prompts).toEqual(['keys 7']);
+    } finally {
+      connector.release();
+      held.call.cancel();
+      await gw.stop();
+    }
+  });
+
+  it("defaults to 600 s (the idle reaper's time); 0 turns it off", () => {
+    expect(testConfig().gateway.stream_idle_timeout_seconds).toBe(600);
     expect(
       testConfig({ gateway: { stream_idle_timeout_seconds: 0 } }).gateway
         .stream_idle_timeout_seconds,

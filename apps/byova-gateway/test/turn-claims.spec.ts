@@ -314,9 +314,11 @@ describe('an instance stopping during a turn', () => {
       release();
       await welcome.handled;
     }
-    // A's turn, finishing after it was given up, writes nothing and changes nothing.
-    await a.registry.persist(conversation);
+    // A's turn, finishing after it was given up, writes nothing and changes nothing: A's state
+    // stays the one from before the turn (what A would save), and the conversation goes on.
     expect(welcome.texts).toEqual([]);
+    expect(conversation.turnSession.state).toMatchObject({ welcomed: false, turns: 0 });
+    expect(conversation.turnSession.ended).toBe(false);
     const item = await storedItem('closing-abandoned');
     expect(JSON.parse(item?.['state']?.S ?? '{}')).toMatchObject({
       welcomed: true,

@@ -34,12 +34,19 @@ describe('gateway.turn_lease_seconds and gateway.turn_poll_ms', () => {
     expect(() => parseConfig({ gateway: { turn_lease_seconds: 0 } }, {}, APP_DIR)).toThrow(
       /turn_lease_seconds/,
     );
+    // A lease shorter than a turn would let another instance take a live claim (a turn run twice).
+    expect(() => parseConfig({ gateway: { turn_lease_seconds: 0.1 } }, {}, APP_DIR)).toThrow(
+      'gateway.turn_lease_seconds: must be at least 5 s: a lease shorter than a turn lets another instance take a live claim and run the same turn twice',
+    );
+    expect(parseConfig({ gateway: { turn_lease_seconds: 5 } }, {}, APP_DIR).gateway).toMatchObject({
+      turn_lease_seconds: 5,
+    });
     expect(() => parseConfig({ gateway: { turn_poll_ms: 0 } }, {}, APP_DIR)).toThrow(
       /turn_poll_ms/,
     );
   });
 
-  it('take over a claim left by a crashed instance after the configured lease', async () => {
+  it('take over a claim left by a crashed instance after the configured lease (the shortest: 5 s)', async () => {
     // A crashed instance created the conversation for its SESSION_START, claimed, and died.
     const store = new ConversationStore({
       client: dynamo.client(),
@@ -57,7 +64,7 @@ describe('gateway.turn_lease_seconds and gateway.turn_poll_ms', () => {
     });
     expect(await store.save(state, 1, 'token-of-a-crashed-instance')).toBe(true);
     const gw = await startGateway(
-      withTable(testConfig({ gateway: { turn_lease_seconds: 0.2, turn_poll_ms: 5 } })),
+      withTable(testConfig({ gateway: { turn_lease_seconds: 5, turn_poll_ms: 5 } })),
       { dynamoClient: dynamo.client() },
     );
     try {

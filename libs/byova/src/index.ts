@@ -11,6 +11,7 @@ export {
   loadByovaGrpcObject,
   loadByovaPackageDefinition,
   type ByovaGrpcObject,
+  type ByovaLoadOptions,
 } from './lib/load';
 export {
   dtmfDigitNumber,
@@ -34,10 +35,13 @@ export {
   type DecodedCallerAudio,
 } from './lib/caller-audio';
 export {
+  MAX_AUDIO_INPUT_RECORDS,
   MAX_REQUEST_NON_AUDIO_BYTES,
   OVERSIZED_REQUEST,
   limitRequestSize,
+  measureRequest,
   nonAudioBytes,
+  type RequestMeasure,
 } from './lib/request-size';
 export {
   MAX_CONVERSATION_ID_LENGTH,

@@ -161,6 +161,23 @@ describe('abandon (this instance stops, the call goes on elsewhere)', () => {
     expect(h.connector.calls).toEqual(['start:']);
   });
 
+  it('takes a connector call failing once given up for its abort: no error, no error reply', async () => {
+    const h = harness();
+    let fail: (error: Error) => void = () => undefined;
+    h.connector.onStart = () => new Promise((_resolve, reject) => (fail = reject));
+    const opened = h.open();
+    const handled = h.session.receive(opened.stream, event('SESSION_START'));
+    await new Promise((resolve) => setImmediate(resolve));
+    h.session.abandon();
+    // The vendor call rejects because the connector's signal was aborted.
+    fail(Object.assign(new Error('Request aborted'), { name: 'AbortError' }));
+    await handled;
+    expect(h.seen.connectorErrors).toEqual([]);
+    expect(h.seen.logs.filter(([level]) => level === 'error')).toEqual([]);
+    expect(opened.responses).toEqual([]);
+    expect(h.session.state).toMatchObject({ welcomed: false, turns: 0 });
+  });
+
   it('keeps the current state when no turn is under way', async () => {
     const h = harness();
     const { stream } = h.open();

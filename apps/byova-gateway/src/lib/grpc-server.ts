@@ -57,7 +57,10 @@ export class GrpcGateway {
       'grpc.max_send_message_length': limits.max_message_bytes,
       'grpc.max_concurrent_streams': limits.max_concurrent_streams,
     });
-    const { com, grpc } = loadByovaGrpcObject();
+    // The request size limit is applied by the deserializer, before a request is decoded.
+    const { com, grpc } = loadByovaGrpcObject({
+      maxRequestNonAudioBytes: limits.max_request_non_audio_bytes,
+    });
     this.#server.addService(com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent.service, {
       ProcessCallerInput: (call: ServerDuplexStream<VoiceVARequest__Output, VoiceVAResponse>) =>
         this.#processCallerInput(call),

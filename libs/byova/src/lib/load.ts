@@ -6,7 +6,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import descriptor from '../generated/byova-descriptor.json';
 import type { ProtoGrpcType as HealthProtoGrpcType } from '../generated/health';
 import type { ProtoGrpcType as VoiceVirtualAgentProtoGrpcType } from '../generated/voicevirtualagent';
-import { limitRequestSize } from './request-size';
+import { MAX_REQUEST_NON_AUDIO_BYTES, limitRequestSize } from './request-size';
 
 /**
  * The proto-loader options every BYOVA program in this workspace uses: snake_case field names as
@@ -36,34 +36,51 @@ export const HEALTH_SERVICE = 'grpc.health.v1.Health';
 /** The loaded gRPC object: the BYOVA package and the health package, with their types. */
 export type ByovaGrpcObject = VoiceVirtualAgentProtoGrpcType & HealthProtoGrpcType;
 
-let cachedDefinition: protoLoader.PackageDefinition | undefined;
+/** What a server built from the loaded contract accepts (clients are unaffected). */
+export interface ByovaLoadOptions {
+  /**
+   * Bytes a ProcessCallerInput request may carry besides caller audio (see request-size.ts);
+   * a larger one is not decoded. @default MAX_REQUEST_NON_AUDIO_BYTES (64 KiB)
+   */
+  readonly maxRequestNonAudioBytes?: number;
+}
+
+let parsedDescriptor: protoLoader.PackageDefinition | undefined;
+/** Per request size limit: the descriptor is parsed once, each limit wraps it once. */
+const cachedDefinitions = new Map<number, protoLoader.PackageDefinition>();
 
 /**
  * The package definition of the BYOVA and health services (cached: the descriptor is parsed once
- * per process).
+ * per process). A server decodes a ProcessCallerInput request only when what it carries besides
+ * caller audio is within `options.maxRequestNonAudioBytes`.
  *
+ * @throws ByovaError `BYOVA_ERR_INVALID_ARGUMENT` when that limit is not a positive integer.
  * @example
  * ```ts
  * const definition = loadByovaPackageDefinition();
  * const method = definition['com.cisco.wcc.ccai.media.v1.VoiceVirtualAgent'];
+ * const server = loadByovaPackageDefinition({ maxRequestNonAudioBytes: 16 * 1024 });
  * ```
  */
-export function loadByovaPackageDefinition(): protoLoader.PackageDefinition {
-  cachedDefinition ??= withRequestSizeLimit(
-    protoLoader.fromJSON(
-      descriptor as Parameters<typeof protoLoader.fromJSON>[0],
-      BYOVA_LOADER_OPTIONS,
-    ),
+export function loadByovaPackageDefinition(
+  options: ByovaLoadOptions = {},
+): protoLoader.PackageDefinition {
+  const limit = options.maxRequestNonAudioBytes ?? MAX_REQUEST_NON_AUDIO_BYTES;
+  const cached = cachedDefinitions.get(limit);
+  if (cached !== undefined) return cached;
+  parsedDescriptor ??= protoLoader.fromJSON(
+    descriptor as Parameters<typeof protoLoader.fromJSON>[0],
+    BYOVA_LOADER_OPTIONS,
   );
-  return cachedDefinition;
+  const definition = withRequestSizeLimit(parsedDescriptor, limit);
+  cachedDefinitions.set(limit, definition);
+  return definition;
 }
 
-/**
- * A server decodes a ProcessCallerInput request only when what it carries besides caller audio
- * is within `MAX_REQUEST_NON_AUDIO_BYTES` (see request-size.ts); clients are unaffected.
- */
+/** Wraps ProcessCallerInput's request deserializer in the size limit (see request-size.ts). */
 function withRequestSizeLimit(
   definition: protoLoader.PackageDefinition,
+  maxNonAudioBytes: number,
 ): protoLoader.PackageDefinition {
   const service = definition[VOICE_VIRTUAL_AGENT_SERVICE] as protoLoader.ServiceDefinition;
   const method = service['ProcessCallerInput'] as protoLoader.MethodDefinition<object, object>;
@@ -73,7 +90,7 @@ function withRequestSizeLimit(
       ...service,
       ProcessCallerInput: {
         ...method,
-        requestDeserialize: limitRequestSize(method.requestDeserialize),
+        requestDeserialize: limitRequestSize(method.requestDeserialize, maxNonAudioBytes),
       },
     },
   };
@@ -89,7 +106,10 @@ function withRequestSizeLimit(
  * server.addService(VoiceVirtualAgent.service, handlers);
  * const client = new VoiceVirtualAgent('127.0.0.1:50051', credentials.createInsecure());
  * ```
+ * `options` set what a server accepts (see {@link loadByovaPackageDefinition}).
  */
-export function loadByovaGrpcObject(): ByovaGrpcObject {
-  return grpc.loadPackageDefinition(loadByovaPackageDefinition()) as unknown as ByovaGrpcObject;
+export function loadByovaGrpcObject(options: ByovaLoadOptions = {}): ByovaGrpcObject {
+  return grpc.loadPackageDefinition(
+    loadByovaPackageDefinition(options),
+  ) as unknown as ByovaGrpcObject;
 }

@@ -7,7 +7,7 @@ import type { VoiceInput__Output } from '../generated/com/cisco/wcc/ccai/media/v
 import type { VoiceVARequest__Output } from '../generated/com/cisco/wcc/ccai/media/v1/VoiceVARequest';
 import { dtmfDigitToKey, type DtmfKey } from './dtmf';
 import { ByovaError, ByovaErrorCode } from './errors';
-import { MAX_REQUEST_NON_AUDIO_BYTES, OVERSIZED_REQUEST } from './request-size';
+import { OVERSIZED_REQUEST } from './request-size';
 import { fromStruct, type JsonObject } from './struct';
 
 /** A WxCC event type (EventInput.EventType). */
@@ -61,7 +61,8 @@ const envelope = z.object({
  *
  * @throws ByovaError `BYOVA_ERR_INVALID_REQUEST` when the envelope is invalid (missing or
  * oversized `conversation_id`...) or the request was not decoded for its size outside caller audio
- * (more than {@link MAX_REQUEST_NON_AUDIO_BYTES}: a DTMF entry of 65,536 keys...), `BYOVA_ERR_INVALID_DTMF` for a DTMF event that is not a key.
+ * (more than the server's limit, 64 KiB by default: a DTMF entry of 65,536 keys...) or its number of
+ * `audio_input` records, `BYOVA_ERR_INVALID_DTMF` for a DTMF event that is not a key.
  * @example
  * ```ts
  * const request = parseVoiceVARequest(message);
@@ -69,13 +70,8 @@ const envelope = z.object({
  * ```
  */
 export function parseVoiceVARequest(message: VoiceVARequest__Output): ByovaRequest {
-  const oversized = (message as { [OVERSIZED_REQUEST]?: number })[OVERSIZED_REQUEST];
-  if (oversized !== undefined) {
-    throw new ByovaError(
-      ByovaErrorCode.InvalidRequest,
-      `request carries ${oversized} bytes besides caller audio; the limit is ${MAX_REQUEST_NON_AUDIO_BYTES}`,
-    );
-  }
+  const oversized = (message as { [OVERSIZED_REQUEST]?: string })[OVERSIZED_REQUEST];
+  if (oversized !== undefined) throw new ByovaError(ByovaErrorCode.InvalidRequest, oversized);
   const checked = envelope.safeParse({
     conversation_id: message.conversation_id ?? '',
     customer_org_id: message.customer_org_id ?? '',

@@ -311,7 +311,7 @@ class LexSession implements ConnectorSession {
       this.#transcript.restore(transcript, transcriptTruncated === true);
   }
 
-  async start(event: { readonly parameters: JsonObject }): Promise<TurnReply> {
+  async start(event: { readonly parameters: JsonObject }): Promise<TurnReply | null> {
     // Flow parameters of SESSION_START become session attributes (strings, as Lex requires).
     for (const [key, value] of Object.entries(event.parameters)) {
       this.#attributes[key] = typeof value === 'string' ? value : JSON.stringify(value);
@@ -320,7 +320,7 @@ class LexSession implements ConnectorSession {
     return this.#turn({ text: config.initial_trigger_text }, true);
   }
 
-  async utterance(utterance: Utterance): Promise<TurnReply> {
+  async utterance(utterance: Utterance): Promise<TurnReply | null> {
     const config = this.#connector.config;
     const eightK = /sample-rate=8000/.test(config.audio_request_content_type);
     const targetRate = eightK ? 8000 : 16000;
@@ -359,7 +359,7 @@ class LexSession implements ConnectorSession {
   async #turn(
     input: { text: string; dtmf?: boolean } | { audio: Uint8Array; contentType: string },
     isStart: boolean,
-  ): Promise<TurnReply> {
+  ): Promise<TurnReply | null> {
     const connector = this.#connector;
     const config = connector.config;
     const logger = this.#context.logger;
@@ -380,6 +380,12 @@ class LexSession implements ConnectorSession {
         { abortSignal: connector.signal(this.#context.signal) },
       );
     } catch (error) {
+      // The conversation was given up (it ended, or this instance stops): the failure is that
+      // abort, not Lex's; the gateway discards what the turn returns.
+      if (this.#context.signal?.aborted === true) {
+        logger.debug({ err: error }, 'Lex RecognizeUtterance aborted: conversation given up');
+        return null;
+      }
       return this.#failure(error);
     }
     this.#errors = 0;
