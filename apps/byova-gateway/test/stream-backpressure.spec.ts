@@ -7,64 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { parseWav } from '@org/audio';
-import type {
-  AgentDescriptor,
-  Connector,
-  ConnectorSession,
-  InputPreferences,
-  TurnReply,
-  VoiceVARequest,
-  VoiceVAResponse__Output,
-} from '@org/byova';
+import type { VoiceVARequest, VoiceVAResponse__Output } from '@org/byova';
 import { MAX_QUEUED_STEPS } from '../src/lib/caller-input';
 import { metricValue, startGateway, testConfig, until } from './helpers/gateway';
-
-const AGENT = 'Held Agent';
-
-/** A connector whose DTMF turn is answered only when the test says so. */
-class HeldConnector implements Connector {
-  readonly key = 'held';
-  readonly kind = 'held';
-  readonly replyMode = 'wav';
-  readonly input: InputPreferences = { inputMode: 'INPUT_VOICE_DTMF', inputHandlingConfig: {} };
-  dtmfBegun = false;
-  #release: () => void = () => undefined;
-  readonly #held = new Promise<void>((resolve) => (this.#release = resolve));
-
-  release(): void {
-    this.#release();
-  }
-
-  async init(): Promise<void> {
-    // Nothing to load.
-  }
-
-  agents(): readonly AgentDescriptor[] {
-    return [{ id: AGENT, name: 'Held', isDefault: true }];
-  }
-
-  openSession(): ConnectorSession {
-    return {
-      start: async () => null,
-      utterance: async () => null,
-      dtmf: async (keys: string): Promise<TurnReply> => {
-        this.dtmfBegun = true;
-        await this.#held;
-        return { prompts: [{ text: `keys ${keys}` }] };
-      },
-      event: async () => null,
-      end: async () => undefined,
-    };
-  }
-
-  errorReply(): TurnReply {
-    return { prompts: [{ text: 'failed' }] };
-  }
-
-  async close(): Promise<void> {
-    // Nothing held.
-  }
-}
+import { HELD_AGENT, HeldConnector } from './helpers/held-connector';
 
 let dir: string;
 beforeEach(() => {
@@ -91,7 +37,7 @@ describe('a client sending faster than the gateway handles its requests', () => 
       call.on('end', () => resolve(undefined));
     });
     try {
-      const base = { conversation_id: 'flood-1', virtual_agent_id: AGENT };
+      const base = { conversation_id: 'flood-1', virtual_agent_id: HELD_AGENT };
       call.write({ ...base, dtmf_input: { dtmf_events: ['DTMF_DIGIT_SEVEN'] } });
       await until(() => connector.dtmfBegun, 'the DTMF turn to begin');
       // Frames sent while the turn is held, as fast as the stream takes them.
@@ -144,7 +90,7 @@ describe('a client sending faster than the gateway handles its requests', () => 
     const call = gw.client.va.ProcessCallerInput(new Metadata());
     call.on('error', () => undefined);
     try {
-      const base = { conversation_id: 'cancelled-1', virtual_agent_id: AGENT };
+      const base = { conversation_id: 'cancelled-1', virtual_agent_id: HELD_AGENT };
       call.write({ ...base, dtmf_input: { dtmf_events: ['DTMF_DIGIT_SEVEN'] } });
       await until(() => connector.dtmfBegun, 'the DTMF turn to begin');
       // The caller keeps talking while the turn is under way, until the gateway stops reading
