@@ -145,7 +145,8 @@ describe('high availability: two collectors and a DynamoDB lease (dynalite)', ()
       env: { ...common, DYNAMODB_ENDPOINT: dynamo.endpoint },
     });
     try {
-      await waitFor('a leads', () => a.collector.health().body.role === 'leader');
+      // Generous: the first lease write waits on dynalite, which a loaded machine slows.
+      await waitFor('a leads', () => a.collector.health().body.role === 'leader', 30_000);
       await waitFor('a receives', () => a.collector.health().body.receiving, 20_000);
       const pub = publisher(genesys, 5);
       await waitFor('a writes', () => a.records().length >= 50);
