@@ -163,6 +163,27 @@ describe('a pause/resume storm', () => {
     await until(() => fake.calls.every((c) => c.closed), 'every stream to be closed', 10_000);
   });
 
+  it('keeps the running stream when an update names the language it already transcribes', async () => {
+    await start();
+    const client = await connect();
+    client.open({ language: 'en-US' });
+    await client.waitFor('opened');
+    // One at a time (the library runs only the latest of updates waiting), more than the burst.
+    for (let i = 0; i < STREAM_STARTS_BURST + 5; i++) {
+      client.send('update', { language: 'en-US' });
+      client.send('ping', {});
+      const pongs = i + 1;
+      await until(
+        () => client.received.filter((m) => m.type === 'pong').length === pongs,
+        `pong ${pongs}`,
+        5000,
+      );
+    }
+    expect(client.received.map((m) => m.type)).not.toContain('disconnect');
+    expect(fake.requests).toBe(1);
+    await client.finish();
+  });
+
   it('ends only the agent-assist utterances past the budget; the call goes on', async () => {
     await start({ AGENT_ASSIST_UTTERANCES: 'transcripts' }, { endWithAudio: false });
     const client = await connect('/api/v1/audiohook/ws');

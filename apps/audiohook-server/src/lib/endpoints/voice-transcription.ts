@@ -98,12 +98,16 @@ export function setupVoiceTranscription(
   // Each start opens a new engine stream: a client that pauses and resumes (or switches language)
   // past the budget is disconnected instead.
   const budget = new StreamStartBudget();
+  /** The language of the stream running now (none while paused or not started). */
+  let running: string | undefined;
   const start = (tag: string): void => {
     if (transcriber === undefined || budget.spent) return;
     if (budget.take()) {
+      running = tag;
       transcriber.start(tag);
       return;
     }
+    running = undefined;
     logger.warn(
       { burst: STREAM_STARTS_BURST, perMinute: STREAM_STARTS_PER_MINUTE },
       'transcription restarted too often; disconnecting',
@@ -134,7 +138,10 @@ export function setupVoiceTranscription(
     const duration = frame.duration;
     transcriber.write(frame.toLinear(), session.position - duration, duration);
   });
-  session.on('paused', () => void transcriber?.stop());
+  session.on('paused', () => {
+    running = undefined;
+    void transcriber?.stop();
+  });
   session.on('resumed', () => {
     const tag = supported(language);
     if (tag !== undefined) start(tag);
@@ -151,6 +158,7 @@ export function setupVoiceTranscription(
       return;
     }
     if (session.state === 'PAUSED') session.resume();
-    else start(tag);
+    // The same language again: the running stream goes on (a restart would cost a start).
+    else if (tag !== running) start(tag);
   });
 }
