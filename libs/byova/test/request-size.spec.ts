@@ -180,13 +180,37 @@ describe('the server-side request decoder', () => {
     );
   });
 
-  it('leaves malformed framing to the decoder it wraps', () => {
+  it('never hands malformed framing to the decoder it wraps: an empty request, marked, instead', () => {
     const seen: number[] = [];
     const decode = limitRequestSize((b: Buffer) => {
       seen.push(b.length);
       return {};
     });
-    decode(Buffer.from([0x0a, 0x05, 0x61]));
-    expect(seen).toEqual([3]);
+    const refused = decode(Buffer.from([0x0a, 0x05, 0x61])) as { [OVERSIZED_REQUEST]?: string };
+    expect(seen).toEqual([0]);
+    expect(refused[OVERSIZED_REQUEST]).toMatch(/framing cannot be followed/);
+  });
+});
+
+describe('a request whose framing the size check cannot follow', () => {
+  const oversizedBy = (bytes: Buffer): unknown =>
+    (method(1024).requestDeserialize(bytes) as { [OVERSIZED_REQUEST]?: string })[OVERSIZED_REQUEST];
+
+  it('is refused undecoded, not decoded unbounded: an unknown group protobuf would skip', () => {
+    const flood = serialize(dtmfRequest(100_000));
+    expect(oversizedBy(flood)).toMatch(/besides caller audio/);
+    // Field 15, wire type 3 (start group), then its end group: protobuf skips it, the walk cannot.
+    const withGroup = Buffer.concat([flood, Buffer.from([0x7b, 0x7c])]);
+    expect(oversizedBy(withGroup)).toMatch(/framing cannot be followed/);
+  });
+
+  it('is refused undecoded when a length varint runs past 32 bits', () => {
+    const flood = serialize(dtmfRequest(100_000));
+    // audio_input with a 6-byte length: protobuf cuts it to 32 bits, the walk sees it past the end.
+    const overlong = Buffer.concat([
+      flood,
+      Buffer.from([0x32, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]),
+    ]);
+    expect(oversizedBy(overlong)).toMatch(/framing cannot be followed/);
   });
 });

@@ -90,8 +90,8 @@ function walk(
 
 /**
  * Measures an encoded VoiceVARequest without decoding it (the `audio_input` records' own fields
- * are followed too), or undefined when its framing cannot be followed (the decoder then reports
- * the message as malformed).
+ * are followed too), or undefined when its framing cannot be followed (a server refuses such a
+ * request undecoded, see {@link limitRequestSize}).
  */
 export function measureRequest(bytes: Uint8Array): RequestMeasure | undefined {
   let audio = 0;
@@ -133,7 +133,10 @@ export function limitRequestSize<T extends object>(
   return (bytes) => {
     const measure = measureRequest(bytes);
     let problem: string | undefined;
-    if (measure === undefined) problem = undefined;
+    // Framing the walk cannot follow is refused, not decoded: protobuf would skip what the walk
+    // cannot (an unknown group, a length cut to 32 bits) and decode the rest without a bound.
+    if (measure === undefined)
+      problem = 'request framing cannot be followed (not a well-formed VoiceVARequest)';
     else if (measure.audioInputRecords > MAX_AUDIO_INPUT_RECORDS)
       problem = `request carries ${measure.audioInputRecords} audio_input records; the limit is ${MAX_AUDIO_INPUT_RECORDS}`;
     else if (measure.nonAudioBytes > maxNonAudioBytes)
