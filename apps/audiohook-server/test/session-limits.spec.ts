@@ -183,8 +183,7 @@ describe('repeated protocol log lines', () => {
     expect(server.log.text().length - before).toBeLessThan(32 * 1024);
     await client.finish();
     await slotsFree();
-    // The protocol library counts these itself (its own 20 per session); the app's per-text
-    // limit is the backstop for any other line it writes per message.
+    // The protocol library counts these itself: 20 per session, then one line at its end.
     expect(
       server.log
         .lines()

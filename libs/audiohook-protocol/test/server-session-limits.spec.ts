@@ -143,13 +143,14 @@ describe('ServerSession limits', () => {
     it.each([
       ['an unknown type ignored by option', 'made_up_type', 'unknown client message type ignored'],
       ['an older-draft reconnecting', 'reconnecting', 'older-draft message ignored'],
+      ['a repeated open', 'open', 'open ignored'],
     ])(
       'logs the first 20 ignored messages of a session (%s) and counts the rest',
       async (_name, type, message) => {
         const { session, client, serverSide, lines } = await opened({
           unknownMessageTypes: 'ignore',
         });
-        for (let i = 0; i < 500; i++) client.send(type, {});
+        for (let i = 0; i < 500; i++) client.send(type, type === 'open' ? openParameters() : {});
         await settle();
         expect(lines.filter((l) => l.message === message)).toHaveLength(20);
         expect(

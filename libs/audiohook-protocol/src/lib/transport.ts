@@ -103,11 +103,8 @@ export interface WebSocketTransportOptions {
    */
   readonly closeHandshakeTimeoutMs?: number;
   /**
-   * Most bytes held for the session (text counted by its length): frames that arrive before a
-   * session attaches, or while it is paused on a socket that cannot stop reading. Past it the
-   * held frames are dropped, the session gets an `onError` with `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE`
-   * and the connection is destroyed (`terminate()`, else closed with 1008), so a peer cannot grow
-   * this process's memory while nobody reads. Default {@link DEFAULT_MAX_BACKLOG_BYTES}.
+   * Most bytes held before `attach` or while paused; past it the connection is destroyed and
+   * `onError` gets `AUDIOHOOK_ERR_MESSAGE_TOO_LARGE`. Default {@link DEFAULT_MAX_BACKLOG_BYTES}.
    */
   readonly maxBacklogBytes?: number;
   /** Where the wait is timed; default {@link systemClock}. */
@@ -115,8 +112,7 @@ export interface WebSocketTransportOptions {
 }
 
 /**
- * Default of {@link WebSocketTransportOptions.maxBacklogBytes}: 16 MiB, far more than a paused
- * `ws` socket still delivers, and than a session attached at once ever holds.
+ * Default of {@link WebSocketTransportOptions.maxBacklogBytes}: 16 MiB.
  *
  * @example
  * ```ts

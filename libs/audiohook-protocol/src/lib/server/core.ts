@@ -46,8 +46,8 @@ const CLIENT_ERROR_PREFIX = 'Client Error: ';
 const MAX_LOGGED_CLIENT_ERRORS = 20;
 
 /**
- * Valid client messages the session ignores (older-draft `reconnecting`/`reconnected`, unknown
- * types with `unknownMessageTypes: 'ignore'`) logged per session; the rest are counted in one line
+ * Client messages the session ignores (older-draft `reconnecting`/`reconnected`, unknown types
+ * with `unknownMessageTypes: 'ignore'`, a repeated `open`) logged at info or warn per session; the rest are counted in one line
  * when the session ends, so a client repeating one cannot write a log line per message.
  */
 const MAX_LOGGED_IGNORED_MESSAGES = 20;
@@ -194,10 +194,11 @@ export class ServerCore {
 
   /** An unknown client message type ignored by option (see the decoder). */
   ignoredType(type: string): void {
-    this.#logIgnored('warn', 'unknown client message type ignored', { type: clipForLog(type, 64) });
+    this.logIgnored('warn', 'unknown client message type ignored', { type: clipForLog(type, 64) });
   }
 
-  #logIgnored(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
+  /** Logs a client message the session ignores, within the session's quota of such lines. */
+  logIgnored(level: 'info' | 'warn', message: string, fields: Record<string, unknown>): void {
     const turn = this.#ignored.take();
     if (turn === 'skip') return;
     this.log(level, message, fields);
@@ -273,7 +274,7 @@ export class ServerCore {
         return;
       case 'reconnecting':
       case 'reconnected':
-        this.#logIgnored('info', 'older-draft message ignored', { type: message.type });
+        this.logIgnored('info', 'older-draft message ignored', { type: message.type });
         return;
     }
   }

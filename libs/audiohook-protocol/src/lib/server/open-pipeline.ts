@@ -71,7 +71,7 @@ export class OpenTransaction {
   onOpen(message: OpenMessage): void {
     const core = this.#core;
     if (core.state !== 'PREPARING') {
-      core.log('warn', 'open ignored', { state: core.state });
+      core.logIgnored('warn', 'open ignored', { state: core.state });
       return;
     }
     this.stopWait();
