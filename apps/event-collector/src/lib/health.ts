@@ -134,6 +134,12 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
     problems.push('Genesys lists the operational-events topic as not deliverable over WebSocket');
   }
   if (s?.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
+  const unfinished = s?.backfill.status().unfinishedGaps ?? 0;
+  if (unfinished > 0) {
+    problems.push(
+      `${unfinished} backfill gap(s) stopped at the page limit: the checkpoint is held before them until a restart backfills them`,
+    );
+  }
   const es = s?.elastic?.status();
   if (es !== undefined) problems.push(...elasticProblems(es));
   if (i.lease?.lastError) problems.push(`lease: ${i.lease.lastError}`);
