@@ -390,7 +390,10 @@ export class Recorder {
     try {
       // Without a token (CLIENT_REQUEST_TOKEN=none) a create is not aborted at the reserve: the
       // service may have accepted it, and the sweep's retry would make a second pipeline with a
-      // new random token. SDK_REQUEST_TIMEOUT_MS bounds it; the deadline still stops new claims.
+      // new random token. SDK_REQUEST_TIMEOUT_MS bounds each attempt, not their sum with
+      // back-off (PIPELINE_MAX_ATTEMPTS): a create started near the reserve can still outlast the
+      // invocation, leaving its claim to lapse (README, CLIENT_REQUEST_TOKEN). The deadline still
+      // stops new claims.
       const abortSignal = request.token === undefined ? undefined : signal;
       created = await this.#pipelines.create(request.input, { abortSignal });
     } catch (err) {
