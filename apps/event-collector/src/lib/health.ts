@@ -90,6 +90,30 @@ export interface HealthInput {
 const iso = (t: number | null | undefined): string | null =>
   t === undefined || t === null ? null : new Date(t).toISOString();
 
+/** The `elastic` part of `/health` (null without Elasticsearch). */
+function elasticHealth(
+  s: CollectingSession | undefined,
+  config: CollectorConfig,
+): HealthBody['elastic'] {
+  const es = s?.elastic?.status();
+  return es && config.elastic ? { ...es, index: config.elastic.index } : null;
+}
+
+/** What is wrong with the session's output, backfill and Elasticsearch, one line each. */
+function sessionProblems(s: CollectingSession): string[] {
+  const problems: string[] = [];
+  if (s.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
+  const unfinished = s.backfill.status().unfinishedGaps;
+  if (unfinished > 0) {
+    problems.push(
+      `${unfinished} backfill gap(s) stopped at the page limit: the checkpoint is held before them until a restart backfills them`,
+    );
+  }
+  const es = s.elastic?.status();
+  if (es !== undefined) problems.push(...elasticProblems(es));
+  return problems;
+}
+
 /**
  * The `/health` answer. A leader is healthy (200) while receiving: socket open, a frame within
  * `HEARTBEAT_TIMEOUT_MS`, at least one topic permitted. A standby is healthy while it can read
@@ -133,15 +157,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
   if (i.websocketTransport === 'no') {
     problems.push('Genesys lists the operational-events topic as not deliverable over WebSocket');
   }
-  if (s?.writer.lastError) problems.push(`output file: ${s.writer.lastError}`);
-  const unfinished = s?.backfill.status().unfinishedGaps ?? 0;
-  if (unfinished > 0) {
-    problems.push(
-      `${unfinished} backfill gap(s) stopped at the page limit: the checkpoint is held before them until a restart backfills them`,
-    );
-  }
-  const es = s?.elastic?.status();
-  if (es !== undefined) problems.push(...elasticProblems(es));
+  if (s !== undefined) problems.push(...sessionProblems(s));
   if (i.lease?.lastError) problems.push(`lease: ${i.lease.lastError}`);
   const standbyOk = i.role === 'standby' && i.lease !== null && i.lease.lastError === undefined;
   const status =
@@ -194,7 +210,7 @@ export function buildHealth(i: HealthInput): { httpStatus: number; body: HealthB
         written: s?.writer.written ?? 0,
         lastError: s?.writer.lastError,
       },
-      elastic: es && i.config.elastic ? { ...es, index: i.config.elastic.index } : null,
+      elastic: elasticHealth(s, i.config),
       counters,
     },
   };
