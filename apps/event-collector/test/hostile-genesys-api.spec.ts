@@ -25,7 +25,7 @@ const silent = pino({ level: 'silent' });
 const QUERY = '/api/v2/usage/events/query';
 
 let genesys: FakeGenesys;
-let stub: Server | undefined;
+let oversizedAnswerServer: Server | undefined;
 
 beforeEach(async () => {
   genesys = await new FakeGenesys().start();
@@ -33,10 +33,10 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await genesys.stop();
-  if (stub) {
-    stub.closeAllConnections();
-    await new Promise<void>((resolve) => stub?.close(() => resolve()));
-    stub = undefined;
+  if (oversizedAnswerServer) {
+    oversizedAnswerServer.closeAllConnections();
+    await new Promise<void>((resolve) => oversizedAnswerServer?.close(() => resolve()));
+    oversizedAnswerServer = undefined;
   }
 });
 
@@ -208,7 +208,7 @@ describe('REST answers far larger than any real one', () => {
     const piece = `{"eventDefinition":{"id":"AUDIOHOOK-0001"},"entityName":"${'x'.repeat(64 * 1024)}","dateCreated":"2025-01-01T00:00:00Z"}`;
     const pieces = Math.ceil((3 * MAX_RESPONSE_BYTES) / piece.length);
     let sent = 0;
-    stub = createServer((req, res) => {
+    oversizedAnswerServer = createServer((req, res) => {
       req.resume();
       res.writeHead(200, { 'content-type': 'application/json' });
       let i = 0;
@@ -227,8 +227,8 @@ describe('REST answers far larger than any real one', () => {
       res.on('close', () => (i = pieces + 1));
       more();
     });
-    await new Promise<void>((resolve) => stub?.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => oversizedAnswerServer?.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(oversizedAnswerServer.address() as AddressInfo).port}`;
 
     await expect(
       api(base).queryEvents(

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { loadConfig } from '../src/config';
+import { type CollectorConfig, loadConfig } from '../src/config';
 import { GenesysApi } from '../src/lib/genesys/api-client';
 import { TokenProvider } from '../src/lib/genesys/token-provider';
 import { Metrics } from '../src/lib/metrics';
@@ -29,7 +29,10 @@ describe('abandoning a session that lost the lease', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stops the Elasticsearch spool at once, even while the JSONL writer waits for a stalled write', async () => {
+  /** A collecting session on the fakes (token 3, the default topic) with `mayWrite`. */
+  async function startSession(
+    mayWrite: () => boolean,
+  ): Promise<{ config: CollectorConfig; metrics: Metrics; session: CollectingSession }> {
     const config = loadConfig(testEnv(genesys, dir, es));
     const metrics = new Metrics({ elastic: true, defaultMetrics: false });
     const g = config.genesys;
@@ -62,8 +65,13 @@ describe('abandoning a session that lost the lease', () => {
         ignored: [],
       }),
       token: 3,
-      mayWrite: () => true,
+      mayWrite,
     });
+    return { config, metrics, session };
+  }
+
+  it('stops the Elasticsearch spool at once, even while the JSONL writer waits for a stalled write', async () => {
+    const { config, metrics, session } = await startSession(() => true);
     const elastic = session.elastic;
     if (!elastic || !config.elastic) throw new Error('the session has no Elasticsearch sink');
     const spool = config.elastic.spoolFile;
@@ -92,42 +100,10 @@ describe('abandoning a session that lost the lease', () => {
       await done;
     }
   });
+
   it("hands the session's mayWrite to the Elasticsearch sink: a spool append after the lease is lost is refused, without abandon()", async () => {
-    const config = loadConfig(testEnv(genesys, dir, es));
-    const metrics = new Metrics({ elastic: true, defaultMetrics: false });
-    const g = config.genesys;
-    const tokens = new TokenProvider({
-      loginBaseUrl: g.loginBaseUrl,
-      clientId: g.clientId,
-      clientSecret: g.clientSecret,
-      refreshMarginMs: g.tokenRefreshMarginMs,
-      timeoutMs: g.requestTimeoutMs,
-      failureBackoffMs: 1000,
-      logger: silent,
-    });
-    const api = new GenesysApi({
-      apiBaseUrl: g.apiBaseUrl,
-      tokens,
-      timeoutMs: 2000,
-      logger: silent,
-    });
     let held = true;
-    const session = await CollectingSession.start({
-      config,
-      logger: silent,
-      metrics,
-      api,
-      tokens,
-      recent: new RecentEvents(10),
-      topics: () => ({
-        topics: [topicOf()],
-        source: 'defaults',
-        definitions: new Map(),
-        ignored: [],
-      }),
-      token: 3,
-      mayWrite: () => held,
-    });
+    const { config, metrics, session } = await startSession(() => held);
     try {
       const elastic = session.elastic;
       if (!elastic || !config.elastic) throw new Error('the session has no Elasticsearch sink');

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config';
 import { DedupeWindow } from './dedupe';
 import type { ElasticDoc, ElasticSink } from './elastic/bulk-sink';
+import { clip } from './genesys/frames';
 import type { Envelope } from './genesys/schemas';
 import type { JsonlWriter } from './jsonl-writer';
 import { LogLimiter } from './log-limiter';
@@ -137,7 +138,7 @@ export class EventPipeline {
       if (!this.#limit.allow('event_too_deep')) return { written: false, keepReading: true };
       this.#o.logger.warn(
         {
-          topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
+          topic: clip(topic),
           source: ctx.source,
           maxDepth: MAX_BODY_DEPTH,
         },
@@ -160,16 +161,16 @@ export class EventPipeline {
     }
     if (!record.schema_valid) {
       m.inc('events_unknown_shape');
-    }
-    if (!record.schema_valid && this.#limit.allow('event_unknown_shape')) {
-      this.#o.logger.warn(
-        {
-          topic: topic.length > 200 ? `${topic.slice(0, 200)}…` : topic,
-          issues: record.schema_issues?.slice(0, 5),
-          dedupeKey: record.dedupe_key,
-        },
-        'event body does not match the documented schema; kept with schema_valid=false',
-      );
+      if (this.#limit.allow('event_unknown_shape')) {
+        this.#o.logger.warn(
+          {
+            topic: clip(topic),
+            issues: record.schema_issues?.slice(0, 5),
+            dedupeKey: record.dedupe_key,
+          },
+          'event body does not match the documented schema; kept with schema_valid=false',
+        );
+      }
     }
     const line = JSON.stringify(record);
     const keepReading = this.#o.writer.enqueue(line);

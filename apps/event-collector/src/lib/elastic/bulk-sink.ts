@@ -346,7 +346,7 @@ export class ElasticSink {
     const dropped: ElasticDoc[] = [];
     for (const d of docs) {
       const held = this.#spoolBuffer.chars + this.#spoolWritingChars;
-      if (held > 0 && held + (d.chars ?? docChars(d)) > this.#c.queueMaxBytes) dropped.push(d);
+      if (held > 0 && held + docChars(d) > this.#c.queueMaxBytes) dropped.push(d);
       else this.#spoolBuffer.push(d);
     }
     if (dropped.length > 0) this.#memoryCapped(dropped);

@@ -53,6 +53,6 @@ export class DocBuffer {
 /** Characters of documents pushed through a {@link DocBuffer} (their `chars`). */
 export function sumChars(docs: readonly ElasticDoc[]): number {
   let n = 0;
-  for (const d of docs) n += d.chars ?? docChars(d);
+  for (const d of docs) n += docChars(d);
   return n;
 }
