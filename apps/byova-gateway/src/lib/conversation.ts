@@ -58,7 +58,7 @@ export class Conversation {
   }
 
   /** The conversation ended: vendor calls still under way are aborted. */
-  aborted(): void {
+  abort(): void {
     this.#abort.abort();
   }
 

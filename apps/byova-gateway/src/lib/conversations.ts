@@ -386,7 +386,7 @@ export class ConversationRegistry {
   }
 
   async #forget(conversation: Conversation, reason: string): Promise<void> {
-    conversation.aborted();
+    conversation.abort();
     if (this.#conversations.get(conversation.id) === conversation)
       this.#conversations.delete(conversation.id);
     this.#startedHere.delete(conversation.id);

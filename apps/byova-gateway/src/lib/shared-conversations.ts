@@ -258,12 +258,10 @@ export class SharedConversations {
     } catch (error) {
       failure = { error };
     }
-    let readBack: ClaimAttempt['readBack'];
-    try {
-      readBack = { stored: await this.load(conversation.id) };
-    } catch {
-      readBack = undefined;
-    }
+    const readBack: ClaimAttempt['readBack'] = await this.load(conversation.id).then(
+      (stored) => ({ stored }),
+      () => undefined,
+    );
     const stored = readBack?.stored;
     if (stored?.claimedBy === token && stored.version === version) {
       this.#saved(conversation, state, version, token);

@@ -1,8 +1,9 @@
 import { invocationDeadline } from './deadline';
+import { errorAttributes } from './errors';
 import { classifyEvent } from './events';
 import type { RecorderLogger } from './logger';
 import { redactEvent } from './logger';
-import { errorAttributes, type Outcome, type Recorder, type SweepOutcome } from './recorder';
+import type { Outcome, Recorder, SweepOutcome } from './recorder';
 
 /** The parts of the Lambda context the handler uses. */
 export interface LambdaContextLike {

@@ -22,8 +22,6 @@ import {
 } from './pipeline-request';
 import { settleTakenOver, type TakenOverDeps } from './taken-over';
 
-export { errorAttributes } from './errors';
-
 /** The settings the recorder reads (a subset of the app configuration). */
 export interface RecorderSettings extends FinalizeSettings, RequestSettings {
   finalizeAfterMs: number;
