@@ -163,7 +163,7 @@ describe('clients that send but never read', () => {
 });
 
 describe('repeated protocol log lines', () => {
-  it('are logged at most 20 times per session and text, the rest counted in one line at the end', async () => {
+  it('are logged at most 20 times per session, the rest counted in one line at the end', async () => {
     server = await startTestServer();
     const client = await connected();
     client.open();

@@ -169,6 +169,24 @@ describe('ServerSession limits', () => {
       },
     );
 
+    it('logs the first 20 client errors after disconnect and counts the rest (an ignored input)', async () => {
+      const { session, client, serverSide, lines } = await opened();
+      session.disconnect('completed');
+      await settle();
+      for (let i = 0; i < 500; i++) client.sendRaw('{not json');
+      await settle();
+      expect(session.state).toBe('DISCONNECTING');
+      expect(
+        lines.filter((l) => l.message === 'client error after the session stopped accepting input'),
+      ).toHaveLength(20);
+      serverSide.close();
+      await session.finished;
+      expect(lines.find((l) => l.message === 'ignored messages not logged')?.fields).toMatchObject({
+        notLogged: 480,
+        total: 500,
+      });
+    });
+
     it('logs an ignored unknown message type cut short', async () => {
       const { client, lines } = setup({ unknownMessageTypes: 'ignore' });
       client.send('x'.repeat(5000));

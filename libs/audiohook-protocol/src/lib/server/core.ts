@@ -47,8 +47,9 @@ const MAX_LOGGED_CLIENT_ERRORS = 20;
 
 /**
  * Client messages the session ignores (older-draft `reconnecting`/`reconnected`, unknown types
- * with `unknownMessageTypes: 'ignore'`, a repeated `open`) logged at info or warn per session; the rest are counted in one line
- * when the session ends, so a client repeating one cannot write a log line per message.
+ * with `unknownMessageTypes: 'ignore'`, a repeated `open`, a protocol error once it stopped taking
+ * input) logged per session; the rest are counted in one line when the session ends, so a client
+ * repeating one cannot write a log line per message.
  */
 const MAX_LOGGED_IGNORED_MESSAGES = 20;
 
@@ -114,7 +115,7 @@ export class ServerCore {
   readonly #emit: EmitFunction;
   /** `error` messages the client sent. */
   readonly #clientErrors = new LogQuota(MAX_LOGGED_CLIENT_ERRORS);
-  /** Messages ignored by design (older-draft, unknown types by option). */
+  /** Client messages the session ignores (see {@link MAX_LOGGED_IGNORED_MESSAGES}). */
   readonly #ignored = new LogQuota(MAX_LOGGED_IGNORED_MESSAGES);
 
   constructor(session: ServerSession, options: ServerSessionOptions, emit: EmitFunction) {
@@ -365,7 +366,7 @@ export class ServerCore {
   protocolError(info: string, error: AudioHookError): void {
     this.emitSafe('protocolError', error);
     if (!LIVE_STATES.has(this.state)) {
-      this.log('warn', 'client error after the session stopped accepting input', {
+      this.logIgnored('warn', 'client error after the session stopped accepting input', {
         info: clipForLog(info),
         state: this.state,
       });
