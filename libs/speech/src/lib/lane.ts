@@ -144,11 +144,7 @@ export class Lane {
     for (const live of all) {
       // Settled here rather than when the engine's `closed()` comes: no flush timer or pending
       // `stop()` outlives an abort, even for an engine that never calls back.
-      live.closed = true;
-      if (live.flushTimer !== undefined) this.#context.clock.clearTimeout(live.flushTimer);
-      live.flushTimer = undefined;
-      this.#ending.delete(live);
-      live.resolveDone();
+      this.#settle(live);
       live.stream?.abort();
     }
     this.#buffer.clear();
@@ -243,12 +239,19 @@ export class Lane {
     });
   }
 
-  #onClosed(live: LiveStream, error: SpeechError | undefined): void {
-    if (live.closed) return;
+  /** Marks a stream closed: its flush timer cleared, its `done` resolved. False if it was. */
+  #settle(live: LiveStream): boolean {
+    if (live.closed) return false;
     live.closed = true;
     if (live.flushTimer !== undefined) this.#context.clock.clearTimeout(live.flushTimer);
+    live.flushTimer = undefined;
     this.#ending.delete(live);
     live.resolveDone();
+    return true;
+  }
+
+  #onClosed(live: LiveStream, error: SpeechError | undefined): void {
+    if (!this.#settle(live)) return;
     if (live.ending) {
       if (error !== undefined) {
         this.#context.logger.warn(
