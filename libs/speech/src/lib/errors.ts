@@ -95,3 +95,16 @@ export function asSpeechError(error: unknown): SpeechError {
   const message = error instanceof Error ? error.message : String(error);
   return new SpeechError(SpeechErrorCode.EngineUnavailable, message, { cause: error });
 }
+
+/**
+ * Throws `SPEECH_ERR_INVALID_ARGUMENT` unless `value` is a finite number in `[min, max]`.
+ * @internal
+ */
+export function checkRange(name: string, value: number, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new SpeechError(
+      SpeechErrorCode.InvalidArgument,
+      `${name} must be a finite number from ${min} to ${max}, got ${String(value)}`,
+    );
+  }
+}

@@ -1,6 +1,8 @@
 // The retry budget of a lane: how many failed streams in a row are tolerated, and how long to wait
 // before the next one (exponential back-off with jitter).
 
+import { checkRange, SpeechError, SpeechErrorCode } from './errors';
+
 /** Retry settings of a transcriber. */
 export interface RetryOptions {
   /**
@@ -16,6 +18,9 @@ export interface RetryOptions {
   /** A stream accepted this long before it failed resets the count, ms. @default 10000 */
   readonly stableMs?: number;
 }
+
+/** Most retries in a row accepted for `attempts`. */
+const MAX_RETRY_ATTEMPTS = 1000;
 
 /**
  * Counts failures and computes back-off delays.
@@ -34,12 +39,27 @@ export class RetryBudget {
   readonly #random: () => number;
   #failures = 0;
 
+  /**
+   * @throws SpeechError `SPEECH_ERR_INVALID_ARGUMENT` for a setting out of range: a NaN delay would
+   *   become a 1 ms timer (a retry storm against the engine), a NaN or infinite `attempts` would
+   *   never give up.
+   */
   constructor(options: RetryOptions, random: () => number) {
     this.attempts = options.attempts ?? 5;
     this.#base = options.baseDelayMs ?? 200;
     this.#max = options.maxDelayMs ?? 5000;
     this.stableMs = options.stableMs ?? 10_000;
     this.#random = random;
+    checkRange('retry.attempts', this.attempts, 0, MAX_RETRY_ATTEMPTS);
+    if (!Number.isInteger(this.attempts)) {
+      throw new SpeechError(
+        SpeechErrorCode.InvalidArgument,
+        `retry.attempts must be a whole number, got ${this.attempts}`,
+      );
+    }
+    checkRange('retry.baseDelayMs', this.#base, 0, 3_600_000);
+    checkRange('retry.maxDelayMs', this.#max, 0, 3_600_000);
+    checkRange('retry.stableMs', this.stableMs, 0, 86_400_000);
   }
 
   /** Failures in a row so far. */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { deinterleave } from '@org/audio';
 import type { RedactionMode, SpeechEngine, SpeechStreamOptions } from './engine';
-import { SpeechError, SpeechErrorCode } from './errors';
+import { checkRange, SpeechError, SpeechErrorCode } from './errors';
 import { Lane, type LaneContext, type LaneResult } from './lane';
 import { RetryBudget, type RetryOptions } from './retry';
 import {
@@ -98,37 +98,6 @@ const DURATION_TOLERANCE_NS = 1000;
 /** Largest `bufferMs` accepted: ten minutes. */
 const MAX_BUFFER_MS = 600_000;
 
-/** Throws `SPEECH_ERR_INVALID_ARGUMENT` unless `value` is a finite number in `[min, max]`. */
-function checkRange(name: string, value: number, min: number, max: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new SpeechError(
-      SpeechErrorCode.InvalidArgument,
-      `${name} must be a finite number from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-}
-
-/** Most retries in a row accepted for `retry.attempts`. */
-const MAX_RETRY_ATTEMPTS = 1000;
-
-/**
- * Checks the retry settings: a NaN delay would become a 1 ms timer (a retry storm against the
- * engine) and a NaN or infinite `attempts` would never give up.
- */
-function checkRetry(retry: RetryOptions): void {
-  const attempts = retry.attempts ?? 5;
-  checkRange('retry.attempts', attempts, 0, MAX_RETRY_ATTEMPTS);
-  if (!Number.isInteger(attempts)) {
-    throw new SpeechError(
-      SpeechErrorCode.InvalidArgument,
-      `retry.attempts must be a whole number, got ${attempts}`,
-    );
-  }
-  checkRange('retry.baseDelayMs', retry.baseDelayMs ?? 200, 0, 3_600_000);
-  checkRange('retry.maxDelayMs', retry.maxDelayMs ?? 5000, 0, 3_600_000);
-  checkRange('retry.stableMs', retry.stableMs ?? 10_000, 0, 86_400_000);
-}
-
 /** Most utterance ids of unfinished results remembered (oldest forgotten first). */
 const MAX_OPEN_IDS = 256;
 
@@ -171,7 +140,6 @@ export class StreamingTranscriber extends SpeechEmitter<TranscriberEvents> {
     checkRange('bufferMs', options.bufferMs ?? 30_000, 1, MAX_BUFFER_MS);
     checkRange('partialIntervalMs', options.partialIntervalMs ?? 1000, 0, 3_600_000);
     checkRange('flushTimeoutMs', options.flushTimeoutMs ?? 5000, 0, 3_600_000);
-    checkRetry(options.retry ?? {});
     this.#sampleRate = sampleRate;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
