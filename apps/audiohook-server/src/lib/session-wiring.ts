@@ -52,9 +52,9 @@ export interface SessionEnvironment {
   readonly closeHandshakeTimeoutMs: number;
   /**
    * Server messages queued for a client that does not read them, past which its connection is
-   * cut (`MAX_SEND_BACKLOG_BYTES`). @default {@link DEFAULT_MAX_SEND_BACKLOG_BYTES}
+   * cut (`MAX_SEND_BACKLOG_BYTES`).
    */
-  readonly maxSendBacklogBytes?: number;
+  readonly maxSendBacklogBytes: number;
   /** Tracks work that must finish before the process exits (uploads). */
   readonly track: (work: Promise<unknown>) => void;
 }
@@ -73,9 +73,6 @@ export interface WiredSession {
   /** The session's span (ended with the session). */
   readonly span: Span;
 }
-
-/** Default of `MAX_SEND_BACKLOG_BYTES`: 1 MiB, thousands of times what a reading client leaves. */
-export const DEFAULT_MAX_SEND_BACKLOG_BYTES = 1_048_576;
 
 const SIDECAR_LEVELS = { debug: 20, info: 30, warn: 40, error: 50 } as const;
 
@@ -173,12 +170,7 @@ export function wireSession(
 
   const { metrics } = env;
   observeSession(session, metrics, endpoint, logger, recorder);
-  guardSendBacklog(
-    socket,
-    session,
-    env.maxSendBacklogBytes ?? DEFAULT_MAX_SEND_BACKLOG_BYTES,
-    logger,
-  );
+  guardSendBacklog(socket, session, env.maxSendBacklogBytes, logger);
 
   if (recorder !== undefined && env.recording !== undefined) {
     attachRecording({
